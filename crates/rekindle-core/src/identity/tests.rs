@@ -1,0 +1,188 @@
+use std::collections::{BTreeSet, HashSet};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::{Identifier, IdentifierKind, PersonId};
+
+fn counter_mint() -> impl FnMut() -> PersonId {
+    let mut n = 0u128;
+    move || {
+        n += 1;
+        PersonId(uuid::Uuid::from_u128(n))
+    }
+}
+
+fn id(kind: IdentifierKind, v: &str) -> Identifier {
+    Identifier { kind, value: v.into() }
+}
+
+/// The partition of every identifier in the graph into people, independent of person ids.
+fn partition(graph: &IdentityGraph) -> BTreeSet<BTreeSet<Identifier>> {
+    graph
+        .people()
+        .map(|(_, ids)| ids.iter().cloned().collect::<BTreeSet<_>>())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn run(messages: &[Vec<Identifier>], policy: &IdentityPolicy) -> (IdentityGraph, Vec<Change>) {
+    let mut graph = IdentityGraph::new();
+    let mut mint = counter_mint();
+    let mut changes = Vec::new();
+    for m in messages {
+        let mut m = m.clone();
+        m.sort();
+        m.dedup();
+        changes.extend(graph.resolve(&m, policy, &mut mint).changes);
+    }
+    (graph, changes)
+}
+
+#[test]
+fn anonymous_then_openid_then_phone_is_one_person() {
+    use IdentifierKind::*;
+    let msgs = vec![
+        vec![id(AnonymousId, "a1")],
+        vec![id(AnonymousId, "a1"), id(WechatOpenid, "o1")],
+        vec![id(WechatOpenid, "o1"), id(Phone, "+8613800000001")],
+    ];
+    let (graph, changes) = run(&msgs, &IdentityPolicy::default());
+    assert_eq!(partition(&graph).len(), 1);
+    assert_eq!(changes.iter().filter(|c| matches!(c, Change::Created { .. })).count(), 1);
+}
+
+#[test]
+fn two_unionids_never_merge_and_the_refusal_is_recorded() {
+    use IdentifierKind::*;
+    let msgs = vec![
+        vec![id(WechatUnionid, "u1"), id(Phone, "+8613800000001")],
+        vec![id(WechatUnionid, "u2"), id(WechatOpenid, "o2")],
+        // A shared family phone seen with the second WeChat user.
+        vec![id(Phone, "+8613800000001"), id(WechatOpenid, "o2")],
+    ];
+    let (graph, changes) = run(&msgs, &IdentityPolicy::default());
+    assert_eq!(partition(&graph).len(), 2);
+    let refused: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Conflict(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].kind, ConflictKind::MergeRefused);
+    assert_eq!(refused[0].limited_kind, WechatUnionid);
+}
+
+#[test]
+fn a_new_identifier_past_the_limit_is_left_unlinked() {
+    use IdentifierKind::*;
+    let msgs = vec![vec![id(UserId, "1"), id(WechatUnionid, "u1")], vec![id(UserId, "1"), id(WechatUnionid, "u2")]];
+    let (graph, changes) = run(&msgs, &IdentityPolicy::default());
+    assert!(graph.owner(&id(WechatUnionid, "u2")).is_none());
+    assert!(changes.iter().any(|c| matches!(c, Change::Conflict(c) if c.kind == ConflictKind::LinkRefused)));
+}
+
+#[test]
+fn alias_previous_id_matches_user_and_anonymous_ids_in_any_order() {
+    use IdentifierKind::*;
+    let msgs = vec![
+        vec![id(UserId, "old")],
+        vec![id(AnonymousId, "dev")],
+        vec![id(PreviousId, "dev"), id(UserId, "new-id-placeholder")],
+    ];
+    let policy = IdentityPolicy::default();
+    let (graph, _) = run(&msgs, &policy);
+    assert_eq!(graph.owner(&id(AnonymousId, "dev")), graph.owner(&id(UserId, "new-id-placeholder")));
+    assert_ne!(graph.owner(&id(UserId, "old")), graph.owner(&id(AnonymousId, "dev")));
+}
+
+/// A world of people with disjoint identifiers, each person's identifiers within the default
+/// limits, and messages that each carry one to three identifiers of one person and that
+/// together connect all of that person's identifiers.
+fn world() -> impl Strategy<Value = (Vec<BTreeSet<Identifier>>, Vec<Vec<Identifier>>)> {
+    use IdentifierKind::*;
+    let person = (
+        proptest::option::of(Just(UserId)),
+        proptest::option::of(Just(WechatUnionid)),
+        0usize..=3,  // phones
+        0usize..=2,  // openids
+        0usize..=3,  // anonymous ids
+        0usize..=2,  // previous ids
+    );
+    proptest::collection::vec(person, 1..8).prop_flat_map(|people| {
+        let mut truth = Vec::new();
+        for (i, (user, union, phones, openids, anons, prevs)) in people.into_iter().enumerate() {
+            let mut ids = Vec::new();
+            if user.is_some() {
+                ids.push(id(UserId, &format!("user-{i}")));
+            }
+            if union.is_some() {
+                ids.push(id(WechatUnionid, &format!("union-{i}")));
+            }
+            ids.extend((0..phones).map(|j| id(Phone, &format!("+86138{i:04}{j:04}"))));
+            ids.extend((0..openids).map(|j| id(WechatOpenid, &format!("open-{i}-{j}"))));
+            ids.extend((0..anons).map(|j| id(AnonymousId, &format!("anon-{i}-{j}"))));
+            // previousId values name one of the person's anonymous ids or a fresh value.
+            ids.extend((0..prevs).map(|j| id(PreviousId, &format!("anon-{i}-{j}"))));
+            if ids.is_empty() {
+                ids.push(id(AnonymousId, &format!("anon-{i}-only")));
+            }
+            truth.push(ids);
+        }
+        let messages_for = |ids: &Vec<Identifier>| -> Vec<Vec<Identifier>> {
+            // A chain links consecutive identifiers, plus single-identifier messages.
+            let mut msgs: Vec<Vec<Identifier>> = ids.windows(2).map(|w| w.to_vec()).collect();
+            msgs.extend(ids.iter().map(|i| vec![i.clone()]));
+            msgs
+        };
+        let messages: Vec<Vec<Identifier>> = truth.iter().flat_map(messages_for).collect();
+        let truth_sets: Vec<BTreeSet<Identifier>> = truth.into_iter().map(|v| v.into_iter().collect()).collect();
+        (Just(truth_sets), Just(messages).prop_shuffle())
+    })
+}
+
+proptest! {
+    #[test]
+    fn any_arrival_order_gives_the_same_partition((truth, messages) in world(), seed in any::<u64>()) {
+        let policy = IdentityPolicy::default();
+        let (graph, changes) = run(&messages, &policy);
+        prop_assert!(!changes.iter().any(|c| matches!(c, Change::Conflict(_))));
+        let got = partition(&graph);
+        let want: BTreeSet<BTreeSet<Identifier>> = truth.iter().cloned().collect();
+        prop_assert_eq!(&got, &want);
+
+        // A second, differently shuffled order agrees.
+        let mut reordered = messages.clone();
+        let mut s = seed;
+        for i in (1..reordered.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            reordered.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let (graph2, _) = run(&reordered, &policy);
+        prop_assert_eq!(partition(&graph2), got);
+    }
+
+    #[test]
+    fn limits_hold_in_every_order(messages in proptest::collection::vec(
+        proptest::collection::vec((0usize..3, 0usize..4), 1..4), 1..30)) {
+        // Few values of few kinds, so conflicts are common.
+        let kinds = [IdentifierKind::UserId, IdentifierKind::WechatUnionid, IdentifierKind::Phone];
+        let msgs: Vec<Vec<Identifier>> = messages
+            .iter()
+            .map(|m| m.iter().map(|(k, v)| id(kinds[*k], &format!("v{v}"))).collect())
+            .collect();
+        let policy = IdentityPolicy::default();
+        let (graph, _) = run(&msgs, &policy);
+        let mut all = HashSet::new();
+        for (_, ids) in graph.people() {
+            for kind in kinds {
+                prop_assert!(ids.iter().filter(|i| i.kind == kind).count() <= policy.limit(kind));
+            }
+            for i in ids {
+                prop_assert!(all.insert(i.clone()), "an identifier belongs to one person");
+            }
+        }
+    }
+}

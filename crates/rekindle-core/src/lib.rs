@@ -1,0 +1,22 @@
+//! Rekindle's domain core.
+//!
+//! Everything here is pure: no IO, no clocks, no randomness. Values are parsed at the boundary
+//! into the types of this crate ("parse, don't validate"); the layers inside never re-validate.
+//!
+//! - [`identifier`]: the kinds of identifiers OneID links, with phone normalisation in [`phone`].
+//! - [`message`]: a Segment Tracking API message, parsed and checked.
+//! - [`identity`]: the OneID planner that turns messages into person creations, links and merges.
+//! - [`ids`]: workspace and person ids.
+
+pub mod error;
+pub mod identifier;
+pub mod identity;
+pub mod ids;
+pub mod message;
+pub mod phone;
+pub mod time;
+
+pub use error::FieldError;
+pub use identifier::{Identifier, IdentifierKind};
+pub use ids::{PersonId, WorkspaceId};
+pub use message::{Message, MessageKind};

@@ -1,0 +1,338 @@
+//! A Segment Tracking API message, parsed and checked.
+//!
+//! Parsing is lenient where real clients are sloppy (`"anonymousId": null`, numeric ids, extra
+//! top-level keys are kept) and strict where a mistake would corrupt data (no identity at all, a
+//! timestamp without an offset, a phone that is not a phone).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::time::{Clock, is_server_library, parse_timestamp};
+use crate::{FieldError, Identifier, IdentifierKind};
+
+/// Segment's limit on one message, in bytes of JSON.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// Segment's limit on one batch request body, in bytes of JSON (after gzip is undone).
+pub const MAX_BATCH_BYTES: usize = 500 * 1024;
+/// Most messages one batch may hold.
+pub const MAX_BATCH_MESSAGES: usize = 2500;
+/// Longest event name, message id or group id.
+pub const MAX_NAME_LEN: usize = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    Identify,
+    Track,
+    Page,
+    Screen,
+    Group,
+    Alias,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 6] =
+        [Self::Identify, Self::Track, Self::Page, Self::Screen, Self::Group, Self::Alias];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Identify => "identify",
+            Self::Track => "track",
+            Self::Page => "page",
+            Self::Screen => "screen",
+            Self::Group => "group",
+            Self::Alias => "alias",
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MessageKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!("unknown type {s:?}; expected identify, track, page, screen, group or alias")
+        })
+    }
+}
+
+/// A message that passed every check. Its `payload` is what the sender wrote, kept whole
+/// (unknown keys included) except for the write key, with `messageId` filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub message_id: String,
+    pub user_id: Option<String>,
+    pub anonymous_id: Option<String>,
+    /// Every identifier the message carries, without repeats, in precedence order.
+    pub identifiers: Vec<Identifier>,
+    /// `event` for track, `name` for page and screen.
+    pub name: Option<String>,
+    pub timestamp: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Identify traits (and `context.traits`), to be merged into the person.
+    pub traits: Map<String, Value>,
+    pub payload: Map<String, Value>,
+}
+
+/// Where and when a message arrived: what the message alone cannot say.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    pub received_at: DateTime<Utc>,
+    /// `sentAt` of the batch envelope, for messages without their own.
+    pub batch_sent_at: Option<DateTime<Utc>>,
+    /// `/v1/import` and file imports: timestamps are historical and kept as written.
+    pub historical: bool,
+    /// `context` of the batch envelope, merged under each message's own context.
+    pub batch_context: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Arrival<'a> {
+    pub fn live(received_at: DateTime<Utc>) -> Self {
+        Self { received_at, batch_sent_at: None, historical: false, batch_context: None }
+    }
+}
+
+impl Message {
+    /// Parse one message from its JSON text. `kind` is the endpoint's type for
+    /// `/v1/track` and friends; `None` reads the `type` key, as in a batch.
+    pub fn parse(json: &str, kind: Option<MessageKind>, arrival: &Arrival) -> Result<Self, FieldError> {
+        if json.len() > MAX_MESSAGE_BYTES {
+            return Err(FieldError::new(
+                "",
+                format!("message is {} bytes; the limit is {MAX_MESSAGE_BYTES}", json.len()),
+            ));
+        }
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| FieldError::new("", format!("malformed JSON: {e}")))?;
+        let Value::Object(payload) = value else {
+            return Err(FieldError::new("", "a message must be a JSON object"));
+        };
+        Self::from_object(payload, kind, arrival, json.as_bytes())
+    }
+
+    /// `source` is the message's JSON text, hashed into a `messageId` when the sender gave none.
+    pub fn from_object(
+        mut payload: Map<String, Value>,
+        kind: Option<MessageKind>,
+        arrival: &Arrival,
+        source: &[u8],
+    ) -> Result<Self, FieldError> {
+        payload.remove("writeKey");
+        let kind = match kind {
+            Some(k) => k,
+            None => match payload.get("type") {
+                Some(Value::String(t)) => t.parse().map_err(|e| FieldError::new("type", e))?,
+                Some(_) => return Err(FieldError::new("type", "must be a string")),
+                None => return Err(FieldError::new("type", "is required in a batch")),
+            },
+        };
+        payload.insert("type".into(), Value::String(kind.as_str().into()));
+
+        let message_id = match id_field(&payload, "messageId")? {
+            Some(id) => id,
+            // A retry of the same bytes gets the same id, so it is still de-duplicated.
+            None => format!("derived-{}", hex::encode(&Sha256::digest(source)[..16])),
+        };
+        payload.insert("messageId".into(), Value::String(message_id.clone()));
+
+        let user_id = id_field(&payload, "userId")?;
+        let anonymous_id = id_field(&payload, "anonymousId")?;
+        if user_id.is_none() && anonymous_id.is_none() {
+            return Err(FieldError::new("userId", "either userId or anonymousId is required"));
+        }
+
+        if let Some(batch_context) = arrival.batch_context {
+            merge_context(&mut payload, batch_context);
+        }
+        let timestamp_fields = Timestamps::read(&payload, arrival)?;
+        let name = event_name(&payload, kind)?;
+        let mut identifiers = Vec::new();
+        push_id(&mut identifiers, IdentifierKind::UserId, user_id.as_deref(), "userId")?;
+        push_id(&mut identifiers, IdentifierKind::AnonymousId, anonymous_id.as_deref(), "anonymousId")?;
+        match kind {
+            MessageKind::Alias => {
+                if user_id.is_none() {
+                    return Err(FieldError::new("userId", "alias needs the userId to link to"));
+                }
+                let previous = id_field(&payload, "previousId")?
+                    .ok_or_else(|| FieldError::new("previousId", "alias needs previousId"))?;
+                push_id(&mut identifiers, IdentifierKind::PreviousId, Some(&previous), "previousId")?;
+            }
+            MessageKind::Group => {
+                id_field(&payload, "groupId")?
+                    .ok_or_else(|| FieldError::new("groupId", "group needs groupId"))?;
+            }
+            _ => {}
+        }
+
+        let mut traits = Map::new();
+        for (path, object) in [("context.traits", context_traits(&payload)?), ("traits", own_traits(&payload, kind)?)] {
+            let Some(object) = object else { continue };
+            for trait_kind in IdentifierKind::TRAIT_KINDS {
+                let key = trait_kind.as_str();
+                let field = format!("{path}.{key}");
+                if let Some(raw) = scalar_string(object.get(key), &field)? {
+                    push_id(&mut identifiers, trait_kind, Some(&raw), &field)?;
+                }
+            }
+            if kind == MessageKind::Identify || path == "context.traits" {
+                traits.extend(object.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        identifiers.sort();
+        identifiers.dedup();
+
+        Ok(Self {
+            kind,
+            message_id,
+            user_id,
+            anonymous_id,
+            identifiers,
+            name,
+            timestamp: timestamp_fields.event_time,
+            received_at: arrival.received_at,
+            sent_at: timestamp_fields.sent_at,
+            traits,
+            payload,
+        })
+    }
+}
+
+struct Timestamps {
+    event_time: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl Timestamps {
+    fn read(payload: &Map<String, Value>, arrival: &Arrival) -> Result<Self, FieldError> {
+        let original = match time_field(payload, "timestamp")? {
+            Some(t) => Some(t),
+            None => time_field(payload, "originalTimestamp")?,
+        };
+        let sent_at = time_field(payload, "sentAt")?.or(arrival.batch_sent_at);
+        let library = payload
+            .get("context")
+            .and_then(|c| c.get("library"))
+            .and_then(|l| l.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let clock = Clock {
+            received_at: arrival.received_at,
+            sent_at,
+            original,
+            trust_original: arrival.historical || is_server_library(library),
+        };
+        Ok(Self { event_time: clock.event_time(), sent_at })
+    }
+}
+
+fn time_field(payload: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>, FieldError> {
+    match payload.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_timestamp(s).map(Some).map_err(|r| FieldError::new(key, r)),
+        Some(_) => Err(FieldError::new(key, "must be an ISO 8601 string")),
+    }
+}
+
+/// An id-like field: a string, or a number written without quotes. `null` and "" mean absent.
+fn id_field(payload: &Map<String, Value>, key: &str) -> Result<Option<String>, FieldError> {
+    let id = scalar_string(payload.get(key), key)?;
+    if let Some(id) = &id
+        && id.len() > MAX_NAME_LEN
+    {
+        return Err(FieldError::new(key, format!("longer than {MAX_NAME_LEN} bytes")));
+    }
+    Ok(id)
+}
+
+fn scalar_string(value: Option<&Value>, field: &str) -> Result<Option<String>, FieldError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(FieldError::new(field, "must be a string or a number")),
+    }
+}
+
+fn push_id(
+    ids: &mut Vec<Identifier>,
+    kind: IdentifierKind,
+    raw: Option<&str>,
+    field: &str,
+) -> Result<(), FieldError> {
+    if let Some(raw) = raw {
+        ids.push(Identifier::parse(kind, raw, field)?);
+    }
+    Ok(())
+}
+
+fn event_name(payload: &Map<String, Value>, kind: MessageKind) -> Result<Option<String>, FieldError> {
+    let key = match kind {
+        MessageKind::Track => "event",
+        MessageKind::Page | MessageKind::Screen => "name",
+        _ => return Ok(None),
+    };
+    let name = match payload.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(_) => return Err(FieldError::new(key, "must be a string")),
+    };
+    if let Some(n) = &name
+        && n.len() > MAX_NAME_LEN
+    {
+        return Err(FieldError::new(key, format!("longer than {MAX_NAME_LEN} bytes")));
+    }
+    if kind == MessageKind::Track && name.is_none() {
+        return Err(FieldError::new("event", "track needs an event name"));
+    }
+    Ok(name)
+}
+
+fn object_at<'a>(value: Option<&'a Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, FieldError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o)),
+        Some(_) => Err(FieldError::new(field, "must be an object")),
+    }
+}
+
+fn context_traits(payload: &Map<String, Value>) -> Result<Option<&Map<String, Value>>, FieldError> {
+    match object_at(payload.get("context"), "context")? {
+        Some(ctx) => object_at(ctx.get("traits"), "context.traits"),
+        None => Ok(None),
+    }
+}
+
+fn own_traits(payload: &Map<String, Value>, kind: MessageKind) -> Result<Option<&Map<String, Value>>, FieldError> {
+    object_at(payload.get("properties"), "properties")?;
+    match kind {
+        // A group's traits describe the group, not the person.
+        MessageKind::Identify => object_at(payload.get("traits"), "traits"),
+        _ => Ok(None),
+    }
+}
+
+fn merge_context(payload: &mut Map<String, Value>, batch: &Map<String, Value>) {
+    let ctx = payload.entry("context").or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(ctx) = ctx {
+        for (k, v) in batch {
+            ctx.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

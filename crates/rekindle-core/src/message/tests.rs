@@ -1,0 +1,116 @@
+use super::*;
+use chrono::TimeZone;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
+}
+
+fn parse(json: &str, kind: Option<MessageKind>) -> Result<Message, FieldError> {
+    Message::parse(json, kind, &Arrival::live(now()))
+}
+
+#[test]
+fn identify_collects_every_identifier_in_precedence_order() {
+    let m = parse(
+        r#"{"userId": 42, "anonymousId": null, "traits": {"phone": "138 1234 5678",
+            "wechat_unionid": "u-1", "nickname": "小李"}, "context": {"traits": {"wechat_openid": "o-1"}},
+            "messageId": "m1", "extra": true}"#,
+        Some(MessageKind::Identify),
+    )
+    .unwrap();
+    let ids: Vec<String> = m.identifiers.iter().map(ToString::to_string).collect();
+    assert_eq!(ids, ["user_id:42", "wechat_unionid:u-1", "phone:+8613812345678", "wechat_openid:o-1"]);
+    assert_eq!(m.traits["nickname"], "小李");
+    assert_eq!(m.payload["extra"], true, "unknown top-level keys are kept");
+    assert_eq!(m.timestamp, now(), "no timestamp means received time");
+}
+
+#[test]
+fn missing_identity_names_user_id() {
+    let e = parse(r#"{"event": "x", "anonymousId": null}"#, Some(MessageKind::Track)).unwrap_err();
+    assert_eq!(e.field, "userId");
+}
+
+#[test]
+fn batch_messages_need_a_known_type() {
+    assert_eq!(parse(r#"{"userId": "a"}"#, None).unwrap_err().field, "type");
+    let e = parse(r#"{"userId": "a", "type": "purchase"}"#, None).unwrap_err();
+    assert!(e.reason.contains("unknown type"), "{e}");
+}
+
+#[test]
+fn track_needs_an_event_name_and_keeps_unknown_names() {
+    assert_eq!(parse(r#"{"userId": "a"}"#, Some(MessageKind::Track)).unwrap_err().field, "event");
+    let m = parse(r#"{"userId": "a", "event": "Something New"}"#, Some(MessageKind::Track)).unwrap();
+    assert_eq!(m.name.as_deref(), Some("Something New"));
+}
+
+#[test]
+fn alias_needs_previous_id_and_matches_it() {
+    assert_eq!(parse(r#"{"userId": "a"}"#, Some(MessageKind::Alias)).unwrap_err().field, "previousId");
+    let m = parse(r#"{"userId": "a", "previousId": "anon-9"}"#, Some(MessageKind::Alias)).unwrap();
+    assert!(m.identifiers.contains(&Identifier { kind: IdentifierKind::PreviousId, value: "anon-9".into() }));
+}
+
+#[test]
+fn invalid_phone_and_timestamp_name_their_fields() {
+    let e = parse(r#"{"userId": "a", "traits": {"phone": "call me"}}"#, Some(MessageKind::Identify)).unwrap_err();
+    assert_eq!(e.field, "traits.phone");
+    let e = parse(r#"{"userId": "a", "event": "x", "timestamp": "yesterday"}"#, Some(MessageKind::Track)).unwrap_err();
+    assert_eq!(e.field, "timestamp");
+}
+
+#[test]
+fn oversized_message_is_refused() {
+    let big = format!(r#"{{"userId": "a", "event": "x", "properties": {{"p": "{}"}}}}"#, "x".repeat(MAX_MESSAGE_BYTES));
+    assert!(parse(&big, Some(MessageKind::Track)).unwrap_err().reason.contains("limit"));
+}
+
+#[test]
+fn missing_message_id_is_derived_from_the_bytes() {
+    let a = parse(r#"{"userId": "a", "event": "x"}"#, Some(MessageKind::Track)).unwrap();
+    let b = parse(r#"{"userId": "a", "event": "x"}"#, Some(MessageKind::Track)).unwrap();
+    let c = parse(r#"{"userId": "a", "event": "y"}"#, Some(MessageKind::Track)).unwrap();
+    assert_eq!(a.message_id, b.message_id);
+    assert_ne!(a.message_id, c.message_id);
+}
+
+#[test]
+fn write_key_is_never_kept() {
+    let m = parse(r#"{"userId": "a", "event": "x", "writeKey": "secret"}"#, Some(MessageKind::Track)).unwrap();
+    assert!(!m.payload.contains_key("writeKey"));
+}
+
+#[test]
+fn skew_is_corrected_from_the_batch_sent_at() {
+    let arrival = Arrival {
+        received_at: now(),
+        batch_sent_at: Some(now() + chrono::Duration::hours(1)),
+        historical: false,
+        batch_context: None,
+    };
+    let m = Message::parse(
+        r#"{"userId": "a", "event": "x", "timestamp": "2026-05-01T12:59:00Z"}"#,
+        Some(MessageKind::Track),
+        &arrival,
+    )
+    .unwrap();
+    assert_eq!(m.timestamp, now() - chrono::Duration::minutes(1));
+}
+
+proptest::proptest! {
+    #[test]
+    fn parsing_arbitrary_text_never_panics(s in "\\PC{0,200}") {
+        let _ = parse(&s, None);
+    }
+
+    #[test]
+    fn parsing_arbitrary_objects_never_panics(
+        user in proptest::option::of("[a-z0-9]{0,8}"),
+        kind in "[a-z]{0,9}",
+        phone in "[0-9+ -]{0,16}",
+    ) {
+        let json = serde_json::json!({"type": kind, "userId": user, "traits": {"phone": phone}, "event": "e"});
+        let _ = parse(&json.to_string(), None);
+    }
+}
