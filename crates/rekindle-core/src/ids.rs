@@ -1,3 +1,4 @@
+pub use uuid::Uuid;
 use std::fmt;
 use std::str::FromStr;
 

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod message;
 pub mod phone;
 pub mod time;
+pub mod write_key;
 
 pub use error::FieldError;
 pub use identifier::{Identifier, IdentifierKind};

@@ -97,9 +97,9 @@ pub fn plan_batch(
 
 /// Every stored identifier that could match one of the batch's: what a backend must look up
 /// before planning.
-pub fn lookup_keys(messages: &[Message]) -> Vec<Identifier> {
+pub fn lookup_keys<'a>(messages: impl IntoIterator<Item = &'a Message>) -> Vec<Identifier> {
     let mut keys: Vec<Identifier> = messages
-        .iter()
+        .into_iter()
         .flat_map(|m| m.identifiers.iter())
         .flat_map(|id| id.kind.match_kinds().iter().map(|k| id.as_kind(*k)))
         .collect();

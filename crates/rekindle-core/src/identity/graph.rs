@@ -32,6 +32,16 @@ impl ConflictKind {
     }
 }
 
+impl std::str::FromStr for ConflictKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::MergeRefused, Self::LinkRefused]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown conflict kind {s:?}"))
+    }
+}
+
 /// A refusal recorded for review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {

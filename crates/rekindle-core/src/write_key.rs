@@ -1,0 +1,13 @@
+//! Write keys are stored as a hash: a leaked database does not leak the keys clients send.
+
+use sha2::{Digest, Sha256};
+
+/// Hex SHA-256 of the key. Keys are long random strings, so a fast hash is enough.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The part of a key shown in lists, to tell keys apart.
+pub fn prefix(secret: &str) -> String {
+    secret.chars().take(10).collect()
+}

@@ -1,0 +1,31 @@
+//! Conversions between domain values and SQLite columns.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::{Identifier, IdentifierKind, MessageKind};
+use rekindle_store::StoreError;
+
+pub fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+
+/// A stored string that must parse, or the database holds something this build did not write.
+pub fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> rusqlite::Result<T> {
+    s.parse::<T>().map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+pub fn identifier(kind: &str, value: String) -> rusqlite::Result<Identifier> {
+    Ok(Identifier { kind: parse::<IdentifierKind>(kind)?, value })
+}
+
+pub fn kind(s: &str) -> rusqlite::Result<MessageKind> {
+    parse(s)
+}
+
+pub fn json_map(s: &str) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+    serde_json::from_str(s).map_err(StoreError::backend)
+}

@@ -1,0 +1,220 @@
+//! Reads: people, events, merges, conflicts, totals.
+
+use rekindle_core::ids::Uuid;
+use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
+use rekindle_store::{
+    ConflictRecord, EventQuery, Identity, MergeRecord, Person, PersonRef, Result, StoredEvent, Totals,
+};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use crate::codec::{identifier, json_map, kind, ms, parse, time};
+use crate::{SqliteStore, db_err};
+
+/// The live person a reference names, in this workspace.
+fn resolve(c: &Connection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uuid>> {
+    match who {
+        PersonRef::Id(id) => c
+            .query_row(
+                "SELECT COALESCE(merged_into, id) FROM people WHERE id = ?1 AND workspace_id = ?2",
+                params![id.0, ws.0],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err),
+        PersonRef::Identifier(ident) => {
+            let mut stmt = c
+                .prepare_cached("SELECT person_id FROM identities WHERE workspace_id = ?1 AND kind = ?2 AND value = ?3")
+                .map_err(db_err)?;
+            for k in ident.kind.match_kinds() {
+                let found = stmt
+                    .query_row(params![ws.0, k.as_str(), ident.value], |r| r.get(0))
+                    .optional()
+                    .map_err(db_err)?;
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn load_person(c: &Connection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>> {
+    let row = c
+        .query_row(
+            "SELECT created_at, updated_at, traits FROM people WHERE id = ?1 AND workspace_id = ?2",
+            params![id, ws.0],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
+        )
+        .optional()
+        .map_err(db_err)?;
+    let Some((created, updated, traits)) = row else { return Ok(None) };
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT kind, value, linked_at, message_id FROM identities WHERE person_id = ?1 ORDER BY linked_at, kind, value",
+        )
+        .map_err(db_err)?;
+    let mut identities = stmt
+        .query_map([id], |r| {
+            Ok(Identity {
+                identifier: identifier(&r.get::<_, String>(0)?, r.get(1)?)?,
+                linked_at: time(r.get(2)?),
+                message_id: r.get(3)?,
+            })
+        })
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db_err)?;
+    identities.sort_by_key(|i| (i.identifier.kind, i.linked_at));
+    Ok(Some(Person {
+        id: PersonId(id),
+        workspace: ws,
+        created_at: time(created),
+        updated_at: time(updated),
+        traits: json_map(&traits)?,
+        identities,
+    }))
+}
+
+impl SqliteStore {
+    pub(crate) async fn person_impl(&self, ws: WorkspaceId, who: PersonRef) -> Result<Option<Person>> {
+        self.read(move |c| match resolve(c, ws, &who)? {
+            Some(id) => load_person(c, ws, id),
+            None => Ok(None),
+        })
+        .await
+    }
+
+    pub(crate) async fn events_impl(&self, ws: WorkspaceId, q: EventQuery) -> Result<Vec<StoredEvent>> {
+        self.read(move |c| {
+            let mut sql = String::from(
+                "SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events WHERE workspace_id = ?",
+            );
+            let mut args: Vec<Sql> = vec![Sql::Integer(ws.0)];
+            if let Some(p) = q.person {
+                sql.push_str(" AND person_id = ?");
+                args.push(Sql::Blob(p.0.as_bytes().to_vec()));
+            }
+            if let Some(n) = &q.name {
+                sql.push_str(" AND name = ?");
+                args.push(Sql::Text(n.clone()));
+            }
+            if let Some(k) = q.kind {
+                sql.push_str(" AND kind = ?");
+                args.push(Sql::Text(k.as_str().into()));
+            }
+            if let Some(from) = q.from {
+                sql.push_str(" AND timestamp >= ?");
+                args.push(Sql::Integer(ms(from)));
+            }
+            if let Some(to) = q.to {
+                sql.push_str(" AND timestamp < ?");
+                args.push(Sql::Integer(ms(to)));
+            }
+            if let Some(b) = q.before {
+                sql.push_str(" AND (timestamp < ? OR (timestamp = ? AND id < ?))");
+                args.extend([Sql::Integer(ms(b.timestamp)), Sql::Integer(ms(b.timestamp)), Sql::Integer(b.id)]);
+            }
+            sql.push_str(" ORDER BY timestamp DESC, id DESC LIMIT ?");
+            args.push(Sql::Integer(i64::from(q.limit)));
+            let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt
+                .query_map(params_from_iter(args), |r| {
+                    let payload: String = r.get(7)?;
+                    Ok(StoredEvent {
+                        id: r.get(0)?,
+                        person: PersonId(r.get(1)?),
+                        message_id: r.get(2)?,
+                        kind: kind(&r.get::<_, String>(3)?)?,
+                        name: r.get(4)?,
+                        timestamp: time(r.get(5)?),
+                        received_at: time(r.get(6)?),
+                        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                    })
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    pub(crate) async fn merges_impl(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
+        self.read(move |c| {
+            let cols = "id, into_person, from_person, via_kind, via_value, message_id, source, at";
+            let (sql, args): (String, Vec<Sql>) = match into {
+                Some(p) => (
+                    format!(
+                        "SELECT {cols} FROM identity_merges WHERE workspace_id = ?1 AND into_person IN
+                         (SELECT id FROM people WHERE id = ?2 OR merged_into = ?2) ORDER BY id DESC LIMIT ?3"
+                    ),
+                    vec![Sql::Integer(ws.0), Sql::Blob(p.0.as_bytes().to_vec()), Sql::Integer(limit.into())],
+                ),
+                None => (
+                    format!("SELECT {cols} FROM identity_merges WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2"),
+                    vec![Sql::Integer(ws.0), Sql::Integer(limit.into())],
+                ),
+            };
+            let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt
+                .query_map(params_from_iter(args), |r| {
+                    Ok(MergeRecord {
+                        id: r.get(0)?,
+                        into: PersonId(r.get(1)?),
+                        from: PersonId(r.get(2)?),
+                        via: identifier(&r.get::<_, String>(3)?, r.get(4)?)?,
+                        message_id: r.get(5)?,
+                        source: r.get(6)?,
+                        at: time(r.get(7)?),
+                    })
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    pub(crate) async fn conflicts_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, kind, person_id, other_person_id, identifier_kind, identifier_value, limited_kind,
+                            limit_value, message_id, source, at
+                     FROM identity_conflicts WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![ws.0, limit], |r| {
+                    Ok(ConflictRecord {
+                        id: r.get(0)?,
+                        kind: parse(&r.get::<_, String>(1)?)?,
+                        person: PersonId(r.get(2)?),
+                        other: r.get::<_, Option<Uuid>>(3)?.map(PersonId),
+                        identifier: identifier(&r.get::<_, String>(4)?, r.get(5)?)?,
+                        limited_kind: parse::<IdentifierKind>(&r.get::<_, String>(6)?)?,
+                        limit: r.get::<_, i64>(7)? as u64,
+                        message_id: r.get(8)?,
+                        source: r.get(9)?,
+                        at: time(r.get(10)?),
+                    })
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    pub(crate) async fn totals_impl(&self, ws: WorkspaceId) -> Result<Totals> {
+        self.read(move |c| {
+            let count = |sql: &str| -> Result<u64> {
+                c.query_row(sql, [ws.0], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db_err)
+            };
+            Ok(Totals {
+                people: count("SELECT COUNT(*) FROM people WHERE workspace_id = ?1 AND merged_into IS NULL")?,
+                events: count("SELECT COUNT(*) FROM events WHERE workspace_id = ?1")?,
+                identities: count("SELECT COUNT(*) FROM identities WHERE workspace_id = ?1")?,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,331 @@
+//! The behaviour every backend must show. A backend's tests call [`crate::conformance_suite!`]
+//! with an expression that makes a fresh, empty, migrated store.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rekindle_core::identity::{ConflictKind, IdentityGraph, IdentityPolicy};
+use rekindle_core::message::Arrival;
+use rekindle_core::{Identifier, IdentifierKind, Message, MessageKind, PersonId, WorkspaceId};
+
+use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
+
+/// Generates one `#[tokio::test]` per conformance check. `$make` is an async expression
+/// yielding `(store, guard)`: a fresh, empty, migrated store and whatever must live as long as
+/// it (a temporary directory, a schema dropped on drop).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@tests $make;
+            default_workspace_and_isolation, write_keys, append_and_read, retries_never_double_count,
+            merge_repoints_history, unionid_conflict_is_recorded, traits_merge, phone_forms_are_one_person,
+            events_query_filters_and_pages, partition_matches_the_planner, person_by_merged_id);
+    };
+    (@tests $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = $make.await;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
+}
+
+/// Parse a message as `/v1/import` would, so its timestamp is kept.
+pub fn msg(json: serde_json::Value) -> Message {
+    let arrival = Arrival { historical: true, ..Arrival::live(t0()) };
+    Message::parse(&json.to_string(), None, &arrival).expect("test message parses")
+}
+
+async fn default_ws(store: &dyn Store) -> WorkspaceId {
+    store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().expect("default workspace exists").id
+}
+
+async fn append(store: &dyn Store, ws: WorkspaceId, msgs: &[Message]) -> crate::AppendReport {
+    store.append(ws, msgs, &Source::write_key("test"), &IdentityPolicy::default()).await.unwrap()
+}
+
+fn ident(kind: IdentifierKind, v: &str) -> PersonRef {
+    PersonRef::Identifier(Identifier::parse(kind, v, "test").unwrap())
+}
+
+async fn person_of(store: &dyn Store, ws: WorkspaceId, kind: IdentifierKind, v: &str) -> Option<PersonId> {
+    store.person(ws, &ident(kind, v)).await.unwrap().map(|p| p.id)
+}
+
+async fn all_events(store: &dyn Store, ws: WorkspaceId, person: Option<PersonId>) -> Vec<crate::StoredEvent> {
+    store.events(ws, &EventQuery { person, limit: 10_000, ..Default::default() }).await.unwrap()
+}
+
+pub async fn default_workspace_and_isolation(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("north", "北店", "Asia/Shanghai").await.unwrap();
+    assert_ne!(ws, other.id);
+    assert!(matches!(
+        store.create_workspace("north", "again", "Asia/Shanghai").await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(store.workspaces().await.unwrap().len(), 2);
+
+    let m = |id: &str| msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Live Entered", "messageId": id}));
+    append(store, ws, &[m("a")]).await;
+    // The same userId and messageId in another store is another person and another event.
+    let r = append(store, other.id, &[m("a")]).await;
+    assert_eq!(r.stored, 1);
+    let p1 = person_of(store, ws, IdentifierKind::UserId, "u1").await.unwrap();
+    let p2 = person_of(store, other.id, IdentifierKind::UserId, "u1").await.unwrap();
+    assert_ne!(p1, p2);
+    assert!(store.person(other.id, &PersonRef::Id(p1)).await.unwrap().is_none());
+    assert!(all_events(store, other.id, Some(p1)).await.is_empty());
+    assert_eq!(store.totals(ws).await.unwrap().events, 1);
+}
+
+pub async fn write_keys(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("south", "南店", "Asia/Shanghai").await.unwrap();
+    let k = store.create_write_key(ws, "mini-program", "hash-1", "rk_abc").await.unwrap();
+    assert_eq!(k.workspace, ws);
+    assert_eq!(store.write_key_by_hash("hash-1").await.unwrap().map(|k| k.id), Some(k.id));
+    assert!(store.write_key_by_hash("hash-2").await.unwrap().is_none());
+    assert_eq!(store.write_keys(ws).await.unwrap().len(), 1);
+    assert!(store.write_keys(other.id).await.unwrap().is_empty());
+    // Another workspace cannot revoke it.
+    assert!(matches!(store.revoke_write_key(other.id, k.id).await, Err(StoreError::NotFound(_))));
+    store.revoke_write_key(ws, k.id).await.unwrap();
+    assert!(store.write_key_by_hash("hash-1").await.unwrap().is_none());
+    assert!(store.write_keys(ws).await.unwrap()[0].revoked_at.is_some());
+}
+
+pub async fn append_and_read(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let r = append(
+        store,
+        ws,
+        &[
+            msg(serde_json::json!({"type": "identify", "userId": "u1", "messageId": "m1",
+                "traits": {"phone": "13812345678", "nickname": "小李"}, "timestamp": "2026-05-01T10:00:00Z"})),
+            msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "m2",
+                "properties": {"order_id": "o1", "revenue": 5990}, "timestamp": "2026-05-01T11:00:00Z"})),
+        ],
+    )
+    .await;
+    assert_eq!((r.stored, r.duplicates, r.people_created), (2, 0, 1));
+    let person = store.person(ws, &ident(IdentifierKind::Phone, "+86 138-1234-5678")).await.unwrap().unwrap();
+    assert_eq!(person.traits["nickname"], "小李");
+    let kinds: BTreeSet<_> = person.identities.iter().map(|i| i.identifier.kind).collect();
+    assert_eq!(kinds, BTreeSet::from([IdentifierKind::UserId, IdentifierKind::Phone]));
+    let events = all_events(store, ws, Some(person.id)).await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].message_id, "m2", "newest first");
+    assert_eq!(events[0].kind, MessageKind::Track);
+    assert_eq!(events[0].payload["properties"]["revenue"], 5990);
+    assert_eq!(events[1].timestamp, Utc.with_ymd_and_hms(2026, 5, 1, 10, 0, 0).unwrap());
+    assert_eq!(events[1].received_at, t0());
+}
+
+pub async fn retries_never_double_count(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let batch: Vec<Message> = (0..50)
+        .map(|i| msg(serde_json::json!({"type": "track", "anonymousId": format!("a{}", i % 7),
+            "event": "Live Watched", "messageId": format!("w{i}"), "properties": {"seconds": 30}})))
+        .collect();
+    let first = append(store, ws, &batch).await;
+    assert_eq!(first.stored, 50);
+    let again = append(store, ws, &batch).await;
+    assert_eq!((again.stored, again.duplicates, again.people_created), (0, 50, 0));
+    // Repeats inside one batch count once too.
+    let twice = vec![batch[0].clone(), batch[0].clone(), msg(serde_json::json!({"type": "track",
+        "anonymousId": "z", "event": "x", "messageId": "new"}))];
+    let r = append(store, ws, &twice).await;
+    assert_eq!((r.stored, r.duplicates), (1, 2));
+    assert_eq!(store.totals(ws).await.unwrap().events, 51);
+}
+
+pub async fn merge_repoints_history(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    append(store, ws, &[msg(serde_json::json!({"type": "track", "anonymousId": "dev-1", "event": "Live Entered", "messageId": "e1"}))]).await;
+    append(store, ws, &[msg(serde_json::json!({"type": "track", "userId": "u9", "event": "Order Completed", "messageId": "e2"}))]).await;
+    let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-1").await.unwrap();
+    let user = person_of(store, ws, IdentifierKind::UserId, "u9").await.unwrap();
+    assert_ne!(anon, user);
+    let r = append(store, ws, &[msg(serde_json::json!({"type": "alias", "userId": "u9", "previousId": "dev-1", "messageId": "e3"}))]).await;
+    assert_eq!(r.merges, 1);
+    let survivor = person_of(store, ws, IdentifierKind::UserId, "u9").await.unwrap();
+    assert_eq!(Some(survivor), person_of(store, ws, IdentifierKind::AnonymousId, "dev-1").await);
+    assert_eq!(survivor, anon.min(user), "the older person survives");
+    let events = all_events(store, ws, Some(survivor)).await;
+    assert_eq!(events.len(), 3);
+    let merges = store.merges(ws, Some(survivor), 10).await.unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].message_id, "e3");
+    assert_eq!(merges[0].from, anon.max(user));
+    assert_eq!(merges[0].source, "write_key:test");
+    assert_eq!(store.totals(ws).await.unwrap().people, 1);
+}
+
+pub async fn person_by_merged_id(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    append(store, ws, &[
+        msg(serde_json::json!({"type": "identify", "anonymousId": "x1", "traits": {"wechat_openid": "o1"}, "messageId": "1"})),
+        msg(serde_json::json!({"type": "identify", "userId": "u1", "messageId": "2"})),
+    ]).await;
+    let old = person_of(store, ws, IdentifierKind::UserId, "u1").await.unwrap();
+    append(store, ws, &[msg(serde_json::json!({"type": "identify", "userId": "u1", "traits": {"wechat_openid": "o1"}, "messageId": "3"}))]).await;
+    let survivor = person_of(store, ws, IdentifierKind::WechatOpenid, "o1").await.unwrap();
+    let via_old = store.person(ws, &PersonRef::Id(old)).await.unwrap().unwrap();
+    assert_eq!(via_old.id, survivor);
+    assert_eq!(via_old.identities.len(), 3);
+}
+
+pub async fn unionid_conflict_is_recorded(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    append(store, ws, &[
+        msg(serde_json::json!({"type": "identify", "userId": "mum", "traits": {"wechat_unionid": "U1", "phone": "13800000001"}, "messageId": "1"})),
+        msg(serde_json::json!({"type": "identify", "userId": "son", "traits": {"wechat_unionid": "U2"}, "messageId": "2"})),
+    ]).await;
+    // The son orders with the family phone.
+    let r = append(store, ws, &[msg(serde_json::json!({"type": "identify", "userId": "son",
+        "traits": {"phone": "13800000001"}, "messageId": "3"}))]).await;
+    assert_eq!((r.merges, r.conflicts), (0, 1));
+    assert_ne!(person_of(store, ws, IdentifierKind::UserId, "mum").await, person_of(store, ws, IdentifierKind::UserId, "son").await);
+    let conflicts = store.conflicts(ws, 10).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].kind, ConflictKind::MergeRefused);
+    assert_eq!(conflicts[0].message_id, "3");
+    assert!(conflicts[0].other.is_some());
+}
+
+pub async fn traits_merge(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    append(store, ws, &[
+        msg(serde_json::json!({"type": "identify", "userId": "u1", "traits": {"nickname": "阿花", "city": "杭州"}, "messageId": "1"})),
+        msg(serde_json::json!({"type": "identify", "userId": "u1", "traits": {"city": "上海"}, "messageId": "2"})),
+    ]).await;
+    let p = store.person(ws, &ident(IdentifierKind::UserId, "u1")).await.unwrap().unwrap();
+    assert_eq!(p.traits["nickname"], "阿花");
+    assert_eq!(p.traits["city"], "上海");
+}
+
+pub async fn phone_forms_are_one_person(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let forms = ["13812345678", "+86 138 1234 5678", "0086-138-1234-5678", "８６１３８１２３４５６７８"];
+    let msgs: Vec<Message> = forms
+        .iter()
+        .enumerate()
+        .map(|(i, f)| msg(serde_json::json!({"type": "identify", "anonymousId": format!("dev{i}"),
+            "traits": {"phone": f}, "messageId": format!("p{i}")})))
+        .collect();
+    append(store, ws, &msgs[..2]).await;
+    append(store, ws, &msgs[2..]).await;
+    assert_eq!(store.totals(ws).await.unwrap().people, 1);
+}
+
+pub async fn events_query_filters_and_pages(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let msgs: Vec<Message> = (0..30)
+        .map(|i| {
+            let event = if i % 3 == 0 { "Order Completed" } else { "Live Watched" };
+            msg(serde_json::json!({"type": "track", "userId": "u1", "event": event, "messageId": format!("m{i}"),
+                "timestamp": (t0() + chrono::Duration::minutes(i)).to_rfc3339()}))
+        })
+        .collect();
+    append(store, ws, &msgs).await;
+    let orders = store.events(ws, &EventQuery { name: Some("Order Completed".into()), limit: 100, ..Default::default() }).await.unwrap();
+    assert_eq!(orders.len(), 10);
+    let window = store
+        .events(ws, &EventQuery {
+            from: Some(t0() + chrono::Duration::minutes(10)),
+            to: Some(t0() + chrono::Duration::minutes(20)),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(window.len(), 10);
+    assert!(window.iter().all(|e| e.timestamp >= t0() + chrono::Duration::minutes(10)));
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store.events(ws, &EventQuery { before, limit: 7, ..Default::default() }).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.windows(2).all(|w| w[0].timestamp >= w[1].timestamp), "newest first");
+        before = page.last().map(|e| e.cursor());
+        seen.extend(page.into_iter().map(|e| e.message_id));
+    }
+    assert_eq!(seen.len(), 30);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 30);
+}
+
+/// Batches written through the store give the partition the pure planner gives in one pass:
+/// the backend applies plans faithfully across transactions.
+pub async fn partition_matches_the_planner(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let mut msgs = Vec::new();
+    let mut n = 0;
+    for person in 0..40 {
+        let anon = format!("anon-{person}");
+        let open = format!("open-{}", person / 2); // pairs share an openid: merges
+        let phone = format!("13{:09}", person % 13);
+        let union = format!("union-{person}");
+        for (i, json) in [
+            serde_json::json!({"type": "track", "anonymousId": anon, "event": "Live Entered"}),
+            serde_json::json!({"type": "identify", "anonymousId": anon, "traits": {"wechat_openid": open}}),
+            serde_json::json!({"type": "identify", "userId": format!("u{person}"), "traits": {"wechat_openid": open, "phone": phone, "wechat_unionid": union}}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut json = json;
+            json["messageId"] = serde_json::json!(format!("m{person}-{i}"));
+            msgs.push(msg(json));
+            n += 1;
+        }
+    }
+    // A fixed interleaving: every 7th message first, and so on.
+    let mut order: Vec<Message> = Vec::new();
+    for start in 0..7 {
+        order.extend(msgs.iter().skip(start).step_by(7).cloned());
+    }
+    assert_eq!(order.len(), n);
+    for chunk in order.chunks(17) {
+        append(store, ws, chunk).await;
+    }
+
+    let policy = IdentityPolicy::default();
+    let mut graph = IdentityGraph::new();
+    let mut k = 0u128;
+    let mut mint = || {
+        k += 1;
+        PersonId(uuid_from(k))
+    };
+    for m in &order {
+        graph.resolve(&m.identifiers, &policy, &mut mint);
+    }
+    let mut want: BTreeMap<PersonId, BTreeSet<Identifier>> = BTreeMap::new();
+    for (p, ids) in graph.people() {
+        if !ids.is_empty() {
+            want.insert(p, ids.iter().cloned().collect());
+        }
+    }
+    let want: BTreeSet<BTreeSet<Identifier>> = want.into_values().collect();
+    let mut got: BTreeSet<BTreeSet<Identifier>> = BTreeSet::new();
+    for group in &want {
+        let any = group.iter().next().unwrap();
+        let person = store.person(ws, &PersonRef::Identifier(any.clone())).await.unwrap().unwrap();
+        got.insert(person.identities.into_iter().map(|i| i.identifier).collect());
+    }
+    assert_eq!(got, want);
+    assert_eq!(store.totals(ws).await.unwrap().people, want.len() as u64);
+    assert_eq!(store.totals(ws).await.unwrap().events, n as u64);
+}
+
+fn uuid_from(n: u128) -> rekindle_core::ids::Uuid {
+    rekindle_core::ids::Uuid::from_u128(n)
+}

@@ -1,0 +1,16 @@
+//! The storage trait. The engine and the server speak domain types to a [`Store`]; each backend
+//! (`rekindle-store-sqlite`, `rekindle-store-postgres`) owns its SQL and migrations and passes
+//! the same [`conformance`] suite.
+
+mod error;
+mod model;
+mod store;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::StoreError;
+pub use model::*;
+pub use store::Store;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
