@@ -1,0 +1,46 @@
+//! File imports: Segment JSONL and a CSV of orders, read line by line into messages.
+//!
+//! Re-running an import is harmless: every line has a stable `messageId` (its own, the order
+//! id for CSV, or a hash of the line), so stored lines are recognised and skipped.
+
+mod csv_orders;
+mod jsonl;
+
+use rekindle_core::{FieldError, Message};
+
+pub use csv_orders::{CSV_COLUMNS, OrdersCsv};
+pub use jsonl::JsonLines;
+
+/// One refused line, for the per-line error report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LineError {
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+impl LineError {
+    pub fn new(line: u64, e: FieldError) -> Self {
+        Self { line, field: e.field, reason: e.reason }
+    }
+}
+
+/// What a reader yields: a message, or why a line was refused.
+pub type LineResult = Result<Message, LineError>;
+
+/// The formats `rekindle import` reads, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    OrdersCsv,
+}
+
+impl Format {
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" | "json" => Some(Self::Jsonl),
+            "csv" => Some(Self::OrdersCsv),
+            _ => None,
+        }
+    }
+}

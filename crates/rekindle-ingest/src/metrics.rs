@@ -1,0 +1,58 @@
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// What ingestion counts, registered on the server's `/metrics`.
+#[derive(Clone)]
+pub struct IngestMetrics {
+    pub events_stored: Counter,
+    pub events_duplicate: Counter,
+    pub people_created: Counter,
+    pub merges: Counter,
+    pub conflicts: Counter,
+    pub commits: Counter,
+    pub commit_failures: Counter,
+    /// Seconds per group commit.
+    pub commit_seconds: Histogram,
+    /// Messages per group commit.
+    pub commit_messages: Histogram,
+}
+
+impl Default for IngestMetrics {
+    fn default() -> Self {
+        Self {
+            events_stored: Counter::default(),
+            events_duplicate: Counter::default(),
+            people_created: Counter::default(),
+            merges: Counter::default(),
+            conflicts: Counter::default(),
+            commits: Counter::default(),
+            commit_failures: Counter::default(),
+            commit_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+            commit_messages: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
+        }
+    }
+}
+
+impl IngestMetrics {
+    pub fn register(&self, registry: &mut Registry) {
+        let r = registry.sub_registry_with_prefix("rekindle_ingest");
+        r.register("events_stored", "Events written to the store", self.events_stored.clone());
+        r.register("events_duplicate", "Messages skipped as already stored", self.events_duplicate.clone());
+        r.register("people_created", "People created by identity resolution", self.people_created.clone());
+        r.register("merges", "People merged by identity resolution", self.merges.clone());
+        r.register("conflicts", "Merges or links refused by identity limits", self.conflicts.clone());
+        r.register("commits", "Group commits", self.commits.clone());
+        r.register("commit_failures", "Group commits that failed", self.commit_failures.clone());
+        r.register("commit_seconds", "Time per group commit", self.commit_seconds.clone());
+        r.register("commit_messages", "Messages per group commit", self.commit_messages.clone());
+    }
+
+    pub fn record(&self, report: &rekindle_store::AppendReport) {
+        self.events_stored.inc_by(report.stored);
+        self.events_duplicate.inc_by(report.duplicates);
+        self.people_created.inc_by(report.people_created);
+        self.merges.inc_by(report.merges);
+        self.conflicts.inc_by(report.conflicts);
+    }
+}
