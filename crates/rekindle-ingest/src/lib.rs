@@ -4,6 +4,7 @@
 pub mod import;
 mod ingestor;
 mod metrics;
+pub mod write_keys;
 
 pub use ingestor::{IngestConfig, IngestError, Ingestor};
 pub use metrics::IngestMetrics;

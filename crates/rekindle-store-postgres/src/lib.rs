@@ -1,1 +1,169 @@
+//! The shared store: PostgreSQL, for several server nodes writing one database.
+//!
+//! Same schema, same plans, same answers as `rekindle-store-sqlite`; the conformance suite holds
+//! both to it. What differs is concurrency: SQLite has one writer, here any node may append at
+//! any time, so `append` locks what it is about to decide on (see `append.rs`).
+//!
+//! sqlx's driver crates are used directly, without the `sqlx` facade, and only with runtime
+//! queries: building needs no database.
 
+mod admin;
+mod append;
+mod codec;
+mod lock;
+mod migrate;
+mod read;
+mod write;
+
+use std::str::FromStr;
+
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::{Message, PersonId, WorkspaceId};
+use rekindle_store::{
+    AppendReport, ConflictRecord, EventQuery, MergeRecord, Person, PersonRef, Result, Source, StoreError, StoredEvent,
+    Totals, Workspace, WriteKey,
+};
+use sqlx_core::connection::Connection;
+use sqlx_core::query::Query;
+use sqlx_core::sql_str::AssertSqlSafe;
+use sqlx_postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres};
+
+/// Connections per node. Appends hold one for a whole batch; reads are short.
+const POOL_SIZE: u32 = 16;
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connect to `url` (`postgres://user:pass@host/db`) and bring the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(db_err)?;
+        Self::open(options).await
+    }
+
+    /// Like [`Self::connect`], but every table lives in `schema`, created if missing. Tests use
+    /// it to give each run its own empty store inside one database.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self> {
+        let ident = quote_ident(schema)?;
+        // A startup option, so every pooled connection has it, including ones made later.
+        let options = PgConnectOptions::from_str(url).map_err(db_err)?.options([("search_path", &ident)]);
+        let mut conn = PgConnection::connect_with(&options).await.map_err(db_err)?;
+        sql_owned(format!("CREATE SCHEMA IF NOT EXISTS {ident}")).execute(&mut conn).await.map_err(db_err)?;
+        conn.close().await.map_err(db_err)?;
+        Self::open(options).await
+    }
+
+    /// Drop `schema` and everything in it, on a connection of its own.
+    pub async fn drop_schema(url: &str, schema: &str) -> Result<()> {
+        let ident = quote_ident(schema)?;
+        let options = PgConnectOptions::from_str(url).map_err(db_err)?;
+        let mut conn = PgConnection::connect_with(&options).await.map_err(db_err)?;
+        // A connection left inside a transaction on the schema must not hang the caller.
+        sql("SET lock_timeout = '10s'").execute(&mut conn).await.map_err(db_err)?;
+        sql_owned(format!("DROP SCHEMA IF EXISTS {ident} CASCADE")).execute(&mut conn).await.map_err(db_err)?;
+        conn.close().await.map_err(db_err)
+    }
+
+    async fn open(options: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(POOL_SIZE).connect_with(options).await.map_err(db_err)?;
+        migrate::run(&pool).await.map_err(db_err)?;
+        tracing::info!("postgres store open");
+        Ok(Self { pool })
+    }
+}
+
+/// A schema name as a quoted identifier, so any name is taken literally.
+fn quote_ident(name: &str) -> Result<String> {
+    if name.is_empty() || name.contains('\0') {
+        return Err(StoreError::backend(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("bad schema name {name:?}"),
+        )));
+    }
+    Ok(format!("\"{}\"", name.replace('"', "\"\"")))
+}
+
+/// A fixed statement, bound with `.bind` in `$n` order.
+pub(crate) fn sql(q: &'static str) -> Query<'static, Postgres, PgArguments> {
+    sqlx_core::query::query(q)
+}
+
+/// A statement assembled at run time from fixed pieces; values still go through binds.
+pub(crate) fn sql_owned(q: String) -> Query<'static, Postgres, PgArguments> {
+    sqlx_core::query::query(AssertSqlSafe(q))
+}
+
+pub(crate) fn db_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::backend(e)
+}
+
+#[async_trait::async_trait]
+impl rekindle_store::Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sql("SELECT 1").execute(&self.pool).await.map(drop).map_err(db_err)
+    }
+
+    async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<Workspace> {
+        self.create_workspace_impl(slug, name, time_zone).await
+    }
+
+    async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
+        self.workspace_by_slug_impl(slug).await
+    }
+
+    async fn workspaces(&self) -> Result<Vec<Workspace>> {
+        self.workspaces_impl().await
+    }
+
+    async fn create_write_key(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey> {
+        self.create_write_key_impl(ws, name, hash, prefix).await
+    }
+
+    async fn write_keys(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
+        self.write_keys_impl(ws).await
+    }
+
+    async fn revoke_write_key(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+        self.revoke_write_key_impl(ws, id).await
+    }
+
+    async fn write_key_by_hash(&self, hash: &str) -> Result<Option<WriteKey>> {
+        self.write_key_by_hash_impl(hash).await
+    }
+
+    async fn append(
+        &self,
+        ws: WorkspaceId,
+        messages: &[Message],
+        source: &Source,
+        policy: &IdentityPolicy,
+    ) -> Result<AppendReport> {
+        self.append_impl(ws, messages, source, policy).await
+    }
+
+    async fn person(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
+        self.person_impl(ws, who).await
+    }
+
+    async fn events(&self, ws: WorkspaceId, query: &EventQuery) -> Result<Vec<StoredEvent>> {
+        self.events_impl(ws, query).await
+    }
+
+    async fn merges(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
+        self.merges_impl(ws, into, limit).await
+    }
+
+    async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
+        self.conflicts_impl(ws, limit).await
+    }
+
+    async fn totals(&self, ws: WorkspaceId) -> Result<Totals> {
+        self.totals_impl(ws).await
+    }
+}

@@ -3,6 +3,7 @@
 //! the same [`conformance`] suite.
 
 mod error;
+pub mod lookup;
 mod model;
 mod store;
 

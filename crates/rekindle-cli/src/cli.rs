@@ -1,0 +1,139 @@
+//! The command line. Every flag that is also a configuration key overrides the file and the
+//! environment (see `rekindle serve --help`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "rekindle", version, about = "回流 Rekindle — retention and re-engagement for private-domain live-stream commerce",
+    long_about = "Rekindle turns a store's event stream (Segment-compatible) into one identity per person,\n\
+live profiles and segments, timely low-disturbance touches, and honest measurement.\n\n\
+Storage is an embedded SQLite database under --data-dir unless --database-url names PostgreSQL.\n\
+Configuration layers: defaults, then --config FILE (TOML), then REKINDLE__SECTION__KEY\n\
+environment variables, then flags.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct Global {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "REKINDLE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory of the embedded store [default: ./rekindle-data].
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Use PostgreSQL instead of the embedded store: postgres://user@host/db.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Workspace (store) slug the command works on.
+    #[arg(long, short = 'w', global = true, default_value = "default")]
+    pub workspace: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve ingestion (/v1), the REST API (/api/v1), health and metrics.
+    Serve(ServeArgs),
+    /// Import Segment JSONL (.jsonl) or an orders CSV (.csv); safe to re-run.
+    Import(ImportArgs),
+    /// Manage write keys: the credentials ingestion clients send.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Look people up.
+    People {
+        #[command(subcommand)]
+        command: PeopleCommand,
+    },
+    /// Measure performance (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:7700].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Files to import. `.jsonl`/`.ndjson`: one Segment message per line. `.csv`: orders, one
+    /// line item per row (columns in docs/import.md).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write refused lines as JSON (file, line, field, reason) to this file.
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+    /// Messages per transaction.
+    #[arg(long, default_value_t = 2000)]
+    pub batch: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a write key and print it (it is shown only this once).
+    Create {
+        /// What the key is for, e.g. `mini-program` or `live-platform`.
+        name: String,
+    },
+    /// List the workspace's write keys.
+    List,
+    /// Revoke a write key by id; clients using it are refused within seconds.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum PeopleCommand {
+    /// A person, all their identifiers and recent events. IDENTIFIER is a person id,
+    /// `kind:value` (phone:13812345678, user_id:42, wechat_openid:o…) or a bare value.
+    Show {
+        identifier: String,
+        /// How many recent events to show.
+        #[arg(long, default_value_t = 20)]
+        events: u32,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Ingest throughput through /v1/batch over loopback HTTP, into a fresh store.
+    Ingest(BenchIngestArgs),
+}
+
+#[derive(Args)]
+pub struct BenchIngestArgs {
+    /// Events to send.
+    #[arg(long, default_value_t = 200_000)]
+    pub events: usize,
+    /// Messages per /v1/batch request.
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 16)]
+    pub clients: usize,
+    /// Distinct people the events come from.
+    #[arg(long, default_value_t = 50_000)]
+    pub people: usize,
+    /// Seed for the generated events.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}

@@ -1,0 +1,90 @@
+//! Ingest throughput: a fresh store, a server on a loopback port, and concurrent clients
+//! posting `/v1/batch` requests as fast as the server acknowledges them.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::StreamExt;
+use rekindle_server::App;
+use rekindle_store::DEFAULT_WORKSPACE;
+
+use super::traffic::Traffic;
+use crate::cli::{BenchIngestArgs, Global};
+
+pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
+    let temp = tempfile::tempdir().context("making a temporary data dir")?;
+    let mut global = global.clone();
+    if global.data_dir.is_none() && global.database_url.is_none() {
+        global.data_dir = Some(temp.path().to_path_buf());
+    }
+    let mut config = super::super::load_config(&global, serde_json::json!({"listen": "127.0.0.1:0"}))?;
+    config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
+    if config.database_url.is_some() && config.ingest.writers == 1 {
+        config.ingest.writers = 4;
+    }
+    let app = App::build(config).await?;
+    let addr = app.local_addr();
+    let store = app.state.store.clone();
+    let backend = store.backend();
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
+    let (key, _) = rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let before = store.totals(ws).await?.events;
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+
+    let run = format!("bench{}", chrono::Utc::now().timestamp_millis());
+    let requests = args.events.div_ceil(args.batch.max(1));
+    eprintln!("generating {requests} requests of {} events ({} people)…", args.batch, args.people);
+    let mut traffic = Traffic::new(args.seed, args.people, &run);
+    let bodies: Vec<Vec<u8>> = (0..requests).map(|_| traffic.batch(args.batch)).collect();
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
+    let url = format!("http://{addr}/v1/batch");
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::with_capacity(requests)));
+    eprintln!("sending {} events over {} clients to {backend}…", requests * args.batch, args.clients);
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(bodies)
+        .map(|body| {
+            let (client, url, key, latencies) = (client.clone(), url.clone(), key.clone(), latencies.clone());
+            async move {
+                let t = Instant::now();
+                let response = client
+                    .post(&url)
+                    .basic_auth(&key, Some(""))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await?;
+                let status = response.status();
+                anyhow::ensure!(status.is_success(), "HTTP {status}: {}", response.text().await.unwrap_or_default());
+                latencies.lock().unwrap_or_else(|p| p.into_inner()).push(t.elapsed());
+                Ok(())
+            }
+        })
+        .buffer_unordered(args.clients.max(1))
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    for r in results {
+        r?;
+    }
+    server.abort();
+    let stored = store.totals(ws).await?.events - before;
+    let sent = (requests * args.batch) as u64;
+    anyhow::ensure!(stored == sent, "sent {sent} events but {stored} were stored");
+
+    let mut lat = latencies.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    lat.sort();
+    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(Duration::ZERO);
+    let rate = sent as f64 / elapsed.as_secs_f64();
+    println!("backend          {backend}");
+    println!("events           {sent} in {requests} requests of {} ({:.1} MB of JSON)", args.batch, bytes as f64 / 1e6);
+    println!("clients          {}", args.clients);
+    println!("elapsed          {:.2} s", elapsed.as_secs_f64());
+    println!("throughput       {rate:.0} events/s");
+    println!("request latency  p50 {:.1} ms, p99 {:.1} ms", pct(0.5).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
+    println!("stored           {stored} (every acknowledged event, each once)");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,7 @@
+//! `rekindle bench`: measurements for docs/benchmarks.md. Benchmarks, not tests: they print
+//! figures and check only that every event arrived.
+
+mod ingest;
+mod traffic;
+
+pub use ingest::ingest;

@@ -1,0 +1,116 @@
+//! `rekindle import`: files straight into the store, in transactions of `--batch` messages.
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use rekindle_core::Message;
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_ingest::import::{Format, JsonLines, LineError, LineResult, OrdersCsv};
+use rekindle_store::{AppendReport, Source, Store};
+use rekindle_core::WorkspaceId;
+
+use crate::cli::{Global, ImportArgs};
+
+pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let (config, store, ws) = super::open(global).await?;
+    let total_bytes: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(total_bytes) };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut errors_out = match &args.errors {
+        Some(p) => Some(File::create(p).with_context(|| format!("creating {}", p.display()))?),
+        None => None,
+    };
+    let mut report = AppendReport::default();
+    let mut rejected = 0u64;
+    let mut done_bytes = 0u64;
+    for path in &args.files {
+        let format = Format::from_path(path)
+            .with_context(|| format!("{}: unknown format; use .jsonl, .ndjson or .csv", path.display()))?;
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let source = Source::import(&path.display().to_string());
+        let mut on_error = |e: LineError| -> anyhow::Result<()> {
+            rejected += 1;
+            let line = serde_json::json!({"file": path.display().to_string(), "line": e.line, "field": e.field, "reason": e.reason});
+            match errors_out.as_mut() {
+                Some(out) => writeln!(out, "{line}").context("writing the error report")?,
+                None => bar.suspend(|| eprintln!("{}:{}: {}: {}", path.display(), e.line, e.field, e.reason)),
+            }
+            Ok(())
+        };
+        let reader = BufReader::with_capacity(1 << 20, file);
+        let progress = |bytes: u64| bar.set_position(done_bytes + bytes);
+        let r = match format {
+            Format::Jsonl => {
+                let mut lines = JsonLines::new(reader, Utc::now());
+                import_lines(&*store, ws, &source, &config.identity, args.batch, &mut || {
+                    let next = lines.next();
+                    progress(lines.bytes_read);
+                    next
+                }, &mut on_error)
+                .await?
+            }
+            Format::OrdersCsv => {
+                let mut rows = OrdersCsv::new(reader, Utc::now());
+                import_lines(&*store, ws, &source, &config.identity, args.batch, &mut || {
+                    let next = rows.next();
+                    progress(rows.bytes_read());
+                    next
+                }, &mut on_error)
+                .await?
+            }
+        };
+        report.add(r);
+        done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    }
+    bar.finish_and_clear();
+    println!(
+        "imported {} events ({} already present), {} people created, {} merges, {} identity conflicts; {} lines refused",
+        report.stored, report.duplicates, report.people_created, report.merges, report.conflicts, rejected
+    );
+    if let Some(p) = &args.errors
+        && rejected > 0
+    {
+        println!("refused lines are listed in {}", p.display());
+    }
+    Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn import_lines(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    source: &Source,
+    policy: &IdentityPolicy,
+    batch: usize,
+    next: &mut dyn FnMut() -> Option<LineResult>,
+    on_error: &mut dyn FnMut(LineError) -> anyhow::Result<()>,
+) -> anyhow::Result<AppendReport> {
+    let mut report = AppendReport::default();
+    let mut pending: Vec<Message> = Vec::with_capacity(batch);
+    loop {
+        let finished = match next() {
+            Some(Ok(m)) => {
+                pending.push(m);
+                false
+            }
+            Some(Err(e)) => {
+                on_error(e)?;
+                false
+            }
+            None => true,
+        };
+        if pending.len() >= batch.max(1) || (finished && !pending.is_empty()) {
+            report.add(store.append(ws, &pending, source, policy).await.context("writing to the store")?);
+            pending.clear();
+        }
+        if finished {
+            return Ok(report);
+        }
+    }
+}

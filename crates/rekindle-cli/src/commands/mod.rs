@@ -1,0 +1,59 @@
+//! One module per subcommand.
+
+mod bench;
+mod import;
+mod keys;
+mod people;
+mod serve;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use rekindle_core::WorkspaceId;
+use rekindle_server::Config;
+use rekindle_store::Store;
+
+use crate::cli::{BenchCommand, Cli, Command, Global, PeopleCommand};
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Serve(args) => serve::run(&global, args).await,
+        Command::Import(args) => import::run(&global, args).await,
+        Command::Keys { command } => keys::run(&global, command).await,
+        Command::Migrate => {
+            let config = load_config(&global, serde_json::json!({}))?;
+            let store = rekindle_server::open_store(&config).await?;
+            println!("{} store is up to date", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::People { command: PeopleCommand::Show { identifier, events, json } } => {
+            people::show(&global, &identifier, events, json).await
+        }
+        Command::Bench { command: BenchCommand::Ingest(args) } => bench::ingest(&global, args).await,
+    }
+}
+
+/// The layered configuration with this command line's global flags on top.
+pub fn load_config(global: &Global, mut overrides: serde_json::Value) -> anyhow::Result<Config> {
+    if let Some(dir) = &global.data_dir {
+        overrides["data_dir"] = serde_json::json!(dir);
+    }
+    if let Some(url) = &global.database_url {
+        overrides["database_url"] = serde_json::json!(url);
+    }
+    Config::load(global.config.as_deref(), overrides).context("reading configuration")
+}
+
+/// Open the configured store and find the workspace the command names.
+pub async fn open(global: &Global) -> anyhow::Result<(Config, Arc<dyn Store>, WorkspaceId)> {
+    let config = load_config(global, serde_json::json!({}))?;
+    rekindle_server::telemetry::init(&rekindle_server::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
+    let store = rekindle_server::open_store(&config).await?;
+    let ws = store
+        .workspace_by_slug(&global.workspace)
+        .await?
+        .with_context(|| format!("no workspace {:?}", global.workspace))?;
+    Ok((config, store, ws.id))
+}

@@ -1,0 +1,35 @@
+use std::process::ExitCode;
+
+use anyhow::Context;
+use rekindle_store::{EventQuery, lookup};
+
+use crate::cli::Global;
+
+pub async fn show(global: &Global, identifier: &str, events: u32, json: bool) -> anyhow::Result<ExitCode> {
+    let (_, store, ws) = super::open(global).await?;
+    let refs = lookup::candidates(identifier).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(person) = lookup::find_person(&*store, ws, &refs).await? else {
+        eprintln!("no person matches {identifier:?}");
+        return Ok(ExitCode::FAILURE);
+    };
+    let recent = store.events(ws, &EventQuery { person: Some(person.id), limit: events, ..Default::default() }).await?;
+    if json {
+        let out = serde_json::json!({"person": person, "events": recent});
+        println!("{}", serde_json::to_string_pretty(&out).context("encoding JSON")?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("person   {}", person.id);
+    println!("created  {}   updated {}", person.created_at.to_rfc3339(), person.updated_at.to_rfc3339());
+    if !person.traits.is_empty() {
+        println!("traits   {}", serde_json::Value::Object(person.traits.clone()));
+    }
+    println!("\nidentifiers ({}):", person.identities.len());
+    for i in &person.identities {
+        println!("  {:<22} {:<40} linked {} by {}", i.identifier.kind.as_str(), i.identifier.value, i.linked_at.format("%Y-%m-%d %H:%M:%S"), i.message_id);
+    }
+    println!("\nrecent events ({}):", recent.len());
+    for e in &recent {
+        println!("  {}  {:<8} {:<24} {}", e.timestamp.format("%Y-%m-%d %H:%M:%S"), e.kind.as_str(), e.name.as_deref().unwrap_or("-"), e.message_id);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,18 @@
+use std::process::ExitCode;
+
+use rekindle_server::App;
+
+use crate::cli::{Global, ServeArgs};
+
+pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut overrides = serde_json::json!({});
+    if let Some(listen) = args.listen {
+        overrides["listen"] = serde_json::json!(listen);
+    }
+    let config = super::load_config(global, overrides)?;
+    rekindle_server::telemetry::init(&config.log);
+    let app = App::build(config).await?;
+    println!("Rekindle listening on http://{}", app.local_addr());
+    app.run().await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,133 @@
+//! Configuration, layered: defaults → TOML file → `REKINDLE__SECTION__KEY` environment
+//! variables → command-line flags. Unknown keys are refused, so a typo is an error, not a
+//! silently ignored setting.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_ingest::IngestConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to serve HTTP on.
+    pub listen: SocketAddr,
+    /// Directory of the embedded SQLite store (used unless `database_url` is set).
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects PostgreSQL instead of the embedded store.
+    pub database_url: Option<Secret>,
+    pub api: ApiConfig,
+    pub ingest: IngestConfig,
+    /// Limits on identifiers of one kind per person (OneID over-merge guard).
+    pub identity: IdentityPolicy,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Bearer token for the REST API. When unset, `serve` makes a random one and prints it:
+    /// the API is never open.
+    pub admin_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `pretty` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `rekindle_server=debug,info`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Pretty, filter: "info".into() }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7700)),
+            data_dir: PathBuf::from("rekindle-data"),
+            database_url: None,
+            api: ApiConfig::default(),
+            ingest: IngestConfig::default(),
+            identity: IdentityPolicy::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Load the layers. `file` is optional; `overrides` are the command line's flags, as a
+    /// partial config (only the keys the user gave).
+    pub fn load(file: Option<&Path>, overrides: serde_json::Value) -> Result<Self, figment::Error> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            fig = fig.merge(Toml::file_exact(file));
+        }
+        fig.merge(Env::prefixed("REKINDLE__").split("__"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+    }
+}
+
+/// A secret string: serialised as itself (for config layering), never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_and_unknown_keys_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rekindle.toml");
+        std::fs::write(&file, "data_dir = \"/from/file\"\n[identity.limits]\nphone = 2\n").unwrap();
+        let c = Config::load(Some(&file), serde_json::json!({"listen": "127.0.0.1:9999"})).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/from/file"));
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.identity.limit(rekindle_core::IdentifierKind::Phone), 2);
+
+        std::fs::write(&file, "data_dri = \"/typo\"\n").unwrap();
+        let e = Config::load(Some(&file), serde_json::json!({})).unwrap_err();
+        assert!(e.to_string().contains("data_dri"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = Config { database_url: Some(Secret::new("postgres://u:hunter2@db/x")), ..Config::default() };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Every error the HTTP layer answers with: one table from code to status, one JSON shape.
+//!
+//! ```json
+//! {"code": "invalid_field", "message": "either userId or anonymousId is required", "field": "batch[3].userId"}
+//! ```
+//! `code` is stable snake_case for programs; `message` is for people; `field` names the input
+//! at fault when there is one. Internal failures log their cause and tell the client nothing
+//! more than `internal`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rekindle_core::FieldError;
+use rekindle_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidJson,
+    InvalidField,
+    MessageTooLarge,
+    BatchTooLarge,
+    UnsupportedMediaType,
+    Unauthorized,
+    NotFound,
+    Conflict,
+    Overloaded,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidJson | Self::InvalidField => StatusCode::BAD_REQUEST,
+            Self::MessageTooLarge | Self::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Overloaded => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+
+    pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: Some(field.into()) }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{} not found", what.into()))
+    }
+
+    /// Log the cause for operators; the client learns only that it was our fault.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = cause.to_string();
+        let mut source = cause.source();
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::error!(error = %chain, "request failed");
+        Self::new(ErrorCode::Internal, "internal error; the server log has details")
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        let code = if e.reason.starts_with("malformed JSON") { ErrorCode::InvalidJson } else { ErrorCode::InvalidField };
+        Self { code, message: e.reason, field: Some(e.field).filter(|f| !f.is_empty()) }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::AlreadyExists(what) => Self::new(ErrorCode::Conflict, format!("{what} already exists")),
+            StoreError::Backend(_) => Self::internal(&e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.code.status();
+        let mut response = (status, Json(&self)).into_response();
+        match self.code {
+            ErrorCode::Unauthorized => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"rekindle\""));
+            }
+            ErrorCode::Overloaded | ErrorCode::Unavailable => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

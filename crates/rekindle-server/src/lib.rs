@@ -1,0 +1,19 @@
+//! Rekindle's HTTP server.
+//!
+//! - [`config`]: layered configuration.
+//! - [`startup`]: [`App::build`] opens the store, starts ingestion and binds the listener;
+//!   tests build it on port 0 with a temporary data dir.
+//! - [`routes`]: one module per URL area — Segment ingestion under `/v1`, the REST API under
+//!   `/api/v1`, operations (`/healthz`, `/readyz`, `/metrics`, `/api/openapi.json`).
+//! - [`error`]: every error code, its status and its JSON body, in one table.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::{App, open_store};

@@ -1,0 +1,55 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rekindle_ingest::write_keys;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{CreatedWriteKey, WorkspaceParam, WriteKeyView, Ws};
+use crate::auth::AdminAuth;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_keys, create_key)).routes(routes!(revoke_key))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWriteKey {
+    /// What the key is for, e.g. `mini-program`; recorded as the source of merges.
+    name: String,
+}
+
+
+/// Write keys of the workspace (secrets are never shown again).
+#[utoipa::path(get, path = "/api/v1/write-keys", tag = "write keys", security(("admin_token" = [])),
+    params(WorkspaceParam), responses((status = 200, body = Vec<WriteKeyView>), (status = 401, body = ApiError)))]
+async fn list_keys(_: AdminAuth, ws: Ws, State(state): State<AppState>) -> Result<Json<Vec<WriteKeyView>>, ApiError> {
+    Ok(Json(state.store.write_keys(ws.0).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Create a write key for ingestion.
+#[utoipa::path(post, path = "/api/v1/write-keys", tag = "write keys", security(("admin_token" = [])),
+    params(WorkspaceParam), request_body = NewWriteKey,
+    responses((status = 201, body = CreatedWriteKey), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn create_key(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    body: Result<Json<NewWriteKey>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedWriteKey>), ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
+    let (key, info) = write_keys::create(&*state.store, ws.0, &body.name).await??;
+    Ok((StatusCode::CREATED, Json(CreatedWriteKey { key, info: info.into() })))
+}
+
+/// Revoke a write key; clients using it are refused within seconds.
+#[utoipa::path(delete, path = "/api/v1/write-keys/{id}", tag = "write keys", security(("admin_token" = [])),
+    params(("id" = i64, Path, description = "Write key id"), WorkspaceParam),
+    responses((status = 204), (status = 404, body = ApiError), (status = 401, body = ApiError)))]
+async fn revoke_key(_: AdminAuth, ws: Ws, State(state): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    state.store.revoke_write_key(ws.0, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,53 @@
+//! The REST API under `/api/v1`. Every route takes the admin token; every route reads one
+//! workspace, named by `?workspace=<slug>` (default `default`).
+
+mod dto;
+mod events;
+mod identity;
+mod keys;
+mod people;
+mod workspaces;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use rekindle_core::WorkspaceId;
+use rekindle_store::DEFAULT_WORKSPACE;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub use dto::*;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(people::router())
+        .merge(events::router())
+        .merge(identity::router())
+        .merge(keys::router())
+        .merge(workspaces::router())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkspaceParam {
+    /// Workspace (store) slug; `default` when omitted.
+    pub workspace: Option<String>,
+}
+
+/// The workspace a request is about, resolved from `?workspace=`.
+pub struct Ws(pub WorkspaceId);
+
+impl FromRequestParts<AppState> for Ws {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Query(param) = Query::<WorkspaceParam>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::field(crate::error::ErrorCode::InvalidField, "workspace", e.body_text()))?;
+        let slug = param.workspace.unwrap_or_else(|| DEFAULT_WORKSPACE.to_string());
+        let ws = state.store.workspace_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("workspace {slug}")))?;
+        Ok(Ws(ws.id))
+    }
+}

@@ -1,0 +1,44 @@
+//! The URL tree: `/v1/*` (Segment ingestion), `/api/v1/*` (REST), and operations.
+
+pub mod api;
+pub mod ops;
+pub mod segment;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rekindle", description = "Retention and re-engagement for private-domain live-stream commerce."),
+    modifiers(&SecuritySchemes),
+    components(schemas(ApiError, ErrorCode))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("admin_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("write_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    }
+}
+
+/// The whole application, and the OpenAPI document generated from its annotated routes.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        // Ingestion reads bodies itself, with its own limits and JSON errors.
+        .merge(segment::router().layer(DefaultBodyLimit::disable()))
+        .merge(api::router())
+        .split_for_parts();
+    api.merge(ops::router(openapi))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
+        .with_state(state)
+}

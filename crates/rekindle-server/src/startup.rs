@@ -1,0 +1,103 @@
+//! Building and running the application.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use rekindle_ingest::{IngestMetrics, Ingestor};
+use rekindle_store::Store;
+use rekindle_store_postgres::PostgresStore;
+use rekindle_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+
+use crate::auth::WriteKeyCache;
+use rekindle_ingest::write_keys::random_token;
+use crate::config::{Config, Secret};
+use crate::routes;
+use crate::routes::ops::Metrics;
+use crate::state::AppState;
+
+/// Open the store the configuration names: PostgreSQL with `database_url`, else SQLite in
+/// `data_dir`. Migrations run on open.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(PostgresStore::connect(url.expose()).await.context("opening PostgreSQL")?),
+        None => Arc::new(
+            SqliteStore::open(&config.data_dir)
+                .await
+                .with_context(|| format!("opening the data dir {}", config.data_dir.display()))?,
+        ),
+    })
+}
+
+/// A built application: store open, ingestion running, listener bound.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    pub state: AppState,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        Self::with_store(config, store).await
+    }
+
+    pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let admin_token = match &config.api.admin_token {
+            Some(t) => t.clone(),
+            None => {
+                let token = random_token("rka_");
+                // Printed, not logged: it is a credential, and logs travel further than a terminal.
+                println!("REST API admin token for this run: {token}\n(set REKINDLE__API__ADMIN_TOKEN to choose one)");
+                Secret::new(token)
+            }
+        };
+        let ingest_metrics = IngestMetrics::default();
+        let ingestor = Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
+        let state = AppState {
+            store,
+            ingestor,
+            write_keys: WriteKeyCache::default(),
+            admin_token,
+            identity: Arc::new(config.identity.clone()),
+            metrics: Arc::new(Metrics::new(&ingest_metrics)),
+        };
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+        Ok(Self { listener, router: routes::router(state.clone()), state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serve until Ctrl-C / SIGTERM. In-flight requests finish; acknowledged events are
+    /// already durable, so nothing is lost however the process ends.
+    pub async fn run(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), store = self.state.store.backend(), "serving");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+
+    /// Serve until the future resolves (tests).
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

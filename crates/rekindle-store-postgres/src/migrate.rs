@@ -1,0 +1,23 @@
+//! Schema migrations with sqlx's migrator, tracked in `_sqlx_migrations`. The files are embedded
+//! here by hand because `sqlx::migrate!` lives in the facade this crate cannot use (see lib.rs);
+//! versions and checksums are the ones the macro and the `sqlx` CLI would record.
+
+use std::borrow::Cow;
+
+use sqlx_core::migrate::{MigrateError, Migration, MigrationType, Migrator};
+use sqlx_core::sql_str::SqlSafeStr;
+use sqlx_postgres::PgPool;
+
+/// `(version, description, sql)`, as named by `migrations/<version>_<description>.sql`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, sql.into_sql_str(), false)
+        })
+        .collect();
+    // Takes a database-wide advisory lock, so nodes starting together migrate one at a time.
+    Migrator::with_migrations(migrations).run(pool).await
+}

@@ -1,0 +1,202 @@
+//! Reads: people, events, merges, conflicts, totals. Same answers as SQLite's read.rs.
+
+use rekindle_core::ids::Uuid;
+use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
+use rekindle_store::{
+    ConflictRecord, EventQuery, Identity, MergeRecord, Person, PersonRef, Result, StoredEvent, Totals,
+};
+use serde_json::{Map, Value};
+use sqlx_core::error::Error;
+use sqlx_core::query_builder::QueryBuilder;
+use sqlx_core::row::Row;
+use sqlx_core::types::Json;
+use sqlx_postgres::{PgConnection, PgRow, Postgres};
+
+use crate::codec::{identifier, parse};
+use crate::{PostgresStore, db_err, sql};
+
+/// The live person a reference names, in this workspace.
+async fn resolve(c: &mut PgConnection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uuid>, Error> {
+    match who {
+        PersonRef::Id(id) => {
+            let row = sql("SELECT COALESCE(merged_into, id) FROM people WHERE id = $1 AND workspace_id = $2")
+                .bind(id.0)
+                .bind(ws.0)
+                .fetch_optional(&mut *c)
+                .await?;
+            row.map(|r| r.try_get(0)).transpose()
+        }
+        PersonRef::Identifier(ident) => {
+            // The first of the match kinds that holds the value wins, as SQLite tries them in turn.
+            let kinds: Vec<&str> = ident.kind.match_kinds().iter().map(|k| k.as_str()).collect();
+            let row = sql("SELECT person_id FROM identities
+                           WHERE workspace_id = $1 AND value = $2 AND kind = ANY($3::text[])
+                           ORDER BY array_position($3::text[], kind) LIMIT 1")
+            .bind(ws.0)
+            .bind(&ident.value)
+            .bind(kinds)
+            .fetch_optional(&mut *c)
+            .await?;
+            row.map(|r| r.try_get(0)).transpose()
+        }
+    }
+}
+
+async fn load_person(c: &mut PgConnection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>, Error> {
+    let Some(row) = sql("SELECT created_at, updated_at, traits FROM people WHERE id = $1 AND workspace_id = $2")
+        .bind(id)
+        .bind(ws.0)
+        .fetch_optional(&mut *c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Json(traits) = row.try_get::<Json<Map<String, Value>>, _>(2)?;
+    let rows = sql("SELECT kind, value, linked_at, message_id FROM identities WHERE person_id = $1
+                    ORDER BY linked_at, kind, value")
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut identities = rows
+        .iter()
+        .map(|r| {
+            Ok(Identity {
+                identifier: identifier(r.try_get(0)?, r.try_get(1)?)?,
+                linked_at: r.try_get(2)?,
+                message_id: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    identities.sort_by_key(|i| (i.identifier.kind, i.linked_at));
+    Ok(Some(Person {
+        id: PersonId(id),
+        workspace: ws,
+        created_at: row.try_get(0)?,
+        updated_at: row.try_get(1)?,
+        traits,
+        identities,
+    }))
+}
+
+fn event(r: &PgRow) -> Result<StoredEvent, Error> {
+    Ok(StoredEvent {
+        id: r.try_get(0)?,
+        person: PersonId(r.try_get(1)?),
+        message_id: r.try_get(2)?,
+        kind: parse(r.try_get(3)?)?,
+        name: r.try_get(4)?,
+        timestamp: r.try_get(5)?,
+        received_at: r.try_get(6)?,
+        payload: r.try_get(7)?,
+    })
+}
+
+fn merge_record(r: &PgRow) -> Result<MergeRecord, Error> {
+    Ok(MergeRecord {
+        id: r.try_get(0)?,
+        into: PersonId(r.try_get(1)?),
+        from: PersonId(r.try_get(2)?),
+        via: identifier(r.try_get(3)?, r.try_get(4)?)?,
+        message_id: r.try_get(5)?,
+        source: r.try_get(6)?,
+        at: r.try_get(7)?,
+    })
+}
+
+fn conflict_record(r: &PgRow) -> Result<ConflictRecord, Error> {
+    Ok(ConflictRecord {
+        id: r.try_get(0)?,
+        kind: parse(r.try_get(1)?)?,
+        person: PersonId(r.try_get(2)?),
+        other: r.try_get::<Option<Uuid>, _>(3)?.map(PersonId),
+        identifier: identifier(r.try_get(4)?, r.try_get(5)?)?,
+        limited_kind: parse::<IdentifierKind>(r.try_get(6)?)?,
+        limit: r.try_get::<i64, _>(7)?.max(0) as u64,
+        message_id: r.try_get(8)?,
+        source: r.try_get(9)?,
+        at: r.try_get(10)?,
+    })
+}
+
+impl PostgresStore {
+    pub(crate) async fn person_impl(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
+        // One connection, so the person and their identities are read back to back.
+        let mut c = self.pool.acquire().await.map_err(db_err)?;
+        match resolve(&mut c, ws, who).await.map_err(db_err)? {
+            Some(id) => load_person(&mut c, ws, id).await.map_err(db_err),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn events_impl(&self, ws: WorkspaceId, q: &EventQuery) -> Result<Vec<StoredEvent>> {
+        let mut b = QueryBuilder::<Postgres>::new(
+            "SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events WHERE workspace_id = ",
+        );
+        b.push_bind(ws.0);
+        if let Some(p) = q.person {
+            b.push(" AND person_id = ").push_bind(p.0);
+        }
+        if let Some(n) = &q.name {
+            b.push(" AND name = ").push_bind(n.as_str());
+        }
+        if let Some(k) = q.kind {
+            b.push(" AND kind = ").push_bind(k.as_str());
+        }
+        if let Some(from) = q.from {
+            b.push(" AND timestamp >= ").push_bind(from);
+        }
+        if let Some(to) = q.to {
+            b.push(" AND timestamp < ").push_bind(to);
+        }
+        if let Some(before) = q.before {
+            b.push(" AND (timestamp, id) < (").push_bind(before.timestamp).push(", ").push_bind(before.id).push(")");
+        }
+        b.push(" ORDER BY timestamp DESC, id DESC LIMIT ").push_bind(i64::from(q.limit));
+        let rows = b.build().fetch_all(&self.pool).await.map_err(db_err)?;
+        rows.iter().map(event).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub(crate) async fn merges_impl(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
+        let rows = match into {
+            Some(p) => sql("SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
+                            FROM identity_merges WHERE workspace_id = $1 AND into_person IN
+                                (SELECT id FROM people WHERE id = $2 OR merged_into = $2)
+                            ORDER BY id DESC LIMIT $3")
+            .bind(ws.0)
+            .bind(p.0)
+            .bind(i64::from(limit)),
+            None => sql("SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
+                         FROM identity_merges WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(ws.0)
+            .bind(i64::from(limit)),
+        }
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(merge_record).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub(crate) async fn conflicts_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
+        let rows = sql("SELECT id, kind, person_id, other_person_id, identifier_kind, identifier_value, limited_kind,
+                               limit_value, message_id, source, at
+                        FROM identity_conflicts WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2")
+        .bind(ws.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(conflict_record).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub(crate) async fn totals_impl(&self, ws: WorkspaceId) -> Result<Totals> {
+        let row = sql("SELECT (SELECT COUNT(*) FROM people WHERE workspace_id = $1 AND merged_into IS NULL),
+                              (SELECT COUNT(*) FROM events WHERE workspace_id = $1),
+                              (SELECT COUNT(*) FROM identities WHERE workspace_id = $1)")
+        .bind(ws.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let count = |i: usize| row.try_get::<i64, _>(i).map(|n| n.max(0) as u64).map_err(db_err);
+        Ok(Totals { people: count(0)?, events: count(1)?, identities: count(2)? })
+    }
+}
