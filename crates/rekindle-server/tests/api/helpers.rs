@@ -1,0 +1,76 @@
+use std::io::Write;
+use std::sync::Arc;
+
+use rekindle_core::WorkspaceId;
+use rekindle_server::config::Secret;
+use rekindle_server::{App, Config};
+use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, Store, StoredEvent};
+use serde_json::Value;
+
+pub const ADMIN: &str = "test-admin-token";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub key: String,
+    pub store: Arc<dyn Store>,
+    pub ws: WorkspaceId,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        api: rekindle_server::config::ApiConfig { admin_token: Some(Secret::new(ADMIN)) },
+        ..Config::default()
+    };
+    let app = App::build(config).await.expect("app builds");
+    let base = format!("http://{}", app.local_addr());
+    let store = app.state.store.clone();
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let (key, _) = rekindle_ingest::write_keys::create(&*store, ws, "test").await.unwrap().unwrap();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { base, client: reqwest::Client::new(), key, store, ws, _dir: dir }
+}
+
+impl TestApp {
+    /// POST JSON to an ingestion endpoint with the write key.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.post_raw(path, serde_json::to_vec(body).unwrap(), "application/json", None).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>, content_type: &str, encoding: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .basic_auth(&self.key, Some(""))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(e) = encoding {
+            req = req.header("content-encoding", e);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn api(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).bearer_auth(ADMIN).send().await.unwrap()
+    }
+
+    pub async fn api_json(&self, path: &str) -> Value {
+        let r = self.api(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn events(&self) -> Vec<StoredEvent> {
+        self.store.events(self.ws, &EventQuery { limit: 100_000, ..Default::default() }).await.unwrap()
+    }
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}

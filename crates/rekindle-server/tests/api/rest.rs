@@ -1,0 +1,158 @@
+use serde_json::json;
+
+use crate::helpers::{ADMIN, spawn_app};
+
+#[tokio::test]
+async fn every_api_route_refuses_a_request_without_the_token() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app.client.get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut checked = 0;
+    for (path, item) in paths.iter().filter(|(p, _)| p.starts_with("/api/v1")) {
+        let concrete = path.replace("{person}", "u1").replace("{id}", "1");
+        for method in item.as_object().unwrap().keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for token in [None, Some("wrong")] {
+                let mut req = app.client.request(m.clone(), format!("{}{concrete}", app.base));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
+                }
+                let r = req.send().await.unwrap();
+                assert_eq!(r.status(), 401, "{method} {path} with {token:?}");
+                let body: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(body["code"], "unauthorized");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 16, "checked {checked} route/method pairs");
+}
+
+#[tokio::test]
+async fn people_are_found_by_id_or_any_identifier() {
+    let app = spawn_app().await;
+    app.post("/v1/identify", &json!({"userId": "42", "traits": {"phone": "13812345678", "wechat_unionid": "un-1"}})).await;
+    let by_phone = app.api_json("/api/v1/people/13812345678").await;
+    let id = by_phone["id"].as_str().unwrap().to_string();
+    for who in [id.as_str(), "user_id:42", "42", "wechat_unionid:un-1", "phone:+86-138-1234-5678"] {
+        let p = app.api_json(&format!("/api/v1/people/{}", urlencode(who))).await;
+        assert_eq!(p["id"], id.as_str(), "{who}");
+    }
+    let missing = app.api("/api/v1/people/user_id:nobody").await;
+    assert_eq!(missing.status(), 404);
+    let bad = app.api("/api/v1/people/phone:abc").await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(bad.json::<serde_json::Value>().await.unwrap()["field"], "person.phone");
+}
+
+#[tokio::test]
+async fn events_page_newest_first_and_filter() {
+    let app = spawn_app().await;
+    let batch: Vec<_> = (0..25)
+        .map(|i| json!({"type": "track", "userId": "u1", "event": if i % 5 == 0 { "Order Completed" } else { "Live Watched" },
+            "messageId": format!("m{i}"), "timestamp": format!("2026-05-01T12:{i:02}:00Z")}))
+        .collect();
+    assert_eq!(app.post("/v1/import", &json!({"batch": batch})).await.status(), 200);
+    let mut seen = 0;
+    let mut next: Option<String> = None;
+    loop {
+        let path = match &next {
+            Some(c) => format!("/api/v1/events?limit=10&before={c}"),
+            None => "/api/v1/events?limit=10".to_string(),
+        };
+        let page = app.api_json(&path).await;
+        seen += page["events"].as_array().unwrap().len();
+        match page["next"].as_str() {
+            Some(c) => next = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 25);
+    let orders = app.api_json("/api/v1/events?name=Order%20Completed").await;
+    assert_eq!(orders["events"].as_array().unwrap().len(), 5);
+    let window = app.api_json("/api/v1/events?from=2026-05-01T12:10:00Z&to=2026-05-01T12:20:00Z").await;
+    assert_eq!(window["events"].as_array().unwrap().len(), 10);
+    let bad = app.api("/api/v1/events?from=yesterday").await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(bad.json::<serde_json::Value>().await.unwrap()["field"], "from");
+}
+
+#[tokio::test]
+async fn merges_and_conflicts_are_visible() {
+    let app = spawn_app().await;
+    app.post("/v1/track", &json!({"anonymousId": "a1", "event": "Live Entered"})).await;
+    app.post("/v1/identify", &json!({"userId": "u1", "traits": {"wechat_unionid": "U1"}})).await;
+    app.post("/v1/alias", &json!({"userId": "u1", "previousId": "a1", "messageId": "alias-1"})).await;
+    let merges = app.api_json("/api/v1/people/u1/merges").await;
+    assert_eq!(merges.as_array().unwrap().len(), 1);
+    assert_eq!(merges[0]["message_id"], "alias-1");
+    assert_eq!(merges[0]["source"], "write_key:test");
+
+    app.post("/v1/identify", &json!({"userId": "u2", "traits": {"wechat_unionid": "U2"}})).await;
+    app.post("/v1/identify", &json!({"userId": "u2", "traits": {"wechat_unionid": "U1"}, "messageId": "bad-link"})).await;
+    let conflicts = app.api_json("/api/v1/identity/conflicts").await;
+    assert_eq!(conflicts[0]["message_id"], "bad-link");
+    assert_eq!(conflicts[0]["limited_kind"], "user_id");
+}
+
+#[tokio::test]
+async fn write_keys_are_managed_over_the_api() {
+    let app = spawn_app().await;
+    let created: serde_json::Value = app
+        .client
+        .post(format!("{}/api/v1/write-keys", app.base))
+        .bearer_auth(ADMIN)
+        .json(&json!({"name": "live-platform"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = created["key"].as_str().unwrap().to_string();
+    let send = |k: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/v1/track", app.base))
+                .basic_auth(k, Some(""))
+                .json(&json!({"userId": "u", "event": "x"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(send(key.clone()).await, 200);
+    let listed = app.api_json("/api/v1/write-keys").await;
+    assert!(listed.as_array().unwrap().iter().all(|k| k.get("key").is_none()), "secrets are never listed");
+    let id = created["id"].as_i64().unwrap();
+    let r = app.client.delete(format!("{}/api/v1/write-keys/{id}", app.base)).bearer_auth(ADMIN).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    // The revocation reaches a cached key within its 5 s lifetime.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        if send(key.clone()).await == 401 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "revoked key still accepted");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn operations_endpoints_answer() {
+    let app = spawn_app().await;
+    app.post("/v1/track", &json!({"userId": "u", "event": "x"})).await;
+    let health = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready: serde_json::Value = app.client.get(format!("{}/readyz", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["store"], "sqlite");
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("rekindle_ingest_events_stored_total 1"), "{metrics}");
+    assert!(metrics.contains("rekindle_http_requests_total{method=\"POST\",route=\"/v1/track\",status=\"200\"} 1"));
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(' ', "%20").replace(':', "%3A")
+}
