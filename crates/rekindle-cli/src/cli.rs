@@ -7,12 +7,16 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rekindle", version, about = "回流 Rekindle — retention and re-engagement for private-domain live-stream commerce",
+#[command(
+    name = "rekindle",
+    version,
+    about = "回流 Rekindle — retention and re-engagement for private-domain live-stream commerce",
     long_about = "Rekindle turns a store's event stream (Segment-compatible) into one identity per person,\n\
 live profiles and segments, timely low-disturbance touches, and honest measurement.\n\n\
 Storage is an embedded SQLite database under --data-dir unless --database-url names PostgreSQL.\n\
 Configuration layers: defaults, then --config FILE (TOML), then REKINDLE__SECTION__KEY\n\
-environment variables, then flags.")]
+environment variables, then flags."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -83,10 +83,7 @@ impl fmt::Display for IdentifierKind {
 impl FromStr for IdentifierKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown identifier kind {s:?}"))
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown identifier kind {s:?}"))
     }
 }
 

@@ -1,6 +1,6 @@
-pub use uuid::Uuid;
 use std::fmt;
 use std::str::FromStr;
+pub use uuid::Uuid;
 
 /// A store (店铺). Every record belongs to exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]

@@ -35,8 +35,7 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 6] =
-        [Self::Identify, Self::Track, Self::Page, Self::Screen, Self::Group, Self::Alias];
+    pub const ALL: [MessageKind; 6] = [Self::Identify, Self::Track, Self::Page, Self::Screen, Self::Group, Self::Alias];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,9 +58,10 @@ impl fmt::Display for MessageKind {
 impl FromStr for MessageKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            format!("unknown type {s:?}; expected identify, track, page, screen, group or alias")
-        })
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown type {s:?}; expected identify, track, page, screen, group or alias"))
     }
 }
 
@@ -113,8 +113,8 @@ impl Message {
                 format!("message is {} bytes; the limit is {MAX_MESSAGE_BYTES}", json.len()),
             ));
         }
-        let value: Value = serde_json::from_str(json)
-            .map_err(|e| FieldError::new("", format!("malformed JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| FieldError::new("", format!("malformed JSON: {e}")))?;
         let Value::Object(payload) = value else {
             return Err(FieldError::new("", "a message must be a JSON object"));
         };
@@ -170,8 +170,7 @@ impl Message {
                 push_id(&mut identifiers, IdentifierKind::PreviousId, Some(&previous), "previousId")?;
             }
             MessageKind::Group => {
-                id_field(&payload, "groupId")?
-                    .ok_or_else(|| FieldError::new("groupId", "group needs groupId"))?;
+                id_field(&payload, "groupId")?.ok_or_else(|| FieldError::new("groupId", "group needs groupId"))?;
             }
             _ => {}
         }
@@ -266,12 +265,7 @@ fn scalar_string(value: Option<&Value>, field: &str) -> Result<Option<String>, F
     }
 }
 
-fn push_id(
-    ids: &mut Vec<Identifier>,
-    kind: IdentifierKind,
-    raw: Option<&str>,
-    field: &str,
-) -> Result<(), FieldError> {
+fn push_id(ids: &mut Vec<Identifier>, kind: IdentifierKind, raw: Option<&str>, field: &str) -> Result<(), FieldError> {
     if let Some(raw) = raw {
         ids.push(Identifier::parse(kind, raw, field)?);
     }

@@ -26,11 +26,7 @@ pub fn normalize(input: &str) -> Result<String, String> {
     if digits.is_empty() {
         return Err("a phone number needs digits".into());
     }
-    let international = if plus {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
+    let international = if plus { Some(digits.as_str()) } else { digits.strip_prefix("00") };
     let e164 = match international {
         Some(rest) => international_number(rest)?,
         None => national_number(&digits)?,

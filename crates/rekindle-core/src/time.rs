@@ -15,11 +15,7 @@ pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, String> {
     match parsed {
         Ok(t) => {
             let t = t.with_timezone(&Utc);
-            if (1970..=2200).contains(&t.year()) {
-                Ok(t)
-            } else {
-                Err("is outside the years 1970 to 2200".into())
-            }
+            if (1970..=2200).contains(&t.year()) { Ok(t) } else { Err("is outside the years 1970 to 2200".into()) }
         }
         Err(_) if chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok() => {
             Err("has no UTC offset; add Z or +08:00".into())

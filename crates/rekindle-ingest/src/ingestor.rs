@@ -54,12 +54,7 @@ pub struct Ingestor {
 
 impl Ingestor {
     /// Start the committers on the current runtime.
-    pub fn start(
-        store: Arc<dyn Store>,
-        policy: IdentityPolicy,
-        config: IngestConfig,
-        metrics: IngestMetrics,
-    ) -> Self {
+    pub fn start(store: Arc<dyn Store>, policy: IdentityPolicy, config: IngestConfig, metrics: IngestMetrics) -> Self {
         let (queue, rx) = mpsc::channel(config.queue_depth.max(1));
         let rx = Arc::new(Mutex::new(rx));
         let policy = Arc::new(policy);

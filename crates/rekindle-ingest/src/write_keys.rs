@@ -14,14 +14,23 @@ pub fn random_token(prefix: &str) -> String {
 
 /// Make a write key named `name`; returns the secret (shown once) and the stored key. The
 /// inner error is the caller's mistake, the outer one the store's.
-pub async fn create(store: &dyn Store, ws: WorkspaceId, name: &str) -> Result<Result<(String, WriteKey), FieldError>, StoreError> {
+pub async fn create(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    name: &str,
+) -> Result<Result<(String, WriteKey), FieldError>, StoreError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Ok(Err(FieldError::new("name", "must be 1 to 100 characters")));
     }
     let secret = random_token("rk_");
     let key = store
-        .create_write_key(ws, name, &rekindle_core::write_key::hash(&secret), &rekindle_core::write_key::prefix(&secret))
+        .create_write_key(
+            ws,
+            name,
+            &rekindle_core::write_key::hash(&secret),
+            &rekindle_core::write_key::prefix(&secret),
+        )
         .await?;
     Ok(Ok((secret, key)))
 }

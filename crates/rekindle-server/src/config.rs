@@ -80,9 +80,7 @@ impl Config {
         if let Some(file) = file {
             fig = fig.merge(Toml::file_exact(file));
         }
-        fig.merge(Env::prefixed("REKINDLE__").split("__"))
-            .merge(Serialized::defaults(overrides))
-            .extract()
+        fig.merge(Env::prefixed("REKINDLE__").split("__")).merge(Serialized::defaults(overrides)).extract()
     }
 }
 

@@ -84,7 +84,8 @@ impl ApiError {
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        let code = if e.reason.starts_with("malformed JSON") { ErrorCode::InvalidJson } else { ErrorCode::InvalidField };
+        let code =
+            if e.reason.starts_with("malformed JSON") { ErrorCode::InvalidJson } else { ErrorCode::InvalidField };
         Self { code, message: e.reason, field: Some(e.field).filter(|f| !f.is_empty()) }
     }
 }
@@ -105,7 +106,9 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(&self)).into_response();
         match self.code {
             ErrorCode::Unauthorized => {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"rekindle\""));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"rekindle\""));
             }
             ErrorCode::Overloaded | ErrorCode::Unavailable => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

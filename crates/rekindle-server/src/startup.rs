@@ -11,11 +11,11 @@ use rekindle_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
 use crate::auth::WriteKeyCache;
-use rekindle_ingest::write_keys::random_token;
 use crate::config::{Config, Secret};
 use crate::routes;
 use crate::routes::ops::Metrics;
 use crate::state::AppState;
+use rekindle_ingest::write_keys::random_token;
 
 /// Open the store the configuration names: PostgreSQL with `database_url`, else SQLite in
 /// `data_dir`. Migrations run on open.
@@ -54,7 +54,8 @@ impl App {
             }
         };
         let ingest_metrics = IngestMetrics::default();
-        let ingestor = Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
+        let ingestor =
+            Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
         let state = AppState {
             store,
             ingestor,

@@ -71,7 +71,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn create_write_key_impl(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey> {
+    pub(crate) async fn create_write_key_impl(
+        &self,
+        ws: WorkspaceId,
+        name: &str,
+        hash: &str,
+        prefix: &str,
+    ) -> Result<WriteKey> {
         let (name, hash, prefix) = (name.to_string(), hash.to_string(), prefix.to_string());
         self.write(move |tx| {
             tx.query_row(

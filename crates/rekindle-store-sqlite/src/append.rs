@@ -33,9 +33,8 @@ impl SqliteStore {
 }
 
 fn stored_ids(tx: &Transaction, ws: WorkspaceId, messages: &[Message]) -> Result<HashSet<String>> {
-    let mut stmt = tx
-        .prepare_cached("SELECT 1 FROM events WHERE workspace_id = ?1 AND message_id = ?2")
-        .map_err(db_err)?;
+    let mut stmt =
+        tx.prepare_cached("SELECT 1 FROM events WHERE workspace_id = ?1 AND message_id = ?2").map_err(db_err)?;
     let mut stored = HashSet::new();
     for m in messages {
         if stmt.exists(params![ws.0, m.message_id]).map_err(db_err)? {
@@ -55,19 +54,15 @@ fn known_people<'a>(
         .map_err(db_err)?;
     let mut people: Vec<Uuid> = Vec::new();
     for key in lookup_keys(messages) {
-        let found: Option<Uuid> = owner
-            .query_row(params![ws.0, key.kind.as_str(), key.value], |r| r.get(0))
-            .optional()
-            .map_err(db_err)?;
+        let found: Option<Uuid> =
+            owner.query_row(params![ws.0, key.kind.as_str(), key.value], |r| r.get(0)).optional().map_err(db_err)?;
         if let Some(p) = found
             && !people.contains(&p)
         {
             people.push(p);
         }
     }
-    let mut idents = tx
-        .prepare_cached("SELECT kind, value FROM identities WHERE person_id = ?1")
-        .map_err(db_err)?;
+    let mut idents = tx.prepare_cached("SELECT kind, value FROM identities WHERE person_id = ?1").map_err(db_err)?;
     let mut traits = tx.prepare_cached("SELECT traits FROM people WHERE id = ?1").map_err(db_err)?;
     people
         .into_iter()
@@ -83,15 +78,23 @@ fn known_people<'a>(
         .collect()
 }
 
-fn write_plan(tx: &Transaction, ws: WorkspaceId, messages: &[Message], plan: &BatchPlan, source: &Source) -> Result<()> {
+fn write_plan(
+    tx: &Transaction,
+    ws: WorkspaceId,
+    messages: &[Message],
+    plan: &BatchPlan,
+    source: &Source,
+) -> Result<()> {
     for (index, change) in &plan.changes {
         let m = &messages[*index];
         let at = ms(m.received_at);
         match change {
             Change::Created { person } => {
-                tx.prepare_cached("INSERT INTO people (id, workspace_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")
-                    .and_then(|mut s| s.execute(params![person.0, ws.0, at]))
-                    .map_err(db_err)?;
+                tx.prepare_cached(
+                    "INSERT INTO people (id, workspace_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                )
+                .and_then(|mut s| s.execute(params![person.0, ws.0, at]))
+                .map_err(db_err)?;
             }
             Change::Linked { person, identifier } => {
                 tx.prepare_cached(
@@ -144,11 +147,8 @@ fn write_plan(tx: &Transaction, ws: WorkspaceId, messages: &[Message], plan: &Ba
         }
     }
 
-    let latest: HashMap<PersonId, i64> = plan
-        .events
-        .iter()
-        .map(|e| (e.person, ms(messages[e.index].received_at)))
-        .collect();
+    let latest: HashMap<PersonId, i64> =
+        plan.events.iter().map(|e| (e.person, ms(messages[e.index].received_at))).collect();
     let mut set_traits = tx
         .prepare_cached("UPDATE people SET traits = ?2, updated_at = MAX(updated_at, ?3) WHERE id = ?1")
         .map_err(db_err)?;

@@ -12,7 +12,6 @@ pub fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
-
 /// A stored string that must parse, or the database holds something this build did not write.
 pub fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> rusqlite::Result<T> {
     s.parse::<T>().map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))

@@ -36,9 +36,7 @@ impl SqliteStore {
     /// Open (creating if needed) the store in `data_dir` and bring its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Self> {
         let data_dir = data_dir.to_path_buf();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir))
-            .await
-            .map_err(StoreError::backend)?
+        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir)).await.map_err(StoreError::backend)?
     }
 
     fn open_blocking(data_dir: &Path) -> Result<Self> {
@@ -47,9 +45,7 @@ impl SqliteStore {
         let mut writer = connect(&path).map_err(StoreError::backend)?;
         migrate::run(&mut writer).map_err(StoreError::backend)?;
         tracing::info!(path = %path.display(), "sqlite store open");
-        Ok(Self {
-            inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }),
-        })
+        Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) })
     }
 
     pub fn path(&self) -> &Path {
@@ -199,7 +195,11 @@ impl rekindle_store::Store for SqliteStore {
         self.merges_impl(ws, into, limit).await
     }
 
-    async fn conflicts(&self, ws: rekindle_core::WorkspaceId, limit: u32) -> Result<Vec<rekindle_store::ConflictRecord>> {
+    async fn conflicts(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        limit: u32,
+    ) -> Result<Vec<rekindle_store::ConflictRecord>> {
         self.conflicts_impl(ws, limit).await
     }
 

@@ -27,10 +27,8 @@ fn resolve(c: &Connection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uu
                 .prepare_cached("SELECT person_id FROM identities WHERE workspace_id = ?1 AND kind = ?2 AND value = ?3")
                 .map_err(db_err)?;
             for k in ident.kind.match_kinds() {
-                let found = stmt
-                    .query_row(params![ws.0, k.as_str(), ident.value], |r| r.get(0))
-                    .optional()
-                    .map_err(db_err)?;
+                let found =
+                    stmt.query_row(params![ws.0, k.as_str(), ident.value], |r| r.get(0)).optional().map_err(db_err)?;
                 if found.is_some() {
                     return Ok(found);
                 }
@@ -139,7 +137,12 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn merges_impl(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
+    pub(crate) async fn merges_impl(
+        &self,
+        ws: WorkspaceId,
+        into: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<MergeRecord>> {
         self.read(move |c| {
             let cols = "id, into_person, from_person, via_kind, via_value, message_id, source, at";
             let (sql, args): (String, Vec<Sql>) = match into {

@@ -72,7 +72,8 @@ pub async fn default_workspace_and_isolation(store: &dyn Store) {
     ));
     assert_eq!(store.workspaces().await.unwrap().len(), 2);
 
-    let m = |id: &str| msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Live Entered", "messageId": id}));
+    let m =
+        |id: &str| msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Live Entered", "messageId": id}));
     append(store, ws, &[m("a")]).await;
     // The same userId and messageId in another store is another person and another event.
     let r = append(store, other.id, &[m("a")]).await;
@@ -131,16 +132,22 @@ pub async fn append_and_read(store: &dyn Store) {
 pub async fn retries_never_double_count(store: &dyn Store) {
     let ws = default_ws(store).await;
     let batch: Vec<Message> = (0..50)
-        .map(|i| msg(serde_json::json!({"type": "track", "anonymousId": format!("a{}", i % 7),
-            "event": "Live Watched", "messageId": format!("w{i}"), "properties": {"seconds": 30}})))
+        .map(|i| {
+            msg(serde_json::json!({"type": "track", "anonymousId": format!("a{}", i % 7),
+            "event": "Live Watched", "messageId": format!("w{i}"), "properties": {"seconds": 30}}))
+        })
         .collect();
     let first = append(store, ws, &batch).await;
     assert_eq!(first.stored, 50);
     let again = append(store, ws, &batch).await;
     assert_eq!((again.stored, again.duplicates, again.people_created), (0, 50, 0));
     // Repeats inside one batch count once too.
-    let twice = vec![batch[0].clone(), batch[0].clone(), msg(serde_json::json!({"type": "track",
-        "anonymousId": "z", "event": "x", "messageId": "new"}))];
+    let twice = vec![
+        batch[0].clone(),
+        batch[0].clone(),
+        msg(serde_json::json!({"type": "track",
+        "anonymousId": "z", "event": "x", "messageId": "new"})),
+    ];
     let r = append(store, ws, &twice).await;
     assert_eq!((r.stored, r.duplicates), (1, 2));
     assert_eq!(store.totals(ws).await.unwrap().events, 51);
@@ -148,12 +155,29 @@ pub async fn retries_never_double_count(store: &dyn Store) {
 
 pub async fn merge_repoints_history(store: &dyn Store) {
     let ws = default_ws(store).await;
-    append(store, ws, &[msg(serde_json::json!({"type": "track", "anonymousId": "dev-1", "event": "Live Entered", "messageId": "e1"}))]).await;
-    append(store, ws, &[msg(serde_json::json!({"type": "track", "userId": "u9", "event": "Order Completed", "messageId": "e2"}))]).await;
+    append(
+        store,
+        ws,
+        &[msg(
+            serde_json::json!({"type": "track", "anonymousId": "dev-1", "event": "Live Entered", "messageId": "e1"}),
+        )],
+    )
+    .await;
+    append(
+        store,
+        ws,
+        &[msg(serde_json::json!({"type": "track", "userId": "u9", "event": "Order Completed", "messageId": "e2"}))],
+    )
+    .await;
     let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-1").await.unwrap();
     let user = person_of(store, ws, IdentifierKind::UserId, "u9").await.unwrap();
     assert_ne!(anon, user);
-    let r = append(store, ws, &[msg(serde_json::json!({"type": "alias", "userId": "u9", "previousId": "dev-1", "messageId": "e3"}))]).await;
+    let r = append(
+        store,
+        ws,
+        &[msg(serde_json::json!({"type": "alias", "userId": "u9", "previousId": "dev-1", "messageId": "e3"}))],
+    )
+    .await;
     assert_eq!(r.merges, 1);
     let survivor = person_of(store, ws, IdentifierKind::UserId, "u9").await.unwrap();
     assert_eq!(Some(survivor), person_of(store, ws, IdentifierKind::AnonymousId, "dev-1").await);
@@ -189,10 +213,18 @@ pub async fn unionid_conflict_is_recorded(store: &dyn Store) {
         msg(serde_json::json!({"type": "identify", "userId": "son", "traits": {"wechat_unionid": "U2"}, "messageId": "2"})),
     ]).await;
     // The son orders with the family phone.
-    let r = append(store, ws, &[msg(serde_json::json!({"type": "identify", "userId": "son",
-        "traits": {"phone": "13800000001"}, "messageId": "3"}))]).await;
+    let r = append(
+        store,
+        ws,
+        &[msg(serde_json::json!({"type": "identify", "userId": "son",
+        "traits": {"phone": "13800000001"}, "messageId": "3"}))],
+    )
+    .await;
     assert_eq!((r.merges, r.conflicts), (0, 1));
-    assert_ne!(person_of(store, ws, IdentifierKind::UserId, "mum").await, person_of(store, ws, IdentifierKind::UserId, "son").await);
+    assert_ne!(
+        person_of(store, ws, IdentifierKind::UserId, "mum").await,
+        person_of(store, ws, IdentifierKind::UserId, "son").await
+    );
     let conflicts = store.conflicts(ws, 10).await.unwrap();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].kind, ConflictKind::MergeRefused);
@@ -217,8 +249,10 @@ pub async fn phone_forms_are_one_person(store: &dyn Store) {
     let msgs: Vec<Message> = forms
         .iter()
         .enumerate()
-        .map(|(i, f)| msg(serde_json::json!({"type": "identify", "anonymousId": format!("dev{i}"),
-            "traits": {"phone": f}, "messageId": format!("p{i}")})))
+        .map(|(i, f)| {
+            msg(serde_json::json!({"type": "identify", "anonymousId": format!("dev{i}"),
+            "traits": {"phone": f}, "messageId": format!("p{i}")}))
+        })
         .collect();
     append(store, ws, &msgs[..2]).await;
     append(store, ws, &msgs[2..]).await;
@@ -235,15 +269,21 @@ pub async fn events_query_filters_and_pages(store: &dyn Store) {
         })
         .collect();
     append(store, ws, &msgs).await;
-    let orders = store.events(ws, &EventQuery { name: Some("Order Completed".into()), limit: 100, ..Default::default() }).await.unwrap();
+    let orders = store
+        .events(ws, &EventQuery { name: Some("Order Completed".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(orders.len(), 10);
     let window = store
-        .events(ws, &EventQuery {
-            from: Some(t0() + chrono::Duration::minutes(10)),
-            to: Some(t0() + chrono::Duration::minutes(20)),
-            limit: 100,
-            ..Default::default()
-        })
+        .events(
+            ws,
+            &EventQuery {
+                from: Some(t0() + chrono::Duration::minutes(10)),
+                to: Some(t0() + chrono::Duration::minutes(20)),
+                limit: 100,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(window.len(), 10);

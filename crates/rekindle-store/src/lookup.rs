@@ -44,10 +44,19 @@ mod tests {
     fn typed_text_becomes_candidates() {
         assert!(matches!(candidates("0196b0a0-0000-7000-8000-000000000000").unwrap()[..], [PersonRef::Id(_)]));
         let phone = candidates("phone:138 1234 5678").unwrap();
-        assert_eq!(phone, [PersonRef::Identifier(Identifier { kind: IdentifierKind::Phone, value: "+8613812345678".into() })]);
+        assert_eq!(
+            phone,
+            [PersonRef::Identifier(Identifier { kind: IdentifierKind::Phone, value: "+8613812345678".into() })]
+        );
         assert!(candidates("phone:nope").is_err());
         let bare = candidates("13812345678").unwrap();
-        assert!(bare.contains(&PersonRef::Identifier(Identifier { kind: IdentifierKind::Phone, value: "+8613812345678".into() })));
-        assert!(bare.contains(&PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: "13812345678".into() })));
+        assert!(bare.contains(&PersonRef::Identifier(Identifier {
+            kind: IdentifierKind::Phone,
+            value: "+8613812345678".into()
+        })));
+        assert!(bare.contains(&PersonRef::Identifier(Identifier {
+            kind: IdentifierKind::UserId,
+            value: "13812345678".into()
+        })));
     }
 }

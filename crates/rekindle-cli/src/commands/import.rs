@@ -8,10 +8,10 @@ use anyhow::Context;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rekindle_core::Message;
+use rekindle_core::WorkspaceId;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_ingest::import::{Format, JsonLines, LineError, LineResult, OrdersCsv};
 use rekindle_store::{AppendReport, Source, Store};
-use rekindle_core::WorkspaceId;
 
 use crate::cli::{Global, ImportArgs};
 
@@ -49,20 +49,36 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         let r = match format {
             Format::Jsonl => {
                 let mut lines = JsonLines::new(reader, Utc::now());
-                import_lines(&*store, ws, &source, &config.identity, args.batch, &mut || {
-                    let next = lines.next();
-                    progress(lines.bytes_read);
-                    next
-                }, &mut on_error)
+                import_lines(
+                    &*store,
+                    ws,
+                    &source,
+                    &config.identity,
+                    args.batch,
+                    &mut || {
+                        let next = lines.next();
+                        progress(lines.bytes_read);
+                        next
+                    },
+                    &mut on_error,
+                )
                 .await?
             }
             Format::OrdersCsv => {
                 let mut rows = OrdersCsv::new(reader, Utc::now());
-                import_lines(&*store, ws, &source, &config.identity, args.batch, &mut || {
-                    let next = rows.next();
-                    progress(rows.bytes_read());
-                    next
-                }, &mut on_error)
+                import_lines(
+                    &*store,
+                    ws,
+                    &source,
+                    &config.identity,
+                    args.batch,
+                    &mut || {
+                        let next = rows.next();
+                        progress(rows.bytes_read());
+                        next
+                    },
+                    &mut on_error,
+                )
                 .await?
             }
         };

@@ -49,7 +49,10 @@ pub fn load_config(global: &Global, mut overrides: serde_json::Value) -> anyhow:
 /// Open the configured store and find the workspace the command names.
 pub async fn open(global: &Global) -> anyhow::Result<(Config, Arc<dyn Store>, WorkspaceId)> {
     let config = load_config(global, serde_json::json!({}))?;
-    rekindle_server::telemetry::init(&rekindle_server::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
+    rekindle_server::telemetry::init(&rekindle_server::config::LogConfig {
+        filter: "warn".into(),
+        ..config.log.clone()
+    });
     let store = rekindle_server::open_store(&config).await?;
     let ws = store
         .workspace_by_slug(&global.workspace)

@@ -25,11 +25,23 @@ pub async fn show(global: &Global, identifier: &str, events: u32, json: bool) ->
     }
     println!("\nidentifiers ({}):", person.identities.len());
     for i in &person.identities {
-        println!("  {:<22} {:<40} linked {} by {}", i.identifier.kind.as_str(), i.identifier.value, i.linked_at.format("%Y-%m-%d %H:%M:%S"), i.message_id);
+        println!(
+            "  {:<22} {:<40} linked {} by {}",
+            i.identifier.kind.as_str(),
+            i.identifier.value,
+            i.linked_at.format("%Y-%m-%d %H:%M:%S"),
+            i.message_id
+        );
     }
     println!("\nrecent events ({}):", recent.len());
     for e in &recent {
-        println!("  {}  {:<8} {:<24} {}", e.timestamp.format("%Y-%m-%d %H:%M:%S"), e.kind.as_str(), e.name.as_deref().unwrap_or("-"), e.message_id);
+        println!(
+            "  {}  {:<8} {:<24} {}",
+            e.timestamp.format("%Y-%m-%d %H:%M:%S"),
+            e.kind.as_str(),
+            e.name.as_deref().unwrap_or("-"),
+            e.message_id
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

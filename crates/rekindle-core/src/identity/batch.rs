@@ -78,10 +78,8 @@ pub fn plan_batch(
         }
         events.push((index, resolution.person));
     }
-    plan.events = events
-        .into_iter()
-        .map(|(index, person)| PlannedEvent { index, person: graph.find(person) })
-        .collect();
+    plan.events =
+        events.into_iter().map(|(index, person)| PlannedEvent { index, person: graph.find(person) }).collect();
     touched.sort();
     touched.dedup();
     plan.traits = touched

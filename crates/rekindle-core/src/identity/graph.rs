@@ -6,11 +6,20 @@ use crate::{Identifier, IdentifierKind, PersonId};
 /// One decision of the planner, in the order it was taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    Created { person: PersonId },
-    Linked { person: PersonId, identifier: Identifier },
+    Created {
+        person: PersonId,
+    },
+    Linked {
+        person: PersonId,
+        identifier: Identifier,
+    },
     /// `from` and its identifiers and history now belong to `into`; `via` is the message's
     /// identifier that matched `from`.
-    Merged { from: PersonId, into: PersonId, via: Identifier },
+    Merged {
+        from: PersonId,
+        into: PersonId,
+        via: Identifier,
+    },
     Conflict(Conflict),
 }
 

@@ -19,11 +19,7 @@ fn id(kind: IdentifierKind, v: &str) -> Identifier {
 
 /// The partition of every identifier in the graph into people, independent of person ids.
 fn partition(graph: &IdentityGraph) -> BTreeSet<BTreeSet<Identifier>> {
-    graph
-        .people()
-        .map(|(_, ids)| ids.iter().cloned().collect::<BTreeSet<_>>())
-        .filter(|s| !s.is_empty())
-        .collect()
+    graph.people().map(|(_, ids)| ids.iter().cloned().collect::<BTreeSet<_>>()).filter(|s| !s.is_empty()).collect()
 }
 
 fn run(messages: &[Vec<Identifier>], policy: &IdentityPolicy) -> (IdentityGraph, Vec<Change>) {
@@ -106,10 +102,10 @@ fn world() -> impl Strategy<Value = (Vec<BTreeSet<Identifier>>, Vec<Vec<Identifi
     let person = (
         proptest::option::of(Just(UserId)),
         proptest::option::of(Just(WechatUnionid)),
-        0usize..=3,  // phones
-        0usize..=2,  // openids
-        0usize..=3,  // anonymous ids
-        0usize..=2,  // previous ids
+        0usize..=3, // phones
+        0usize..=2, // openids
+        0usize..=3, // anonymous ids
+        0usize..=2, // previous ids
     );
     proptest::collection::vec(person, 1..8).prop_flat_map(|people| {
         let mut truth = Vec::new();

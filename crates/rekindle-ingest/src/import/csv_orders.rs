@@ -51,7 +51,10 @@ impl<R: Read> OrdersCsv<R> {
                 let unknown = columns.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str()));
                 let err = match (missing, unknown) {
                     (Some(m), _) => Some(FieldError::new(*m, "required column is missing from the header")),
-                    (_, Some(u)) => Some(FieldError::new(u.as_str(), format!("unknown column; expected {}", CSV_COLUMNS.join(", ")))),
+                    (_, Some(u)) => Some(FieldError::new(
+                        u.as_str(),
+                        format!("unknown column; expected {}", CSV_COLUMNS.join(", ")),
+                    )),
                     _ => None,
                 };
                 (columns, err.map(|e| LineError::new(1, e)))
@@ -113,7 +116,10 @@ impl<R: Read> Iterator for OrdersCsv<R> {
                 }
                 Some(Err(e)) => return Some(Err(e)),
                 Some(Ok(row)) => {
-                    let same = self.pending.first().is_none_or(|first| first.fields.get("order_id") == row.fields.get("order_id"));
+                    let same = self
+                        .pending
+                        .first()
+                        .is_none_or(|first| first.fields.get("order_id") == row.fields.get("order_id"));
                     if same {
                         self.pending.push(row);
                     } else {
@@ -136,7 +142,10 @@ fn integer(row: &Row, column: &str, min: i64) -> Result<i64, LineError> {
     let raw = text(row, column).ok_or_else(|| LineError::new(row.line, FieldError::new(column, "is required")))?;
     match raw.parse::<i64>() {
         Ok(n) if n >= min => Ok(n),
-        _ => Err(LineError::new(row.line, FieldError::new(column, format!("must be a whole number ≥ {min}, got {raw:?}")))),
+        _ => Err(LineError::new(
+            row.line,
+            FieldError::new(column, format!("must be a whole number ≥ {min}, got {raw:?}")),
+        )),
     }
 }
 

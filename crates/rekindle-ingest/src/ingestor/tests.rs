@@ -9,7 +9,8 @@ use rekindle_store_sqlite::SqliteStore;
 use super::*;
 
 fn track(id: usize, user: usize) -> Message {
-    let json = serde_json::json!({"userId": format!("u{user}"), "event": "Live Watched", "messageId": format!("m{id}")});
+    let json =
+        serde_json::json!({"userId": format!("u{user}"), "event": "Live Watched", "messageId": format!("m{id}")});
     Message::parse(&json.to_string(), Some(rekindle_core::MessageKind::Track), &Arrival::live(Utc::now())).unwrap()
 }
 

@@ -18,7 +18,9 @@ impl FromRequestParts<AppState> for AdminAuth {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::field(ErrorCode::Unauthorized, "Authorization", "send Authorization: Bearer <admin token>"))?;
+            .ok_or_else(|| {
+                ApiError::field(ErrorCode::Unauthorized, "Authorization", "send Authorization: Bearer <admin token>")
+            })?;
         if constant_time_eq(given.trim().as_bytes(), state.admin_token.expose().as_bytes()) {
             Ok(AdminAuth)
         } else {

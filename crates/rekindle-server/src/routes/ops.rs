@@ -37,8 +37,9 @@ impl Metrics {
     pub fn new(ingest: &IngestMetrics) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency =
-            Family::<RequestLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
+        let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
         registry.register("rekindle_http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("rekindle_http_request_seconds", "HTTP request latency", latency.clone());
         ingest.register(&mut registry);

@@ -41,7 +41,13 @@ impl TestApp {
         self.post_raw(path, serde_json::to_vec(body).unwrap(), "application/json", None).await
     }
 
-    pub async fn post_raw(&self, path: &str, body: Vec<u8>, content_type: &str, encoding: Option<&str>) -> reqwest::Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        encoding: Option<&str>,
+    ) -> reqwest::Response {
         let mut req = self
             .client
             .post(format!("{}{path}", self.base))

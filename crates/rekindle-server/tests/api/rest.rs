@@ -5,7 +5,8 @@ use crate::helpers::{ADMIN, spawn_app};
 #[tokio::test]
 async fn every_api_route_refuses_a_request_without_the_token() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app.client.get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value =
+        app.client.get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let mut checked = 0;
     for (path, item) in paths.iter().filter(|(p, _)| p.starts_with("/api/v1")) {
@@ -31,7 +32,8 @@ async fn every_api_route_refuses_a_request_without_the_token() {
 #[tokio::test]
 async fn people_are_found_by_id_or_any_identifier() {
     let app = spawn_app().await;
-    app.post("/v1/identify", &json!({"userId": "42", "traits": {"phone": "13812345678", "wechat_unionid": "un-1"}})).await;
+    app.post("/v1/identify", &json!({"userId": "42", "traits": {"phone": "13812345678", "wechat_unionid": "un-1"}}))
+        .await;
     let by_phone = app.api_json("/api/v1/people/13812345678").await;
     let id = by_phone["id"].as_str().unwrap().to_string();
     for who in [id.as_str(), "user_id:42", "42", "wechat_unionid:un-1", "phone:+86-138-1234-5678"] {
@@ -89,7 +91,8 @@ async fn merges_and_conflicts_are_visible() {
     assert_eq!(merges[0]["source"], "write_key:test");
 
     app.post("/v1/identify", &json!({"userId": "u2", "traits": {"wechat_unionid": "U2"}})).await;
-    app.post("/v1/identify", &json!({"userId": "u2", "traits": {"wechat_unionid": "U1"}, "messageId": "bad-link"})).await;
+    app.post("/v1/identify", &json!({"userId": "u2", "traits": {"wechat_unionid": "U1"}, "messageId": "bad-link"}))
+        .await;
     let conflicts = app.api_json("/api/v1/identity/conflicts").await;
     assert_eq!(conflicts[0]["message_id"], "bad-link");
     assert_eq!(conflicts[0]["limited_kind"], "user_id");
@@ -146,7 +149,8 @@ async fn operations_endpoints_answer() {
     app.post("/v1/track", &json!({"userId": "u", "event": "x"})).await;
     let health = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let ready: serde_json::Value = app.client.get(format!("{}/readyz", app.base)).send().await.unwrap().json().await.unwrap();
+    let ready: serde_json::Value =
+        app.client.get(format!("{}/readyz", app.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready["store"], "sqlite");
     let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("rekindle_ingest_events_stored_total 1"), "{metrics}");

@@ -29,7 +29,8 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     let store = app.state.store.clone();
     let backend = store.backend();
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
-    let (key, _) = rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (key, _) =
+        rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = store.totals(ws).await?.events;
     let server = tokio::spawn(app.run_until(std::future::pending()));
 
@@ -77,14 +78,20 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
 
     let mut lat = latencies.lock().unwrap_or_else(|p| p.into_inner()).clone();
     lat.sort();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(Duration::ZERO);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(Duration::ZERO)
+    };
     let rate = sent as f64 / elapsed.as_secs_f64();
     println!("backend          {backend}");
     println!("events           {sent} in {requests} requests of {} ({:.1} MB of JSON)", args.batch, bytes as f64 / 1e6);
     println!("clients          {}", args.clients);
     println!("elapsed          {:.2} s", elapsed.as_secs_f64());
     println!("throughput       {rate:.0} events/s");
-    println!("request latency  p50 {:.1} ms, p99 {:.1} ms", pct(0.5).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
+    println!(
+        "request latency  p50 {:.1} ms, p99 {:.1} ms",
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3
+    );
     println!("stored           {stored} (every acknowledged event, each once)");
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,9 @@ impl Traffic {
         let context = json!({"library": {"name": "analytics-miniprogram", "version": "1.4.0"}, "app": {"name": "鲜果社团购"},
             "ip": "127.0.0.1", "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.44"});
         let mut m = match self.rng.random_range(0..100) {
-            0..=54 => json!({"type": "track", "event": "Live Watched", "properties": {"session_id": session, "seconds": 30}}),
+            0..=54 => {
+                json!({"type": "track", "event": "Live Watched", "properties": {"session_id": session, "seconds": 30}})
+            }
             55..=69 => json!({"type": "track", "event": "Live Commented", "properties": {"session_id": session,
                 "text": "这个燕麦片是哪里产的？可以发冷链吗", "is_question": self.rng.random_bool(0.3)}}),
             70..=77 => json!({"type": "track", "event": "Live Liked", "properties": {"session_id": session}}),

@@ -17,7 +17,12 @@ pub struct IdentityView {
 
 impl From<Identity> for IdentityView {
     fn from(i: Identity) -> Self {
-        Self { kind: i.identifier.kind.as_str().into(), value: i.identifier.value, linked_at: i.linked_at, message_id: i.message_id }
+        Self {
+            kind: i.identifier.kind.as_str().into(),
+            value: i.identifier.value,
+            linked_at: i.linked_at,
+            message_id: i.message_id,
+        }
     }
 }
 

@@ -37,7 +37,9 @@ pub struct EventFilter {
 fn time(field: &str, value: &Option<String>) -> Result<Option<DateTime<Utc>>, ApiError> {
     value
         .as_deref()
-        .map(|s| rekindle_core::time::parse_timestamp(s).map_err(|r| ApiError::field(ErrorCode::InvalidField, field, r)))
+        .map(|s| {
+            rekindle_core::time::parse_timestamp(s).map_err(|r| ApiError::field(ErrorCode::InvalidField, field, r))
+        })
         .transpose()
 }
 
@@ -51,7 +53,11 @@ impl EventFilter {
         let before = self
             .before
             .as_deref()
-            .map(|b| decode_cursor(b).ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "before", "not a cursor from a previous page")))
+            .map(|b| {
+                decode_cursor(b).ok_or_else(|| {
+                    ApiError::field(ErrorCode::InvalidField, "before", "not a cursor from a previous page")
+                })
+            })
             .transpose()?;
         let limit = self.limit.unwrap_or(50);
         if limit == 0 || limit > 1000 {
@@ -80,6 +86,11 @@ pub async fn page(state: &AppState, ws: WorkspaceId, query: EventQuery) -> Resul
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("admin_token" = [])),
     params(EventFilter, WorkspaceParam),
     responses((status = 200, body = EventPage), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
-async fn list_events(_: AdminAuth, ws: Ws, State(state): State<AppState>, Query(filter): Query<EventFilter>) -> Result<Json<EventPage>, ApiError> {
+async fn list_events(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    Query(filter): Query<EventFilter>,
+) -> Result<Json<EventPage>, ApiError> {
     page(&state, ws.0, filter.to_query()?).await
 }

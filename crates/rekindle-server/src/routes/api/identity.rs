@@ -24,7 +24,12 @@ pub struct ConflictParams {
 #[utoipa::path(get, path = "/api/v1/identity/conflicts", tag = "identity", security(("admin_token" = [])),
     params(ConflictParams, WorkspaceParam),
     responses((status = 200, body = Vec<ConflictView>), (status = 401, body = ApiError)))]
-async fn conflicts(_: AdminAuth, ws: Ws, State(state): State<AppState>, Query(p): Query<ConflictParams>) -> Result<Json<Vec<ConflictView>>, ApiError> {
+async fn conflicts(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    Query(p): Query<ConflictParams>,
+) -> Result<Json<Vec<ConflictView>>, ApiError> {
     let rows = state.store.conflicts(ws.0, p.limit.unwrap_or(100).min(1000)).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }

@@ -22,7 +22,6 @@ pub struct NewWriteKey {
     name: String,
 }
 
-
 /// Write keys of the workspace (secrets are never shown again).
 #[utoipa::path(get, path = "/api/v1/write-keys", tag = "write keys", security(("admin_token" = [])),
     params(WorkspaceParam), responses((status = 200, body = Vec<WriteKeyView>), (status = 401, body = ApiError)))]
@@ -49,7 +48,12 @@ async fn create_key(
 #[utoipa::path(delete, path = "/api/v1/write-keys/{id}", tag = "write keys", security(("admin_token" = [])),
     params(("id" = i64, Path, description = "Write key id"), WorkspaceParam),
     responses((status = 204), (status = 404, body = ApiError), (status = 401, body = ApiError)))]
-async fn revoke_key(_: AdminAuth, ws: Ws, State(state): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+async fn revoke_key(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
     state.store.revoke_write_key(ws.0, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,7 +47,11 @@ impl FromRequestParts<AppState> for Ws {
             .await
             .map_err(|e| ApiError::field(crate::error::ErrorCode::InvalidField, "workspace", e.body_text()))?;
         let slug = param.workspace.unwrap_or_else(|| DEFAULT_WORKSPACE.to_string());
-        let ws = state.store.workspace_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found(format!("workspace {slug}")))?;
+        let ws = state
+            .store
+            .workspace_by_slug(&slug)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("workspace {slug}")))?;
         Ok(Ws(ws.id))
     }
 }

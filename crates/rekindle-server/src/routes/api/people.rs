@@ -24,7 +24,12 @@ async fn find(state: &AppState, ws: Ws, who: &str) -> Result<rekindle_store::Per
 #[utoipa::path(get, path = "/api/v1/people/{person}", tag = "people", security(("admin_token" = [])),
     params(("person" = String, Path, description = "Person id, `kind:value` (e.g. `phone:13812345678`), or a bare identifier"), WorkspaceParam),
     responses((status = 200, body = PersonView), (status = 404, body = ApiError), (status = 401, body = ApiError)))]
-async fn get_person(_: AdminAuth, ws: Ws, State(state): State<AppState>, Path(person): Path<String>) -> Result<Json<PersonView>, ApiError> {
+async fn get_person(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    Path(person): Path<String>,
+) -> Result<Json<PersonView>, ApiError> {
     Ok(Json(find(&state, ws, &person).await?.into()))
 }
 

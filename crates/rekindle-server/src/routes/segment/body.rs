@@ -11,18 +11,19 @@ use crate::error::{ApiError, ErrorCode};
 /// a body that inflates past `limit` (a gzip bomb) without inflating the rest of it.
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize, too_large: ErrorCode) -> Result<Bytes, ApiError> {
     check_content_type(headers)?;
-    let gzip = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase()) {
-        None => false,
-        Some(e) if e == "identity" || e.is_empty() => false,
-        Some(e) if e == "gzip" || e == "x-gzip" => true,
-        Some(e) => {
-            return Err(ApiError::field(
-                ErrorCode::UnsupportedMediaType,
-                "Content-Encoding",
-                format!("{e} is not supported; send gzip or no encoding"),
-            ));
-        }
-    };
+    let gzip =
+        match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase()) {
+            None => false,
+            Some(e) if e == "identity" || e.is_empty() => false,
+            Some(e) if e == "gzip" || e == "x-gzip" => true,
+            Some(e) => {
+                return Err(ApiError::field(
+                    ErrorCode::UnsupportedMediaType,
+                    "Content-Encoding",
+                    format!("{e} is not supported; send gzip or no encoding"),
+                ));
+            }
+        };
     let what = if too_large == ErrorCode::BatchTooLarge { "batch" } else { "message" };
     let raw = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::field(too_large, "body", format!("the {what} is larger than the limit of {limit} bytes"))
@@ -36,11 +37,7 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize, too_large: Erro
         .read_to_end(&mut inflated)
         .map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", format!("gzip body is corrupt: {e}")))?;
     if inflated.len() > limit {
-        return Err(ApiError::field(
-            too_large,
-            "body",
-            format!("the {what} inflates past the limit of {limit} bytes"),
-        ));
+        return Err(ApiError::field(too_large, "body", format!("the {what} inflates past the limit of {limit} bytes")));
     }
     Ok(Bytes::from(inflated))
 }

@@ -57,9 +57,13 @@ macro_rules! single_endpoint {
     ($fn:ident, $kind:expr, $path:literal, $summary:literal) => {
         #[doc = $summary]
         #[utoipa::path(post, path = $path, tag = "ingestion", security(("write_key" = [])),
-            request_body(content = Object, description = "One Segment message"),
-            responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
-        async fn $fn(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<Accepted>, ApiError> {
+                    request_body(content = Object, description = "One Segment message"),
+                    responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
+        async fn $fn(
+            State(state): State<AppState>,
+            headers: HeaderMap,
+            body: Body,
+        ) -> Result<Json<Accepted>, ApiError> {
             single(state, headers, body, $kind).await
         }
     };
@@ -88,7 +92,12 @@ async fn import(State(state): State<AppState>, headers: HeaderMap, body: Body) -
     many(state, headers, body, true).await
 }
 
-async fn single(state: AppState, headers: HeaderMap, body: Body, kind: MessageKind) -> Result<Json<Accepted>, ApiError> {
+async fn single(
+    state: AppState,
+    headers: HeaderMap,
+    body: Body,
+    kind: MessageKind,
+) -> Result<Json<Accepted>, ApiError> {
     let received_at = Utc::now();
     let bytes = body::read(&headers, body, MAX_MESSAGE_BYTES, ErrorCode::MessageTooLarge).await?;
     let object = match serde_json::from_slice::<Value>(&bytes) {
@@ -118,9 +127,10 @@ async fn many(state: AppState, headers: HeaderMap, body: Body, historical: bool)
     }
     let batch_sent_at = match &envelope.sent_at {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => {
-            Some(rekindle_core::time::parse_timestamp(s).map_err(|r| ApiError::field(ErrorCode::InvalidField, "sentAt", r))?)
-        }
+        Some(Value::String(s)) => Some(
+            rekindle_core::time::parse_timestamp(s)
+                .map_err(|r| ApiError::field(ErrorCode::InvalidField, "sentAt", r))?,
+        ),
         Some(_) => return Err(ApiError::field(ErrorCode::InvalidField, "sentAt", "must be an ISO 8601 string")),
     };
     let arrival = Arrival { received_at, batch_sent_at, historical, batch_context: envelope.context.as_ref() };
@@ -135,18 +145,27 @@ async fn many(state: AppState, headers: HeaderMap, body: Body, historical: bool)
                 format!("message is {} bytes; the limit is {MAX_MESSAGE_BYTES}", json.len()),
             ));
         }
-        let message = Message::parse(json, None, &arrival).map_err(|e: FieldError| ApiError::from(e.within(&prefix)))?;
+        let message =
+            Message::parse(json, None, &arrival).map_err(|e: FieldError| ApiError::from(e.within(&prefix)))?;
         messages.push(message);
     }
     submit(&state, key, messages).await
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap, body_key: Option<String>) -> Result<rekindle_store::WriteKey, ApiError> {
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    body_key: Option<String>,
+) -> Result<rekindle_store::WriteKey, ApiError> {
     let secret = basic_username(headers).filter(|u| !u.is_empty()).or(body_key);
     state.write_keys.authenticate(&*state.store, secret.as_deref()).await
 }
 
-async fn submit(state: &AppState, key: rekindle_store::WriteKey, messages: Vec<Message>) -> Result<Json<Accepted>, ApiError> {
+async fn submit(
+    state: &AppState,
+    key: rekindle_store::WriteKey,
+    messages: Vec<Message>,
+) -> Result<Json<Accepted>, ApiError> {
     if !messages.is_empty() {
         state.ingestor.submit(key.workspace, Source::write_key(&key.name), messages).await.map_err(|e| match e {
             IngestError::Overloaded => ApiError::new(ErrorCode::Overloaded, e.to_string()),
