@@ -38,16 +38,16 @@ impl PostgresStore {
     pub(crate) async fn create_workspace_impl(&self, slug: &str, name: &str, tz: &str) -> Result<Workspace> {
         let row = sql("INSERT INTO workspaces (slug, name, time_zone, created_at) VALUES ($1, $2, $3, $4)
                        RETURNING id, slug, name, time_zone, created_at")
-            .bind(slug)
-            .bind(name)
-            .bind(tz)
-            .bind(Utc::now())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| match e {
-                e if is_unique_violation(&e) => StoreError::AlreadyExists(format!("workspace {slug}")),
-                e => db_err(e),
-            })?;
+        .bind(slug)
+        .bind(name)
+        .bind(tz)
+        .bind(Utc::now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match e {
+            e if is_unique_violation(&e) => StoreError::AlreadyExists(format!("workspace {slug}")),
+            e => db_err(e),
+        })?;
         workspace(&row).map_err(db_err)
     }
 
@@ -78,49 +78,50 @@ impl PostgresStore {
         let row = sql("INSERT INTO write_keys (workspace_id, name, key_hash, prefix, created_at)
                        VALUES ($1, $2, $3, $4, $5)
                        RETURNING id, workspace_id, name, prefix, created_at, revoked_at")
-            .bind(ws.0)
-            .bind(name)
-            .bind(hash)
-            .bind(prefix)
-            .bind(Utc::now())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| match e {
-                e if is_unique_violation(&e) => StoreError::AlreadyExists("write key".into()),
-                e => db_err(e),
-            })?;
+        .bind(ws.0)
+        .bind(name)
+        .bind(hash)
+        .bind(prefix)
+        .bind(Utc::now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match e {
+            e if is_unique_violation(&e) => StoreError::AlreadyExists("write key".into()),
+            e => db_err(e),
+        })?;
         write_key(&row).map_err(db_err)
     }
 
     pub(crate) async fn write_keys_impl(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
         let rows = sql("SELECT id, workspace_id, name, prefix, created_at, revoked_at
                         FROM write_keys WHERE workspace_id = $1 ORDER BY id")
-            .bind(ws.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+        .bind(ws.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
         rows.iter().map(write_key).collect::<Result<_, _>>().map_err(db_err)
     }
 
     pub(crate) async fn revoke_write_key_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         // Revoking twice keeps the first time; the row still counts as found.
-        let done = sql("UPDATE write_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE workspace_id = $1 AND id = $2")
-            .bind(ws.0)
-            .bind(id)
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let done =
+            sql("UPDATE write_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE workspace_id = $1 AND id = $2")
+                .bind(ws.0)
+                .bind(id)
+                .bind(Utc::now())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("write key {id}"))) } else { Ok(()) }
     }
 
     pub(crate) async fn write_key_by_hash_impl(&self, hash: &str) -> Result<Option<WriteKey>> {
         let row = sql("SELECT id, workspace_id, name, prefix, created_at, revoked_at
                        FROM write_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
         row.as_ref().map(write_key).transpose().map_err(db_err)
     }
 }

@@ -38,7 +38,9 @@ impl PostgresStore {
                     return Ok(report);
                 }
                 Ok(None) => tracing::debug!(attempt, "append raced a merge; retrying"),
-                Err(e) if is_transient(&e) => tracing::debug!(attempt, error = %e, "append raced; retrying"),
+                Err(e) if is_transient(&e) => {
+                    tracing::debug!(attempt, error = %e, "append raced; retrying")
+                }
                 Err(e) => return Err(db_err(e)),
             }
             tx.rollback().await.map_err(db_err)?;
@@ -66,7 +68,9 @@ async fn append_in(
     let held = lock_batch(conn, ws, keys).await?;
     let stored = stored_ids(conn, ws, messages).await?;
     let fresh = lookup_keys(messages.iter().filter(|m| !stored.contains(&m.message_id)));
-    let Some(known) = known_people(conn, ws, &fresh, held).await? else { return Ok(None) };
+    let Some(known) = known_people(conn, ws, &fresh, held).await? else {
+        return Ok(None);
+    };
     let plan = plan_batch(messages, &stored, known, policy, &mut PersonId::new_v7);
     write::plan(conn, ws, messages, &plan, source).await?;
     Ok(Some(AppendReport::of_plan(&plan)))
@@ -99,14 +103,14 @@ async fn known_people(
     let owners: Vec<Uuid> = sql("SELECT DISTINCT i.person_id
                                  FROM UNNEST($2::text[], $3::text[]) AS k(kind, value)
                                  JOIN identities i ON i.workspace_id = $1 AND i.kind = k.kind AND i.value = k.value")
-        .bind(ws.0)
-        .bind(kinds)
-        .bind(values)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+    .bind(ws.0)
+    .bind(kinds)
+    .bind(values)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
     if owners.is_empty() {
         return Ok(Some(Vec::new()));
     }
@@ -128,10 +132,11 @@ async fn known_people(
     }
 
     let mut identifiers: HashMap<Uuid, Vec<Identifier>> = HashMap::new();
-    let rows = sql("SELECT person_id, kind, value FROM identities WHERE person_id = ANY($1) ORDER BY person_id, kind, value")
-        .bind(&owners)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        sql("SELECT person_id, kind, value FROM identities WHERE person_id = ANY($1) ORDER BY person_id, kind, value")
+            .bind(&owners)
+            .fetch_all(&mut *conn)
+            .await?;
     for row in &rows {
         let id = identifier(row.try_get(1)?, row.try_get(2)?)?;
         identifiers.entry(row.try_get(0)?).or_default().push(id);

@@ -156,7 +156,12 @@ impl PostgresStore {
         rows.iter().map(event).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn merges_impl(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
+    pub(crate) async fn merges_impl(
+        &self,
+        ws: WorkspaceId,
+        into: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<MergeRecord>> {
         let rows = match into {
             Some(p) => sql("SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
                             FROM identity_merges WHERE workspace_id = $1 AND into_person IN

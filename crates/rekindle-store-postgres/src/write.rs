@@ -196,7 +196,16 @@ async fn traits(conn: &mut PgConnection, messages: &[Message], plan: &BatchPlan)
     Ok(())
 }
 
-/// The batch's new events, in message order, so their ids keep it.
+/// `ORDER BY n`: ids are given in message order, so a batch's events page in the order sent.
+const INSERT_EVENTS: &str = "
+    INSERT INTO events (workspace_id, person_id, message_id, kind, name, timestamp, received_at, payload)
+    SELECT $1, person_id, message_id, kind, name, ts, received_at, payload
+    FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+        WITH ORDINALITY AS t(person_id, message_id, kind, name, ts, received_at, payload, n)
+    ORDER BY n
+    ON CONFLICT (workspace_id, message_id) DO NOTHING";
+
+/// The batch's new events, in message order.
 async fn events(conn: &mut PgConnection, ws: WorkspaceId, messages: &[Message], plan: &BatchPlan) -> Result<(), Error> {
     if plan.events.is_empty() {
         return Ok(());
@@ -217,13 +226,7 @@ async fn events(conn: &mut PgConnection, ws: WorkspaceId, messages: &[Message], 
     }
     // The plan already skipped stored ids; the conflict clause only keeps a bug from failing
     // the whole batch on the unique index.
-    let done = sql("INSERT INTO events (workspace_id, person_id, message_id, kind, name, timestamp, received_at, payload)
-                    SELECT $1, person_id, message_id, kind, name, ts, received_at, payload
-                    FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                        $7::timestamptz[], $8::jsonb[])
-                        WITH ORDINALITY AS t(person_id, message_id, kind, name, ts, received_at, payload, n)
-                    ORDER BY n
-                    ON CONFLICT (workspace_id, message_id) DO NOTHING")
+    let done = sql(INSERT_EVENTS)
         .bind(ws.0)
         .bind(people)
         .bind(ids)
