@@ -8,6 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -66,8 +67,8 @@ impl FromStr for MessageKind {
 }
 
 /// A message that passed every check. Its `payload` is what the sender wrote, kept whole
-/// (unknown keys included) except for the write key, with `messageId` filled in.
-#[derive(Debug, Clone, PartialEq)]
+/// (unknown keys included) except for the write key, with `type` and `messageId` filled in.
+#[derive(Debug, Clone)]
 pub struct Message {
     pub kind: MessageKind,
     pub message_id: String,
@@ -82,7 +83,16 @@ pub struct Message {
     pub sent_at: Option<DateTime<Utc>>,
     /// Identify traits (and `context.traits`), to be merged into the person.
     pub traits: Map<String, Value>,
-    pub payload: Map<String, Value>,
+    /// The JSON text to store. The sender's own bytes when nothing had to change, so the hot
+    /// path does not serialise every message again.
+    pub payload: Box<RawValue>,
+}
+
+impl Message {
+    /// The payload as a JSON value (for tests and tools; the store keeps the text).
+    pub fn payload_value(&self) -> Value {
+        serde_json::from_str(self.payload.get()).unwrap_or(Value::Null)
+    }
 }
 
 /// Where and when a message arrived: what the message alone cannot say.
@@ -118,17 +128,34 @@ impl Message {
         let Value::Object(payload) = value else {
             return Err(FieldError::new("", "a message must be a JSON object"));
         };
-        Self::from_object(payload, kind, arrival, json.as_bytes())
+        if json.contains("\\u0000") {
+            reject_nul(&payload)?;
+        }
+        Self::build(payload, kind, arrival, json.as_bytes(), Some(json))
     }
 
-    /// `source` is the message's JSON text, hashed into a `messageId` when the sender gave none.
+    /// Build a message from a JSON object made in code (imports). `source` is hashed into a
+    /// `messageId` when the object has none.
     pub fn from_object(
-        mut payload: Map<String, Value>,
+        payload: Map<String, Value>,
         kind: Option<MessageKind>,
         arrival: &Arrival,
         source: &[u8],
     ) -> Result<Self, FieldError> {
-        payload.remove("writeKey");
+        reject_nul(&payload)?;
+        Self::build(payload, kind, arrival, source, None)
+    }
+
+    /// `text` is the sender's JSON for `payload`, reused as the stored payload when nothing in
+    /// the object had to change.
+    fn build(
+        mut payload: Map<String, Value>,
+        kind: Option<MessageKind>,
+        arrival: &Arrival,
+        source: &[u8],
+        text: Option<&str>,
+    ) -> Result<Self, FieldError> {
+        let mut changed = payload.remove("writeKey").is_some();
         let kind = match kind {
             Some(k) => k,
             None => match payload.get("type") {
@@ -137,14 +164,21 @@ impl Message {
                 None => return Err(FieldError::new("type", "is required in a batch")),
             },
         };
-        payload.insert("type".into(), Value::String(kind.as_str().into()));
+        if payload.get("type").and_then(Value::as_str) != Some(kind.as_str()) {
+            payload.insert("type".into(), Value::String(kind.as_str().into()));
+            changed = true;
+        }
 
         let message_id = match id_field(&payload, "messageId")? {
-            Some(id) => id,
-            // A retry of the same bytes gets the same id, so it is still de-duplicated.
-            None => format!("derived-{}", hex::encode(&Sha256::digest(source)[..16])),
+            Some(id) if payload.get("messageId").and_then(Value::as_str) == Some(id.as_str()) => id,
+            found => {
+                // A retry of the same bytes gets the same id, so it is still de-duplicated.
+                let id = found.unwrap_or_else(|| format!("derived-{}", hex::encode(&Sha256::digest(source)[..16])));
+                payload.insert("messageId".into(), Value::String(id.clone()));
+                changed = true;
+                id
+            }
         };
-        payload.insert("messageId".into(), Value::String(message_id.clone()));
 
         let user_id = id_field(&payload, "userId")?;
         let anonymous_id = id_field(&payload, "anonymousId")?;
@@ -152,8 +186,11 @@ impl Message {
             return Err(FieldError::new("userId", "either userId or anonymousId is required"));
         }
 
-        if let Some(batch_context) = arrival.batch_context {
+        if let Some(batch_context) = arrival.batch_context
+            && !batch_context.is_empty()
+        {
             merge_context(&mut payload, batch_context);
+            changed = true;
         }
         let timestamp_fields = Timestamps::read(&payload, arrival)?;
         let name = event_name(&payload, kind)?;
@@ -191,6 +228,12 @@ impl Message {
         }
         identifiers.sort();
         identifiers.dedup();
+
+        let payload = match text {
+            Some(text) if !changed => RawValue::from_string(text.to_string()),
+            _ => serde_json::value::to_raw_value(&payload),
+        }
+        .map_err(|e| FieldError::new("", format!("cannot keep the message: {e}")))?;
 
         Ok(Self {
             kind,
@@ -317,6 +360,30 @@ fn own_traits(payload: &Map<String, Value>, kind: MessageKind) -> Result<Option<
         MessageKind::Identify => object_at(payload.get("traits"), "traits"),
         _ => Ok(None),
     }
+}
+
+/// PostgreSQL cannot store U+0000 in text or JSON, and no real event needs it: refuse it here
+/// rather than fail a whole group commit later.
+fn reject_nul(payload: &Map<String, Value>) -> Result<(), FieldError> {
+    fn walk(v: &Value, path: &str) -> Result<(), FieldError> {
+        match v {
+            Value::String(s) if s.contains('\0') => Err(FieldError::new(path, "contains the NUL character U+0000")),
+            Value::Array(a) => a.iter().enumerate().try_for_each(|(i, v)| walk(v, &format!("{path}[{i}]"))),
+            Value::Object(o) => o.iter().try_for_each(|(k, v)| {
+                if k.contains('\0') {
+                    return Err(FieldError::new(path, "a key contains the NUL character U+0000"));
+                }
+                walk(v, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })
+            }),
+            _ => Ok(()),
+        }
+    }
+    payload.iter().try_for_each(|(k, v)| {
+        if k.contains('\0') {
+            return Err(FieldError::new("", "a key contains the NUL character U+0000"));
+        }
+        walk(v, k)
+    })
 }
 
 fn merge_context(payload: &mut Map<String, Value>, batch: &Map<String, Value>) {

@@ -133,9 +133,10 @@ async fn commit(store: &dyn Store, policy: &IdentityPolicy, jobs: Vec<Job>, metr
         messages.extend(job.messages);
     }
     let started = Instant::now();
-    let result = store.append(ws, &messages, &source, policy).await;
+    let count = messages.len();
+    let result = store.append(ws, messages, &source, policy).await;
     metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
-    metrics.commit_messages.observe(messages.len() as f64);
+    metrics.commit_messages.observe(count as f64);
     match result {
         Ok(report) => {
             metrics.commits.inc();
@@ -146,7 +147,7 @@ async fn commit(store: &dyn Store, policy: &IdentityPolicy, jobs: Vec<Job>, metr
         }
         Err(e) => {
             metrics.commit_failures.inc();
-            tracing::error!(error = %e, messages = messages.len(), "group commit failed");
+            tracing::error!(error = %e, messages = count, "group commit failed");
             let reason = e.to_string();
             for reply in replies {
                 let _ = reply.send(Err(IngestError::Store(StoreError::Backend(reason.clone().into()))));

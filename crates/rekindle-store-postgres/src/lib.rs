@@ -140,11 +140,11 @@ impl rekindle_store::Store for PostgresStore {
     async fn append(
         &self,
         ws: WorkspaceId,
-        messages: &[Message],
+        messages: Vec<Message>,
         source: &Source,
         policy: &IdentityPolicy,
     ) -> Result<AppendReport> {
-        self.append_impl(ws, messages, source, policy).await
+        self.append_impl(ws, &messages, source, policy).await
     }
 
     async fn person(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {

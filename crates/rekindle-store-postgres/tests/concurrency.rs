@@ -16,7 +16,7 @@ async fn default_ws(store: &PostgresStore) -> WorkspaceId {
 }
 
 async fn append(store: &PostgresStore, ws: WorkspaceId, msgs: &[Message]) {
-    store.append(ws, msgs, &Source::write_key("race"), &IdentityPolicy::default()).await.unwrap();
+    store.append(ws, msgs.to_vec(), &Source::write_key("race"), &IdentityPolicy::default()).await.unwrap();
 }
 
 async fn person_id(store: &PostgresStore, ws: WorkspaceId, kind: IdentifierKind, v: &str) -> rekindle_core::PersonId {

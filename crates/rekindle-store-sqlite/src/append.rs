@@ -166,7 +166,6 @@ fn write_plan(
         .map_err(db_err)?;
     for e in &plan.events {
         let m = &messages[e.index];
-        let payload = serde_json::to_string(&m.payload).map_err(StoreError::backend)?;
         insert
             .execute(params![
                 ws.0,
@@ -176,7 +175,7 @@ fn write_plan(
                 m.name,
                 ms(m.timestamp),
                 ms(m.received_at),
-                payload
+                m.payload.get()
             ])
             .map_err(db_err)?;
     }

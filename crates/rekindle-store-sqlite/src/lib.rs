@@ -163,11 +163,11 @@ impl rekindle_store::Store for SqliteStore {
     async fn append(
         &self,
         ws: rekindle_core::WorkspaceId,
-        messages: &[rekindle_core::Message],
+        messages: Vec<rekindle_core::Message>,
         source: &rekindle_store::Source,
         policy: &rekindle_core::identity::IdentityPolicy,
     ) -> Result<rekindle_store::AppendReport> {
-        self.append_impl(ws, messages.to_vec(), source.clone(), policy.clone()).await
+        self.append_impl(ws, messages, source.clone(), policy.clone()).await
     }
 
     async fn person(

@@ -47,7 +47,7 @@ async fn default_ws(store: &dyn Store) -> WorkspaceId {
 }
 
 async fn append(store: &dyn Store, ws: WorkspaceId, msgs: &[Message]) -> crate::AppendReport {
-    store.append(ws, msgs, &Source::write_key("test"), &IdentityPolicy::default()).await.unwrap()
+    store.append(ws, msgs.to_vec(), &Source::write_key("test"), &IdentityPolicy::default()).await.unwrap()
 }
 
 fn ident(kind: IdentifierKind, v: &str) -> PersonRef {

@@ -35,7 +35,7 @@ pub trait Store: Send + Sync + 'static {
     async fn append(
         &self,
         ws: WorkspaceId,
-        messages: &[Message],
+        messages: Vec<Message>,
         source: &Source,
         policy: &IdentityPolicy,
     ) -> Result<AppendReport>;

@@ -122,8 +122,8 @@ async fn import_lines(
             None => true,
         };
         if pending.len() >= batch.max(1) || (finished && !pending.is_empty()) {
-            report.add(store.append(ws, &pending, source, policy).await.context("writing to the store")?);
-            pending.clear();
+            let chunk = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+            report.add(store.append(ws, chunk, source, policy).await.context("writing to the store")?);
         }
         if finished {
             return Ok(report);

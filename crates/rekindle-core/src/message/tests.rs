@@ -21,7 +21,7 @@ fn identify_collects_every_identifier_in_precedence_order() {
     let ids: Vec<String> = m.identifiers.iter().map(ToString::to_string).collect();
     assert_eq!(ids, ["user_id:42", "wechat_unionid:u-1", "phone:+8613812345678", "wechat_openid:o-1"]);
     assert_eq!(m.traits["nickname"], "小李");
-    assert_eq!(m.payload["extra"], true, "unknown top-level keys are kept");
+    assert_eq!(m.payload_value()["extra"], true, "unknown top-level keys are kept");
     assert_eq!(m.timestamp, now(), "no timestamp means received time");
 }
 
@@ -78,7 +78,7 @@ fn missing_message_id_is_derived_from_the_bytes() {
 #[test]
 fn write_key_is_never_kept() {
     let m = parse(r#"{"userId": "a", "event": "x", "writeKey": "secret"}"#, Some(MessageKind::Track)).unwrap();
-    assert!(!m.payload.contains_key("writeKey"));
+    assert!(m.payload_value().get("writeKey").is_none());
 }
 
 #[test]
@@ -113,4 +113,22 @@ proptest::proptest! {
         let json = serde_json::json!({"type": kind, "userId": user, "traits": {"phone": phone}, "event": "e"});
         let _ = parse(&json.to_string(), None);
     }
+}
+
+#[test]
+fn untouched_messages_keep_their_bytes_and_changed_ones_are_rewritten() {
+    let text = r#"{"type":"track","userId":"a","event":"x","messageId":"m1","extra":[1, 2]}"#;
+    let m = parse(text, None).unwrap();
+    assert_eq!(m.payload.get(), text);
+    let m = parse(r#"{"userId":"a","event":"x"}"#, Some(MessageKind::Track)).unwrap();
+    let v = m.payload_value();
+    assert_eq!(v["type"], "track");
+    assert_eq!(v["messageId"], m.message_id.as_str());
+}
+
+#[test]
+fn nul_characters_are_refused_with_their_path() {
+    let e =
+        parse(r#"{"userId":"a","event":"x","properties":{"note":"a\u0000b"}}"#, Some(MessageKind::Track)).unwrap_err();
+    assert_eq!(e.field, "properties.note");
 }

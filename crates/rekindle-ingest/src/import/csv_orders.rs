@@ -234,7 +234,8 @@ mod tests {
         let o1 = out[0].as_ref().unwrap();
         assert_eq!(o1.name.as_deref(), Some("Order Completed"));
         assert_eq!(o1.message_id, "order-completed-o1");
-        let props = &o1.payload["properties"];
+        let payload = o1.payload_value();
+        let props = &payload["properties"];
         assert_eq!(props["revenue"], 3990 * 2 + 1290);
         assert_eq!(props["products"].as_array().unwrap().len(), 2);
         assert_eq!(props["products"][0]["name"], "燕麦片");
