@@ -71,7 +71,8 @@ async fn append_in(
     let Some(known) = known_people(conn, ws, &fresh, held).await? else {
         return Ok(None);
     };
-    let plan = plan_batch(messages, &stored, known, policy, &mut PersonId::new_v7);
+    // Every person looked up is loaded whole (three bulk queries), so no bare owners are needed.
+    let plan = plan_batch(messages, &stored, known, &HashMap::new(), policy, &mut PersonId::new_v7);
     write::plan(conn, ws, messages, &plan, source).await?;
     Ok(Some(AppendReport::of_plan(&plan)))
 }

@@ -3,9 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rekindle_core::identity::{BatchPlan, Change, IdentityPolicy, KnownPerson, lookup_keys, plan_batch};
+use rekindle_core::identity::{
+    BatchPlan, Change, IdentityPolicy, KnownPerson, lookup_keys, people_needing_detail, plan_batch,
+};
 use rekindle_core::ids::Uuid;
-use rekindle_core::{Message, PersonId, WorkspaceId};
+use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use rekindle_store::{AppendReport, Result, Source, StoreError};
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -22,9 +24,10 @@ impl SqliteStore {
     ) -> Result<AppendReport> {
         self.write(move |tx| {
             let stored = stored_ids(tx, ws, &messages)?;
-            let fresh = messages.iter().filter(|m| !stored.contains(&m.message_id));
-            let known = known_people(tx, ws, fresh)?;
-            let plan = plan_batch(&messages, &stored, known, &policy, &mut PersonId::new_v7);
+            let owners = owners(tx, ws, messages.iter().filter(|m| !stored.contains(&m.message_id)))?;
+            let needed = people_needing_detail(&messages, &stored, &owners);
+            let known = load_people(tx, needed)?;
+            let plan = plan_batch(&messages, &stored, known, &owners, &policy, &mut PersonId::new_v7);
             write_plan(tx, ws, &messages, &plan, &source)?;
             Ok(AppendReport::of_plan(&plan))
         })
@@ -44,36 +47,40 @@ fn stored_ids(tx: &Transaction, ws: WorkspaceId, messages: &[Message]) -> Result
     Ok(stored)
 }
 
-fn known_people<'a>(
+/// Who holds each identifier the messages could match.
+fn owners<'a>(
     tx: &Transaction,
     ws: WorkspaceId,
     messages: impl IntoIterator<Item = &'a Message>,
-) -> Result<Vec<KnownPerson>> {
+) -> Result<HashMap<Identifier, PersonId>> {
     let mut owner = tx
         .prepare_cached("SELECT person_id FROM identities WHERE workspace_id = ?1 AND kind = ?2 AND value = ?3")
         .map_err(db_err)?;
-    let mut people: Vec<Uuid> = Vec::new();
+    let mut owners = HashMap::new();
     for key in lookup_keys(messages) {
         let found: Option<Uuid> =
             owner.query_row(params![ws.0, key.kind.as_str(), key.value], |r| r.get(0)).optional().map_err(db_err)?;
-        if let Some(p) = found
-            && !people.contains(&p)
-        {
-            people.push(p);
+        if let Some(p) = found {
+            owners.insert(key, PersonId(p));
         }
     }
+    Ok(owners)
+}
+
+/// The people the batch may change, whole: every identifier and their traits.
+fn load_people(tx: &Transaction, people: HashSet<PersonId>) -> Result<Vec<KnownPerson>> {
     let mut idents = tx.prepare_cached("SELECT kind, value FROM identities WHERE person_id = ?1").map_err(db_err)?;
     let mut traits = tx.prepare_cached("SELECT traits FROM people WHERE id = ?1").map_err(db_err)?;
     people
         .into_iter()
         .map(|p| {
             let identifiers = idents
-                .query_map([p], |r| identifier(&r.get::<_, String>(0)?, r.get(1)?))
+                .query_map([p.0], |r| identifier(&r.get::<_, String>(0)?, r.get(1)?))
                 .map_err(db_err)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db_err)?;
-            let traits: String = traits.query_row([p], |r| r.get(0)).map_err(db_err)?;
-            Ok(KnownPerson { id: PersonId(p), identifiers, traits: json_map(&traits)? })
+            let traits: String = traits.query_row([p.0], |r| r.get(0)).map_err(db_err)?;
+            Ok(KnownPerson { id: p, identifiers, traits: json_map(&traits)? })
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 
 mod admin;
 mod append;
+mod checkpoint;
 mod codec;
 mod migrate;
 mod read;
@@ -26,7 +27,7 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
@@ -44,8 +45,12 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let mut writer = connect(&path).map_err(StoreError::backend)?;
         migrate::run(&mut writer).map_err(StoreError::backend)?;
+        // The checkpoint thread does this work instead (see checkpoint.rs).
+        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(StoreError::backend)?;
         tracing::info!(path = %path.display(), "sqlite store open");
-        Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) })
+        let inner = Arc::new(Inner { path: path.clone(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) });
+        checkpoint::spawn(path, Arc::downgrade(&inner));
+        Ok(Self { inner })
     }
 
     pub fn path(&self) -> &Path {
@@ -97,7 +102,7 @@ impl SqliteStore {
     }
 }
 
-fn connect(path: &Path) -> rusqlite::Result<Connection> {
+pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     // FULL: a commit is on disk before `append` returns, so an acknowledged event survives a
     // power cut, not only a crash. Group commit in the ingest layer keeps fsyncs few.

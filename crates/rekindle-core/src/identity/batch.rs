@@ -34,17 +34,26 @@ pub struct BatchPlan {
     pub traits: Vec<(PersonId, Map<String, Value>)>,
 }
 
-/// Plan a batch. `stored` holds the ids of messages already in the store; `known` the stored
-/// people owning any identifier the batch mentions (see [`lookup_keys`]).
+/// Plan a batch. `stored` holds the ids of messages already in the store. The stored people
+/// owning any identifier the batch mentions (see [`lookup_keys`]) are given either whole in
+/// `known`, or only as owners in `owners` — enough for the people [`people_needing_detail`]
+/// leaves out, which the batch only attributes events to.
 pub fn plan_batch(
     messages: &[Message],
     stored: &HashSet<String>,
     known: Vec<KnownPerson>,
+    owners: &HashMap<Identifier, PersonId>,
     policy: &IdentityPolicy,
     mint: &mut dyn FnMut() -> PersonId,
 ) -> BatchPlan {
     let mut graph = IdentityGraph::new();
     let mut traits: HashMap<PersonId, Map<String, Value>> = HashMap::new();
+    let whole: HashSet<PersonId> = known.iter().map(|p| p.id).collect();
+    for (identifier, person) in owners {
+        if !whole.contains(person) {
+            graph.load(*person, [identifier.clone()]);
+        }
+    }
     for person in known {
         graph.load(person.id, person.identifiers);
         traits.insert(person.id, person.traits);
@@ -91,6 +100,31 @@ pub fn plan_batch(
         .collect();
     plan.traits.sort_by_key(|(p, _)| *p);
     plan
+}
+
+/// The stored people a batch must load whole (every identifier, traits): those a message may
+/// link an identifier to, merge, or give traits. `owners` maps each looked-up key to the person
+/// holding it. A person left out is only ever the unchanged owner of a message's identifiers,
+/// so the planner needs nothing more of it — and most traffic (a known person's track events)
+/// then costs no loading at all.
+pub fn people_needing_detail(
+    messages: &[Message],
+    stored: &HashSet<String>,
+    owners: &HashMap<Identifier, PersonId>,
+) -> HashSet<PersonId> {
+    let mut needed = HashSet::new();
+    for message in messages.iter().filter(|m| !stored.contains(&m.message_id)) {
+        let matched: HashSet<PersonId> = message
+            .identifiers
+            .iter()
+            .flat_map(|id| id.kind.match_kinds().iter().filter_map(|k| owners.get(&id.as_kind(*k)).copied()))
+            .collect();
+        let links_new = message.identifiers.iter().any(|id| !owners.contains_key(id));
+        if matched.len() > 1 || links_new || !message.traits.is_empty() {
+            needed.extend(matched);
+        }
+    }
+    needed
 }
 
 /// Every stored identifier that could match one of the batch's: what a backend must look up

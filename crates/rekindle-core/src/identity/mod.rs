@@ -26,7 +26,7 @@ mod batch;
 mod graph;
 mod policy;
 
-pub use batch::{BatchPlan, KnownPerson, PlannedEvent, lookup_keys, plan_batch};
+pub use batch::{BatchPlan, KnownPerson, PlannedEvent, lookup_keys, people_needing_detail, plan_batch};
 pub use graph::{Change, Conflict, ConflictKind, IdentityGraph, Resolution};
 pub use policy::IdentityPolicy;
 

@@ -6,7 +6,11 @@ use super::*;
 use crate::{Identifier, IdentifierKind, PersonId};
 
 fn counter_mint() -> impl FnMut() -> PersonId {
-    let mut n = 0u128;
+    counter_mint_from(0)
+}
+
+fn counter_mint_from(start: u128) -> impl FnMut() -> PersonId {
+    let mut n = start;
     move || {
         n += 1;
         PersonId(uuid::Uuid::from_u128(n))
@@ -180,5 +184,69 @@ proptest! {
                 prop_assert!(all.insert(i.clone()), "an identifier belongs to one person");
             }
         }
+    }
+}
+
+/// A message carrying these identifiers: userId / anonymousId as such, the rest as identify
+/// traits (which also makes the message carry traits).
+fn message_with(n: usize, ids: &[Identifier]) -> crate::Message {
+    use IdentifierKind::*;
+    let mut json = serde_json::json!({"type": "track", "event": "e", "messageId": format!("m{n}")});
+    for id in ids {
+        match id.kind {
+            UserId => json["userId"] = id.value.clone().into(),
+            AnonymousId => json["anonymousId"] = id.value.clone().into(),
+            kind => {
+                json["type"] = "identify".into();
+                json["traits"][kind.as_str()] = id.value.clone().into();
+            }
+        }
+    }
+    if json.get("userId").is_none() && json.get("anonymousId").is_none() {
+        json["anonymousId"] = format!("anon-for-{n}").into();
+    }
+    let arrival = crate::message::Arrival::live(chrono::DateTime::UNIX_EPOCH);
+    crate::Message::parse(&json.to_string(), None, &arrival).unwrap()
+}
+
+proptest! {
+    /// Loading only the people a batch changes (and the rest as bare owners) plans exactly as
+    /// loading everyone whole.
+    #[test]
+    fn planning_with_only_the_needed_people_loaded_is_the_same(
+        before in proptest::collection::vec(proptest::collection::vec((0usize..4, 0usize..6), 1..3), 0..20),
+        batch in proptest::collection::vec(proptest::collection::vec((0usize..4, 0usize..6), 1..3), 1..20),
+    ) {
+        use IdentifierKind::*;
+        let kinds = [UserId, AnonymousId, Phone, WechatUnionid];
+        let to_ids = |m: &Vec<(usize, usize)>| -> Vec<Identifier> {
+            let mut ids: Vec<Identifier> = m.iter().map(|(k, v)| {
+                let value = if kinds[*k] == Phone { format!("+86138000000{v:02}") } else { format!("v{v}") };
+                id(kinds[*k], &value)
+            }).collect();
+            ids.sort();
+            ids.dedup_by_key(|i| i.kind);
+            ids
+        };
+        let policy = IdentityPolicy::default();
+        let (stored_graph, _) = run(&before.iter().map(to_ids).collect::<Vec<_>>(), &policy);
+        let everyone: Vec<KnownPerson> = stored_graph
+            .people()
+            .map(|(p, ids)| KnownPerson { id: p, identifiers: ids.to_vec(), traits: Default::default() })
+            .collect();
+        let messages: Vec<crate::Message> = batch.iter().enumerate().map(|(n, m)| message_with(n, &to_ids(m))).collect();
+        let owners: std::collections::HashMap<Identifier, PersonId> = lookup_keys(&messages)
+            .into_iter()
+            .filter_map(|k| stored_graph.owner(&k).map(|p| (k, p)))
+            .collect();
+        let stored = HashSet::new();
+        let needed = people_needing_detail(&messages, &stored, &owners);
+        let some: Vec<KnownPerson> = everyone.iter().filter(|p| needed.contains(&p.id)).cloned().collect();
+
+        let mut mint_a = counter_mint_from(1_000_000);
+        let full = plan_batch(&messages, &stored, everyone, &Default::default(), &policy, &mut mint_a);
+        let mut mint_b = counter_mint_from(1_000_000);
+        let lean = plan_batch(&messages, &stored, some, &owners, &policy, &mut mint_b);
+        prop_assert_eq!(full, lean);
     }
 }

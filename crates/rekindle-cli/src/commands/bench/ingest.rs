@@ -32,6 +32,7 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     let (key, _) =
         rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = store.totals(ws).await?.events;
+    let metrics = app.state.metrics.clone();
     let server = tokio::spawn(app.run_until(std::future::pending()));
 
     let run = format!("bench{}", chrono::Utc::now().timestamp_millis());
@@ -93,5 +94,16 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
         pct(0.99).as_secs_f64() * 1e3
     );
     println!("stored           {stored} (every acknowledged event, each once)");
+    let text = metrics.encode();
+    let read =
+        |name: &str| -> f64 { text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0.0) };
+    let commits = read("rekindle_ingest_commits_total ");
+    if commits > 0.0 {
+        println!(
+            "group commits    {commits:.0}, {:.0} messages and {:.1} ms each on average",
+            read("rekindle_ingest_commit_messages_sum ") / commits,
+            read("rekindle_ingest_commit_seconds_sum ") * 1e3 / commits
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

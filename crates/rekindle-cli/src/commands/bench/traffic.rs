@@ -38,7 +38,8 @@ impl Traffic {
     fn message(&mut self) -> Value {
         self.next += 1;
         let person = self.rng.random_range(0..self.people);
-        let message_id = format!("{}-{}", self.run, self.next);
+        // Client libraries send random UUIDs: the de-duplication index sees random keys.
+        let message_id = format!("{}-{:032x}", self.run, self.rng.random::<u128>());
         let session = format!("live-{}", self.rng.random_range(0..40));
         let ts = chrono::Utc::now().to_rfc3339();
         let context = json!({"library": {"name": "analytics-miniprogram", "version": "1.4.0"}, "app": {"name": "鲜果社团购"},

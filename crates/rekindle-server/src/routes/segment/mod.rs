@@ -57,8 +57,8 @@ macro_rules! single_endpoint {
     ($fn:ident, $kind:expr, $path:literal, $summary:literal) => {
         #[doc = $summary]
         #[utoipa::path(post, path = $path, tag = "ingestion", security(("write_key" = [])),
-                            request_body(content = Object, description = "One Segment message"),
-                            responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
+                                    request_body(content = Object, description = "One Segment message"),
+                                    responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
         async fn $fn(
             State(state): State<AppState>,
             headers: HeaderMap,
