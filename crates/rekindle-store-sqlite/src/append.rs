@@ -11,7 +11,7 @@ use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use rekindle_store::{AppendReport, Result, Source, StoreError};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::codec::{identifier, json_map, ms};
+use crate::codec::{identifier, json_map, message_key, ms};
 use crate::{SqliteStore, db_err};
 
 impl SqliteStore {
@@ -36,11 +36,12 @@ impl SqliteStore {
 }
 
 fn stored_ids(tx: &Transaction, ws: WorkspaceId, messages: &[Message]) -> Result<HashSet<String>> {
-    let mut stmt =
-        tx.prepare_cached("SELECT 1 FROM events WHERE workspace_id = ?1 AND message_id = ?2").map_err(db_err)?;
+    let mut stmt = tx
+        .prepare_cached("SELECT 1 FROM events WHERE workspace_id = ?1 AND message_key = ?2 AND message_id = ?3")
+        .map_err(db_err)?;
     let mut stored = HashSet::new();
     for m in messages {
-        if stmt.exists(params![ws.0, m.message_id]).map_err(db_err)? {
+        if stmt.exists(params![ws.0, message_key(&m.message_id), m.message_id]).map_err(db_err)? {
             stored.insert(m.message_id.clone());
         }
     }
@@ -167,8 +168,8 @@ fn write_plan(
 
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO events (workspace_id, person_id, message_id, kind, name, timestamp, received_at, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO events (workspace_id, person_id, message_id, message_key, kind, name, timestamp, received_at, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(db_err)?;
     for e in &plan.events {
@@ -178,6 +179,7 @@ fn write_plan(
                 ws.0,
                 e.person.0,
                 m.message_id,
+                message_key(&m.message_id),
                 m.kind.as_str(),
                 m.name,
                 ms(m.timestamp),

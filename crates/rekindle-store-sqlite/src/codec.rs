@@ -28,3 +28,12 @@ pub fn kind(s: &str) -> rusqlite::Result<MessageKind> {
 pub fn json_map(s: &str) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
     serde_json::from_str(s).map_err(StoreError::backend)
 }
+
+/// The de-duplication index key of a message id (see the `events` table).
+pub fn message_key(message_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(message_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_le_bytes(first)
+}
