@@ -75,12 +75,15 @@ impl Default for Config {
 impl Config {
     /// Load the layers. `file` is optional; `overrides` are the command line's flags, as a
     /// partial config (only the keys the user gave).
-    pub fn load(file: Option<&Path>, overrides: serde_json::Value) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>, overrides: serde_json::Value) -> Result<Self, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             fig = fig.merge(Toml::file_exact(file));
         }
-        fig.merge(Env::prefixed("REKINDLE__").split("__")).merge(Serialized::defaults(overrides)).extract()
+        fig.merge(Env::prefixed("REKINDLE__").split("__"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)
     }
 }
 

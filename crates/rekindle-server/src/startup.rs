@@ -61,7 +61,6 @@ impl App {
             ingestor,
             write_keys: WriteKeyCache::default(),
             admin_token,
-            identity: Arc::new(config.identity.clone()),
             metrics: Arc::new(Metrics::new(&ingest_metrics)),
         };
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;

@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use rekindle_core::identity::IdentityPolicy;
 use rekindle_ingest::Ingestor;
 use rekindle_store::Store;
 
@@ -15,6 +14,5 @@ pub struct AppState {
     pub ingestor: Ingestor,
     pub write_keys: WriteKeyCache,
     pub admin_token: Secret,
-    pub identity: Arc<IdentityPolicy>,
     pub metrics: Arc<Metrics>,
 }

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rekindle_core::Message;
 use rekindle_core::WorkspaceId;
 use rekindle_core::identity::IdentityPolicy;
-use rekindle_ingest::import::{Format, JsonLines, LineError, LineResult, OrdersCsv};
+use rekindle_ingest::import::{Format, LineError, LineResult};
 use rekindle_store::{AppendReport, Source, Store};
 
 use crate::cli::{Global, ImportArgs};
@@ -44,44 +44,21 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
             }
             Ok(())
         };
-        let reader = BufReader::with_capacity(1 << 20, file);
-        let progress = |bytes: u64| bar.set_position(done_bytes + bytes);
-        let r = match format {
-            Format::Jsonl => {
-                let mut lines = JsonLines::new(reader, Utc::now());
-                import_lines(
-                    &*store,
-                    ws,
-                    &source,
-                    &config.identity,
-                    args.batch,
-                    &mut || {
-                        let next = lines.next();
-                        progress(lines.bytes_read);
-                        next
-                    },
-                    &mut on_error,
-                )
-                .await?
-            }
-            Format::OrdersCsv => {
-                let mut rows = OrdersCsv::new(reader, Utc::now());
-                import_lines(
-                    &*store,
-                    ws,
-                    &source,
-                    &config.identity,
-                    args.batch,
-                    &mut || {
-                        let next = rows.next();
-                        progress(rows.bytes_read());
-                        next
-                    },
-                    &mut on_error,
-                )
-                .await?
-            }
-        };
+        let mut lines = format.reader(BufReader::with_capacity(1 << 20, file), Utc::now());
+        let r = import_lines(
+            &*store,
+            ws,
+            &source,
+            &config.identity,
+            args.batch,
+            &mut || {
+                let next = lines.next();
+                bar.set_position(done_bytes + lines.bytes_read());
+                next
+            },
+            &mut on_error,
+        )
+        .await?;
         report.add(r);
         done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     }

@@ -6,7 +6,7 @@ use rekindle_core::time::parse_timestamp;
 use rekindle_core::{FieldError, Message, MessageKind};
 use serde_json::{Map, Value, json};
 
-use super::{LineError, LineResult};
+use super::{LineError, LineReader, LineResult};
 
 /// The columns of an orders CSV (docs/import.md). One row per line item; the rows of one order
 /// are consecutive and become one `Order Completed` event. Money is integer fen.
@@ -62,11 +62,6 @@ impl<R: Read> OrdersCsv<R> {
             Err(e) => (Vec::new(), Some(LineError::new(1, FieldError::new("", format!("unreadable header: {e}"))))),
         };
         Self { reader, columns, pending: Vec::new(), header_error, done: false, received_at }
-    }
-
-    /// Bytes read so far, for a progress bar.
-    pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
     }
 
     fn read_row(&mut self) -> Option<Result<Row, LineError>> {
@@ -131,6 +126,12 @@ impl<R: Read> Iterator for OrdersCsv<R> {
             }
         }
         None
+    }
+}
+
+impl<R: Read + Send> LineReader for OrdersCsv<R> {
+    fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
     }
 }
 

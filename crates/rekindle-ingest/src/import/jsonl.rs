@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rekindle_core::message::Arrival;
 use rekindle_core::{FieldError, Message};
 
-use super::{LineError, LineResult};
+use super::{LineError, LineReader, LineResult};
 
 /// Segment messages, one JSON object per line, each with its `type`. Blank lines are skipped.
 /// Timestamps are kept as written (an import is history, not a live device).
@@ -13,8 +13,7 @@ pub struct JsonLines<R> {
     line: u64,
     received_at: DateTime<Utc>,
     buf: String,
-    /// Bytes read so far, for a progress bar.
-    pub bytes_read: u64,
+    bytes_read: u64,
 }
 
 impl<R: BufRead> JsonLines<R> {
@@ -43,6 +42,12 @@ impl<R: BufRead> Iterator for JsonLines<R> {
             let arrival = Arrival { historical: true, ..Arrival::live(self.received_at) };
             return Some(Message::parse(text, None, &arrival).map_err(|e| LineError::new(self.line, e)));
         }
+    }
+}
+
+impl<R: BufRead + Send> LineReader for JsonLines<R> {
+    fn bytes_read(&self) -> u64 {
+        self.bytes_read
     }
 }
 

@@ -28,6 +28,12 @@ impl LineError {
 /// What a reader yields: a message, or why a line was refused.
 pub type LineResult = Result<Message, LineError>;
 
+/// A file being read line by line.
+pub trait LineReader: Iterator<Item = LineResult> + Send {
+    /// Bytes read so far, for a progress bar.
+    fn bytes_read(&self) -> u64;
+}
+
 /// The formats `rekindle import` reads, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -36,6 +42,18 @@ pub enum Format {
 }
 
 impl Format {
+    /// A reader of this format over `input`; `received_at` is the import's time.
+    pub fn reader<R: std::io::BufRead + Send + 'static>(
+        self,
+        input: R,
+        received_at: chrono::DateTime<chrono::Utc>,
+    ) -> Box<dyn LineReader> {
+        match self {
+            Self::Jsonl => Box::new(JsonLines::new(input, received_at)),
+            Self::OrdersCsv => Box::new(OrdersCsv::new(input, received_at)),
+        }
+    }
+
     pub fn from_path(path: &std::path::Path) -> Option<Self> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" | "json" => Some(Self::Jsonl),

@@ -12,9 +12,12 @@ use crate::error::{ApiError, ErrorCode};
 /// working within this time, and ingestion does not read the store on every request.
 const TTL: Duration = Duration::from_secs(5);
 
+/// A looked-up key (or its absence) and when it was looked up, by the hash of its secret.
+type Entries = HashMap<String, (Option<WriteKey>, Instant)>;
+
 #[derive(Clone, Default)]
 pub struct WriteKeyCache {
-    entries: Arc<Mutex<HashMap<String, (Option<WriteKey>, Instant)>>>,
+    entries: Arc<Mutex<Entries>>,
 }
 
 impl WriteKeyCache {

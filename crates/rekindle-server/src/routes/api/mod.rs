@@ -36,6 +36,19 @@ pub struct WorkspaceParam {
     pub workspace: Option<String>,
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Limit {
+    /// At most this many (default 100, at most 1000).
+    limit: Option<u32>,
+}
+
+impl Limit {
+    pub fn get(&self) -> u32 {
+        self.limit.unwrap_or(100).clamp(1, 1000)
+    }
+}
+
 /// The workspace a request is about, resolved from `?workspace=`.
 pub struct Ws(pub WorkspaceId);
 

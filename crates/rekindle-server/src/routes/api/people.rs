@@ -1,12 +1,11 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use rekindle_store::{EventQuery, lookup};
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::events::{EventFilter, page};
-use super::{EventPage, MergeView, PersonView, WorkspaceParam, Ws};
+use super::{EventPage, Limit, MergeView, PersonView, WorkspaceParam, Ws};
 use crate::auth::AdminAuth;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -50,13 +49,6 @@ async fn person_events(
     page(&state, ws_id, query).await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Limit {
-    /// At most this many (default 100, at most 1000).
-    limit: Option<u32>,
-}
-
 /// The merges that made this person, newest first: which person, through which identifier,
 /// from which message.
 #[utoipa::path(get, path = "/api/v1/people/{person}/merges", tag = "people", security(("admin_token" = [])),
@@ -71,6 +63,6 @@ async fn person_merges(
 ) -> Result<Json<Vec<MergeView>>, ApiError> {
     let ws_id = ws.0;
     let person = find(&state, ws, &person).await?;
-    let merges = state.store.merges(ws_id, Some(person.id), limit.limit.unwrap_or(100).min(1000)).await?;
+    let merges = state.store.merges(ws_id, Some(person.id), limit.get()).await?;
     Ok(Json(merges.into_iter().map(Into::into).collect()))
 }
