@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage workspaces: the stores one deployment hosts; data never crosses between them.
+    Workspaces {
+        #[command(subcommand)]
+        command: WorkspacesCommand,
+    },
     /// Create or update the database schema, then exit.
     Migrate,
     /// Look people up.
@@ -100,6 +105,23 @@ pub enum KeysCommand {
     List,
     /// Revoke a write key by id; clients using it are refused within seconds.
     Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum WorkspacesCommand {
+    /// Create a workspace.
+    Create {
+        /// Short name used in URLs and flags (`--workspace`), e.g. `hangzhou-west`.
+        slug: String,
+        /// Display name, e.g. 鲜果社·杭州西湖店.
+        #[arg(long)]
+        name: Option<String>,
+        /// IANA time zone for calendars, quiet hours and reports.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        time_zone: String,
+    },
+    /// List workspaces.
+    List,
 }
 
 #[derive(Subcommand)]

@@ -5,6 +5,7 @@ mod import;
 mod keys;
 mod people;
 mod serve;
+mod workspaces;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&global, args).await,
         Command::Import(args) => import::run(&global, args).await,
         Command::Keys { command } => keys::run(&global, command).await,
+        Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {
             let config = load_config(&global, serde_json::json!({}))?;
             let store = rekindle_server::open_store(&config).await?;

@@ -1,0 +1,109 @@
+//! The `rekindle` binary end to end: imports (idempotent re-runs, per-line error report, exit
+//! code), write keys, workspaces and people lookups, each on a fresh data dir.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
+
+fn rekindle(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--data-dir").arg(dir).args(args).output().expect("rekindle runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn import_is_idempotent_and_reports_refused_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("events.jsonl");
+    std::fs::write(
+        &jsonl,
+        concat!(
+            r#"{"type":"identify","userId":"42","traits":{"phone":"138 1234 5678","nickname":"小李"},"timestamp":"2026-05-01T20:00:00+08:00"}"#,
+            "\n",
+            r#"{"type":"track","userId":"42","event":"Live Watched","properties":{"seconds":600},"timestamp":"2026-05-01T20:10:00+08:00"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "order_id,timestamp,user_id,phone,sku,name,category,price_fen,quantity\n\
+         o-1,2026-05-02T20:15:00+08:00,42,13812345678,oat-1kg,燕麦片,谷物,3990,2\n\
+         o-1,2026-05-02T20:15:00+08:00,42,13812345678,milk,鲜牛奶,乳品,1590,1\n\
+         o-2,2026-05-03T20:15:00+08:00,43,,egg,鸡蛋,蛋,4500,1\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let first = rekindle(&data, &["import", "--quiet", jsonl.to_str().unwrap(), csv.to_str().unwrap()]);
+    assert!(first.status.success(), "{first:?}");
+    assert!(stdout(&first).contains("imported 4 events (0 already present)"), "{}", stdout(&first));
+    let again = rekindle(&data, &["import", "--quiet", jsonl.to_str().unwrap(), csv.to_str().unwrap()]);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("imported 0 events (4 already present)"), "{}", stdout(&again));
+
+    let shown = rekindle(&data, &["people", "show", "phone:+86 138-1234-5678", "--json"]);
+    assert!(shown.status.success(), "{shown:?}");
+    let person: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(person["events"].as_array().unwrap().len(), 3, "identify, watch and one order");
+    assert_eq!(person["person"]["traits"]["nickname"], "小李");
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"type\":\"track\",\"userId\":\"9\",\"event\":\"x\"}\nnot json\n{\"type\":\"track\",\"event\":\"x\"}\n",
+    )
+    .unwrap();
+    let report = dir.path().join("refused.jsonl");
+    let out = rekindle(&data, &["import", "--quiet", "--errors", report.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "refused lines make the exit code non-zero");
+    assert!(stdout(&out).contains("imported 1 events"), "the good line is imported: {}", stdout(&out));
+    let refused: Vec<serde_json::Value> =
+        std::fs::read_to_string(&report).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(refused.len(), 2);
+    assert_eq!((refused[0]["line"].as_u64(), refused[0]["field"].as_str()), (Some(2), Some("")));
+    assert_eq!((refused[1]["line"].as_u64(), refused[1]["field"].as_str()), (Some(3), Some("userId")));
+}
+
+#[test]
+fn keys_and_workspaces_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = rekindle(dir.path(), &["workspaces", "create", "north", "--name", "北店"]);
+    assert!(created.status.success(), "{created:?}");
+    let listed = stdout(&rekindle(dir.path(), &["workspaces", "list"]));
+    assert!(listed.contains("north") && listed.contains("default"), "{listed}");
+
+    let key = rekindle(dir.path(), &["--workspace", "north", "keys", "create", "mini-program"]);
+    assert!(key.status.success());
+    let secret = stdout(&key).trim().to_string();
+    assert!(secret.starts_with("rk_"));
+    let list = stdout(&rekindle(dir.path(), &["--workspace", "north", "keys", "list"]));
+    assert!(list.contains("mini-program") && list.contains("active") && !list.contains(&secret), "{list}");
+    assert!(stdout(&rekindle(dir.path(), &["keys", "list"])).lines().count() == 1, "the default store has none");
+    let revoked = rekindle(dir.path(), &["--workspace", "north", "keys", "revoke", "1"]);
+    assert!(revoked.status.success());
+    assert!(stdout(&rekindle(dir.path(), &["--workspace", "north", "keys", "list"])).contains("revoked"));
+    let unknown = rekindle(dir.path(), &["--workspace", "nowhere", "keys", "list"]);
+    assert!(!unknown.status.success());
+}
+
+#[test]
+fn migrate_and_help_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = rekindle(dir.path(), &["migrate"]);
+    assert!(m.status.success() && stdout(&m).contains("sqlite store is up to date"));
+    for cmd in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["import", "--help"],
+        &["keys", "--help"],
+        &["people", "show", "--help"],
+    ] {
+        let h = Command::new(BIN).args(cmd).output().unwrap();
+        assert!(h.status.success(), "{cmd:?}");
+        assert!(stdout(&h).contains("Usage"), "{cmd:?}");
+    }
+}
