@@ -42,6 +42,9 @@ pub struct Global {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// The one-command demo: simulate a store (20k people, 180 days), load it into a fresh
+    /// embedded data dir (./rekindle-demo unless --data-dir), and serve it.
+    Demo(DemoArgs),
     /// Serve ingestion (/v1), the REST API (/api/v1), health and metrics.
     Serve(ServeArgs),
     /// Import Segment JSONL (.jsonl) or an orders CSV (.csv); safe to re-run.
@@ -56,6 +59,9 @@ pub enum Command {
         #[command(subcommand)]
         command: WorkspacesCommand,
     },
+    /// Generate a simulated store: events (Segment JSONL), catalogue, live sessions and the
+    /// ground truth per person (docs/simulator.md).
+    Generate(GenerateArgs),
     /// Create or update the database schema, then exit.
     Migrate,
     /// Look people up.
@@ -71,10 +77,45 @@ pub enum Command {
 }
 
 #[derive(Args)]
+pub struct DemoArgs {
+    /// People to simulate.
+    #[arg(long, default_value_t = 20_000)]
+    pub people: u64,
+    /// Days of history.
+    #[arg(long, default_value_t = 180)]
+    pub days: u32,
+    /// Seed of the simulated store.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    pub listen: SocketAddr,
+}
+
+#[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:7700].
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// People to simulate.
+    #[arg(long, default_value_t = 20_000)]
+    pub people: u64,
+    /// Days in the window.
+    #[arg(long, default_value_t = 180)]
+    pub days: u32,
+    /// Seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First day of the window (local date, YYYY-MM-DD).
+    #[arg(long, default_value = "2026-01-05")]
+    pub start: chrono::NaiveDate,
+    /// Directory to write events.jsonl, truth.jsonl, products.jsonl and sessions.jsonl to.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]

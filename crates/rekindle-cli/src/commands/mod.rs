@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 mod bench;
+mod demo;
+mod generate;
 mod import;
 mod keys;
 mod people;
@@ -20,8 +22,10 @@ use crate::cli::{BenchCommand, Cli, Command, Global, PeopleCommand};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { global, command } = cli;
     match command {
+        Command::Demo(args) => demo::run(&global, args).await,
         Command::Serve(args) => serve::run(&global, args).await,
         Command::Import(args) => import::run(&global, args).await,
+        Command::Generate(args) => generate::run(args),
         Command::Keys { command } => keys::run(&global, command).await,
         Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {

@@ -1,0 +1,18 @@
+//! A deterministic simulator of a private-domain fresh-food live-commerce store.
+//!
+//! People with latent traits (persona, category tastes, purchase rate, a BG/NBD-style dropout
+//! chance) are acquired through WeCom, groups, live rooms and referrals; they watch live
+//! sessions, comment and ask, order what is running out, meet after-sales trouble, and some
+//! leave. The output is Segment messages — identifiers arriving in pieces, as in life — plus
+//! the ground truth a model can be scored against.
+//!
+//! Each person is simulated on their own random stream (derived from the seed and their
+//! number), so output is byte-identical for a seed and memory stays bounded for any size.
+
+pub mod catalogue;
+mod messages;
+pub mod person;
+pub mod schedule;
+mod world;
+
+pub use world::{Output, SimConfig, Simulation, Truth};

@@ -1,0 +1,60 @@
+//! The live-session schedule: several sessions a week, evenings mostly, with topics.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveSession {
+    pub id: String,
+    pub title: String,
+    /// Category names the session features.
+    pub topics: Vec<&'static str>,
+    pub host: &'static str,
+    /// Local (Asia/Shanghai) start and end.
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    /// How much the weekday draws viewers (Friday to Sunday draw more).
+    #[serde(skip)]
+    pub pull: f64,
+}
+
+const HOSTS: [&str; 3] = ["小鹿", "阿杰", "果果"];
+const THEMES: [(&str, &[&str]); 6] = [
+    ("早餐好物专场", &["乳品", "谷物", "蛋"]),
+    ("当季鲜果直送", &["水果", "时令"]),
+    ("有机蔬菜溯源", &["有机蔬菜", "谷物"]),
+    ("懒人快手菜", &["预制菜", "肉禽"]),
+    ("家庭囤货节", &["粮油", "蛋", "零食"]),
+    ("产地直播·肉禽", &["肉禽", "蛋"]),
+];
+
+pub fn generate(rng: &mut ChaCha8Rng, start: NaiveDate, days: u32) -> Vec<LiveSession> {
+    let mut sessions = Vec::new();
+    for d in 0..days {
+        let day = start + Duration::days(i64::from(d));
+        let (chance, pull) = match day.weekday() {
+            Weekday::Fri | Weekday::Sat | Weekday::Sun => (0.9, 1.3),
+            Weekday::Mon => (0.4, 0.8),
+            _ => (0.6, 1.0),
+        };
+        if !rng.random_bool(chance) {
+            continue;
+        }
+        let (theme, topics) = THEMES[rng.random_range(0..THEMES.len())];
+        let hour = if rng.random_bool(0.8) { 20 } else { 12 };
+        let start_at = day.and_hms_opt(hour, 0, 0).unwrap_or_default();
+        let minutes = rng.random_range(90..150);
+        sessions.push(LiveSession {
+            id: format!("live-{}", day.format("%Y%m%d")),
+            title: format!("{theme} {}月{}日", day.month(), day.day()),
+            topics: topics.to_vec(),
+            host: HOSTS[rng.random_range(0..HOSTS.len())],
+            start: start_at,
+            end: start_at + Duration::minutes(minutes),
+            pull,
+        });
+    }
+    sessions
+}
