@@ -24,6 +24,27 @@ fn generate_writes_the_same_files_for_the_same_seed() {
     }
 }
 
+#[test]
+fn a_generated_store_imports_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("store");
+    let generated =
+        Command::new(BIN).args(["generate", "--people", "200", "--days", "30", "--out"]).arg(&out).output().unwrap();
+    assert!(generated.status.success());
+    let files = ["events.jsonl", "products.jsonl", "sessions.jsonl"].map(|f| out.join(f));
+    let import = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["import", "--quiet"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&import.stdout).to_string();
+    assert!(import.status.success(), "{text}{}", String::from_utf8_lossy(&import.stderr));
+    assert!(text.contains("24 products"), "{text}");
+    assert!(text.contains("live sessions; 0 lines refused"), "{text}");
+}
+
 #[tokio::test]
 async fn demo_loads_a_store_and_serves_it() {
     let dir = tempfile::tempdir().unwrap();

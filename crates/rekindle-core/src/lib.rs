@@ -13,6 +13,7 @@ pub mod identifier;
 pub mod identity;
 pub mod ids;
 pub mod message;
+pub mod objects;
 pub mod phone;
 pub mod time;
 pub mod write_key;

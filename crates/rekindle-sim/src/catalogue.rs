@@ -83,3 +83,19 @@ pub const PRODUCTS: [Product; 24] = [
     product!("strawberry", "红颜草莓 500g", "时令", 5990, 1, ["new"], [1, 2, 3, 4]),
     product!("lychee", "妃子笑荔枝 2.5kg", "时令", 8990, 1, ["new"], [5, 6, 7]),
 ];
+
+/// The catalogue as the objects `rekindle import` loads.
+pub fn objects() -> Vec<rekindle_core::objects::Product> {
+    PRODUCTS
+        .iter()
+        .map(|p| rekindle_core::objects::Product {
+            sku: p.sku.into(),
+            name: p.name.into(),
+            category: p.category.into(),
+            price: p.price,
+            pack_size: p.pack_size,
+            tags: p.tags.iter().map(|t| t.to_string()).collect(),
+            months: p.months.to_vec(),
+        })
+        .collect()
+}

@@ -58,3 +58,20 @@ pub fn generate(rng: &mut ChaCha8Rng, start: NaiveDate, days: u32) -> Vec<LiveSe
     }
     sessions
 }
+
+impl LiveSession {
+    /// The session as the object `rekindle import` loads: local times become UTC (China keeps
+    /// +08:00 all year). Every simulated session started on time and ran to its end.
+    pub fn object(&self) -> rekindle_core::objects::LiveSession {
+        let utc = |t: NaiveDateTime| (t - Duration::hours(8)).and_utc();
+        rekindle_core::objects::LiveSession {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            topics: self.topics.iter().map(|t| t.to_string()).collect(),
+            host: self.host.into(),
+            scheduled_start: utc(self.start),
+            started_at: Some(utc(self.start)),
+            ended_at: Some(utc(self.end)),
+        }
+    }
+}

@@ -74,8 +74,12 @@ impl Simulation {
         &self.sessions
     }
 
-    pub fn products(&self) -> &'static [Product] {
-        &PRODUCTS
+    pub fn products(&self) -> Vec<rekindle_core::objects::Product> {
+        crate::catalogue::objects()
+    }
+
+    pub fn session_objects(&self) -> Vec<rekindle_core::objects::LiveSession> {
+        self.sessions.iter().map(LiveSession::object).collect()
     }
 
     /// Simulate everyone, streaming events and truth. Returns the number of events written.

@@ -12,6 +12,7 @@ mod append;
 mod codec;
 mod lock;
 mod migrate;
+mod objects;
 mod read;
 mod write;
 
@@ -165,5 +166,25 @@ impl rekindle_store::Store for PostgresStore {
 
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals> {
         self.totals_impl(ws).await
+    }
+
+    async fn put_products(&self, ws: WorkspaceId, products: Vec<rekindle_core::objects::Product>) -> Result<()> {
+        self.put_products_impl(ws, products).await
+    }
+
+    async fn products(&self, ws: WorkspaceId) -> Result<Vec<rekindle_core::objects::Product>> {
+        self.products_impl(ws).await
+    }
+
+    async fn put_live_sessions(
+        &self,
+        ws: WorkspaceId,
+        sessions: Vec<rekindle_core::objects::LiveSession>,
+    ) -> Result<()> {
+        self.put_live_sessions_impl(ws, sessions).await
+    }
+
+    async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<rekindle_core::objects::LiveSession>> {
+        self.live_sessions_impl(ws).await
     }
 }

@@ -9,7 +9,10 @@ use sqlx_core::sql_str::SqlSafeStr;
 use sqlx_postgres::PgPool;
 
 /// `(version, description, sql)`, as named by `migrations/<version>_<description>.sql`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "objects", include_str!("../migrations/0002_objects.sql")),
+];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {
     let migrations = MIGRATIONS

@@ -10,6 +10,7 @@ mod append;
 mod checkpoint;
 mod codec;
 mod migrate;
+mod objects;
 mod read;
 
 use std::path::{Path, PathBuf};
@@ -210,5 +211,29 @@ impl rekindle_store::Store for SqliteStore {
 
     async fn totals(&self, ws: rekindle_core::WorkspaceId) -> Result<rekindle_store::Totals> {
         self.totals_impl(ws).await
+    }
+
+    async fn put_products(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        products: Vec<rekindle_core::objects::Product>,
+    ) -> Result<()> {
+        self.put_products_impl(ws, products).await
+    }
+
+    async fn products(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_core::objects::Product>> {
+        self.products_impl(ws).await
+    }
+
+    async fn put_live_sessions(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        sessions: Vec<rekindle_core::objects::LiveSession>,
+    ) -> Result<()> {
+        self.put_live_sessions_impl(ws, sessions).await
+    }
+
+    async fn live_sessions(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_core::objects::LiveSession>> {
+        self.live_sessions_impl(ws).await
     }
 }

@@ -1,4 +1,5 @@
 use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::objects::{LiveSession, Product};
 use rekindle_core::{Message, PersonId, WorkspaceId};
 
 use crate::{
@@ -48,4 +49,13 @@ pub trait Store: Send + Sync + 'static {
     /// Refused merges and links, newest first.
     async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>>;
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals>;
+
+    /// Insert or replace products by SKU.
+    async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()>;
+    /// The catalogue, by SKU.
+    async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>>;
+    /// Insert or replace live sessions by id.
+    async fn put_live_sessions(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()>;
+    /// The live-session schedule, by scheduled start.
+    async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>>;
 }

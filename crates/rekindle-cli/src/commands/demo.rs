@@ -73,6 +73,8 @@ async fn load(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} people {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    store.put_products(ws, sim.products()).await?;
+    store.put_live_sessions(ws, sim.session_objects()).await?;
     let arrival = Arrival { historical: true, ..Arrival::live(chrono::Utc::now()) };
     let source = Source("demo".into());
     let mut batch = Vec::with_capacity(LOAD_BATCH);

@@ -15,8 +15,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let started = Instant::now();
     let sim = Simulation::new(SimConfig { people: args.people, days: args.days, seed: args.seed, start: args.start });
-    write_lines(&args.out.join("products.jsonl"), sim.products())?;
-    write_lines(&args.out.join("sessions.jsonl"), sim.sessions())?;
+    write_objects(&args.out.join("products.jsonl"), "product", &sim.products())?;
+    write_objects(&args.out.join("sessions.jsonl"), "live_session", &sim.session_objects())?;
     let mut events = create(&args.out.join("events.jsonl"))?;
     let mut truth = create(&args.out.join("truth.jsonl"))?;
     let written = sim.run(&mut Output { events: &mut events, truth: &mut truth }).context("writing events")?;
@@ -39,10 +39,13 @@ fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
     Ok(BufWriter::with_capacity(1 << 20, File::create(path).with_context(|| format!("creating {}", path.display()))?))
 }
 
-fn write_lines<T: serde::Serialize>(path: &Path, items: &[T]) -> anyhow::Result<()> {
+/// Objects as `rekindle import` reads them: one JSON object per line with its `"object"` kind.
+fn write_objects<T: serde::Serialize>(path: &Path, kind: &str, items: &[T]) -> anyhow::Result<()> {
     let mut out = create(path)?;
     for item in items {
-        serde_json::to_writer(&mut out, item)?;
+        let mut value = serde_json::to_value(item)?;
+        value["object"] = serde_json::json!(kind);
+        serde_json::to_writer(&mut out, &value)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

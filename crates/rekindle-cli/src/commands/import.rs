@@ -10,7 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rekindle_core::Message;
 use rekindle_core::WorkspaceId;
 use rekindle_core::identity::IdentityPolicy;
-use rekindle_ingest::import::{Format, LineError, LineResult};
+use rekindle_core::objects::Object;
+use rekindle_ingest::import::{Format, Item, LineError, LineResult};
 use rekindle_store::{AppendReport, Source, Store};
 
 use crate::cli::{Global, ImportArgs};
@@ -27,7 +28,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         Some(p) => Some(File::create(p).with_context(|| format!("creating {}", p.display()))?),
         None => None,
     };
-    let mut report = AppendReport::default();
+    let mut report = Imported::default();
     let mut rejected = 0u64;
     let mut done_bytes = 0u64;
     for path in &args.files {
@@ -63,9 +64,11 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     }
     bar.finish_and_clear();
+    let e = report.events;
     println!(
-        "imported {} events ({} already present), {} people created, {} merges, {} identity conflicts; {} lines refused",
-        report.stored, report.duplicates, report.people_created, report.merges, report.conflicts, rejected
+        "imported {} events ({} already present), {} people created, {} merges, {} identity conflicts; \
+         {} products, {} live sessions; {} lines refused",
+        e.stored, e.duplicates, e.people_created, e.merges, e.conflicts, report.products, report.sessions, rejected
     );
     if let Some(p) = &args.errors
         && rejected > 0
@@ -73,6 +76,22 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         println!("refused lines are listed in {}", p.display());
     }
     Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// What an import wrote.
+#[derive(Default)]
+struct Imported {
+    events: AppendReport,
+    products: usize,
+    sessions: usize,
+}
+
+impl Imported {
+    fn add(&mut self, other: Imported) {
+        self.events.add(other.events);
+        self.products += other.products;
+        self.sessions += other.sessions;
+    }
 }
 
 async fn import_lines(
@@ -83,13 +102,22 @@ async fn import_lines(
     batch: usize,
     next: &mut dyn FnMut() -> Option<LineResult>,
     on_error: &mut dyn FnMut(LineError) -> anyhow::Result<()>,
-) -> anyhow::Result<AppendReport> {
-    let mut report = AppendReport::default();
+) -> anyhow::Result<Imported> {
+    let mut report = Imported::default();
     let mut pending: Vec<Message> = Vec::with_capacity(batch);
+    let (mut products, mut sessions) = (Vec::new(), Vec::new());
     loop {
         let finished = match next() {
-            Some(Ok(m)) => {
+            Some(Ok(Item::Message(m))) => {
                 pending.push(m);
+                false
+            }
+            Some(Ok(Item::Object(Object::Product(p)))) => {
+                products.push(p);
+                false
+            }
+            Some(Ok(Item::Object(Object::LiveSession(s)))) => {
+                sessions.push(s);
                 false
             }
             Some(Err(e)) => {
@@ -100,9 +128,18 @@ async fn import_lines(
         };
         if pending.len() >= batch.max(1) || (finished && !pending.is_empty()) {
             let chunk = std::mem::replace(&mut pending, Vec::with_capacity(batch));
-            report.add(store.append(ws, chunk, source, policy).await.context("writing to the store")?);
+            report.events.add(store.append(ws, chunk, source, policy).await.context("writing to the store")?);
         }
         if finished {
+            // Catalogues and schedules are small: one write each.
+            report.products = products.len();
+            report.sessions = sessions.len();
+            if !products.is_empty() {
+                store.put_products(ws, products).await.context("writing products")?;
+            }
+            if !sessions.is_empty() {
+                store.put_live_sessions(ws, sessions).await.context("writing live sessions")?;
+            }
             return Ok(report);
         }
     }

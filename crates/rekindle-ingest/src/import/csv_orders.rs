@@ -6,7 +6,7 @@ use rekindle_core::time::parse_timestamp;
 use rekindle_core::{FieldError, Message, MessageKind};
 use serde_json::{Map, Value, json};
 
-use super::{LineError, LineReader, LineResult};
+use super::{Item, LineError, LineReader, LineResult};
 
 /// The columns of an orders CSV (docs/import.md). One row per line item; the rows of one order
 /// are consecutive and become one `Order Completed` event. Money is integer fen.
@@ -91,7 +91,7 @@ impl<R: Read> OrdersCsv<R> {
             return None;
         }
         let rows = std::mem::take(&mut self.pending);
-        Some(order_message(&rows, self.received_at))
+        Some(order_message(&rows, self.received_at).map(Item::Message))
     }
 }
 
@@ -150,7 +150,7 @@ fn integer(row: &Row, column: &str, min: i64) -> Result<i64, LineError> {
     }
 }
 
-fn order_message(rows: &[Row], received_at: DateTime<Utc>) -> LineResult {
+fn order_message(rows: &[Row], received_at: DateTime<Utc>) -> Result<Message, LineError> {
     let first = &rows[0];
     let line = first.line;
     for column in REQUIRED {
@@ -232,7 +232,7 @@ mod tests {
              o2,2026-05-02T20:00:00+08:00,u2,,egg-30,土鸡蛋,蛋,4500,1\n",
         );
         assert_eq!(out.len(), 2);
-        let o1 = out[0].as_ref().unwrap();
+        let Ok(Item::Message(o1)) = &out[0] else { panic!("an order") };
         assert_eq!(o1.name.as_deref(), Some("Order Completed"));
         assert_eq!(o1.message_id, "order-completed-o1");
         let payload = o1.payload_value();

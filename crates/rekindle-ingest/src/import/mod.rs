@@ -1,4 +1,5 @@
-//! File imports: Segment JSONL and a CSV of orders, read line by line into messages.
+//! File imports: Segment JSONL (with product and live-session objects) and a CSV of orders,
+//! read line by line.
 //!
 //! Re-running an import is harmless: every line has a stable `messageId` (its own, the order
 //! id for CSV, or a hash of the line), so stored lines are recognised and skipped.
@@ -6,6 +7,7 @@
 mod csv_orders;
 mod jsonl;
 
+use rekindle_core::objects::Object;
 use rekindle_core::{FieldError, Message};
 
 pub use csv_orders::{CSV_COLUMNS, OrdersCsv};
@@ -25,8 +27,15 @@ impl LineError {
     }
 }
 
-/// What a reader yields: a message, or why a line was refused.
-pub type LineResult = Result<Message, LineError>;
+/// One imported line: an event, or an object (product, live session).
+#[derive(Debug, Clone)]
+pub enum Item {
+    Message(Message),
+    Object(Object),
+}
+
+/// What a reader yields: an item, or why a line was refused.
+pub type LineResult = Result<Item, LineError>;
 
 /// A file being read line by line.
 pub trait LineReader: Iterator<Item = LineResult> + Send {

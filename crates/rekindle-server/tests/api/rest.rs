@@ -160,3 +160,42 @@ async fn operations_endpoints_answer() {
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(' ', "%20").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn the_catalogue_and_schedule_are_replaced_in_bulk() {
+    let app = spawn_app().await;
+    let put = |path: &'static str, body: serde_json::Value| {
+        let app = &app;
+        async move { app.client.put(format!("{}{path}", app.base)).bearer_auth(ADMIN).json(&body).send().await.unwrap() }
+    };
+    let r = put(
+        "/api/v1/products",
+        json!([{"sku": "oat-1kg", "name": "燕麦片", "category": "谷物", "price": 3990, "tags": ["organic"]}]),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r =
+        put("/api/v1/products", json!([{"sku": "oat-1kg", "name": "燕麦片", "category": "谷物", "price": 3590}])).await;
+    assert_eq!(r.status(), 200);
+    let products = app.api_json("/api/v1/products").await;
+    assert_eq!(products.as_array().unwrap().len(), 1);
+    assert_eq!(products[0]["price"], 3590);
+    let bad = put("/api/v1/products", json!([{"sku": "a", "name": "a", "category": "a", "price": 1}, {"sku": "b", "name": "b", "category": "b", "price": "9.9"}])).await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(bad.json::<serde_json::Value>().await.unwrap()["field"], "[1].price");
+    assert_eq!(
+        app.api_json("/api/v1/products").await.as_array().unwrap().len(),
+        1,
+        "nothing of a bad request is written"
+    );
+
+    let r = put(
+        "/api/v1/live-sessions",
+        json!([{"id": "live-0501", "title": "早餐好物专场", "topics": ["乳品", "谷物"],
+        "host": "小鹿", "scheduled_start": "2026-05-01T20:00:00+08:00"}]),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let sessions = app.api_json("/api/v1/live-sessions").await;
+    assert_eq!(sessions[0]["scheduled_start"], "2026-05-01T12:00:00Z");
+}

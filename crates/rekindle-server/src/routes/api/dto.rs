@@ -194,3 +194,56 @@ impl From<Workspace> for WorkspaceView {
         Self { slug: w.slug, name: w.name, time_zone: w.time_zone, created_at: w.created_at }
     }
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductView {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    /// Unit price in fen.
+    pub price: i64,
+    /// Standard packs per unit (a large pack lasts longer).
+    pub pack_size: u32,
+    pub tags: Vec<String>,
+    /// Months on sale (1–12); empty means all year.
+    pub months: Vec<u32>,
+}
+
+impl From<rekindle_core::objects::Product> for ProductView {
+    fn from(p: rekindle_core::objects::Product) -> Self {
+        Self {
+            sku: p.sku,
+            name: p.name,
+            category: p.category,
+            price: p.price,
+            pack_size: p.pack_size,
+            tags: p.tags,
+            months: p.months,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LiveSessionView {
+    pub id: String,
+    pub title: String,
+    pub topics: Vec<String>,
+    pub host: String,
+    pub scheduled_start: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl From<rekindle_core::objects::LiveSession> for LiveSessionView {
+    fn from(s: rekindle_core::objects::LiveSession) -> Self {
+        Self {
+            id: s.id,
+            title: s.title,
+            topics: s.topics,
+            host: s.host,
+            scheduled_start: s.scheduled_start,
+            started_at: s.started_at,
+            ended_at: s.ended_at,
+        }
+    }
+}

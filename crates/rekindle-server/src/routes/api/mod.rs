@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`. Every route takes the admin token; every route reads one
 //! workspace, named by `?workspace=<slug>` (default `default`).
 
+mod catalogue;
 mod dto;
 mod events;
 mod identity;
@@ -23,6 +24,7 @@ pub use dto::*;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(people::router())
+        .merge(catalogue::router())
         .merge(events::router())
         .merge(identity::router())
         .merge(keys::router())

@@ -1,0 +1,83 @@
+//! The catalogue and the live-session schedule: objects, read and replaced in bulk.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use rekindle_core::FieldError;
+use rekindle_core::objects::{LiveSession, Product};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{LiveSessionView, ProductView, WorkspaceParam, Ws};
+use crate::auth::AdminAuth;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_products, put_products)).routes(routes!(list_sessions, put_sessions))
+}
+
+/// Parse a JSON array of objects, naming the bad one (`[3].price`).
+fn parse_all<T>(
+    body: Result<Json<Vec<Value>>, JsonRejection>,
+    parse: fn(&Value) -> Result<T, FieldError>,
+) -> Result<Vec<T>, ApiError> {
+    let Json(items) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
+    if items.len() > 10_000 {
+        return Err(ApiError::field(ErrorCode::BatchTooLarge, "body", "at most 10,000 objects per request"));
+    }
+    items.iter().enumerate().map(|(i, v)| parse(v).map_err(|e| e.within(&format!("[{i}]")).into())).collect()
+}
+
+/// The store's products, by SKU.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", security(("admin_token" = [])),
+    params(WorkspaceParam), responses((status = 200, body = Vec<ProductView>), (status = 401, body = ApiError)))]
+async fn list_products(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ProductView>>, ApiError> {
+    Ok(Json(state.store.products(ws.0).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Add or replace products (by SKU). Body: a JSON array of products; price in fen.
+#[utoipa::path(put, path = "/api/v1/products", tag = "catalogue", security(("admin_token" = [])),
+    params(WorkspaceParam), request_body = Vec<ProductView>,
+    responses((status = 200, body = Vec<ProductView>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn put_products(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    body: Result<Json<Vec<Value>>, JsonRejection>,
+) -> Result<Json<Vec<ProductView>>, ApiError> {
+    let products = parse_all(body, Product::parse)?;
+    state.store.put_products(ws.0, products).await?;
+    Ok(Json(state.store.products(ws.0).await?.into_iter().map(Into::into).collect()))
+}
+
+/// The live-session schedule, by scheduled start.
+#[utoipa::path(get, path = "/api/v1/live-sessions", tag = "catalogue", security(("admin_token" = [])),
+    params(WorkspaceParam), responses((status = 200, body = Vec<LiveSessionView>), (status = 401, body = ApiError)))]
+async fn list_sessions(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
+    Ok(Json(state.store.live_sessions(ws.0).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Add or replace live sessions (by id). Body: a JSON array of sessions.
+#[utoipa::path(put, path = "/api/v1/live-sessions", tag = "catalogue", security(("admin_token" = [])),
+    params(WorkspaceParam), request_body = Vec<LiveSessionView>,
+    responses((status = 200, body = Vec<LiveSessionView>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn put_sessions(
+    _: AdminAuth,
+    ws: Ws,
+    State(state): State<AppState>,
+    body: Result<Json<Vec<Value>>, JsonRejection>,
+) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
+    let sessions = parse_all(body, LiveSession::parse)?;
+    state.store.put_live_sessions(ws.0, sessions).await?;
+    Ok(Json(state.store.live_sessions(ws.0).await?.into_iter().map(Into::into).collect()))
+}
