@@ -52,6 +52,9 @@ fn every_event_is_a_valid_segment_message_and_identities_arrive_in_pieces() {
 
 struct Stats {
     new_customer_30d_churn: f64,
+    /// Share of revenue from the top 10 % of customers by spend, and from the bottom 60 %.
+    top_decile_share: f64,
+    bottom_60_share: f64,
     median_interval: BTreeMap<&'static str, f64>,
     alive_at_end: f64,
 }
@@ -95,7 +98,17 @@ fn stats(config: SimConfig) -> Stats {
     let truth: Vec<Value> =
         String::from_utf8(truth).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let alive = truth.iter().filter(|t| t["alive_at_end"] == true).count() as f64 / truth.len() as f64;
-    Stats { new_customer_30d_churn: churned as f64 / eligible.len() as f64, median_interval, alive_at_end: alive }
+    let mut spend: Vec<i64> = truth.iter().filter_map(|t| t["spend"].as_i64()).filter(|s| *s > 0).collect();
+    spend.sort_unstable_by(|a, b| b.cmp(a));
+    let total: i64 = spend.iter().sum();
+    let share = |part: &[i64]| part.iter().sum::<i64>() as f64 / total as f64;
+    Stats {
+        new_customer_30d_churn: churned as f64 / eligible.len() as f64,
+        top_decile_share: share(&spend[..spend.len() / 10]),
+        bottom_60_share: share(&spend[spend.len() * 4 / 10..]),
+        median_interval,
+        alive_at_end: alive,
+    }
 }
 
 #[test]
@@ -115,4 +128,8 @@ fn the_store_behaves_like_the_seed_articles_describe() {
         }
     }
     assert!(s.median_interval.len() >= 8, "most categories are bought repeatedly");
+    // Value tiers (high ≈ 10 %, potential ≈ 30 %, edge ≈ 60 % of customers) differ in value:
+    // the top tenth brings far more than its share, the bottom sixty percent far less.
+    assert!((0.30..=0.60).contains(&s.top_decile_share), "top 10 % share {}", s.top_decile_share);
+    assert!(s.bottom_60_share < 0.35, "bottom 60 % share {}", s.bottom_60_share);
 }
