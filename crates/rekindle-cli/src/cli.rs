@@ -76,17 +76,33 @@ pub enum Command {
     },
 }
 
+/// The simulated store, for `generate` and `demo`.
 #[derive(Args)]
-pub struct DemoArgs {
+pub struct SimArgs {
     /// People to simulate.
     #[arg(long, default_value_t = 20_000)]
     pub people: u64,
-    /// Days of history.
+    /// Days in the window.
     #[arg(long, default_value_t = 180)]
     pub days: u32,
-    /// Seed of the simulated store.
+    /// Seed: the same seed gives the same store, byte for byte.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// First day of the window (local date, YYYY-MM-DD).
+    #[arg(long, default_value = "2026-01-05")]
+    pub start: chrono::NaiveDate,
+}
+
+impl SimArgs {
+    pub fn config(&self) -> rekindle_sim::SimConfig {
+        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start: self.start }
+    }
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7700")]
     pub listen: SocketAddr,
@@ -101,18 +117,8 @@ pub struct ServeArgs {
 
 #[derive(Args)]
 pub struct GenerateArgs {
-    /// People to simulate.
-    #[arg(long, default_value_t = 20_000)]
-    pub people: u64,
-    /// Days in the window.
-    #[arg(long, default_value_t = 180)]
-    pub days: u32,
-    /// Seed: the same seed gives byte-identical files.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// First day of the window (local date, YYYY-MM-DD).
-    #[arg(long, default_value = "2026-01-05")]
-    pub start: chrono::NaiveDate,
+    #[command(flatten)]
+    pub sim: SimArgs,
     /// Directory to write events.jsonl, truth.jsonl, products.jsonl and sessions.jsonl to.
     #[arg(long)]
     pub out: PathBuf,

@@ -42,6 +42,8 @@ pub struct Traits {
     pub dropout: f64,
     /// How much they like live sessions, 0–1.
     pub engagement: f64,
+    /// How much price per pack decides what they buy, 0–1 (家庭囤货王 the most).
+    pub price_sensitivity: f64,
     /// Weight per category index of [`CATEGORIES`].
     pub tastes: Vec<f64>,
     /// Preferred hour of day to shop (local time).
@@ -80,6 +82,17 @@ impl Traits {
             })
             .collect();
         let hour = [8, 12, 19, 20, 21][rng.random_range(0..5)];
-        Self { persona, channel, purchase_rate: gamma.sample(rng), dropout: beta.sample(rng), engagement, tastes, hour }
+        let (a, b) = if persona == Persona::Stocker { (5.0, 2.0) } else { (2.0, 4.0) };
+        let price_sensitivity = Beta::new(a, b).unwrap_or_else(|_| unreachable!("valid shape")).sample(rng);
+        Self {
+            persona,
+            channel,
+            purchase_rate: gamma.sample(rng),
+            dropout: beta.sample(rng),
+            engagement,
+            price_sensitivity,
+            tastes,
+            hour,
+        }
     }
 }

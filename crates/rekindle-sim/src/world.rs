@@ -41,6 +41,8 @@ pub struct Truth {
     pub purchase_rate: f64,
     /// Chance of leaving after each order.
     pub dropout_probability: f64,
+    /// How much price per pack decides what they buy, 0–1.
+    pub price_sensitivity: f64,
     /// When they left, if they did.
     pub dropped_out_at: Option<String>,
     pub alive_at_end: bool,
@@ -212,7 +214,7 @@ impl<'c> PersonSim<'c> {
         while day.and_time(NaiveTime::MIN) < self.end {
             let session = sessions.iter().find(|s| s.start.date() == day);
             if let Some(s) = session
-                && s.start > self.acquired
+                && s.start > self.acquired + Duration::minutes(1)
             {
                 let chance = if self.alive { 0.45 * self.traits.engagement * s.pull } else { 0.02 };
                 if rng.random_bool(chance.clamp(0.0, 1.0)) {
@@ -275,7 +277,8 @@ impl<'c> PersonSim<'c> {
             traits.insert("wechat_unionid".into(), json!(u));
         }
         let id = self.next_id();
-        let login = at + Duration::minutes(rng.random_range(1..120));
+        // Login follows the first contact within the minute, before anything else they do.
+        let login = at + Duration::seconds(rng.random_range(10..60));
         let from = From { user_id: None, anonymous_id: Some(self.anon.clone()), traits: Map::new() };
         let m = messages::identify(id, &from, login, traits, "rekindle-sim-miniprogram");
         self.push(m);
@@ -370,7 +373,7 @@ impl<'c> PersonSim<'c> {
 
     fn shop(&mut self, day: NaiveDate, rng: &mut ChaCha8Rng) {
         let at = day.and_hms_opt(self.traits.hour, rng.random_range(0..60), 0).unwrap_or_default();
-        if at < self.acquired || at >= self.end {
+        if at <= self.acquired + Duration::minutes(1) || at >= self.end {
             return;
         }
         let first = self.orders == 0;
@@ -394,6 +397,10 @@ impl<'c> PersonSim<'c> {
         let options: Vec<&'static Product> = PRODUCTS.iter().filter(|p| p.category == name && p.on_sale(day)).collect();
         if options.is_empty() {
             return None;
+        }
+        if rng.random_bool(self.traits.price_sensitivity * 0.8) {
+            // The cheapest per pack: the price-sensitive buy by unit price.
+            return options.iter().copied().min_by_key(|p| p.price / i64::from(p.pack_size.max(1)));
         }
         let preferred = options.iter().copied().find(|p| match self.traits.persona {
             Persona::Stocker => p.tags.contains(&"large_pack"),
@@ -511,6 +518,7 @@ impl<'c> PersonSim<'c> {
             acquired_at: messages::local(self.acquired),
             purchase_rate: self.traits.purchase_rate,
             dropout_probability: self.traits.dropout,
+            price_sensitivity: self.traits.price_sensitivity,
             dropped_out_at: self.dropped.map(messages::local),
             alive_at_end: self.alive,
             orders: self.orders,

@@ -10,7 +10,7 @@ use rekindle_core::Message;
 use rekindle_core::message::Arrival;
 use rekindle_server::App;
 use rekindle_server::config::Secret;
-use rekindle_sim::{SimConfig, Simulation};
+use rekindle_sim::Simulation;
 use rekindle_store::{DEFAULT_WORKSPACE, Source, Store};
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let addr = app.local_addr();
     println!();
     println!("Rekindle demo is serving http://{addr}");
-    println!("  REST API:   curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/people/m{}-5", args.seed);
+    println!("  REST API:   curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/people/m{}-5", args.sim.seed);
     println!("  Ingestion:  write key {key} (HTTP Basic username), e.g. POST http://{addr}/v1/track");
     println!("  API docs:   http://{addr}/api/openapi.json");
     println!("  The console and operator login come with the console issue; until then the token above is the login.");
@@ -62,13 +62,13 @@ async fn load(
     data_dir: &Path,
     policy: &rekindle_core::identity::IdentityPolicy,
 ) -> anyhow::Result<()> {
-    println!("Simulating a store of {} people over {} days (seed {})…", args.people, args.days, args.seed);
-    let sim =
-        Simulation::new(SimConfig { people: args.people, days: args.days, seed: args.seed, ..SimConfig::default() });
+    let s = &args.sim;
+    println!("Simulating a store of {} people over {} days (seed {})…", s.people, s.days, s.seed);
+    let sim = Simulation::new(s.config());
     // The truth, catalogue and schedule beside the store, for models to be scored against.
     let truth_path = data_dir.join("demo-truth.jsonl");
     let mut truth = std::io::BufWriter::new(std::fs::File::create(&truth_path).context("writing the demo truth")?);
-    let bar = ProgressBar::new(args.people);
+    let bar = ProgressBar::new(s.people);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} people {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -79,7 +79,7 @@ async fn load(
     let source = Source("demo".into());
     let mut batch = Vec::with_capacity(LOAD_BATCH);
     let mut events = 0u64;
-    for i in 0..args.people {
+    for i in 0..s.people {
         let (person_events, person_truth) = sim.person(i);
         serde_json::to_writer(&mut truth, &person_truth)?;
         truth.write_all(b"\n")?;

@@ -7,14 +7,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use rekindle_sim::{Output, SimConfig, Simulation};
+use rekindle_sim::{Output, Simulation};
 
 use crate::cli::GenerateArgs;
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let started = Instant::now();
-    let sim = Simulation::new(SimConfig { people: args.people, days: args.days, seed: args.seed, start: args.start });
+    let sim = Simulation::new(args.sim.config());
     write_objects(&args.out.join("products.jsonl"), "product", &sim.products())?;
     write_objects(&args.out.join("sessions.jsonl"), "live_session", &sim.session_objects())?;
     let mut events = create(&args.out.join("events.jsonl"))?;
@@ -25,8 +25,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::metadata(args.out.join("events.jsonl")).map(|m| m.len()).unwrap_or(0);
     println!(
         "{} people, {} days, {} live sessions: {written} events ({:.1} MB) in {:.1} s → {}",
-        args.people,
-        args.days,
+        args.sim.people,
+        args.sim.days,
         sim.sessions().len(),
         bytes as f64 / 1e6,
         started.elapsed().as_secs_f64(),
