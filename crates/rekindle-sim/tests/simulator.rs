@@ -50,6 +50,9 @@ fn every_event_is_a_valid_segment_message_and_identities_arrive_in_pieces() {
     assert!(first_seen.len() > 300);
 }
 
+/// When a category was bought, and how many days that purchase should last.
+type Purchase = (DateTime<FixedOffset>, f64);
+
 struct Stats {
     new_customer_30d_churn: f64,
     /// Share of revenue from the top 10 % of customers by spend, and from the bottom 60 %.
@@ -65,7 +68,7 @@ fn stats(config: SimConfig) -> Stats {
     let (events, truth) = run(config);
     let mut orders: HashMap<String, Vec<DateTime<FixedOffset>>> = HashMap::new();
     // Per (category, person): when they bought, and how many days that purchase should last.
-    let mut by_category: HashMap<(&'static str, String), Vec<(DateTime<FixedOffset>, f64)>> = HashMap::new();
+    let mut by_category: HashMap<(&'static str, String), Vec<Purchase>> = HashMap::new();
     for line in String::from_utf8(events).unwrap().lines() {
         let m: Value = serde_json::from_str(line).unwrap();
         if m["event"] != "Order Completed" {
