@@ -19,13 +19,13 @@ pub struct IngestConfig {
     pub max_commit_messages: usize,
     /// Requests waiting for a commit before new ones are told to retry (HTTP 503).
     pub queue_depth: usize,
-    /// Concurrent committers. One suits SQLite (one writer); PostgreSQL can take a few.
-    pub writers: usize,
+    /// Concurrent committers. Unset: one for SQLite (it has one writer), four for PostgreSQL.
+    pub writers: Option<usize>,
 }
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { max_commit_messages: 5000, queue_depth: 1024, writers: 1 }
+        Self { max_commit_messages: 5000, queue_depth: 1024, writers: None }
     }
 }
 
@@ -58,7 +58,8 @@ impl Ingestor {
         let (queue, rx) = mpsc::channel(config.queue_depth.max(1));
         let rx = Arc::new(Mutex::new(rx));
         let policy = Arc::new(policy);
-        for _ in 0..config.writers.max(1) {
+        let writers = config.writers.unwrap_or(if store.backend() == "postgres" { 4 } else { 1 });
+        for _ in 0..writers.max(1) {
             tokio::spawn(commit_loop(
                 store.clone(),
                 rx.clone(),

@@ -21,9 +21,6 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     }
     let mut config = super::super::load_config(&global, serde_json::json!({"listen": "127.0.0.1:0"}))?;
     config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
-    if config.database_url.is_some() && config.ingest.writers == 1 {
-        config.ingest.writers = 4;
-    }
     let app = App::build(config).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
