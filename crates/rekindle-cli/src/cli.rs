@@ -203,10 +203,10 @@ pub struct BenchIngestArgs {
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 16)]
     pub clients: usize,
-    /// Distinct people the events come from.
-    #[arg(long, default_value_t = 50_000)]
-    pub people: usize,
-    /// Seed for the generated events.
+    /// Simulated people to draw events from (60 days each, about ten events a person).
+    #[arg(long, default_value_t = 200_000)]
+    pub people: u64,
+    /// Seed of the simulated store.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use rekindle_server::App;
 use rekindle_store::DEFAULT_WORKSPACE;
 
-use super::traffic::Traffic;
+use super::traffic;
 use crate::cli::{BenchIngestArgs, Global};
 
 pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
@@ -34,9 +34,8 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
 
     let run = format!("bench{}", chrono::Utc::now().timestamp_millis());
     let requests = args.events.div_ceil(args.batch.max(1));
-    eprintln!("generating {requests} requests of {} events ({} people)…", args.batch, args.people);
-    let mut traffic = Traffic::new(args.seed, args.people, &run);
-    let bodies: Vec<Vec<u8>> = (0..requests).map(|_| traffic.batch(args.batch)).collect();
+    eprintln!("simulating {requests} requests of {} events…", args.batch);
+    let bodies = traffic::batches(args.seed, args.people, &run, requests, args.batch)?;
     let bytes: usize = bodies.iter().map(Vec::len).sum();
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
