@@ -1,10 +1,8 @@
 //! What the store sells: fresh and packaged food, each category with how long a pack lasts.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
-
 /// A product category and how many days one standard pack lasts a household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Category {
     pub name: &'static str,
     pub cycle_days: u32,
@@ -25,7 +23,8 @@ pub const CATEGORIES: [Category; 10] = [
     Category { name: "时令", cycle_days: 5, healthy: true },
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A product as the simulator uses it; [`objects`] gives the store's form.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Product {
     pub sku: &'static str,
     pub name: &'static str,
@@ -36,7 +35,6 @@ pub struct Product {
     pub pack_size: u32,
     pub tags: &'static [&'static str],
     /// Sold only in these months (1–12); empty means all year.
-    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
     pub months: &'static [u32],
 }
 

@@ -3,9 +3,9 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A session as the simulator uses it; [`LiveSession::object`] gives the store's form.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiveSession {
     pub id: String,
     pub title: String,
@@ -16,7 +16,6 @@ pub struct LiveSession {
     pub start: NaiveDateTime,
     pub end: NaiveDateTime,
     /// How much the weekday draws viewers (Friday to Sunday draw more).
-    #[serde(skip)]
     pub pull: f64,
 }
 
