@@ -209,4 +209,8 @@ pub struct BenchIngestArgs {
     /// Seed of the simulated store.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Keep the simulator's timestamps (60 days of history) instead of stamping each message
+    /// as it is sent: a backfill through the live endpoints.
+    #[arg(long)]
+    pub historical: bool,
 }

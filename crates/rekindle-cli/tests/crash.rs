@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rekindle_ingest::Ingestor;
 use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, Store};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
@@ -103,8 +104,11 @@ async fn sigkill_loses_nothing_acknowledged_and_retries_count_once() {
 
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 1000, "the test must ingest a fair amount between kills, got {}", acked.len());
-    let store = rekindle_store_sqlite::SqliteStore::open(dir.path()).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(rekindle_store_sqlite::SqliteStore::open(dir.path()).await.unwrap());
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    // What the last run acknowledged into its inbox and did not apply is applied on start.
+    let ingestor = Ingestor::start(store.clone(), Default::default(), Default::default(), Default::default());
+    assert!(ingestor.settled(Duration::from_secs(30)).await);
     let events = store.events(ws, &EventQuery { limit: u32::MAX, ..Default::default() }).await.unwrap();
     let mut stored: HashMap<String, usize> = HashMap::new();
     for e in &events {

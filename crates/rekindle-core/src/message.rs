@@ -134,6 +134,21 @@ impl Message {
         Self::build(payload, kind, arrival, json.as_bytes(), Some(json))
     }
 
+    /// A message kept earlier (an ingestion inbox), from its stored payload and the times
+    /// decided when it arrived. The payload already holds the merged context and ids, so it
+    /// parses to the same message; the event time is taken as decided, not corrected again.
+    pub fn restore(
+        payload: &str,
+        kind: MessageKind,
+        timestamp: DateTime<Utc>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Self, FieldError> {
+        let arrival = Arrival { received_at, batch_sent_at: None, historical: true, batch_context: None };
+        let mut message = Self::parse(payload, Some(kind), &arrival)?;
+        message.timestamp = timestamp;
+        Ok(message)
+    }
+
     /// Build a message from a JSON object made in code (imports). `source` is hashed into a
     /// `messageId` when the object has none.
     pub fn from_object(

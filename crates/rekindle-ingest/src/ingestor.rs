@@ -1,31 +1,51 @@
-//! Group commit: requests that arrive while a commit is running wait in a queue and are
-//! written together by the next one, so one fsync acknowledges many requests. A request is
-//! answered only after the transaction holding its messages has committed.
+//! Getting batches durably stored, many requests per disk write.
+//!
+//! Requests that arrive while a write is running wait in a queue and are written together by
+//! the next one, so one fsync acknowledges many requests. A request is answered only once its
+//! messages are durable. Two ways, chosen by the store:
+//!
+//! - **journal** (stores with an [`Inbox`], i.e. SQLite): acknowledge when the group is in the
+//!   append-only inbox, then apply to the store in large transactions in the background
+//!   (`journal.rs`). Reads wait for [`Ingestor::settled`] to see every acknowledged event.
+//! - **direct** (PostgreSQL): acknowledge when the group is appended to the store
+//!   (`direct.rs`), with several committers at once.
+//!
+//! [`Inbox`]: rekindle_store::Inbox
+
+mod direct;
+mod journal;
+mod progress;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::{Message, WorkspaceId};
-use rekindle_store::{Source, Store, StoreError};
+use rekindle_store::{AppendReport, InboxBatch, Source, Store, StoreError};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::IngestMetrics;
+use progress::Progress;
 
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
-    /// Most messages written in one transaction.
+    /// Most messages acknowledged by one disk write.
     pub max_commit_messages: usize,
+    /// Most messages applied to the store in one transaction (journal mode).
+    pub max_apply_messages: usize,
     /// Requests waiting for a commit before new ones are told to retry (HTTP 503).
     pub queue_depth: usize,
-    /// Concurrent committers. Unset: one for SQLite (it has one writer), four for PostgreSQL.
+    /// Concurrent committers in direct mode. Unset: four (PostgreSQL takes them in parallel).
     pub writers: Option<usize>,
+    /// Acknowledge from the store's inbox when it has one (SQLite); `false` acknowledges only
+    /// after each append, which is slower but makes every acknowledged event readable at once.
+    pub inbox: bool,
 }
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { max_commit_messages: 5000, queue_depth: 1024, writers: None }
+        Self { max_commit_messages: 5000, max_apply_messages: 20_000, queue_depth: 1024, writers: None, inbox: true }
     }
 }
 
@@ -40,120 +60,111 @@ pub enum IngestError {
 }
 
 struct Job {
-    ws: WorkspaceId,
-    source: Source,
-    messages: Vec<Message>,
+    batch: InboxBatch,
     reply: oneshot::Sender<Result<(), IngestError>>,
 }
+
+type Queue = Arc<Mutex<mpsc::Receiver<Job>>>;
 
 /// The handle the HTTP layer submits batches through. Cheap to clone.
 #[derive(Clone)]
 pub struct Ingestor {
     queue: mpsc::Sender<Job>,
+    progress: Arc<Progress>,
 }
 
 impl Ingestor {
-    /// Start the committers on the current runtime.
+    /// Start ingestion on the current runtime. In journal mode this first applies whatever
+    /// an earlier run acknowledged and had not applied; [`Ingestor::settled`] waits for it.
     pub fn start(store: Arc<dyn Store>, policy: IdentityPolicy, config: IngestConfig, metrics: IngestMetrics) -> Self {
         let (queue, rx) = mpsc::channel(config.queue_depth.max(1));
-        let rx = Arc::new(Mutex::new(rx));
-        let policy = Arc::new(policy);
-        let writers = config.writers.unwrap_or(if store.backend() == "postgres" { 4 } else { 1 });
-        for _ in 0..writers.max(1) {
-            tokio::spawn(commit_loop(
-                store.clone(),
-                rx.clone(),
-                policy.clone(),
-                config.max_commit_messages.max(1),
-                metrics.clone(),
-            ));
+        let rx: Queue = Arc::new(Mutex::new(rx));
+        let applier = Applier { store: store.clone(), policy: Arc::new(policy), metrics };
+        let inbox = store.inbox().filter(|_| config.inbox);
+        let progress = Arc::new(Progress::new(inbox.is_some()));
+        match inbox {
+            Some(inbox) => journal::start(inbox, applier, rx, &config, progress.clone()),
+            None => direct::start(applier, rx, &config),
         }
-        Self { queue }
+        Self { queue, progress }
     }
 
-    /// Store `messages` durably; returns once they are committed (or were already stored).
+    /// Store `messages` durably; returns once they are (or were already) durable.
     pub async fn submit(&self, ws: WorkspaceId, source: Source, messages: Vec<Message>) -> Result<(), IngestError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.try_send(Job { ws, source, messages, reply }).map_err(|e| match e {
+        let job = Job { batch: InboxBatch { ws, source, messages }, reply };
+        self.queue.try_send(job).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => IngestError::Overloaded,
             mpsc::error::TrySendError::Closed(_) => IngestError::Stopped,
         })?;
         answer.await.map_err(|_| IngestError::Stopped)?
     }
+
+    /// Wait until everything acknowledged before this call is in the store, or `timeout`
+    /// passes (returns `false` then). Immediate in direct mode.
+    pub async fn settled(&self, timeout: Duration) -> bool {
+        self.progress.settled(timeout).await
+    }
 }
 
-async fn commit_loop(
+/// Takes the next group from the queue: the first job to arrive and whatever else is
+/// already waiting, up to `max_messages`. `None` once the queue is closed and empty.
+async fn next_group(rx: &Queue, max_messages: usize) -> Option<Vec<Job>> {
+    let mut rx = rx.lock().await;
+    let first = rx.recv().await?;
+    let mut count = first.batch.messages.len();
+    let mut jobs = vec![first];
+    while count < max_messages {
+        match rx.try_recv() {
+            Ok(job) => {
+                count += job.batch.messages.len();
+                jobs.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    Some(jobs)
+}
+
+/// Batches for one workspace from one source become one, in arrival order, so they share a
+/// transaction.
+fn merge_by_target(batches: impl IntoIterator<Item = InboxBatch>) -> Vec<InboxBatch> {
+    let mut merged: Vec<InboxBatch> = Vec::new();
+    for batch in batches {
+        match merged.iter_mut().find(|m| m.ws == batch.ws && m.source == batch.source) {
+            Some(m) => m.messages.extend(batch.messages),
+            None => merged.push(batch),
+        }
+    }
+    merged
+}
+
+/// Appends batches to the store and counts what happened.
+#[derive(Clone)]
+struct Applier {
     store: Arc<dyn Store>,
-    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
     policy: Arc<IdentityPolicy>,
-    max_messages: usize,
     metrics: IngestMetrics,
-) {
-    loop {
-        let jobs = {
-            let mut rx = rx.lock().await;
-            let Some(first) = rx.recv().await else { return };
-            let mut count = first.messages.len();
-            let mut jobs = vec![first];
-            while count < max_messages {
-                match rx.try_recv() {
-                    Ok(job) => {
-                        count += job.messages.len();
-                        jobs.push(job);
-                    }
-                    Err(_) => break,
-                }
-            }
-            jobs
-        };
-        for group in group_by_target(jobs) {
-            commit(&*store, &policy, group, &metrics).await;
-        }
-    }
 }
 
-/// Jobs for one workspace from one source share a transaction.
-fn group_by_target(jobs: Vec<Job>) -> Vec<Vec<Job>> {
-    let mut groups: Vec<Vec<Job>> = Vec::new();
-    for job in jobs {
-        match groups.iter_mut().find(|g| g[0].ws == job.ws && g[0].source == job.source) {
-            Some(g) => g.push(job),
-            None => groups.push(vec![job]),
-        }
-    }
-    groups
-}
-
-async fn commit(store: &dyn Store, policy: &IdentityPolicy, jobs: Vec<Job>, metrics: &IngestMetrics) {
-    let ws = jobs[0].ws;
-    let source = jobs[0].source.clone();
-    let mut messages = Vec::with_capacity(jobs.iter().map(|j| j.messages.len()).sum());
-    let mut replies = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        replies.push(job.reply);
-        messages.extend(job.messages);
-    }
-    let started = Instant::now();
-    let count = messages.len();
-    let result = store.append(ws, messages, &source, policy).await;
-    metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
-    metrics.commit_messages.observe(count as f64);
-    match result {
-        Ok(report) => {
-            metrics.commits.inc();
-            metrics.record(&report);
-            for reply in replies {
-                let _ = reply.send(Ok(()));
+impl Applier {
+    async fn apply(&self, batch: InboxBatch) -> Result<AppendReport, StoreError> {
+        let started = std::time::Instant::now();
+        let count = batch.messages.len();
+        let result = self.store.append(batch.ws, batch.messages, &batch.source, &self.policy).await;
+        self.metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
+        self.metrics.commit_messages.observe(count as f64);
+        match &result {
+            Ok(report) => {
+                self.metrics.commits.inc();
+                self.metrics.record(report);
+            }
+            Err(e) => {
+                self.metrics.commit_failures.inc();
+                tracing::error!(error = %e, messages = count, "append to the store failed");
             }
         }
-        Err(e) => {
-            metrics.commit_failures.inc();
-            tracing::error!(error = %e, messages = count, "group commit failed");
-            let reason = e.to_string();
-            for reply in replies {
-                let _ = reply.send(Err(IngestError::Store(StoreError::Backend(reason.clone().into()))));
-            }
-        }
+        result
     }
 }
 

@@ -1,4 +1,5 @@
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -12,8 +13,12 @@ pub struct IngestMetrics {
     pub conflicts: Counter,
     pub commits: Counter,
     pub commit_failures: Counter,
-    /// Seconds per group commit.
+    /// Seconds per append to the store.
     pub commit_seconds: Histogram,
+    /// Seconds per write to the inbox (journal mode): what a request waits for.
+    pub inbox_seconds: Histogram,
+    /// Messages acknowledged and not yet applied to the store (journal mode).
+    pub apply_lag: Gauge,
     /// Messages per group commit.
     pub commit_messages: Histogram,
 }
@@ -29,6 +34,8 @@ impl Default for IngestMetrics {
             commits: Counter::default(),
             commit_failures: Counter::default(),
             commit_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+            inbox_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+            apply_lag: Gauge::default(),
             commit_messages: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
         }
     }
@@ -42,10 +49,12 @@ impl IngestMetrics {
         r.register("people_created", "People created by identity resolution", self.people_created.clone());
         r.register("merges", "People merged by identity resolution", self.merges.clone());
         r.register("conflicts", "Merges or links refused by identity limits", self.conflicts.clone());
-        r.register("commits", "Group commits", self.commits.clone());
-        r.register("commit_failures", "Group commits that failed", self.commit_failures.clone());
-        r.register("commit_seconds", "Time per group commit", self.commit_seconds.clone());
-        r.register("commit_messages", "Messages per group commit", self.commit_messages.clone());
+        r.register("commits", "Appends to the store", self.commits.clone());
+        r.register("commit_failures", "Appends to the store that failed", self.commit_failures.clone());
+        r.register("commit_seconds", "Time per append to the store", self.commit_seconds.clone());
+        r.register("commit_messages", "Messages per append to the store", self.commit_messages.clone());
+        r.register("inbox_seconds", "Time per write to the ingestion inbox", self.inbox_seconds.clone());
+        r.register("apply_lag_messages", "Messages acknowledged and not yet applied", self.apply_lag.clone());
     }
 
     pub fn record(&self, report: &rekindle_store::AppendReport) {

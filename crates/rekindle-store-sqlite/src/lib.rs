@@ -9,6 +9,7 @@ mod admin;
 mod append;
 mod checkpoint;
 mod codec;
+mod inbox;
 mod migrate;
 mod objects;
 mod read;
@@ -16,7 +17,8 @@ mod read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rekindle_store::{Result, StoreError};
+pub use inbox::{INBOX_FILE, SqliteInbox};
+use rekindle_store::{Inbox, Result, StoreError};
 use rusqlite::Connection;
 
 /// File name of the database inside the data dir.
@@ -32,6 +34,7 @@ pub(crate) struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    inbox: Arc<SqliteInbox>,
 }
 
 impl SqliteStore {
@@ -45,11 +48,13 @@ impl SqliteStore {
         std::fs::create_dir_all(data_dir).map_err(StoreError::backend)?;
         let path = data_dir.join(DB_FILE);
         let mut writer = connect(&path).map_err(StoreError::backend)?;
-        migrate::run(&mut writer).map_err(StoreError::backend)?;
+        migrate::run(&mut writer, migrate::STORE).map_err(StoreError::backend)?;
         // The checkpoint thread does this work instead (see checkpoint.rs).
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(StoreError::backend)?;
         tracing::info!(path = %path.display(), "sqlite store open");
-        let inner = Arc::new(Inner { path: path.clone(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) });
+        let inbox = Arc::new(SqliteInbox::open_blocking(data_dir)?);
+        let inner =
+            Arc::new(Inner { path: path.clone(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()), inbox });
         checkpoint::spawn(path, Arc::downgrade(&inner));
         Ok(Self { inner })
     }
@@ -130,6 +135,10 @@ impl rekindle_store::Store for SqliteStore {
 
     async fn ping(&self) -> Result<()> {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err)).await
+    }
+
+    fn inbox(&self) -> Option<Arc<dyn Inbox>> {
+        Some(self.inner.inbox.clone())
     }
 
     async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<rekindle_store::Workspace> {

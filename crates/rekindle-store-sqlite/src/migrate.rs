@@ -3,12 +3,15 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] =
+/// The store, `rekindle.db`.
+pub const STORE: &[&str] =
     &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_objects.sql")];
+/// The ingestion inbox, `inbox.db`.
+pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];
 
-pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
+pub fn run(conn: &mut Connection, migrations: &[&str]) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;

@@ -3,6 +3,7 @@
 //! the same [`conformance`] suite.
 
 mod error;
+mod inbox;
 pub mod lookup;
 mod model;
 mod store;
@@ -11,6 +12,7 @@ mod store;
 pub mod conformance;
 
 pub use error::StoreError;
+pub use inbox::{Inbox, InboxBatch, InboxSeq};
 pub use model::*;
 pub use store::Store;
 

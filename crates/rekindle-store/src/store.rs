@@ -2,9 +2,11 @@ use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::objects::{LiveSession, Product};
 use rekindle_core::{Message, PersonId, WorkspaceId};
 
+use std::sync::Arc;
+
 use crate::{
-    AppendReport, ConflictRecord, EventQuery, MergeRecord, Person, PersonRef, Result, Source, StoredEvent, Totals,
-    Workspace, WriteKey,
+    AppendReport, ConflictRecord, EventQuery, Inbox, MergeRecord, Person, PersonRef, Result, Source, StoredEvent,
+    Totals, Workspace, WriteKey,
 };
 
 /// Everything Rekindle keeps. One implementation per database; all pass the conformance suite.
@@ -17,6 +19,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Check the database answers.
     async fn ping(&self) -> Result<()>;
+
+    /// The durable inbox ingestion acknowledges into, if this backend keeps one (see
+    /// [`Inbox`]). Without one, ingestion acknowledges only after [`Store::append`].
+    fn inbox(&self) -> Option<Arc<dyn Inbox>> {
+        None
+    }
 
     async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<Workspace>;
     async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>>;

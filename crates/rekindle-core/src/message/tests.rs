@@ -132,3 +132,30 @@ fn nul_characters_are_refused_with_their_path() {
         parse(r#"{"userId":"a","event":"x","properties":{"note":"a\u0000b"}}"#, Some(MessageKind::Track)).unwrap_err();
     assert_eq!(e.field, "properties.note");
 }
+
+#[test]
+fn a_restored_message_is_the_one_that_arrived() {
+    let context = serde_json::json!({"ip": "10.0.0.1"});
+    let arrival = Arrival {
+        received_at: now(),
+        batch_sent_at: Some(now() + chrono::Duration::hours(1)),
+        historical: false,
+        batch_context: context.as_object(),
+    };
+    let m = Message::parse(
+        r#"{"type": "identify", "userId": "a", "timestamp": "2026-05-01T12:59:00Z", "writeKey": "k",
+            "traits": {"phone": "13812345678", "level": 3}}"#,
+        None,
+        &arrival,
+    )
+    .unwrap();
+    let r = Message::restore(m.payload.get(), m.kind, m.timestamp, m.received_at).unwrap();
+    assert_eq!(r.timestamp, now() - chrono::Duration::minutes(1), "the corrected time is kept, not redone");
+    assert_eq!(r.received_at, m.received_at);
+    assert_eq!(
+        (&r.message_id, &r.identifiers, &r.name, &r.traits),
+        (&m.message_id, &m.identifiers, &m.name, &m.traits)
+    );
+    assert_eq!(r.payload.get(), m.payload.get(), "the stored text is unchanged");
+    assert_eq!(r.payload_value()["context"]["ip"], "10.0.0.1");
+}

@@ -1,9 +1,10 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use rekindle_core::message::Arrival;
 use rekindle_core::{Message, WorkspaceId};
-use rekindle_store::{DEFAULT_WORKSPACE, Source, Store};
+use rekindle_store::{DEFAULT_WORKSPACE, InboxBatch, Source, Store};
 use rekindle_store_sqlite::SqliteStore;
 
 use super::*;
@@ -21,16 +22,12 @@ async fn setup() -> (Arc<dyn Store>, WorkspaceId, tempfile::TempDir) {
     (store, ws, dir)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_overlapping_submits_commit_together_and_count_once() {
-    let (store, ws, _dir) = setup().await;
-    let metrics = IngestMetrics::default();
-    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), IngestConfig::default(), metrics.clone());
+/// 40 clients whose batches overlap by half: every message is sent twice.
+async fn overlapping_submits(ingestor: &Ingestor, ws: WorkspaceId) {
     let mut tasks = Vec::new();
     for client in 0..40 {
         let ingestor = ingestor.clone();
         tasks.push(tokio::spawn(async move {
-            // Clients overlap by half: every message is sent by two clients.
             let msgs: Vec<Message> = (client * 10..client * 10 + 20).map(|i| track(i, i % 13)).collect();
             ingestor.submit(ws, Source::write_key("t"), msgs).await
         }));
@@ -38,12 +35,54 @@ async fn concurrent_overlapping_submits_commit_together_and_count_once() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_overlapping_submits_commit_together_and_count_once() {
+    for inbox in [true, false] {
+        let (store, ws, _dir) = setup().await;
+        let metrics = IngestMetrics::default();
+        let config = IngestConfig { inbox, ..IngestConfig::default() };
+        let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, metrics.clone());
+        overlapping_submits(&ingestor, ws).await;
+        assert!(ingestor.settled(Duration::from_secs(10)).await);
+        let totals = store.totals(ws).await.unwrap();
+        assert_eq!((totals.events, totals.people), (410, 13), "inbox: {inbox}");
+        assert_eq!(metrics.events_stored.get(), 410);
+        assert_eq!(metrics.events_duplicate.get(), 390);
+        assert!(metrics.commits.get() < 40, "requests share appends: {}", metrics.commits.get());
+        assert_eq!(metrics.apply_lag.get(), 0);
+        if inbox {
+            let left = store.inbox().unwrap().pending().await.unwrap();
+            assert!(left.is_empty(), "applied messages are released from the inbox");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_crashed_run_acknowledged_is_applied_on_start() {
+    let (store, ws, _dir) = setup().await;
+    // Acknowledged into the inbox by a run that died before applying.
+    let inbox = store.inbox().unwrap();
+    let batch = |ids: std::ops::Range<usize>| InboxBatch {
+        ws,
+        source: Source::write_key("t"),
+        messages: ids.map(|i| track(i, i % 5)).collect(),
+    };
+    inbox.push(&[batch(0..30), batch(20..50)]).await.unwrap();
+    assert_eq!(store.totals(ws).await.unwrap().events, 0);
+
+    let config = IngestConfig { max_apply_messages: 25, ..IngestConfig::default() };
+    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, IngestMetrics::default());
+    assert!(ingestor.settled(Duration::from_secs(10)).await, "a read waits for the recovery");
     let totals = store.totals(ws).await.unwrap();
-    assert_eq!(totals.events, 410);
-    assert_eq!(totals.people, 13);
-    assert_eq!(metrics.events_stored.get(), 410);
-    assert_eq!(metrics.events_duplicate.get(), 390);
-    assert!(metrics.commits.get() < 40, "requests share commits: {}", metrics.commits.get());
+    assert_eq!((totals.events, totals.people), (50, 5));
+    assert!(inbox.pending().await.unwrap().is_empty());
+
+    // New messages after the recovery go the usual way.
+    ingestor.submit(ws, Source::write_key("t"), (50..60).map(|i| track(i, 9)).collect()).await.unwrap();
+    assert!(ingestor.settled(Duration::from_secs(10)).await);
+    assert_eq!(store.totals(ws).await.unwrap().events, 60);
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub key: String,
     pub store: Arc<dyn Store>,
+    pub ingestor: rekindle_ingest::Ingestor,
     pub ws: WorkspaceId,
     _dir: tempfile::TempDir,
 }
@@ -29,10 +30,11 @@ pub async fn spawn_app() -> TestApp {
     let app = App::build(config).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state.store.clone();
+    let ingestor = app.state.ingestor.clone();
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     let (key, _) = rekindle_ingest::write_keys::create(&*store, ws, "test").await.unwrap().unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { base, client: reqwest::Client::new(), key, store, ws, _dir: dir }
+    TestApp { base, client: reqwest::Client::new(), key, store, ingestor, ws, _dir: dir }
 }
 
 impl TestApp {
@@ -70,7 +72,9 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Every stored event, once everything acknowledged is applied.
     pub async fn events(&self) -> Vec<StoredEvent> {
+        assert!(self.ingestor.settled(std::time::Duration::from_secs(10)).await);
         self.store.events(self.ws, &EventQuery { limit: 100_000, ..Default::default() }).await.unwrap()
     }
 }

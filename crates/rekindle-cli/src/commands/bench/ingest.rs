@@ -30,12 +30,13 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
         rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = store.totals(ws).await?.events;
     let metrics = app.state.metrics.clone();
+    let ingestor = app.state.ingestor.clone();
     let server = tokio::spawn(app.run_until(std::future::pending()));
 
     let run = format!("bench{}", chrono::Utc::now().timestamp_millis());
     let requests = args.events.div_ceil(args.batch.max(1));
     eprintln!("simulating {requests} requests of {} events…", args.batch);
-    let bodies = traffic::batches(args.seed, args.people, &run, requests, args.batch)?;
+    let bodies = traffic::batches(args.seed, args.people, &run, requests, args.batch, args.historical)?;
     let bytes: usize = bodies.iter().map(Vec::len).sum();
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
@@ -64,10 +65,14 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
         .buffer_unordered(args.clients.max(1))
         .collect()
         .await;
-    let elapsed = started.elapsed();
+    let acknowledged = started.elapsed();
     for r in results {
         r?;
     }
+    // Sustained means stored and readable, not only acknowledged: the clock stops once
+    // everything acknowledged is applied to the store.
+    anyhow::ensure!(ingestor.settled(Duration::from_secs(600)).await, "ingestion did not catch up");
+    let elapsed = started.elapsed();
     server.abort();
     let stored = store.totals(ws).await?.events - before;
     let sent = (requests * args.batch) as u64;
@@ -82,7 +87,12 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     println!("backend          {backend}");
     println!("events           {sent} in {requests} requests of {} ({:.1} MB of JSON)", args.batch, bytes as f64 / 1e6);
     println!("clients          {}", args.clients);
-    println!("elapsed          {:.2} s", elapsed.as_secs_f64());
+    println!("timestamps       {}", if args.historical { "historical (60 days)" } else { "live (as sent)" });
+    println!(
+        "elapsed          {:.2} s (last acknowledgement at {:.2} s)",
+        elapsed.as_secs_f64(),
+        acknowledged.as_secs_f64()
+    );
     println!("throughput       {rate:.0} events/s");
     println!(
         "request latency  p50 {:.1} ms, p99 {:.1} ms",
@@ -93,10 +103,18 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     let text = metrics.encode();
     let read =
         |name: &str| -> f64 { text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0.0) };
+    let inbox_writes = read("rekindle_ingest_inbox_seconds_count ");
+    if inbox_writes > 0.0 {
+        println!(
+            "inbox writes     {inbox_writes:.0}, {:.0} messages and {:.1} ms each on average",
+            sent as f64 / inbox_writes,
+            read("rekindle_ingest_inbox_seconds_sum ") * 1e3 / inbox_writes
+        );
+    }
     let commits = read("rekindle_ingest_commits_total ");
     if commits > 0.0 {
         println!(
-            "group commits    {commits:.0}, {:.0} messages and {:.1} ms each on average",
+            "store appends    {commits:.0}, {:.0} messages and {:.1} ms each on average",
             read("rekindle_ingest_commit_messages_sum ") / commits,
             read("rekindle_ingest_commit_seconds_sum ") * 1e3 / commits
         );

@@ -1,5 +1,10 @@
 //! Ingestion traffic from the store simulator: many people's event streams interleaved, as a
 //! live room's audience sends them, cut into `/v1/batch` bodies.
+//!
+//! Live traffic is stamped as it is sent: each message's `timestamp` is the moment of sending
+//! on a clock that starts now and advances 20 µs a message, and a batch's `sentAt` is its last
+//! message's. `historical` keeps the simulator's own timestamps instead, spread over 60 days:
+//! a backfill pushed through the live endpoints, the worst case for the time indexes.
 
 use std::collections::VecDeque;
 
@@ -13,7 +18,14 @@ const AUDIENCE: usize = 2_000;
 
 /// `batches` bodies of `batch` messages each, from up to `people` simulated people over 60 days.
 /// Message ids get `run` as a prefix, so runs against one database never de-duplicate each other.
-pub fn batches(seed: u64, people: u64, run: &str, batches: usize, batch: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+pub fn batches(
+    seed: u64,
+    people: u64,
+    run: &str,
+    batches: usize,
+    batch: usize,
+    historical: bool,
+) -> anyhow::Result<Vec<Vec<u8>>> {
     let sim = Simulation::new(SimConfig { people, days: 60, seed, ..SimConfig::default() });
     let mut rng = StdRng::seed_from_u64(seed);
     let mut next_person = 0u64;
@@ -25,6 +37,7 @@ pub fn batches(seed: u64, people: u64, run: &str, batches: usize, batch: usize) 
         }
     };
     let mut bodies = Vec::with_capacity(batches);
+    let mut clock = chrono::Utc::now();
     for _ in 0..batches {
         let mut messages = Vec::with_capacity(batch);
         while messages.len() < batch {
@@ -35,6 +48,10 @@ pub fn batches(seed: u64, people: u64, run: &str, batches: usize, batch: usize) 
                 Some(mut m) => {
                     let id = m["messageId"].as_str().unwrap_or_default().to_string();
                     m["messageId"] = json!(format!("{run}-{id}"));
+                    if !historical {
+                        clock += chrono::Duration::microseconds(20);
+                        m["timestamp"] = json!(stamp(clock));
+                    }
                     messages.push(m);
                 }
                 None => {
@@ -42,7 +59,12 @@ pub fn batches(seed: u64, people: u64, run: &str, batches: usize, batch: usize) 
                 }
             }
         }
-        bodies.push(serde_json::to_vec(&json!({"batch": messages, "sentAt": chrono::Utc::now().to_rfc3339()}))?);
+        let sent_at = if historical { chrono::Utc::now() } else { clock };
+        bodies.push(serde_json::to_vec(&json!({"batch": messages, "sentAt": stamp(sent_at)}))?);
     }
     Ok(bodies)
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`. Every route takes the admin token; every route reads one
-//! workspace, named by `?workspace=<slug>` (default `default`).
+//! workspace, named by `?workspace=<slug>` (default `default`), and sees every event
+//! acknowledged before the request.
 
 mod catalogue;
 mod dto;
@@ -20,6 +21,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub use dto::*;
+
+/// Longest a read waits for acknowledged events to be applied.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -67,6 +71,12 @@ impl FromRequestParts<AppState> for Ws {
             .workspace_by_slug(&slug)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("workspace {slug}")))?;
+        // Ingestion acknowledges before it applies (see rekindle-ingest): a read waits until
+        // it would see every event acknowledged before it. Past the wait it answers anyway,
+        // from what is applied, rather than fail.
+        if !state.ingestor.settled(SETTLE_WAIT).await {
+            tracing::warn!(wait = ?SETTLE_WAIT, "answering before ingestion caught up");
+        }
         Ok(Ws(ws.id))
     }
 }

@@ -1,0 +1,184 @@
+//! Journal mode: acknowledge once a group is in the inbox, apply to the store behind.
+//!
+//! Two tasks joined by a bounded channel. The acknowledger keeps each group in the inbox (an
+//! append-only write, quick whatever the store's size) and answers its requests. The applier
+//! takes everything that has piled up meanwhile — up to `max_apply_messages` — and appends
+//! it to the store in one transaction, then releases it from the inbox. Under load the
+//! applier's transactions grow, which is what makes them cheap per event; when it falls
+//! behind by a full channel, the acknowledger waits, the request queue fills and clients are
+//! told to retry (503) instead of memory growing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rekindle_store::{Inbox, InboxBatch, InboxSeq, StoreError};
+use tokio::sync::mpsc;
+
+use super::progress::Progress;
+use super::{Applier, IngestConfig, IngestError, Queue, merge_by_target, next_group};
+
+/// Acknowledged groups waiting for the applier.
+const APPLY_BACKLOG: usize = 256;
+/// Longest wait between attempts to apply after the store failed.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// A group in the inbox, up to `seq`, on its way to the store.
+struct Kept {
+    seq: InboxSeq,
+    batches: Vec<InboxBatch>,
+}
+
+pub(super) fn start(
+    inbox: Arc<dyn Inbox>,
+    applier: Applier,
+    rx: Queue,
+    config: &IngestConfig,
+    progress: Arc<Progress>,
+) {
+    let (tx, kept) = mpsc::channel(APPLY_BACKLOG);
+    let max_apply = config.max_apply_messages.max(1);
+    tokio::spawn(acknowledge_loop(
+        inbox.clone(),
+        rx,
+        tx,
+        config.max_commit_messages.max(1),
+        applier.clone(),
+        progress.clone(),
+    ));
+    tokio::spawn(apply_loop(inbox, applier, kept, max_apply, progress));
+}
+
+async fn acknowledge_loop(
+    inbox: Arc<dyn Inbox>,
+    rx: Queue,
+    tx: mpsc::Sender<Kept>,
+    max_messages: usize,
+    applier: Applier,
+    progress: Arc<Progress>,
+) {
+    while let Some(jobs) = next_group(&rx, max_messages).await {
+        let (batches, replies): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
+        let batches = merge_by_target(batches);
+        let started = Instant::now();
+        let pushed = inbox.push(&batches).await;
+        applier.metrics.inbox_seconds.observe(started.elapsed().as_secs_f64());
+        match pushed {
+            Ok(seq) => {
+                // Counted before anyone hears back, so a read after the answer waits for it.
+                progress.acknowledged(seq);
+                applier.metrics.apply_lag.set(progress.lag() as i64);
+                for reply in replies {
+                    let _ = reply.send(Ok(()));
+                }
+                if tx.send(Kept { seq, batches }).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "keeping a group in the inbox failed");
+                let reason = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(IngestError::Store(StoreError::Backend(reason.clone().into()))));
+                }
+            }
+        }
+    }
+}
+
+async fn apply_loop(
+    inbox: Arc<dyn Inbox>,
+    applier: Applier,
+    mut kept: mpsc::Receiver<Kept>,
+    max_messages: usize,
+    progress: Arc<Progress>,
+) {
+    let mut applied = recover_until_done(&*inbox, &applier, max_messages, &progress).await;
+    progress.recovered();
+    while let Some(first) = kept.recv().await {
+        let mut seq = first.seq;
+        let mut count: usize = first.batches.iter().map(|b| b.messages.len()).sum();
+        let mut batches = first.batches;
+        while count < max_messages {
+            let Ok(more) = kept.try_recv() else { break };
+            seq = more.seq;
+            count += more.batches.iter().map(|b| b.messages.len()).sum::<usize>();
+            batches.extend(more.batches);
+        }
+        if seq <= applied {
+            continue; // a recovery already read these back from the inbox and applied them
+        }
+        applied = match apply(&*inbox, &applier, merge_by_target(batches), seq).await {
+            Ok(()) => seq,
+            // The store failed and wrote nothing. The messages are acknowledged, so giving up
+            // would lose them: they are in the inbox, and recovery applies from there.
+            Err(_) => recover_until_done(&*inbox, &applier, max_messages, &progress).await,
+        };
+        progress.applied(applied);
+        applier.metrics.apply_lag.set(progress.lag() as i64);
+    }
+}
+
+/// Apply batches, then release them from the inbox.
+async fn apply(
+    inbox: &dyn Inbox,
+    applier: &Applier,
+    batches: Vec<InboxBatch>,
+    upto: InboxSeq,
+) -> Result<(), StoreError> {
+    for batch in batches {
+        applier.apply(batch).await?;
+    }
+    if let Err(e) = inbox.release(upto).await {
+        // Harmless: the next release covers these too, and applying them again is a no-op.
+        tracing::warn!(error = %e, "releasing applied messages from the inbox failed");
+    }
+    Ok(())
+}
+
+/// Apply everything the inbox holds, retrying with growing waits until it succeeds. Returns
+/// the last sequence number applied.
+async fn recover_until_done(
+    inbox: &dyn Inbox,
+    applier: &Applier,
+    max_messages: usize,
+    progress: &Progress,
+) -> InboxSeq {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match recover(inbox, applier, max_messages, progress).await {
+            Ok(seq) => return seq,
+            Err(e) => {
+                tracing::error!(error = %e, retry_in = ?wait, "applying the inbox failed");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_RETRY_WAIT);
+            }
+        }
+    }
+}
+
+/// Apply what the inbox holds (after a restart: what the last run acknowledged and did not
+/// apply) in chunks of about `max_messages`, releasing as it goes.
+async fn recover(
+    inbox: &dyn Inbox,
+    applier: &Applier,
+    max_messages: usize,
+    progress: &Progress,
+) -> Result<InboxSeq, StoreError> {
+    let pending = inbox.pending().await?;
+    let Some(last) = pending.last().map(|(seq, _)| *seq) else { return Ok(progress.applied_seq()) };
+    progress.acknowledged(last);
+    let count: usize = pending.iter().map(|(_, b)| b.messages.len()).sum();
+    tracing::info!(messages = count, "applying acknowledged messages from the inbox");
+    let mut chunk = Vec::new();
+    let mut size = 0;
+    for (seq, batch) in pending {
+        size += batch.messages.len();
+        chunk.push(batch);
+        if size >= max_messages || seq == last {
+            apply(inbox, applier, merge_by_target(std::mem::take(&mut chunk)), seq).await?;
+            progress.applied(seq);
+            size = 0;
+        }
+    }
+    Ok(last)
+}
