@@ -34,9 +34,10 @@ pub struct IngestConfig {
     pub max_commit_messages: usize,
     /// Most messages applied to the store in one transaction (journal mode).
     pub max_apply_messages: usize,
-    /// Requests waiting for a commit before new ones are told to retry (HTTP 503).
+    /// Requests waiting for a commit before new ones are told to retry (HTTP 429).
     pub queue_depth: usize,
-    /// Concurrent committers in direct mode. Unset: four (PostgreSQL takes them in parallel).
+    /// Concurrent committers in direct mode. Unset: four for PostgreSQL, which takes them in
+    /// parallel; one for SQLite, which has one writer.
     pub writers: Option<usize>,
     /// Acknowledge from the store's inbox when it has one (SQLite); `false` acknowledges only
     /// after each append, which is slower but makes every acknowledged event readable at once.
@@ -81,7 +82,7 @@ impl Ingestor {
         let rx: Queue = Arc::new(Mutex::new(rx));
         let applier = Applier { store: store.clone(), policy: Arc::new(policy), metrics };
         let inbox = store.inbox().filter(|_| config.inbox);
-        let progress = Arc::new(Progress::new(inbox.is_some()));
+        let progress = Arc::new(Progress::new(inbox.is_some(), applier.metrics.apply_lag.clone()));
         match inbox {
             Some(inbox) => journal::start(inbox, applier, rx, &config, progress.clone()),
             None => direct::start(applier, rx, &config),

@@ -6,7 +6,9 @@ use rekindle_store::StoreError;
 use super::{Applier, IngestConfig, IngestError, Queue, merge_by_target, next_group};
 
 pub(super) fn start(applier: Applier, rx: Queue, config: &IngestConfig) {
-    for _ in 0..config.writers.unwrap_or(4).max(1) {
+    // SQLite has one writer: more committers would only split the groups.
+    let default = if applier.store.backend() == "sqlite" { 1 } else { 4 };
+    for _ in 0..config.writers.unwrap_or(default).max(1) {
         tokio::spawn(commit_loop(applier.clone(), rx.clone(), config.max_commit_messages.max(1)));
     }
 }

@@ -6,7 +6,7 @@
 //! it to the store in one transaction, then releases it from the inbox. Under load the
 //! applier's transactions grow, which is what makes them cheap per event; when it falls
 //! behind by a full channel, the acknowledger waits, the request queue fills and clients are
-//! told to retry (503) instead of memory growing.
+//! told to retry (429) instead of memory growing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,7 +66,6 @@ async fn acknowledge_loop(
             Ok(seq) => {
                 // Counted before anyone hears back, so a read after the answer waits for it.
                 progress.acknowledged(seq);
-                applier.metrics.apply_lag.set(progress.lag() as i64);
                 for reply in replies {
                     let _ = reply.send(Ok(()));
                 }
@@ -114,7 +113,6 @@ async fn apply_loop(
             Err(_) => recover_until_done(&*inbox, &applier, max_messages, &progress).await,
         };
         progress.applied(applied);
-        applier.metrics.apply_lag.set(progress.lag() as i64);
     }
 }
 

@@ -147,6 +147,8 @@ async fn write_keys_are_managed_over_the_api() {
 async fn operations_endpoints_answer() {
     let app = spawn_app().await;
     app.post("/v1/track", &json!({"userId": "u", "event": "x"})).await;
+    // Counted when applied to the store, which follows the acknowledgement.
+    assert!(app.ingestor.settled(std::time::Duration::from_secs(10)).await);
     let health = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(health.status(), 200);
     let ready: serde_json::Value =
@@ -154,6 +156,7 @@ async fn operations_endpoints_answer() {
     assert_eq!(ready["store"], "sqlite");
     let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("rekindle_ingest_events_stored_total 1"), "{metrics}");
+    assert!(metrics.contains("rekindle_ingest_apply_lag_messages 0"), "{metrics}");
     assert!(metrics.contains("rekindle_http_requests_total{method=\"POST\",route=\"/v1/track\",status=\"200\"} 1"));
 }
 
