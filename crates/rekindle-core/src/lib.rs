@@ -8,6 +8,7 @@
 //! - [`identity`]: the OneID planner that turns messages into person creations, links and merges.
 //! - [`ids`]: workspace and person ids.
 
+pub mod access;
 pub mod error;
 pub mod identifier;
 pub mod identity;

@@ -92,8 +92,10 @@ fn fold_full_width(c: char) -> char {
     }
 }
 
-/// Mask a normalised phone for people who need not see it: `+86138****5678`.
+/// Mask a normalised phone for people who need not see it: `138****5678` for a mainland
+/// number (the form people know it by), `+852****5678` style for others.
 pub fn mask(e164: &str) -> String {
+    let e164 = e164.strip_prefix("+86").unwrap_or(e164);
     let n = e164.len();
     if n <= 7 {
         return "*".repeat(n);
@@ -146,7 +148,7 @@ mod tests {
 
     #[test]
     fn masks_the_middle() {
-        assert_eq!(mask("+8613812345678"), "+86138****5678");
+        assert_eq!(mask("+8613812345678"), "138****5678");
     }
 
     proptest! {

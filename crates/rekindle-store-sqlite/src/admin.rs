@@ -132,3 +132,27 @@ impl SqliteStore {
         .await
     }
 }
+
+impl SqliteStore {
+    pub(crate) async fn update_workspace_impl(
+        &self,
+        ws: WorkspaceId,
+        name: Option<String>,
+        tz: Option<String>,
+    ) -> Result<Workspace> {
+        self.write(move |tx| {
+            tx.query_row(
+                &format!(
+                    "UPDATE workspaces SET name = COALESCE(?2, name), time_zone = COALESCE(?3, time_zone)
+                     WHERE id = ?1 RETURNING {WORKSPACE_COLS}"
+                ),
+                params![ws.0, name, tz],
+                workspace,
+            )
+            .optional()
+            .map_err(db_err)?
+            .ok_or_else(|| StoreError::NotFound(format!("workspace {}", ws.0)))
+        })
+        .await
+    }
+}

@@ -5,6 +5,7 @@
 //! worker thread, which costs more than the statement itself. One writer connection runs on
 //! the blocking pool; readers have their own connections, which WAL lets run beside it.
 
+mod accounts;
 mod admin;
 mod append;
 mod checkpoint;
@@ -220,6 +221,117 @@ impl rekindle_store::Store for SqliteStore {
 
     async fn totals(&self, ws: rekindle_core::WorkspaceId) -> Result<rekindle_store::Totals> {
         self.totals_impl(ws).await
+    }
+
+    async fn search_people(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        identifiers: &[rekindle_core::Identifier],
+        text: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<rekindle_store::Person>> {
+        self.search_people_impl(ws, identifiers.to_vec(), text.map(str::to_owned), limit).await
+    }
+
+    async fn first_seen(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>> {
+        self.first_seen_impl(ws, from, to).await
+    }
+
+    async fn update_workspace(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        name: Option<&str>,
+        time_zone: Option<&str>,
+    ) -> Result<rekindle_store::Workspace> {
+        self.update_workspace_impl(ws, name.map(str::to_owned), time_zone.map(str::to_owned)).await
+    }
+
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<rekindle_store::User> {
+        self.create_user_impl(email, name, password_hash).await
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<rekindle_store::User>> {
+        self.user_impl(id).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<rekindle_store::User>> {
+        self.user_by_email_impl(email).await
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        self.count_users_impl().await
+    }
+
+    async fn set_role(
+        &self,
+        user_id: i64,
+        ws: rekindle_core::WorkspaceId,
+        role: rekindle_core::access::Role,
+    ) -> Result<()> {
+        self.set_role_impl(user_id, ws, role).await
+    }
+
+    async fn remove_member(&self, user_id: i64, ws: rekindle_core::WorkspaceId) -> Result<()> {
+        self.remove_member_impl(user_id, ws).await
+    }
+
+    async fn memberships(&self, user_id: i64) -> Result<Vec<rekindle_store::Membership>> {
+        self.memberships_impl(user_id).await
+    }
+
+    async fn members(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_store::Member>> {
+        self.members_impl(ws).await
+    }
+
+    async fn create_session(&self, token_hash: &str, session: &rekindle_store::Session) -> Result<()> {
+        self.create_session_impl(token_hash, session).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<rekindle_store::Session>> {
+        self.session_impl(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.delete_session_impl(token_hash).await
+    }
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        hash: &str,
+        prefix: &str,
+    ) -> Result<rekindle_store::ApiToken> {
+        self.create_api_token_impl(user_id, name, hash, prefix).await
+    }
+
+    async fn api_token_by_hash(&self, hash: &str) -> Result<Option<rekindle_store::ApiToken>> {
+        self.api_token_by_hash_impl(hash).await
+    }
+
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<rekindle_store::ApiToken>> {
+        self.api_tokens_impl(user_id).await
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
+        self.revoke_api_token_impl(user_id, id).await
+    }
+
+    async fn record_audit(&self, record: &rekindle_store::AuditRecord) -> Result<()> {
+        self.record_audit_impl(record).await
+    }
+
+    async fn audit_log(&self, ws: rekindle_core::WorkspaceId, limit: u32) -> Result<Vec<rekindle_store::AuditEntry>> {
+        self.audit_log_impl(ws, limit).await
     }
 
     async fn put_products(

@@ -4,8 +4,11 @@
 use rusqlite::Connection;
 
 /// The store, `rekindle.db`.
-pub const STORE: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_objects.sql")];
+pub const STORE: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_objects.sql"),
+    include_str!("../migrations/0003_accounts.sql"),
+];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];
 

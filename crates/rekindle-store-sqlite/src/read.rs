@@ -221,3 +221,70 @@ impl SqliteStore {
         .await
     }
 }
+
+impl SqliteStore {
+    pub(crate) async fn search_people_impl(
+        &self,
+        ws: WorkspaceId,
+        identifiers: Vec<rekindle_core::Identifier>,
+        text: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<Person>> {
+        self.read(move |c| {
+            let mut ids: Vec<Uuid> = Vec::new();
+            for ident in &identifiers {
+                if let Some(id) = resolve(c, ws, &PersonRef::Identifier(ident.clone()))?
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
+                }
+            }
+            if let Some(text) = text.filter(|t| !t.is_empty()) {
+                let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id FROM people WHERE workspace_id = ?1 AND merged_into IS NULL
+                         AND json_extract(traits, '$.nickname') LIKE ?2 ESCAPE '\\'
+                         ORDER BY updated_at DESC LIMIT ?3",
+                    )
+                    .map_err(db_err)?;
+                let found = stmt.query_map(params![ws.0, pattern, limit], |r| r.get::<_, Uuid>(0)).map_err(db_err)?;
+                for id in found {
+                    let id = id.map_err(db_err)?;
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            let mut people = Vec::with_capacity(ids.len());
+            for id in ids {
+                people.extend(load_person(c, ws, id)?);
+            }
+            people.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+            people.truncate(limit as usize);
+            Ok(people)
+        })
+        .await
+    }
+
+    pub(crate) async fn first_seen_impl(
+        &self,
+        ws: WorkspaceId,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT MIN(timestamp) AS first FROM events WHERE workspace_id = ?1
+                     GROUP BY person_id HAVING first >= ?2 AND first < ?3",
+                )
+                .map_err(db_err)?;
+            stmt.query_map(params![ws.0, ms(from), ms(to)], |r| Ok(time(r.get(0)?)))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db_err)
+        })
+        .await
+    }
+}

@@ -20,7 +20,8 @@ macro_rules! conformance_suite {
             default_workspace_and_isolation, write_keys, append_and_read, retries_never_double_count,
             merge_repoints_history, unionid_conflict_is_recorded, traits_merge, phone_forms_are_one_person,
             events_query_filters_and_pages, partition_matches_the_planner, person_by_merged_id,
-            catalogue_and_schedule);
+            catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
+            audit_log_is_per_workspace, search_and_first_seen, workspace_settings);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -415,4 +416,131 @@ pub async fn catalogue_and_schedule(store: &dyn Store) {
     store.put_live_sessions(ws, vec![ended.clone()]).await.unwrap();
     assert_eq!(store.live_sessions(ws).await.unwrap(), vec![session("a", 2), ended], "by start");
     assert!(store.live_sessions(other.id).await.unwrap().is_empty());
+}
+
+pub async fn users_and_roles(store: &dyn Store) {
+    use rekindle_core::access::Role;
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("north", "North", "Asia/Shanghai").await.unwrap().id;
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    let ann = store.create_user("ann@example.com", "Ann", "$argon2id$hash-a").await.unwrap();
+    let bob = store.create_user("bob@example.com", "Bob", "$argon2id$hash-b").await.unwrap();
+    assert!(matches!(store.create_user("ann@example.com", "Again", "h").await, Err(StoreError::AlreadyExists(_))));
+    assert_eq!(store.count_users().await.unwrap(), 2);
+    assert_eq!(store.user_by_email("ann@example.com").await.unwrap().unwrap().password_hash, "$argon2id$hash-a");
+    assert_eq!(store.user(bob.id).await.unwrap().unwrap().email, "bob@example.com");
+    assert!(store.user(9999).await.unwrap().is_none());
+
+    store.set_role(ann.id, ws, Role::Owner).await.unwrap();
+    store.set_role(ann.id, other, Role::Analyst).await.unwrap();
+    store.set_role(bob.id, ws, Role::Host).await.unwrap();
+    store.set_role(bob.id, ws, Role::Service).await.unwrap(); // replaces
+    let roles: Vec<(String, Role)> =
+        store.memberships(ann.id).await.unwrap().into_iter().map(|m| (m.workspace.slug, m.role)).collect();
+    assert_eq!(roles, [("default".to_string(), Role::Owner), ("north".to_string(), Role::Analyst)]);
+    let members: Vec<(String, Role)> =
+        store.members(ws).await.unwrap().into_iter().map(|m| (m.user.email, m.role)).collect();
+    assert_eq!(members, [("ann@example.com".to_string(), Role::Owner), ("bob@example.com".to_string(), Role::Service)]);
+    assert_eq!(store.members(other).await.unwrap().len(), 1, "workspaces keep their own members");
+
+    store.remove_member(bob.id, ws).await.unwrap();
+    assert!(store.memberships(bob.id).await.unwrap().is_empty());
+    assert!(matches!(store.remove_member(bob.id, ws).await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn sessions_expire_and_end(store: &dyn Store) {
+    let user = store.create_user("s@example.com", "S", "h").await.unwrap();
+    let session = crate::Session {
+        user_id: user.id,
+        csrf_token: "csrf-1".into(),
+        created_at: t0(),
+        expires_at: t0() + chrono::Duration::hours(12),
+    };
+    store.create_session("hash-1", &session).await.unwrap();
+    assert_eq!(store.session("hash-1", t0()).await.unwrap(), Some(session.clone()));
+    assert!(store.session("hash-1", t0() + chrono::Duration::hours(12)).await.unwrap().is_none(), "expired");
+    assert!(store.session("hash-2", t0()).await.unwrap().is_none());
+    store.delete_session("hash-1").await.unwrap();
+    assert!(store.session("hash-1", t0()).await.unwrap().is_none(), "logged out");
+}
+
+pub async fn api_tokens_belong_to_users(store: &dyn Store) {
+    let ann = store.create_user("ann@example.com", "Ann", "h").await.unwrap();
+    let bob = store.create_user("bob@example.com", "Bob", "h").await.unwrap();
+    let token = store.create_api_token(ann.id, "ci", "token-hash", "rkt_abcd").await.unwrap();
+    assert_eq!((token.user_id, token.name.as_str(), token.prefix.as_str()), (ann.id, "ci", "rkt_abcd"));
+    assert_eq!(store.api_token_by_hash("token-hash").await.unwrap().unwrap().id, token.id);
+    assert!(matches!(store.revoke_api_token(bob.id, token.id).await, Err(StoreError::NotFound(_))), "not Bob's");
+    store.revoke_api_token(ann.id, token.id).await.unwrap();
+    assert!(store.api_token_by_hash("token-hash").await.unwrap().is_none());
+    assert!(store.api_tokens(ann.id).await.unwrap()[0].revoked_at.is_some());
+}
+
+pub async fn audit_log_is_per_workspace(store: &dyn Store) {
+    use rekindle_core::access::Role;
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("north", "North", "Asia/Shanghai").await.unwrap().id;
+    let ann = store.create_user("ann@example.com", "Ann", "h").await.unwrap();
+    let eve = store.create_user("eve@example.com", "Eve", "h").await.unwrap();
+    store.set_role(ann.id, ws, Role::Owner).await.unwrap();
+    store.set_role(eve.id, other, Role::Owner).await.unwrap();
+    let record = |workspace, user_id, action: &str| crate::AuditRecord {
+        workspace,
+        user_id,
+        action: action.into(),
+        target: Some("t".into()),
+        ip: Some("10.0.0.1".into()),
+    };
+    store.record_audit(&record(None, Some(ann.id), "auth.login")).await.unwrap();
+    store.record_audit(&record(Some(ws), Some(ann.id), "write_key.create")).await.unwrap();
+    store.record_audit(&record(None, Some(eve.id), "auth.login")).await.unwrap();
+    store.record_audit(&record(Some(other), Some(eve.id), "user.create")).await.unwrap();
+    let log = store.audit_log(ws, 10).await.unwrap();
+    let seen: Vec<(&str, Option<&str>)> =
+        log.iter().map(|e| (e.record.action.as_str(), e.user_email.as_deref())).collect();
+    assert_eq!(seen, [("write_key.create", Some("ann@example.com")), ("auth.login", Some("ann@example.com"))]);
+    assert_eq!(log[0].record.ip.as_deref(), Some("10.0.0.1"));
+    assert_eq!(store.audit_log(ws, 1).await.unwrap().len(), 1);
+}
+
+pub async fn search_and_first_seen(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    append(
+        store,
+        ws,
+        &[
+            msg(serde_json::json!({"type": "identify", "userId": "u1", "messageId": "s1", "timestamp": "2026-05-01T10:00:00Z",
+                "traits": {"nickname": "小李_fresh", "phone": "13812345678"}})),
+            msg(serde_json::json!({"type": "identify", "userId": "u2", "messageId": "s2", "timestamp": "2026-05-03T10:00:00Z",
+                "traits": {"nickname": "大王"}})),
+            msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Live Entered", "messageId": "s3",
+                "timestamp": "2026-05-04T10:00:00Z"})),
+        ],
+    )
+    .await;
+    let phone = Identifier::parse(IdentifierKind::Phone, "+86 138 1234 5678", "q").unwrap();
+    let by_phone = store.search_people(ws, &[phone], None, 10).await.unwrap();
+    assert_eq!(by_phone.len(), 1);
+    assert_eq!(by_phone[0].traits["nickname"], "小李_fresh");
+    let by_name = store.search_people(ws, &[], Some("王"), 10).await.unwrap();
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name[0].traits["nickname"], "大王");
+    assert!(store.search_people(ws, &[], Some("%"), 10).await.unwrap().is_empty(), "wildcards are literal");
+    let user = Identifier::parse(IdentifierKind::UserId, "u2", "q").unwrap();
+    assert_eq!(store.search_people(ws, &[user], Some("小李"), 10).await.unwrap().len(), 2);
+
+    let day = |d: u32| Utc.with_ymd_and_hms(2026, 5, d, 0, 0, 0).unwrap();
+    let mut seen = store.first_seen(ws, day(1), day(10)).await.unwrap();
+    seen.sort();
+    assert_eq!(seen, [day(1) + chrono::Duration::hours(10), day(3) + chrono::Duration::hours(10)]);
+    assert_eq!(store.first_seen(ws, day(2), day(10)).await.unwrap().len(), 1, "u1 was first seen before");
+}
+
+pub async fn workspace_settings(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let changed = store.update_workspace(ws, None, Some("Asia/Hong_Kong")).await.unwrap();
+    assert_eq!(changed.time_zone, "Asia/Hong_Kong");
+    let renamed = store.update_workspace(ws, Some("鲜生"), None).await.unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.time_zone.as_str()), ("鲜生", "Asia/Hong_Kong"));
+    assert!(matches!(store.update_workspace(WorkspaceId(9999), Some("x"), None).await, Err(StoreError::NotFound(_))));
 }

@@ -2,6 +2,7 @@
 //! (`rekindle-store-sqlite`, `rekindle-store-postgres`) owns its SQL and migrations and passes
 //! the same [`conformance`] suite.
 
+mod accounts;
 mod error;
 mod inbox;
 pub mod lookup;
@@ -11,6 +12,7 @@ mod store;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use accounts::*;
 pub use error::StoreError;
 pub use inbox::{Inbox, InboxBatch, InboxSeq};
 pub use model::*;

@@ -1,12 +1,14 @@
+use chrono::{DateTime, Utc};
+use rekindle_core::access::Role;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::objects::{LiveSession, Product};
-use rekindle_core::{Message, PersonId, WorkspaceId};
+use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 
 use std::sync::Arc;
 
 use crate::{
-    AppendReport, ConflictRecord, EventQuery, Inbox, MergeRecord, Person, PersonRef, Result, Source, StoredEvent,
-    Totals, Workspace, WriteKey,
+    ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Inbox, Member, Membership,
+    MergeRecord, Person, PersonRef, Result, Session, Source, StoredEvent, Totals, User, Workspace, WriteKey,
 };
 
 /// Everything Rekindle keeps. One implementation per database; all pass the conformance suite.
@@ -57,6 +59,56 @@ pub trait Store: Send + Sync + 'static {
     /// Refused merges and links, newest first.
     async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>>;
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals>;
+
+    /// People whose identifiers include one of `identifiers`, or whose nickname contains
+    /// `text`, most recently updated first.
+    async fn search_people(
+        &self,
+        ws: WorkspaceId,
+        identifiers: &[Identifier],
+        text: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Person>>;
+
+    /// When each person whose first event falls in `[from, to)` was first seen (their first
+    /// event's time), in no particular order.
+    async fn first_seen(&self, ws: WorkspaceId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>>;
+
+    /// Change a workspace's name and/or time zone.
+    async fn update_workspace(&self, ws: WorkspaceId, name: Option<&str>, time_zone: Option<&str>)
+    -> Result<Workspace>;
+
+    // Operator accounts (see `accounts.rs`).
+
+    /// `AlreadyExists` when the email is taken.
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User>;
+    async fn user(&self, id: i64) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn count_users(&self) -> Result<u64>;
+    /// Give a user a role in a workspace, replacing any role they had there.
+    async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()>;
+    /// Take a user out of a workspace; `NotFound` when they were not in it.
+    async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()>;
+    /// The workspaces a user works for, by workspace id.
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>>;
+    /// The users of a workspace, by email.
+    async fn members(&self, ws: WorkspaceId) -> Result<Vec<Member>>;
+
+    async fn create_session(&self, token_hash: &str, session: &Session) -> Result<()>;
+    /// The session with this token hash, unless it expired before `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken>;
+    /// The live (not revoked) token with this hash.
+    async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>>;
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
+    /// `NotFound` unless the user holds a token with this id.
+    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()>;
+
+    async fn record_audit(&self, record: &AuditRecord) -> Result<()>;
+    /// A workspace's audit log with the deployment-wide actions of its members, newest first.
+    async fn audit_log(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>>;
 
     /// Insert or replace products by SKU.
     async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()>;

@@ -1,0 +1,80 @@
+//! Operator accounts: users, their roles per workspace, login sessions, API tokens and the
+//! audit log. Secrets (passwords, session and API tokens) are stored only as hashes made by
+//! the caller; the store never sees them in the clear.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::WorkspaceId;
+use rekindle_core::access::Role;
+use serde::Serialize;
+
+use crate::Workspace;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    /// Lower-case; unique across the deployment.
+    pub email: String,
+    pub name: String,
+    /// An argon2id PHC string.
+    #[serde(skip)]
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A workspace a user works for, and as what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+/// A user of a workspace, and their role there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+}
+
+/// A login session, found by the hash of its cookie token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: i64,
+    /// Sent back by the console in `X-CSRF-Token` on every state-changing request.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One operator action, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditRecord {
+    /// The workspace acted on; `None` for deployment-wide actions (login, logout).
+    pub workspace: Option<WorkspaceId>,
+    pub user_id: Option<i64>,
+    /// What was done, as `noun.verb`: `auth.login`, `user.create`, `write_key.revoke`, …
+    pub action: String,
+    /// What it was done to, in words: an email, a key id, a SKU count.
+    pub target: Option<String>,
+    /// Where the request came from.
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub record: AuditRecord,
+    /// The user's email at reading time, when the action had a user.
+    pub user_email: Option<String>,
+    pub at: DateTime<Utc>,
+}
