@@ -143,6 +143,40 @@ pub fn mask(kind: IdentifierKind, value: &str) -> String {
     }
 }
 
+/// Mask the personal identifiers among profile traits (`phone`, the WeChat ids), in place.
+/// A phone that does not parse is masked as text.
+pub fn mask_traits(traits: &mut serde_json::Map<String, serde_json::Value>) {
+    for kind in IdentifierKind::TRAIT_KINDS {
+        if !is_personal(kind) {
+            continue;
+        }
+        if let Some(v) = traits.get_mut(kind.as_str()) {
+            let text = match &*v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => continue,
+                other => other.to_string(),
+            };
+            let value = match kind {
+                IdentifierKind::Phone => phone::normalize(&text).unwrap_or(text),
+                _ => text,
+            };
+            *v = serde_json::Value::String(mask(kind, &value));
+        }
+    }
+}
+
+/// Mask the personal identifiers in a stored message: its `traits` and `context.traits`.
+pub fn mask_payload(payload: &mut serde_json::Value) {
+    if let Some(t) = payload.get_mut("traits").and_then(serde_json::Value::as_object_mut) {
+        mask_traits(t);
+    }
+    if let Some(t) =
+        payload.get_mut("context").and_then(|c| c.get_mut("traits")).and_then(serde_json::Value::as_object_mut)
+    {
+        mask_traits(t);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +209,16 @@ mod tests {
         assert_eq!(mask(IdentifierKind::Phone, "+8613812341234"), "138****1234");
         assert_eq!(mask(IdentifierKind::WechatUnionid, "oUnion-1234567890"), "oUni****7890");
         assert_eq!(mask(IdentifierKind::WechatOpenid, "short"), "*****");
+    }
+
+    #[test]
+    fn payload_traits_lose_their_personal_identifiers() {
+        let mut payload = serde_json::json!({"userId": "u1", "traits": {"phone": "138 1234 5678", "nickname": "小李"},
+            "context": {"traits": {"wechat_unionid": "oUnion-1234567890"}}});
+        mask_payload(&mut payload);
+        assert_eq!(payload["traits"]["phone"], "138****5678");
+        assert_eq!(payload["traits"]["nickname"], "小李");
+        assert_eq!(payload["context"]["traits"]["wechat_unionid"], "oUni****7890");
+        assert_eq!(payload["userId"], "u1");
     }
 }

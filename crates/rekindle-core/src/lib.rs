@@ -16,8 +16,8 @@ pub mod ids;
 pub mod message;
 pub mod objects;
 pub mod phone;
+pub mod secret;
 pub mod time;
-pub mod write_key;
 
 pub use error::FieldError;
 pub use identifier::{Identifier, IdentifierKind};

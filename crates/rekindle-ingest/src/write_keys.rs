@@ -25,12 +25,7 @@ pub async fn create(
     }
     let secret = random_token("rk_");
     let key = store
-        .create_write_key(
-            ws,
-            name,
-            &rekindle_core::write_key::hash(&secret),
-            &rekindle_core::write_key::prefix(&secret),
-        )
+        .create_write_key(ws, name, &rekindle_core::secret::hash(&secret), &rekindle_core::secret::prefix(&secret))
         .await?;
     Ok(Ok((secret, key)))
 }

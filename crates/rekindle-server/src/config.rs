@@ -22,6 +22,7 @@ pub struct Config {
     /// `postgres://…` selects PostgreSQL instead of the embedded store.
     pub database_url: Option<Secret>,
     pub api: ApiConfig,
+    pub auth: AuthConfig,
     pub ingest: IngestConfig,
     /// Limits on identifiers of one kind per person (OneID over-merge guard).
     pub identity: IdentityPolicy,
@@ -31,9 +32,24 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
-    /// Bearer token for the REST API. When unset, `serve` makes a random one and prints it:
-    /// the API is never open.
+    /// A bearer token with the owner role in every workspace, for automation and recovery.
+    /// Unset by default: operators sign in, or use their own API tokens.
     pub admin_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// How long a console session lasts from sign-in.
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` (serve over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { session_hours: 12, secure_cookies: false }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +81,7 @@ impl Default for Config {
             data_dir: PathBuf::from("rekindle-data"),
             database_url: None,
             api: ApiConfig::default(),
+            auth: AuthConfig::default(),
             ingest: IngestConfig::default(),
             identity: IdentityPolicy::default(),
             log: LogConfig::default(),

@@ -11,11 +11,10 @@ use rekindle_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
 use crate::auth::WriteKeyCache;
-use crate::config::{Config, Secret};
+use crate::config::Config;
 use crate::routes;
 use crate::routes::ops::Metrics;
 use crate::state::AppState;
-use rekindle_ingest::write_keys::random_token;
 
 /// Open the store the configuration names: PostgreSQL with `database_url`, else SQLite in
 /// `data_dir`. Migrations run on open.
@@ -44,15 +43,12 @@ impl App {
     }
 
     pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
-        let admin_token = match &config.api.admin_token {
-            Some(t) => t.clone(),
-            None => {
-                let token = random_token("rka_");
-                // Printed, not logged: it is a credential, and logs travel further than a terminal.
-                println!("REST API admin token for this run: {token}\n(set REKINDLE__API__ADMIN_TOKEN to choose one)");
-                Secret::new(token)
-            }
-        };
+        if config.api.admin_token.is_none() && store.count_users().await? == 0 {
+            // Printed, not logged: it is an instruction for whoever started the server.
+            println!(
+                "No operator accounts yet. Create the first owner:\n  rekindle users create you@example.com --role owner"
+            );
+        }
         let ingest_metrics = IngestMetrics::default();
         let ingestor =
             Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
@@ -60,7 +56,9 @@ impl App {
             store,
             ingestor,
             write_keys: WriteKeyCache::default(),
-            admin_token,
+            admin_token: config.api.admin_token.clone(),
+            auth: config.auth.clone(),
+            login_limiter: Default::default(),
             metrics: Arc::new(Metrics::new(&ingest_metrics)),
         };
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
@@ -75,13 +73,17 @@ impl App {
     /// already durable, so nothing is lost however the process ends.
     pub async fn run(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), store = self.state.store.backend(), "serving");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         Ok(())
     }
 
     /// Serve until the future resolves (tests).
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await?;
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop)
+            .await?;
         Ok(())
     }
 }

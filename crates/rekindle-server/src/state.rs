@@ -4,7 +4,8 @@ use rekindle_ingest::Ingestor;
 use rekindle_store::Store;
 
 use crate::auth::WriteKeyCache;
-use crate::config::Secret;
+use crate::auth::limiter::LoginLimiter;
+use crate::config::{AuthConfig, Secret};
 use crate::routes::ops::Metrics;
 
 /// What every handler can reach.
@@ -13,6 +14,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub ingestor: Ingestor,
     pub write_keys: WriteKeyCache,
-    pub admin_token: Secret,
+    /// `api.admin_token`: owner of every workspace. None unless configured.
+    pub admin_token: Option<Secret>,
+    pub auth: AuthConfig,
+    pub login_limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
 }

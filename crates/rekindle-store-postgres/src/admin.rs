@@ -1,4 +1,4 @@
-//! Workspaces and write keys.
+//! Workspaces (and their settings) and write keys.
 
 use chrono::Utc;
 use rekindle_core::WorkspaceId;
@@ -9,7 +9,7 @@ use sqlx_postgres::PgRow;
 
 use crate::{PostgresStore, db_err, sql};
 
-fn workspace(r: &PgRow) -> Result<Workspace, Error> {
+pub(crate) fn workspace(r: &PgRow) -> Result<Workspace, Error> {
     Ok(Workspace {
         id: WorkspaceId(r.try_get(0)?),
         slug: r.try_get(1)?,
@@ -30,7 +30,7 @@ fn write_key(r: &PgRow) -> Result<WriteKey, Error> {
     })
 }
 
-fn is_unique_violation(e: &Error) -> bool {
+pub(crate) fn is_unique_violation(e: &Error) -> bool {
     e.as_database_error().is_some_and(|d| d.kind() == ErrorKind::UniqueViolation)
 }
 
@@ -123,5 +123,24 @@ impl PostgresStore {
         .await
         .map_err(db_err)?;
         row.as_ref().map(write_key).transpose().map_err(db_err)
+    }
+
+    pub(crate) async fn update_workspace_impl(
+        &self,
+        ws: WorkspaceId,
+        name: Option<&str>,
+        tz: Option<&str>,
+    ) -> Result<Workspace> {
+        // A `None` keeps the column as it is.
+        let row = sql("UPDATE workspaces SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone)
+                       WHERE id = $1 RETURNING id, slug, name, time_zone, created_at")
+        .bind(ws.0)
+        .bind(name)
+        .bind(tz)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let row = row.ok_or_else(|| StoreError::NotFound(format!("workspace {}", ws.0)))?;
+        workspace(&row).map_err(db_err)
     }
 }

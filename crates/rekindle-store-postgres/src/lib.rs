@@ -7,6 +7,7 @@
 //! sqlx's driver crates are used directly, without the `sqlx` facade, and only with runtime
 //! queries: building needs no database.
 
+mod accounts;
 mod admin;
 mod append;
 mod codec;
@@ -18,11 +19,13 @@ mod write;
 
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+use rekindle_core::access::Role;
 use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::{Message, PersonId, WorkspaceId};
+use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use rekindle_store::{
-    AppendReport, ConflictRecord, EventQuery, MergeRecord, Person, PersonRef, Result, Source, StoreError, StoredEvent,
-    Totals, Workspace, WriteKey,
+    ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Member, Membership, MergeRecord,
+    Person, PersonRef, Result, Session, Source, StoreError, StoredEvent, Totals, User, Workspace, WriteKey,
 };
 use sqlx_core::connection::Connection;
 use sqlx_core::query::Query;
@@ -166,6 +169,97 @@ impl rekindle_store::Store for PostgresStore {
 
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals> {
         self.totals_impl(ws).await
+    }
+
+    async fn search_people(
+        &self,
+        ws: WorkspaceId,
+        identifiers: &[Identifier],
+        text: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Person>> {
+        self.search_people_impl(ws, identifiers, text, limit).await
+    }
+
+    async fn first_seen(&self, ws: WorkspaceId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+        self.first_seen_impl(ws, from, to).await
+    }
+
+    async fn update_workspace(
+        &self,
+        ws: WorkspaceId,
+        name: Option<&str>,
+        time_zone: Option<&str>,
+    ) -> Result<Workspace> {
+        self.update_workspace_impl(ws, name, time_zone).await
+    }
+
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {
+        self.create_user_impl(email, name, password_hash).await
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>> {
+        self.user_impl(id).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        self.user_by_email_impl(email).await
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        self.count_users_impl().await
+    }
+
+    async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+        self.set_role_impl(user_id, ws, role).await
+    }
+
+    async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
+        self.remove_member_impl(user_id, ws).await
+    }
+
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
+        self.memberships_impl(user_id).await
+    }
+
+    async fn members(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
+        self.members_impl(ws).await
+    }
+
+    async fn create_session(&self, token_hash: &str, session: &Session) -> Result<()> {
+        self.create_session_impl(token_hash, session).await
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        self.session_impl(token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.delete_session_impl(token_hash).await
+    }
+
+    async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
+        self.create_api_token_impl(user_id, name, hash, prefix).await
+    }
+
+    async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
+        self.api_token_by_hash_impl(hash).await
+    }
+
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        self.api_tokens_impl(user_id).await
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
+        self.revoke_api_token_impl(user_id, id).await
+    }
+
+    async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
+        self.record_audit_impl(record).await
+    }
+
+    async fn audit_log(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.audit_log_impl(ws, limit).await
     }
 
     async fn put_products(&self, ws: WorkspaceId, products: Vec<rekindle_core::objects::Product>) -> Result<()> {

@@ -12,6 +12,7 @@ use sqlx_postgres::PgPool;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "objects", include_str!("../migrations/0002_objects.sql")),
+    (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -1,7 +1,9 @@
-//! Reads: people, events, merges, conflicts, totals. Same answers as SQLite's read.rs.
+//! Reads: people, events, merges, conflicts, totals, search, first-seen times. Same answers as
+//! SQLite's read.rs.
 
+use chrono::{DateTime, Utc};
 use rekindle_core::ids::Uuid;
-use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{
     ConflictRecord, EventQuery, Identity, MergeRecord, Person, PersonRef, Result, StoredEvent, Totals,
 };
@@ -26,20 +28,39 @@ async fn resolve(c: &mut PgConnection, ws: WorkspaceId, who: &PersonRef) -> Resu
                 .await?;
             row.map(|r| r.try_get(0)).transpose()
         }
-        PersonRef::Identifier(ident) => {
-            // The first of the match kinds that holds the value wins, as SQLite tries them in turn.
-            let kinds: Vec<&str> = ident.kind.match_kinds().iter().map(|k| k.as_str()).collect();
-            let row = sql("SELECT person_id FROM identities
-                           WHERE workspace_id = $1 AND value = $2 AND kind = ANY($3::text[])
-                           ORDER BY array_position($3::text[], kind) LIMIT 1")
-            .bind(ws.0)
-            .bind(&ident.value)
-            .bind(kinds)
-            .fetch_optional(&mut *c)
-            .await?;
-            row.map(|r| r.try_get(0)).transpose()
-        }
+        PersonRef::Identifier(ident) => by_identifier(c, ws, ident).await,
     }
+}
+
+/// The person holding an identifier, in this workspace.
+async fn by_identifier(c: &mut PgConnection, ws: WorkspaceId, ident: &Identifier) -> Result<Option<Uuid>, Error> {
+    // The first of the match kinds that holds the value wins, as SQLite tries them in turn.
+    let kinds: Vec<&str> = ident.kind.match_kinds().iter().map(|k| k.as_str()).collect();
+    let row = sql("SELECT person_id FROM identities
+                   WHERE workspace_id = $1 AND value = $2 AND kind = ANY($3::text[])
+                   ORDER BY array_position($3::text[], kind) LIMIT 1")
+    .bind(ws.0)
+    .bind(&ident.value)
+    .bind(kinds)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+/// Live people whose nickname contains `text`, most recently updated first.
+async fn by_nickname(c: &mut PgConnection, ws: WorkspaceId, text: &str, limit: u32) -> Result<Vec<Uuid>, Error> {
+    // The text is taken literally: its own wildcards and escapes are escaped. ILIKE, because
+    // SQLite's LIKE ignores ASCII case.
+    let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let rows = sql("SELECT id FROM people WHERE workspace_id = $1 AND merged_into IS NULL
+                    AND traits->>'nickname' ILIKE $2 ESCAPE '\\'
+                    ORDER BY updated_at DESC LIMIT $3")
+    .bind(ws.0)
+    .bind(pattern)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
 }
 
 async fn load_person(c: &mut PgConnection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>, Error> {
@@ -203,5 +224,54 @@ impl PostgresStore {
         .map_err(db_err)?;
         let count = |i: usize| row.try_get::<i64, _>(i).map(|n| n.max(0) as u64).map_err(db_err);
         Ok(Totals { people: count(0)?, events: count(1)?, identities: count(2)? })
+    }
+
+    pub(crate) async fn search_people_impl(
+        &self,
+        ws: WorkspaceId,
+        identifiers: &[Identifier],
+        text: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Person>> {
+        let mut c = self.pool.acquire().await.map_err(db_err)?;
+        let mut ids: Vec<Uuid> = Vec::new();
+        for ident in identifiers {
+            if let Some(id) = by_identifier(&mut c, ws, ident).await.map_err(db_err)?
+                && !ids.contains(&id)
+            {
+                ids.push(id);
+            }
+        }
+        if let Some(text) = text.filter(|t| !t.is_empty()) {
+            for id in by_nickname(&mut c, ws, text, limit).await.map_err(db_err)? {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let mut people = Vec::with_capacity(ids.len());
+        for id in ids {
+            people.extend(load_person(&mut c, ws, id).await.map_err(db_err)?);
+        }
+        people.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
+        people.truncate(limit as usize);
+        Ok(people)
+    }
+
+    pub(crate) async fn first_seen_impl(
+        &self,
+        ws: WorkspaceId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>> {
+        let rows = sql("SELECT MIN(timestamp) FROM events WHERE workspace_id = $1 GROUP BY person_id
+                        HAVING MIN(timestamp) >= $2 AND MIN(timestamp) < $3")
+        .bind(ws.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>().map_err(db_err)
     }
 }

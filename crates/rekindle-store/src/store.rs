@@ -32,7 +32,7 @@ pub trait Store: Send + Sync + 'static {
     async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>>;
     async fn workspaces(&self) -> Result<Vec<Workspace>>;
 
-    /// Store a write key by the hash of its secret (see `rekindle_core::write_key`).
+    /// Store a write key by the hash of its secret (see `rekindle_core::secret`).
     async fn create_write_key(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey>;
     async fn write_keys(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>>;
     /// Revoke a key; `NotFound` when the workspace has no such key.

@@ -26,7 +26,7 @@ impl WriteKeyCache {
         let secret = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
             ApiError::field(ErrorCode::Unauthorized, "writeKey", "send the write key as the HTTP Basic username")
         })?;
-        let hash = rekindle_core::write_key::hash(secret);
+        let hash = rekindle_core::secret::hash(secret);
         let cached = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(&hash).cloned();
         let key = match cached {
             Some((key, at)) if at.elapsed() < TTL => key,

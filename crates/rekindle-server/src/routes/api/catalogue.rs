@@ -9,10 +9,11 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{LiveSessionView, ProductView, WorkspaceParam, Ws};
-use crate::auth::AdminAuth;
+use super::{LiveSessionView, ProductView, WorkspaceParam};
+use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use rekindle_core::access::Permission;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_products, put_products)).routes(routes!(list_sessions, put_sessions))
@@ -31,53 +32,51 @@ fn parse_all<T>(
 }
 
 /// The store's products, by SKU.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), responses((status = 200, body = Vec<ProductView>), (status = 401, body = ApiError)))]
-async fn list_products(
-    _: AdminAuth,
-    ws: Ws,
-    State(state): State<AppState>,
-) -> Result<Json<Vec<ProductView>>, ApiError> {
-    Ok(Json(state.store.products(ws.0).await?.into_iter().map(Into::into).collect()))
+async fn list_products(access: Access, State(state): State<AppState>) -> Result<Json<Vec<ProductView>>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    Ok(Json(state.store.products(access.ws()).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Add or replace products (by SKU). Body: a JSON array of products; price in fen.
-#[utoipa::path(put, path = "/api/v1/products", tag = "catalogue", security(("admin_token" = [])),
+#[utoipa::path(put, path = "/api/v1/products", tag = "catalogue", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = Vec<ProductView>,
     responses((status = 200, body = Vec<ProductView>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn put_products(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     body: Result<Json<Vec<Value>>, JsonRejection>,
 ) -> Result<Json<Vec<ProductView>>, ApiError> {
+    access.require(Permission::CatalogueWrite)?;
     let products = parse_all(body, Product::parse)?;
-    state.store.put_products(ws.0, products).await?;
-    Ok(Json(state.store.products(ws.0).await?.into_iter().map(Into::into).collect()))
+    let count = products.len();
+    state.store.put_products(access.ws(), products).await?;
+    access.audit(&state, "products.put", format!("{count} products")).await;
+    Ok(Json(state.store.products(access.ws()).await?.into_iter().map(Into::into).collect()))
 }
 
 /// The live-session schedule, by scheduled start.
-#[utoipa::path(get, path = "/api/v1/live-sessions", tag = "catalogue", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/live-sessions", tag = "catalogue", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), responses((status = 200, body = Vec<LiveSessionView>), (status = 401, body = ApiError)))]
-async fn list_sessions(
-    _: AdminAuth,
-    ws: Ws,
-    State(state): State<AppState>,
-) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
-    Ok(Json(state.store.live_sessions(ws.0).await?.into_iter().map(Into::into).collect()))
+async fn list_sessions(access: Access, State(state): State<AppState>) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    Ok(Json(state.store.live_sessions(access.ws()).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Add or replace live sessions (by id). Body: a JSON array of sessions.
-#[utoipa::path(put, path = "/api/v1/live-sessions", tag = "catalogue", security(("admin_token" = [])),
+#[utoipa::path(put, path = "/api/v1/live-sessions", tag = "catalogue", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = Vec<LiveSessionView>,
     responses((status = 200, body = Vec<LiveSessionView>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn put_sessions(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     body: Result<Json<Vec<Value>>, JsonRejection>,
 ) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
+    access.require(Permission::CatalogueWrite)?;
     let sessions = parse_all(body, LiveSession::parse)?;
-    state.store.put_live_sessions(ws.0, sessions).await?;
-    Ok(Json(state.store.live_sessions(ws.0).await?.into_iter().map(Into::into).collect()))
+    let count = sessions.len();
+    state.store.put_live_sessions(access.ws(), sessions).await?;
+    access.audit(&state, "live_sessions.put", format!("{count} sessions")).await;
+    Ok(Json(state.store.live_sessions(access.ws()).await?.into_iter().map(Into::into).collect()))
 }

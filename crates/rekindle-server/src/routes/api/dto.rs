@@ -26,6 +26,34 @@ impl From<Identity> for IdentityView {
     }
 }
 
+/// A person in a list: enough to recognise them.
+#[derive(Serialize, ToSchema)]
+pub struct PersonSummary {
+    pub id: String,
+    /// The nickname trait, if any.
+    pub name: Option<String>,
+    /// The person's phone, if they gave one (masked for roles without `pii.read`).
+    pub phone: Option<String>,
+    pub identities: Vec<IdentityView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Person> for PersonSummary {
+    fn from(p: Person) -> Self {
+        let phone =
+            p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone").map(|i| i.identifier.value.clone());
+        Self {
+            id: p.id.to_string(),
+            name: p.traits.get("nickname").and_then(Value::as_str).map(str::to_owned),
+            phone,
+            identities: p.identities.into_iter().map(Into::into).collect(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct PersonView {
     pub id: String,

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{EventPage, WorkspaceParam, Ws, decode_cursor, encode_cursor};
-use crate::auth::AdminAuth;
+use super::{EventPage, WorkspaceParam, decode_cursor, encode_cursor, for_role};
+use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use rekindle_core::access::Permission;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_events))
@@ -75,22 +76,42 @@ impl EventFilter {
     }
 }
 
-pub async fn page(state: &AppState, ws: WorkspaceId, query: EventQuery) -> Result<Json<EventPage>, ApiError> {
+pub async fn page(state: &AppState, ws: WorkspaceId, query: EventQuery) -> Result<EventPage, ApiError> {
     let limit = query.limit as usize;
     let events = state.store.events(ws, &query).await?;
     let next = (events.len() == limit).then(|| events.last().map(|e| encode_cursor(e.cursor()))).flatten();
-    Ok(Json(EventPage { events: events.into_iter().map(Into::into).collect(), next }))
+    Ok(EventPage { events: events.into_iter().map(Into::into).collect(), next })
 }
 
 /// Events of the whole workspace, newest first, filtered by name, type and time.
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = []), ("session" = [])),
     params(EventFilter, WorkspaceParam),
     responses((status = 200, body = EventPage), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn list_events(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     Query(filter): Query<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
-    page(&state, ws.0, filter.to_query()?).await
+    access.require(Permission::EventsRead)?;
+    Ok(Json(for_role(page(&state, access.ws(), filter.to_query()?).await?, &access)))
+}
+
+/// Every event `query` matches, newest first, fetched a page at a time, up to `cap`.
+pub async fn all_events(
+    state: &AppState,
+    ws: WorkspaceId,
+    mut query: EventQuery,
+    cap: usize,
+) -> Result<Vec<rekindle_store::StoredEvent>, ApiError> {
+    query.limit = 1000;
+    let mut out = Vec::new();
+    loop {
+        let page = state.store.events(ws, &query).await?;
+        let full = page.len() == query.limit as usize;
+        query.before = page.last().map(|e| e.cursor());
+        out.extend(page);
+        if !full || out.len() >= cap {
+            return Ok(out);
+        }
+    }
 }

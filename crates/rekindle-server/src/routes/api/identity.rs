@@ -3,25 +3,27 @@ use axum::extract::{Query, State};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ConflictView, Limit, WorkspaceParam, Ws};
-use crate::auth::AdminAuth;
+use super::{ConflictView, Limit, WorkspaceParam, for_role};
+use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;
+use rekindle_core::access::Permission;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(conflicts))
 }
 
 /// Merges and links the identity limits refused, newest first, for review.
-#[utoipa::path(get, path = "/api/v1/identity/conflicts", tag = "identity", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/identity/conflicts", tag = "identity", security(("bearer" = []), ("session" = [])),
     params(Limit, WorkspaceParam),
     responses((status = 200, body = Vec<ConflictView>), (status = 401, body = ApiError)))]
 async fn conflicts(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     Query(limit): Query<Limit>,
 ) -> Result<Json<Vec<ConflictView>>, ApiError> {
-    let rows = state.store.conflicts(ws.0, limit.get()).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    access.require(Permission::EventsRead)?;
+    let rows = state.store.conflicts(access.ws(), limit.get()).await?;
+    let rows: Vec<ConflictView> = rows.into_iter().map(Into::into).collect();
+    Ok(Json(for_role(rows, &access)))
 }

@@ -1,68 +1,115 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use rekindle_store::{EventQuery, lookup};
+use rekindle_core::access::Permission;
+use rekindle_store::{EventQuery, PersonRef, lookup};
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::events::{EventFilter, page};
-use super::{EventPage, Limit, MergeView, PersonView, WorkspaceParam, Ws};
-use crate::auth::AdminAuth;
-use crate::error::ApiError;
+use super::{EventPage, Limit, MergeView, PersonSummary, PersonView, WorkspaceParam, for_role};
+use crate::auth::Access;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_person)).routes(routes!(person_events)).routes(routes!(person_merges))
+    OpenApiRouter::new()
+        .routes(routes!(search_people))
+        .routes(routes!(get_person))
+        .routes(routes!(person_events))
+        .routes(routes!(person_merges))
 }
 
-async fn find(state: &AppState, ws: Ws, who: &str) -> Result<rekindle_store::Person, ApiError> {
+/// The person `who` names in the caller's workspace, for a caller who may read people.
+pub async fn find(state: &AppState, access: &Access, who: &str) -> Result<rekindle_store::Person, ApiError> {
+    access.require(Permission::PeopleRead)?;
     let refs = lookup::candidates(who).map_err(|e| ApiError::from(e.within("person")))?;
-    lookup::find_person(&*state.store, ws.0, &refs).await?.ok_or_else(|| ApiError::not_found(format!("person {who}")))
+    lookup::find_person(&*state.store, access.ws(), &refs)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("person {who}")))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Search {
+    /// Any identifier (a phone in any written form, user id, openid, unionid, external
+    /// userid, anonymous id, person id) or part of a nickname.
+    q: String,
+    /// At most this many (default 50, at most 200).
+    limit: Option<u32>,
+}
+
+/// Find people by any identifier or by nickname, most recently active first.
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", security(("bearer" = []), ("session" = [])),
+    params(Search, WorkspaceParam),
+    responses((status = 200, body = Vec<PersonSummary>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn search_people(
+    access: Access,
+    State(state): State<AppState>,
+    Query(search): Query<Search>,
+) -> Result<Json<Vec<PersonSummary>>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    let q = search.q.trim();
+    if q.is_empty() || q.chars().count() > 255 {
+        return Err(ApiError::field(ErrorCode::InvalidField, "q", "type 1 to 255 characters"));
+    }
+    let limit = search.limit.unwrap_or(50).clamp(1, 200);
+    let refs = lookup::candidates(q).unwrap_or_default();
+    let mut people = Vec::new();
+    let mut identifiers = Vec::new();
+    for r in refs {
+        match r {
+            PersonRef::Id(_) => people.extend(state.store.person(access.ws(), &r).await?),
+            PersonRef::Identifier(i) => identifiers.push(i),
+        }
+    }
+    people.extend(state.store.search_people(access.ws(), &identifiers, Some(q), limit).await?);
+    people.dedup_by(|a, b| a.id == b.id);
+    let found: Vec<PersonSummary> = people.into_iter().map(Into::into).collect();
+    Ok(Json(for_role(found, &access)))
 }
 
 /// A person with every identifier they hold.
-#[utoipa::path(get, path = "/api/v1/people/{person}", tag = "people", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/people/{person}", tag = "people", security(("bearer" = []), ("session" = [])),
     params(("person" = String, Path, description = "Person id, `kind:value` (e.g. `phone:13812345678`), or a bare identifier"), WorkspaceParam),
     responses((status = 200, body = PersonView), (status = 404, body = ApiError), (status = 401, body = ApiError)))]
 async fn get_person(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     Path(person): Path<String>,
 ) -> Result<Json<PersonView>, ApiError> {
-    Ok(Json(find(&state, ws, &person).await?.into()))
+    let person: PersonView = find(&state, &access, &person).await?.into();
+    Ok(Json(for_role(person, &access)))
 }
 
 /// A person's events, newest first, with every merged identity's history.
-#[utoipa::path(get, path = "/api/v1/people/{person}/events", tag = "people", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/people/{person}/events", tag = "people", security(("bearer" = []), ("session" = [])),
     params(("person" = String, Path, description = "Person id or identifier"), EventFilter, WorkspaceParam),
     responses((status = 200, body = EventPage), (status = 404, body = ApiError), (status = 400, body = ApiError)))]
 async fn person_events(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     Path(person): Path<String>,
     Query(filter): Query<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let ws_id = ws.0;
-    let person = find(&state, ws, &person).await?;
+    let person = find(&state, &access, &person).await?;
     let query = EventQuery { person: Some(person.id), ..filter.to_query()? };
-    page(&state, ws_id, query).await
+    Ok(Json(for_role(page(&state, access.ws(), query).await?, &access)))
 }
 
 /// The merges that made this person, newest first: which person, through which identifier,
 /// from which message.
-#[utoipa::path(get, path = "/api/v1/people/{person}/merges", tag = "people", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/people/{person}/merges", tag = "people", security(("bearer" = []), ("session" = [])),
     params(("person" = String, Path, description = "Person id or identifier"), Limit, WorkspaceParam),
     responses((status = 200, body = Vec<MergeView>), (status = 404, body = ApiError)))]
 async fn person_merges(
-    _: AdminAuth,
-    ws: Ws,
+    access: Access,
     State(state): State<AppState>,
     Path(person): Path<String>,
     Query(limit): Query<Limit>,
 ) -> Result<Json<Vec<MergeView>>, ApiError> {
-    let ws_id = ws.0;
-    let person = find(&state, ws, &person).await?;
-    let merges = state.store.merges(ws_id, Some(person.id), limit.get()).await?;
-    Ok(Json(merges.into_iter().map(Into::into).collect()))
+    let person = find(&state, &access, &person).await?;
+    let merges = state.store.merges(access.ws(), Some(person.id), limit.get()).await?;
+    let merges: Vec<MergeView> = merges.into_iter().map(Into::into).collect();
+    Ok(Json(for_role(merges, &access)))
 }

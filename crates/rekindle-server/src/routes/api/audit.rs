@@ -1,0 +1,58 @@
+//! The audit log of operator actions (owners only).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use chrono::{DateTime, Utc};
+use rekindle_core::access::Permission;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Limit, WorkspaceParam};
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(audit_log))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The operator's email; absent for the admin token.
+    pub user: Option<String>,
+    /// `auth.login`, `auth.login_failed`, `user.add`, `user.role`, `write_key.create`, …
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// Who did what, when and from where, newest first: this workspace's actions and its
+/// operators' sign-ins.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "users", security(("bearer" = []), ("session" = [])),
+    params(Limit, WorkspaceParam),
+    responses((status = 200, body = Vec<AuditView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+async fn audit_log(
+    access: Access,
+    State(state): State<AppState>,
+    Query(limit): Query<Limit>,
+) -> Result<Json<Vec<AuditView>>, ApiError> {
+    access.require(Permission::AuditRead)?;
+    let entries = state.store.audit_log(access.ws(), limit.get()).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| AuditView {
+                id: e.id,
+                at: e.at,
+                user: e.user_email,
+                action: e.record.action,
+                target: e.record.target,
+                ip: e.record.ip,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,279 @@
+//! Signing in and out of the console, the signed-in operator, and their API tokens.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use rekindle_core::access::{Permission, Role};
+use rekindle_ingest::write_keys::random_token;
+use rekindle_store::{AuditRecord, Session, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Caller, ClientIp, Principal, SESSION_COOKIE, password};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Login {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self { id: u.id, email: u.email, name: u.name }
+    }
+}
+
+/// A workspace the operator works for, their role there and what it permits.
+#[derive(Serialize, ToSchema)]
+pub struct MembershipView {
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    /// owner, operator, host, service or analyst
+    pub role: String,
+    /// people.read, pii.read, events.read, catalogue.write, keys.manage, users.manage,
+    /// audit.read, workspace.manage
+    #[schema(value_type = Vec<String>)]
+    pub permissions: Vec<Permission>,
+}
+
+/// The signed-in operator, as the console needs them.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub user: UserView,
+    /// Echo in `X-CSRF-Token` on every POST, PUT and DELETE made with the session cookie.
+    pub csrf_token: String,
+    pub workspaces: Vec<MembershipView>,
+}
+
+async fn session_view(state: &AppState, caller: &Caller, csrf_token: String) -> Result<SessionView, ApiError> {
+    let (user, memberships) = match &caller.principal {
+        Principal::User(u) => {
+            let ms = state.store.memberships(u.id).await?;
+            (u.clone().into(), ms.into_iter().map(|m| (m.workspace, m.role)).collect::<Vec<_>>())
+        }
+        Principal::Admin => {
+            let all = state.store.workspaces().await?;
+            let user = UserView { id: 0, email: "admin-token".into(), name: "Admin token".into() };
+            (user, all.into_iter().map(|w| (w, Role::Owner)).collect())
+        }
+    };
+    let workspaces = memberships
+        .into_iter()
+        .map(|(w, role)| MembershipView {
+            slug: w.slug,
+            name: w.name,
+            time_zone: w.time_zone,
+            role: role.as_str().into(),
+            permissions: role.permissions(),
+        })
+        .collect();
+    Ok(SessionView { user, csrf_token, workspaces })
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.auth.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&cookie).expect("cookie values are ASCII tokens")
+}
+
+/// Sign in with email and password; sets the session cookie (HttpOnly). Failed attempts are
+/// limited per email and per address.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, body = SessionView), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
+    let email = body.email.trim().to_lowercase();
+    let now = Instant::now();
+    if let Some(wait) = state.login_limiter.blocked(&email, &ip, now) {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many failed sign-ins; try again in {} minutes", wait.as_secs().div_ceil(60)),
+        ));
+    }
+    let user = state.store.user_by_email(&email).await?;
+    let stored = user.as_ref().map_or_else(|| password::decoy().to_string(), |u| u.password_hash.clone());
+    let ok = password::verify(body.password, stored).await && user.is_some();
+    let audit = |user_id, action: &str| AuditRecord {
+        workspace: None,
+        user_id,
+        action: action.into(),
+        target: Some(email.clone()),
+        ip: Some(ip.clone()),
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        state.login_limiter.failed(&email, &ip, now);
+        let known = state.store.user_by_email(&email).await?.map(|u| u.id);
+        state.store.record_audit(&audit(known, "auth.login_failed")).await?;
+        return Err(ApiError::new(ErrorCode::Unauthorized, "wrong email or password"));
+    };
+    state.login_limiter.succeeded(&email);
+
+    let token = random_token("rks_");
+    let created_at = Utc::now();
+    let hours = i64::from(state.auth.session_hours.max(1));
+    let session = Session {
+        user_id: user.id,
+        csrf_token: random_token(""),
+        created_at,
+        expires_at: created_at + chrono::Duration::hours(hours),
+    };
+    state.store.create_session(&rekindle_core::secret::hash(&token), &session).await?;
+    state.store.record_audit(&audit(Some(user.id), "auth.login")).await?;
+    let caller = Caller { principal: Principal::User(user), session: None, ip };
+    let view = session_view(&state, &caller, session.csrf_token).await?;
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &token, hours * 3600));
+    Ok(response)
+}
+
+/// Sign out: the session ends on the server and the cookie is cleared.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("session" = [])),
+    responses((status = 204), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+async fn logout(caller: Caller, State(state): State<AppState>) -> Result<Response, ApiError> {
+    if let Some(hash) = &caller.session {
+        state.store.delete_session(hash).await?;
+    }
+    let record = AuditRecord {
+        workspace: None,
+        user_id: caller.user_id(),
+        action: "auth.logout".into(),
+        target: None,
+        ip: Some(caller.ip.clone()),
+    };
+    state.store.record_audit(&record).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// The signed-in operator, their workspaces and roles, and the session's CSRF token.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SessionView), (status = 401, body = ApiError)))]
+async fn me(caller: Caller, State(state): State<AppState>) -> Result<Json<SessionView>, ApiError> {
+    let csrf = match &caller.session {
+        Some(hash) => state.store.session(hash, Utc::now()).await?.map(|s| s.csrf_token).unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(Json(session_view(&state, &caller, csrf).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiTokenView {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<rekindle_store::ApiToken> for ApiTokenView {
+    fn from(t: rekindle_store::ApiToken) -> Self {
+        Self { id: t.id, name: t.name, prefix: t.prefix, created_at: t.created_at, revoked_at: t.revoked_at }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiToken {
+    /// The secret: send as `Authorization: Bearer <token>`. Shown once.
+    pub token: String,
+    pub info: ApiTokenView,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    name: String,
+}
+
+fn operator(caller: &Caller) -> Result<&User, ApiError> {
+    match &caller.principal {
+        Principal::User(u) => Ok(u),
+        Principal::Admin => Err(ApiError::new(ErrorCode::Forbidden, "the admin token has no API tokens of its own")),
+    }
+}
+
+/// The caller's API tokens. A token acts as its user, with their role in each workspace.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<ApiTokenView>), (status = 401, body = ApiError)))]
+async fn list_tokens(caller: Caller, State(state): State<AppState>) -> Result<Json<Vec<ApiTokenView>>, ApiError> {
+    let user = operator(&caller)?;
+    Ok(Json(state.store.api_tokens(user.id).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Create an API token for the caller.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", security(("bearer" = []), ("session" = [])),
+    request_body = NewApiToken,
+    responses((status = 201, body = CreatedApiToken), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn create_token(
+    caller: Caller,
+    State(state): State<AppState>,
+    body: Result<Json<NewApiToken>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
+    let user = operator(&caller)?;
+    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
+    }
+    let (token, info) = crate::auth::create_api_token(&*state.store, user.id, name).await?;
+    let record = AuditRecord {
+        workspace: None,
+        user_id: Some(user.id),
+        action: "api_token.create".into(),
+        target: Some(format!("{} ({})", info.name, info.prefix)),
+        ip: Some(caller.ip.clone()),
+    };
+    state.store.record_audit(&record).await?;
+    Ok((StatusCode::CREATED, Json(CreatedApiToken { token, info: info.into() })))
+}
+
+/// Revoke one of the caller's API tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "API token id")),
+    responses((status = 204), (status = 404, body = ApiError), (status = 401, body = ApiError)))]
+async fn revoke_token(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let user = operator(&caller)?;
+    state.store.revoke_api_token(user.id, id).await?;
+    let record = AuditRecord {
+        workspace: None,
+        user_id: Some(user.id),
+        action: "api_token.revoke".into(),
+        target: Some(format!("token {id}")),
+        ip: Some(caller.ip.clone()),
+    };
+    state.store.record_audit(&record).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
