@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage operator accounts: who signs in to the console and with which role.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Manage workspaces: the stores one deployment hosts; data never crosses between them.
     Workspaces {
         #[command(subcommand)]
@@ -152,6 +157,35 @@ pub enum KeysCommand {
     List,
     /// Revoke a write key by id; clients using it are refused within seconds.
     Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Give an operator a role in the workspace (--workspace), creating their account if
+    /// needed. Without --password-stdin a password is generated and printed once.
+    Create {
+        /// Sign-in email.
+        email: String,
+        /// Display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// owner, operator, host, service or analyst (docs/access.md).
+        #[arg(long, default_value = "owner")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the workspace's operators and their roles.
+    List,
+    /// Create an API token for an operator and print it (shown only this once). It acts as
+    /// the operator, with their role in each workspace.
+    Token {
+        email: String,
+        /// What the token is for, e.g. `bi-export`.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -260,7 +260,7 @@ impl SqliteStore {
             for id in ids {
                 people.extend(load_person(c, ws, id)?);
             }
-            people.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+            people.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
             people.truncate(limit as usize);
             Ok(people)
         })

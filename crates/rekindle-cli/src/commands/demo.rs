@@ -9,7 +9,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rekindle_core::Message;
 use rekindle_core::message::Arrival;
 use rekindle_server::App;
-use rekindle_server::config::Secret;
 use rekindle_sim::Simulation;
 use rekindle_store::{DEFAULT_WORKSPACE, Source, Store};
 use serde_json::Value;
@@ -22,16 +21,11 @@ const LOAD_BATCH: usize = 20_000;
 pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut global = global.clone();
     let data_dir = global.data_dir.get_or_insert_with(|| PathBuf::from("rekindle-demo")).clone();
-    let mut config = super::load_config(&global, serde_json::json!({"listen": args.listen}))?;
+    let config = super::load_config(&global, serde_json::json!({"listen": args.listen}))?;
     rekindle_server::telemetry::init(&rekindle_server::config::LogConfig {
         filter: "warn".into(),
         ..config.log.clone()
     });
-    let token = match &config.api.admin_token {
-        Some(t) => t.expose().to_string(),
-        None => rekindle_ingest::write_keys::random_token("rka_"),
-    };
-    config.api.admin_token = Some(Secret::new(token.clone()));
     let store = rekindle_server::open_store(&config).await?;
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("the default workspace")?.id;
 
@@ -42,15 +36,17 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let (key, _) =
         rekindle_ingest::write_keys::create(&*store, ws, "demo").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let owner = demo_owner(&*store, ws, &data_dir).await?;
+    let (token, _) = rekindle_server::auth::create_api_token(&*store, owner.user_id, "demo").await?;
 
     let app = App::with_store(config, store).await?;
     let addr = app.local_addr();
     println!();
     println!("Rekindle demo is serving http://{addr}");
+    println!("  Console:    http://{addr}/  — sign in as {} / {}", owner.email, owner.password);
     println!("  REST API:   curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/people/m{}-5", args.sim.seed);
     println!("  Ingestion:  write key {key} (HTTP Basic username), e.g. POST http://{addr}/v1/track");
     println!("  API docs:   http://{addr}/api/openapi.json");
-    println!("  The console and operator login come with the console issue; until then the token above is the login.");
     app.run().await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -103,4 +99,31 @@ async fn load(
     bar.finish_and_clear();
     println!("Loaded {events} events; ground truth in {}.", truth_path.display());
     Ok(())
+}
+
+/// The demo store's owner account, made on first run; its credentials are kept beside the
+/// store (it is a demo) so a re-run can print them again.
+struct DemoOwner {
+    user_id: i64,
+    email: String,
+    password: String,
+}
+
+const DEMO_OWNER: &str = "owner@rekindle.demo";
+
+async fn demo_owner(store: &dyn Store, ws: rekindle_core::WorkspaceId, data_dir: &Path) -> anyhow::Result<DemoOwner> {
+    let file = data_dir.join("demo-owner.txt");
+    let exists = store.user_by_email(DEMO_OWNER).await?.is_some();
+    let password = match std::fs::read_to_string(&file) {
+        Ok(p) if exists => p.trim().to_string(),
+        Err(_) if exists => format!("(set on an earlier run; {} is gone)", file.display()),
+        _ => {
+            let password = rekindle_ingest::write_keys::random_token("");
+            std::fs::write(&file, &password).context("keeping the demo owner's password")?;
+            password
+        }
+    };
+    let role = rekindle_core::access::Role::Owner;
+    let (user, _) = rekindle_server::auth::add_operator(store, ws, DEMO_OWNER, "Demo owner", &password, role).await?;
+    Ok(DemoOwner { user_id: user.id, email: user.email, password })
 }

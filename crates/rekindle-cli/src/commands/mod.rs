@@ -7,6 +7,7 @@ mod import;
 mod keys;
 mod people;
 mod serve;
+mod users;
 mod workspaces;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&global, args).await,
         Command::Generate(args) => generate::run(args),
         Command::Keys { command } => keys::run(&global, command).await,
+        Command::Users { command } => users::run(&global, command).await,
         Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {
             let config = load_config(&global, serde_json::json!({}))?;

@@ -94,17 +94,23 @@ async fn apply_loop(
     let mut applied = recover_until_done(&*inbox, &applier, max_messages, &progress).await;
     progress.recovered();
     while let Some(first) = kept.recv().await {
-        let mut seq = first.seq;
-        let mut count: usize = first.batches.iter().map(|b| b.messages.len()).sum();
-        let mut batches = first.batches;
-        while count < max_messages {
-            let Ok(more) = kept.try_recv() else { break };
-            seq = more.seq;
-            count += more.batches.iter().map(|b| b.messages.len()).sum::<usize>();
-            batches.extend(more.batches);
+        // Groups a recovery already read back from the inbox and applied are dropped one by
+        // one, before merging, so none is applied twice.
+        let mut seq = applied;
+        let mut count = 0;
+        let mut batches = Vec::new();
+        for group in std::iter::once(first).chain(std::iter::from_fn(|| kept.try_recv().ok())) {
+            if group.seq > applied {
+                seq = group.seq;
+                count += group.batches.iter().map(|b| b.messages.len()).sum::<usize>();
+                batches.extend(group.batches);
+            }
+            if count >= max_messages {
+                break;
+            }
         }
-        if seq <= applied {
-            continue; // a recovery already read these back from the inbox and applied them
+        if batches.is_empty() {
+            continue;
         }
         applied = match apply(&*inbox, &applier, merge_by_target(batches), seq).await {
             Ok(()) => seq,

@@ -4,11 +4,13 @@
 mod access;
 mod caller;
 pub mod limiter;
+mod operators;
 pub mod password;
 mod write_key;
 
 pub use access::Access;
 pub use caller::{CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie};
+pub use operators::add_operator;
 pub use write_key::{WriteKeyCache, basic_username};
 
 /// Make an API token for a user; returns the secret (shown once) and the stored token.

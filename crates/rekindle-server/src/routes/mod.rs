@@ -1,6 +1,8 @@
-//! The URL tree: `/v1/*` (Segment ingestion), `/api/v1/*` (REST), and operations.
+//! The URL tree: `/v1/*` (Segment ingestion), `/api/v1/*` (REST), operations, and the console
+//! at `/` for everything else.
 
 pub mod api;
+mod console;
 pub mod ops;
 pub mod segment;
 
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .split_for_parts();
     api.merge(ops::router(openapi))
+        .fallback(console::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
         .with_state(state)
 }

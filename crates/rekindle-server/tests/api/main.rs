@@ -1,6 +1,7 @@
 //! Black-box tests of the HTTP server: each test starts the real app on a random port with a
 //! fresh data dir and talks HTTP to it. One test binary, to keep linking fast.
 
+mod accounts;
 mod bad_input;
 mod helpers;
 mod ingestion;

@@ -129,7 +129,7 @@ async fn dashboard(
 
     let mut sessions = state.store.live_sessions(ws).await?;
     sessions.retain(|s| s.scheduled_start < to);
-    sessions.sort_by(|a, b| b.scheduled_start.cmp(&a.scheduled_start));
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.scheduled_start));
     sessions.truncate(RECENT_SESSIONS);
     let mut recent = Vec::with_capacity(sessions.len());
     for s in sessions {

@@ -33,8 +33,8 @@ pub async fn find(state: &AppState, access: &Access, who: &str) -> Result<rekind
 #[into_params(parameter_in = Query)]
 pub struct Search {
     /// Any identifier (a phone in any written form, user id, openid, unionid, external
-    /// userid, anonymous id, person id) or part of a nickname.
-    q: String,
+    /// userid, anonymous id, person id) or part of a nickname. Without it, nobody is found.
+    q: Option<String>,
     /// At most this many (default 50, at most 200).
     limit: Option<u32>,
 }
@@ -49,9 +49,12 @@ async fn search_people(
     Query(search): Query<Search>,
 ) -> Result<Json<Vec<PersonSummary>>, ApiError> {
     access.require(Permission::PeopleRead)?;
-    let q = search.q.trim();
-    if q.is_empty() || q.chars().count() > 255 {
-        return Err(ApiError::field(ErrorCode::InvalidField, "q", "type 1 to 255 characters"));
+    let q = search.q.as_deref().unwrap_or("").trim();
+    if q.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    if q.chars().count() > 255 {
+        return Err(ApiError::field(ErrorCode::InvalidField, "q", "at most 255 characters"));
     }
     let limit = search.limit.unwrap_or(50).clamp(1, 200);
     let refs = lookup::candidates(q).unwrap_or_default();

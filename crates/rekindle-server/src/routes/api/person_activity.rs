@@ -193,6 +193,6 @@ async fn person_live(
             p
         })
         .collect();
-    out.sort_by(|a, b| b.entered_at.cmp(&a.entered_at));
+    out.sort_by_key(|p| std::cmp::Reverse(p.entered_at));
     Ok(Json(out))
 }

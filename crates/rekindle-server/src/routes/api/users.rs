@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::WorkspaceParam;
-use crate::auth::{Access, password};
+use crate::auth::{Access, add_operator, password};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -98,21 +98,17 @@ async fn add_user(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
     }
-    let user = match state.store.user_by_email(&email).await? {
-        Some(existing) => existing,
-        None => {
-            if body.password.chars().count() < password::MIN_LEN {
-                return Err(ApiError::field(
-                    ErrorCode::InvalidField,
-                    "password",
-                    format!("must be at least {} characters", password::MIN_LEN),
-                ));
-            }
-            let hash = password::hash(body.password).await.map_err(|e| ApiError::internal(e.as_ref()))?;
-            state.store.create_user(&email, name, &hash).await?
-        }
-    };
-    state.store.set_role(user.id, access.ws(), role).await?;
+    let existing = state.store.user_by_email(&email).await?.is_some();
+    if !existing && body.password.chars().count() < password::MIN_LEN {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "password",
+            format!("must be at least {} characters", password::MIN_LEN),
+        ));
+    }
+    let (user, _) = add_operator(&*state.store, access.ws(), &email, name, &body.password, role)
+        .await
+        .map_err(|e| ApiError::internal(e.as_ref()))?;
     access.audit(&state, "user.add", format!("{email} as {role}")).await;
     Ok((StatusCode::CREATED, Json(MemberView::from(Member { user, role }))))
 }

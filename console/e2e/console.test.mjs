@@ -1,0 +1,96 @@
+// Browser tests of the console against a running server with the demo store loaded.
+// Run with `npm run test:browser`; configuration comes from the environment (see lib.mjs).
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { baseUrl, byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
+
+const TIMEOUT = 90_000
+let browser
+
+before(async () => {
+  baseUrl() // fail every test with a clear message when unconfigured
+  browser = await launch()
+})
+
+after(async () => {
+  await browser?.close()
+})
+
+/** A fresh browser context per test, closed when the test ends. */
+async function freshPage(t) {
+  env('REKINDLE_URL')
+  assert.ok(browser, 'the browser did not start')
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+  context.setDefaultTimeout(20_000)
+  t.after(() => context.close())
+  return context.newPage()
+}
+
+const text = async (page, testid) => (await page.locator(byTestId(testid)).first().innerText()).trim()
+
+test('owner signs in and sees the dashboard with numbers and charts', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  assert.equal(new URL(page.url()).pathname, '/')
+  for (const kpi of ['kpi-people', 'kpi-orders', 'kpi-gmv']) {
+    assert.match(await text(page, kpi), /\d/, `${kpi} shows a number`)
+  }
+  await waitForCharts(page)
+  await page.locator(byTestId('live-sessions')).waitFor()
+})
+
+test('owner finds a person by phone and sees the full phone, timeline and orders', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openPerson(page, env('REKINDLE_PHONE'))
+  const phones = (await page.locator(byTestId('identity-phone')).allInnerTexts()).map((s) => s.trim())
+  assert.ok(phones.includes(env('REKINDLE_PHONE_FULL')), `identity-phone ${JSON.stringify(phones)}`)
+  await page.locator(byTestId('person-timeline')).waitFor()
+  await page.locator(byTestId('person-orders')).waitFor()
+  await settle(page)
+  assert.ok((await page.locator(byTestId('timeline-event')).count()) > 0, 'the timeline lists events')
+})
+
+test('the language switch changes the navigation and persists across reloads', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  assert.equal(await text(page, 'nav-people'), '用户')
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN')
+
+  await page.selectOption(byTestId('lang-switch'), 'en')
+  assert.equal(await text(page, 'nav-people'), 'People')
+  await page.reload()
+  await page.locator(byTestId('nav-people')).waitFor()
+  assert.equal(await text(page, 'nav-people'), 'People')
+  assert.equal(await page.getAttribute('html', 'lang'), 'en')
+
+  await page.selectOption(byTestId('lang-switch'), 'zh-CN')
+  assert.equal(await text(page, 'nav-people'), '用户')
+  await page.reload()
+  await page.locator(byTestId('nav-people')).waitFor()
+  assert.equal(await text(page, 'nav-people'), '用户')
+})
+
+test('an analyst sees the phone masked and never in full', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))
+  await openPerson(page, env('REKINDLE_PHONE'))
+  const phones = (await page.locator(byTestId('identity-phone')).allInnerTexts()).map((s) => s.trim())
+  assert.ok(phones.includes(env('REKINDLE_PHONE_MASKED')), `identity-phone ${JSON.stringify(phones)}`)
+  await settle(page)
+  const body = await page.evaluate(() => document.body.innerText)
+  assert.ok(!body.includes(env('REKINDLE_PHONE')), 'the full phone number appears on the page')
+  assert.ok(!body.includes(env('REKINDLE_PHONE_FULL')), 'the full phone number appears on the page')
+})
+
+test('a wrong password shows an error', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await page.goto(`${baseUrl()}/login`)
+  await page.fill(byTestId('login-email'), env('REKINDLE_OWNER_EMAIL'))
+  await page.fill(byTestId('login-password'), `wrong-${Date.now()}`)
+  await page.click(byTestId('login-submit'))
+  const error = page.locator(byTestId('login-error'))
+  await error.waitFor()
+  assert.notEqual((await error.innerText()).trim(), '')
+  assert.equal(new URL(page.url()).pathname, '/login')
+})

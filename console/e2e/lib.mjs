@@ -1,0 +1,69 @@
+// Shared helpers of the browser tests and the screenshot script (playwright-core only).
+import { chromium } from 'playwright-core'
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+/** A required environment variable; a missing one fails loudly instead of skipping. */
+export function env(name) {
+  const value = process.env[name]
+  if (!value) {
+    throw new Error(
+      `${name} is not set. The console browser tests need a running Rekindle server with the demo store: ` +
+        'set REKINDLE_URL, REKINDLE_OWNER_EMAIL, REKINDLE_OWNER_PASSWORD, REKINDLE_ANALYST_EMAIL, ' +
+        'REKINDLE_ANALYST_PASSWORD, REKINDLE_PHONE, REKINDLE_PHONE_MASKED and REKINDLE_PHONE_FULL.',
+    )
+  }
+  return value
+}
+
+export function baseUrl() {
+  return env('REKINDLE_URL').replace(/\/+$/, '')
+}
+
+export function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS })
+}
+
+export const byTestId = (id) => `[data-testid="${id}"]`
+
+/** Signs in through the login page and waits for the dashboard. */
+export async function login(page, email, password) {
+  await page.goto(`${baseUrl()}/login`)
+  await page.fill(byTestId('login-email'), email)
+  await page.fill(byTestId('login-password'), password)
+  await page.click(byTestId('login-submit'))
+  await page.waitForSelector(byTestId('dashboard'))
+}
+
+/** Searches people by `query` from the sidebar, opens the first result and waits for it. */
+export async function openPerson(page, query) {
+  await page.click(byTestId('nav-people'))
+  await page.fill(byTestId('people-search'), query)
+  await page.press(byTestId('people-search'), 'Enter')
+  const row = page.locator(byTestId('person-row')).first()
+  await row.waitFor()
+  await row.click()
+  await page.waitForSelector(byTestId('person-view'))
+  await page.locator(byTestId('identity-phone')).first().waitFor()
+}
+
+/** Waits until no section of the page is still loading (the API calls have settled). */
+export async function settle(page) {
+  await page.waitForLoadState('networkidle')
+  await page.waitForFunction(() => !document.querySelector('[data-testid="loading"]'))
+}
+
+/** Waits until both dashboard charts have drawn a canvas, then lets the animation finish. */
+export async function waitForCharts(page) {
+  await page.locator(`${byTestId('chart-new-people')} canvas`).first().waitFor()
+  await page.locator(`${byTestId('chart-orders')} canvas`).first().waitFor()
+  await page.waitForTimeout(500)
+}

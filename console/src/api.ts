@@ -1,0 +1,270 @@
+// A small typed client for the Rekindle REST API (/api/v1). Same origin, session cookie,
+// CSRF header on every state-changing request.
+
+export type Role = 'owner' | 'operator' | 'host' | 'service' | 'analyst'
+export const ROLES: Role[] = ['owner', 'operator', 'host', 'service', 'analyst']
+
+export type Permission =
+  | 'people.read'
+  | 'pii.read'
+  | 'events.read'
+  | 'catalogue.write'
+  | 'keys.manage'
+  | 'users.manage'
+  | 'audit.read'
+  | 'workspace.manage'
+
+export interface WorkspaceAccess {
+  slug: string
+  name: string
+  time_zone: string
+  role: Role
+  permissions: Permission[]
+}
+
+export interface Session {
+  user: { id: string; email: string; name: string }
+  csrf_token: string
+  workspaces: WorkspaceAccess[]
+}
+
+export interface Dashboard {
+  time_zone: string
+  totals: { people: number; events: number; orders: number; gmv_fen: number }
+  days: { date: string; new_people: number; orders: number; gmv_fen: number }[]
+  recent_live_sessions: LiveSession[]
+}
+
+export interface LiveSession {
+  id: string
+  title: string
+  host: string
+  topics: string[]
+  scheduled_start: string
+  started_at: string | null
+  ended_at: string | null
+  viewers: number
+  orders: number
+  gmv_fen: number
+}
+
+export interface Identity {
+  kind: string
+  value: string
+  linked_at?: string
+  message_id?: string
+}
+
+export interface PersonSummary {
+  id: string
+  name: string | null
+  phone: string | null
+  identities: Identity[]
+  created_at: string
+  updated_at: string
+}
+
+export interface Person {
+  id: string
+  created_at: string
+  updated_at: string
+  traits: Record<string, unknown>
+  identities: Identity[]
+}
+
+export interface PersonEvent {
+  id: number
+  person: string
+  message_id: string
+  type: string
+  name: string | null
+  timestamp: string
+  received_at: string
+  payload: Record<string, unknown>
+}
+
+export interface EventPage {
+  events: PersonEvent[]
+  next: string | null
+}
+
+export interface OrderItem {
+  sku: string
+  name: string
+  category: string
+  price_fen: number
+  quantity: number
+}
+
+export interface Order {
+  order_id: string
+  timestamp: string
+  revenue_fen: number
+  currency: string
+  coupon: string | null
+  session_id: string | null
+  refunded_fen: number
+  items: OrderItem[]
+}
+
+export interface LiveParticipation {
+  session_id: string
+  title: string | null
+  entered_at: string
+  watched_seconds: number
+  comments: number
+  likes: number
+  shares: number
+  orders: number
+}
+
+export interface User {
+  id: string
+  email: string
+  name: string
+  role: Role
+  created_at: string
+}
+
+export interface WriteKey {
+  id: number | string
+  name: string
+  prefix: string
+  created_at: string
+  revoked_at: string | null
+}
+
+export interface Workspace {
+  slug: string
+  name: string
+  time_zone: string
+  created_at: string
+}
+
+export interface AuditEntry {
+  id: number | string
+  at: string
+  user: string | null
+  action: string
+  target: string | null
+  ip: string | null
+}
+
+/** An error answered by the server (`{code, message, field}`), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+let csrfToken = ''
+let onUnauthorized: () => void = () => {}
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token
+}
+
+/** Called on a 401 from any call but login and me (the session expired or was revoked). */
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler
+}
+
+type Query = Record<string, string | number | null | undefined>
+
+interface RequestOptions {
+  query?: Query
+  body?: unknown
+  /** Do not call the unauthorized handler on 401 (login and the session probe). */
+  quiet401?: boolean
+}
+
+async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(opts.query ?? {})) {
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
+  }
+  const qs = params.toString()
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken
+
+  let res: Response
+  try {
+    res = await fetch(qs ? `${path}?${qs}` : path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    })
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e))
+  }
+
+  if (!res.ok) {
+    let code = `http_${res.status}`
+    let message = res.statusText
+    let field: string | undefined
+    try {
+      const body = await res.json()
+      if (body && typeof body === 'object') {
+        code = body.code ?? code
+        message = body.message ?? message
+        field = body.field ?? undefined
+      }
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    if (res.status === 401 && !opts.quiet401) onUnauthorized()
+    throw new ApiError(res.status, code, message, field)
+  }
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+const ws = (workspace: string, extra: Query = {}): Query => ({ workspace, ...extra })
+const enc = encodeURIComponent
+
+export const api = {
+  login: (email: string, password: string) =>
+    request<Session>('POST', '/api/v1/auth/login', { body: { email, password }, quiet401: true }),
+  me: () => request<Session>('GET', '/api/v1/auth/me', { quiet401: true }),
+  logout: () => request<void>('POST', '/api/v1/auth/logout', { quiet401: true }),
+
+  dashboard: (w: string, days: number) =>
+    request<Dashboard>('GET', '/api/v1/dashboard', { query: ws(w, { days }) }),
+
+  searchPeople: (w: string, q: string, limit = 50) =>
+    request<PersonSummary[]>('GET', '/api/v1/people', { query: ws(w, { q, limit }) }),
+  person: (w: string, id: string) => request<Person>('GET', `/api/v1/people/${enc(id)}`, { query: ws(w) }),
+  personEvents: (w: string, id: string, before?: string | null, limit = 50) =>
+    request<EventPage>('GET', `/api/v1/people/${enc(id)}/events`, { query: ws(w, { limit, before }) }),
+  personOrders: (w: string, id: string) =>
+    request<Order[]>('GET', `/api/v1/people/${enc(id)}/orders`, { query: ws(w) }),
+  personLive: (w: string, id: string) =>
+    request<LiveParticipation[]>('GET', `/api/v1/people/${enc(id)}/live`, { query: ws(w) }),
+
+  users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
+  createUser: (w: string, user: { email: string; name: string; password: string; role: Role }) =>
+    request<User>('POST', '/api/v1/users', { query: ws(w), body: user }),
+  setUserRole: (w: string, id: string, role: Role) =>
+    request<User>('PUT', `/api/v1/users/${enc(id)}/role`, { query: ws(w), body: { role } }),
+  deleteUser: (w: string, id: string) => request<void>('DELETE', `/api/v1/users/${enc(id)}`, { query: ws(w) }),
+
+  writeKeys: (w: string) => request<WriteKey[]>('GET', '/api/v1/write-keys', { query: ws(w) }),
+  createWriteKey: (w: string, name: string) =>
+    request<{ key: string; info: WriteKey }>('POST', '/api/v1/write-keys', { query: ws(w), body: { name } }),
+  revokeWriteKey: (w: string, id: number | string) =>
+    request<void>('DELETE', `/api/v1/write-keys/${enc(String(id))}`, { query: ws(w) }),
+
+  updateWorkspace: (slug: string, changes: { name: string; time_zone: string }) =>
+    request<Workspace>('PUT', `/api/v1/workspaces/${enc(slug)}`, { body: changes }),
+
+  audit: (w: string, limit = 100) => request<AuditEntry[]>('GET', '/api/v1/audit', { query: ws(w, { limit }) }),
+}

@@ -1,0 +1,75 @@
+// Formatting of money (integer fen), counts, dates (in the store's time zone) and durations.
+import { useI18n } from 'vue-i18n'
+import { session } from './session'
+
+const cache = new Map<string, Intl.DateTimeFormat>()
+
+function dateFormat(locale: string, timeZone: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${withTime}`
+  let f = cache.get(key)
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit' }
+    if (withTime) Object.assign(opts, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    try {
+      f = new Intl.DateTimeFormat(locale, { ...opts, timeZone })
+    } catch {
+      f = new Intl.DateTimeFormat(locale, { ...opts, timeZone: 'UTC' }) // unknown zone
+    }
+    cache.set(key, f)
+  }
+  return f
+}
+
+export function fenToYuan(fen: number): number {
+  return Math.round(fen) / 100
+}
+
+/** Formatters bound to the current locale and the selected store's time zone. */
+export function useFormat() {
+  const { t, locale } = useI18n()
+  return {
+    money(fen: number | null | undefined): string {
+      if (fen === null || fen === undefined) return t('common.none')
+      return (
+        '¥' +
+        fenToYuan(fen).toLocaleString(locale.value, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+      )
+    },
+    count(n: number | null | undefined): string {
+      return n === null || n === undefined ? t('common.none') : n.toLocaleString(locale.value)
+    },
+    dateTime(iso: string | null | undefined): string {
+      if (!iso) return t('common.none')
+      const d = new Date(iso)
+      return isNaN(d.getTime()) ? iso : dateFormat(locale.value, session.timeZone.value, true).format(d)
+    },
+    date(iso: string | null | undefined): string {
+      if (!iso) return t('common.none')
+      const d = new Date(iso)
+      return isNaN(d.getTime()) ? iso : dateFormat(locale.value, session.timeZone.value, false).format(d)
+    },
+    duration(seconds: number): string {
+      const h = Math.floor(seconds / 3600)
+      const m = Math.floor((seconds % 3600) / 60)
+      const s = Math.floor(seconds % 60)
+      if (h) return t('duration.h', { h, m })
+      if (m) return t('duration.m', { m, s })
+      return t('duration.s', { s })
+    },
+  }
+}
+
+/** The translated text of an API error (by its code), falling back to the server's message. */
+export function useErrorText() {
+  const { t, te } = useI18n()
+  return (e: unknown): string => {
+    if (e && typeof e === 'object' && 'code' in e) {
+      const err = e as { code: string; status?: number; message: string }
+      if (te(`errors.${err.code}`)) return t(`errors.${err.code}`)
+      if (err.status === 403) return t('errors.forbidden')
+      if (err.status === 404) return t('errors.not_found')
+      return t('errors.generic', { message: err.message || err.code })
+    }
+    return t('errors.generic', { message: String(e) })
+  }
+}

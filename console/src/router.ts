@@ -1,0 +1,31 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { loadSession, session } from './session'
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+    { path: '/', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
+    { path: '/people', name: 'people', component: () => import('./pages/PeoplePage.vue') },
+    { path: '/people/:id', name: 'person', component: () => import('./pages/PersonPage.vue'), props: true },
+    { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
+    { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
+  ],
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
+
+// Every page but the login page needs a session; ask the server once per page load.
+router.beforeEach(async (to) => {
+  if (!session.state.checked) {
+    try {
+      await loadSession()
+    } catch {
+      // Server unreachable: the login page shows the error when the user tries.
+    }
+  }
+  const signedIn = session.state.session !== null
+  if (!to.meta.public && !signedIn) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  if (to.name === 'login' && signedIn) return { name: 'dashboard' }
+})

@@ -1,0 +1,69 @@
+// Human-readable lines for a person's events: a translated label per known event name and a
+// short detail drawn from the event's properties. Unknown names are shown as they are.
+import { useI18n } from 'vue-i18n'
+import type { PersonEvent } from './api'
+import { useFormat } from './format'
+
+type Props = Record<string, unknown>
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : null
+}
+
+/** The event's properties: the payload may be the stored message or its properties alone. */
+function propsOf(e: PersonEvent): Props {
+  const p = e.payload ?? {}
+  const inner = p.properties
+  return inner && typeof inner === 'object' ? (inner as Props) : p
+}
+
+function traitsOf(e: PersonEvent): Props {
+  const p = e.payload ?? {}
+  const inner = p.traits
+  return inner && typeof inner === 'object' ? (inner as Props) : {}
+}
+
+/** `Order Completed` → `order_completed`; non-track messages by their type. */
+export function eventKey(e: PersonEvent): string {
+  const name = e.type !== 'track' || !e.name ? e.type : e.name
+  return name.trim().toLowerCase().replace(/[\s-]+/g, '_')
+}
+
+export function useTimeline(sessionTitles: () => Map<string, string>) {
+  const { t, te } = useI18n()
+  const fmt = useFormat()
+
+  function label(e: PersonEvent): string {
+    const key = `events.${eventKey(e)}`
+    return te(key) ? t(key) : (e.name ?? e.type)
+  }
+
+  function detail(e: PersonEvent): string[] {
+    const p = propsOf(e)
+    const out: string[] = []
+    const session = str(p.session_id)
+    if (session) out.push(t('detail.session', { title: sessionTitles().get(session) ?? session }))
+    if (typeof p.seconds === 'number') out.push(fmt.duration(p.seconds))
+    if (p.is_question === true) out.push(t('detail.question'))
+    const text = str(p.text)
+    if (text) out.push(`“${text}”`)
+    const order = str(p.order_id)
+    if (order) out.push(t('detail.order', { id: order }))
+    if (Array.isArray(p.products)) out.push(t('detail.items', { n: p.products.length }))
+    const group = str(p.group_name) ?? str(p.group_id)
+    if (group) out.push(t('detail.group', { name: group }))
+    const staff = str(p.staff_id)
+    if (staff) out.push(t('detail.staff', { id: staff }))
+    const reason = str(p.reason)
+    if (reason) out.push(t('detail.reason', { reason: te(`ticketReasons.${reason}`) ? t(`ticketReasons.${reason}`) : reason }))
+    const coupon = str(p.coupon) ?? str(p.coupon_id) ?? str(p.code)
+    if (coupon) out.push(t('detail.coupon', { code: coupon }))
+    if (e.type === 'identify') {
+      const keys = Object.keys(traitsOf(e)).map((k) => (te(`traits.${k}`) ? t(`traits.${k}`) : k))
+      if (keys.length) out.push(t('detail.traits', { keys: keys.join('、') }))
+    }
+    return out
+  }
+
+  return { label, detail }
+}

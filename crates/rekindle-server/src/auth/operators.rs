@@ -1,0 +1,31 @@
+//! Adding an operator to a workspace: the one path the REST API, the CLI and the demo share.
+
+use rekindle_core::WorkspaceId;
+use rekindle_core::access::Role;
+use rekindle_store::{Store, User};
+
+/// Give `email` the `role` in `ws`, creating the account with `password` if there is none
+/// (an existing account keeps its own password). Returns the user and whether it was created.
+pub async fn add_operator(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    email: &str,
+    name: &str,
+    password: &str,
+    role: Role,
+) -> anyhow::Result<(User, bool)> {
+    let (user, created) = match store.user_by_email(email).await? {
+        Some(user) => (user, false),
+        None => {
+            anyhow::ensure!(
+                password.chars().count() >= super::password::MIN_LEN,
+                "the password must be at least {} characters",
+                super::password::MIN_LEN
+            );
+            let hash = super::password::hash(password.to_string()).await?;
+            (store.create_user(email, name, &hash).await?, true)
+        }
+    };
+    store.set_role(user.id, ws, role).await?;
+    Ok((user, created))
+}
