@@ -110,9 +110,15 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(&self)).into_response();
         match self.code {
             ErrorCode::Unauthorized => {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"rekindle\""));
+                // Ingestion takes the write key as a Basic username; the REST API takes
+                // bearer tokens or the console's cookie. A Basic challenge there would make
+                // browsers pop a password dialog over the console.
+                let challenge = if self.field.as_deref() == Some("writeKey") {
+                    "Basic realm=\"rekindle\""
+                } else {
+                    "Bearer realm=\"rekindle\""
+                };
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
             }
             ErrorCode::Overloaded | ErrorCode::Unavailable => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -82,7 +82,10 @@ async fn a_session_signs_in_needs_csrf_to_change_things_and_signs_out() {
 async fn wrong_passwords_are_refused_then_rate_limited() {
     let app = spawn_app().await;
     add(&app, "owner@shop.cn", Role::Owner).await;
-    assert_eq!(login(&app, "nobody@shop.cn", PASSWORD).await.status(), 401);
+    let r = login(&app, "nobody@shop.cn", PASSWORD).await;
+    assert_eq!(r.status(), 401);
+    // Not Basic: a Basic challenge would make a browser pop its own password dialog.
+    assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"rekindle\"");
     for _ in 0..5 {
         assert_eq!(login(&app, "owner@shop.cn", "wrong password").await.status(), 401);
     }
