@@ -94,3 +94,20 @@ test('a wrong password shows an error', { timeout: TIMEOUT }, async (t) => {
   assert.notEqual((await error.innerText()).trim(), '')
   assert.equal(new URL(page.url()).pathname, '/login')
 })
+
+test('signed out, every /api/v1 route in the OpenAPI document is refused', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  const doc = await (await page.request.get(`${baseUrl()}/api/openapi.json`)).json()
+  let checked = 0
+  for (const [path, item] of Object.entries(doc.paths)) {
+    if (!path.startsWith('/api/v1') || path === '/api/v1/auth/login') continue
+    const url = baseUrl() + path.replace('{person}', 'u1').replace('{id}', '1').replace('{slug}', 'default')
+    for (const method of Object.keys(item)) {
+      const response = await page.request.fetch(url, { method: method.toUpperCase(), failOnStatusCode: false })
+      assert.equal(response.status(), 401, `${method.toUpperCase()} ${path}`)
+      assert.equal((await response.json()).code, 'unauthorized')
+      checked += 1
+    }
+  }
+  assert.ok(checked >= 25, `checked ${checked} routes`)
+})

@@ -5,7 +5,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use rekindle_core::WorkspaceId;
 use rekindle_core::access::{Permission, Role};
-use rekindle_store::{AuditRecord, DEFAULT_WORKSPACE, Workspace};
+use rekindle_store::{DEFAULT_WORKSPACE, Workspace};
 
 use super::{Caller, Principal};
 use crate::error::{ApiError, ErrorCode};
@@ -66,15 +66,8 @@ impl Access {
     /// Record an action in this workspace's audit log. A failure to record is logged, not
     /// returned: the action itself has already happened.
     pub async fn audit(&self, state: &AppState, action: &str, target: impl Into<Option<String>>) {
-        let record = AuditRecord {
-            workspace: Some(self.ws()),
-            user_id: self.caller.user_id(),
-            action: action.into(),
-            target: target.into(),
-            ip: Some(self.caller.ip.clone()),
-        };
-        if let Err(e) = state.store.record_audit(&record).await {
-            tracing::error!(error = %e, action, "could not record an audit entry");
+        if let Err(e) = self.caller.audit(state, Some(self.ws()), action, target.into()).await {
+            tracing::error!(error = ?e, action, "could not record an audit entry");
         }
     }
 }

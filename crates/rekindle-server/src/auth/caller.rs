@@ -40,6 +40,25 @@ impl Caller {
             Principal::Admin => None,
         }
     }
+
+    /// Record an action of this caller in the audit log: in `workspace`, or deployment-wide
+    /// (sign-ins, API tokens) with `None`.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        workspace: Option<rekindle_core::WorkspaceId>,
+        action: &str,
+        target: Option<String>,
+    ) -> Result<(), ApiError> {
+        let record = rekindle_store::AuditRecord {
+            workspace,
+            user_id: self.user_id(),
+            action: action.into(),
+            target,
+            ip: Some(self.ip.clone()),
+        };
+        Ok(state.store.record_audit(&record).await?)
+    }
 }
 
 /// The client's address as an extractor, for routes that take no [`Caller`].

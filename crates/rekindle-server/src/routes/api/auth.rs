@@ -162,14 +162,7 @@ async fn logout(caller: Caller, State(state): State<AppState>) -> Result<Respons
     if let Some(hash) = &caller.session {
         state.store.delete_session(hash).await?;
     }
-    let record = AuditRecord {
-        workspace: None,
-        user_id: caller.user_id(),
-        action: "auth.logout".into(),
-        target: None,
-        ip: Some(caller.ip.clone()),
-    };
-    state.store.record_audit(&record).await?;
+    caller.audit(&state, None, "auth.logout", None).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(response)
@@ -245,14 +238,7 @@ async fn create_token(
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
     }
     let (token, info) = crate::auth::create_api_token(&*state.store, user.id, name).await?;
-    let record = AuditRecord {
-        workspace: None,
-        user_id: Some(user.id),
-        action: "api_token.create".into(),
-        target: Some(format!("{} ({})", info.name, info.prefix)),
-        ip: Some(caller.ip.clone()),
-    };
-    state.store.record_audit(&record).await?;
+    caller.audit(&state, None, "api_token.create", Some(format!("{} ({})", info.name, info.prefix))).await?;
     Ok((StatusCode::CREATED, Json(CreatedApiToken { token, info: info.into() })))
 }
 
@@ -267,13 +253,6 @@ async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     let user = operator(&caller)?;
     state.store.revoke_api_token(user.id, id).await?;
-    let record = AuditRecord {
-        workspace: None,
-        user_id: Some(user.id),
-        action: "api_token.revoke".into(),
-        target: Some(format!("token {id}")),
-        ip: Some(caller.ip.clone()),
-    };
-    state.store.record_audit(&record).await?;
+    caller.audit(&state, None, "api_token.revoke", Some(format!("token {id}"))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
