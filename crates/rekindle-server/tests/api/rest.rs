@@ -204,3 +204,14 @@ async fn the_catalogue_and_schedule_are_replaced_in_bulk() {
     let sessions = app.api_json("/api/v1/live-sessions").await;
     assert_eq!(sessions[0]["scheduled_start"], "2026-05-01T12:00:00Z");
 }
+
+#[tokio::test]
+async fn a_query_string_that_does_not_parse_gets_a_json_error_naming_the_parameter() {
+    let app = spawn_app().await;
+    for (path, field) in [("/api/v1/events?limit=abc", "limit"), ("/api/v1/dashboard?days=-1", "days")] {
+        let r = app.api(path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("invalid_field"), Some(field)), "{path}");
+    }
+}

@@ -1,7 +1,7 @@
 //! The audit log of operator actions (owners only).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::Permission;
 use serde::Serialize;
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Limit, WorkspaceParam};
+use super::{Limit, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -38,7 +38,7 @@ pub struct AuditView {
 async fn audit_log(
     access: Access,
     State(state): State<AppState>,
-    Query(limit): Query<Limit>,
+    Params(limit): Params<Limit>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
     access.require(Permission::AuditRead)?;
     let entries = state.store.audit_log(access.ws(), limit.get()).await?;

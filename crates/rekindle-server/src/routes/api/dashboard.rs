@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use rekindle_core::access::Permission;
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::events::all_events;
 use super::person_activity::{fen, property};
-use super::{LiveSessionView, WorkspaceParam};
+use super::{LiveSessionView, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -86,7 +86,7 @@ pub struct Dashboard {
 async fn dashboard(
     access: Access,
     State(state): State<AppState>,
-    Query(window): Query<Window>,
+    Params(window): Params<Window>,
 ) -> Result<Json<Dashboard>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let days = window.days.unwrap_or(30);

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rekindle_core::{MessageKind, WorkspaceId};
 use rekindle_store::EventQuery;
@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{EventPage, WorkspaceParam, decode_cursor, encode_cursor, for_role};
+use super::{EventPage, Params, WorkspaceParam, decode_cursor, encode_cursor, for_role};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -90,7 +90,7 @@ pub async fn page(state: &AppState, ws: WorkspaceId, query: EventQuery) -> Resul
 async fn list_events(
     access: Access,
     State(state): State<AppState>,
-    Query(filter): Query<EventFilter>,
+    Params(filter): Params<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
     access.require(Permission::EventsRead)?;
     Ok(Json(for_role(page(&state, access.ws(), filter.to_query()?).await?, &access)))

@@ -1,9 +1,9 @@
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ConflictView, Limit, WorkspaceParam, for_role};
+use super::{ConflictView, Limit, Params, WorkspaceParam, for_role};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn conflicts(
     access: Access,
     State(state): State<AppState>,
-    Query(limit): Query<Limit>,
+    Params(limit): Params<Limit>,
 ) -> Result<Json<Vec<ConflictView>>, ApiError> {
     access.require(Permission::EventsRead)?;
     let rows = state.store.conflicts(access.ws(), limit.get()).await?;

@@ -17,9 +17,13 @@ mod redact;
 mod users;
 mod workspaces;
 
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub use dto::*;
@@ -57,5 +61,28 @@ pub struct Limit {
 impl Limit {
     pub fn get(&self) -> u32 {
         self.limit.unwrap_or(100).clamp(1, 1000)
+    }
+}
+
+/// `axum::extract::Query`, with a query string that does not parse answered by the API's JSON
+/// error naming the parameter, like every other bad input.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Params(value)),
+            Err(e) => {
+                let text = e.body_text();
+                let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+                let (field, reason) = match detail.split_once(": ") {
+                    Some((field, reason)) if !field.contains(' ') => (field.to_string(), reason.to_string()),
+                    _ => ("query".to_string(), detail.to_string()),
+                };
+                Err(ApiError::field(ErrorCode::InvalidField, field, reason))
+            }
+        }
     }
 }

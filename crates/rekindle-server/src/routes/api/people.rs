@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use rekindle_core::access::Permission;
 use rekindle_store::{EventQuery, PersonRef, lookup};
 use serde::Deserialize;
@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::events::{EventFilter, page};
-use super::{EventPage, Limit, MergeView, PersonSummary, PersonView, WorkspaceParam, for_role};
+use super::{EventPage, Limit, MergeView, Params, PersonSummary, PersonView, WorkspaceParam, for_role};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -46,7 +46,7 @@ pub struct Search {
 async fn search_people(
     access: Access,
     State(state): State<AppState>,
-    Query(search): Query<Search>,
+    Params(search): Params<Search>,
 ) -> Result<Json<Vec<PersonSummary>>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let q = search.q.as_deref().unwrap_or("").trim();
@@ -93,7 +93,7 @@ async fn person_events(
     access: Access,
     State(state): State<AppState>,
     Path(person): Path<String>,
-    Query(filter): Query<EventFilter>,
+    Params(filter): Params<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let query = EventQuery { person: Some(person.id), ..filter.to_query()? };
@@ -109,7 +109,7 @@ async fn person_merges(
     access: Access,
     State(state): State<AppState>,
     Path(person): Path<String>,
-    Query(limit): Query<Limit>,
+    Params(limit): Params<Limit>,
 ) -> Result<Json<Vec<MergeView>>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let merges = state.store.merges(access.ws(), Some(person.id), limit.get()).await?;
