@@ -16,6 +16,7 @@ pub mod ids;
 pub mod message;
 pub mod objects;
 pub mod phone;
+pub mod profile;
 pub mod secret;
 pub mod time;
 

@@ -1,0 +1,122 @@
+use chrono::TimeZone;
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+
+fn t(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap()
+        + Duration::days(i64::from(day))
+        + Duration::hours(i64::from(hour))
+}
+
+fn fold(events: &[(DateTime<Utc>, &str, Value)]) -> Profile {
+    let mut p = Profile::default();
+    for (at, name, props) in events {
+        p.apply(ProfileEvent { at: *at, name, properties: props });
+    }
+    p
+}
+
+fn order(id: &str, revenue: i64, category: &str) -> Value {
+    json!({"order_id": id, "revenue": revenue, "products": [{"sku": "x", "category": category, "quantity": 2}]})
+}
+
+#[test]
+fn orders_count_once_by_id_and_categories_keep_their_rhythm() {
+    let p = fold(&[
+        (t(0, 9), "Order Completed", order("o1", 3000, "fruit")),
+        (t(0, 9), "Order Completed", order("o1", 3000, "fruit")), // resent
+        (t(4, 9), "Order Completed", order("o2", 2000, "fruit")),
+        (t(10, 9), "Order Completed", order("o3", 5000, "fruit")),
+        (t(11, 9), "Order Refunded", json!({"order_id": "o3", "amount": 1000})),
+        (t(10, 20), "Order Completed", order("o4", 1000, "rice")),
+    ]);
+    assert_eq!(p.order_count(), 4);
+    assert_eq!(p.spend_fen(), 10_000);
+    assert_eq!(p.aov_fen(), Some(2750));
+    assert_eq!(p.spend_within(t(12, 0), 5), 6000, "the last five days hold o3 and o4");
+    let fruit = &p.categories()["fruit"];
+    assert_eq!((fruit.purchases(), fruit.units), (3, 6));
+    assert_eq!(fruit.median_interval_days(), Some(5.0), "gaps of 4 and 6 days");
+    assert_eq!(p.categories()["rice"].median_interval_days(), None);
+    assert_eq!((p.first_order(), p.last_order()), (Some(t(0, 9)), Some(t(10, 20))));
+}
+
+#[test]
+fn engagement_tickets_and_reach() {
+    let p = fold(&[
+        (t(1, 0), "Live Watched", json!({"seconds": 600})),
+        (t(1, 1), "Live Watched", json!({"seconds": 300})),
+        (t(1, 1), "Live Commented", json!({"text": "好吃吗"})),
+        (t(2, 0), "Ticket Opened", json!({"ticket_id": "t1"})),
+        (t(3, 0), "Ticket Opened", json!({"ticket_id": "t2"})),
+        (t(4, 0), "Ticket Resolved", json!({"ticket_id": "t1"})),
+        (t(0, 0), "Contact Added", json!({})),
+        (t(5, 0), "Message Opened", json!({})),
+        (t(6, 0), "Something New", json!({})),
+    ]);
+    assert_eq!((p.live_watch_seconds, p.comments), (900, 1));
+    assert_eq!(p.open_tickets().collect::<Vec<_>>(), [("t2", t(3, 0))]);
+    assert!(p.reachable());
+    assert_eq!(p.last_touch, Some(t(5, 0)));
+    assert_eq!((p.first_seen, p.last_seen), (Some(t(0, 0)), Some(t(6, 0))), "unknown events still count as seen");
+    let mut gone = p.clone();
+    gone.apply(ProfileEvent { at: t(7, 0), name: "Contact Removed", properties: &Value::Null });
+    assert!(!gone.reachable());
+}
+
+const NAMES: [&str; 10] = [
+    "Order Completed",
+    "Order Refunded",
+    "Live Watched",
+    "Live Commented",
+    "Live Shared",
+    "Ticket Opened",
+    "Ticket Resolved",
+    "Contact Added",
+    "Contact Removed",
+    "Message Delivered",
+];
+
+/// A random event: few order and ticket ids, so resent orders and reopened tickets happen.
+fn event() -> impl Strategy<Value = (DateTime<Utc>, &'static str, Value)> {
+    (0u32..60, 0u32..24, 0usize..NAMES.len(), 0u8..6, 0i64..10_000, 0usize..4, 0i64..3).prop_map(
+        |(day, hour, n, id, amount, cat, qty)| {
+            let category = ["fruit", "veg", "rice", "dairy"][cat];
+            let props = json!({
+                "order_id": format!("o{id}"), "ticket_id": format!("t{id}"), "revenue": amount, "amount": amount / 10,
+                "seconds": amount / 100, "products": [{"category": category, "quantity": qty + 1}]
+            });
+            (t(day, hour), NAMES[n], props)
+        },
+    )
+}
+
+proptest! {
+    /// Events spread over several people, applied in any order and then merged in any order
+    /// (OneID merging them), give the profile folded from scratch over all the events.
+    #[test]
+    fn incremental_with_merges_equals_from_scratch(
+        events in prop::collection::vec((event(), 0usize..4), 0..60).prop_shuffle(),
+        merge_order in any::<prop::sample::Index>(),
+    ) {
+        let mut sorted: Vec<_> = events.iter().map(|(e, _)| e.clone()).collect();
+        sorted.sort_by_key(|e| e.0);
+        let expected = fold(&sorted);
+
+        // `events` arrives shuffled: late and out-of-order events included.
+        let arrival = &events;
+        let mut people = vec![Profile::default(); 4];
+        for ((at, name, props), who) in arrival {
+            people[*who].apply(ProfileEvent { at: *at, name, properties: props });
+        }
+        people.rotate_left(merge_order.index(4));
+        let mut survivor = people.pop().unwrap();
+        for p in &people {
+            survivor.merge(p);
+        }
+        prop_assert_eq!(&survivor, &expected);
+        prop_assert_eq!(survivor.categories(), expected.categories());
+    }
+}
