@@ -13,6 +13,7 @@ pub mod error;
 pub mod identifier;
 pub mod identity;
 pub mod ids;
+pub mod lifecycle;
 pub mod message;
 pub mod objects;
 pub mod phone;

@@ -26,8 +26,25 @@ pub struct ProfileEvent<'a> {
 pub struct Order {
     pub at: DateTime<Utc>,
     pub revenue_fen: i64,
-    /// Line items as (category, units).
-    pub items: Vec<(String, i64)>,
+    pub items: Vec<Item>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Item {
+    pub category: Option<String>,
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    pub units: i64,
+}
+
+impl Item {
+    /// Whether `what` names this item: its SKU or category exactly, or a part of its name.
+    pub fn is(&self, what: &str) -> bool {
+        self.sku.as_deref() == Some(what)
+            || self.category.as_deref() == Some(what)
+            || self.name.as_deref().is_some_and(|n| n.contains(what))
+    }
 }
 
 /// What a person bought of one category.
@@ -67,6 +84,10 @@ pub struct Profile {
     /// Refunded amount by order id.
     pub refunds_fen: BTreeMap<String, i64>,
     pub live_watch_seconds: i64,
+    /// Seconds watched per live session id.
+    pub watched_by_session: BTreeMap<String, i64>,
+    /// The last time the person was in a live room (entered or watched).
+    pub last_live: Option<DateTime<Utc>>,
     pub comments: u32,
     pub likes: u32,
     pub shares: u32,
@@ -116,7 +137,15 @@ impl Profile {
                     *self.refunds_fen.entry(id).or_default() += fen(p.get("amount"));
                 }
             }
-            "Live Watched" => self.live_watch_seconds += p.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0),
+            "Live Watched" => {
+                let seconds = p.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0);
+                self.live_watch_seconds += seconds;
+                if let Some(session) = text(p.get("session_id")) {
+                    *self.watched_by_session.entry(session).or_default() += seconds;
+                }
+                self.last_live = max(self.last_live, e.at);
+            }
+            "Live Entered" => self.last_live = max(self.last_live, e.at),
             "Live Commented" => self.comments += 1,
             "Live Liked" => self.likes += 1,
             "Live Shared" => self.shares += 1,
@@ -148,8 +177,11 @@ impl Profile {
             .and_then(Value::as_array)
             .map(|ps| {
                 ps.iter()
-                    .filter_map(|x| {
-                        Some((text(x.get("category"))?, x.get("quantity").and_then(Value::as_i64).unwrap_or(1)))
+                    .map(|x| Item {
+                        category: text(x.get("category")),
+                        sku: text(x.get("sku")),
+                        name: text(x.get("name")),
+                        units: x.get("quantity").and_then(Value::as_i64).unwrap_or(1),
                     })
                     .collect()
             })
@@ -172,14 +204,35 @@ impl Profile {
     pub fn categories(&self) -> BTreeMap<String, CategoryHistory> {
         let mut out: BTreeMap<String, CategoryHistory> = BTreeMap::new();
         for order in self.orders.values() {
-            for (category, units) in &order.items {
+            for item in &order.items {
+                let Some(category) = &item.category else { continue };
                 let c = out.entry(category.clone()).or_default();
                 c.days.insert(order.at.date_naive());
                 c.last_purchase = max(c.last_purchase, order.at);
-                c.units += units;
+                c.units += item.units;
             }
         }
         out
+    }
+
+    /// The orders with an item `what` names (see [`Item::is`]), oldest first.
+    pub fn orders_of<'a>(&'a self, what: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
+        let mut orders: Vec<&Order> = self.orders.values().filter(|o| o.items.iter().any(|i| i.is(what))).collect();
+        orders.sort();
+        orders.into_iter()
+    }
+
+    /// Median days between consecutive orders; `None` with fewer than two orders.
+    pub fn median_order_interval_days(&self) -> Option<f64> {
+        let mut times: Vec<DateTime<Utc>> = self.orders.values().map(|o| o.at).collect();
+        times.sort();
+        let mut gaps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]).num_seconds() as f64 / 86_400.0).collect();
+        if gaps.is_empty() {
+            return None;
+        }
+        gaps.sort_by(f64::total_cmp);
+        let n = gaps.len();
+        Some(if n % 2 == 1 { gaps[n / 2] } else { (gaps[n / 2 - 1] + gaps[n / 2]) / 2.0 })
     }
 
     pub fn order_count(&self) -> usize {
@@ -243,6 +296,12 @@ impl Profile {
             *self.refunds_fen.entry(id.clone()).or_default() += amount;
         }
         self.live_watch_seconds += other.live_watch_seconds;
+        for (session, seconds) in &other.watched_by_session {
+            *self.watched_by_session.entry(session.clone()).or_default() += seconds;
+        }
+        if let Some(t) = other.last_live {
+            self.last_live = max(self.last_live, t);
+        }
         self.comments += other.comments;
         self.likes += other.likes;
         self.shares += other.shares;

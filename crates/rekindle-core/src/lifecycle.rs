@@ -1,0 +1,239 @@
+//! Lifecycle stages (DESIGN.md, Capabilities 3) and value tiers, decided from a profile.
+//!
+//! A stage is a function of the profile and the moment asked, so it never goes stale; the
+//! engine records a change of stage when the answer for a person changes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::profile::Profile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Seen, never ordered, not yet gone.
+    Prospect,
+    /// First order within `new_days`.
+    New,
+    /// Ordering within their expected cycle.
+    Active,
+    /// No order past their expected cycle, but still reachable or engaged.
+    Silent,
+    /// No order and no engagement past `churn_days`, or their contact removed.
+    Churned,
+    /// Ordered again, within `reactivated_days`, after a gap that had made them silent.
+    Reactivated,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] =
+        [Self::Prospect, Self::New, Self::Active, Self::Silent, Self::Churned, Self::Reactivated];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Prospect => "prospect",
+            Self::New => "new",
+            Self::Active => "active",
+            Self::Silent => "silent",
+            Self::Churned => "churned",
+            Self::Reactivated => "reactivated",
+        }
+    }
+}
+
+impl std::str::FromStr for Stage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
+            format!("unknown lifecycle stage {s:?}; expected prospect, new, active, silent, churned or reactivated")
+        })
+    }
+}
+
+/// Thresholds, in days. Defaults suit fresh food sold through live streams.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LifecycleConfig {
+    pub new_days: i64,
+    /// Silent after this many expected cycles without an order…
+    pub silent_cycles: f64,
+    /// …but never sooner than this.
+    pub min_silent_days: i64,
+    pub churn_days: i64,
+    pub reactivated_days: i64,
+    /// Typical repurchase cycle of a category, for people with too few orders of their own.
+    pub category_cycle_days: BTreeMap<String, f64>,
+    pub default_cycle_days: f64,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        let cycles =
+            [("fruit", 7.0), ("vegetable", 5.0), ("dairy", 7.0), ("eggs", 10.0), ("meat", 10.0), ("grain", 30.0)];
+        Self {
+            new_days: 30,
+            silent_cycles: 2.0,
+            min_silent_days: 14,
+            churn_days: 90,
+            reactivated_days: 30,
+            category_cycle_days: cycles.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            default_cycle_days: 14.0,
+        }
+    }
+}
+
+impl LifecycleConfig {
+    /// Days between orders expected of this person: their own median interval once they have
+    /// two, else the shortest typical cycle among the categories they bought.
+    pub fn expected_cycle_days(&self, p: &Profile) -> f64 {
+        if let Some(own) = p.median_order_interval_days().filter(|_| p.order_count() >= 3) {
+            return own.max(1.0);
+        }
+        p.categories()
+            .keys()
+            .filter_map(|c| self.category_cycle_days.get(c).copied())
+            .min_by(f64::total_cmp)
+            .unwrap_or(self.default_cycle_days)
+    }
+
+    fn silent_after(&self, p: &Profile) -> Duration {
+        let days = (self.expected_cycle_days(p) * self.silent_cycles).max(self.min_silent_days as f64);
+        Duration::seconds((days * 86_400.0) as i64)
+    }
+
+    /// The person's stage at `now`.
+    pub fn stage(&self, p: &Profile, now: DateTime<Utc>) -> Stage {
+        let churn = Duration::days(self.churn_days);
+        let removed = p.contact_removed.is_some() && !p.reachable();
+        let Some(last_order) = p.last_order() else {
+            let gone = removed || p.last_seen.is_none_or(|seen| now - seen > churn);
+            return if gone { Stage::Churned } else { Stage::Prospect };
+        };
+        let since_order = now - last_order;
+        let engaged_recently = p.last_seen.is_some_and(|seen| now - seen <= churn);
+        if (since_order > churn && !engaged_recently) || (removed && p.contact_removed > Some(last_order)) {
+            return Stage::Churned;
+        }
+        if since_order > self.silent_after(p) {
+            return Stage::Silent;
+        }
+        // The gap before the latest order, against the silence threshold at that time.
+        let mut times: Vec<DateTime<Utc>> = p.orders.values().map(|o| o.at).collect();
+        times.sort();
+        if since_order <= Duration::days(self.reactivated_days)
+            && let [.., before, last] = times[..]
+            && last - before > self.silent_after(p)
+        {
+            return Stage::Reactivated;
+        }
+        if p.first_order().is_some_and(|first| now - first <= Duration::days(self.new_days)) {
+            return Stage::New;
+        }
+        Stage::Active
+    }
+}
+
+/// Value tiers: the top `high` share of people by spend, the next `potential` share, the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    High,
+    Potential,
+    Edge,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::High => "high",
+            Self::Potential => "potential",
+            Self::Edge => "edge",
+        }
+    }
+
+    /// Tiers for values (higher is better), by rank: ties share the better tier. Returns one
+    /// tier per input, in input order.
+    pub fn by_rank(values: &[i64], high: f64, potential: f64) -> Vec<Tier> {
+        let mut sorted: Vec<i64> = values.to_vec();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        let n = sorted.len();
+        let cut = |share: f64| sorted.get(((n as f64 * share).ceil() as usize).saturating_sub(1)).copied();
+        let (high_min, potential_min) = (cut(high), cut(high + potential));
+        values
+            .iter()
+            .map(|v| match (high_min, potential_min) {
+                (Some(h), _) if *v >= h && *v > 0 => Tier::High,
+                (_, Some(p)) if *v >= p && *v > 0 => Tier::Potential,
+                _ => Tier::Edge,
+            })
+            .collect()
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "high" => Ok(Self::High),
+            "potential" => Ok(Self::Potential),
+            "edge" => Ok(Self::Edge),
+            _ => Err(format!("unknown tier {s:?}; expected high, potential or edge")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+    use crate::profile::ProfileEvent;
+
+    fn day(d: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap() + Duration::days(d)
+    }
+
+    fn with_orders(days: &[i64], category: &str) -> Profile {
+        let mut p = Profile::default();
+        for (i, d) in days.iter().enumerate() {
+            let props = json!({"order_id": format!("o{i}"), "revenue": 1000, "products": [{"category": category}]});
+            p.apply(ProfileEvent { at: day(*d), name: "Order Completed", properties: &props });
+        }
+        p
+    }
+
+    #[test]
+    fn stages_follow_the_order_rhythm() {
+        let c = LifecycleConfig::default();
+        let weekly = with_orders(&[0, 7, 14, 21], "fruit");
+        assert_eq!(c.stage(&weekly, day(24)), Stage::New, "first order within 30 days");
+        assert_eq!(c.stage(&with_orders(&[0, 7, 14, 21, 28, 35], "fruit"), day(38)), Stage::Active);
+        assert_eq!(c.stage(&weekly, day(21 + 15)), Stage::Silent, "two 7-day cycles and the floor passed");
+        assert_eq!(c.stage(&weekly, day(21 + 91)), Stage::Churned);
+        assert_eq!(c.stage(&with_orders(&[0], "fruit"), day(5)), Stage::New);
+        let back = with_orders(&[0, 7, 14, 21, 80], "fruit");
+        assert_eq!(c.stage(&back, day(85)), Stage::Reactivated);
+        assert_eq!(c.stage(&Profile::default(), day(0)), Stage::Churned, "never seen");
+    }
+
+    #[test]
+    fn slow_categories_stay_active_longer() {
+        let c = LifecycleConfig::default();
+        let rice = with_orders(&[0], "grain");
+        let fruit = with_orders(&[0], "fruit");
+        assert_eq!(c.stage(&fruit, day(40)), Stage::Silent);
+        assert_eq!(c.stage(&rice, day(40)), Stage::Active, "a 30-day cycle: silent only after 60 days");
+    }
+
+    #[test]
+    fn tiers_split_by_rank() {
+        let values: Vec<i64> = (1..=10).map(|v| v * 100).collect();
+        let tiers = Tier::by_rank(&values, 0.1, 0.3);
+        assert_eq!(tiers.iter().filter(|t| **t == Tier::High).count(), 1);
+        assert_eq!(tiers.iter().filter(|t| **t == Tier::Potential).count(), 3);
+        assert_eq!(tiers[9], Tier::High);
+        assert_eq!(Tier::by_rank(&[0, 0, 0], 0.1, 0.3), [Tier::Edge; 3], "no spend is never high");
+    }
+}
