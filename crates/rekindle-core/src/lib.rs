@@ -19,6 +19,7 @@ pub mod objects;
 pub mod phone;
 pub mod profile;
 pub mod secret;
+pub mod segment;
 pub mod time;
 
 pub use error::FieldError;

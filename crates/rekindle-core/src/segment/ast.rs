@@ -1,0 +1,100 @@
+//! What a rule says, once parsed.
+
+use chrono::Duration;
+
+use crate::lifecycle::{Stage, Tier};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    And(Box<Rule>, Box<Rule>),
+    Or(Box<Rule>, Box<Rule>),
+    Not(Box<Rule>),
+    /// Bought an item the text names (SKU, category, or part of its name), at all or within
+    /// the last `within`.
+    Bought {
+        what: String,
+        within: Option<Duration>,
+    },
+    /// Was in a live room (any session, or the named one) at all or within the last `within`.
+    Watched {
+        session: Option<String>,
+        within: Option<Duration>,
+    },
+    Lifecycle {
+        stages: Vec<Stage>,
+        negated: bool,
+    },
+    Tier {
+        tier: Tier,
+        negated: bool,
+    },
+    Tag {
+        tag: String,
+    },
+    Compare {
+        metric: Metric,
+        op: Op,
+        value: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Ge,
+    Gt,
+}
+
+impl Op {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Self::Lt => a < b,
+            Self::Le => a <= b,
+            Self::Eq => a == b,
+            Self::Ne => a != b,
+            Self::Ge => a >= b,
+            Self::Gt => a > b,
+        }
+    }
+}
+
+/// A number a person has. The value compared is in the metric's unit: fen for money,
+/// seconds for durations, a count otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Metric {
+    Orders,
+    /// Spend in fen: all time net of refunds, or orders within the window.
+    Spend(Option<Duration>),
+    Aov,
+    DaysSinceOrder,
+    DaysSinceSeen,
+    /// Seconds watched: all sessions, or the named one.
+    Watched(Option<String>),
+    Comments,
+    Shares,
+    /// Age in seconds of the person's oldest open after-sales ticket (0 without one).
+    OpenTicketAge,
+}
+
+/// The unit a metric is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Money,
+    Duration,
+    Days,
+}
+
+impl Metric {
+    pub fn unit(&self) -> Unit {
+        match self {
+            Self::Spend(_) | Self::Aov => Unit::Money,
+            Self::Watched(_) | Self::OpenTicketAge => Unit::Duration,
+            Self::DaysSinceOrder | Self::DaysSinceSeen => Unit::Days,
+            Self::Orders | Self::Comments | Self::Shares => Unit::Count,
+        }
+    }
+}

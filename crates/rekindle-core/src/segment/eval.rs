@@ -1,0 +1,63 @@
+//! Evaluating a rule for one person at one moment.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use super::ast::{Metric, Rule};
+use crate::lifecycle::{Stage, Tier};
+use crate::profile::Profile;
+
+/// A person as rules see them: the profile, and what is decided across people or stored
+/// beside it (stage, tier, tags).
+pub struct Subject<'a> {
+    pub profile: &'a Profile,
+    pub stage: Stage,
+    pub tier: Tier,
+    pub tags: &'a BTreeSet<String>,
+}
+
+impl Rule {
+    pub fn matches(&self, s: &Subject, now: DateTime<Utc>) -> bool {
+        let p = s.profile;
+        match self {
+            Rule::And(a, b) => a.matches(s, now) && b.matches(s, now),
+            Rule::Or(a, b) => a.matches(s, now) || b.matches(s, now),
+            Rule::Not(a) => !a.matches(s, now),
+            Rule::Bought { what, within } => {
+                p.orders_of(what).any(|o| within.is_none_or(|w| o.at > now - w && o.at <= now))
+            }
+            Rule::Watched { session: None, within } => p.last_live.is_some_and(|t| within.is_none_or(|w| t > now - w)),
+            // Per-session watching is kept as a total, not with times: a named session is one
+            // moment, so "within" asks whether the person has watched it at all.
+            Rule::Watched { session: Some(id), .. } => p.watched_by_session.get(id).is_some_and(|s| *s > 0),
+            Rule::Lifecycle { stages, negated } => stages.contains(&s.stage) != *negated,
+            Rule::Tier { tier, negated } => (s.tier == *tier) != *negated,
+            Rule::Tag { tag } => s.tags.contains(tag),
+            Rule::Compare { metric, op, value } => op.holds(metric.value(p, now), *value),
+        }
+    }
+}
+
+impl Metric {
+    /// The person's value, in the metric's unit (see [`Metric`]).
+    pub fn value(&self, p: &Profile, now: DateTime<Utc>) -> f64 {
+        let days_since =
+            |t: Option<DateTime<Utc>>| t.map_or(f64::INFINITY, |t| (now - t).num_seconds() as f64 / 86_400.0);
+        match self {
+            Metric::Orders => p.order_count() as f64,
+            Metric::Spend(None) => p.spend_fen() as f64,
+            Metric::Spend(Some(d)) => p.spend_within(now, d.num_days()) as f64,
+            Metric::Aov => p.aov_fen().unwrap_or(0) as f64,
+            Metric::DaysSinceOrder => days_since(p.last_order()),
+            Metric::DaysSinceSeen => days_since(p.last_seen),
+            Metric::Watched(None) => p.live_watch_seconds as f64,
+            Metric::Watched(Some(id)) => p.watched_by_session.get(id).copied().unwrap_or(0) as f64,
+            Metric::Comments => f64::from(p.comments),
+            Metric::Shares => f64::from(p.shares),
+            Metric::OpenTicketAge => {
+                p.open_tickets().map(|(_, at)| (now - at).num_seconds() as f64).fold(0.0, f64::max)
+            }
+        }
+    }
+}

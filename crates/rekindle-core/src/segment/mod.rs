@@ -1,0 +1,20 @@
+//! The segment rule language (docs/segments.md): a rule parses into an [`ast::Rule`] with
+//! errors that say where and what was expected, and evaluates against a person's profile.
+//!
+//! ```text
+//! bought "草莓" and not bought "草莓" within 30d
+//! lifecycle = silent and tier = high
+//! spend(365d) >= ¥2000 or watched "live-0501" >= 30m
+//! ```
+
+pub mod ast;
+mod eval;
+mod lexer;
+mod parser;
+
+pub use ast::Rule;
+pub use eval::Subject;
+pub use parser::{ParseError, parse};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,285 @@
+//! Recursive descent over the grammar in docs/segments.md.
+
+use std::fmt;
+
+use chrono::Duration;
+
+use super::ast::{Metric, Op, Rule, Unit};
+use super::lexer::{Token, lex};
+use crate::lifecycle::{Stage, Tier};
+
+/// Where a rule stops making sense (a character offset) and what would have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub position: usize,
+    pub expected: String,
+    pub found: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {}: expected {}, found {}", self.position, self.expected, self.found)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
+const COMING: [(&str, &str); 6] = [
+    ("p_alive", "predictions"),
+    ("clv", "predictions"),
+    ("depletes", "predictions"),
+    ("level", "points and member levels"),
+    ("points", "points and member levels"),
+    ("invited", "referrals"),
+];
+
+pub fn parse(text: &str) -> Result<Rule, ParseError> {
+    let tokens = lex(text).map_err(|(position, expected)| ParseError {
+        position,
+        expected,
+        found: text.chars().nth(position).map_or("the end of the rule".into(), |c| format!("{c:?}")),
+    })?;
+    let mut p = Parser { tokens, at: 0 };
+    let rule = p.or()?;
+    match p.peek() {
+        Token::End => Ok(rule),
+        _ => Err(p.error("\"and\", \"or\" or the end of the rule")),
+    }
+}
+
+struct Parser {
+    tokens: Vec<(usize, Token)>,
+    at: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.at].1
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.tokens[self.at].1.clone();
+        if self.at + 1 < self.tokens.len() {
+            self.at += 1;
+        }
+        t
+    }
+
+    fn error(&self, expected: &str) -> ParseError {
+        let (position, token) = &self.tokens[self.at];
+        ParseError { position: *position, expected: expected.into(), found: token.describe() }
+    }
+
+    fn word(&mut self, w: &str) -> bool {
+        if matches!(self.peek(), Token::Word(x) if x == w) {
+            self.next();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn or(&mut self) -> Result<Rule, ParseError> {
+        let mut left = self.and()?;
+        while self.word("or") {
+            left = Rule::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Rule, ParseError> {
+        let mut left = self.unary()?;
+        while self.word("and") {
+            left = Rule::And(Box::new(left), Box::new(self.unary()?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Rule, ParseError> {
+        if self.word("not") {
+            return Ok(Rule::Not(Box::new(self.unary()?)));
+        }
+        if *self.peek() == Token::LParen {
+            self.next();
+            let inner = self.or()?;
+            if *self.peek() != Token::RParen {
+                return Err(self.error("\")\""));
+            }
+            self.next();
+            return Ok(inner);
+        }
+        self.predicate()
+    }
+
+    fn text(&mut self, what: &str) -> Result<String, ParseError> {
+        match self.peek().clone() {
+            Token::Str(s) | Token::Word(s) => {
+                self.next();
+                Ok(s)
+            }
+            _ => Err(self.error(what)),
+        }
+    }
+
+    fn duration(&mut self) -> Result<Duration, ParseError> {
+        match self.peek() {
+            Token::Duration(s) => {
+                let d = Duration::seconds(*s);
+                self.next();
+                Ok(d)
+            }
+            _ => Err(self.error("a duration like 30d, 48h or 30m")),
+        }
+    }
+
+    fn within(&mut self) -> Result<Option<Duration>, ParseError> {
+        if self.word("within") { Ok(Some(self.duration()?)) } else { Ok(None) }
+    }
+
+    fn predicate(&mut self) -> Result<Rule, ParseError> {
+        let Token::Word(word) = self.peek().clone() else {
+            return Err(self.error("a condition such as bought, watched, lifecycle, tier, tag, orders or spend"));
+        };
+        if let Some((_, capability)) = COMING.iter().find(|(w, _)| *w == word) {
+            return Err(self.error(&format!("a condition available now ({word:?} comes with {capability})")));
+        }
+        self.next();
+        match word.as_str() {
+            "bought" => {
+                let what = self.text("what was bought, in quotes: a product, SKU or category")?;
+                Ok(Rule::Bought { what, within: self.within()? })
+            }
+            "watched" => {
+                let session = match self.peek() {
+                    Token::Str(_) => Some(self.text("a live session id")?),
+                    _ => None,
+                };
+                if let Token::Op(_) = self.peek() {
+                    let op = self.op()?;
+                    let value = self.duration()?.num_seconds() as f64;
+                    return Ok(Rule::Compare { metric: Metric::Watched(session), op, value });
+                }
+                Ok(Rule::Watched { session, within: self.within()? })
+            }
+            "lifecycle" => {
+                let (values, negated) = self.one_or_many("a lifecycle stage")?;
+                let stages = values
+                    .iter()
+                    .map(|(pos, v)| v.parse::<Stage>().map_err(|e| self.error_at(*pos, &e, v)))
+                    .collect::<Result<_, _>>()?;
+                Ok(Rule::Lifecycle { stages, negated })
+            }
+            "tier" => {
+                let (values, negated) = self.one_or_many("a tier")?;
+                let [(pos, v)] = &values[..] else {
+                    return Err(self.error_at(values[0].0, "one tier: high, potential or edge", "a list"));
+                };
+                let tier = v.parse::<Tier>().map_err(|e| self.error_at(*pos, &e, v))?;
+                Ok(Rule::Tier { tier, negated })
+            }
+            "tag" => Ok(Rule::Tag { tag: self.text("a tag, in quotes")? }),
+            _ => {
+                let metric = self.metric(&word)?;
+                let op = self.op()?;
+                let value = self.value(metric.unit())?;
+                Ok(Rule::Compare { metric, op, value })
+            }
+        }
+    }
+
+    fn error_at(&self, position: usize, expected: &str, found: &str) -> ParseError {
+        ParseError { position, expected: expected.into(), found: format!("{found:?}") }
+    }
+
+    /// `= x`, `!= x` or `in (x, y)`, with the offset of each value.
+    fn one_or_many(&mut self, what: &str) -> Result<(Vec<(usize, String)>, bool), ParseError> {
+        let negated = match self.peek() {
+            Token::Op("=") => false,
+            Token::Op("!=") => true,
+            Token::Word(w) if w == "in" => {
+                self.next();
+                if *self.peek() != Token::LParen {
+                    return Err(self.error("\"(\""));
+                }
+                self.next();
+                let mut values = Vec::new();
+                loop {
+                    let pos = self.tokens[self.at].0;
+                    values.push((pos, self.text(what)?));
+                    match self.next() {
+                        Token::Comma => continue,
+                        Token::RParen => return Ok((values, false)),
+                        _ => {
+                            self.at -= 1;
+                            return Err(self.error("\",\" or \")\""));
+                        }
+                    }
+                }
+            }
+            _ => return Err(self.error("=, != or in (…)")),
+        };
+        self.next();
+        let pos = self.tokens[self.at].0;
+        Ok((vec![(pos, self.text(what)?)], negated))
+    }
+
+    fn metric(&mut self, word: &str) -> Result<Metric, ParseError> {
+        Ok(match word {
+            "orders" => Metric::Orders,
+            "spend" => {
+                if *self.peek() == Token::LParen {
+                    self.next();
+                    let d = self.duration()?;
+                    if *self.peek() != Token::RParen {
+                        return Err(self.error("\")\""));
+                    }
+                    self.next();
+                    Metric::Spend(Some(d))
+                } else {
+                    Metric::Spend(None)
+                }
+            }
+            "aov" => Metric::Aov,
+            "days_since_order" => Metric::DaysSinceOrder,
+            "days_since_seen" => Metric::DaysSinceSeen,
+            "comments" => Metric::Comments,
+            "shares" => Metric::Shares,
+            "open_ticket_age" => Metric::OpenTicketAge,
+            _ => {
+                self.at -= 1;
+                return Err(self.error(
+                    "a condition: bought, watched, lifecycle, tier, tag, orders, spend, aov, days_since_order, \
+                     days_since_seen, comments, shares or open_ticket_age",
+                ));
+            }
+        })
+    }
+
+    fn op(&mut self) -> Result<Op, ParseError> {
+        let op = match self.peek() {
+            Token::Op("<") => Op::Lt,
+            Token::Op("<=") => Op::Le,
+            Token::Op("=") => Op::Eq,
+            Token::Op("!=") => Op::Ne,
+            Token::Op(">=") => Op::Ge,
+            Token::Op(">") => Op::Gt,
+            _ => return Err(self.error("a comparison: <, <=, =, !=, >= or >")),
+        };
+        self.next();
+        Ok(op)
+    }
+
+    fn value(&mut self, unit: Unit) -> Result<f64, ParseError> {
+        let v = match (unit, self.peek()) {
+            (Unit::Count | Unit::Days, Token::Number(n)) => *n,
+            (Unit::Money, Token::Money(fen)) => *fen as f64,
+            (Unit::Duration, Token::Duration(s)) => *s as f64,
+            (Unit::Money, _) => return Err(self.error("an amount like ¥2000 or 2000元")),
+            (Unit::Duration, _) => return Err(self.error("a duration like 30m or 48h")),
+            _ => return Err(self.error("a number")),
+        };
+        self.next();
+        Ok(v)
+    }
+}

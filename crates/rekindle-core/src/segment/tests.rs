@@ -1,0 +1,115 @@
+use std::collections::BTreeSet;
+
+use chrono::{Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::ast::{Metric, Op};
+use super::*;
+use crate::lifecycle::{Stage, Tier};
+use crate::profile::{Profile, ProfileEvent};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+fn ago(days: i64) -> chrono::DateTime<Utc> {
+    now() - Duration::days(days)
+}
+
+/// The examples of DESIGN.md (Capabilities 5) that need no later capability.
+const EXAMPLES: [&str; 6] = [
+    r#"bought "草莓" and not bought "草莓" within 30d"#,
+    "watched within 30d and orders = 0",
+    "lifecycle = silent and tier = high",
+    "spend(365d) >= ¥2000",
+    r#"watched "live-0501" >= 30m"#,
+    "open_ticket_age > 48h",
+];
+
+#[test]
+fn every_example_parses() {
+    for e in EXAMPLES {
+        parse(e).unwrap_or_else(|err| panic!("{e}: {err}"));
+    }
+    assert_eq!(
+        parse("spend(365d) >= ¥2000").unwrap(),
+        Rule::Compare { metric: Metric::Spend(Some(Duration::days(365))), op: Op::Ge, value: 200_000.0 }
+    );
+    assert_eq!(
+        parse("lifecycle in (silent, churned)").unwrap(),
+        Rule::Lifecycle { stages: vec![Stage::Silent, Stage::Churned], negated: false }
+    );
+    assert_eq!(parse("aov >= 58.5元").unwrap(), parse("aov >= ¥58.5").unwrap());
+}
+
+#[test]
+fn errors_say_where_and_what_was_expected() {
+    let cases = [
+        ("spend >= 2000", 9, "an amount like ¥2000 or 2000元"),
+        ("bought \"草莓\" within 30", 19, "a duration like 30d, 48h or 30m"),
+        ("lifecycle = sleepy", 12, "unknown lifecycle stage \"sleepy\""),
+        ("orders >= 1 and", 15, "a condition such as bought"),
+        ("(orders >= 1", 12, "\")\""),
+        ("orders >= 1 tier = high", 12, "\"and\", \"or\" or the end of the rule"),
+        ("p_alive < 0.3", 0, "(\"p_alive\" comes with predictions)"),
+        ("spend >= ¥", 10, "an amount after ¥"),
+    ];
+    for (rule, position, expected) in cases {
+        let e = parse(rule).expect_err(rule);
+        assert_eq!(e.position, position, "{rule}: {e}");
+        assert!(e.expected.contains(expected), "{rule}: {e}");
+    }
+}
+
+fn profile(events: &[(i64, &str, serde_json::Value)]) -> Profile {
+    let mut p = Profile::default();
+    for (days, name, props) in events {
+        p.apply(ProfileEvent { at: ago(*days), name, properties: props });
+    }
+    p
+}
+
+fn strawberry(id: &str, revenue: i64) -> serde_json::Value {
+    json!({"order_id": id, "revenue": revenue, "products": [{"sku": "strawberry", "name": "红颜草莓 500g", "category": "fruit"}]})
+}
+
+fn check(rule: &str, p: &Profile, stage: Stage, tier: Tier) -> bool {
+    let tags = BTreeSet::from(["vip".to_string()]);
+    parse(rule).unwrap().matches(&Subject { profile: p, stage, tier, tags: &tags }, now())
+}
+
+#[test]
+fn rules_select_the_right_people() {
+    let lapsed = profile(&[(40, "Order Completed", strawberry("o1", 300_000))]);
+    let recent =
+        profile(&[(40, "Order Completed", strawberry("o1", 1000)), (3, "Order Completed", strawberry("o2", 1000))]);
+    let watcher = profile(&[(5, "Live Watched", json!({"session_id": "live-0501", "seconds": 1900}))]);
+    let ticket = profile(&[(3, "Ticket Opened", json!({"ticket_id": "t1"}))]);
+
+    let e = |i: usize| EXAMPLES[i];
+    assert!(check(e(0), &lapsed, Stage::Silent, Tier::Edge));
+    assert!(!check(e(0), &recent, Stage::Active, Tier::Edge), "bought strawberries 3 days ago");
+    assert!(!check(e(0), &watcher, Stage::Prospect, Tier::Edge), "never bought them");
+    assert!(check(e(1), &watcher, Stage::Prospect, Tier::Edge));
+    assert!(!check(e(1), &recent, Stage::Active, Tier::Edge));
+    assert!(check(e(2), &lapsed, Stage::Silent, Tier::High));
+    assert!(!check(e(2), &lapsed, Stage::Silent, Tier::Potential));
+    assert!(check(e(3), &lapsed, Stage::Silent, Tier::High), "¥3,000 40 days ago is within 365 days");
+    assert!(!check(e(3), &recent, Stage::Active, Tier::Edge), "¥20 is not");
+    assert!(!check("spend(30d) >= ¥2000", &lapsed, Stage::Silent, Tier::High), "but not within 30");
+    assert!(check(e(4), &watcher, Stage::Prospect, Tier::Edge), "1,900 s is over 30 minutes");
+    assert!(check(e(5), &ticket, Stage::Prospect, Tier::Edge));
+    assert!(check(r#"tag "vip" and not tag "blocked""#, &ticket, Stage::Prospect, Tier::Edge));
+    assert!(check("bought 草莓 and days_since_order > 30", &lapsed, Stage::Silent, Tier::Edge), "name parts match");
+}
+
+proptest! {
+    /// The parser answers any text with a rule or an error inside the text; it never panics.
+    #[test]
+    fn any_text_parses_or_fails_cleanly(text in "[a-z0-9_ ()\"<>=!,.¥元草莓dhm]{0,40}") {
+        if let Err(e) = parse(&text) {
+            prop_assert!(e.position <= text.chars().count());
+        }
+    }
+}
