@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Evaluate segment rules against the store (docs/segments.md).
+    Segment {
+        #[command(subcommand)]
+        command: SegmentCommand,
+    },
     /// Manage operator accounts: who signs in to the console and with which role.
     Users {
         #[command(subcommand)]
@@ -157,6 +162,26 @@ pub enum KeysCommand {
     List,
     /// Revoke a write key by id; clients using it are refused within seconds.
     Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum SegmentCommand {
+    /// Who a rule selects now: a count and the first people, or every one of them as CSV.
+    /// Example: rekindle segment eval 'bought "草莓" and not bought "草莓" within 30d'
+    Eval {
+        /// The rule, e.g. `lifecycle = silent and tier = high` (quote it for the shell).
+        rule: String,
+        /// Print only the number of people.
+        #[arg(long, conflicts_with = "csv")]
+        count: bool,
+        /// Print every person as CSV: person, nickname, phone, stage, tier, orders, spend_fen, last_order.
+        #[arg(long)]
+        csv: bool,
+        /// Evaluate as of this moment (RFC 3339 or YYYY-MM-DD, store time zone) instead of now;
+        /// events after it are left out. Useful on a simulated store whose window has passed.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -69,8 +69,19 @@ pub struct LifecycleConfig {
 
 impl Default for LifecycleConfig {
     fn default() -> Self {
-        let cycles =
-            [("fruit", 7.0), ("vegetable", 5.0), ("dairy", 7.0), ("eggs", 10.0), ("meat", 10.0), ("grain", 30.0)];
+        // Typical cycles of the categories a fresh-food live store sells (the demo catalogue's).
+        let cycles = [
+            ("乳品", 4.0),
+            ("蛋", 7.0),
+            ("水果", 5.0),
+            ("时令", 5.0),
+            ("有机蔬菜", 6.0),
+            ("预制菜", 7.0),
+            ("肉禽", 8.0),
+            ("零食", 14.0),
+            ("谷物", 21.0),
+            ("粮油", 30.0),
+        ];
         Self {
             new_days: 30,
             silent_cycles: 2.0,
@@ -207,13 +218,13 @@ mod tests {
     #[test]
     fn stages_follow_the_order_rhythm() {
         let c = LifecycleConfig::default();
-        let weekly = with_orders(&[0, 7, 14, 21], "fruit");
+        let weekly = with_orders(&[0, 7, 14, 21], "水果");
         assert_eq!(c.stage(&weekly, day(24)), Stage::New, "first order within 30 days");
-        assert_eq!(c.stage(&with_orders(&[0, 7, 14, 21, 28, 35], "fruit"), day(38)), Stage::Active);
+        assert_eq!(c.stage(&with_orders(&[0, 7, 14, 21, 28, 35], "水果"), day(38)), Stage::Active);
         assert_eq!(c.stage(&weekly, day(21 + 15)), Stage::Silent, "two 7-day cycles and the floor passed");
         assert_eq!(c.stage(&weekly, day(21 + 91)), Stage::Churned);
-        assert_eq!(c.stage(&with_orders(&[0], "fruit"), day(5)), Stage::New);
-        let back = with_orders(&[0, 7, 14, 21, 80], "fruit");
+        assert_eq!(c.stage(&with_orders(&[0], "水果"), day(5)), Stage::New);
+        let back = with_orders(&[0, 7, 14, 21, 80], "水果");
         assert_eq!(c.stage(&back, day(85)), Stage::Reactivated);
         assert_eq!(c.stage(&Profile::default(), day(0)), Stage::Churned, "never seen");
     }
@@ -221,8 +232,8 @@ mod tests {
     #[test]
     fn slow_categories_stay_active_longer() {
         let c = LifecycleConfig::default();
-        let rice = with_orders(&[0], "grain");
-        let fruit = with_orders(&[0], "fruit");
+        let rice = with_orders(&[0], "粮油");
+        let fruit = with_orders(&[0], "水果");
         assert_eq!(c.stage(&fruit, day(40)), Stage::Silent);
         assert_eq!(c.stage(&rice, day(40)), Stage::Active, "a 30-day cycle: silent only after 60 days");
     }

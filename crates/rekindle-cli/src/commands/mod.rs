@@ -6,6 +6,7 @@ mod generate;
 mod import;
 mod keys;
 mod people;
+mod segment;
 mod serve;
 mod users;
 mod workspaces;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&global, args).await,
         Command::Generate(args) => generate::run(args),
         Command::Keys { command } => keys::run(&global, command).await,
+        Command::Segment { command } => segment::run(&global, command).await,
         Command::Users { command } => users::run(&global, command).await,
         Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {

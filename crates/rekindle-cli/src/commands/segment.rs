@@ -1,0 +1,91 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rekindle_core::lifecycle::LifecycleConfig;
+use rekindle_core::segment::parse;
+use rekindle_engine::Audience;
+use rekindle_store::PersonRef;
+
+use crate::cli::{Global, SegmentCommand};
+
+/// People listed when neither --count nor --csv is given.
+const SAMPLE: usize = 20;
+
+pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<ExitCode> {
+    let SegmentCommand::Eval { rule, count, csv, at } = command;
+    let parsed = match parse(&rule) {
+        Ok(r) => r,
+        Err(e) => {
+            // Point at the spot, under the rule as typed.
+            let column: usize = rule.chars().take(e.position).map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+            eprintln!("{rule}\n{}^\nerror: {e}", " ".repeat(column));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (_, store, ws) = super::open(global).await?;
+    let workspace = store.workspaces().await?.into_iter().find(|w| w.id == ws).context("the workspace")?;
+    let tz: chrono_tz::Tz = workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let now = match at {
+        Some(text) => moment(&text, tz)?,
+        None => Utc::now(),
+    };
+    let audience = Audience::load(&*store, ws, now, &LifecycleConfig::default()).await?;
+    let selected: Vec<_> = audience.select(&parsed).collect();
+    if count {
+        println!("{}", selected.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    if csv {
+        writeln!(out, "person,nickname,phone,stage,tier,orders,spend_fen,last_order")?;
+    } else {
+        writeln!(out, "{} of {} people as of {}", selected.len(), audience.members.len(), now.with_timezone(&tz))?;
+    }
+    let limit = if csv { usize::MAX } else { SAMPLE };
+    for m in selected.iter().take(limit) {
+        let person = store.person(ws, &PersonRef::Id(m.person)).await?;
+        let nickname =
+            person.as_ref().and_then(|p| p.traits.get("nickname")?.as_str().map(str::to_owned)).unwrap_or_default();
+        let phone = person
+            .as_ref()
+            .and_then(|p| p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone"))
+            .map(|i| i.identifier.value.clone())
+            .unwrap_or_default();
+        let last = m.profile.last_order().map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
+        let fields = [
+            m.person.to_string(),
+            nickname,
+            phone,
+            m.stage.as_str().into(),
+            m.tier.as_str().into(),
+            m.profile.order_count().to_string(),
+            m.profile.spend_fen().to_string(),
+            last.unwrap_or_default(),
+        ];
+        if csv {
+            writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
+        } else {
+            writeln!(out, "  {}", fields.join("  "))?;
+        }
+    }
+    if !csv && selected.len() > SAMPLE {
+        writeln!(out, "  … and {} more (--csv lists everyone)", selected.len() - SAMPLE)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn moment(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = rekindle_core::time::parse_timestamp(text) {
+        return Ok(t);
+    }
+    let day =
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| format!("--at {text:?}: not a date or time"))?;
+    let end = day.and_hms_opt(23, 59, 59).expect("a valid time");
+    tz.from_local_datetime(&end).earliest().map(|t| t.with_timezone(&Utc)).context("--at: no such local time")
+}
+
+fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() }
+}
