@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::events::all_events;
-use super::person_activity::{fen, property};
+use rekindle_core::profile::fen;
+
+use super::person_activity::property;
 use super::{LiveSessionView, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};

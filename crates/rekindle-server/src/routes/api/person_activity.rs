@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
+use rekindle_core::profile::fen;
 use rekindle_store::{EventQuery, StoredEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -46,15 +47,6 @@ pub struct OrderView {
     /// Refunded so far (`Order Refunded` events for this order).
     pub refunded_fen: i64,
     pub items: Vec<OrderItem>,
-}
-
-/// Money as the events carry it: integer fen. A number with a fraction is taken as fen too,
-/// rounded, so a sender's float never becomes a panic or a silent zero.
-pub fn fen(v: Option<&Value>) -> i64 {
-    match v {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or_else(|| n.as_f64().map_or(0, |f| f.round() as i64)),
-        _ => 0,
-    }
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
