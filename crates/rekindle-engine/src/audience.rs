@@ -26,6 +26,7 @@ pub struct Member {
 
 pub struct Audience {
     pub now: DateTime<Utc>,
+    /// By person id.
     pub members: Vec<Member>,
 }
 
@@ -55,12 +56,30 @@ impl Audience {
         people.sort_by_key(|(id, _)| *id);
         let spend: Vec<i64> = people.iter().map(|(_, p)| p.spend_within(now, 365)).collect();
         let tiers = Tier::by_rank(&spend, HIGH_SHARE, POTENTIAL_SHARE);
+        // Sorted by person id (above), so `member` can search.
         let members = people
             .into_iter()
             .zip(tiers)
             .map(|((person, profile), tier)| Member { stage: lifecycle.stage(&profile, now), person, profile, tier })
             .collect();
         Ok(Self { now, members })
+    }
+
+    pub fn member(&self, person: PersonId) -> Option<&Member> {
+        self.members.binary_search_by_key(&person, |m| m.person).ok().map(|i| &self.members[i])
+    }
+
+    /// How many members are in each stage, in [`Stage::ALL`] order.
+    pub fn stage_counts(&self) -> Vec<(Stage, usize)> {
+        Stage::ALL.into_iter().map(|s| (s, self.members.iter().filter(|m| m.stage == s).count())).collect()
+    }
+
+    /// How many members are in each tier, best first.
+    pub fn tier_counts(&self) -> Vec<(Tier, usize)> {
+        [Tier::High, Tier::Potential, Tier::Edge]
+            .into_iter()
+            .map(|t| (t, self.members.iter().filter(|m| m.tier == t).count()))
+            .collect()
     }
 
     /// The members `rule` selects.

@@ -2,5 +2,7 @@
 //! lifecycle stage and value tier, and the people a segment rule selects.
 
 pub mod audience;
+pub mod cache;
 
 pub use audience::{Audience, Member};
+pub use cache::AudienceCache;

@@ -59,6 +59,10 @@ impl App {
             admin_token: config.api.admin_token.clone(),
             auth: config.auth.clone(),
             login_limiter: Default::default(),
+            audiences: Arc::new(rekindle_engine::AudienceCache::new(
+                std::time::Duration::from_secs(60),
+                rekindle_core::lifecycle::LifecycleConfig::default(),
+            )),
             metrics: Arc::new(Metrics::new(&ingest_metrics)),
         };
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;

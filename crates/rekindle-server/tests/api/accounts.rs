@@ -234,6 +234,18 @@ async fn the_dashboard_and_the_person_view_read_orders_and_live_sessions() {
     let s = &d["recent_live_sessions"][0];
     assert_eq!((s["id"].as_str(), s["viewers"].as_u64(), s["orders"].as_u64()), (Some("s1"), Some(1), Some(1)));
 
+    let stages: u64 = d["lifecycle"].as_array().unwrap().iter().map(|s| s["count"].as_u64().unwrap()).sum();
+    assert_eq!(stages, 2, "both people have a stage");
+    assert_eq!(d["lifecycle"][1]["stage"], "new");
+    assert_eq!(d["lifecycle"][1]["count"], 2, "both first ordered within 30 days of the latest event");
+    assert_eq!(d["tiers"][0], json!({"tier": "high", "count": 1}), "u1 spent the most");
+
+    let profile: Value =
+        call(&app, &owner, Method::GET, "/api/v1/people/u1/profile", None, false).await.json().await.unwrap();
+    assert_eq!((profile["stage"].as_str(), profile["tier"].as_str()), (Some("new"), Some("high")));
+    assert_eq!((profile["orders"].as_u64(), profile["spend_fen"].as_i64()), (Some(1), Some(2990)), "net of the refund");
+    assert_eq!(profile["live_watch_seconds"], 1200);
+
     let orders: Value =
         call(&app, &owner, Method::GET, "/api/v1/people/u1/orders", None, false).await.json().await.unwrap();
     assert_eq!(orders[0]["order_id"], "o1");

@@ -1,4 +1,5 @@
-//! The console's first page: the store at a glance, by day in the store's time zone.
+//! The console's first page: the store at a glance, by day in the store's time zone, with
+//! its people by lifecycle stage and value tier.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,6 +72,20 @@ pub struct SessionSummary {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct StageCount {
+    /// prospect, new, active, silent, churned or reactivated
+    pub stage: String,
+    pub count: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TierCount {
+    /// high, potential or edge
+    pub tier: String,
+    pub count: u64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Dashboard {
     pub time_zone: String,
     /// The last day shown: the day of the latest event, so a quiet store still shows its
@@ -79,6 +94,10 @@ pub struct Dashboard {
     pub totals: Totals,
     pub days: Vec<Day>,
     pub recent_live_sessions: Vec<SessionSummary>,
+    /// People per lifecycle stage, as of the latest event (docs/segments.md).
+    pub lifecycle: Vec<StageCount>,
+    /// People per value tier (top 10% / next 30% / the rest by 365-day spend).
+    pub tiers: Vec<TierCount>,
 }
 
 /// People, new people, orders and GMV by day, and the latest live sessions.
@@ -150,6 +169,17 @@ async fn dashboard(
         recent.push(SessionSummary { session: s.into(), viewers: viewers.len() as u64, orders, gmv_fen });
     }
 
+    let audience = state.audiences.get(&*state.store, ws).await?;
+    let lifecycle = audience
+        .stage_counts()
+        .into_iter()
+        .map(|(s, n)| StageCount { stage: s.as_str().into(), count: n as u64 })
+        .collect();
+    let tiers = audience
+        .tier_counts()
+        .into_iter()
+        .map(|(t, n)| TierCount { tier: t.as_str().into(), count: n as u64 })
+        .collect();
     let totals = state.store.totals(ws).await?;
     Ok(Json(Dashboard {
         time_zone: tz.name().into(),
@@ -162,6 +192,8 @@ async fn dashboard(
         },
         days: by_day.into_values().collect(),
         recent_live_sessions: recent,
+        lifecycle,
+        tiers,
     }))
 }
 

@@ -13,6 +13,7 @@ mod identity;
 mod keys;
 mod people;
 mod person_activity;
+mod person_profile;
 mod redact;
 mod users;
 mod workspaces;
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(dashboard::router())
         .merge(people::router())
         .merge(person_activity::router())
+        .merge(person_profile::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(catalogue::router())

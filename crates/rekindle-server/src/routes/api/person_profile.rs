@@ -1,0 +1,117 @@
+//! A person's profile features, lifecycle stage and value tier (docs/segments.md).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::{DateTime, Utc};
+use rekindle_core::profile::Profile;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::WorkspaceParam;
+use super::people::find;
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(person_profile))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryView {
+    pub category: String,
+    /// Days with an order of this category.
+    pub purchases: usize,
+    pub units: i64,
+    pub last_purchase: Option<DateTime<Utc>>,
+    pub median_interval_days: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileView {
+    /// The moment the profile describes: the workspace's latest event.
+    pub as_of: DateTime<Utc>,
+    /// prospect, new, active, silent, churned or reactivated
+    pub stage: String,
+    /// high, potential or edge
+    pub tier: String,
+    /// Days between orders expected of this person (their own rhythm, or their categories').
+    pub expected_cycle_days: f64,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub first_order: Option<DateTime<Utc>>,
+    pub last_order: Option<DateTime<Utc>>,
+    pub orders: usize,
+    /// All-time spend net of refunds, in fen.
+    pub spend_fen: i64,
+    pub spend_30d_fen: i64,
+    pub spend_90d_fen: i64,
+    pub spend_365d_fen: i64,
+    pub aov_fen: Option<i64>,
+    pub live_watch_seconds: i64,
+    pub comments: u32,
+    pub likes: u32,
+    pub shares: u32,
+    pub last_touch: Option<DateTime<Utc>>,
+    pub open_tickets: usize,
+    /// A WeCom contact that has not been removed.
+    pub reachable: bool,
+    pub categories: Vec<CategoryView>,
+}
+
+/// Profile features, lifecycle stage and value tier, as of the workspace's latest event.
+#[utoipa::path(get, path = "/api/v1/people/{person}/profile", tag = "people", security(("bearer" = []), ("session" = [])),
+    params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam),
+    responses((status = 200, body = ProfileView), (status = 404, body = ApiError)))]
+async fn person_profile(
+    access: Access,
+    State(state): State<AppState>,
+    Path(person): Path<String>,
+) -> Result<Json<ProfileView>, ApiError> {
+    let person = find(&state, &access, &person).await?;
+    let audience = state.audiences.get(&*state.store, access.ws()).await?;
+    let none = Profile::default();
+    let lifecycle = rekindle_core::lifecycle::LifecycleConfig::default();
+    let (p, stage, tier) = match audience.member(person.id) {
+        Some(m) => (&m.profile, m.stage, m.tier),
+        // Newer than the cached audience, or without events: judged on its own.
+        None => (&none, lifecycle.stage(&none, audience.now), rekindle_core::lifecycle::Tier::Edge),
+    };
+    let now = audience.now;
+    Ok(Json(ProfileView {
+        as_of: now,
+        stage: stage.as_str().into(),
+        tier: tier.as_str().into(),
+        expected_cycle_days: lifecycle.expected_cycle_days(p),
+        first_seen: p.first_seen,
+        last_seen: p.last_seen,
+        first_order: p.first_order(),
+        last_order: p.last_order(),
+        orders: p.order_count(),
+        spend_fen: p.spend_fen(),
+        spend_30d_fen: p.spend_within(now, 30),
+        spend_90d_fen: p.spend_within(now, 90),
+        spend_365d_fen: p.spend_within(now, 365),
+        aov_fen: p.aov_fen(),
+        live_watch_seconds: p.live_watch_seconds,
+        comments: p.comments,
+        likes: p.likes,
+        shares: p.shares,
+        last_touch: p.last_touch,
+        open_tickets: p.open_tickets().count(),
+        reachable: p.reachable(),
+        categories: p
+            .categories()
+            .into_iter()
+            .map(|(category, c)| CategoryView {
+                purchases: c.purchases(),
+                units: c.units,
+                last_purchase: c.last_purchase,
+                median_interval_days: c.median_interval_days(),
+                category,
+            })
+            .collect(),
+    }))
+}
