@@ -28,6 +28,9 @@ async function freshPage(t) {
 
 const text = async (page, testid) => (await page.locator(byTestId(testid)).first().innerText()).trim()
 
+/** The zh-CN names of the lifecycle stages (src/i18n/zh-CN.ts, `lifecycle`). */
+const STAGES_ZH = ['潜在客户', '新客', '活跃', '沉默', '流失', '回流']
+
 test('owner signs in and sees the dashboard with numbers and charts', { timeout: TIMEOUT }, async (t) => {
   const page = await freshPage(t)
   await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
@@ -35,11 +38,11 @@ test('owner signs in and sees the dashboard with numbers and charts', { timeout:
   for (const kpi of ['kpi-people', 'kpi-orders', 'kpi-gmv']) {
     assert.match(await text(page, kpi), /\d/, `${kpi} shows a number`)
   }
-  await waitForCharts(page)
+  await waitForCharts(page) // new people, orders, lifecycle and value tiers
   await page.locator(byTestId('live-sessions')).waitFor()
 })
 
-test('owner finds a person by phone and sees the full phone, timeline and orders', { timeout: TIMEOUT }, async (t) => {
+test('owner finds a person by phone and sees the full phone, profile, timeline and orders', { timeout: TIMEOUT }, async (t) => {
   const page = await freshPage(t)
   await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
   await openPerson(page, env('REKINDLE_PHONE'))
@@ -47,6 +50,11 @@ test('owner finds a person by phone and sees the full phone, timeline and orders
   assert.ok(phones.includes(env('REKINDLE_PHONE_FULL')), `identity-phone ${JSON.stringify(phones)}`)
   await page.locator(byTestId('person-timeline')).waitFor()
   await page.locator(byTestId('person-orders')).waitFor()
+  await page.locator(byTestId('person-profile')).waitFor()
+  await page.locator(byTestId('person-stage')).waitFor()
+  const stage = await text(page, 'person-stage')
+  assert.ok(STAGES_ZH.includes(stage), `person-stage ${JSON.stringify(stage)} is a translated stage`)
+  assert.notEqual(await text(page, 'person-tier'), '')
   await settle(page)
   assert.ok((await page.locator(byTestId('timeline-event')).count()) > 0, 'the timeline lists events')
 })

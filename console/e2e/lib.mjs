@@ -61,9 +61,13 @@ export async function settle(page) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="loading"]'))
 }
 
-/** Waits until both dashboard charts have drawn a canvas, then lets the animation finish. */
-export async function waitForCharts(page) {
-  await page.locator(`${byTestId('chart-new-people')} canvas`).first().waitFor()
-  await page.locator(`${byTestId('chart-orders')} canvas`).first().waitFor()
+/** The dashboard charts: daily new people, daily orders and GMV, lifecycle stages, value tiers. */
+export const DASHBOARD_CHARTS = ['chart-new-people', 'chart-orders', 'chart-lifecycle', 'chart-tiers']
+
+/** Waits until every dashboard chart has drawn a canvas, then lets the animation finish. */
+export async function waitForCharts(page, charts = DASHBOARD_CHARTS) {
+  for (const chart of charts) {
+    await page.locator(`${byTestId(chart)} canvas`).first().waitFor()
+  }
   await page.waitForTimeout(500)
 }

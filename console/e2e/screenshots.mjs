@@ -12,13 +12,14 @@ try {
   const page = await context.newPage()
 
   await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
-  await waitForCharts(page)
+  await waitForCharts(page) // all four dashboard charts
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: dashboardPath, fullPage: true })
   console.log(`dashboard: ${dashboardPath}`)
 
   await openPerson(page, env('REKINDLE_PHONE'))
   await page.locator(byTestId('person-timeline')).waitFor()
+  await page.locator(byTestId('person-stage')).waitFor()
   await settle(page)
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: personPath, fullPage: true })

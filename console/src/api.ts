@@ -28,11 +28,21 @@ export interface Session {
   workspaces: WorkspaceAccess[]
 }
 
+/** Lifecycle stages of a person, in the order the server lists them. */
+export type LifecycleStage = 'prospect' | 'new' | 'active' | 'silent' | 'churned' | 'reactivated'
+export const STAGES: LifecycleStage[] = ['prospect', 'new', 'active', 'silent', 'churned', 'reactivated']
+
+/** Value tiers of a buyer, highest first. */
+export type ValueTier = 'high' | 'potential' | 'edge'
+export const TIERS: ValueTier[] = ['high', 'potential', 'edge']
+
 export interface Dashboard {
   time_zone: string
   totals: { people: number; events: number; orders: number; gmv_fen: number }
   days: { date: string; new_people: number; orders: number; gmv_fen: number }[]
   recent_live_sessions: LiveSession[]
+  lifecycle: { stage: LifecycleStage; count: number }[]
+  tiers: { tier: ValueTier; count: number }[]
 }
 
 export interface LiveSession {
@@ -116,6 +126,40 @@ export interface LiveParticipation {
   likes: number
   shares: number
   orders: number
+}
+
+export interface CategoryAffinity {
+  category: string
+  purchases: number
+  units: number
+  last_purchase: string | null
+  median_interval_days: number | null
+}
+
+/** A person's computed profile (lifecycle stage, value tier, spend and engagement) as of `as_of`. */
+export interface PersonProfile {
+  as_of: string
+  stage: LifecycleStage
+  tier: ValueTier
+  expected_cycle_days: number | null
+  first_seen: string | null
+  last_seen: string | null
+  first_order: string | null
+  last_order: string | null
+  orders: number
+  spend_fen: number
+  spend_30d_fen: number
+  spend_90d_fen: number
+  spend_365d_fen: number
+  aov_fen: number
+  live_watch_seconds: number
+  comments: number
+  likes: number
+  shares: number
+  last_touch: string | null
+  open_tickets: number
+  reachable: boolean
+  categories: CategoryAffinity[]
 }
 
 export interface User {
@@ -249,6 +293,8 @@ export const api = {
     request<Order[]>('GET', `/api/v1/people/${enc(id)}/orders`, { query: ws(w) }),
   personLive: (w: string, id: string) =>
     request<LiveParticipation[]>('GET', `/api/v1/people/${enc(id)}/live`, { query: ws(w) }),
+  personProfile: (w: string, id: string) =>
+    request<PersonProfile>('GET', `/api/v1/people/${enc(id)}/profile`, { query: ws(w) }),
 
   users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
   createUser: (w: string, user: { email: string; name: string; password: string; role: Role }) =>

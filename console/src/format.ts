@@ -38,6 +38,11 @@ export function useFormat() {
     count(n: number | null | undefined): string {
       return n === null || n === undefined ? t('common.none') : n.toLocaleString(locale.value)
     },
+    /** A number with at most `digits` decimals (e.g. 6.5 days). */
+    decimal(n: number | null | undefined, digits = 1): string {
+      if (n === null || n === undefined) return t('common.none')
+      return n.toLocaleString(locale.value, { maximumFractionDigits: digits })
+    },
     dateTime(iso: string | null | undefined): string {
       if (!iso) return t('common.none')
       const d = new Date(iso)
