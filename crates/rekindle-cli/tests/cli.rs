@@ -107,3 +107,35 @@ fn migrate_and_help_work() {
         assert!(stdout(&h).contains("Usage"), "{cmd:?}");
     }
 }
+
+#[test]
+fn segment_eval_counts_lists_exports_and_points_at_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "order_id,timestamp,user_id,phone,sku,name,category,price_fen,quantity\n\
+         o-1,2026-03-01T20:15:00+08:00,42,13812345678,strawberry,红颜草莓,水果,5990,1\n\
+         o-2,2026-04-28T20:15:00+08:00,43,13912345678,strawberry,红颜草莓,水果,5990,1\n\
+         o-3,2026-04-29T20:15:00+08:00,44,,egg,鸡蛋,蛋,4500,1\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    assert!(rekindle(&data, &["import", "--quiet", csv.to_str().unwrap()]).status.success());
+
+    let rule = r#"bought "草莓" and not bought "草莓" within 30d"#;
+    let count = rekindle(&data, &["segment", "eval", rule, "--count", "--at", "2026-05-01"]);
+    assert!(count.status.success(), "{count:?}");
+    assert_eq!(stdout(&count).trim(), "1", "only 42 bought strawberries more than 30 days before");
+
+    let csv_out = rekindle(&data, &["segment", "eval", "orders >= 1", "--csv", "--at", "2026-05-01"]);
+    let lines: Vec<String> = stdout(&csv_out).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], "person,nickname,phone,stage,tier,orders,spend_fen,last_order");
+    assert_eq!(lines.len(), 4, "a header and three people: {lines:?}");
+    assert!(lines.iter().any(|l| l.contains("+8613812345678") && l.contains(",silent,")), "{lines:?}");
+
+    let wrong = rekindle(&data, &["segment", "eval", "spend >= 2000"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("spend >= 2000\n         ^\nerror: at 9: expected an amount like ¥2000"), "{err}");
+}
