@@ -249,6 +249,25 @@ pub enum PeopleCommand {
 pub enum BenchCommand {
     /// Ingest throughput through /v1/batch over loopback HTTP, into a fresh store.
     Ingest(BenchIngestArgs),
+    /// Segment evaluation over many profiles, and DuckDB running the same rule as SQL over the
+    /// same profiles (when Python can import duckdb).
+    Segments(BenchSegmentsArgs),
+}
+
+#[derive(Args)]
+pub struct BenchSegmentsArgs {
+    /// Profiles to evaluate over: simulated people, repeated until there are this many.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub profiles: usize,
+    /// Distinct simulated people the profiles are made from.
+    #[arg(long, default_value_t = 20_000)]
+    pub people: u64,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The Python that runs DuckDB (needs `pip install duckdb`); skipped when it cannot.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
 }
 
 #[derive(Args)]

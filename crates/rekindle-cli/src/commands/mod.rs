@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             people::show(&global, &identifier, events, json).await
         }
         Command::Bench { command: BenchCommand::Ingest(args) } => bench::ingest(&global, args).await,
+        Command::Bench { command: BenchCommand::Segments(args) } => bench::segments(args),
     }
 }
 

@@ -2,6 +2,8 @@
 //! figures and check only that every event arrived.
 
 mod ingest;
+mod segments;
 mod traffic;
 
 pub use ingest::ingest;
+pub use segments::segments;

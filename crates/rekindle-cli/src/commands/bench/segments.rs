@@ -1,0 +1,158 @@
+//! Segment evaluation at scale: many profiles in memory, one five-condition rule, timed; the
+//! same profiles written as a table and the same rule run as SQL in DuckDB, side by side.
+
+use std::io::Write;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier};
+use rekindle_core::profile::{Profile, ProfileEvent};
+use rekindle_core::segment::{Subject, parse};
+use rekindle_sim::{SimConfig, Simulation};
+use serde_json::Value;
+
+use crate::cli::BenchSegmentsArgs;
+
+/// Five conditions, each a different kind of work: a count, a windowed sum over orders, a
+/// recency, engagement, and the lifecycle stage.
+const RULE: &str = "orders >= 2 and spend(365d) >= ¥100 and days_since_order > 14 and watched within 30d \
+                    and not lifecycle = churned";
+const RUNS: usize = 5;
+
+pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
+    let config = SimConfig { people: args.people, days: 120, seed: args.seed, ..SimConfig::default() };
+    let sim = Simulation::new(config.clone());
+    let now: DateTime<Utc> = chrono::TimeZone::from_utc_datetime(
+        &Utc,
+        &(config.start + chrono::Days::new(u64::from(config.days))).and_hms_opt(0, 0, 0).expect("midnight"),
+    );
+
+    // Fold each simulated person's events, timing the fold: the per-event incremental cost.
+    eprintln!("simulating and folding {} people…", args.people);
+    let mut base = Vec::with_capacity(args.people as usize);
+    let (mut events, mut folding) = (0u64, Duration::ZERO);
+    for i in 0..args.people {
+        let messages = sim.person(i).0;
+        let parsed: Vec<(DateTime<Utc>, String, Value)> = messages.iter().filter_map(event).collect();
+        let started = Instant::now();
+        let mut p = Profile::default();
+        for (at, name, properties) in &parsed {
+            p.apply(ProfileEvent { at: *at, name, properties });
+        }
+        folding += started.elapsed();
+        events += parsed.len() as u64;
+        base.push(p);
+    }
+
+    // Memory: the process's resident size before and after holding every profile.
+    let before = resident_bytes();
+    let profiles: Vec<Profile> = (0..args.profiles).map(|i| base[i % base.len()].clone()).collect();
+    let after = resident_bytes();
+    let lifecycle = LifecycleConfig::default();
+    let stages: Vec<Stage> = profiles.iter().map(|p| lifecycle.stage(p, now)).collect();
+
+    let rule = parse(RULE).context("the bench rule")?;
+    let tags = Default::default();
+    let mut rekindle_ms = Vec::with_capacity(RUNS);
+    let mut count = 0;
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        count = profiles
+            .iter()
+            .zip(&stages)
+            .filter(|(p, s)| rule.matches(&Subject { profile: p, stage: **s, tier: Tier::Edge, tags: &tags }, now))
+            .count();
+        rekindle_ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    rekindle_ms.sort_by(f64::total_cmp);
+
+    println!("rule             {RULE}");
+    println!(
+        "profiles         {} ({} simulated people, repeated; {} days, seed {})",
+        args.profiles, args.people, config.days, args.seed
+    );
+    println!("selected         {count}");
+    println!(
+        "rekindle         median {:.1} ms over {RUNS} runs (min {:.1}, max {:.1})",
+        rekindle_ms[RUNS / 2],
+        rekindle_ms[0],
+        rekindle_ms[RUNS - 1]
+    );
+    println!(
+        "incremental      {:.0} ns per event ({events} events folded)",
+        folding.as_nanos() as f64 / events.max(1) as f64
+    );
+    match (before, after) {
+        (Some(b), Some(a)) => println!(
+            "memory           {:.0} bytes per profile (resident size growth)",
+            a.saturating_sub(b) as f64 / args.profiles as f64
+        ),
+        _ => println!("memory           unknown (no /proc/self/statm)"),
+    }
+
+    let table = tempfile::Builder::new().suffix(".csv").tempfile().context("a temporary CSV")?;
+    write_table(table.path(), &profiles, &stages, now)?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/duckdb_segments.py");
+    let output = Command::new(&args.python).arg(script).arg(table.path()).arg(RUNS.to_string()).output();
+    match output {
+        Ok(o) if o.status.success() => {
+            let result: Value = serde_json::from_slice(&o.stdout).context("reading the DuckDB result")?;
+            let mut ms: Vec<f64> = result["ms"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+            ms.sort_by(f64::total_cmp);
+            let duck_count = result["count"].as_u64().unwrap_or(0);
+            println!(
+                "duckdb {}     median {:.1} ms over {RUNS} runs, selected {duck_count}{}",
+                result["duckdb"].as_str().unwrap_or("?"),
+                ms[ms.len() / 2],
+                if duck_count == count as u64 { " (the same count)" } else { " (A DIFFERENT COUNT)" }
+            );
+            println!("ratio            rekindle / duckdb = {:.2}", rekindle_ms[RUNS / 2] / ms[ms.len() / 2]);
+            anyhow::ensure!(duck_count == count as u64, "DuckDB and Rekindle disagree on the rule");
+        }
+        Ok(o) => eprintln!("DuckDB not run: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
+        Err(e) => eprintln!("DuckDB not run: {e}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A simulated message as the profile reads it.
+fn event(m: &Value) -> Option<(DateTime<Utc>, String, Value)> {
+    let at = rekindle_core::time::parse_timestamp(m.get("timestamp")?.as_str()?).ok()?;
+    let name = m.get("event").or_else(|| m.get("type"))?.as_str()?.to_string();
+    Some((at, name, m.get("properties").cloned().unwrap_or(Value::Null)))
+}
+
+/// The columns the SQL side needs, computed from the same profiles at the same moment.
+fn write_table(
+    path: &std::path::Path,
+    profiles: &[Profile],
+    stages: &[Stage],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(w, "orders,spend_365d_fen,days_since_order,days_since_live,stage")?;
+    let days = |t: Option<DateTime<Utc>>| {
+        t.map(|t| format!("{}", (now - t).num_seconds() as f64 / 86_400.0)).unwrap_or_default()
+    };
+    for (p, s) in profiles.iter().zip(stages) {
+        writeln!(
+            w,
+            "{},{},{},{},{}",
+            p.order_count(),
+            p.spend_within(now, 365),
+            days(p.last_order()),
+            days(p.last_live),
+            s.as_str()
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
