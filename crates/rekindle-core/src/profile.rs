@@ -108,7 +108,8 @@ fn max(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(a.map_or(b, |a| a.max(b)))
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
+/// An id-like property as text: a string (empty means absent) or a number written bare.
+pub fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

@@ -24,6 +24,11 @@ impl AudienceCache {
         Self { ttl, lifecycle, entries: Mutex::default() }
     }
 
+    /// The lifecycle thresholds audiences are judged by.
+    pub fn lifecycle(&self) -> &LifecycleConfig {
+        &self.lifecycle
+    }
+
     /// The workspace's audience as of its latest event (so a store whose events stopped, a
     /// demo among them, is seen as it last was), at most `ttl` old.
     pub async fn get(&self, store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<Arc<Audience>> {

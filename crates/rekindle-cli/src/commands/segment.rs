@@ -38,10 +38,15 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
-    if csv {
-        writeln!(out, "person,nickname,phone,stage,tier,orders,spend_fen,last_order")?;
-    } else {
-        writeln!(out, "{} of {} people as of {}", selected.len(), audience.members.len(), now.with_timezone(&tz))?;
+    // The CSV goes through the csv crate (quoting), the listing is plain text.
+    let mut table = csv.then(|| csv::Writer::from_writer(std::io::stdout()));
+    match &mut table {
+        Some(t) => {
+            t.write_record(["person", "nickname", "phone", "stage", "tier", "orders", "spend_fen", "last_order"])?
+        }
+        None => {
+            writeln!(out, "{} of {} people as of {}", selected.len(), audience.members.len(), now.with_timezone(&tz))?
+        }
     }
     let limit = if csv { usize::MAX } else { SAMPLE };
     for m in selected.iter().take(limit) {
@@ -64,11 +69,13 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
             m.profile.spend_fen().to_string(),
             last.unwrap_or_default(),
         ];
-        if csv {
-            writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
-        } else {
-            writeln!(out, "  {}", fields.join("  "))?;
+        match &mut table {
+            Some(t) => t.write_record(&fields)?,
+            None => writeln!(out, "  {}", fields.join("  "))?,
         }
+    }
+    if let Some(mut t) = table {
+        t.flush()?;
     }
     if !csv && selected.len() > SAMPLE {
         writeln!(out, "  … and {} more (--csv lists everyone)", selected.len() - SAMPLE)?;
@@ -84,8 +91,4 @@ fn moment(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| format!("--at {text:?}: not a date or time"))?;
     let end = day.and_hms_opt(23, 59, 59).expect("a valid time");
     tz.from_local_datetime(&end).earliest().map(|t| t.with_timezone(&Utc)).context("--at: no such local time")
-}
-
-fn csv_field(f: &str) -> String {
-    if f.contains([',', '"', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() }
 }

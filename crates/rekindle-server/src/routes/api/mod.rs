@@ -15,6 +15,7 @@ mod people;
 mod person_activity;
 mod person_profile;
 mod redact;
+mod tokens;
 mod users;
 mod workspaces;
 
@@ -33,6 +34,7 @@ pub use redact::{Redact, for_role};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
+        .merge(tokens::router())
         .merge(dashboard::router())
         .merge(people::router())
         .merge(person_activity::router())

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
-use rekindle_core::profile::fen;
+use rekindle_core::profile::{fen, text};
 use rekindle_store::{EventQuery, StoredEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -47,14 +47,6 @@ pub struct OrderView {
     /// Refunded so far (`Order Refunded` events for this order).
     pub refunded_fen: i64,
     pub items: Vec<OrderItem>,
-}
-
-fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 pub fn property<'a>(e: &'a StoredEvent, key: &str) -> Option<&'a Value> {

@@ -73,7 +73,7 @@ async fn person_profile(
     let person = find(&state, &access, &person).await?;
     let audience = state.audiences.get(&*state.store, access.ws()).await?;
     let none = Profile::default();
-    let lifecycle = rekindle_core::lifecycle::LifecycleConfig::default();
+    let lifecycle = state.audiences.lifecycle();
     let (p, stage, tier) = match audience.member(person.id) {
         Some(m) => (&m.profile, m.stage, m.tier),
         // Newer than the cached audience, or without events: judged on its own.
