@@ -5,6 +5,11 @@ mod commands;
 
 use clap::Parser;
 
+/// glibc's allocator spent about a quarter of ingest CPU in malloc/free under many threads
+/// (perf, `rekindle bench ingest`); mimalloc's per-thread heaps cut that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     restore_sigpipe();
     let cli = cli::Cli::parse();
