@@ -18,6 +18,7 @@ pub mod message;
 pub mod objects;
 pub mod phone;
 pub mod profile;
+pub mod rfm;
 pub mod secret;
 pub mod segment;
 pub mod time;

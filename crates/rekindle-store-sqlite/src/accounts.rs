@@ -29,7 +29,7 @@ fn api_token(r: &Row) -> rusqlite::Result<ApiToken> {
     })
 }
 
-fn unique_violation(what: String) -> impl FnOnce(rusqlite::Error) -> StoreError {
+pub(crate) fn unique_violation(what: String) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
             StoreError::AlreadyExists(what)

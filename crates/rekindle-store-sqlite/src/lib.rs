@@ -11,9 +11,11 @@ mod append;
 mod checkpoint;
 mod codec;
 mod inbox;
+mod log;
 mod migrate;
 mod objects;
 mod read;
+mod segments;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -356,5 +358,163 @@ impl rekindle_store::Store for SqliteStore {
 
     async fn live_sessions(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_core::objects::LiveSession>> {
         self.live_sessions_impl(ws).await
+    }
+
+    async fn horizon(&self, ws: rekindle_core::WorkspaceId) -> Result<rekindle_store::Horizon> {
+        self.horizon_impl(ws).await
+    }
+
+    async fn events_between(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        after: i64,
+        upto: i64,
+        limit: u32,
+    ) -> Result<Vec<rekindle_store::StoredEvent>> {
+        self.events_between_impl(ws, after, upto, limit).await
+    }
+
+    async fn merges_between(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<rekindle_store::MergeRecord>> {
+        self.merges_between_impl(ws, after, upto).await
+    }
+
+    async fn create_segment(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        segment: &rekindle_store::NewSegment,
+    ) -> Result<rekindle_store::Segment> {
+        self.create_segment_impl(ws, segment.clone()).await
+    }
+
+    async fn segments(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_store::Segment>> {
+        self.segments_impl(ws).await
+    }
+
+    async fn segment(&self, ws: rekindle_core::WorkspaceId, id: i64) -> Result<Option<rekindle_store::Segment>> {
+        self.segment_impl(ws, id).await
+    }
+
+    async fn segment_versions(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        id: i64,
+    ) -> Result<Vec<rekindle_store::SegmentVersion>> {
+        self.segment_versions_impl(ws, id).await
+    }
+
+    async fn update_segment(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        id: i64,
+        edit: &rekindle_store::SegmentEdit,
+    ) -> Result<rekindle_store::Segment> {
+        self.update_segment_impl(ws, id, edit.clone()).await
+    }
+
+    async fn delete_segment(&self, ws: rekindle_core::WorkspaceId, id: i64) -> Result<()> {
+        self.delete_segment_impl(ws, id).await
+    }
+
+    async fn segment_members(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        id: i64,
+        after: Option<rekindle_core::PersonId>,
+        limit: u32,
+    ) -> Result<Vec<rekindle_store::SegmentMember>> {
+        self.segment_members_impl(ws, id, after, limit).await
+    }
+
+    async fn all_segment_members(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<(i64, rekindle_core::PersonId)>> {
+        self.all_segment_members_impl(ws).await
+    }
+
+    async fn record_membership(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        changes: &[rekindle_store::MembershipChange],
+        sizes: &[rekindle_store::SegmentSize],
+    ) -> Result<()> {
+        self.record_membership_impl(ws, changes.to_vec(), sizes.to_vec()).await
+    }
+
+    async fn segment_changes(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        id: i64,
+        limit: u32,
+    ) -> Result<Vec<rekindle_store::MembershipChange>> {
+        self.segment_changes_impl(ws, id, limit).await
+    }
+
+    async fn segment_sizes(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        id: i64,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<rekindle_store::SegmentSize>> {
+        self.segment_sizes_impl(ws, id, since).await
+    }
+
+    async fn stages(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+    ) -> Result<Vec<(rekindle_core::PersonId, rekindle_core::lifecycle::Stage)>> {
+        self.stages_impl(ws).await
+    }
+
+    async fn record_stage_changes(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        changes: &[rekindle_store::StageChange],
+    ) -> Result<()> {
+        self.record_stage_changes_impl(ws, changes.to_vec()).await
+    }
+
+    async fn stage_changes(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        person: Option<rekindle_core::PersonId>,
+        limit: u32,
+    ) -> Result<Vec<rekindle_store::StageChange>> {
+        self.stage_changes_impl(ws, person, limit).await
+    }
+
+    async fn put_tag(&self, ws: rekindle_core::WorkspaceId, tag: &rekindle_store::Tag) -> Result<()> {
+        self.put_tag_impl(ws, tag.clone()).await
+    }
+
+    async fn tags(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_store::Tag>> {
+        self.tags_impl(ws).await
+    }
+
+    async fn delete_tag(&self, ws: rekindle_core::WorkspaceId, name: &str) -> Result<()> {
+        self.delete_tag_impl(ws, name.to_string()).await
+    }
+
+    async fn tag_person(&self, ws: rekindle_core::WorkspaceId, tag: &rekindle_store::PersonTag) -> Result<()> {
+        self.tag_person_impl(ws, tag.clone()).await
+    }
+
+    async fn untag_person(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        person: rekindle_core::PersonId,
+        tag: &str,
+    ) -> Result<()> {
+        self.untag_person_impl(ws, person, tag.to_string()).await
+    }
+
+    async fn person_tags(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        person: Option<rekindle_core::PersonId>,
+    ) -> Result<Vec<rekindle_store::PersonTag>> {
+        self.person_tags_impl(ws, person).await
     }
 }

@@ -11,6 +11,36 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use crate::codec::{identifier, json_map, kind, ms, parse, time};
 use crate::{SqliteStore, db_err};
 
+pub(crate) const EVENT_COLUMNS: &str = "id, person_id, message_id, kind, name, timestamp, received_at, payload";
+
+pub(crate) fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
+    let payload: String = r.get(7)?;
+    Ok(StoredEvent {
+        id: r.get(0)?,
+        person: PersonId(r.get(1)?),
+        message_id: r.get(2)?,
+        kind: kind(&r.get::<_, String>(3)?)?,
+        name: r.get(4)?,
+        timestamp: time(r.get(5)?),
+        received_at: time(r.get(6)?),
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+pub(crate) const MERGE_COLUMNS: &str = "id, into_person, from_person, via_kind, via_value, message_id, source, at";
+
+pub(crate) fn merge_row(r: &rusqlite::Row) -> rusqlite::Result<MergeRecord> {
+    Ok(MergeRecord {
+        id: r.get(0)?,
+        into: PersonId(r.get(1)?),
+        from: PersonId(r.get(2)?),
+        via: identifier(&r.get::<_, String>(3)?, r.get(4)?)?,
+        message_id: r.get(5)?,
+        source: r.get(6)?,
+        at: time(r.get(7)?),
+    })
+}
+
 /// The live person a reference names, in this workspace.
 fn resolve(c: &Connection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uuid>> {
     match who {
@@ -86,9 +116,7 @@ impl SqliteStore {
 
     pub(crate) async fn events_impl(&self, ws: WorkspaceId, q: EventQuery) -> Result<Vec<StoredEvent>> {
         self.read(move |c| {
-            let mut sql = String::from(
-                "SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events WHERE workspace_id = ?",
-            );
+            let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE workspace_id = ?");
             let mut args: Vec<Sql> = vec![Sql::Integer(ws.0)];
             if let Some(p) = q.person {
                 sql.push_str(" AND person_id = ?");
@@ -117,21 +145,7 @@ impl SqliteStore {
             sql.push_str(" ORDER BY timestamp DESC, id DESC LIMIT ?");
             args.push(Sql::Integer(i64::from(q.limit)));
             let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
-            let rows = stmt
-                .query_map(params_from_iter(args), |r| {
-                    let payload: String = r.get(7)?;
-                    Ok(StoredEvent {
-                        id: r.get(0)?,
-                        person: PersonId(r.get(1)?),
-                        message_id: r.get(2)?,
-                        kind: kind(&r.get::<_, String>(3)?)?,
-                        name: r.get(4)?,
-                        timestamp: time(r.get(5)?),
-                        received_at: time(r.get(6)?),
-                        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-                    })
-                })
-                .map_err(db_err)?;
+            let rows = stmt.query_map(params_from_iter(args), event_row).map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
         .await
@@ -144,7 +158,7 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<MergeRecord>> {
         self.read(move |c| {
-            let cols = "id, into_person, from_person, via_kind, via_value, message_id, source, at";
+            let cols = MERGE_COLUMNS;
             let (sql, args): (String, Vec<Sql>) = match into {
                 Some(p) => (
                     format!(
@@ -159,19 +173,7 @@ impl SqliteStore {
                 ),
             };
             let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
-            let rows = stmt
-                .query_map(params_from_iter(args), |r| {
-                    Ok(MergeRecord {
-                        id: r.get(0)?,
-                        into: PersonId(r.get(1)?),
-                        from: PersonId(r.get(2)?),
-                        via: identifier(&r.get::<_, String>(3)?, r.get(4)?)?,
-                        message_id: r.get(5)?,
-                        source: r.get(6)?,
-                        at: time(r.get(7)?),
-                    })
-                })
-                .map_err(db_err)?;
+            let rows = stmt.query_map(params_from_iter(args), merge_row).map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
         .await

@@ -21,7 +21,8 @@ macro_rules! conformance_suite {
             merge_repoints_history, unionid_conflict_is_recorded, traits_merge, phone_forms_are_one_person,
             events_query_filters_and_pages, partition_matches_the_planner, person_by_merged_id,
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
-            audit_log_is_per_workspace, search_and_first_seen, workspace_settings);
+            audit_log_is_per_workspace, search_and_first_seen, workspace_settings, log_reads_up_to_the_horizon,
+            segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -543,4 +544,191 @@ pub async fn workspace_settings(store: &dyn Store) {
     let renamed = store.update_workspace(ws, Some("鲜生"), None).await.unwrap();
     assert_eq!((renamed.name.as_str(), renamed.time_zone.as_str()), ("鲜生", "Asia/Hong_Kong"));
     assert!(matches!(store.update_workspace(WorkspaceId(9999), Some("x"), None).await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn log_reads_up_to_the_horizon(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert_eq!(store.horizon(ws).await.unwrap(), crate::Horizon::default());
+    append(
+        store,
+        ws,
+        &[
+            msg(serde_json::json!({"type": "track", "anonymousId": "d1", "event": "Live Entered", "messageId": "h1"})),
+            msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "h2"})),
+        ],
+    )
+    .await;
+    append(store, other, &[msg(serde_json::json!({"type": "track", "userId": "u1", "event": "X", "messageId": "h9"}))])
+        .await;
+    let first = store.horizon(ws).await.unwrap();
+    let events = store.events_between(ws, 0, first.event, 100).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.message_id.as_str()).collect::<Vec<_>>(),
+        ["h1", "h2"],
+        "in id order, one workspace"
+    );
+    assert_eq!(store.events_between(ws, 0, first.event, 1).await.unwrap().len(), 1, "limit");
+    assert_eq!(first.merge, 0);
+    append(
+        store,
+        ws,
+        &[msg(serde_json::json!({"type": "alias", "userId": "u1", "previousId": "d1", "messageId": "h3"}))],
+    )
+    .await;
+    let second = store.horizon(ws).await.unwrap();
+    assert!(second.event > first.event && second.merge > first.merge);
+    let newer = store.events_between(ws, first.event, second.event, 100).await.unwrap();
+    assert_eq!(newer.iter().map(|e| e.message_id.as_str()).collect::<Vec<_>>(), ["h3"]);
+    let merges = store.merges_between(ws, first.merge, second.merge).await.unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].message_id, "h3");
+    assert!(store.merges_between(ws, second.merge, second.merge).await.unwrap().is_empty());
+    assert!(store.merges_between(other, 0, i64::MAX).await.unwrap().is_empty(), "workspaces stay apart");
+}
+
+fn new_segment(name: &str, rule: &str) -> crate::NewSegment {
+    crate::NewSegment {
+        name: name.into(),
+        description: "d".into(),
+        rule: rule.into(),
+        kind: crate::SegmentKind::Custom,
+        by: Some("ops@example.com".into()),
+        at: t0(),
+    }
+}
+
+pub async fn segments_are_versioned(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    let s = store.create_segment(ws, &new_segment("loyal", "orders >= 3")).await.unwrap();
+    assert_eq!((s.version, s.rule.as_str(), s.kind), (1, "orders >= 3", crate::SegmentKind::Custom));
+    assert!(matches!(
+        store.create_segment(ws, &new_segment("loyal", "orders >= 1")).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    store.create_segment(other, &new_segment("loyal", "orders >= 1")).await.expect("names are per workspace");
+    let later = t0() + chrono::Duration::hours(1);
+    let edit = crate::SegmentEdit { rule: Some("orders >= 4".into()), by: None, at: later, ..Default::default() };
+    let s2 = store.update_segment(ws, s.id, &edit).await.unwrap();
+    assert_eq!((s2.version, s2.rule.as_str(), s2.name.as_str()), (2, "orders >= 4", "loyal"));
+    assert_eq!(s2.updated_at, later);
+    let renamed = crate::SegmentEdit {
+        name: Some("regulars".into()),
+        rule: Some("orders >= 4".into()),
+        at: later,
+        ..Default::default()
+    };
+    assert_eq!(store.update_segment(ws, s.id, &renamed).await.unwrap().version, 2, "the same rule adds no version");
+    let versions = store.segment_versions(ws, s.id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| (v.version, v.rule.as_str())).collect::<Vec<_>>(),
+        [(2, "orders >= 4"), (1, "orders >= 3")]
+    );
+    assert_eq!(versions[1].created_by.as_deref(), Some("ops@example.com"));
+    assert_eq!(store.segments(ws).await.unwrap().len(), 1);
+    assert!(store.segment(other, s.id).await.unwrap().is_none(), "another workspace cannot see it");
+    assert!(matches!(store.update_segment(other, s.id, &edit).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.delete_segment(other, s.id).await, Err(StoreError::NotFound(_))));
+    store.delete_segment(ws, s.id).await.unwrap();
+    assert!(store.segment(ws, s.id).await.unwrap().is_none());
+    assert!(matches!(store.delete_segment(ws, s.id).await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn membership_is_recorded(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let s = store.create_segment(ws, &new_segment("s", "orders >= 1")).await.unwrap();
+    let (a, b) = (PersonId::new_v7(), PersonId::new_v7());
+    let change = |person, entered, hours| crate::MembershipChange {
+        segment: s.id,
+        person,
+        entered,
+        at: t0() + chrono::Duration::hours(hours),
+    };
+    let size = |size, hours| crate::SegmentSize { segment: s.id, size, at: t0() + chrono::Duration::hours(hours) };
+    store.record_membership(ws, &[change(a, true, 0), change(b, true, 0)], &[size(2, 0)]).await.unwrap();
+    store.record_membership(ws, &[change(a, false, 1)], &[size(1, 1)]).await.unwrap();
+    let members = store.segment_members(ws, s.id, None, 10).await.unwrap();
+    assert_eq!(members.iter().map(|m| m.person).collect::<Vec<_>>(), [b]);
+    assert_eq!(members[0].since, t0());
+    assert!(store.segment_members(ws, s.id, Some(b), 10).await.unwrap().is_empty(), "paged after b");
+    assert_eq!(store.all_segment_members(ws).await.unwrap(), [(s.id, b)]);
+    let changes = store.segment_changes(ws, s.id, 10).await.unwrap();
+    assert_eq!(changes.iter().map(|c| (c.person, c.entered)).collect::<Vec<_>>(), [(a, false), (b, true), (a, true)]);
+    let sizes = store.segment_sizes(ws, s.id, t0()).await.unwrap();
+    assert_eq!(sizes.iter().map(|z| z.size).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(store.segment_sizes(ws, s.id, t0() + chrono::Duration::minutes(1)).await.unwrap().len(), 1);
+    store.delete_segment(ws, s.id).await.unwrap();
+    assert!(store.all_segment_members(ws).await.unwrap().is_empty(), "membership goes with the segment");
+}
+
+pub async fn stages_are_recorded(store: &dyn Store) {
+    use rekindle_core::lifecycle::Stage;
+    let ws = default_ws(store).await;
+    let (a, b) = (PersonId::new_v7(), PersonId::new_v7());
+    let at = |h| t0() + chrono::Duration::hours(h);
+    store
+        .record_stage_changes(
+            ws,
+            &[
+                crate::StageChange { person: a, from: None, to: Stage::New, at: at(0) },
+                crate::StageChange { person: b, from: None, to: Stage::Prospect, at: at(0) },
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .record_stage_changes(
+            ws,
+            &[crate::StageChange { person: a, from: Some(Stage::New), to: Stage::Silent, at: at(5) }],
+        )
+        .await
+        .unwrap();
+    let mut stages = store.stages(ws).await.unwrap();
+    stages.sort();
+    let mut expected = vec![(a, Stage::Silent), (b, Stage::Prospect)];
+    expected.sort();
+    assert_eq!(stages, expected);
+    let of_a = store.stage_changes(ws, Some(a), 10).await.unwrap();
+    assert_eq!(
+        of_a.iter().map(|c| (c.from, c.to, c.at)).collect::<Vec<_>>(),
+        [(Some(Stage::New), Stage::Silent, at(5)), (None, Stage::New, at(0))]
+    );
+    assert_eq!(store.stage_changes(ws, None, 10).await.unwrap().len(), 3);
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert!(store.stages(other).await.unwrap().is_empty());
+}
+
+pub async fn tags_on_people(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let tag = |name: &str, rule: Option<&str>| crate::Tag {
+        name: name.into(),
+        rule: rule.map(String::from),
+        description: String::new(),
+        created_at: t0(),
+    };
+    store.put_tag(ws, &tag("VIP", None)).await.unwrap();
+    store.put_tag(ws, &tag("回购", Some("orders >= 2"))).await.unwrap();
+    store.put_tag(ws, &crate::Tag { description: "big buyers".into(), ..tag("VIP", None) }).await.unwrap();
+    let tags = store.tags(ws).await.unwrap();
+    assert_eq!(tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["VIP", "回购"]);
+    assert_eq!(tags[0].description, "big buyers", "put replaces");
+    let p = PersonId::new_v7();
+    let on = |t: &str| crate::PersonTag { person: p, tag: t.into(), at: t0() };
+    store.tag_person(ws, &on("VIP")).await.unwrap();
+    store.tag_person(ws, &on("VIP")).await.expect("tagging twice is no change");
+    assert!(matches!(store.tag_person(ws, &on("nope")).await, Err(StoreError::NotFound(_))), "undefined tag");
+    assert_eq!(store.person_tags(ws, Some(p)).await.unwrap(), [on("VIP")]);
+    assert_eq!(store.person_tags(ws, None).await.unwrap().len(), 1);
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert!(
+        matches!(store.tag_person(other, &on("VIP")).await, Err(StoreError::NotFound(_))),
+        "tags are per workspace"
+    );
+    store.untag_person(ws, p, "VIP").await.unwrap();
+    assert!(matches!(store.untag_person(ws, p, "VIP").await, Err(StoreError::NotFound(_))));
+    store.tag_person(ws, &on("VIP")).await.unwrap();
+    store.delete_tag(ws, "VIP").await.unwrap();
+    assert!(store.person_tags(ws, None).await.unwrap().is_empty(), "deleting a tag takes it off people");
+    assert!(matches!(store.delete_tag(ws, "VIP").await, Err(StoreError::NotFound(_))));
 }

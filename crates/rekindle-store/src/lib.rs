@@ -7,6 +7,7 @@ mod error;
 mod inbox;
 pub mod lookup;
 mod model;
+mod segments;
 mod store;
 
 #[cfg(feature = "conformance")]
@@ -16,6 +17,7 @@ pub use accounts::*;
 pub use error::StoreError;
 pub use inbox::{Inbox, InboxBatch, InboxSeq};
 pub use model::*;
+pub use segments::*;
 pub use store::Store;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -7,9 +7,12 @@ use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use std::sync::Arc;
 
 use crate::{
-    ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Inbox, Member, Membership,
-    MergeRecord, Person, PersonRef, Result, Session, Source, StoredEvent, Totals, User, Workspace, WriteKey,
+    ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Horizon, Inbox, Member, Membership,
+    MembershipChange, MergeRecord, NewSegment, Person, PersonRef, PersonTag, Result, Segment, SegmentEdit,
+    SegmentMember, SegmentSize, SegmentVersion, Session, Source, StageChange, StoredEvent, Tag, Totals, User,
+    Workspace, WriteKey,
 };
+use rekindle_core::lifecycle::Stage;
 
 /// Everything Rekindle keeps. One implementation per database; all pass the conformance suite.
 ///
@@ -118,4 +121,72 @@ pub trait Store: Send + Sync + 'static {
     async fn put_live_sessions(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()>;
     /// The live-session schedule, by scheduled start.
     async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>>;
+
+    // The incremental read of the log (see [`Horizon`]).
+
+    async fn horizon(&self, ws: WorkspaceId) -> Result<Horizon>;
+    /// Events with ids in `(after, upto]`, in id order, at most `limit`.
+    async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>>;
+    /// Merges with ids in `(after, upto]`, in id order.
+    async fn merges_between(&self, ws: WorkspaceId, after: i64, upto: i64) -> Result<Vec<MergeRecord>>;
+
+    // Segments (see `segments.rs`).
+
+    /// `AlreadyExists` when the workspace has a segment of that name.
+    async fn create_segment(&self, ws: WorkspaceId, segment: &NewSegment) -> Result<Segment>;
+    /// By name.
+    async fn segments(&self, ws: WorkspaceId) -> Result<Vec<Segment>>;
+    async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>>;
+    /// Newest first.
+    async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>>;
+    /// `NotFound`, or `AlreadyExists` when renaming onto another segment's name.
+    async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment>;
+    /// The segment and its membership; its recorded changes stay. `NotFound` when absent.
+    async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()>;
+    /// Members by person id, after `after`.
+    async fn segment_members(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<SegmentMember>>;
+    /// Every membership of the workspace: (segment, person).
+    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>>;
+    /// Apply entries and exits to membership, record them, and record the sizes; one
+    /// transaction.
+    async fn record_membership(
+        &self,
+        ws: WorkspaceId,
+        changes: &[MembershipChange],
+        sizes: &[SegmentSize],
+    ) -> Result<()>;
+    /// Newest first.
+    async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>>;
+    /// Sizes recorded since `since`, oldest first.
+    async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>>;
+
+    // Lifecycle stages as last recorded.
+
+    /// Every staged person's current stage.
+    async fn stages(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>>;
+    /// Move people to their new stages and record the changes; one transaction.
+    async fn record_stage_changes(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()>;
+    /// A person's stage changes (or everyone's), newest first.
+    async fn stage_changes(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<StageChange>>;
+
+    // Tags.
+
+    /// Create or replace a tag's definition.
+    async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> Result<()>;
+    /// By name.
+    async fn tags(&self, ws: WorkspaceId) -> Result<Vec<Tag>>;
+    /// The tag and every manual use of it. `NotFound` when absent.
+    async fn delete_tag(&self, ws: WorkspaceId, name: &str) -> Result<()>;
+    /// Put a manual tag on a person (again: no change). `NotFound` when the tag is not defined.
+    async fn tag_person(&self, ws: WorkspaceId, tag: &PersonTag) -> Result<()>;
+    /// `NotFound` when the person does not carry the tag.
+    async fn untag_person(&self, ws: WorkspaceId, person: PersonId, tag: &str) -> Result<()>;
+    /// Manual tags: of one person, or of everyone.
+    async fn person_tags(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>>;
 }

@@ -15,6 +15,12 @@ pub enum Rule {
         what: String,
         within: Option<Duration>,
     },
+    /// Bought a product the catalogue tags with `tag` (large_pack, organic, …), at all or
+    /// within the last `within`.
+    BoughtTagged {
+        tag: String,
+        within: Option<Duration>,
+    },
     /// Was in a live room (any session, or the named one) at all or within the last `within`.
     Watched {
         session: Option<String>,
@@ -77,6 +83,17 @@ pub enum Metric {
     Shares,
     /// Age in seconds of the person's oldest open after-sales ticket (0 without one).
     OpenTicketAge,
+    /// How many different categories the person has bought.
+    Categories,
+    /// An RFM score, 1–5 (0 for people who never ordered).
+    Rfm(RfmAxis),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RfmAxis {
+    Recency,
+    Frequency,
+    Monetary,
 }
 
 /// The unit a metric is written in.
@@ -94,7 +111,7 @@ impl Metric {
             Self::Spend(_) | Self::Aov => Unit::Money,
             Self::Watched(_) | Self::OpenTicketAge => Unit::Duration,
             Self::DaysSinceOrder | Self::DaysSinceSeen => Unit::Days,
-            Self::Orders | Self::Comments | Self::Shares => Unit::Count,
+            Self::Orders | Self::Comments | Self::Shares | Self::Categories | Self::Rfm(_) => Unit::Count,
         }
     }
 }

@@ -1,20 +1,38 @@
 //! Evaluating a rule for one person at one moment.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::ast::{Metric, Rule};
+use super::ast::{Metric, RfmAxis, Rule};
 use crate::lifecycle::{Stage, Tier};
 use crate::profile::Profile;
+use crate::rfm::Rfm;
 
 /// A person as rules see them: the profile, and what is decided across people or stored
-/// beside it (stage, tier, tags).
+/// beside it (stage, tier, RFM, tags), with the catalogue's product tags.
 pub struct Subject<'a> {
     pub profile: &'a Profile,
     pub stage: Stage,
     pub tier: Tier,
-    pub tags: &'a BTreeSet<String>,
+    pub rfm: Rfm,
+    /// The person's tags, sorted.
+    pub tags: &'a [String],
+    pub products: &'a ProductTags,
+}
+
+/// The catalogue's tags of each SKU, for `bought tagged`.
+#[derive(Debug, Clone, Default)]
+pub struct ProductTags(HashMap<String, BTreeSet<String>>);
+
+impl ProductTags {
+    pub fn new(products: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        Self(products.into_iter().map(|(sku, tags)| (sku, tags.into_iter().collect())).collect())
+    }
+
+    pub fn has(&self, sku: &str, tag: &str) -> bool {
+        self.0.get(sku).is_some_and(|tags| tags.contains(tag))
+    }
 }
 
 impl Rule {
@@ -27,21 +45,26 @@ impl Rule {
             Rule::Bought { what, within } => {
                 p.orders_of(what).any(|o| within.is_none_or(|w| o.at > now - w && o.at <= now))
             }
+            Rule::BoughtTagged { tag, within } => p.orders.values().any(|o| {
+                within.is_none_or(|w| o.at > now - w && o.at <= now)
+                    && o.items.iter().any(|i| i.sku.as_deref().is_some_and(|sku| s.products.has(sku, tag)))
+            }),
             Rule::Watched { session: None, within } => p.last_live.is_some_and(|t| within.is_none_or(|w| t > now - w)),
             // Per-session watching is kept as a total, not with times: a named session is one
             // moment, so "within" asks whether the person has watched it at all.
             Rule::Watched { session: Some(id), .. } => p.watched_by_session.get(id).is_some_and(|s| *s > 0),
             Rule::Lifecycle { stages, negated } => stages.contains(&s.stage) != *negated,
             Rule::Tier { tier, negated } => (s.tier == *tier) != *negated,
-            Rule::Tag { tag } => s.tags.contains(tag),
-            Rule::Compare { metric, op, value } => op.holds(metric.value(p, now), *value),
+            Rule::Tag { tag } => s.tags.binary_search(tag).is_ok(),
+            Rule::Compare { metric, op, value } => op.holds(metric.value(s, now), *value),
         }
     }
 }
 
 impl Metric {
     /// The person's value, in the metric's unit (see [`Metric`]).
-    pub fn value(&self, p: &Profile, now: DateTime<Utc>) -> f64 {
+    pub fn value(&self, s: &Subject, now: DateTime<Utc>) -> f64 {
+        let p = s.profile;
         let days_since =
             |t: Option<DateTime<Utc>>| t.map_or(f64::INFINITY, |t| (now - t).num_seconds() as f64 / 86_400.0);
         match self {
@@ -58,6 +81,12 @@ impl Metric {
             Metric::OpenTicketAge => {
                 p.open_tickets().map(|(_, at)| (now - at).num_seconds() as f64).fold(0.0, f64::max)
             }
+            Metric::Categories => p.categories().len() as f64,
+            Metric::Rfm(axis) => f64::from(match axis {
+                RfmAxis::Recency => s.rfm.r,
+                RfmAxis::Frequency => s.rfm.f,
+                RfmAxis::Monetary => s.rfm.m,
+            }),
         }
     }
 }

@@ -13,7 +13,7 @@ mod lexer;
 mod parser;
 
 pub use ast::Rule;
-pub use eval::Subject;
+pub use eval::{ProductTags, Subject};
 pub use parser::{ParseError, parse};
 
 #[cfg(test)]

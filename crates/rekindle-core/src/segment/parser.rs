@@ -4,7 +4,7 @@ use std::fmt;
 
 use chrono::Duration;
 
-use super::ast::{Metric, Op, Rule, Unit};
+use super::ast::{Metric, Op, RfmAxis, Rule, Unit};
 use super::lexer::{Token, lex};
 use crate::lifecycle::{Stage, Tier};
 
@@ -146,6 +146,11 @@ impl Parser {
         }
         self.next();
         match word.as_str() {
+            "bought" if matches!(self.peek(), Token::Word(w) if w == "tagged") => {
+                self.next();
+                let tag = self.text("a product tag from the catalogue, in quotes, like \"large_pack\"")?;
+                Ok(Rule::BoughtTagged { tag, within: self.within()? })
+            }
             "bought" => {
                 let what = self.text("what was bought, in quotes: a product, SKU or category")?;
                 Ok(Rule::Bought { what, within: self.within()? })
@@ -246,11 +251,15 @@ impl Parser {
             "comments" => Metric::Comments,
             "shares" => Metric::Shares,
             "open_ticket_age" => Metric::OpenTicketAge,
+            "categories" => Metric::Categories,
+            "rfm_r" => Metric::Rfm(RfmAxis::Recency),
+            "rfm_f" => Metric::Rfm(RfmAxis::Frequency),
+            "rfm_m" => Metric::Rfm(RfmAxis::Monetary),
             _ => {
                 self.at -= 1;
                 return Err(self.error(
                     "a condition: bought, watched, lifecycle, tier, tag, orders, spend, aov, days_since_order, \
-                     days_since_seen, comments, shares or open_ticket_age",
+                     days_since_seen, comments, shares, open_ticket_age, categories, rfm_r, rfm_f or rfm_m",
                 ));
             }
         })

@@ -1,5 +1,3 @@
-use std::collections::BTreeSet;
-
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::json;
@@ -8,6 +6,7 @@ use super::ast::{Metric, Op};
 use super::*;
 use crate::lifecycle::{Stage, Tier};
 use crate::profile::{Profile, ProfileEvent};
+use crate::rfm::Rfm;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
@@ -75,8 +74,25 @@ fn strawberry(id: &str, revenue: i64) -> serde_json::Value {
 }
 
 fn check(rule: &str, p: &Profile, stage: Stage, tier: Tier) -> bool {
-    let tags = BTreeSet::from(["vip".to_string()]);
-    parse(rule).unwrap().matches(&Subject { profile: p, stage, tier, tags: &tags }, now())
+    check_with(rule, p, stage, tier, Rfm::default())
+}
+
+fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bool {
+    let tags = ["vip".to_string()];
+    let products = ProductTags::new([("strawberry".to_string(), vec!["new".to_string(), "fresh".to_string()])]);
+    parse(rule).unwrap().matches(&Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products }, now())
+}
+
+#[test]
+fn product_tags_categories_and_rfm() {
+    let lapsed = profile(&[(40, "Order Completed", strawberry("o1", 300_000))]);
+    assert!(check(r#"bought tagged "new""#, &lapsed, Stage::Silent, Tier::Edge));
+    assert!(!check(r#"bought tagged "new" within 30d"#, &lapsed, Stage::Silent, Tier::Edge), "40 days ago");
+    assert!(!check(r#"bought tagged "large_pack""#, &lapsed, Stage::Silent, Tier::Edge));
+    assert!(check(r#"bought "tagged" or categories = 1"#, &lapsed, Stage::Silent, Tier::Edge), "a quoted word is text");
+    let rfm = Rfm { r: 2, f: 5, m: 4 };
+    assert!(check_with("rfm_r <= 2 and rfm_f >= 4 and rfm_m = 4", &lapsed, Stage::Silent, Tier::Edge, rfm));
+    assert!(!check("rfm_r >= 1", &lapsed, Stage::Silent, Tier::Edge), "zeros when not scored");
 }
 
 #[test]
