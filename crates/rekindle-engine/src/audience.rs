@@ -1,14 +1,14 @@
-//! Everyone in a workspace with their profile, stage and tier, ready for rules.
-//!
-//! Built by one pass over the workspace's events (newest first, a page at a time). Profiles
-//! are kept per person in memory; the incremental, stored form comes with live segments.
+//! Everyone in a workspace at one moment, with what rules read: profile, stage, value tier,
+//! RFM scores and tags.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier};
 use rekindle_core::profile::{Profile, ProfileEvent};
-use rekindle_core::segment::{Rule, Subject};
+use rekindle_core::rfm::{self, Buyer, Rfm};
+use rekindle_core::segment::{ProductTags, Rule, Subject, parse};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{EventQuery, Store};
 
@@ -19,19 +19,108 @@ pub const POTENTIAL_SHARE: f64 = 0.30;
 
 pub struct Member {
     pub person: PersonId,
-    pub profile: Profile,
+    pub profile: Arc<Profile>,
     pub stage: Stage,
     pub tier: Tier,
+    pub rfm: Rfm,
+    /// Manual and rule tags, sorted.
+    pub tags: Vec<String>,
+}
+
+/// What an audience is judged by besides the profiles.
+#[derive(Default)]
+pub struct Context {
+    pub lifecycle: LifecycleConfig,
+    pub products: ProductTags,
+    /// Manual tags by person.
+    pub manual_tags: HashMap<PersonId, Vec<String>>,
+    /// Tags decided by a rule. Their rules cannot use `tag` (checked when saved), so they
+    /// depend on nothing but the person.
+    pub rule_tags: Vec<(String, Rule)>,
+}
+
+impl Context {
+    /// The workspace's catalogue tags and tags, as stored now.
+    pub async fn load(store: &dyn Store, ws: WorkspaceId, lifecycle: LifecycleConfig) -> rekindle_store::Result<Self> {
+        let products = ProductTags::new(store.products(ws).await?.into_iter().map(|p| (p.sku, p.tags)));
+        let mut manual_tags: HashMap<PersonId, Vec<String>> = HashMap::new();
+        for t in store.person_tags(ws, None).await? {
+            manual_tags.entry(t.person).or_default().push(t.tag);
+        }
+        let rule_tags = store
+            .tags(ws)
+            .await?
+            .into_iter()
+            .filter_map(|t| match parse(t.rule.as_deref()?) {
+                Ok(rule) => Some((t.name, rule)),
+                Err(e) => {
+                    tracing::warn!(tag = %t.name, error = %e, "a stored tag rule does not parse; skipped");
+                    None
+                }
+            })
+            .collect();
+        Ok(Self { lifecycle, products, manual_tags, rule_tags })
+    }
 }
 
 pub struct Audience {
     pub now: DateTime<Utc>,
     /// By person id.
     pub members: Vec<Member>,
+    pub context: Context,
 }
 
 impl Audience {
-    /// Every person with events in `ws`, as of `now` (events after it are left out).
+    /// Judge `people` as of `now`.
+    pub fn build(
+        people: impl IntoIterator<Item = (PersonId, Arc<Profile>)>,
+        now: DateTime<Utc>,
+        context: Context,
+    ) -> Self {
+        let mut people: Vec<(PersonId, Arc<Profile>)> = people.into_iter().collect();
+        people.sort_by_key(|(id, _)| *id);
+        let spend: Vec<i64> = people.iter().map(|(_, p)| p.spend_within(now, 365)).collect();
+        let tiers = Tier::by_rank(&spend, HIGH_SHARE, POTENTIAL_SHARE);
+        let buyers: Vec<Option<Buyer>> = people
+            .iter()
+            .map(|(_, p)| {
+                p.last_order().map(|last| Buyer {
+                    days_since_order: (now - last).num_seconds() as f64 / 86_400.0,
+                    orders: p.order_count(),
+                    spend: p.spend_fen(),
+                })
+            })
+            .collect();
+        let scores = rfm::score(&buyers);
+        let mut members: Vec<Member> = people
+            .into_iter()
+            .zip(tiers)
+            .zip(scores)
+            .map(|(((person, profile), tier), rfm)| Member {
+                stage: context.lifecycle.stage(&profile, now),
+                tags: context.manual_tags.get(&person).cloned().unwrap_or_default(),
+                person,
+                profile,
+                tier,
+                rfm,
+            })
+            .collect();
+        for m in &mut members {
+            let matched: Vec<String> = context
+                .rule_tags
+                .iter()
+                .filter(|(_, rule)| rule.matches(&subject(m, &context.products), now))
+                .map(|(name, _)| name.clone())
+                .collect();
+            m.tags.extend(matched);
+            m.tags.sort();
+            m.tags.dedup();
+        }
+        Self { now, members, context }
+    }
+
+    /// Every person with events in `ws` as the store stood at `now` (later events left out),
+    /// by reading every event: for evaluating a rule as of a past day.
     pub async fn load(
         store: &dyn Store,
         ws: WorkspaceId,
@@ -52,17 +141,8 @@ impl Audience {
             }
             query.before = page.last().map(|e| e.cursor());
         }
-        let mut people: Vec<(PersonId, Profile)> = profiles.into_iter().collect();
-        people.sort_by_key(|(id, _)| *id);
-        let spend: Vec<i64> = people.iter().map(|(_, p)| p.spend_within(now, 365)).collect();
-        let tiers = Tier::by_rank(&spend, HIGH_SHARE, POTENTIAL_SHARE);
-        // Sorted by person id (above), so `member` can search.
-        let members = people
-            .into_iter()
-            .zip(tiers)
-            .map(|((person, profile), tier)| Member { stage: lifecycle.stage(&profile, now), person, profile, tier })
-            .collect();
-        Ok(Self { now, members })
+        let context = Context::load(store, ws, lifecycle.clone()).await?;
+        Ok(Self::build(profiles.into_iter().map(|(id, p)| (id, Arc::new(p))), now, context))
     }
 
     pub fn member(&self, person: PersonId) -> Option<&Member> {
@@ -84,10 +164,10 @@ impl Audience {
 
     /// The members `rule` selects.
     pub fn select<'a>(&'a self, rule: &'a Rule) -> impl Iterator<Item = &'a Member> + 'a {
-        let no_tags = BTreeSet::new();
-        self.members.iter().filter(move |m| {
-            let subject = Subject { profile: &m.profile, stage: m.stage, tier: m.tier, tags: &no_tags };
-            rule.matches(&subject, self.now)
-        })
+        self.members.iter().filter(move |m| rule.matches(&subject(m, &self.context.products), self.now))
     }
+}
+
+fn subject<'a>(m: &'a Member, products: &'a ProductTags) -> Subject<'a> {
+    Subject { profile: &m.profile, stage: m.stage, tier: m.tier, rfm: m.rfm, tags: &m.tags, products }
 }

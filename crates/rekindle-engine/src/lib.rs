@@ -1,8 +1,12 @@
-//! The engine: what Rekindle computes from the event log — profiles folded per person, their
-//! lifecycle stage and value tier, and the people a segment rule selects.
+//! The engine: what Rekindle computes from the event log — profiles folded per person and
+//! kept up to date as events arrive, their lifecycle stage, value tier, RFM scores and tags,
+//! the people a segment rule selects, and segment membership recorded as it changes.
 
 pub mod audience;
-pub mod cache;
+pub mod engine;
+pub mod folded;
+pub mod personas;
+pub mod tracker;
 
-pub use audience::{Audience, Member};
-pub use cache::AudienceCache;
+pub use audience::{Audience, Context, Member};
+pub use engine::{Clock, Engine, Refreshed};

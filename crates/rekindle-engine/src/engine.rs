@@ -1,0 +1,115 @@
+//! One engine per deployment: for each workspace, profiles kept up to date from the log,
+//! the audience they make as of now, and live segment membership recorded as it changes.
+//!
+//! `serve` calls [`Engine::refresh`] for every workspace on a timer; reads call
+//! [`Engine::audience`], which refreshes when the last audience is older than `max_age`.
+//! A refresh folds only what was appended since the last one, so it costs little more than
+//! judging everyone (stage, tier, RFM) and evaluating the saved segments.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rekindle_core::WorkspaceId;
+use rekindle_core::lifecycle::LifecycleConfig;
+use rekindle_store::Store;
+
+use crate::audience::{Audience, Context};
+use crate::folded::Folded;
+use crate::personas;
+use crate::tracker::{Recorded, Tracker};
+
+/// The time, injectable so tests can hold it still.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub struct Engine {
+    store: Arc<dyn Store>,
+    lifecycle: LifecycleConfig,
+    clock: Clock,
+    max_age: Duration,
+    workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<State>>>>,
+}
+
+#[derive(Default)]
+struct State {
+    folded: Folded,
+    tracker: Option<Tracker>,
+    latest: Option<(Instant, Arc<Audience>)>,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    pub folded: usize,
+    pub people: usize,
+    pub recorded: Recorded,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, lifecycle: LifecycleConfig, clock: Clock, max_age: Duration) -> Self {
+        Self { store, lifecycle, clock, max_age, workspaces: Mutex::default() }
+    }
+
+    /// The lifecycle thresholds audiences are judged by.
+    pub fn lifecycle(&self) -> &LifecycleConfig {
+        &self.lifecycle
+    }
+
+    fn state(&self, ws: WorkspaceId) -> Arc<tokio::sync::Mutex<State>> {
+        self.workspaces.lock().unwrap_or_else(|p| p.into_inner()).entry(ws).or_default().clone()
+    }
+
+    /// The workspace's audience, at most `max_age` old.
+    pub async fn audience(&self, ws: WorkspaceId) -> rekindle_store::Result<Arc<Audience>> {
+        let state = self.state(ws);
+        let mut state = state.lock().await;
+        if let Some((at, audience)) = &state.latest
+            && at.elapsed() < self.max_age
+        {
+            return Ok(audience.clone());
+        }
+        self.refresh_locked(ws, &mut state).await.map(|(a, _)| a)
+    }
+
+    /// Catch up with the log, judge everyone, record membership and stage changes.
+    pub async fn refresh(&self, ws: WorkspaceId) -> rekindle_store::Result<(Arc<Audience>, Refreshed)> {
+        let state = self.state(ws);
+        let mut state = state.lock().await;
+        self.refresh_locked(ws, &mut state).await
+    }
+
+    async fn refresh_locked(
+        &self,
+        ws: WorkspaceId,
+        state: &mut State,
+    ) -> rekindle_store::Result<(Arc<Audience>, Refreshed)> {
+        let store = &*self.store;
+        let folded = state.folded.catch_up(store, ws).await?;
+        let mut segments = store.segments(ws).await?;
+        if segments.is_empty() {
+            // A workspace without any segment starts with the personas.
+            for s in personas::defaults((self.clock)()) {
+                match store.create_segment(ws, &s).await {
+                    Ok(_) | Err(rekindle_store::StoreError::AlreadyExists(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            segments = store.segments(ws).await?;
+        }
+        let context = Context::load(store, ws, self.lifecycle.clone()).await?;
+        // As of the latest event, unless that is in the future: a store whose events stopped
+        // (the demo among them) is seen as it last was.
+        let wall = (self.clock)();
+        let now = state.folded.latest.map_or(wall, |l| l.min(wall));
+        let profiles = state.folded.profiles.iter().map(|(p, profile)| (*p, profile.clone()));
+        let audience = Arc::new(Audience::build(profiles, now, context));
+        let tracker = match &mut state.tracker {
+            Some(t) => t,
+            None => state.tracker.insert(Tracker::load(store, ws).await?),
+        };
+        let recorded = tracker.record(store, ws, &audience, &segments).await?;
+        state.latest = Some((Instant::now(), audience.clone()));
+        Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
+    }
+}

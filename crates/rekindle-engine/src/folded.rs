@@ -1,0 +1,62 @@
+//! Profiles kept up to date incrementally: each catch-up folds the events and merges
+//! appended since the last one, up to the store's horizon (everything below it is committed).
+//!
+//! Correct whatever the order of arrival: the fold does not depend on event order, so a late
+//! event is folded whenever it is appended; an event re-pointed by a merge is folded into
+//! the survivor, and the merge moves what was folded into the absorbed person across.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rekindle_core::profile::{Profile, ProfileEvent};
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{Horizon, Store, StoredEvent};
+
+/// Events read per query while catching up.
+const PAGE: u32 = 5_000;
+
+#[derive(Default)]
+pub struct Folded {
+    pub horizon: Horizon,
+    /// Shared with published audiences; a fold copies a profile only while one holds it.
+    pub profiles: HashMap<PersonId, Arc<Profile>>,
+    /// The latest event time folded.
+    pub latest: Option<DateTime<Utc>>,
+}
+
+impl Folded {
+    /// Fold what was appended since the last catch-up. Returns how many events were folded.
+    pub async fn catch_up(&mut self, store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<usize> {
+        let target = store.horizon(ws).await?;
+        let mut folded = 0;
+        let mut after = self.horizon.event;
+        while after < target.event {
+            let page = store.events_between(ws, after, target.event, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            folded += page.len();
+            for e in &page {
+                self.fold(e);
+            }
+        }
+        for m in store.merges_between(ws, self.horizon.merge, target.merge).await? {
+            if let Some(absorbed) = self.profiles.remove(&m.from) {
+                Arc::make_mut(self.profiles.entry(m.into).or_default()).merge(&absorbed);
+            }
+        }
+        self.horizon = target;
+        Ok(folded)
+    }
+
+    pub fn fold(&mut self, e: &StoredEvent) {
+        let properties = e.payload.get("properties").unwrap_or(&serde_json::Value::Null);
+        let name = e.name.as_deref().unwrap_or(e.kind.as_str());
+        Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(ProfileEvent {
+            at: e.timestamp,
+            name,
+            properties,
+        });
+        self.latest = Some(self.latest.map_or(e.timestamp, |l| l.max(e.timestamp)));
+    }
+}

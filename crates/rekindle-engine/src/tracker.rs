@@ -1,0 +1,112 @@
+//! Live membership: after each catch-up, who entered and left each saved segment and whose
+//! lifecycle stage moved, recorded in the store with the time (journeys trigger on these;
+//! wake-up rates are counted from them).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use rekindle_core::lifecycle::Stage;
+use rekindle_core::segment::{Rule, parse};
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{MembershipChange, Segment, SegmentSize, StageChange, Store};
+
+use crate::Audience;
+
+/// How often a segment's size is written down for its trend.
+const SIZE_EVERY: Duration = Duration::hours(1);
+
+/// Membership and stages as last recorded.
+pub struct Tracker {
+    members: HashMap<i64, HashSet<PersonId>>,
+    stages: HashMap<PersonId, Stage>,
+    sized: HashMap<i64, DateTime<Utc>>,
+}
+
+/// What one pass found and recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub entered: usize,
+    pub left: usize,
+    pub stage_changes: usize,
+}
+
+impl Tracker {
+    pub async fn load(store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<Self> {
+        let mut members: HashMap<i64, HashSet<PersonId>> = HashMap::new();
+        for (segment, person) in store.all_segment_members(ws).await? {
+            members.entry(segment).or_default().insert(person);
+        }
+        let stages = store.stages(ws).await?.into_iter().collect();
+        Ok(Self { members, stages, sized: HashMap::new() })
+    }
+
+    /// Record how `audience` differs from what was last recorded. Memory follows the store
+    /// only once the store has it, so a failed write is found again next time.
+    pub async fn record(
+        &mut self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        audience: &Audience,
+        segments: &[Segment],
+    ) -> rekindle_store::Result<Recorded> {
+        let now = audience.now;
+        let stage_changes: Vec<StageChange> = audience
+            .members
+            .iter()
+            .filter_map(|m| {
+                let from = self.stages.get(&m.person).copied();
+                (from != Some(m.stage)).then_some(StageChange { person: m.person, from, to: m.stage, at: now })
+            })
+            .collect();
+        if !stage_changes.is_empty() {
+            store.record_stage_changes(ws, &stage_changes).await?;
+            for c in &stage_changes {
+                self.stages.insert(c.person, c.to);
+            }
+        }
+
+        let mut changes = Vec::new();
+        let mut sizes = Vec::new();
+        let mut current: HashMap<i64, HashSet<PersonId>> = HashMap::new();
+        for segment in segments {
+            let Some(rule) = rule_of(segment) else { continue };
+            let now_in: HashSet<PersonId> = audience.select(&rule).map(|m| m.person).collect();
+            let before = self.members.get(&segment.id);
+            let mut entered: Vec<PersonId> =
+                now_in.iter().filter(|p| before.is_none_or(|b| !b.contains(p))).copied().collect();
+            let mut left: Vec<PersonId> =
+                before.map(|b| b.iter().filter(|p| !now_in.contains(p)).copied().collect()).unwrap_or_default();
+            entered.sort();
+            left.sort();
+            let change = |person, entered| MembershipChange { segment: segment.id, person, entered, at: now };
+            changes.extend(entered.into_iter().map(|p| change(p, true)));
+            changes.extend(left.into_iter().map(|p| change(p, false)));
+            if self.sized.get(&segment.id).is_none_or(|at| now - *at >= SIZE_EVERY) {
+                sizes.push(SegmentSize { segment: segment.id, size: now_in.len() as u64, at: now });
+            }
+            current.insert(segment.id, now_in);
+        }
+        if !changes.is_empty() || !sizes.is_empty() {
+            store.record_membership(ws, &changes, &sizes).await?;
+        }
+        for s in &sizes {
+            self.sized.insert(s.segment, s.at);
+        }
+        self.members = current;
+        Ok(Recorded {
+            entered: changes.iter().filter(|c| c.entered).count(),
+            left: changes.iter().filter(|c| !c.entered).count(),
+            stage_changes: stage_changes.len(),
+        })
+    }
+}
+
+fn rule_of(segment: &Segment) -> Option<Rule> {
+    match parse(&segment.rule) {
+        Ok(rule) => Some(rule),
+        Err(e) => {
+            tracing::warn!(segment = segment.id, error = %e, "a stored segment rule does not parse; skipped");
+            None
+        }
+    }
+}
