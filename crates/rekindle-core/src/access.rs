@@ -51,10 +51,13 @@ pub enum Permission {
     /// Change the store's name and time zone.
     #[serde(rename = "workspace.manage")]
     WorkspaceManage,
+    /// Save, edit and delete segments and tags; tag people.
+    #[serde(rename = "segments.manage")]
+    SegmentsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Self::PeopleRead,
         Self::PiiRead,
         Self::EventsRead,
@@ -63,6 +66,7 @@ impl Permission {
         Self::UsersManage,
         Self::AuditRead,
         Self::WorkspaceManage,
+        Self::SegmentsManage,
     ];
 }
 
@@ -84,7 +88,9 @@ impl Role {
         use Permission::*;
         match self {
             Self::Owner => true,
-            Self::Operator => matches!(p, PeopleRead | PiiRead | EventsRead | CatalogueWrite | KeysManage),
+            Self::Operator => {
+                matches!(p, PeopleRead | PiiRead | EventsRead | CatalogueWrite | KeysManage | SegmentsManage)
+            }
             Self::Host => matches!(p, PeopleRead | EventsRead | CatalogueWrite),
             Self::Service => matches!(p, PeopleRead | PiiRead | EventsRead),
             Self::Analyst => matches!(p, PeopleRead | EventsRead),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rekindle_core::WorkspaceId;
 use rekindle_core::lifecycle::LifecycleConfig;
-use rekindle_store::Store;
+use rekindle_store::{Horizon, Store};
 
 use crate::audience::{Audience, Context};
 use crate::folded::Folded;
@@ -35,7 +35,8 @@ pub struct Engine {
 struct State {
     folded: Folded,
     tracker: Option<Tracker>,
-    latest: Option<(Instant, Arc<Audience>)>,
+    /// The last audience: when it was built, and from how much of the log.
+    latest: Option<(Instant, Horizon, Arc<Audience>)>,
 }
 
 /// What a refresh did.
@@ -60,16 +61,23 @@ impl Engine {
         self.workspaces.lock().unwrap_or_else(|p| p.into_inner()).entry(ws).or_default().clone()
     }
 
-    /// The workspace's audience, at most `max_age` old.
+    /// The workspace's audience with every event the store has committed: the last one if
+    /// nothing was appended since and it is at most `max_age` old, else a fresh one.
     pub async fn audience(&self, ws: WorkspaceId) -> rekindle_store::Result<Arc<Audience>> {
         let state = self.state(ws);
         let mut state = state.lock().await;
-        if let Some((at, audience)) = &state.latest
+        if let Some((at, horizon, audience)) = &state.latest
             && at.elapsed() < self.max_age
+            && *horizon == self.store.horizon(ws).await?
         {
             return Ok(audience.clone());
         }
         self.refresh_locked(ws, &mut state).await.map(|(a, _)| a)
+    }
+
+    /// Forget the last audience: something it was judged by (tags, segments) changed.
+    pub async fn invalidate(&self, ws: WorkspaceId) {
+        self.state(ws).lock().await.latest = None;
     }
 
     /// Catch up with the log, judge everyone, record membership and stage changes.
@@ -109,7 +117,7 @@ impl Engine {
             None => state.tracker.insert(Tracker::load(store, ws).await?),
         };
         let recorded = tracker.record(store, ws, &audience, &segments).await?;
-        state.latest = Some((Instant::now(), audience.clone()));
+        state.latest = Some((Instant::now(), state.folded.horizon, audience.clone()));
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
     }
 }

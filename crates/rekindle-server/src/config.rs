@@ -26,7 +26,24 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Limits on identifiers of one kind per person (OneID over-merge guard).
     pub identity: IdentityPolicy,
+    pub segments: SegmentsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentsConfig {
+    /// How often profiles catch up with the log and segment membership and lifecycle stage
+    /// changes are recorded. Reads of segments and profiles are at most this old.
+    pub refresh_seconds: u64,
+    /// Lifecycle thresholds (docs/segments.md).
+    pub lifecycle: rekindle_core::lifecycle::LifecycleConfig,
+}
+
+impl Default for SegmentsConfig {
+    fn default() -> Self {
+        Self { refresh_seconds: 5, lifecycle: Default::default() }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -84,6 +101,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             ingest: IngestConfig::default(),
             identity: IdentityPolicy::default(),
+            segments: SegmentsConfig::default(),
             log: LogConfig::default(),
         }
     }

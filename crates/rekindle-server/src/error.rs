@@ -57,15 +57,23 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Where in `field` a rule went wrong: a character (Unicode scalar) offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+        Self { code, message: message.into(), field: None, position: None }
     }
 
     pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: Some(field.into()) }
+        Self { code, message: message.into(), field: Some(field.into()), position: None }
+    }
+
+    /// A segment or tag rule that does not parse, pointing at the spot.
+    pub fn rule(field: &str, e: &rekindle_core::segment::ParseError) -> Self {
+        Self { position: Some(e.position), ..Self::field(ErrorCode::InvalidField, field, e.to_string()) }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -90,7 +98,7 @@ impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
         let code =
             if e.reason.starts_with("malformed JSON") { ErrorCode::InvalidJson } else { ErrorCode::InvalidField };
-        Self { code, message: e.reason, field: Some(e.field).filter(|f| !f.is_empty()) }
+        Self { code, message: e.reason, field: Some(e.field).filter(|f| !f.is_empty()), position: None }
     }
 }
 

@@ -52,19 +52,23 @@ impl App {
         let ingest_metrics = IngestMetrics::default();
         let ingestor =
             Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
+        let refresh = std::time::Duration::from_secs(config.segments.refresh_seconds.max(1));
         let state = AppState {
-            store,
+            store: store.clone(),
             ingestor,
             write_keys: WriteKeyCache::default(),
             admin_token: config.api.admin_token.clone(),
             auth: config.auth.clone(),
             login_limiter: Default::default(),
-            audiences: Arc::new(rekindle_engine::AudienceCache::new(
-                std::time::Duration::from_secs(60),
-                rekindle_core::lifecycle::LifecycleConfig::default(),
+            engine: Arc::new(rekindle_engine::Engine::new(
+                store.clone(),
+                config.segments.lifecycle.clone(),
+                Arc::new(chrono::Utc::now),
+                refresh,
             )),
             metrics: Arc::new(Metrics::new(&ingest_metrics)),
         };
+        spawn_refresh(state.clone(), refresh);
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         Ok(Self { listener, router: routes::router(state.clone()), state })
     }
@@ -90,6 +94,37 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+/// Keep every workspace's profiles and segment membership current, so entering and leaving
+/// is recorded within `every` of the event that caused it, whether or not anyone is looking.
+fn spawn_refresh(state: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // Fold what is applied: ingestion acknowledged it, so wait until it is readable.
+            state.ingestor.settled(every).await;
+            let workspaces = match state.store.workspaces().await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(error = %e, "segment refresh cannot list workspaces");
+                    continue;
+                }
+            };
+            for w in workspaces {
+                match state.engine.refresh(w.id).await {
+                    Ok((_, r)) if r.recorded != Default::default() => tracing::debug!(
+                        workspace = %w.slug, folded = r.folded, entered = r.recorded.entered, left = r.recorded.left,
+                        stage_changes = r.recorded.stage_changes, "segments refreshed"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(workspace = %w.slug, error = %e, "segment refresh failed"),
+                }
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

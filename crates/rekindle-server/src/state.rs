@@ -19,6 +19,6 @@ pub struct AppState {
     pub auth: AuthConfig,
     pub login_limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
-    /// Profiles, stages and tiers per workspace (rebuilt at most once a minute).
-    pub audiences: Arc<rekindle_engine::AudienceCache>,
+    /// Profiles, stages, tiers and live segments per workspace.
+    pub engine: Arc<rekindle_engine::Engine>,
 }

@@ -63,7 +63,7 @@ fn role(r: &PgRow, i: usize) -> Result<Role, Error> {
 }
 
 /// `AlreadyExists(what)` for a unique violation, a backend error otherwise.
-fn unique_violation(what: String) -> impl FnOnce(Error) -> StoreError {
+pub(crate) fn unique_violation(what: String) -> impl FnOnce(Error) -> StoreError {
     move |e| if is_unique_violation(&e) { StoreError::AlreadyExists(what) } else { db_err(e) }
 }
 

@@ -12,9 +12,11 @@ mod admin;
 mod append;
 mod codec;
 mod lock;
+mod log;
 mod migrate;
 mod objects;
 mod read;
+mod segments;
 mod write;
 
 use std::str::FromStr;
@@ -22,10 +24,13 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::Role;
 use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::lifecycle::Stage;
 use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use rekindle_store::{
-    ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Member, Membership, MergeRecord,
-    Person, PersonRef, Result, Session, Source, StoreError, StoredEvent, Totals, User, Workspace, WriteKey,
+    ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Horizon, Member, Membership,
+    MembershipChange, MergeRecord, NewSegment, Person, PersonRef, PersonTag, Result, Segment, SegmentEdit,
+    SegmentMember, SegmentSize, SegmentVersion, Session, Source, StageChange, StoreError, StoredEvent, Tag, Totals,
+    User, Workspace, WriteKey,
 };
 use sqlx_core::connection::Connection;
 use sqlx_core::query::Query;
@@ -280,5 +285,108 @@ impl rekindle_store::Store for PostgresStore {
 
     async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<rekindle_core::objects::LiveSession>> {
         self.live_sessions_impl(ws).await
+    }
+
+    async fn horizon(&self, ws: WorkspaceId) -> Result<Horizon> {
+        self.horizon_impl(ws).await
+    }
+
+    async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>> {
+        self.events_between_impl(ws, after, upto, limit).await
+    }
+
+    async fn merges_between(&self, ws: WorkspaceId, after: i64, upto: i64) -> Result<Vec<MergeRecord>> {
+        self.merges_between_impl(ws, after, upto).await
+    }
+
+    async fn create_segment(&self, ws: WorkspaceId, segment: &NewSegment) -> Result<Segment> {
+        self.create_segment_impl(ws, segment).await
+    }
+
+    async fn segments(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
+        self.segments_impl(ws).await
+    }
+
+    async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
+        self.segment_impl(ws, id).await
+    }
+
+    async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
+        self.segment_versions_impl(ws, id).await
+    }
+
+    async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
+        self.update_segment_impl(ws, id, edit).await
+    }
+
+    async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+        self.delete_segment_impl(ws, id).await
+    }
+
+    async fn segment_members(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<SegmentMember>> {
+        self.segment_members_impl(ws, id, after, limit).await
+    }
+
+    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
+        self.all_segment_members_impl(ws).await
+    }
+
+    async fn record_membership(
+        &self,
+        ws: WorkspaceId,
+        changes: &[MembershipChange],
+        sizes: &[SegmentSize],
+    ) -> Result<()> {
+        self.record_membership_impl(ws, changes, sizes).await
+    }
+
+    async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
+        self.segment_changes_impl(ws, id, limit).await
+    }
+
+    async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
+        self.segment_sizes_impl(ws, id, since).await
+    }
+
+    async fn stages(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>> {
+        self.stages_impl(ws).await
+    }
+
+    async fn record_stage_changes(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()> {
+        self.record_stage_changes_impl(ws, changes).await
+    }
+
+    async fn stage_changes(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<StageChange>> {
+        self.stage_changes_impl(ws, person, limit).await
+    }
+
+    async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> Result<()> {
+        self.put_tag_impl(ws, tag).await
+    }
+
+    async fn tags(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
+        self.tags_impl(ws).await
+    }
+
+    async fn delete_tag(&self, ws: WorkspaceId, name: &str) -> Result<()> {
+        self.delete_tag_impl(ws, name).await
+    }
+
+    async fn tag_person(&self, ws: WorkspaceId, tag: &PersonTag) -> Result<()> {
+        self.tag_person_impl(ws, tag).await
+    }
+
+    async fn untag_person(&self, ws: WorkspaceId, person: PersonId, tag: &str) -> Result<()> {
+        self.untag_person_impl(ws, person, tag).await
+    }
+
+    async fn person_tags(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
+        self.person_tags_impl(ws, person).await
     }
 }

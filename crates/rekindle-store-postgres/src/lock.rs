@@ -72,3 +72,19 @@ pub async fn lock_batch(conn: &mut PgConnection, ws: WorkspaceId, keys: &[Identi
     .await?;
     Ok(Held::Keys)
 }
+
+/// Wait until no append to the workspace is in flight, and keep new ones out until the
+/// transaction ends. For [`crate::PostgresStore`]'s horizon: ids come from sequences when rows
+/// are inserted, not when they commit, so with appends running side by side an event may commit
+/// after one with a higher id, and the highest committed id alone would let an incremental
+/// reader pass over it for good. Every append holds this lock, shared or exclusive, from before
+/// it inserts until it commits; holding it exclusively, a read sees every id handed out so far
+/// committed (or rolled back), and any id handed out later is higher.
+pub async fn lock_workspace_quiet(conn: &mut PgConnection, ws: WorkspaceId) -> Result<(), Error> {
+    sql("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(WORKSPACE_LOCK_CLASS)
+        .bind(ws.0 as i32)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "objects", include_str!("../migrations/0002_objects.sql")),
     (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
+    (4, "segments", include_str!("../migrations/0004_segments.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -99,7 +99,7 @@ async fn load_person(c: &mut PgConnection, ws: WorkspaceId, id: Uuid) -> Result<
     }))
 }
 
-fn event(r: &PgRow) -> Result<StoredEvent, Error> {
+pub(crate) fn event(r: &PgRow) -> Result<StoredEvent, Error> {
     Ok(StoredEvent {
         id: r.try_get(0)?,
         person: PersonId(r.try_get(1)?),
@@ -112,7 +112,7 @@ fn event(r: &PgRow) -> Result<StoredEvent, Error> {
     })
 }
 
-fn merge_record(r: &PgRow) -> Result<MergeRecord, Error> {
+pub(crate) fn merge_record(r: &PgRow) -> Result<MergeRecord, Error> {
     Ok(MergeRecord {
         id: r.try_get(0)?,
         into: PersonId(r.try_get(1)?),

@@ -44,6 +44,19 @@ pub enum Rule {
     },
 }
 
+impl Rule {
+    /// Whether any part of the rule reads tags (a tag's own rule must not, or tags could
+    /// depend on each other in a circle).
+    pub fn uses_tags(&self) -> bool {
+        match self {
+            Rule::And(a, b) | Rule::Or(a, b) => a.uses_tags() || b.uses_tags(),
+            Rule::Not(a) => a.uses_tags(),
+            Rule::Tag { .. } => true,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Lt,

@@ -9,7 +9,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier};
 use rekindle_core::profile::{Profile, ProfileEvent};
-use rekindle_core::segment::{Subject, parse};
+use rekindle_core::rfm::Rfm;
+use rekindle_core::segment::{ProductTags, Subject, parse};
 use rekindle_sim::{SimConfig, Simulation};
 use serde_json::Value;
 
@@ -54,7 +55,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
     let stages: Vec<Stage> = profiles.iter().map(|p| lifecycle.stage(p, now)).collect();
 
     let rule = parse(RULE).context("the bench rule")?;
-    let tags = Default::default();
+    let products = ProductTags::default();
     let mut rekindle_ms = Vec::with_capacity(RUNS);
     let mut count = 0;
     for _ in 0..RUNS {
@@ -62,7 +63,17 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
         count = profiles
             .iter()
             .zip(&stages)
-            .filter(|(p, s)| rule.matches(&Subject { profile: p, stage: **s, tier: Tier::Edge, tags: &tags }, now))
+            .filter(|(p, s)| {
+                let subject = Subject {
+                    profile: p,
+                    stage: **s,
+                    tier: Tier::Edge,
+                    rfm: Rfm::default(),
+                    tags: &[],
+                    products: &products,
+                };
+                rule.matches(&subject, now)
+            })
             .count();
         rekindle_ms.push(started.elapsed().as_secs_f64() * 1e3);
     }

@@ -169,7 +169,7 @@ async fn dashboard(
         recent.push(SessionSummary { session: s.into(), viewers: viewers.len() as u64, orders, gmv_fen });
     }
 
-    let audience = state.audiences.get(&*state.store, ws).await?;
+    let audience = state.engine.audience(ws).await?;
     let lifecycle = audience
         .stage_counts()
         .into_iter()

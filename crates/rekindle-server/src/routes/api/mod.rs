@@ -15,6 +15,8 @@ mod people;
 mod person_activity;
 mod person_profile;
 mod redact;
+mod segments;
+mod tags;
 mod tokens;
 mod users;
 mod workspaces;
@@ -46,6 +48,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(identity::router())
         .merge(keys::router())
         .merge(workspaces::router())
+        .merge(segments::router())
+        .merge(tags::router())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -59,6 +59,24 @@ pub struct ProfileView {
     /// A WeCom contact that has not been removed.
     pub reachable: bool,
     pub categories: Vec<CategoryView>,
+    /// Manual tags and the rule tags whose rule the person meets.
+    pub tags: Vec<TagView>,
+    /// RFM scores 1–5 among buyers; 0 for people who never ordered.
+    pub rfm: RfmView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagView {
+    pub name: String,
+    /// manual or rule
+    pub source: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RfmView {
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
 }
 
 /// Profile features, lifecycle stage and value tier, as of the workspace's latest event.
@@ -71,14 +89,23 @@ async fn person_profile(
     Path(person): Path<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
     let person = find(&state, &access, &person).await?;
-    let audience = state.audiences.get(&*state.store, access.ws()).await?;
+    let audience = state.engine.audience(access.ws()).await?;
     let none = Profile::default();
-    let lifecycle = state.audiences.lifecycle();
-    let (p, stage, tier) = match audience.member(person.id) {
-        Some(m) => (&m.profile, m.stage, m.tier),
-        // Newer than the cached audience, or without events: judged on its own.
+    let lifecycle = state.engine.lifecycle();
+    let member = audience.member(person.id);
+    let (p, stage, tier) = match member {
+        Some(m) => (&*m.profile, m.stage, m.tier),
+        // Newer than the audience, or without events: judged on its own.
         None => (&none, lifecycle.stage(&none, audience.now), rekindle_core::lifecycle::Tier::Edge),
     };
+    // Manual tags straight from the store, so one just added shows at once.
+    let manual: Vec<String> =
+        state.store.person_tags(access.ws(), Some(person.id)).await?.into_iter().map(|t| t.tag).collect();
+    let by_rule: Vec<String> =
+        member.map(|m| m.tags.iter().filter(|t| !manual.contains(t)).cloned().collect()).unwrap_or_default();
+    let tag = |source: &'static str| move |name: String| TagView { name, source: source.into() };
+    let tags = manual.into_iter().map(tag("manual")).chain(by_rule.into_iter().map(tag("rule"))).collect();
+    let rfm = member.map(|m| m.rfm).unwrap_or_default();
     let now = audience.now;
     Ok(Json(ProfileView {
         as_of: now,
@@ -113,5 +140,7 @@ async fn person_profile(
                 category,
             })
             .collect(),
+        tags,
+        rfm: RfmView { r: rfm.r, f: rfm.f, m: rfm.m },
     }))
 }

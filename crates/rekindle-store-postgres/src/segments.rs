@@ -1,0 +1,528 @@
+//! Segments, their versions and membership; lifecycle stages; tags. Same answers as SQLite's
+//! segments.rs; lists are written by column arrays, one statement each.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rekindle_core::ids::Uuid;
+use rekindle_core::lifecycle::Stage;
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{
+    MembershipChange, NewSegment, PersonTag, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
+    SegmentVersion, StageChange, StoreError, Tag,
+};
+use sqlx_core::error::{Error, ErrorKind};
+use sqlx_core::row::Row;
+use sqlx_postgres::{PgConnection, PgRow};
+
+use crate::accounts::unique_violation;
+use crate::codec::parse;
+use crate::{PostgresStore, db_err, sql};
+
+fn segment(r: &PgRow) -> Result<Segment, Error> {
+    let kind: String = r.try_get(4)?;
+    Ok(Segment {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        description: r.try_get(2)?,
+        rule: r.try_get(3)?,
+        kind: SegmentKind::parse(&kind).unwrap_or(SegmentKind::Custom),
+        version: r.try_get(5)?,
+        created_at: r.try_get(6)?,
+        updated_at: r.try_get(7)?,
+    })
+}
+
+fn tag(r: &PgRow) -> Result<Tag, Error> {
+    Ok(Tag { name: r.try_get(0)?, rule: r.try_get(1)?, description: r.try_get(2)?, created_at: r.try_get(3)? })
+}
+
+fn person_tag(r: &PgRow) -> Result<PersonTag, Error> {
+    Ok(PersonTag { person: PersonId(r.try_get(0)?), tag: r.try_get(1)?, at: r.try_get(2)? })
+}
+
+fn stage_change(r: &PgRow) -> Result<StageChange, Error> {
+    Ok(StageChange {
+        person: PersonId(r.try_get(0)?),
+        from: r.try_get::<Option<&str>, _>(1)?.map(parse::<Stage>).transpose()?,
+        to: parse(r.try_get(2)?)?,
+        at: r.try_get(3)?,
+    })
+}
+
+fn not_found(what: String) -> StoreError {
+    StoreError::NotFound(what)
+}
+
+async fn add_version(
+    c: &mut PgConnection,
+    id: i64,
+    version: i32,
+    rule: &str,
+    at: DateTime<Utc>,
+    by: Option<&str>,
+) -> Result<(), Error> {
+    sql("INSERT INTO segment_versions (segment_id, version, rule, created_at, created_by) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(version)
+        .bind(rule)
+        .bind(at)
+        .bind(by)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+impl PostgresStore {
+    pub(crate) async fn create_segment_impl(&self, ws: WorkspaceId, s: &NewSegment) -> Result<Segment> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let row =
+            sql("INSERT INTO segments (workspace_id, name, description, rule, kind, version, created_at, updated_at)
+                       VALUES ($1, $2, $3, $4, $5, 1, $6, $6)
+                       RETURNING id, name, description, rule, kind, version, created_at, updated_at")
+            .bind(ws.0)
+            .bind(&s.name)
+            .bind(&s.description)
+            .bind(&s.rule)
+            .bind(s.kind.as_str())
+            .bind(s.at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unique_violation(format!("segment {}", s.name)))?;
+        let created = segment(&row).map_err(db_err)?;
+        add_version(&mut tx, created.id, 1, &s.rule, s.at, s.by.as_deref()).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(created)
+    }
+
+    pub(crate) async fn segments_impl(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
+        // Byte order, as SQLite sorts, whatever the database's collation.
+        let rows = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
+                        WHERE workspace_id = $1 ORDER BY name COLLATE \"C\"")
+        .bind(ws.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(segment).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub(crate) async fn segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
+        let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
+                       WHERE workspace_id = $1 AND id = $2")
+        .bind(ws.0)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(segment).transpose().map_err(db_err)
+    }
+
+    pub(crate) async fn segment_versions_impl(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
+        let rows = sql("SELECT v.version, v.rule, v.created_at, v.created_by FROM segment_versions v
+                        JOIN segments s ON s.id = v.segment_id
+                        WHERE s.workspace_id = $1 AND v.segment_id = $2 ORDER BY v.version DESC")
+        .bind(ws.0)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SegmentVersion {
+                    version: r.try_get(0)?,
+                    rule: r.try_get(1)?,
+                    created_at: r.try_get(2)?,
+                    created_by: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    pub(crate) async fn update_segment_impl(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // Locked, so two edits on different nodes cannot both add the same next version.
+        let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
+                       WHERE workspace_id = $1 AND id = $2 FOR UPDATE")
+        .bind(ws.0)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let current = row.as_ref().map(segment).transpose().map_err(db_err)?;
+        let current = current.ok_or_else(|| not_found(format!("segment {id}")))?;
+        let name = edit.name.as_deref().unwrap_or(&current.name);
+        let description = edit.description.as_deref().unwrap_or(&current.description);
+        let (rule, version) = match edit.rule.as_deref() {
+            Some(rule) if rule != current.rule => {
+                add_version(&mut tx, id, current.version + 1, rule, edit.at, edit.by.as_deref())
+                    .await
+                    .map_err(db_err)?;
+                (rule, current.version + 1)
+            }
+            _ => (current.rule.as_str(), current.version),
+        };
+        let row = sql("UPDATE segments SET name = $3, description = $4, rule = $5, version = $6, updated_at = $7
+                       WHERE workspace_id = $1 AND id = $2
+                       RETURNING id, name, description, rule, kind, version, created_at, updated_at")
+        .bind(ws.0)
+        .bind(id)
+        .bind(name)
+        .bind(description)
+        .bind(rule)
+        .bind(version)
+        .bind(edit.at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unique_violation(format!("segment {name}")))?;
+        let updated = segment(&row).map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(updated)
+    }
+
+    pub(crate) async fn delete_segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+        // Versions, members and sizes go by cascade; recorded changes stay.
+        let done = sql("DELETE FROM segments WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 { Err(not_found(format!("segment {id}"))) } else { Ok(()) }
+    }
+
+    pub(crate) async fn segment_members_impl(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<SegmentMember>> {
+        let rows = sql("SELECT m.person_id, m.since FROM segment_members m JOIN segments s ON s.id = m.segment_id
+                        WHERE s.workspace_id = $1 AND m.segment_id = $2 AND ($3::uuid IS NULL OR m.person_id > $3)
+                        ORDER BY m.person_id LIMIT $4")
+        .bind(ws.0)
+        .bind(id)
+        .bind(after.map(|p| p.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok(SegmentMember { person: PersonId(r.try_get(0)?), since: r.try_get(1)? }))
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    pub(crate) async fn all_segment_members_impl(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
+        let rows = sql("SELECT m.segment_id, m.person_id FROM segment_members m JOIN segments s ON s.id = m.segment_id
+                        WHERE s.workspace_id = $1 ORDER BY m.segment_id, m.person_id")
+        .bind(ws.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, PersonId(r.try_get(1)?)))).collect::<Result<_, Error>>().map_err(db_err)
+    }
+
+    pub(crate) async fn record_membership_impl(
+        &self,
+        ws: WorkspaceId,
+        changes: &[MembershipChange],
+        sizes: &[SegmentSize],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        membership_in(&mut tx, ws, changes, sizes).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn segment_changes_impl(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        limit: u32,
+    ) -> Result<Vec<MembershipChange>> {
+        let rows = sql("SELECT person_id, entered, at FROM segment_changes WHERE segment_id = $2 AND workspace_id = $1
+                        ORDER BY id DESC LIMIT $3")
+        .bind(ws.0)
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(MembershipChange {
+                    segment: id,
+                    person: PersonId(r.try_get(0)?),
+                    entered: r.try_get(1)?,
+                    at: r.try_get(2)?,
+                })
+            })
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    pub(crate) async fn segment_sizes_impl(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SegmentSize>> {
+        let rows = sql("SELECT z.at, z.size FROM segment_sizes z JOIN segments s ON s.id = z.segment_id
+                        WHERE s.workspace_id = $1 AND z.segment_id = $2 AND z.at >= $3 ORDER BY z.at")
+        .bind(ws.0)
+        .bind(id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok(SegmentSize { segment: id, at: r.try_get(0)?, size: r.try_get::<i64, _>(1)?.max(0) as u64 }))
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    pub(crate) async fn stages_impl(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>> {
+        let rows = sql("SELECT person_id, stage FROM person_stages WHERE workspace_id = $1 ORDER BY person_id")
+            .bind(ws.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((PersonId(r.try_get(0)?), parse::<Stage>(r.try_get(1)?)?)))
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    pub(crate) async fn record_stage_changes_impl(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        stages_in(&mut tx, ws, changes).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn stage_changes_impl(
+        &self,
+        ws: WorkspaceId,
+        person: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<StageChange>> {
+        let rows = match person {
+            Some(p) => sql("SELECT person_id, from_stage, to_stage, at FROM stage_changes
+                            WHERE person_id = $2 AND workspace_id = $1 ORDER BY id DESC LIMIT $3")
+            .bind(ws.0)
+            .bind(p.0)
+            .bind(i64::from(limit)),
+            None => sql("SELECT person_id, from_stage, to_stage, at FROM stage_changes
+                         WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(ws.0)
+            .bind(i64::from(limit)),
+        }
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(stage_change).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub(crate) async fn put_tag_impl(&self, ws: WorkspaceId, t: &Tag) -> Result<()> {
+        sql("INSERT INTO tags (workspace_id, name, rule, description, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (workspace_id, name) DO UPDATE SET rule = EXCLUDED.rule, description = EXCLUDED.description")
+        .bind(ws.0)
+        .bind(&t.name)
+        .bind(&t.rule)
+        .bind(&t.description)
+        .bind(t.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn tags_impl(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
+        let rows = sql("SELECT name, rule, description, created_at FROM tags WHERE workspace_id = $1
+                        ORDER BY name COLLATE \"C\"")
+        .bind(ws.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(tag).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub(crate) async fn delete_tag_impl(&self, ws: WorkspaceId, name: &str) -> Result<()> {
+        // Its uses on people go by cascade.
+        let done = sql("DELETE FROM tags WHERE workspace_id = $1 AND name = $2")
+            .bind(ws.0)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 { Err(not_found(format!("tag {name}"))) } else { Ok(()) }
+    }
+
+    pub(crate) async fn tag_person_impl(&self, ws: WorkspaceId, t: &PersonTag) -> Result<()> {
+        // One statement: the tag's definition and its use on the person are read from one snapshot.
+        let row = sql("WITH defined AS (SELECT name FROM tags WHERE workspace_id = $1 AND name = $3),
+                            added AS (
+                                INSERT INTO person_tags (workspace_id, person_id, tag, at)
+                                SELECT $1, $2, name, $4 FROM defined
+                                ON CONFLICT (workspace_id, person_id, tag) DO NOTHING)
+                       SELECT EXISTS (SELECT 1 FROM defined)")
+        .bind(ws.0)
+        .bind(t.person.0)
+        .bind(&t.tag)
+        .bind(t.at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match e.as_database_error().map(|d| d.kind()) {
+            // The tag was deleted on another node as this ran.
+            Some(ErrorKind::ForeignKeyViolation) => not_found(format!("tag {}", t.tag)),
+            _ => db_err(e),
+        })?;
+        let defined: bool = row.try_get(0).map_err(db_err)?;
+        if defined { Ok(()) } else { Err(not_found(format!("tag {}", t.tag))) }
+    }
+
+    pub(crate) async fn untag_person_impl(&self, ws: WorkspaceId, person: PersonId, t: &str) -> Result<()> {
+        let done = sql("DELETE FROM person_tags WHERE workspace_id = $1 AND person_id = $2 AND tag = $3")
+            .bind(ws.0)
+            .bind(person.0)
+            .bind(t)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 { Err(not_found(format!("tag {t} on {person}"))) } else { Ok(()) }
+    }
+
+    pub(crate) async fn person_tags_impl(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
+        let rows = match person {
+            Some(p) => sql("SELECT person_id, tag, at FROM person_tags WHERE workspace_id = $1 AND person_id = $2
+                            ORDER BY tag COLLATE \"C\"")
+            .bind(ws.0)
+            .bind(p.0),
+            None => sql("SELECT person_id, tag, at FROM person_tags WHERE workspace_id = $1
+                         ORDER BY person_id, tag COLLATE \"C\"")
+            .bind(ws.0),
+        }
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(person_tag).collect::<Result<_, _>>().map_err(db_err)
+    }
+}
+
+/// Membership changes and sizes, inside the caller's transaction. Entries and sizes for
+/// segments not in the workspace are ignored.
+async fn membership_in(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    changes: &[MembershipChange],
+    sizes: &[SegmentSize],
+) -> Result<(), Error> {
+    if !changes.is_empty() {
+        // Applied in turn, the last change of each (segment, person) decides; one statement
+        // may touch a row only once. Sorted, so concurrent writers lock rows in one order.
+        let mut last: BTreeMap<(i64, Uuid), &MembershipChange> = BTreeMap::new();
+        for change in changes {
+            last.insert((change.segment, change.person.0), change);
+        }
+        let (mut gone_segments, mut gone_people) = (Vec::new(), Vec::new());
+        let (mut in_segments, mut in_people, mut in_since) = (Vec::new(), Vec::new(), Vec::new());
+        for ((segment, person), change) in &last {
+            if change.entered {
+                in_segments.push(*segment);
+                in_people.push(*person);
+                in_since.push(change.at);
+            } else {
+                gone_segments.push(*segment);
+                gone_people.push(*person);
+            }
+        }
+        if !gone_segments.is_empty() {
+            sql("DELETE FROM segment_members m
+                 USING UNNEST($2::bigint[], $3::uuid[]) AS t(segment_id, person_id), segments s
+                 WHERE m.segment_id = t.segment_id AND m.person_id = t.person_id
+                   AND s.id = t.segment_id AND s.workspace_id = $1")
+            .bind(ws.0)
+            .bind(gone_segments)
+            .bind(gone_people)
+            .execute(&mut *c)
+            .await?;
+        }
+        if !in_segments.is_empty() {
+            // Entering again restarts `since`, as SQLite's INSERT OR REPLACE does.
+            sql("INSERT INTO segment_members (segment_id, person_id, since)
+                 SELECT t.segment_id, t.person_id, t.since
+                 FROM UNNEST($2::bigint[], $3::uuid[], $4::timestamptz[]) AS t(segment_id, person_id, since)
+                 WHERE t.segment_id IN (SELECT id FROM segments WHERE workspace_id = $1)
+                 ON CONFLICT (segment_id, person_id) DO UPDATE SET since = EXCLUDED.since")
+            .bind(ws.0)
+            .bind(in_segments)
+            .bind(in_people)
+            .bind(in_since)
+            .execute(&mut *c)
+            .await?;
+        }
+        // `ORDER BY n`: ids follow the order given, so newest-first reads them back in reverse.
+        sql("INSERT INTO segment_changes (workspace_id, segment_id, person_id, entered, at)
+             SELECT $1, t.segment_id, t.person_id, t.entered, t.at
+             FROM UNNEST($2::bigint[], $3::uuid[], $4::boolean[], $5::timestamptz[])
+                  WITH ORDINALITY AS t(segment_id, person_id, entered, at, n)
+             WHERE t.segment_id IN (SELECT id FROM segments WHERE workspace_id = $1)
+             ORDER BY n")
+        .bind(ws.0)
+        .bind(changes.iter().map(|x| x.segment).collect::<Vec<_>>())
+        .bind(changes.iter().map(|x| x.person.0).collect::<Vec<_>>())
+        .bind(changes.iter().map(|x| x.entered).collect::<Vec<_>>())
+        .bind(changes.iter().map(|x| x.at).collect::<Vec<_>>())
+        .execute(&mut *c)
+        .await?;
+    }
+    if !sizes.is_empty() {
+        // The last size given for a (segment, time) wins, as replacing in turn would.
+        let last: BTreeMap<(i64, DateTime<Utc>), u64> = sizes.iter().map(|z| ((z.segment, z.at), z.size)).collect();
+        sql("INSERT INTO segment_sizes (segment_id, at, size)
+             SELECT t.segment_id, t.at, t.size
+             FROM UNNEST($2::bigint[], $3::timestamptz[], $4::bigint[]) AS t(segment_id, at, size)
+             WHERE t.segment_id IN (SELECT id FROM segments WHERE workspace_id = $1)
+             ON CONFLICT (segment_id, at) DO UPDATE SET size = EXCLUDED.size")
+        .bind(ws.0)
+        .bind(last.keys().map(|(segment, _)| *segment).collect::<Vec<_>>())
+        .bind(last.keys().map(|(_, at)| *at).collect::<Vec<_>>())
+        .bind(last.values().map(|size| i64::try_from(*size).unwrap_or(i64::MAX)).collect::<Vec<_>>())
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// People's new stages and the changes that moved them, inside the caller's transaction.
+async fn stages_in(c: &mut PgConnection, ws: WorkspaceId, changes: &[StageChange]) -> Result<(), Error> {
+    // The last change of each person decides their stage, as applying them in turn would.
+    let last: BTreeMap<Uuid, &StageChange> = changes.iter().map(|x| (x.person.0, x)).collect();
+    sql("INSERT INTO person_stages (workspace_id, person_id, stage, since)
+         SELECT $1, t.person_id, t.stage, t.since
+         FROM UNNEST($2::uuid[], $3::text[], $4::timestamptz[]) AS t(person_id, stage, since)
+         ON CONFLICT (workspace_id, person_id) DO UPDATE SET stage = EXCLUDED.stage, since = EXCLUDED.since")
+    .bind(ws.0)
+    .bind(last.keys().copied().collect::<Vec<_>>())
+    .bind(last.values().map(|x| x.to.as_str()).collect::<Vec<_>>())
+    .bind(last.values().map(|x| x.at).collect::<Vec<_>>())
+    .execute(&mut *c)
+    .await?;
+    // `ORDER BY n`: ids follow the order given, so newest-first reads them back in reverse.
+    sql("INSERT INTO stage_changes (workspace_id, person_id, from_stage, to_stage, at)
+         SELECT $1, t.person_id, t.from_stage, t.to_stage, t.at
+         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+              WITH ORDINALITY AS t(person_id, from_stage, to_stage, at, n)
+         ORDER BY n")
+    .bind(ws.0)
+    .bind(changes.iter().map(|x| x.person.0).collect::<Vec<_>>())
+    .bind(changes.iter().map(|x| x.from.map(Stage::as_str)).collect::<Vec<Option<&str>>>())
+    .bind(changes.iter().map(|x| x.to.as_str()).collect::<Vec<_>>())
+    .bind(changes.iter().map(|x| x.at).collect::<Vec<_>>())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
