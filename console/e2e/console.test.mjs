@@ -109,7 +109,14 @@ test('signed out, every /api/v1 route in the OpenAPI document is refused', { tim
   let checked = 0
   for (const [path, item] of Object.entries(doc.paths)) {
     if (!path.startsWith('/api/v1') || path === '/api/v1/auth/login') continue
-    const url = baseUrl() + path.replace('{person}', 'u1').replace('{id}', '1').replace('{slug}', 'default')
+    const url =
+      baseUrl() +
+      path
+        .replace('{person}', 'u1')
+        .replace('{id}', '1')
+        .replace('{slug}', 'default')
+        .replace('{name}', 'VIP')
+        .replace('{tag}', 'VIP')
     for (const method of Object.keys(item)) {
       const response = await page.request.fetch(url, { method: method.toUpperCase(), failOnStatusCode: false })
       assert.equal(response.status(), 401, `${method.toUpperCase()} ${path}`)
@@ -118,4 +125,116 @@ test('signed out, every /api/v1 route in the OpenAPI document is refused', { tim
     }
   }
   assert.ok(checked >= 25, `checked ${checked} routes`)
+})
+
+/** The number in a formatted count such as `1,234`. */
+const digits = (s) => Number(s.replace(/[^\d]/g, ''))
+
+/** The persona segments every demo store has (rekindle-sim personas). */
+const PERSONAS = ['尝鲜探索家', '家庭囤货王', '健康生活家', '懒人料理族']
+
+/** Opens the segments list from the sidebar and waits for its rows. */
+async function openSegments(page) {
+  await page.click(byTestId('nav-segments'))
+  await page.waitForSelector(byTestId('segments'))
+  await page.locator(byTestId('segment-row')).first().waitFor()
+}
+
+/** Waits until a segment's page lists members, reloading while its membership is computed. */
+async function waitForMembers(page) {
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    await settle(page)
+    if ((await page.locator(byTestId('segment-member-row')).count()) > 0) return
+    await page.waitForTimeout(1000)
+    await page.reload()
+    await page.waitForSelector(byTestId('segment-view'))
+  }
+  assert.fail('the segment lists no members')
+}
+
+test('owner sees the four persona segments with their sizes', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openSegments(page)
+  const rows = page.locator(byTestId('segment-row'))
+  for (const persona of PERSONAS) {
+    const row = rows.filter({ has: page.locator(byTestId('segment-name'), { hasText: persona }) }).first()
+    await row.waitFor()
+    assert.equal(await row.getAttribute('data-kind'), 'persona', `${persona} is a persona segment`)
+    assert.equal((await row.locator(byTestId('segment-kind')).innerText()).trim(), '画像')
+    const size = (await row.locator(byTestId('segment-size')).innerText()).trim()
+    assert.match(size, /^\d[\d,]*$/, `${persona} size ${JSON.stringify(size)}`)
+  }
+  await page.locator(byTestId('segment-new')).waitFor()
+})
+
+test('owner creates a segment with a live preview, then edits its rule into a new version', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openSegments(page)
+  await page.click(byTestId('segment-new'))
+  await page.waitForSelector(byTestId('segment-form'))
+  await page.fill(byTestId('segment-name-input'), `复购两次以上 ${Date.now()}`)
+
+  // An incomplete rule: the server's error, with the position marked under the rule.
+  await page.fill(byTestId('segment-rule-input'), 'orders >=')
+  const ruleError = page.locator(byTestId('rule-error'))
+  await ruleError.waitFor()
+  assert.notEqual((await page.locator(byTestId('rule-error-message')).innerText()).trim(), '')
+  const position = Number(await ruleError.getAttribute('data-position'))
+  assert.ok(position >= 0 && position <= 'orders >='.length, `error position ${position}`)
+  assert.ok(await page.locator(byTestId('rule-error-mark')).isVisible(), 'the error position is marked')
+  assert.equal(await page.locator(byTestId('preview-count')).count(), 0)
+
+  // Completed: the error goes and a live count appears.
+  await page.fill(byTestId('segment-rule-input'), 'orders >= 2')
+  await ruleError.waitFor({ state: 'detached' })
+  const count = page.locator(byTestId('preview-count'))
+  await count.waitFor()
+  assert.ok(digits(await count.innerText()) > 0, `preview count ${await count.innerText()}`)
+
+  await page.click(byTestId('segment-save'))
+  await page.waitForURL((url) => /^\/segments\/[^/]+$/.test(url.pathname) && url.pathname !== '/segments/new')
+  await page.locator(`${byTestId('segment-version-row')}[data-version="1"]`).waitFor()
+  assert.equal(await text(page, 'segment-current-version'), 'v1')
+  await waitForMembers(page)
+  const exportHref = await page.locator(byTestId('segment-export')).getAttribute('href')
+  assert.match(exportHref, /\/members\.csv\?workspace=/)
+
+  // A changed rule is a new version.
+  await page.fill(byTestId('segment-rule-input'), 'orders >= 3')
+  await page.click(byTestId('segment-save'))
+  await page.locator(`${byTestId('segment-version-row')}[data-version="2"]`).waitFor()
+  await page.locator(byTestId('segment-saved')).waitFor()
+  assert.equal(await text(page, 'segment-current-version'), 'v2')
+  assert.equal(await page.locator(byTestId('segment-version-row')).count(), 2)
+})
+
+test('owner tags a person and sees the tag', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openPerson(page, env('REKINDLE_PHONE'))
+  await page.locator(byTestId('person-tag-input')).waitFor()
+  await page.fill(byTestId('person-tag-input'), 'VIP')
+  await page.click(byTestId('person-tag-add'))
+  const chip = page.locator(`${byTestId('person-tag')}[data-tag="VIP"]`).first()
+  await chip.waitFor()
+  assert.match(await chip.innerText(), /VIP/)
+  assert.equal(await chip.getAttribute('data-source'), 'manual')
+})
+
+test('an analyst sees the segments but cannot create or change one', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))
+  await openSegments(page)
+  await settle(page)
+  assert.ok((await page.locator(byTestId('segment-row')).count()) >= PERSONAS.length)
+  assert.equal(await page.locator(byTestId('segment-new')).count(), 0, 'no New segment button')
+
+  await page.locator(byTestId('segment-row')).first().click()
+  await page.waitForSelector(byTestId('segment-form'))
+  await settle(page)
+  assert.equal(await page.locator(byTestId('segment-save')).count(), 0, 'no Save button')
+  assert.equal(await page.locator(byTestId('segment-delete')).count(), 0, 'no Delete button')
+  assert.notEqual(await page.getAttribute(byTestId('segment-rule-input'), 'readonly'), null)
 })

@@ -13,6 +13,7 @@ export type Permission =
   | 'users.manage'
   | 'audit.read'
   | 'workspace.manage'
+  | 'segments.manage'
 
 export interface WorkspaceAccess {
   slug: string
@@ -160,6 +161,82 @@ export interface PersonProfile {
   open_tickets: number
   reachable: boolean
   categories: CategoryAffinity[]
+  /** The person's tags: set by hand (`manual`) or matched by a tag's rule (`rule`). */
+  tags: PersonTag[]
+  /** RFM scores, 1–5 each; 0 when the person has never bought. */
+  rfm: RfmScores
+}
+
+export interface PersonTag {
+  name: string
+  source: 'manual' | 'rule'
+}
+
+export interface RfmScores {
+  r: number
+  f: number
+  m: number
+}
+
+export type SegmentKind = 'custom' | 'persona'
+
+/** A saved segment: a rule, its current size and how the size moved lately. */
+export interface SegmentSummary {
+  id: string
+  name: string
+  description: string
+  rule: string
+  kind: SegmentKind
+  version: number
+  size: number
+  trend: { at: string; size: number }[]
+  created_at: string
+  updated_at: string
+}
+
+export interface SegmentVersion {
+  version: number
+  rule: string
+  created_at: string
+  created_by: string | null
+}
+
+export interface SegmentDetail extends SegmentSummary {
+  versions: SegmentVersion[]
+}
+
+export interface SegmentMember {
+  person: string
+  name: string | null
+  since: string
+  stage: LifecycleStage
+  tier: ValueTier
+}
+
+export interface SegmentMemberPage {
+  members: SegmentMember[]
+  next: string | null
+}
+
+export interface SegmentChange {
+  person: string
+  change: 'entered' | 'left'
+  at: string
+}
+
+/** How many people a rule matches right now, out of everyone, with a few of them. */
+export interface SegmentPreview {
+  count: number
+  total: number
+  sample: { person: string; name: string | null; stage: LifecycleStage; tier: ValueTier }[]
+}
+
+/** A tag: set on people by hand (no rule) or held by everyone its rule matches. */
+export interface Tag {
+  name: string
+  rule: string | null
+  description: string
+  count: number
 }
 
 export interface User {
@@ -194,13 +271,18 @@ export interface AuditEntry {
   ip: string | null
 }
 
-/** An error answered by the server (`{code, message, field}`), or a network failure (status 0). */
+/**
+ * An error answered by the server (`{code, message, field, position}`), or a network failure
+ * (status 0). `position` is set for segment and tag rule errors: a Unicode code point offset into
+ * the rule.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
+    readonly position?: number,
   ) {
     super(message)
     this.name = 'ApiError'
@@ -254,18 +336,20 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
     let code = `http_${res.status}`
     let message = res.statusText
     let field: string | undefined
+    let position: number | undefined
     try {
       const body = await res.json()
       if (body && typeof body === 'object') {
         code = body.code ?? code
         message = body.message ?? message
         field = body.field ?? undefined
+        if (typeof body.position === 'number') position = body.position
       }
     } catch {
       // Not JSON: keep the status line.
     }
     if (res.status === 401 && !opts.quiet401) onUnauthorized()
-    throw new ApiError(res.status, code, message, field)
+    throw new ApiError(res.status, code, message, field, position)
   }
   if (res.status === 204) return undefined as T
   const text = await res.text()
@@ -313,4 +397,37 @@ export const api = {
     request<Workspace>('PUT', `/api/v1/workspaces/${enc(slug)}`, { body: changes }),
 
   audit: (w: string, limit = 100) => request<AuditEntry[]>('GET', '/api/v1/audit', { query: ws(w, { limit }) }),
+
+  segments: (w: string) =>
+    request<{ segments: SegmentSummary[] }>('GET', '/api/v1/segments', { query: ws(w) }).then((r) => r.segments),
+  segment: (w: string, id: string) =>
+    request<SegmentDetail>('GET', `/api/v1/segments/${enc(id)}`, { query: ws(w) }),
+  createSegment: (w: string, segment: { name: string; description?: string; rule: string }) =>
+    request<SegmentDetail>('POST', '/api/v1/segments', { query: ws(w), body: segment }),
+  updateSegment: (w: string, id: string, changes: { name?: string; description?: string; rule?: string }) =>
+    request<SegmentDetail>('PUT', `/api/v1/segments/${enc(id)}`, { query: ws(w), body: changes }),
+  deleteSegment: (w: string, id: string) =>
+    request<void>('DELETE', `/api/v1/segments/${enc(id)}`, { query: ws(w) }),
+  previewSegment: (w: string, rule: string) =>
+    request<SegmentPreview>('POST', '/api/v1/segments/preview', { query: ws(w), body: { rule } }),
+  segmentMembers: (w: string, id: string, after?: string | null, limit = 50) =>
+    request<SegmentMemberPage>('GET', `/api/v1/segments/${enc(id)}/members`, { query: ws(w, { limit, after }) }),
+  segmentChanges: (w: string, id: string, limit = 50) =>
+    request<{ changes: SegmentChange[] }>('GET', `/api/v1/segments/${enc(id)}/changes`, {
+      query: ws(w, { limit }),
+    }).then((r) => r.changes),
+  /** The members as a CSV download: a plain link, the session cookie authenticates the GET. */
+  segmentMembersCsvUrl: (w: string, id: string) =>
+    `/api/v1/segments/${enc(id)}/members.csv?${new URLSearchParams({ workspace: w })}`,
+
+  tags: (w: string) => request<{ tags: Tag[] }>('GET', '/api/v1/tags', { query: ws(w) }).then((r) => r.tags),
+  createTag: (w: string, tag: { name: string; rule?: string | null; description?: string }) =>
+    request<Tag>('POST', '/api/v1/tags', { query: ws(w), body: tag }),
+  updateTag: (w: string, name: string, changes: { rule?: string | null; description?: string }) =>
+    request<Tag>('PUT', `/api/v1/tags/${enc(name)}`, { query: ws(w), body: changes }),
+  deleteTag: (w: string, name: string) => request<void>('DELETE', `/api/v1/tags/${enc(name)}`, { query: ws(w) }),
+  addPersonTag: (w: string, person: string, tag: string) =>
+    request<void>('POST', `/api/v1/people/${enc(person)}/tags`, { query: ws(w), body: { tag } }),
+  removePersonTag: (w: string, person: string, tag: string) =>
+    request<void>('DELETE', `/api/v1/people/${enc(person)}/tags/${enc(tag)}`, { query: ws(w) }),
 }

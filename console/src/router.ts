@@ -8,6 +8,11 @@ export const router = createRouter({
     { path: '/', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
     { path: '/people', name: 'people', component: () => import('./pages/PeoplePage.vue') },
     { path: '/people/:id', name: 'person', component: () => import('./pages/PersonPage.vue'), props: true },
+    { path: '/segments', name: 'segments', component: () => import('./pages/SegmentsPage.vue') },
+    // `new` is a static path, so it ranks above `:id`.
+    { path: '/segments/new', name: 'segment-new', component: () => import('./pages/SegmentPage.vue'), props: true },
+    { path: '/segments/:id', name: 'segment', component: () => import('./pages/SegmentPage.vue'), props: true },
+    { path: '/tags', name: 'tags', component: () => import('./pages/TagsPage.vue') },
     { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
   ],
