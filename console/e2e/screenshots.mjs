@@ -1,9 +1,11 @@
 // Full-page screenshots of the dashboard and of a person, for docs and reviews.
-// Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD and SCREENSHOT_PERSON (PNG paths).
+// Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON and
+// SCREENSHOT_SEGMENT (PNG paths).
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 
 const dashboardPath = env('SCREENSHOT_DASHBOARD')
 const personPath = env('SCREENSHOT_PERSON')
+const segmentPath = env('SCREENSHOT_SEGMENT')
 
 const browser = await launch()
 try {
@@ -24,6 +26,17 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: personPath, fullPage: true })
   console.log(`person: ${personPath}`)
+
+  // The segment editor on a rule with a mistake in it, then corrected: the live count.
+  await page.goto(new URL('/segments/new', page.url()).toString())
+  const rule = page.locator(byTestId('segment-rule-input'))
+  await rule.fill('bought "草莓" and not bought "草莓" within 30d and orders >= 2')
+  await page.locator(byTestId('preview-count')).waitFor()
+  await page.locator(byTestId('segment-name-input')).fill('草莓老客未复购')
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: segmentPath, fullPage: true })
+  console.log(`segment: ${segmentPath}`)
   await context.close()
 } catch (e) {
   console.error(e)
