@@ -130,7 +130,7 @@ impl LifecycleConfig {
             return Stage::Silent;
         }
         // The gap before the latest order, against the silence threshold at that time.
-        let mut times: Vec<DateTime<Utc>> = p.orders.values().map(|o| o.at).collect();
+        let mut times: Vec<DateTime<Utc>> = p.orders.iter().map(|(_, o)| o.at).collect();
         times.sort();
         if since_order <= Duration::days(self.reactivated_days)
             && let [.., before, last] = times[..]

@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use interned::ItemText;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
@@ -21,29 +23,38 @@ pub struct ProfileEvent<'a> {
     pub properties: &'a Value,
 }
 
-/// An order, kept by its id so a resent `Order Completed` counts once.
+/// An order, kept by (a hash of) its id so a resent `Order Completed` counts once.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Order {
     pub at: DateTime<Utc>,
     pub revenue_fen: i64,
-    pub items: Vec<Item>,
+    pub items: Box<[Item]>,
 }
 
-/// One line of an order.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// One line of an order. The texts are interned (see [`interned`]): a store sells a
+/// catalogue's worth of products, so a line costs a pointer, not three strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Item {
-    pub category: Option<String>,
-    pub sku: Option<String>,
-    pub name: Option<String>,
+    pub text: &'static ItemText,
     pub units: i64,
 }
 
 impl Item {
+    pub fn category(&self) -> Option<&'static str> {
+        self.text.category.as_deref()
+    }
+
+    pub fn sku(&self) -> Option<&'static str> {
+        self.text.sku.as_deref()
+    }
+
+    pub fn name(&self) -> Option<&'static str> {
+        self.text.name.as_deref()
+    }
+
     /// Whether `what` names this item: its SKU or category exactly, or a part of its name.
     pub fn is(&self, what: &str) -> bool {
-        self.sku.as_deref() == Some(what)
-            || self.category.as_deref() == Some(what)
-            || self.name.as_deref().is_some_and(|n| n.contains(what))
+        self.sku() == Some(what) || self.category() == Some(what) || self.name().is_some_and(|n| n.contains(what))
     }
 }
 
@@ -75,17 +86,23 @@ impl CategoryHistory {
     }
 }
 
+/// Ids the events carry (orders, tickets), kept as 64-bit hashes: a profile lives in memory
+/// only, and two ids of one person colliding is vanishingly unlikely.
+pub type IdHash = u64;
+
+/// Everything kept per person. Collections are vectors sorted by key rather than maps: a
+/// person has a handful of orders and sessions, and a vector costs a fraction of the memory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
-    /// Orders by order id.
-    pub orders: BTreeMap<String, Order>,
-    /// Refunded amount by order id.
-    pub refunds_fen: BTreeMap<String, i64>,
+    /// Orders by order id hash.
+    pub orders: Vec<(IdHash, Order)>,
+    /// Refunded amount by order id hash.
+    pub refunds_fen: Vec<(IdHash, i64)>,
     pub live_watch_seconds: i64,
-    /// Seconds watched per live session id.
-    pub watched_by_session: BTreeMap<String, i64>,
+    /// Seconds watched per live session id (interned), by id.
+    pub watched_by_session: Vec<(&'static str, i64)>,
     /// The last time the person was in a live room (entered or watched).
     pub last_live: Option<DateTime<Utc>>,
     pub comments: u32,
@@ -93,11 +110,32 @@ pub struct Profile {
     pub shares: u32,
     /// The last message Rekindle delivered, opened or clicked for this person.
     pub last_touch: Option<DateTime<Utc>>,
-    pub tickets_opened: BTreeMap<String, DateTime<Utc>>,
-    pub tickets_resolved: BTreeSet<String>,
+    /// When each ticket was first opened, by ticket id hash.
+    pub tickets_opened: Vec<(IdHash, DateTime<Utc>)>,
+    /// Resolved ticket id hashes, sorted.
+    pub tickets_resolved: Vec<IdHash>,
     /// When the person's WeCom contact was last added and last removed.
     pub contact_added: Option<DateTime<Utc>>,
     pub contact_removed: Option<DateTime<Utc>>,
+}
+
+/// The entry for `key` in a vector sorted by key, inserted with `default` if absent.
+fn entry<K: Ord + Copy, V>(v: &mut Vec<(K, V)>, key: K, default: impl FnOnce() -> V) -> &mut V {
+    let i = match v.binary_search_by(|(k, _)| k.cmp(&key)) {
+        Ok(i) => i,
+        Err(i) => {
+            v.insert(i, (key, default()));
+            i
+        }
+    };
+    &mut v[i].1
+}
+
+fn id_hash(id: &str) -> IdHash {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
 }
 
 fn min(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -135,14 +173,14 @@ impl Profile {
             "Order Completed" => self.apply_order(e),
             "Order Refunded" => {
                 if let Some(id) = text(p.get("order_id")) {
-                    *self.refunds_fen.entry(id).or_default() += fen(p.get("amount"));
+                    *entry(&mut self.refunds_fen, id_hash(&id), || 0) += fen(p.get("amount"));
                 }
             }
             "Live Watched" => {
                 let seconds = p.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0);
                 self.live_watch_seconds += seconds;
                 if let Some(session) = text(p.get("session_id")) {
-                    *self.watched_by_session.entry(session).or_default() += seconds;
+                    *entry(&mut self.watched_by_session, interned::text(&session), || 0) += seconds;
                 }
                 self.last_live = max(self.last_live, e.at);
             }
@@ -153,13 +191,13 @@ impl Profile {
             "Message Delivered" | "Message Opened" | "Message Clicked" => self.last_touch = max(self.last_touch, e.at),
             "Ticket Opened" => {
                 if let Some(id) = text(p.get("ticket_id")) {
-                    let at = self.tickets_opened.get(&id).map_or(e.at, |t| (*t).min(e.at));
-                    self.tickets_opened.insert(id, at);
+                    let at = entry(&mut self.tickets_opened, id_hash(&id), || e.at);
+                    *at = (*at).min(e.at);
                 }
             }
             "Ticket Resolved" => {
                 if let Some(id) = text(p.get("ticket_id")) {
-                    self.tickets_resolved.insert(id);
+                    self.resolve(id_hash(&id));
                 }
             }
             "Contact Added" => self.contact_added = max(self.contact_added, e.at),
@@ -179,35 +217,51 @@ impl Profile {
             .map(|ps| {
                 ps.iter()
                     .map(|x| Item {
-                        category: text(x.get("category")),
-                        sku: text(x.get("sku")),
-                        name: text(x.get("name")),
+                        text: interned::item(
+                            text(x.get("category")).as_deref(),
+                            text(x.get("sku")).as_deref(),
+                            text(x.get("name")).as_deref(),
+                        ),
                         units: x.get("quantity").and_then(Value::as_i64).unwrap_or(1),
                     })
                     .collect()
             })
             .unwrap_or_default();
-        self.keep_order(id, Order { at: e.at, revenue_fen: fen(p.get("revenue")), items });
+        self.keep_order(id_hash(&id), Order { at: e.at, revenue_fen: fen(p.get("revenue")), items });
     }
 
     /// Two reports of one order id keep the smaller, so the outcome is the same whichever
     /// arrives first.
-    fn keep_order(&mut self, id: String, order: Order) {
-        match self.orders.get(&id) {
-            Some(kept) if *kept <= order => {}
-            _ => {
-                self.orders.insert(id, order);
-            }
+    fn keep_order(&mut self, id: IdHash, order: Order) {
+        match self.orders.binary_search_by(|(k, _)| k.cmp(&id)) {
+            Ok(i) if self.orders[i].1 <= order => {}
+            Ok(i) => self.orders[i].1 = order,
+            Err(i) => self.orders.insert(i, (id, order)),
         }
+    }
+
+    fn resolve(&mut self, ticket: IdHash) {
+        if let Err(i) = self.tickets_resolved.binary_search(&ticket) {
+            self.tickets_resolved.insert(i, ticket);
+        }
+    }
+
+    fn order_list(&self) -> impl Iterator<Item = &Order> {
+        self.orders.iter().map(|(_, o)| o)
+    }
+
+    /// Seconds watched of one live session.
+    pub fn watched(&self, session: &str) -> i64 {
+        self.watched_by_session.iter().find(|(s, _)| *s == session).map_or(0, |(_, seconds)| *seconds)
     }
 
     /// Purchase history per category, from the kept orders' line items.
     pub fn categories(&self) -> BTreeMap<String, CategoryHistory> {
         let mut out: BTreeMap<String, CategoryHistory> = BTreeMap::new();
-        for order in self.orders.values() {
+        for order in self.order_list() {
             for item in &order.items {
-                let Some(category) = &item.category else { continue };
-                let c = out.entry(category.clone()).or_default();
+                let Some(category) = item.category() else { continue };
+                let c = out.entry(category.to_string()).or_default();
                 c.days.insert(order.at.date_naive());
                 c.last_purchase = max(c.last_purchase, order.at);
                 c.units += item.units;
@@ -218,14 +272,14 @@ impl Profile {
 
     /// The orders with an item `what` names (see [`Item::is`]), oldest first.
     pub fn orders_of<'a>(&'a self, what: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
-        let mut orders: Vec<&Order> = self.orders.values().filter(|o| o.items.iter().any(|i| i.is(what))).collect();
+        let mut orders: Vec<&Order> = self.order_list().filter(|o| o.items.iter().any(|i| i.is(what))).collect();
         orders.sort();
         orders.into_iter()
     }
 
     /// Median days between consecutive orders; `None` with fewer than two orders.
     pub fn median_order_interval_days(&self) -> Option<f64> {
-        let mut times: Vec<DateTime<Utc>> = self.orders.values().map(|o| o.at).collect();
+        let mut times: Vec<DateTime<Utc>> = self.order_list().map(|o| o.at).collect();
         times.sort();
         let mut gaps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]).num_seconds() as f64 / 86_400.0).collect();
         if gaps.is_empty() {
@@ -241,36 +295,36 @@ impl Profile {
     }
 
     pub fn first_order(&self) -> Option<DateTime<Utc>> {
-        self.orders.values().map(|o| o.at).min()
+        self.order_list().map(|o| o.at).min()
     }
 
     pub fn last_order(&self) -> Option<DateTime<Utc>> {
-        self.orders.values().map(|o| o.at).max()
+        self.order_list().map(|o| o.at).max()
     }
 
     /// Spend net of refunds, over all time.
     pub fn spend_fen(&self) -> i64 {
-        self.orders.values().map(|o| o.revenue_fen).sum::<i64>() - self.refunds_fen.values().sum::<i64>()
+        self.order_list().map(|o| o.revenue_fen).sum::<i64>() - self.refunds_fen.iter().map(|(_, r)| r).sum::<i64>()
     }
 
     /// Spend on orders in the `days` before `now` (refunds not netted: they may come later).
     pub fn spend_within(&self, now: DateTime<Utc>, days: i64) -> i64 {
         let since = now - Duration::days(days);
-        self.orders.values().filter(|o| o.at > since && o.at <= now).map(|o| o.revenue_fen).sum()
+        self.order_list().filter(|o| o.at > since && o.at <= now).map(|o| o.revenue_fen).sum()
     }
 
     /// Average order value, in fen.
     pub fn aov_fen(&self) -> Option<i64> {
         let n = self.orders.len() as i64;
-        (n > 0).then(|| self.orders.values().map(|o| o.revenue_fen).sum::<i64>() / n)
+        (n > 0).then(|| self.order_list().map(|o| o.revenue_fen).sum::<i64>() / n)
     }
 
-    /// Tickets opened and not resolved, with when they were opened.
-    pub fn open_tickets(&self) -> impl Iterator<Item = (&str, DateTime<Utc>)> {
+    /// When each ticket opened and not resolved was opened.
+    pub fn open_tickets(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
         self.tickets_opened
             .iter()
-            .filter(|(id, _)| !self.tickets_resolved.contains(*id))
-            .map(|(id, at)| (id.as_str(), *at))
+            .filter(|(id, _)| self.tickets_resolved.binary_search(id).is_err())
+            .map(|(_, at)| *at)
     }
 
     /// Whether the person can be reached through WeCom: added and not removed since.
@@ -291,14 +345,14 @@ impl Profile {
             self.last_seen = max(self.last_seen, t);
         }
         for (id, order) in &other.orders {
-            self.keep_order(id.clone(), order.clone());
+            self.keep_order(*id, order.clone());
         }
         for (id, amount) in &other.refunds_fen {
-            *self.refunds_fen.entry(id.clone()).or_default() += amount;
+            *entry(&mut self.refunds_fen, *id, || 0) += amount;
         }
         self.live_watch_seconds += other.live_watch_seconds;
         for (session, seconds) in &other.watched_by_session {
-            *self.watched_by_session.entry(session.clone()).or_default() += seconds;
+            *entry(&mut self.watched_by_session, *session, || 0) += seconds;
         }
         if let Some(t) = other.last_live {
             self.last_live = max(self.last_live, t);
@@ -310,10 +364,12 @@ impl Profile {
             self.last_touch = max(self.last_touch, t);
         }
         for (id, at) in &other.tickets_opened {
-            let at = self.tickets_opened.get(id).map_or(*at, |t| (*t).min(*at));
-            self.tickets_opened.insert(id.clone(), at);
+            let kept = entry(&mut self.tickets_opened, *id, || *at);
+            *kept = (*kept).min(*at);
         }
-        self.tickets_resolved.extend(other.tickets_resolved.iter().cloned());
+        for id in &other.tickets_resolved {
+            self.resolve(*id);
+        }
         if let Some(t) = other.contact_added {
             self.contact_added = max(self.contact_added, t);
         }
@@ -323,5 +379,6 @@ impl Profile {
     }
 }
 
+mod interned;
 #[cfg(test)]
 mod tests;

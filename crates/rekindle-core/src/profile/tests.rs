@@ -57,7 +57,7 @@ fn engagement_tickets_and_reach() {
         (t(6, 0), "Something New", json!({})),
     ]);
     assert_eq!((p.live_watch_seconds, p.comments), (900, 1));
-    assert_eq!(p.open_tickets().collect::<Vec<_>>(), [("t2", t(3, 0))]);
+    assert_eq!(p.open_tickets().collect::<Vec<_>>(), [t(3, 0)], "t2 is open");
     assert!(p.reachable());
     assert_eq!(p.last_touch, Some(t(5, 0)));
     assert_eq!((p.first_seen, p.last_seen), (Some(t(0, 0)), Some(t(6, 0))), "unknown events still count as seen");

@@ -45,14 +45,14 @@ impl Rule {
             Rule::Bought { what, within } => {
                 p.orders_of(what).any(|o| within.is_none_or(|w| o.at > now - w && o.at <= now))
             }
-            Rule::BoughtTagged { tag, within } => p.orders.values().any(|o| {
+            Rule::BoughtTagged { tag, within } => p.orders.iter().any(|(_, o)| {
                 within.is_none_or(|w| o.at > now - w && o.at <= now)
-                    && o.items.iter().any(|i| i.sku.as_deref().is_some_and(|sku| s.products.has(sku, tag)))
+                    && o.items.iter().any(|i| i.sku().is_some_and(|sku| s.products.has(sku, tag)))
             }),
             Rule::Watched { session: None, within } => p.last_live.is_some_and(|t| within.is_none_or(|w| t > now - w)),
             // Per-session watching is kept as a total, not with times: a named session is one
             // moment, so "within" asks whether the person has watched it at all.
-            Rule::Watched { session: Some(id), .. } => p.watched_by_session.get(id).is_some_and(|s| *s > 0),
+            Rule::Watched { session: Some(id), .. } => p.watched(id) > 0,
             Rule::Lifecycle { stages, negated } => stages.contains(&s.stage) != *negated,
             Rule::Tier { tier, negated } => (s.tier == *tier) != *negated,
             Rule::Tag { tag } => s.tags.binary_search(tag).is_ok(),
@@ -75,11 +75,11 @@ impl Metric {
             Metric::DaysSinceOrder => days_since(p.last_order()),
             Metric::DaysSinceSeen => days_since(p.last_seen),
             Metric::Watched(None) => p.live_watch_seconds as f64,
-            Metric::Watched(Some(id)) => p.watched_by_session.get(id).copied().unwrap_or(0) as f64,
+            Metric::Watched(Some(id)) => p.watched(id) as f64,
             Metric::Comments => f64::from(p.comments),
             Metric::Shares => f64::from(p.shares),
             Metric::OpenTicketAge => {
-                p.open_tickets().map(|(_, at)| (now - at).num_seconds() as f64).fold(0.0, f64::max)
+                p.open_tickets().map(|at| (now - at).num_seconds() as f64).fold(0.0, f64::max)
             }
             Metric::Categories => p.categories().len() as f64,
             Metric::Rfm(axis) => f64::from(match axis {
