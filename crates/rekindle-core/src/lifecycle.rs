@@ -94,6 +94,21 @@ impl Default for LifecycleConfig {
     }
 }
 
+/// Shares of people in the high and potential value tiers, by spend over the last 365 days;
+/// the rest are edge.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TierShares {
+    pub high: f64,
+    pub potential: f64,
+}
+
+impl Default for TierShares {
+    fn default() -> Self {
+        Self { high: 0.10, potential: 0.30 }
+    }
+}
+
 impl LifecycleConfig {
     /// Days between orders expected of this person: their own median interval once they have
     /// two, else the shortest typical cycle among the categories they bought.

@@ -321,10 +321,7 @@ impl Profile {
 
     /// When each ticket opened and not resolved was opened.
     pub fn open_tickets(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
-        self.tickets_opened
-            .iter()
-            .filter(|(id, _)| self.tickets_resolved.binary_search(id).is_err())
-            .map(|(_, at)| *at)
+        self.tickets_opened.iter().filter(|(id, _)| self.tickets_resolved.binary_search(id).is_err()).map(|(_, at)| *at)
     }
 
     /// Whether the person can be reached through WeCom: added and not removed since.

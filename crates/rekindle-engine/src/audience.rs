@@ -5,17 +5,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier};
+use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::rfm::{self, Buyer, Rfm};
 use rekindle_core::segment::{ProductTags, Rule, Subject, parse};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{EventQuery, Store};
 
-/// Share of people in the high and potential tiers (the rest are edge), by spend in the
-/// last 365 days.
-pub const HIGH_SHARE: f64 = 0.10;
-pub const POTENTIAL_SHARE: f64 = 0.30;
+/// How people are judged: lifecycle thresholds and value-tier shares (`[segments]` in the
+/// configuration).
+#[derive(Debug, Clone, Default)]
+pub struct Judging {
+    pub lifecycle: LifecycleConfig,
+    pub tiers: TierShares,
+}
 
 pub struct Member {
     pub person: PersonId,
@@ -30,7 +33,7 @@ pub struct Member {
 /// What an audience is judged by besides the profiles.
 #[derive(Default)]
 pub struct Context {
-    pub lifecycle: LifecycleConfig,
+    pub judging: Judging,
     pub products: ProductTags,
     /// Manual tags by person.
     pub manual_tags: HashMap<PersonId, Vec<String>>,
@@ -41,7 +44,7 @@ pub struct Context {
 
 impl Context {
     /// The workspace's catalogue tags and tags, as stored now.
-    pub async fn load(store: &dyn Store, ws: WorkspaceId, lifecycle: LifecycleConfig) -> rekindle_store::Result<Self> {
+    pub async fn load(store: &dyn Store, ws: WorkspaceId, judging: Judging) -> rekindle_store::Result<Self> {
         let products = ProductTags::new(store.products(ws).await?.into_iter().map(|p| (p.sku, p.tags)));
         let mut manual_tags: HashMap<PersonId, Vec<String>> = HashMap::new();
         for t in store.person_tags(ws, None).await? {
@@ -59,7 +62,7 @@ impl Context {
                 }
             })
             .collect();
-        Ok(Self { lifecycle, products, manual_tags, rule_tags })
+        Ok(Self { judging, products, manual_tags, rule_tags })
     }
 }
 
@@ -80,7 +83,8 @@ impl Audience {
         let mut people: Vec<(PersonId, Arc<Profile>)> = people.into_iter().collect();
         people.sort_by_key(|(id, _)| *id);
         let spend: Vec<i64> = people.iter().map(|(_, p)| p.spend_within(now, 365)).collect();
-        let tiers = Tier::by_rank(&spend, HIGH_SHARE, POTENTIAL_SHARE);
+        let shares = context.judging.tiers;
+        let tiers = Tier::by_rank(&spend, shares.high, shares.potential);
         let buyers: Vec<Option<Buyer>> = people
             .iter()
             .map(|(_, p)| {
@@ -97,7 +101,7 @@ impl Audience {
             .zip(tiers)
             .zip(scores)
             .map(|(((person, profile), tier), rfm)| Member {
-                stage: context.lifecycle.stage(&profile, now),
+                stage: context.judging.lifecycle.stage(&profile, now),
                 tags: context.manual_tags.get(&person).cloned().unwrap_or_default(),
                 person,
                 profile,
@@ -125,7 +129,7 @@ impl Audience {
         store: &dyn Store,
         ws: WorkspaceId,
         now: DateTime<Utc>,
-        lifecycle: &LifecycleConfig,
+        judging: &Judging,
     ) -> rekindle_store::Result<Self> {
         let mut profiles: HashMap<PersonId, Profile> = HashMap::new();
         let mut query = EventQuery { to: Some(now + Duration::milliseconds(1)), limit: 5000, ..Default::default() };
@@ -141,7 +145,7 @@ impl Audience {
             }
             query.before = page.last().map(|e| e.cursor());
         }
-        let context = Context::load(store, ws, lifecycle.clone()).await?;
+        let context = Context::load(store, ws, judging.clone()).await?;
         Ok(Self::build(profiles.into_iter().map(|(id, p)| (id, Arc::new(p))), now, context))
     }
 

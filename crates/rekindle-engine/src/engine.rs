@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rekindle_core::WorkspaceId;
-use rekindle_core::lifecycle::LifecycleConfig;
 use rekindle_store::{Horizon, Store};
 
-use crate::audience::{Audience, Context};
+use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
 use crate::personas;
 use crate::tracker::{Recorded, Tracker};
@@ -25,7 +24,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 pub struct Engine {
     store: Arc<dyn Store>,
-    lifecycle: LifecycleConfig,
+    judging: Judging,
     clock: Clock,
     max_age: Duration,
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<State>>>>,
@@ -48,13 +47,13 @@ pub struct Refreshed {
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn Store>, lifecycle: LifecycleConfig, clock: Clock, max_age: Duration) -> Self {
-        Self { store, lifecycle, clock, max_age, workspaces: Mutex::default() }
+    pub fn new(store: Arc<dyn Store>, judging: Judging, clock: Clock, max_age: Duration) -> Self {
+        Self { store, judging, clock, max_age, workspaces: Mutex::default() }
     }
 
     /// The lifecycle thresholds audiences are judged by.
-    pub fn lifecycle(&self) -> &LifecycleConfig {
-        &self.lifecycle
+    pub fn lifecycle(&self) -> &rekindle_core::lifecycle::LifecycleConfig {
+        &self.judging.lifecycle
     }
 
     fn state(&self, ws: WorkspaceId) -> Arc<tokio::sync::Mutex<State>> {
@@ -105,7 +104,7 @@ impl Engine {
             }
             segments = store.segments(ws).await?;
         }
-        let context = Context::load(store, ws, self.lifecycle.clone()).await?;
+        let context = Context::load(store, ws, self.judging.clone()).await?;
         // As of the latest event, unless that is in the future: a store whose events stopped
         // (the demo among them) is seen as it last was.
         let wall = (self.clock)();

@@ -8,5 +8,5 @@ pub mod folded;
 pub mod personas;
 pub mod tracker;
 
-pub use audience::{Audience, Context, Member};
+pub use audience::{Audience, Context, Judging, Member};
 pub use engine::{Clock, Engine, Refreshed};

@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::lifecycle::LifecycleConfig;
 use rekindle_core::message::Arrival;
 use rekindle_core::segment::parse;
 use rekindle_core::{Message, PersonId};
-use rekindle_engine::Audience;
+use rekindle_engine::{Audience, Judging};
 use rekindle_sim::{SimConfig, Simulation};
 use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, Source, Store, StoredEvent};
 use rekindle_store_sqlite::SqliteStore;
@@ -62,7 +61,7 @@ fn named<'a>(events: &'a [StoredEvent], name: &'a str) -> impl Iterator<Item = &
 async fn design_examples_select_what_the_events_say() {
     let dir = tempfile::tempdir().unwrap();
     let (store, ws, now) = simulated_store(dir.path()).await;
-    let audience = Audience::load(&store, ws, now, &LifecycleConfig::default()).await.unwrap();
+    let audience = Audience::load(&store, ws, now, &Judging::default()).await.unwrap();
     let people = events_by_person(&store, ws, now).await;
     let select =
         |rule: &str| -> BTreeSet<PersonId> { audience.select(&parse(rule).unwrap()).map(|m| m.person).collect() };

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::lifecycle::LifecycleConfig;
 use rekindle_core::message::Arrival;
 use rekindle_core::segment::parse;
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
-use rekindle_engine::{Audience, Engine};
+use rekindle_engine::{Audience, Engine, Judging};
 use rekindle_sim::{SimConfig, Simulation, Truth};
 use rekindle_store::{DEFAULT_WORKSPACE, NewSegment, PersonRef, SegmentKind, Source, Store};
 use rekindle_store_sqlite::SqliteStore;
@@ -55,7 +54,7 @@ async fn world(dir: &std::path::Path, people: u64) -> World {
 
 fn engine(w: &World) -> Engine {
     let end = w.end;
-    Engine::new(w.store.clone(), LifecycleConfig::default(), Arc::new(move || end), std::time::Duration::ZERO)
+    Engine::new(w.store.clone(), Judging::default(), Arc::new(move || end), std::time::Duration::ZERO)
 }
 
 async fn append(w: &World, chunk: &[Message]) {
@@ -79,9 +78,8 @@ async fn incremental_profiles_equal_a_fold_from_scratch() {
     }
     assert!(merges > 10, "the shuffled stream makes OneID merge people ({merges})");
     let live = engine.audience(w.ws).await.unwrap();
-    let scratch = Audience::load(&*w.store, w.ws, w.end + chrono::Duration::days(3650), &LifecycleConfig::default())
-        .await
-        .unwrap();
+    let scratch =
+        Audience::load(&*w.store, w.ws, w.end + chrono::Duration::days(3650), &Judging::default()).await.unwrap();
     let live_profiles: BTreeMap<PersonId, _> = live.members.iter().map(|m| (m.person, m.profile.clone())).collect();
     let scratch_profiles: BTreeMap<PersonId, _> =
         scratch.members.iter().map(|m| (m.person, m.profile.clone())).collect();

@@ -38,11 +38,19 @@ pub struct SegmentsConfig {
     pub refresh_seconds: u64,
     /// Lifecycle thresholds (docs/segments.md).
     pub lifecycle: rekindle_core::lifecycle::LifecycleConfig,
+    /// Value-tier shares (docs/segments.md).
+    pub tiers: rekindle_core::lifecycle::TierShares,
 }
 
 impl Default for SegmentsConfig {
     fn default() -> Self {
-        Self { refresh_seconds: 5, lifecycle: Default::default() }
+        Self { refresh_seconds: 5, lifecycle: Default::default(), tiers: Default::default() }
+    }
+}
+
+impl SegmentsConfig {
+    pub fn judging(&self) -> rekindle_engine::Judging {
+        rekindle_engine::Judging { lifecycle: self.lifecycle.clone(), tiers: self.tiers }
     }
 }
 
@@ -159,6 +167,25 @@ mod tests {
         std::fs::write(&file, "data_dri = \"/typo\"\n").unwrap();
         let e = Config::load(Some(&file), serde_json::json!({})).unwrap_err();
         assert!(e.to_string().contains("data_dri"), "{e}");
+    }
+
+    /// The example in README's Configuration section is a valid file and says the defaults.
+    #[test]
+    fn the_readme_example_loads_and_matches_the_defaults() {
+        let readme = include_str!("../../../README.md");
+        let section = &readme[readme.find("## Configuration").expect("a Configuration section")..];
+        let start = section.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+        let example = &section[start..start + section[start..].find("```").unwrap()];
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rekindle.toml");
+        std::fs::write(&file, example).unwrap();
+        let c = Config::load(Some(&file), serde_json::json!({})).unwrap();
+        let d = Config::default();
+        assert_eq!((c.listen, &c.data_dir), (d.listen, &d.data_dir));
+        assert_eq!(c.segments.refresh_seconds, d.segments.refresh_seconds);
+        assert_eq!(c.segments.tiers, d.segments.tiers);
+        assert_eq!(c.segments.lifecycle.churn_days, d.segments.lifecycle.churn_days);
+        assert_eq!(c.ingest.max_apply_messages, d.ingest.max_apply_messages);
     }
 
     #[test]

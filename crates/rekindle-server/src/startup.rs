@@ -62,7 +62,7 @@ impl App {
             login_limiter: Default::default(),
             engine: Arc::new(rekindle_engine::Engine::new(
                 store.clone(),
-                config.segments.lifecycle.clone(),
+                config.segments.judging(),
                 Arc::new(chrono::Utc::now),
                 refresh,
             )),

@@ -3,7 +3,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use rekindle_core::lifecycle::LifecycleConfig;
 use rekindle_core::segment::parse;
 use rekindle_engine::Audience;
 use rekindle_store::PersonRef;
@@ -24,14 +23,14 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
             return Ok(ExitCode::from(2));
         }
     };
-    let (_, store, ws) = super::open(global).await?;
+    let (config, store, ws) = super::open(global).await?;
     let workspace = store.workspaces().await?.into_iter().find(|w| w.id == ws).context("the workspace")?;
     let tz: chrono_tz::Tz = workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let now = match at {
         Some(text) => moment(&text, tz)?,
         None => Utc::now(),
     };
-    let audience = Audience::load(&*store, ws, now, &LifecycleConfig::default()).await?;
+    let audience = Audience::load(&*store, ws, now, &config.segments.judging()).await?;
     let selected: Vec<_> = audience.select(&parsed).collect();
     if count {
         println!("{}", selected.len());

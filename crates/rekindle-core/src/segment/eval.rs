@@ -78,9 +78,7 @@ impl Metric {
             Metric::Watched(Some(id)) => p.watched(id) as f64,
             Metric::Comments => f64::from(p.comments),
             Metric::Shares => f64::from(p.shares),
-            Metric::OpenTicketAge => {
-                p.open_tickets().map(|at| (now - at).num_seconds() as f64).fold(0.0, f64::max)
-            }
+            Metric::OpenTicketAge => p.open_tickets().map(|at| (now - at).num_seconds() as f64).fold(0.0, f64::max),
             Metric::Categories => p.categories().len() as f64,
             Metric::Rfm(axis) => f64::from(match axis {
                 RfmAxis::Recency => s.rfm.r,
