@@ -158,6 +158,32 @@ impl LifecycleConfig {
         }
         Stage::Active
     }
+
+    /// When the person entered the stage they are in at `now`, as far as their events tell:
+    /// an order starts new and reactivated, the silence threshold after the last order starts
+    /// silent, the churn window after their last activity (or a removed contact) starts
+    /// churned. Never after `now`.
+    pub fn entered(&self, p: &Profile, now: DateTime<Utc>) -> DateTime<Utc> {
+        let churn = Duration::days(self.churn_days);
+        let at = match (self.stage(p, now), p.last_order()) {
+            (Stage::Prospect, _) => p.first_seen,
+            (Stage::New, _) => p.first_order(),
+            (Stage::Reactivated, last) => last,
+            (Stage::Silent, last) => last.map(|t| t + self.silent_after(p)),
+            (Stage::Churned, _) if p.contact_removed.is_some() && !p.reachable() => p.contact_removed,
+            (Stage::Churned, last) => last.max(p.last_seen).map(|t| t + churn),
+            // Active once the newer stage it passed through ran out.
+            (Stage::Active, last) => {
+                let new_ended = p.first_order().map(|t| t + Duration::days(self.new_days));
+                let back_ended = last.map(|t| t + Duration::days(self.reactivated_days));
+                match (self.stage(p, last.unwrap_or(now)), new_ended, back_ended) {
+                    (Stage::Reactivated, _, ended) => ended,
+                    (_, ended, _) => ended,
+                }
+            }
+        };
+        at.map_or(now, |t| t.min(now))
+    }
 }
 
 /// Value tiers: the top `high` share of people by spend, the next `potential` share, the rest.
@@ -216,6 +242,36 @@ mod tests {
 
     use super::*;
     use crate::profile::ProfileEvent;
+
+    #[test]
+    fn each_stage_knows_when_it_began() {
+        let c = LifecycleConfig::default();
+        let order = |d: i64, id: &str| (d, "Order Completed", json!({"order_id": id, "revenue": 100}));
+        let fold = |events: &[(i64, &str, serde_json::Value)]| {
+            let mut p = Profile::default();
+            for (d, name, props) in events {
+                p.apply(ProfileEvent { at: day(*d), name, properties: props });
+            }
+            p
+        };
+        let buyer = fold(&[order(0, "o1")]);
+        assert_eq!((c.stage(&buyer, day(3)), c.entered(&buyer, day(3))), (Stage::New, day(0)));
+        assert_eq!(
+            (c.stage(&buyer, day(35)), c.entered(&buyer, day(35))),
+            (Stage::Silent, day(28)),
+            "two default 14-day cycles"
+        );
+        assert_eq!(c.stage(&buyer, day(95)), Stage::Churned);
+        assert_eq!(c.entered(&buyer, day(95)), day(90));
+        let back = fold(&[order(0, "o1"), order(40, "o2")]);
+        assert_eq!((c.stage(&back, day(41)), c.entered(&back, day(41))), (Stage::Reactivated, day(40)));
+        let regular =
+            fold(&[order(0, "o1"), order(5, "o2"), order(10, "o3"), order(35, "o4"), order(38, "o5"), order(41, "o6")]);
+        assert_eq!(c.stage(&regular, day(42)), Stage::Active);
+        assert!(c.entered(&regular, day(42)) <= day(42));
+        let browser = fold(&[(2, "Live Entered", json!({}))]);
+        assert_eq!((c.stage(&browser, day(4)), c.entered(&browser, day(4))), (Stage::Prospect, day(2)));
+    }
 
     fn day(d: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap() + Duration::days(d)

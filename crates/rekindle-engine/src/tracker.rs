@@ -55,7 +55,8 @@ impl Tracker {
             .iter()
             .filter_map(|m| {
                 let from = self.stages.get(&m.person).copied();
-                (from != Some(m.stage)).then_some(StageChange { person: m.person, from, to: m.stage, at: now })
+                let at = audience.context.judging.lifecycle.entered(&m.profile, now);
+                (from != Some(m.stage)).then_some(StageChange { person: m.person, from, to: m.stage, at })
             })
             .collect();
         if !stage_changes.is_empty() {
