@@ -252,6 +252,22 @@ pub enum BenchCommand {
     /// Segment evaluation over many profiles, and DuckDB running the same rule as SQL over the
     /// same profiles (when Python can import duckdb).
     Segments(BenchSegmentsArgs),
+    /// BG/NBD fitted on customers drawn from the model itself (known parameters), and the
+    /// Python `lifetimes` package fitting the same customers (when Python can import it).
+    Models(BenchModelsArgs),
+}
+
+#[derive(Args)]
+pub struct BenchModelsArgs {
+    /// Customers to draw and fit.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: usize,
+    /// Seed of the draw.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The Python that runs lifetimes (needs `pip install lifetimes`); skipped when it cannot.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
 }
 
 #[derive(Args)]

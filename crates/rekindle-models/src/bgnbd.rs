@@ -52,9 +52,10 @@ fn check(customers: &[Customer]) -> Result<(), ModelError> {
     if customers.len() < MIN_CUSTOMERS {
         return Err(ModelError::TooFewCustomers { found: customers.len(), needed: MIN_CUSTOMERS });
     }
-    if let Some(c) = customers.iter().find(|c| {
-        !(c.x.is_finite() && c.t_x.is_finite() && c.t.is_finite()) || c.x < 0.0 || c.t_x < 0.0 || c.t_x > c.t
-    }) {
+    if let Some(c) = customers
+        .iter()
+        .find(|c| !(c.x.is_finite() && c.t_x.is_finite() && c.t.is_finite()) || c.x < 0.0 || c.t_x < 0.0 || c.t_x > c.t)
+    {
         return Err(ModelError::InvalidData(format!("x = {}, t_x = {}, T = {}", c.x, c.t_x, c.t)));
     }
     if customers.iter().all(|c| c.x == 0.0) {
@@ -134,11 +135,8 @@ impl BgNbd {
         let z = t / (alpha + big_t + t);
         let ratio = ((alpha + big_t) / (alpha + big_t + t)).powf(r + x);
         let numerator = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ratio * hyp2f1(r + x, b + x, a + b + x - 1.0, z));
-        let denominator = if x > 0.0 {
-            1.0 + (a / (b + x - 1.0)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x)
-        } else {
-            1.0
-        };
+        let denominator =
+            if x > 0.0 { 1.0 + (a / (b + x - 1.0)) * ((alpha + big_t) / (alpha + t_x)).powf(r + x) } else { 1.0 };
         numerator / denominator
     }
 

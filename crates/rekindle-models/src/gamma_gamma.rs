@@ -69,7 +69,15 @@ impl GammaGamma {
 /// Lifetime value over `periods` future periods of `period` time units each, discounted at
 /// `discount` per period: expected purchases in each period times expected spend, each
 /// period's value divided by (1 + discount)^k.
-pub fn clv(bgnbd: &BgNbd, spend: &GammaGamma, c: &Customer, s: &Spend, periods: u32, period: f64, discount: f64) -> f64 {
+pub fn clv(
+    bgnbd: &BgNbd,
+    spend: &GammaGamma,
+    c: &Customer,
+    s: &Spend,
+    periods: u32,
+    period: f64,
+    discount: f64,
+) -> f64 {
     let per_purchase = spend.expected_spend(s);
     let mut before = 0.0;
     let mut value = 0.0;

@@ -17,8 +17,7 @@ impl Customer {
     /// calibration period. Purchases in one `period` (e.g. a day) count once, as the models
     /// assume one purchase occasion per period at most. `None` without a purchase before `end`.
     pub fn from_purchases(times: &[f64], end: f64, period: f64) -> Option<Self> {
-        let mut periods: Vec<i64> =
-            times.iter().filter(|t| **t <= end).map(|t| (t / period).floor() as i64).collect();
+        let mut periods: Vec<i64> = times.iter().filter(|t| **t <= end).map(|t| (t / period).floor() as i64).collect();
         periods.sort_unstable();
         periods.dedup();
         let first = *periods.first()? as f64 * period;

@@ -61,10 +61,7 @@ fn bgnbd_reproduces_the_published_fit() {
     let fitted = BgNbd::fit(&customers).unwrap();
     let m = BgNbd::params(&fitted);
     println!("{m:?} LL {} after {} iterations, {} restarts", fitted.log_likelihood, fitted.iterations, fitted.restarts);
-    assert_eq!(
-        [round(m.r, 3), round(m.alpha, 3), round(m.a, 3), round(m.b, 3)],
-        [0.243, 4.414, 0.793, 2.426]
-    );
+    assert_eq!([round(m.r, 3), round(m.alpha, 3), round(m.a, 3), round(m.b, 3)], [0.243, 4.414, 0.793, 2.426]);
     assert_eq!(round(fitted.log_likelihood, 1), -9582.4);
 }
 

@@ -2,8 +2,10 @@
 //! figures and check only that every event arrived.
 
 mod ingest;
+mod models;
 mod segments;
 mod traffic;
 
 pub use ingest::ingest;
+pub use models::models;
 pub use segments::segments;
