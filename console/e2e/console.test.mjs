@@ -238,3 +238,21 @@ test('an analyst sees the segments but cannot create or change one', { timeout: 
   assert.equal(await page.locator(byTestId('segment-delete')).count(), 0, 'no Delete button')
   assert.notEqual(await page.getAttribute(byTestId('segment-rule-input'), 'readonly'), null)
 })
+
+test('owner sees the fitted models, then a buyer’s predictions', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await page.click(byTestId('nav-models'))
+  await page.waitForSelector(byTestId('models-page'))
+  await page.locator(byTestId('models-params')).waitFor()
+  assert.match(await text(page, 'models-customers'), /\d/, 'the fit shows its customers')
+  await waitForCharts(page, ['models-calibration'])
+
+  await openPerson(page, env('REKINDLE_PHONE'))
+  await page.locator(byTestId('person-predictions')).waitFor()
+  await page.locator(byTestId('person-p-alive')).waitFor()
+  const pAlive = await text(page, 'person-p-alive')
+  assert.match(pAlive, /^\d{1,3}(\.\d)?\s?%$/, `person-p-alive ${JSON.stringify(pAlive)} is a percentage`)
+  const risk = await page.locator(byTestId('person-churn-risk')).getAttribute('data-risk')
+  assert.ok(['low', 'medium', 'high'].includes(risk), `person-churn-risk ${JSON.stringify(risk)}`)
+})

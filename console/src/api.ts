@@ -165,6 +165,49 @@ export interface PersonProfile {
   tags: PersonTag[]
   /** RFM scores, 1–5 each; 0 when the person has never bought. */
   rfm: RfmScores
+  /** What the predictive models say; null when the person never ordered or no model is fitted. */
+  scores: Scores | null
+}
+
+/** How likely a person is to be slipping away, lowest first. */
+export type ChurnRisk = 'low' | 'medium' | 'high'
+export const RISKS: ChurnRisk[] = ['low', 'medium', 'high']
+
+/** When a person is expected to run out of a category they buy, with an 80% interval. */
+export interface RunOut {
+  category: string
+  at: string
+  low: string
+  high: string
+}
+
+/** A person's predictions (BG/NBD, Gamma-Gamma and run-outs). */
+export interface Scores {
+  /** The chance the person is still a customer, 0–1. */
+  p_alive: number
+  expected_orders_30d: number
+  clv_fen: number
+  churn_risk: ChurnRisk
+  run_outs: RunOut[]
+  next_category: string | null
+}
+
+/** The fitted predictive models: parameters, a holdout calibration and how risk is spread. */
+export interface ModelsView {
+  as_of: string
+  customers: number
+  repeat_buyers: number
+  bgnbd: { r: number; alpha: number; a: number; b: number }
+  log_likelihood: number
+  iterations: number
+  gamma_gamma: { p: number; q: number; gamma: number } | null
+  risk_counts: { risk: ChurnRisk; count: number }[]
+  /** Mean holdout purchases per customer, predicted and actual, by calibration-period repeat purchases
+   * (the last group, 7, means 7 or more). */
+  calibration: {
+    holdout_days: number
+    groups: { repeat_purchases: number; customers: number; predicted: number; actual: number }[]
+  } | null
 }
 
 export interface PersonTag {
@@ -379,6 +422,9 @@ export const api = {
     request<LiveParticipation[]>('GET', `/api/v1/people/${enc(id)}/live`, { query: ws(w) }),
   personProfile: (w: string, id: string) =>
     request<PersonProfile>('GET', `/api/v1/people/${enc(id)}/profile`, { query: ws(w) }),
+
+  /** The fitted models; 404 `not_found` while none is fitted. */
+  models: (w: string) => request<ModelsView>('GET', '/api/v1/models', { query: ws(w) }),
 
   users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
   createUser: (w: string, user: { email: string; name: string; password: string; role: Role }) =>

@@ -43,6 +43,21 @@ export function useFormat() {
       if (n === null || n === undefined) return t('common.none')
       return n.toLocaleString(locale.value, { maximumFractionDigits: digits })
     },
+    /** A number with exactly `digits` decimals (e.g. 1.0 orders). */
+    fixed(n: number | null | undefined, digits = 1): string {
+      if (n === null || n === undefined || !Number.isFinite(n)) return t('common.none')
+      return n.toLocaleString(locale.value, { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    },
+    /** A number to `digits` significant digits (e.g. model parameters). */
+    significant(n: number | null | undefined, digits = 4): string {
+      if (n === null || n === undefined || !Number.isFinite(n)) return t('common.none')
+      return n.toLocaleString(locale.value, { maximumSignificantDigits: digits })
+    },
+    /** A share of 0–1 as a percentage (e.g. 0.873 → 87.3%). */
+    percent(share: number | null | undefined, digits = 1): string {
+      if (share === null || share === undefined || !Number.isFinite(share)) return t('common.none')
+      return share.toLocaleString(locale.value, { style: 'percent', maximumFractionDigits: digits })
+    },
     dateTime(iso: string | null | undefined): string {
       if (!iso) return t('common.none')
       const d = new Date(iso)

@@ -1,6 +1,6 @@
-// Lifecycle stages and value tiers: translated names and the colours charts and badges share.
+// Lifecycle stages, value tiers and churn risks: translated names and the colours charts and badges share.
 import { useI18n } from 'vue-i18n'
-import type { LifecycleStage, ValueTier } from './api'
+import type { ChurnRisk, LifecycleStage, ValueTier } from './api'
 
 export const STAGE_COLORS: Record<LifecycleStage, string> = {
   prospect: '#adb5bd',
@@ -17,7 +17,13 @@ export const TIER_COLORS: Record<ValueTier, string> = {
   edge: '#adb5bd',
 }
 
-/** Translated names of stages and tiers; an unknown value is shown as it is. */
+export const RISK_COLORS: Record<ChurnRisk, string> = {
+  low: '#2b8a3e',
+  medium: '#f08c00',
+  high: '#c92a2a',
+}
+
+/** Translated names of stages, tiers and churn risks; an unknown value is shown as it is. */
 export function useLifecycleLabels() {
   const { t, te } = useI18n()
   return {
@@ -28,6 +34,10 @@ export function useLifecycleLabels() {
     tier(tier: string | null | undefined): string {
       if (!tier) return t('common.none')
       return te(`tiers.${tier}`) ? t(`tiers.${tier}`) : tier
+    },
+    risk(risk: string | null | undefined): string {
+      if (!risk) return t('common.none')
+      return te(`risks.${risk}`) ? t(`risks.${risk}`) : risk
     },
   }
 }

@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/segments/new', name: 'segment-new', component: () => import('./pages/SegmentPage.vue'), props: true },
     { path: '/segments/:id', name: 'segment', component: () => import('./pages/SegmentPage.vue'), props: true },
     { path: '/tags', name: 'tags', component: () => import('./pages/TagsPage.vue') },
+    { path: '/models', name: 'models', component: () => import('./pages/ModelsPage.vue') },
     { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
   ],

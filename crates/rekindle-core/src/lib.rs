@@ -19,6 +19,7 @@ pub mod objects;
 pub mod phone;
 pub mod profile;
 pub mod rfm;
+pub mod scores;
 pub mod secret;
 pub mod segment;
 pub mod time;

@@ -8,9 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::rfm::{self, Buyer, Rfm};
+use rekindle_core::scores::{ModelConfig, Scores};
 use rekindle_core::segment::{ProductTags, Rule, Subject, parse};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{EventQuery, Store};
+
+use crate::scoring::{self, CoPurchase, ModelFit, Scoring};
 
 /// How people are judged: lifecycle thresholds and value-tier shares (`[segments]` in the
 /// configuration).
@@ -18,6 +21,7 @@ use rekindle_store::{EventQuery, Store};
 pub struct Judging {
     pub lifecycle: LifecycleConfig,
     pub tiers: TierShares,
+    pub models: ModelConfig,
 }
 
 pub struct Member {
@@ -28,6 +32,8 @@ pub struct Member {
     pub rfm: Rfm,
     /// Manual and rule tags, sorted.
     pub tags: Vec<String>,
+    /// Predictions, for people who ordered, once the models are fitted.
+    pub scores: Option<Scores>,
 }
 
 /// What an audience is judged by besides the profiles.
@@ -35,6 +41,10 @@ pub struct Member {
 pub struct Context {
     pub judging: Judging,
     pub products: ProductTags,
+    /// Standard packs per SKU, for when a purchase runs out.
+    pub packs: HashMap<String, u32>,
+    /// The models people are scored with; none until fitted.
+    pub fit: Option<Arc<ModelFit>>,
     /// Manual tags by person.
     pub manual_tags: HashMap<PersonId, Vec<String>>,
     /// Tags decided by a rule. Their rules cannot use `tag` (checked when saved), so they
@@ -45,7 +55,9 @@ pub struct Context {
 impl Context {
     /// The workspace's catalogue tags and tags, as stored now.
     pub async fn load(store: &dyn Store, ws: WorkspaceId, judging: Judging) -> rekindle_store::Result<Self> {
-        let products = ProductTags::new(store.products(ws).await?.into_iter().map(|p| (p.sku, p.tags)));
+        let catalogue = store.products(ws).await?;
+        let packs = catalogue.iter().map(|p| (p.sku.clone(), p.pack_size)).collect();
+        let products = ProductTags::new(catalogue.into_iter().map(|p| (p.sku, p.tags)));
         let mut manual_tags: HashMap<PersonId, Vec<String>> = HashMap::new();
         for t in store.person_tags(ws, None).await? {
             manual_tags.entry(t.person).or_default().push(t.tag);
@@ -62,7 +74,7 @@ impl Context {
                 }
             })
             .collect();
-        Ok(Self { judging, products, manual_tags, rule_tags })
+        Ok(Self { judging, products, packs, fit: None, manual_tags, rule_tags })
     }
 }
 
@@ -96,6 +108,14 @@ impl Audience {
             })
             .collect();
         let scores = rfm::score(&buyers);
+        let co_purchase = context.fit.as_ref().map(|_| CoPurchase::of(people.iter().map(|(_, p)| &**p)));
+        let scoring = context.fit.as_deref().zip(co_purchase.as_ref()).map(|(fit, co_purchase)| Scoring {
+            fit,
+            config: context.judging.models,
+            lifecycle: &context.judging.lifecycle,
+            packs: &context.packs,
+            co_purchase,
+        });
         let mut members: Vec<Member> = people
             .into_iter()
             .zip(tiers)
@@ -103,6 +123,7 @@ impl Audience {
             .map(|(((person, profile), tier), rfm)| Member {
                 stage: context.judging.lifecycle.stage(&profile, now),
                 tags: context.manual_tags.get(&person).cloned().unwrap_or_default(),
+                scores: scoring.as_ref().and_then(|s| s.score(&profile, now)),
                 person,
                 profile,
                 tier,
@@ -145,7 +166,14 @@ impl Audience {
             }
             query.before = page.last().map(|e| e.cursor());
         }
-        let context = Context::load(store, ws, judging.clone()).await?;
+        let mut context = Context::load(store, ws, judging.clone()).await?;
+        context.fit = match scoring::fit(profiles.values(), now) {
+            Ok(fit) => Some(Arc::new(fit)),
+            Err(e) => {
+                tracing::info!(error = %e, "no predictions");
+                None
+            }
+        };
         Ok(Self::build(profiles.into_iter().map(|(id, p)| (id, Arc::new(p))), now, context))
     }
 
@@ -173,5 +201,13 @@ impl Audience {
 }
 
 fn subject<'a>(m: &'a Member, products: &'a ProductTags) -> Subject<'a> {
-    Subject { profile: &m.profile, stage: m.stage, tier: m.tier, rfm: m.rfm, tags: &m.tags, products }
+    Subject {
+        profile: &m.profile,
+        stage: m.stage,
+        tier: m.tier,
+        rfm: m.rfm,
+        tags: &m.tags,
+        products,
+        scores: m.scores.as_ref(),
+    }
 }

@@ -17,6 +17,7 @@ use rekindle_store::{Horizon, Store};
 use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
 use crate::personas;
+use crate::scoring::{self, ModelFit};
 use crate::tracker::{Recorded, Tracker};
 
 /// The time, injectable so tests can hold it still.
@@ -36,6 +37,10 @@ struct State {
     tracker: Option<Tracker>,
     /// The last audience: when it was built, and from how much of the log.
     latest: Option<(Instant, Horizon, Arc<Audience>)>,
+    /// The models people are scored with, and when they were last fitted (or tried).
+    fit: Option<Arc<ModelFit>>,
+    /// When fitting was last tried, and on how much of the log.
+    fitted: Option<(Instant, Horizon)>,
 }
 
 /// What a refresh did.
@@ -104,11 +109,31 @@ impl Engine {
             }
             segments = store.segments(ws).await?;
         }
-        let context = Context::load(store, ws, self.judging.clone()).await?;
+        let mut context = Context::load(store, ws, self.judging.clone()).await?;
         // As of the latest event, unless that is in the future: a store whose events stopped
         // (the demo among them) is seen as it last was.
         let wall = (self.clock)();
         let now = state.folded.latest.map_or(wall, |l| l.min(wall));
+        let refit = Duration::from_secs(self.judging.models.refit_minutes * 60);
+        // Refit when due; until a fit succeeds, whenever the log has moved.
+        let due = match state.fitted {
+            None => true,
+            Some((at, _)) if at.elapsed() >= refit => true,
+            Some((_, horizon)) => state.fit.is_none() && horizon != state.folded.horizon,
+        };
+        if due {
+            state.fitted = Some((Instant::now(), state.folded.horizon));
+            // Fitting takes seconds on a large store: off the async threads.
+            let profiles: Vec<_> = state.folded.profiles.values().cloned().collect();
+            let fitted = tokio::task::spawn_blocking(move || scoring::fit(profiles.iter().map(|p| &**p), now))
+                .await
+                .map_err(rekindle_store::StoreError::backend)?;
+            match fitted {
+                Ok(fit) => state.fit = Some(Arc::new(fit)),
+                Err(e) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
+            }
+        }
+        context.fit = state.fit.clone();
         let profiles = state.folded.profiles.iter().map(|(p, profile)| (*p, profile.clone()));
         let audience = Arc::new(Audience::build(profiles, now, context));
         let tracker = match &mut state.tracker {

@@ -6,6 +6,7 @@ pub mod audience;
 pub mod engine;
 pub mod folded;
 pub mod personas;
+pub mod scoring;
 pub mod tracker;
 
 pub use audience::{Audience, Context, Judging, Member};

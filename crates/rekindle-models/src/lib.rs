@@ -8,6 +8,7 @@
 //! Both are fitted by maximum likelihood with Nelder–Mead over log-parameters ([`fit`]).
 
 pub mod bgnbd;
+pub mod depletion;
 pub mod fit;
 pub mod gamma_gamma;
 mod hyp2f1;

@@ -40,17 +40,24 @@ pub struct SegmentsConfig {
     pub lifecycle: rekindle_core::lifecycle::LifecycleConfig,
     /// Value-tier shares (docs/segments.md).
     pub tiers: rekindle_core::lifecycle::TierShares,
+    /// Predictions: CLV horizon and discount, how often to refit (docs/models.md).
+    pub models: rekindle_core::scores::ModelConfig,
 }
 
 impl Default for SegmentsConfig {
     fn default() -> Self {
-        Self { refresh_seconds: 5, lifecycle: Default::default(), tiers: Default::default() }
+        Self {
+            refresh_seconds: 5,
+            lifecycle: Default::default(),
+            tiers: Default::default(),
+            models: Default::default(),
+        }
     }
 }
 
 impl SegmentsConfig {
     pub fn judging(&self) -> rekindle_engine::Judging {
-        rekindle_engine::Judging { lifecycle: self.lifecycle.clone(), tiers: self.tiers }
+        rekindle_engine::Judging { lifecycle: self.lifecycle.clone(), tiers: self.tiers, models: self.models }
     }
 }
 
@@ -184,6 +191,7 @@ mod tests {
         assert_eq!((c.listen, &c.data_dir), (d.listen, &d.data_dir));
         assert_eq!(c.segments.refresh_seconds, d.segments.refresh_seconds);
         assert_eq!(c.segments.tiers, d.segments.tiers);
+        assert_eq!(c.segments.models, d.segments.models);
         assert_eq!(c.segments.lifecycle.churn_days, d.segments.lifecycle.churn_days);
         assert_eq!(c.ingest.max_apply_messages, d.ingest.max_apply_messages);
     }

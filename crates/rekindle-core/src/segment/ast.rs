@@ -3,6 +3,7 @@
 use chrono::Duration;
 
 use crate::lifecycle::{Stage, Tier};
+use crate::scores::Risk;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
@@ -36,6 +37,15 @@ pub enum Rule {
     },
     Tag {
         tag: String,
+    },
+    ChurnRisk {
+        risks: Vec<Risk>,
+        negated: bool,
+    },
+    /// Predicted to run out (of the named category, or of anything) between now and `within`.
+    Depletes {
+        category: Option<String>,
+        within: Duration,
     },
     Compare {
         metric: Metric,
@@ -100,6 +110,11 @@ pub enum Metric {
     Categories,
     /// An RFM score, 1–5 (0 for people who never ordered).
     Rfm(RfmAxis),
+    /// The chance the person is still a customer, 0–1 (people without a prediction match no
+    /// comparison).
+    PAlive,
+    /// Lifetime value in fen.
+    Clv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +136,8 @@ pub enum Unit {
 impl Metric {
     pub fn unit(&self) -> Unit {
         match self {
-            Self::Spend(_) | Self::Aov => Unit::Money,
+            Self::Spend(_) | Self::Aov | Self::Clv => Unit::Money,
+            Self::PAlive => Unit::Count,
             Self::Watched(_) | Self::OpenTicketAge => Unit::Duration,
             Self::DaysSinceOrder | Self::DaysSinceSeen => Unit::Days,
             Self::Orders | Self::Comments | Self::Shares | Self::Categories | Self::Rfm(_) => Unit::Count,

@@ -8,6 +8,7 @@ use super::ast::{Metric, RfmAxis, Rule};
 use crate::lifecycle::{Stage, Tier};
 use crate::profile::Profile;
 use crate::rfm::Rfm;
+use crate::scores::Scores;
 
 /// A person as rules see them: the profile, and what is decided across people or stored
 /// beside it (stage, tier, RFM, tags), with the catalogue's product tags.
@@ -19,6 +20,8 @@ pub struct Subject<'a> {
     /// The person's tags, sorted.
     pub tags: &'a [String],
     pub products: &'a ProductTags,
+    /// Predictions, once the models have been fitted.
+    pub scores: Option<&'a Scores>,
 }
 
 /// The catalogue's tags of each SKU, for `bought tagged`.
@@ -56,6 +59,14 @@ impl Rule {
             Rule::Lifecycle { stages, negated } => stages.contains(&s.stage) != *negated,
             Rule::Tier { tier, negated } => (s.tier == *tier) != *negated,
             Rule::Tag { tag } => s.tags.binary_search(tag).is_ok(),
+            // Without a prediction, conditions on predictions match nobody, negated or not.
+            Rule::ChurnRisk { risks, negated } => s.scores.is_some_and(|x| risks.contains(&x.churn_risk) != *negated),
+            Rule::Depletes { category, within } => s.scores.is_some_and(|x| {
+                x.run_outs
+                    .iter()
+                    .any(|r| category.as_ref().is_none_or(|c| *c == r.category) && r.at >= now && r.at <= now + *within)
+            }),
+            Rule::Compare { metric: Metric::PAlive | Metric::Clv, .. } if s.scores.is_none() => false,
             Rule::Compare { metric, op, value } => op.holds(metric.value(s, now), *value),
         }
     }
@@ -80,6 +91,8 @@ impl Metric {
             Metric::Shares => f64::from(p.shares),
             Metric::OpenTicketAge => p.open_tickets().map(|at| (now - at).num_seconds() as f64).fold(0.0, f64::max),
             Metric::Categories => p.categories().len() as f64,
+            Metric::PAlive => s.scores.map_or(f64::NAN, |x| x.p_alive),
+            Metric::Clv => s.scores.map_or(f64::NAN, |x| x.clv_fen as f64),
             Metric::Rfm(axis) => f64::from(match axis {
                 RfmAxis::Recency => s.rfm.r,
                 RfmAxis::Frequency => s.rfm.f,

@@ -7,6 +7,7 @@ use chrono::Duration;
 use super::ast::{Metric, Op, RfmAxis, Rule, Unit};
 use super::lexer::{Token, lex};
 use crate::lifecycle::{Stage, Tier};
+use crate::scores::Risk;
 
 /// Where a rule stops making sense (a character offset) and what would have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +26,8 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
-const COMING: [(&str, &str); 6] = [
-    ("p_alive", "predictions"),
-    ("clv", "predictions"),
-    ("depletes", "predictions"),
-    ("level", "points and member levels"),
-    ("points", "points and member levels"),
-    ("invited", "referrals"),
-];
+const COMING: [(&str, &str); 3] =
+    [("level", "points and member levels"), ("points", "points and member levels"), ("invited", "referrals")];
 
 pub fn parse(text: &str) -> Result<Rule, ParseError> {
     let tokens = lex(text).map_err(|(position, expected)| ParseError {
@@ -184,6 +179,24 @@ impl Parser {
                 Ok(Rule::Tier { tier, negated })
             }
             "tag" => Ok(Rule::Tag { tag: self.text("a tag, in quotes")? }),
+            "churn_risk" => {
+                let (values, negated) = self.one_or_many("a churn risk")?;
+                let risks = values
+                    .iter()
+                    .map(|(pos, v)| v.parse::<Risk>().map_err(|e| self.error_at(*pos, &e, v)))
+                    .collect::<Result<_, _>>()?;
+                Ok(Rule::ChurnRisk { risks, negated })
+            }
+            "depletes" => {
+                let category = match self.peek() {
+                    Token::Str(_) => Some(self.text("a category")?),
+                    _ => None,
+                };
+                if !self.word("within") {
+                    return Err(self.error("\"within\" and a duration, like depletes within 3d"));
+                }
+                Ok(Rule::Depletes { category, within: self.duration()? })
+            }
             _ => {
                 let metric = self.metric(&word)?;
                 let op = self.op()?;
@@ -255,11 +268,14 @@ impl Parser {
             "rfm_r" => Metric::Rfm(RfmAxis::Recency),
             "rfm_f" => Metric::Rfm(RfmAxis::Frequency),
             "rfm_m" => Metric::Rfm(RfmAxis::Monetary),
+            "p_alive" => Metric::PAlive,
+            "clv" => Metric::Clv,
             _ => {
                 self.at -= 1;
                 return Err(self.error(
                     "a condition: bought, watched, lifecycle, tier, tag, orders, spend, aov, days_since_order, \
-                     days_since_seen, comments, shares, open_ticket_age, categories, rfm_r, rfm_f or rfm_m",
+                     days_since_seen, comments, shares, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, \
+                     churn_risk or depletes",
                 ));
             }
         })

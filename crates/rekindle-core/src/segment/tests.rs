@@ -51,7 +51,9 @@ fn errors_say_where_and_what_was_expected() {
         ("orders >= 1 and", 15, "a condition such as bought"),
         ("(orders >= 1", 12, "\")\""),
         ("orders >= 1 tier = high", 12, "\"and\", \"or\" or the end of the rule"),
-        ("p_alive < 0.3", 0, "(\"p_alive\" comes with predictions)"),
+        ("points > 100", 0, "(\"points\" comes with points and member levels)"),
+        ("depletes 3d", 9, "\"within\" and a duration"),
+        ("churn_risk = severe", 13, "unknown churn risk \"severe\""),
         ("spend >= ¥", 10, "an amount after ¥"),
     ];
     for (rule, position, expected) in cases {
@@ -80,7 +82,9 @@ fn check(rule: &str, p: &Profile, stage: Stage, tier: Tier) -> bool {
 fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bool {
     let tags = ["vip".to_string()];
     let products = ProductTags::new([("strawberry".to_string(), vec!["new".to_string(), "fresh".to_string()])]);
-    parse(rule).unwrap().matches(&Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products }, now())
+    parse(rule)
+        .unwrap()
+        .matches(&Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products, scores: None }, now())
 }
 
 #[test]
@@ -93,6 +97,47 @@ fn product_tags_categories_and_rfm() {
     let rfm = Rfm { r: 2, f: 5, m: 4 };
     assert!(check_with("rfm_r <= 2 and rfm_f >= 4 and rfm_m = 4", &lapsed, Stage::Silent, Tier::Edge, rfm));
     assert!(!check("rfm_r >= 1", &lapsed, Stage::Silent, Tier::Edge), "zeros when not scored");
+}
+
+#[test]
+fn predictions() {
+    use crate::scores::{Risk, RunOut, Scores};
+    let p = profile(&[(40, "Order Completed", strawberry("o1", 300_000))]);
+    let run_out = |category: &str, days: i64| RunOut {
+        category: category.into(),
+        at: now() + Duration::days(days),
+        low: now(),
+        high: now() + Duration::days(days + 2),
+    };
+    let scores = Scores {
+        p_alive: 0.25,
+        expected_orders_30d: 0.4,
+        clv_fen: 80_000,
+        churn_risk: Risk::High,
+        run_outs: vec![run_out("谷物", 2), run_out("乳品", 9)],
+        next_category: None,
+    };
+    let products = ProductTags::default();
+    let with = |rule: &str, scores: Option<&Scores>| {
+        let subject = Subject {
+            profile: &p,
+            stage: Stage::Silent,
+            tier: Tier::Edge,
+            rfm: Rfm::default(),
+            tags: &[],
+            products: &products,
+            scores,
+        };
+        parse(rule).unwrap().matches(&subject, now())
+    };
+    assert!(with("p_alive < 0.3 and clv > ¥500", Some(&scores)), "the DESIGN.md example");
+    assert!(with("depletes within 3d", Some(&scores)));
+    assert!(with(r#"depletes "谷物" within 3d"#, Some(&scores)));
+    assert!(!with(r#"depletes "乳品" within 3d"#, Some(&scores)), "nine days away");
+    assert!(with("churn_risk = high", Some(&scores)) && with("churn_risk in (medium, high)", Some(&scores)));
+    for rule in ["p_alive < 0.3", "p_alive >= 0.3", "clv != ¥1", "churn_risk != low", "depletes within 30d"] {
+        assert!(!with(rule, None), "{rule}: nothing is known without a prediction");
+    }
 }
 
 #[test]

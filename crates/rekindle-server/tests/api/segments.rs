@@ -175,3 +175,49 @@ async fn analysts_read_segments_but_do_not_change_them() {
     let r = send(&app, Method::POST, "/api/v1/tags", Some(json!({"name": "x"})), &token).await;
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn predictions_appear_once_enough_people_buy_again() {
+    let app = spawn_app().await;
+    let r = app.api("/api/v1/models").await;
+    assert_eq!(r.status(), 404, "no model without buyers");
+
+    // Twenty people, most of them buying again every week or so.
+    let day = chrono::Utc::now() - chrono::Duration::days(60);
+    for person in 0..20 {
+        for k in 0..(1 + person % 5) {
+            let at = day + chrono::Duration::days(i64::from(k * (5 + person % 4)));
+            let id = format!("p{person}-o{k}");
+            let r = app
+                .post("/v1/import", &json!({"batch": [{
+                    "type": "track", "userId": format!("u{person}"), "event": "Order Completed", "messageId": id,
+                    "timestamp": at.to_rfc3339(),
+                    "properties": {"order_id": id, "revenue": 4990, "products": [{"sku": "oat-1kg", "category": "谷物", "quantity": 1}]}
+                }]}))
+                .await;
+            assert_eq!(r.status(), 200);
+        }
+    }
+    let models = app.api_json("/api/v1/models").await;
+    assert_eq!(models["customers"], 20);
+    assert!(models["bgnbd"]["r"].as_f64().unwrap() > 0.0);
+    let counted: u64 = models["risk_counts"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 20, "every buyer has a churn risk");
+
+    let profile = app.api_json("/api/v1/people/user_id:u4/profile").await;
+    let scores = &profile["scores"];
+    let p_alive = scores["p_alive"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p_alive), "{scores}");
+    assert_eq!(scores["run_outs"][0]["category"], "谷物");
+    let preview: Value = admin(
+        &app,
+        Method::POST,
+        "/api/v1/segments/preview",
+        Some(json!({"rule": "p_alive >= 0 and churn_risk in (low, medium, high)"})),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(preview["count"], 20, "every buyer is scored");
+}

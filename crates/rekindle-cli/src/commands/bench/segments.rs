@@ -71,6 +71,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     rfm: Rfm::default(),
                     tags: &[],
                     products: &products,
+                    scores: None,
                 };
                 rule.matches(&subject, now)
             })

@@ -11,6 +11,7 @@ mod dto;
 mod events;
 mod identity;
 mod keys;
+mod models;
 mod people;
 mod person_activity;
 mod person_profile;
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(workspaces::router())
         .merge(segments::router())
         .merge(tags::router())
+        .merge(models::router())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

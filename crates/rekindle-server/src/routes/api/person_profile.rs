@@ -63,6 +63,11 @@ pub struct ProfileView {
     pub tags: Vec<TagView>,
     /// RFM scores 1–5 among buyers; 0 for people who never ordered.
     pub rfm: RfmView,
+    /// Predictions (docs/models.md): P(alive), expected orders in 30 days, CLV in fen, churn
+    /// risk, run-out dates per category, next category. Null for people who never ordered or
+    /// before the models are fitted.
+    #[schema(value_type = Option<Object>)]
+    pub scores: Option<rekindle_core::scores::Scores>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -106,6 +111,7 @@ async fn person_profile(
     let tag = |source: &'static str| move |name: String| TagView { name, source: source.into() };
     let tags = manual.into_iter().map(tag("manual")).chain(by_rule.into_iter().map(tag("rule"))).collect();
     let rfm = member.map(|m| m.rfm).unwrap_or_default();
+    let scores = member.and_then(|m| m.scores.clone());
     let now = audience.now;
     Ok(Json(ProfileView {
         as_of: now,
@@ -142,5 +148,6 @@ async fn person_profile(
             .collect(),
         tags,
         rfm: RfmView { r: rfm.r, f: rfm.f, m: rfm.m },
+        scores,
     }))
 }

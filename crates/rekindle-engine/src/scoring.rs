@@ -1,0 +1,258 @@
+//! Predictions per person (docs/models.md): BG/NBD and Gamma-Gamma fitted over everyone who
+//! ordered, then P(alive), expected orders, CLV, churn risk, when each category runs out and
+//! the category to suggest next.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use rekindle_core::lifecycle::LifecycleConfig;
+use rekindle_core::profile::Profile;
+use rekindle_core::scores::{ModelConfig, Risk, RunOut, Scores};
+use rekindle_models::ModelError;
+use rekindle_models::bgnbd::BgNbd;
+use rekindle_models::depletion::depletion;
+use rekindle_models::gamma_gamma::{GammaGamma, Spend, clv};
+use rekindle_models::summary::Customer;
+
+const DAY_SECONDS: f64 = 86_400.0;
+/// Without a live visit, a message touch or any event in this many days, a person is
+/// disengaged.
+const ENGAGED_DAYS: i64 = 30;
+
+/// The models fitted over a workspace at one moment.
+#[derive(Debug, Clone)]
+pub struct ModelFit {
+    pub as_of: DateTime<Utc>,
+    pub bgnbd: BgNbd,
+    pub log_likelihood: f64,
+    pub iterations: u64,
+    /// None when too few people bought twice for spend to be modelled.
+    pub gamma_gamma: Option<GammaGamma>,
+    pub customers: usize,
+    pub repeat_buyers: usize,
+}
+
+/// A buyer's (x, t_x, T) in days, as of `now`.
+pub fn customer(p: &Profile, now: DateTime<Utc>) -> Option<Customer> {
+    let days = |t: DateTime<Utc>| t.timestamp() as f64 / DAY_SECONDS;
+    let times: Vec<f64> = p.orders.iter().map(|(_, o)| days(o.at)).collect();
+    Customer::from_purchases(&times, days(now), 1.0)
+}
+
+/// A buyer's repeat purchases (days after the first) and their average value, in fen.
+pub fn spend(p: &Profile, now: DateTime<Utc>) -> Spend {
+    let mut by_day: BTreeMap<i64, i64> = BTreeMap::new();
+    for (_, o) in p.orders.iter().filter(|(_, o)| o.at <= now) {
+        *by_day.entry(o.at.timestamp().div_euclid(86_400)).or_default() += o.revenue_fen;
+    }
+    let repeats: Vec<i64> = by_day.values().skip(1).copied().collect();
+    let x = repeats.len() as f64;
+    Spend { x, mean: if repeats.is_empty() { 0.0 } else { repeats.iter().sum::<i64>() as f64 / x } }
+}
+
+pub fn fit<'a>(profiles: impl Iterator<Item = &'a Profile>, now: DateTime<Utc>) -> Result<ModelFit, ModelError> {
+    let mut customers = Vec::new();
+    let mut spends = Vec::new();
+    for p in profiles {
+        if let Some(c) = customer(p, now) {
+            customers.push(c);
+            let s = spend(p, now);
+            if s.x > 0.0 && s.mean > 0.0 {
+                spends.push(s);
+            }
+        }
+    }
+    let fitted = BgNbd::fit(&customers)?;
+    let gamma_gamma = GammaGamma::fit(&spends).ok().map(|f| GammaGamma::params(&f)).filter(|g| g.q > 1.0);
+    Ok(ModelFit {
+        as_of: now,
+        bgnbd: BgNbd::params(&fitted),
+        log_likelihood: fitted.log_likelihood,
+        iterations: fitted.iterations,
+        gamma_gamma,
+        customers: customers.len(),
+        repeat_buyers: customers.iter().filter(|c| c.x > 0.0).count(),
+    })
+}
+
+/// What people who buy one category also buy: for next-category suggestions.
+#[derive(Debug, Default)]
+pub struct CoPurchase {
+    buyers: HashMap<String, usize>,
+    both: HashMap<(String, String), usize>,
+}
+
+impl CoPurchase {
+    pub fn of<'a>(profiles: impl Iterator<Item = &'a Profile>) -> Self {
+        let mut out = Self::default();
+        for p in profiles {
+            let bought: Vec<String> = p.categories().into_keys().collect();
+            for a in &bought {
+                *out.buyers.entry(a.clone()).or_default() += 1;
+                for b in &bought {
+                    if a != b {
+                        *out.both.entry((a.clone(), b.clone())).or_default() += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The unbought category with the highest P(bought it | bought one of theirs).
+    pub fn next(&self, bought: &[String]) -> Option<String> {
+        self.buyers
+            .keys()
+            .filter(|c| !bought.contains(c))
+            .map(|c| {
+                let best = bought
+                    .iter()
+                    .map(|a| {
+                        let n = self.buyers.get(a).copied().unwrap_or(0).max(1) as f64;
+                        self.both.get(&(a.clone(), c.clone())).copied().unwrap_or(0) as f64 / n
+                    })
+                    .fold(0.0, f64::max);
+                (c, best)
+            })
+            .filter(|(_, p)| *p > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(c, _)| c.clone())
+    }
+}
+
+/// What scoring reads besides the profile.
+pub struct Scoring<'a> {
+    pub fit: &'a ModelFit,
+    pub config: ModelConfig,
+    pub lifecycle: &'a LifecycleConfig,
+    /// Standard packs per SKU (the catalogue's pack sizes).
+    pub packs: &'a HashMap<String, u32>,
+    pub co_purchase: &'a CoPurchase,
+}
+
+impl Scoring<'_> {
+    /// None for people who never ordered: the models say nothing about them.
+    pub fn score(&self, p: &Profile, now: DateTime<Utc>) -> Option<Scores> {
+        let c = customer(p, now)?;
+        let m = &self.fit.bgnbd;
+        let p_alive = m.p_alive(&c);
+        let clv_fen = self.fit.gamma_gamma.map_or(0.0, |g| {
+            clv(m, &g, &c, &spend(p, now), self.config.clv_months, 30.0, self.config.monthly_discount)
+        });
+        let bought: Vec<String> = p.categories().into_keys().collect();
+        Some(Scores {
+            p_alive,
+            expected_orders_30d: m.expected_purchases(&c, 30.0),
+            clv_fen: clv_fen.round() as i64,
+            churn_risk: risk(p_alive, m.expected_purchases(&c, 30.0), p, now),
+            run_outs: self.run_outs(p),
+            next_category: self.co_purchase.next(&bought),
+        })
+    }
+
+    fn run_outs(&self, p: &Profile) -> Vec<RunOut> {
+        // Per category: each order's time and the packs it held.
+        let mut by_category: BTreeMap<&str, Vec<(DateTime<Utc>, f64)>> = BTreeMap::new();
+        for (_, o) in &p.orders {
+            let mut packs: BTreeMap<&str, f64> = BTreeMap::new();
+            for item in o.items.iter() {
+                let Some(category) = item.category() else { continue };
+                let pack = item.sku().and_then(|s| self.packs.get(s)).copied().unwrap_or(1);
+                *packs.entry(category).or_default() += (item.units.max(1) as f64) * f64::from(pack.max(1));
+            }
+            for (category, n) in packs {
+                by_category.entry(category).or_default().push((o.at, n));
+            }
+        }
+        by_category
+            .into_iter()
+            .map(|(category, mut orders)| {
+                orders.sort_by_key(|(at, _)| *at);
+                let paces: Vec<f64> =
+                    orders.windows(2).map(|w| (w[1].0 - w[0].0).num_seconds() as f64 / DAY_SECONDS / w[0].1).collect();
+                let prior = self
+                    .lifecycle
+                    .category_cycle_days
+                    .get(category)
+                    .copied()
+                    .unwrap_or(self.lifecycle.default_cycle_days);
+                let (last, packs) = *orders.last().expect("a category has an order");
+                let d = depletion(&paces, prior, packs);
+                let after = |days: f64| last + Duration::seconds((days * DAY_SECONDS) as i64);
+                RunOut {
+                    category: category.to_string(),
+                    at: after(d.days),
+                    low: after(d.low_days),
+                    high: after(d.high_days),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Low, medium or high, from the chance of an order in the next 30 days (BG/NBD's expected
+/// orders as a Poisson count) and P(alive) — which BG/NBD holds at 1 until a first repeat
+/// purchase, so it cannot tell a one-time buyer who left from one who just arrived — raised
+/// when the person has stopped engaging (no live visit, message touch or event in 30 days) or
+/// has an after-sales ticket open.
+fn risk(p_alive: f64, expected_30d: f64, p: &Profile, now: DateTime<Utc>) -> Risk {
+    let recent = |t: Option<DateTime<Utc>>| t.is_some_and(|t| now - t <= Duration::days(ENGAGED_DAYS));
+    let disengaged = !(recent(p.last_live) || recent(p.last_touch) || recent(p.last_seen));
+    let ticket = p.open_tickets().next().is_some();
+    let buys_soon = 1.0 - (-expected_30d).exp();
+    if p_alive < 0.3 || buys_soon < 0.05 || (buys_soon < 0.15 && disengaged) {
+        Risk::High
+    } else if p_alive < 0.7 || buys_soon < 0.3 || disengaged || ticket {
+        Risk::Medium
+    } else {
+        Risk::Low
+    }
+}
+
+/// Predicted against actual purchases in a holdout period, by repeat purchases in the
+/// calibration period: the model fitted on everything before the last `holdout_days`, asked
+/// how many orders each customer places in them.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    pub holdout_days: u32,
+    pub fit: ModelFit,
+    /// (repeat purchases — the last group is this many or more —, customers, mean predicted,
+    /// mean actual)
+    pub groups: Vec<(u32, usize, f64, f64)>,
+}
+
+/// Groups beyond this many repeat purchases are pooled.
+const CALIBRATION_GROUPS: u32 = 7;
+
+pub fn calibration<'a>(
+    profiles: impl Iterator<Item = &'a Profile> + Clone,
+    now: DateTime<Utc>,
+    holdout_days: u32,
+) -> Result<Calibration, ModelError> {
+    let cut = now - Duration::days(i64::from(holdout_days));
+    let fit = fit(profiles.clone(), cut)?;
+    let mut groups = vec![(0usize, 0.0, 0.0); CALIBRATION_GROUPS as usize + 1];
+    for p in profiles {
+        let Some(c) = customer(p, cut) else { continue };
+        let predicted = fit.bgnbd.expected_purchases(&c, f64::from(holdout_days));
+        let mut days: Vec<i64> = p
+            .orders
+            .iter()
+            .filter(|(_, o)| o.at > cut && o.at <= now)
+            .map(|(_, o)| o.at.timestamp().div_euclid(86_400))
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        let g = &mut groups[(c.x as u32).min(CALIBRATION_GROUPS) as usize];
+        g.0 += 1;
+        g.1 += predicted;
+        g.2 += days.len() as f64;
+    }
+    let groups = groups
+        .into_iter()
+        .enumerate()
+        .filter(|(_, g)| g.0 > 0)
+        .map(|(x, (n, predicted, actual))| (x as u32, n, predicted / n as f64, actual / n as f64))
+        .collect();
+    Ok(Calibration { holdout_days, fit, groups })
+}
