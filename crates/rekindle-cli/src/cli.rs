@@ -59,6 +59,9 @@ pub enum Command {
         #[command(subcommand)]
         command: SegmentCommand,
     },
+    /// Fit the predictive models and score every buyer (docs/models.md): P(alive), expected
+    /// orders, CLV, churn risk, run-out dates. `serve` does this on its own, hourly.
+    Score(ScoreArgs),
     /// Manage operator accounts: who signs in to the console and with which role.
     Users {
         #[command(subcommand)]
@@ -162,6 +165,18 @@ pub enum KeysCommand {
     List,
     /// Revoke a write key by id; clients using it are refused within seconds.
     Revoke { id: i64 },
+}
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    /// Score the store as it stood at the end of this day (YYYY-MM-DD, store time zone) or at
+    /// this moment (RFC 3339), leaving later events out: for back-tests.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Print every scored person as CSV: person, p_alive, expected_orders_30d, clv_fen,
+    /// churn_risk, next_category, next_run_out_category, next_run_out.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Subcommand)]

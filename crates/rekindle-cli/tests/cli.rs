@@ -139,3 +139,47 @@ fn segment_eval_counts_lists_exports_and_points_at_mistakes() {
     let err = String::from_utf8_lossy(&wrong.stderr);
     assert!(err.contains("spend >= 2000\n         ^\nerror: at 9: expected an amount like ¥2000"), "{err}");
 }
+
+#[test]
+fn score_fits_the_models_and_backtests_as_of_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("orders.csv");
+    let mut lines = String::from("order_id,timestamp,user_id,phone,sku,name,category,price_fen,quantity\n");
+    // Twelve people; person k orders k+1 times, a week apart, from March.
+    for k in 0..12 {
+        for n in 0..=k {
+            let day = 1 + 7 * n;
+            let (month, day) = if day <= 31 {
+                (3, day)
+            } else if day <= 61 {
+                (4, day - 31)
+            } else {
+                (5, day - 61)
+            };
+            lines.push_str(&format!(
+                "o-{k}-{n},2026-{month:02}-{day:02}T20:00:00+08:00,{k},,oat-1kg,燕麦片,谷物,3990,1\n"
+            ));
+        }
+    }
+    std::fs::write(&csv, lines).unwrap();
+    let data = dir.path().join("data");
+    assert!(rekindle(&data, &["import", "--quiet", csv.to_str().unwrap()]).status.success());
+
+    let out = rekindle(&data, &["score", "--as-of", "2026-06-30"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("12 scored"), "{text}");
+    assert!(text.contains("BG/NBD") && text.contains("11 repeat"), "{text}");
+
+    let out = rekindle(&data, &["score", "--as-of", "2026-06-30", "--csv"]);
+    let rows: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(
+        rows[0],
+        "person,p_alive,expected_orders_30d,clv_fen,churn_risk,next_category,next_run_out_category,next_run_out"
+    );
+    assert_eq!(rows.len(), 13);
+
+    // As of a day before anyone bought twice, there is nothing to fit.
+    let early = rekindle(&data, &["score", "--as-of", "2026-03-05"]);
+    assert_eq!(early.status.code(), Some(3), "{early:?}");
+}

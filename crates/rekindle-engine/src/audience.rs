@@ -152,7 +152,19 @@ impl Audience {
         now: DateTime<Utc>,
         judging: &Judging,
     ) -> rekindle_store::Result<Self> {
+        Self::load_reporting(store, ws, now, judging, |_| {}).await
+    }
+
+    /// [`Audience::load`], telling `read` how many events it has read after every page.
+    pub async fn load_reporting(
+        store: &dyn Store,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        judging: &Judging,
+        mut read: impl FnMut(usize),
+    ) -> rekindle_store::Result<Self> {
         let mut profiles: HashMap<PersonId, Profile> = HashMap::new();
+        let mut events = 0;
         let mut query = EventQuery { to: Some(now + Duration::milliseconds(1)), limit: 5000, ..Default::default() };
         loop {
             let page = store.events(ws, &query).await?;
@@ -161,6 +173,8 @@ impl Audience {
                 let name = e.name.as_deref().unwrap_or(e.kind.as_str());
                 profiles.entry(e.person).or_default().apply(ProfileEvent { at: e.timestamp, name, properties });
             }
+            events += page.len();
+            read(events);
             if page.len() < query.limit as usize {
                 break;
             }

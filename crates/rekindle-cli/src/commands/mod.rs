@@ -6,6 +6,7 @@ mod generate;
 mod import;
 mod keys;
 mod people;
+mod score;
 mod segment;
 mod serve;
 mod users;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(args),
         Command::Keys { command } => keys::run(&global, command).await,
         Command::Segment { command } => segment::run(&global, command).await,
+        Command::Score(args) => score::run(&global, args).await,
         Command::Users { command } => users::run(&global, command).await,
         Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {

@@ -24,12 +24,7 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
         }
     };
     let (config, store, ws) = super::open(global).await?;
-    let workspace = store.workspaces().await?.into_iter().find(|w| w.id == ws).context("the workspace")?;
-    let tz: chrono_tz::Tz = workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    let now = match at {
-        Some(text) => moment(&text, tz)?,
-        None => Utc::now(),
-    };
+    let (now, tz) = as_of(&*store, ws, at.as_deref()).await?;
     let audience = Audience::load(&*store, ws, now, &config.segments.judging()).await?;
     let selected: Vec<_> = audience.select(&parsed).collect();
     if count {
@@ -80,6 +75,22 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
         writeln!(out, "  … and {} more (--csv lists everyone)", selected.len() - SAMPLE)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The moment `text` names (RFC 3339, or the end of a day in the store's time zone), or now;
+/// and the store's time zone.
+pub(super) async fn as_of(
+    store: &dyn rekindle_store::Store,
+    ws: rekindle_core::WorkspaceId,
+    text: Option<&str>,
+) -> anyhow::Result<(DateTime<Utc>, chrono_tz::Tz)> {
+    let workspace = store.workspaces().await?.into_iter().find(|w| w.id == ws).context("the workspace")?;
+    let tz: chrono_tz::Tz = workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let now = match text {
+        Some(text) => moment(text, tz)?,
+        None => Utc::now(),
+    };
+    Ok((now, tz))
 }
 
 fn moment(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {

@@ -1,0 +1,85 @@
+//! `rekindle score`: fit the models and score every buyer, now or as of a past day.
+
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rekindle_core::scores::Risk;
+use rekindle_engine::Audience;
+
+use crate::cli::{Global, ScoreArgs};
+
+pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    let (config, store, ws) = super::open(global).await?;
+    let (now, tz) = super::segment::as_of(&*store, ws, args.as_of.as_deref()).await?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let judging = config.segments.judging();
+    let audience = Audience::load_reporting(&*store, ws, now, &judging, |n| {
+        bar.set_message(format!("{n} events read"));
+        bar.tick();
+    })
+    .await?;
+    bar.finish_and_clear();
+    let Some(fit) = &audience.context.fit else {
+        eprintln!(
+            "no predictions as of {}: the models could not be fitted (too few people bought twice)",
+            now.with_timezone(&tz)
+        );
+        return Ok(ExitCode::from(3));
+    };
+    let scored: Vec<_> = audience.members.iter().filter_map(|m| Some((m, m.scores.as_ref()?))).collect();
+    if args.csv {
+        let mut out = csv::Writer::from_writer(std::io::stdout());
+        out.write_record([
+            "person",
+            "p_alive",
+            "expected_orders_30d",
+            "clv_fen",
+            "churn_risk",
+            "next_category",
+            "next_run_out_category",
+            "next_run_out",
+        ])?;
+        for (m, s) in &scored {
+            let next = s.run_outs.iter().filter(|r| r.at >= now).min_by_key(|r| r.at);
+            out.write_record([
+                m.person.to_string(),
+                format!("{:.4}", s.p_alive),
+                format!("{:.3}", s.expected_orders_30d),
+                s.clv_fen.to_string(),
+                s.churn_risk.as_str().into(),
+                s.next_category.clone().unwrap_or_default(),
+                next.map(|r| r.category.clone()).unwrap_or_default(),
+                next.map(|r| r.at.with_timezone(&tz).format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            ])?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let m = fit.bgnbd;
+    println!("as of            {}", now.with_timezone(&tz));
+    println!("people           {} ({} scored: everyone who ordered)", audience.members.len(), scored.len());
+    println!(
+        "BG/NBD           r {:.4}  α {:.3}  a {:.4}  b {:.4}  LL {:.1}  ({} buyers, {} repeat; {} iterations)",
+        m.r, m.alpha, m.a, m.b, fit.log_likelihood, fit.customers, fit.repeat_buyers, fit.iterations
+    );
+    match fit.gamma_gamma {
+        Some(g) => println!("Gamma-Gamma      p {:.3}  q {:.3}  γ {:.1}", g.p, g.q, g.gamma),
+        None => println!("Gamma-Gamma      not fitted (too few repeat buyers with spend); CLV is 0"),
+    }
+    for risk in [Risk::High, Risk::Medium, Risk::Low] {
+        let n = scored.iter().filter(|(_, s)| s.churn_risk == risk).count();
+        println!("{:<17}{n}", format!("churn risk {}", risk.as_str()));
+    }
+    let soon = scored
+        .iter()
+        .filter(|(_, s)| s.run_outs.iter().any(|r| r.at >= now && r.at <= now + chrono::Duration::days(3)))
+        .count();
+    println!("{:<17}{soon} people", "runs out in 3d");
+    let clv: i64 = scored.iter().map(|(_, s)| s.clv_fen).sum();
+    println!("{:<17}¥{:.0} over {} months", "CLV, all buyers", clv as f64 / 100.0, judging.models.clv_months);
+    Ok(ExitCode::SUCCESS)
+}
