@@ -1,11 +1,12 @@
 // Full-page screenshots of the dashboard and of a person, for docs and reviews.
-// Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON and
-// SCREENSHOT_SEGMENT (PNG paths).
+// Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
+// SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths).
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 
 const dashboardPath = env('SCREENSHOT_DASHBOARD')
 const personPath = env('SCREENSHOT_PERSON')
 const segmentPath = env('SCREENSHOT_SEGMENT')
+const modelsPath = env('SCREENSHOT_MODELS')
 
 const browser = await launch()
 try {
@@ -37,6 +38,13 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: segmentPath, fullPage: true })
   console.log(`segment: ${segmentPath}`)
+
+  await page.goto(new URL('/models', page.url()).toString())
+  await page.locator(byTestId('models-params')).waitFor()
+  await page.locator(`${byTestId('models-calibration')} canvas`).first().waitFor()
+  await settle(page)
+  await page.screenshot({ path: modelsPath, fullPage: true })
+  console.log(`models: ${modelsPath}`)
   await context.close()
 } catch (e) {
   console.error(e)
