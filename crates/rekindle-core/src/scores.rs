@@ -45,7 +45,7 @@ pub struct RunOut {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scores {
-    /// The chance the person is still a customer (BG/NBD).
+    /// The chance the person is still a customer (MBG/NBD; BG/NBD if that could not be fitted).
     pub p_alive: f64,
     /// Purchases to expect in the next 30 days (BG/NBD).
     pub expected_orders_30d: f64,

@@ -26,6 +26,9 @@ pub struct ModelFit {
     pub bgnbd: BgNbd,
     pub log_likelihood: f64,
     pub iterations: u64,
+    /// MBG/NBD, fitted beside BG/NBD for P(alive): BG/NBD holds a one-time buyer's P(alive) at
+    /// 1 however long they stay away (docs/models.md has the effect on churn AUC).
+    pub mbgnbd: Option<BgNbd>,
     /// None when too few people bought twice for spend to be modelled.
     pub gamma_gamma: Option<GammaGamma>,
     pub customers: usize,
@@ -63,12 +66,14 @@ pub fn fit<'a>(profiles: impl Iterator<Item = &'a Profile>, now: DateTime<Utc>) 
         }
     }
     let fitted = BgNbd::fit(&customers)?;
+    let mbgnbd = BgNbd::fit_modified(&customers).ok().map(|f| BgNbd::params(&f));
     let gamma_gamma = GammaGamma::fit(&spends).ok().map(|f| GammaGamma::params(&f)).filter(|g| g.q > 1.0);
     Ok(ModelFit {
         as_of: now,
         bgnbd: BgNbd::params(&fitted),
         log_likelihood: fitted.log_likelihood,
         iterations: fitted.iterations,
+        mbgnbd,
         gamma_gamma,
         customers: customers.len(),
         repeat_buyers: customers.iter().filter(|c| c.x > 0.0).count(),
@@ -135,7 +140,7 @@ impl Scoring<'_> {
     pub fn score(&self, p: &Profile, now: DateTime<Utc>) -> Option<Scores> {
         let c = customer(p, now)?;
         let m = &self.fit.bgnbd;
-        let p_alive = m.p_alive(&c);
+        let p_alive = self.fit.mbgnbd.map_or_else(|| m.p_alive(&c), |mbg| mbg.p_alive_modified(&c));
         let clv_fen = self.fit.gamma_gamma.map_or(0.0, |g| {
             clv(m, &g, &c, &spend(p, now), self.config.clv_months, 30.0, self.config.monthly_discount)
         });
@@ -144,7 +149,7 @@ impl Scoring<'_> {
             p_alive,
             expected_orders_30d: m.expected_purchases(&c, 30.0),
             clv_fen: clv_fen.round() as i64,
-            churn_risk: risk(p_alive, m.expected_purchases(&c, 30.0), p, now),
+            churn_risk: risk(p_alive, p, now),
             run_outs: self.run_outs(p),
             next_category: self.co_purchase.next(&bought),
         })
@@ -190,19 +195,16 @@ impl Scoring<'_> {
     }
 }
 
-/// Low, medium or high, from the chance of an order in the next 30 days (BG/NBD's expected
-/// orders as a Poisson count) and P(alive) — which BG/NBD holds at 1 until a first repeat
-/// purchase, so it cannot tell a one-time buyer who left from one who just arrived — raised
-/// when the person has stopped engaging (no live visit, message touch or event in 30 days) or
-/// has an after-sales ticket open.
-fn risk(p_alive: f64, expected_30d: f64, p: &Profile, now: DateTime<Utc>) -> Risk {
+/// Low, medium or high: P(alive) first (MBG/NBD, so one-time buyers who stay away count),
+/// raised when the person has stopped engaging (no live visit, message touch or event in 30
+/// days) or has an after-sales ticket open.
+fn risk(p_alive: f64, p: &Profile, now: DateTime<Utc>) -> Risk {
     let recent = |t: Option<DateTime<Utc>>| t.is_some_and(|t| now - t <= Duration::days(ENGAGED_DAYS));
     let disengaged = !(recent(p.last_live) || recent(p.last_touch) || recent(p.last_seen));
     let ticket = p.open_tickets().next().is_some();
-    let buys_soon = 1.0 - (-expected_30d).exp();
-    if p_alive < 0.3 || buys_soon < 0.05 || (buys_soon < 0.15 && disengaged) {
+    if p_alive < 0.25 || (p_alive < 0.5 && disengaged) {
         Risk::High
-    } else if p_alive < 0.7 || buys_soon < 0.3 || disengaged || ticket {
+    } else if p_alive < 0.6 || disengaged || ticket {
         Risk::Medium
     } else {
         Risk::Low

@@ -128,6 +128,20 @@ async fn predictions_beat_naive_baselines_on_simulated_truth() {
             pairs += 1;
         }
     }
+    // MBG/NBD on the same buyers.
+    let customers: Vec<_> =
+        audience.members.iter().filter_map(|m| rekindle_engine::scoring::customer(&m.profile, now)).collect();
+    let mbg = rekindle_models::bgnbd::BgNbd::params(&rekindle_models::bgnbd::BgNbd::fit_modified(&customers).unwrap());
+    let mbg_scored: Vec<(f64, bool)> = audience
+        .members
+        .iter()
+        .filter_map(|m| {
+            let t = truth_of.get(&m.person)?;
+            let c = rekindle_engine::scoring::customer(&m.profile, now)?;
+            Some((1.0 - mbg.p_alive_modified(&c), !t.alive_at_end))
+        })
+        .collect();
+    println!("churn AUC: 1 − MBG/NBD P(alive) {:.3} ({mbg:?})", auc(&mbg_scored));
     let (model_auc, recency_auc) = (auc(&model), auc(&recency));
     let churn_rate = model.iter().filter(|(_, c)| *c).count() as f64 / model.len() as f64;
     println!("churn AUC: -E[orders in 30d] {:.3}, risk level {:.3}", auc(&expected), auc(&risk));

@@ -73,6 +73,29 @@ fn log_sum_exp(a: f64, b: f64) -> f64 {
 }
 
 impl Grouped {
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer may also drop
+    /// out right after their first purchase, so a one-time buyer's P(alive) falls as they stay
+    /// silent (BG/NBD holds it at 1).
+    fn log_likelihood_modified(&self, p: &[f64]) -> f64 {
+        let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
+        let common = r * alpha.ln() + ln_gamma(a + b) - ln_gamma(r) - ln_gamma(b);
+        let by_x: Vec<(f64, f64)> = self
+            .xs
+            .iter()
+            .map(|&x| {
+                let c1 = common + ln_gamma(r + x) + ln_gamma(b + x + 1.0) - ln_gamma(a + b + x + 1.0);
+                (c1, a.ln() - (b + x).ln())
+            })
+            .collect();
+        self.groups
+            .iter()
+            .map(|&(x, t_x, t, n, i)| {
+                let (c1, c4) = by_x[i];
+                n * (c1 + log_sum_exp(-(r + x) * (alpha + t).ln(), c4 - (r + x) * (alpha + t_x).ln()))
+            })
+            .sum()
+    }
+
     fn log_likelihood(&self, p: &[f64]) -> f64 {
         let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
         let common = r * alpha.ln() + ln_gamma(a + b) - ln_gamma(r) - ln_gamma(b);
@@ -105,6 +128,21 @@ impl BgNbd {
         let grouped = group(customers);
         let mean_t = customers.iter().map(|c| c.t).sum::<f64>() / customers.len() as f64;
         maximise(|p| grouped.log_likelihood(p), [1.0, mean_t.max(1e-3), 1.0, 1.0])
+    }
+
+    /// Fit the MBG/NBD variant (see `Grouped::log_likelihood_modified`); its P(alive) is
+    /// [`BgNbd::p_alive_modified`].
+    pub fn fit_modified(customers: &[Customer]) -> Result<Fitted<4>, ModelError> {
+        check(customers)?;
+        let grouped = group(customers);
+        let mean_t = customers.iter().map(|c| c.t).sum::<f64>() / customers.len() as f64;
+        maximise(|p| grouped.log_likelihood_modified(p), [1.0, mean_t.max(1e-3), 1.0, 1.0])
+    }
+
+    /// P(alive) under MBG/NBD parameters: defined for one-time buyers too.
+    pub fn p_alive_modified(&self, c: &Customer) -> f64 {
+        let odds = (self.a / (self.b + c.x)) * ((self.alpha + c.t) / (self.alpha + c.t_x)).powf(self.r + c.x);
+        1.0 / (1.0 + odds)
     }
 
     pub fn params(f: &Fitted<4>) -> Self {
