@@ -60,7 +60,8 @@ pub enum Command {
         command: SegmentCommand,
     },
     /// Fit the predictive models and score every buyer (docs/models.md): P(alive), expected
-    /// orders, CLV, churn risk, run-out dates. `serve` does this on its own, hourly.
+    /// orders, CLV, churn risk, run-out dates; the scores are stored on the profiles (not with
+    /// --as-of). `serve` does this on its own, hourly.
     Score(ScoreArgs),
     /// Manage operator accounts: who signs in to the console and with which role.
     Users {

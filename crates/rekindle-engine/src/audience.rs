@@ -195,6 +195,20 @@ impl Audience {
         self.members.binary_search_by_key(&person, |m| m.person).ok().map(|i| &self.members[i])
     }
 
+    /// Every scored member's predictions, as the store keeps them.
+    pub fn stored_scores(&self) -> Vec<rekindle_store::StoredScores> {
+        self.members
+            .iter()
+            .filter_map(|m| {
+                Some(rekindle_store::StoredScores {
+                    person: m.person,
+                    as_of: self.now,
+                    scores: serde_json::to_value(m.scores.as_ref()?).ok()?,
+                })
+            })
+            .collect()
+    }
+
     /// How many members are in each stage, in [`Stage::ALL`] order.
     pub fn stage_counts(&self) -> Vec<(Stage, usize)> {
         Stage::ALL.into_iter().map(|s| (s, self.members.iter().filter(|m| m.stage == s).count())).collect()

@@ -121,6 +121,7 @@ impl Engine {
             Some((at, _)) if at.elapsed() >= refit => true,
             Some((_, horizon)) => state.fit.is_none() && horizon != state.folded.horizon,
         };
+        let mut refitted = false;
         if due {
             state.fitted = Some((Instant::now(), state.folded.horizon));
             // Fitting takes seconds on a large store: off the async threads.
@@ -129,13 +130,20 @@ impl Engine {
                 .await
                 .map_err(rekindle_store::StoreError::backend)?;
             match fitted {
-                Ok(fit) => state.fit = Some(Arc::new(fit)),
+                Ok(fit) => {
+                    state.fit = Some(Arc::new(fit));
+                    refitted = true;
+                }
                 Err(e) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
             }
         }
         context.fit = state.fit.clone();
         let profiles = state.folded.profiles.iter().map(|(p, profile)| (*p, profile.clone()));
         let audience = Arc::new(Audience::build(profiles, now, context));
+        if refitted {
+            // Each fit's scores are written down, for tools that read the store.
+            store.put_scores(ws, &audience.stored_scores()).await?;
+        }
         let tracker = match &mut state.tracker {
             Some(t) => t,
             None => state.tracker.insert(Tracker::load(store, ws).await?),

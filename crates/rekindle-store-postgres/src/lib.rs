@@ -16,6 +16,7 @@ mod log;
 mod migrate;
 mod objects;
 mod read;
+mod scores;
 mod segments;
 mod write;
 
@@ -388,5 +389,17 @@ impl rekindle_store::Store for PostgresStore {
 
     async fn person_tags(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
         self.person_tags_impl(ws, person).await
+    }
+
+    async fn put_scores(&self, ws: rekindle_core::WorkspaceId, scores: &[rekindle_store::StoredScores]) -> Result<()> {
+        self.put_scores_impl(ws, scores).await
+    }
+
+    async fn person_scores(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        person: rekindle_core::PersonId,
+    ) -> Result<Option<rekindle_store::StoredScores>> {
+        self.person_scores_impl(ws, person).await
     }
 }

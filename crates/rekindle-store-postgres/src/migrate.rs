@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "objects", include_str!("../migrations/0002_objects.sql")),
     (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
     (4, "segments", include_str!("../migrations/0004_segments.sql")),
+    (5, "scores", include_str!("../migrations/0005_scores.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -15,6 +15,7 @@ mod log;
 mod migrate;
 mod objects;
 mod read;
+mod scores;
 mod segments;
 
 use std::path::{Path, PathBuf};
@@ -516,5 +517,17 @@ impl rekindle_store::Store for SqliteStore {
         person: Option<rekindle_core::PersonId>,
     ) -> Result<Vec<rekindle_store::PersonTag>> {
         self.person_tags_impl(ws, person).await
+    }
+
+    async fn put_scores(&self, ws: rekindle_core::WorkspaceId, scores: &[rekindle_store::StoredScores]) -> Result<()> {
+        self.put_scores_impl(ws, scores.to_vec()).await
+    }
+
+    async fn person_scores(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        person: rekindle_core::PersonId,
+    ) -> Result<Option<rekindle_store::StoredScores>> {
+        self.person_scores_impl(ws, person).await
     }
 }

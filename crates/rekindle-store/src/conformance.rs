@@ -22,7 +22,8 @@ macro_rules! conformance_suite {
             events_query_filters_and_pages, partition_matches_the_planner, person_by_merged_id,
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
             audit_log_is_per_workspace, search_and_first_seen, workspace_settings, log_reads_up_to_the_horizon,
-            segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people);
+            segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
+            scores_are_replaced_whole);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -731,4 +732,23 @@ pub async fn tags_on_people(store: &dyn Store) {
     store.delete_tag(ws, "VIP").await.unwrap();
     assert!(store.person_tags(ws, None).await.unwrap().is_empty(), "deleting a tag takes it off people");
     assert!(matches!(store.delete_tag(ws, "VIP").await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn scores_are_replaced_whole(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let (a, b) = (PersonId::new_v7(), PersonId::new_v7());
+    let scored = |person, p_alive: f64, hours| crate::StoredScores {
+        person,
+        as_of: t0() + chrono::Duration::hours(hours),
+        scores: serde_json::json!({"p_alive": p_alive, "churn_risk": "low"}),
+    };
+    store.put_scores(ws, &[scored(a, 0.9, 0), scored(b, 0.4, 0)]).await.unwrap();
+    assert_eq!(store.person_scores(ws, b).await.unwrap(), Some(scored(b, 0.4, 0)));
+    store.put_scores(ws, &[scored(a, 0.8, 1)]).await.unwrap();
+    assert_eq!(store.person_scores(ws, a).await.unwrap(), Some(scored(a, 0.8, 1)));
+    assert_eq!(store.person_scores(ws, b).await.unwrap(), None, "a new scoring replaces the old one whole");
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert_eq!(store.person_scores(other, a).await.unwrap(), None);
+    store.put_scores(other, &[]).await.unwrap();
+    assert!(store.person_scores(ws, a).await.unwrap().is_some(), "workspaces stay apart");
 }

@@ -133,3 +133,12 @@ pub struct Horizon {
     pub event: i64,
     pub merge: i64,
 }
+
+/// A person's predictions as last written, with the moment they describe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScores {
+    pub person: PersonId,
+    pub as_of: DateTime<Utc>,
+    /// `rekindle_core::scores::Scores` as JSON.
+    pub scores: serde_json::Value,
+}

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::{
     ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Horizon, Inbox, Member, Membership,
     MembershipChange, MergeRecord, NewSegment, Person, PersonRef, PersonTag, Result, Segment, SegmentEdit,
-    SegmentMember, SegmentSize, SegmentVersion, Session, Source, StageChange, StoredEvent, Tag, Totals, User,
-    Workspace, WriteKey,
+    SegmentMember, SegmentSize, SegmentVersion, Session, Source, StageChange, StoredEvent, StoredScores, Tag, Totals,
+    User, Workspace, WriteKey,
 };
 use rekindle_core::lifecycle::Stage;
 
@@ -189,4 +189,11 @@ pub trait Store: Send + Sync + 'static {
     async fn untag_person(&self, ws: WorkspaceId, person: PersonId, tag: &str) -> Result<()>;
     /// Manual tags: of one person, or of everyone.
     async fn person_tags(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>>;
+
+    // Predictions.
+
+    /// Replace the workspace's stored scores with these, all as of one moment; one transaction.
+    async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()>;
+    /// A person's stored scores.
+    async fn person_scores(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>>;
 }

@@ -30,6 +30,11 @@ pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(3));
     };
+    // Scores of now are kept on the profiles; a back-test's are only shown.
+    let stored = audience.stored_scores();
+    if args.as_of.is_none() {
+        store.put_scores(ws, &stored).await?;
+    }
     let scored: Vec<_> = audience.members.iter().filter_map(|m| Some((m, m.scores.as_ref()?))).collect();
     if args.csv {
         let mut out = csv::Writer::from_writer(std::io::stdout());
@@ -61,7 +66,12 @@ pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     }
     let m = fit.bgnbd;
     println!("as of            {}", now.with_timezone(&tz));
-    println!("people           {} ({} scored: everyone who ordered)", audience.members.len(), scored.len());
+    println!(
+        "people           {} ({} scored: everyone who ordered{})",
+        audience.members.len(),
+        stored.len(),
+        if args.as_of.is_none() { "; stored on their profiles" } else { "; a back-test, not stored" }
+    );
     println!(
         "BG/NBD           r {:.4}  α {:.3}  a {:.4}  b {:.4}  LL {:.1}  ({} buyers, {} repeat; {} iterations)",
         m.r, m.alpha, m.a, m.b, fit.log_likelihood, fit.customers, fit.repeat_buyers, fit.iterations

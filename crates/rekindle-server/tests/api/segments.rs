@@ -206,6 +206,10 @@ async fn predictions_appear_once_enough_people_buy_again() {
 
     let profile = app.api_json("/api/v1/people/user_id:u4/profile").await;
     let scores = &profile["scores"];
+    let id: rekindle_core::PersonId =
+        serde_json::from_value(app.api_json("/api/v1/people/user_id:u4").await["id"].clone()).unwrap();
+    let stored = app.store.person_scores(app.ws, id).await.unwrap().expect("the fit's scores are stored");
+    assert_eq!(stored.scores["p_alive"], scores["p_alive"]);
     let p_alive = scores["p_alive"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&p_alive), "{scores}");
     assert_eq!(scores["run_outs"][0]["category"], "谷物");
