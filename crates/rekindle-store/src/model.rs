@@ -41,6 +41,13 @@ pub struct Person {
     pub identities: Vec<Identity>,
 }
 
+impl Person {
+    /// The name the person goes by, when they gave one (the `nickname` trait).
+    pub fn nickname(&self) -> Option<String> {
+        self.traits.get("nickname").and_then(Value::as_str).map(str::to_owned)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Identity {
     #[serde(flatten)]

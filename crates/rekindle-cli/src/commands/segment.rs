@@ -45,8 +45,7 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
     let limit = if csv { usize::MAX } else { SAMPLE };
     for m in selected.iter().take(limit) {
         let person = store.person(ws, &PersonRef::Id(m.person)).await?;
-        let nickname =
-            person.as_ref().and_then(|p| p.traits.get("nickname")?.as_str().map(str::to_owned)).unwrap_or_default();
+        let nickname = person.as_ref().and_then(|p| p.nickname()).unwrap_or_default();
         let phone = person
             .as_ref()
             .and_then(|p| p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone"))

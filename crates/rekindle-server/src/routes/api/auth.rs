@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use crate::auth::{Caller, ClientIp, Principal, SESSION_COOKIE, password};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -103,9 +104,8 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<Login>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
     let email = body.email.trim().to_lowercase();
     let now = Instant::now();
     if let Some(wait) = state.login_limiter.blocked(&email, &ip, now) {

@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use rekindle_core::FieldError;
 use rekindle_core::objects::{LiveSession, Product};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use super::{LiveSessionView, ProductView, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
@@ -20,11 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Parse a JSON array of objects, naming the bad one (`[3].price`).
-fn parse_all<T>(
-    body: Result<Json<Vec<Value>>, JsonRejection>,
-    parse: fn(&Value) -> Result<T, FieldError>,
-) -> Result<Vec<T>, ApiError> {
-    let Json(items) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
+fn parse_all<T>(items: Vec<Value>, parse: fn(&Value) -> Result<T, FieldError>) -> Result<Vec<T>, ApiError> {
     if items.len() > 10_000 {
         return Err(ApiError::field(ErrorCode::BatchTooLarge, "body", "at most 10,000 objects per request"));
     }
@@ -46,7 +42,7 @@ async fn list_products(access: Access, State(state): State<AppState>) -> Result<
 async fn put_products(
     access: Access,
     State(state): State<AppState>,
-    body: Result<Json<Vec<Value>>, JsonRejection>,
+    Body(body): Body<Vec<Value>>,
 ) -> Result<Json<Vec<ProductView>>, ApiError> {
     access.require(Permission::CatalogueWrite)?;
     let products = parse_all(body, Product::parse)?;
@@ -71,7 +67,7 @@ async fn list_sessions(access: Access, State(state): State<AppState>) -> Result<
 async fn put_sessions(
     access: Access,
     State(state): State<AppState>,
-    body: Result<Json<Vec<Value>>, JsonRejection>,
+    Body(body): Body<Vec<Value>>,
 ) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
     access.require(Permission::CatalogueWrite)?;
     let sessions = parse_all(body, LiveSession::parse)?;

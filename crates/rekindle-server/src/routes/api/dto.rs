@@ -45,7 +45,7 @@ impl From<Person> for PersonSummary {
             p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone").map(|i| i.identifier.value.clone());
         Self {
             id: p.id.to_string(),
-            name: p.traits.get("nickname").and_then(Value::as_str).map(str::to_owned),
+            name: p.nickname(),
             phone,
             identities: p.identities.into_iter().map(Into::into).collect(),
             created_at: p.created_at,

@@ -6,9 +6,10 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use super::{CreatedWriteKey, WorkspaceParam, WriteKeyView};
 use crate::auth::Access;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::AppState;
 use rekindle_core::access::Permission;
 
@@ -38,10 +39,9 @@ async fn list_keys(access: Access, State(state): State<AppState>) -> Result<Json
 async fn create_key(
     access: Access,
     State(state): State<AppState>,
-    body: Result<Json<NewWriteKey>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<NewWriteKey>,
 ) -> Result<(StatusCode, Json<CreatedWriteKey>), ApiError> {
     access.require(Permission::KeysManage)?;
-    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
     let (key, info) = write_keys::create(&*state.store, access.ws(), &body.name).await??;
     access.audit(&state, "write_key.create", format!("{} ({})", info.name, info.prefix)).await;
     Ok((StatusCode::CREATED, Json(CreatedWriteKey { key, info: info.into() })))

@@ -74,6 +74,21 @@ impl Limit {
     }
 }
 
+/// `axum::Json`, with a body that does not parse answered by the API's JSON error (`field:
+/// "body"` and serde's reason), like every other bad input.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Body(value)),
+            Err(e) => Err(ApiError::field(ErrorCode::InvalidJson, "body", e.body_text())),
+        }
+    }
+}
+
 /// `axum::extract::Query`, with a query string that does not parse answered by the API's JSON
 /// error naming the parameter, like every other bad input.
 pub struct Params<T>(pub T);

@@ -20,6 +20,11 @@ pub fn for_role<T: Redact>(mut value: T, access: &Access) -> T {
     value
 }
 
+/// One identifier as the caller's role may see it.
+pub fn shown(access: &Access, kind: IdentifierKind, value: String) -> String {
+    if access.reveals_pii() || !is_personal(kind) { value } else { mask(kind, &value) }
+}
+
 fn redact_value(kind: &str, value: &mut String) {
     if let Ok(kind) = kind.parse::<IdentifierKind>()
         && is_personal(kind)

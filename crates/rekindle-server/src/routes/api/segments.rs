@@ -2,7 +2,6 @@
 //! as CSV) and their entries and exits (docs/segments.md).
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use super::{Limit, Params, WorkspaceParam};
 use crate::auth::{Access, Principal};
 use crate::error::{ApiError, ErrorCode};
@@ -170,10 +170,6 @@ pub(super) fn checked_text(field: &str, text: &str, min: usize, max: usize) -> R
     Ok(text.to_string())
 }
 
-pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))
-}
-
 /// Who is acting, for version history.
 pub(super) fn actor(access: &Access) -> String {
     match &access.caller.principal {
@@ -255,10 +251,9 @@ async fn list_segments(access: Access, State(state): State<AppState>) -> Result<
 async fn create_segment(
     access: Access,
     State(state): State<AppState>,
-    input: Result<Json<SegmentInput>, JsonRejection>,
+    Body(input): Body<SegmentInput>,
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
     access.require(Permission::SegmentsManage)?;
-    let input = body(input)?;
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
     let (rule, _) = checked_rule("rule", input.rule.as_deref().unwrap_or_default())?;
@@ -293,10 +288,9 @@ async fn update_segment(
     access: Access,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    input: Result<Json<SegmentInput>, JsonRejection>,
+    Body(input): Body<SegmentInput>,
 ) -> Result<Json<SegmentView>, ApiError> {
     access.require(Permission::SegmentsManage)?;
-    let input = body(input)?;
     let edit = SegmentEdit {
         name: input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?,
         description: input.description.as_deref().map(|d| checked_text("description", d, 0, 500)).transpose()?,
@@ -328,11 +322,7 @@ async fn delete_segment(
 
 async fn row(state: &AppState, access: &Access, audience: &Audience, person: PersonId) -> Result<PersonRow, ApiError> {
     let member = audience.member(person);
-    let name = state
-        .store
-        .person(access.ws(), &PersonRef::Id(person))
-        .await?
-        .and_then(|p| p.traits.get("nickname")?.as_str().map(str::to_owned));
+    let name = state.store.person(access.ws(), &PersonRef::Id(person)).await?.and_then(|p| p.nickname());
     Ok(PersonRow {
         person,
         name,
@@ -349,10 +339,10 @@ async fn row(state: &AppState, access: &Access, audience: &Audience, person: Per
 async fn preview(
     access: Access,
     State(state): State<AppState>,
-    input: Result<Json<PreviewInput>, JsonRejection>,
+    Body(input): Body<PreviewInput>,
 ) -> Result<Json<Preview>, ApiError> {
     access.require(Permission::PeopleRead)?;
-    let (_, rule) = checked_rule("rule", &body(input)?.rule)?;
+    let (_, rule) = checked_rule("rule", &input.rule)?;
     let audience = state.engine.audience(access.ws()).await?;
     let selected: Vec<PersonId> = audience.select(&rule).map(|m| m.person).collect();
     let mut sample = Vec::new();
@@ -404,18 +394,11 @@ async fn members_csv(access: Access, State(state): State<AppState>, Path(id): Pa
         let page = state.store.segment_members(ws, id, after, 1000).await?;
         for m in &page {
             let person = state.store.person(ws, &PersonRef::Id(m.person)).await?;
-            let nickname = person.as_ref().and_then(|p| p.traits.get("nickname")?.as_str().map(str::to_owned));
+            let nickname = person.as_ref().and_then(|p| p.nickname());
             let phone = person
                 .as_ref()
                 .and_then(|p| p.identities.iter().find(|i| i.identifier.kind == rekindle_core::IdentifierKind::Phone))
-                .map(|i| {
-                    let value = i.identifier.value.clone();
-                    if access.reveals_pii() {
-                        value
-                    } else {
-                        rekindle_core::access::mask(rekindle_core::IdentifierKind::Phone, &value)
-                    }
-                });
+                .map(|i| super::redact::shown(&access, i.identifier.kind, i.identifier.value.clone()));
             let member = audience.member(m.person);
             let profile = member.map(|x| &*x.profile);
             out.write_record([

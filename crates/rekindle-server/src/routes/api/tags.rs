@@ -1,7 +1,6 @@
 //! Tags: manual ones operators put on people, and rule tags a rule decides.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
@@ -12,9 +11,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use super::WorkspaceParam;
 use super::people::find;
-use super::segments::{body, checked_rule, checked_text};
+use super::segments::{checked_rule, checked_text};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -100,10 +100,9 @@ async fn list_tags(access: Access, State(state): State<AppState>) -> Result<Json
 async fn create_tag(
     access: Access,
     State(state): State<AppState>,
-    input: Result<Json<TagInput>, JsonRejection>,
+    Body(input): Body<TagInput>,
 ) -> Result<(StatusCode, Json<TagView>), ApiError> {
     access.require(Permission::SegmentsManage)?;
-    let input = body(input)?;
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 50)?;
     let rule = tag_rule(input.rule.as_deref())?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
@@ -127,10 +126,9 @@ async fn update_tag(
     access: Access,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    input: Result<Json<TagInput>, JsonRejection>,
+    Body(input): Body<TagInput>,
 ) -> Result<Json<TagView>, ApiError> {
     access.require(Permission::SegmentsManage)?;
-    let input = body(input)?;
     let ws = access.ws();
     let current = state
         .store
@@ -182,10 +180,10 @@ async fn tag_person(
     access: Access,
     State(state): State<AppState>,
     Path(person): Path<String>,
-    input: Result<Json<PersonTagInput>, JsonRejection>,
+    Body(input): Body<PersonTagInput>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::SegmentsManage)?;
-    let tag = checked_text("tag", &body(input)?.tag, 1, 50)?;
+    let tag = checked_text("tag", &input.tag, 1, 50)?;
     let person = find(&state, &access, &person).await?;
     let ws = access.ws();
     // Tagging with a new name defines it as a manual tag; a rule tag is never put on by hand.

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -68,10 +69,9 @@ async fn list_tokens(caller: Caller, State(state): State<AppState>) -> Result<Js
 async fn create_token(
     caller: Caller,
     State(state): State<AppState>,
-    body: Result<Json<NewApiToken>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<NewApiToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
     let user = operator(&caller)?;
-    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));

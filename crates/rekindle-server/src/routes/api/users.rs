@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use super::WorkspaceParam;
 use crate::auth::{Access, add_operator, password};
 use crate::error::{ApiError, ErrorCode};
@@ -88,10 +89,9 @@ async fn list_users(access: Access, State(state): State<AppState>) -> Result<Jso
 async fn add_user(
     access: Access,
     State(state): State<AppState>,
-    body: Result<Json<NewUser>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<NewUser>,
 ) -> Result<(StatusCode, Json<MemberView>), ApiError> {
     access.require(Permission::UsersManage)?;
-    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
     let email = email(&body.email)?;
     let role = role(&body.role)?;
     let name = body.name.trim();
@@ -141,10 +141,9 @@ async fn set_role(
     access: Access,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: Result<Json<RoleChange>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<RoleChange>,
 ) -> Result<Json<MemberView>, ApiError> {
     access.require(Permission::UsersManage)?;
-    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
     let role = role(&body.role)?;
     let member = member_change(&state, &access, id, Some(role)).await?;
     state.store.set_role(id, access.ws(), role).await?;

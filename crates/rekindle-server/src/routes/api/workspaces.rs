@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Body;
 use super::WorkspaceView;
 use crate::auth::{Access, Caller, Principal};
 use crate::error::{ApiError, ErrorCode};
@@ -42,11 +43,10 @@ async fn update_workspace(
     caller: Caller,
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    body: Result<Json<WorkspaceChange>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<WorkspaceChange>,
 ) -> Result<Json<WorkspaceView>, ApiError> {
     let access = Access::resolve(caller, &slug, &state).await?;
     access.require(Permission::WorkspaceManage)?;
-    let Json(body) = body.map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()))?;
     let name = body.name.as_deref().map(str::trim);
     if name.is_some_and(|n| n.is_empty() || n.chars().count() > 100) {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
