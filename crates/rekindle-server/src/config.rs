@@ -2,7 +2,6 @@
 //! variables → command-line flags. Unknown keys are refused, so a typo is an error, not a
 //! silently ignored setting.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +10,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_ingest::IngestConfig;
 use serde::{Deserialize, Serialize};
+
+pub use rekindle_core::secret::Secret;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -134,26 +135,6 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
-    }
-}
-
-/// A secret string: serialised as itself (for config layering), never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
     }
 }
 
