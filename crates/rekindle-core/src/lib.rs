@@ -9,10 +9,12 @@
 //! - [`ids`]: workspace and person ids.
 
 pub mod access;
+pub mod delivery;
 pub mod error;
 pub mod identifier;
 pub mod identity;
 pub mod ids;
+pub mod journey;
 pub mod lifecycle;
 pub mod message;
 pub mod objects;

@@ -1,0 +1,135 @@
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+
+/// A kind of coupon the operator defines once and journeys issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponDefinition {
+    /// Unique within the workspace; journeys name coupons by it.
+    pub name: String,
+    /// What the person sees, e.g. "回归礼包".
+    pub title: String,
+    pub value: CouponValue,
+    /// Minimum order, in fen, for the coupon to apply (0: none).
+    #[serde(default)]
+    pub threshold_fen: i64,
+    /// Days from issue until it expires.
+    pub valid_days: u32,
+    /// How many of this coupon one person may ever be issued.
+    #[serde(default = "one")]
+    pub per_person_limit: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CouponValue {
+    /// A fixed amount off, in fen.
+    Amount { fen: i64 },
+    /// Pay `percent` of the price: 85 is 85折 (15% off).
+    Discount { percent: u8 },
+}
+
+impl CouponDefinition {
+    pub fn check(&self) -> Result<(), FieldError> {
+        if self.name.trim().is_empty() {
+            return Err(FieldError::new("name", "is empty"));
+        }
+        if self.title.trim().is_empty() {
+            return Err(FieldError::new("title", "is empty"));
+        }
+        match self.value {
+            CouponValue::Amount { fen } if fen <= 0 => return Err(FieldError::new("value.fen", "must be above 0")),
+            CouponValue::Discount { percent } if !(1..=99).contains(&percent) => {
+                return Err(FieldError::new("value.percent", "must be between 1 and 99 (85 is 85折)"));
+            }
+            CouponValue::Amount { fen } if self.threshold_fen > 0 && fen >= self.threshold_fen => {
+                return Err(FieldError::new("value.fen", "must be below the threshold"));
+            }
+            _ => {}
+        }
+        if self.threshold_fen < 0 {
+            return Err(FieldError::new("threshold_fen", "must not be negative"));
+        }
+        if !(1..=365).contains(&self.valid_days) {
+            return Err(FieldError::new("valid_days", "must be between 1 and 365"));
+        }
+        if self.per_person_limit == 0 {
+            return Err(FieldError::new("per_person_limit", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// How the coupon reads in a message: "满¥59减¥10", "85折".
+    pub fn describe(&self) -> String {
+        let value = match self.value {
+            CouponValue::Amount { fen } => format!("减{}", yuan(fen)),
+            CouponValue::Discount { percent } if percent % 10 == 0 => format!("{}折", percent / 10),
+            CouponValue::Discount { percent } => format!("{percent}折"),
+        };
+        if self.threshold_fen > 0 { format!("满{}{value}", yuan(self.threshold_fen)) } else { value }
+    }
+
+    /// What the coupon takes off an order of `order_fen`; 0 below the threshold.
+    pub fn discount_fen(&self, order_fen: i64) -> i64 {
+        if order_fen < self.threshold_fen.max(1) {
+            return 0;
+        }
+        match self.value {
+            CouponValue::Amount { fen } => fen.min(order_fen),
+            // Round the discount down: the customer never pays less than the percentage says.
+            CouponValue::Discount { percent } => order_fen * i64::from(100 - percent) / 100,
+        }
+    }
+}
+
+/// ¥ with no trailing zeros: 1000 → "¥10", 990 → "¥9.9".
+fn yuan(fen: i64) -> String {
+    if fen % 100 == 0 {
+        format!("¥{}", fen / 100)
+    } else {
+        let s = format!("¥{}.{:02}", fen / 100, fen % 100);
+        s.trim_end_matches('0').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(value: CouponValue, threshold_fen: i64) -> CouponDefinition {
+        CouponDefinition {
+            name: "c".into(),
+            title: "回归礼包".into(),
+            value,
+            threshold_fen,
+            valid_days: 7,
+            per_person_limit: 1,
+        }
+    }
+
+    #[test]
+    fn describes_and_discounts() {
+        let ten_off = def(CouponValue::Amount { fen: 1000 }, 5900);
+        assert_eq!(ten_off.describe(), "满¥59减¥10");
+        assert_eq!(ten_off.discount_fen(5899), 0);
+        assert_eq!(ten_off.discount_fen(5900), 1000);
+        let eighty_five = def(CouponValue::Discount { percent: 85 }, 0);
+        assert_eq!(eighty_five.describe(), "85折");
+        assert_eq!(eighty_five.discount_fen(9990), 1498);
+        assert_eq!(def(CouponValue::Discount { percent: 80 }, 0).describe(), "8折");
+        assert_eq!(def(CouponValue::Amount { fen: 550 }, 0).describe(), "减¥5.5");
+    }
+
+    #[test]
+    fn refuses_nonsense() {
+        assert_eq!(def(CouponValue::Amount { fen: 0 }, 0).check().unwrap_err().field, "value.fen");
+        assert_eq!(def(CouponValue::Discount { percent: 100 }, 0).check().unwrap_err().field, "value.percent");
+        assert_eq!(def(CouponValue::Amount { fen: 6000 }, 5900).check().unwrap_err().field, "value.fen");
+        assert!(def(CouponValue::Amount { fen: 500 }, 0).check().is_ok());
+    }
+}

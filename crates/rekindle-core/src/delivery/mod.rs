@@ -1,0 +1,19 @@
+//! The rules of delivery that need no IO: which channel, what a template renders to, how many
+//! touches a person may get per calendar day, when quiet hours end, what a coupon is worth.
+//!
+//! The engine asks these questions; the store counts what was sent; the delivery crate speaks
+//! to the providers.
+
+mod caps;
+mod channel;
+mod coupon;
+mod local_time;
+mod quiet;
+mod template;
+
+pub use caps::{CapDecision, CapsConfig, Counted, Skip, WecomMassLimit};
+pub use channel::ChannelKind;
+pub use coupon::{CouponDefinition, CouponValue};
+pub use local_time::{LocalTime, local_day, next_local};
+pub use quiet::QuietHours;
+pub use template::{MessageTemplate, Rendered, SMS_OPT_OUT, TemplateParam, VARIABLES, Vars};

@@ -1,0 +1,199 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::delivery::{ChannelKind, LocalTime};
+use crate::lifecycle::Stage;
+
+/// A journey as stored, versioned and edited in the console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    pub trigger: Trigger,
+    /// Who may enter when triggered, as a segment rule (none: everyone triggered).
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// The steps; people start at the first.
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub goal: Option<Goal>,
+    /// Leave the journey early when one of these happens.
+    #[serde(default)]
+    pub exit: Vec<Exit>,
+    #[serde(default)]
+    pub reentry: Reentry,
+}
+
+/// What puts a person into a journey.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    /// An event, optionally with properties equal to these values.
+    Event {
+        event: String,
+        #[serde(default)]
+        properties: BTreeMap<String, serde_json::Value>,
+    },
+    SegmentEntered {
+        segment: i64,
+    },
+    SegmentLeft {
+        segment: i64,
+    },
+    /// A lifecycle stage change, to this stage.
+    StageChanged {
+        to: Stage,
+    },
+    /// A `Level Changed` event, to this level (any level when absent).
+    LevelChanged {
+        #[serde(default)]
+        to: Option<String>,
+    },
+    /// Everyone in the audience, once at `once_at`, or every day (on `weekdays`, 1 = Monday)
+    /// at `daily_at` in the store's zone.
+    Schedule {
+        #[serde(default)]
+        once_at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        daily_at: Option<LocalTime>,
+        #[serde(default)]
+        weekdays: Vec<u8>,
+    },
+    /// `days_before` a person's predicted run-out of a category (any category when absent).
+    Depletion {
+        days_before: u32,
+        #[serde(default)]
+        category: Option<String>,
+    },
+    /// `days_before` a person's birthday, at `at` in the store's zone.
+    Birthday {
+        days_before: u32,
+        at: LocalTime,
+    },
+    /// `hours_before` a live session's scheduled start.
+    LiveSession {
+        hours_before: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub id: String,
+    #[serde(flatten)]
+    pub action: Action,
+    /// Where to go after this step; the journey ends without one (branches and splits name
+    /// their own ways on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Wait `minutes`, or until the next `until` time of day in the store's zone.
+    Wait {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minutes: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<LocalTime>,
+    },
+    /// Go to `then` when the person matches the segment rule, else to `otherwise`.
+    Branch {
+        rule: String,
+        then: String,
+        #[serde(rename = "else")]
+        otherwise: String,
+    },
+    /// Assign a variant by percentage; the holdout leaves and is measured against.
+    Split {
+        variants: Vec<Variant>,
+        #[serde(default)]
+        holdout_percent: u8,
+    },
+    Send {
+        channel: ChannelKind,
+        template: String,
+    },
+    Coupon {
+        coupon: String,
+    },
+    Tag {
+        tag: String,
+        #[serde(default)]
+        remove: bool,
+    },
+    /// A signed call to the operator's own system.
+    Webhook {
+        url: String,
+    },
+    Exit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    pub percent: u8,
+    pub next: String,
+}
+
+/// Success: the event (by default an order) within `within_days` of entering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    #[serde(default = "order_completed")]
+    pub event: String,
+    pub within_days: u32,
+}
+
+fn order_completed() -> String {
+    "Order Completed".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Exit {
+    /// Leave on this event (e.g. `Ticket Opened`, `Contact Removed`).
+    Event { event: String },
+    /// Leave when, at a step, the person matches this segment rule.
+    Rule { rule: String },
+}
+
+/// May a person enter again?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Reentry {
+    /// Once ever.
+    #[default]
+    Once,
+    /// Again once `days` have passed since they last entered.
+    After { days: u32 },
+    /// Every time the trigger fires, unless they are in it now.
+    Always,
+}
+
+impl Definition {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// The event names that matter to people inside: the goal and the event exits.
+    pub fn watched_events(&self) -> impl Iterator<Item = &str> {
+        self.goal.iter().map(|g| g.event.as_str()).chain(self.exit.iter().filter_map(|e| match e {
+            Exit::Event { event } => Some(event.as_str()),
+            Exit::Rule { .. } => None,
+        }))
+    }
+}
+
+impl Action {
+    /// The steps this one can lead to besides `next`.
+    pub fn targets(&self) -> Vec<&str> {
+        match self {
+            Action::Branch { then, otherwise, .. } => vec![then, otherwise],
+            Action::Split { variants, .. } => variants.iter().map(|v| v.next.as_str()).collect(),
+            _ => vec![],
+        }
+    }
+}

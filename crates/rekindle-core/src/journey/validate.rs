@@ -1,0 +1,278 @@
+//! Checks a journey before it is published: every reference resolves, every rule parses, every
+//! person who enters can finish.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::definition::{Action, Definition, Exit, Trigger};
+use crate::FieldError;
+use crate::delivery::ChannelKind;
+use crate::segment;
+
+/// What the workspace has that a journey may name.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub segments: BTreeSet<i64>,
+    /// Message templates by name, with their channel.
+    pub templates: BTreeMap<String, ChannelKind>,
+    pub coupons: BTreeSet<String>,
+    pub tags: BTreeSet<String>,
+}
+
+/// Every problem with the journey, each naming its field (`steps[2].then`); empty when it can
+/// be published.
+pub fn validate(d: &Definition, known: &Known) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    let mut problem = |field: String, reason: String| problems.push(FieldError::new(field, reason));
+    let rule = |text: &str| segment::parse(text).err().map(|e| e.to_string());
+
+    match &d.trigger {
+        Trigger::Event { event, .. } if event.trim().is_empty() => problem("trigger.event".into(), "is empty".into()),
+        Trigger::SegmentEntered { segment } | Trigger::SegmentLeft { segment } if !known.segments.contains(segment) => {
+            problem("trigger.segment".into(), format!("there is no segment {segment}"))
+        }
+        Trigger::Schedule { once_at, daily_at, weekdays } => {
+            if once_at.is_some() == daily_at.is_some() {
+                problem("trigger".into(), "needs exactly one of once_at and daily_at".into());
+            }
+            if weekdays.iter().any(|d| !(1..=7).contains(d)) {
+                problem("trigger.weekdays".into(), "days are 1 (Monday) to 7 (Sunday)".into());
+            }
+            if d.audience.is_none() {
+                problem("audience".into(), "a scheduled journey needs an audience rule".into());
+            }
+        }
+        Trigger::Depletion { days_before, .. } | Trigger::Birthday { days_before, .. } if *days_before > 60 => {
+            problem("trigger.days_before".into(), "must be at most 60".into())
+        }
+        Trigger::LiveSession { hours_before } if !(1..=168).contains(hours_before) => {
+            problem("trigger.hours_before".into(), "must be between 1 and 168".into())
+        }
+        _ => {}
+    }
+    if let Some(e) = d.audience.as_deref().and_then(rule) {
+        problem("audience".into(), e);
+    }
+    if let Some(g) = &d.goal
+        && !(1..=90).contains(&g.within_days)
+    {
+        problem("goal.within_days".into(), "must be between 1 and 90".into());
+    }
+    for (i, exit) in d.exit.iter().enumerate() {
+        match exit {
+            Exit::Event { event } if event.trim().is_empty() => problem(format!("exit[{i}].event"), "is empty".into()),
+            Exit::Rule { rule: text } => {
+                if let Some(e) = rule(text) {
+                    problem(format!("exit[{i}].rule"), e);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let super::Reentry::After { days: 0 } = d.reentry {
+        problem("reentry.days".into(), "must be at least 1".into());
+    }
+
+    if d.steps.is_empty() {
+        problem("steps".into(), "a journey needs at least one step".into());
+        return problems;
+    }
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in d.steps.iter().enumerate() {
+        if s.id.trim().is_empty() {
+            problem(format!("steps[{i}].id"), "is empty".into());
+        } else if index.insert(&s.id, i).is_some() {
+            problem(format!("steps[{i}].id"), format!("{:?} is used by an earlier step", s.id));
+        }
+    }
+    for (i, s) in d.steps.iter().enumerate() {
+        let at = |f: &str| format!("steps[{i}].{f}");
+        if let Some(next) = &s.next
+            && !index.contains_key(next.as_str())
+        {
+            problem(at("next"), format!("there is no step {next:?}"));
+        }
+        match &s.action {
+            Action::Wait { minutes, until } => {
+                if minutes.is_some() == until.is_some() {
+                    problem(at("minutes"), "a wait needs exactly one of minutes and until".into());
+                }
+                if *minutes == Some(0) {
+                    problem(at("minutes"), "must be above 0".into());
+                }
+            }
+            Action::Branch { rule: text, then, otherwise } => {
+                if let Some(e) = rule(text) {
+                    problem(at("rule"), e);
+                }
+                for (f, target) in [("then", then), ("else", otherwise)] {
+                    if !index.contains_key(target.as_str()) {
+                        problem(at(f), format!("there is no step {target:?}"));
+                    }
+                }
+            }
+            Action::Split { variants, holdout_percent } => {
+                if variants.is_empty() {
+                    problem(at("variants"), "a split needs at least one variant".into());
+                }
+                let total: u32 =
+                    variants.iter().map(|v| u32::from(v.percent)).sum::<u32>() + u32::from(*holdout_percent);
+                if total != 100 {
+                    problem(at("variants"), format!("percentages and holdout add up to {total}, not 100"));
+                }
+                let mut names = BTreeSet::new();
+                for (j, v) in variants.iter().enumerate() {
+                    if !names.insert(&v.name) {
+                        problem(format!("steps[{i}].variants[{j}].name"), format!("{:?} is used twice", v.name));
+                    }
+                    if !index.contains_key(v.next.as_str()) {
+                        problem(format!("steps[{i}].variants[{j}].next"), format!("there is no step {:?}", v.next));
+                    }
+                }
+            }
+            Action::Send { channel, template } => match known.templates.get(template) {
+                None => problem(at("template"), format!("there is no message template {template:?}")),
+                Some(c) if c != channel => {
+                    problem(at("template"), format!("{template:?} is a {c} template, not {channel}"))
+                }
+                Some(_) => {}
+            },
+            Action::Coupon { coupon } if !known.coupons.contains(coupon) => {
+                problem(at("coupon"), format!("there is no coupon {coupon:?}"))
+            }
+            Action::Tag { tag, .. } if !known.tags.contains(tag) => {
+                problem(at("tag"), format!("there is no tag {tag:?}"))
+            }
+            Action::Webhook { url } if !(url.starts_with("https://") || url.starts_with("http://")) => {
+                problem(at("url"), "must be an http(s) URL".into())
+            }
+            _ => {}
+        }
+    }
+    if !problems.is_empty() {
+        return problems;
+    }
+    // Every step reachable from the first, and no loop without a wait in it (a person would
+    // walk it forever within one instant).
+    let edges = |i: usize| -> Vec<usize> {
+        let s = &d.steps[i];
+        s.next.iter().map(String::as_str).chain(s.action.targets()).filter_map(|t| index.get(t).copied()).collect()
+    };
+    let mut seen = vec![false; d.steps.len()];
+    let mut stack = vec![0];
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut seen[i], true) {
+            stack.extend(edges(i));
+        }
+    }
+    for (i, s) in d.steps.iter().enumerate().filter(|(i, _)| !seen[*i]) {
+        problems.push(FieldError::new(format!("steps[{i}]"), format!("step {:?} is never reached", s.id)));
+    }
+    if let Some(i) = loop_without_wait(d.steps.len(), |i| {
+        if matches!(d.steps[i].action, Action::Wait { .. }) { vec![] } else { edges(i) }
+    }) {
+        problems.push(FieldError::new(
+            format!("steps[{i}]"),
+            format!("step {:?} is on a loop without a wait", d.steps[i].id),
+        ));
+    }
+    problems
+}
+
+/// A node on a cycle of the graph, if there is one (depth-first, colouring nodes).
+fn loop_without_wait(n: usize, edges: impl Fn(usize) -> Vec<usize>) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Colour {
+        White,
+        Grey,
+        Black,
+    }
+    let mut colour = vec![Colour::White; n];
+    for root in 0..n {
+        if colour[root] != Colour::White {
+            continue;
+        }
+        let mut stack = vec![(root, edges(root), 0usize)];
+        colour[root] = Colour::Grey;
+        while let Some((node, out, pos)) = stack.last_mut() {
+            if let Some(&next) = out.get(*pos) {
+                *pos += 1;
+                match colour[next] {
+                    Colour::Grey => return Some(next),
+                    Colour::White => {
+                        colour[next] = Colour::Grey;
+                        let e = edges(next);
+                        stack.push((next, e, 0));
+                    }
+                    Colour::Black => {}
+                }
+            } else {
+                colour[*node] = Colour::Black;
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> Known {
+        Known {
+            segments: [1].into(),
+            templates: [("reminder".to_owned(), ChannelKind::Sms)].into(),
+            coupons: ["85折".to_owned()].into(),
+            tags: ["vip".to_owned()].into(),
+        }
+    }
+
+    fn journey(steps: serde_json::Value) -> Definition {
+        serde_json::from_value(serde_json::json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": steps,
+            "goal": {"within_days": 7},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_sound_journey_passes() {
+        let d = journey(serde_json::json!([
+            {"id": "wait", "type": "wait", "minutes": 1440, "next": "split"},
+            {"id": "split", "type": "split", "variants": [{"name": "A", "percent": 45, "next": "send"},
+                {"name": "B", "percent": 45, "next": "coupon"}], "holdout_percent": 10},
+            {"id": "send", "type": "send", "channel": "sms", "template": "reminder"},
+            {"id": "coupon", "type": "coupon", "coupon": "85折", "next": "send"},
+        ]));
+        assert_eq!(validate(&d, &known()), vec![]);
+    }
+
+    #[test]
+    fn names_every_problem() {
+        let d = journey(serde_json::json!([
+            {"id": "a", "type": "branch", "rule": "lifecycle = ", "then": "b", "else": "nowhere"},
+            {"id": "b", "type": "send", "channel": "wecom", "template": "reminder"},
+            {"id": "b", "type": "tag", "tag": "unknown"},
+        ]));
+        let fields: Vec<_> = validate(&d, &known()).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["steps[2].id", "steps[0].rule", "steps[0].else", "steps[1].template", "steps[2].tag"]);
+    }
+
+    #[test]
+    fn finds_unreachable_steps_and_loops_without_waits() {
+        let d = journey(serde_json::json!([
+            {"id": "a", "type": "tag", "tag": "vip", "next": "b"},
+            {"id": "b", "type": "coupon", "coupon": "85折", "next": "a"},
+            {"id": "lonely", "type": "exit"},
+        ]));
+        let problems = validate(&d, &known());
+        assert!(problems.iter().any(|p| p.reason.contains("never reached")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.reason.contains("loop without a wait")), "{problems:?}");
+        let with_wait = journey(serde_json::json!([
+            {"id": "a", "type": "tag", "tag": "vip", "next": "w"},
+            {"id": "w", "type": "wait", "until": "10:00", "next": "a"},
+        ]));
+        assert_eq!(validate(&with_wait, &known()), vec![]);
+    }
+}
