@@ -5,6 +5,7 @@
 mod accounts;
 mod error;
 mod inbox;
+mod journeys;
 pub mod lookup;
 mod model;
 mod segments;
@@ -16,6 +17,7 @@ pub mod conformance;
 pub use accounts::*;
 pub use error::StoreError;
 pub use inbox::{Inbox, InboxBatch, InboxSeq};
+pub use journeys::*;
 pub use model::*;
 pub use segments::*;
 pub use store::Store;

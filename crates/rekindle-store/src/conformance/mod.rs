@@ -8,6 +8,9 @@ use rekindle_core::identity::{ConflictKind, IdentityGraph, IdentityPolicy};
 use rekindle_core::message::Arrival;
 use rekindle_core::{Identifier, IdentifierKind, Message, MessageKind, PersonId, WorkspaceId};
 
+mod journeys;
+pub use journeys::*;
+
 use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
 
 /// Generates one `#[tokio::test]` per conformance check. `$make` is an async expression
@@ -23,7 +26,9 @@ macro_rules! conformance_suite {
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
             audit_log_is_per_workspace, search_and_first_seen, workspace_settings, log_reads_up_to_the_horizon,
             segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
-            scores_are_replaced_whole);
+            scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
+            advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
+            templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

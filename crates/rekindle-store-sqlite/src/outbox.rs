@@ -1,0 +1,300 @@
+//! The outbox: queueing with caps taken atomically, claiming for dispatch, recording outcomes.
+//! SQLite has one writer, so the write transaction alone makes count-then-insert atomic.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted, Skip};
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{CapWindow, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError};
+use rusqlite::{Connection, params};
+
+use crate::codec::{ms, time};
+use crate::db_err;
+use crate::journeys::bad;
+
+/// States that do not use up a cap: the person got nothing.
+const NOT_COUNTED: &str = "('skipped', 'failed')";
+
+pub(crate) fn queue_one(c: &Connection, ws: WorkspaceId, m: &NewMessage, caps: &CapsConfig) -> Result<Queued> {
+    let exists: bool = c
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE workspace_id = ?1 AND send_key = ?2)")
+        .map_err(db_err)?
+        .query_row(params![ws.0, m.send_key], |r| r.get(0))
+        .map_err(db_err)?;
+    if exists {
+        return Ok(Queued::Duplicate);
+    }
+    let skip = match m.skip {
+        Some(s) => Some(s),
+        None if m.channel.reaches_person() => {
+            let counted = count(c, ws, m)?;
+            let capped = caps.decide(m.channel, m.transactional, &counted, m.month_days).err();
+            match capped {
+                Some(s) => Some(s),
+                None if m.channel == ChannelKind::Miniprogram
+                    && credits(c, ws, m.person, m.template.as_deref())? <= 0 =>
+                {
+                    Some(Skip::NotSubscribed)
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let (state, code) = match skip {
+        Some(s) => (OutboxState::Skipped, Some(s.as_str())),
+        None => (OutboxState::Queued, None),
+    };
+    let now = ms(Utc::now());
+    let id = c
+        .prepare_cached(
+            "INSERT INTO outbox (workspace_id, send_key, person_id, journey_id, enrollment_id, step, variant, channel,
+                                 recipient, sender, template, body, transactional, state, not_before, day, created_at,
+                                 updated_at, error_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)
+             RETURNING id",
+        )
+        .map_err(db_err)?
+        .query_row(
+            params![
+                ws.0,
+                m.send_key,
+                m.person.0,
+                m.journey,
+                m.enrollment,
+                m.step,
+                m.variant,
+                m.channel.as_str(),
+                m.recipient,
+                m.sender,
+                m.template,
+                m.body.to_string(),
+                m.transactional,
+                state.as_str(),
+                ms(m.not_before),
+                m.day.to_string(),
+                now,
+                code,
+            ],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(db_err)?;
+    Ok(match skip {
+        Some(s) => Queued::Skipped(s),
+        None => Queued::Queued(id),
+    })
+}
+
+/// What was already queued or sent to the person, over the windows caps count.
+fn count(c: &Connection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted> {
+    let w = CapWindow::of(m.day);
+    let (lo, hi) = w.span();
+    let d = |x: NaiveDate| x.to_string();
+    let mut counted = c
+        .prepare_cached(&format!(
+            "SELECT
+                COUNT(*) FILTER (WHERE channel = ?5 AND transactional = 0 AND day = ?6),
+                COUNT(*) FILTER (WHERE channel <> 'webhook' AND transactional = 0 AND day = ?6),
+                COUNT(*) FILTER (WHERE channel = 'wecom' AND day BETWEEN ?7 AND ?8),
+                COUNT(*) FILTER (WHERE channel = 'wecom' AND day BETWEEN ?9 AND ?10),
+                COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6),
+                COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6 AND sender IS ?11)
+             FROM outbox
+             WHERE workspace_id = ?1 AND person_id = ?2 AND day BETWEEN ?3 AND ?4 AND state NOT IN {NOT_COUNTED}"
+        ))
+        .map_err(db_err)?
+        .query_row(
+            params![
+                ws.0,
+                m.person.0,
+                d(lo),
+                d(hi),
+                m.channel.as_str(),
+                d(m.day),
+                d(w.month.0),
+                d(w.month.1),
+                d(w.week.0),
+                d(w.week.1),
+                m.sender
+            ],
+            |r| {
+                Ok(Counted {
+                    channel_day: r.get(0)?,
+                    all_day: r.get(1)?,
+                    wecom_month: r.get(2)?,
+                    wecom_week: r.get(3)?,
+                    wecom_day: r.get(4)?,
+                    wecom_staff_day: r.get(5)?,
+                    sms_number_day: 0,
+                })
+            },
+        )
+        .map_err(db_err)?;
+    if m.channel == ChannelKind::Sms {
+        counted.sms_number_day = c
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM outbox WHERE workspace_id = ?1 AND channel = 'sms' AND recipient = ?2 AND day = ?3
+                 AND state NOT IN {NOT_COUNTED}"
+            ))
+            .map_err(db_err)?
+            .query_row(params![ws.0, m.recipient, d(m.day)], |r| r.get(0))
+            .map_err(db_err)?;
+    }
+    Ok(counted)
+}
+
+/// Mini-program acceptances not yet used by a message that was queued or sent.
+pub(crate) fn credits(c: &Connection, ws: WorkspaceId, person: PersonId, template: Option<&str>) -> Result<i64> {
+    c.prepare_cached(&format!(
+        "SELECT (SELECT COUNT(*) FROM subscriptions WHERE workspace_id = ?1 AND person_id = ?2 AND template = ?3)
+              - (SELECT COUNT(*) FROM outbox WHERE workspace_id = ?1 AND person_id = ?2 AND channel = 'miniprogram'
+                 AND template = ?3 AND state NOT IN {NOT_COUNTED})"
+    ))
+    .map_err(db_err)?
+    .query_row(params![ws.0, person.0, template], |r| r.get(0))
+    .map_err(db_err)
+}
+
+pub(crate) const OUTBOX_COLUMNS: &str =
+    "id, workspace_id, send_key, person_id, journey_id, step, variant, channel, recipient,
+    sender, template, body, transactional, state, attempts, not_before, day, created_at, updated_at, provider_id,
+    error_kind, error_code, error_message, recovered";
+
+pub(crate) fn outbox_row(r: &rusqlite::Row) -> rusqlite::Result<OutboxMessage> {
+    let conversion = |i: usize, what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(bad(what, v)))
+    };
+    let channel: String = r.get(7)?;
+    let state: String = r.get(13)?;
+    let body: String = r.get(11)?;
+    let day: String = r.get(16)?;
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        workspace: WorkspaceId(r.get(1)?),
+        send_key: r.get(2)?,
+        person: PersonId(r.get(3)?),
+        journey: r.get(4)?,
+        step: r.get(5)?,
+        variant: r.get(6)?,
+        channel: channel.parse().map_err(|_| conversion(7, "channel", &channel))?,
+        recipient: r.get(8)?,
+        sender: r.get(9)?,
+        template: r.get(10)?,
+        body: serde_json::from_str(&body).map_err(|_| conversion(11, "body", &body))?,
+        transactional: r.get(12)?,
+        state: OutboxState::parse(&state).ok_or_else(|| conversion(13, "state", &state))?,
+        attempts: r.get(14)?,
+        not_before: time(r.get(15)?),
+        day: day.parse().map_err(|_| conversion(16, "day", &day))?,
+        created_at: time(r.get(17)?),
+        updated_at: time(r.get(18)?),
+        provider_id: r.get(19)?,
+        error_kind: r.get(20)?,
+        error_code: r.get(21)?,
+        error_message: r.get(22)?,
+        recovered: r.get(23)?,
+    })
+}
+
+pub(crate) fn claim(
+    c: &Connection,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: u32,
+) -> Result<Vec<OutboxMessage>> {
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "UPDATE outbox SET recovered = (state = 'sending'), attempts = attempts + (state = 'queued'),
+                    state = 'sending', lease_until = ?2, updated_at = ?1
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND not_before <= ?1
+                          UNION ALL SELECT id FROM outbox WHERE state = 'sending' AND lease_until < ?1
+                          LIMIT ?3)
+             RETURNING {OUTBOX_COLUMNS}"
+        ))
+        .map_err(db_err)?;
+    let rows = stmt.query_map(params![ms(now), ms(now + lease), limit], outbox_row).map_err(db_err)?;
+    let mut claimed: Vec<OutboxMessage> = rows.collect::<rusqlite::Result<_>>().map_err(db_err)?;
+    claimed.sort_by_key(|m| (m.not_before, m.id));
+    Ok(claimed)
+}
+
+pub(crate) fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
+    let (state, not_before, provider, error) = match outcome {
+        Dispatched::Sent { provider_id, awaiting } => {
+            (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
+        }
+        Dispatched::Retry { at, error } => (OutboxState::Queued, Some(ms(*at)), None, Some(error.clone())),
+        Dispatched::Failed(e) => (OutboxState::Failed, None, None, Some(e.clone())),
+        Dispatched::Uncertain(e) => (OutboxState::Uncertain, None, None, Some(e.clone())),
+        Dispatched::Skipped(s) => (
+            OutboxState::Skipped,
+            None,
+            None,
+            Some(rekindle_store::DeliveryError {
+                kind: "skipped".into(),
+                code: s.as_str().into(),
+                message: String::new(),
+            }),
+        ),
+    };
+    let sent = matches!(outcome, Dispatched::Sent { .. }).then_some(ms(at));
+    let n = c
+        .prepare_cached(
+            "UPDATE outbox SET state = ?2, not_before = COALESCE(?3, not_before), provider_id = COALESCE(?4, provider_id),
+                    error_kind = ?5, error_code = ?6, error_message = ?7, sent_at = COALESCE(?8, sent_at),
+                    lease_until = NULL, updated_at = ?9
+             WHERE id = ?1 AND state = 'sending'",
+        )
+        .map_err(db_err)?
+        .execute(params![
+            id,
+            state.as_str(),
+            not_before,
+            provider,
+            error.as_ref().map(|e| e.kind.as_str()),
+            error.as_ref().map(|e| e.code.as_str()),
+            error.as_ref().map(|e| e.message.as_str()),
+            sent,
+            ms(at)
+        ])
+        .map_err(db_err)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("message {id} being sent")));
+    }
+    Ok(())
+}
+
+pub(crate) fn mark_delivered(c: &Connection, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool> {
+    let n = c
+        .execute(
+            "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
+                    delivered_at = COALESCE(delivered_at, ?3), updated_at = ?3
+             WHERE workspace_id = ?1 AND send_key = ?2",
+            params![ws.0, key, ms(at)],
+        )
+        .map_err(db_err)?;
+    Ok(n > 0)
+}
+
+pub(crate) fn messages(
+    c: &Connection,
+    ws: WorkspaceId,
+    person: Option<PersonId>,
+    limit: u32,
+) -> Result<Vec<OutboxMessage>> {
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ?1 AND (?2 IS NULL OR person_id = ?2)
+             ORDER BY id DESC LIMIT ?3"
+        ))
+        .map_err(db_err)?;
+    let rows = stmt.query_map(params![ws.0, person.map(|p| p.0), limit], outbox_row).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
+pub(crate) fn in_state(c: &Connection, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
+    let mut stmt = c
+        .prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2"))
+        .map_err(db_err)?;
+    let rows = stmt.query_map(params![state.as_str(), limit], outbox_row).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}

@@ -1,0 +1,354 @@
+//! Journeys and delivery: what every backend must guarantee (send-once keys, caps taken
+//! atomically, optimistic advances, coupons issued once).
+
+use chrono::{Duration, NaiveDate};
+use rekindle_core::PersonId;
+use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, Skip};
+use rekindle_core::journey::{Definition, Reentry};
+
+use super::{default_ws, t0};
+use crate::{
+    Advance, CouponIssue, DeliveryError, Dispatched, EnrollmentState, JourneyStatus, NewEnrollment, NewMessage,
+    OutboxState, Queued, StepRecord, Store, StoreError,
+};
+
+fn definition(template: &str) -> Definition {
+    serde_json::from_value(serde_json::json!({
+        "trigger": {"type": "event", "event": "Order Completed"},
+        "steps": [
+            {"id": "wait", "type": "wait", "minutes": 60, "next": "send"},
+            {"id": "send", "type": "send", "channel": "sms", "template": template},
+        ],
+        "goal": {"within_days": 7},
+    }))
+    .unwrap()
+}
+
+pub fn message(key: &str, person: PersonId, channel: ChannelKind, day: &str) -> NewMessage {
+    let day: NaiveDate = day.parse().unwrap();
+    NewMessage {
+        send_key: key.into(),
+        person,
+        journey: None,
+        enrollment: None,
+        step: None,
+        variant: None,
+        channel,
+        recipient: "13800138000".into(),
+        sender: None,
+        template: Some("SMS_1".into()),
+        body: serde_json::json!({"text": "hi"}),
+        transactional: false,
+        not_before: t0(),
+        day,
+        month_days: 31,
+        skip: None,
+    }
+}
+
+pub async fn journeys_are_versioned(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let j = store.create_journey(ws, "复购提醒", &definition("a"), t0()).await.unwrap();
+    assert_eq!((j.status, j.version), (JourneyStatus::Draft, None));
+    assert!(matches!(
+        store.create_journey(ws, "复购提醒", &definition("a"), t0()).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let v1 = store.publish_journey(ws, j.id, Some("op@example.com"), t0()).await.unwrap();
+    assert_eq!(v1.version, 1);
+    let edited = store.update_journey(ws, j.id, None, Some(&definition("b")), t0()).await.unwrap();
+    assert_eq!(
+        (edited.status, edited.version),
+        (JourneyStatus::Live, Some(1)),
+        "editing the draft changes nothing live"
+    );
+    let v2 = store.publish_journey(ws, j.id, None, t0() + Duration::hours(1)).await.unwrap();
+    assert_eq!(v2.version, 2);
+    let versions = store.journey_versions(ws, j.id).await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(store.journey_version(ws, j.id, 1).await.unwrap().unwrap().definition, definition("a"));
+    assert_eq!(versions[1].published_by.as_deref(), Some("op@example.com"));
+    let paused = store.set_journey_status(ws, j.id, JourneyStatus::Paused, t0()).await.unwrap();
+    assert_eq!(paused.status, JourneyStatus::Paused);
+    let renamed = store.update_journey(ws, j.id, Some("复购提醒 v2"), None, t0()).await.unwrap();
+    assert_eq!(renamed.name, "复购提醒 v2");
+    assert_eq!(renamed.draft, definition("b"));
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert!(store.journey(other, j.id).await.unwrap().is_none(), "journeys are per workspace");
+    assert!(matches!(store.publish_journey(other, j.id, None, t0()).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.journeys(ws).await.unwrap().len(), 1);
+}
+
+async fn published(store: &dyn Store, name: &str) -> (crate::Journey, i32) {
+    let ws = default_ws(store).await;
+    let j = store.create_journey(ws, name, &definition("t"), t0()).await.unwrap();
+    let v = store.publish_journey(ws, j.id, None, t0()).await.unwrap().version;
+    (j, v)
+}
+
+pub async fn enrollment_follows_the_reentry_policy(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
+    let p = PersonId::new_v7();
+    let new = |key: &str, reentry, at| NewEnrollment {
+        journey: j.id,
+        version,
+        person: p,
+        trigger_key: key.into(),
+        reentry,
+        at,
+    };
+    let first = store.enroll(ws, &new("e1", Reentry::Once, t0())).await.unwrap().expect("first entry");
+    assert_eq!((first.state, first.step.as_deref(), first.seq), (EnrollmentState::Active, Some("wait"), 0));
+    assert!(
+        store.enroll(ws, &new("e1", Reentry::Always, t0())).await.unwrap().is_none(),
+        "the same trigger enrolls once"
+    );
+    assert!(store.enroll(ws, &new("e2", Reentry::Once, t0())).await.unwrap().is_none(), "once ever");
+    assert!(store.enroll(ws, &new("e2", Reentry::Always, t0())).await.unwrap().is_none(), "not while inside");
+    store.close_enrollment(ws, first.id, EnrollmentState::Exited, t0()).await.unwrap();
+    let later = t0() + Duration::days(3);
+    assert!(store.enroll(ws, &new("e3", Reentry::After { days: 7 }, later)).await.unwrap().is_none(), "too soon");
+    let again = store.enroll(ws, &new("e4", Reentry::After { days: 2 }, later)).await.unwrap();
+    assert!(again.is_some(), "long enough after");
+    assert_eq!(store.person_enrollments(ws, p).await.unwrap().len(), 2);
+    assert_eq!(store.open_enrollments(ws, p).await.unwrap().len(), 1);
+}
+
+pub async fn advances_are_optimistic(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
+    let p = PersonId::new_v7();
+    let new =
+        NewEnrollment { journey: j.id, version, person: p, trigger_key: "e".into(), reentry: Reentry::Once, at: t0() };
+    let e = store.enroll(ws, &new).await.unwrap().unwrap();
+    let wake = t0() + Duration::hours(1);
+    let to_wait = Advance {
+        enrollment: e.id,
+        seq: 0,
+        state: EnrollmentState::Active,
+        step: Some("send".into()),
+        wake_at: Some(wake),
+        variant: Some("A".into()),
+        messages: vec![],
+        log: vec![StepRecord { step: "wait".into(), outcome: "waiting".into(), detail: None }],
+        at: t0(),
+    };
+    let caps = CapsConfig::default();
+    assert_eq!(store.advance(ws, &to_wait, &caps).await.unwrap(), Some(vec![]));
+    assert!(store.due_enrollments(ws, t0(), 10).await.unwrap().is_empty());
+    let due = store.due_enrollments(ws, wake, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| (d.id, d.seq, d.variant.as_deref())).collect::<Vec<_>>(), [(e.id, 1, Some("A"))]);
+    let mut send = message(&format!("{}:1:send", e.id), p, ChannelKind::Sms, "2026-05-01");
+    send.journey = Some(j.id);
+    send.enrollment = Some(e.id);
+    send.step = Some("send".into());
+    let finish = Advance {
+        seq: 1,
+        state: EnrollmentState::Finished,
+        step: None,
+        wake_at: None,
+        variant: None,
+        messages: vec![send.clone()],
+        log: vec![StepRecord { step: "send".into(), outcome: "queued".into(), detail: None }],
+        at: wake,
+        ..to_wait.clone()
+    };
+    let queued = store.advance(ws, &finish, &caps).await.unwrap().unwrap();
+    assert!(matches!(queued[..], [Queued::Queued(_)]), "{queued:?}");
+    assert_eq!(store.advance(ws, &finish, &caps).await.unwrap(), None, "a stale walk writes nothing");
+    assert_eq!(store.messages(ws, Some(p), 10).await.unwrap().len(), 1);
+    assert_eq!(store.queue(ws, &[send], &caps).await.unwrap(), [Queued::Duplicate], "send keys are once");
+    let stored = store.enrollment(ws, e.id).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.seq, stored.variant.as_deref()), (EnrollmentState::Finished, 2, Some("A")));
+    store.close_enrollment(ws, e.id, EnrollmentState::Converted, wake).await.unwrap();
+    store.close_enrollment(ws, e.id, EnrollmentState::Exited, wake).await.unwrap();
+    let closed = store.enrollment(ws, e.id).await.unwrap().unwrap();
+    assert_eq!(
+        (closed.state, closed.converted_at),
+        (EnrollmentState::Converted, Some(wake)),
+        "closing twice: the first wins"
+    );
+    let conversions = store.journey_conversions(ws, j.id).await.unwrap();
+    assert_eq!(
+        conversions.iter().map(|c| (c.variant.as_deref(), c.entered, c.converted)).collect::<Vec<_>>(),
+        [(Some("A"), 1, 1)]
+    );
+    let steps = store.journey_step_counts(ws, j.id).await.unwrap();
+    let outcomes: Vec<_> = steps.iter().map(|r| (r.step.as_str(), r.outcome.as_str(), r.count)).collect();
+    assert!(outcomes.contains(&("wait", "entered", 1)) && outcomes.contains(&("send", "queued", 1)), "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| o.1 == "converted"), "{outcomes:?}");
+    let messages = store.journey_message_counts(ws, j.id).await.unwrap();
+    assert_eq!(
+        messages.iter().map(|r| (r.step.as_str(), r.outcome.as_str(), r.count)).collect::<Vec<_>>(),
+        [("send", "queued", 1)]
+    );
+}
+
+pub async fn caps_are_counted_per_store_day(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let caps = CapsConfig::default();
+    let (a, b) = (PersonId::new_v7(), PersonId::new_v7());
+    let q = |m: NewMessage| async move { store.queue(ws, &[m], &CapsConfig::default()).await.unwrap().remove(0) };
+    assert!(matches!(q(message("1", a, ChannelKind::Sms, "2026-05-01")).await, Queued::Queued(_)));
+    assert_eq!(q(message("2", a, ChannelKind::Sms, "2026-05-01")).await, Queued::Skipped(Skip::ChannelDailyCap));
+    let transactional = NewMessage { transactional: true, ..message("3", a, ChannelKind::Sms, "2026-05-01") };
+    assert!(matches!(q(transactional).await, Queued::Queued(_)), "transactional skips marketing caps");
+    assert!(matches!(q(message("4", a, ChannelKind::Sms, "2026-05-02")).await, Queued::Queued(_)), "a new day");
+    // Per number: b shares the number; by now it has had 2 SMS on the 1st. Three more fill it.
+    for i in 0..3 {
+        let m = NewMessage { transactional: true, ..message(&format!("n{i}"), b, ChannelKind::Sms, "2026-05-01") };
+        assert!(matches!(q(m).await, Queued::Queued(_)));
+    }
+    let sixth = NewMessage { transactional: true, ..message("n3", b, ChannelKind::Sms, "2026-05-01") };
+    assert_eq!(q(sixth).await, Queued::Skipped(Skip::SmsNumberDailyLimit));
+    // Across channels: a has had one marketing message on the 2nd; one more on another channel fits.
+    let mut wecom = message("w1", a, ChannelKind::Wecom, "2026-05-02");
+    wecom.sender = Some("staff-1".into());
+    assert!(matches!(q(wecom.clone()).await, Queued::Queued(_)));
+    let mut staff_again = NewMessage { send_key: "w2".into(), transactional: true, ..wecom.clone() };
+    assert_eq!(q(staff_again.clone()).await, Queued::Skipped(Skip::WecomStaffDailyLimit));
+    staff_again.sender = Some("staff-2".into());
+    staff_again.send_key = "w3".into();
+    assert!(matches!(q(staff_again).await, Queued::Queued(_)), "another staff member may");
+    let third = message("m1", a, ChannelKind::Miniprogram, "2026-05-02");
+    assert_eq!(q(third).await, Queued::Skipped(Skip::DailyCap));
+    // Mini-program: one acceptance, one send.
+    let mp =
+        |k: &str| NewMessage { template: Some("TPL".into()), ..message(k, b, ChannelKind::Miniprogram, "2026-05-03") };
+    assert_eq!(q(mp("mp1")).await, Queued::Skipped(Skip::NotSubscribed));
+    store.add_subscription(ws, b, "TPL", "accept-1", t0()).await.unwrap();
+    store.add_subscription(ws, b, "TPL", "accept-1", t0()).await.unwrap();
+    assert_eq!(store.subscription_credits(ws, b).await.unwrap(), [("TPL".to_owned(), 1)]);
+    assert!(matches!(q(mp("mp2")).await, Queued::Queued(_)));
+    assert_eq!(store.subscription_credits(ws, b).await.unwrap(), [("TPL".to_owned(), 0)]);
+    let next_day =
+        NewMessage { template: Some("TPL".into()), ..message("mp3", b, ChannelKind::Miniprogram, "2026-05-04") };
+    assert_eq!(q(next_day).await, Queued::Skipped(Skip::NotSubscribed), "the acceptance is used up");
+    // Decided elsewhere, recorded here.
+    let opted = NewMessage { skip: Some(Skip::OptedOut), ..message("o1", b, ChannelKind::Sms, "2026-05-09") };
+    assert_eq!(q(opted).await, Queued::Skipped(Skip::OptedOut));
+    let skipped = store.messages(ws, Some(b), 1).await.unwrap().remove(0);
+    assert_eq!((skipped.state, skipped.error_code.as_deref()), (OutboxState::Skipped, Some("opted_out")));
+    // Webhooks are not capped.
+    for i in 0..5 {
+        assert!(matches!(q(message(&format!("h{i}"), a, ChannelKind::Webhook, "2026-05-02")).await, Queued::Queued(_)));
+    }
+    let _ = caps;
+}
+
+pub async fn outbox_claims_and_records(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let caps = CapsConfig { per_day: 100, per_channel_per_day: Default::default(), ..CapsConfig::default() };
+    let p = PersonId::new_v7();
+    let later =
+        NewMessage { not_before: t0() + Duration::hours(9), ..message("later", p, ChannelKind::Webhook, "2026-05-01") };
+    store.queue(ws, &[message("now", p, ChannelKind::Webhook, "2026-05-01"), later], &caps).await.unwrap();
+    let lease = Duration::seconds(30);
+    let claimed = store.claim_messages(t0(), lease, 10).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|m| (m.send_key.as_str(), m.state, m.attempts, m.recovered)).collect::<Vec<_>>(),
+        [("now", OutboxState::Sending, 1, false)]
+    );
+    assert!(store.claim_messages(t0(), lease, 10).await.unwrap().is_empty(), "claimed once");
+    let error = DeliveryError { kind: "throttled".into(), code: "429".into(), message: "slow down".into() };
+    let retry_at = t0() + Duration::minutes(1);
+    store.record_dispatch(claimed[0].id, &Dispatched::Retry { at: retry_at, error }, t0()).await.unwrap();
+    assert!(store.claim_messages(t0(), lease, 10).await.unwrap().is_empty(), "not before the retry time");
+    let again = store.claim_messages(retry_at, lease, 10).await.unwrap();
+    assert_eq!(again.iter().map(|m| (m.attempts, m.error_code.as_deref())).collect::<Vec<_>>(), [(2, Some("429"))]);
+    // The dispatcher dies: after the lease the message comes back, marked recovered.
+    let recovered = store.claim_messages(retry_at + Duration::seconds(31), lease, 10).await.unwrap();
+    assert_eq!(recovered.iter().map(|m| (m.id, m.attempts, m.recovered)).collect::<Vec<_>>(), [(again[0].id, 2, true)]);
+    let sent = Dispatched::Sent { provider_id: Some("biz-1".into()), awaiting: true };
+    store.record_dispatch(again[0].id, &sent, retry_at).await.unwrap();
+    assert!(
+        matches!(store.record_dispatch(again[0].id, &sent, retry_at).await, Err(StoreError::NotFound(_))),
+        "only while sending"
+    );
+    let awaiting = store.messages_in_state(OutboxState::Awaiting, 10).await.unwrap();
+    assert_eq!(
+        awaiting.iter().map(|m| (m.send_key.as_str(), m.provider_id.as_deref())).collect::<Vec<_>>(),
+        [("now", Some("biz-1"))]
+    );
+    assert!(store.mark_delivered(ws, "now", retry_at).await.unwrap());
+    assert!(!store.mark_delivered(ws, "nope", retry_at).await.unwrap());
+    let messages = store.messages(ws, Some(p), 10).await.unwrap();
+    assert_eq!(
+        messages.iter().map(|m| (m.send_key.as_str(), m.state)).collect::<Vec<_>>(),
+        [("later", OutboxState::Queued), ("now", OutboxState::Delivered)]
+    );
+    let failed = store.claim_messages(t0() + Duration::hours(10), lease, 10).await.unwrap();
+    let refusal = DeliveryError { kind: "user_refused".into(), code: "43101".into(), message: "refused".into() };
+    store.record_dispatch(failed[0].id, &Dispatched::Failed(refusal), t0()).await.unwrap();
+    let last = store.messages(ws, Some(p), 1).await.unwrap().remove(0);
+    assert_eq!((last.state, last.error_kind.as_deref()), (OutboxState::Failed, Some("user_refused")));
+}
+
+pub async fn templates_and_coupons(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let template = MessageTemplate {
+        name: "复购".into(),
+        channel: ChannelKind::Wecom,
+        text: "{{nickname|亲}}，{{last_product}}快吃完了".into(),
+        provider_template: None,
+        params: vec![],
+        link: None,
+        transactional: false,
+    };
+    store.put_message_template(ws, &template).await.unwrap();
+    store.put_message_template(ws, &MessageTemplate { text: "x".into(), ..template.clone() }).await.unwrap();
+    assert_eq!(store.message_templates(ws).await.unwrap()[0].text, "x", "put replaces");
+    store.delete_message_template(ws, "复购").await.unwrap();
+    assert!(matches!(store.delete_message_template(ws, "复购").await, Err(StoreError::NotFound(_))));
+
+    let coupon = CouponDefinition {
+        name: "85折".into(),
+        title: "复购85折".into(),
+        value: CouponValue::Discount { percent: 85 },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 1,
+    };
+    store.put_coupon(ws, &coupon).await.unwrap();
+    assert_eq!(store.coupons(ws).await.unwrap(), [coupon]);
+    let p = PersonId::new_v7();
+    let CouponIssue::Issued(c) = store.issue_coupon(ws, "85折", p, "k1", t0()).await.unwrap() else {
+        panic!("issued")
+    };
+    assert_eq!(c.expires_at, t0() + Duration::days(7));
+    assert_eq!(store.issue_coupon(ws, "85折", p, "k1", t0()).await.unwrap(), CouponIssue::Again(c.clone()));
+    assert_eq!(store.issue_coupon(ws, "85折", p, "k2", t0()).await.unwrap(), CouponIssue::LimitReached);
+    assert!(matches!(store.issue_coupon(ws, "nope", p, "k3", t0()).await, Err(StoreError::NotFound(_))));
+    assert!(!store.redeem_coupon(ws, &c.code, None, t0() + Duration::days(8)).await.unwrap(), "expired");
+    assert!(store.redeem_coupon(ws, &c.code, Some("o-1"), t0() + Duration::days(1)).await.unwrap());
+    assert!(!store.redeem_coupon(ws, &c.code, Some("o-2"), t0() + Duration::days(2)).await.unwrap(), "once");
+    let held = store.person_coupons(ws, p).await.unwrap();
+    assert_eq!(held.iter().map(|c| c.order_id.as_deref()).collect::<Vec<_>>(), [Some("o-1")]);
+}
+
+pub async fn consent_latest_wins(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let p = PersonId::new_v7();
+    store.set_consent(ws, p, ChannelKind::Sms, false, "reply R", t0()).await.unwrap();
+    store.set_consent(ws, p, ChannelKind::Sms, true, "late import", t0() - Duration::hours(1)).await.unwrap();
+    assert_eq!(
+        store.opted_out(ws, p).await.unwrap(),
+        [ChannelKind::Sms],
+        "an older opt-in does not undo a newer opt-out"
+    );
+    store.set_consent(ws, p, ChannelKind::Wecom, false, "console", t0()).await.unwrap();
+    assert_eq!(store.opted_out(ws, p).await.unwrap(), [ChannelKind::Sms, ChannelKind::Wecom]);
+    store.set_consent(ws, p, ChannelKind::Sms, true, "opted in again", t0() + Duration::hours(1)).await.unwrap();
+    assert_eq!(store.opted_out(ws, p).await.unwrap(), [ChannelKind::Wecom]);
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert!(store.opted_out(other, p).await.unwrap().is_empty());
+}
+
+pub async fn journey_cursor_only_moves_on(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    assert_eq!(store.journey_cursor(ws).await.unwrap(), 0);
+    store.set_journey_cursor(ws, 10).await.unwrap();
+    store.set_journey_cursor(ws, 7).await.unwrap();
+    assert_eq!(store.journey_cursor(ws).await.unwrap(), 10);
+}

@@ -1,0 +1,535 @@
+//! Journeys and delivery, as stored: journey drafts and published versions, the people walking
+//! them (enrollments), the outbox every message goes through, message templates, coupons, and
+//! the consent and subscription ledgers (docs/journeys.md).
+//!
+//! The guarantees live here, inside single transactions: an enrollment is taken at most once
+//! per trigger; a message's send-once key is written before any provider call; caps are
+//! counted and a slot taken atomically, so concurrent journeys cannot both take the last one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, MessageTemplate, Skip};
+use rekindle_core::journey::{Definition, Reentry};
+use rekindle_core::{PersonId, WorkspaceId};
+use serde::Serialize;
+
+use crate::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JourneyStatus {
+    /// Never published.
+    Draft,
+    Live,
+    /// Published, but not taking anyone in or moving anyone on.
+    Paused,
+    Archived,
+}
+
+impl JourneyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Live => "live",
+            Self::Paused => "paused",
+            Self::Archived => "archived",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Draft, Self::Live, Self::Paused, Self::Archived].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Journey {
+    pub id: i64,
+    pub name: String,
+    pub status: JourneyStatus,
+    /// What the editor holds; publishing copies it into a new version.
+    pub draft: Definition,
+    /// The version people enter now, once published.
+    pub version: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JourneyVersion {
+    pub journey: i64,
+    pub version: i32,
+    pub definition: Definition,
+    pub published_at: DateTime<Utc>,
+    pub published_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentState {
+    /// Walking, or waiting at a step until `wake_at`.
+    Active,
+    /// Past the last step; still measured against the goal until its window closes.
+    Finished,
+    /// In a split's holdout: sent nothing, measured against the goal.
+    HeldOut,
+    /// Reached the goal.
+    Converted,
+    /// Left by an exit rule or event.
+    Exited,
+}
+
+impl EnrollmentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Finished => "finished",
+            Self::HeldOut => "held_out",
+            Self::Converted => "converted",
+            Self::Exited => "exited",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Finished, Self::HeldOut, Self::Converted, Self::Exited]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrollment {
+    pub id: i64,
+    pub journey: i64,
+    /// The version entered; the person finishes on it even if a newer one is published.
+    pub version: i32,
+    pub person: PersonId,
+    pub state: EnrollmentState,
+    /// The step to resume at when `wake_at` comes (none: the walk ends then).
+    pub step: Option<String>,
+    pub wake_at: Option<DateTime<Utc>>,
+    /// The split variant the person was put in, if any.
+    pub variant: Option<String>,
+    /// Bumped at every advance: a stale walk cannot write over a newer one, and send keys of a
+    /// step visited twice differ.
+    pub seq: i32,
+    pub entered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub converted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrollment {
+    pub journey: i64,
+    pub version: i32,
+    pub person: PersonId,
+    /// What triggered it (event id, segment change, date…): the same trigger enrolls once.
+    pub trigger_key: String,
+    pub reentry: Reentry,
+    pub at: DateTime<Utc>,
+}
+
+/// Where a walk left an enrollment, with what it produced; applied in one transaction, and
+/// only if the enrollment is still at `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advance {
+    pub enrollment: i64,
+    pub seq: i32,
+    pub state: EnrollmentState,
+    pub step: Option<String>,
+    pub wake_at: Option<DateTime<Utc>>,
+    pub variant: Option<String>,
+    pub messages: Vec<NewMessage>,
+    pub log: Vec<StepRecord>,
+    pub at: DateTime<Utc>,
+}
+
+/// What happened at a step, for the readout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRecord {
+    pub step: String,
+    /// entered, sent, skipped, coupon, tag, webhook, assigned, held_out, exited, finished…
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+/// A message to queue. Its `send_key` is unique in the workspace: queueing it again is a no-op.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    pub send_key: String,
+    pub person: PersonId,
+    pub journey: Option<i64>,
+    pub enrollment: Option<i64>,
+    pub step: Option<String>,
+    pub variant: Option<String>,
+    pub channel: ChannelKind,
+    /// Phone, openid, external_userid… as the channel addresses the person.
+    pub recipient: String,
+    /// WeCom: the staff member who sends.
+    pub sender: Option<String>,
+    /// Provider template id (SMS / mini-program), also what subscription credits are kept by.
+    pub template: Option<String>,
+    /// The rendered message (text, params, link) as JSON.
+    pub body: serde_json::Value,
+    pub transactional: bool,
+    /// Not before this moment (the end of quiet hours, or now).
+    pub not_before: DateTime<Utc>,
+    /// The calendar day in the store's zone it goes out on, which caps count it against.
+    pub day: NaiveDate,
+    /// Days in that month, for WeCom's monthly limit (weeks start on the Monday before `day`).
+    pub month_days: u32,
+    /// Already decided not to send (opted out, no address, open ticket…): recorded as skipped.
+    pub skip: Option<Skip>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    Queued,
+    /// Claimed by a dispatcher, which is calling the provider.
+    Sending,
+    Sent,
+    /// WeCom mass send: waiting for the staff member to confirm.
+    Awaiting,
+    Delivered,
+    Failed,
+    /// The call may or may not have reached the person; never sent again unless the channel
+    /// de-duplicates.
+    Uncertain,
+    /// Not sent: a cap, opt-out, missing address… (the reason in `error_code`).
+    Skipped,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Awaiting => "awaiting",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+            Self::Skipped => "skipped",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        use OutboxState::*;
+        [Queued, Sending, Sent, Awaiting, Delivered, Failed, Uncertain, Skipped].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub workspace: WorkspaceId,
+    pub send_key: String,
+    pub person: PersonId,
+    pub journey: Option<i64>,
+    pub step: Option<String>,
+    pub variant: Option<String>,
+    pub channel: ChannelKind,
+    pub recipient: String,
+    pub sender: Option<String>,
+    pub template: Option<String>,
+    pub body: serde_json::Value,
+    pub transactional: bool,
+    pub state: OutboxState,
+    pub attempts: i32,
+    pub not_before: DateTime<Utc>,
+    pub day: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub provider_id: Option<String>,
+    pub error_kind: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// Claimed again after the dispatcher that was sending it died: whether the provider got
+    /// it is unknown.
+    pub recovered: bool,
+}
+
+/// How queueing one message went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Queued {
+    Queued(i64),
+    /// Its send key was queued before.
+    Duplicate,
+    /// Recorded as skipped, with the reason.
+    Skipped(Skip),
+}
+
+/// How a provider call ended, to record on the claimed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dispatched {
+    Sent {
+        provider_id: Option<String>,
+        awaiting: bool,
+    },
+    /// Certainly not sent; try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        error: DeliveryError,
+    },
+    Failed(DeliveryError),
+    Uncertain(DeliveryError),
+    Skipped(Skip),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    pub kind: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuedCoupon {
+    pub code: String,
+    pub coupon: String,
+    pub person: PersonId,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub order_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CouponIssue {
+    Issued(IssuedCoupon),
+    /// This issue key was issued before: the same coupon.
+    Again(IssuedCoupon),
+    /// The person holds `per_person_limit` of these already.
+    LimitReached,
+}
+
+/// A journey's counts by step and variant (docs/journeys.md, "Readout").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ReadoutRow {
+    pub step: String,
+    pub variant: Option<String>,
+    pub outcome: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct VariantCounts {
+    pub variant: Option<String>,
+    pub entered: i64,
+    pub converted: i64,
+}
+
+/// Storage for journeys and delivery. Every backend implements it beside [`crate::Store`].
+#[async_trait::async_trait]
+pub trait JourneyStore: Send + Sync {
+    // Journeys.
+
+    /// `AlreadyExists` when the name is taken.
+    async fn create_journey(
+        &self,
+        ws: WorkspaceId,
+        name: &str,
+        draft: &Definition,
+        at: DateTime<Utc>,
+    ) -> Result<Journey>;
+    async fn journeys(&self, ws: WorkspaceId) -> Result<Vec<Journey>>;
+    async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>>;
+    /// Replace the draft (and/or rename). `NotFound`, or `AlreadyExists` on a taken name.
+    async fn update_journey(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        name: Option<&str>,
+        draft: Option<&Definition>,
+        at: DateTime<Utc>,
+    ) -> Result<Journey>;
+    /// Copy the draft into a new version and make it live.
+    async fn publish_journey(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        by: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<JourneyVersion>;
+    /// Pause, resume (live) or archive a published journey.
+    async fn set_journey_status(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        status: JourneyStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Journey>;
+    /// Newest first.
+    async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>>;
+    async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>>;
+
+    // People in journeys.
+
+    /// Enter a person, unless this trigger enrolled them already or the re-entry policy
+    /// forbids it (`None`).
+    async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>>;
+    async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>>;
+    /// Apply a walk's result: `Ok(None)` when the enrollment moved on meanwhile (nothing
+    /// written), else each message's fate, in order. Caps are counted per message with `caps`.
+    async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>>;
+    /// Active enrollments whose wait is over, oldest wake first.
+    async fn due_enrollments(&self, ws: WorkspaceId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>>;
+    /// A person's enrollments that are not over (active, finished or held out), by id.
+    async fn open_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>>;
+    /// Mark converted (goal reached at `at`) or exited; no-op on an enrollment already closed.
+    async fn close_enrollment(&self, ws: WorkspaceId, id: i64, state: EnrollmentState, at: DateTime<Utc>)
+    -> Result<()>;
+    /// A person's enrollments, newest first.
+    async fn person_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>>;
+    /// The last event id the journey runner has seen (0 at first).
+    async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64>;
+    async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()>;
+
+    // The outbox.
+
+    /// Queue messages outside any journey (welcome messages, tests), caps counted as in
+    /// [`JourneyStore::advance`].
+    async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>>;
+    /// Claim up to `limit` queued messages due at `now`, across workspaces: each is marked
+    /// sending, its attempt counted, committed before this returns. Messages left sending by a
+    /// dispatcher that died over `lease` ago are handed back too, for the caller to resolve.
+    async fn claim_messages(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Record how the provider call for a claimed message ended.
+    async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()>;
+    /// Mark the message with this send key delivered (or opened/clicked: still delivered);
+    /// `false` when there is none.
+    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// A person's messages (or everyone's), newest first.
+    async fn messages(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>>;
+    /// Messages in a state (e.g. awaiting a WeCom confirmation), oldest first.
+    async fn messages_in_state(&self, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>>;
+
+    // Readout.
+
+    /// Counts of step outcomes by step, variant and outcome.
+    async fn journey_step_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>>;
+    /// Counts of message states by step, variant and state.
+    async fn journey_message_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>>;
+    /// Entered and converted, by variant (the holdout included).
+    async fn journey_conversions(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<VariantCounts>>;
+
+    // Templates and coupons.
+
+    async fn put_message_template(&self, ws: WorkspaceId, template: &MessageTemplate) -> Result<()>;
+    async fn message_templates(&self, ws: WorkspaceId) -> Result<Vec<MessageTemplate>>;
+    /// `NotFound` when absent.
+    async fn delete_message_template(&self, ws: WorkspaceId, name: &str) -> Result<()>;
+    async fn put_coupon(&self, ws: WorkspaceId, coupon: &CouponDefinition) -> Result<()>;
+    async fn coupons(&self, ws: WorkspaceId) -> Result<Vec<CouponDefinition>>;
+    /// Issue one of a coupon to a person, at most once per `issue_key`, within its per-person
+    /// limit; `NotFound` when the coupon is not defined.
+    async fn issue_coupon(
+        &self,
+        ws: WorkspaceId,
+        coupon: &str,
+        person: PersonId,
+        issue_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CouponIssue>;
+    /// Redeem an issued coupon by code; `false` when unknown, expired or already redeemed.
+    async fn redeem_coupon(
+        &self,
+        ws: WorkspaceId,
+        code: &str,
+        order_id: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn person_coupons(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<IssuedCoupon>>;
+
+    // Consent and subscriptions.
+
+    /// Record an opt-out (`allowed = false`) or opt-in for a channel; the latest wins.
+    async fn set_consent(
+        &self,
+        ws: WorkspaceId,
+        person: PersonId,
+        channel: ChannelKind,
+        allowed: bool,
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The channels a person opted out of.
+    async fn opted_out(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<ChannelKind>>;
+    /// Record one mini-program subscription acceptance (idempotent by `event_key`).
+    async fn add_subscription(
+        &self,
+        ws: WorkspaceId,
+        person: PersonId,
+        template: &str,
+        event_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Acceptances not yet used by a queued or sent message, per template.
+    async fn subscription_credits(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<(String, i64)>>;
+}
+
+/// The days caps count over for a message going out on `day`: its calendar month and its week
+/// (Monday first), in the store's zone. Every backend counts over these same windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapWindow {
+    pub day: NaiveDate,
+    pub month: (NaiveDate, NaiveDate),
+    pub week: (NaiveDate, NaiveDate),
+}
+
+impl CapWindow {
+    pub fn of(day: NaiveDate) -> Self {
+        use chrono::Datelike;
+        let month_start = day.with_day(1).expect("day 1 exists");
+        let next_month = month_start.checked_add_months(chrono::Months::new(1)).expect("a representable month");
+        let month_end = next_month.pred_opt().expect("a day before");
+        let week_start = day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()));
+        let week_end = week_start + chrono::Days::new(6);
+        Self { day, month: (month_start, month_end), week: (week_start, week_end) }
+    }
+
+    /// The span of days any count looks at.
+    pub fn span(&self) -> (NaiveDate, NaiveDate) {
+        (self.month.0.min(self.week.0), self.month.1.max(self.week.1))
+    }
+}
+
+/// The code of the coupon issued under `issue_key`: derived, so a retried issue names the same
+/// coupon, and short enough to read out (RK + 10 characters of Crockford base32).
+pub fn coupon_code(ws: WorkspaceId, issue_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let digest = Sha256::new().chain_update(ws.0.to_le_bytes()).chain_update(issue_key.as_bytes()).finalize();
+    let mut bits = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
+    let mut code = String::from("RK");
+    for _ in 0..10 {
+        code.push(ALPHABET[(bits & 31) as usize] as char);
+        bits >>= 5;
+    }
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_windows_follow_the_calendar() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let w = CapWindow::of(d("2026-03-01")); // a Sunday
+        assert_eq!(w.month, (d("2026-03-01"), d("2026-03-31")));
+        assert_eq!(w.week, (d("2026-02-23"), d("2026-03-01")));
+        assert_eq!(w.span(), (d("2026-02-23"), d("2026-03-31")));
+        assert_eq!(CapWindow::of(d("2028-02-10")).month.1, d("2028-02-29"));
+    }
+
+    #[test]
+    fn coupon_codes_are_stable_per_key() {
+        let ws = WorkspaceId(1);
+        assert_eq!(coupon_code(ws, "a"), coupon_code(ws, "a"));
+        assert_ne!(coupon_code(ws, "a"), coupon_code(ws, "b"));
+        assert_ne!(coupon_code(ws, "a"), coupon_code(WorkspaceId(2), "a"));
+        assert_eq!(coupon_code(ws, "a").len(), 12);
+    }
+}
