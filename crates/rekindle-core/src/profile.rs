@@ -255,6 +255,11 @@ impl Profile {
         self.watched_by_session.iter().find(|(s, _)| *s == session).map_or(0, |(_, seconds)| *seconds)
     }
 
+    /// Whether any kept order had an item of `category`.
+    pub fn bought_category(&self, category: &str) -> bool {
+        self.order_list().any(|o| o.items.iter().any(|i| i.category() == Some(category)))
+    }
+
     /// Purchase history per category, from the kept orders' line items.
     pub fn categories(&self) -> BTreeMap<String, CategoryHistory> {
         let mut out: BTreeMap<String, CategoryHistory> = BTreeMap::new();
@@ -296,6 +301,15 @@ impl Profile {
 
     pub fn first_order(&self) -> Option<DateTime<Utc>> {
         self.order_list().map(|o| o.at).min()
+    }
+
+    /// The line of the latest order that bought `category` (any category when `None`): what a
+    /// message names as "what you last bought".
+    pub fn last_item(&self, category: Option<&str>) -> Option<&Item> {
+        self.order_list()
+            .filter(|o| category.is_none_or(|c| o.items.iter().any(|i| i.category() == Some(c))))
+            .max_by_key(|o| o.at)
+            .and_then(|o| o.items.iter().find(|i| category.is_none_or(|c| i.category() == Some(c))))
     }
 
     pub fn last_order(&self) -> Option<DateTime<Utc>> {

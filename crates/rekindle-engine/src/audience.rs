@@ -222,6 +222,11 @@ impl Audience {
             .collect()
     }
 
+    /// Whether one member matches `rule` now.
+    pub fn matches(&self, member: &Member, rule: &Rule) -> bool {
+        rule.matches(&subject(member, &self.context.products), self.now)
+    }
+
     /// The members `rule` selects.
     pub fn select<'a>(&'a self, rule: &'a Rule) -> impl Iterator<Item = &'a Member> + 'a {
         self.members.iter().filter(move |m| rule.matches(&subject(m, &self.context.products), self.now))

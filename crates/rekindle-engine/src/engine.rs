@@ -18,7 +18,7 @@ use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
 use crate::personas;
 use crate::scoring::{self, ModelFit};
-use crate::tracker::{Recorded, Tracker};
+use crate::tracker::{Changes, Recorded, Tracker};
 
 /// The time, injectable so tests can hold it still.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -29,6 +29,10 @@ pub struct Engine {
     clock: Clock,
     max_age: Duration,
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<State>>>>,
+    /// The last audience of each workspace, readable while a refresh runs.
+    published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
+    /// Changes recorded and not yet taken by the journey runner.
+    changes: Mutex<HashMap<WorkspaceId, Changes>>,
 }
 
 #[derive(Default)]
@@ -53,7 +57,15 @@ pub struct Refreshed {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, judging: Judging, clock: Clock, max_age: Duration) -> Self {
-        Self { store, judging, clock, max_age, workspaces: Mutex::default() }
+        Self {
+            store,
+            judging,
+            clock,
+            max_age,
+            workspaces: Mutex::default(),
+            published: Mutex::default(),
+            changes: Mutex::default(),
+        }
     }
 
     /// The lifecycle thresholds audiences are judged by.
@@ -77,6 +89,22 @@ impl Engine {
             return Ok(audience.clone());
         }
         self.refresh_locked(ws, &mut state).await.map(|(a, _)| a)
+    }
+
+    /// The last audience built, without waiting for a refresh in progress (none before the
+    /// first): for decisions that must be quick, such as walking a journey.
+    pub fn latest(&self, ws: WorkspaceId) -> Option<Arc<Audience>> {
+        self.published.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).cloned()
+    }
+
+    /// Segment entries and exits and stage changes recorded since the last call.
+    pub fn take_changes(&self, ws: WorkspaceId) -> Changes {
+        self.changes.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws).unwrap_or_default()
+    }
+
+    /// The time as the engine sees it.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     /// Forget the last audience: something it was judged by (tags, segments) changed.
@@ -148,8 +176,15 @@ impl Engine {
             Some(t) => t,
             None => state.tracker.insert(Tracker::load(store, ws).await?),
         };
-        let recorded = tracker.record(store, ws, &audience, &segments).await?;
+        let (recorded, changes) = tracker.record(store, ws, &audience, &segments).await?;
         state.latest = Some((Instant::now(), state.folded.horizon, audience.clone()));
+        self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
+        if !changes.membership.is_empty() || !changes.stages.is_empty() {
+            let mut pending = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+            let pending = pending.entry(ws).or_default();
+            pending.membership.extend(changes.membership);
+            pending.stages.extend(changes.stages);
+        }
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
     }
 }

@@ -5,6 +5,7 @@
 pub mod audience;
 pub mod engine;
 pub mod folded;
+pub mod journeys;
 pub mod personas;
 pub mod scoring;
 pub mod tracker;

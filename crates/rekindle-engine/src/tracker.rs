@@ -22,6 +22,14 @@ pub struct Tracker {
     sized: HashMap<i64, DateTime<Utc>>,
 }
 
+/// The changes one pass recorded, for what reacts to them (journeys triggered by entering or
+/// leaving a segment, or by a stage change).
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub membership: Vec<MembershipChange>,
+    pub stages: Vec<StageChange>,
+}
+
 /// What one pass found and recorded.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {
@@ -48,7 +56,7 @@ impl Tracker {
         ws: WorkspaceId,
         audience: &Audience,
         segments: &[Segment],
-    ) -> rekindle_store::Result<Recorded> {
+    ) -> rekindle_store::Result<(Recorded, Changes)> {
         let now = audience.now;
         let stage_changes: Vec<StageChange> = audience
             .members
@@ -94,11 +102,12 @@ impl Tracker {
             self.sized.insert(s.segment, s.at);
         }
         self.members = current;
-        Ok(Recorded {
+        let recorded = Recorded {
             entered: changes.iter().filter(|c| c.entered).count(),
             left: changes.iter().filter(|c| !c.entered).count(),
             stage_changes: stage_changes.len(),
-        })
+        };
+        Ok((recorded, Changes { membership: changes, stages: stage_changes }))
     }
 }
 

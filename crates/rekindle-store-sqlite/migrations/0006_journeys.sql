@@ -35,6 +35,7 @@ CREATE TABLE enrollments (
     entered_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
     converted_at  INTEGER,
+    context       TEXT NOT NULL DEFAULT 'null',
     UNIQUE (journey_id, trigger_key)
 );
 CREATE INDEX enrollments_person ON enrollments (workspace_id, person_id, journey_id);

@@ -178,8 +178,7 @@ pub(crate) fn versions(c: &Connection, ws: WorkspaceId, id: i64, only: Option<i3
     .collect()
 }
 
-const ENROLLMENT_COLUMNS: &str =
-    "id, journey_id, version, person_id, state, step, wake_at, variant, seq, entered_at, updated_at, converted_at";
+const ENROLLMENT_COLUMNS: &str = "id, journey_id, version, person_id, state, step, wake_at, variant, seq, entered_at, updated_at, converted_at, context";
 
 fn enrollment_row(r: &rusqlite::Row) -> rusqlite::Result<Enrollment> {
     let state: String = r.get(4)?;
@@ -198,6 +197,11 @@ fn enrollment_row(r: &rusqlite::Row) -> rusqlite::Result<Enrollment> {
         entered_at: time(r.get(9)?),
         updated_at: time(r.get(10)?),
         converted_at: r.get::<_, Option<i64>>(11)?.map(time),
+        context: {
+            let text: String = r.get(12)?;
+            serde_json::from_str(&text)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e)))?
+        },
     })
 }
 
@@ -256,10 +260,10 @@ pub(crate) fn enroll(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Resu
         .query_row(
             &format!(
                 "INSERT INTO enrollments (workspace_id, journey_id, version, person_id, trigger_key, state, step, wake_at,
-                                          seq, entered_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, 0, ?7, ?7) RETURNING {ENROLLMENT_COLUMNS}"
+                                          seq, entered_at, updated_at, context)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, 0, ?7, ?7, ?8) RETURNING {ENROLLMENT_COLUMNS}"
             ),
-            params![ws.0, e.journey, e.version, e.person.0, e.trigger_key, first, ms(e.at)],
+            params![ws.0, e.journey, e.version, e.person.0, e.trigger_key, first, ms(e.at), e.context.to_string()],
             enrollment_row,
         )
         .map_err(db_err)?;

@@ -112,6 +112,8 @@ pub struct Enrollment {
     pub entered_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub converted_at: Option<DateTime<Utc>>,
+    /// What the trigger said (the product ordered, the category running out…), for messages.
+    pub context: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +124,7 @@ pub struct NewEnrollment {
     /// What triggered it (event id, segment change, date…): the same trigger enrolls once.
     pub trigger_key: String,
     pub reentry: Reentry,
+    pub context: serde_json::Value,
     pub at: DateTime<Utc>,
 }
 

@@ -96,10 +96,12 @@ pub async fn enrollment_follows_the_reentry_policy(store: &dyn Store) {
         person: p,
         trigger_key: key.into(),
         reentry,
+        context: serde_json::json!({"product": "燕麦"}),
         at,
     };
     let first = store.enroll(ws, &new("e1", Reentry::Once, t0())).await.unwrap().expect("first entry");
     assert_eq!((first.state, first.step.as_deref(), first.seq), (EnrollmentState::Active, Some("wait"), 0));
+    assert_eq!(first.context, serde_json::json!({"product": "燕麦"}), "the trigger's context is kept");
     assert!(
         store.enroll(ws, &new("e1", Reentry::Always, t0())).await.unwrap().is_none(),
         "the same trigger enrolls once"
@@ -119,8 +121,15 @@ pub async fn advances_are_optimistic(store: &dyn Store) {
     let ws = default_ws(store).await;
     let (j, version) = published(store, "j").await;
     let p = PersonId::new_v7();
-    let new =
-        NewEnrollment { journey: j.id, version, person: p, trigger_key: "e".into(), reentry: Reentry::Once, at: t0() };
+    let new = NewEnrollment {
+        journey: j.id,
+        version,
+        person: p,
+        trigger_key: "e".into(),
+        reentry: Reentry::Once,
+        context: serde_json::Value::Null,
+        at: t0(),
+    };
     let e = store.enroll(ws, &new).await.unwrap().unwrap();
     let wake = t0() + Duration::hours(1);
     let to_wait = Advance {

@@ -1,0 +1,119 @@
+//! What a workspace's journeys need at hand: the live journeys by trigger, the versions people
+//! are walking, templates, coupons and parsed rules. Reloaded when the operator changes any of
+//! them (the API calls [`super::Runner::invalidate`]) and every minute.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono_tz::Tz;
+use rekindle_core::WorkspaceId;
+use rekindle_core::delivery::{CouponDefinition, MessageTemplate};
+use rekindle_core::journey::{Definition, Trigger};
+use rekindle_core::segment::{Rule, parse};
+use rekindle_store::{JourneyStatus, Store};
+
+pub struct LiveJourney {
+    pub id: i64,
+    pub name: String,
+    pub version: i32,
+    pub definition: Arc<Definition>,
+}
+
+pub struct Catalog {
+    pub tz: Tz,
+    pub loaded: Instant,
+    pub journeys: Vec<LiveJourney>,
+    /// Indexes into `journeys`, by the event that triggers them.
+    pub by_event: HashMap<String, Vec<usize>>,
+    /// Events some live journey's goal or exit listens for.
+    pub watched: HashSet<String>,
+    pub templates: HashMap<String, MessageTemplate>,
+    pub coupons: HashMap<String, CouponDefinition>,
+    /// Journeys not live (paused, archived) do not move people on.
+    pub paused: HashSet<i64>,
+    /// Versions people entered, by (journey, version); filled as needed.
+    versions: Mutex<HashMap<(i64, i32), Arc<Definition>>>,
+    rules: Mutex<HashMap<String, Option<Arc<Rule>>>>,
+}
+
+/// The event a `LevelChanged` trigger listens for.
+pub const LEVEL_CHANGED: &str = "Level Changed";
+
+impl Catalog {
+    pub async fn load(store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<Self> {
+        let workspace = store.workspaces().await?.into_iter().find(|w| w.id == ws);
+        let tz = workspace.and_then(|w| w.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
+        let mut journeys = Vec::new();
+        let mut paused = HashSet::new();
+        let mut versions = HashMap::new();
+        for j in store.journeys(ws).await? {
+            let Some(version) = j.version else { continue };
+            if j.status != JourneyStatus::Live {
+                paused.insert(j.id);
+                continue;
+            }
+            let Some(v) = store.journey_version(ws, j.id, version).await? else { continue };
+            let definition = Arc::new(v.definition);
+            versions.insert((j.id, version), definition.clone());
+            journeys.push(LiveJourney { id: j.id, name: j.name, version, definition });
+        }
+        let mut by_event: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut watched = HashSet::new();
+        for (i, j) in journeys.iter().enumerate() {
+            match &j.definition.trigger {
+                Trigger::Event { event, .. } => by_event.entry(event.clone()).or_default().push(i),
+                Trigger::LevelChanged { .. } => by_event.entry(LEVEL_CHANGED.to_owned()).or_default().push(i),
+                _ => {}
+            }
+            watched.extend(j.definition.watched_events().map(str::to_owned));
+        }
+        let templates = store.message_templates(ws).await?.into_iter().map(|t| (t.name.clone(), t)).collect();
+        let coupons = store.coupons(ws).await?.into_iter().map(|c| (c.name.clone(), c)).collect();
+        Ok(Self {
+            tz,
+            loaded: Instant::now(),
+            journeys,
+            by_event,
+            watched,
+            templates,
+            coupons,
+            paused,
+            versions: Mutex::new(versions),
+            rules: Mutex::default(),
+        })
+    }
+
+    /// The definition of a version people are walking (older ones are read once, then kept).
+    pub async fn version(
+        &self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        journey: i64,
+        version: i32,
+    ) -> rekindle_store::Result<Option<Arc<Definition>>> {
+        if let Some(d) = self.versions.lock().unwrap_or_else(|p| p.into_inner()).get(&(journey, version)) {
+            return Ok(Some(d.clone()));
+        }
+        let Some(v) = store.journey_version(ws, journey, version).await? else { return Ok(None) };
+        let d = Arc::new(v.definition);
+        self.versions.lock().unwrap_or_else(|p| p.into_inner()).insert((journey, version), d.clone());
+        Ok(Some(d))
+    }
+
+    /// A rule, parsed once. Rules were checked when published, so one that fails now (a later
+    /// build reading an old rule) matches no one, with a warning.
+    pub fn rule(&self, text: &str) -> Option<Arc<Rule>> {
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules
+            .entry(text.to_owned())
+            .or_insert_with(|| match parse(text) {
+                Ok(r) => Some(Arc::new(r)),
+                Err(e) => {
+                    tracing::warn!(rule = text, error = %e, "a journey rule does not parse; it matches no one");
+                    None
+                }
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,61 @@
+//! Events that tell delivery something: a message delivered, opened or clicked; a person
+//! opting out (拒收请回复R) or back in; a mini-program subscription accepted; a coupon used.
+
+use rekindle_core::WorkspaceId;
+use rekindle_core::delivery::ChannelKind;
+use rekindle_store::{Store, StoredEvent};
+use serde_json::Value;
+
+/// Marks what the event says; events that say nothing to delivery pass through.
+pub async fn apply(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    e: &StoredEvent,
+    name: &str,
+    p: &Value,
+) -> rekindle_store::Result<()> {
+    let text = |key: &str| p.get(key).and_then(Value::as_str);
+    match name {
+        "Message Delivered" | "Message Opened" | "Message Clicked" => {
+            if let Some(key) = text("message_id") {
+                store.mark_delivered(ws, key, e.timestamp).await?;
+            }
+        }
+        "Unsubscribed" | "Resubscribed" => {
+            let allowed = name == "Resubscribed";
+            let channels: Vec<ChannelKind> = match text("channel").map(str::parse::<ChannelKind>) {
+                Some(Ok(c)) => vec![c],
+                // No channel named: every channel that reaches the person.
+                None => ChannelKind::ALL.into_iter().filter(|c| c.reaches_person()).collect(),
+                Some(Err(_)) => vec![],
+            };
+            for c in channels {
+                store.set_consent(ws, e.person, c, allowed, name, e.timestamp).await?;
+            }
+        }
+        // An SMS reply: "R" (or 退订 / TD) refuses marketing SMS, as the text of every one says.
+        "SMS Replied" => {
+            let reply = text("text").unwrap_or_default().trim().to_uppercase();
+            if matches!(reply.as_str(), "R" | "TD" | "T" | "退订" | "N") {
+                store.set_consent(ws, e.person, ChannelKind::Sms, false, "sms reply", e.timestamp).await?;
+            }
+        }
+        "Message Subscribed" => {
+            if let Some(template) = text("template_id") {
+                store.add_subscription(ws, e.person, template, &e.message_id, e.timestamp).await?;
+            }
+        }
+        "Coupon Redeemed" => {
+            if let Some(code) = text("coupon_id") {
+                store.redeem_coupon(ws, code, text("order_id"), e.timestamp).await?;
+            }
+        }
+        "Order Completed" => {
+            if let Some(code) = text("coupon") {
+                store.redeem_coupon(ws, code, text("order_id"), e.timestamp).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

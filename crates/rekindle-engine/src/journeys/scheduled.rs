@@ -1,0 +1,195 @@
+//! Triggers that are not events: segment entries and exits, stage changes (both handed over by
+//! the engine's refresh), and dated triggers (schedules, predicted run-outs, live sessions),
+//! which look over the whole audience.
+//!
+//! A dated trigger fires once per occurrence: the trigger key names the occurrence and the
+//! person, so looking again (after a restart, or on the next pass) enters nobody twice.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use rekindle_core::WorkspaceId;
+use rekindle_core::delivery::{local_day, next_local};
+use rekindle_core::journey::Trigger;
+
+use super::catalog::{Catalog, LiveJourney};
+use super::{Occasion, Pass, Runner};
+use crate::Audience;
+
+/// How often a dated trigger looks over the audience.
+const LOOK_EVERY_MINUTES: i64 = 10;
+
+impl Runner {
+    /// Enter people whose segment membership or stage changed into the journeys that wait for it.
+    pub async fn changes(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
+        let changes = self.engine.take_changes(ws);
+        let mut pass = Pass::default();
+        if changes.membership.is_empty() && changes.stages.is_empty() {
+            return Ok(pass);
+        }
+        let catalog = self.catalog(ws).await?;
+        let audience = self.engine.latest(ws);
+        for j in &catalog.journeys {
+            let entries: Vec<(rekindle_core::PersonId, String, DateTime<Utc>)> = match &j.definition.trigger {
+                Trigger::SegmentEntered { segment } | Trigger::SegmentLeft { segment } => {
+                    let entering = matches!(j.definition.trigger, Trigger::SegmentEntered { .. });
+                    changes
+                        .membership
+                        .iter()
+                        .filter(|c| c.segment == *segment && c.entered == entering)
+                        .map(|c| {
+                            let key =
+                                format!("segment:{segment}:{}:{}:{}", c.entered, c.person, c.at.timestamp_millis());
+                            (c.person, key, c.at)
+                        })
+                        .collect()
+                }
+                Trigger::StageChanged { to } => changes
+                    .stages
+                    .iter()
+                    .filter(|c| c.to == *to)
+                    .map(|c| {
+                        (c.person, format!("stage:{}:{}:{}", to.as_str(), c.person, c.at.timestamp_millis()), c.at)
+                    })
+                    .collect(),
+                _ => continue,
+            };
+            for (person, key, at) in entries {
+                let p = self.enter(ws, &catalog, audience.as_deref(), j, person, key, &Occasion::default(), at).await?;
+                pass.entered += p.entered;
+                pass.walked += p.walked;
+                pass.queued += p.queued;
+                pass.skipped += p.skipped;
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Dated triggers due now.
+    pub async fn dated(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
+        let mut pass = Pass::default();
+        let catalog = self.catalog(ws).await?;
+        let dated: Vec<&LiveJourney> = catalog
+            .journeys
+            .iter()
+            .filter(|j| {
+                matches!(
+                    j.definition.trigger,
+                    Trigger::Schedule { .. } | Trigger::Depletion { .. } | Trigger::LiveSession { .. }
+                )
+            })
+            .collect();
+        if dated.is_empty() {
+            return Ok(pass);
+        }
+        let Some(audience) = self.engine.latest(ws) else { return Ok(pass) };
+        let now = self.engine.now();
+        let sessions = if dated.iter().any(|j| matches!(j.definition.trigger, Trigger::LiveSession { .. })) {
+            self.store.live_sessions(ws).await?
+        } else {
+            vec![]
+        };
+        for j in dated {
+            let Some(look) = occurrence(&j.definition.trigger, now, &catalog) else { continue };
+            if !self.first_look(j.id, j.version, &look) {
+                continue;
+            }
+            let candidates = candidates(&j.definition.trigger, &audience, &sessions, now, &look, &catalog);
+            for (person, key, occasion) in candidates {
+                let p = self.enter(ws, &catalog, Some(&audience), j, person, key, &occasion, now).await?;
+                pass.entered += p.entered;
+                pass.walked += p.walked;
+                pass.queued += p.queued;
+                pass.skipped += p.skipped;
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Whether this (journey, occurrence) was not looked at yet by this process.
+    fn first_look(&self, journey: i64, version: i32, look: &str) -> bool {
+        let mut looked = self.looked.lock().unwrap_or_else(|p| p.into_inner());
+        looked.insert((journey, version, look.to_owned()))
+    }
+}
+
+/// Which occurrence of a dated trigger is due at `now`, if any: a name for it.
+fn occurrence(trigger: &Trigger, now: DateTime<Utc>, catalog: &Catalog) -> Option<String> {
+    match trigger {
+        Trigger::Schedule { once_at: Some(at), .. } => (now >= *at).then(|| format!("once:{}", at.timestamp())),
+        Trigger::Schedule { daily_at: Some(at), weekdays, .. } => {
+            let today = local_day(now, catalog.tz);
+            let weekday = today.weekday().number_from_monday() as u8;
+            if !weekdays.is_empty() && !weekdays.contains(&weekday) {
+                return None;
+            }
+            // Today's time has passed when the next one is tomorrow.
+            let next = next_local(now - Duration::seconds(1), *at, catalog.tz);
+            (local_day(next, catalog.tz) > today || next <= now).then(|| format!("daily:{today}"))
+        }
+        Trigger::Depletion { .. } | Trigger::LiveSession { .. } => {
+            Some(format!("look:{}", now.timestamp() / (LOOK_EVERY_MINUTES * 60)))
+        }
+        _ => None,
+    }
+}
+
+fn candidates(
+    trigger: &Trigger,
+    audience: &Audience,
+    sessions: &[rekindle_core::objects::LiveSession],
+    now: DateTime<Utc>,
+    look: &str,
+    catalog: &Catalog,
+) -> Vec<(rekindle_core::PersonId, String, Occasion)> {
+    let mut out = Vec::new();
+    match trigger {
+        Trigger::Schedule { .. } => {
+            for m in &audience.members {
+                out.push((m.person, format!("{look}:{}", m.person), Occasion::default()));
+            }
+        }
+        Trigger::Depletion { days_before, category } => {
+            let until = now + Duration::days(i64::from(*days_before));
+            for m in &audience.members {
+                let Some(scores) = &m.scores else { continue };
+                for r in &scores.run_outs {
+                    if category.as_deref().is_some_and(|c| c != r.category) || r.at <= now || r.at > until {
+                        continue;
+                    }
+                    let day = local_day(r.at, catalog.tz);
+                    let occasion = Occasion {
+                        category: Some(r.category.clone()),
+                        days_left: Some((r.at - now).num_days()),
+                        ..Occasion::default()
+                    };
+                    out.push((m.person, format!("depletion:{}:{day}:{}", r.category, m.person), occasion));
+                }
+            }
+        }
+        Trigger::LiveSession { hours_before } => {
+            for s in sessions {
+                let opens = s.scheduled_start - Duration::hours(i64::from(*hours_before));
+                if now < opens || now >= s.scheduled_start {
+                    continue;
+                }
+                let topics: HashSet<&str> = s.topics.iter().map(String::as_str).collect();
+                let start = s.scheduled_start.with_timezone(&catalog.tz);
+                let occasion = Occasion {
+                    session_title: Some(s.title.clone()),
+                    session_time: Some(start.format("%H:%M").to_string()),
+                    ..Occasion::default()
+                };
+                for m in &audience.members {
+                    // Interest in the session's topic: they bought one of its categories.
+                    let interested = topics.is_empty() || topics.iter().any(|t| m.profile.bought_category(t));
+                    if interested {
+                        out.push((m.person, format!("live:{}:{}", s.id, m.person), occasion.clone()));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,235 @@
+//! Walking one enrollment: the pure walk from `rekindle_core::journey`, its effects carried out
+//! (coupons issued, tags set, messages rendered and addressed), and the result written in one
+//! store transaction with the new position.
+
+use chrono::{DateTime, Datelike, Utc};
+use rekindle_core::delivery::{CapsConfig, ChannelKind, Skip, Vars, local_day};
+use rekindle_core::journey::{Effect, Walked, walk};
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{
+    Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, PersonTag, Queued, StepRecord, Store, StoreError,
+};
+
+use super::catalog::Catalog;
+use super::occasion::Occasion;
+use super::person::{PersonFacts, Reach};
+use crate::audience::Audience;
+
+/// What a walk did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    pub queued: usize,
+    pub skipped: usize,
+    /// Another walk moved the enrollment first; this one wrote nothing.
+    pub stale: bool,
+}
+
+pub struct Walker<'a> {
+    pub store: &'a dyn Store,
+    pub ws: WorkspaceId,
+    pub catalog: &'a Catalog,
+    pub audience: Option<&'a Audience>,
+    pub caps: &'a CapsConfig,
+    pub now: DateTime<Utc>,
+}
+
+impl Walker<'_> {
+    pub async fn walk(&self, e: &Enrollment, occasion: &Occasion) -> rekindle_store::Result<Walk> {
+        let Some(definition) = self.catalog.version(self.store, self.ws, e.journey, e.version).await? else {
+            return Err(StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)));
+        };
+        let facts = PersonFacts { audience: self.audience, person: e.person, catalog: self.catalog };
+        let from = e.step.as_deref().unwrap_or_default();
+        let (effects, walked) = walk(&definition, from, e.id as u64, &facts, self.now, self.catalog.tz);
+
+        let mut log = Vec::new();
+        let mut messages = Vec::new();
+        let mut variant = None;
+        let mut vars = self.vars(e.person, occasion);
+        let mut reach: Option<Reach> = None;
+        for effect in &effects {
+            match *effect {
+                Effect::Assigned { step, variant: v } => {
+                    variant = Some(v.to_owned());
+                    log.push(record(step, "assigned", Some(v)));
+                }
+                Effect::Coupon { step, coupon } => {
+                    let key = format!("{}:{}:{step}", e.id, e.seq);
+                    let outcome = match self.store.issue_coupon(self.ws, coupon, e.person, &key, self.now).await {
+                        Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
+                            let def = self.catalog.coupons.get(coupon);
+                            let title =
+                                def.map(|d| format!("{}（{}）", d.title, d.describe())).unwrap_or(c.code.clone());
+                            vars.insert("coupon", title);
+                            let expires = c.expires_at.with_timezone(&self.catalog.tz);
+                            vars.insert("coupon_expires", format!("{}月{}日", expires.month(), expires.day()));
+                            ("coupon_issued", Some(c.code))
+                        }
+                        Ok(CouponIssue::LimitReached) => ("coupon_limit", None),
+                        Err(StoreError::NotFound(_)) => ("coupon_missing", None),
+                        Err(e) => return Err(e),
+                    };
+                    log.push(record(step, outcome.0, outcome.1.as_deref()));
+                }
+                Effect::Tag { step, tag, remove } => {
+                    let result = if remove {
+                        self.store.untag_person(self.ws, e.person, tag).await
+                    } else {
+                        let t = PersonTag { person: e.person, tag: tag.to_owned(), at: self.now };
+                        self.store.tag_person(self.ws, &t).await
+                    };
+                    let outcome = match result {
+                        Ok(()) => "tagged",
+                        Err(StoreError::NotFound(_)) => "tag_missing",
+                        Err(e) => return Err(e),
+                    };
+                    log.push(record(step, outcome, Some(tag)));
+                }
+                Effect::Send { step, channel, template } => {
+                    if reach.is_none() {
+                        reach = Some(Reach::load(self.store, self.ws, e.person).await?);
+                    }
+                    let reach = reach.as_ref().expect("loaded above");
+                    if let Some(nick) = reach.nickname() {
+                        vars.entry("nickname").or_insert(nick);
+                    }
+                    let m = self.message(
+                        e,
+                        step,
+                        channel,
+                        template,
+                        reach,
+                        &vars,
+                        variant.as_deref().or(e.variant.as_deref()),
+                    );
+                    log.push(record(step, "send", Some(template)));
+                    messages.push(m);
+                }
+                Effect::Webhook { step, url } => {
+                    let mut m = self.base(e, step, ChannelKind::Webhook, variant.as_deref().or(e.variant.as_deref()));
+                    m.recipient = url.to_owned();
+                    m.body = serde_json::json!({"person": e.person, "journey": e.journey, "step": step, "vars": vars});
+                    log.push(record(step, "webhook", Some(url)));
+                    messages.push(m);
+                }
+            }
+        }
+        let (state, step, wake_at) = match walked {
+            Walked::Waiting { resume, until } => (EnrollmentState::Active, resume, Some(until)),
+            Walked::Finished => (EnrollmentState::Finished, None, None),
+            Walked::HeldOut => (EnrollmentState::HeldOut, None, None),
+            Walked::Exited { step } => {
+                log.push(record(&step, "exited", None));
+                (EnrollmentState::Exited, None, None)
+            }
+        };
+        if state == EnrollmentState::Finished {
+            log.push(record(from, "finished", None));
+        }
+        let advance =
+            Advance { enrollment: e.id, seq: e.seq, state, step, wake_at, variant, messages, log, at: self.now };
+        let Some(queued) = self.store.advance(self.ws, &advance, self.caps).await? else {
+            return Ok(Walk { stale: true, ..Walk::default() });
+        };
+        let q = queued.iter().filter(|q| matches!(q, Queued::Queued(_))).count();
+        Ok(Walk { queued: q, skipped: queued.len() - q, stale: false })
+    }
+
+    fn vars(&self, person: PersonId, occasion: &Occasion) -> Vars {
+        let mut vars = Vars::new();
+        let profile = self.audience.and_then(|a| a.member(person)).map(|m| m.profile.clone());
+        let last = occasion.product.clone().or_else(|| {
+            let p = profile.as_ref()?;
+            p.last_item(occasion.category.as_deref()).and_then(|i| i.name()).map(str::to_owned)
+        });
+        if let Some(l) = last {
+            vars.insert("last_product", l);
+        }
+        if let Some(d) = occasion.days_left {
+            vars.insert("days_left", d.to_string());
+        }
+        if let Some(t) = &occasion.session_title {
+            vars.insert("session_title", t.clone());
+        }
+        if let Some(t) = &occasion.session_time {
+            vars.insert("session_time", t.clone());
+        }
+        vars
+    }
+
+    fn base(&self, e: &Enrollment, step: &str, channel: ChannelKind, variant: Option<&str>) -> NewMessage {
+        let day = local_day(self.now, self.catalog.tz);
+        NewMessage {
+            send_key: format!("{}:{}:{step}", e.id, e.seq),
+            person: e.person,
+            journey: Some(e.journey),
+            enrollment: Some(e.id),
+            step: Some(step.to_owned()),
+            variant: variant.map(str::to_owned),
+            channel,
+            recipient: String::new(),
+            sender: None,
+            template: None,
+            body: serde_json::Value::Null,
+            transactional: false,
+            not_before: self.now,
+            day,
+            month_days: month_days(day),
+            skip: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn message(
+        &self,
+        e: &Enrollment,
+        step: &str,
+        channel: ChannelKind,
+        template: &str,
+        reach: &Reach,
+        vars: &Vars,
+        variant: Option<&str>,
+    ) -> NewMessage {
+        let mut m = self.base(e, step, channel, variant);
+        let Some(t) = self.catalog.templates.get(template) else {
+            m.skip = Some(Skip::Personalization);
+            m.body = serde_json::json!({"error": format!("there is no message template {template:?}")});
+            return m;
+        };
+        m.transactional = t.transactional;
+        m.template = t.provider_template.clone();
+        match reach.address(channel, t.transactional) {
+            Ok((recipient, sender)) => {
+                m.recipient = recipient;
+                m.sender = sender;
+            }
+            Err(skip) => m.skip = Some(skip),
+        }
+        match t.render(vars) {
+            Ok(r) => m.body = serde_json::json!({"text": r.text, "params": r.params, "link": r.link}),
+            Err(err) => {
+                m.skip = m.skip.or(Some(Skip::Personalization));
+                m.body = serde_json::json!({"error": format!("{}: {}", err.field, err.reason)});
+            }
+        }
+        // Quiet hours hold the message until they end; caps count it on the day it goes out.
+        if let Some(release) = self.caps.quiet_hours.get(&channel).and_then(|q| q.release(self.now, self.catalog.tz))
+            && !t.transactional
+        {
+            m.not_before = release;
+            m.day = local_day(release, self.catalog.tz);
+            m.month_days = month_days(m.day);
+        }
+        m
+    }
+}
+
+fn record(step: &str, outcome: &str, detail: Option<&str>) -> StepRecord {
+    StepRecord { step: step.to_owned(), outcome: outcome.to_owned(), detail: detail.map(str::to_owned) }
+}
+
+fn month_days(day: chrono::NaiveDate) -> u32 {
+    let first = day.with_day(1).expect("day 1");
+    let next = first.checked_add_months(chrono::Months::new(1)).expect("a representable month");
+    (next - first).num_days() as u32
+}
