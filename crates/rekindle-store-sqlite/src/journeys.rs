@@ -15,11 +15,14 @@ use crate::db_err;
 
 const JOURNEY_COLUMNS: &str = "id, name, status, draft, version, created_at, updated_at";
 
-fn journey_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, Option<i32>, i64, i64)> {
+/// A journey row before its JSON and status are parsed.
+type JourneyRow = (i64, String, String, String, Option<i32>, i64, i64);
+
+fn journey_row(r: &rusqlite::Row) -> rusqlite::Result<JourneyRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
-fn journey(row: (i64, String, String, String, Option<i32>, i64, i64)) -> Result<Journey> {
+fn journey(row: JourneyRow) -> Result<Journey> {
     let (id, name, status, draft, version, created_at, updated_at) = row;
     Ok(Journey {
         id,

@@ -1,0 +1,239 @@
+//! The dispatcher: claims due messages from the outbox and hands each to its channel, once.
+//!
+//! The send-once key is the outbox row itself: it exists before any provider call, and a claim
+//! marks it `sending` (committed) before the call. So:
+//! - a retry happens only after a provider said for certain it did not send (throttled, refused
+//!   the connection);
+//! - when the answer is lost (timeout, 5xx) or the dispatcher died mid-call, the message is
+//!   `uncertain` and never sent again, unless its channel de-duplicates by our key (webhooks);
+//! - opt-outs recorded after queueing (say, overnight while held for quiet hours) still stop it.
+//!
+//! Work that must happen once is claimed with row locks by the store (`claim_messages`), so any
+//! number of dispatchers on any number of nodes can run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use rekindle_core::delivery::{ChannelKind, Skip};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::message::Arrival;
+use rekindle_core::{Message, WorkspaceId};
+use rekindle_delivery::{Channels, Outgoing, SendError};
+use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
+
+use crate::engine::Clock;
+
+#[derive(Debug, Clone)]
+pub struct DispatchConfig {
+    /// How long a claim lasts before another dispatcher may take the message over.
+    pub lease: chrono::Duration,
+    /// Messages claimed at once.
+    pub batch: u32,
+    /// Provider calls in flight at once.
+    pub concurrency: usize,
+    /// Attempts before a message that keeps being refused for now is given up.
+    pub max_attempts: i32,
+    /// The first retry's wait; each further one doubles, up to an hour.
+    pub backoff: Duration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            lease: chrono::Duration::seconds(60),
+            batch: 64,
+            concurrency: 16,
+            max_attempts: 6,
+            backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    store: Arc<dyn Store>,
+    channels: Arc<Channels>,
+    clock: Clock,
+    config: DispatchConfig,
+    /// How the sends Rekindle records on people's timelines are resolved to them.
+    policy: IdentityPolicy,
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub uncertain: usize,
+    pub skipped: usize,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Arc<dyn Store>,
+        channels: Arc<Channels>,
+        clock: Clock,
+        config: DispatchConfig,
+        policy: IdentityPolicy,
+    ) -> Self {
+        Self { store, channels, clock, config, policy }
+    }
+
+    /// Claim what is due and send it; returns when every claimed message is recorded.
+    pub async fn round(&self) -> rekindle_store::Result<Round> {
+        let now = (self.clock)();
+        let claimed = self.store.claim_messages(now, self.config.lease, self.config.batch).await?;
+        let mut round = Round { claimed: claimed.len(), ..Round::default() };
+        let outcomes: Vec<_> = futures::stream::iter(claimed)
+            .map(|m| async move {
+                let outcome = self.deliver(&m).await;
+                let at = (self.clock)();
+                self.store.record_dispatch(m.id, &outcome, at).await?;
+                if let Dispatched::Sent { provider_id, .. } = &outcome {
+                    self.on_timeline(&m, provider_id.as_deref(), at).await;
+                }
+                Ok::<_, rekindle_store::StoreError>(outcome)
+            })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for o in outcomes {
+            match o? {
+                Dispatched::Sent { .. } => round.sent += 1,
+                Dispatched::Retry { .. } => round.retried += 1,
+                Dispatched::Failed(_) => round.failed += 1,
+                Dispatched::Uncertain(_) => round.uncertain += 1,
+                Dispatched::Skipped(_) => round.skipped += 1,
+            }
+        }
+        Ok(round)
+    }
+
+    async fn deliver(&self, m: &OutboxMessage) -> Dispatched {
+        let Some(channel) = self.channels.get(m.channel) else {
+            return Dispatched::Failed(error(
+                "misconfigured",
+                "no_provider",
+                format!("no {} provider is configured", m.channel),
+            ));
+        };
+        if m.recovered && !channel.deduplicates() {
+            return Dispatched::Uncertain(error(
+                "interrupted",
+                "lease_expired",
+                "the dispatcher stopped during the provider call; not sent again".into(),
+            ));
+        }
+        if m.channel.reaches_person() {
+            match self.store.opted_out(m.workspace, m.person).await {
+                Ok(out) if out.contains(&m.channel) => return Dispatched::Skipped(Skip::OptedOut),
+                Ok(_) => {}
+                Err(e) => return self.retry(m, error("store", "consent", e.to_string()), None),
+            }
+        }
+        let text = |k: &str| m.body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        let params = m
+            .body
+            .get("params")
+            .and_then(|p| serde_json::from_value::<Vec<(String, String)>>(p.clone()).ok())
+            .unwrap_or_default();
+        let out = Outgoing {
+            send_key: m.send_key.clone(),
+            channel: m.channel,
+            to: m.recipient.clone(),
+            sender: m.sender.clone(),
+            template: m.template.clone(),
+            params,
+            text: text("text").unwrap_or_default(),
+            link: text("link"),
+            context: serde_json::json!({"person": m.person, "journey": m.journey, "step": m.step, "body": m.body}),
+        };
+        match channel.send(&out).await {
+            Ok(receipt) => {
+                Dispatched::Sent { provider_id: receipt.provider_message_id, awaiting: receipt.awaiting_confirmation }
+            }
+            Err(SendError::Rejected { kind, code, message }) => {
+                Dispatched::Failed(error(kind_str(kind), &code, message))
+            }
+            Err(SendError::Retryable { kind, code, message, retry_after }) => {
+                self.retry(m, error(kind_str(kind), &code, message), retry_after)
+            }
+            Err(SendError::Uncertain { kind, code, message }) if channel.deduplicates() => {
+                self.retry(m, error(kind_str(kind), &code, message), None)
+            }
+            Err(SendError::Uncertain { kind, code, message }) => {
+                Dispatched::Uncertain(error(kind_str(kind), &code, message))
+            }
+        }
+    }
+
+    /// Try again later, or give up after `max_attempts`.
+    fn retry(&self, m: &OutboxMessage, e: DeliveryError, after: Option<Duration>) -> Dispatched {
+        if m.attempts >= self.config.max_attempts {
+            return Dispatched::Failed(e);
+        }
+        let doubled = self.config.backoff.saturating_mul(1 << (m.attempts - 1).clamp(0, 16) as u32);
+        let wait = doubled.min(Duration::from_secs(3600)).max(after.unwrap_or_default());
+        let at = (self.clock)() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+        Dispatched::Retry { at, error: e }
+    }
+
+    /// Record the send on the person's timeline as a `Message Sent` event, addressed by the
+    /// identifier the channel reached them by (webhooks reach the operator, not the person).
+    async fn on_timeline(&self, m: &OutboxMessage, provider_id: Option<&str>, at: DateTime<Utc>) {
+        let trait_name = match m.channel {
+            ChannelKind::Sms => "phone",
+            ChannelKind::Miniprogram => "wechat_openid",
+            ChannelKind::Wecom => "wecom_external_userid",
+            ChannelKind::Webhook => return,
+        };
+        let json = serde_json::json!({
+            "type": "track",
+            "event": "Message Sent",
+            "messageId": format!("rekindle:sent:{}", m.send_key),
+            "timestamp": at.to_rfc3339(),
+            "properties": {
+                "message_id": m.send_key, "journey_id": m.journey, "step": m.step, "variant": m.variant,
+                "channel": m.channel.as_str(), "provider_id": provider_id,
+            },
+            "context": {"traits": {trait_name: m.recipient}, "library": {"name": "rekindle"}},
+        });
+        if let Err(e) = self.append(m.workspace, &json, at).await {
+            tracing::warn!(send_key = %m.send_key, error = %e, "the send is not on the person's timeline");
+        }
+    }
+
+    async fn append(&self, ws: WorkspaceId, json: &serde_json::Value, at: DateTime<Utc>) -> Result<(), String> {
+        let arrival = Arrival { historical: true, ..Arrival::live(at) };
+        let message = Message::parse(&json.to_string(), None, &arrival).map_err(|e| e.to_string())?;
+        self.store
+            .append(ws, vec![message], &Source("rekindle".into()), &self.policy)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn error(kind: &str, code: &str, message: String) -> DeliveryError {
+    DeliveryError { kind: kind.to_owned(), code: code.to_owned(), message }
+}
+
+fn kind_str(kind: rekindle_delivery::FailureKind) -> &'static str {
+    use rekindle_delivery::FailureKind::*;
+    match kind {
+        QuotaExhausted => "quota_exhausted",
+        Throttled => "throttled",
+        UserRefused => "user_refused",
+        NotSubscribed => "not_subscribed",
+        InvalidRecipient => "invalid_recipient",
+        ContentRejected => "content_rejected",
+        Unauthorized => "unauthorized",
+        Misconfigured => "misconfigured",
+        ProviderError => "provider_error",
+        Timeout => "timeout",
+        Network => "network",
+    }
+}

@@ -1,0 +1,367 @@
+//! Journeys end to end on a real (SQLite) store, with the clock held still: people enter on
+//! events, walk to waits, wake, convert; caps, quiet hours, opt-outs and open tickets hold; and
+//! the repurchase reminder reaches exactly the people whose predicted run-out is near.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, TemplateParam};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::journey::Definition;
+use rekindle_core::message::Arrival;
+use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
+use rekindle_engine::journeys::Runner;
+use rekindle_engine::{Engine, Judging};
+use rekindle_store::{DEFAULT_WORKSPACE, EnrollmentState, JourneyStore, OutboxState, PersonRef, Source, Store};
+use rekindle_store_sqlite::SqliteStore;
+use serde_json::{Value, json};
+
+/// A clock the test moves by hand.
+#[derive(Clone)]
+struct Hands(Arc<Mutex<DateTime<Utc>>>);
+
+impl Hands {
+    fn at(t: DateTime<Utc>) -> Self {
+        Self(Arc::new(Mutex::new(t)))
+    }
+    fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+    fn clock(&self) -> rekindle_engine::Clock {
+        let h = self.0.clone();
+        Arc::new(move || *h.lock().unwrap())
+    }
+}
+
+struct Shop {
+    store: Arc<SqliteStore>,
+    ws: WorkspaceId,
+    engine: Arc<Engine>,
+    runner: Runner,
+    hands: Hands,
+    _dir: tempfile::TempDir,
+}
+
+async fn shop(now: DateTime<Utc>, caps: CapsConfig) -> Shop {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let hands = Hands::at(now);
+    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), hands.clock(), std::time::Duration::ZERO));
+    let runner = Runner::new(store.clone(), engine.clone(), caps);
+    Shop { store, ws, engine, runner, hands, _dir: dir }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn message(json: Value) -> Message {
+    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
+    Message::parse(&json.to_string(), None, &arrival).unwrap()
+}
+
+async fn append(s: &Shop, messages: Vec<Value>) {
+    let messages = messages.into_iter().map(message).collect();
+    s.store.append(s.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+}
+
+async fn person(s: &Shop, user: &str) -> PersonId {
+    let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: user.into() });
+    s.store.person(s.ws, &who).await.unwrap().unwrap().id
+}
+
+fn identify(user: &str, phone: &str, external: &str, t: &str) -> Value {
+    json!({"type": "identify", "userId": user, "messageId": format!("id-{user}"), "timestamp": t,
+           "traits": {"phone": phone, "wecom_external_userid": external, "nickname": format!("{user}姐")}})
+}
+
+fn order(user: &str, id: &str, t: &str, product: &str) -> Value {
+    json!({"type": "track", "event": "Order Completed", "userId": user, "messageId": format!("o-{id}"), "timestamp": t,
+           "properties": {"order_id": id, "revenue": 39.9, "products": [{"sku": "oat-1", "name": product, "category": "燕麦", "price": 39.9, "quantity": 1}]}})
+}
+
+fn track(user: &str, event: &str, id: &str, t: &str, properties: Value) -> Value {
+    json!({"type": "track", "event": event, "userId": user, "messageId": id, "timestamp": t, "properties": properties})
+}
+
+async fn publish(s: &Shop, name: &str, definition: Value) -> i64 {
+    let d: Definition = serde_json::from_value(definition).unwrap();
+    let j = s.store.create_journey(s.ws, name, &d, s.hands.clock()()).await.unwrap();
+    s.store.publish_journey(s.ws, j.id, None, s.hands.clock()()).await.unwrap();
+    s.runner.invalidate(s.ws);
+    j.id
+}
+
+fn wecom_template(name: &str, text: &str) -> MessageTemplate {
+    MessageTemplate {
+        name: name.into(),
+        channel: ChannelKind::Wecom,
+        text: text.into(),
+        provider_template: None,
+        params: vec![],
+        link: None,
+        transactional: false,
+    }
+}
+
+fn sms_template(name: &str) -> MessageTemplate {
+    MessageTemplate {
+        name: name.into(),
+        channel: ChannelKind::Sms,
+        text: "{{nickname|亲}}，您的{{last_product}}快吃完了，{{coupon|专属优惠}}已到账，拒收请回复R".into(),
+        provider_template: Some("SMS_123".into()),
+        params: vec![
+            TemplateParam { name: "name".into(), value: "{{nickname|亲}}".into() },
+            TemplateParam { name: "product".into(), value: "{{last_product}}".into() },
+        ],
+        link: None,
+        transactional: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_order_care_walks_waits_holds_for_quiet_hours_and_converts() {
+    // 12:00 in Shanghai.
+    let s = shop(at("2026-05-01T04:00:00Z"), CapsConfig::default()).await;
+    s.store
+        .put_message_template(s.ws, &wecom_template("care", "{{nickname|亲}}，{{last_product}}收到了吗？"))
+        .await
+        .unwrap();
+    s.store.put_message_template(s.ws, &sms_template("reminder")).await.unwrap();
+    let coupon = CouponDefinition {
+        name: "85折".into(),
+        title: "复购券".into(),
+        value: CouponValue::Discount { percent: 85 },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 1,
+    };
+    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+    let journey = publish(
+        &s,
+        "首单关怀",
+        json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": [
+                {"id": "care", "type": "send", "channel": "wecom", "template": "care", "next": "wait"},
+                {"id": "wait", "type": "wait", "minutes": 600, "next": "coupon"},
+                {"id": "coupon", "type": "coupon", "coupon": "85折", "next": "remind"},
+                {"id": "remind", "type": "send", "channel": "sms", "template": "reminder"},
+            ],
+            "goal": {"event": "Order Completed", "within_days": 7},
+            "exit": [{"type": "event", "event": "Contact Removed"}],
+            "reentry": {"type": "once"},
+        }),
+    )
+    .await;
+    append(
+        &s,
+        vec![
+            identify("a", "13800138001", "wm-a", "2026-05-01T03:00:00Z"),
+            identify("b", "13800138002", "wm-b", "2026-05-01T03:00:00Z"),
+            identify("c", "13800138003", "wm-c", "2026-05-01T03:00:00Z"),
+            track(
+                "a",
+                "Contact Added",
+                "ca",
+                "2026-05-01T03:00:00Z",
+                json!({"channel": "wecom", "staff_id": "staff-1"}),
+            ),
+            track("b", "Unsubscribed", "ub", "2026-05-01T03:10:00Z", json!({"channel": "wecom"})),
+            track("c", "Ticket Opened", "tc", "2026-05-01T03:20:00Z", json!({"ticket_id": "t-1", "reason": "spoiled"})),
+            order("a", "1", "2026-05-01T03:30:00Z", "高山燕麦片"),
+            order("b", "2", "2026-05-01T03:30:00Z", "高山燕麦片"),
+            order("c", "3", "2026-05-01T03:30:00Z", "高山燕麦片"),
+        ],
+    )
+    .await;
+    s.engine.refresh(s.ws).await.unwrap();
+    let pass = s.runner.run(s.ws).await.unwrap();
+    assert_eq!((pass.entered, pass.queued, pass.skipped), (3, 1, 2), "{pass:?}");
+    let (a, b, c) = (person(&s, "a").await, person(&s, "b").await, person(&s, "c").await);
+    let sent_a = s.store.messages(s.ws, Some(a), 10).await.unwrap();
+    assert_eq!(sent_a.len(), 1);
+    assert_eq!(sent_a[0].body["text"], "a姐，高山燕麦片收到了吗？");
+    assert_eq!((sent_a[0].recipient.as_str(), sent_a[0].sender.as_deref()), ("wm-a", Some("staff-1")));
+    let skip = |m: &rekindle_store::OutboxMessage| (m.state, m.error_code.clone());
+    let b_msgs = s.store.messages(s.ws, Some(b), 10).await.unwrap();
+    assert_eq!(skip(&b_msgs[0]), (OutboxState::Skipped, Some("opted_out".into())));
+    let c_msgs = s.store.messages(s.ws, Some(c), 10).await.unwrap();
+    assert_eq!(skip(&c_msgs[0]), (OutboxState::Skipped, Some("open_ticket".into())));
+
+    // Running again, even from the start of the log, enters and sends nobody twice.
+    s.store.set_journey_cursor(s.ws, 0).await.unwrap();
+    let again = s.runner.run(s.ws).await.unwrap();
+    assert_eq!((again.entered, again.queued), (0, 0), "{again:?}");
+    // (The cursor only moves forward, so the log was not re-read; re-reading it would find the
+    // same trigger keys.)
+
+    // Ten hours later it is 22:00 in Shanghai: the SMS waits for the end of quiet hours.
+    s.hands.set(at("2026-05-01T14:00:00Z"));
+    let woke = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(woke.walked, 3, "{woke:?}");
+    let reminder = s.store.messages(s.ws, Some(a), 10).await.unwrap().remove(0);
+    assert_eq!(reminder.channel, ChannelKind::Sms);
+    assert_eq!(reminder.not_before, at("2026-05-02T01:00:00Z"), "held until 09:00 local");
+    assert_eq!(reminder.day.to_string(), "2026-05-02", "counted on the day it goes out");
+    assert!(reminder.body["text"].as_str().unwrap().contains("复购券（85折）已到账"), "{}", reminder.body);
+    assert_eq!(s.store.person_coupons(s.ws, a).await.unwrap().len(), 1);
+
+    // a orders again within the week: converted.
+    append(&s, vec![order("a", "4", "2026-05-03T03:30:00Z", "燕麦片")]).await;
+    s.hands.set(at("2026-05-03T04:00:00Z"));
+    let p = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(p.closed, 1);
+    let conversions = s.store.journey_conversions(s.ws, journey).await.unwrap();
+    let totals = conversions.iter().fold((0, 0), |t, c| (t.0 + c.entered, t.1 + c.converted));
+    assert_eq!(totals, (3, 1));
+    let enrollments = s.store.person_enrollments(s.ws, a).await.unwrap();
+    assert_eq!(enrollments[0].state, EnrollmentState::Converted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_journeys_and_runners_for_the_same_people_never_exceed_a_cap() {
+    let caps = CapsConfig {
+        per_channel_per_day: [(ChannelKind::Sms, 1), (ChannelKind::Wecom, 1)].into_iter().collect(),
+        per_day: 2,
+        ..CapsConfig::default()
+    };
+    let s = shop(at("2026-05-01T04:00:00Z"), caps.clone()).await;
+    s.store.put_message_template(s.ws, &sms_template("reminder")).await.unwrap();
+    s.store.put_message_template(s.ws, &wecom_template("care", "{{nickname|亲}}，你好")).await.unwrap();
+    for i in 0..10 {
+        let channel = if i % 2 == 0 { "sms" } else { "wecom" };
+        let template = if i % 2 == 0 { "reminder" } else { "care" };
+        publish(
+            &s,
+            &format!("j{i}"),
+            json!({
+                "trigger": {"type": "event", "event": "Order Completed"},
+                "steps": [{"id": "send", "type": "send", "channel": channel, "template": template}],
+                "reentry": {"type": "always"},
+            }),
+        )
+        .await;
+    }
+    let mut events = Vec::new();
+    for p in 0..20 {
+        let user = format!("u{p}");
+        events.push(identify(&user, &format!("1390000{p:04}"), &format!("wm-{p}"), "2026-05-01T03:00:00Z"));
+        events.push(order(&user, &format!("{p}-1"), "2026-05-01T03:30:00Z", "燕麦"));
+        events.push(order(&user, &format!("{p}-2"), "2026-05-01T03:40:00Z", "燕麦"));
+    }
+    append(&s, events).await;
+    s.engine.refresh(s.ws).await.unwrap();
+    // Four runners (as on four nodes) read the same log at once.
+    let runners: Vec<Arc<Runner>> =
+        (0..4).map(|_| Arc::new(Runner::new(s.store.clone(), s.engine.clone(), caps.clone()))).collect();
+    let tasks: Vec<_> = runners
+        .iter()
+        .map(|r| {
+            let (r, ws) = (r.clone(), s.ws);
+            tokio::spawn(async move { r.events(ws).await.unwrap() })
+        })
+        .collect();
+    let mut entered = 0;
+    for t in tasks {
+        entered += t.await.unwrap().entered;
+    }
+    assert_eq!(entered, 20 * 2 * 10, "every order enters every journey once, whichever runner saw it");
+    let all = s.store.messages(s.ws, None, 10_000).await.unwrap();
+    assert_eq!(all.len(), 400, "one message per enrollment, each send key once");
+    let mut per_person: HashMap<(PersonId, ChannelKind), usize> = HashMap::new();
+    for m in all.iter().filter(|m| m.state == OutboxState::Queued) {
+        *per_person.entry((m.person, m.channel)).or_default() += 1;
+    }
+    let mut reasons: HashMap<(ChannelKind, Option<String>), usize> = HashMap::new();
+    for m in &all {
+        *reasons.entry((m.channel, m.error_code.clone())).or_default() += 1;
+    }
+    assert_eq!(per_person.len(), 40, "each person gets one SMS and one WeCom message: {reasons:?}");
+    assert!(per_person.values().all(|&n| n == 1), "{per_person:?}");
+    let skipped = all.iter().filter(|m| m.state == OutboxState::Skipped).count();
+    assert_eq!(skipped, 400 - 40);
+}
+
+/// The shipped repurchase reminder's shape on a simulated store: at 22:00 on the last day, the
+/// people whose predicted run-out of anything falls within two days get one SMS each (more
+/// run-outs are skipped by the daily cap), held until 09:00, with an 85折 coupon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repurchase_reminder_reaches_exactly_the_people_running_out_outside_quiet_hours() {
+    use rekindle_sim::{SimConfig, Simulation};
+    let config = SimConfig { people: 1500, days: 120, seed: 8, ..SimConfig::default() };
+    let end = config.start + chrono::Days::new(u64::from(config.days));
+    // 22:00 on the last day in Shanghai.
+    let now =
+        chrono::TimeZone::from_utc_datetime(&Utc, &end.and_hms_opt(0, 0, 0).unwrap()) - chrono::Duration::hours(10);
+    let s = shop(now, CapsConfig::default()).await;
+    let sim = Simulation::new(config.clone());
+    s.store.put_products(s.ws, sim.products()).await.unwrap();
+    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
+    let mut messages = Vec::new();
+    for i in 0..config.people {
+        for e in sim.person(i).0 {
+            let Value::Object(o) = e else { continue };
+            let id = o.get("messageId").and_then(Value::as_str).unwrap_or_default().to_string();
+            messages.push(Message::from_object(o, None, &arrival, id.as_bytes()).unwrap());
+        }
+    }
+    s.store.append(s.ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
+    s.store.put_message_template(s.ws, &sms_template("reminder")).await.unwrap();
+    let coupon = CouponDefinition {
+        name: "复购85折".into(),
+        title: "复购券".into(),
+        value: CouponValue::Discount { percent: 85 },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 5,
+    };
+    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+    publish(
+        &s,
+        "复购提醒",
+        json!({
+            "trigger": {"type": "depletion", "days_before": 2},
+            "steps": [
+                {"id": "coupon", "type": "coupon", "coupon": "复购85折", "next": "remind"},
+                {"id": "remind", "type": "send", "channel": "sms", "template": "reminder"},
+            ],
+            "goal": {"within_days": 7},
+            "reentry": {"type": "always"},
+        }),
+    )
+    .await;
+    let (audience, _) = s.engine.refresh(s.ws).await.unwrap();
+    let window = now + chrono::Duration::days(2);
+    let expected: std::collections::BTreeSet<PersonId> = audience
+        .members
+        .iter()
+        .filter(|m| m.scores.as_ref().is_some_and(|sc| sc.run_outs.iter().any(|r| r.at > now && r.at <= window)))
+        .map(|m| m.person)
+        .collect();
+    assert!(expected.len() > 20, "the simulated store has people running out: {}", expected.len());
+
+    let pass = s.runner.run(s.ws).await.unwrap();
+    let all = s.store.messages(s.ws, None, 100_000).await.unwrap();
+    let queued: Vec<_> = all.iter().filter(|m| m.state == OutboxState::Queued).collect();
+    let reached: std::collections::BTreeSet<PersonId> = queued.iter().map(|m| m.person).collect();
+    assert_eq!(reached, expected, "exactly the people running out within two days");
+    assert_eq!(queued.len(), expected.len(), "one SMS each: {pass:?}");
+    let tomorrow_nine = now + chrono::Duration::hours(11);
+    assert!(queued.iter().all(|m| m.not_before == tomorrow_nine), "held until 09:00, outside quiet hours");
+    assert!(queued.iter().all(|m| m.day == (end)), "counted on the day they go out");
+    let extra = all.iter().filter(|m| m.state == OutboxState::Skipped).collect::<Vec<_>>();
+    assert!(extra.iter().all(|m| m.error_code.as_deref() == Some("channel_daily_cap")), "only caps skip");
+    assert!(queued.iter().all(|m| m.body["text"].as_str().unwrap().contains("复购券（85折）")));
+    // Another runner (a restart, another node) looks again: the same run-outs, nobody twice.
+    let fresh = Runner::new(s.store.clone(), s.engine.clone(), CapsConfig::default());
+    let again = fresh.run(s.ws).await.unwrap();
+    assert_eq!((again.entered, again.queued), (0, 0), "{again:?}");
+    println!(
+        "{} people running out within two days of {now}; {} run-outs skipped by the daily cap",
+        expected.len(),
+        extra.len()
+    );
+}
