@@ -2,7 +2,8 @@
 //!
 //! Same schema, same plans, same answers as `rekindle-store-sqlite`; the conformance suite holds
 //! both to it. What differs is concurrency: SQLite has one writer, here any node may append at
-//! any time, so `append` locks what it is about to decide on (see `append.rs`).
+//! any time, so `append` locks what it is about to decide on (see `append.rs`), and so do caps,
+//! enrollments and coupons (see `journey_lock.rs`).
 //!
 //! sqlx's driver crates are used directly, without the `sqlx` facade, and only with runtime
 //! queries: building needs no database.
@@ -11,10 +12,15 @@ mod accounts;
 mod admin;
 mod append;
 mod codec;
+mod journey_lock;
+mod journey_store;
+mod journeys;
+mod ledgers;
 mod lock;
 mod log;
 mod migrate;
 mod objects;
+mod outbox;
 mod read;
 mod scores;
 mod segments;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "accounts", include_str!("../migrations/0003_accounts.sql")),
     (4, "segments", include_str!("../migrations/0004_segments.sql")),
     (5, "scores", include_str!("../migrations/0005_scores.sql")),
+    (6, "journeys", include_str!("../migrations/0006_journeys.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {
