@@ -72,6 +72,7 @@ type Queue = Arc<Mutex<mpsc::Receiver<Job>>>;
 pub struct Ingestor {
     queue: mpsc::Sender<Job>,
     progress: Arc<Progress>,
+    appended: Arc<tokio::sync::Notify>,
 }
 
 impl Ingestor {
@@ -80,14 +81,22 @@ impl Ingestor {
     pub fn start(store: Arc<dyn Store>, policy: IdentityPolicy, config: IngestConfig, metrics: IngestMetrics) -> Self {
         let (queue, rx) = mpsc::channel(config.queue_depth.max(1));
         let rx: Queue = Arc::new(Mutex::new(rx));
-        let applier = Applier { store: store.clone(), policy: Arc::new(policy), metrics };
+        let appended = Arc::new(tokio::sync::Notify::new());
+        let applier = Applier { store: store.clone(), policy: Arc::new(policy), metrics, appended: appended.clone() };
         let inbox = store.inbox().filter(|_| config.inbox);
         let progress = Arc::new(Progress::new(inbox.is_some(), applier.metrics.apply_lag.clone()));
         match inbox {
             Some(inbox) => journal::start(inbox, applier, rx, &config, progress.clone()),
             None => direct::start(applier, rx, &config),
         }
-        Self { queue, progress }
+        Self { queue, progress, appended }
+    }
+
+    /// Notified after every append that stored something, so what reacts to new events (the
+    /// journey runner) wakes at once instead of polling. One waiter; a notification sent while
+    /// nobody waits is kept for the next wait.
+    pub fn appended(&self) -> Arc<tokio::sync::Notify> {
+        self.appended.clone()
     }
 
     /// Store `messages` durably; returns once they are (or were already) durable.
@@ -146,6 +155,7 @@ struct Applier {
     store: Arc<dyn Store>,
     policy: Arc<IdentityPolicy>,
     metrics: IngestMetrics,
+    appended: Arc<tokio::sync::Notify>,
 }
 
 impl Applier {
@@ -159,6 +169,9 @@ impl Applier {
             Ok(report) => {
                 self.metrics.commits.inc();
                 self.metrics.record(report);
+                if report.stored > 0 {
+                    self.appended.notify_one();
+                }
             }
             Err(e) => {
                 self.metrics.commit_failures.inc();

@@ -12,6 +12,7 @@ pub mod depletion;
 pub mod fit;
 pub mod gamma_gamma;
 mod hyp2f1;
+pub mod lift;
 pub mod summary;
 
 /// Why a model could not be fitted. Never a NaN in a profile: callers get one of these.

@@ -115,8 +115,11 @@ pub enum Action {
         channel: ChannelKind,
         template: String,
     },
+    /// Issue a coupon to the person, or (`to_inviter`) to whoever invited them (`invited_by`).
     Coupon {
         coupon: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_inviter: bool,
     },
     Tag {
         tag: String,

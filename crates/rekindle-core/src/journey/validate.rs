@@ -136,7 +136,7 @@ pub fn validate(d: &Definition, known: &Known) -> Vec<FieldError> {
                 }
                 Some(_) => {}
             },
-            Action::Coupon { coupon } if !known.coupons.contains(coupon) => {
+            Action::Coupon { coupon, .. } if !known.coupons.contains(coupon) => {
                 problem(at("coupon"), format!("there is no coupon {coupon:?}"))
             }
             Action::Tag { tag, .. } if !known.tags.contains(tag) => {

@@ -26,6 +26,7 @@ pub enum Effect<'a> {
     Coupon {
         step: &'a str,
         coupon: &'a str,
+        to_inviter: bool,
     },
     Tag {
         step: &'a str,
@@ -118,7 +119,9 @@ pub fn walk<'a>(
             Action::Send { channel, template } => {
                 effects.push(Effect::Send { step: &step.id, channel: *channel, template })
             }
-            Action::Coupon { coupon } => effects.push(Effect::Coupon { step: &step.id, coupon }),
+            Action::Coupon { coupon, to_inviter } => {
+                effects.push(Effect::Coupon { step: &step.id, coupon, to_inviter: *to_inviter })
+            }
             Action::Tag { tag, remove } => effects.push(Effect::Tag { step: &step.id, tag, remove: *remove }),
             Action::Webhook { url } => effects.push(Effect::Webhook { step: &step.id, url }),
             Action::Exit => return (effects, Walked::Finished),
@@ -187,7 +190,7 @@ mod tests {
             effects,
             vec![
                 Effect::Assigned { step: "split", variant: "A" },
-                Effect::Coupon { step: "coupon", coupon: "c" },
+                Effect::Coupon { step: "coupon", coupon: "c", to_inviter: false },
                 Effect::Send { step: "send", channel: ChannelKind::Wecom, template: "t" },
             ]
         );

@@ -11,6 +11,7 @@ mod feedback;
 mod occasion;
 mod person;
 mod scheduled;
+mod shipped;
 mod walker;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use rekindle_store::{Enrollment, EnrollmentState, NewEnrollment, Store, StoredEv
 
 pub use catalog::Catalog;
 pub use occasion::Occasion;
+pub use shipped::{Shipped, shipped};
 pub use walker::Walk;
 
 use crate::engine::Engine;

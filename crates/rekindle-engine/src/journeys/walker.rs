@@ -5,9 +5,10 @@
 use chrono::{DateTime, Datelike, Utc};
 use rekindle_core::delivery::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::journey::{Effect, Walked, walk};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{
-    Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, PersonTag, Queued, StepRecord, Store, StoreError,
+    Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, PersonRef, PersonTag, Queued, StepRecord, Store,
+    StoreError,
 };
 
 use super::catalog::Catalog;
@@ -53,7 +54,24 @@ impl Walker<'_> {
                     variant = Some(v.to_owned());
                     log.push(record(step, "assigned", Some(v)));
                 }
-                Effect::Coupon { step, coupon } => {
+                Effect::Coupon { step, coupon, to_inviter: true } => {
+                    let key = format!("{}:{}:{step}:inviter", e.id, e.seq);
+                    let outcome = match self.inviter(e.person).await? {
+                        None => ("no_inviter", None),
+                        Some(inviter) => {
+                            match self.store.issue_coupon(self.ws, coupon, inviter, &key, self.now).await {
+                                Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
+                                    ("inviter_coupon_issued", Some(c.code))
+                                }
+                                Ok(CouponIssue::LimitReached) => ("coupon_limit", None),
+                                Err(StoreError::NotFound(_)) => ("coupon_missing", None),
+                                Err(e) => return Err(e),
+                            }
+                        }
+                    };
+                    log.push(record(step, outcome.0, outcome.1.as_deref()));
+                }
+                Effect::Coupon { step, coupon, to_inviter: false } => {
                     let key = format!("{}:{}:{step}", e.id, e.seq);
                     let outcome = match self.store.issue_coupon(self.ws, coupon, e.person, &key, self.now).await {
                         Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
@@ -133,6 +151,14 @@ impl Walker<'_> {
         };
         let q = queued.iter().filter(|q| matches!(q, Queued::Queued(_))).count();
         Ok(Walk { queued: q, skipped: queued.len() - q, stale: false })
+    }
+
+    /// Who invited the person: their `invited_by` trait, read as the inviter's user id.
+    async fn inviter(&self, person: PersonId) -> rekindle_store::Result<Option<PersonId>> {
+        let Some(p) = self.store.person(self.ws, &PersonRef::Id(person)).await? else { return Ok(None) };
+        let Some(by) = p.traits.get("invited_by").and_then(|v| v.as_str()) else { return Ok(None) };
+        let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: by.to_owned() });
+        Ok(self.store.person(self.ws, &who).await?.map(|p| p.id).filter(|id| *id != person))
     }
 
     fn vars(&self, person: PersonId, occasion: &Occasion) -> Vars {

@@ -1,0 +1,284 @@
+//! WeCom stand-in: `gettoken`, `add_msg_template` (a task per msgid, confirmed by
+//! [`StandIn::confirm`](super::StandIn::confirm)), `get_groupmsg_send_result`,
+//! `send_welcome_msg` (codes it issued, for 20 seconds), and callbacks encrypted as WeCom does.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Delivered;
+use super::Fault;
+use super::state::{HOLD, Shared, Task, TokenState, Welcome};
+use crate::wecom::callback::WecomCrypto;
+use crate::{Secret, WecomConfig};
+
+pub(crate) const CORP_ID: &str = "wwstandin00000001";
+pub(crate) const SECRET: &str = "standin-wecom-secret";
+pub(crate) const CALLBACK_TOKEN: &str = "standinCallbackToken";
+/// 43 characters, as WeCom generates them.
+pub(crate) const ENCODING_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const WELCOME_VALIDITY: Duration = Duration::from_secs(20);
+
+pub(crate) fn config(api_base: String) -> WecomConfig {
+    WecomConfig {
+        api_base,
+        corp_id: CORP_ID.into(),
+        secret: Secret::new(SECRET),
+        callback_token: Secret::new(CALLBACK_TOKEN),
+        encoding_aes_key: Secret::new(ENCODING_AES_KEY),
+    }
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/cgi-bin/gettoken", get(gettoken))
+        .route("/cgi-bin/externalcontact/add_msg_template", post(add_msg_template))
+        .route("/cgi-bin/externalcontact/get_groupmsg_send_result", post(send_result))
+        .route("/cgi-bin/externalcontact/send_welcome_msg", post(send_welcome_msg))
+        .with_state(shared)
+}
+
+/// WeCom's error shape: HTTP 200, `errcode` and an `errmsg` with a hint.
+fn refuse(errcode: i64, what: &str) -> Response {
+    let hint = hex::encode(rand::random::<[u8; 8]>());
+    let errmsg =
+        format!("{what}, hint: [{hint}], more info at https://open.work.weixin.qq.com/devtool/query?e={errcode}");
+    axum::Json(json!({"errcode": errcode, "errmsg": errmsg})).into_response()
+}
+
+fn ok(mut body: Value) -> Response {
+    body["errcode"] = json!(0);
+    body["errmsg"] = json!("ok");
+    axum::Json(body).into_response()
+}
+
+async fn gettoken(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    shared.begin().await;
+    if q.get("corpid").map(String::as_str) != Some(CORP_ID) {
+        shared.bad_signature();
+        return refuse(40013, "invalid corpid");
+    }
+    if q.get("corpsecret").map(String::as_str) != Some(SECRET) {
+        shared.bad_signature();
+        return refuse(40001, "invalid credential");
+    }
+    ok(json!({"access_token": shared.issue_token(), "expires_in": 7200}))
+}
+
+/// The token check every API call starts with: the refusal, if any.
+fn token_refusal(shared: &Shared, q: &HashMap<String, String>) -> Option<Response> {
+    match shared.token(q.get("access_token").map(String::as_str)) {
+        TokenState::Valid => None,
+        TokenState::Missing => Some(refuse(41001, "access_token missing")),
+        TokenState::Unknown => Some(refuse(40014, "invalid access_token")),
+        TokenState::Expired => Some(refuse(42001, "access_token expired")),
+    }
+}
+
+#[derive(Deserialize)]
+struct Template {
+    chat_type: Option<String>,
+    #[serde(default)]
+    external_userid: Vec<String>,
+    sender: Option<String>,
+    text: Option<Text>,
+    #[serde(default)]
+    attachments: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Text {
+    content: String,
+}
+
+async fn add_msg_template(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    axum::Json(body): axum::Json<Template>,
+) -> Response {
+    shared.begin().await;
+    if let Some(refusal) = token_refusal(&shared, &q) {
+        return refusal;
+    }
+    if body.chat_type.as_deref().unwrap_or("single") != "single" || body.external_userid.is_empty() {
+        return refuse(40058, "invalid chat_type or external_userid");
+    }
+    let text = body.text.map(|t| t.content).unwrap_or_default();
+    let link = body.attachments.iter().find_map(|a| a["link"]["url"].as_str().map(str::to_string));
+    if text.is_empty() && link.is_none() {
+        return refuse(44004, "empty content");
+    }
+    let mut fail_list = Vec::new();
+    let mut task = Task { sender: body.sender.clone(), recipients: Vec::new(), over_quota: HashSet::new() };
+    let mut hold = false;
+    for to in &body.external_userid {
+        match shared.fault(to) {
+            Some(Fault::ServerError) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+            Some(Fault::Throttle) => return refuse(45033, "api concurrent out of limit"),
+            Some(Fault::InvalidRecipient) => return refuse(40096, "invalid external userid"),
+            Some(Fault::Refused) => {
+                fail_list.push(to.clone());
+                continue;
+            }
+            Some(Fault::Quota) => {
+                task.over_quota.insert(to.clone());
+            }
+            Some(Fault::Timeout) => hold = true,
+            None => {}
+        }
+        task.recipients.push((to.clone(), 0));
+    }
+    let msgid = format!("msg{}", hex::encode(rand::random::<[u8; 12]>()));
+    for (to, _) in &task.recipients {
+        shared.record(Delivered {
+            to: to.clone(),
+            send_key: None,
+            template: None,
+            params: Vec::new(),
+            text: text.clone(),
+            link: link.clone(),
+            at: chrono::Utc::now(),
+        });
+    }
+    if !task.recipients.is_empty() {
+        shared.lock().tasks.insert(msgid.clone(), task);
+    }
+    if hold {
+        tokio::time::sleep(HOLD).await;
+    }
+    ok(json!({"fail_list": fail_list, "msgid": msgid}))
+}
+
+#[derive(Deserialize)]
+struct ResultQuery {
+    msgid: String,
+    userid: Option<String>,
+    limit: Option<usize>,
+    #[serde(default)]
+    cursor: String,
+}
+
+async fn send_result(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    axum::Json(body): axum::Json<ResultQuery>,
+) -> Response {
+    shared.begin().await;
+    if let Some(refusal) = token_refusal(&shared, &q) {
+        return refusal;
+    }
+    let state = shared.lock();
+    let Some(task) = state.tasks.get(&body.msgid) else { return refuse(41063, "invalid msgid") };
+    let sender_matches = match (&task.sender, &body.userid) {
+        (Some(sender), Some(asked)) => sender == asked,
+        _ => true,
+    };
+    let list: Vec<&(String, u8)> = if sender_matches { task.recipients.iter().collect() } else { Vec::new() };
+    let start = body.cursor.parse::<usize>().unwrap_or(0).min(list.len());
+    let end = (start + body.limit.unwrap_or(500).clamp(1, 1000)).min(list.len());
+    let page: Vec<Value> = list[start..end]
+        .iter()
+        .map(|(to, status)| {
+            json!({"external_userid": to, "userid": task.sender.clone().unwrap_or_default(), "status": status,
+                   "send_time": if *status == 1 { chrono::Utc::now().timestamp() } else { 0 }})
+        })
+        .collect();
+    let next_cursor = if end < list.len() { end.to_string() } else { String::new() };
+    ok(json!({"next_cursor": next_cursor, "send_list": page}))
+}
+
+#[derive(Deserialize)]
+struct WelcomeBody {
+    welcome_code: String,
+    text: Option<Text>,
+    #[serde(default)]
+    attachments: Vec<Value>,
+}
+
+async fn send_welcome_msg(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    axum::Json(body): axum::Json<WelcomeBody>,
+) -> Response {
+    shared.begin().await;
+    if let Some(refusal) = token_refusal(&shared, &q) {
+        return refusal;
+    }
+    let mut state = shared.lock();
+    let Some(welcome) = state.welcome_codes.get_mut(&body.welcome_code) else {
+        return refuse(40058, "invalid welcome_code");
+    };
+    if welcome.used || welcome.issued.elapsed() > WELCOME_VALIDITY {
+        return refuse(40058, "welcome_code expired or used");
+    }
+    welcome.used = true;
+    let delivered = Delivered {
+        to: welcome.external_userid.clone(),
+        send_key: None,
+        template: None,
+        params: Vec::new(),
+        text: body.text.map(|t| t.content).unwrap_or_default(),
+        link: body.attachments.iter().find_map(|a| a["link"]["url"].as_str().map(str::to_string)),
+        at: chrono::Utc::now(),
+    };
+    state.delivered.push(delivered);
+    ok(json!({}))
+}
+
+/// The staff member confirms: each customer becomes sent, or not (no longer a friend, or over
+/// the mass-message quota).
+pub(crate) fn confirm(shared: &Shared, msgid: &str) -> bool {
+    let mut state = shared.lock();
+    let refused: HashSet<String> =
+        state.for_to.iter().filter(|(_, f)| **f == Fault::Refused).map(|(to, _)| to.clone()).collect();
+    let Some(task) = state.tasks.get_mut(msgid) else { return false };
+    for (to, status) in task.recipients.iter_mut().filter(|(_, s)| *s == 0) {
+        *status = if refused.contains(to) {
+            2
+        } else if task.over_quota.contains(to) {
+            3
+        } else {
+            1
+        };
+    }
+    true
+}
+
+pub(crate) fn issue_welcome_code(shared: &Shared, external_userid: &str) -> String {
+    let code = hex::encode_upper(rand::random::<[u8; 16]>());
+    let welcome = Welcome { external_userid: external_userid.to_string(), issued: Instant::now(), used: false };
+    shared.lock().welcome_codes.insert(code.clone(), welcome);
+    code
+}
+
+pub(crate) fn expire_welcome_codes(shared: &Shared) {
+    let past = Instant::now().checked_sub(WELCOME_VALIDITY + Duration::from_secs(1));
+    for welcome in shared.lock().welcome_codes.values_mut() {
+        match past {
+            Some(past) => welcome.issued = past,
+            None => welcome.used = true,
+        }
+    }
+}
+
+pub(crate) fn callback_request(xml_plain: &str) -> (String, String) {
+    let crypto = WecomCrypto::new(CALLBACK_TOKEN, ENCODING_AES_KEY, CORP_ID).expect("a valid stand-in key");
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let nonce = (rand::random::<u32>() % 1_000_000_000).to_string();
+    let encrypted = crypto.seal(xml_plain);
+    let signature = crypto.signature(&timestamp, &nonce, &encrypted);
+    let query = format!("msg_signature={signature}&timestamp={timestamp}&nonce={nonce}");
+    let body = format!(
+        "<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt>\
+         <AgentID><![CDATA[1000002]]></AgentID></xml>"
+    );
+    (query, body)
+}

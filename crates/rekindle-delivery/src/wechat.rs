@@ -1,0 +1,153 @@
+//! What WeCom and the mini-program API share: an access token fetched with the app secret, sent
+//! as `?access_token=`, and JSON answers carrying `errcode` / `errmsg`.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Class;
+use crate::http::{self, Answer};
+use crate::token::TokenCache;
+use crate::{FailureKind, Secret, SendError};
+
+/// Access token invalid (40014), expired (42001), or, on WeChat's APIs, "invalid credential"
+/// (40001): the call was refused, so fetching a new token and calling again is safe.
+const TOKEN_REFUSED: [i64; 3] = [40001, 40014, 42001];
+
+/// How an `errcode` is to be taken, per API family.
+pub(crate) type Classify = fn(i64) -> (Class, FailureKind);
+
+/// Where a token comes from.
+#[derive(Debug)]
+pub(crate) enum TokenSource {
+    /// `GET cgi-bin/gettoken?corpid=…&corpsecret=…`
+    Wecom { corp_id: String, secret: Secret },
+    /// `GET cgi-bin/token?grant_type=client_credential&appid=…&secret=…`
+    MiniProgram { app_id: String, secret: Secret },
+}
+
+impl TokenSource {
+    fn url(&self, base: &Url) -> Url {
+        match self {
+            Self::Wecom { corp_id, secret } => {
+                let mut url = http::join(base, "cgi-bin/gettoken");
+                url.query_pairs_mut().append_pair("corpid", corp_id).append_pair("corpsecret", secret.expose());
+                url
+            }
+            Self::MiniProgram { app_id, secret } => {
+                let mut url = http::join(base, "cgi-bin/token");
+                url.query_pairs_mut()
+                    .append_pair("grant_type", "client_credential")
+                    .append_pair("appid", app_id)
+                    .append_pair("secret", secret.expose());
+                url
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct WechatApi {
+    http: reqwest::Client,
+    base: Url,
+    source: TokenSource,
+    tokens: TokenCache,
+    classify: Classify,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+    access_token: Option<String>,
+    expires_in: Option<u64>,
+}
+
+impl WechatApi {
+    pub(crate) fn new(http: reqwest::Client, base: Url, source: TokenSource, classify: Classify) -> Self {
+        Self { http, base, source, tokens: TokenCache::default(), classify }
+    }
+
+    /// POST `body` to `path`; the answer's JSON when `errcode` is 0. A refused token is replaced
+    /// and the call made once more.
+    pub(crate) async fn post<B: Serialize + Sync + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<serde_json::Value, SendError> {
+        let token = self.token().await?;
+        match self.post_once(path, body, &token).await? {
+            Ok(reply) => Ok(reply),
+            Err((errcode, _)) if TOKEN_REFUSED.contains(&errcode) => {
+                tracing::debug!(message = "access token refused; fetching a new one", errcode);
+                self.tokens.invalidate(&token).await;
+                let token = self.token().await?;
+                self.post_once(path, body, &token).await?.map_err(|(code, msg)| self.error(code, msg))
+            }
+            Err((errcode, errmsg)) => Err(self.error(errcode, errmsg)),
+        }
+    }
+
+    /// One call: Ok(Ok(json)) when accepted, Ok(Err(errcode, errmsg)) when the API said no.
+    async fn post_once<B: Serialize + Sync + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        token: &Secret,
+    ) -> Result<Result<serde_json::Value, (i64, String)>, SendError> {
+        let mut url = http::join(&self.base, path);
+        url.query_pairs_mut().append_pair("access_token", token.expose());
+        let answer = http::fetch(self.http.post(url).json(body)).await?;
+        let json = parse(&answer)?;
+        let status: Status = serde_json::from_value(json.clone()).map_err(|_| http::unreadable(&answer))?;
+        if status.errcode == 0 { Ok(Ok(json)) } else { Ok(Err((status.errcode, status.errmsg))) }
+    }
+
+    async fn token(&self) -> Result<Secret, SendError> {
+        self.tokens.get(|| self.fetch_token()).await
+    }
+
+    /// Nothing was sent yet when a token cannot be had, so no failure here is uncertain.
+    async fn fetch_token(&self) -> Result<(Secret, Duration), SendError> {
+        let answer = http::fetch(self.http.get(self.source.url(&self.base))).await.map_err(nothing_sent)?;
+        let json = parse(&answer).map_err(nothing_sent)?;
+        let reply: TokenReply = serde_json::from_value(json).map_err(|_| nothing_sent(http::unreadable(&answer)))?;
+        match reply.access_token {
+            Some(token) if reply.errcode == 0 => {
+                Ok((Secret::new(token), Duration::from_secs(reply.expires_in.unwrap_or(7200))))
+            }
+            _ => Err(nothing_sent(self.error(reply.errcode, reply.errmsg))),
+        }
+    }
+
+    fn error(&self, errcode: i64, errmsg: String) -> SendError {
+        let (class, kind) = (self.classify)(errcode);
+        class.error(kind, errcode.to_string(), errmsg)
+    }
+}
+
+/// The answer as JSON, or the error an unreadable answer stands for.
+fn parse(answer: &Answer) -> Result<serde_json::Value, SendError> {
+    if !answer.status.is_success() {
+        return Err(http::unreadable(answer));
+    }
+    serde_json::from_slice(&answer.body).map_err(|_| http::unreadable(answer))
+}
+
+fn nothing_sent(e: SendError) -> SendError {
+    match e {
+        SendError::Uncertain { kind, code, message } => SendError::retryable(kind, code, message),
+        other => other,
+    }
+}

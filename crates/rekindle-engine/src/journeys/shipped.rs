@@ -1,0 +1,223 @@
+//! The journeys Rekindle ships, built from the playbooks in the seed articles: each with the
+//! message templates and coupons it needs. Installing one adds what is missing and creates the
+//! journey as a draft, for the operator to read, adjust (SMS template codes are the operator's
+//! own, approved by their provider) and publish.
+
+use rekindle_core::delivery::{
+    ChannelKind, CouponDefinition, CouponValue, MessageTemplate, SMS_OPT_OUT, TemplateParam,
+};
+use rekindle_core::journey::Definition;
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shipped {
+    /// Stable id, as the API names it.
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub definition: Definition,
+    pub templates: Vec<MessageTemplate>,
+    pub coupons: Vec<CouponDefinition>,
+}
+
+fn wecom(name: &str, text: &str) -> MessageTemplate {
+    MessageTemplate {
+        name: name.into(),
+        channel: ChannelKind::Wecom,
+        text: text.into(),
+        provider_template: None,
+        params: vec![],
+        link: None,
+        transactional: false,
+    }
+}
+
+fn sms(name: &str, text: &str, params: &[(&str, &str)]) -> MessageTemplate {
+    MessageTemplate {
+        name: name.into(),
+        channel: ChannelKind::Sms,
+        text: format!("{text}{SMS_OPT_OUT}"),
+        // The operator's approved template code replaces this before publishing.
+        provider_template: Some("SMS_000000".into()),
+        params: params.iter().map(|(n, v)| TemplateParam { name: (*n).into(), value: (*v).into() }).collect(),
+        link: None,
+        transactional: false,
+    }
+}
+
+fn coupon(name: &str, title: &str, value: CouponValue, threshold_fen: i64, valid_days: u32) -> CouponDefinition {
+    CouponDefinition { name: name.into(), title: title.into(), value, threshold_fen, valid_days, per_person_limit: 3 }
+}
+
+fn definition(v: serde_json::Value) -> Definition {
+    serde_json::from_value(v).expect("a shipped journey is well-formed")
+}
+
+pub fn shipped() -> Vec<Shipped> {
+    vec![
+        Shipped {
+            key: "first_order_care",
+            name: "首单关怀",
+            description: "First order: the day after, at 10:00, the staff member asks how it was.",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": "Order Completed"},
+                "audience": "orders <= 1",
+                "steps": [
+                    {"id": "next_morning", "type": "wait", "until": "10:00", "next": "ask"},
+                    {"id": "ask", "type": "send", "channel": "wecom", "template": "首单关怀-问候"},
+                ],
+                "goal": {"event": "Order Completed", "within_days": 14},
+                "exit": [{"type": "event", "event": "Contact Removed"}],
+                "reentry": {"type": "once"},
+            })),
+            templates: vec![wecom(
+                "首单关怀-问候",
+                "{{nickname|亲}}，昨天的{{last_product|宝贝}}收到了吗？口感怎么样？有任何问题随时找我～",
+            )],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "repurchase_reminder",
+            name: "复购提醒",
+            description: "Predicted run-out: an 85折 coupon and a reminder, 2 days before (A) against 5 days before (B), with a 10% holdout.",
+            definition: definition(json!({
+                "trigger": {"type": "depletion", "days_before": 5},
+                "steps": [
+                    {"id": "split", "type": "split", "holdout_percent": 10, "variants": [
+                        {"name": "minus_2_days", "percent": 45, "next": "three_days"},
+                        {"name": "minus_5_days", "percent": 45, "next": "coupon"}]},
+                    {"id": "three_days", "type": "wait", "minutes": 4320, "next": "coupon"},
+                    {"id": "coupon", "type": "coupon", "coupon": "复购85折", "next": "remind"},
+                    {"id": "remind", "type": "send", "channel": "wecom", "template": "复购提醒"},
+                ],
+                "goal": {"event": "Order Completed", "within_days": 7},
+                "exit": [{"type": "event", "event": "Ticket Opened"}],
+                "reentry": {"type": "after", "days": 14},
+            })),
+            templates: vec![wecom(
+                "复购提醒",
+                "{{nickname|亲}}，您的{{last_product}}差不多快吃完啦～送您一张{{coupon}}，{{coupon_expires}}前有效，需要我帮您留一份吗？",
+            )],
+            coupons: vec![coupon("复购85折", "复购券", CouponValue::Discount { percent: 85 }, 0, 7)],
+        },
+        Shipped {
+            key: "winback",
+            name: "沉睡唤回",
+            description: "Gone silent: a personal message naming what they last bought; no click in 3 days, a 回归礼包 by SMS.",
+            definition: definition(json!({
+                "trigger": {"type": "stage_changed", "to": "silent"},
+                "steps": [
+                    {"id": "personal", "type": "send", "channel": "wecom", "template": "唤回-问候", "next": "three_days"},
+                    {"id": "three_days", "type": "wait", "minutes": 4320, "next": "gift"},
+                    {"id": "gift", "type": "coupon", "coupon": "回归礼包", "next": "sms"},
+                    {"id": "sms", "type": "send", "channel": "sms", "template": "唤回-礼包"},
+                ],
+                "goal": {"event": "Order Completed", "within_days": 14},
+                "exit": [{"type": "event", "event": "Message Clicked"}, {"type": "event", "event": "Contact Removed"}],
+                "reentry": {"type": "after", "days": 60},
+            })),
+            templates: vec![
+                wecom(
+                    "唤回-问候",
+                    "{{nickname|亲}}，好久不见～上次的{{last_product|宝贝}}还合口味吗？这周新到了一批，给您留意着。",
+                ),
+                sms(
+                    "唤回-礼包",
+                    "【回流】{{nickname|亲}}，送您{{coupon}}，{{coupon_expires}}前有效，",
+                    &[("name", "{{nickname|亲}}"), ("coupon", "{{coupon}}")],
+                ),
+            ],
+            coupons: vec![coupon("回归礼包", "回归礼包", CouponValue::Amount { fen: 1000 }, 5900, 7)],
+        },
+        Shipped {
+            key: "pre_live_invitation",
+            name: "直播预告",
+            description: "Three hours before a live session, invite people who bought its topics, in their persona's words.",
+            definition: definition(json!({
+                "trigger": {"type": "live_session", "hours_before": 3},
+                "steps": [
+                    {"id": "persona", "type": "branch", "rule": "bought tagged \"large_pack\"", "then": "stocker", "else": "health?"},
+                    {"id": "health?", "type": "branch", "rule": "bought tagged \"organic\"", "then": "healthy", "else": "plain"},
+                    {"id": "stocker", "type": "send", "channel": "wecom", "template": "直播预告-囤货"},
+                    {"id": "healthy", "type": "send", "channel": "wecom", "template": "直播预告-健康"},
+                    {"id": "plain", "type": "send", "channel": "wecom", "template": "直播预告"},
+                ],
+                "goal": {"event": "Live Entered", "within_days": 1},
+                "reentry": {"type": "always"},
+            })),
+            templates: vec![
+                wecom(
+                    "直播预告-囤货",
+                    "{{nickname|亲}}，今晚{{session_time}}「{{session_title}}」家庭装直播，囤货价只在直播间～",
+                ),
+                wecom(
+                    "直播预告-健康",
+                    "{{nickname|亲}}，今晚{{session_time}}「{{session_title}}」，有机好物溯源直播，来看看产地～",
+                ),
+                wecom("直播预告", "{{nickname|亲}}，今晚{{session_time}}「{{session_title}}」开播，等你来～"),
+            ],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "level_up",
+            name: "升级祝贺",
+            description: "A member level rises: congratulations and what the new level brings.",
+            definition: definition(json!({
+                "trigger": {"type": "level_changed"},
+                "steps": [{"id": "congratulate", "type": "send", "channel": "wecom", "template": "升级祝贺"}],
+                "reentry": {"type": "always"},
+            })),
+            templates: vec![wecom("升级祝贺", "恭喜{{nickname|亲}}升级啦🎉 新等级的专属权益已生效，下单自动享受～")],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "referral_reward",
+            name: "推荐有礼",
+            description: "An invited friend's first order: ¥5 for the friend and ¥5 for whoever invited them.",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": "Order Completed"},
+                "audience": "orders <= 1",
+                "steps": [
+                    {"id": "friend", "type": "coupon", "coupon": "推荐礼5元", "next": "inviter"},
+                    {"id": "inviter", "type": "coupon", "coupon": "推荐礼5元", "to_inviter": true, "next": "thanks"},
+                    {"id": "thanks", "type": "send", "channel": "wecom", "template": "推荐有礼"},
+                ],
+                "reentry": {"type": "once"},
+            })),
+            templates: vec![wecom(
+                "推荐有礼",
+                "欢迎{{nickname|亲}}～朋友推荐的好物没让您失望吧？{{coupon}}已放进您的账户，下次用得上。",
+            )],
+            coupons: vec![coupon("推荐礼5元", "推荐礼", CouponValue::Amount { fen: 500 }, 0, 30)],
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use rekindle_core::journey::{Known, validate};
+
+    use super::*;
+
+    #[test]
+    fn every_shipped_journey_validates_with_its_templates_and_coupons() {
+        for s in shipped() {
+            let known = Known {
+                segments: BTreeSet::new(),
+                templates: s.templates.iter().map(|t| (t.name.clone(), t.channel)).collect(),
+                coupons: s.coupons.iter().map(|c| c.name.clone()).collect(),
+                tags: BTreeSet::new(),
+            };
+            assert_eq!(validate(&s.definition, &known), vec![], "{}", s.key);
+            for t in &s.templates {
+                assert_eq!(t.check(), vec![], "{} / {}", s.key, t.name);
+            }
+            for c in &s.coupons {
+                c.check().unwrap();
+            }
+        }
+    }
+}
