@@ -194,6 +194,8 @@ impl Dispatcher {
             "type": "track",
             "event": "Message Sent",
             "messageId": format!("rekindle:sent:{}", m.send_key),
+            // Segment requires an id; the channel's identifier below says whose it is.
+            "anonymousId": format!("rekindle:{}", m.person),
             "timestamp": at.to_rfc3339(),
             "properties": {
                 "message_id": m.send_key, "journey_id": m.journey, "step": m.step, "variant": m.variant,

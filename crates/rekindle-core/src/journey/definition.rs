@@ -126,9 +126,10 @@ pub enum Action {
         #[serde(default)]
         remove: bool,
     },
-    /// A signed call to the operator's own system.
+    /// A signed call to the operator's own system (the configured webhook endpoint; journeys
+    /// cannot send people's data anywhere else), saying what to do in `topic`.
     Webhook {
-        url: String,
+        topic: String,
     },
     Exit,
 }

@@ -142,8 +142,8 @@ pub fn validate(d: &Definition, known: &Known) -> Vec<FieldError> {
             Action::Tag { tag, .. } if !known.tags.contains(tag) => {
                 problem(at("tag"), format!("there is no tag {tag:?}"))
             }
-            Action::Webhook { url } if !(url.starts_with("https://") || url.starts_with("http://")) => {
-                problem(at("url"), "must be an http(s) URL".into())
+            Action::Webhook { topic } if topic.trim().is_empty() || topic.len() > 100 => {
+                problem(at("topic"), "must be 1 to 100 characters".into())
             }
             _ => {}
         }

@@ -35,7 +35,7 @@ pub enum Effect<'a> {
     },
     Webhook {
         step: &'a str,
-        url: &'a str,
+        topic: &'a str,
     },
     /// The split at `step` put the person in `variant` (or the holdout).
     Assigned {
@@ -123,7 +123,7 @@ pub fn walk<'a>(
                 effects.push(Effect::Coupon { step: &step.id, coupon, to_inviter: *to_inviter })
             }
             Action::Tag { tag, remove } => effects.push(Effect::Tag { step: &step.id, tag, remove: *remove }),
-            Action::Webhook { url } => effects.push(Effect::Webhook { step: &step.id, url }),
+            Action::Webhook { topic } => effects.push(Effect::Webhook { step: &step.id, topic }),
             Action::Exit => return (effects, Walked::Finished),
         }
         at = next.and_then(|n| d.step(n));

@@ -123,11 +123,12 @@ impl Walker<'_> {
                     log.push(record(step, "send", Some(template)));
                     messages.push(m);
                 }
-                Effect::Webhook { step, url } => {
+                Effect::Webhook { step, topic } => {
                     let mut m = self.base(e, step, ChannelKind::Webhook, variant.as_deref().or(e.variant.as_deref()));
-                    m.recipient = url.to_owned();
-                    m.body = serde_json::json!({"person": e.person, "journey": e.journey, "step": step, "vars": vars});
-                    log.push(record(step, "webhook", Some(url)));
+                    m.recipient = e.person.to_string();
+                    m.body =
+                        serde_json::json!({"text": topic, "params": vars.iter().collect::<Vec<_>>(), "topic": topic});
+                    log.push(record(step, "webhook", Some(topic)));
                     messages.push(m);
                 }
             }
