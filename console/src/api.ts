@@ -14,6 +14,8 @@ export type Permission =
   | 'audit.read'
   | 'workspace.manage'
   | 'segments.manage'
+  | 'journeys.manage'
+  | 'journeys.manage'
 
 export interface WorkspaceAccess {
   slug: string
@@ -314,6 +316,222 @@ export interface AuditEntry {
   ip: string | null
 }
 
+/** A problem with a journey draft, naming its field (`steps[2].then`, `trigger.event`). */
+export interface Problem {
+  field: string
+  message: string
+}
+
+export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived'
+export const JOURNEY_STATUSES: JourneyStatus[] = ['draft', 'live', 'paused', 'archived']
+
+export type ChannelKind = 'wecom' | 'sms' | 'miniprogram' | 'webhook'
+export const CHANNELS: ChannelKind[] = ['wecom', 'sms', 'miniprogram', 'webhook']
+
+export type Trigger =
+  | { type: 'event'; event: string; properties?: Record<string, unknown> }
+  | { type: 'segment_entered'; segment: number }
+  | { type: 'segment_left'; segment: number }
+  | { type: 'stage_changed'; to: LifecycleStage }
+  | { type: 'level_changed'; to?: string | null }
+  | { type: 'schedule'; once_at?: string | null; daily_at?: string | null; weekdays?: number[] }
+  | { type: 'depletion'; days_before: number; category?: string | null }
+  | { type: 'birthday'; days_before: number; at: string }
+  | { type: 'live_session'; hours_before: number }
+export type TriggerType = Trigger['type']
+
+export interface SplitVariant {
+  name: string
+  percent: number
+  next: string
+}
+
+/** One step of a journey; `next` says where to go after it (none: the journey ends there). */
+export type Step = { id: string; next?: string | null } & (
+  | { type: 'wait'; minutes?: number | null; until?: string | null }
+  | { type: 'branch'; rule: string; then: string; else: string }
+  | { type: 'split'; variants: SplitVariant[]; holdout_percent?: number }
+  | { type: 'send'; channel: ChannelKind; template: string }
+  | { type: 'coupon'; coupon: string; to_inviter?: boolean }
+  | { type: 'tag'; tag: string; remove?: boolean }
+  | { type: 'webhook'; topic: string }
+  | { type: 'exit' }
+)
+export type StepType = Step['type']
+export const STEP_TYPES: StepType[] = ['wait', 'branch', 'split', 'send', 'coupon', 'tag', 'webhook', 'exit']
+
+export type ExitRule = { type: 'event'; event: string } | { type: 'rule'; rule: string }
+export type Reentry = { type: 'once' } | { type: 'after'; days: number } | { type: 'always' }
+
+/** A journey as stored and edited (docs/journeys.md); people start at `steps[0]`. */
+export interface Definition {
+  trigger: Trigger
+  audience?: string | null
+  steps: Step[]
+  goal?: { event: string; within_days: number } | null
+  exit?: ExitRule[]
+  reentry?: Reentry
+}
+
+export interface JourneyVersion {
+  version: number
+  published_at: string
+  published_by: string | null
+}
+
+export interface Journey {
+  id: number
+  name: string
+  status: JourneyStatus
+  /** The version people enter now, once published. */
+  version: number | null
+  draft: Definition
+  created_at: string
+  updated_at: string
+  entered: number
+  converted: number
+  /** What stops the draft from being published; empty when it can be. */
+  problems: Problem[]
+  /** Newest first; only on a single journey. */
+  versions?: JourneyVersion[]
+}
+
+/** Counts of one outcome at one step (and variant) of a journey. */
+export interface ReadoutRow {
+  step: string
+  variant: string | null
+  outcome: string
+  count: number
+}
+
+export interface Lift {
+  variant: string
+  treated_rate: number
+  holdout_rate: number
+  /** treated − holdout, as a rate difference (0.05 = 5 points). */
+  difference: number
+  ci_low: number
+  ci_high: number
+  relative: number | null
+  p_value: number
+}
+
+export interface Readout {
+  steps: ReadoutRow[]
+  messages: ReadoutRow[]
+  variants: { variant: string | null; entered: number; converted: number; rate: number }[]
+  lift: Lift[]
+}
+
+export interface MessageTemplate {
+  name: string
+  channel: ChannelKind
+  text: string
+  provider_template?: string | null
+  params: { name: string; value: string }[]
+  link?: string | null
+  transactional: boolean
+}
+
+/** The variables a message template may mention as `{{name}}` or `{{name|fallback}}`. */
+export const TEMPLATE_VARIABLES = [
+  'nickname',
+  'last_product',
+  'coupon',
+  'coupon_expires',
+  'session_title',
+  'session_time',
+  'link',
+  'days_left',
+] as const
+
+/** Marketing SMS in China must tell people how to refuse them. */
+export const SMS_OPT_OUT = '拒收请回复R'
+
+export interface RenderedMessage {
+  text: string
+  params: [string, string][]
+  link: string | null
+  sms_parts: number
+}
+
+export type CouponValue = { type: 'amount'; fen: number } | { type: 'discount'; percent: number }
+
+export interface Coupon {
+  name: string
+  title: string
+  value: CouponValue
+  threshold_fen: number
+  valid_days: number
+  per_person_limit: number
+}
+
+/** A journey Rekindle ships, with the templates and coupons it needs. */
+export interface ShippedJourney {
+  key: string
+  name: string
+  description: string
+  definition: Definition
+  templates: MessageTemplate[]
+  coupons: Coupon[]
+}
+
+export type MessageState =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'awaiting'
+  | 'delivered'
+  | 'failed'
+  | 'uncertain'
+  | 'skipped'
+
+export interface PersonMessage {
+  send_key: string
+  channel: ChannelKind
+  state: MessageState
+  journey: number | null
+  step: string | null
+  variant: string | null
+  text: string | null
+  error_kind: string | null
+  error_code: string | null
+  error_message: string | null
+  not_before: string
+  created_at: string
+  updated_at: string
+  provider_id: string | null
+}
+
+export interface PersonEnrollment {
+  id: number
+  journey: number
+  journey_name: string | null
+  version: number
+  state: 'active' | 'finished' | 'held_out' | 'converted' | 'exited'
+  step: string | null
+  variant: string | null
+  entered_at: string
+  converted_at: string | null
+}
+
+export interface PersonCoupon {
+  code: string
+  coupon: string
+  issued_at: string
+  expires_at: string
+  redeemed_at: string | null
+  order_id: string | null
+}
+
+/** What journeys did to a person: messages, journeys entered, coupons, opt-outs. */
+export interface PersonMessages {
+  messages: PersonMessage[]
+  enrollments: PersonEnrollment[]
+  coupons: PersonCoupon[]
+  opted_out: ChannelKind[]
+}
+
 /**
  * An error answered by the server (`{code, message, field, position}`), or a network failure
  * (status 0). `position` is set for segment and tag rule errors: a Unicode code point offset into
@@ -476,4 +694,50 @@ export const api = {
     request<void>('POST', `/api/v1/people/${enc(person)}/tags`, { query: ws(w), body: { tag } }),
   removePersonTag: (w: string, person: string, tag: string) =>
     request<void>('DELETE', `/api/v1/people/${enc(person)}/tags/${enc(tag)}`, { query: ws(w) }),
+
+  journeys: (w: string) =>
+    request<{ journeys: Journey[] }>('GET', '/api/v1/journeys', { query: ws(w) }).then((r) => r.journeys),
+  journey: (w: string, id: string | number) =>
+    request<Journey>('GET', `/api/v1/journeys/${enc(String(id))}`, { query: ws(w) }),
+  createJourney: (w: string, body: { name: string; definition: Definition } | { name?: string; shipped: string }) =>
+    request<Journey>('POST', '/api/v1/journeys', { query: ws(w), body }),
+  updateJourney: (w: string, id: string | number, changes: { name?: string; definition?: Definition }) =>
+    request<Journey>('PUT', `/api/v1/journeys/${enc(String(id))}`, { query: ws(w), body: changes }),
+  /** Publishes the saved draft as a new version; 400 naming the first problem's field when it has any. */
+  publishJourney: (w: string, id: string | number) =>
+    request<{ version: number }>('POST', `/api/v1/journeys/${enc(String(id))}/publish`, { query: ws(w) }),
+  setJourneyStatus: (w: string, id: string | number, status: 'live' | 'paused' | 'archived') =>
+    request<Journey>('POST', `/api/v1/journeys/${enc(String(id))}/status`, { query: ws(w), body: { status } }),
+  journeyReadout: (w: string, id: string | number) =>
+    request<Readout>('GET', `/api/v1/journeys/${enc(String(id))}/readout`, { query: ws(w) }),
+  journeyTemplates: (w: string) =>
+    request<{ templates: ShippedJourney[] }>('GET', '/api/v1/journey-templates', { query: ws(w) }).then(
+      (r) => r.templates,
+    ),
+
+  messageTemplates: (w: string) =>
+    request<{ templates: MessageTemplate[] }>('GET', '/api/v1/message-templates', { query: ws(w) }).then(
+      (r) => r.templates,
+    ),
+  putMessageTemplate: (w: string, template: MessageTemplate) =>
+    request<MessageTemplate>('PUT', `/api/v1/message-templates/${enc(template.name)}`, {
+      query: ws(w),
+      body: template,
+    }),
+  deleteMessageTemplate: (w: string, name: string) =>
+    request<void>('DELETE', `/api/v1/message-templates/${enc(name)}`, { query: ws(w) }),
+  /** The template as one person (an id or a phone) would read it; 400 naming the field at fault. */
+  previewMessage: (w: string, template: MessageTemplate, person: string) =>
+    request<RenderedMessage>('POST', '/api/v1/message-templates/preview', {
+      query: ws(w),
+      body: { template, person },
+    }),
+
+  coupons: (w: string) =>
+    request<{ coupons: Coupon[] }>('GET', '/api/v1/coupons', { query: ws(w) }).then((r) => r.coupons),
+  putCoupon: (w: string, coupon: Coupon) =>
+    request<Coupon>('PUT', `/api/v1/coupons/${enc(coupon.name)}`, { query: ws(w), body: coupon }),
+
+  personMessages: (w: string, id: string) =>
+    request<PersonMessages>('GET', `/api/v1/people/${enc(id)}/messages`, { query: ws(w) }),
 }

@@ -60,6 +60,7 @@ async fn sigkill_loses_nothing_acknowledged_and_retries_count_once() {
     // Batches each client has had acknowledged, resent in the next round as retries.
     let mut sent_before: HashMap<usize, Vec<usize>> = HashMap::new();
     let kill_after_ms = [700u64, 450, 900, 300, 600];
+    rekindle_delivery::install_crypto_provider();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
 
     for (round, wait) in kill_after_ms.iter().enumerate() {

@@ -79,6 +79,7 @@ async fn demo_loads_a_store_and_serves_it() {
         .find(|t| t["orders"].as_u64() > Some(0))
         .expect("someone ordered");
     let id = member["id"].as_str().unwrap();
+    rekindle_delivery::install_crypto_provider();
     let response = reqwest::Client::new()
         .get(format!("http://{addr}/api/v1/people/user_id:{id}"))
         .bearer_auth(&token)

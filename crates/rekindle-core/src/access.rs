@@ -54,10 +54,13 @@ pub enum Permission {
     /// Save, edit and delete segments and tags; tag people.
     #[serde(rename = "segments.manage")]
     SegmentsManage,
+    /// Edit, publish and pause journeys; message templates and coupons.
+    #[serde(rename = "journeys.manage")]
+    JourneysManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Self::PeopleRead,
         Self::PiiRead,
         Self::EventsRead,
@@ -67,6 +70,7 @@ impl Permission {
         Self::AuditRead,
         Self::WorkspaceManage,
         Self::SegmentsManage,
+        Self::JourneysManage,
     ];
 }
 
@@ -89,7 +93,10 @@ impl Role {
         match self {
             Self::Owner => true,
             Self::Operator => {
-                matches!(p, PeopleRead | PiiRead | EventsRead | CatalogueWrite | KeysManage | SegmentsManage)
+                matches!(
+                    p,
+                    PeopleRead | PiiRead | EventsRead | CatalogueWrite | KeysManage | SegmentsManage | JourneysManage
+                )
             }
             Self::Host => matches!(p, PeopleRead | EventsRead | CatalogueWrite),
             Self::Service => matches!(p, PeopleRead | PiiRead | EventsRead),

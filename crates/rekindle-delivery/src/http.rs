@@ -33,9 +33,10 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, ConfigError> 
         .map_err(|e| ConfigError::Invalid { field: "timeout_ms", reason: describe(&e) })
 }
 
-/// reqwest is built without a crypto provider; make ring the process default once. Another
-/// component may have installed one already, which is as good.
-fn install_ring() {
+/// reqwest is built without a crypto provider (to keep aws-lc out of the build); make ring the
+/// process default once. Another component may have installed one already, which is as good.
+/// Anything in the process that builds a `reqwest::Client` calls this first.
+pub fn install_ring() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

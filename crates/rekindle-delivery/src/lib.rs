@@ -36,6 +36,7 @@ pub use channel::{Channel, ChannelKind, Outgoing, Receipt};
 pub use channels::Channels;
 pub use config::{AliyunSmsConfig, ChannelsConfig, MiniProgramConfig, TencentSmsConfig, WebhookConfig, WecomConfig};
 pub use error::{ConfigError, FailureKind, SendError};
+pub use http::install_ring as install_crypto_provider;
 pub use rekindle_core::secret::Secret;
 pub use webhook::verify_webhook_signature;
 pub use wecom::{MassSendStatus, WecomClient};

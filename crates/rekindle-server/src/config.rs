@@ -28,7 +28,35 @@ pub struct Config {
     /// Limits on identifiers of one kind per person (OneID over-merge guard).
     pub identity: IdentityPolicy,
     pub segments: SegmentsConfig,
+    /// Journeys: caps, quiet hours, the WeCom welcome message (docs/journeys.md).
+    pub journeys: JourneysConfig,
+    /// Message providers: SMS (Aliyun or Tencent Cloud), WeCom, the mini-program, a signed
+    /// webhook (docs/journeys.md). None configured: messages are queued and recorded as
+    /// failed with `no_provider`.
+    pub channels: rekindle_delivery::ChannelsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JourneysConfig {
+    /// Run journeys and deliver messages. Off: journeys can be edited, nothing is sent.
+    pub enabled: bool,
+    /// Frequency caps per calendar day in the store's time zone, WeCom's limits, SMS quiet
+    /// hours and per-number limits.
+    pub caps: rekindle_core::delivery::CapsConfig,
+    /// How often waits that ended and dated triggers are looked for, in milliseconds (new
+    /// events are handled as soon as they are stored).
+    pub tick_ms: u64,
+    /// The WeCom message template sent as the welcome message when a customer adds a staff
+    /// member (WeCom allows it within 20 seconds of the callback). None: no welcome.
+    pub welcome_template: Option<String>,
+}
+
+impl Default for JourneysConfig {
+    fn default() -> Self {
+        Self { enabled: true, caps: Default::default(), tick_ms: 1000, welcome_template: None }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +146,8 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             identity: IdentityPolicy::default(),
             segments: SegmentsConfig::default(),
+            journeys: JourneysConfig::default(),
+            channels: Default::default(),
             log: LogConfig::default(),
         }
     }

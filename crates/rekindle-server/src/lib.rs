@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+mod journeys;
 pub mod routes;
 pub mod startup;
 pub mod state;

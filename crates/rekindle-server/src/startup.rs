@@ -10,6 +10,12 @@ use rekindle_store_postgres::PostgresStore;
 use rekindle_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
+use std::time::Duration;
+
+use rekindle_delivery::Channels;
+use rekindle_engine::dispatch::{DispatchConfig, Dispatcher};
+use rekindle_engine::journeys::Runner;
+
 use crate::auth::WriteKeyCache;
 use crate::config::Config;
 use crate::routes;
@@ -53,6 +59,11 @@ impl App {
         let ingestor =
             Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
         let refresh = std::time::Duration::from_secs(config.segments.refresh_seconds.max(1));
+        let clock: rekindle_engine::Clock = Arc::new(chrono::Utc::now);
+        let engine =
+            Arc::new(rekindle_engine::Engine::new(store.clone(), config.segments.judging(), clock.clone(), refresh));
+        let runner = Arc::new(Runner::new(store.clone(), engine.clone(), config.journeys.caps.clone()));
+        let channels = Arc::new(Channels::from_config(&config.channels).context("configuring [channels]")?);
         let state = AppState {
             store: store.clone(),
             ingestor,
@@ -60,15 +71,22 @@ impl App {
             admin_token: config.api.admin_token.clone(),
             auth: config.auth.clone(),
             login_limiter: Default::default(),
-            engine: Arc::new(rekindle_engine::Engine::new(
-                store.clone(),
-                config.segments.judging(),
-                Arc::new(chrono::Utc::now),
-                refresh,
-            )),
+            engine,
             metrics: Arc::new(Metrics::new(&ingest_metrics)),
+            runner,
+            channels: channels.clone(),
+            journeys: config.journeys.clone(),
         };
         spawn_refresh(state.clone(), refresh);
+        if config.journeys.enabled {
+            let dispatcher =
+                Dispatcher::new(store.clone(), channels, clock, DispatchConfig::default(), config.identity.clone());
+            crate::journeys::spawn(
+                state.clone(),
+                Arc::new(dispatcher),
+                Duration::from_millis(config.journeys.tick_ms.max(10)),
+            );
+        }
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         Ok(Self { listener, router: routes::router(state.clone()), state })
     }

@@ -2,6 +2,7 @@
 //! at `/` for everything else.
 
 pub mod api;
+mod callbacks;
 mod console;
 pub mod ops;
 pub mod segment;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .split_for_parts();
     api.merge(ops::router(openapi))
+        .merge(callbacks::router())
         .fallback(console::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
         .with_state(state)

@@ -20,13 +20,19 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with some configuration changed first.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
         api: rekindle_server::config::ApiConfig { admin_token: Some(Secret::new(ADMIN)) },
         ..Config::default()
     };
+    change(&mut config);
     let app = App::build(config).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state.store.clone();
@@ -34,6 +40,7 @@ pub async fn spawn_app() -> TestApp {
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     let (key, _) = rekindle_ingest::write_keys::create(&*store, ws, "test").await.unwrap().unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
+    rekindle_delivery::install_crypto_provider();
     TestApp { base, client: reqwest::Client::new(), key, store, ingestor, ws, _dir: dir }
 }
 
@@ -64,6 +71,11 @@ impl TestApp {
 
     pub async fn api(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.base)).bearer_auth(ADMIN).send().await.unwrap()
+    }
+
+    /// A REST call with a JSON body, as the admin.
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> reqwest::Response {
+        self.client.request(method, format!("{}{path}", self.base)).bearer_auth(ADMIN).json(body).send().await.unwrap()
     }
 
     pub async fn api_json(&self, path: &str) -> Value {

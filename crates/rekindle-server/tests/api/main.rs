@@ -5,5 +5,6 @@ mod accounts;
 mod bad_input;
 mod helpers;
 mod ingestion;
+mod journeys;
 mod rest;
 mod segments;

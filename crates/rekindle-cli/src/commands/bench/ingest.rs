@@ -39,6 +39,7 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     let bodies = traffic::batches(args.seed, args.people, &run, requests, args.batch, args.historical)?;
     let bytes: usize = bodies.iter().map(Vec::len).sum();
 
+    rekindle_delivery::install_crypto_provider();
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
     let url = format!("http://{addr}/v1/batch");
     let latencies = Arc::new(std::sync::Mutex::new(Vec::with_capacity(requests)));

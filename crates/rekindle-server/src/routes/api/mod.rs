@@ -10,7 +10,9 @@ mod dashboard;
 mod dto;
 mod events;
 mod identity;
+mod journeys;
 mod keys;
+mod messages;
 mod models;
 mod people;
 mod person_activity;
@@ -52,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(segments::router())
         .merge(tags::router())
         .merge(models::router())
+        .merge(journeys::router())
+        .merge(messages::router())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,0 +1,70 @@
+//! The two loops that make journeys run in `serve`: the runner, woken by every append (and a
+//! tick, for waits that end and dated triggers), and the dispatcher, woken whenever the runner
+//! queued something (and a tick, for retries and held messages).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rekindle_engine::dispatch::Dispatcher;
+
+use crate::state::AppState;
+
+pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
+    let appended = state.ingestor.appended();
+    let queued = state.runner.queued.clone();
+    let runner_state = state.clone();
+    tokio::spawn(async move {
+        let state = runner_state;
+        loop {
+            tokio::select! {
+                _ = appended.notified() => {}
+                _ = tokio::time::sleep(tick) => {}
+            }
+            let workspaces = match state.store.workspaces().await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(error = %e, "journeys cannot list workspaces");
+                    continue;
+                }
+            };
+            for w in workspaces {
+                match state.runner.run(w.id).await {
+                    Ok(p) if p.entered + p.walked + p.closed > 0 => tracing::debug!(
+                        workspace = %w.slug, events = p.events, entered = p.entered, walked = p.walked,
+                        queued = p.queued, skipped = p.skipped, closed = p.closed, "journeys ran"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(workspace = %w.slug, error = %e, "journeys failed; retried on the next pass")
+                    }
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = queued.notified() => {}
+                _ = tokio::time::sleep(tick) => {}
+            }
+            loop {
+                match dispatcher.round().await {
+                    Ok(r) if r.claimed == 0 => break,
+                    Ok(r) => tracing::debug!(
+                        claimed = r.claimed,
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        uncertain = r.uncertain,
+                        skipped = r.skipped,
+                        "messages dispatched"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dispatch failed; retried on the next pass");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}

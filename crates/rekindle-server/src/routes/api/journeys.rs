@@ -1,0 +1,387 @@
+//! Journeys: drafts edited in the console, validated, published as versions, paused; the
+//! shipped templates; each journey's readout (docs/journeys.md).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use rekindle_core::access::Permission;
+use rekindle_core::journey::{Definition, Known, validate};
+use rekindle_store::{Journey, JourneyStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::segments::{actor, checked_text};
+use super::{Body, WorkspaceParam};
+use crate::auth::Access;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_journeys, create_journey))
+        .routes(routes!(get_journey, update_journey))
+        .routes(routes!(publish))
+        .routes(routes!(set_status))
+        .routes(routes!(readout))
+        .routes(routes!(shipped_templates))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i32,
+    pub published_at: DateTime<Utc>,
+    pub published_by: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JourneyView {
+    pub id: i64,
+    pub name: String,
+    /// draft, live, paused or archived
+    pub status: String,
+    /// The version people enter, once published.
+    pub version: Option<i32>,
+    #[schema(value_type = Object)]
+    pub draft: Definition,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub entered: i64,
+    pub converted: i64,
+    /// What stops the draft from being published; empty when it can be.
+    pub problems: Vec<Problem>,
+    /// Newest first; only on a single journey.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<VersionView>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JourneyList {
+    pub journeys: Vec<JourneyView>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JourneyInput {
+    name: Option<String>,
+    /// The journey as JSON (docs/journeys.md).
+    #[schema(value_type = Object)]
+    definition: Option<serde_json::Value>,
+    /// Create from a shipped template instead (its key, from /api/v1/journey-templates).
+    shipped: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    /// live, paused or archived
+    status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Published {
+    pub version: i32,
+}
+
+fn definition(v: serde_json::Value) -> Result<Definition, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::field(ErrorCode::InvalidField, "definition", e.to_string()))
+}
+
+/// What the workspace has that journeys may name.
+async fn known(state: &AppState, access: &Access) -> Result<Known, ApiError> {
+    let ws = access.ws();
+    Ok(Known {
+        segments: state.store.segments(ws).await?.into_iter().map(|s| s.id).collect(),
+        templates: state.store.message_templates(ws).await?.into_iter().map(|t| (t.name, t.channel)).collect(),
+        coupons: state.store.coupons(ws).await?.into_iter().map(|c| c.name).collect(),
+        tags: state.store.tags(ws).await?.into_iter().map(|t| t.name).collect(),
+    })
+}
+
+async fn view(state: &AppState, access: &Access, j: Journey, detail: bool) -> Result<JourneyView, ApiError> {
+    let ws = access.ws();
+    let known = known(state, access).await?;
+    let problems =
+        validate(&j.draft, &known).into_iter().map(|p| Problem { field: p.field, message: p.reason }).collect();
+    let counts = state.store.journey_conversions(ws, j.id).await?;
+    let versions = if detail {
+        let versions = state.store.journey_versions(ws, j.id).await?;
+        Some(
+            versions
+                .into_iter()
+                .map(|v| VersionView { version: v.version, published_at: v.published_at, published_by: v.published_by })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(JourneyView {
+        id: j.id,
+        name: j.name,
+        status: j.status.as_str().into(),
+        version: j.version,
+        draft: j.draft,
+        created_at: j.created_at,
+        updated_at: j.updated_at,
+        entered: counts.iter().map(|c| c.entered).sum(),
+        converted: counts.iter().map(|c| c.converted).sum(),
+        problems,
+        versions,
+    })
+}
+
+async fn found(state: &AppState, access: &Access, id: i64) -> Result<Journey, ApiError> {
+    state.store.journey(access.ws(), id).await?.ok_or_else(|| ApiError::not_found(format!("journey {id}")))
+}
+
+/// The workspace's journeys with how many entered and converted.
+#[utoipa::path(get, path = "/api/v1/journeys", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(WorkspaceParam), responses((status = 200, body = JourneyList), (status = 401, body = ApiError)))]
+async fn list_journeys(access: Access, State(state): State<AppState>) -> Result<Json<JourneyList>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    let mut journeys = Vec::new();
+    for j in state.store.journeys(access.ws()).await? {
+        journeys.push(view(&state, &access, j, false).await?);
+    }
+    Ok(Json(JourneyList { journeys }))
+}
+
+/// Create a draft, from a definition or a shipped template (whose message templates and
+/// coupons are added when missing).
+#[utoipa::path(post, path = "/api/v1/journeys", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(WorkspaceParam), request_body = JourneyInput,
+    responses((status = 201, body = JourneyView), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
+async fn create_journey(
+    access: Access,
+    State(state): State<AppState>,
+    Body(input): Body<JourneyInput>,
+) -> Result<(StatusCode, Json<JourneyView>), ApiError> {
+    access.require(Permission::JourneysManage)?;
+    let ws = access.ws();
+    let (name, draft) = match (input.shipped, input.definition) {
+        (Some(key), None) => {
+            let s = rekindle_engine::journeys::shipped().into_iter().find(|s| s.key == key).ok_or_else(|| {
+                ApiError::field(ErrorCode::InvalidField, "shipped", format!("no shipped journey {key:?}"))
+            })?;
+            let have: Vec<String> = state.store.message_templates(ws).await?.into_iter().map(|t| t.name).collect();
+            for t in s.templates.iter().filter(|t| !have.contains(&t.name)) {
+                state.store.put_message_template(ws, t).await?;
+            }
+            let have: Vec<String> = state.store.coupons(ws).await?.into_iter().map(|c| c.name).collect();
+            for c in s.coupons.iter().filter(|c| !have.contains(&c.name)) {
+                state.store.put_coupon(ws, c).await?;
+            }
+            (input.name.unwrap_or_else(|| s.name.to_owned()), s.definition)
+        }
+        (None, Some(d)) => (input.name.unwrap_or_default(), definition(d)?),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "shipped",
+                "give a definition or a shipped key, not both",
+            ));
+        }
+        (None, None) => return Err(ApiError::field(ErrorCode::InvalidField, "definition", "a definition is required")),
+    };
+    let name = checked_text("name", &name, 1, 100)?;
+    let j = state.store.create_journey(ws, &name, &draft, Utc::now()).await?;
+    state.runner.invalidate(ws);
+    Ok((StatusCode::CREATED, Json(view(&state, &access, j, true).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/journeys/{id}", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path), WorkspaceParam), responses((status = 200, body = JourneyView), (status = 404, body = ApiError)))]
+async fn get_journey(
+    access: Access,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<JourneyView>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    let j = found(&state, &access, id).await?;
+    Ok(Json(view(&state, &access, j, true).await?))
+}
+
+/// Change the draft (and/or the name). People in the journey are not affected until it is
+/// published, and then only those who enter after.
+#[utoipa::path(put, path = "/api/v1/journeys/{id}", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path), WorkspaceParam), request_body = JourneyInput,
+    responses((status = 200, body = JourneyView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn update_journey(
+    access: Access,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Body(input): Body<JourneyInput>,
+) -> Result<Json<JourneyView>, ApiError> {
+    access.require(Permission::JourneysManage)?;
+    if input.shipped.is_some() {
+        return Err(ApiError::field(ErrorCode::InvalidField, "shipped", "only when creating a journey"));
+    }
+    let name = input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?;
+    let draft = input.definition.map(definition).transpose()?;
+    let j = state.store.update_journey(access.ws(), id, name.as_deref(), draft.as_ref(), Utc::now()).await?;
+    Ok(Json(view(&state, &access, j, true).await?))
+}
+
+/// Publish the draft as a new version, once it has no problems. People already inside finish
+/// on the version they entered.
+#[utoipa::path(post, path = "/api/v1/journeys/{id}/publish", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path), WorkspaceParam),
+    responses((status = 200, body = Published), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn publish(
+    access: Access,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Published>, ApiError> {
+    access.require(Permission::JourneysManage)?;
+    let j = found(&state, &access, id).await?;
+    if j.status == JourneyStatus::Archived {
+        return Err(ApiError::new(ErrorCode::Conflict, "an archived journey is not published again"));
+    }
+    let known = known(&state, &access).await?;
+    if let Some(p) = validate(&j.draft, &known).into_iter().next() {
+        return Err(ApiError::field(ErrorCode::InvalidField, format!("definition.{}", p.field), p.reason));
+    }
+    let v = state.store.publish_journey(access.ws(), id, Some(&actor(&access)), Utc::now()).await?;
+    state.runner.invalidate(access.ws());
+    Ok(Json(Published { version: v.version }))
+}
+
+/// Pause (nobody enters or moves on), resume (`live`) or archive a published journey.
+#[utoipa::path(post, path = "/api/v1/journeys/{id}/status", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path), WorkspaceParam), request_body = StatusInput,
+    responses((status = 200, body = JourneyView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn set_status(
+    access: Access,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Body(input): Body<StatusInput>,
+) -> Result<Json<JourneyView>, ApiError> {
+    access.require(Permission::JourneysManage)?;
+    let status = match JourneyStatus::parse(&input.status) {
+        Some(s @ (JourneyStatus::Live | JourneyStatus::Paused | JourneyStatus::Archived)) => s,
+        _ => return Err(ApiError::field(ErrorCode::InvalidField, "status", "must be live, paused or archived")),
+    };
+    let j = found(&state, &access, id).await?;
+    if j.version.is_none() {
+        return Err(ApiError::field(ErrorCode::InvalidField, "status", "publish the journey first"));
+    }
+    let j = state.store.set_journey_status(access.ws(), id, status, Utc::now()).await?;
+    state.runner.invalidate(access.ws());
+    Ok(Json(view(&state, &access, j, true).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CountRow {
+    pub step: String,
+    pub variant: Option<String>,
+    pub outcome: String,
+    pub count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VariantRow {
+    pub variant: Option<String>,
+    pub entered: i64,
+    pub converted: i64,
+    pub rate: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LiftRow {
+    pub variant: String,
+    pub treated_rate: f64,
+    pub holdout_rate: f64,
+    /// Conversion rate difference (treated − holdout).
+    pub difference: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub relative: Option<f64>,
+    pub p_value: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readout {
+    /// What happened at each step (entered, assigned, coupon_issued, exited, converted…).
+    pub steps: Vec<CountRow>,
+    /// Messages by state (sent, delivered, failed:<kind>, skipped:<reason>…).
+    pub messages: Vec<CountRow>,
+    pub variants: Vec<VariantRow>,
+    /// Each variant against the holdout, when a split keeps one.
+    pub lift: Vec<LiftRow>,
+}
+
+/// Entered, sent, delivered, converted, by step and variant, with each variant's lift over
+/// the holdout.
+#[utoipa::path(get, path = "/api/v1/journeys/{id}/readout", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path), WorkspaceParam), responses((status = 200, body = Readout), (status = 404, body = ApiError)))]
+async fn readout(
+    access: Access,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Readout>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    found(&state, &access, id).await?;
+    let ws = access.ws();
+    let rows = |r: Vec<rekindle_store::ReadoutRow>| {
+        r.into_iter()
+            .map(|r| CountRow { step: r.step, variant: r.variant, outcome: r.outcome, count: r.count })
+            .collect::<Vec<_>>()
+    };
+    let steps = rows(state.store.journey_step_counts(ws, id).await?);
+    let messages = rows(state.store.journey_message_counts(ws, id).await?);
+    let counts = state.store.journey_conversions(ws, id).await?;
+    let variants: Vec<VariantRow> = counts
+        .iter()
+        .map(|c| VariantRow {
+            variant: c.variant.clone(),
+            entered: c.entered,
+            converted: c.converted,
+            rate: if c.entered > 0 { c.converted as f64 / c.entered as f64 } else { 0.0 },
+        })
+        .collect();
+    let by_variant: BTreeMap<&str, (u64, u64)> =
+        counts.iter().filter_map(|c| Some((c.variant.as_deref()?, (c.entered as u64, c.converted as u64)))).collect();
+    let holdout = by_variant.get(rekindle_core::journey::HOLDOUT).copied();
+    let lift = by_variant
+        .iter()
+        .filter(|(v, _)| **v != rekindle_core::journey::HOLDOUT)
+        .filter_map(|(v, treated)| {
+            let l = rekindle_models::lift::lift(*treated, holdout?)?;
+            Some(LiftRow {
+                variant: (*v).to_owned(),
+                treated_rate: l.treated_rate,
+                holdout_rate: l.holdout_rate,
+                difference: l.difference,
+                ci_low: l.ci_low,
+                ci_high: l.ci_high,
+                relative: l.relative,
+                p_value: l.p_value,
+            })
+        })
+        .collect();
+    Ok(Json(Readout { steps, messages, variants, lift }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShippedList {
+    #[schema(value_type = Vec<Object>)]
+    pub templates: Vec<rekindle_engine::journeys::Shipped>,
+}
+
+/// The journeys Rekindle ships, with the message templates and coupons each needs.
+#[utoipa::path(get, path = "/api/v1/journey-templates", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(WorkspaceParam), responses((status = 200, body = ShippedList)))]
+async fn shipped_templates(access: Access) -> Result<Json<ShippedList>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    Ok(Json(ShippedList { templates: rekindle_engine::journeys::shipped() }))
+}

@@ -1,0 +1,143 @@
+//! Journeys over HTTP: templates, a journey drafted, refused while it has problems, published,
+//! triggered by ingested events and delivered through a WeCom stand-in; the WeCom callback
+//! verified, welcomed and recorded.
+
+use std::time::Duration;
+
+use rekindle_delivery::standin::{Provider, StandIn};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app_with};
+
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn status_and_body(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn app_with_wecom() -> (TestApp, StandIn) {
+    let wecom = StandIn::start(Provider::Wecom).await;
+    let channels = wecom.config();
+    let app = spawn_app_with(|c| {
+        c.channels = channels;
+        c.journeys.tick_ms = 100;
+        c.journeys.welcome_template = Some("欢迎语".into());
+    })
+    .await;
+    (app, wecom)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journey_is_drafted_checked_published_and_delivers_once() {
+    let (app, wecom) = app_with_wecom().await;
+    let template = json!({"name": "关怀", "channel": "wecom", "text": "{{nickname|亲}}，{{last_product}}收到了吗？"});
+    let (status, body) =
+        status_and_body(app.send(Method::PUT, "/api/v1/message-templates/关怀", &template).await).await;
+    assert_eq!(status, 200, "{body}");
+    // A marketing SMS without the opt-out line is refused, naming the field.
+    let sms = json!({"name": "x", "channel": "sms", "text": "hi", "provider_template": "SMS_1"});
+    let (status, body) = status_and_body(app.send(Method::PUT, "/api/v1/message-templates/x", &sms).await).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("text")), "{body}");
+
+    let definition = json!({
+        "trigger": {"type": "event", "event": "Order Completed"},
+        "steps": [{"id": "care", "type": "send", "channel": "wecom", "template": "没有这个模板"}],
+        "goal": {"within_days": 7},
+    });
+    let (status, body) = status_and_body(
+        app.send(Method::POST, "/api/v1/journeys", &json!({"name": "首单关怀", "definition": definition})).await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    assert_eq!(body["problems"][0]["field"], "steps[0].template", "{body}");
+    let (status, body) =
+        status_and_body(app.send(Method::POST, &format!("/api/v1/journeys/{id}/publish"), &json!({})).await).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("definition.steps[0].template")), "{body}");
+    // Nonsense is a 400 naming the definition, never a 500.
+    let bad = json!({"definition": {"trigger": {"type": "moon_phase"}, "steps": []}});
+    let (status, body) = status_and_body(app.send(Method::PUT, &format!("/api/v1/journeys/{id}"), &bad).await).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("definition")), "{body}");
+
+    let mut fixed = definition.clone();
+    fixed["steps"][0]["template"] = json!("关怀");
+    let (status, body) =
+        status_and_body(app.send(Method::PUT, &format!("/api/v1/journeys/{id}"), &json!({"definition": fixed})).await)
+            .await;
+    assert_eq!((status, body["problems"].as_array().map(Vec::len)), (200, Some(0)), "{body}");
+    let (status, body) =
+        status_and_body(app.send(Method::POST, &format!("/api/v1/journeys/{id}/publish"), &json!({})).await).await;
+    assert_eq!((status, body["version"].as_i64()), (200, Some(1)), "{body}");
+
+    let order = |n: u32| {
+        json!({"type": "track", "event": "Order Completed", "userId": "u1", "messageId": format!("o{n}"),
+               "properties": {"order_id": format!("o{n}"), "revenue": 29.9,
+                              "products": [{"sku": "oat", "name": "高山燕麦", "category": "燕麦", "price": 29.9, "quantity": 1}]}})
+    };
+    let batch = json!({"batch": [
+        {"type": "identify", "userId": "u1", "messageId": "i1", "traits": {"nickname": "王姐", "phone": "13800138000", "wecom_external_userid": "wm-1"}},
+        {"type": "track", "event": "Contact Added", "userId": "u1", "messageId": "c1", "properties": {"channel": "wecom", "staff_id": "staff-9"}},
+        order(1),
+    ]});
+    assert_eq!(app.post("/v1/batch", &batch).await.status(), 200);
+    until("the WeCom stand-in to get the message", || async { !wecom.delivered().is_empty() }).await;
+    let got = wecom.delivered();
+    assert_eq!((got[0].to.as_str(), got[0].text.as_str()), ("wm-1", "王姐，高山燕麦收到了吗？"));
+    // The same batch again (a client retry) sends nothing more.
+    assert_eq!(app.post("/v1/batch", &batch).await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(wecom.delivered().len(), 1, "a retried batch never sends twice");
+
+    let person = app.api_json("/api/v1/people/13800138000/messages").await;
+    assert_eq!(person["messages"][0]["state"], "awaiting", "a mass send waits for the staff member: {person}");
+    assert_eq!(person["enrollments"][0]["journey_name"], "首单关怀");
+    let readout = app.api_json(&format!("/api/v1/journeys/{id}/readout")).await;
+    let outcomes: Vec<&str> =
+        readout["messages"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["awaiting"], "{readout}");
+    // The preview renders a template for a real person.
+    let preview = json!({"template": template, "person": "13800138000"});
+    let (status, body) =
+        status_and_body(app.send(Method::POST, "/api/v1/message-templates/preview", &preview).await).await;
+    assert_eq!((status, body["text"].as_str()), (200, Some("王姐，高山燕麦收到了吗？")), "{body}");
+    let templates = app.api_json("/api/v1/journey-templates").await;
+    assert_eq!(templates["templates"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wecom_callback_is_verified_welcomes_and_records_the_contact() {
+    let (app, wecom) = app_with_wecom().await;
+    let welcome = json!({"name": "欢迎语", "channel": "wecom", "text": "{{nickname|您好}}，我是小鲜，有事随时找我～"});
+    assert_eq!(app.send(Method::PUT, "/api/v1/message-templates/欢迎语", &welcome).await.status(), 200);
+    let code = wecom.issue_welcome_code("wm-7");
+    let xml = format!(
+        "<xml><ToUserName><![CDATA[corp]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1700000000</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType>\
+         <UserID><![CDATA[staff-3]]></UserID><ExternalUserID><![CDATA[wm-7]]></ExternalUserID><State><![CDATA[live]]></State>\
+         <WelcomeCode><![CDATA[{code}]]></WelcomeCode></xml>"
+    );
+    let (query, body) = wecom.callback_request(&xml);
+    let url = format!("{}/callbacks/wecom?{query}", app.base);
+    let r = app.client.post(&url).body(body.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "success");
+    until("the welcome message", || async { wecom.delivered().iter().any(|d| d.text.contains("小鲜")) }).await;
+    // A forged callback is refused.
+    let forged = url.replace("msg_signature=", "msg_signature=0");
+    let r = app.client.post(&forged).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let events = app.events().await;
+    let added = events.iter().find(|e| e.name.as_deref() == Some("Contact Added")).expect("the contact is recorded");
+    assert_eq!(added.payload["properties"]["staff_id"], "staff-3");
+    assert_eq!(added.payload["properties"]["source"], "live");
+}
