@@ -271,6 +271,21 @@ pub enum BenchCommand {
     /// BG/NBD fitted on customers drawn from the model itself (known parameters), and the
     /// Python `lifetimes` package fitting the same customers (when Python can import it).
     Models(BenchModelsArgs),
+    /// Event → outbox latency with fifty live journeys over many profiles, through /v1/batch.
+    Journeys(BenchJourneysArgs),
+}
+
+#[derive(Args)]
+pub struct BenchJourneysArgs {
+    /// People in the store, each with one or two orders.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub profiles: usize,
+    /// Orders to post and measure.
+    #[arg(long, default_value_t = 2000)]
+    pub events: usize,
+    /// Orders posted per second.
+    #[arg(long, default_value_t = 50.0)]
+    pub rate: f64,
 }
 
 #[derive(Args)]

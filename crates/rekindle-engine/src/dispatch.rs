@@ -87,22 +87,28 @@ impl Dispatcher {
         let now = (self.clock)();
         let claimed = self.store.claim_messages(now, self.config.lease, self.config.batch).await?;
         let mut round = Round { claimed: claimed.len(), ..Round::default() };
-        let outcomes: Vec<_> = futures::stream::iter(claimed)
+        // Provider calls run concurrently; what they answered is written in one transaction.
+        let outcomes: Vec<(OutboxMessage, Dispatched)> = futures::stream::iter(claimed)
             .map(|m| async move {
                 let outcome = self.deliver(&m).await;
-                let at = (self.clock)();
-                self.store.record_dispatch(m.id, &outcome, at).await?;
-                if let Dispatched::Sent { provider_id, .. } = &outcome {
-                    self.on_timeline(&m, provider_id.as_deref(), at).await;
-                }
-                Ok::<_, rekindle_store::StoreError>(outcome)
+                (m, outcome)
             })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
             .await;
-        for o in outcomes {
-            match o? {
-                Dispatched::Sent { .. } => round.sent += 1,
+        let at = (self.clock)();
+        let records: Vec<(i64, Dispatched)> = outcomes.iter().map(|(m, o)| (m.id, o.clone())).collect();
+        let written = self.store.record_dispatches(&records, at).await?;
+        for ((m, outcome), written) in outcomes.iter().zip(written) {
+            if let Err(e) = written {
+                tracing::warn!(send_key = %m.send_key, error = %e, "the outcome was not recorded");
+                continue;
+            }
+            match outcome {
+                Dispatched::Sent { provider_id, .. } => {
+                    round.sent += 1;
+                    self.on_timeline(m, provider_id.as_deref(), at).await;
+                }
                 Dispatched::Retry { .. } => round.retried += 1,
                 Dispatched::Failed(_) => round.failed += 1,
                 Dispatched::Uncertain(_) => round.uncertain += 1,

@@ -31,8 +31,8 @@ pub struct Engine {
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<State>>>>,
     /// The last audience of each workspace, readable while a refresh runs.
     published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
-    /// Changes recorded and not yet taken by the journey runner.
-    changes: Mutex<HashMap<WorkspaceId, Changes>>,
+    /// Changes recorded and not yet taken by the journey runner, with when they were noticed.
+    changes: Mutex<HashMap<WorkspaceId, Vec<(DateTime<Utc>, Changes)>>>,
 }
 
 #[derive(Default)]
@@ -97,8 +97,9 @@ impl Engine {
         self.published.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).cloned()
     }
 
-    /// Segment entries and exits and stage changes recorded since the last call.
-    pub fn take_changes(&self, ws: WorkspaceId) -> Changes {
+    /// Segment entries and exits and stage changes recorded since the last call, each batch
+    /// with the moment the refresh that found it ran.
+    pub fn take_changes(&self, ws: WorkspaceId) -> Vec<(DateTime<Utc>, Changes)> {
         self.changes.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws).unwrap_or_default()
     }
 
@@ -181,9 +182,7 @@ impl Engine {
         self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
         if !changes.membership.is_empty() || !changes.stages.is_empty() {
             let mut pending = self.changes.lock().unwrap_or_else(|p| p.into_inner());
-            let pending = pending.entry(ws).or_default();
-            pending.membership.extend(changes.membership);
-            pending.stages.extend(changes.stages);
+            pending.entry(ws).or_default().push((wall, changes));
         }
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
     }

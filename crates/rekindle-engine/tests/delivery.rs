@@ -64,8 +64,10 @@ fn template(channel: ChannelKind) -> MessageTemplate {
     }
 }
 
+/// A message as it arrives: received when it happened (the clock here is the test's).
 fn message(json: Value) -> Message {
-    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
+    let at = json["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
+    let arrival = Arrival { historical: true, ..Arrival::live(at) };
     Message::parse(&json.to_string(), None, &arrival).unwrap()
 }
 
@@ -90,8 +92,9 @@ async fn run(case: Case) {
         "reentry": {"type": "always"},
     }))
     .unwrap();
-    let journey = store.create_journey(ws, "hello", &definition, hands.clock()()).await.unwrap().id;
-    store.publish_journey(ws, journey, None, hands.clock()()).await.unwrap();
+    let before = hands.clock()() - Duration::days(1);
+    let journey = store.create_journey(ws, "hello", &definition, before).await.unwrap().id;
+    store.publish_journey(ws, journey, None, before).await.unwrap();
 
     // One person per expected outcome, reachable on the channel, with the fault on their address.
     let mut events = Vec::new();

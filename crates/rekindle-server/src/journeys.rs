@@ -12,33 +12,24 @@ use crate::state::AppState;
 pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
     let appended = state.ingestor.appended();
     let queued = state.runner.queued.clone();
-    let runner_state = state.clone();
+    // New events, as soon as they are stored.
+    let events = state.clone();
     tokio::spawn(async move {
-        let state = runner_state;
         loop {
             tokio::select! {
                 _ = appended.notified() => {}
                 _ = tokio::time::sleep(tick) => {}
             }
-            let workspaces = match state.store.workspaces().await {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::warn!(error = %e, "journeys cannot list workspaces");
-                    continue;
-                }
-            };
-            for w in workspaces {
-                match state.runner.run(w.id).await {
-                    Ok(p) if p.entered + p.walked + p.closed > 0 => tracing::debug!(
-                        workspace = %w.slug, events = p.events, entered = p.entered, walked = p.walked,
-                        queued = p.queued, skipped = p.skipped, closed = p.closed, "journeys ran"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(workspace = %w.slug, error = %e, "journeys failed; retried on the next pass")
-                    }
-                }
-            }
+            each_workspace(&events, "events", |ws| events.runner.events(ws)).await;
+        }
+    });
+    // Waits that ended, segment and stage changes, dated triggers: beside the events, so a
+    // scan over everyone never holds an event back.
+    let background = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(tick).await;
+            each_workspace(&background, "background", |ws| background.runner.background(ws)).await;
         }
     });
     tokio::spawn(async move {
@@ -67,4 +58,30 @@ pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
             }
         }
     });
+}
+
+async fn each_workspace<F, Fut>(state: &AppState, what: &str, run: F)
+where
+    F: Fn(rekindle_core::WorkspaceId) -> Fut,
+    Fut: std::future::Future<Output = rekindle_store::Result<rekindle_engine::journeys::Pass>>,
+{
+    let workspaces = match state.store.workspaces().await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "journeys cannot list workspaces");
+            return;
+        }
+    };
+    for w in workspaces {
+        match run(w.id).await {
+            Ok(p) if p.entered + p.walked + p.closed > 0 => tracing::debug!(
+                workspace = %w.slug, what, events = p.events, entered = p.entered, walked = p.walked,
+                queued = p.queued, skipped = p.skipped, closed = p.closed, "journeys ran"
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(workspace = %w.slug, what, error = %e, "journeys failed; retried on the next pass")
+            }
+        }
+    }
 }

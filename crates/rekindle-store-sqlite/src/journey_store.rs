@@ -80,20 +80,28 @@ impl JourneyStore for SqliteStore {
         self.write(move |tx| journeys::enroll(tx, ws, &new)).await
     }
 
+    async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
+        let new = new.to_vec();
+        self.write(move |tx| new.iter().map(|n| journeys::enroll(tx, ws, n)).collect()).await
+    }
+
+    async fn advance_many(
+        &self,
+        ws: WorkspaceId,
+        advances: &[Advance],
+        caps: &CapsConfig,
+    ) -> Result<Vec<Option<Vec<Queued>>>> {
+        let (advances, caps) = (advances.to_vec(), caps.clone());
+        self.write(move |tx| advances.iter().map(|a| advance_one(tx, ws, a, &caps)).collect()).await
+    }
+
     async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>> {
         self.read(move |c| journeys::load_enrollment(c, ws, id)).await
     }
 
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>> {
         let (advance, caps) = (advance.clone(), caps.clone());
-        self.write(move |tx| {
-            if journeys::move_enrollment(tx, ws, &advance)?.is_none() {
-                return Ok(None);
-            }
-            let queued = advance.messages.iter().map(|m| outbox::queue_one(tx, ws, m, &caps)).collect::<Result<_>>()?;
-            Ok(Some(queued))
-        })
-        .await
+        self.write(move |tx| advance_one(tx, ws, &advance, &caps)).await
     }
 
     async fn due_enrollments(&self, ws: WorkspaceId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>> {
@@ -159,6 +167,21 @@ impl JourneyStore for SqliteStore {
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
         let outcome = outcome.clone();
         self.write(move |tx| outbox::record(tx, id, &outcome, at)).await
+    }
+
+    async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
+        let outcomes = outcomes.to_vec();
+        self.write(move |tx| {
+            outcomes
+                .iter()
+                .map(|(id, o)| match outbox::record(tx, *id, o, at) {
+                    Err(rekindle_store::StoreError::NotFound(w)) => Ok(Err(rekindle_store::StoreError::NotFound(w))),
+                    Err(e) => Err(e),
+                    Ok(()) => Ok(Ok(())),
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
@@ -268,4 +291,18 @@ impl JourneyStore for SqliteStore {
     async fn subscription_credits(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<(String, i64)>> {
         self.read(move |c| ledgers::credits(c, ws, person)).await
     }
+}
+
+/// Move one enrollment and queue its messages, inside the caller's transaction.
+fn advance_one(
+    tx: &rusqlite::Transaction<'_>,
+    ws: WorkspaceId,
+    advance: &Advance,
+    caps: &CapsConfig,
+) -> Result<Option<Vec<Queued>>> {
+    if journeys::move_enrollment(tx, ws, advance)?.is_none() {
+        return Ok(None);
+    }
+    let queued = advance.messages.iter().map(|m| outbox::queue_one(tx, ws, m, caps)).collect::<Result<_>>()?;
+    Ok(Some(queued))
 }

@@ -368,6 +368,27 @@ pub trait JourneyStore: Send + Sync {
     /// forbids it (`None`).
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>>;
     async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>>;
+    /// [`JourneyStore::enroll`] for several, in order; backends do it in one transaction.
+    async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
+        let mut out = Vec::with_capacity(new.len());
+        for n in new {
+            out.push(self.enroll(ws, n).await?);
+        }
+        Ok(out)
+    }
+    /// [`JourneyStore::advance`] for several, in order; backends do it in one transaction.
+    async fn advance_many(
+        &self,
+        ws: WorkspaceId,
+        advances: &[Advance],
+        caps: &CapsConfig,
+    ) -> Result<Vec<Option<Vec<Queued>>>> {
+        let mut out = Vec::with_capacity(advances.len());
+        for a in advances {
+            out.push(self.advance(ws, a, caps).await?);
+        }
+        Ok(out)
+    }
     /// Apply a walk's result: `Ok(None)` when the enrollment moved on meanwhile (nothing
     /// written), else each message's fate, in order. Caps are counted per message with `caps`.
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>>;
@@ -400,6 +421,19 @@ pub trait JourneyStore: Send + Sync {
     ) -> Result<Vec<OutboxMessage>>;
     /// Record how the provider call for a claimed message ended.
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()>;
+    /// [`JourneyStore::record_dispatch`] for several; backends do it in one transaction. One
+    /// result per message: `NotFound` for a message no longer being sent.
+    async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
+        let mut out = Vec::with_capacity(outcomes.len());
+        for (id, o) in outcomes {
+            out.push(match self.record_dispatch(*id, o, at).await {
+                Err(crate::StoreError::NotFound(what)) => Err(crate::StoreError::NotFound(what)),
+                Err(e) => return Err(e),
+                Ok(()) => Ok(()),
+            });
+        }
+        Ok(out)
+    }
     /// Mark the message with this send key delivered (or opened/clicked: still delivered);
     /// `false` when there is none.
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool>;

@@ -18,6 +18,9 @@ pub struct LiveJourney {
     pub name: String,
     pub version: i32,
     pub definition: Arc<Definition>,
+    /// Events stored before this do not trigger it: publishing a journey does not replay
+    /// the past at people.
+    pub published_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub struct Catalog {
@@ -56,7 +59,7 @@ impl Catalog {
             let Some(v) = store.journey_version(ws, j.id, version).await? else { continue };
             let definition = Arc::new(v.definition);
             versions.insert((j.id, version), definition.clone());
-            journeys.push(LiveJourney { id: j.id, name: j.name, version, definition });
+            journeys.push(LiveJourney { id: j.id, name: j.name, version, definition, published_at: v.published_at });
         }
         let mut by_event: HashMap<String, Vec<usize>> = HashMap::new();
         let mut watched = HashSet::new();

@@ -36,6 +36,11 @@ use walker::Walker;
 const CATALOG_MAX_AGE: Duration = Duration::from_secs(60);
 /// Events read from the log per page.
 const PAGE: u32 = 2000;
+/// How often the log cursor is written down.
+const CURSOR_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// An event older than this (by its own timestamp) when it arrives triggers nothing: a
+/// backfill of last year's orders must not ask anyone how their delivery went.
+const MAX_TRIGGER_AGE: chrono::Duration = chrono::Duration::hours(24);
 
 pub struct Runner {
     store: Arc<dyn Store>,
@@ -46,6 +51,8 @@ pub struct Runner {
     pub queued: Arc<tokio::sync::Notify>,
     /// Dated triggers' occurrences this process has looked at: (journey, version, occurrence).
     looked: Mutex<std::collections::HashSet<(i64, i32, String)>>,
+    /// Each workspace's position in the log, and when it was last written down.
+    cursors: Mutex<HashMap<WorkspaceId, (i64, std::time::Instant)>>,
 }
 
 /// What one pass did.
@@ -60,16 +67,33 @@ pub struct Pass {
 }
 
 impl Pass {
-    fn add(&mut self, w: Walk) {
-        self.walked += usize::from(!w.stale);
+    fn add_all(&mut self, walked: usize, w: Walk) {
+        self.walked += walked;
         self.queued += w.queued;
         self.skipped += w.skipped;
     }
 }
 
+/// A person about to enter a journey, and why.
+struct Entry<'a> {
+    journey: &'a catalog::LiveJourney,
+    person: rekindle_core::PersonId,
+    key: String,
+    occasion: Occasion,
+    at: DateTime<Utc>,
+}
+
 impl Runner {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>, caps: CapsConfig) -> Self {
-        Self { store, engine, caps, catalogs: Mutex::default(), queued: Arc::default(), looked: Mutex::default() }
+        Self {
+            store,
+            engine,
+            caps,
+            catalogs: Mutex::default(),
+            queued: Arc::default(),
+            looked: Mutex::default(),
+            cursors: Mutex::default(),
+        }
     }
 
     pub fn caps(&self) -> &CapsConfig {
@@ -93,14 +117,25 @@ impl Runner {
         Ok(fresh)
     }
 
-    /// Everything due in a workspace: new events, segment and stage changes, waits that ended,
-    /// dated triggers.
+    /// Everything due in a workspace: new events, then [`Runner::background`].
     pub async fn run(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
         let mut pass = self.events(ws).await?;
-        let changes = self.changes(ws).await?;
+        let rest = self.background(ws).await?;
+        pass.entered += rest.entered;
+        pass.walked += rest.walked;
+        pass.queued += rest.queued;
+        pass.skipped += rest.skipped;
+        pass.closed += rest.closed;
+        Ok(pass)
+    }
+
+    /// What is not an event: segment and stage changes, waits that ended, dated triggers.
+    /// `serve` runs it beside [`Runner::events`], so a large scan never delays an event.
+    pub async fn background(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
+        let mut pass = self.changes(ws).await?;
         let due = self.wake(ws).await?;
         let dated = self.dated(ws).await?;
-        for p in [changes, due, dated] {
+        for p in [due, dated] {
             pass.entered += p.entered;
             pass.walked += p.walked;
             pass.queued += p.queued;
@@ -117,7 +152,11 @@ impl Runner {
     pub async fn events(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
         let store = &*self.store;
         let mut pass = Pass::default();
-        let mut cursor = store.journey_cursor(ws).await?;
+        let known = self.cursors.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).copied();
+        let mut cursor = match known {
+            Some((c, _)) => c,
+            None => store.journey_cursor(ws).await?,
+        };
         let horizon = store.horizon(ws).await?.event;
         while cursor < horizon {
             let page = store.events_between(ws, cursor, horizon, PAGE).await?;
@@ -132,8 +171,17 @@ impl Runner {
                 pass.closed += p.closed;
             }
             pass.events += page.len();
-            store.set_journey_cursor(ws, last).await?;
             cursor = last;
+            // The cursor is kept in memory and written down at most once a second: after a
+            // crash the events since are read again, which enters and sends nobody twice.
+            let written = known.map(|(_, at)| at);
+            let now = std::time::Instant::now();
+            let due = written.is_none_or(|at| now.duration_since(at) >= CURSOR_EVERY);
+            if due {
+                store.set_journey_cursor(ws, last).await?;
+            }
+            let at = if due { now } else { written.unwrap_or(now) };
+            self.cursors.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, (last, at));
         }
         if pass.queued > 0 {
             self.queued.notify_one();
@@ -150,9 +198,17 @@ impl Runner {
             pass.closed += self.goals_and_exits(ws, catalog, e, name).await?;
         }
         let Some(triggered) = catalog.by_event.get(name) else { return Ok(pass) };
+        if e.received_at - e.timestamp > MAX_TRIGGER_AGE {
+            return Ok(pass);
+        }
         let audience = self.engine.latest(ws);
+        let occasion = Occasion::of_event(&properties);
+        let mut entries = Vec::new();
         for &i in triggered {
             let j = &catalog.journeys[i];
+            if e.received_at < j.published_at {
+                continue;
+            }
             let fits = match &j.definition.trigger {
                 Trigger::Event { properties: wanted, .. } => {
                     wanted.iter().all(|(k, v)| properties.get(k).is_some_and(|p| p == v))
@@ -162,54 +218,65 @@ impl Runner {
                 }
                 _ => false,
             };
-            if !fits {
-                continue;
+            if fits {
+                entries.push(Entry {
+                    journey: j,
+                    person: e.person,
+                    key: format!("event:{}", e.message_id),
+                    occasion: occasion.clone(),
+                    at: e.timestamp,
+                });
             }
-            let occasion = Occasion::of_event(&properties);
-            let key = format!("event:{}", e.message_id);
-            let p = self.enter(ws, catalog, audience.as_deref(), j, e.person, key, &occasion, e.timestamp).await?;
-            pass.entered += p.entered;
-            pass.walked += p.walked;
-            pass.queued += p.queued;
-            pass.skipped += p.skipped;
         }
+        let p = self.enter(ws, catalog, audience.as_deref(), entries).await?;
+        pass.entered += p.entered;
+        pass.walked += p.walked;
+        pass.queued += p.queued;
+        pass.skipped += p.skipped;
         Ok(pass)
     }
 
-    /// Enter a person (if the audience rule and re-entry policy allow) and walk them at once.
-    #[allow(clippy::too_many_arguments)]
+    /// Enter people (where the audience rule and re-entry policy allow) and walk them at once:
+    /// two transactions however many there are.
     async fn enter(
         &self,
         ws: WorkspaceId,
         catalog: &Catalog,
         audience: Option<&crate::Audience>,
-        j: &catalog::LiveJourney,
-        person: rekindle_core::PersonId,
-        trigger_key: String,
-        occasion: &Occasion,
-        at: DateTime<Utc>,
+        entries: Vec<Entry<'_>>,
     ) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();
-        if let Some(rule) = &j.definition.audience {
-            let facts = person::PersonFacts { audience, person, catalog };
-            if !rekindle_core::journey::Facts::matches(&facts, rule) {
-                return Ok(pass);
-            }
-        }
         let now = self.engine.now();
-        let new = NewEnrollment {
-            journey: j.id,
-            version: j.version,
-            person,
-            trigger_key,
-            reentry: j.definition.reentry,
-            context: occasion.to_json(),
-            at: at.min(now),
-        };
-        let Some(enrollment) = self.store.enroll(ws, &new).await? else { return Ok(pass) };
-        pass.entered = 1;
-        let walker = Walker { store: &*self.store, ws, catalog, audience, caps: &self.caps, now };
-        pass.add(walker.walk(&enrollment, occasion).await?);
+        let admitted: Vec<Entry> = entries
+            .into_iter()
+            .filter(|en| {
+                en.journey.definition.audience.as_ref().is_none_or(|rule| {
+                    let facts = person::PersonFacts { audience, person: en.person, catalog };
+                    rekindle_core::journey::Facts::matches(&facts, rule)
+                })
+            })
+            .collect();
+        if admitted.is_empty() {
+            return Ok(pass);
+        }
+        let new: Vec<NewEnrollment> = admitted
+            .iter()
+            .map(|en| NewEnrollment {
+                journey: en.journey.id,
+                version: en.journey.version,
+                person: en.person,
+                trigger_key: en.key.clone(),
+                reentry: en.journey.definition.reentry,
+                context: en.occasion.to_json(),
+                at: en.at.min(now),
+            })
+            .collect();
+        let enrolled = self.store.enroll_many(ws, &new).await?;
+        let walks: Vec<(Enrollment, Occasion)> =
+            enrolled.into_iter().zip(admitted).filter_map(|(e, en)| Some((e?, en.occasion))).collect();
+        pass.entered = walks.len();
+        let walker = Walker::new(&*self.store, ws, catalog, audience, &self.caps, now);
+        pass.add_all(walks.len(), walker.walk_all(&walks).await?);
         Ok(pass)
     }
 
@@ -251,10 +318,17 @@ impl Runner {
         let catalog = self.catalog(ws).await?;
         let audience = self.engine.latest(ws);
         let due: Vec<Enrollment> = self.store.due_enrollments(ws, now, 1000).await?;
-        let walker =
-            Walker { store: &*self.store, ws, catalog: &catalog, audience: audience.as_deref(), caps: &self.caps, now };
-        for e in due.iter().filter(|e| !catalog.paused.contains(&e.journey)) {
-            pass.add(walker.walk(e, &Occasion::from_json(&e.context)).await?);
+        let walks: Vec<(Enrollment, Occasion)> = due
+            .into_iter()
+            .filter(|e| !catalog.paused.contains(&e.journey))
+            .map(|e| {
+                let occasion = Occasion::from_json(&e.context);
+                (e, occasion)
+            })
+            .collect();
+        if !walks.is_empty() {
+            let walker = Walker::new(&*self.store, ws, &catalog, audience.as_deref(), &self.caps, now);
+            pass.add_all(walks.len(), walker.walk_all(&walks).await?);
         }
         if pass.queued > 0 {
             self.queued.notify_one();

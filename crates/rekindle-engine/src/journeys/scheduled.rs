@@ -13,7 +13,7 @@ use rekindle_core::delivery::{local_day, next_local};
 use rekindle_core::journey::Trigger;
 
 use super::catalog::{Catalog, LiveJourney};
-use super::{Occasion, Pass, Runner};
+use super::{Entry, Occasion, Pass, Runner};
 use crate::Audience;
 
 /// How often a dated trigger looks over the audience.
@@ -22,44 +22,51 @@ const LOOK_EVERY_MINUTES: i64 = 10;
 impl Runner {
     /// Enter people whose segment membership or stage changed into the journeys that wait for it.
     pub async fn changes(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
-        let changes = self.engine.take_changes(ws);
+        let noticed = self.engine.take_changes(ws);
         let mut pass = Pass::default();
-        if changes.membership.is_empty() && changes.stages.is_empty() {
+        if noticed.is_empty() {
             return Ok(pass);
         }
         let catalog = self.catalog(ws).await?;
         let audience = self.engine.latest(ws);
-        for j in &catalog.journeys {
-            let entries: Vec<(rekindle_core::PersonId, String, DateTime<Utc>)> = match &j.definition.trigger {
-                Trigger::SegmentEntered { segment } | Trigger::SegmentLeft { segment } => {
-                    let entering = matches!(j.definition.trigger, Trigger::SegmentEntered { .. });
-                    changes
-                        .membership
+        for (at, changes) in &noticed {
+            // Changes found before a journey was published do not trigger it.
+            for j in catalog.journeys.iter().filter(|j| j.published_at <= *at) {
+                let entries: Vec<(rekindle_core::PersonId, String, DateTime<Utc>)> = match &j.definition.trigger {
+                    Trigger::SegmentEntered { segment } | Trigger::SegmentLeft { segment } => {
+                        let entering = matches!(j.definition.trigger, Trigger::SegmentEntered { .. });
+                        changes
+                            .membership
+                            .iter()
+                            .filter(|c| c.segment == *segment && c.entered == entering)
+                            .map(|c| {
+                                let key =
+                                    format!("segment:{segment}:{}:{}:{}", c.entered, c.person, c.at.timestamp_millis());
+                                (c.person, key, c.at)
+                            })
+                            .collect()
+                    }
+                    Trigger::StageChanged { to } => changes
+                        .stages
                         .iter()
-                        .filter(|c| c.segment == *segment && c.entered == entering)
+                        .filter(|c| c.to == *to)
                         .map(|c| {
-                            let key =
-                                format!("segment:{segment}:{}:{}:{}", c.entered, c.person, c.at.timestamp_millis());
-                            (c.person, key, c.at)
+                            (c.person, format!("stage:{}:{}:{}", to.as_str(), c.person, c.at.timestamp_millis()), c.at)
                         })
-                        .collect()
+                        .collect(),
+                    _ => continue,
+                };
+                let entries = entries
+                    .into_iter()
+                    .map(|(person, key, at)| Entry { journey: j, person, key, occasion: Occasion::default(), at })
+                    .collect::<Vec<_>>();
+                for chunk in chunked(entries) {
+                    let p = self.enter(ws, &catalog, audience.as_deref(), chunk).await?;
+                    pass.entered += p.entered;
+                    pass.walked += p.walked;
+                    pass.queued += p.queued;
+                    pass.skipped += p.skipped;
                 }
-                Trigger::StageChanged { to } => changes
-                    .stages
-                    .iter()
-                    .filter(|c| c.to == *to)
-                    .map(|c| {
-                        (c.person, format!("stage:{}:{}:{}", to.as_str(), c.person, c.at.timestamp_millis()), c.at)
-                    })
-                    .collect(),
-                _ => continue,
-            };
-            for (person, key, at) in entries {
-                let p = self.enter(ws, &catalog, audience.as_deref(), j, person, key, &Occasion::default(), at).await?;
-                pass.entered += p.entered;
-                pass.walked += p.walked;
-                pass.queued += p.queued;
-                pass.skipped += p.skipped;
             }
         }
         Ok(pass)
@@ -94,9 +101,12 @@ impl Runner {
             if !self.first_look(j.id, j.version, &look) {
                 continue;
             }
-            let candidates = candidates(&j.definition.trigger, &audience, &sessions, now, &look, &catalog);
-            for (person, key, occasion) in candidates {
-                let p = self.enter(ws, &catalog, Some(&audience), j, person, key, &occasion, now).await?;
+            let entries = candidates(&j.definition.trigger, &audience, &sessions, now, &look, &catalog)
+                .into_iter()
+                .map(|(person, key, occasion)| Entry { journey: j, person, key, occasion, at: now })
+                .collect::<Vec<_>>();
+            for chunk in chunked(entries) {
+                let p = self.enter(ws, &catalog, Some(&audience), chunk).await?;
                 pass.entered += p.entered;
                 pass.walked += p.walked;
                 pass.queued += p.queued;
@@ -111,6 +121,18 @@ impl Runner {
         let mut looked = self.looked.lock().unwrap_or_else(|p| p.into_inner());
         looked.insert((journey, version, look.to_owned()))
     }
+}
+
+/// Entries in groups of a transaction's worth.
+fn chunked(mut entries: Vec<Entry<'_>>) -> Vec<Vec<Entry<'_>>> {
+    const CHUNK: usize = 500;
+    let mut chunks = Vec::new();
+    while entries.len() > CHUNK {
+        let rest = entries.split_off(CHUNK);
+        chunks.push(std::mem::replace(&mut entries, rest));
+    }
+    chunks.push(entries);
+    chunks
 }
 
 /// Which occurrence of a dated trigger is due at `now`, if any: a name for it.

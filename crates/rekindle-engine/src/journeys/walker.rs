@@ -2,6 +2,9 @@
 //! (coupons issued, tags set, messages rendered and addressed), and the result written in one
 //! store transaction with the new position.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Datelike, Utc};
 use rekindle_core::delivery::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::journey::{Effect, Walked, walk};
@@ -32,10 +35,60 @@ pub struct Walker<'a> {
     pub audience: Option<&'a Audience>,
     pub caps: &'a CapsConfig,
     pub now: DateTime<Utc>,
+    /// People's records read during this walker's life (one event, one pass): a person
+    /// entering thirty journeys at once is read once.
+    pub reached: Mutex<HashMap<PersonId, Arc<Reach>>>,
 }
 
-impl Walker<'_> {
-    pub async fn walk(&self, e: &Enrollment, occasion: &Occasion) -> rekindle_store::Result<Walk> {
+impl Walk {
+    fn of(result: Option<Vec<Queued>>) -> Self {
+        let Some(queued) = result else { return Walk { stale: true, ..Walk::default() } };
+        let q = queued.iter().filter(|q| matches!(q, Queued::Queued(_))).count();
+        Walk { queued: q, skipped: queued.len() - q, stale: false }
+    }
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(
+        store: &'a dyn Store,
+        ws: WorkspaceId,
+        catalog: &'a Catalog,
+        audience: Option<&'a Audience>,
+        caps: &'a CapsConfig,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self { store, ws, catalog, audience, caps, now, reached: Mutex::default() }
+    }
+
+    /// Walk enrollments and write where each ended up, all in one transaction; walks are
+    /// planned in order, so a person's second journey sees what the first one issued.
+    pub async fn walk_all(&self, walks: &[(Enrollment, Occasion)]) -> rekindle_store::Result<Walk> {
+        let mut advances = Vec::with_capacity(walks.len());
+        for (e, occasion) in walks {
+            advances.push(self.plan(e, occasion).await?);
+        }
+        let mut total = Walk::default();
+        for r in self.store.advance_many(self.ws, &advances, self.caps).await? {
+            let w = Walk::of(r);
+            total.queued += w.queued;
+            total.skipped += w.skipped;
+            total.stale |= w.stale;
+        }
+        Ok(total)
+    }
+
+    async fn reach(&self, person: PersonId) -> rekindle_store::Result<Arc<Reach>> {
+        if let Some(r) = self.reached.lock().unwrap_or_else(|p| p.into_inner()).get(&person) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(Reach::load(self.store, self.ws, person).await?);
+        self.reached.lock().unwrap_or_else(|p| p.into_inner()).insert(person, r.clone());
+        Ok(r)
+    }
+
+    /// Where the walk of one enrollment ends, with the messages it queues; coupons and tags
+    /// are already done (each idempotent by its own key).
+    pub async fn plan(&self, e: &Enrollment, occasion: &Occasion) -> rekindle_store::Result<Advance> {
         let Some(definition) = self.catalog.version(self.store, self.ws, e.journey, e.version).await? else {
             return Err(StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)));
         };
@@ -47,7 +100,7 @@ impl Walker<'_> {
         let mut messages = Vec::new();
         let mut variant = None;
         let mut vars = self.vars(e.person, occasion);
-        let mut reach: Option<Reach> = None;
+        let mut reach: Option<Arc<Reach>> = None;
         for effect in &effects {
             match *effect {
                 Effect::Assigned { step, variant: v } => {
@@ -105,7 +158,7 @@ impl Walker<'_> {
                 }
                 Effect::Send { step, channel, template } => {
                     if reach.is_none() {
-                        reach = Some(Reach::load(self.store, self.ws, e.person).await?);
+                        reach = Some(self.reach(e.person).await?);
                     }
                     let reach = reach.as_ref().expect("loaded above");
                     if let Some(nick) = reach.nickname() {
@@ -145,13 +198,7 @@ impl Walker<'_> {
         if state == EnrollmentState::Finished {
             log.push(record(from, "finished", None));
         }
-        let advance =
-            Advance { enrollment: e.id, seq: e.seq, state, step, wake_at, variant, messages, log, at: self.now };
-        let Some(queued) = self.store.advance(self.ws, &advance, self.caps).await? else {
-            return Ok(Walk { stale: true, ..Walk::default() });
-        };
-        let q = queued.iter().filter(|q| matches!(q, Queued::Queued(_))).count();
-        Ok(Walk { queued: q, skipped: queued.len() - q, stale: false })
+        Ok(Advance { enrollment: e.id, seq: e.seq, state, step, wake_at, variant, messages, log, at: self.now })
     }
 
     /// Who invited the person: their `invited_by` trait, read as the inviter's user id.

@@ -2,10 +2,12 @@
 //! figures and check only that every event arrived.
 
 mod ingest;
+mod journeys;
 mod models;
 mod segments;
 mod traffic;
 
 pub use ingest::ingest;
+pub use journeys::journeys;
 pub use models::models;
 pub use segments::segments;

@@ -1,0 +1,197 @@
+//! Event → outbox latency: a store of many profiles, fifty live journeys, and `Order
+//! Completed` events posted one at a time through `/v1/batch`; for each, the time from the
+//! server's acknowledgement (the event durable) to the first message it caused being written
+//! to the outbox (its row stamped inside the queueing transaction).
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rekindle_core::delivery::{ChannelKind, MessageTemplate, TemplateParam};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::journey::Definition;
+use rekindle_core::message::Arrival;
+use rekindle_core::{Identifier, IdentifierKind, Message};
+use rekindle_server::App;
+use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
+use serde_json::json;
+
+use crate::cli::{BenchJourneysArgs, Global};
+
+const CATEGORIES: [&str; 6] = ["燕麦", "牛奶", "草莓", "大米", "鸡蛋", "坚果"];
+
+pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Result<ExitCode> {
+    let temp = tempfile::tempdir().context("making a temporary data dir")?;
+    let mut global = global.clone();
+    if global.data_dir.is_none() && global.database_url.is_none() {
+        global.data_dir = Some(temp.path().to_path_buf());
+    }
+    let mut config = super::super::load_config(&global, json!({"listen": "127.0.0.1:0"}))?;
+    config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
+    let app = App::build(config).await?;
+    let addr = app.local_addr();
+    let store = app.state.store.clone();
+    let engine = app.state.engine.clone();
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
+    let (key, _) =
+        rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    // Profiles: each person identified (phone, openid, WeCom contact) with one or two orders.
+    eprintln!("storing {} people…", args.profiles);
+    let started = Instant::now();
+    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
+    let day = 86_400_000i64;
+    let base = Utc::now().timestamp_millis() - 90 * day;
+    let mut batch = Vec::with_capacity(20_000);
+    for i in 0..args.profiles {
+        let at = |offset: i64| DateTime::<Utc>::from_timestamp_millis(base + offset).expect("a time").to_rfc3339();
+        let category = CATEGORIES[i % CATEGORIES.len()];
+        let user = format!("p{i}");
+        batch.push(json!({"type": "identify", "userId": user, "messageId": format!("i{i}"), "timestamp": at(0),
+            "traits": {"phone": format!("{}", 13_000_000_000u64 + i as u64), "wechat_openid": format!("o{i}"),
+                       "wecom_external_userid": format!("wm{i}"), "nickname": format!("顾客{i}")}}));
+        let orders = 1 + i % 2;
+        for n in 0..orders {
+            let when = (i as i64 * 7_919 + n as i64 * 17 * day) % (80 * day);
+            batch.push(json!({"type": "track", "event": "Order Completed", "userId": user, "messageId": format!("o{i}-{n}"),
+                "timestamp": at(when), "properties": {"order_id": format!("o{i}-{n}"), "revenue": 39.9 + n as f64,
+                "products": [{"sku": format!("sku-{category}"), "name": format!("{category}家庭装"), "category": category, "price": 39.9, "quantity": 1}]}}));
+        }
+        if batch.len() >= 20_000 || i + 1 == args.profiles {
+            let messages: Vec<Message> = batch
+                .drain(..)
+                .map(|j| Message::parse(&j.to_string(), None, &arrival))
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
+            store.append(ws, messages, &Source("bench".into()), &IdentityPolicy::default()).await?;
+        }
+    }
+    eprintln!("stored in {:.1} s; building the audience…", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let (audience, _) = engine.refresh(ws).await?;
+    let people = audience.members.len();
+    eprintln!("{people} profiles judged in {:.1} s", started.elapsed().as_secs_f64());
+    drop(audience);
+
+    // Fifty live journeys: most triggered by orders (some with an audience rule, branches,
+    // coupons and waits), the rest by other events or by dates.
+    for (name, channel, t) in [
+        ("wecom", ChannelKind::Wecom, None),
+        ("sms", ChannelKind::Sms, Some("SMS_1")),
+        ("mp", ChannelKind::Miniprogram, Some("TPL_1")),
+    ] {
+        let template = MessageTemplate {
+            name: name.into(),
+            channel,
+            text: "{{nickname|亲}}，{{last_product|好物}}到啦，拒收请回复R".into(),
+            provider_template: t.map(str::to_owned),
+            params: vec![TemplateParam { name: "thing1".into(), value: "{{nickname|亲}}".into() }],
+            link: None,
+            transactional: false,
+        };
+        store.put_message_template(ws, &template).await?;
+    }
+    for i in 0..50 {
+        let channel = ["wecom", "sms", "mp"][i % 3];
+        let channel_kind = ["wecom", "sms", "miniprogram"][i % 3];
+        let other_event =
+            ["Live Entered", "Live Commented", "Coupon Redeemed", "Ticket Resolved", "Contact Added"][i % 5];
+        let stage = ["silent", "churned", "new", "active", "reactivated"][i % 5];
+        let definition = match i {
+            0..=29 => json!({
+                "trigger": {"type": "event", "event": "Order Completed"},
+                "audience": if i % 3 == 0 { json!("orders >= 1") } else { json!(null) },
+                "steps": [
+                    {"id": "vip", "type": "branch", "rule": "tier = high or spend(365d) >= ¥500", "then": "send", "else": "send"},
+                    {"id": "send", "type": "send", "channel": channel_kind, "template": channel, "next": "wait"},
+                    {"id": "wait", "type": "wait", "minutes": 1440 + i},
+                ],
+                "goal": {"within_days": 7},
+                "reentry": {"type": "always"},
+            }),
+            30..=39 => json!({
+                "trigger": {"type": "event", "event": other_event},
+                "steps": [{"id": "send", "type": "send", "channel": channel_kind, "template": channel}],
+            }),
+            40..=44 => json!({
+                "trigger": {"type": "depletion", "days_before": 2 + i % 3},
+                "steps": [{"id": "send", "type": "send", "channel": channel_kind, "template": channel}],
+                "reentry": {"type": "after", "days": 14},
+            }),
+            _ => json!({
+                "trigger": {"type": "stage_changed", "to": stage},
+                "steps": [{"id": "send", "type": "send", "channel": channel_kind, "template": channel}],
+                "reentry": {"type": "after", "days": 30},
+            }),
+        };
+        let d: Definition = serde_json::from_value(definition)?;
+        let j = store.create_journey(ws, &format!("bench-{i}"), &d, Utc::now()).await?;
+        store.publish_journey(ws, j.id, None, Utc::now()).await?;
+    }
+    app.state.runner.invalidate(ws);
+    let runner = app.state.runner.clone();
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    // Let the first passes over the dated journeys run before measuring.
+    runner.run(ws).await?;
+
+    rekindle_delivery::install_crypto_provider();
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/v1/batch");
+    let gap = Duration::from_secs_f64(1.0 / args.rate.max(1.0));
+    eprintln!("posting {} orders at {} a second…", args.events, args.rate);
+    let mut acked: Vec<(usize, DateTime<Utc>)> = Vec::with_capacity(args.events);
+    let stride = (args.profiles / args.events.max(1)).max(1);
+    let mut next = Instant::now();
+    for n in 0..args.events {
+        let i = (n * stride) % args.profiles;
+        let body = json!({"batch": [{"type": "track", "event": "Order Completed", "userId": format!("p{i}"),
+            "messageId": format!("bench-order-{n}"), "properties": {"order_id": format!("bench-{n}"), "revenue": 59.0,
+            "products": [{"sku": "sku-燕麦", "name": "燕麦家庭装", "category": "燕麦", "price": 59.0, "quantity": 1}]}}]});
+        let r = client.post(&url).basic_auth(&key, Some("")).json(&body).send().await?;
+        anyhow::ensure!(r.status().is_success(), "HTTP {}", r.status());
+        acked.push((i, Utc::now()));
+        next += gap;
+        tokio::time::sleep_until(next.into()).await;
+    }
+    // Every order enters thirty journeys; wait until each has its messages queued.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let mut latencies = Vec::with_capacity(acked.len());
+    let mut missing = 0;
+    for (i, at) in &acked {
+        let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: format!("p{i}") });
+        let person = store.person(ws, &who).await?.context("a benchmark person")?;
+        let first = store
+            .messages(ws, Some(person.id), 1000)
+            .await?
+            .into_iter()
+            .filter(|m| m.created_at >= *at - chrono::Duration::seconds(1))
+            .map(|m| m.created_at)
+            .min();
+        match first {
+            Some(t) => latencies.push((t - *at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e3),
+            None => missing += 1,
+        }
+    }
+    server.abort();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!("backend          {}", store.backend());
+    println!("profiles         {people}");
+    println!("live journeys    50 (30 on Order Completed, 10 on other events, 10 dated)");
+    println!("events           {} Order Completed, one per request, {} a second", args.events, args.rate);
+    println!(
+        "event → outbox   p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} measured, {missing} without a message)",
+        pct(0.5),
+        pct(0.99),
+        latencies.last().copied().unwrap_or(0.0),
+        latencies.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
