@@ -32,7 +32,7 @@ pub struct Engine {
     /// The last audience of each workspace, readable while a refresh runs.
     published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
     /// Changes recorded and not yet taken by the journey runner, with when they were noticed.
-    changes: Mutex<HashMap<WorkspaceId, Vec<(DateTime<Utc>, Changes)>>>,
+    changes: Mutex<HashMap<WorkspaceId, Vec<Noticed>>>,
 }
 
 #[derive(Default)]
@@ -46,6 +46,9 @@ struct State {
     /// When fitting was last tried, and on how much of the log.
     fitted: Option<(Instant, Horizon)>,
 }
+
+/// Changes one refresh recorded, with the moment it ran.
+pub type Noticed = (DateTime<Utc>, Changes);
 
 /// What a refresh did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +102,7 @@ impl Engine {
 
     /// Segment entries and exits and stage changes recorded since the last call, each batch
     /// with the moment the refresh that found it ran.
-    pub fn take_changes(&self, ws: WorkspaceId) -> Vec<(DateTime<Utc>, Changes)> {
+    pub fn take_changes(&self, ws: WorkspaceId) -> Vec<Noticed> {
         self.changes.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws).unwrap_or_default()
     }
 
