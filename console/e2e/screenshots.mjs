@@ -1,12 +1,15 @@
 // Full-page screenshots of the dashboard and of a person, for docs and reviews.
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
-// SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths).
+// SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
+// is journeys.png beside the dashboard's.
+import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 
 const dashboardPath = env('SCREENSHOT_DASHBOARD')
 const personPath = env('SCREENSHOT_PERSON')
 const segmentPath = env('SCREENSHOT_SEGMENT')
 const modelsPath = env('SCREENSHOT_MODELS')
+const journeysPath = process.env.SCREENSHOT_JOURNEYS || join(dirname(dashboardPath), 'journeys.png')
 
 const browser = await launch()
 try {
@@ -45,6 +48,20 @@ try {
   await settle(page)
   await page.screenshot({ path: modelsPath, fullPage: true })
   console.log(`models: ${modelsPath}`)
+
+  // The editor of the repurchase reminder, created from its template and published.
+  await page.goto(new URL('/journeys', page.url()).toString())
+  const template = page.locator(`${byTestId('journey-template')}[data-key="repurchase_reminder"]`)
+  await template.locator(byTestId('journey-template-use')).click()
+  await page.waitForURL((url) => /^\/journeys\/\d+$/.test(url.pathname))
+  await page.locator(`${byTestId('journey-problems')}[data-count="0"]`).waitFor()
+  await page.click(byTestId('journey-publish'))
+  await page.locator(`${byTestId('journey-status')}[data-status="live"]`).waitFor()
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-edge"]').length >= 5)
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: journeysPath, fullPage: true })
+  console.log(`journeys: ${journeysPath}`)
   await context.close()
 } catch (e) {
   console.error(e)

@@ -173,6 +173,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn journeys_and_channels_read_as_the_readme_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rekindle.toml");
+        std::fs::write(
+            &file,
+            r#"
+[journeys]
+tick_ms = 500
+welcome_template = "欢迎语"
+
+[journeys.caps]
+per_day = 3
+per_channel_per_day = { wecom = 2, sms = 1, miniprogram = 1 }
+wecom_mass = "strict"
+quiet_hours = { sms = { from = "22:00", until = "08:30" } }
+
+[channels]
+sms_provider = "tencent"
+
+[channels.webhook]
+url = "https://example.com/hook"
+secret = "s3cret"
+"#,
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), serde_json::json!({})).unwrap();
+        use rekindle_core::delivery::{ChannelKind, LocalTime, WecomMassLimit};
+        assert_eq!((c.journeys.tick_ms, c.journeys.caps.per_day), (500, 3));
+        assert_eq!(c.journeys.caps.per_channel_per_day[&ChannelKind::Wecom], 2);
+        assert_eq!(c.journeys.caps.wecom_mass, WecomMassLimit::Strict);
+        assert_eq!(c.journeys.caps.quiet_hours[&ChannelKind::Sms].until, LocalTime::hm(8, 30));
+        assert_eq!(c.channels.webhook.as_ref().unwrap().secret.expose(), "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"), "secrets never in Debug output");
+    }
+
+    #[test]
     fn layers_apply_in_order_and_unknown_keys_fail() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("rekindle.toml");

@@ -1,0 +1,725 @@
+// The journey editor's model: a definition as editable state (flat objects, so switching a
+// step's or trigger's type keeps what was typed), its conversion back to the API's JSON, the
+// flow layout the editor draws, and where each validation problem belongs.
+import type {
+  ChannelKind,
+  Definition,
+  ExitRule,
+  LifecycleStage,
+  Problem,
+  Reentry,
+  SplitVariant,
+  Step,
+  StepType,
+  Trigger,
+  TriggerType,
+} from './api'
+
+export const TRIGGER_TYPES: TriggerType[] = [
+  'event',
+  'segment_entered',
+  'segment_left',
+  'stage_changed',
+  'level_changed',
+  'schedule',
+  'depletion',
+  'birthday',
+  'live_session',
+]
+
+/** Events a trigger, goal or exit commonly names (the ingestion spec's names). */
+export const COMMON_EVENTS = [
+  'Order Completed',
+  'Order Refunded',
+  'Live Entered',
+  'Live Watched',
+  'Live Commented',
+  'Contact Added',
+  'Contact Removed',
+  'Group Joined',
+  'Ticket Opened',
+  'Ticket Resolved',
+  'Coupon Redeemed',
+  'Message Clicked',
+  'Level Changed',
+]
+
+export type WaitMode = 'minutes' | 'until'
+export type WaitUnit = 'minutes' | 'hours' | 'days'
+const UNIT_MINUTES: Record<WaitUnit, number> = { minutes: 1, hours: 60, days: 1440 }
+
+/** A step as the editor holds it: every type's fields, only the current type's are sent. */
+export interface EditStep {
+  /** Stable identity in the editor (survives renames and moves); never sent. */
+  key: number
+  id: string
+  type: StepType
+  /** '' = the journey ends after this step. */
+  next: string
+  waitMode: WaitMode
+  waitAmount: number | null
+  waitUnit: WaitUnit
+  until: string
+  rule: string
+  then: string
+  otherwise: string
+  variants: SplitVariant[]
+  holdout: number
+  channel: ChannelKind
+  template: string
+  coupon: string
+  toInviter: boolean
+  tag: string
+  removeTag: boolean
+  topic: string
+}
+
+export interface EditTrigger {
+  type: TriggerType
+  event: string
+  properties: { key: string; value: string }[]
+  /** A segment id, as the segments API spells it ('' = none chosen). */
+  segment: string
+  stage: LifecycleStage
+  level: string
+  scheduleMode: 'once' | 'daily'
+  /** `YYYY-MM-DDTHH:MM` in the store's time zone. */
+  onceAt: string
+  dailyAt: string
+  weekdays: number[]
+  daysBefore: number
+  category: string
+  at: string
+  hoursBefore: number
+}
+
+export interface EditExit {
+  key: number
+  type: 'event' | 'rule'
+  event: string
+  rule: string
+}
+
+export interface EditState {
+  trigger: EditTrigger
+  audience: string
+  goalEnabled: boolean
+  goalEvent: string
+  goalDays: number
+  exits: EditExit[]
+  reentry: Reentry['type']
+  reentryDays: number
+  steps: EditStep[]
+}
+
+let nextKey = 1
+export const newKey = (): number => nextKey++
+
+export function blankStep(type: StepType, id: string): EditStep {
+  return {
+    key: newKey(),
+    id,
+    type,
+    next: '',
+    waitMode: 'minutes',
+    waitAmount: 1,
+    waitUnit: 'days',
+    until: '10:00',
+    rule: '',
+    then: '',
+    otherwise: '',
+    variants: [],
+    holdout: 0,
+    channel: 'wecom',
+    template: '',
+    coupon: '',
+    toInviter: false,
+    tag: '',
+    removeTag: false,
+    topic: '',
+  }
+}
+
+function blankTrigger(): EditTrigger {
+  return {
+    type: 'event',
+    event: 'Order Completed',
+    properties: [],
+    segment: '',
+    stage: 'silent',
+    level: '',
+    scheduleMode: 'daily',
+    onceAt: '',
+    dailyAt: '10:00',
+    weekdays: [],
+    daysBefore: 2,
+    category: '',
+    at: '10:00',
+    hoursBefore: 3,
+  }
+}
+
+/** A new journey: an order triggers it, nothing happens yet. */
+export function blankState(): EditState {
+  return {
+    trigger: blankTrigger(),
+    audience: '',
+    goalEnabled: true,
+    goalEvent: 'Order Completed',
+    goalDays: 7,
+    exits: [],
+    reentry: 'once',
+    reentryDays: 30,
+    steps: [],
+  }
+}
+
+/** A wait in minutes, in the largest unit that divides it. */
+function waitParts(minutes: number): { amount: number; unit: WaitUnit } {
+  if (minutes > 0 && minutes % 1440 === 0) return { amount: minutes / 1440, unit: 'days' }
+  if (minutes > 0 && minutes % 60 === 0) return { amount: minutes / 60, unit: 'hours' }
+  return { amount: minutes, unit: 'minutes' }
+}
+
+function propertyText(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v)
+}
+
+/** A property value as typed: numbers and true/false as such, anything else a string. */
+function propertyValue(text: string): unknown {
+  const t = text.trim()
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t)
+  if (t === 'true' || t === 'false') return t === 'true'
+  return text
+}
+
+export function toEditState(d: Definition, timeZone: string): EditState {
+  const s = blankState()
+  const tr = d.trigger
+  s.trigger.type = tr.type
+  switch (tr.type) {
+    case 'event':
+      s.trigger.event = tr.event
+      s.trigger.properties = Object.entries(tr.properties ?? {}).map(([key, v]) => ({ key, value: propertyText(v) }))
+      break
+    case 'segment_entered':
+    case 'segment_left':
+      s.trigger.segment = String(tr.segment)
+      break
+    case 'stage_changed':
+      s.trigger.stage = tr.to
+      break
+    case 'level_changed':
+      s.trigger.level = tr.to ?? ''
+      break
+    case 'schedule':
+      s.trigger.scheduleMode = tr.once_at ? 'once' : 'daily'
+      s.trigger.onceAt = tr.once_at ? isoToLocalInput(tr.once_at, timeZone) : ''
+      s.trigger.dailyAt = tr.daily_at ?? s.trigger.dailyAt
+      s.trigger.weekdays = [...(tr.weekdays ?? [])]
+      break
+    case 'depletion':
+      s.trigger.daysBefore = tr.days_before
+      s.trigger.category = tr.category ?? ''
+      break
+    case 'birthday':
+      s.trigger.daysBefore = tr.days_before
+      s.trigger.at = tr.at
+      break
+    case 'live_session':
+      s.trigger.hoursBefore = tr.hours_before
+      break
+  }
+  s.audience = d.audience ?? ''
+  s.goalEnabled = !!d.goal
+  if (d.goal) {
+    s.goalEvent = d.goal.event
+    s.goalDays = d.goal.within_days
+  }
+  s.exits = (d.exit ?? []).map((e) => ({
+    key: newKey(),
+    type: e.type,
+    event: e.type === 'event' ? e.event : '',
+    rule: e.type === 'rule' ? e.rule : '',
+  }))
+  const re = d.reentry ?? { type: 'once' }
+  s.reentry = re.type
+  if (re.type === 'after') s.reentryDays = re.days
+  s.steps = d.steps.map((st) => {
+    const e = blankStep(st.type, st.id)
+    e.next = st.next ?? ''
+    switch (st.type) {
+      case 'wait':
+        if (st.until) {
+          e.waitMode = 'until'
+          e.until = st.until
+        } else {
+          const p = waitParts(st.minutes ?? 0)
+          e.waitAmount = p.amount
+          e.waitUnit = p.unit
+        }
+        break
+      case 'branch':
+        e.rule = st.rule
+        e.then = st.then
+        e.otherwise = st.else
+        break
+      case 'split':
+        e.variants = st.variants.map((v) => ({ ...v }))
+        e.holdout = st.holdout_percent ?? 0
+        break
+      case 'send':
+        e.channel = st.channel
+        e.template = st.template
+        break
+      case 'coupon':
+        e.coupon = st.coupon
+        e.toInviter = !!st.to_inviter
+        break
+      case 'tag':
+        e.tag = st.tag
+        e.removeTag = !!st.remove
+        break
+      case 'webhook':
+        e.topic = st.topic
+        break
+      case 'exit':
+        break
+    }
+    return e
+  })
+  return s
+}
+
+/** A whole, non-negative number (the API's unsigned fields refuse anything else). */
+const whole = (n: number | null | undefined): number => Math.max(0, Math.round(Number(n) || 0))
+
+function toTrigger(t: EditTrigger, timeZone: string): Trigger {
+  switch (t.type) {
+    case 'event': {
+      const properties: Record<string, unknown> = {}
+      for (const p of t.properties) if (p.key.trim()) properties[p.key.trim()] = propertyValue(p.value)
+      return { type: 'event', event: t.event.trim(), properties }
+    }
+    case 'segment_entered':
+    case 'segment_left':
+      return { type: t.type, segment: Number(t.segment) || 0 }
+    case 'stage_changed':
+      return { type: 'stage_changed', to: t.stage }
+    case 'level_changed':
+      return t.level.trim() ? { type: 'level_changed', to: t.level.trim() } : { type: 'level_changed' }
+    case 'schedule':
+      return t.scheduleMode === 'once'
+        ? { type: 'schedule', once_at: localInputToIso(t.onceAt, timeZone), weekdays: [] }
+        : { type: 'schedule', daily_at: t.dailyAt, weekdays: [...t.weekdays].sort((a, b) => a - b) }
+    case 'depletion':
+      return t.category.trim()
+        ? { type: 'depletion', days_before: whole(t.daysBefore), category: t.category.trim() }
+        : { type: 'depletion', days_before: whole(t.daysBefore) }
+    case 'birthday':
+      return { type: 'birthday', days_before: whole(t.daysBefore), at: t.at }
+    case 'live_session':
+      return { type: 'live_session', hours_before: whole(t.hoursBefore) }
+  }
+}
+
+function toStep(e: EditStep): Step {
+  const id = e.id.trim()
+  const next = e.next ? { next: e.next } : {}
+  switch (e.type) {
+    case 'wait':
+      return e.waitMode === 'until'
+        ? { id, type: 'wait', until: e.until, ...next }
+        : { id, type: 'wait', minutes: whole(whole(e.waitAmount) * UNIT_MINUTES[e.waitUnit]), ...next }
+    case 'branch':
+      return { id, type: 'branch', rule: e.rule.trim(), then: e.then, else: e.otherwise }
+    case 'split':
+      return {
+        id,
+        type: 'split',
+        variants: e.variants.map((v) => ({ name: v.name.trim(), percent: whole(v.percent), next: v.next })),
+        holdout_percent: whole(e.holdout),
+      }
+    case 'send':
+      return { id, type: 'send', channel: e.channel, template: e.template, ...next }
+    case 'coupon':
+      return { id, type: 'coupon', coupon: e.coupon, ...(e.toInviter ? { to_inviter: true } : {}), ...next }
+    case 'tag':
+      return { id, type: 'tag', tag: e.tag.trim(), ...(e.removeTag ? { remove: true } : {}), ...next }
+    case 'webhook':
+      return { id, type: 'webhook', topic: e.topic.trim(), ...next }
+    case 'exit':
+      return { id, type: 'exit' }
+  }
+}
+
+export function toDefinition(s: EditState, timeZone: string): Definition {
+  const exit: ExitRule[] = s.exits.map((x) =>
+    x.type === 'event' ? { type: 'event', event: x.event.trim() } : { type: 'rule', rule: x.rule.trim() },
+  )
+  const reentry: Reentry =
+    s.reentry === 'after' ? { type: 'after', days: whole(s.reentryDays) } : { type: s.reentry }
+  return {
+    trigger: toTrigger(s.trigger, timeZone),
+    audience: s.audience.trim() || null,
+    steps: s.steps.map(toStep),
+    goal: s.goalEnabled ? { event: s.goalEvent.trim(), within_days: whole(s.goalDays) } : null,
+    exit,
+    reentry,
+  }
+}
+
+// ---- Editing the steps ----
+
+/** The first `type_n` id no step has. */
+export function freshId(steps: EditStep[], type: StepType): string {
+  const taken = new Set(steps.map((s) => s.id))
+  for (let n = 1; ; n++) {
+    const id = `${type}_${n}`
+    if (!taken.has(id)) return id
+  }
+}
+
+/** Where a new step goes: after a step on its `next`, a branch's way, a split's variant, or at the start. */
+export type Via = { kind: 'start' } | { kind: 'next'; key: number } | { kind: 'then' | 'else'; key: number } | {
+  kind: 'variant'
+  key: number
+  variant: number
+}
+
+/** Inserts a new step of `type` on the way `via`, pointing on to where that way went; returns it. */
+export function insertStep(steps: EditStep[], type: StepType, via: Via): EditStep {
+  const step = blankStep(type, freshId(steps, type))
+  let onward = ''
+  let at = 0
+  if (via.kind === 'start') {
+    onward = steps[0]?.id ?? ''
+  } else {
+    const i = steps.findIndex((s) => s.key === via.key)
+    const from = steps[i]
+    at = i + 1
+    if (via.kind === 'next') {
+      onward = from.next
+      from.next = step.id
+    } else if (via.kind === 'then') {
+      onward = from.then
+      from.then = step.id
+    } else if (via.kind === 'else') {
+      onward = from.otherwise
+      from.otherwise = step.id
+    } else if (via.kind === 'variant') {
+      const v = from.variants[via.variant]
+      onward = v.next
+      v.next = step.id
+    }
+  }
+  if (type === 'branch') {
+    step.then = onward
+    step.otherwise = onward
+  } else if (type === 'split') {
+    step.variants = [
+      { name: 'A', percent: 50, next: onward },
+      { name: 'B', percent: 50, next: onward },
+    ]
+  } else if (type !== 'exit') {
+    step.next = onward
+  }
+  steps.splice(at, 0, step)
+  return step
+}
+
+/** Every place a step names another: (get, set) pairs over one step. */
+function references(s: EditStep): { get: () => string; set: (v: string) => void }[] {
+  const refs = [
+    { get: () => s.next, set: (v: string) => (s.next = v) },
+    { get: () => s.then, set: (v: string) => (s.then = v) },
+    { get: () => s.otherwise, set: (v: string) => (s.otherwise = v) },
+  ]
+  for (const v of s.variants) refs.push({ get: () => v.next, set: (x: string) => (v.next = x) })
+  return refs
+}
+
+/** Removes a step; whatever led to it leads where it went (for steps with one way on). */
+export function deleteStep(steps: EditStep[], key: number): void {
+  const i = steps.findIndex((s) => s.key === key)
+  if (i < 0) return
+  const [gone] = steps.splice(i, 1)
+  const onward = gone.type === 'branch' || gone.type === 'split' || gone.type === 'exit' ? '' : gone.next
+  if (steps.some((s) => s.id === gone.id)) return // another step still has that id
+  for (const s of steps) {
+    for (const r of references(s)) if (r.get() === gone.id) r.set(onward)
+  }
+}
+
+/** Renames a step and every reference to it (unless the new id is taken or empty). */
+export function renameStep(steps: EditStep[], key: number, id: string): void {
+  const step = steps.find((s) => s.key === key)
+  if (!step) return
+  const old = step.id
+  const clean = id.trim()
+  step.id = clean
+  if (!clean || clean === old || steps.some((s) => s.key !== key && (s.id === clean || s.id === old))) return
+  for (const s of steps) {
+    for (const r of references(s)) if (r.get() === old) r.set(clean)
+  }
+}
+
+export function moveStep(steps: EditStep[], key: number, by: -1 | 1): void {
+  const i = steps.findIndex((s) => s.key === key)
+  const j = i + by
+  if (i < 0 || j < 0 || j >= steps.length) return
+  ;[steps[i], steps[j]] = [steps[j], steps[i]]
+}
+
+// ---- The flow layout ----
+
+export type EdgeKind = 'next' | 'then' | 'else' | 'variant' | 'holdout'
+
+export interface FlowEdge {
+  /** Unique within the layout. */
+  id: string
+  from: number
+  /** The target step's index; null for the holdout (people leave) or a missing step. */
+  to: number | null
+  kind: EdgeKind
+  /** Which of the source's ways this is (0-based) and how many it has: where the line leaves the card. */
+  port: number
+  ports: number
+  /** Variant name and percent, for a split's ways. */
+  variant?: SplitVariant
+  /** Points back up the flow (a loop through a wait). */
+  back: boolean
+}
+
+export type FlowItem =
+  | { kind: 'step'; id: string; index: number }
+  /** Where a line passes through a row it skips. */
+  | { kind: 'pass'; id: string; edge: string }
+  | { kind: 'holdout'; id: string; from: number; percent: number }
+
+export interface FlowLayout {
+  rows: FlowItem[][]
+  edges: FlowEdge[]
+  /** Steps the first step never leads to, drawn apart. */
+  detached: number[]
+  /** Each edge's items, source to target (passes between), by edge id. */
+  routes: Map<string, string[]>
+}
+
+export const stepItemId = (index: number): string => `s${index}`
+
+/** The ways on from each step, in the order they leave the card (left to right). */
+export function outgoing(steps: EditStep[]): FlowEdge[][] {
+  const index = new Map<string, number>()
+  steps.forEach((s, i) => {
+    if (s.id && !index.has(s.id)) index.set(s.id, i)
+  })
+  const target = (id: string): number | null => (id ? (index.get(id) ?? null) : null)
+  return steps.map((s, i) => {
+    const ways: Omit<FlowEdge, 'port' | 'ports' | 'back'>[] = []
+    if (s.type === 'branch') {
+      ways.push({ id: `e${i}.then`, from: i, to: target(s.then), kind: 'then' })
+      ways.push({ id: `e${i}.else`, from: i, to: target(s.otherwise), kind: 'else' })
+    } else if (s.type === 'split') {
+      s.variants.forEach((v, j) => ways.push({ id: `e${i}.v${j}`, from: i, to: target(v.next), kind: 'variant', variant: v }))
+      if (s.holdout > 0) ways.push({ id: `e${i}.holdout`, from: i, to: null, kind: 'holdout' })
+    } else if (s.type !== 'exit' && s.next) {
+      ways.push({ id: `e${i}.next`, from: i, to: target(s.next), kind: 'next' })
+    }
+    return ways.map((w, port) => ({ ...w, port, ports: ways.length, back: false }))
+  })
+}
+
+export function layoutFlow(steps: EditStep[]): FlowLayout {
+  const n = steps.length
+  const out = outgoing(steps)
+  const edges = out.flat()
+  if (!n) return { rows: [], edges, detached: [], routes: new Map() }
+
+  // Depth-first from the first step: what it reaches, and which edges close a loop.
+  const state = new Array<0 | 1 | 2>(n).fill(0)
+  const order: number[] = []
+  const visit = (u: number): void => {
+    state[u] = 1
+    for (const e of out[u]) {
+      if (e.to === null) continue
+      if (state[e.to] === 1) e.back = true
+      else if (state[e.to] === 0) visit(e.to)
+    }
+    state[u] = 2
+    order.push(u)
+  }
+  visit(0)
+  const reached = (i: number) => state[i] === 2
+
+  // Longest path from the start over forward edges: each step one row below all its sources.
+  const rank = new Array<number>(n).fill(0)
+  for (const u of [...order].reverse()) {
+    for (const e of out[u]) {
+      if (e.to !== null && !e.back) rank[e.to] = Math.max(rank[e.to], rank[u] + 1)
+    }
+  }
+  let depth = 0
+  for (let i = 0; i < n; i++) if (reached(i)) depth = Math.max(depth, rank[i])
+  for (const e of edges) if (e.kind === 'holdout' && reached(e.from)) depth = Math.max(depth, rank[e.from] + 1)
+
+  // Each item with its predecessors in the row above (and the port they leave from), to order rows.
+  interface Entry {
+    item: FlowItem
+    preds: { item: string; port: number; ports: number }[]
+    index: number
+  }
+  const rows: Entry[][] = Array.from({ length: depth + 1 }, () => [])
+  const itemsById = new Map<string, Entry>()
+  const add = (row: number, item: FlowItem, index: number): Entry => {
+    const entry: Entry = { item, preds: [], index }
+    rows[row].push(entry)
+    itemsById.set(item.id, entry)
+    return entry
+  }
+  for (let i = 0; i < n; i++) if (reached(i)) add(rank[i], { kind: 'step', id: stepItemId(i), index: i }, i)
+
+  const routes = new Map<string, string[]>()
+  for (const e of edges) {
+    if (!reached(e.from) || e.back) continue
+    const fromRank = rank[e.from]
+    if (e.kind === 'holdout') {
+      const step = steps[e.from]
+      const h = add(fromRank + 1, { kind: 'holdout', id: `h${e.from}`, from: e.from, percent: step.holdout }, e.from)
+      h.preds.push({ item: stepItemId(e.from), port: e.port, ports: e.ports })
+      routes.set(e.id, [stepItemId(e.from), h.item.id])
+      continue
+    }
+    if (e.to === null) continue
+    const route = [stepItemId(e.from)]
+    let prev = { item: stepItemId(e.from), port: e.port, ports: e.ports }
+    for (let r = fromRank + 1; r < rank[e.to]; r++) {
+      const p = add(r, { kind: 'pass', id: `${e.id}@${r}`, edge: e.id }, e.from)
+      p.preds.push(prev)
+      prev = { item: p.item.id, port: 0, ports: 1 }
+      route.push(p.item.id)
+    }
+    itemsById.get(stepItemId(e.to))!.preds.push(prev)
+    route.push(stepItemId(e.to))
+    routes.set(e.id, route)
+  }
+
+  // Row by row, each item under the average place of what leads to it (ports spread a source's ways).
+  const place = new Map<string, number>()
+  const ordered: FlowItem[][] = []
+  rows.forEach((row, r) => {
+    const width = Math.max(1, rows[r - 1]?.length ?? 1)
+    const centre = (entry: Entry) => {
+      if (!entry.preds.length) return Number.MAX_SAFE_INTEGER
+      const xs = entry.preds.map((p) => (place.get(p.item) ?? 0) + (p.port + 1) / (p.ports + 1) - 0.5)
+      return xs.reduce((a, b) => a + b, 0) / xs.length / width
+    }
+    const sorted = [...row].sort((a, b) => centre(a) - centre(b) || a.index - b.index)
+    sorted.forEach((entry, i) => place.set(entry.item.id, i))
+    ordered.push(sorted.map((e) => e.item))
+  })
+
+  const detached: number[] = []
+  for (let i = 0; i < n; i++) if (!reached(i)) detached.push(i)
+  return { rows: ordered, edges, detached, routes }
+}
+
+// ---- Problems ----
+
+/** Where a problem belongs: a step (by index in the definition it was found in) and the field inside it. */
+export interface Located {
+  problem: Problem
+  /** The step's index, when the field is `steps[i]…`. */
+  step: number | null
+  /** What follows `steps[i].` (`template`, `variants[1].next`), or the whole field otherwise. */
+  sub: string
+  /** The top-level part: trigger, audience, goal, exit, reentry, steps, name, definition. */
+  section: string
+}
+
+export function locate(problem: Problem): Located {
+  // A publish refusal names the field inside the definition as `definition.steps[2].then`.
+  const field = problem.field.replace(/^definition\./, '')
+  const m = /^steps\[(\d+)\](?:\.(.+))?$/.exec(field)
+  if (m) return { problem: { ...problem, field }, step: Number(m[1]), sub: m[2] ?? '', section: 'steps' }
+  const section = /^[a-z_]+/.exec(field)?.[0] ?? 'definition'
+  return { problem: { ...problem, field }, step: null, sub: field, section }
+}
+
+// ---- Times in the store's zone ----
+
+function zoneParts(at: Date, timeZone: string): Record<string, number> {
+  let f: Intl.DateTimeFormat
+  try {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+  } catch {
+    return zoneParts(at, 'UTC')
+  }
+  const parts: Record<string, number> = {}
+  for (const p of f.formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value)
+  return parts
+}
+
+/** How far the zone's clock is ahead of UTC at `at`, in ms. */
+function zoneOffset(at: Date, timeZone: string): number {
+  const p = zoneParts(at, timeZone)
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second)
+  return wall - Math.floor(at.getTime() / 1000) * 1000
+}
+
+/** An instant as `YYYY-MM-DDTHH:MM` on the zone's clock (for a datetime-local input). */
+export function isoToLocalInput(iso: string, timeZone: string): string {
+  const d = new Date(iso)
+  if (isNaN(d.getTime())) return ''
+  const p = zoneParts(d, timeZone)
+  const two = (x: number) => String(x).padStart(2, '0')
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour % 24)}:${two(p.minute)}`
+}
+
+/** `YYYY-MM-DDTHH:MM` on the zone's clock as an RFC 3339 instant; null when empty or malformed. */
+export function localInputToIso(local: string, timeZone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local)
+  if (!m) return null
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5])
+  let t = wall - zoneOffset(new Date(wall), timeZone)
+  t = wall - zoneOffset(new Date(t), timeZone)
+  return new Date(t).toISOString().replace('.000Z', 'Z')
+}
+
+// ---- Looks ----
+
+/** Colour and icon (a 24×24 SVG path) of each step type. */
+export const STEP_LOOKS: Record<StepType, { color: string; icon: string }> = {
+  wait: { color: '#868e96', icon: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 5h-2v6.4l5.2 3.1 1-1.7-4.2-2.5z' },
+  branch: {
+    color: '#7048e8',
+    icon: 'M7 3a3 3 0 0 0-1 5.8v6.4A3 3 0 1 0 8 15.2V13.5c0-.8.7-1.5 1.5-1.5H15a4 4 0 0 0 4-4v-.2a3 3 0 1 0-2 0V8a2 2 0 0 1-2 2H9.5c-.5 0-1 .1-1.5.3V8.8A3 3 0 0 0 7 3z',
+  },
+  split: { color: '#1c7ed6', icon: 'M14 4l2.3 2.3-2.9 2.9 1.4 1.4 2.9-2.9L20 10V4zm-4 0H4v6l2.3-2.3 4.7 4.7V20h2v-8.4l-5.3-5.3z' },
+  send: { color: '#2b8a3e', icon: 'M2 21l21-9L2 3v7l15 2-15 2z' },
+  coupon: {
+    color: '#e8590c',
+    icon: 'M22 10V6a2 2 0 0 0-2-2H4a2 2 0 0 0-2 2v4a2 2 0 0 1 0 4v4a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-4a2 2 0 0 1 0-4zm-9 7.5h-2v-2h2zm0-4.5h-2v-2h2zm0-4.5h-2v-2h2z',
+  },
+  tag: {
+    color: '#0c8599',
+    icon: 'M21.4 11.6l-9-9A2 2 0 0 0 11 2H4a2 2 0 0 0-2 2v7c0 .6.2 1.1.6 1.4l9 9a2 2 0 0 0 2.8 0l7-7a2 2 0 0 0 0-2.8zM6.5 8a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3z',
+  },
+  webhook: {
+    color: '#4263eb',
+    icon: 'M3.9 12a3.1 3.1 0 0 1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7A3.1 3.1 0 0 1 3.9 12zM8 13h8v-2H8zm9-6h-4v1.9h4a3.1 3.1 0 0 1 0 6.2h-4V17h4a5 5 0 0 0 0-10z',
+  },
+  exit: {
+    color: '#c92a2a',
+    icon: 'M10.1 15.6l1.4 1.4 5-5-5-5-1.4 1.4 2.6 2.6H3v2h9.7zM19 3H5a2 2 0 0 0-2 2v4h2V5h14v14H5v-4H3v4a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2z',
+  },
+}
