@@ -170,8 +170,12 @@ impl Engine {
             }
         }
         context.fit = state.fit.clone();
-        let profiles = state.folded.profiles.iter().map(|(p, profile)| (*p, profile.clone()));
-        let audience = Arc::new(Audience::build(profiles, now, context));
+        let profiles: Vec<_> = state.folded.profiles.iter().map(|(p, profile)| (*p, profile.clone())).collect();
+        // Judging everyone takes seconds at a million people: off the async threads, so what
+        // must answer quickly (requests, the journey runner) is not queued behind it.
+        let audience = tokio::task::spawn_blocking(move || Arc::new(Audience::build(profiles, now, context)))
+            .await
+            .map_err(rekindle_store::StoreError::backend)?;
         if refitted {
             // Each fit's scores are written down, for tools that read the store.
             store.put_scores(ws, &audience.stored_scores()).await?;

@@ -12,8 +12,10 @@ impl SqliteStore {
     pub(crate) async fn horizon_impl(&self, ws: WorkspaceId) -> Result<Horizon> {
         self.read(move |c| {
             c.query_row(
-                "SELECT (SELECT COALESCE(MAX(id), 0) FROM events WHERE workspace_id = ?1),
-                        (SELECT COALESCE(MAX(id), 0) FROM identity_merges WHERE workspace_id = ?1)",
+                // Walk the rowid down from the end (`+workspace_id` keeps SQLite off the
+                // workspace indexes, where MAX(id) means reading every entry of the workspace).
+                "SELECT COALESCE((SELECT id FROM events WHERE +workspace_id = ?1 ORDER BY id DESC LIMIT 1), 0),
+                        COALESCE((SELECT id FROM identity_merges WHERE +workspace_id = ?1 ORDER BY id DESC LIMIT 1), 0)",
                 [ws.0],
                 |r| Ok(Horizon { event: r.get(0)?, merge: r.get(1)? }),
             )
@@ -32,7 +34,9 @@ impl SqliteStore {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE id > ?1 AND id <= ?2 AND workspace_id = ?3
+                    // `+workspace_id`: without it SQLite picks the (workspace, time) index and
+                    // reads every event of the workspace; the id range is the rowid's.
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE id > ?1 AND id <= ?2 AND +workspace_id = ?3
                      ORDER BY id LIMIT ?4"
                 ))
                 .map_err(db_err)?;
@@ -46,7 +50,7 @@ impl SqliteStore {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(&format!(
-                    "SELECT {MERGE_COLUMNS} FROM identity_merges WHERE id > ?1 AND id <= ?2 AND workspace_id = ?3
+                    "SELECT {MERGE_COLUMNS} FROM identity_merges WHERE id > ?1 AND id <= ?2 AND +workspace_id = ?3
                      ORDER BY id"
                 ))
                 .map_err(db_err)?;
