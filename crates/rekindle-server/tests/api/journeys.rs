@@ -112,6 +112,11 @@ async fn a_journey_is_drafted_checked_published_and_delivers_once() {
     assert_eq!((status, body["text"].as_str()), (200, Some("王姐，高山燕麦收到了吗？")), "{body}");
     let templates = app.api_json("/api/v1/journey-templates").await;
     assert_eq!(templates["templates"].as_array().unwrap().len(), 6);
+    let audit = app.api_json("/api/v1/audit").await;
+    let actions: Vec<&str> = audit.as_array().into_iter().flatten().filter_map(|a| a["action"].as_str()).collect();
+    for action in ["message_template.put", "journey.create", "journey.update", "journey.publish"] {
+        assert!(actions.contains(&action), "{action} in the audit log: {actions:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

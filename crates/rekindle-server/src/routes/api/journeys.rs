@@ -196,6 +196,7 @@ async fn create_journey(
     let name = checked_text("name", &name, 1, 100)?;
     let j = state.store.create_journey(ws, &name, &draft, Utc::now()).await?;
     state.runner.invalidate(ws);
+    access.audit(&state, "journey.create", format!("{} ({})", j.name, j.id)).await;
     Ok((StatusCode::CREATED, Json(view(&state, &access, j, true).await?)))
 }
 
@@ -229,6 +230,7 @@ async fn update_journey(
     let name = input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?;
     let draft = input.definition.map(definition).transpose()?;
     let j = state.store.update_journey(access.ws(), id, name.as_deref(), draft.as_ref(), Utc::now()).await?;
+    access.audit(&state, "journey.update", format!("{} ({})", j.name, j.id)).await;
     Ok(Json(view(&state, &access, j, true).await?))
 }
 
@@ -253,6 +255,7 @@ async fn publish(
     }
     let v = state.store.publish_journey(access.ws(), id, Some(&actor(&access)), Utc::now()).await?;
     state.runner.invalidate(access.ws());
+    access.audit(&state, "journey.publish", format!("{} ({}) v{}", j.name, j.id, v.version)).await;
     Ok(Json(Published { version: v.version }))
 }
 
@@ -277,6 +280,7 @@ async fn set_status(
     }
     let j = state.store.set_journey_status(access.ws(), id, status, Utc::now()).await?;
     state.runner.invalidate(access.ws());
+    access.audit(&state, &format!("journey.{}", status.as_str()), format!("{} ({})", j.name, j.id)).await;
     Ok(Json(view(&state, &access, j, true).await?))
 }
 

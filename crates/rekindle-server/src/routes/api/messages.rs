@@ -72,6 +72,7 @@ async fn put_template(
     checked(&template)?;
     state.store.put_message_template(access.ws(), &template).await?;
     state.runner.invalidate(access.ws());
+    access.audit(&state, "message_template.put", template.name.clone()).await;
     Ok(Json(template))
 }
 
@@ -85,6 +86,7 @@ async fn delete_template(
     access.require(Permission::JourneysManage)?;
     state.store.delete_message_template(access.ws(), &name).await?;
     state.runner.invalidate(access.ws());
+    access.audit(&state, "message_template.delete", name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -166,6 +168,7 @@ async fn put_coupon(
     coupon.check().map_err(ApiError::from)?;
     state.store.put_coupon(access.ws(), &coupon).await?;
     state.runner.invalidate(access.ws());
+    access.audit(&state, "coupon.put", coupon.name.clone()).await;
     Ok(Json(coupon))
 }
 
