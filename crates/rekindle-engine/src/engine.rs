@@ -47,6 +47,29 @@ struct State {
     fitted: Option<(Instant, Horizon)>,
 }
 
+/// An audience lent by [`Engine::latest`]. If a refresh replaced it while it was held, the
+/// holder would be the one to free it — a million members, a few hundred milliseconds — so
+/// that is done on the blocking pool instead of in the middle of, say, a journey walk.
+pub struct Borrowed(Option<Arc<Audience>>);
+
+impl std::ops::Deref for Borrowed {
+    type Target = Option<Arc<Audience>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for Borrowed {
+    fn drop(&mut self) {
+        if let Some(a) = self.0.take()
+            && Arc::strong_count(&a) == 1
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn_blocking(move || drop(a));
+        }
+    }
+}
+
 /// Changes one refresh recorded, with the moment it ran.
 pub type Noticed = (DateTime<Utc>, Changes);
 
@@ -96,8 +119,8 @@ impl Engine {
 
     /// The last audience built, without waiting for a refresh in progress (none before the
     /// first): for decisions that must be quick, such as walking a journey.
-    pub fn latest(&self, ws: WorkspaceId) -> Option<Arc<Audience>> {
-        self.published.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).cloned()
+    pub fn latest(&self, ws: WorkspaceId) -> Borrowed {
+        Borrowed(self.published.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).cloned())
     }
 
     /// Segment entries and exits and stage changes recorded since the last call, each batch

@@ -12,4 +12,4 @@ pub mod scoring;
 pub mod tracker;
 
 pub use audience::{Audience, Context, Judging, Member};
-pub use engine::{Clock, Engine, Refreshed};
+pub use engine::{Borrowed, Clock, Engine, Refreshed};

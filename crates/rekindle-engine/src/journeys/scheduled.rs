@@ -89,7 +89,8 @@ impl Runner {
         if dated.is_empty() {
             return Ok(pass);
         }
-        let Some(audience) = self.engine.latest(ws) else { return Ok(pass) };
+        let latest = self.engine.latest(ws);
+        let Some(audience) = latest.as_deref() else { return Ok(pass) };
         let now = self.engine.now();
         let sessions = if dated.iter().any(|j| matches!(j.definition.trigger, Trigger::LiveSession { .. })) {
             self.store.live_sessions(ws).await?
@@ -101,12 +102,12 @@ impl Runner {
             if !self.first_look(j.id, j.version, &look) {
                 continue;
             }
-            let entries = candidates(&j.definition.trigger, &audience, &sessions, now, &look, &catalog)
+            let entries = candidates(&j.definition.trigger, audience, &sessions, now, &look, &catalog)
                 .into_iter()
                 .map(|(person, key, occasion)| Entry { journey: j, person, key, occasion, at: now })
                 .collect::<Vec<_>>();
             for chunk in chunked(entries) {
-                let p = self.enter(ws, &catalog, Some(&audience), chunk).await?;
+                let p = self.enter(ws, &catalog, Some(audience), chunk).await?;
                 pass.entered += p.entered;
                 pass.walked += p.walked;
                 pass.queued += p.queued;
