@@ -98,6 +98,10 @@ async fn load(
     truth.flush()?;
     bar.finish_and_clear();
     println!("Loaded {events} events; ground truth in {}.", truth_path.display());
+    // The shipped journeys, as drafts to read and publish: a demo has no message providers.
+    for s in rekindle_engine::journeys::shipped() {
+        rekindle_engine::journeys::install(store, ws, &s, s.name, chrono::Utc::now()).await?;
+    }
     Ok(())
 }
 

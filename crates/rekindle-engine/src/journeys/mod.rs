@@ -26,7 +26,7 @@ use rekindle_store::{Enrollment, EnrollmentState, NewEnrollment, Store, StoredEv
 
 pub use catalog::Catalog;
 pub use occasion::Occasion;
-pub use shipped::{Shipped, shipped};
+pub use shipped::{Shipped, install, shipped};
 pub use walker::Walk;
 
 use crate::engine::Engine;

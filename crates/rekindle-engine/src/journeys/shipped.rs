@@ -21,6 +21,26 @@ pub struct Shipped {
     pub coupons: Vec<CouponDefinition>,
 }
 
+/// Create a shipped journey as a draft named `name`, adding the message templates and coupons it
+/// needs that the workspace does not have yet (those it has are left as the operator made them).
+pub async fn install(
+    store: &dyn rekindle_store::Store,
+    ws: rekindle_core::WorkspaceId,
+    shipped: &Shipped,
+    name: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> rekindle_store::Result<rekindle_store::Journey> {
+    let have: Vec<String> = store.message_templates(ws).await?.into_iter().map(|t| t.name).collect();
+    for t in shipped.templates.iter().filter(|t| !have.contains(&t.name)) {
+        store.put_message_template(ws, t).await?;
+    }
+    let have: Vec<String> = store.coupons(ws).await?.into_iter().map(|c| c.name).collect();
+    for c in shipped.coupons.iter().filter(|c| !have.contains(&c.name)) {
+        store.put_coupon(ws, c).await?;
+    }
+    store.create_journey(ws, name, &shipped.definition, at).await
+}
+
 fn wecom(name: &str, text: &str) -> MessageTemplate {
     MessageTemplate {
         name: name.into(),

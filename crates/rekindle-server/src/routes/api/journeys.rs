@@ -168,22 +168,18 @@ async fn create_journey(
 ) -> Result<(StatusCode, Json<JourneyView>), ApiError> {
     access.require(Permission::JourneysManage)?;
     let ws = access.ws();
-    let (name, draft) = match (input.shipped, input.definition) {
+    let j = match (input.shipped, input.definition) {
         (Some(key), None) => {
             let s = rekindle_engine::journeys::shipped().into_iter().find(|s| s.key == key).ok_or_else(|| {
                 ApiError::field(ErrorCode::InvalidField, "shipped", format!("no shipped journey {key:?}"))
             })?;
-            let have: Vec<String> = state.store.message_templates(ws).await?.into_iter().map(|t| t.name).collect();
-            for t in s.templates.iter().filter(|t| !have.contains(&t.name)) {
-                state.store.put_message_template(ws, t).await?;
-            }
-            let have: Vec<String> = state.store.coupons(ws).await?.into_iter().map(|c| c.name).collect();
-            for c in s.coupons.iter().filter(|c| !have.contains(&c.name)) {
-                state.store.put_coupon(ws, c).await?;
-            }
-            (input.name.unwrap_or_else(|| s.name.to_owned()), s.definition)
+            let name = checked_text("name", input.name.as_deref().unwrap_or(s.name), 1, 100)?;
+            rekindle_engine::journeys::install(&*state.store, ws, &s, &name, Utc::now()).await?
         }
-        (None, Some(d)) => (input.name.unwrap_or_default(), definition(d)?),
+        (None, Some(d)) => {
+            let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
+            state.store.create_journey(ws, &name, &definition(d)?, Utc::now()).await?
+        }
         (Some(_), Some(_)) => {
             return Err(ApiError::field(
                 ErrorCode::InvalidField,
@@ -193,8 +189,6 @@ async fn create_journey(
         }
         (None, None) => return Err(ApiError::field(ErrorCode::InvalidField, "definition", "a definition is required")),
     };
-    let name = checked_text("name", &name, 1, 100)?;
-    let j = state.store.create_journey(ws, &name, &draft, Utc::now()).await?;
     state.runner.invalidate(ws);
     access.audit(&state, "journey.create", format!("{} ({})", j.name, j.id)).await;
     Ok((StatusCode::CREATED, Json(view(&state, &access, j, true).await?)))
