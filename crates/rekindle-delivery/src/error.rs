@@ -32,6 +32,25 @@ pub enum FailureKind {
     Network,
 }
 
+impl FailureKind {
+    /// The name the outbox records and the readout shows (`failed:<kind>`), as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::QuotaExhausted => "quota_exhausted",
+            Self::Throttled => "throttled",
+            Self::UserRefused => "user_refused",
+            Self::NotSubscribed => "not_subscribed",
+            Self::InvalidRecipient => "invalid_recipient",
+            Self::ContentRejected => "content_rejected",
+            Self::Unauthorized => "unauthorized",
+            Self::Misconfigured => "misconfigured",
+            Self::ProviderError => "provider_error",
+            Self::Timeout => "timeout",
+            Self::Network => "network",
+        }
+    }
+}
+
 /// A send that did not succeed. Messages are the provider's own words or ours; they never
 /// contain credentials, tokens or signed URLs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -125,4 +144,29 @@ pub enum ConfigError {
     Missing { field: &'static str },
     #[error("channels.{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FailureKind::{self, *};
+
+    #[test]
+    fn names_are_the_serialised_ones() {
+        let all: [FailureKind; 11] = [
+            QuotaExhausted,
+            Throttled,
+            UserRefused,
+            NotSubscribed,
+            InvalidRecipient,
+            ContentRejected,
+            Unauthorized,
+            Misconfigured,
+            ProviderError,
+            Timeout,
+            Network,
+        ];
+        for k in all {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
 }

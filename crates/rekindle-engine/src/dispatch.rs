@@ -162,16 +162,16 @@ impl Dispatcher {
                 Dispatched::Sent { provider_id: receipt.provider_message_id, awaiting: receipt.awaiting_confirmation }
             }
             Err(SendError::Rejected { kind, code, message }) => {
-                Dispatched::Failed(error(kind_str(kind), &code, message))
+                Dispatched::Failed(error(kind.as_str(), &code, message))
             }
             Err(SendError::Retryable { kind, code, message, retry_after }) => {
-                self.retry(m, error(kind_str(kind), &code, message), retry_after)
+                self.retry(m, error(kind.as_str(), &code, message), retry_after)
             }
             Err(SendError::Uncertain { kind, code, message }) if channel.deduplicates() => {
-                self.retry(m, error(kind_str(kind), &code, message), None)
+                self.retry(m, error(kind.as_str(), &code, message), None)
             }
             Err(SendError::Uncertain { kind, code, message }) => {
-                Dispatched::Uncertain(error(kind_str(kind), &code, message))
+                Dispatched::Uncertain(error(kind.as_str(), &code, message))
             }
         }
     }
@@ -227,21 +227,4 @@ impl Dispatcher {
 
 fn error(kind: &str, code: &str, message: String) -> DeliveryError {
     DeliveryError { kind: kind.to_owned(), code: code.to_owned(), message }
-}
-
-fn kind_str(kind: rekindle_delivery::FailureKind) -> &'static str {
-    use rekindle_delivery::FailureKind::*;
-    match kind {
-        QuotaExhausted => "quota_exhausted",
-        Throttled => "throttled",
-        UserRefused => "user_refused",
-        NotSubscribed => "not_subscribed",
-        InvalidRecipient => "invalid_recipient",
-        ContentRejected => "content_rejected",
-        Unauthorized => "unauthorized",
-        Misconfigured => "misconfigured",
-        ProviderError => "provider_error",
-        Timeout => "timeout",
-        Network => "network",
-    }
 }

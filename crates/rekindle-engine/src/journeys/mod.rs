@@ -67,6 +67,15 @@ pub struct Pass {
 }
 
 impl Pass {
+    /// Count another pass's work in this one (its events are counted where they are read).
+    fn absorb(&mut self, other: Pass) {
+        self.entered += other.entered;
+        self.walked += other.walked;
+        self.queued += other.queued;
+        self.skipped += other.skipped;
+        self.closed += other.closed;
+    }
+
     fn add_all(&mut self, walked: usize, w: Walk) {
         self.walked += walked;
         self.queued += w.queued;
@@ -121,11 +130,7 @@ impl Runner {
     pub async fn run(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
         let mut pass = self.events(ws).await?;
         let rest = self.background(ws).await?;
-        pass.entered += rest.entered;
-        pass.walked += rest.walked;
-        pass.queued += rest.queued;
-        pass.skipped += rest.skipped;
-        pass.closed += rest.closed;
+        pass.absorb(rest);
         Ok(pass)
     }
 
@@ -136,11 +141,7 @@ impl Runner {
         let due = self.wake(ws).await?;
         let dated = self.dated(ws).await?;
         for p in [due, dated] {
-            pass.entered += p.entered;
-            pass.walked += p.walked;
-            pass.queued += p.queued;
-            pass.skipped += p.skipped;
-            pass.closed += p.closed;
+            pass.absorb(p);
         }
         if pass.queued > 0 {
             self.queued.notify_one();
@@ -164,11 +165,7 @@ impl Runner {
             let catalog = self.catalog(ws).await?;
             for e in &page {
                 let p = self.on_event(ws, &catalog, e).await?;
-                pass.entered += p.entered;
-                pass.walked += p.walked;
-                pass.queued += p.queued;
-                pass.skipped += p.skipped;
-                pass.closed += p.closed;
+                pass.absorb(p);
             }
             pass.events += page.len();
             cursor = last;
@@ -229,10 +226,7 @@ impl Runner {
             }
         }
         let p = self.enter(ws, catalog, audience.as_deref(), entries).await?;
-        pass.entered += p.entered;
-        pass.walked += p.walked;
-        pass.queued += p.queued;
-        pass.skipped += p.skipped;
+        pass.absorb(p);
         Ok(pass)
     }
 

@@ -62,10 +62,7 @@ impl Runner {
                     .collect::<Vec<_>>();
                 for chunk in chunked(entries) {
                     let p = self.enter(ws, &catalog, audience.as_deref(), chunk).await?;
-                    pass.entered += p.entered;
-                    pass.walked += p.walked;
-                    pass.queued += p.queued;
-                    pass.skipped += p.skipped;
+                    pass.absorb(p);
                 }
             }
         }
@@ -108,10 +105,7 @@ impl Runner {
                 .collect::<Vec<_>>();
             for chunk in chunked(entries) {
                 let p = self.enter(ws, &catalog, Some(audience), chunk).await?;
-                pass.entered += p.entered;
-                pass.walked += p.walked;
-                pass.queued += p.queued;
-                pass.skipped += p.skipped;
+                pass.absorb(p);
             }
         }
         Ok(pass)

@@ -107,38 +107,36 @@ impl<'a> Walker<'a> {
                     variant = Some(v.to_owned());
                     log.push(record(step, "assigned", Some(v)));
                 }
-                Effect::Coupon { step, coupon, to_inviter: true } => {
-                    let key = format!("{}:{}:{step}:inviter", e.id, e.seq);
-                    let outcome = match self.inviter(e.person).await? {
-                        None => ("no_inviter", None),
-                        Some(inviter) => {
-                            match self.store.issue_coupon(self.ws, coupon, inviter, &key, self.now).await {
-                                Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
-                                    ("inviter_coupon_issued", Some(c.code))
-                                }
-                                Ok(CouponIssue::LimitReached) => ("coupon_limit", None),
-                                Err(StoreError::NotFound(_)) => ("coupon_missing", None),
-                                Err(e) => return Err(e),
-                            }
-                        }
+                Effect::Coupon { step, coupon, to_inviter } => {
+                    // The person's own coupon is named in their messages; an inviter's is not.
+                    let (holder, key, issued) = if to_inviter {
+                        (
+                            self.inviter(e.person).await?,
+                            format!("{}:{}:{step}:inviter", e.id, e.seq),
+                            "inviter_coupon_issued",
+                        )
+                    } else {
+                        (Some(e.person), format!("{}:{}:{step}", e.id, e.seq), "coupon_issued")
                     };
-                    log.push(record(step, outcome.0, outcome.1.as_deref()));
-                }
-                Effect::Coupon { step, coupon, to_inviter: false } => {
-                    let key = format!("{}:{}:{step}", e.id, e.seq);
-                    let outcome = match self.store.issue_coupon(self.ws, coupon, e.person, &key, self.now).await {
-                        Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
-                            let def = self.catalog.coupons.get(coupon);
-                            let title =
-                                def.map(|d| format!("{}（{}）", d.title, d.describe())).unwrap_or(c.code.clone());
-                            vars.insert("coupon", title);
-                            let expires = c.expires_at.with_timezone(&self.catalog.tz);
-                            vars.insert("coupon_expires", format!("{}月{}日", expires.month(), expires.day()));
-                            ("coupon_issued", Some(c.code))
-                        }
-                        Ok(CouponIssue::LimitReached) => ("coupon_limit", None),
-                        Err(StoreError::NotFound(_)) => ("coupon_missing", None),
-                        Err(e) => return Err(e),
+                    let outcome = match holder {
+                        None => ("no_inviter", None),
+                        Some(holder) => match self.store.issue_coupon(self.ws, coupon, holder, &key, self.now).await {
+                            Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
+                                if !to_inviter {
+                                    let def = self.catalog.coupons.get(coupon);
+                                    let title = def
+                                        .map(|d| format!("{}（{}）", d.title, d.describe()))
+                                        .unwrap_or(c.code.clone());
+                                    vars.insert("coupon", title);
+                                    let expires = c.expires_at.with_timezone(&self.catalog.tz);
+                                    vars.insert("coupon_expires", format!("{}月{}日", expires.month(), expires.day()));
+                                }
+                                (issued, Some(c.code))
+                            }
+                            Ok(CouponIssue::LimitReached) => ("coupon_limit", None),
+                            Err(StoreError::NotFound(_)) => ("coupon_missing", None),
+                            Err(e) => return Err(e),
+                        },
                     };
                     log.push(record(step, outcome.0, outcome.1.as_deref()));
                 }

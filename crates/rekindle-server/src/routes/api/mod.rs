@@ -16,6 +16,7 @@ mod messages;
 mod models;
 mod people;
 mod person_activity;
+mod person_messages;
 mod person_profile;
 mod redact;
 mod segments;
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(models::router())
         .merge(journeys::router())
         .merge(messages::router())
+        .merge(person_messages::router())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
