@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::segments::{actor, checked_text};
+use super::input::{actor, checked_text};
 use super::{Body, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};

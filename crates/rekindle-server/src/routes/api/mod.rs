@@ -10,6 +10,7 @@ mod dashboard;
 mod dto;
 mod events;
 mod identity;
+mod input;
 mod journeys;
 mod keys;
 mod messages;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::PersonId;
 use rekindle_core::access::Permission;
-use rekindle_core::segment::{Rule, parse};
+use rekindle_core::segment::parse;
 use rekindle_engine::Audience;
 use rekindle_store::{NewSegment, PersonRef, Segment, SegmentEdit, SegmentKind};
 use serde::{Deserialize, Serialize};
@@ -17,9 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Body;
+use super::input::{actor, checked_rule, checked_text};
 use super::{Limit, Params, WorkspaceParam};
-use crate::auth::{Access, Principal};
-use crate::error::{ApiError, ErrorCode};
+use crate::auth::Access;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -146,36 +147,6 @@ pub struct MemberParams {
     /// The last person of the previous page.
     #[param(value_type = Option<String>)]
     pub after: Option<PersonId>,
-}
-
-/// A rule as typed, checked: it must parse.
-pub(super) fn checked_rule(field: &str, text: &str) -> Result<(String, Rule), ApiError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ApiError::field(ErrorCode::InvalidField, field, "a rule is required"));
-    }
-    if text.chars().count() > 2000 {
-        return Err(ApiError::field(ErrorCode::InvalidField, field, "at most 2,000 characters"));
-    }
-    let rule = parse(text).map_err(|e| ApiError::rule(field, &e))?;
-    Ok((text.to_string(), rule))
-}
-
-pub(super) fn checked_text(field: &str, text: &str, min: usize, max: usize) -> Result<String, ApiError> {
-    let text = text.trim();
-    let n = text.chars().count();
-    if n < min || n > max {
-        return Err(ApiError::field(ErrorCode::InvalidField, field, format!("must be {min} to {max} characters")));
-    }
-    Ok(text.to_string())
-}
-
-/// Who is acting, for version history.
-pub(super) fn actor(access: &Access) -> String {
-    match &access.caller.principal {
-        Principal::User(u) => u.email.clone(),
-        Principal::Admin => "admin token".into(),
-    }
 }
 
 async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Result<SegmentView, ApiError> {

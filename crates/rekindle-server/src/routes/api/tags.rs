@@ -13,8 +13,8 @@ use utoipa_axum::routes;
 
 use super::Body;
 use super::WorkspaceParam;
+use super::input::{checked_rule, checked_text};
 use super::people::find;
-use super::segments::{checked_rule, checked_text};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;

@@ -1,0 +1,37 @@
+//! Checks shared by the routes that take operators' text: names, descriptions, rules; and who
+//! is acting, for version histories.
+
+use rekindle_core::segment::{Rule, parse};
+
+use crate::auth::{Access, Principal};
+use crate::error::{ApiError, ErrorCode};
+
+/// A rule as typed, checked: it must parse.
+pub fn checked_rule(field: &str, text: &str) -> Result<(String, Rule), ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::field(ErrorCode::InvalidField, field, "a rule is required"));
+    }
+    if text.chars().count() > 2000 {
+        return Err(ApiError::field(ErrorCode::InvalidField, field, "at most 2,000 characters"));
+    }
+    let rule = parse(text).map_err(|e| ApiError::rule(field, &e))?;
+    Ok((text.to_string(), rule))
+}
+
+pub fn checked_text(field: &str, text: &str, min: usize, max: usize) -> Result<String, ApiError> {
+    let text = text.trim();
+    let n = text.chars().count();
+    if n < min || n > max {
+        return Err(ApiError::field(ErrorCode::InvalidField, field, format!("must be {min} to {max} characters")));
+    }
+    Ok(text.to_string())
+}
+
+/// Who is acting, for version history.
+pub fn actor(access: &Access) -> String {
+    match &access.caller.principal {
+        Principal::User(u) => u.email.clone(),
+        Principal::Admin => "admin token".into(),
+    }
+}
