@@ -11,14 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
+use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Horizon, Store};
 
 use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
 use crate::personas;
 use crate::scoring::{self, ModelFit};
-use crate::tracker::{Changes, Recorded, Tracker};
+use crate::tracker::{Changes, Found, Recorded, Tracker};
 
 /// The time, injectable so tests can hold it still.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -63,11 +63,29 @@ impl Drop for Borrowed {
     fn drop(&mut self) {
         if let Some(a) = self.0.take()
             && Arc::strong_count(&a) == 1
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            runtime.spawn_blocking(move || drop(a));
+            drop_off_thread(a);
         }
     }
+}
+
+/// Free `value` on the blocking pool when there is a runtime: a million-member audience or
+/// membership set takes a few hundred milliseconds to free, too long for an async thread.
+pub(crate) fn drop_off_thread<T: Send + 'static>(value: T) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn_blocking(move || drop(value))),
+        Err(_) => drop(value),
+    }
+}
+
+/// What the blocking pool hands back after judging: the profiles and tracker it borrowed,
+/// the fit if one was due, the audience and how memberships changed.
+struct Judged {
+    profiles: HashMap<PersonId, Arc<rekindle_core::profile::Profile>>,
+    tracker: Tracker,
+    fitted: Option<Result<Arc<ModelFit>, rekindle_models::ModelError>>,
+    audience: Arc<Audience>,
+    found: Found,
 }
 
 /// Changes one refresh recorded, with the moment it ran.
@@ -176,40 +194,53 @@ impl Engine {
             Some((at, _)) if at.elapsed() >= refit => true,
             Some((_, horizon)) => state.fit.is_none() && horizon != state.folded.horizon,
         };
-        let mut refitted = false;
         if due {
             state.fitted = Some((Instant::now(), state.folded.horizon));
-            // Fitting takes seconds on a large store: off the async threads.
-            let profiles: Vec<_> = state.folded.profiles.values().cloned().collect();
-            let fitted = tokio::task::spawn_blocking(move || scoring::fit(profiles.iter().map(|p| &**p), now))
-                .await
-                .map_err(rekindle_store::StoreError::backend)?;
-            match fitted {
-                Ok(fit) => {
-                    state.fit = Some(Arc::new(fit));
-                    refitted = true;
-                }
-                Err(e) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
-            }
         }
-        context.fit = state.fit.clone();
-        let profiles: Vec<_> = state.folded.profiles.iter().map(|(p, profile)| (*p, profile.clone())).collect();
-        // Judging everyone takes seconds at a million people: off the async threads, so what
-        // must answer quickly (requests, the journey runner) is not queued behind it.
-        let audience = tokio::task::spawn_blocking(move || Arc::new(Audience::build(profiles, now, context)))
-            .await
-            .map_err(rekindle_store::StoreError::backend)?;
-        if refitted {
-            // Each fit's scores are written down, for tools that read the store.
-            store.put_scores(ws, &audience.stored_scores()).await?;
-        }
-        let tracker = match &mut state.tracker {
+        let tracker = match state.tracker.take() {
             Some(t) => t,
-            None => state.tracker.insert(Tracker::load(store, ws).await?),
+            None => Tracker::load(store, ws).await?,
         };
-        let (recorded, changes) = tracker.record(store, ws, &audience, &segments).await?;
-        state.latest = Some((Instant::now(), state.folded.horizon, audience.clone()));
-        self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
+        // Fitting, judging everyone and comparing memberships take seconds at a million
+        // people: all of it on the blocking pool, so what must answer quickly (requests, the
+        // journey runner) is never queued behind it. The profiles go along and come back.
+        let profiles = std::mem::take(&mut state.folded.profiles);
+        let previous_fit = state.fit.clone();
+        let judged = tokio::task::spawn_blocking(move || {
+            let fitted = due.then(|| scoring::fit(profiles.values().map(|p| &**p), now).map(Arc::new));
+            context.fit = match &fitted {
+                Some(Ok(fit)) => Some(fit.clone()),
+                _ => previous_fit,
+            };
+            let people: Vec<_> = profiles.iter().map(|(p, profile)| (*p, profile.clone())).collect();
+            let audience = Arc::new(Audience::build(people, now, context));
+            let found = tracker.diff(&audience, &segments);
+            Judged { profiles, tracker, fitted, audience, found }
+        })
+        .await;
+        let Judged { profiles, tracker, fitted, audience, found } = match judged {
+            Ok(j) => j,
+            Err(e) => {
+                // The profiles went down with the task: fold the log again from the start.
+                state.folded = Folded::default();
+                return Err(rekindle_store::StoreError::backend(e));
+            }
+        };
+        state.folded.profiles = profiles;
+        let tracker = state.tracker.insert(tracker);
+        match fitted {
+            Some(Ok(fit)) => {
+                state.fit = Some(fit);
+                // Each fit's scores are written down, for tools that read the store.
+                store.put_scores(ws, &audience.stored_scores()).await?;
+            }
+            Some(Err(e)) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
+            None => {}
+        }
+        let (recorded, changes) = tracker.record(store, ws, found).await?;
+        let replaced = state.latest.replace((Instant::now(), state.folded.horizon, audience.clone()));
+        let published = self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
+        drop_off_thread((replaced, published));
         if !changes.membership.is_empty() || !changes.stages.is_empty() {
             let mut pending = self.changes.lock().unwrap_or_else(|p| p.into_inner());
             pending.entry(ws).or_default().push((wall, changes));

@@ -48,33 +48,24 @@ impl Tracker {
         Ok(Self { members, stages, sized: HashMap::new() })
     }
 
-    /// Record how `audience` differs from what was last recorded. Memory follows the store
-    /// only once the store has it, so a failed write is found again next time.
-    pub async fn record(
-        &mut self,
-        store: &dyn Store,
-        ws: WorkspaceId,
-        audience: &Audience,
-        segments: &[Segment],
-    ) -> rekindle_store::Result<(Recorded, Changes)> {
+    /// How `audience` differs from what was last recorded. Only CPU, but seconds at a million
+    /// people: the engine runs it on the blocking pool beside building the audience.
+    pub fn diff(&self, audience: &Audience, segments: &[Segment]) -> Found {
         let now = audience.now;
-        let stage_changes: Vec<StageChange> = audience
+        let stages: Vec<StageChange> = audience
             .members
             .iter()
             .filter_map(|m| {
                 let from = self.stages.get(&m.person).copied();
-                let at = audience.context.judging.lifecycle.entered(&m.profile, now);
-                (from != Some(m.stage)).then_some(StageChange { person: m.person, from, to: m.stage, at })
+                (from != Some(m.stage)).then(|| StageChange {
+                    person: m.person,
+                    from,
+                    to: m.stage,
+                    at: audience.context.judging.lifecycle.entered(&m.profile, now),
+                })
             })
             .collect();
-        if !stage_changes.is_empty() {
-            store.record_stage_changes(ws, &stage_changes).await?;
-            for c in &stage_changes {
-                self.stages.insert(c.person, c.to);
-            }
-        }
-
-        let mut changes = Vec::new();
+        let mut membership = Vec::new();
         let mut sizes = Vec::new();
         let mut current: HashMap<i64, HashSet<PersonId>> = HashMap::new();
         for segment in segments {
@@ -88,27 +79,52 @@ impl Tracker {
             entered.sort();
             left.sort();
             let change = |person, entered| MembershipChange { segment: segment.id, person, entered, at: now };
-            changes.extend(entered.into_iter().map(|p| change(p, true)));
-            changes.extend(left.into_iter().map(|p| change(p, false)));
+            membership.extend(entered.into_iter().map(|p| change(p, true)));
+            membership.extend(left.into_iter().map(|p| change(p, false)));
             if self.sized.get(&segment.id).is_none_or(|at| now - *at >= SIZE_EVERY) {
                 sizes.push(SegmentSize { segment: segment.id, size: now_in.len() as u64, at: now });
             }
             current.insert(segment.id, now_in);
         }
-        if !changes.is_empty() || !sizes.is_empty() {
-            store.record_membership(ws, &changes, &sizes).await?;
+        Found { changes: Changes { membership, stages }, sizes, current }
+    }
+
+    /// Write down what [`Tracker::diff`] found. Memory follows the store only once the store
+    /// has it, so a failed write is found again next time.
+    pub async fn record(
+        &mut self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        found: Found,
+    ) -> rekindle_store::Result<(Recorded, Changes)> {
+        let Found { changes, sizes, current } = found;
+        if !changes.stages.is_empty() {
+            store.record_stage_changes(ws, &changes.stages).await?;
+            for c in &changes.stages {
+                self.stages.insert(c.person, c.to);
+            }
+        }
+        if !changes.membership.is_empty() || !sizes.is_empty() {
+            store.record_membership(ws, &changes.membership, &sizes).await?;
         }
         for s in &sizes {
             self.sized.insert(s.segment, s.at);
         }
-        self.members = current;
+        crate::engine::drop_off_thread(std::mem::replace(&mut self.members, current));
         let recorded = Recorded {
-            entered: changes.iter().filter(|c| c.entered).count(),
-            left: changes.iter().filter(|c| !c.entered).count(),
-            stage_changes: stage_changes.len(),
+            entered: changes.membership.iter().filter(|c| c.entered).count(),
+            left: changes.membership.iter().filter(|c| !c.entered).count(),
+            stage_changes: changes.stages.len(),
         };
-        Ok((recorded, Changes { membership: changes, stages: stage_changes }))
+        Ok((recorded, changes))
     }
+}
+
+/// What one diff found: the changes, the sizes due, and who is in each segment now.
+pub struct Found {
+    changes: Changes,
+    sizes: Vec<SegmentSize>,
+    current: HashMap<i64, HashSet<PersonId>>,
 }
 
 fn rule_of(segment: &Segment) -> Option<Rule> {
