@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use birthday::MonthDay;
 pub use interned::ItemText;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -19,7 +20,8 @@ use serde_json::Value;
 pub struct ProfileEvent<'a> {
     pub at: DateTime<Utc>,
     pub name: &'a str,
-    /// The event's `properties` object (`Value::Null` when it has none).
+    /// The event's `properties` object (an `identify`'s `traits`; `Value::Null` when it has
+    /// none).
     pub properties: &'a Value,
 }
 
@@ -117,6 +119,8 @@ pub struct Profile {
     /// When the person's WeCom contact was last added and last removed.
     pub contact_added: Option<DateTime<Utc>>,
     pub contact_removed: Option<DateTime<Utc>>,
+    /// The birthday the person last gave (in an `identify`), with when they gave it.
+    pub birthday: Option<(DateTime<Utc>, MonthDay)>,
 }
 
 /// The entry for `key` in a vector sorted by key, inserted with `default` if absent.
@@ -202,6 +206,12 @@ impl Profile {
             }
             "Contact Added" => self.contact_added = max(self.contact_added, e.at),
             "Contact Removed" => self.contact_removed = max(self.contact_removed, e.at),
+            "identify" => {
+                // The latest one said wins; on a tie the larger, so arrival order never matters.
+                if let Some(day) = p.get("birthday").and_then(MonthDay::parse) {
+                    self.birthday = self.birthday.max(Some((e.at, day)));
+                }
+            }
             _ => {}
         }
     }
@@ -387,9 +397,11 @@ impl Profile {
         if let Some(t) = other.contact_removed {
             self.contact_removed = max(self.contact_removed, t);
         }
+        self.birthday = self.birthday.max(other.birthday);
     }
 }
 
+mod birthday;
 mod interned;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
-use rekindle_core::profile::{Profile, ProfileEvent};
+use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer, Rfm};
 use rekindle_core::scores::{ModelConfig, Scores};
 use rekindle_core::segment::{ProductTags, Rule, Subject, parse};
@@ -169,9 +169,7 @@ impl Audience {
         loop {
             let page = store.events(ws, &query).await?;
             for e in &page {
-                let properties = e.payload.get("properties").unwrap_or(&serde_json::Value::Null);
-                let name = e.name.as_deref().unwrap_or(e.kind.as_str());
-                profiles.entry(e.person).or_default().apply(ProfileEvent { at: e.timestamp, name, properties });
+                profiles.entry(e.person).or_default().apply(crate::folded::profile_event(e));
             }
             events += page.len();
             read(events);

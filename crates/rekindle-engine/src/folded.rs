@@ -50,13 +50,18 @@ impl Folded {
     }
 
     pub fn fold(&mut self, e: &StoredEvent) {
-        let properties = e.payload.get("properties").unwrap_or(&serde_json::Value::Null);
-        let name = e.name.as_deref().unwrap_or(e.kind.as_str());
-        Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(ProfileEvent {
-            at: e.timestamp,
-            name,
-            properties,
-        });
+        Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(profile_event(e));
         self.latest = Some(self.latest.map_or(e.timestamp, |l| l.max(e.timestamp)));
+    }
+}
+
+/// A stored event as the profile reads it: a track's name and properties, or a call's type
+/// (`identify`, `page`…) and, for an identify, its traits.
+pub fn profile_event(e: &StoredEvent) -> ProfileEvent<'_> {
+    let fields = if e.name.is_some() { "properties" } else { "traits" };
+    ProfileEvent {
+        at: e.timestamp,
+        name: e.name.as_deref().unwrap_or(e.kind.as_str()),
+        properties: e.payload.get(fields).unwrap_or(&serde_json::Value::Null),
     }
 }

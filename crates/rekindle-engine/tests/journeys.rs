@@ -371,3 +371,65 @@ async fn repurchase_reminder_reaches_exactly_the_people_running_out_outside_quie
         extra.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn birthday_greetings_go_once_at_the_set_time_to_whoever_has_a_birthday_in_n_days() {
+    // 08:30 in Shanghai on 1 March 2027, a year without a 29 February.
+    let morning = at("2027-03-01T00:30:00Z");
+    let s = shop(morning, CapsConfig::default()).await;
+    let said = |user: &str, birthday: &str, t: &str| {
+        json!({"type": "identify", "userId": user, "messageId": format!("b-{user}-{t}"), "timestamp": t,
+               "traits": {"wecom_external_userid": format!("wm-{user}"), "nickname": user, "birthday": birthday}})
+    };
+    append(
+        &s,
+        vec![
+            said("mar3", "1990-03-03", "2027-02-20T02:00:00Z"),
+            said("mar3-chinese", "3月3日", "2027-02-20T02:00:00Z"),
+            said("mar4", "1988-03-04", "2027-02-20T02:00:00Z"),
+            // Said 3 March once, then corrected to 5 March: the later word counts.
+            said("moved", "03-03", "2027-02-10T02:00:00Z"),
+            said("moved", "1995-03-05", "2027-02-21T02:00:00Z"),
+            said("unsaid", "保密", "2027-02-20T02:00:00Z"),
+        ],
+    )
+    .await;
+    s.store.put_message_template(s.ws, &wecom_template("生日", "{{nickname}}，生日快乐！")).await.unwrap();
+    publish(
+        &s,
+        "生日关怀",
+        json!({
+            "trigger": {"type": "birthday", "days_before": 2, "at": "10:00"},
+            "steps": [{"id": "greet", "type": "send", "channel": "wecom", "template": "生日"}],
+            "reentry": {"type": "after", "days": 300},
+        }),
+    )
+    .await;
+    s.engine.refresh(s.ws).await.unwrap();
+
+    // Before 10:00 nobody is greeted.
+    let early = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(early.entered, 0, "{early:?}");
+    // At 10:00: the two born on 3 March, two days ahead.
+    s.hands.set(at("2027-03-01T02:00:00Z"));
+    let pass = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(pass.entered, 2, "{pass:?}");
+    let greeted: std::collections::BTreeSet<PersonId> =
+        s.store.messages(s.ws, None, 100).await.unwrap().iter().map(|m| m.person).collect();
+    let expected: std::collections::BTreeSet<PersonId> =
+        [person(&s, "mar3").await, person(&s, "mar3-chinese").await].into();
+    assert_eq!(greeted, expected);
+    // Later the same day, or from another runner: nobody twice.
+    s.hands.set(at("2027-03-01T09:00:00Z"));
+    assert_eq!(s.runner.run(s.ws).await.unwrap().entered, 0);
+    let fresh = Runner::new(s.store.clone(), s.engine.clone(), CapsConfig::default());
+    assert_eq!(fresh.run(s.ws).await.unwrap().entered, 0);
+    // The next day at 10:00: 4 March's.
+    s.hands.set(at("2027-03-02T02:00:00Z"));
+    assert_eq!(s.runner.run(s.ws).await.unwrap().entered, 1);
+    assert!(s.store.messages(s.ws, Some(person(&s, "mar4").await), 10).await.unwrap().len() == 1);
+    // And the one who corrected their birthday, on the day after.
+    s.hands.set(at("2027-03-03T02:00:00Z"));
+    assert_eq!(s.runner.run(s.ws).await.unwrap().entered, 1);
+    assert!(s.store.messages(s.ws, Some(person(&s, "moved").await), 10).await.unwrap().len() == 1);
+}

@@ -66,7 +66,18 @@ fn engagement_tickets_and_reach() {
     assert!(!gone.reachable());
 }
 
-const NAMES: [&str; 10] = [
+#[test]
+fn the_birthday_last_given_is_kept_whatever_the_order() {
+    let said = |day, text: &str| (t(day, 0), "identify", json!({"birthday": text}));
+    let events = [said(1, "1990-05-12"), said(3, "5月20日"), said(2, "not a date"), said(0, "1990-01-01")];
+    let forward = fold(&events);
+    let mut reversed = events.clone();
+    reversed.reverse();
+    assert_eq!(forward.birthday, Some((t(3, 0), MonthDay::new(5, 20).unwrap())));
+    assert_eq!(fold(&reversed).birthday, forward.birthday);
+}
+
+const NAMES: [&str; 11] = [
     "Order Completed",
     "Order Refunded",
     "Live Watched",
@@ -77,6 +88,7 @@ const NAMES: [&str; 10] = [
     "Contact Added",
     "Contact Removed",
     "Message Delivered",
+    "identify",
 ];
 
 /// A random event: few order and ticket ids, so resent orders and reopened tickets happen.
@@ -85,6 +97,7 @@ fn event() -> impl Strategy<Value = (DateTime<Utc>, &'static str, Value)> {
         |(day, hour, n, id, amount, cat, qty)| {
             let category = ["fruit", "veg", "rice", "dairy"][cat];
             let props = json!({
+                "birthday": format!("1990-0{}-1{}", 1 + id % 3, cat),
                 "order_id": format!("o{id}"), "ticket_id": format!("t{id}"), "revenue": amount, "amount": amount / 10,
                 "seconds": amount / 100, "products": [{"category": category, "quantity": qty + 1}]
             });

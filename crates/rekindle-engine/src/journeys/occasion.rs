@@ -11,7 +11,7 @@ pub struct Occasion {
     pub product: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// Days until the predicted run-out, when that triggered it.
+    /// Days until the predicted run-out or the birthday that triggered it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_left: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]

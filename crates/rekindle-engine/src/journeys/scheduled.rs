@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::{local_day, next_local};
+use rekindle_core::delivery::{LocalTime, local_day, next_local};
 use rekindle_core::journey::Trigger;
 
 use super::catalog::{Catalog, LiveJourney};
@@ -79,7 +79,10 @@ impl Runner {
             .filter(|j| {
                 matches!(
                     j.definition.trigger,
-                    Trigger::Schedule { .. } | Trigger::Depletion { .. } | Trigger::LiveSession { .. }
+                    Trigger::Schedule { .. }
+                        | Trigger::Depletion { .. }
+                        | Trigger::Birthday { .. }
+                        | Trigger::LiveSession { .. }
                 )
             })
             .collect();
@@ -140,15 +143,24 @@ fn occurrence(trigger: &Trigger, now: DateTime<Utc>, catalog: &Catalog) -> Optio
             if !weekdays.is_empty() && !weekdays.contains(&weekday) {
                 return None;
             }
-            // Today's time has passed when the next one is tomorrow.
-            let next = next_local(now - Duration::seconds(1), *at, catalog.tz);
-            (local_day(next, catalog.tz) > today || next <= now).then(|| format!("daily:{today}"))
+            passed_today(now, *at, catalog).then(|| format!("daily:{today}"))
+        }
+        // Once a day at `at`: whoever's birthday is `days_before` days from today.
+        Trigger::Birthday { at, .. } => {
+            passed_today(now, *at, catalog).then(|| format!("birthday:{}", local_day(now, catalog.tz)))
         }
         Trigger::Depletion { .. } | Trigger::LiveSession { .. } => {
             Some(format!("look:{}", now.timestamp() / (LOOK_EVERY_MINUTES * 60)))
         }
         _ => None,
     }
+}
+
+/// Whether today's `at` (in the store's zone) has come: it has when the next one is tomorrow.
+fn passed_today(now: DateTime<Utc>, at: LocalTime, catalog: &Catalog) -> bool {
+    let today = local_day(now, catalog.tz);
+    let next = next_local(now - Duration::seconds(1), at, catalog.tz);
+    local_day(next, catalog.tz) > today || next <= now
 }
 
 fn candidates(
@@ -181,6 +193,15 @@ fn candidates(
                         ..Occasion::default()
                     };
                     out.push((m.person, format!("depletion:{}:{day}:{}", r.category, m.person), occasion));
+                }
+            }
+        }
+        Trigger::Birthday { days_before, .. } => {
+            let day = local_day(now, catalog.tz) + Duration::days(i64::from(*days_before));
+            let occasion = Occasion { days_left: Some(i64::from(*days_before)), ..Occasion::default() };
+            for m in &audience.members {
+                if m.profile.birthday.is_some_and(|(_, b)| b.falls_on(day)) {
+                    out.push((m.person, format!("birthday:{day}:{}", m.person), occasion.clone()));
                 }
             }
         }
