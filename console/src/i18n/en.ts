@@ -513,6 +513,7 @@ const en: MessageSchema = {
     provider_error: 'provider error',
     timeout: 'timeout',
     network: 'network error',
+    unconfirmed: 'mass send not confirmed by staff',
   },
   skipReasons: {
     channel_daily_cap: 'channel daily cap',

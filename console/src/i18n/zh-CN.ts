@@ -511,6 +511,7 @@ export default {
     provider_error: '服务商出错',
     timeout: '超时',
     network: '网络错误',
+    unconfirmed: '员工未确认群发',
   },
   skipReasons: {
     channel_daily_cap: '渠道每日上限',

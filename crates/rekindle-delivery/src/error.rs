@@ -30,6 +30,8 @@ pub enum FailureKind {
     Timeout,
     /// The connection failed.
     Network,
+    /// WeCom: the staff member never confirmed the mass send in their app.
+    Unconfirmed,
 }
 
 impl FailureKind {
@@ -47,6 +49,7 @@ impl FailureKind {
             Self::ProviderError => "provider_error",
             Self::Timeout => "timeout",
             Self::Network => "network",
+            Self::Unconfirmed => "unconfirmed",
         }
     }
 }
@@ -152,7 +155,7 @@ mod tests {
 
     #[test]
     fn names_are_the_serialised_ones() {
-        let all: [FailureKind; 11] = [
+        let all: [FailureKind; 12] = [
             QuotaExhausted,
             Throttled,
             UserRefused,
@@ -164,6 +167,7 @@ mod tests {
             ProviderError,
             Timeout,
             Network,
+            Unconfirmed,
         ];
         for k in all {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());

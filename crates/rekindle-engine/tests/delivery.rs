@@ -71,7 +71,19 @@ fn message(json: Value) -> Message {
     Message::parse(&json.to_string(), None, &arrival).unwrap()
 }
 
-async fn run(case: Case) {
+/// What a run leaves behind, for looking further.
+struct Ran {
+    store: Arc<SqliteStore>,
+    ws: WorkspaceId,
+    hands: Hands,
+    standin: StandIn,
+    dispatcher: Dispatcher,
+    /// Each expected outcome's person and address.
+    people: Vec<(PersonId, String)>,
+    _dir: tempfile::TempDir,
+}
+
+async fn run(case: Case) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
     let ws: WorkspaceId = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
@@ -185,6 +197,7 @@ async fn run(case: Case) {
             assert_eq!(sent[0].payload["properties"]["message_id"], m.send_key);
         }
     }
+    Ran { store, ws, hands, standin, dispatcher, people, _dir: dir }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,8 +237,8 @@ async fn tencent_sms() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wecom_mass_send() {
-    run(Case {
+async fn wecom_mass_send_and_what_became_of_it() {
+    let ran = run(Case {
         provider: Provider::Wecom,
         channel: ChannelKind::Wecom,
         expected: vec![
@@ -234,9 +247,57 @@ async fn wecom_mass_send() {
             (Some(Fault::ServerError), OutboxState::Uncertain, Some("provider_error")),
             (Some(Fault::Quota), OutboxState::Awaiting, None),
             (Some(Fault::Refused), OutboxState::Failed, Some("user_refused")),
+            (None, OutboxState::Awaiting, None),
         ],
     })
     .await;
+    let state = |i: usize| {
+        let (store, ws, person) = (ran.store.clone(), ran.ws, ran.people[i].0);
+        async move {
+            let m = store.messages(ws, Some(person), 1).await.unwrap().remove(0);
+            (m.state, m.error_kind, m.error_code, m.provider_id)
+        }
+    };
+    // Nobody confirmed yet: asked about, still waiting.
+    let first = ran.dispatcher.check_awaiting().await.unwrap();
+    assert_eq!((first.asked, first.waiting), (3, 3), "{first:?}");
+    // The staff member confirms two of the three tasks: one customer receives it, the other
+    // had their mass messages for the period.
+    for i in [0, 3] {
+        let msgid = state(i).await.3.unwrap();
+        assert!(ran.standin.confirm(&msgid));
+    }
+    assert_eq!(ran.dispatcher.check_awaiting().await.unwrap().asked, 0, "not asked again within ten minutes");
+    ran.hands.advance(Duration::minutes(11));
+    let second = ran.dispatcher.check_awaiting().await.unwrap();
+    assert_eq!((second.asked, second.delivered, second.failed, second.waiting), (3, 1, 1, 1), "{second:?}");
+    assert_eq!(state(0).await.0, OutboxState::Delivered);
+    let quota = state(3).await;
+    assert_eq!(
+        (quota.0, quota.1.as_deref(), quota.2.as_deref()),
+        (OutboxState::Failed, Some("quota_exhausted"), Some("received_already"))
+    );
+    let q = EventQuery {
+        person: Some(ran.people[0].0),
+        name: Some("Message Delivered".into()),
+        limit: 5,
+        ..Default::default()
+    };
+    assert_eq!(ran.store.events(ran.ws, &q).await.unwrap().len(), 1, "delivered, on the timeline");
+    // A week on, the last one was never confirmed: it failed, and is asked about no more.
+    ran.hands.advance(Duration::days(7));
+    let third = ran.dispatcher.check_awaiting().await.unwrap();
+    assert_eq!((third.asked, third.failed), (1, 1), "{third:?}");
+    let never = state(5).await;
+    assert_eq!((never.0, never.1.as_deref()), (OutboxState::Failed, Some("unconfirmed")));
+    ran.hands.advance(Duration::minutes(11));
+    assert_eq!(ran.dispatcher.check_awaiting().await.unwrap(), Default::default());
+    // Each customer got the message at most once through all of it.
+    let mut delivered: HashMap<String, usize> = HashMap::new();
+    for d in ran.standin.delivered() {
+        *delivered.entry(d.to.clone()).or_default() += 1;
+    }
+    assert!(delivered.values().all(|&n| n == 1), "{delivered:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,9 @@ use rekindle_engine::dispatch::Dispatcher;
 
 use crate::state::AppState;
 
+/// How often the mass sends awaiting confirmation are looked at.
+const AWAITING_EVERY: Duration = Duration::from_secs(60);
+
 pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
     let appended = state.ingestor.appended();
     let queued = state.runner.queued.clone();
@@ -33,10 +36,27 @@ pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
         }
     });
     tokio::spawn(async move {
+        let mut asked: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = queued.notified() => {}
                 _ = tokio::time::sleep(tick) => {}
+            }
+            // WeCom mass sends awaiting the staff member's confirmation: looked at once a
+            // minute, each asked about at most every ten.
+            if asked.is_none_or(|at| at.elapsed() >= AWAITING_EVERY) {
+                asked = Some(std::time::Instant::now());
+                match dispatcher.check_awaiting().await {
+                    Ok(c) if c.asked > 0 => tracing::debug!(
+                        asked = c.asked,
+                        delivered = c.delivered,
+                        failed = c.failed,
+                        waiting = c.waiting,
+                        "mass sends checked"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "checking mass sends failed; retried later"),
+                }
             }
             loop {
                 match dispatcher.round().await {

@@ -8,8 +8,9 @@ use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, Message
 use rekindle_core::journey::Definition;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
-    Advance, CouponIssue, Dispatched, Enrollment, EnrollmentState, IssuedCoupon, Journey, JourneyStatus, JourneyStore,
-    JourneyVersion, NewEnrollment, NewMessage, OutboxMessage, OutboxState, Queued, ReadoutRow, Result, VariantCounts,
+    Advance, CouponIssue, DeliveryError, Dispatched, Enrollment, EnrollmentState, IssuedCoupon, Journey, JourneyStatus,
+    JourneyStore, JourneyVersion, NewEnrollment, NewMessage, OutboxMessage, OutboxState, Queued, ReadoutRow, Result,
+    VariantCounts,
 };
 use sqlx_core::pool::PoolConnection;
 use sqlx_core::row::Row;
@@ -182,6 +183,10 @@ impl JourneyStore for PostgresStore {
 
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
         outbox::record(&mut *self.conn().await?, id, outcome, at).await
+    }
+
+    async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+        outbox::fail_awaiting(&mut *self.conn().await?, id, error, at).await
     }
 
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {

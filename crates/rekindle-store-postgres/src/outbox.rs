@@ -6,7 +6,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted, Skip};
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{CapWindow, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError};
+use rekindle_store::{
+    CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,
+};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
 use sqlx_core::types::Json;
@@ -320,6 +322,21 @@ pub(crate) async fn mark_delivered(
     .execute(&mut *c)
     .await
     .map_err(db_err)?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn fail_awaiting(c: &mut PgConnection, id: i64, e: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+    let done =
+        sql("UPDATE outbox SET state = 'failed', error_kind = $2, error_code = $3, error_message = $4, updated_at = $5
+         WHERE id = $1 AND state = 'awaiting'")
+        .bind(id)
+        .bind(&e.kind)
+        .bind(&e.code)
+        .bind(&e.message)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -6,8 +6,9 @@ use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, Message
 use rekindle_core::journey::Definition;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
-    Advance, CouponIssue, Dispatched, Enrollment, EnrollmentState, IssuedCoupon, Journey, JourneyStatus, JourneyStore,
-    JourneyVersion, NewEnrollment, NewMessage, OutboxMessage, OutboxState, Queued, ReadoutRow, Result, VariantCounts,
+    Advance, CouponIssue, DeliveryError, Dispatched, Enrollment, EnrollmentState, IssuedCoupon, Journey, JourneyStatus,
+    JourneyStore, JourneyVersion, NewEnrollment, NewMessage, OutboxMessage, OutboxState, Queued, ReadoutRow, Result,
+    VariantCounts,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -182,6 +183,11 @@ impl JourneyStore for SqliteStore {
                 .collect()
         })
         .await
+    }
+
+    async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+        let error = error.clone();
+        self.write(move |tx| outbox::fail_awaiting(tx, id, &error, at)).await
     }
 
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {

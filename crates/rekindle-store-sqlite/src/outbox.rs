@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted, Skip};
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{CapWindow, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError};
+use rekindle_store::{
+    CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,
+};
 use rusqlite::{Connection, params};
 
 use crate::codec::{ms, time};
@@ -270,6 +272,17 @@ pub(crate) fn mark_delivered(c: &Connection, ws: WorkspaceId, key: &str, at: Dat
                     delivered_at = COALESCE(delivered_at, ?3), updated_at = ?3
              WHERE workspace_id = ?1 AND send_key = ?2",
             params![ws.0, key, ms(at)],
+        )
+        .map_err(db_err)?;
+    Ok(n > 0)
+}
+
+pub(crate) fn fail_awaiting(c: &Connection, id: i64, e: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+    let n = c
+        .execute(
+            "UPDATE outbox SET state = 'failed', error_kind = ?2, error_code = ?3, error_message = ?4, updated_at = ?5
+             WHERE id = ?1 AND state = 'awaiting'",
+            params![id, e.kind, e.code, e.message, ms(at)],
         )
         .map_err(db_err)?;
     Ok(n > 0)

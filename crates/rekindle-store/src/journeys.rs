@@ -437,6 +437,9 @@ pub trait JourneyStore: Send + Sync {
     /// Mark the message with this send key delivered (or opened/clicked: still delivered);
     /// `false` when there is none.
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// A message awaiting confirmation (a WeCom mass send) that will not go out: the staff
+    /// member never confirmed it, or WeCom did not deliver it. `false` when it is not awaiting.
+    async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool>;
     /// A person's messages (or everyone's), newest first.
     async fn messages(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>>;
     /// Messages in a state (e.g. awaiting a WeCom confirmation), oldest first.

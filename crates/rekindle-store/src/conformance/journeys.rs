@@ -287,6 +287,19 @@ pub async fn outbox_claims_and_records(store: &dyn Store) {
         messages.iter().map(|m| (m.send_key.as_str(), m.state)).collect::<Vec<_>>(),
         [("later", OutboxState::Queued), ("now", OutboxState::Delivered)]
     );
+    // A second mass send the staff member never confirms fails; only while awaiting.
+    let unconfirmed = message("unconfirmed", PersonId::new_v7(), ChannelKind::Webhook, "2026-05-01");
+    store.queue(ws, &[unconfirmed], &caps).await.unwrap();
+    let claimed = store.claim_messages(t0() + Duration::minutes(1), lease, 10).await.unwrap();
+    let id = claimed.iter().find(|m| m.send_key == "unconfirmed").unwrap().id;
+    store
+        .record_dispatch(id, &Dispatched::Sent { provider_id: Some("msg-2".into()), awaiting: true }, t0())
+        .await
+        .unwrap();
+    let never = DeliveryError { kind: "user_refused".into(), code: "unconfirmed".into(), message: "7 days".into() };
+    assert!(store.fail_awaiting(id, &never, t0()).await.unwrap());
+    assert!(!store.fail_awaiting(id, &never, t0()).await.unwrap(), "no longer awaiting");
+    assert!(store.messages_in_state(OutboxState::Awaiting, 10).await.unwrap().is_empty());
     let failed = store.claim_messages(t0() + Duration::hours(10), lease, 10).await.unwrap();
     let refusal = DeliveryError { kind: "user_refused".into(), code: "43101".into(), message: "refused".into() };
     store.record_dispatch(failed[0].id, &Dispatched::Failed(refusal), t0()).await.unwrap();

@@ -11,6 +11,8 @@
 //! Work that must happen once is claimed with row locks by the store (`claim_messages`), so any
 //! number of dispatchers on any number of nodes can run.
 
+mod awaiting;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +26,7 @@ use rekindle_delivery::{Channels, Outgoing, SendError};
 use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
 
 use crate::engine::Clock;
+pub use awaiting::Checked;
 
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
@@ -58,6 +61,7 @@ pub struct Dispatcher {
     config: DispatchConfig,
     /// How the sends Rekindle records on people's timelines are resolved to them.
     policy: IdentityPolicy,
+    checks: awaiting::Checks,
 }
 
 /// What one round did.
@@ -79,7 +83,7 @@ impl Dispatcher {
         config: DispatchConfig,
         policy: IdentityPolicy,
     ) -> Self {
-        Self { store, channels, clock, config, policy }
+        Self { store, channels, clock, config, policy, checks: Default::default() }
     }
 
     /// Claim what is due and send it; returns when every claimed message is recorded.
@@ -107,7 +111,7 @@ impl Dispatcher {
             match outcome {
                 Dispatched::Sent { provider_id, .. } => {
                     round.sent += 1;
-                    self.on_timeline(m, provider_id.as_deref(), at).await;
+                    self.on_timeline(m, "Message Sent", provider_id.as_deref(), at).await;
                 }
                 Dispatched::Retry { .. } => round.retried += 1,
                 Dispatched::Failed(_) => round.failed += 1,
@@ -187,9 +191,10 @@ impl Dispatcher {
         Dispatched::Retry { at, error: e }
     }
 
-    /// Record the send on the person's timeline as a `Message Sent` event, addressed by the
-    /// identifier the channel reached them by (webhooks reach the operator, not the person).
-    async fn on_timeline(&self, m: &OutboxMessage, provider_id: Option<&str>, at: DateTime<Utc>) {
+    /// Record what became of a message on the person's timeline (`Message Sent`, `Message
+    /// Delivered`), addressed by the identifier the channel reached them by (webhooks reach
+    /// the operator, not the person).
+    async fn on_timeline(&self, m: &OutboxMessage, event: &str, provider_id: Option<&str>, at: DateTime<Utc>) {
         let trait_name = match m.channel {
             ChannelKind::Sms => "phone",
             ChannelKind::Miniprogram => "wechat_openid",
@@ -198,8 +203,9 @@ impl Dispatcher {
         };
         let json = serde_json::json!({
             "type": "track",
-            "event": "Message Sent",
-            "messageId": format!("rekindle:sent:{}", m.send_key),
+            "event": event,
+            // One per message and event: a repeated report is the same event.
+            "messageId": format!("rekindle:{}:{}", event.rsplit(' ').next().unwrap_or(event).to_lowercase(), m.send_key),
             // Segment requires an id; the channel's identifier below says whose it is.
             "anonymousId": format!("rekindle:{}", m.person),
             "timestamp": at.to_rfc3339(),
