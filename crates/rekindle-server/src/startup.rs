@@ -118,16 +118,22 @@ impl App {
 /// is recorded within `every` of the event that caused it, whether or not anyone is looking.
 fn spawn_refresh(state: AppState, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut took: Option<std::time::Duration> = None;
         loop {
-            tick.tick().await;
+            // The pause is at least as long as the last refresh took: on a store so large
+            // that judging everyone takes longer than `every`, refreshing keeps at most half a
+            // core busy instead of one, and events and requests keep the rest.
+            if let Some(took) = took {
+                tokio::time::sleep(every.max(took)).await;
+            }
+            let started = std::time::Instant::now();
             // Fold what is applied: ingestion acknowledged it, so wait until it is readable.
             state.ingestor.settled(every).await;
             let workspaces = match state.store.workspaces().await {
                 Ok(w) => w,
                 Err(e) => {
                     tracing::warn!(error = %e, "segment refresh cannot list workspaces");
+                    took = Some(started.elapsed());
                     continue;
                 }
             };
@@ -141,6 +147,7 @@ fn spawn_refresh(state: AppState, every: std::time::Duration) {
                     Err(e) => tracing::warn!(workspace = %w.slug, error = %e, "segment refresh failed"),
                 }
             }
+            took = Some(started.elapsed());
         }
     });
 }

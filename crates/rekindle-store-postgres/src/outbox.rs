@@ -346,9 +346,10 @@ pub(crate) async fn messages(
     person: Option<PersonId>,
     limit: u32,
 ) -> Result<Vec<OutboxMessage>> {
+    // Two statements, not `$2 IS NULL OR …`: a generic plan would read the whole outbox.
+    let whose = if person.is_some() { "person_id = $2" } else { "$2::uuid IS NULL" };
     let rows = sql_owned(format!(
-        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = $1 AND ($2::uuid IS NULL OR person_id = $2)
-         ORDER BY id DESC LIMIT $3"
+        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = $1 AND {whose} ORDER BY id DESC LIMIT $3"
     ))
     .bind(ws.0)
     .bind(person.map(|p| p.0))

@@ -294,10 +294,11 @@ pub(crate) fn messages(
     person: Option<PersonId>,
     limit: u32,
 ) -> Result<Vec<OutboxMessage>> {
+    // Two statements, not `?2 IS NULL OR …`: that would read the whole outbox for one person.
+    let whose = if person.is_some() { "person_id = ?2" } else { "?2 IS NULL" };
     let mut stmt = c
         .prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ?1 AND (?2 IS NULL OR person_id = ?2)
-             ORDER BY id DESC LIMIT ?3"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = ?1 AND {whose} ORDER BY id DESC LIMIT ?3"
         ))
         .map_err(db_err)?;
     let rows = stmt.query_map(params![ws.0, person.map(|p| p.0), limit], outbox_row).map_err(db_err)?;
