@@ -11,6 +11,7 @@ use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use rekindle_store::{AppendReport, Result, Source, StoreError};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use crate::Cached;
 use crate::codec::{identifier, json_map, message_key, ms};
 use crate::{SqliteStore, db_err};
 
@@ -115,16 +116,16 @@ fn write_plan(
                 .map_err(db_err)?;
             }
             Change::Merged { from, into, via } => {
-                tx.execute("UPDATE identities SET person_id = ?2 WHERE person_id = ?1", params![from.0, into.0])
+                tx.cached_execute("UPDATE identities SET person_id = ?2 WHERE person_id = ?1", params![from.0, into.0])
                     .map_err(db_err)?;
-                tx.execute("UPDATE events SET person_id = ?2 WHERE person_id = ?1", params![from.0, into.0])
+                tx.cached_execute("UPDATE events SET person_id = ?2 WHERE person_id = ?1", params![from.0, into.0])
                     .map_err(db_err)?;
-                tx.execute(
+                tx.cached_execute(
                     "UPDATE people SET merged_into = ?2, updated_at = ?3 WHERE id = ?1 OR merged_into = ?1",
                     params![from.0, into.0, at],
                 )
                 .map_err(db_err)?;
-                tx.execute(
+                tx.cached_execute(
                     "INSERT INTO identity_merges (workspace_id, into_person, from_person, via_kind, via_value, message_id, source, at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![ws.0, into.0, from.0, via.kind.as_str(), via.value, m.message_id, source.0, at],
@@ -132,7 +133,7 @@ fn write_plan(
                 .map_err(db_err)?;
             }
             Change::Conflict(c) => {
-                tx.execute(
+                tx.cached_execute(
                     "INSERT INTO identity_conflicts (workspace_id, kind, person_id, other_person_id, identifier_kind,
                         identifier_value, limited_kind, limit_value, message_id, source, at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

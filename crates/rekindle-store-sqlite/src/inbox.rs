@@ -7,6 +7,7 @@ use rekindle_core::{Message, WorkspaceId};
 use rekindle_store::{Inbox, InboxBatch, InboxSeq, Result, Source, StoreError};
 use rusqlite::{Connection, params};
 
+use crate::Cached;
 use crate::codec::{kind, ms, time};
 use crate::{db_err, migrate};
 
@@ -69,7 +70,7 @@ impl Inbox for SqliteInbox {
                 }
             }
             let last: i64 = tx
-                .query_row("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'inbox'), 0)", [], |r| {
+                .cached_row("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'inbox'), 0)", [], |r| {
                     r.get(0)
                 })
                 .map_err(db_err)?;
@@ -114,7 +115,7 @@ impl Inbox for SqliteInbox {
 
     async fn release(&self, upto: InboxSeq) -> Result<()> {
         self.with(move |conn| {
-            conn.execute("DELETE FROM inbox WHERE seq <= ?1", [upto as i64]).map_err(db_err)?;
+            conn.cached_execute("DELETE FROM inbox WHERE seq <= ?1", [upto as i64]).map_err(db_err)?;
             Ok(())
         })
         .await

@@ -12,6 +12,7 @@ use rekindle_store::{
 };
 use rusqlite::{OptionalExtension, params};
 
+use crate::Cached;
 use crate::{SqliteStore, db_err, journeys, ledgers, outbox};
 
 #[async_trait::async_trait]
@@ -130,7 +131,7 @@ impl JourneyStore for SqliteStore {
     async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         self.read(move |c| {
             let cursor = c
-                .query_row("SELECT cursor FROM journey_cursors WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
+                .cached_row("SELECT cursor FROM journey_cursors WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
                 .optional()
                 .map_err(db_err)?;
             Ok(cursor.unwrap_or(0))
@@ -140,7 +141,7 @@ impl JourneyStore for SqliteStore {
 
     async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
         self.write(move |tx| {
-            tx.execute(
+            tx.cached_execute(
                 "INSERT INTO journey_cursors (workspace_id, cursor) VALUES (?1, ?2)
                  ON CONFLICT (workspace_id) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)",
                 params![ws.0, cursor],

@@ -9,6 +9,7 @@ use rekindle_store::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Cached;
 use crate::accounts::unique_violation;
 use crate::codec::{ms, time};
 use crate::db_err;
@@ -49,7 +50,7 @@ pub(crate) fn bad(what: &str, value: &str) -> std::io::Error {
 
 pub(crate) fn load_journey(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<Journey>> {
     let row = c
-        .query_row(
+        .cached_row(
             &format!("SELECT {JOURNEY_COLUMNS} FROM journeys WHERE workspace_id = ?1 AND id = ?2"),
             params![ws.0, id],
             journey_row,
@@ -74,7 +75,7 @@ pub(crate) fn create(
     draft: &Definition,
     at: DateTime<Utc>,
 ) -> Result<Journey> {
-    c.execute(
+    c.cached_execute(
         "INSERT INTO journeys (workspace_id, name, status, draft, version, created_at, updated_at)
          VALUES (?1, ?2, 'draft', ?3, NULL, ?4, ?4)",
         params![ws.0, name, to_json(draft)?, ms(at)],
@@ -94,7 +95,7 @@ pub(crate) fn update(
 ) -> Result<Journey> {
     let draft = draft.map(to_json).transpose()?;
     let n = c
-        .execute(
+        .cached_execute(
             "UPDATE journeys SET name = COALESCE(?3, name), draft = COALESCE(?4, draft), updated_at = ?5
              WHERE workspace_id = ?1 AND id = ?2",
             params![ws.0, id, name, draft, ms(at)],
@@ -115,13 +116,13 @@ pub(crate) fn publish(
 ) -> Result<JourneyVersion> {
     let j = load_journey(c, ws, id)?.ok_or_else(|| StoreError::NotFound(format!("journey {id}")))?;
     let version = j.version.unwrap_or(0) + 1;
-    c.execute(
+    c.cached_execute(
         "INSERT INTO journey_versions (journey_id, version, definition, published_at, published_by)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, version, to_json(&j.draft)?, ms(at), by],
     )
     .map_err(db_err)?;
-    c.execute(
+    c.cached_execute(
         "UPDATE journeys SET version = ?2, status = 'live', updated_at = ?3 WHERE id = ?1",
         params![id, version, ms(at)],
     )
@@ -143,7 +144,7 @@ pub(crate) fn set_status(
     at: DateTime<Utc>,
 ) -> Result<Journey> {
     let n = c
-        .execute(
+        .cached_execute(
             "UPDATE journeys SET status = ?3, updated_at = ?4 WHERE workspace_id = ?1 AND id = ?2",
             params![ws.0, id, status.as_str(), ms(at)],
         )
@@ -209,7 +210,7 @@ fn enrollment_row(r: &rusqlite::Row) -> rusqlite::Result<Enrollment> {
 }
 
 pub(crate) fn load_enrollment(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>> {
-    c.query_row(
+    c.cached_row(
         &format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = ?1 AND id = ?2"),
         params![ws.0, id],
         enrollment_row,
@@ -220,7 +221,7 @@ pub(crate) fn load_enrollment(c: &Connection, ws: WorkspaceId, id: i64) -> Resul
 
 pub(crate) fn enroll(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Option<Enrollment>> {
     let seen: bool = c
-        .query_row(
+        .cached_row(
             "SELECT EXISTS (SELECT 1 FROM enrollments WHERE journey_id = ?1 AND trigger_key = ?2)",
             params![e.journey, e.trigger_key],
             |r| r.get(0),
@@ -245,12 +246,12 @@ pub(crate) fn enroll(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Resu
         _ => 0,
     };
     let blocked: bool =
-        c.query_row(blocking, params![ws.0, e.person.0, e.journey, since], |r| r.get(0)).map_err(db_err)?;
+        c.cached_row(blocking, params![ws.0, e.person.0, e.journey, since], |r| r.get(0)).map_err(db_err)?;
     if blocked {
         return Ok(None);
     }
     let first_step = c
-        .query_row(
+        .cached_row(
             "SELECT definition FROM journey_versions WHERE journey_id = ?1 AND version = ?2",
             params![e.journey, e.version],
             |r| r.get::<_, String>(0),
@@ -260,7 +261,7 @@ pub(crate) fn enroll(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Resu
         .ok_or_else(|| StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)))?;
     let first = definition(&first_step)?.steps.first().map(|s| s.id.clone());
     let row = c
-        .query_row(
+        .cached_row(
             &format!(
                 "INSERT INTO enrollments (workspace_id, journey_id, version, person_id, trigger_key, state, step, wake_at,
                                           seq, entered_at, updated_at, context)
@@ -300,7 +301,7 @@ pub(crate) fn log_step(
 /// Returns the journey id, or `None` when another walk got there first.
 pub(crate) fn move_enrollment(c: &Connection, ws: WorkspaceId, a: &Advance) -> Result<Option<i64>> {
     let journey = c
-        .query_row(
+        .cached_row(
             "UPDATE enrollments SET state = ?4, step = ?5, wake_at = ?6, variant = COALESCE(?7, variant),
                     seq = seq + 1, updated_at = ?8
              WHERE workspace_id = ?1 AND id = ?2 AND seq = ?3 RETURNING journey_id",
@@ -311,7 +312,7 @@ pub(crate) fn move_enrollment(c: &Connection, ws: WorkspaceId, a: &Advance) -> R
         .map_err(db_err)?;
     let Some(journey) = journey else { return Ok(None) };
     let variant: Option<String> =
-        c.query_row("SELECT variant FROM enrollments WHERE id = ?1", [a.enrollment], |r| r.get(0)).map_err(db_err)?;
+        c.cached_row("SELECT variant FROM enrollments WHERE id = ?1", [a.enrollment], |r| r.get(0)).map_err(db_err)?;
     for l in &a.log {
         log_step(c, ws, journey, a.enrollment, &l.step, variant.as_deref(), &l.outcome, l.detail.as_deref(), a.at)?;
     }
@@ -348,7 +349,7 @@ pub(crate) fn of_person(c: &Connection, ws: WorkspaceId, person: PersonId, open_
 pub(crate) fn close(c: &Connection, ws: WorkspaceId, id: i64, state: EnrollmentState, at: DateTime<Utc>) -> Result<()> {
     let converted = (state == EnrollmentState::Converted).then_some(ms(at));
     let closed = c
-        .query_row(
+        .cached_row(
             "UPDATE enrollments SET state = ?3, converted_at = COALESCE(?4, converted_at), wake_at = NULL,
                     seq = seq + 1, updated_at = ?5
              WHERE workspace_id = ?1 AND id = ?2 AND state IN ('active', 'finished', 'held_out')

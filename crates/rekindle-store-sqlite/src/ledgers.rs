@@ -7,13 +7,14 @@ use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{CouponIssue, IssuedCoupon, Result, StoreError, coupon_code};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Cached;
 use crate::codec::{ms, time};
 use crate::db_err;
 use crate::journeys::to_json;
 
 /// Templates and coupon definitions are kept whole as JSON, by name.
 pub(crate) fn put_named(c: &Connection, table: &str, ws: WorkspaceId, name: &str, body: String) -> Result<()> {
-    c.execute(
+    c.cached_execute(
         &format!(
             "INSERT INTO {table} (workspace_id, name, body) VALUES (?1, ?2, ?3)
                   ON CONFLICT (workspace_id, name) DO UPDATE SET body = excluded.body"
@@ -37,7 +38,7 @@ pub(crate) fn put_template(c: &Connection, ws: WorkspaceId, t: &MessageTemplate)
 
 pub(crate) fn delete_template(c: &Connection, ws: WorkspaceId, name: &str) -> Result<()> {
     let n = c
-        .execute("DELETE FROM message_templates WHERE workspace_id = ?1 AND name = ?2", params![ws.0, name])
+        .cached_execute("DELETE FROM message_templates WHERE workspace_id = ?1 AND name = ?2", params![ws.0, name])
         .map_err(db_err)?;
     if n == 0 {
         return Err(StoreError::NotFound(format!("message template {name}")));
@@ -72,7 +73,7 @@ pub(crate) fn issue(
     at: DateTime<Utc>,
 ) -> Result<CouponIssue> {
     let earlier = c
-        .query_row(
+        .cached_row(
             &format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE workspace_id = ?1 AND issue_key = ?2"),
             params![ws.0, issue_key],
             coupon_row,
@@ -83,7 +84,7 @@ pub(crate) fn issue(
         return Ok(CouponIssue::Again(c));
     }
     let def: CouponDefinition = c
-        .query_row(
+        .cached_row(
             "SELECT body FROM coupon_definitions WHERE workspace_id = ?1 AND name = ?2",
             params![ws.0, coupon],
             |r| r.get::<_, String>(0),
@@ -94,7 +95,7 @@ pub(crate) fn issue(
         .transpose()?
         .ok_or_else(|| StoreError::NotFound(format!("coupon {coupon}")))?;
     let held: u32 = c
-        .query_row(
+        .cached_row(
             "SELECT COUNT(*) FROM coupons WHERE workspace_id = ?1 AND person_id = ?2 AND coupon = ?3",
             params![ws.0, person.0, coupon],
             |r| r.get(0),
@@ -112,7 +113,7 @@ pub(crate) fn issue(
         redeemed_at: None,
         order_id: None,
     };
-    c.execute(
+    c.cached_execute(
         "INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![ws.0, issued.code, coupon, person.0, issue_key, ms(at), ms(issued.expires_at)],
@@ -129,7 +130,7 @@ pub(crate) fn redeem(
     at: DateTime<Utc>,
 ) -> Result<bool> {
     let n = c
-        .execute(
+        .cached_execute(
             "UPDATE coupons SET redeemed_at = ?3, order_id = ?4
              WHERE workspace_id = ?1 AND code = ?2 AND redeemed_at IS NULL AND expires_at > ?3",
             params![ws.0, code, ms(at), order],
@@ -158,7 +159,7 @@ pub(crate) fn set_consent(
     at: DateTime<Utc>,
 ) -> Result<()> {
     // The latest statement wins, whatever order they are recorded in.
-    c.execute(
+    c.cached_execute(
         "INSERT INTO consent (workspace_id, person_id, channel, allowed, source, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (workspace_id, person_id, channel) DO UPDATE
          SET allowed = excluded.allowed, source = excluded.source, at = excluded.at WHERE excluded.at >= consent.at",
@@ -187,7 +188,7 @@ pub(crate) fn add_subscription(
     key: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    c.execute(
+    c.cached_execute(
         "INSERT INTO subscriptions (workspace_id, event_key, person_id, template, at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT DO NOTHING",
         params![ws.0, key, person.0, template, ms(at)],

@@ -4,6 +4,7 @@ use rekindle_core::WorkspaceId;
 use rekindle_store::{Horizon, MergeRecord, Result, StoredEvent};
 use rusqlite::params;
 
+use crate::Cached;
 use crate::read::{EVENT_COLUMNS, MERGE_COLUMNS, event_row, merge_row};
 use crate::{SqliteStore, db_err};
 
@@ -11,7 +12,7 @@ impl SqliteStore {
     /// One writer commits in id order, so the highest committed ids are the horizon.
     pub(crate) async fn horizon_impl(&self, ws: WorkspaceId) -> Result<Horizon> {
         self.read(move |c| {
-            c.query_row(
+            c.cached_row(
                 // Walk the rowid down from the end (`+workspace_id` keeps SQLite off the
                 // workspace indexes, where MAX(id) means reading every entry of the workspace).
                 "SELECT COALESCE((SELECT id FROM events WHERE +workspace_id = ?1 ORDER BY id DESC LIMIT 1), 0),

@@ -9,6 +9,7 @@ use rekindle_store::{
 };
 use rusqlite::{Connection, params};
 
+use crate::Cached;
 use crate::codec::{ms, time};
 use crate::db_err;
 use crate::journeys::bad;
@@ -267,7 +268,7 @@ pub(crate) fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime
 
 pub(crate) fn mark_delivered(c: &Connection, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool> {
     let n = c
-        .execute(
+        .cached_execute(
             "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
                     delivered_at = COALESCE(delivered_at, ?3), updated_at = ?3
              WHERE workspace_id = ?1 AND send_key = ?2",
@@ -279,7 +280,7 @@ pub(crate) fn mark_delivered(c: &Connection, ws: WorkspaceId, key: &str, at: Dat
 
 pub(crate) fn fail_awaiting(c: &Connection, id: i64, e: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
     let n = c
-        .execute(
+        .cached_execute(
             "UPDATE outbox SET state = 'failed', error_kind = ?2, error_code = ?3, error_message = ?4, updated_at = ?5
              WHERE id = ?1 AND state = 'awaiting'",
             params![id, e.kind, e.code, e.message, ms(at)],

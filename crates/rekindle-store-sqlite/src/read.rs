@@ -8,6 +8,7 @@ use rekindle_store::{
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use crate::Cached;
 use crate::codec::{identifier, json_map, kind, ms, parse, time};
 use crate::{SqliteStore, db_err};
 
@@ -45,7 +46,7 @@ pub(crate) fn merge_row(r: &rusqlite::Row) -> rusqlite::Result<MergeRecord> {
 fn resolve(c: &Connection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uuid>> {
     match who {
         PersonRef::Id(id) => c
-            .query_row(
+            .cached_row(
                 "SELECT COALESCE(merged_into, id) FROM people WHERE id = ?1 AND workspace_id = ?2",
                 params![id.0, ws.0],
                 |r| r.get(0),
@@ -70,7 +71,7 @@ fn resolve(c: &Connection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uu
 
 fn load_person(c: &Connection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>> {
     let row = c
-        .query_row(
+        .cached_row(
             "SELECT created_at, updated_at, traits FROM people WHERE id = ?1 AND workspace_id = ?2",
             params![id, ws.0],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)),
@@ -212,7 +213,7 @@ impl SqliteStore {
     pub(crate) async fn totals_impl(&self, ws: WorkspaceId) -> Result<Totals> {
         self.read(move |c| {
             let count = |sql: &str| -> Result<u64> {
-                c.query_row(sql, [ws.0], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db_err)
+                c.cached_row(sql, [ws.0], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db_err)
             };
             Ok(Totals {
                 people: count("SELECT COUNT(*) FROM people WHERE workspace_id = ?1 AND merged_into IS NULL")?,

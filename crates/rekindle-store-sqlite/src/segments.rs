@@ -9,6 +9,7 @@ use rekindle_store::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Cached;
 use crate::accounts::unique_violation;
 use crate::codec::{ms, parse, time};
 use crate::{SqliteStore, db_err};
@@ -30,7 +31,7 @@ fn segment_row(r: &rusqlite::Row) -> rusqlite::Result<Segment> {
 }
 
 fn load_segment(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
-    c.query_row(
+    c.cached_row(
         &format!("SELECT {SEGMENT_COLUMNS} FROM segments WHERE workspace_id = ?1 AND id = ?2"),
         params![ws.0, id],
         segment_row,
@@ -47,7 +48,7 @@ fn add_version(
     at: DateTime<Utc>,
     by: &Option<String>,
 ) -> Result<()> {
-    c.execute(
+    c.cached_execute(
         "INSERT INTO segment_versions (segment_id, version, rule, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, version, rule, ms(at), by],
     )
@@ -62,7 +63,7 @@ fn stage(s: Option<String>) -> rusqlite::Result<Option<Stage>> {
 impl SqliteStore {
     pub(crate) async fn create_segment_impl(&self, ws: WorkspaceId, s: NewSegment) -> Result<Segment> {
         self.write(move |tx| {
-            tx.execute(
+            tx.cached_execute(
                 "INSERT INTO segments (workspace_id, name, description, rule, kind, version, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
                 params![ws.0, s.name, s.description, s.rule, s.kind.as_str(), ms(s.at)],
@@ -128,7 +129,7 @@ impl SqliteStore {
                 }
                 _ => (current.rule, current.version),
             };
-            tx.execute(
+            tx.cached_execute(
                 "UPDATE segments SET name = ?3, description = ?4, rule = ?5, version = ?6, updated_at = ?7
                  WHERE workspace_id = ?1 AND id = ?2",
                 params![ws.0, id, name, description, rule, version, ms(edit.at)],
@@ -142,7 +143,7 @@ impl SqliteStore {
     pub(crate) async fn delete_segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
-                .execute("DELETE FROM segments WHERE workspace_id = ?1 AND id = ?2", params![ws.0, id])
+                .cached_execute("DELETE FROM segments WHERE workspace_id = ?1 AND id = ?2", params![ws.0, id])
                 .map_err(db_err)?;
             if n == 0 { Err(StoreError::NotFound(format!("segment {id}"))) } else { Ok(()) }
         })
@@ -357,7 +358,7 @@ impl SqliteStore {
 
     pub(crate) async fn put_tag_impl(&self, ws: WorkspaceId, tag: Tag) -> Result<()> {
         self.write(move |tx| {
-            tx.execute(
+            tx.cached_execute(
                 "INSERT INTO tags (workspace_id, name, rule, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (workspace_id, name) DO UPDATE SET rule = excluded.rule, description = excluded.description",
                 params![ws.0, tag.name, tag.rule, tag.description, ms(tag.created_at)],
@@ -388,7 +389,7 @@ impl SqliteStore {
     pub(crate) async fn delete_tag_impl(&self, ws: WorkspaceId, name: String) -> Result<()> {
         self.write(move |tx| {
             let n = tx
-                .execute("DELETE FROM tags WHERE workspace_id = ?1 AND name = ?2", params![ws.0, name])
+                .cached_execute("DELETE FROM tags WHERE workspace_id = ?1 AND name = ?2", params![ws.0, name])
                 .map_err(db_err)?;
             if n == 0 { Err(StoreError::NotFound(format!("tag {name}"))) } else { Ok(()) }
         })
@@ -398,14 +399,14 @@ impl SqliteStore {
     pub(crate) async fn tag_person_impl(&self, ws: WorkspaceId, tag: PersonTag) -> Result<()> {
         self.write(move |tx| {
             let n = tx
-                .execute(
+                .cached_execute(
                     "INSERT OR IGNORE INTO person_tags (workspace_id, person_id, tag, at)
                      SELECT workspace_id, ?2, name, ?4 FROM tags WHERE workspace_id = ?1 AND name = ?3",
                     params![ws.0, tag.person.0, tag.tag, ms(tag.at)],
                 )
                 .map_err(db_err)?;
             let defined: bool = tx
-                .query_row(
+                .cached_row(
                     "SELECT EXISTS (SELECT 1 FROM tags WHERE workspace_id = ?1 AND name = ?2)",
                     params![ws.0, tag.tag],
                     |r| r.get(0),
@@ -419,7 +420,7 @@ impl SqliteStore {
     pub(crate) async fn untag_person_impl(&self, ws: WorkspaceId, person: PersonId, tag: String) -> Result<()> {
         self.write(move |tx| {
             let n = tx
-                .execute(
+                .cached_execute(
                     "DELETE FROM person_tags WHERE workspace_id = ?1 AND person_id = ?2 AND tag = ?3",
                     params![ws.0, person.0, tag],
                 )
