@@ -93,10 +93,12 @@ where
         }
     };
     for w in workspaces {
+        let started = std::time::Instant::now();
         match run(w.id).await {
             Ok(p) if p.entered + p.walked + p.closed > 0 => tracing::debug!(
                 workspace = %w.slug, what, events = p.events, entered = p.entered, walked = p.walked,
-                queued = p.queued, skipped = p.skipped, closed = p.closed, "journeys ran"
+                queued = p.queued, skipped = p.skipped, closed = p.closed,
+                took_ms = started.elapsed().as_millis() as u64, "journeys ran"
             ),
             Ok(_) => {}
             Err(e) => {

@@ -139,11 +139,11 @@ fn spawn_refresh(state: AppState, every: std::time::Duration) {
             };
             for w in workspaces {
                 match state.engine.refresh(w.id).await {
-                    Ok((_, r)) if r.recorded != Default::default() => tracing::debug!(
+                    Ok((_, r)) => tracing::debug!(
                         workspace = %w.slug, folded = r.folded, entered = r.recorded.entered, left = r.recorded.left,
-                        stage_changes = r.recorded.stage_changes, "segments refreshed"
+                        stage_changes = r.recorded.stage_changes, took_ms = started.elapsed().as_millis() as u64,
+                        "segments refreshed"
                     ),
-                    Ok(_) => {}
                     Err(e) => tracing::warn!(workspace = %w.slug, error = %e, "segment refresh failed"),
                 }
             }

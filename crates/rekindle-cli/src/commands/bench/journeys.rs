@@ -29,6 +29,10 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     }
     let mut config = super::super::load_config(&global, json!({"listen": "127.0.0.1:0"}))?;
     config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
+    // Quiet unless asked (`REKINDLE__LOG__FILTER=rekindle_server=debug`): the figures go to stdout.
+    if std::env::var_os("REKINDLE__LOG__FILTER").is_some() {
+        rekindle_server::telemetry::init(&config.log);
+    }
     let app = App::build(config).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
@@ -53,7 +57,11 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
                        "wecom_external_userid": format!("wm{i}"), "nickname": format!("顾客{i}")}}));
         let orders = 1 + i % 2;
         for n in 0..orders {
-            let when = (i as i64 * 7_919 + n as i64 * 17 * day) % (80 * day);
+            // Spread over the 90 days up to an hour ago: a store that is live, whose audience
+            // is judged as of now. (History that stopped days ago would make the first live
+            // order move everyone's clock, and stage, at once.)
+            let span = 90 * day - day / 24;
+            let when = (i as i64 * span / args.profiles.max(1) as i64 + n as i64 * 17 * day) % span;
             batch.push(json!({"type": "track", "event": "Order Completed", "userId": user, "messageId": format!("o{i}-{n}"),
                 "timestamp": at(when), "properties": {"order_id": format!("o{i}-{n}"), "revenue": 39.9 + n as f64,
                 "products": [{"sku": format!("sku-{category}"), "name": format!("{category}家庭装"), "category": category, "price": 39.9, "quantity": 1}]}}));
@@ -71,7 +79,8 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     let started = Instant::now();
     let (audience, _) = engine.refresh(ws).await?;
     let people = audience.members.len();
-    eprintln!("{people} profiles judged in {:.1} s", started.elapsed().as_secs_f64());
+    let scored = audience.members.iter().filter(|m| m.scores.is_some()).count();
+    eprintln!("{people} profiles judged in {:.1} s ({scored} with predictions)", started.elapsed().as_secs_f64());
     drop(audience);
 
     // Fifty live journeys: most triggered by orders (some with an audience rule, branches,
