@@ -49,7 +49,7 @@ struct State {
 
 /// An audience lent by [`Engine::latest`]. If a refresh replaced it while it was held, the
 /// holder would be the one to free it — a million members, a few hundred milliseconds — so
-/// that is done on the blocking pool instead of in the middle of, say, a journey walk.
+/// that is done on a background thread instead of in the middle of, say, a journey walk.
 pub struct Borrowed(Option<Arc<Audience>>);
 
 impl std::ops::Deref for Borrowed {
@@ -64,21 +64,12 @@ impl Drop for Borrowed {
         if let Some(a) = self.0.take()
             && Arc::strong_count(&a) == 1
         {
-            drop_off_thread(a);
+            crate::background::drop_later(a);
         }
     }
 }
 
-/// Free `value` on the blocking pool when there is a runtime: a million-member audience or
-/// membership set takes a few hundred milliseconds to free, too long for an async thread.
-pub(crate) fn drop_off_thread<T: Send + 'static>(value: T) {
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => drop(runtime.spawn_blocking(move || drop(value))),
-        Err(_) => drop(value),
-    }
-}
-
-/// What the blocking pool hands back after judging: the profiles and tracker it borrowed,
+/// What the background thread hands back after judging: the profiles and tracker it borrowed,
 /// the fit if one was due, the audience and how memberships changed.
 struct Judged {
     profiles: HashMap<PersonId, Arc<rekindle_core::profile::Profile>>,
@@ -202,11 +193,12 @@ impl Engine {
             None => Tracker::load(store, ws).await?,
         };
         // Fitting, judging everyone and comparing memberships take seconds at a million
-        // people: all of it on the blocking pool, so what must answer quickly (requests, the
-        // journey runner) is never queued behind it. The profiles go along and come back.
+        // people: all of it on a low-priority background thread, so what must answer quickly
+        // (requests, the journey runner) is never queued behind it. The profiles go along and
+        // come back.
         let profiles = std::mem::take(&mut state.folded.profiles);
         let previous_fit = state.fit.clone();
-        let judged = tokio::task::spawn_blocking(move || {
+        let judged = crate::background::run(move || {
             let fitted = due.then(|| scoring::fit(profiles.values().map(|p| &**p), now).map(Arc::new));
             context.fit = match &fitted {
                 Some(Ok(fit)) => Some(fit.clone()),
@@ -240,7 +232,7 @@ impl Engine {
         let (recorded, changes) = tracker.record(store, ws, found).await?;
         let replaced = state.latest.replace((Instant::now(), state.folded.horizon, audience.clone()));
         let published = self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
-        drop_off_thread((replaced, published));
+        crate::background::drop_later((replaced, published));
         if !changes.membership.is_empty() || !changes.stages.is_empty() {
             let mut pending = self.changes.lock().unwrap_or_else(|p| p.into_inner());
             pending.entry(ws).or_default().push((wall, changes));

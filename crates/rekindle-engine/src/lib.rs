@@ -3,6 +3,7 @@
 //! the people a segment rule selects, and segment membership recorded as it changes.
 
 pub mod audience;
+mod background;
 pub mod dispatch;
 pub mod engine;
 pub mod folded;

@@ -49,7 +49,7 @@ impl Tracker {
     }
 
     /// How `audience` differs from what was last recorded. Only CPU, but seconds at a million
-    /// people: the engine runs it on the blocking pool beside building the audience.
+    /// people: the engine runs it on a background thread beside building the audience.
     pub fn diff(&self, audience: &Audience, segments: &[Segment]) -> Found {
         let now = audience.now;
         let stages: Vec<StageChange> = audience
@@ -110,7 +110,7 @@ impl Tracker {
         for s in &sizes {
             self.sized.insert(s.segment, s.at);
         }
-        crate::engine::drop_off_thread(std::mem::replace(&mut self.members, current));
+        crate::background::drop_later(std::mem::replace(&mut self.members, current));
         let recorded = Recorded {
             entered: changes.membership.iter().filter(|c| c.entered).count(),
             left: changes.membership.iter().filter(|c| !c.entered).count(),

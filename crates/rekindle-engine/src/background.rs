@@ -1,0 +1,71 @@
+//! CPU work that can wait: judging everyone, fitting the models, freeing what a refresh
+//! replaced. At a million people it keeps a core busy for seconds; on its own thread at a
+//! lower priority (nice 10 on Linux), it yields that core whenever the event path or a
+//! request wants it, and still runs at full speed when nothing else does.
+
+use tokio::sync::oneshot;
+
+/// Run `f` on a low-priority thread of its own; `Err` if it panicked.
+pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, oneshot::error::RecvError> {
+    let (tx, rx) = oneshot::channel();
+    spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.await
+}
+
+/// Free `value` on a low-priority thread: a million-member audience or membership set takes
+/// a few hundred milliseconds to free, too long for an async thread and not urgent.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    spawn(move || drop(value));
+}
+
+fn spawn(f: impl FnOnce() + Send + 'static) {
+    let job = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
+    let mine = job.clone();
+    let started = std::thread::Builder::new().name("rekindle-background".into()).spawn(move || {
+        lower_priority();
+        if let Some(f) = mine.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            f();
+        }
+    });
+    // No thread to be had (the process is at its limit): do it here rather than not at all.
+    if started.is_err()
+        && let Some(f) = job.lock().unwrap_or_else(|p| p.into_inner()).take()
+    {
+        f();
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority take and return plain integers; raising one's own nice
+    // value needs no privilege. A failure leaves the thread at normal priority.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn runs_the_work_and_hands_back_its_result() {
+        assert_eq!(run(|| 6 * 7).await.unwrap(), 42);
+        assert!(run(|| -> u8 { panic!("a panicking job") }).await.is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_work_runs_at_a_lower_priority() {
+        // SAFETY: as in lower_priority.
+        let nice =
+            run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) });
+        assert_eq!(nice.await.unwrap(), 10);
+    }
+}
