@@ -121,9 +121,10 @@ impl Runner {
     }
 }
 
-/// Entries in groups of a transaction's worth.
+/// Entries in groups of a transaction's worth: small enough that an event's own transactions
+/// never wait long behind a mass entry on SQLite's one writer.
 fn chunked(mut entries: Vec<Entry<'_>>) -> Vec<Vec<Entry<'_>>> {
-    const CHUNK: usize = 500;
+    const CHUNK: usize = 100;
     let mut chunks = Vec::new();
     while entries.len() > CHUNK {
         let rest = entries.split_off(CHUNK);
