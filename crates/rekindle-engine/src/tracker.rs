@@ -14,6 +14,8 @@ use crate::Audience;
 
 /// How often a segment's size is written down for its trend.
 const SIZE_EVERY: Duration = Duration::hours(1);
+/// Changes written per transaction.
+const CHANGES_PER_WRITE: usize = 1000;
 
 /// Membership and stages as last recorded.
 pub struct Tracker {
@@ -98,14 +100,29 @@ impl Tracker {
         found: Found,
     ) -> rekindle_store::Result<(Recorded, Changes)> {
         let Found { changes, sizes, current } = found;
-        if !changes.stages.is_empty() {
-            store.record_stage_changes(ws, &changes.stages).await?;
-            for c in &changes.stages {
+        // In parts, so a day boundary that moves a great many people never holds the store's
+        // writer (and the events behind it) for long; memory follows each part once stored.
+        for part in changes.stages.chunks(CHANGES_PER_WRITE) {
+            store.record_stage_changes(ws, part).await?;
+            for c in part {
                 self.stages.insert(c.person, c.to);
             }
         }
-        if !changes.membership.is_empty() || !sizes.is_empty() {
-            store.record_membership(ws, &changes.membership, &sizes).await?;
+        let parts: Vec<&[MembershipChange]> = changes.membership.chunks(CHANGES_PER_WRITE).collect();
+        if parts.is_empty() && !sizes.is_empty() {
+            store.record_membership(ws, &[], &sizes).await?;
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let sized: &[SegmentSize] = if i + 1 == parts.len() { &sizes } else { &[] };
+            store.record_membership(ws, part, sized).await?;
+            for c in *part {
+                let members = self.members.entry(c.segment).or_default();
+                if c.entered {
+                    members.insert(c.person);
+                } else {
+                    members.remove(&c.person);
+                }
+            }
         }
         for s in &sizes {
             self.sized.insert(s.segment, s.at);

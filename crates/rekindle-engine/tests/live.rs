@@ -91,7 +91,8 @@ async fn incremental_profiles_equal_a_fold_from_scratch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn membership_and_stage_changes_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let w = world(dir.path(), 300).await;
+    // Enough people that the first refresh's stage changes are written in several parts.
+    let w = world(dir.path(), 1500).await;
     let engine = engine(&w);
     let segment = w
         .store

@@ -123,15 +123,10 @@ impl Runner {
 
 /// Entries in groups of a transaction's worth: small enough that an event's own transactions
 /// never wait long behind a mass entry on SQLite's one writer.
-fn chunked(mut entries: Vec<Entry<'_>>) -> Vec<Vec<Entry<'_>>> {
+fn chunked(entries: Vec<Entry<'_>>) -> Vec<Vec<Entry<'_>>> {
     const CHUNK: usize = 100;
-    let mut chunks = Vec::new();
-    while entries.len() > CHUNK {
-        let rest = entries.split_off(CHUNK);
-        chunks.push(std::mem::replace(&mut entries, rest));
-    }
-    chunks.push(entries);
-    chunks
+    let mut rest = entries.into_iter();
+    std::iter::from_fn(|| Some(rest.by_ref().take(CHUNK).collect::<Vec<_>>()).filter(|c| !c.is_empty())).collect()
 }
 
 /// Which occurrence of a dated trigger is due at `now`, if any: a name for it.

@@ -756,4 +756,17 @@ pub async fn scores_are_replaced_whole(store: &dyn Store) {
     assert_eq!(store.person_scores(other, a).await.unwrap(), None);
     store.put_scores(other, &[]).await.unwrap();
     assert!(store.person_scores(ws, a).await.unwrap().is_some(), "workspaces stay apart");
+
+    // A large scoring (a store may write it in parts) replaces the old one whole too.
+    let many: Vec<PersonId> = (0..2500).map(|_| PersonId::new_v7()).collect();
+    let all: Vec<_> = many.iter().map(|p| scored(*p, 0.5, 2)).collect();
+    store.put_scores(ws, &all).await.unwrap();
+    let some: Vec<_> = many[..1200].iter().map(|p| scored(*p, 0.6, 3)).collect();
+    store.put_scores(ws, &some).await.unwrap();
+    for p in [many[0], many[1199]] {
+        assert_eq!(store.person_scores(ws, p).await.unwrap(), Some(scored(p, 0.6, 3)));
+    }
+    for p in [a, many[1200], many[2499]] {
+        assert_eq!(store.person_scores(ws, p).await.unwrap(), None, "scores of an earlier moment are gone");
+    }
 }
