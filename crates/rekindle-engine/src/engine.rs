@@ -18,7 +18,7 @@ use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
 use crate::personas;
 use crate::scoring::{self, ModelFit};
-use crate::tracker::{Changes, Found, Recorded, Tracker};
+use crate::tracker::{Found, Recorded, Tracker};
 
 /// The time, injectable so tests can hold it still.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -31,8 +31,6 @@ pub struct Engine {
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<State>>>>,
     /// The last audience of each workspace, readable while a refresh runs.
     published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
-    /// Changes recorded and not yet taken by the journey runner, with when they were noticed.
-    changes: Mutex<HashMap<WorkspaceId, Vec<Noticed>>>,
 }
 
 #[derive(Default)]
@@ -79,9 +77,6 @@ struct Judged {
     found: Found,
 }
 
-/// Changes one refresh recorded, with the moment it ran.
-pub type Noticed = (DateTime<Utc>, Changes);
-
 /// What a refresh did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refreshed {
@@ -92,15 +87,7 @@ pub struct Refreshed {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, judging: Judging, clock: Clock, max_age: Duration) -> Self {
-        Self {
-            store,
-            judging,
-            clock,
-            max_age,
-            workspaces: Mutex::default(),
-            published: Mutex::default(),
-            changes: Mutex::default(),
-        }
+        Self { store, judging, clock, max_age, workspaces: Mutex::default(), published: Mutex::default() }
     }
 
     /// The lifecycle thresholds audiences are judged by.
@@ -130,12 +117,6 @@ impl Engine {
     /// first): for decisions that must be quick, such as walking a journey.
     pub fn latest(&self, ws: WorkspaceId) -> Borrowed {
         Borrowed(self.published.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).cloned())
-    }
-
-    /// Segment entries and exits and stage changes recorded since the last call, each batch
-    /// with the moment the refresh that found it ran.
-    pub fn take_changes(&self, ws: WorkspaceId) -> Vec<Noticed> {
-        self.changes.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws).unwrap_or_default()
     }
 
     /// The time as the engine sees it.
@@ -229,14 +210,12 @@ impl Engine {
             Some(Err(e)) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
             None => {}
         }
-        let (recorded, changes) = tracker.record(store, ws, found).await?;
+        // Published before the changes are recorded: the journey runner reads those from the
+        // store, and judges the people it enters by an audience that already has them.
         let replaced = state.latest.replace((Instant::now(), state.folded.horizon, audience.clone()));
         let published = self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
         crate::background::drop_later((replaced, published));
-        if !changes.membership.is_empty() || !changes.stages.is_empty() {
-            let mut pending = self.changes.lock().unwrap_or_else(|p| p.into_inner());
-            pending.entry(ws).or_default().push((wall, changes));
-        }
+        let recorded = tracker.record(store, ws, found).await?;
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
     }
 }

@@ -24,8 +24,8 @@ pub struct Tracker {
     sized: HashMap<i64, DateTime<Utc>>,
 }
 
-/// The changes one pass recorded, for what reacts to them (journeys triggered by entering or
-/// leaving a segment, or by a stage change).
+/// The changes one diff found. Once recorded, the journey runner reads them from the store
+/// (journeys triggered by entering or leaving a segment, or by a stage change).
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
     pub membership: Vec<MembershipChange>,
@@ -98,7 +98,7 @@ impl Tracker {
         store: &dyn Store,
         ws: WorkspaceId,
         found: Found,
-    ) -> rekindle_store::Result<(Recorded, Changes)> {
+    ) -> rekindle_store::Result<Recorded> {
         let Found { changes, sizes, current } = found;
         // In parts, so a day boundary that moves a great many people never holds the store's
         // writer (and the events behind it) for long; memory follows each part once stored.
@@ -133,7 +133,7 @@ impl Tracker {
             left: changes.membership.iter().filter(|c| !c.entered).count(),
             stage_changes: changes.stages.len(),
         };
-        Ok((recorded, changes))
+        Ok(recorded)
     }
 }
 

@@ -433,3 +433,59 @@ async fn birthday_greetings_go_once_at_the_set_time_to_whoever_has_a_birthday_in
     assert_eq!(s.runner.run(s.ws).await.unwrap().entered, 1);
     assert!(s.store.messages(s.ws, Some(person(&s, "moved").await), 10).await.unwrap().len() == 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segment_and_stage_triggers_are_not_lost_when_the_runner_stops() {
+    let s = shop(at("2026-05-01T04:00:00Z"), CapsConfig::default()).await;
+    s.store.put_message_template(s.ws, &wecom_template("欢迎", "{{nickname|亲}}，欢迎！")).await.unwrap();
+    let segment = s
+        .store
+        .create_segment(
+            s.ws,
+            &rekindle_store::NewSegment {
+                name: "下过单".into(),
+                description: String::new(),
+                rule: "orders >= 1".into(),
+                kind: rekindle_store::SegmentKind::Custom,
+                by: None,
+                at: at("2026-04-01T00:00:00Z"),
+            },
+        )
+        .await
+        .unwrap();
+    let send = json!([{"id": "hello", "type": "send", "channel": "wecom", "template": "欢迎"}]);
+    publish(&s, "入群", json!({"trigger": {"type": "segment_entered", "segment": segment.id}, "steps": send})).await;
+    publish(&s, "新客", json!({"trigger": {"type": "stage_changed", "to": "new"}, "steps": send})).await;
+    append(&s, vec![identify("early", "13800000001", "wm-early", "2026-04-20T02:00:00Z")]).await;
+    s.engine.refresh(s.ws).await.unwrap();
+    // The runner's first look: it starts at the present (what was recorded before is history).
+    assert_eq!(s.runner.run(s.ws).await.unwrap().entered, 0);
+
+    // A first order: the engine records her entering the segment and becoming new…
+    append(
+        &s,
+        vec![
+            identify("amy", "13800000002", "wm-amy", "2026-05-01T03:00:00Z"),
+            order("amy", "a1", "2026-05-01T03:10:00Z", "燕麦"),
+        ],
+    )
+    .await;
+    let (_, refreshed) = s.engine.refresh(s.ws).await.unwrap();
+    assert!(refreshed.recorded.entered >= 1 && refreshed.recorded.stage_changes >= 1, "{refreshed:?}");
+    // …and the process stops before its runner acts on it. Restarted (a new engine and runner
+    // over the same store), it finds the changes in the store.
+    let engine = Arc::new(Engine::new(s.store.clone(), Judging::default(), s.hands.clock(), std::time::Duration::ZERO));
+    let restarted = Runner::new(s.store.clone(), engine, CapsConfig::default());
+    let pass = restarted.run(s.ws).await.unwrap();
+    assert_eq!(pass.entered, 2, "both journeys, from the recorded changes: {pass:?}");
+    let amy = person(&s, "amy").await;
+    let journeys: std::collections::BTreeSet<i64> =
+        s.store.person_enrollments(s.ws, amy).await.unwrap().iter().map(|e| e.journey).collect();
+    assert_eq!(journeys.len(), 2);
+    assert!(s.store.person_enrollments(s.ws, person(&s, "early").await).await.unwrap().is_empty());
+    // Acted on once: neither runner, nor a third, enters anyone again.
+    assert_eq!(restarted.run(s.ws).await.unwrap().entered, 0);
+    assert_eq!(s.runner.run(s.ws).await.unwrap().entered, 0);
+    let third = Runner::new(s.store.clone(), s.engine.clone(), CapsConfig::default());
+    assert_eq!(third.run(s.ws).await.unwrap().entered, 0);
+}

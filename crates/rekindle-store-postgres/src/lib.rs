@@ -11,6 +11,7 @@
 mod accounts;
 mod admin;
 mod append;
+mod change_feed;
 mod codec;
 mod journey_lock;
 mod journey_store;
@@ -371,6 +372,19 @@ impl rekindle_store::Store for PostgresStore {
 
     async fn stage_changes(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<StageChange>> {
         self.stage_changes_impl(ws, person, limit).await
+    }
+
+    async fn membership_changes_after(
+        &self,
+        ws: WorkspaceId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, MembershipChange)>> {
+        self.membership_changes_after_impl(ws, after, limit).await
+    }
+
+    async fn stage_changes_after(&self, ws: WorkspaceId, after: i64, limit: u32) -> Result<Vec<(i64, StageChange)>> {
+        self.stage_changes_after_impl(ws, after, limit).await
     }
 
     async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> Result<()> {

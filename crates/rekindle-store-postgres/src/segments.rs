@@ -41,12 +41,13 @@ fn person_tag(r: &PgRow) -> Result<PersonTag, Error> {
     Ok(PersonTag { person: PersonId(r.try_get(0)?), tag: r.try_get(1)?, at: r.try_get(2)? })
 }
 
-fn stage_change(r: &PgRow) -> Result<StageChange, Error> {
+/// A stage change from the row's columns `person_id, from_stage, to_stage, at`, from `first` on.
+pub(crate) fn stage_change(r: &PgRow, first: usize) -> Result<StageChange, Error> {
     Ok(StageChange {
-        person: PersonId(r.try_get(0)?),
-        from: r.try_get::<Option<&str>, _>(1)?.map(parse::<Stage>).transpose()?,
-        to: parse(r.try_get(2)?)?,
-        at: r.try_get(3)?,
+        person: PersonId(r.try_get(first)?),
+        from: r.try_get::<Option<&str>, _>(first + 1)?.map(parse::<Stage>).transpose()?,
+        to: parse(r.try_get(first + 2)?)?,
+        at: r.try_get(first + 3)?,
     })
 }
 
@@ -323,7 +324,7 @@ impl PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        rows.iter().map(stage_change).collect::<Result<_, _>>().map_err(db_err)
+        rows.iter().map(|r| stage_change(r, 0)).collect::<Result<_, _>>().map_err(db_err)
     }
 
     pub(crate) async fn put_tag_impl(&self, ws: WorkspaceId, t: &Tag) -> Result<()> {

@@ -6,9 +6,9 @@ use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, Message
 use rekindle_core::journey::Definition;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
-    Advance, CouponIssue, DeliveryError, Dispatched, Enrollment, EnrollmentState, IssuedCoupon, Journey, JourneyStatus,
-    JourneyStore, JourneyVersion, NewEnrollment, NewMessage, OutboxMessage, OutboxState, Queued, ReadoutRow, Result,
-    VariantCounts,
+    Advance, ChangeCursors, CouponIssue, DeliveryError, Dispatched, Enrollment, EnrollmentState, IssuedCoupon, Journey,
+    JourneyStatus, JourneyStore, JourneyVersion, NewEnrollment, NewMessage, OutboxMessage, OutboxState, Queued,
+    ReadoutRow, Result, VariantCounts,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -150,6 +150,14 @@ impl JourneyStore for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn change_cursors(&self, ws: WorkspaceId) -> Result<ChangeCursors> {
+        self.change_cursors_impl(ws).await
+    }
+
+    async fn set_change_cursors(&self, ws: WorkspaceId, cursors: ChangeCursors) -> Result<()> {
+        self.set_change_cursors_impl(ws, cursors).await
     }
 
     async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {

@@ -8,6 +8,7 @@
 mod accounts;
 mod admin;
 mod append;
+mod change_feed;
 mod checkpoint;
 mod codec;
 mod inbox;
@@ -515,6 +516,24 @@ impl rekindle_store::Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<rekindle_store::StageChange>> {
         self.stage_changes_impl(ws, person, limit).await
+    }
+
+    async fn membership_changes_after(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, rekindle_store::MembershipChange)>> {
+        self.membership_changes_after_impl(ws, after, limit).await
+    }
+
+    async fn stage_changes_after(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, rekindle_store::StageChange)>> {
+        self.stage_changes_after_impl(ws, after, limit).await
     }
 
     async fn put_tag(&self, ws: rekindle_core::WorkspaceId, tag: &rekindle_store::Tag) -> Result<()> {

@@ -11,6 +11,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0004_segments.sql"),
     include_str!("../migrations/0005_scores.sql"),
     include_str!("../migrations/0006_journeys.sql"),
+    include_str!("../migrations/0007_change_cursors.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

@@ -60,6 +60,16 @@ fn stage(s: Option<String>) -> rusqlite::Result<Option<Stage>> {
     s.map(|s| parse::<Stage>(&s)).transpose()
 }
 
+/// A stage change from the row's columns `person_id, from_stage, to_stage, at`, from `first` on.
+pub(crate) fn stage_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<StageChange> {
+    Ok(StageChange {
+        person: PersonId(r.get(first)?),
+        from: stage(r.get(first + 1)?)?,
+        to: parse::<Stage>(&r.get::<_, String>(first + 2)?)?,
+        at: time(r.get(first + 3)?),
+    })
+}
+
 impl SqliteStore {
     pub(crate) async fn create_segment_impl(&self, ws: WorkspaceId, s: NewSegment) -> Result<Segment> {
         self.write(move |tx| {
@@ -329,14 +339,7 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<StageChange>> {
         self.read(move |c| {
-            let row = |r: &rusqlite::Row| {
-                Ok(StageChange {
-                    person: PersonId(r.get(0)?),
-                    from: stage(r.get(1)?)?,
-                    to: parse::<Stage>(&r.get::<_, String>(2)?)?,
-                    at: time(r.get(3)?),
-                })
-            };
+            let row = |r: &rusqlite::Row| stage_change(r, 0);
             let cols = "person_id, from_stage, to_stage, at";
             let rows = match person {
                 Some(p) => c

@@ -318,6 +318,13 @@ pub struct VariantCounts {
     pub converted: i64,
 }
 
+/// The last recorded membership change and stage change the journey runner has acted on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeCursors {
+    pub membership: i64,
+    pub stages: i64,
+}
+
 /// Storage for journeys and delivery. Every backend implements it beside [`crate::Store`].
 #[async_trait::async_trait]
 pub trait JourneyStore: Send + Sync {
@@ -404,6 +411,12 @@ pub trait JourneyStore: Send + Sync {
     /// The last event id the journey runner has seen (0 at first).
     async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64>;
     async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()>;
+    /// Where the journey runner is in the recorded segment and stage changes: the last of each
+    /// it has acted on. Before any is written down, the last recorded so far: a runner starts
+    /// at the present and never replays history.
+    async fn change_cursors(&self, ws: WorkspaceId) -> Result<ChangeCursors>;
+    /// Only forward, each cursor on its own.
+    async fn set_change_cursors(&self, ws: WorkspaceId, cursors: ChangeCursors) -> Result<()>;
 
     // The outbox.
 

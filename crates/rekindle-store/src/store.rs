@@ -174,6 +174,16 @@ pub trait Store: crate::JourneyStore + Send + Sync + 'static {
     async fn record_stage_changes(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()>;
     /// A person's stage changes (or everyone's), newest first.
     async fn stage_changes(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<StageChange>>;
+    /// Entries and exits recorded after the one with id `after`, oldest first, with their ids
+    /// (what the journey runner acts on).
+    async fn membership_changes_after(
+        &self,
+        ws: WorkspaceId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, MembershipChange)>>;
+    /// Stage changes recorded after the one with id `after`, oldest first, with their ids.
+    async fn stage_changes_after(&self, ws: WorkspaceId, after: i64, limit: u32) -> Result<Vec<(i64, StageChange)>>;
 
     // Tags.
 

@@ -53,6 +53,8 @@ pub struct Runner {
     looked: Mutex<std::collections::HashSet<(i64, i32, String)>>,
     /// Each workspace's position in the log, and when it was last written down.
     cursors: Mutex<HashMap<WorkspaceId, (i64, std::time::Instant)>>,
+    /// Each workspace's position in the recorded segment and stage changes.
+    change_cursors: Mutex<HashMap<WorkspaceId, rekindle_store::ChangeCursors>>,
 }
 
 /// What one pass did.
@@ -102,6 +104,7 @@ impl Runner {
             queued: Arc::default(),
             looked: Mutex::default(),
             cursors: Mutex::default(),
+            change_cursors: Mutex::default(),
         }
     }
 

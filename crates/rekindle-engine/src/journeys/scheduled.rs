@@ -1,5 +1,5 @@
-//! Triggers that are not events: segment entries and exits, stage changes (both handed over by
-//! the engine's refresh), and dated triggers (schedules, predicted run-outs, live sessions),
+//! Triggers that are not events: segment entries and exits, stage changes (both recorded by the
+//! engine's refresh, read back from the store), and dated triggers (schedules, predicted run-outs, live sessions),
 //! which look over the whole audience.
 //!
 //! A dated trigger fires once per occurrence: the trigger key names the occurrence and the
@@ -11,33 +11,40 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use rekindle_core::WorkspaceId;
 use rekindle_core::delivery::{LocalTime, local_day, next_local};
 use rekindle_core::journey::Trigger;
+use rekindle_store::ChangeCursors;
 
 use super::catalog::{Catalog, LiveJourney};
 use super::{Entry, Occasion, Pass, Runner};
 use crate::Audience;
 
+/// Recorded changes read per page.
+const CHANGES_PAGE: u32 = 1000;
 /// How often a dated trigger looks over the audience.
 const LOOK_EVERY_MINUTES: i64 = 10;
 
 impl Runner {
-    /// Enter people whose segment membership or stage changed into the journeys that wait for it.
+    /// Enter people whose segment membership or stage changed into the journeys that wait for
+    /// it. The changes are read from the store after the runner's cursors, so a crash or
+    /// restart between the engine recording a change and the runner acting on it loses
+    /// nothing; acting twice enters nobody twice (the trigger key names the change).
     pub async fn changes(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
-        let noticed = self.engine.take_changes(ws);
         let mut pass = Pass::default();
-        if noticed.is_empty() {
-            return Ok(pass);
-        }
-        let catalog = self.catalog(ws).await?;
-        let audience = self.engine.latest(ws);
-        for (at, changes) in &noticed {
-            // Changes found before a journey was published do not trigger it.
-            for j in catalog.journeys.iter().filter(|j| j.published_at <= *at) {
+        let mut cursors = self.change_cursors(ws).await?;
+        loop {
+            let membership = self.store.membership_changes_after(ws, cursors.membership, CHANGES_PAGE).await?;
+            let stages = self.store.stage_changes_after(ws, cursors.stages, CHANGES_PAGE).await?;
+            if membership.is_empty() && stages.is_empty() {
+                return Ok(pass);
+            }
+            let catalog = self.catalog(ws).await?;
+            let audience = self.engine.latest(ws);
+            for j in &catalog.journeys {
                 let entries: Vec<(rekindle_core::PersonId, String, DateTime<Utc>)> = match &j.definition.trigger {
                     Trigger::SegmentEntered { segment } | Trigger::SegmentLeft { segment } => {
                         let entering = matches!(j.definition.trigger, Trigger::SegmentEntered { .. });
-                        changes
-                            .membership
+                        membership
                             .iter()
+                            .map(|(_, c)| c)
                             .filter(|c| c.segment == *segment && c.entered == entering)
                             .map(|c| {
                                 let key =
@@ -46,9 +53,9 @@ impl Runner {
                             })
                             .collect()
                     }
-                    Trigger::StageChanged { to } => changes
-                        .stages
+                    Trigger::StageChanged { to } => stages
                         .iter()
+                        .map(|(_, c)| c)
                         .filter(|c| c.to == *to)
                         .map(|c| {
                             (c.person, format!("stage:{}:{}:{}", to.as_str(), c.person, c.at.timestamp_millis()), c.at)
@@ -65,8 +72,24 @@ impl Runner {
                     pass.absorb(p);
                 }
             }
+            cursors.membership = membership.last().map_or(cursors.membership, |(id, _)| *id);
+            cursors.stages = stages.last().map_or(cursors.stages, |(id, _)| *id);
+            self.store.set_change_cursors(ws, cursors).await?;
+            self.change_cursors.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, cursors);
         }
-        Ok(pass)
+    }
+
+    /// Where this runner is in the recorded changes: in memory once known; at first, what the
+    /// store has written down, which is written at once when it was only the present (so
+    /// changes recorded from now on are all acted on, whenever the next look comes).
+    async fn change_cursors(&self, ws: WorkspaceId) -> rekindle_store::Result<ChangeCursors> {
+        if let Some(c) = self.change_cursors.lock().unwrap_or_else(|p| p.into_inner()).get(&ws) {
+            return Ok(*c);
+        }
+        let cursors = self.store.change_cursors(ws).await?;
+        self.store.set_change_cursors(ws, cursors).await?;
+        self.change_cursors.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, cursors);
+        Ok(cursors)
     }
 
     /// Dated triggers due now.

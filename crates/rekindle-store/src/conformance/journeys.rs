@@ -374,3 +374,57 @@ pub async fn journey_cursor_only_moves_on(store: &dyn Store) {
     store.set_journey_cursor(ws, 7).await.unwrap();
     assert_eq!(store.journey_cursor(ws).await.unwrap(), 10);
 }
+
+/// Recorded segment and stage changes read back in order after an id, per workspace, and the
+/// runner's cursors in them.
+pub async fn changes_are_a_feed_with_cursors(store: &dyn Store) {
+    use crate::{ChangeCursors, MembershipChange, StageChange};
+    use rekindle_core::lifecycle::Stage;
+    let ws = default_ws(store).await;
+    assert_eq!(store.change_cursors(ws).await.unwrap(), ChangeCursors::default(), "nothing recorded yet");
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    let people: Vec<PersonId> = (0..3).map(|_| PersonId::new_v7()).collect();
+    let at = |h| t0() + Duration::hours(h);
+    let stage = |p: PersonId, to, h| StageChange { person: p, from: None, to, at: at(h) };
+    for w in [ws, other] {
+        store
+            .record_stage_changes(w, &[stage(people[0], Stage::New, 0), stage(people[1], Stage::Active, 1)])
+            .await
+            .unwrap();
+    }
+    store.record_stage_changes(ws, &[stage(people[2], Stage::Silent, 2)]).await.unwrap();
+    let segment = store.create_segment(ws, &super::new_segment("feed", "orders >= 1")).await.unwrap();
+    let change = |p: PersonId, entered, h| MembershipChange { segment: segment.id, person: p, entered, at: at(h) };
+    let membership = [change(people[0], true, 0), change(people[1], true, 1), change(people[0], false, 2)];
+    store.record_membership(ws, &membership, &[]).await.unwrap();
+
+    let stages = store.stage_changes_after(ws, 0, 10).await.unwrap();
+    let found: Vec<StageChange> = stages.iter().map(|(_, c)| *c).collect();
+    assert_eq!(
+        found,
+        [stage(people[0], Stage::New, 0), stage(people[1], Stage::Active, 1), stage(people[2], Stage::Silent, 2)],
+        "the workspace's own changes, oldest first"
+    );
+    assert!(stages.windows(2).all(|w| w[0].0 < w[1].0));
+    let rest = store.stage_changes_after(ws, stages[0].0, 1).await.unwrap();
+    assert_eq!(rest, [stages[1]], "after an id, up to the limit");
+    assert!(store.stage_changes_after(ws, stages[2].0, 10).await.unwrap().is_empty());
+
+    let entries = store.membership_changes_after(ws, 0, 10).await.unwrap();
+    assert_eq!(entries.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(), membership);
+    assert_eq!(store.membership_changes_after(ws, entries[1].0, 10).await.unwrap(), [entries[2].clone()]);
+    assert!(store.membership_changes_after(other, 0, 10).await.unwrap().is_empty(), "workspaces stay apart");
+
+    // Nothing written down: the runner starts after the last change recorded so far.
+    let last = ChangeCursors { membership: entries[2].0, stages: stages[2].0 };
+    assert_eq!(store.change_cursors(ws).await.unwrap(), last);
+    let written = ChangeCursors { membership: entries[0].0, stages: stages[1].0 };
+    store.set_change_cursors(ws, written).await.unwrap();
+    assert_eq!(store.change_cursors(ws).await.unwrap(), written, "once written, the written cursors");
+    store.set_change_cursors(ws, ChangeCursors { membership: entries[1].0, stages: stages[0].0 }).await.unwrap();
+    assert_eq!(
+        store.change_cursors(ws).await.unwrap(),
+        ChangeCursors { membership: entries[1].0, stages: stages[1].0 },
+        "each only moves on"
+    );
+}

@@ -28,7 +28,8 @@ macro_rules! conformance_suite {
             segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
-            templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on);
+            templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
+            changes_are_a_feed_with_cursors);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -593,7 +594,7 @@ pub async fn log_reads_up_to_the_horizon(store: &dyn Store) {
     assert!(store.merges_between(other, 0, i64::MAX).await.unwrap().is_empty(), "workspaces stay apart");
 }
 
-fn new_segment(name: &str, rule: &str) -> crate::NewSegment {
+pub(crate) fn new_segment(name: &str, rule: &str) -> crate::NewSegment {
     crate::NewSegment {
         name: name.into(),
         description: "d".into(),
