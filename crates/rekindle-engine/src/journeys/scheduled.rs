@@ -29,15 +29,18 @@ impl Runner {
     /// nothing; acting twice enters nobody twice (the trigger key names the change).
     pub async fn changes(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();
-        let mut cursors = self.change_cursors(ws).await?;
+        let start = self.change_cursors(ws).await?;
+        let mut cursors = start;
         loop {
             let membership = self.store.membership_changes_after(ws, cursors.membership, CHANGES_PAGE).await?;
             let stages = self.store.stage_changes_after(ws, cursors.stages, CHANGES_PAGE).await?;
             if membership.is_empty() && stages.is_empty() {
-                return Ok(pass);
+                break;
             }
             let catalog = self.catalog(ws).await?;
             let audience = self.engine.latest(ws);
+            // A change dated before a journey was published does not trigger it (a segment
+            // change is dated by the refresh that found it, a stage change by when it began).
             for j in &catalog.journeys {
                 let entries: Vec<(rekindle_core::PersonId, String, DateTime<Utc>)> = match &j.definition.trigger {
                     Trigger::SegmentEntered { segment } | Trigger::SegmentLeft { segment } => {
@@ -45,7 +48,7 @@ impl Runner {
                         membership
                             .iter()
                             .map(|(_, c)| c)
-                            .filter(|c| c.segment == *segment && c.entered == entering)
+                            .filter(|c| c.segment == *segment && c.entered == entering && c.at >= j.published_at)
                             .map(|c| {
                                 let key =
                                     format!("segment:{segment}:{}:{}:{}", c.entered, c.person, c.at.timestamp_millis());
@@ -56,7 +59,7 @@ impl Runner {
                     Trigger::StageChanged { to } => stages
                         .iter()
                         .map(|(_, c)| c)
-                        .filter(|c| c.to == *to)
+                        .filter(|c| c.to == *to && c.at >= j.published_at)
                         .map(|c| {
                             (c.person, format!("stage:{}:{}:{}", to.as_str(), c.person, c.at.timestamp_millis()), c.at)
                         })
@@ -74,9 +77,14 @@ impl Runner {
             }
             cursors.membership = membership.last().map_or(cursors.membership, |(id, _)| *id);
             cursors.stages = stages.last().map_or(cursors.stages, |(id, _)| *id);
-            self.store.set_change_cursors(ws, cursors).await?;
             self.change_cursors.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, cursors);
         }
+        // Written down once per pass: after a crash the pass is read again, which enters
+        // nobody twice.
+        if cursors != start {
+            self.store.set_change_cursors(ws, cursors).await?;
+        }
+        Ok(pass)
     }
 
     /// Where this runner is in the recorded changes: in memory once known; at first, what the
