@@ -2,12 +2,14 @@
 //! is in them. A workspace's changes are written by its one refresh at a time, so within a
 //! workspace ids grow in commit order.
 
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::WorkspaceId;
 use rekindle_store::{ChangeCursors, MembershipChange, Result, StageChange};
+use sqlx_core::error::Error;
 use sqlx_core::row::Row;
+use sqlx_postgres::PgRow;
 
-use crate::segments::stage_change;
-use crate::{PostgresStore, db_err, sql};
+use crate::segments::{membership_change, stage_change};
+use crate::{PostgresStore, db_err, sql, sql_owned};
 
 impl PostgresStore {
     pub(crate) async fn membership_changes_after_impl(
@@ -16,26 +18,14 @@ impl PostgresStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, MembershipChange)>> {
-        let rows = sql("SELECT id, segment_id, person_id, entered, at FROM segment_changes
-                        WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-        .bind(ws.0)
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        self.feed(
+            "SELECT id, segment_id, person_id, entered, at FROM segment_changes",
+            ws,
+            after,
+            limit,
+            membership_change,
+        )
         .await
-        .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                let change = MembershipChange {
-                    segment: r.try_get(1)?,
-                    person: PersonId(r.try_get(2)?),
-                    entered: r.try_get(3)?,
-                    at: r.try_get(4)?,
-                };
-                Ok((r.try_get(0)?, change))
-            })
-            .collect::<Result<_, sqlx_core::error::Error>>()
-            .map_err(db_err)
     }
 
     pub(crate) async fn stage_changes_after_impl(
@@ -44,18 +34,27 @@ impl PostgresStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, StageChange)>> {
-        let rows = sql("SELECT id, person_id, from_stage, to_stage, at FROM stage_changes
-                        WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-        .bind(ws.0)
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, stage_change(r, 1)?)))
-            .collect::<Result<_, sqlx_core::error::Error>>()
-            .map_err(db_err)
+        self.feed("SELECT id, person_id, from_stage, to_stage, at FROM stage_changes", ws, after, limit, stage_change)
+            .await
+    }
+
+    /// The workspace's rows of `select` (id first, then what `change` reads) after `after`.
+    async fn feed<T>(
+        &self,
+        select: &'static str,
+        ws: WorkspaceId,
+        after: i64,
+        limit: u32,
+        change: fn(&PgRow, usize) -> Result<T, Error>,
+    ) -> Result<Vec<(i64, T)>> {
+        let rows = sql_owned(format!("{select} WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3"))
+            .bind(ws.0)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, change(r, 1)?))).collect::<Result<_, Error>>().map_err(db_err)
     }
 
     pub(crate) async fn change_cursors_impl(&self, ws: WorkspaceId) -> Result<ChangeCursors> {

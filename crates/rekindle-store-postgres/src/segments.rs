@@ -41,6 +41,17 @@ fn person_tag(r: &PgRow) -> Result<PersonTag, Error> {
     Ok(PersonTag { person: PersonId(r.try_get(0)?), tag: r.try_get(1)?, at: r.try_get(2)? })
 }
 
+/// A membership change from the row's columns `segment_id, person_id, entered, at`, from
+/// `first` on.
+pub(crate) fn membership_change(r: &PgRow, first: usize) -> Result<MembershipChange, Error> {
+    Ok(MembershipChange {
+        segment: r.try_get(first)?,
+        person: PersonId(r.try_get(first + 1)?),
+        entered: r.try_get(first + 2)?,
+        at: r.try_get(first + 3)?,
+    })
+}
+
 /// A stage change from the row's columns `person_id, from_stage, to_stage, at`, from `first` on.
 pub(crate) fn stage_change(r: &PgRow, first: usize) -> Result<StageChange, Error> {
     Ok(StageChange {
@@ -242,25 +253,15 @@ impl PostgresStore {
         id: i64,
         limit: u32,
     ) -> Result<Vec<MembershipChange>> {
-        let rows = sql("SELECT person_id, entered, at FROM segment_changes WHERE segment_id = $2 AND workspace_id = $1
-                        ORDER BY id DESC LIMIT $3")
+        let rows = sql("SELECT segment_id, person_id, entered, at FROM segment_changes
+                        WHERE segment_id = $2 AND workspace_id = $1 ORDER BY id DESC LIMIT $3")
         .bind(ws.0)
         .bind(id)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(MembershipChange {
-                    segment: id,
-                    person: PersonId(r.try_get(0)?),
-                    entered: r.try_get(1)?,
-                    at: r.try_get(2)?,
-                })
-            })
-            .collect::<Result<_, Error>>()
-            .map_err(db_err)
+        rows.iter().map(|r| membership_change(r, 0)).collect::<Result<_, Error>>().map_err(db_err)
     }
 
     pub(crate) async fn segment_sizes_impl(

@@ -1,13 +1,12 @@
 //! Recorded segment and stage changes as a feed the journey runner follows by id, and where it
 //! is in them. One writer appends to these tables, so ids grow in commit order.
 
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::WorkspaceId;
 use rekindle_store::{ChangeCursors, MembershipChange, Result, StageChange};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Cached;
-use crate::codec::time;
-use crate::segments::stage_change;
+use crate::segments::{membership_change, stage_change};
 use crate::{SqliteStore, db_err};
 
 impl SqliteStore {
@@ -17,27 +16,13 @@ impl SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, MembershipChange)>> {
-        self.read(move |c| {
-            // `+workspace_id`: walk the rowid from the cursor, not a workspace-wide index.
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT id, segment_id, person_id, entered, at FROM segment_changes
-                     WHERE id > ?2 AND +workspace_id = ?1 ORDER BY id LIMIT ?3",
-                )
-                .map_err(db_err)?;
-            let rows = stmt
-                .query_map(params![ws.0, after, limit], |r| {
-                    let change = MembershipChange {
-                        segment: r.get(1)?,
-                        person: PersonId(r.get(2)?),
-                        entered: r.get(3)?,
-                        at: time(r.get(4)?),
-                    };
-                    Ok((r.get(0)?, change))
-                })
-                .map_err(db_err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-        })
+        self.feed(
+            "SELECT id, segment_id, person_id, entered, at FROM segment_changes",
+            ws,
+            after,
+            limit,
+            membership_change,
+        )
         .await
     }
 
@@ -47,16 +32,26 @@ impl SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, StageChange)>> {
+        self.feed("SELECT id, person_id, from_stage, to_stage, at FROM stage_changes", ws, after, limit, stage_change)
+            .await
+    }
+
+    /// The workspace's rows of `select` (id first, then what `change` reads) after `after`.
+    async fn feed<T: Send + 'static>(
+        &self,
+        select: &'static str,
+        ws: WorkspaceId,
+        after: i64,
+        limit: u32,
+        change: fn(&rusqlite::Row, usize) -> rusqlite::Result<T>,
+    ) -> Result<Vec<(i64, T)>> {
         self.read(move |c| {
+            // `+workspace_id`: walk the rowid from the cursor, not a workspace-wide index.
             let mut stmt = c
-                .prepare_cached(
-                    "SELECT id, person_id, from_stage, to_stage, at FROM stage_changes
-                     WHERE id > ?2 AND +workspace_id = ?1 ORDER BY id LIMIT ?3",
-                )
+                .prepare_cached(&format!("{select} WHERE id > ?2 AND +workspace_id = ?1 ORDER BY id LIMIT ?3"))
                 .map_err(db_err)?;
-            let rows = stmt
-                .query_map(params![ws.0, after, limit], |r| Ok((r.get(0)?, stage_change(r, 1)?)))
-                .map_err(db_err)?;
+            let rows =
+                stmt.query_map(params![ws.0, after, limit], |r| Ok((r.get(0)?, change(r, 1)?))).map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
         .await

@@ -60,6 +60,17 @@ fn stage(s: Option<String>) -> rusqlite::Result<Option<Stage>> {
     s.map(|s| parse::<Stage>(&s)).transpose()
 }
 
+/// A membership change from the row's columns `segment_id, person_id, entered, at`, from
+/// `first` on.
+pub(crate) fn membership_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<MembershipChange> {
+    Ok(MembershipChange {
+        segment: r.get(first)?,
+        person: PersonId(r.get(first + 1)?),
+        entered: r.get(first + 2)?,
+        at: time(r.get(first + 3)?),
+    })
+}
+
 /// A stage change from the row's columns `person_id, from_stage, to_stage, at`, from `first` on.
 pub(crate) fn stage_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<StageChange> {
     Ok(StageChange {
@@ -253,19 +264,12 @@ impl SqliteStore {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT person_id, entered, at FROM segment_changes WHERE segment_id = ?2 AND workspace_id = ?1
+                    "SELECT segment_id, person_id, entered, at FROM segment_changes WHERE segment_id = ?2 AND workspace_id = ?1
                      ORDER BY id DESC LIMIT ?3",
                 )
                 .map_err(db_err)?;
             let rows = stmt
-                .query_map(params![ws.0, id, limit], |r| {
-                    Ok(MembershipChange {
-                        segment: id,
-                        person: PersonId(r.get(0)?),
-                        entered: r.get(1)?,
-                        at: time(r.get(2)?),
-                    })
-                })
+                .query_map(params![ws.0, id, limit], |r| membership_change(r, 0))
                 .map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
