@@ -32,7 +32,9 @@ use progress::Progress;
 pub struct IngestConfig {
     /// Most messages acknowledged by one disk write.
     pub max_commit_messages: usize,
-    /// Most messages applied to the store in one transaction (journal mode).
+    /// Most messages applied to the store in one transaction (journal mode). Reached only when
+    /// ingestion runs at the store's limit: the applier takes what piled up meanwhile, and the
+    /// bigger the transaction, the less each event costs (random index pages are shared).
     pub max_apply_messages: usize,
     /// Requests waiting for a commit before new ones are told to retry (HTTP 429).
     pub queue_depth: usize,
@@ -46,7 +48,7 @@ pub struct IngestConfig {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { max_commit_messages: 5000, max_apply_messages: 20_000, queue_depth: 1024, writers: None, inbox: true }
+        Self { max_commit_messages: 5000, max_apply_messages: 100_000, queue_depth: 1024, writers: None, inbox: true }
     }
 }
 
