@@ -404,15 +404,17 @@ pub(crate) async fn of_person(
     person: PersonId,
     open_only: bool,
 ) -> Result<Vec<Enrollment>> {
+    // With those entered under the ids of people since merged into this one (an enrollment
+    // keeps the id it entered with; the person's later events carry the survivor's).
+    let whose =
+        "workspace_id = $1 AND person_id IN (SELECT $2::uuid UNION ALL SELECT id FROM people WHERE merged_into = $2)";
     let sql_text = if open_only {
         format!(
-            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = $1 AND person_id = $2
+            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose}
              AND state IN ('active', 'finished', 'held_out') ORDER BY id"
         )
     } else {
-        format!(
-            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = $1 AND person_id = $2 ORDER BY id DESC"
-        )
+        format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose} ORDER BY id DESC")
     };
     let rows = sql_owned(sql_text).bind(ws.0).bind(person.0).fetch_all(&mut *c).await.map_err(db_err)?;
     rows.iter().map(enrollment).collect::<Result<_, _>>().map_err(db_err)

@@ -330,16 +330,17 @@ pub(crate) fn due(c: &Connection, ws: WorkspaceId, now: DateTime<Utc>, limit: u3
     rows.collect::<rusqlite::Result<_>>().map_err(db_err)
 }
 
+/// A person's enrollments, with those entered under the ids of people since merged into them
+/// (an enrollment keeps the id it entered with; the person's later events carry the survivor's).
 pub(crate) fn of_person(c: &Connection, ws: WorkspaceId, person: PersonId, open_only: bool) -> Result<Vec<Enrollment>> {
+    let whose = "workspace_id = ?1 AND person_id IN (SELECT ?2 UNION ALL SELECT id FROM people WHERE merged_into = ?2)";
     let sql = if open_only {
         format!(
-            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2
+            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose}
              AND state IN ('active', 'finished', 'held_out') ORDER BY id"
         )
     } else {
-        format!(
-            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2 ORDER BY id DESC"
-        )
+        format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose} ORDER BY id DESC")
     };
     let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
     let rows = stmt.query_map(params![ws.0, person.0], enrollment_row).map_err(db_err)?;

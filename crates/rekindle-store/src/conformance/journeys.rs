@@ -428,3 +428,39 @@ pub async fn changes_are_a_feed_with_cursors(store: &dyn Store) {
         "each only moves on"
     );
 }
+
+/// An enrollment keeps the person id it entered with; once that person is merged into another,
+/// the survivor's enrollments include it (so the survivor's order still converts it).
+pub async fn enrollments_follow_a_merge(store: &dyn Store) {
+    use super::{append, msg, person_of};
+    use rekindle_core::IdentifierKind;
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
+    let track = |who: serde_json::Value, id: &str| {
+        let mut m = serde_json::json!({"type": "track", "event": "Live Entered", "messageId": id});
+        m.as_object_mut().unwrap().extend(who.as_object().unwrap().clone());
+        msg(m)
+    };
+    append(store, ws, &[track(serde_json::json!({"anonymousId": "dev-7"}), "m1")]).await;
+    append(store, ws, &[track(serde_json::json!({"userId": "u7"}), "m2")]).await;
+    let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-7").await.unwrap();
+    let user = person_of(store, ws, IdentifierKind::UserId, "u7").await.unwrap();
+    // The older person survives the merge: enroll the other one.
+    let (survivor, merged) = (anon.min(user), anon.max(user));
+    let entered = NewEnrollment {
+        journey: j.id,
+        version,
+        person: merged,
+        trigger_key: "m2".into(),
+        reentry: Reentry::Always,
+        context: serde_json::json!({}),
+        at: t0(),
+    };
+    let e = store.enroll(ws, &entered).await.unwrap().expect("entered");
+    let alias = msg(serde_json::json!({"type": "alias", "userId": "u7", "previousId": "dev-7", "messageId": "m3"}));
+    assert_eq!(append(store, ws, &[alias]).await.merges, 1);
+    let open: Vec<i64> = store.open_enrollments(ws, survivor).await.unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(open, [e.id], "the survivor's open enrollments include the merged person's");
+    assert_eq!(store.person_enrollments(ws, survivor).await.unwrap().len(), 1);
+    assert!(store.open_enrollments(ws, PersonId::new_v7()).await.unwrap().is_empty());
+}

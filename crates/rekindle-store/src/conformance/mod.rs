@@ -29,7 +29,7 @@ macro_rules! conformance_suite {
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
             templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
-            changes_are_a_feed_with_cursors);
+            changes_are_a_feed_with_cursors, enrollments_follow_a_merge);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -56,7 +56,7 @@ async fn default_ws(store: &dyn Store) -> WorkspaceId {
     store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().expect("default workspace exists").id
 }
 
-async fn append(store: &dyn Store, ws: WorkspaceId, msgs: &[Message]) -> crate::AppendReport {
+pub(crate) async fn append(store: &dyn Store, ws: WorkspaceId, msgs: &[Message]) -> crate::AppendReport {
     store.append(ws, msgs.to_vec(), &Source::write_key("test"), &IdentityPolicy::default()).await.unwrap()
 }
 
@@ -64,7 +64,7 @@ fn ident(kind: IdentifierKind, v: &str) -> PersonRef {
     PersonRef::Identifier(Identifier::parse(kind, v, "test").unwrap())
 }
 
-async fn person_of(store: &dyn Store, ws: WorkspaceId, kind: IdentifierKind, v: &str) -> Option<PersonId> {
+pub(crate) async fn person_of(store: &dyn Store, ws: WorkspaceId, kind: IdentifierKind, v: &str) -> Option<PersonId> {
     store.person(ws, &ident(kind, v)).await.unwrap().map(|p| p.id)
 }
 
