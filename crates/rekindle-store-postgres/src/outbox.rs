@@ -119,7 +119,8 @@ fn n(r: &PgRow, i: usize) -> Result<u32, Error> {
     Ok(u32::try_from(r.try_get::<i64, _>(i)?).unwrap_or(u32::MAX))
 }
 
-/// What was already queued or sent to the person, over the windows caps count.
+/// What was already queued or sent to the person (under their id, or the id of anyone merged
+/// into them), over the windows caps count.
 async fn count(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted, Error> {
     let w = CapWindow::of(m.day);
     let (lo, hi) = w.span();
@@ -133,7 +134,8 @@ async fn count(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage) -> Result<
             COUNT(*) FILTER (WHERE channel = 'wecom' AND day = $6),
             COUNT(*) FILTER (WHERE channel = 'wecom' AND day = $6 AND sender IS NOT DISTINCT FROM $11)
          FROM outbox
-         WHERE workspace_id = $1 AND person_id = $2 AND day BETWEEN $3 AND $4 AND state NOT IN {NOT_COUNTED}"
+         WHERE workspace_id = $1 AND day BETWEEN $3 AND $4 AND state NOT IN {NOT_COUNTED}
+           AND person_id IN (SELECT $2::uuid UNION ALL SELECT id FROM people WHERE merged_into = $2)"
     ))
     .bind(ws.0)
     .bind(m.person.0)

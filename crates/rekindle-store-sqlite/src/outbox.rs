@@ -87,7 +87,8 @@ pub(crate) fn queue_one(c: &Connection, ws: WorkspaceId, m: &NewMessage, caps: &
     })
 }
 
-/// What was already queued or sent to the person, over the windows caps count.
+/// What was already queued or sent to the person (under their id, or the id of anyone merged
+/// into them), over the windows caps count.
 fn count(c: &Connection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted> {
     let w = CapWindow::of(m.day);
     let (lo, hi) = w.span();
@@ -102,7 +103,8 @@ fn count(c: &Connection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted> {
                 COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6),
                 COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6 AND sender IS ?11)
              FROM outbox
-             WHERE workspace_id = ?1 AND person_id = ?2 AND day BETWEEN ?3 AND ?4 AND state NOT IN {NOT_COUNTED}"
+             WHERE workspace_id = ?1 AND day BETWEEN ?3 AND ?4 AND state NOT IN {NOT_COUNTED}
+               AND person_id IN (SELECT ?2 UNION ALL SELECT id FROM people WHERE merged_into = ?2)"
         ))
         .map_err(db_err)?
         .query_row(

@@ -464,3 +464,25 @@ pub async fn enrollments_follow_a_merge(store: &dyn Store) {
     assert_eq!(store.person_enrollments(ws, survivor).await.unwrap().len(), 1);
     assert!(store.open_enrollments(ws, PersonId::new_v7()).await.unwrap().is_empty());
 }
+
+/// Caps count what was queued to a person under the id of anyone since merged into them.
+pub async fn caps_count_across_a_merge(store: &dyn Store) {
+    use super::{append, msg, person_of};
+    use rekindle_core::IdentifierKind;
+    let ws = default_ws(store).await;
+    let track = |who: (&str, &str), id: &str| {
+        msg(serde_json::json!({"type": "track", "event": "Live Entered", "messageId": id, who.0: who.1}))
+    };
+    append(store, ws, &[track(("anonymousId", "dev-8"), "c1")]).await;
+    append(store, ws, &[track(("userId", "u8"), "c2")]).await;
+    let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-8").await.unwrap();
+    let user = person_of(store, ws, IdentifierKind::UserId, "u8").await.unwrap();
+    let (survivor, merged) = (anon.min(user), anon.max(user));
+    let caps = CapsConfig::default();
+    let first = store.queue(ws, &[message("k1", merged, ChannelKind::Sms, "2026-05-01")], &caps).await.unwrap();
+    assert!(matches!(first[..], [Queued::Queued(_)]));
+    let alias = msg(serde_json::json!({"type": "alias", "userId": "u8", "previousId": "dev-8", "messageId": "c3"}));
+    assert_eq!(append(store, ws, &[alias]).await.merges, 1);
+    let second = store.queue(ws, &[message("k2", survivor, ChannelKind::Sms, "2026-05-01")], &caps).await.unwrap();
+    assert_eq!(second, [Queued::Skipped(Skip::ChannelDailyCap)], "the merged person's SMS of the day counts");
+}
