@@ -16,6 +16,7 @@ use sqlx_postgres::{PgConnection, PgRow};
 
 use crate::accounts::unique_violation;
 use crate::journey_lock::{self, Key};
+use crate::read::PERSON_AND_MERGED;
 use crate::{db_err, sql, sql_owned};
 
 const JOURNEY_COLUMNS: &str = "id, name, status, draft, version, created_at, updated_at";
@@ -404,10 +405,8 @@ pub(crate) async fn of_person(
     person: PersonId,
     open_only: bool,
 ) -> Result<Vec<Enrollment>> {
-    // With those entered under the ids of people since merged into this one (an enrollment
-    // keeps the id it entered with; the person's later events carry the survivor's).
-    let whose =
-        "workspace_id = $1 AND person_id IN (SELECT $2::uuid UNION ALL SELECT id FROM people WHERE merged_into = $2)";
+    // With those entered under the ids of people since merged into this one.
+    let whose = format!("workspace_id = $1 AND person_id IN {PERSON_AND_MERGED}");
     let sql_text = if open_only {
         format!(
             "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose}

@@ -17,6 +17,7 @@ use sqlx_postgres::{PgConnection, PgRow};
 use crate::codec::parse;
 use crate::journey_lock::{self, Key};
 use crate::journeys::unknown;
+use crate::read::PERSON_AND_MERGED;
 use crate::{db_err, sql, sql_owned};
 
 /// States that do not use up a cap: the person got nothing.
@@ -135,7 +136,7 @@ async fn count(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage) -> Result<
             COUNT(*) FILTER (WHERE channel = 'wecom' AND day = $6 AND sender IS NOT DISTINCT FROM $11)
          FROM outbox
          WHERE workspace_id = $1 AND day BETWEEN $3 AND $4 AND state NOT IN {NOT_COUNTED}
-           AND person_id IN (SELECT $2::uuid UNION ALL SELECT id FROM people WHERE merged_into = $2)"
+           AND person_id IN {PERSON_AND_MERGED}"
     ))
     .bind(ws.0)
     .bind(m.person.0)

@@ -15,7 +15,12 @@ use sqlx_core::types::Json;
 use sqlx_postgres::{PgConnection, PgRow, Postgres};
 
 use crate::codec::{identifier, parse};
-use crate::{PostgresStore, db_err, sql};
+use crate::{PostgresStore, db_err, sql, sql_owned};
+
+/// The person bound to `$2` and everyone merged into them. A merge re-points a person's events
+/// and identifiers; other rows (enrollments, the outbox, merge records) keep the id they were
+/// written with and are found through this.
+pub(crate) const PERSON_AND_MERGED: &str = "(SELECT $2::uuid UNION ALL SELECT id FROM people WHERE merged_into = $2)";
 
 /// The live person a reference names, in this workspace.
 async fn resolve(c: &mut PgConnection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uuid>, Error> {
@@ -184,10 +189,11 @@ impl PostgresStore {
         limit: u32,
     ) -> Result<Vec<MergeRecord>> {
         let rows = match into {
-            Some(p) => sql("SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
-                            FROM identity_merges WHERE workspace_id = $1 AND into_person IN
-                                (SELECT id FROM people WHERE id = $2 OR merged_into = $2)
-                            ORDER BY id DESC LIMIT $3")
+            Some(p) => sql_owned(format!(
+                "SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
+                 FROM identity_merges WHERE workspace_id = $1 AND into_person IN {PERSON_AND_MERGED}
+                 ORDER BY id DESC LIMIT $3"
+            ))
             .bind(ws.0)
             .bind(p.0)
             .bind(i64::from(limit)),

@@ -13,6 +13,7 @@ use crate::Cached;
 use crate::accounts::unique_violation;
 use crate::codec::{ms, time};
 use crate::db_err;
+use crate::read::PERSON_AND_MERGED;
 
 const JOURNEY_COLUMNS: &str = "id, name, status, draft, version, created_at, updated_at";
 
@@ -330,10 +331,9 @@ pub(crate) fn due(c: &Connection, ws: WorkspaceId, now: DateTime<Utc>, limit: u3
     rows.collect::<rusqlite::Result<_>>().map_err(db_err)
 }
 
-/// A person's enrollments, with those entered under the ids of people since merged into them
-/// (an enrollment keeps the id it entered with; the person's later events carry the survivor's).
+/// A person's enrollments, with those entered under the ids of people since merged into them.
 pub(crate) fn of_person(c: &Connection, ws: WorkspaceId, person: PersonId, open_only: bool) -> Result<Vec<Enrollment>> {
-    let whose = "workspace_id = ?1 AND person_id IN (SELECT ?2 UNION ALL SELECT id FROM people WHERE merged_into = ?2)";
+    let whose = format!("workspace_id = ?1 AND person_id IN {PERSON_AND_MERGED}");
     let sql = if open_only {
         format!(
             "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose}

@@ -13,6 +13,7 @@ use crate::Cached;
 use crate::codec::{ms, time};
 use crate::db_err;
 use crate::journeys::bad;
+use crate::read::PERSON_AND_MERGED;
 
 /// States that do not use up a cap: the person got nothing.
 const NOT_COUNTED: &str = "('skipped', 'failed')";
@@ -104,7 +105,7 @@ fn count(c: &Connection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted> {
                 COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6 AND sender IS ?11)
              FROM outbox
              WHERE workspace_id = ?1 AND day BETWEEN ?3 AND ?4 AND state NOT IN {NOT_COUNTED}
-               AND person_id IN (SELECT ?2 UNION ALL SELECT id FROM people WHERE merged_into = ?2)"
+               AND person_id IN {PERSON_AND_MERGED}"
         ))
         .map_err(db_err)?
         .query_row(

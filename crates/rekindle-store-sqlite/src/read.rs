@@ -28,6 +28,11 @@ pub(crate) fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
     })
 }
 
+/// The person bound to `?2` and everyone merged into them. A merge re-points a person's events
+/// and identifiers; other rows (enrollments, the outbox, merge records) keep the id they were
+/// written with and are found through this.
+pub(crate) const PERSON_AND_MERGED: &str = "(SELECT ?2 UNION ALL SELECT id FROM people WHERE merged_into = ?2)";
+
 pub(crate) const MERGE_COLUMNS: &str = "id, into_person, from_person, via_kind, via_value, message_id, source, at";
 
 pub(crate) fn merge_row(r: &rusqlite::Row) -> rusqlite::Result<MergeRecord> {
@@ -163,8 +168,8 @@ impl SqliteStore {
             let (sql, args): (String, Vec<Sql>) = match into {
                 Some(p) => (
                     format!(
-                        "SELECT {cols} FROM identity_merges WHERE workspace_id = ?1 AND into_person IN
-                         (SELECT id FROM people WHERE id = ?2 OR merged_into = ?2) ORDER BY id DESC LIMIT ?3"
+                        "SELECT {cols} FROM identity_merges WHERE workspace_id = ?1 AND into_person IN {PERSON_AND_MERGED}
+                         ORDER BY id DESC LIMIT ?3"
                     ),
                     vec![Sql::Integer(ws.0), Sql::Blob(p.0.as_bytes().to_vec()), Sql::Integer(limit.into())],
                 ),
