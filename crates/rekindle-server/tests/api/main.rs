@@ -4,6 +4,7 @@
 mod accounts;
 mod bad_input;
 mod helpers;
+mod hostile;
 mod ingestion;
 mod journeys;
 mod rest;
