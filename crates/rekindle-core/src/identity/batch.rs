@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::{Change, IdentityGraph, IdentityPolicy};
-use crate::{Identifier, Message, PersonId};
+use crate::{Identifier, IdentifierKind, Message, PersonId};
 
 /// A stored person as the planner needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,8 +81,19 @@ pub fn plan_batch(
             plan.changes.push((index, change));
         }
         if !message.traits.is_empty() {
+            // A trait naming an identifier the person does not hold (a link refused, or one
+            // that stayed with someone else) is not copied: the person's traits never claim
+            // another person's phone or unionid.
+            let foreign = |key: &str| {
+                message.identifiers.iter().any(|id| {
+                    IdentifierKind::TRAIT_KINDS.contains(&id.kind)
+                        && id.kind.as_str() == key
+                        && !graph.holds(resolution.person, id)
+                })
+            };
+            let kept: Vec<_> = message.traits.iter().filter(|(k, _)| !foreign(k)).collect();
             let entry = traits.entry(resolution.person).or_default();
-            entry.extend(message.traits.iter().map(|(k, v)| (k.clone(), v.clone())));
+            entry.extend(kept.into_iter().map(|(k, v)| (k.clone(), v.clone())));
             touched.push(resolution.person);
         }
         events.push((index, resolution.person));

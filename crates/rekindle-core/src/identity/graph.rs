@@ -169,10 +169,35 @@ impl IdentityGraph {
             }
         }
 
-        // `matched` is in precedence order: its first person is the message's person.
+        // `matched` is in precedence order: its first person is the person of the strongest
+        // identifier that is known.
         let person = self.find(matched[0].0);
+        let strongest = &identifiers[0];
+        if self.matches(strongest).is_empty() && self.count(person, strongest.kind) >= policy.limit(strongest.kind) {
+            // The strongest identifier is new and that person cannot take it (they hold another
+            // userId, another unionid): it names someone else. The refusal is recorded, and the
+            // message starts that person rather than landing on the one it was refused by.
+            changes.push(Change::Conflict(Conflict {
+                kind: ConflictKind::LinkRefused,
+                person,
+                other: None,
+                identifier: strongest.clone(),
+                limited_kind: strongest.kind,
+                limit: policy.limit(strongest.kind),
+            }));
+            let named = mint();
+            self.members.insert(named, Vec::new());
+            changes.push(Change::Created { person: named });
+            self.link_all(named, identifiers, policy, &mut changes);
+            return Resolution { person: named, changes };
+        }
         self.link_all(person, identifiers, policy, &mut changes);
         Resolution { person, changes }
+    }
+
+    /// Whether `person` holds `id` (directly, or through its kind's match kinds).
+    pub fn holds(&self, person: PersonId, id: &Identifier) -> bool {
+        self.matches(id).contains(&self.find(person))
     }
 
     fn link_all(

@@ -15,7 +15,10 @@
 //! 4. Identifiers not yet known are linked to the person of the message's highest-precedence
 //!    identifier ([`crate::IdentifierKind`] order), again within the limits; one refused is
 //!    recorded as a conflict and left unlinked.
-//! 5. The event belongs to the person of the highest-precedence identifier.
+//!    But when the strongest identifier is itself new and that person cannot take it, it names
+//!    someone else: the refusal is recorded and a new person holds the message's new identifiers.
+//! 5. The event belongs to the person of the highest-precedence identifier, and traits naming an
+//!    identifier that person does not hold are not copied onto them.
 //!
 //! When the final groups of identifiers respect the limits, every arrival order of the same
 //! messages gives the same partition (merges only union groups, and a group within the limits

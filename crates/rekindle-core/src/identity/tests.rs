@@ -250,3 +250,111 @@ proptest! {
         prop_assert_eq!(full, lean);
     }
 }
+
+/// The case that once put B's message on A: one batch, A with unionid U1 and phone P, then B
+/// with unionid U2 and the same phone. Both links of B to A are refused; B is a person of their
+/// own holding B and U2, B's message is theirs, and A's traits keep U1.
+#[test]
+fn a_refused_link_leaves_the_message_with_the_person_its_strongest_identifier_names() {
+    use IdentifierKind::*;
+    let a = message_with(0, &[id(UserId, "A"), id(WechatUnionid, "U1"), id(Phone, "+8613800000001")]);
+    let b = message_with(1, &[id(UserId, "B"), id(WechatUnionid, "U2"), id(Phone, "+8613800000001")]);
+    let mut mint = counter_mint();
+    let plan = plan_batch(&[a, b], &HashSet::new(), vec![], &Default::default(), &IdentityPolicy::default(), &mut mint);
+    let (pa, pb) = (plan.events[0].person, plan.events[1].person);
+    assert_ne!(pa, pb, "{plan:#?}");
+    let linked = |p: PersonId| -> BTreeSet<String> {
+        plan.changes
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Change::Linked { person, identifier } if *person == p => Some(identifier.value.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(linked(pa), ["+8613800000001", "A", "U1"].map(String::from).into());
+    assert_eq!(linked(pb), ["B", "U2"].map(String::from).into());
+    let refused: Vec<_> = plan
+        .changes
+        .iter()
+        .filter_map(|(i, c)| match c {
+            Change::Conflict(c) => Some((*i, c.kind, c.person, c.identifier.value.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, [(1, ConflictKind::LinkRefused, pa, "B")]);
+    let traits: std::collections::HashMap<_, _> = plan.traits.iter().cloned().collect();
+    assert_eq!(traits[&pa]["wechat_unionid"], "U1");
+    assert_eq!(traits[&pb]["wechat_unionid"], "U2");
+    // The shared phone stays with A, so B's traits do not claim it.
+    assert!(traits[&pb].get("phone").is_none(), "{:?}", traits[&pb]);
+}
+
+/// Apply a plan's identity changes: who holds what once the batch is written.
+fn holdings(plan: &BatchPlan) -> std::collections::HashMap<PersonId, HashSet<Identifier>> {
+    let mut held: std::collections::HashMap<PersonId, HashSet<Identifier>> = Default::default();
+    let mut redirect: std::collections::HashMap<PersonId, PersonId> = Default::default();
+    let find = |redirect: &std::collections::HashMap<PersonId, PersonId>, mut p: PersonId| {
+        while let Some(n) = redirect.get(&p) {
+            p = *n;
+        }
+        p
+    };
+    for (_, c) in &plan.changes {
+        match c {
+            Change::Linked { person, identifier } => {
+                held.entry(find(&redirect, *person)).or_default().insert(identifier.clone());
+            }
+            Change::Merged { from, into, .. } => {
+                let moved = held.remove(from).unwrap_or_default();
+                held.entry(*into).or_default().extend(moved);
+                redirect.insert(*from, *into);
+            }
+            _ => {}
+        }
+    }
+    held
+}
+
+proptest! {
+    /// With conflicts common (few values of the strongest kinds), every message lands on the
+    /// person holding its strongest identifier, and no person's traits name an identifier
+    /// that person does not hold.
+    #[test]
+    fn messages_stay_with_their_strongest_identifier_and_traits_with_their_holder(
+        batch in proptest::collection::vec(proptest::collection::vec((0usize..4, 0usize..4), 1..4), 1..25),
+    ) {
+        use IdentifierKind::*;
+        let kinds = [UserId, WechatUnionid, Phone, WechatOpenid];
+        let messages: Vec<crate::Message> = batch
+            .iter()
+            .enumerate()
+            .map(|(n, m)| {
+                let mut ids: Vec<Identifier> = m.iter().map(|(k, v)| {
+                    let value = if kinds[*k] == Phone { format!("+86138000000{v:02}") } else { format!("v{v}") };
+                    id(kinds[*k], &value)
+                }).collect();
+                ids.sort();
+                ids.dedup_by_key(|i| i.kind);
+                message_with(n, &ids)
+            })
+            .collect();
+        let mut mint = counter_mint();
+        let plan = plan_batch(&messages, &HashSet::new(), vec![], &Default::default(), &IdentityPolicy::default(), &mut mint);
+        let held = holdings(&plan);
+        for e in &plan.events {
+            let strongest = &messages[e.index].identifiers[0];
+            prop_assert!(held.get(&e.person).is_some_and(|h| h.contains(strongest)),
+                "message {} on {:?} which does not hold {:?}", e.index, e.person, strongest);
+        }
+        for (person, traits) in &plan.traits {
+            for kind in IdentifierKind::TRAIT_KINDS {
+                if let Some(v) = traits.get(kind.as_str()).and_then(|v| v.as_str()) {
+                    let named = id(kind, v);
+                    prop_assert!(held.get(person).is_some_and(|h| h.contains(&named)),
+                        "{:?}'s traits name {:?}", person, named);
+                }
+            }
+        }
+    }
+}
