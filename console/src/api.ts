@@ -234,6 +234,8 @@ export interface SegmentSummary {
   kind: SegmentKind
   version: number
   size: number
+  /** Why the stored rule no longer parses; such a segment selects nobody. */
+  rule_error?: { message: string; position?: number }
   trend: { at: string; size: number }[]
   created_at: string
   updated_at: string

@@ -212,6 +212,7 @@ const en: MessageSchema = {
     },
   },
   segments: {
+    invalidRule: 'Invalid rule',
     title: 'Segments',
     new: 'New segment',
     empty: 'No segments yet',

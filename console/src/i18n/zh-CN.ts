@@ -211,6 +211,7 @@ export default {
     },
   },
   segments: {
+    invalidRule: '规则无效',
     title: '人群',
     new: '新建人群',
     empty: '还没有人群',

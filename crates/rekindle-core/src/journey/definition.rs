@@ -178,6 +178,21 @@ pub enum Reentry {
 }
 
 impl Definition {
+    /// Every rule the journey holds, with the field it is written in: the audience, each
+    /// branch and each rule exit.
+    pub fn rules(&self) -> Vec<(String, &str)> {
+        let audience = self.audience.as_deref().map(|r| ("audience".to_string(), r));
+        let branches = self.steps.iter().enumerate().filter_map(|(i, s)| match &s.action {
+            Action::Branch { rule, .. } => Some((format!("steps[{i}].rule"), rule.as_str())),
+            _ => None,
+        });
+        let exits = self.exit.iter().enumerate().filter_map(|(i, e)| match e {
+            Exit::Rule { rule } => Some((format!("exit[{i}].rule"), rule.as_str())),
+            Exit::Event { .. } => None,
+        });
+        audience.into_iter().chain(branches).chain(exits).collect()
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }

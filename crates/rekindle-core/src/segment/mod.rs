@@ -14,7 +14,7 @@ mod parser;
 
 pub use ast::Rule;
 pub use eval::{ProductTags, Subject};
-pub use parser::{ParseError, parse};
+pub use parser::{MAX_NESTING, MAX_RULE_CHARS, ParseError, parse};
 
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,9 @@ pub struct ParseError {
     pub position: usize,
     pub expected: String,
     pub found: String,
+    /// The rule is over a cap (length or nesting) rather than merely wrong: refused outright
+    /// wherever it is written, even in a draft that may otherwise be saved with problems.
+    pub over_limit: bool,
 }
 
 impl fmt::Display for ParseError {
@@ -29,13 +32,30 @@ impl std::error::Error for ParseError {}
 const COMING: [(&str, &str); 3] =
     [("level", "points and member levels"), ("points", "points and member levels"), ("invited", "referrals")];
 
+/// Longest rule, in characters, wherever a rule is written (segments, tags, journey audiences,
+/// branches and exits): one cap in the parser, so no caller can forget it.
+pub const MAX_RULE_CHARS: usize = 2000;
+/// Deepest nesting of parentheses and `not`. The parser and every walk over a rule recurse, so
+/// an unbounded depth would let one rule overflow a thread's stack and abort the process.
+pub const MAX_NESTING: usize = 64;
+
 pub fn parse(text: &str) -> Result<Rule, ParseError> {
+    let chars = text.chars().count();
+    if chars > MAX_RULE_CHARS {
+        return Err(ParseError {
+            position: MAX_RULE_CHARS,
+            expected: format!("a rule of at most {MAX_RULE_CHARS} characters"),
+            found: format!("{chars} characters"),
+            over_limit: true,
+        });
+    }
     let tokens = lex(text).map_err(|(position, expected)| ParseError {
         position,
         expected,
         found: text.chars().nth(position).map_or("the end of the rule".into(), |c| format!("{c:?}")),
+        over_limit: false,
     })?;
-    let mut p = Parser { tokens, at: 0 };
+    let mut p = Parser { tokens, at: 0, depth: 0 };
     let rule = p.or()?;
     match p.peek() {
         Token::End => Ok(rule),
@@ -46,6 +66,8 @@ pub fn parse(text: &str) -> Result<Rule, ParseError> {
 struct Parser {
     tokens: Vec<(usize, Token)>,
     at: usize,
+    /// How many parentheses and `not`s enclose the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -63,7 +85,7 @@ impl Parser {
 
     fn error(&self, expected: &str) -> ParseError {
         let (position, token) = &self.tokens[self.at];
-        ParseError { position: *position, expected: expected.into(), found: token.describe() }
+        ParseError { position: *position, expected: expected.into(), found: token.describe(), over_limit: false }
     }
 
     fn word(&mut self, w: &str) -> bool {
@@ -92,19 +114,32 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Rule, ParseError> {
+        let nests = matches!(self.peek(), Token::LParen) || matches!(self.peek(), Token::Word(w) if w == "not");
+        if !nests {
+            return self.predicate();
+        }
+        if self.depth == MAX_NESTING {
+            let e = self.error(&format!("at most {MAX_NESTING} levels of parentheses and \"not\""));
+            return Err(ParseError { over_limit: true, ..e });
+        }
+        self.depth += 1;
+        let rule = self.nested();
+        self.depth -= 1;
+        rule
+    }
+
+    /// `not …` or `( … )`, one level deeper.
+    fn nested(&mut self) -> Result<Rule, ParseError> {
         if self.word("not") {
             return Ok(Rule::Not(Box::new(self.unary()?)));
         }
-        if *self.peek() == Token::LParen {
-            self.next();
-            let inner = self.or()?;
-            if *self.peek() != Token::RParen {
-                return Err(self.error("\")\""));
-            }
-            self.next();
-            return Ok(inner);
+        self.next();
+        let inner = self.or()?;
+        if *self.peek() != Token::RParen {
+            return Err(self.error("\")\""));
         }
-        self.predicate()
+        self.next();
+        Ok(inner)
     }
 
     fn text(&mut self, what: &str) -> Result<String, ParseError> {
@@ -207,7 +242,7 @@ impl Parser {
     }
 
     fn error_at(&self, position: usize, expected: &str, found: &str) -> ParseError {
-        ParseError { position, expected: expected.into(), found: format!("{found:?}") }
+        ParseError { position, expected: expected.into(), found: format!("{found:?}"), over_limit: false }
     }
 
     /// `= x`, `!= x` or `in (x, y)`, with the offset of each value.

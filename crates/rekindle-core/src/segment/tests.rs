@@ -174,3 +174,44 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn nesting_is_capped_with_a_position() {
+    let deep = |n: usize| format!("{}orders >= 1{}", "(".repeat(n), ")".repeat(n));
+    assert!(parse(&deep(MAX_NESTING)).is_ok());
+    let e = parse(&deep(MAX_NESTING + 1)).unwrap_err();
+    assert_eq!(e.position, MAX_NESTING, "{e}");
+    assert!(e.expected.contains("at most 64 levels"), "{e}");
+
+    let nots = format!("{}orders >= 1", "not ".repeat(MAX_NESTING + 1));
+    let e = parse(&nots).unwrap_err();
+    assert_eq!(e.position, 4 * MAX_NESTING, "{e}");
+    // `not (` counts twice: both recurse.
+    assert!(parse(&format!("{}orders >= 1{}", "not (".repeat(40), ")".repeat(40))).is_err());
+}
+
+#[test]
+fn deep_input_never_overflows_the_stack() {
+    // What aborted the server: ~12,000 nested `not` or parentheses. Refused by the length cap
+    // before the parser recurses at all, and within the cap by the nesting cap.
+    for rule in [
+        "not ".repeat(12_000) + "orders >= 1",
+        "(".repeat(20_000) + "orders >= 1" + &")".repeat(20_000),
+        "(".repeat(MAX_RULE_CHARS),
+        "not ".repeat(MAX_RULE_CHARS / 4),
+    ] {
+        assert!(parse(&rule).is_err());
+    }
+}
+
+#[test]
+fn length_is_capped_for_every_rule() {
+    let long = vec!["orders >= 1"; 200].join(" or ");
+    assert!(long.chars().count() > MAX_RULE_CHARS);
+    let e = parse(&long).unwrap_err();
+    assert_eq!(e.position, MAX_RULE_CHARS);
+    assert!(e.expected.contains("at most 2000 characters"), "{e}");
+    // Characters, not bytes: 2,000 Chinese characters in a quoted name are within the cap.
+    let chinese = format!("tag \"{}\"", "草".repeat(MAX_RULE_CHARS - 6));
+    assert!(parse(&chinese).is_ok());
+}

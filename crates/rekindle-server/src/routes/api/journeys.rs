@@ -93,8 +93,19 @@ pub struct Published {
     pub version: i32,
 }
 
+/// A definition as sent. A draft may be saved with problems, but not with a rule over the
+/// parser's caps: such a rule is refused here, before it is stored.
 fn definition(v: serde_json::Value) -> Result<Definition, ApiError> {
-    serde_json::from_value(v).map_err(|e| ApiError::field(ErrorCode::InvalidField, "definition", e.to_string()))
+    let d: Definition =
+        serde_json::from_value(v).map_err(|e| ApiError::field(ErrorCode::InvalidField, "definition", e.to_string()))?;
+    for (field, text) in d.rules() {
+        if let Err(e) = rekindle_core::segment::parse(text)
+            && e.over_limit
+        {
+            return Err(ApiError::rule(&format!("definition.{field}"), &e));
+        }
+    }
+    Ok(d)
 }
 
 /// What the workspace has that journeys may name.

@@ -56,6 +56,10 @@ pub struct SegmentView {
     pub version: i32,
     /// Members now.
     pub size: u64,
+    /// Why the stored rule no longer parses (a rule saved before a cap existed, or by an older
+    /// version): the segment selects nobody until its rule is fixed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_error: Option<ApiError>,
     /// Sizes recorded over the last 30 days, oldest first.
     pub trend: Vec<SizePoint>,
     pub created_at: DateTime<Utc>,
@@ -159,7 +163,10 @@ async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Re
         sizes.iter().rev().step_by(step).rev().map(|z| SizePoint { at: z.at, size: z.size }).collect();
     // Recorded sizes are hourly; the size now is counted on the current audience.
     let audience = state.engine.audience(ws).await?;
-    let size = parse(&s.rule).map_or(0, |rule| audience.select(&rule).count() as u64);
+    let (size, rule_error) = match parse(&s.rule) {
+        Ok(rule) => (audience.select(&rule).count() as u64, None),
+        Err(e) => (0, Some(ApiError::rule("rule", &e))),
+    };
     let versions = if detail {
         let versions = state.store.segment_versions(ws, s.id).await?;
         Some(
@@ -184,6 +191,7 @@ async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Re
         kind: s.kind.as_str().into(),
         version: s.version,
         size,
+        rule_error,
         trend,
         created_at: s.created_at,
         updated_at: s.updated_at,
