@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use rekindle_core::segment::parse;
+use rekindle_core::segment::{MAX_RULE_CHARS, parse};
 use rekindle_engine::Audience;
 use rekindle_store::PersonRef;
 
@@ -17,9 +17,14 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
     let parsed = match parse(&rule) {
         Ok(r) => r,
         Err(e) => {
-            // Point at the spot, under the rule as typed.
-            let column: usize = rule.chars().take(e.position).map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-            eprintln!("{rule}\n{}^\nerror: {e}", " ".repeat(column));
+            if rule.chars().count() > MAX_RULE_CHARS {
+                // Too long to echo usefully.
+                eprintln!("error: {e}");
+            } else {
+                // Point at the spot, under the rule as typed.
+                let column: usize = rule.chars().take(e.position).map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+                eprintln!("{rule}\n{}^\nerror: {e}", " ".repeat(column));
+            }
             return Ok(ExitCode::from(2));
         }
     };
