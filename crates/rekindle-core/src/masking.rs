@@ -31,11 +31,44 @@ const PLUS_RUN: usize = 8;
 
 /// Keys (lower case, without `_`, `-`, `.` or spaces) whose values are personal data whole.
 const PERSONAL_KEYS: &[&str] = &[
-    "phone", "mobile", "tel", "telephone", "cellphone", "phonenumber", "mobilephone", "email", "mail",
-    "emailaddress", "ip", "ipaddress", "clientip", "remoteip", "address", "addr", "street", "receiver",
-    "consignee", "recipient", "name", "realname", "fullname", "firstname", "lastname", "idcard", "idnumber",
-    "idno", "identitycard", "passport", "bankcard", "cardno", "userid", "anonymousid", "previousid", "openid",
-    "unionid", "externaluserid",
+    "phone",
+    "mobile",
+    "tel",
+    "telephone",
+    "cellphone",
+    "phonenumber",
+    "mobilephone",
+    "email",
+    "mail",
+    "emailaddress",
+    "ip",
+    "ipaddress",
+    "clientip",
+    "remoteip",
+    "address",
+    "addr",
+    "street",
+    "receiver",
+    "consignee",
+    "recipient",
+    "name",
+    "realname",
+    "fullname",
+    "firstname",
+    "lastname",
+    "idcard",
+    "idnumber",
+    "idno",
+    "identitycard",
+    "passport",
+    "bankcard",
+    "cardno",
+    "userid",
+    "anonymousid",
+    "previousid",
+    "openid",
+    "unionid",
+    "externaluserid",
 ];
 /// Endings that make a key personal too (`receiver_phone`, `contactMobile`, `wechat_openid`).
 const PERSONAL_SUFFIXES: &[&str] =
@@ -311,8 +344,14 @@ mod tests {
 
     #[test]
     fn phones_are_masked_in_every_written_form() {
-        for written in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "+8613812345678", "１３８１２３４５６７８"]
-        {
+        for written in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "+8613812345678",
+            "１３８１２３４５６７８",
+        ] {
             assert_eq!(mask_text(written), "138****5678", "{written}");
         }
         assert_eq!(mask_text("请联系李姐13812345678谢谢"), "请联系李姐138****5678谢谢");
@@ -364,12 +403,14 @@ mod tests {
         }
     }
 
-/// The 11-digit mobiles written in `text` (within runs of consecutive digits).
+    /// The 11-digit mobiles written in `text` (within runs of consecutive digits).
     fn mobiles(text: &str) -> Vec<String> {
         let folded: String = text.chars().map(|c| digit(c).unwrap_or(' ')).collect();
         folded
             .split(' ')
-            .flat_map(|run| run.as_bytes().windows(11).map(|w| String::from_utf8_lossy(w).into_owned()).collect::<Vec<_>>())
+            .flat_map(|run| {
+                run.as_bytes().windows(11).map(|w| String::from_utf8_lossy(w).into_owned()).collect::<Vec<_>>()
+            })
             .filter(|w| w.starts_with('1') && (b'3'..=b'9').contains(&w.as_bytes()[1]))
             .collect()
     }

@@ -13,9 +13,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{WorkspaceParam, for_role};
 use super::events::all_events;
 use super::people::find;
+use super::{WorkspaceParam, for_role};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -51,16 +51,24 @@ async fn ingest(app: &TestApp, path: &str, body: Value) {
 
 /// A person whose personal data arrives under every key and shape a sender might use.
 async fn scattered_person(app: &TestApp) -> String {
-    ingest(app, "/v1/identify", json!({"userId": "shop-user-000123", "traits": {
+    ingest(
+        app,
+        "/v1/identify",
+        json!({"userId": "shop-user-000123", "traits": {
         "phone": "13812345678", "Phone": "139 1234 5678", "mobile": "+86-137-1234-5678",
-        "email": "li.hua@example.com", "address": "浙江省杭州市西湖区文三路100号", "nickname": "小李"}}))
+        "email": "li.hua@example.com", "address": "浙江省杭州市西湖区文三路100号", "nickname": "小李"}}),
+    )
     .await;
     ingest(app, "/v1/alias", json!({"userId": "shop-user-000123", "previousId": "anon-device-8f3a2c"})).await;
-    ingest(app, "/v1/track", json!({"userId": "shop-user-000123", "event": "Order Completed",
+    ingest(
+        app,
+        "/v1/track",
+        json!({"userId": "shop-user-000123", "event": "Order Completed",
         "context": {"ip": "203.0.113.77"},
         "properties": {"order_id": "o-1", "revenue": 5990, "phone": "13612345678",
             "receiver": {"name": "李华", "phone": 13512345678u64, "address": "文三路100号"},
-            "products": [{"sku": "kiwi-12", "quantity": 1}]}}))
+            "products": [{"sku": "kiwi-12", "quantity": 1}]}}),
+    )
     .await;
     assert!(app.ingestor.settled(std::time::Duration::from_secs(10)).await);
     let found = app.api_json("/api/v1/people/user_id:shop-user-000123").await;
@@ -69,9 +77,15 @@ async fn scattered_person(app: &TestApp) -> String {
 
 /// Every answer that carries this person's data.
 fn person_paths(id: &str) -> Vec<String> {
-    let mut paths: Vec<String> =
-        ["", "/events", "/merges", "/orders", "/profile", "/messages", "/live"].iter().map(|p| format!("/api/v1/people/{id}{p}")).collect();
-    paths.extend(["/api/v1/events".into(), "/api/v1/people?q=138%201234%205678".into(), "/api/v1/people?q=小李".into()]);
+    let mut paths: Vec<String> = ["", "/events", "/merges", "/orders", "/profile", "/messages", "/live"]
+        .iter()
+        .map(|p| format!("/api/v1/people/{id}{p}"))
+        .collect();
+    paths.extend([
+        "/api/v1/events".into(),
+        "/api/v1/people?q=138%201234%205678".into(),
+        "/api/v1/people?q=小李".into(),
+    ]);
     paths
 }
 
@@ -111,8 +125,12 @@ async fn the_owner_still_sees_everything_in_full() {
 #[tokio::test]
 async fn an_analyst_finds_nothing_by_fragments_of_a_phone() {
     let app = spawn_app().await;
-    ingest(&app, "/v1/identify", json!({"userId": "u1", "traits": {"phone": "13812345678", "nickname": "李姐13812345678"}}))
-        .await;
+    ingest(
+        &app,
+        "/v1/identify",
+        json!({"userId": "u1", "traits": {"phone": "13812345678", "nickname": "李姐13812345678"}}),
+    )
+    .await;
     assert!(app.ingestor.settled(std::time::Duration::from_secs(10)).await);
     let cookie = analyst(&app).await;
     for fragment in ["1234", "3812", "5678", "1381", "138 1234", "李姐1381234"] {
@@ -147,9 +165,14 @@ async fn rapid_searches_are_answered_429_rate_limited() {
 async fn a_formula_nickname_is_neutralised_in_the_segment_csv() {
     let app = spawn_app().await;
     let formula = "=HYPERLINK(\"http://x\",\"y\")";
-    ingest(&app, "/v1/identify", json!({"userId": "u1", "traits": {"nickname": formula, "phone": "13812345678"}})).await;
-    ingest(&app, "/v1/track", json!({"userId": "u1", "event": "Order Completed",
-        "properties": {"order_id": "o-1", "revenue": 5990, "products": [{"sku": "kiwi-12", "quantity": 1}]}}))
+    ingest(&app, "/v1/identify", json!({"userId": "u1", "traits": {"nickname": formula, "phone": "13812345678"}}))
+        .await;
+    ingest(
+        &app,
+        "/v1/track",
+        json!({"userId": "u1", "event": "Order Completed",
+        "properties": {"order_id": "o-1", "revenue": 5990, "products": [{"sku": "kiwi-12", "quantity": 1}]}}),
+    )
     .await;
     let r = app.send(reqwest::Method::POST, "/api/v1/segments", &json!({"name": "下单", "rule": "orders >= 1"})).await;
     assert_eq!(r.status(), 201);
@@ -169,7 +192,5 @@ fn squeezed(text: &str) -> String {
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
