@@ -1,5 +1,5 @@
-//! Who may do what: operator roles, the permissions they carry, and masking of personal
-//! identifiers for roles that may not see them. The server enforces this matrix for the
+//! Who may do what: operator roles, the permissions they carry, and masking of identifiers
+//! for roles that may not see them (documents are masked by [`crate::masking`]). The server enforces this matrix for the
 //! console and the REST API alike (docs/access.md).
 
 use std::fmt;
@@ -125,68 +125,14 @@ impl FromStr for Role {
     }
 }
 
-/// Identifier kinds that name a real person outside Rekindle, masked for roles without
-/// [`Permission::PiiRead`]. Rekindle's own ids (user_id, anonymous_id) are not personal data
-/// of that kind and stay readable, so an analyst can still follow a person.
-pub fn is_personal(kind: IdentifierKind) -> bool {
-    matches!(
-        kind,
-        IdentifierKind::Phone
-            | IdentifierKind::WechatOpenid
-            | IdentifierKind::WechatUnionid
-            | IdentifierKind::WecomExternalUserid
-    )
-}
-
-/// The masked form of a personal identifier: phones as 138****1234 (the national number's
-/// first three and last four digits), other ids as their first and last four characters.
+/// The masked form of an identifier for roles without [`Permission::PiiRead`]: phones as
+/// 138****1234 (the national number's first three and last four digits), every other kind
+/// (WeChat ids, user ids, anonymous and previous ids) as its first and last four characters.
+/// Documents (traits, event payloads) are masked by [`crate::masking::mask_document`].
 pub fn mask(kind: IdentifierKind, value: &str) -> String {
     match kind {
         IdentifierKind::Phone => phone::mask(value),
-        _ => {
-            let chars: Vec<char> = value.chars().collect();
-            if chars.len() <= 8 {
-                "*".repeat(chars.len())
-            } else {
-                let head: String = chars[..4].iter().collect();
-                let tail: String = chars[chars.len() - 4..].iter().collect();
-                format!("{head}****{tail}")
-            }
-        }
-    }
-}
-
-/// Mask the personal identifiers among profile traits (`phone`, the WeChat ids), in place.
-/// A phone that does not parse is masked as text.
-pub fn mask_traits(traits: &mut serde_json::Map<String, serde_json::Value>) {
-    for kind in IdentifierKind::TRAIT_KINDS {
-        if !is_personal(kind) {
-            continue;
-        }
-        if let Some(v) = traits.get_mut(kind.as_str()) {
-            let text = match &*v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => continue,
-                other => other.to_string(),
-            };
-            let value = match kind {
-                IdentifierKind::Phone => phone::normalize(&text).unwrap_or(text),
-                _ => text,
-            };
-            *v = serde_json::Value::String(mask(kind, &value));
-        }
-    }
-}
-
-/// Mask the personal identifiers in a stored message: its `traits` and `context.traits`.
-pub fn mask_payload(payload: &mut serde_json::Value) {
-    if let Some(t) = payload.get_mut("traits").and_then(serde_json::Value::as_object_mut) {
-        mask_traits(t);
-    }
-    if let Some(t) =
-        payload.get_mut("context").and_then(|c| c.get_mut("traits")).and_then(serde_json::Value::as_object_mut)
-    {
-        mask_traits(t);
+        _ => crate::masking::mask_opaque(value),
     }
 }
 
@@ -222,16 +168,6 @@ mod tests {
         assert_eq!(mask(IdentifierKind::Phone, "+8613812341234"), "138****1234");
         assert_eq!(mask(IdentifierKind::WechatUnionid, "oUnion-1234567890"), "oUni****7890");
         assert_eq!(mask(IdentifierKind::WechatOpenid, "short"), "*****");
-    }
-
-    #[test]
-    fn payload_traits_lose_their_personal_identifiers() {
-        let mut payload = serde_json::json!({"userId": "u1", "traits": {"phone": "138 1234 5678", "nickname": "小李"},
-            "context": {"traits": {"wechat_unionid": "oUnion-1234567890"}}});
-        mask_payload(&mut payload);
-        assert_eq!(payload["traits"]["phone"], "138****5678");
-        assert_eq!(payload["traits"]["nickname"], "小李");
-        assert_eq!(payload["context"]["traits"]["wechat_unionid"], "oUni****7890");
-        assert_eq!(payload["userId"], "u1");
+        assert_eq!(mask(IdentifierKind::UserId, "shop-user-000123"), "shop****0123");
     }
 }

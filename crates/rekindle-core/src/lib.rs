@@ -9,6 +9,7 @@
 //! - [`ids`]: workspace and person ids.
 
 pub mod access;
+pub mod csv_cell;
 pub mod delivery;
 pub mod error;
 pub mod identifier;
@@ -16,6 +17,7 @@ pub mod identity;
 pub mod ids;
 pub mod journey;
 pub mod lifecycle;
+pub mod masking;
 pub mod message;
 pub mod objects;
 pub mod phone;

@@ -71,6 +71,7 @@ impl App {
             admin_token: config.api.admin_token.clone(),
             auth: config.auth.clone(),
             login_limiter: Default::default(),
+            search_limiter: Default::default(),
             engine,
             metrics: Arc::new(Metrics::new(&ingest_metrics)),
             runner,

@@ -4,7 +4,7 @@ use rekindle_ingest::Ingestor;
 use rekindle_store::Store;
 
 use crate::auth::WriteKeyCache;
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::limiter::{LoginLimiter, SearchLimiter};
 use crate::config::{AuthConfig, Secret};
 use crate::routes::ops::Metrics;
 
@@ -18,6 +18,8 @@ pub struct AppState {
     pub admin_token: Option<Secret>,
     pub auth: AuthConfig,
     pub login_limiter: Arc<LoginLimiter>,
+    /// People searches per caller.
+    pub search_limiter: Arc<SearchLimiter>,
     pub metrics: Arc<Metrics>,
     /// Profiles, stages, tiers and live segments per workspace.
     pub engine: Arc<rekindle_engine::Engine>,

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rekindle_core::csv_cell;
 use rekindle_core::scores::Risk;
 use rekindle_engine::Audience;
 
@@ -54,10 +55,10 @@ pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
                 m.person.to_string(),
                 format!("{:.4}", s.p_alive),
                 format!("{:.3}", s.expected_orders_30d),
-                s.clv_fen.to_string(),
+                csv_cell::number(s.clv_fen),
                 s.churn_risk.as_str().into(),
-                s.next_category.clone().unwrap_or_default(),
-                next.map(|r| r.category.clone()).unwrap_or_default(),
+                csv_cell::text(s.next_category.as_deref().unwrap_or_default()).into_owned(),
+                csv_cell::text(next.map_or("", |r| r.category.as_str())).into_owned(),
                 next.map(|r| r.at.with_timezone(&tz).format("%Y-%m-%d").to_string()).unwrap_or_default(),
             ])?;
         }

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rekindle_core::csv_cell;
 use rekindle_core::segment::{MAX_RULE_CHARS, parse};
 use rekindle_engine::Audience;
 use rekindle_store::PersonRef;
@@ -57,10 +58,12 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
             .map(|i| i.identifier.value.clone())
             .unwrap_or_default();
         let last = m.profile.last_order().map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
+        // In the CSV, text a spreadsheet would run as a formula is neutralised.
+        let cell = |text: String| if csv { csv_cell::text(&text).into_owned() } else { text };
         let fields = [
             m.person.to_string(),
-            nickname,
-            phone,
+            cell(nickname),
+            cell(phone),
             m.stage.as_str().into(),
             m.tier.as_str().into(),
             m.profile.order_count().to_string(),

@@ -1,6 +1,7 @@
-//! Login rate limiting: failed attempts per email and per client address within a window.
-//! In memory: a restart forgets, which only gives an attacker a fresh window after a restart
-//! they cannot cause.
+//! Rate limiting. Sign-ins: failed attempts per email and per client address within a window.
+//! People search: a token bucket per caller, so search cannot be used as an oracle to guess
+//! the hidden digits of a masked phone. In memory: a restart forgets, which only gives an
+//! attacker a fresh window after a restart they cannot cause.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -49,6 +50,33 @@ impl LoginLimiter {
     }
 }
 
+/// People searches a caller may make at once, and how many more each second brings.
+pub const SEARCH_BURST: f64 = 30.0;
+pub const SEARCH_PER_SECOND: f64 = 1.0;
+
+/// A token bucket per caller (user, or the admin token): [`SEARCH_BURST`] searches at once,
+/// then [`SEARCH_PER_SECOND`].
+#[derive(Default)]
+pub struct SearchLimiter {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl SearchLimiter {
+    /// Take one search for `caller`, or say how long until one is allowed.
+    pub fn take(&self, caller: &str, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let (tokens, at) = buckets.entry(caller.to_string()).or_insert((SEARCH_BURST, now));
+        let refilled = now.saturating_duration_since(*at).as_secs_f64() * SEARCH_PER_SECOND;
+        *tokens = (*tokens + refilled).min(SEARCH_BURST);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return Ok(());
+        }
+        Err(Duration::from_secs_f64((1.0 - *tokens) / SEARCH_PER_SECOND))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +114,19 @@ mod tests {
         }
         l.succeeded("a@x");
         assert!(l.blocked("a@x", "3.3.3.3", t).is_none());
+    }
+
+    #[test]
+    fn searches_are_allowed_in_a_burst_then_at_the_refill_rate() {
+        let l = SearchLimiter::default();
+        let t = Instant::now();
+        for i in 0..SEARCH_BURST as usize {
+            assert!(l.take("user:1", t).is_ok(), "search {i}");
+        }
+        let wait = l.take("user:1", t).unwrap_err();
+        assert!(wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(l.take("user:2", t).is_ok(), "each caller has their own bucket");
+        assert!(l.take("user:1", t + Duration::from_secs(1)).is_ok(), "a token comes back each second");
+        assert!(l.take("user:1", t + Duration::from_secs(1)).is_err());
     }
 }

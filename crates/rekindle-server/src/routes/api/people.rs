@@ -1,6 +1,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
+use std::time::Instant;
+
 use rekindle_core::access::Permission;
+use rekindle_core::masking::mask_text;
+use rekindle_core::{Identifier, IdentifierKind};
 use rekindle_store::{EventQuery, PersonRef, lookup};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,6 +38,8 @@ pub async fn find(state: &AppState, access: &Access, who: &str) -> Result<rekind
 pub struct Search {
     /// Any identifier (a phone in any written form, user id, openid, unionid, external
     /// userid, anonymous id, person id) or part of a nickname. Without it, nobody is found.
+    /// For roles without `pii.read`, digits match only a whole phone number and a nickname
+    /// only on its masked form. Rate limited per caller (`429 rate_limited`).
     q: Option<String>,
     /// At most this many (default 50, at most 200).
     limit: Option<u32>,
@@ -42,7 +48,7 @@ pub struct Search {
 /// Find people by any identifier or by nickname, most recently active first.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", security(("bearer" = []), ("session" = [])),
     params(Search, WorkspaceParam),
-    responses((status = 200, body = Vec<PersonSummary>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+    responses((status = 200, body = Vec<PersonSummary>), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 async fn search_people(
     access: Access,
     State(state): State<AppState>,
@@ -56,8 +62,17 @@ async fn search_people(
     if q.chars().count() > 255 {
         return Err(ApiError::field(ErrorCode::InvalidField, "q", "at most 255 characters"));
     }
+    let caller = access.caller.user_id().map_or_else(|| "admin".to_string(), |id| format!("user:{id}"));
+    if let Err(wait) = state.search_limiter.take(&caller, Instant::now()) {
+        return Err(ApiError::field(
+            ErrorCode::RateLimited,
+            "q",
+            format!("too many searches; try again in {} seconds", wait.as_secs().max(1)),
+        ));
+    }
     let limit = search.limit.unwrap_or(50).clamp(1, 200);
-    let refs = lookup::candidates(q).unwrap_or_default();
+    let masked = !access.reveals_pii();
+    let refs = if masked { masked_candidates(q) } else { lookup::candidates(q).unwrap_or_default() };
     let mut people = Vec::new();
     let mut identifiers = Vec::new();
     for r in refs {
@@ -66,10 +81,42 @@ async fn search_people(
             PersonRef::Identifier(i) => identifiers.push(i),
         }
     }
-    people.extend(state.store.search_people(access.ws(), &identifiers, Some(q), limit).await?);
+    // Digits are looked up only as a whole phone for a caller who sees phones masked.
+    let text = (!(masked && is_phone_like(q))).then_some(q);
+    let mut named = state.store.search_people(access.ws(), &identifiers, text, limit).await?;
+    if masked {
+        // A nickname matches only on what the caller sees of it, so the hidden digits of a
+        // phone written in a nickname cannot be guessed piece by piece.
+        named.retain(|p| {
+            identifiers.iter().any(|i| p.identities.iter().any(|h| h.identifier.value == i.value))
+                || p.nickname().is_some_and(|n| mask_text(&n).contains(q))
+        });
+    }
+    people.extend(named);
     people.dedup_by(|a, b| a.id == b.id);
     let found: Vec<PersonSummary> = people.into_iter().map(Into::into).collect();
     Ok(Json(for_role(found, &access)))
+}
+
+/// Whether a query is written like a phone number or part of one: digits (ASCII or
+/// full-width) with the separators phones are written with.
+fn is_phone_like(q: &str) -> bool {
+    q.chars().any(|c| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c))
+        && q.chars().all(|c| {
+            c.is_ascii_digit()
+                || ('\u{FF10}'..='\u{FF19}').contains(&c)
+                || matches!(c, ' ' | '-' | '+' | '(' | ')' | '.' | '\u{3000}' | '\u{FF0B}')
+        })
+}
+
+/// What a query may look up for a caller who sees identifiers masked: a phone-like query
+/// only the whole phone number it is (never a fragment of one), other text every exact
+/// identifier and person id it could be.
+fn masked_candidates(q: &str) -> Vec<PersonRef> {
+    if is_phone_like(q) {
+        return Identifier::parse(IdentifierKind::Phone, q, "q").map(PersonRef::Identifier).into_iter().collect();
+    }
+    lookup::candidates(q).unwrap_or_default()
 }
 
 /// A person with every identifier they hold.
@@ -115,4 +162,19 @@ async fn person_merges(
     let merges = state.store.merges(access.ws(), Some(person.id), limit.get()).await?;
     let merges: Vec<MergeView> = merges.into_iter().map(Into::into).collect();
     Ok(Json(for_role(merges, &access)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_of_phones_look_nothing_up_for_masked_roles() {
+        assert!(masked_candidates("5678").is_empty());
+        assert!(masked_candidates("1381234").is_empty());
+        assert_eq!(masked_candidates("138 1234 5678").len(), 1, "the whole number is looked up");
+        assert!(!masked_candidates("shop-user-1").is_empty(), "other text is looked up as before");
+        assert!(is_phone_like("+86 (138) 1234-5678") && is_phone_like("５６７８"));
+        assert!(!is_phone_like("小李") && !is_phone_like("-") && !is_phone_like("u5678"));
+    }
 }

@@ -13,9 +13,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::WorkspaceParam;
 use super::events::all_events;
 use super::people::find;
+use super::{WorkspaceParam, for_role};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -115,8 +115,8 @@ async fn person_orders(
             o.refunded_fen = refunds.get(&o.order_id).copied().unwrap_or(0);
             o
         })
-        .collect();
-    Ok(Json(orders))
+        .collect::<Vec<_>>();
+    Ok(Json(for_role(orders, &access)))
 }
 
 #[derive(Serialize, ToSchema, Default)]

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::WorkspaceParam;
 use super::people::find;
+use super::{WorkspaceParam, for_role};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -82,7 +82,7 @@ async fn person_messages(
 ) -> Result<Json<PersonMessages>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let ws = access.ws();
-    let messages = state
+    let messages: Vec<MessageView> = state
         .store
         .messages(ws, Some(person.id), 200)
         .await?
@@ -138,5 +138,5 @@ async fn person_messages(
         })
         .collect();
     let opted_out = state.store.opted_out(ws, person.id).await?.into_iter().map(|c| c.as_str().to_owned()).collect();
-    Ok(Json(PersonMessages { messages, enrollments, coupons, opted_out }))
+    Ok(Json(PersonMessages { messages: for_role(messages, &access), enrollments, coupons, opted_out }))
 }

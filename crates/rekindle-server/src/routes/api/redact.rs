@@ -1,10 +1,17 @@
-//! Personal identifiers masked for roles without `pii.read` (see `rekindle_core::access`).
-//! Every view that can carry one implements [`Redact`]; handlers pass what they answer
-//! through [`for_role`].
+//! Personal data masked for roles without `pii.read` (see `rekindle_core::access` and
+//! `rekindle_core::masking`). Every view that can carry some implements [`Redact`]; handlers
+//! pass what they answer through [`for_role`]. Identifiers are masked by kind (all kinds:
+//! phones, WeChat ids, user, anonymous and previous ids); free-form documents (traits, event
+//! payloads) by key and by what each value looks like; free text (nicknames, message text) by
+//! what it contains.
 
 use rekindle_core::IdentifierKind;
-use rekindle_core::access::{is_personal, mask, mask_payload, mask_traits};
+use rekindle_core::access::mask;
+use rekindle_core::masking::{mask_document, mask_map, mask_personal, mask_text};
 
+use super::person_activity::OrderView;
+use super::person_messages::MessageView;
+use super::segments::{MemberRow, PersonRow};
 use super::{ConflictView, EventPage, EventView, IdentityView, MergeView, PersonSummary, PersonView};
 use crate::auth::Access;
 
@@ -22,20 +29,45 @@ pub fn for_role<T: Redact>(mut value: T, access: &Access) -> T {
 
 /// One identifier as the caller's role may see it.
 pub fn shown(access: &Access, kind: IdentifierKind, value: String) -> String {
-    if access.reveals_pii() || !is_personal(kind) { value } else { mask(kind, &value) }
+    if access.reveals_pii() { value } else { mask(kind, &value) }
 }
 
+/// Free text (a nickname) as the caller's role may see it.
+pub fn shown_text(access: &Access, text: String) -> String {
+    if access.reveals_pii() { text } else { mask_text(&text).into_owned() }
+}
+
+/// An identifier stored with its kind as text; an unknown kind is masked as personal.
 fn redact_value(kind: &str, value: &mut String) {
-    if let Ok(kind) = kind.parse::<IdentifierKind>()
-        && is_personal(kind)
-    {
-        *value = mask(kind, value);
+    *value = match kind.parse::<IdentifierKind>() {
+        Ok(kind) => mask(kind, value),
+        Err(_) => mask_personal(value),
+    };
+}
+
+fn redact_text(text: &mut String) {
+    if let std::borrow::Cow::Owned(masked) = mask_text(text) {
+        *text = masked;
     }
 }
 
 impl<T: Redact> Redact for Vec<T> {
     fn redact(&mut self) {
         self.iter_mut().for_each(Redact::redact);
+    }
+}
+
+impl<T: Redact> Redact for Option<T> {
+    fn redact(&mut self) {
+        if let Some(v) = self {
+            v.redact();
+        }
+    }
+}
+
+impl Redact for String {
+    fn redact(&mut self) {
+        redact_text(self);
     }
 }
 
@@ -48,7 +80,7 @@ impl Redact for IdentityView {
 impl Redact for PersonView {
     fn redact(&mut self) {
         self.identities.redact();
-        mask_traits(&mut self.traits);
+        mask_map(&mut self.traits);
     }
 }
 
@@ -58,12 +90,14 @@ impl Redact for PersonSummary {
         if let Some(phone) = &mut self.phone {
             redact_value("phone", phone);
         }
+        self.name.redact();
     }
 }
 
 impl Redact for EventView {
     fn redact(&mut self) {
-        mask_payload(&mut self.payload);
+        mask_document(&mut self.payload);
+        self.name.redact();
     }
 }
 
@@ -82,5 +116,64 @@ impl Redact for MergeView {
 impl Redact for ConflictView {
     fn redact(&mut self) {
         redact_value(&self.identifier_kind, &mut self.identifier_value);
+    }
+}
+
+impl Redact for PersonRow {
+    fn redact(&mut self) {
+        self.name.redact();
+    }
+}
+
+impl Redact for MemberRow {
+    fn redact(&mut self) {
+        self.person.redact();
+    }
+}
+
+impl Redact for OrderView {
+    fn redact(&mut self) {
+        self.order_id.redact();
+        self.coupon.redact();
+        self.session_id.redact();
+        for item in &mut self.items {
+            item.sku.redact();
+            item.name.redact();
+        }
+    }
+}
+
+impl Redact for MessageView {
+    fn redact(&mut self) {
+        self.text.redact();
+        self.error_message.redact();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_identifier_kind_is_masked_and_unknown_kinds_too() {
+        let mut v = "13812345678".to_string();
+        redact_value("phone", &mut v);
+        assert_eq!(v, "138****5678");
+        let mut v = "shop-user-000123".to_string();
+        redact_value("user_id", &mut v);
+        assert_eq!(v, "shop****0123");
+        let mut v = "someone@example.com".to_string();
+        redact_value("something_new", &mut v);
+        assert_eq!(v, "s***@example.com");
+    }
+
+    #[test]
+    fn free_text_keeps_what_is_not_personal() {
+        let mut name = Some("李姐 13812345678".to_string());
+        name.redact();
+        assert_eq!(name.as_deref(), Some("李姐 138****5678"));
+        let mut name = Some("小李".to_string());
+        name.redact();
+        assert_eq!(name.as_deref(), Some("小李"));
     }
 }

@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::PersonId;
 use rekindle_core::access::Permission;
 use rekindle_core::segment::parse;
+use rekindle_core::{PersonId, csv_cell};
 use rekindle_engine::Audience;
 use rekindle_store::{NewSegment, PersonRef, Segment, SegmentEdit, SegmentKind};
 use serde::{Deserialize, Serialize};
@@ -302,12 +302,13 @@ async fn delete_segment(
 async fn row(state: &AppState, access: &Access, audience: &Audience, person: PersonId) -> Result<PersonRow, ApiError> {
     let member = audience.member(person);
     let name = state.store.person(access.ws(), &PersonRef::Id(person)).await?.and_then(|p| p.nickname());
-    Ok(PersonRow {
+    let row = PersonRow {
         person,
         name,
         stage: member.map_or("prospect", |m| m.stage.as_str()).into(),
         tier: member.map_or("edge", |m| m.tier.as_str()).into(),
-    })
+    };
+    Ok(super::for_role(row, access))
 }
 
 /// How many people an unsaved rule selects now, with a few of them. Errors point at the
@@ -373,7 +374,7 @@ async fn members_csv(access: Access, State(state): State<AppState>, Path(id): Pa
         let page = state.store.segment_members(ws, id, after, 1000).await?;
         for m in &page {
             let person = state.store.person(ws, &PersonRef::Id(m.person)).await?;
-            let nickname = person.as_ref().and_then(|p| p.nickname());
+            let nickname = person.as_ref().and_then(|p| p.nickname()).map(|n| super::redact::shown_text(&access, n));
             let phone = person
                 .as_ref()
                 .and_then(|p| p.identities.iter().find(|i| i.identifier.kind == rekindle_core::IdentifierKind::Phone))
@@ -382,12 +383,12 @@ async fn members_csv(access: Access, State(state): State<AppState>, Path(id): Pa
             let profile = member.map(|x| &*x.profile);
             out.write_record([
                 m.person.to_string(),
-                nickname.unwrap_or_default(),
-                phone.unwrap_or_default(),
+                csv_cell::text(&nickname.unwrap_or_default()).into_owned(),
+                csv_cell::text(&phone.unwrap_or_default()).into_owned(),
                 member.map_or("prospect", |x| x.stage.as_str()).into(),
                 member.map_or("edge", |x| x.tier.as_str()).into(),
-                profile.map_or(0, |p| p.order_count()).to_string(),
-                profile.map_or(0, |p| p.spend_fen()).to_string(),
+                csv_cell::number(profile.map_or(0, |p| p.order_count())),
+                csv_cell::number(profile.map_or(0, |p| p.spend_fen())),
                 profile.and_then(|p| p.last_order()).map(|t| t.to_rfc3339()).unwrap_or_default(),
                 m.since.to_rfc3339(),
             ])
