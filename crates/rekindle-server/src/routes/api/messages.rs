@@ -121,7 +121,8 @@ async fn preview(
     let audience = state.engine.audience(access.ws()).await?;
     let mut vars = Vars::new();
     if let Some(n) = person.nickname() {
-        vars.insert("nickname", n);
+        // Rendered for the caller: a phone written into a nickname stays masked for them.
+        vars.insert("nickname", super::redact::shown_text(&access, n));
     }
     if let Some(m) = audience.member(person.id) {
         if let Some(name) = m.profile.last_item(None).and_then(|i| i.name()) {

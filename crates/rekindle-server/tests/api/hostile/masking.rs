@@ -194,3 +194,46 @@ fn squeezed(text: &str) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+#[tokio::test]
+async fn a_template_preview_does_not_reveal_a_phone_written_in_a_nickname() {
+    let app = spawn_app().await;
+    ingest(
+        &app,
+        "/v1/identify",
+        json!({"userId": "u1", "traits": {"nickname": "李 13812345678", "phone": "13812345678"}}),
+    )
+    .await;
+    assert!(app.ingestor.settled(std::time::Duration::from_secs(10)).await);
+    rekindle_server::auth::add_operator(&*app.store, app.ws, "analyst@shop.cn", "分析师", PASSWORD, Role::Analyst)
+        .await
+        .unwrap();
+    let login = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "analyst@shop.cn", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = login.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let body =
+        json!({"person": "user_id:u1", "template": {"name": "t", "channel": "wecom", "text": "{{nickname}}，你好"}});
+    let r = app
+        .client
+        .post(format!("{}/api/v1/message-templates/preview", app.base))
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(!squeezed(&text).contains("13812345678"), "{text}");
+    assert!(text.contains("138****5678"), "{text}");
+    // The owner's preview is whole.
+    let owner = app.send(reqwest::Method::POST, "/api/v1/message-templates/preview", &body).await.text().await.unwrap();
+    assert!(owner.contains("李 13812345678"), "{owner}");
+}
