@@ -1,11 +1,12 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use rekindle_core::access::Permission;
 use rekindle_store::{EventQuery, PersonRef, lookup};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::events::{EventFilter, page};
 use super::{EventPage, Limit, MergeView, Params, PersonSummary, PersonView, WorkspaceParam, for_role};
 use crate::auth::Access;
@@ -79,7 +80,7 @@ async fn search_people(
 async fn get_person(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
 ) -> Result<Json<PersonView>, ApiError> {
     let person: PersonView = find(&state, &access, &person).await?.into();
     Ok(Json(for_role(person, &access)))
@@ -92,7 +93,7 @@ async fn get_person(
 async fn person_events(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
     Params(filter): Params<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
     let person = find(&state, &access, &person).await?;
@@ -108,7 +109,7 @@ async fn person_events(
 async fn person_merges(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
     Params(limit): Params<Limit>,
 ) -> Result<Json<Vec<MergeView>>, ApiError> {
     let person = find(&state, &access, &person).await?;
