@@ -79,6 +79,7 @@ impl Limits {
 /// Raise the soft limit on open files (RLIMIT_NOFILE) to the hard limit, so the connection
 /// cap, not the kernel, decides how many clients are served. Returns the limit in force.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every unix
 pub fn raise_open_files_limit() -> std::io::Result<u64> {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit only writes the struct it is given, which lives for the call.
@@ -439,6 +440,8 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
+    #[allow(clippy::unnecessary_cast)]
     fn the_open_files_limit_is_raised_to_the_hard_limit() {
         let now = raise_open_files_limit().unwrap();
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
