@@ -451,6 +451,47 @@ mod tests {
         assert!(limit.rlim_cur == limit.rlim_max || cfg!(target_os = "macos"));
     }
 
+    #[tokio::test]
+    async fn stopping_lets_a_request_in_flight_finish_and_closes_idle_connections() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let started = Arc::new(Notify::new());
+        let router = Router::new().route(
+            "/slow",
+            axum::routing::get({
+                let started = started.clone();
+                move || async move {
+                    started.notify_one();
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    "done"
+                }
+            }),
+        );
+        let limits = Limits {
+            header: Duration::from_secs(30),
+            idle: Duration::from_secs(60),
+            body: Duration::from_secs(30),
+            max_connections: 10,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router, limits, async {
+            let _ = stopped.await;
+        }));
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        let mut busy = TcpStream::connect(addr).await.unwrap();
+        busy.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        started.notified().await;
+        stop.send(()).unwrap();
+
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(5), busy.read_to_string(&mut answer)).await.unwrap().unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("done"), "{answer}");
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(5), idle.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok() && rest.is_empty(), "the idle connection is closed, unanswered");
+        tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+    }
+
     #[test]
     fn each_phase_has_its_own_deadline() {
         let limits = Limits {
