@@ -47,6 +47,10 @@ const en: MessageSchema = {
     network: 'Cannot reach the server, check your connection',
     conflict: 'Conflicts with existing data',
     invalid: 'Invalid input',
+    payload_too_large: 'What was sent is too large',
+    method_not_allowed: 'This action is not supported',
+    request_timeout: 'The request timed out, please try again',
+    unavailable: 'The server is busy, please try again shortly',
     generic: 'Something went wrong: {message}',
   },
   login: {

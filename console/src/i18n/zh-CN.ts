@@ -46,6 +46,10 @@ export default {
     network: '无法连接服务器，请检查网络',
     conflict: '与现有数据冲突',
     invalid: '输入有误',
+    payload_too_large: '提交的内容过大',
+    method_not_allowed: '不支持此操作',
+    request_timeout: '请求超时，请重试',
+    unavailable: '服务器繁忙，请稍后再试',
     generic: '出错了：{message}',
   },
   login: {

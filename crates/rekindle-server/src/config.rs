@@ -22,6 +22,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `postgres://…` selects PostgreSQL instead of the embedded store.
     pub database_url: Option<Secret>,
+    /// Connections: timeouts and how many may be open at once.
+    pub http: HttpConfig,
     pub api: ApiConfig,
     pub auth: AuthConfig,
     pub ingest: IngestConfig,
@@ -90,6 +92,29 @@ impl SegmentsConfig {
     }
 }
 
+/// How long a connection may take over each phase, and how many may be open (the
+/// `serve` module says how they are enforced).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Seconds a client may take to send a request's headers, from their first byte; then
+    /// the connection is closed (slow-loris clients).
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may wait for a request, new or kept alive; then it is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive after its headers; then `408`.
+    pub body_timeout_secs: u64,
+    /// Connections open at once; a new one past it is answered `503` and closed. Lowered at
+    /// start to what the open-files limit (raised to its hard limit) leaves room for.
+    pub max_connections: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { header_timeout_secs: 10, idle_timeout_secs: 60, body_timeout_secs: 30, max_connections: 10_000 }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
@@ -141,6 +166,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 7700)),
             data_dir: PathBuf::from("rekindle-data"),
             database_url: None,
+            http: HttpConfig::default(),
             api: ApiConfig::default(),
             auth: AuthConfig::default(),
             ingest: IngestConfig::default(),
@@ -241,6 +267,10 @@ secret = "s3cret"
         assert_eq!(c.segments.models, d.segments.models);
         assert_eq!(c.segments.lifecycle.churn_days, d.segments.lifecycle.churn_days);
         assert_eq!(c.ingest.max_apply_messages, d.ingest.max_apply_messages);
+        assert_eq!(
+            (c.http.header_timeout_secs, c.http.idle_timeout_secs, c.http.body_timeout_secs, c.http.max_connections),
+            (d.http.header_timeout_secs, d.http.idle_timeout_secs, d.http.body_timeout_secs, d.http.max_connections)
+        );
     }
 
     #[test]

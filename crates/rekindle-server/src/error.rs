@@ -21,11 +21,17 @@ pub enum ErrorCode {
     InvalidField,
     MessageTooLarge,
     BatchTooLarge,
+    /// A REST request body over the API's limit (ingestion has its own two codes).
+    PayloadTooLarge,
     UnsupportedMediaType,
     Unauthorized,
     Forbidden,
     RateLimited,
     NotFound,
+    /// The route exists, but not with this method; `Allow` lists the ones it takes.
+    MethodNotAllowed,
+    /// The request body did not arrive within `http.body_timeout_secs`.
+    RequestTimeout,
     Conflict,
     Overloaded,
     Unavailable,
@@ -36,12 +42,14 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             Self::InvalidJson | Self::InvalidField => StatusCode::BAD_REQUEST,
-            Self::MessageTooLarge | Self::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MessageTooLarge | Self::BatchTooLarge | Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict => StatusCode::CONFLICT,
             Self::Overloaded => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

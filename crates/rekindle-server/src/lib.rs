@@ -6,12 +6,15 @@
 //! - [`routes`]: one module per URL area — Segment ingestion under `/v1`, the REST API under
 //!   `/api/v1`, operations (`/healthz`, `/readyz`, `/metrics`, `/api/openapi.json`).
 //! - [`error`]: every error code, its status and its JSON body, in one table.
+//! - [`serve`]: the accept loop: deadlines for idle, slow and stalled connections, and a cap
+//!   on how many are open.
 
 pub mod auth;
 pub mod config;
 pub mod error;
 mod journeys;
 pub mod routes;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -20,6 +20,7 @@ use crate::auth::WriteKeyCache;
 use crate::config::Config;
 use crate::routes;
 use crate::routes::ops::Metrics;
+use crate::serve::{self, Limits};
 use crate::state::AppState;
 
 /// Open the store the configuration names: PostgreSQL with `database_url`, else SQLite in
@@ -39,6 +40,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    limits: Limits,
     pub state: AppState,
 }
 
@@ -88,8 +90,13 @@ impl App {
                 Duration::from_millis(config.journeys.tick_ms.max(10)),
             );
         }
+        let open_files = serve::raise_open_files_limit().unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot read the open-files limit");
+            1024
+        });
+        let limits = Limits::new(&config.http, open_files);
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-        Ok(Self { listener, router: routes::router(state.clone()), state })
+        Ok(Self { listener, router: routes::router(state.clone()), limits, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -99,18 +106,17 @@ impl App {
     /// Serve until Ctrl-C / SIGTERM. In-flight requests finish; acknowledged events are
     /// already durable, so nothing is lost however the process ends.
     pub async fn run(self) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.local_addr(), store = self.state.store.backend(), "serving");
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        tracing::info!(
+            addr = %self.local_addr(), store = self.state.store.backend(),
+            max_connections = self.limits.max_connections, "serving"
+        );
+        serve::serve(self.listener, self.router, self.limits, shutdown_signal()).await?;
         Ok(())
     }
 
     /// Serve until the future resolves (tests).
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop)
-            .await?;
+        serve::serve(self.listener, self.router, self.limits, stop).await?;
         Ok(())
     }
 }

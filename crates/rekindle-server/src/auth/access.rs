@@ -1,6 +1,9 @@
 //! What a caller may do in the workspace a request names: the role they hold there and the
 //! permissions it carries (the matrix is `rekindle_core::access`).
 
+use std::marker::PhantomData;
+use std::ops::Deref;
+
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use rekindle_core::WorkspaceId;
@@ -93,5 +96,62 @@ impl FromRequestParts<AppState> for Access {
             tracing::warn!(wait = ?SETTLE_WAIT, "answering before ingestion caught up");
         }
         Ok(access)
+    }
+}
+
+/// An [`Access`] whose role carries the permission `P` (a type of [`perm`]), checked as the
+/// request arrives: before the body is read, so a caller without the right gets 403 whatever
+/// the body holds and however large it is. Routes that take a body take this rather than
+/// [`Access`] and [`Access::require`].
+pub struct Can<P>(pub Access, PhantomData<P>);
+
+impl<P> Deref for Can<P> {
+    type Target = Access;
+
+    fn deref(&self) -> &Access {
+        &self.0
+    }
+}
+
+/// A permission as a type, for [`Can`].
+pub trait Permit {
+    const PERMISSION: Permission;
+}
+
+/// One type per [`Permission`], named as it is: `Can<perm::UsersManage>`.
+pub mod perm {
+    use rekindle_core::access::Permission;
+
+    macro_rules! permits {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("[`Permission::", stringify!($name), "`].")]
+            pub struct $name;
+            impl super::Permit for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    permits!(
+        PeopleRead,
+        PiiRead,
+        EventsRead,
+        CatalogueWrite,
+        KeysManage,
+        UsersManage,
+        AuditRead,
+        WorkspaceManage,
+        SegmentsManage,
+        JourneysManage,
+    );
+}
+
+impl<P: Permit + Send> FromRequestParts<AppState> for Can<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let access = Access::from_request_parts(parts, state).await?;
+        access.require(P::PERMISSION)?;
+        Ok(Can(access, PhantomData))
     }
 }

@@ -8,7 +8,7 @@ mod operators;
 pub mod password;
 mod write_key;
 
-pub use access::Access;
+pub use access::{Access, Can, Permit, perm};
 pub use caller::{CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie};
 pub use operators::add_operator;
 pub use write_key::{WriteKeyCache, basic_username};

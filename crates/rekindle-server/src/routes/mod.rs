@@ -9,6 +9,7 @@ pub mod segment;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -50,7 +51,15 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     api.merge(ops::router(openapi))
         .merge(callbacks::router())
+        // After every route is merged: it applies to the routes already there.
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(console::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
         .with_state(state)
+}
+
+/// A route that exists, called with a method it does not take: the JSON error (axum adds the
+/// `Allow` header listing the methods it does take).
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed, format!("{} does not take {method}", uri.path()))
 }

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use super::Body;
 use super::{LiveSessionView, ProductView, WorkspaceParam};
 use crate::auth::Access;
+use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use rekindle_core::access::Permission;
@@ -40,11 +41,10 @@ async fn list_products(access: Access, State(state): State<AppState>) -> Result<
     params(WorkspaceParam), request_body = Vec<ProductView>,
     responses((status = 200, body = Vec<ProductView>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn put_products(
-    access: Access,
+    access: Can<perm::CatalogueWrite>,
     State(state): State<AppState>,
     Body(body): Body<Vec<Value>>,
 ) -> Result<Json<Vec<ProductView>>, ApiError> {
-    access.require(Permission::CatalogueWrite)?;
     let products = parse_all(body, Product::parse)?;
     let count = products.len();
     state.store.put_products(access.ws(), products).await?;
@@ -65,11 +65,10 @@ async fn list_sessions(access: Access, State(state): State<AppState>) -> Result<
     params(WorkspaceParam), request_body = Vec<LiveSessionView>,
     responses((status = 200, body = Vec<LiveSessionView>), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn put_sessions(
-    access: Access,
+    access: Can<perm::CatalogueWrite>,
     State(state): State<AppState>,
     Body(body): Body<Vec<Value>>,
 ) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
-    access.require(Permission::CatalogueWrite)?;
     let sessions = parse_all(body, LiveSession::parse)?;
     let count = sessions.len();
     state.store.put_live_sessions(access.ws(), sessions).await?;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::Permission;
@@ -15,9 +15,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::input::{actor, checked_text};
 use super::{Body, WorkspaceParam};
 use crate::auth::Access;
+use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -173,11 +175,10 @@ async fn list_journeys(access: Access, State(state): State<AppState>) -> Result<
     params(WorkspaceParam), request_body = JourneyInput,
     responses((status = 201, body = JourneyView), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
 async fn create_journey(
-    access: Access,
+    access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
     Body(input): Body<JourneyInput>,
 ) -> Result<(StatusCode, Json<JourneyView>), ApiError> {
-    access.require(Permission::JourneysManage)?;
     let ws = access.ws();
     let j = match (input.shipped, input.definition) {
         (Some(key), None) => {
@@ -210,7 +211,7 @@ async fn create_journey(
 async fn get_journey(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<JourneyView>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let j = found(&state, &access, id).await?;
@@ -223,12 +224,11 @@ async fn get_journey(
     params(("id" = i64, Path), WorkspaceParam), request_body = JourneyInput,
     responses((status = 200, body = JourneyView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn update_journey(
-    access: Access,
+    access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     Body(input): Body<JourneyInput>,
 ) -> Result<Json<JourneyView>, ApiError> {
-    access.require(Permission::JourneysManage)?;
     if input.shipped.is_some() {
         return Err(ApiError::field(ErrorCode::InvalidField, "shipped", "only when creating a journey"));
     }
@@ -247,7 +247,7 @@ async fn update_journey(
 async fn publish(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Published>, ApiError> {
     access.require(Permission::JourneysManage)?;
     let j = found(&state, &access, id).await?;
@@ -269,12 +269,11 @@ async fn publish(
     params(("id" = i64, Path), WorkspaceParam), request_body = StatusInput,
     responses((status = 200, body = JourneyView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn set_status(
-    access: Access,
+    access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     Body(input): Body<StatusInput>,
 ) -> Result<Json<JourneyView>, ApiError> {
-    access.require(Permission::JourneysManage)?;
     let status = match JourneyStatus::parse(&input.status) {
         Some(s @ (JourneyStatus::Live | JourneyStatus::Paused | JourneyStatus::Archived)) => s,
         _ => return Err(ApiError::field(ErrorCode::InvalidField, "status", "must be live, paused or archived")),
@@ -336,7 +335,7 @@ pub struct Readout {
 async fn readout(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Readout>, ApiError> {
     access.require(Permission::PeopleRead)?;
     found(&state, &access, id).await?;

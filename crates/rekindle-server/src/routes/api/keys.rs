@@ -1,14 +1,16 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use rekindle_ingest::write_keys;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::Body;
 use super::{CreatedWriteKey, WorkspaceParam, WriteKeyView};
 use crate::auth::Access;
+use crate::auth::{Can, perm};
 use crate::error::ApiError;
 use crate::state::AppState;
 use rekindle_core::access::Permission;
@@ -37,11 +39,10 @@ async fn list_keys(access: Access, State(state): State<AppState>) -> Result<Json
     params(WorkspaceParam), request_body = NewWriteKey,
     responses((status = 201, body = CreatedWriteKey), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn create_key(
-    access: Access,
+    access: Can<perm::KeysManage>,
     State(state): State<AppState>,
     Body(body): Body<NewWriteKey>,
 ) -> Result<(StatusCode, Json<CreatedWriteKey>), ApiError> {
-    access.require(Permission::KeysManage)?;
     let (key, info) = write_keys::create(&*state.store, access.ws(), &body.name).await??;
     access.audit(&state, "write_key.create", format!("{} ({})", info.name, info.prefix)).await;
     Ok((StatusCode::CREATED, Json(CreatedWriteKey { key, info: info.into() })))
@@ -54,7 +55,7 @@ async fn create_key(
 async fn revoke_key(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::KeysManage)?;
     state.store.revoke_write_key(access.ws(), id).await?;

@@ -2,7 +2,7 @@
 //! (docs/journeys.md).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use rekindle_core::access::Permission;
 use rekindle_core::delivery::{CouponDefinition, MessageTemplate, Vars};
@@ -11,9 +11,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::people::find;
 use super::{Body, WorkspaceParam};
 use crate::auth::Access;
+use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -58,12 +60,11 @@ async fn list_templates(access: Access, State(state): State<AppState>) -> Result
     params(("name" = String, Path), WorkspaceParam), request_body = Object,
     responses((status = 200, body = Object), (status = 400, body = ApiError)))]
 async fn put_template(
-    access: Access,
+    access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     Body(template): Body<MessageTemplate>,
 ) -> Result<Json<MessageTemplate>, ApiError> {
-    access.require(Permission::JourneysManage)?;
     if template.name != name {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be the name in the path"));
     }
@@ -79,7 +80,7 @@ async fn put_template(
 async fn delete_template(
     access: Access,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::JourneysManage)?;
     state.store.delete_message_template(access.ws(), &name).await?;
@@ -155,12 +156,11 @@ async fn list_coupons(access: Access, State(state): State<AppState>) -> Result<J
     params(("name" = String, Path), WorkspaceParam), request_body = Object,
     responses((status = 200, body = Object), (status = 400, body = ApiError)))]
 async fn put_coupon(
-    access: Access,
+    access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     Body(coupon): Body<CouponDefinition>,
 ) -> Result<Json<CouponDefinition>, ApiError> {
-    access.require(Permission::JourneysManage)?;
     if coupon.name != name {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be the name in the path"));
     }

@@ -26,7 +26,10 @@ mod tokens;
 mod users;
 mod workspaces;
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, RawPathParams};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -37,6 +40,9 @@ use crate::state::AppState;
 
 pub use dto::*;
 pub use redact::{Redact, for_role};
+
+/// The largest REST request body; past it, `413 payload_too_large`.
+pub const BODY_LIMIT: usize = 2 << 20;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -59,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(journeys::router())
         .merge(messages::router())
         .merge(person_messages::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -91,7 +98,17 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Body(value)),
-            Err(e) => Err(ApiError::field(ErrorCode::InvalidJson, "body", e.body_text())),
+            Err(e) => Err(match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::field(
+                    ErrorCode::PayloadTooLarge,
+                    "body",
+                    format!("the body is larger than the limit of {BODY_LIMIT} bytes"),
+                ),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    ApiError::field(ErrorCode::UnsupportedMediaType, "Content-Type", e.body_text())
+                }
+                _ => ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()),
+            }),
         }
     }
 }
@@ -116,5 +133,85 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
                 Err(ApiError::field(ErrorCode::InvalidField, field, reason))
             }
         }
+    }
+}
+
+/// `axum::extract::Path`, with a path parameter that does not parse (`/segments/abc`)
+/// answered by the API's JSON error naming the parameter, like every other bad input.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                // Tuples report a position; the route's own parameter names say which it is.
+                let names: Vec<String> = match RawPathParams::from_request_parts(parts, state).await {
+                    Ok(raw) => raw.iter().map(|(name, _)| name.to_string()).collect(),
+                    Err(_) => Vec::new(),
+                };
+                Err(path_error(e.into_kind(), &names))
+            }
+            Err(e) => Err(ApiError::internal(&e)),
+        }
+    }
+}
+
+/// The error for a path parameter that did not parse; `names` are the route's parameters.
+fn path_error(kind: ErrorKind, names: &[String]) -> ApiError {
+    let invalid = |field: &str, value: &str, expected: &str| {
+        ApiError::field(ErrorCode::InvalidField, field, format!("`{value}` is not {}", described(expected)))
+    };
+    match kind {
+        ErrorKind::ParseErrorAtKey { key, value, expected_type } => invalid(&key, &value, expected_type),
+        ErrorKind::ParseErrorAtIndex { index, value, expected_type } => {
+            invalid(names.get(index).map_or("path", String::as_str), &value, expected_type)
+        }
+        ErrorKind::ParseError { value, expected_type } => {
+            invalid(names.first().map_or("path", String::as_str), &value, expected_type)
+        }
+        ErrorKind::InvalidUtf8InPathParam { key } => {
+            ApiError::field(ErrorCode::InvalidField, key, "is not valid UTF-8 once percent-decoded")
+        }
+        ErrorKind::DeserializeError { key, value, message } => {
+            ApiError::field(ErrorCode::InvalidField, key, format!("`{value}`: {message}"))
+        }
+        other => {
+            let field = names.first().map_or("path", String::as_str);
+            ApiError::field(ErrorCode::InvalidField, field, other.to_string())
+        }
+    }
+}
+
+/// What a Rust type name means to a client.
+fn described(expected_type: &str) -> String {
+    match expected_type {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer".into(),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer".into(),
+        "f32" | "f64" => "a number".into(),
+        "bool" => "true or false".into(),
+        other => format!("a valid {}", other.rsplit("::").next().unwrap_or(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_errors_name_the_parameter_and_the_value() {
+        let names = vec!["person".to_string(), "tag".to_string()];
+        let e =
+            path_error(ErrorKind::ParseErrorAtKey { key: "id".into(), value: "abc".into(), expected_type: "i64" }, &[]);
+        assert_eq!(
+            (e.code, e.field.as_deref(), e.message.as_str()),
+            (ErrorCode::InvalidField, Some("id"), "`abc` is not an integer")
+        );
+        let e = path_error(ErrorKind::ParseErrorAtIndex { index: 1, value: "x".into(), expected_type: "u32" }, &names);
+        assert_eq!((e.field.as_deref(), e.message.as_str()), (Some("tag"), "`x` is not a non-negative integer"));
+        let e = path_error(ErrorKind::InvalidUtf8InPathParam { key: "person".into() }, &names);
+        assert_eq!(e.field.as_deref(), Some("person"));
     }
 }

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use std::time::Instant;
 
 use rekindle_core::access::Permission;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::events::{EventFilter, page};
 use super::{EventPage, Limit, MergeView, Params, PersonSummary, PersonView, WorkspaceParam, for_role};
 use crate::auth::Access;
@@ -126,7 +127,7 @@ fn masked_candidates(q: &str) -> Vec<PersonRef> {
 async fn get_person(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
 ) -> Result<Json<PersonView>, ApiError> {
     let person: PersonView = find(&state, &access, &person).await?.into();
     Ok(Json(for_role(person, &access)))
@@ -139,7 +140,7 @@ async fn get_person(
 async fn person_events(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
     Params(filter): Params<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
     let person = find(&state, &access, &person).await?;
@@ -155,7 +156,7 @@ async fn person_events(
 async fn person_merges(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
     Params(limit): Params<Limit>,
 ) -> Result<Json<Vec<MergeView>>, ApiError> {
     let person = find(&state, &access, &person).await?;

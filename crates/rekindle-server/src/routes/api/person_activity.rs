@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rekindle_core::profile::{fen, text};
 use rekindle_store::{EventQuery, StoredEvent};
@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::events::all_events;
 use super::people::find;
 use super::{WorkspaceParam, for_role};
@@ -98,7 +99,7 @@ async fn named(
 async fn person_orders(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let mut refunds: BTreeMap<String, i64> = BTreeMap::new();
@@ -141,7 +142,7 @@ pub struct LiveParticipation {
 async fn person_live(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
 ) -> Result<Json<Vec<LiveParticipation>>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let query = EventQuery { person: Some(person.id), ..Default::default() };

@@ -2,13 +2,14 @@
 //! coupons, opt-outs (docs/journeys.md).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::people::find;
 use super::{WorkspaceParam, for_role};
 use crate::auth::Access;
@@ -78,7 +79,7 @@ pub struct PersonMessages {
 async fn person_messages(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
 ) -> Result<Json<PersonMessages>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let ws = access.ws();

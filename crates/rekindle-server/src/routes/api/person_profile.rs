@@ -1,7 +1,7 @@
 //! A person's profile features, lifecycle stage and value tier (docs/segments.md).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rekindle_core::profile::Profile;
 use serde::Serialize;
@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::WorkspaceParam;
 use super::people::find;
 use crate::auth::Access;
@@ -91,7 +92,7 @@ pub struct RfmView {
 async fn person_profile(
     access: Access,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let audience = state.engine.audience(access.ws()).await?;

@@ -2,7 +2,7 @@
 //! as CSV) and their entries and exits (docs/segments.md).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -16,10 +16,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::Body;
 use super::input::{actor, checked_rule, checked_text};
 use super::{Limit, Params, WorkspaceParam};
 use crate::auth::Access;
+use crate::auth::{Can, perm};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -228,11 +230,10 @@ async fn list_segments(access: Access, State(state): State<AppState>) -> Result<
     params(WorkspaceParam), request_body = SegmentInput,
     responses((status = 201, body = SegmentView), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
 async fn create_segment(
-    access: Access,
+    access: Can<perm::SegmentsManage>,
     State(state): State<AppState>,
     Body(input): Body<SegmentInput>,
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
-    access.require(Permission::SegmentsManage)?;
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
     let (rule, _) = checked_rule("rule", input.rule.as_deref().unwrap_or_default())?;
@@ -251,7 +252,7 @@ async fn create_segment(
 async fn get_segment(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SegmentView>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let segment = found(&state, &access, id).await?;
@@ -264,12 +265,11 @@ async fn get_segment(
     params(("id" = i64, Path, description = "Segment id"), WorkspaceParam), request_body = SegmentInput,
     responses((status = 200, body = SegmentView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn update_segment(
-    access: Access,
+    access: Can<perm::SegmentsManage>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     Body(input): Body<SegmentInput>,
 ) -> Result<Json<SegmentView>, ApiError> {
-    access.require(Permission::SegmentsManage)?;
     let edit = SegmentEdit {
         name: input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?,
         description: input.description.as_deref().map(|d| checked_text("description", d, 0, 500)).transpose()?,
@@ -290,7 +290,7 @@ async fn update_segment(
 async fn delete_segment(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::SegmentsManage)?;
     let segment = found(&state, &access, id).await?;
@@ -317,11 +317,10 @@ async fn row(state: &AppState, access: &Access, audience: &Audience, person: Per
     params(WorkspaceParam), request_body = PreviewInput,
     responses((status = 200, body = Preview), (status = 400, body = ApiError)))]
 async fn preview(
-    access: Access,
+    access: Can<perm::PeopleRead>,
     State(state): State<AppState>,
     Body(input): Body<PreviewInput>,
 ) -> Result<Json<Preview>, ApiError> {
-    access.require(Permission::PeopleRead)?;
     let (_, rule) = checked_rule("rule", &input.rule)?;
     let audience = state.engine.audience(access.ws()).await?;
     let selected: Vec<PersonId> = audience.select(&rule).map(|m| m.person).collect();
@@ -339,7 +338,7 @@ async fn preview(
 async fn members(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     Params(q): Params<MemberParams>,
 ) -> Result<Json<MemberPage>, ApiError> {
     access.require(Permission::PeopleRead)?;
@@ -360,7 +359,11 @@ async fn members(
 #[utoipa::path(get, path = "/api/v1/segments/{id}/members.csv", tag = "segments", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path, description = "Segment id"), WorkspaceParam),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ApiError)))]
-async fn members_csv(access: Access, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn members_csv(
+    access: Access,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     access.require(Permission::PeopleRead)?;
     let segment = found(&state, &access, id).await?;
     let ws = access.ws();
@@ -413,7 +416,7 @@ async fn members_csv(access: Access, State(state): State<AppState>, Path(id): Pa
 async fn changes(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     Params(limit): Params<Limit>,
 ) -> Result<Json<ChangeList>, ApiError> {
     access.require(Permission::PeopleRead)?;

@@ -1,7 +1,7 @@
 //! Tags: manual ones operators put on people, and rule tags a rule decides.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use rekindle_core::access::Permission;
@@ -11,11 +11,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::Body;
 use super::WorkspaceParam;
 use super::input::{checked_rule, checked_text};
 use super::people::find;
 use crate::auth::Access;
+use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -98,11 +100,10 @@ async fn list_tags(access: Access, State(state): State<AppState>) -> Result<Json
     params(WorkspaceParam), request_body = TagInput,
     responses((status = 201, body = TagView), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
 async fn create_tag(
-    access: Access,
+    access: Can<perm::SegmentsManage>,
     State(state): State<AppState>,
     Body(input): Body<TagInput>,
 ) -> Result<(StatusCode, Json<TagView>), ApiError> {
-    access.require(Permission::SegmentsManage)?;
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 50)?;
     let rule = tag_rule(input.rule.as_deref())?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
@@ -123,12 +124,11 @@ async fn create_tag(
     params(("name" = String, Path, description = "Tag name"), WorkspaceParam), request_body = TagInput,
     responses((status = 200, body = TagView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn update_tag(
-    access: Access,
+    access: Can<perm::SegmentsManage>,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     Body(input): Body<TagInput>,
 ) -> Result<Json<TagView>, ApiError> {
-    access.require(Permission::SegmentsManage)?;
     let ws = access.ws();
     let current = state
         .store
@@ -162,7 +162,7 @@ async fn update_tag(
 async fn delete_tag(
     access: Access,
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::SegmentsManage)?;
     state.store.delete_tag(access.ws(), &name).await?;
@@ -177,12 +177,11 @@ async fn delete_tag(
     request_body = PersonTagInput,
     responses((status = 204), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn tag_person(
-    access: Access,
+    access: Can<perm::SegmentsManage>,
     State(state): State<AppState>,
-    Path(person): Path<String>,
+    ApiPath(person): ApiPath<String>,
     Body(input): Body<PersonTagInput>,
 ) -> Result<StatusCode, ApiError> {
-    access.require(Permission::SegmentsManage)?;
     let tag = checked_text("tag", &input.tag, 1, 50)?;
     let person = find(&state, &access, &person).await?;
     let ws = access.ws();
@@ -214,7 +213,7 @@ async fn tag_person(
 async fn untag_person(
     access: Access,
     State(state): State<AppState>,
-    Path((person, tag)): Path<(String, String)>,
+    ApiPath((person, tag)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::SegmentsManage)?;
     let person = find(&state, &access, &person).await?;

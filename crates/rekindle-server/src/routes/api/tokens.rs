@@ -1,7 +1,7 @@
 //! An operator's own API tokens: made, listed and revoked by the operator they act as.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use rekindle_store::User;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::Body;
 use crate::auth::{Caller, Principal};
 use crate::error::{ApiError, ErrorCode};
@@ -88,7 +89,7 @@ async fn create_token(
 async fn revoke_token(
     caller: Caller,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let user = operator(&caller)?;
     state.store.revoke_api_token(user.id, id).await?;

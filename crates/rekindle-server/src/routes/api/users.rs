@@ -1,7 +1,7 @@
 //! The operators of a workspace and their roles (owners only).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::{Permission, Role};
@@ -11,9 +11,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::Body;
 use super::WorkspaceParam;
 use crate::auth::{Access, add_operator, password};
+use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -87,11 +89,10 @@ async fn list_users(access: Access, State(state): State<AppState>) -> Result<Jso
     params(WorkspaceParam), request_body = NewUser,
     responses((status = 201, body = MemberView), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 async fn add_user(
-    access: Access,
+    access: Can<perm::UsersManage>,
     State(state): State<AppState>,
     Body(body): Body<NewUser>,
 ) -> Result<(StatusCode, Json<MemberView>), ApiError> {
-    access.require(Permission::UsersManage)?;
     let email = email(&body.email)?;
     let role = role(&body.role)?;
     let name = body.name.trim();
@@ -138,12 +139,11 @@ async fn member_change(
     params(("id" = i64, Path, description = "User id"), WorkspaceParam), request_body = RoleChange,
     responses((status = 200, body = MemberView), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 async fn set_role(
-    access: Access,
+    access: Can<perm::UsersManage>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     Body(body): Body<RoleChange>,
 ) -> Result<Json<MemberView>, ApiError> {
-    access.require(Permission::UsersManage)?;
     let role = role(&body.role)?;
     let member = member_change(&state, &access, id, Some(role)).await?;
     state.store.set_role(id, access.ws(), role).await?;
@@ -158,7 +158,7 @@ async fn set_role(
 async fn remove_user(
     access: Access,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::UsersManage)?;
     let member = member_change(&state, &access, id, None).await?;

@@ -1,11 +1,12 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Request, State};
 use rekindle_core::access::Permission;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ApiPath;
 use super::Body;
 use super::WorkspaceView;
 use crate::auth::{Access, Caller, Principal};
@@ -42,11 +43,14 @@ pub struct WorkspaceChange {
 async fn update_workspace(
     caller: Caller,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    Body(body): Body<WorkspaceChange>,
+    ApiPath(slug): ApiPath<String>,
+    request: Request,
 ) -> Result<Json<WorkspaceView>, ApiError> {
     let access = Access::resolve(caller, &slug, &state).await?;
     access.require(Permission::WorkspaceManage)?;
+    // The workspace is the path's, not `?workspace=`: the role is known only here, so the
+    // body is read only now.
+    let Body(body) = Body::<WorkspaceChange>::from_request(request, &state).await?;
     let name = body.name.as_deref().map(str::trim);
     if name.is_some_and(|n| n.is_empty() || n.chars().count() > 100) {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
