@@ -39,8 +39,8 @@ def send_all(client):
     client.track(
         user_id="py-42",
         event="Order Completed",
-        properties={"order_id": "o-1", "revenue": 5990, "currency": "CNY",
-                    "products": [{"sku": "oat-1kg", "name": "燕麦片", "price": 3990, "quantity": 1}]},
+        properties={"order_id": "o-1", "revenue": 59.9, "currency": "CNY",
+                    "products": [{"sku": "oat-1kg", "name": "燕麦片", "price": 39.9, "quantity": 1}]},
         message_id="py-m4",
     )
     client.flush()

@@ -3,6 +3,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use crate::money::Amounts;
 
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap()
@@ -13,7 +14,7 @@ fn t(day: u32, hour: u32) -> DateTime<Utc> {
 fn fold(events: &[(DateTime<Utc>, &str, Value)]) -> Profile {
     let mut p = Profile::default();
     for (at, name, props) in events {
-        p.apply(ProfileEvent { at: *at, name, properties: props });
+        p.apply(ProfileEvent { at: *at, name, properties: props, amounts: Amounts::LEGACY });
     }
     p
 }
@@ -62,7 +63,7 @@ fn engagement_tickets_and_reach() {
     assert_eq!(p.last_touch, Some(t(5, 0)));
     assert_eq!((p.first_seen, p.last_seen), (Some(t(0, 0)), Some(t(6, 0))), "unknown events still count as seen");
     let mut gone = p.clone();
-    gone.apply(ProfileEvent { at: t(7, 0), name: "Contact Removed", properties: &Value::Null });
+    gone.apply(ProfileEvent { at: t(7, 0), name: "Contact Removed", properties: &Value::Null, amounts: Amounts::LEGACY });
     assert!(!gone.reachable());
 }
 
@@ -122,7 +123,7 @@ proptest! {
         let arrival = &events;
         let mut people = vec![Profile::default(); 4];
         for ((at, name, props), who) in arrival {
-            people[*who].apply(ProfileEvent { at: *at, name, properties: props });
+            people[*who].apply(ProfileEvent { at: *at, name, properties: props, amounts: Amounts::LEGACY });
         }
         people.rotate_left(merge_order.index(4));
         let mut survivor = people.pop().unwrap();
