@@ -275,7 +275,7 @@ mod tests {
             "o1,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,1000000001,1\n\
              o2,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,600000000,1\n\
              o2,2026-05-01T20:00:00Z,u1,,egg,鸡蛋,蛋,500000000,1\n\
-             o3,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,5000000,200\n",
+             o3,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,5000000,201\n",
         );
         let errs: Vec<(u64, String)> = out.into_iter().map(|r| r.unwrap_err()).map(|e| (e.line, e.field)).collect();
         assert_eq!(errs, [(2, "price_fen".into()), (4, "price_fen".into()), (5, "price_fen".into())]);
