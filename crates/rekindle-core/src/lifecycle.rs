@@ -241,8 +241,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::profile::ProfileEvent;
     use crate::money::Amounts;
+    use crate::profile::ProfileEvent;
 
     #[test]
     fn each_stage_knows_when_it_began() {
@@ -282,7 +282,12 @@ mod tests {
         let mut p = Profile::default();
         for (i, d) in days.iter().enumerate() {
             let props = json!({"order_id": format!("o{i}"), "revenue": 1000, "products": [{"category": category}]});
-            p.apply(ProfileEvent { at: day(*d), name: "Order Completed", properties: &props, amounts: Amounts::LEGACY });
+            p.apply(ProfileEvent {
+                at: day(*d),
+                name: "Order Completed",
+                properties: &props,
+                amounts: Amounts::LEGACY,
+            });
         }
         p
     }

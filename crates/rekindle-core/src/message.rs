@@ -127,7 +127,12 @@ impl Message {
         Self::parse_text(json, kind, arrival, Amounts::Parse)
     }
 
-    fn parse_text(json: &str, kind: Option<MessageKind>, arrival: &Arrival, amounts: Amounts) -> Result<Self, FieldError> {
+    fn parse_text(
+        json: &str,
+        kind: Option<MessageKind>,
+        arrival: &Arrival,
+        amounts: Amounts,
+    ) -> Result<Self, FieldError> {
         if json.len() > MAX_MESSAGE_BYTES {
             return Err(FieldError::new(
                 "",

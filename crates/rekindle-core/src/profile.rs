@@ -235,7 +235,10 @@ impl Profile {
                     .collect()
             })
             .unwrap_or_default();
-        self.keep_order(id_hash(&id), Order { at: e.at, revenue_fen: e.amounts.get("revenue", p.get("revenue")).get(), items });
+        self.keep_order(
+            id_hash(&id),
+            Order { at: e.at, revenue_fen: e.amounts.get("revenue", p.get("revenue")).get(), items },
+        );
     }
 
     /// Two reports of one order id keep the smaller, so the outcome is the same whichever

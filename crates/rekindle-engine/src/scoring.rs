@@ -51,7 +51,10 @@ pub fn spend(p: &Profile, now: DateTime<Utc>) -> Spend {
     }
     let repeats: Vec<i64> = by_day.values().skip(1).copied().collect();
     let x = repeats.len() as f64;
-    Spend { x, mean: if repeats.is_empty() { 0.0 } else { rekindle_core::money::total(repeats.iter().copied()) as f64 / x } }
+    Spend {
+        x,
+        mean: if repeats.is_empty() { 0.0 } else { rekindle_core::money::total(repeats.iter().copied()) as f64 / x },
+    }
 }
 
 pub fn fit<'a>(profiles: impl Iterator<Item = &'a Profile>, now: DateTime<Utc>) -> Result<ModelFit, ModelError> {

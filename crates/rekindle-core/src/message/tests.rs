@@ -189,7 +189,10 @@ fn bad_amounts_are_refused_with_their_path() {
         (serde_json::json!({"order_id": "o1", "revenue": -1}), "properties.revenue"),
         (serde_json::json!({"order_id": "o1", "revenue": 1e308}), "properties.revenue"),
         (serde_json::json!({"order_id": "o1", "tax": {}}), "properties.tax"),
-        (serde_json::json!({"order_id": "o1", "products": [{"price": 1}, {"price": []}]}), "properties.products[1].price"),
+        (
+            serde_json::json!({"order_id": "o1", "products": [{"price": 1}, {"price": []}]}),
+            "properties.products[1].price",
+        ),
         (serde_json::json!({"order_id": "o1", "products": [7]}), "properties.products[0]"),
         (serde_json::json!({"order_id": "o1", "products": {"price": 1}}), "properties.products"),
         (serde_json::json!({"revenue": 12}), "properties.order_id"),
@@ -225,7 +228,8 @@ fn restoring_keeps_annotated_amounts_and_leaves_pre_upgrade_messages_in_fen() {
     let r = Message::restore(m.payload.get(), m.kind, m.timestamp, m.received_at).unwrap();
     assert_eq!(r.payload_value(), m.payload_value(), "restoring a parsed message changes nothing");
     // Kept in an inbox by a version that read amounts as fen: restored as it was accepted.
-    let old = r#"{"type":"track","userId":"a","event":"Order Completed","messageId":"m1","properties":{"revenue":5990}}"#;
+    let old =
+        r#"{"type":"track","userId":"a","event":"Order Completed","messageId":"m1","properties":{"revenue":5990}}"#;
     let r = Message::restore(old, MessageKind::Track, now(), now()).unwrap();
     assert_eq!(r.payload.get(), old);
     assert_eq!(crate::money::Amounts::of(&r.payload_value()).get("revenue", Some(&5990.into())).get(), 5990);

@@ -63,7 +63,12 @@ fn engagement_tickets_and_reach() {
     assert_eq!(p.last_touch, Some(t(5, 0)));
     assert_eq!((p.first_seen, p.last_seen), (Some(t(0, 0)), Some(t(6, 0))), "unknown events still count as seen");
     let mut gone = p.clone();
-    gone.apply(ProfileEvent { at: t(7, 0), name: "Contact Removed", properties: &Value::Null, amounts: Amounts::LEGACY });
+    gone.apply(ProfileEvent {
+        at: t(7, 0),
+        name: "Contact Removed",
+        properties: &Value::Null,
+        amounts: Amounts::LEGACY,
+    });
     assert!(!gone.reachable());
 }
 

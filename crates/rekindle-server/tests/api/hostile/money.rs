@@ -48,7 +48,8 @@ async fn amounts_that_are_not_numbers_are_refused_with_their_field() {
     for bad in [json!("abc"), json!(true), json!({}), json!([]), json!("128.80元"), json!("1e3"), json!("NaN")] {
         refused(app.post("/v1/track", &order("u1", "o1", json!({"revenue": bad}))).await, "properties.revenue").await;
     }
-    let price = order("u1", "o1", json!({"revenue": 1, "products": [{"sku": "a", "price": 1}, {"sku": "b", "price": "¥1"}]}));
+    let price =
+        order("u1", "o1", json!({"revenue": 1, "products": [{"sku": "a", "price": 1}, {"sku": "b", "price": "¥1"}]}));
     refused(app.post("/v1/track", &price).await, "properties.products[1].price").await;
     let refund = json!({"userId": "u1", "event": "Order Refunded", "properties": {"order_id": "o1", "amount": "all"}});
     refused(app.post("/v1/track", &refund).await, "properties.amount").await;
@@ -68,8 +69,12 @@ async fn a_decimal_string_is_read_exactly() {
 #[tokio::test]
 async fn segment_spec_amounts_are_yuan_not_fen() {
     let app = spawn_app().await;
-    let body = order("u1", "o1", json!({"revenue": 128.8, "currency": "CNY",
-        "products": [{"sku": "oat", "price": 68.8, "quantity": 1}, {"sku": "milk", "price": 60, "quantity": 1}]}));
+    let body = order(
+        "u1",
+        "o1",
+        json!({"revenue": 128.8, "currency": "CNY",
+        "products": [{"sku": "oat", "price": 68.8, "quantity": 1}, {"sku": "milk", "price": 60, "quantity": 1}]}),
+    );
     assert_eq!(app.post("/v1/track", &body).await.status(), 200);
     let o = &orders(&app, "u1").await[0];
     assert_eq!(o["revenue_fen"], 12880);
