@@ -73,6 +73,37 @@ fn engagement_tickets_and_reach() {
 }
 
 #[test]
+fn amounts_are_read_from_the_annotation_and_legacy_ones_as_clamped_fen() {
+    let parsed = json!({"properties": {"order_id": "o1", "revenue": 128.8}, "_rekindle": {"fen": {"revenue": 12880}}});
+    let legacy = json!({"order_id": "o2", "revenue": 1e308});
+    let mut p = Profile::default();
+    p.apply(ProfileEvent {
+        at: t(0, 9),
+        name: "Order Completed",
+        properties: &parsed["properties"],
+        amounts: Amounts::of(&parsed),
+    });
+    assert_eq!(p.spend_fen(), 12880, "yuan parsed at ingestion, not 129 fen");
+    for at in [t(1, 9), t(2, 9)] {
+        p.apply(ProfileEvent { at, name: "Order Completed", properties: &legacy, amounts: Amounts::LEGACY });
+    }
+    assert_eq!(p.spend_fen(), 12880 + crate::money::MAX_FEN, "a stored 1e308 is clamped, never wraps");
+    assert!(p.aov_fen().unwrap() > 0);
+}
+
+#[test]
+fn a_refund_counts_against_its_own_order_up_to_its_revenue() {
+    let p = fold(&[
+        (t(0, 9), "Order Completed", order("o1", 3000, "fruit")),
+        (t(0, 9), "Order Completed", order("o2", 2000, "fruit")),
+        (t(1, 9), "Order Refunded", json!({"order_id": "o1", "amount": 5000})),
+        (t(1, 9), "Order Refunded", json!({"order_id": "o-unknown", "amount": 5000})),
+        (t(1, 9), "Order Refunded", json!({"order_id": "o2", "amount": 500})),
+    ]);
+    assert_eq!(p.spend_fen(), 1500, "o1 refunded whole, o2 in part, the unknown order not at all");
+}
+
+#[test]
 fn the_birthday_last_given_is_kept_whatever_the_order() {
     let said = |day, text: &str| (t(day, 0), "identify", json!({"birthday": text}));
     let events = [said(1, "1990-05-12"), said(3, "5月20日"), said(2, "not a date"), said(0, "1990-01-01")];
