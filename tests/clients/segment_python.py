@@ -39,8 +39,8 @@ def send_all(client):
     client.track(
         user_id="py-42",
         event="Order Completed",
-        properties={"order_id": "o-1", "revenue": 5990, "currency": "CNY",
-                    "products": [{"sku": "oat-1kg", "name": "燕麦片", "price": 3990, "quantity": 1}]},
+        properties={"order_id": "o-1", "revenue": 59.9, "currency": "CNY",
+                    "products": [{"sku": "oat-1kg", "name": "燕麦片", "price": 39.9, "quantity": 1}]},
         message_id="py-m4",
     )
     client.flush()
@@ -79,6 +79,9 @@ def main(binary):
         check("every event stored exactly once", message_ids == ["py-m1", "py-m2", "py-m3", "py-m4"], str(message_ids))
         lib = {e["payload"].get("context", {}).get("library", {}).get("name") for e in events}
         check("events came from the real client library", lib == {"analytics-python"}, str(lib))
+        orders = api(base, "/api/v1/people/user_id:py-42/orders")
+        amounts = [(o["revenue_fen"], [i["price_fen"] for i in o["items"]]) for o in orders]
+        check("amounts sent in yuan are stored in fen", amounts == [(5990, [3990])], str(amounts))
         all_events = api(base, "/api/v1/events?limit=100")["events"]
         check("the workspace holds no other events", len(all_events) == 4, str(len(all_events)))
     finally:

@@ -7,6 +7,7 @@
 //! - [`message`]: a Segment Tracking API message, parsed and checked.
 //! - [`identity`]: the OneID planner that turns messages into person creations, links and merges.
 //! - [`ids`]: workspace and person ids.
+//! - [`money`]: amounts in fen, parsed exactly from the yuan events carry.
 
 pub mod access;
 pub mod csv_cell;
@@ -19,6 +20,7 @@ pub mod journey;
 pub mod lifecycle;
 pub mod masking;
 pub mod message;
+pub mod money;
 pub mod objects;
 pub mod phone;
 pub mod profile;
@@ -32,3 +34,4 @@ pub use error::FieldError;
 pub use identifier::{Identifier, IdentifierKind};
 pub use ids::{PersonId, WorkspaceId};
 pub use message::{Message, MessageKind};
+pub use money::Fen;

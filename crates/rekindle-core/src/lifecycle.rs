@@ -241,6 +241,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::money::Amounts;
     use crate::profile::ProfileEvent;
 
     #[test]
@@ -250,7 +251,7 @@ mod tests {
         let fold = |events: &[(i64, &str, serde_json::Value)]| {
             let mut p = Profile::default();
             for (d, name, props) in events {
-                p.apply(ProfileEvent { at: day(*d), name, properties: props });
+                p.apply(ProfileEvent { at: day(*d), name, properties: props, amounts: Amounts::LEGACY });
             }
             p
         };
@@ -281,7 +282,12 @@ mod tests {
         let mut p = Profile::default();
         for (i, d) in days.iter().enumerate() {
             let props = json!({"order_id": format!("o{i}"), "revenue": 1000, "products": [{"category": category}]});
-            p.apply(ProfileEvent { at: day(*d), name: "Order Completed", properties: &props });
+            p.apply(ProfileEvent {
+                at: day(*d),
+                name: "Order Completed",
+                properties: &props,
+                amounts: Amounts::LEGACY,
+            });
         }
         p
     }

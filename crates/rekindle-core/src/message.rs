@@ -2,7 +2,11 @@
 //!
 //! Parsing is lenient where real clients are sloppy (`"anonymousId": null`, numeric ids, extra
 //! top-level keys are kept) and strict where a mistake would corrupt data (no identity at all, a
-//! timestamp without an offset, a phone that is not a phone).
+//! timestamp without an offset, a phone that is not a phone, an amount that is not money).
+//!
+//! The amounts of e-commerce events (`Order Completed`'s `revenue` and `products[].price`…) are
+//! yuan, as Segment's spec sends them; they are parsed into fen here ([`amounts`]) and kept under
+//! the reserved key [`ANNOTATION`] of the stored payload, beside what the sender wrote.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,8 +16,11 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::money::ANNOTATION;
 use crate::time::{Clock, is_server_library, parse_timestamp};
 use crate::{FieldError, Identifier, IdentifierKind};
+
+mod amounts;
 
 /// Segment's limit on one message, in bytes of JSON.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
@@ -117,6 +124,15 @@ impl Message {
     /// Parse one message from its JSON text. `kind` is the endpoint's type for
     /// `/v1/track` and friends; `None` reads the `type` key, as in a batch.
     pub fn parse(json: &str, kind: Option<MessageKind>, arrival: &Arrival) -> Result<Self, FieldError> {
+        Self::parse_text(json, kind, arrival, Amounts::Parse)
+    }
+
+    fn parse_text(
+        json: &str,
+        kind: Option<MessageKind>,
+        arrival: &Arrival,
+        amounts: Amounts,
+    ) -> Result<Self, FieldError> {
         if json.len() > MAX_MESSAGE_BYTES {
             return Err(FieldError::new(
                 "",
@@ -131,12 +147,16 @@ impl Message {
         if json.contains("\\u0000") {
             reject_nul(&payload)?;
         }
-        Self::build(payload, kind, arrival, json.as_bytes(), Some(json))
+        Self::build(payload, kind, arrival, json.as_bytes(), Some(json), amounts)
     }
 
     /// A message kept earlier (an ingestion inbox), from its stored payload and the times
     /// decided when it arrived. The payload already holds the merged context and ids, so it
     /// parses to the same message; the event time is taken as decided, not corrected again.
+    ///
+    /// A money event kept by a version before amounts were parsed (no [`ANNOTATION`]) is
+    /// restored as it was accepted then: its amounts are fen and stay unparsed, so the store
+    /// reads them as such.
     pub fn restore(
         payload: &str,
         kind: MessageKind,
@@ -144,7 +164,7 @@ impl Message {
         received_at: DateTime<Utc>,
     ) -> Result<Self, FieldError> {
         let arrival = Arrival { received_at, batch_sent_at: None, historical: true, batch_context: None };
-        let mut message = Self::parse(payload, Some(kind), &arrival)?;
+        let mut message = Self::parse_text(payload, Some(kind), &arrival, Amounts::Restore)?;
         message.timestamp = timestamp;
         Ok(message)
     }
@@ -158,7 +178,7 @@ impl Message {
         source: &[u8],
     ) -> Result<Self, FieldError> {
         reject_nul(&payload)?;
-        Self::build(payload, kind, arrival, source, None)
+        Self::build(payload, kind, arrival, source, None, Amounts::Parse)
     }
 
     /// `text` is the sender's JSON for `payload`, reused as the stored payload when nothing in
@@ -169,8 +189,12 @@ impl Message {
         arrival: &Arrival,
         source: &[u8],
         text: Option<&str>,
+        amounts: Amounts,
     ) -> Result<Self, FieldError> {
         let mut changed = payload.remove("writeKey").is_some();
+        // The annotation is Rekindle's to write: whatever a sender put there is dropped.
+        let annotated = payload.remove(ANNOTATION).is_some();
+        changed |= annotated;
         let kind = match kind {
             Some(k) => k,
             None => match payload.get("type") {
@@ -209,6 +233,16 @@ impl Message {
         }
         let timestamp_fields = Timestamps::read(&payload, arrival)?;
         let name = event_name(&payload, kind)?;
+        object_at(payload.get("properties"), "properties")?;
+        if let Some(event) = name.as_deref().filter(|_| kind == MessageKind::Track)
+            && (amounts == Amounts::Parse || annotated)
+            && let Some(fen) = amounts::parse(event, &payload)?
+        {
+            let mut annotation = Map::new();
+            annotation.insert("fen".into(), Value::Object(fen));
+            payload.insert(ANNOTATION.into(), Value::Object(annotation));
+            changed = true;
+        }
         let mut identifiers = Vec::new();
         push_id(&mut identifiers, IdentifierKind::UserId, user_id.as_deref(), "userId")?;
         push_id(&mut identifiers, IdentifierKind::AnonymousId, anonymous_id.as_deref(), "anonymousId")?;
@@ -264,6 +298,13 @@ impl Message {
             payload,
         })
     }
+}
+
+/// Whether a message's amounts are parsed, or may be kept as an earlier version accepted them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Amounts {
+    Parse,
+    Restore,
 }
 
 struct Timestamps {

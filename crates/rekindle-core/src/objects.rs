@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::FieldError;
+use crate::money::{Fen, MAX_FEN};
 use crate::time::parse_timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,11 +86,14 @@ fn time(v: &Value, key: &str) -> Result<Option<DateTime<Utc>>, FieldError> {
 impl Product {
     pub fn parse(v: &Value) -> Result<Self, FieldError> {
         let (sku, name, category) = (text(v, "sku", true)?, text(v, "name", true)?, text(v, "category", true)?);
+        // In fen, unlike event amounts: products are Rekindle's own contract, read and written in
+        // fen by the REST API too, and a decimal price is refused rather than misread.
         let price = v
             .get("price")
             .and_then(Value::as_i64)
-            .filter(|p| *p >= 0)
-            .ok_or_else(|| FieldError::new("price", "is required: a whole number of fen ≥ 0"))?;
+            .and_then(Fen::new)
+            .ok_or_else(|| FieldError::new("price", format!("is required: a whole number of fen from 0 to {MAX_FEN}")))?
+            .get();
         let pack_size = match v.get("pack_size") {
             None | Some(Value::Null) => 1,
             Some(p) => p
@@ -145,6 +149,8 @@ mod tests {
         let e = Object::parse(&json!({"object": "product", "sku": "x", "name": "x", "category": "x", "price": 9.9}))
             .unwrap_err();
         assert_eq!(e.field, "price");
+        let too_much = json!({"object": "product", "sku": "x", "name": "x", "category": "x", "price": MAX_FEN + 1});
+        assert_eq!(Object::parse(&too_much).unwrap_err().field, "price");
         let s = Object::parse(&json!({"object": "live_session", "id": "live-1", "title": "早餐好物",
             "scheduled_start": "2026-05-01T20:00:00+08:00", "topics": ["乳品"]}))
         .unwrap();

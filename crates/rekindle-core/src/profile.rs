@@ -15,6 +15,8 @@ pub use interned::ItemText;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
+use crate::money::{Amounts, total};
+
 /// One event, as the profile reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileEvent<'a> {
@@ -23,6 +25,8 @@ pub struct ProfileEvent<'a> {
     /// The event's `properties` object (an `identify`'s `traits`; `Value::Null` when it has
     /// none).
     pub properties: &'a Value,
+    /// How to read its amounts: parsed at ingestion, or fen in an event stored before that.
+    pub amounts: Amounts<'a>,
 }
 
 /// An order, kept by (a hash of) its id so a resent `Order Completed` counts once.
@@ -159,14 +163,6 @@ pub fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Money as events carry it: integer fen; a fraction is rounded rather than dropped.
-pub fn fen(v: Option<&Value>) -> i64 {
-    match v {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or_else(|| n.as_f64().map_or(0, |f| f.round() as i64)),
-        _ => 0,
-    }
-}
-
 impl Profile {
     /// Fold one event in.
     pub fn apply(&mut self, e: ProfileEvent) {
@@ -177,7 +173,8 @@ impl Profile {
             "Order Completed" => self.apply_order(e),
             "Order Refunded" => {
                 if let Some(id) = text(p.get("order_id")) {
-                    *entry(&mut self.refunds_fen, id_hash(&id), || 0) += fen(p.get("amount"));
+                    let refunded = entry(&mut self.refunds_fen, id_hash(&id), || 0);
+                    *refunded = refunded.saturating_add(e.amounts.get("amount", p.get("amount")).get());
                 }
             }
             "Live Watched" => {
@@ -218,8 +215,9 @@ impl Profile {
 
     fn apply_order(&mut self, e: ProfileEvent) {
         let p = e.properties;
-        // Without an order id the event time stands in for one: the same event resent is the
-        // same order, two orders at different times are two.
+        // Ingestion refuses an order without an id; in events stored before it did, the event
+        // time stands in for one: the same event resent is the same order, two orders at
+        // different times are two.
         let id = text(p.get("order_id")).unwrap_or_else(|| format!("@{}", e.at.timestamp_millis()));
         let items = p
             .get("products")
@@ -237,7 +235,10 @@ impl Profile {
                     .collect()
             })
             .unwrap_or_default();
-        self.keep_order(id_hash(&id), Order { at: e.at, revenue_fen: fen(p.get("revenue")), items });
+        self.keep_order(
+            id_hash(&id),
+            Order { at: e.at, revenue_fen: e.amounts.get("revenue", p.get("revenue")).get(), items },
+        );
     }
 
     /// Two reports of one order id keep the smaller, so the outcome is the same whichever
@@ -326,21 +327,26 @@ impl Profile {
         self.order_list().map(|o| o.at).max()
     }
 
-    /// Spend net of refunds, over all time.
+    /// Spend net of refunds, over all time. A refund counts against its own order and at most
+    /// up to that order's revenue, so spend is never negative.
     pub fn spend_fen(&self) -> i64 {
-        self.order_list().map(|o| o.revenue_fen).sum::<i64>() - self.refunds_fen.iter().map(|(_, r)| r).sum::<i64>()
+        total(self.orders.iter().map(|(id, o)| o.revenue_fen.saturating_sub(self.refunded(*id).min(o.revenue_fen))))
+    }
+
+    fn refunded(&self, order: IdHash) -> i64 {
+        self.refunds_fen.binary_search_by(|(k, _)| k.cmp(&order)).map_or(0, |i| self.refunds_fen[i].1)
     }
 
     /// Spend on orders in the `days` before `now` (refunds not netted: they may come later).
     pub fn spend_within(&self, now: DateTime<Utc>, days: i64) -> i64 {
         let since = now - Duration::days(days);
-        self.order_list().filter(|o| o.at > since && o.at <= now).map(|o| o.revenue_fen).sum()
+        total(self.order_list().filter(|o| o.at > since && o.at <= now).map(|o| o.revenue_fen))
     }
 
     /// Average order value, in fen.
     pub fn aov_fen(&self) -> Option<i64> {
         let n = self.orders.len() as i64;
-        (n > 0).then(|| self.order_list().map(|o| o.revenue_fen).sum::<i64>() / n)
+        (n > 0).then(|| total(self.order_list().map(|o| o.revenue_fen)) / n)
     }
 
     /// When each ticket opened and not resolved was opened.
@@ -369,7 +375,8 @@ impl Profile {
             self.keep_order(*id, order.clone());
         }
         for (id, amount) in &other.refunds_fen {
-            *entry(&mut self.refunds_fen, *id, || 0) += amount;
+            let refunded = entry(&mut self.refunds_fen, *id, || 0);
+            *refunded = refunded.saturating_add(*amount);
         }
         self.live_watch_seconds += other.live_watch_seconds;
         for (session, seconds) in &other.watched_by_session {

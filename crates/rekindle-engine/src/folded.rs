@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Horizon, Store, StoredEvent};
@@ -63,5 +64,6 @@ pub fn profile_event(e: &StoredEvent) -> ProfileEvent<'_> {
         at: e.timestamp,
         name: e.name.as_deref().unwrap_or(e.kind.as_str()),
         properties: e.payload.get(fields).unwrap_or(&serde_json::Value::Null),
+        amounts: Amounts::of(&e.payload),
     }
 }

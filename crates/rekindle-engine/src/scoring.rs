@@ -46,11 +46,15 @@ pub fn customer(p: &Profile, now: DateTime<Utc>) -> Option<Customer> {
 pub fn spend(p: &Profile, now: DateTime<Utc>) -> Spend {
     let mut by_day: BTreeMap<i64, i64> = BTreeMap::new();
     for (_, o) in p.orders.iter().filter(|(_, o)| o.at <= now) {
-        *by_day.entry(o.at.timestamp().div_euclid(86_400)).or_default() += o.revenue_fen;
+        let day = by_day.entry(o.at.timestamp().div_euclid(86_400)).or_default();
+        *day = day.saturating_add(o.revenue_fen);
     }
     let repeats: Vec<i64> = by_day.values().skip(1).copied().collect();
     let x = repeats.len() as f64;
-    Spend { x, mean: if repeats.is_empty() { 0.0 } else { repeats.iter().sum::<i64>() as f64 / x } }
+    Spend {
+        x,
+        mean: if repeats.is_empty() { 0.0 } else { rekindle_core::money::total(repeats.iter().copied()) as f64 / x },
+    }
 }
 
 pub fn fit<'a>(profiles: impl Iterator<Item = &'a Profile>, now: DateTime<Utc>) -> Result<ModelFit, ModelError> {

@@ -105,7 +105,9 @@ async fn design_examples_select_what_the_events_say() {
             let mut by_order: BTreeMap<String, i64> = BTreeMap::new();
             for e in named(es, "Order Completed").filter(|e| e.timestamp > now - day * 365) {
                 let id = props(e)["order_id"].as_str().unwrap().to_string();
-                by_order.insert(id, props(e)["revenue"].as_i64().unwrap());
+                // The amount ingestion parsed (the simulator sends yuan).
+                let fen = rekindle_core::money::Amounts::of(&e.payload).get("revenue", props(e).get("revenue"));
+                by_order.insert(id, fen.get());
             }
             by_order.values().sum::<i64>() >= fen
         });

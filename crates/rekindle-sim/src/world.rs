@@ -425,7 +425,7 @@ impl<'c> PersonSim<'c> {
                 * rng.random_range(0.8..1.25);
             self.stock.insert(*c, at + Duration::minutes((lasts * 1440.0) as i64));
             products.push(
-                json!({"sku": p.sku, "name": p.name, "category": p.category, "price": p.price, "quantity": quantity}),
+                json!({"sku": p.sku, "name": p.name, "category": p.category, "price": yuan(p.price), "quantity": quantity}),
             );
         }
         if products.is_empty() {
@@ -449,7 +449,8 @@ impl<'c> PersonSim<'c> {
         self.orders += 1;
         self.spend += revenue;
         let order_id = format!("o{}-{}-{}", self.config.seed, self.i, self.orders);
-        let mut props = json!({"order_id": order_id, "revenue": revenue, "currency": "CNY", "products": products});
+        let mut props =
+            json!({"order_id": order_id, "revenue": yuan(revenue), "currency": "CNY", "products": products});
         if let Some(s) = session {
             props["session_id"] = json!(s);
         }
@@ -489,7 +490,7 @@ impl<'c> PersonSim<'c> {
                     &from,
                     resolved,
                     "Order Refunded",
-                    json!({"order_id": order_id, "amount": revenue}),
+                    json!({"order_id": order_id, "amount": yuan(revenue)}),
                     "rekindle-sim-orders",
                 ));
             }
@@ -528,4 +529,9 @@ impl<'c> PersonSim<'c> {
         };
         (events, truth)
     }
+}
+
+/// An amount in fen as events carry it: yuan, as Segment's e-commerce spec says.
+fn yuan(fen: i64) -> Value {
+    rekindle_core::money::Fen::new(fen).unwrap_or_default().to_yuan_number()
 }

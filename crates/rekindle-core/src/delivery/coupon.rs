@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
+use crate::money::MAX_FEN;
 
 /// A kind of coupon the operator defines once and journeys issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +45,9 @@ impl CouponDefinition {
         }
         match self.value {
             CouponValue::Amount { fen } if fen <= 0 => return Err(FieldError::new("value.fen", "must be above 0")),
+            CouponValue::Amount { fen } if fen > MAX_FEN => {
+                return Err(FieldError::new("value.fen", format!("must be at most {MAX_FEN} fen")));
+            }
             CouponValue::Discount { percent } if !(1..=99).contains(&percent) => {
                 return Err(FieldError::new("value.percent", "must be between 1 and 99 (85 is 85折)"));
             }
@@ -54,6 +58,9 @@ impl CouponDefinition {
         }
         if self.threshold_fen < 0 {
             return Err(FieldError::new("threshold_fen", "must not be negative"));
+        }
+        if self.threshold_fen > MAX_FEN {
+            return Err(FieldError::new("threshold_fen", format!("must be at most {MAX_FEN} fen")));
         }
         if !(1..=365).contains(&self.valid_days) {
             return Err(FieldError::new("valid_days", "must be between 1 and 365"));
@@ -82,7 +89,11 @@ impl CouponDefinition {
         match self.value {
             CouponValue::Amount { fen } => fen.min(order_fen),
             // Round the discount down: the customer never pays less than the percentage says.
-            CouponValue::Discount { percent } => order_fen * i64::from(100 - percent) / 100,
+            // In i128: the product of an order and a percentage must not wrap; the result is
+            // below `order_fen`, so it fits back.
+            CouponValue::Discount { percent } => {
+                (i128::from(order_fen) * i128::from(100u8.saturating_sub(percent)) / 100) as i64
+            }
         }
     }
 }

@@ -159,3 +159,78 @@ fn a_restored_message_is_the_one_that_arrived() {
     assert_eq!(r.payload.get(), m.payload.get(), "the stored text is unchanged");
     assert_eq!(r.payload_value()["context"]["ip"], "10.0.0.1");
 }
+
+fn order(properties: serde_json::Value) -> Result<Message, FieldError> {
+    let json = serde_json::json!({"userId": "a", "event": "Order Completed", "properties": properties});
+    parse(&json.to_string(), Some(MessageKind::Track))
+}
+
+#[test]
+fn order_amounts_are_yuan_kept_in_fen_beside_what_was_sent() {
+    let m = order(serde_json::json!({"order_id": "o1", "revenue": 128.8,
+        "products": [{"sku": "a", "price": 68.8}, {"sku": "b", "price": "60"}, {"sku": "c"}]}))
+    .unwrap();
+    let v = m.payload_value();
+    assert_eq!(v["properties"]["revenue"], 128.8, "what the sender wrote is kept");
+    assert_eq!(
+        v[crate::money::ANNOTATION]["fen"],
+        serde_json::json!({"revenue": 12880, "products[0].price": 6880, "products[1].price": 6000})
+    );
+    let amounts = crate::money::Amounts::of(&v);
+    assert_eq!(amounts.get("revenue", None).get(), 12880);
+}
+
+#[test]
+fn bad_amounts_are_refused_with_their_path() {
+    for (properties, field) in [
+        (serde_json::json!({"order_id": "o1", "revenue": "abc"}), "properties.revenue"),
+        (serde_json::json!({"order_id": "o1", "revenue": "128.80元"}), "properties.revenue"),
+        (serde_json::json!({"order_id": "o1", "revenue": true}), "properties.revenue"),
+        (serde_json::json!({"order_id": "o1", "revenue": -1}), "properties.revenue"),
+        (serde_json::json!({"order_id": "o1", "revenue": 1e308}), "properties.revenue"),
+        (serde_json::json!({"order_id": "o1", "tax": {}}), "properties.tax"),
+        (
+            serde_json::json!({"order_id": "o1", "products": [{"price": 1}, {"price": []}]}),
+            "properties.products[1].price",
+        ),
+        (serde_json::json!({"order_id": "o1", "products": [7]}), "properties.products[0]"),
+        (serde_json::json!({"order_id": "o1", "products": {"price": 1}}), "properties.products"),
+        (serde_json::json!({"revenue": 12}), "properties.order_id"),
+        (serde_json::json!({"order_id": "", "revenue": 12}), "properties.order_id"),
+    ] {
+        let e = order(properties.clone()).unwrap_err();
+        assert_eq!(e.field, field, "{properties}: {e}");
+    }
+    let refund = r#"{"userId": "a", "event": "Order Refunded", "properties": {"order_id": "o1", "amount": "x"}}"#;
+    assert_eq!(parse(refund, Some(MessageKind::Track)).unwrap_err().field, "properties.amount");
+    let coupon = r#"{"userId": "a", "event": "Coupon Issued", "properties": {"value": -5}}"#;
+    assert_eq!(parse(coupon, Some(MessageKind::Track)).unwrap_err().field, "properties.value");
+}
+
+#[test]
+fn unknown_events_keep_their_properties_and_senders_cannot_forge_the_annotation() {
+    let m = parse(
+        r#"{"userId": "a", "event": "Checkout Started", "properties": {"revenue": "abc"}, "_rekindle": {"fen": {"revenue": 1}}}"#,
+        Some(MessageKind::Track),
+    )
+    .unwrap();
+    assert!(m.payload_value().get(crate::money::ANNOTATION).is_none());
+    let m = order(serde_json::json!({"order_id": "o1", "revenue": 5})).unwrap();
+    let forged = m.payload.get().replace("500", "99999999");
+    assert_ne!(forged, m.payload.get());
+    let r = Message::restore(&forged, m.kind, m.timestamp, m.received_at).unwrap();
+    assert_eq!(r.payload_value()[crate::money::ANNOTATION]["fen"]["revenue"], 500, "recomputed from what was sent");
+}
+
+#[test]
+fn restoring_keeps_annotated_amounts_and_leaves_pre_upgrade_messages_in_fen() {
+    let m = order(serde_json::json!({"order_id": "o1", "revenue": "59.90"})).unwrap();
+    let r = Message::restore(m.payload.get(), m.kind, m.timestamp, m.received_at).unwrap();
+    assert_eq!(r.payload_value(), m.payload_value(), "restoring a parsed message changes nothing");
+    // Kept in an inbox by a version that read amounts as fen: restored as it was accepted.
+    let old =
+        r#"{"type":"track","userId":"a","event":"Order Completed","messageId":"m1","properties":{"revenue":5990}}"#;
+    let r = Message::restore(old, MessageKind::Track, now(), now()).unwrap();
+    assert_eq!(r.payload.get(), old);
+    assert_eq!(crate::money::Amounts::of(&r.payload_value()).get("revenue", Some(&5990.into())).get(), 5990);
+}

@@ -3,6 +3,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use crate::money::Amounts;
 
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap()
@@ -13,7 +14,7 @@ fn t(day: u32, hour: u32) -> DateTime<Utc> {
 fn fold(events: &[(DateTime<Utc>, &str, Value)]) -> Profile {
     let mut p = Profile::default();
     for (at, name, props) in events {
-        p.apply(ProfileEvent { at: *at, name, properties: props });
+        p.apply(ProfileEvent { at: *at, name, properties: props, amounts: Amounts::LEGACY });
     }
     p
 }
@@ -62,8 +63,44 @@ fn engagement_tickets_and_reach() {
     assert_eq!(p.last_touch, Some(t(5, 0)));
     assert_eq!((p.first_seen, p.last_seen), (Some(t(0, 0)), Some(t(6, 0))), "unknown events still count as seen");
     let mut gone = p.clone();
-    gone.apply(ProfileEvent { at: t(7, 0), name: "Contact Removed", properties: &Value::Null });
+    gone.apply(ProfileEvent {
+        at: t(7, 0),
+        name: "Contact Removed",
+        properties: &Value::Null,
+        amounts: Amounts::LEGACY,
+    });
     assert!(!gone.reachable());
+}
+
+#[test]
+fn amounts_are_read_from_the_annotation_and_legacy_ones_as_clamped_fen() {
+    let parsed = json!({"properties": {"order_id": "o1", "revenue": 128.8}, "_rekindle": {"fen": {"revenue": 12880}}});
+    let legacy = json!({"order_id": "o2", "revenue": 1e308});
+    let mut p = Profile::default();
+    p.apply(ProfileEvent {
+        at: t(0, 9),
+        name: "Order Completed",
+        properties: &parsed["properties"],
+        amounts: Amounts::of(&parsed),
+    });
+    assert_eq!(p.spend_fen(), 12880, "yuan parsed at ingestion, not 129 fen");
+    for at in [t(1, 9), t(2, 9)] {
+        p.apply(ProfileEvent { at, name: "Order Completed", properties: &legacy, amounts: Amounts::LEGACY });
+    }
+    assert_eq!(p.spend_fen(), 12880 + crate::money::MAX_FEN, "a stored 1e308 is clamped, never wraps");
+    assert!(p.aov_fen().unwrap() > 0);
+}
+
+#[test]
+fn a_refund_counts_against_its_own_order_up_to_its_revenue() {
+    let p = fold(&[
+        (t(0, 9), "Order Completed", order("o1", 3000, "fruit")),
+        (t(0, 9), "Order Completed", order("o2", 2000, "fruit")),
+        (t(1, 9), "Order Refunded", json!({"order_id": "o1", "amount": 5000})),
+        (t(1, 9), "Order Refunded", json!({"order_id": "o-unknown", "amount": 5000})),
+        (t(1, 9), "Order Refunded", json!({"order_id": "o2", "amount": 500})),
+    ]);
+    assert_eq!(p.spend_fen(), 1500, "o1 refunded whole, o2 in part, the unknown order not at all");
 }
 
 #[test]
@@ -122,7 +159,7 @@ proptest! {
         let arrival = &events;
         let mut people = vec![Profile::default(); 4];
         for ((at, name, props), who) in arrival {
-            people[*who].apply(ProfileEvent { at: *at, name, properties: props });
+            people[*who].apply(ProfileEvent { at: *at, name, properties: props, amounts: Amounts::LEGACY });
         }
         people.rotate_left(merge_order.index(4));
         let mut survivor = people.pop().unwrap();

@@ -5,6 +5,7 @@ use serde_json::json;
 use super::ast::{Metric, Op};
 use super::*;
 use crate::lifecycle::{Stage, Tier};
+use crate::money::Amounts;
 use crate::profile::{Profile, ProfileEvent};
 use crate::rfm::Rfm;
 
@@ -66,7 +67,7 @@ fn errors_say_where_and_what_was_expected() {
 fn profile(events: &[(i64, &str, serde_json::Value)]) -> Profile {
     let mut p = Profile::default();
     for (days, name, props) in events {
-        p.apply(ProfileEvent { at: ago(*days), name, properties: props });
+        p.apply(ProfileEvent { at: ago(*days), name, properties: props, amounts: Amounts::LEGACY });
     }
     p
 }

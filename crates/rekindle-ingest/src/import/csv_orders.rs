@@ -2,6 +2,7 @@ use std::io::Read;
 
 use chrono::{DateTime, Utc};
 use rekindle_core::message::Arrival;
+use rekindle_core::money::{Fen, MAX_FEN};
 use rekindle_core::time::parse_timestamp;
 use rekindle_core::{FieldError, Message, MessageKind};
 use serde_json::{Map, Value, json};
@@ -9,7 +10,8 @@ use serde_json::{Map, Value, json};
 use super::{Item, LineError, LineReader, LineResult};
 
 /// The columns of an orders CSV (docs/import.md). One row per line item; the rows of one order
-/// are consecutive and become one `Order Completed` event. Money is integer fen.
+/// are consecutive and become one `Order Completed` event. Money is integer fen (`price_fen`),
+/// written into the event in yuan as the event contract says ([`Fen::to_yuan_number`]).
 pub const CSV_COLUMNS: [&str; 13] = [
     "order_id",
     "timestamp",
@@ -165,12 +167,22 @@ fn order_message(rows: &[Row], received_at: DateTime<Utc>) -> Result<Message, Li
     let mut revenue: i64 = 0;
     for row in rows {
         let price = integer(row, "price_fen", 0)?;
+        let price = Fen::new(price).ok_or_else(|| {
+            LineError::new(row.line, FieldError::new("price_fen", format!("must be at most {MAX_FEN} fen")))
+        })?;
         let quantity = integer(row, "quantity", 1)?;
         revenue = price
+            .get()
             .checked_mul(quantity)
             .and_then(|v| revenue.checked_add(v))
-            .ok_or_else(|| LineError::new(row.line, FieldError::new("price_fen", "order total overflows")))?;
-        let mut product = json!({"sku": text(row, "sku"), "price": price, "quantity": quantity});
+            .filter(|r| *r <= MAX_FEN)
+            .ok_or_else(|| {
+                LineError::new(
+                    row.line,
+                    FieldError::new("price_fen", format!("the order's total is above {MAX_FEN} fen")),
+                )
+            })?;
+        let mut product = json!({"sku": text(row, "sku"), "price": price.to_yuan_number(), "quantity": quantity});
         for optional in ["name", "category"] {
             if let Some(v) = text(row, optional) {
                 product[optional] = json!(v);
@@ -178,6 +190,7 @@ fn order_message(rows: &[Row], received_at: DateTime<Utc>) -> Result<Message, Li
         }
         products.push(product);
     }
+    let revenue = Fen::new(revenue).unwrap_or_default().to_yuan_number();
     let mut properties = json!({"order_id": order_id, "revenue": revenue, "currency": "CNY", "products": products});
     for optional in ["coupon", "session_id"] {
         if let Some(v) = text(first, optional) {
@@ -237,7 +250,9 @@ mod tests {
         assert_eq!(o1.message_id, "order-completed-o1");
         let payload = o1.payload_value();
         let props = &payload["properties"];
-        assert_eq!(props["revenue"], 3990 * 2 + 1290);
+        assert_eq!(props["revenue"], 92.7, "yuan, as the event contract says");
+        assert_eq!(payload[rekindle_core::money::ANNOTATION]["fen"]["revenue"], 3990 * 2 + 1290);
+        assert_eq!(payload[rekindle_core::money::ANNOTATION]["fen"]["products[1].price"], 1290);
         assert_eq!(props["products"].as_array().unwrap().len(), 2);
         assert_eq!(props["products"][0]["name"], "燕麦片");
         assert!(o1.identifiers.iter().any(|i| i.value == "+8613812345678"));
@@ -252,6 +267,18 @@ mod tests {
         );
         let errs: Vec<(u64, String)> = out.into_iter().map(|r| r.unwrap_err()).map(|e| (e.line, e.field)).collect();
         assert_eq!(errs, [(2, "price_fen".into()), (3, "timestamp".into()), (4, "user_id".into())]);
+    }
+
+    #[test]
+    fn amounts_above_the_bound_are_refused_by_line() {
+        let out = read(
+            "o1,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,1000000001,1\n\
+             o2,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,600000000,1\n\
+             o2,2026-05-01T20:00:00Z,u1,,egg,鸡蛋,蛋,500000000,1\n\
+             o3,2026-05-01T20:00:00Z,u1,,oat,燕麦片,谷物,5000000,201\n",
+        );
+        let errs: Vec<(u64, String)> = out.into_iter().map(|r| r.unwrap_err()).map(|e| (e.line, e.field)).collect();
+        assert_eq!(errs, [(2, "price_fen".into()), (4, "price_fen".into()), (5, "price_fen".into())]);
     }
 
     #[test]

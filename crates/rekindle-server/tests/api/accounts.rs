@@ -202,13 +202,13 @@ async fn the_dashboard_and_the_person_view_read_orders_and_live_sessions() {
         {"type": "track", "userId": "u1", "event": "Live Watched", "timestamp": "2026-05-01T11:25:00+08:00",
          "properties": {"session_id": "s1", "seconds": 1200}, "context": {"library": {"name": "analytics-python"}}},
         {"type": "track", "userId": "u1", "event": "Order Completed", "timestamp": "2026-05-01T11:30:00+08:00",
-         "properties": {"order_id": "o1", "revenue": 5980, "currency": "CNY", "session_id": "s1",
-           "products": [{"sku": "mango", "name": "芒果", "price": 2990, "quantity": 2}]},
+         "properties": {"order_id": "o1", "revenue": 59.8, "currency": "CNY", "session_id": "s1",
+           "products": [{"sku": "mango", "name": "芒果", "price": 29.9, "quantity": 2}]},
          "context": {"library": {"name": "analytics-python"}}},
         {"type": "track", "userId": "u1", "event": "Order Refunded", "timestamp": "2026-05-02T09:00:00+08:00",
-         "properties": {"order_id": "o1", "amount": 2990}, "context": {"library": {"name": "analytics-python"}}},
+         "properties": {"order_id": "o1", "amount": 29.9}, "context": {"library": {"name": "analytics-python"}}},
         {"type": "track", "userId": "u2", "event": "Order Completed", "timestamp": "2026-04-30T23:30:00+08:00",
-         "properties": {"order_id": "o2", "revenue": 1000}, "context": {"library": {"name": "analytics-python"}}}
+         "properties": {"order_id": "o2", "revenue": 10}, "context": {"library": {"name": "analytics-python"}}}
     ]});
     assert_eq!(app.post("/v1/batch", &batch).await.status(), 200);
 

@@ -31,7 +31,8 @@ async fn real_client_quirks_are_accepted() {
     // gzip, a batch-level sentAt and context.
     let body = json!({
         "batch": [{"type": "track", "userId": "u1", "anonymousId": null, "event": "Order Completed",
-                   "messageId": "m1", "timestamp": "2026-05-01T12:00:00Z", "integrations": {}, "_metadata": {"x": 1}}],
+                   "messageId": "m1", "timestamp": "2026-05-01T12:00:00Z", "integrations": {}, "_metadata": {"x": 1},
+                   "properties": {"order_id": "o1"}}],
         "sentAt": "2026-05-01T12:00:01Z",
         "writeKey": app.key,
         "context": {"library": {"name": "analytics-python", "version": "2.3.3"}},
@@ -73,7 +74,7 @@ async fn device_clock_skew_is_corrected_from_sent_at() {
 async fn import_keeps_historical_timestamps() {
     let app = spawn_app().await;
     let body = json!({"batch": [{"type": "track", "userId": "u1", "event": "Order Completed",
-        "timestamp": "2025-01-01T08:00:00+08:00"}], "sentAt": chrono::Utc::now().to_rfc3339()});
+        "timestamp": "2025-01-01T08:00:00+08:00", "properties": {"order_id": "o1"}}], "sentAt": chrono::Utc::now().to_rfc3339()});
     assert_eq!(app.post("/v1/import", &body).await.status(), 200);
     assert_eq!(app.events().await[0].timestamp.to_rfc3339(), "2025-01-01T00:00:00+00:00");
 }
@@ -97,7 +98,7 @@ async fn identifiers_arriving_in_pieces_make_one_person() {
         json!({"type": "track", "anonymousId": "dev-9", "event": "Live Entered"}),
         json!({"type": "identify", "anonymousId": "dev-9", "traits": {"wechat_openid": "oX9"}}),
         json!({"type": "identify", "userId": "member-9", "traits": {"wechat_openid": "oX9", "phone": "+86 139 0000 0009"}}),
-        json!({"type": "track", "userId": "member-9", "event": "Order Completed"}),
+        json!({"type": "track", "userId": "member-9", "event": "Order Completed", "properties": {"order_id": "o9"}}),
     ];
     for s in &steps {
         assert_eq!(app.post("/v1/batch", &json!({"batch": [s]})).await.status(), 200);

@@ -54,7 +54,7 @@ async fn events_page_newest_first_and_filter() {
     let app = spawn_app().await;
     let batch: Vec<_> = (0..25)
         .map(|i| json!({"type": "track", "userId": "u1", "event": if i % 5 == 0 { "Order Completed" } else { "Live Watched" },
-            "messageId": format!("m{i}"), "timestamp": format!("2026-05-01T12:{i:02}:00Z")}))
+            "messageId": format!("m{i}"), "timestamp": format!("2026-05-01T12:{i:02}:00Z"), "properties": {"order_id": format!("o{i}")}}))
         .collect();
     assert_eq!(app.post("/v1/import", &json!({"batch": batch})).await.status(), 200);
     let mut seen = 0;

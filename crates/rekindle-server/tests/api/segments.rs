@@ -24,7 +24,7 @@ async fn order(app: &TestApp, user: &str, id: &str, sku: &str) {
     let r = app
         .post("/v1/track", &json!({
             "userId": user, "event": "Order Completed", "messageId": id,
-            "properties": {"order_id": id, "revenue": 5990, "products": [{"sku": sku, "category": "时令", "quantity": 1}]}
+            "properties": {"order_id": id, "revenue": 59.9, "products": [{"sku": sku, "category": "时令", "quantity": 1}]}
         }))
         .await;
     assert_eq!(r.status(), 200);
@@ -192,7 +192,7 @@ async fn predictions_appear_once_enough_people_buy_again() {
                 .post("/v1/import", &json!({"batch": [{
                     "type": "track", "userId": format!("u{person}"), "event": "Order Completed", "messageId": id,
                     "timestamp": at.to_rfc3339(),
-                    "properties": {"order_id": id, "revenue": 4990, "products": [{"sku": "oat-1kg", "category": "谷物", "quantity": 1}]}
+                    "properties": {"order_id": id, "revenue": 49.9, "products": [{"sku": "oat-1kg", "category": "谷物", "quantity": 1}]}
                 }]}))
                 .await;
             assert_eq!(r.status(), 200);

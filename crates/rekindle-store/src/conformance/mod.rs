@@ -121,7 +121,7 @@ pub async fn append_and_read(store: &dyn Store) {
             msg(serde_json::json!({"type": "identify", "userId": "u1", "messageId": "m1",
                 "traits": {"phone": "13812345678", "nickname": "小李"}, "timestamp": "2026-05-01T10:00:00Z"})),
             msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "m2",
-                "properties": {"order_id": "o1", "revenue": 5990}, "timestamp": "2026-05-01T11:00:00Z"})),
+                "properties": {"order_id": "o1", "revenue": "59.90"}, "timestamp": "2026-05-01T11:00:00Z"})),
         ],
     )
     .await;
@@ -134,7 +134,10 @@ pub async fn append_and_read(store: &dyn Store) {
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].message_id, "m2", "newest first");
     assert_eq!(events[0].kind, MessageKind::Track);
-    assert_eq!(events[0].payload["properties"]["revenue"], 5990);
+    assert_eq!(events[0].payload["properties"]["revenue"], "59.90", "what the sender wrote is kept");
+    // The amounts ingestion parsed travel with the payload, so the store reads them back in fen.
+    let amounts = rekindle_core::money::Amounts::of(&events[0].payload);
+    assert_eq!(amounts.get("revenue", events[0].payload["properties"].get("revenue")).get(), 5990);
     assert_eq!(events[1].timestamp, Utc.with_ymd_and_hms(2026, 5, 1, 10, 0, 0).unwrap());
     assert_eq!(events[1].received_at, t0());
 }
@@ -176,7 +179,8 @@ pub async fn merge_repoints_history(store: &dyn Store) {
     append(
         store,
         ws,
-        &[msg(serde_json::json!({"type": "track", "userId": "u9", "event": "Order Completed", "messageId": "e2"}))],
+        &[msg(serde_json::json!({"type": "track", "userId": "u9", "event": "Order Completed", "messageId": "e2",
+            "properties": {"order_id": "o-e2"}}))],
     )
     .await;
     let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-1").await.unwrap();
@@ -275,6 +279,7 @@ pub async fn events_query_filters_and_pages(store: &dyn Store) {
         .map(|i| {
             let event = if i % 3 == 0 { "Order Completed" } else { "Live Watched" };
             msg(serde_json::json!({"type": "track", "userId": "u1", "event": event, "messageId": format!("m{i}"),
+                "properties": {"order_id": format!("o{i}")},
                 "timestamp": (t0() + chrono::Duration::minutes(i)).to_rfc3339()}))
         })
         .collect();
@@ -562,7 +567,8 @@ pub async fn log_reads_up_to_the_horizon(store: &dyn Store) {
         ws,
         &[
             msg(serde_json::json!({"type": "track", "anonymousId": "d1", "event": "Live Entered", "messageId": "h1"})),
-            msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "h2"})),
+            msg(serde_json::json!({"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "h2",
+                "properties": {"order_id": "o-h2"}})),
         ],
     )
     .await;

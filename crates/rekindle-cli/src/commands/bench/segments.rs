@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier};
+use rekindle_core::message::{Arrival, Message};
+use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::rfm::Rfm;
 use rekindle_core::segment::{ProductTags, Subject, parse};
@@ -39,8 +41,9 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
         let parsed: Vec<(DateTime<Utc>, String, Value)> = messages.iter().filter_map(event).collect();
         let started = Instant::now();
         let mut p = Profile::default();
-        for (at, name, properties) in &parsed {
-            p.apply(ProfileEvent { at: *at, name, properties });
+        for (at, name, payload) in &parsed {
+            let properties = payload.get("properties").unwrap_or(&Value::Null);
+            p.apply(ProfileEvent { at: *at, name, properties, amounts: Amounts::of(payload) });
         }
         folding += started.elapsed();
         events += parsed.len() as u64;
@@ -130,10 +133,14 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A simulated message as the profile reads it.
+/// A simulated message as the store keeps it: through the ingestion parser, so its amounts
+/// are read the way ingestion stores them.
 fn event(m: &Value) -> Option<(DateTime<Utc>, String, Value)> {
-    let at = rekindle_core::time::parse_timestamp(m.get("timestamp")?.as_str()?).ok()?;
-    let name = m.get("event").or_else(|| m.get("type"))?.as_str()?.to_string();
-    Some((at, name, m.get("properties").cloned().unwrap_or(Value::Null)))
+    let Value::Object(object) = m else { return None };
+    let arrival = Arrival { received_at: Utc::now(), batch_sent_at: None, historical: true, batch_context: None };
+    let message = Message::from_object(object.clone(), None, &arrival, b"bench").ok()?;
+    let name = message.name.clone().unwrap_or_else(|| message.kind.as_str().to_string());
+    Some((message.timestamp, name, message.payload_value()))
 }
 
 /// The columns the SQL side needs, computed from the same profiles at the same moment.

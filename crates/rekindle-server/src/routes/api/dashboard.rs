@@ -15,9 +15,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::events::all_events;
-use rekindle_core::profile::fen;
+use rekindle_core::money::total;
 
-use super::person_activity::property;
+use super::person_activity::{amount, property};
 use super::{LiveSessionView, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
@@ -136,15 +136,15 @@ async fn dashboard(
     let orders = all_events(&state, ws, window_query("Order Completed"), WINDOW_EVENT_CAP).await?;
     let mut per_session: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     for o in &orders {
-        let revenue = fen(property(o, "revenue"));
+        let revenue = amount(o, "revenue");
         if let Some(d) = by_day.get_mut(&date(o.timestamp)) {
             d.orders += 1;
-            d.gmv_fen += revenue;
+            d.gmv_fen = d.gmv_fen.saturating_add(revenue);
         }
         if let Some(s) = property(o, "session_id").and_then(|v| v.as_str()) {
             let e = per_session.entry(s.to_string()).or_default();
             e.0 += 1;
-            e.1 += revenue;
+            e.1 = e.1.saturating_add(revenue);
         }
     }
 
@@ -188,7 +188,7 @@ async fn dashboard(
             people: totals.people,
             events: totals.events,
             orders: orders.len() as u64,
-            gmv_fen: orders.iter().map(|o| fen(property(o, "revenue"))).sum(),
+            gmv_fen: total(orders.iter().map(|o| amount(o, "revenue"))),
         },
         days: by_day.into_values().collect(),
         recent_live_sessions: recent,

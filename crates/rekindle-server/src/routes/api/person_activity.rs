@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use rekindle_core::profile::{fen, text};
+use rekindle_core::money::Amounts;
+use rekindle_core::profile::text;
 use rekindle_store::{EventQuery, StoredEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -54,17 +55,24 @@ pub fn property<'a>(e: &'a StoredEvent, key: &str) -> Option<&'a Value> {
     e.payload.get("properties")?.get(key)
 }
 
+/// An amount of the event's properties in fen (see [`Amounts`]).
+pub fn amount(e: &StoredEvent, key: &str) -> i64 {
+    Amounts::of(&e.payload).get(key, property(e, key)).get()
+}
+
 /// An `Order Completed` event as an order.
 pub fn order(e: &StoredEvent) -> OrderView {
+    let amounts = Amounts::of(&e.payload);
     let items = property(e, "products")
         .and_then(Value::as_array)
         .map(|ps| {
             ps.iter()
-                .map(|p| OrderItem {
+                .enumerate()
+                .map(|(i, p)| OrderItem {
                     sku: text(p.get("sku")),
                     name: text(p.get("name")),
                     category: text(p.get("category")),
-                    price_fen: fen(p.get("price")),
+                    price_fen: amounts.get(&format!("products[{i}].price"), p.get("price")).get(),
                     quantity: p.get("quantity").and_then(Value::as_i64).unwrap_or(1),
                 })
                 .collect()
@@ -73,7 +81,7 @@ pub fn order(e: &StoredEvent) -> OrderView {
     OrderView {
         order_id: text(property(e, "order_id")).unwrap_or_else(|| e.message_id.clone()),
         timestamp: e.timestamp,
-        revenue_fen: fen(property(e, "revenue")),
+        revenue_fen: amounts.get("revenue", property(e, "revenue")).get(),
         currency: text(property(e, "currency")),
         coupon: text(property(e, "coupon")),
         session_id: text(property(e, "session_id")),
@@ -105,7 +113,8 @@ async fn person_orders(
     let mut refunds: BTreeMap<String, i64> = BTreeMap::new();
     for e in named(&state, &access, person.id, "Order Refunded").await? {
         if let Some(id) = text(property(&e, "order_id")) {
-            *refunds.entry(id).or_default() += fen(property(&e, "amount"));
+            let refunded = refunds.entry(id).or_default();
+            *refunded = refunded.saturating_add(amount(&e, "amount"));
         }
     }
     let orders = named(&state, &access, person.id, "Order Completed")
