@@ -171,7 +171,7 @@ async fn a_formula_nickname_is_neutralised_in_the_segment_csv() {
         &app,
         "/v1/track",
         json!({"userId": "u1", "event": "Order Completed",
-        "properties": {"order_id": "o-1", "revenue": 5990, "products": [{"sku": "kiwi-12", "quantity": 1}]}}),
+        "properties": {"order_id": "o-1", "revenue": 59.9, "products": [{"sku": "kiwi-12", "quantity": 1}]}}),
     )
     .await;
     let r = app.send(reqwest::Method::POST, "/api/v1/segments", &json!({"name": "下单", "rule": "orders >= 1"})).await;
