@@ -79,7 +79,8 @@ impl SqliteStore {
 
     pub(crate) async fn workspace_invitations_impl(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
         self.read(move |c| {
-            let mut s = c.prepare(&format!("{INVITATION} WHERE i.workspace_id = ?1 ORDER BY i.email")).map_err(db_err)?;
+            let mut s =
+                c.prepare(&format!("{INVITATION} WHERE i.workspace_id = ?1 ORDER BY i.email")).map_err(db_err)?;
             s.query_map([ws.0], invitation).map_err(db_err)?.collect::<rusqlite::Result<_>>().map_err(db_err)
         })
         .await

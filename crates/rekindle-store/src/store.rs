@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use crate::{
     ApiToken, AppendReport, AuditEntry, AuditRecord, ConflictRecord, EventQuery, Horizon, Inbox, Invitation, Member,
-    Membership, Redeemed,
-    MembershipChange, MergeRecord, NewSegment, Person, PersonRef, PersonTag, Result, Segment, SegmentEdit,
-    SegmentMember, SegmentSize, SegmentVersion, Session, Source, StageChange, StoredEvent, StoredScores, Tag, Totals,
-    User, Workspace, WriteKey,
+    Membership, MembershipChange, MergeRecord, NewSegment, Person, PersonRef, PersonTag, Redeemed, Result, Segment,
+    SegmentEdit, SegmentMember, SegmentSize, SegmentVersion, Session, Source, StageChange, StoredEvent, StoredScores,
+    Tag, Totals, User, Workspace, WriteKey,
 };
 use rekindle_core::lifecycle::Stage;
 

@@ -10,7 +10,8 @@ mod write_key;
 
 pub use access::Access;
 pub use caller::{
-    CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie, record_account_action,
+    CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie,
+    record_account_action,
 };
 pub use operators::add_operator;
 pub use write_key::{WriteKeyCache, basic_username};

@@ -72,7 +72,10 @@ pub struct RedeemView {
 /// The invitations waiting for the signed-in operator (none for the admin token).
 #[utoipa::path(get, path = "/api/v1/auth/invitations", tag = "auth", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Vec<MyInvitationView>), (status = 401, body = ApiError)))]
-async fn my_invitations(caller: Caller, State(state): State<AppState>) -> Result<Json<Vec<MyInvitationView>>, ApiError> {
+async fn my_invitations(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<MyInvitationView>>, ApiError> {
     let Some(user_id) = caller.user_id() else { return Ok(Json(Vec::new())) };
     Ok(Json(state.store.invitations_for(user_id).await?.into_iter().map(Into::into).collect()))
 }
@@ -85,7 +88,11 @@ fn invitee(caller: &Caller, id: i64) -> Result<i64, ApiError> {
 #[utoipa::path(post, path = "/api/v1/auth/invitations/{id}/accept", tag = "auth", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path, description = "Invitation id")),
     responses((status = 200, body = MembershipView), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn accept(caller: Caller, State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<MembershipView>, ApiError> {
+async fn accept(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<MembershipView>, ApiError> {
     let m = state.store.accept_invitation(id, invitee(&caller, id)?).await?;
     caller.audit(&state, m.workspace.id, "user.join", Some(format!("as {}", m.role))).await?;
     Ok(Json(MembershipView::from(m)))
@@ -137,7 +144,9 @@ async fn redeem(
     let made_after = Utc::now() - INVITATION_TOKEN_TTL;
     let outcome = state.store.redeem_invitation(&rekindle_core::secret::hash(token), made_after, name, &hash).await?;
     match outcome {
-        None => return Err(ApiError::field(ErrorCode::NotFound, "token", "the invitation is unknown, used or expired")),
+        None => {
+            return Err(ApiError::field(ErrorCode::NotFound, "token", "the invitation is unknown, used or expired"));
+        }
         Some(Redeemed::Created(user)) => {
             let caller = Caller { principal: crate::auth::Principal::User(user), session: None, ip };
             caller.audit_account(&state, "user.join", Some("new account".into())).await?;

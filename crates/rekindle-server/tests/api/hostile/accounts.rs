@@ -57,7 +57,9 @@ async fn two_workspaces() -> (TestApp, Session) {
 /// set aside.
 fn shape(status: StatusCode, body: &Value) -> (StatusCode, Value) {
     let mut body = body.clone();
-    for pointer in ["/token", "/invitation/email", "/invitation/id", "/invitation/created_at", "/invitation/token_expires_at"] {
+    for pointer in
+        ["/token", "/invitation/email", "/invitation/id", "/invitation/created_at", "/invitation/token_expires_at"]
+    {
         if let Some(v) = body.pointer_mut(pointer) {
             *v = json!(format!("<{pointer}>"));
         }
@@ -73,10 +75,12 @@ async fn workspaces_of(app: &TestApp, s: &Session) -> Vec<String> {
 #[tokio::test]
 async fn adding_another_workspaces_account_answers_like_an_unknown_email_and_grants_nothing() {
     let (app, owner) = two_workspaces().await;
-    let existing = call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": BOB, "role": "analyst"}))).await;
+    let existing =
+        call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": BOB, "role": "analyst"}))).await;
     let (status, existing_body) = (existing.status(), existing.json::<Value>().await.unwrap());
     let unknown =
-        call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": "nobody@x.cn", "role": "analyst"}))).await;
+        call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": "nobody@x.cn", "role": "analyst"})))
+            .await;
     let (unknown_status, unknown_body) = (unknown.status(), unknown.json::<Value>().await.unwrap());
 
     assert_eq!(status, StatusCode::ACCEPTED, "{existing_body}");
@@ -94,11 +98,12 @@ async fn adding_another_workspaces_account_answers_like_an_unknown_email_and_gra
 #[tokio::test]
 async fn only_the_invitee_accepts_and_the_token_cannot_take_over_an_existing_account() {
     let (app, owner) = two_workspaces().await;
-    let invited: Value = call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": BOB, "role": "owner"})))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let invited: Value =
+        call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": BOB, "role": "owner"})))
+            .await
+            .json()
+            .await
+            .unwrap();
 
     // The owner holds the token and tries to become Bob with it.
     let url = format!("{}/api/v1/auth/invitations/redeem", app.base);
@@ -129,7 +134,8 @@ async fn after_accepting_a_cannot_read_what_b_recorded() {
     let bob = sign_in(&app, BOB, PASSWORD).await;
     let r = call(&app, &bob, Method::POST, "/api/v1/tokens", Some(json!({"name": "north-secret-bi"}))).await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let r = call(&app, &bob, Method::POST, "/api/v1/write-keys?workspace=north", Some(json!({"name": "north-app"}))).await;
+    let r =
+        call(&app, &bob, Method::POST, "/api/v1/write-keys?workspace=north", Some(json!({"name": "north-app"}))).await;
     assert_eq!(r.status(), StatusCode::CREATED);
 
     call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": BOB, "role": "analyst"}))).await;
@@ -139,13 +145,8 @@ async fn after_accepting_a_cannot_read_what_b_recorded() {
     assert_eq!(r.status(), StatusCode::OK);
 
     let log: Value = call(&app, &owner, Method::GET, "/api/v1/audit", None).await.json().await.unwrap();
-    let bobs: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["user"] == BOB)
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let bobs: Vec<&str> =
+        log.as_array().unwrap().iter().filter(|e| e["user"] == BOB).map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(bobs, ["user.join"], "only what Bob did in A: {log}");
     assert!(!log.to_string().contains("north-"), "no names from B: {log}");
     let north: Value = call(&app, &bob, Method::GET, "/api/v1/audit?workspace=north", None).await.json().await.unwrap();
