@@ -40,17 +40,26 @@ fn invitation(r: &PgRow) -> Result<Invitation, Error> {
     })
 }
 
-async fn grant(c: &mut PgConnection, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+/// Give the invited role, unless the user already works for the workspace: an invitation
+/// never changes a role someone holds (that is `set_role`'s, with its last-owner check).
+/// Returns the role they hold now.
+async fn grant(c: &mut PgConnection, user_id: i64, ws: WorkspaceId, role: Role) -> Result<Role> {
     sql("INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role")
+         ON CONFLICT (user_id, workspace_id) DO NOTHING")
     .bind(user_id)
     .bind(ws.0)
     .bind(role.as_str())
     .bind(Utc::now())
-    .execute(c)
+    .execute(&mut *c)
     .await
     .map_err(db_err)?;
-    Ok(())
+    let row = sql("SELECT role FROM memberships WHERE user_id = $1 AND workspace_id = $2")
+        .bind(user_id)
+        .bind(ws.0)
+        .fetch_one(c)
+        .await
+        .map_err(db_err)?;
+    parse(row.try_get(0).map_err(db_err)?).map_err(db_err)
 }
 
 async fn workspace_of(c: &mut PgConnection, ws: i64) -> Result<Workspace> {
@@ -119,8 +128,8 @@ impl PostgresStore {
 
     pub(crate) async fn accept_invitation_impl(&self, id: i64, user_id: i64) -> Result<Membership> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let (ws, role) = Self::take_invitation(&mut tx, id, user_id).await?;
-        grant(&mut tx, user_id, WorkspaceId(ws), role).await?;
+        let (ws, invited) = Self::take_invitation(&mut tx, id, user_id).await?;
+        let role = grant(&mut tx, user_id, WorkspaceId(ws), invited).await?;
         let workspace = workspace_of(&mut tx, ws).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Membership { workspace, role })

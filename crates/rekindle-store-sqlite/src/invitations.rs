@@ -42,14 +42,20 @@ fn pending_for(tx: &Transaction<'_>, id: i64, user_id: i64) -> Result<Invitation
     .ok_or_else(|| StoreError::NotFound(format!("invitation {id}")))
 }
 
-fn grant(tx: &Transaction<'_>, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+/// Give the invited role, unless the user already works for the workspace: an invitation
+/// never changes a role someone holds (that is `set_role`'s, with its last-owner check).
+/// Returns the role they hold now.
+fn grant(tx: &Transaction<'_>, user_id: i64, ws: WorkspaceId, role: Role) -> Result<Role> {
     tx.execute(
         "INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
+         ON CONFLICT (user_id, workspace_id) DO NOTHING",
         params![user_id, ws.0, role.as_str(), ms(Utc::now())],
     )
     .map_err(db_err)?;
-    Ok(())
+    tx.query_row("SELECT role FROM memberships WHERE user_id = ?1 AND workspace_id = ?2", params![user_id, ws.0], |r| {
+        parse(&r.get::<_, String>(0)?)
+    })
+    .map_err(db_err)
 }
 
 impl SqliteStore {
@@ -99,9 +105,9 @@ impl SqliteStore {
     pub(crate) async fn accept_invitation_impl(&self, id: i64, user_id: i64) -> Result<Membership> {
         self.write(move |tx| {
             let inv = pending_for(tx, id, user_id)?;
-            grant(tx, user_id, inv.workspace.id, inv.role)?;
+            let role = grant(tx, user_id, inv.workspace.id, inv.role)?;
             tx.execute("DELETE FROM invitations WHERE id = ?1", [id]).map_err(db_err)?;
-            Ok(Membership { workspace: inv.workspace, role: inv.role })
+            Ok(Membership { workspace: inv.workspace, role })
         })
         .await
     }

@@ -117,7 +117,8 @@ pub trait Store: crate::JourneyStore + Send + Sync + 'static {
     /// The pending invitations of the user's email, by workspace id.
     async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>>;
     /// Accept an invitation of the user's email: the role is theirs and the invitation gone,
-    /// in one step. `NotFound` unless it is pending for this user.
+    /// in one step; the membership as it now stands. Someone who already works for the
+    /// workspace keeps the role they hold. `NotFound` unless it is pending for this user.
     async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership>;
     /// Decline an invitation of the user's email. `NotFound` unless it is pending for them.
     async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()>;

@@ -546,6 +546,11 @@ pub async fn invitations_are_accepted_by_the_invitee(store: &dyn Store) {
     assert!(store.invitations_for(bob.id).await.unwrap().is_empty(), "accepted once");
     assert!(matches!(store.accept_invitation(inv.id, bob.id).await, Err(StoreError::NotFound(_))));
 
+    // An invitation never changes a role held: Bob, North's only owner, stays its owner.
+    let inv = store.invite(other, "bob@example.com", Role::Analyst, "tok-5").await.unwrap();
+    assert_eq!(store.accept_invitation(inv.id, bob.id).await.unwrap().role, Role::Owner);
+    assert!(store.invitations_for(bob.id).await.unwrap().is_empty());
+
     let inv = store.invite(other, "eve@example.com", Role::Host, "tok-3").await.unwrap();
     store.decline_invitation(inv.id, eve.id).await.unwrap();
     assert!(store.memberships(eve.id).await.unwrap().is_empty());
