@@ -108,7 +108,9 @@ test('signed out, every /api/v1 route in the OpenAPI document is refused', { tim
   const doc = await (await page.request.get(`${baseUrl()}/api/openapi.json`)).json()
   let checked = 0
   for (const [path, item] of Object.entries(doc.paths)) {
-    if (!path.startsWith('/api/v1') || path === '/api/v1/auth/login') continue
+    // Signing in and redeeming an invitation code (itself the credential) take no session.
+    const open = ['/api/v1/auth/login', '/api/v1/auth/invitations/redeem']
+    if (!path.startsWith('/api/v1') || open.includes(path)) continue
     const url =
       baseUrl() +
       path
@@ -125,6 +127,35 @@ test('signed out, every /api/v1 route in the OpenAPI document is refused', { tim
     }
   }
   assert.ok(checked >= 25, `checked ${checked} routes`)
+})
+
+test('owner invites a new operator, who sets their own password with the one-time code', { timeout: TIMEOUT }, async (t) => {
+  const owner = await freshPage(t)
+  await login(owner, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await owner.click(byTestId('nav-settings'))
+  const users = owner.locator(byTestId('settings-users'))
+  await users.waitFor()
+  const email = `host-${Date.now()}@e2e.test`
+  await users.locator('input[type="email"]').fill(email)
+  await users.locator('form select').selectOption('host')
+  await users.locator('form button[type="submit"]').click()
+  const token = (await owner.locator(byTestId('invitation-token')).innerText()).trim()
+  assert.match(token, /^rki_/)
+  const pending = owner.locator(byTestId('invitation-row'), { hasText: email })
+  await pending.waitFor()
+  assert.equal(await owner.locator(byTestId('user-row'), { hasText: email }).count(), 0, 'not a member until accepted')
+
+  const invitee = await freshPage(t)
+  await invitee.goto(`${baseUrl()}/login?invitation=${encodeURIComponent(token)}`)
+  await invitee.fill(byTestId('redeem-name'), 'E2E 主播')
+  await invitee.fill(byTestId('redeem-password'), 'a long enough password')
+  await invitee.click(byTestId('redeem-submit'))
+  await invitee.waitForSelector(byTestId('redeemed'))
+  await login(invitee, email, 'a long enough password')
+
+  await owner.reload()
+  await owner.locator(byTestId('user-row'), { hasText: email }).waitFor()
+  assert.equal(await owner.locator(byTestId('invitation-row'), { hasText: email }).count(), 0)
 })
 
 /** The number in a formatted count such as `1,234`. */

@@ -294,6 +294,33 @@ export interface User {
   created_at: string
 }
 
+/** A pending invitation of the workspace (owners). */
+export interface Invitation {
+  id: number
+  email: string
+  role: Role
+  created_at: string
+  /** When its one-time token stops working; a signed-in invitee can still accept. */
+  token_expires_at: string
+}
+
+/** The answer to an invitation: the same whether or not the email has an account. */
+export interface Invited {
+  status: 'invited'
+  invitation: Invitation
+  /** One-time: a new email's account is made with it; shown only now. */
+  token: string
+}
+
+/** An invitation waiting for the signed-in operator. */
+export interface MyInvitation {
+  id: number
+  workspace: string
+  workspace_name: string
+  role: Role
+  created_at: string
+}
+
 export interface WriteKey {
   id: number | string
   name: string
@@ -647,8 +674,18 @@ export const api = {
   models: (w: string) => request<ModelsView>('GET', '/api/v1/models', { query: ws(w) }),
 
   users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
-  createUser: (w: string, user: { email: string; name: string; password: string; role: Role }) =>
-    request<User>('POST', '/api/v1/users', { query: ws(w), body: user }),
+  /** Adding an operator is an invitation; they accept it themselves. */
+  inviteUser: (w: string, invite: { email: string; role: Role }) =>
+    request<Invited>('POST', '/api/v1/users', { query: ws(w), body: invite }),
+  invitations: (w: string) => request<Invitation[]>('GET', '/api/v1/users/invitations', { query: ws(w) }),
+  revokeInvitation: (w: string, id: number) =>
+    request<void>('DELETE', `/api/v1/users/invitations/${enc(String(id))}`, { query: ws(w) }),
+  myInvitations: () => request<MyInvitation[]>('GET', '/api/v1/auth/invitations'),
+  acceptInvitation: (id: number) => request<unknown>('POST', `/api/v1/auth/invitations/${enc(String(id))}/accept`),
+  declineInvitation: (id: number) => request<void>('POST', `/api/v1/auth/invitations/${enc(String(id))}/decline`),
+  /** A new email's account from an invitation token (no sign-in). */
+  redeemInvitation: (redeem: { token: string; name: string; password: string }) =>
+    request<{ status: 'redeemed' }>('POST', '/api/v1/auth/invitations/redeem', { body: redeem, quiet401: true }),
   setUserRole: (w: string, id: string, role: Role) =>
     request<User>('PUT', `/api/v1/users/${enc(id)}/role`, { query: ws(w), body: { role } }),
   deleteUser: (w: string, id: string) => request<void>('DELETE', `/api/v1/users/${enc(id)}`, { query: ws(w) }),

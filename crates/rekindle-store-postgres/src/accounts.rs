@@ -13,7 +13,7 @@ use crate::admin::{is_unique_violation, workspace};
 use crate::codec::parse;
 use crate::{PostgresStore, db_err, sql};
 
-fn user(r: &PgRow) -> Result<User, Error> {
+pub(crate) fn user(r: &PgRow) -> Result<User, Error> {
     Ok(User {
         id: r.try_get(0)?,
         email: r.try_get(1)?,
@@ -266,12 +266,11 @@ impl PostgresStore {
     }
 
     pub(crate) async fn audit_log_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
-        // Deployment-wide actions (no workspace) show in the log of every workspace the user is in.
+        // Only what was recorded with this workspace's id: a member's actions elsewhere (and
+        // deployment-wide ones) are not this workspace's to read.
         let rows = sql("SELECT a.id, a.workspace_id, a.user_id, a.action, a.target, a.ip, a.at, u.email
                         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
                         WHERE a.workspace_id = $1
-                           OR (a.workspace_id IS NULL
-                               AND a.user_id IN (SELECT user_id FROM memberships WHERE workspace_id = $1))
                         ORDER BY a.id DESC LIMIT $2")
         .bind(ws.0)
         .bind(i64::from(limit))

@@ -13,6 +13,7 @@ mod admin;
 mod append;
 mod change_feed;
 mod codec;
+mod invitations;
 mod journey_lock;
 mod journey_store;
 mod journeys;
@@ -265,6 +266,46 @@ impl rekindle_store::Store for PostgresStore {
 
     async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
         self.revoke_api_token_impl(user_id, id).await
+    }
+
+    async fn invite(
+        &self,
+        ws: rekindle_core::WorkspaceId,
+        email: &str,
+        role: rekindle_core::access::Role,
+        token_hash: &str,
+    ) -> Result<rekindle_store::Invitation> {
+        self.invite_impl(ws, email, role, token_hash).await
+    }
+
+    async fn workspace_invitations(&self, ws: rekindle_core::WorkspaceId) -> Result<Vec<rekindle_store::Invitation>> {
+        self.workspace_invitations_impl(ws).await
+    }
+
+    async fn invitations_for(&self, user_id: i64) -> Result<Vec<rekindle_store::Invitation>> {
+        self.invitations_for_impl(user_id).await
+    }
+
+    async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<rekindle_store::Membership> {
+        self.accept_invitation_impl(id, user_id).await
+    }
+
+    async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
+        self.decline_invitation_impl(id, user_id).await
+    }
+
+    async fn revoke_invitation(&self, ws: rekindle_core::WorkspaceId, id: i64) -> Result<()> {
+        self.revoke_invitation_impl(ws, id).await
+    }
+
+    async fn redeem_invitation(
+        &self,
+        token_hash: &str,
+        made_after: chrono::DateTime<chrono::Utc>,
+        name: &str,
+        password_hash: &str,
+    ) -> Result<Option<rekindle_store::Redeemed>> {
+        self.redeem_invitation_impl(token_hash, made_after, name, password_hash).await
     }
 
     async fn record_audit(&self, record: &AuditRecord) -> Result<()> {

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "scores", include_str!("../migrations/0005_scores.sql")),
     (6, "journeys", include_str!("../migrations/0006_journeys.sql")),
     (7, "change cursors", include_str!("../migrations/0007_change_cursors.sql")),
+    (8, "invitations", include_str!("../migrations/0008_invitations.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

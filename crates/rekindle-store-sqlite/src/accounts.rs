@@ -14,7 +14,7 @@ use crate::{SqliteStore, db_err};
 const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.created_at";
 const TOKEN_COLS: &str = "id, user_id, name, prefix, created_at, revoked_at";
 
-fn user(r: &Row) -> rusqlite::Result<User> {
+pub(crate) fn user(r: &Row) -> rusqlite::Result<User> {
     Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, password_hash: r.get(3)?, created_at: time(r.get(4)?) })
 }
 
@@ -273,7 +273,6 @@ impl SqliteStore {
                     "SELECT a.id, a.workspace_id, a.user_id, a.action, a.target, a.ip, a.at, u.email
                      FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
                      WHERE a.workspace_id = ?1
-                        OR (a.workspace_id IS NULL AND a.user_id IN (SELECT user_id FROM memberships WHERE workspace_id = ?1))
                      ORDER BY a.id DESC LIMIT ?2",
                 )
                 .map_err(db_err)?;

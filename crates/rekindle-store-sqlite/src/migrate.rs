@@ -12,6 +12,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0005_scores.sql"),
     include_str!("../migrations/0006_journeys.sql"),
     include_str!("../migrations/0007_change_cursors.sql"),
+    include_str!("../migrations/0008_invitations.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

@@ -59,7 +59,9 @@ pub struct ApiToken {
 /// One operator action, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuditRecord {
-    /// The workspace acted on; `None` for deployment-wide actions (login, logout).
+    /// The workspace whose log the entry belongs to; only that workspace's log shows it. A
+    /// sign-in is recorded once in each workspace of the user; `None` is deployment-wide and
+    /// in no workspace's log (e.g. a failed sign-in for an email with no account).
     pub workspace: Option<WorkspaceId>,
     pub user_id: Option<i64>,
     /// What was done, as `noun.verb`: `auth.login`, `user.create`, `write_key.revoke`, …
@@ -77,4 +79,29 @@ pub struct AuditEntry {
     /// The user's email at reading time, when the action had a user.
     pub user_email: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// An invitation to work for a workspace, waiting for the invitee to accept it. Membership
+/// is only ever granted by the invitee: signed in (an existing account) or by redeeming the
+/// invitation's one-time token (a new account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i64,
+    pub workspace: Workspace,
+    /// Lower-case, as accounts are keyed.
+    pub email: String,
+    pub role: Role,
+    /// When it was made (or last renewed); its one-time token is good for a while after.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What redeeming an invitation's one-time token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// The email had no account: it was created with the given name and password and holds
+    /// the invited role.
+    Created(User),
+    /// The email already has an account, which is left untouched: its holder accepts the
+    /// invitation when signed in. The token is spent either way.
+    AccountExists,
 }

@@ -69,7 +69,7 @@ impl Access {
     /// Record an action in this workspace's audit log. A failure to record is logged, not
     /// returned: the action itself has already happened.
     pub async fn audit(&self, state: &AppState, action: &str, target: impl Into<Option<String>>) {
-        if let Err(e) = self.caller.audit(state, Some(self.ws()), action, target.into()).await {
+        if let Err(e) = self.caller.audit(state, self.ws(), action, target.into()).await {
             tracing::error!(error = ?e, action, "could not record an audit entry");
         }
     }

@@ -41,17 +41,16 @@ impl Caller {
         }
     }
 
-    /// Record an action of this caller in the audit log: in `workspace`, or deployment-wide
-    /// (sign-ins, API tokens) with `None`.
+    /// Record an action of this caller in `workspace`'s audit log.
     pub async fn audit(
         &self,
         state: &AppState,
-        workspace: Option<rekindle_core::WorkspaceId>,
+        workspace: rekindle_core::WorkspaceId,
         action: &str,
         target: Option<String>,
     ) -> Result<(), ApiError> {
         let record = rekindle_store::AuditRecord {
-            workspace,
+            workspace: Some(workspace),
             user_id: self.user_id(),
             action: action.into(),
             target,
@@ -59,6 +58,43 @@ impl Caller {
         };
         Ok(state.store.record_audit(&record).await?)
     }
+
+    /// Record an action on the caller's own account (signing out, API tokens) in the log of
+    /// each workspace they work for; see [`record_account_action`].
+    pub async fn audit_account(&self, state: &AppState, action: &str, target: Option<String>) -> Result<(), ApiError> {
+        record_account_action(&*state.store, self.user_id(), action, target, &self.ip).await
+    }
+}
+
+/// Record an action on an account (a sign-in, a failed one, an API token) once in the log of
+/// each workspace the user works for, so each workspace reads its own entry and none reads
+/// another's. Without a user (an email with no account, the admin token) or a workspace, the
+/// entry is deployment-wide, in no workspace's log.
+pub async fn record_account_action(
+    store: &dyn rekindle_store::Store,
+    user_id: Option<i64>,
+    action: &str,
+    target: Option<String>,
+    ip: &str,
+) -> Result<(), ApiError> {
+    let mut workspaces: Vec<_> = match user_id {
+        Some(id) => store.memberships(id).await?.into_iter().map(|m| Some(m.workspace.id)).collect(),
+        None => Vec::new(),
+    };
+    if workspaces.is_empty() {
+        workspaces.push(None);
+    }
+    for workspace in workspaces {
+        let record = rekindle_store::AuditRecord {
+            workspace,
+            user_id,
+            action: action.into(),
+            target: target.clone(),
+            ip: Some(ip.to_string()),
+        };
+        store.record_audit(&record).await?;
+    }
+    Ok(())
 }
 
 /// The client's address as an extractor, for routes that take no [`Caller`].

@@ -9,7 +9,10 @@ pub mod password;
 mod write_key;
 
 pub use access::{Access, Can, Permit, perm};
-pub use caller::{CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie};
+pub use caller::{
+    CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie,
+    record_account_action,
+};
 pub use operators::add_operator;
 pub use write_key::{WriteKeyCache, basic_username};
 

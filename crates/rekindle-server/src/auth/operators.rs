@@ -1,4 +1,6 @@
-//! Adding an operator to a workspace: the one path the REST API, the CLI and the demo share.
+//! Adding an operator to a workspace directly, for whoever runs the deployment: the CLI
+//! (`rekindle users create`, which needs the store itself) and the demo. Over the REST API an
+//! owner only invites (`POST /api/v1/users`); membership is the invitee's to accept.
 
 use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;

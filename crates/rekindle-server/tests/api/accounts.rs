@@ -139,12 +139,34 @@ async fn owners_manage_users_and_the_audit_log_tells_who_did_what() {
     let app = spawn_app().await;
     add(&app, "owner@shop.cn", Role::Owner).await;
     let owner = sign_in(&app, "owner@shop.cn").await;
-    let new = json!({"email": "host@shop.cn", "name": "主播小王", "password": "short", "role": "host"});
+    let r =
+        call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": "host", "role": "host"})), true).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "email");
+    let new = json!({"email": "Host@Shop.cn", "role": "host"});
     let r = call(&app, &owner, Method::POST, "/api/v1/users", Some(new), true).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED, "an invitation, accepted by the invitee");
+    let invited: Value = r.json().await.unwrap();
+    assert_eq!(
+        (invited["status"].as_str(), invited["invitation"]["email"].as_str()),
+        (Some("invited"), Some("host@shop.cn"))
+    );
+    let pending: Value =
+        call(&app, &owner, Method::GET, "/api/v1/users/invitations", None, false).await.json().await.unwrap();
+    assert_eq!(pending[0]["role"], "host");
+
+    // The invitee makes the account with the one-time token: their name, their password.
+    let redeem = |password: &str| json!({"token": invited["token"], "name": "主播小王", "password": password});
+    let url = format!("{}/api/v1/auth/invitations/redeem", app.base);
+    let r = app.client.post(&url).json(&redeem("short")).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "password");
-    let new = json!({"email": "host@shop.cn", "name": "主播小王", "password": PASSWORD, "role": "host"});
-    let added: Value = call(&app, &owner, Method::POST, "/api/v1/users", Some(new), true).await.json().await.unwrap();
-    let id = added["id"].as_i64().unwrap();
+    let r = app.client.post(&url).json(&redeem(PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let r = app.client.post(&url).json(&redeem(PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "one time only");
+    let members: Value = call(&app, &owner, Method::GET, "/api/v1/users", None, false).await.json().await.unwrap();
+    let host = members.as_array().unwrap().iter().find(|m| m["email"] == "host@shop.cn").expect("a member now");
+    assert_eq!((host["name"].as_str(), host["role"].as_str()), (Some("主播小王"), Some("host")));
+    let id = host["id"].as_i64().unwrap();
     let r =
         call(&app, &owner, Method::PUT, &format!("/api/v1/users/{id}/role"), Some(json!({"role": "service"})), true)
             .await;
@@ -178,7 +200,8 @@ async fn owners_manage_users_and_the_audit_log_tells_who_did_what() {
         .collect();
     for expected in [
         ("auth.login", "owner@shop.cn"),
-        ("user.add", "owner@shop.cn"),
+        ("user.invite", "owner@shop.cn"),
+        ("user.join", "host@shop.cn"),
         ("user.role", "owner@shop.cn"),
         ("auth.login", "host@shop.cn"),
         ("api_token.create", "host@shop.cn"),

@@ -24,7 +24,8 @@ macro_rules! conformance_suite {
             merge_repoints_history, unionid_conflict_is_recorded, traits_merge, phone_forms_are_one_person,
             events_query_filters_and_pages, partition_matches_the_planner, person_by_merged_id,
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
-            audit_log_is_per_workspace, search_and_first_seen, workspace_settings, log_reads_up_to_the_horizon,
+            audit_log_is_per_workspace, invitations_are_accepted_by_the_invitee,
+            invitation_tokens_create_only_new_accounts, search_and_first_seen, workspace_settings, log_reads_up_to_the_horizon,
             segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
@@ -497,6 +498,8 @@ pub async fn audit_log_is_per_workspace(store: &dyn Store) {
     let eve = store.create_user("eve@example.com", "Eve", "h").await.unwrap();
     store.set_role(ann.id, ws, Role::Owner).await.unwrap();
     store.set_role(eve.id, other, Role::Owner).await.unwrap();
+    // Eve works for both: what she did in North, and her sign-in recorded there, are North's.
+    store.set_role(eve.id, ws, Role::Analyst).await.unwrap();
     let record = |workspace, user_id, action: &str| crate::AuditRecord {
         workspace,
         user_id,
@@ -504,16 +507,102 @@ pub async fn audit_log_is_per_workspace(store: &dyn Store) {
         target: Some("t".into()),
         ip: Some("10.0.0.1".into()),
     };
-    store.record_audit(&record(None, Some(ann.id), "auth.login")).await.unwrap();
+    store.record_audit(&record(Some(ws), Some(ann.id), "auth.login")).await.unwrap();
     store.record_audit(&record(Some(ws), Some(ann.id), "write_key.create")).await.unwrap();
-    store.record_audit(&record(None, Some(eve.id), "auth.login")).await.unwrap();
+    store.record_audit(&record(Some(other), Some(eve.id), "auth.login")).await.unwrap();
     store.record_audit(&record(Some(other), Some(eve.id), "user.create")).await.unwrap();
+    store.record_audit(&record(None, Some(eve.id), "api_token.create")).await.unwrap();
     let log = store.audit_log(ws, 10).await.unwrap();
     let seen: Vec<(&str, Option<&str>)> =
         log.iter().map(|e| (e.record.action.as_str(), e.user_email.as_deref())).collect();
     assert_eq!(seen, [("write_key.create", Some("ann@example.com")), ("auth.login", Some("ann@example.com"))]);
     assert_eq!(log[0].record.ip.as_deref(), Some("10.0.0.1"));
     assert_eq!(store.audit_log(ws, 1).await.unwrap().len(), 1);
+    let north: Vec<String> = store.audit_log(other, 10).await.unwrap().into_iter().map(|e| e.record.action).collect();
+    assert_eq!(north, ["user.create", "auth.login"], "deployment-wide entries are in no workspace's log");
+}
+
+pub async fn invitations_are_accepted_by_the_invitee(store: &dyn Store) {
+    use rekindle_core::access::Role;
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("north", "North", "Asia/Shanghai").await.unwrap().id;
+    let bob = store.create_user("bob@example.com", "Bob", "h").await.unwrap();
+    let eve = store.create_user("eve@example.com", "Eve", "h").await.unwrap();
+    store.set_role(bob.id, other, Role::Owner).await.unwrap();
+
+    let first = store.invite(ws, "bob@example.com", Role::Host, "tok-1").await.unwrap();
+    let inv = store.invite(ws, "bob@example.com", Role::Analyst, "tok-2").await.unwrap();
+    assert_eq!((inv.id, inv.role, inv.workspace.slug.as_str()), (first.id, Role::Analyst, "default"), "renewed");
+    assert!(matches!(
+        store.invite(WorkspaceId(9999), "x@example.com", Role::Host, "tok-x").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.workspace_invitations(ws).await.unwrap(), std::slice::from_ref(&inv));
+    assert!(store.workspace_invitations(other).await.unwrap().is_empty());
+    assert_eq!(store.invitations_for(bob.id).await.unwrap(), std::slice::from_ref(&inv));
+    assert!(store.invitations_for(eve.id).await.unwrap().is_empty());
+    assert_eq!(store.memberships(bob.id).await.unwrap().len(), 1, "an invitation is not a membership");
+
+    assert!(matches!(store.accept_invitation(inv.id, eve.id).await, Err(StoreError::NotFound(_))), "not Eve's");
+    assert!(matches!(store.decline_invitation(inv.id, eve.id).await, Err(StoreError::NotFound(_))), "not Eve's");
+    let m = store.accept_invitation(inv.id, bob.id).await.unwrap();
+    assert_eq!((m.workspace.id, m.role), (ws, Role::Analyst));
+    assert!(store.memberships(bob.id).await.unwrap().iter().any(|m| m.workspace.id == ws && m.role == Role::Analyst));
+    assert!(store.invitations_for(bob.id).await.unwrap().is_empty(), "accepted once");
+    assert!(matches!(store.accept_invitation(inv.id, bob.id).await, Err(StoreError::NotFound(_))));
+
+    // An invitation never changes a role held: Bob, North's only owner, stays its owner.
+    let inv = store.invite(other, "bob@example.com", Role::Analyst, "tok-5").await.unwrap();
+    assert_eq!(store.accept_invitation(inv.id, bob.id).await.unwrap().role, Role::Owner);
+    assert!(store.invitations_for(bob.id).await.unwrap().is_empty());
+
+    let inv = store.invite(other, "eve@example.com", Role::Host, "tok-3").await.unwrap();
+    store.decline_invitation(inv.id, eve.id).await.unwrap();
+    assert!(store.memberships(eve.id).await.unwrap().is_empty());
+    let inv = store.invite(other, "eve@example.com", Role::Host, "tok-4").await.unwrap();
+    assert!(matches!(store.revoke_invitation(ws, inv.id).await, Err(StoreError::NotFound(_))), "not this workspace's");
+    store.revoke_invitation(other, inv.id).await.unwrap();
+    assert!(store.invitations_for(eve.id).await.unwrap().is_empty());
+}
+
+pub async fn invitation_tokens_create_only_new_accounts(store: &dyn Store) {
+    use rekindle_core::access::Role;
+    let ws = default_ws(store).await;
+    let bob = store.create_user("bob@example.com", "Bob", "bob-hash").await.unwrap();
+    let long_ago = Utc::now() - chrono::Duration::days(7);
+
+    // A new email: the account is made with the invitee's name and password, and the role.
+    store.invite(ws, "new@example.com", Role::Operator, "tok-new").await.unwrap();
+    assert_eq!(
+        store.redeem_invitation("tok-new", Utc::now() + chrono::Duration::hours(1), "N", "h").await.unwrap(),
+        None,
+        "too old"
+    );
+    let Some(crate::Redeemed::Created(user)) =
+        store.redeem_invitation("tok-new", long_ago, "New", "new-hash").await.unwrap()
+    else {
+        panic!("a new email gets its account");
+    };
+    assert_eq!(
+        (user.email.as_str(), user.name.as_str(), user.password_hash.as_str()),
+        ("new@example.com", "New", "new-hash")
+    );
+    let roles: Vec<_> =
+        store.memberships(user.id).await.unwrap().into_iter().map(|m| (m.workspace.id, m.role)).collect();
+    assert_eq!(roles, [(ws, Role::Operator)]);
+    assert!(store.workspace_invitations(ws).await.unwrap().is_empty());
+    assert_eq!(store.redeem_invitation("tok-new", long_ago, "Again", "x").await.unwrap(), None, "one time");
+
+    // An existing account is left alone: the token is spent, the invitation waits for Bob.
+    store.invite(ws, "bob@example.com", Role::Owner, "tok-bob").await.unwrap();
+    assert_eq!(
+        store.redeem_invitation("tok-bob", long_ago, "Mallory", "mallory-hash").await.unwrap(),
+        Some(crate::Redeemed::AccountExists)
+    );
+    assert_eq!(store.user(bob.id).await.unwrap().unwrap().password_hash, "bob-hash");
+    assert!(store.memberships(bob.id).await.unwrap().is_empty());
+    assert_eq!(store.invitations_for(bob.id).await.unwrap().len(), 1);
+    assert_eq!(store.redeem_invitation("tok-bob", long_ago, "Mallory", "m").await.unwrap(), None, "spent");
 }
 
 pub async fn search_and_first_seen(store: &dyn Store) {

@@ -24,14 +24,15 @@ pub struct AuditView {
     pub at: DateTime<Utc>,
     /// The operator's email; absent for the admin token.
     pub user: Option<String>,
-    /// `auth.login`, `auth.login_failed`, `user.add`, `user.role`, `write_key.create`, …
+    /// `auth.login`, `auth.login_failed`, `user.invite`, `user.join`, `user.role`, `write_key.create`, …
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,
 }
 
-/// Who did what, when and from where, newest first: this workspace's actions and its
-/// operators' sign-ins.
+/// Who did what, when and from where, newest first: only what was recorded in this workspace.
+/// Its operators' sign-ins and API tokens are recorded in each workspace they work for at the
+/// time, so no workspace reads what a shared operator did elsewhere.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "users", security(("bearer" = []), ("session" = [])),
     params(Limit, WorkspaceParam),
     responses((status = 200, body = Vec<AuditView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]

@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rekindle_core::access::{Permission, Role};
 use rekindle_ingest::write_keys::random_token;
-use rekindle_store::{AuditRecord, Session, User};
+use rekindle_store::{Membership, Session, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Body;
-use crate::auth::{Caller, ClientIp, Principal, SESSION_COOKIE, password};
+use crate::auth::{Caller, ClientIp, Principal, SESSION_COOKIE, password, record_account_action};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -57,6 +57,18 @@ pub struct MembershipView {
     pub permissions: Vec<Permission>,
 }
 
+impl From<Membership> for MembershipView {
+    fn from(m: Membership) -> Self {
+        Self {
+            slug: m.workspace.slug,
+            name: m.workspace.name,
+            time_zone: m.workspace.time_zone,
+            role: m.role.as_str().into(),
+            permissions: m.role.permissions(),
+        }
+    }
+}
+
 /// The signed-in operator, as the console needs them.
 #[derive(Serialize, ToSchema)]
 pub struct SessionView {
@@ -78,16 +90,7 @@ async fn session_view(state: &AppState, caller: &Caller, csrf_token: String) -> 
             (user, all.into_iter().map(|w| (w, Role::Owner)).collect())
         }
     };
-    let workspaces = memberships
-        .into_iter()
-        .map(|(w, role)| MembershipView {
-            slug: w.slug,
-            name: w.name,
-            time_zone: w.time_zone,
-            role: role.as_str().into(),
-            permissions: role.permissions(),
-        })
-        .collect();
+    let workspaces = memberships.into_iter().map(|(workspace, role)| Membership { workspace, role }.into()).collect();
     Ok(SessionView { user, csrf_token, workspaces })
 }
 
@@ -97,8 +100,9 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
     HeaderValue::from_str(&cookie).expect("cookie values are ASCII tokens")
 }
 
-/// Sign in with email and password; sets the session cookie (HttpOnly). Failed attempts are
-/// limited per email and per address.
+/// Sign in with email and password; sets the session cookie (HttpOnly). Attempts are limited
+/// per email and per address, counted before the password is checked; a successful one is
+/// not held against the address.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
     responses((status = 200, body = SessionView), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 async fn login(
@@ -107,30 +111,24 @@ async fn login(
     Body(body): Body<Login>,
 ) -> Result<Response, ApiError> {
     let email = body.email.trim().to_lowercase();
-    let now = Instant::now();
-    if let Some(wait) = state.login_limiter.blocked(&email, &ip, now) {
-        return Err(ApiError::new(
+    // The attempt counts before the password is checked: parallel guesses cannot all slip
+    // past the limit while the first ones are still being hashed.
+    let attempt = state.login_limiter.reserve(&email, &ip, Instant::now()).map_err(|wait| {
+        ApiError::field(
             ErrorCode::RateLimited,
-            format!("too many failed sign-ins; try again in {} minutes", wait.as_secs().div_ceil(60)),
-        ));
-    }
+            "email",
+            format!("too many sign-in attempts; try again in {} minutes", wait.as_secs().div_ceil(60).max(1)),
+        )
+    })?;
     let user = state.store.user_by_email(&email).await?;
     let stored = user.as_ref().map_or_else(|| password::decoy().to_string(), |u| u.password_hash.clone());
     let ok = password::verify(body.password, stored).await && user.is_some();
-    let audit = |user_id, action: &str| AuditRecord {
-        workspace: None,
-        user_id,
-        action: action.into(),
-        target: Some(email.clone()),
-        ip: Some(ip.clone()),
-    };
     let Some(user) = user.filter(|_| ok) else {
-        state.login_limiter.failed(&email, &ip, now);
         let known = state.store.user_by_email(&email).await?.map(|u| u.id);
-        state.store.record_audit(&audit(known, "auth.login_failed")).await?;
+        record_account_action(&*state.store, known, "auth.login_failed", Some(email.clone()), &ip).await?;
         return Err(ApiError::new(ErrorCode::Unauthorized, "wrong email or password"));
     };
-    state.login_limiter.succeeded(&email);
+    state.login_limiter.succeeded(attempt);
 
     let token = random_token("rks_");
     let created_at = Utc::now();
@@ -142,7 +140,7 @@ async fn login(
         expires_at: created_at + chrono::Duration::hours(hours),
     };
     state.store.create_session(&rekindle_core::secret::hash(&token), &session).await?;
-    state.store.record_audit(&audit(Some(user.id), "auth.login")).await?;
+    record_account_action(&*state.store, Some(user.id), "auth.login", Some(email.clone()), &ip).await?;
     let caller = Caller { principal: Principal::User(user), session: None, ip };
     let view = session_view(&state, &caller, session.csrf_token).await?;
     let mut response = Json(view).into_response();
@@ -157,7 +155,7 @@ async fn logout(caller: Caller, State(state): State<AppState>) -> Result<Respons
     if let Some(hash) = &caller.session {
         state.store.delete_session(hash).await?;
     }
-    caller.audit(&state, None, "auth.logout", None).await?;
+    caller.audit_account(&state, "auth.logout", None).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     Ok(response)

@@ -11,6 +11,7 @@ mod dto;
 mod events;
 mod identity;
 mod input;
+mod invitations;
 mod journeys;
 mod keys;
 mod messages;
@@ -53,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(person_activity::router())
         .merge(person_profile::router())
         .merge(users::router())
+        .merge(invitations::router())
         .merge(audit::router())
         .merge(catalogue::router())
         .merge(events::router())

@@ -78,7 +78,7 @@ async fn create_token(
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
     }
     let (token, info) = crate::auth::create_api_token(&*state.store, user.id, name).await?;
-    caller.audit(&state, None, "api_token.create", Some(format!("{} ({})", info.name, info.prefix))).await?;
+    caller.audit_account(&state, "api_token.create", Some(format!("{} ({})", info.name, info.prefix))).await?;
     Ok((StatusCode::CREATED, Json(CreatedApiToken { token, info: info.into() })))
 }
 
@@ -93,6 +93,6 @@ async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     let user = operator(&caller)?;
     state.store.revoke_api_token(user.id, id).await?;
-    caller.audit(&state, None, "api_token.revoke", Some(format!("token {id}"))).await?;
+    caller.audit_account(&state, "api_token.revoke", Some(format!("token {id}"))).await?;
     Ok(StatusCode::NO_CONTENT)
 }

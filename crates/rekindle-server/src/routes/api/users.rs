@@ -1,11 +1,12 @@
-//! The operators of a workspace and their roles (owners only).
+//! The operators of a workspace, their roles and the invitations that add them (owners only).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::{Permission, Role};
-use rekindle_store::{Member, StoreError};
+use rekindle_ingest::write_keys::random_token;
+use rekindle_store::{Invitation, Member, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,13 +15,22 @@ use utoipa_axum::routes;
 use super::ApiPath;
 use super::Body;
 use super::WorkspaceParam;
-use crate::auth::{Access, add_operator, password};
-use crate::auth::{Can, perm};
+use crate::auth::{Access, Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
+/// How long an invitation's one-time token works.
+pub const INVITATION_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(7);
+/// Invitation tokens start with this, to tell them from other secrets.
+pub const INVITATION_TOKEN_PREFIX: &str = "rki_";
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, add_user)).routes(routes!(set_role)).routes(routes!(remove_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, add_user))
+        .routes(routes!(set_role))
+        .routes(routes!(remove_user))
+        .routes(routes!(list_invitations))
+        .routes(routes!(revoke_invitation))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -49,11 +59,43 @@ impl From<Member> for MemberView {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     email: String,
-    name: String,
-    /// At least 10 characters. Ignored when the email already has an account: that
-    /// operator is added to this workspace with their own password.
-    password: String,
+    /// owner, operator, host, service or analyst
     role: String,
+}
+
+/// The answer to an invitation, the same whether or not the email has an account.
+#[derive(Serialize, ToSchema)]
+pub struct Invited {
+    /// Always `invited`.
+    pub status: &'static str,
+    pub invitation: InvitationView,
+    /// One-time: hand it to the invitee. With it, an email that has no account yet gets one
+    /// (`POST /api/v1/auth/invitations/redeem`); an existing account accepts when signed in.
+    pub token: String,
+}
+
+/// A pending invitation of the workspace.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    pub id: i64,
+    pub email: String,
+    /// owner, operator, host, service or analyst
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    /// When its one-time token stops working (the invitation stays for a signed-in invitee).
+    pub token_expires_at: DateTime<Utc>,
+}
+
+impl From<Invitation> for InvitationView {
+    fn from(i: Invitation) -> Self {
+        Self {
+            id: i.id,
+            email: i.email,
+            role: i.role.as_str().into(),
+            created_at: i.created_at,
+            token_expires_at: i.created_at + INVITATION_TOKEN_TTL,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -84,34 +126,51 @@ async fn list_users(access: Access, State(state): State<AppState>) -> Result<Jso
     Ok(Json(state.store.members(access.ws()).await?.into_iter().map(Into::into).collect()))
 }
 
-/// Add an operator to the workspace with a role, creating their account if needed.
+/// Invite an operator to the workspace with a role. Membership is the invitee's to accept: signed
+/// in, or with the one-time token for an email that has no account yet. The answer does not
+/// depend on whether the email has an account, so it tells nobody which emails do.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = NewUser,
-    responses((status = 201, body = MemberView), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+    responses((status = 202, body = Invited), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 async fn add_user(
     access: Can<perm::UsersManage>,
     State(state): State<AppState>,
     Body(body): Body<NewUser>,
-) -> Result<(StatusCode, Json<MemberView>), ApiError> {
+) -> Result<(StatusCode, Json<Invited>), ApiError> {
     let email = email(&body.email)?;
     let role = role(&body.role)?;
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
-    }
-    let existing = state.store.user_by_email(&email).await?.is_some();
-    if !existing && body.password.chars().count() < password::MIN_LEN {
-        return Err(ApiError::field(
-            ErrorCode::InvalidField,
-            "password",
-            format!("must be at least {} characters", password::MIN_LEN),
-        ));
-    }
-    let (user, _) = add_operator(&*state.store, access.ws(), &email, name, &body.password, role)
-        .await
-        .map_err(|e| ApiError::internal(e.as_ref()))?;
-    access.audit(&state, "user.add", format!("{email} as {role}")).await;
-    Ok((StatusCode::CREATED, Json(MemberView::from(Member { user, role }))))
+    // Nothing here looks the email up: the same work, the same answer, either way.
+    let token = random_token(INVITATION_TOKEN_PREFIX);
+    let invitation = state.store.invite(access.ws(), &email, role, &rekindle_core::secret::hash(&token)).await?;
+    access.audit(&state, "user.invite", format!("{email} as {role}")).await;
+    Ok((StatusCode::ACCEPTED, Json(Invited { status: "invited", invitation: invitation.into(), token })))
+}
+
+/// The workspace's pending invitations.
+#[utoipa::path(get, path = "/api/v1/users/invitations", tag = "users", security(("bearer" = []), ("session" = [])),
+    params(WorkspaceParam),
+    responses((status = 200, body = Vec<InvitationView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+async fn list_invitations(
+    access: Access,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<InvitationView>>, ApiError> {
+    access.require(Permission::UsersManage)?;
+    Ok(Json(state.store.workspace_invitations(access.ws()).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Withdraw a pending invitation.
+#[utoipa::path(delete, path = "/api/v1/users/invitations/{id}", tag = "users", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "Invitation id"), WorkspaceParam),
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn revoke_invitation(
+    access: Access,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    access.require(Permission::UsersManage)?;
+    state.store.revoke_invitation(access.ws(), id).await?;
+    access.audit(&state, "user.invite_revoke", format!("invitation {id}")).await;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The workspace's members, refusing a change that would leave it without an owner.

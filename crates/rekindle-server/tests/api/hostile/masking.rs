@@ -65,7 +65,7 @@ async fn scattered_person(app: &TestApp) -> String {
         "/v1/track",
         json!({"userId": "shop-user-000123", "event": "Order Completed",
         "context": {"ip": "203.0.113.77"},
-        "properties": {"order_id": "o-1", "revenue": 5990, "phone": "13612345678",
+        "properties": {"order_id": "o-1", "revenue": 59.9, "phone": "13612345678",
             "receiver": {"name": "李华", "phone": 13512345678u64, "address": "文三路100号"},
             "products": [{"sku": "kiwi-12", "quantity": 1}]}}),
     )
