@@ -5,14 +5,15 @@
 use std::collections::BTreeMap;
 
 use rekindle_core::ids::Uuid;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{Identifier, PersonId, WorkspaceId};
 use rekindle_store::{
-    ERASED_TEXT, ErasureReport, KEPT_EVENT, PersonExport, Result, StoreError, anonymous_order, holds_any, scrub,
+    ERASED_TEXT, ErasureReport, KEPT_EVENT, PersonExport, Result, StoreError, Traces, anonymous_order, scrub,
 };
 use serde_json::Value;
 use sqlx_core::row::Row;
 use sqlx_postgres::PgConnection;
 
+use crate::codec::identifier;
 use crate::{PostgresStore, db_err, sql, sql_owned};
 
 /// Tables keyed by a person, with the condition that picks the people's rows (`$1` the
@@ -47,6 +48,12 @@ const IDENTIFIER_ROWS: [(&str, &str); 2] = [
     ("identity_conflicts", "workspace_id = $1 AND identifier_value = ANY($2)"),
 ];
 
+/// JSON columns of other people's rows that may name the person's identifiers (a refused
+/// link keeps its message and the traits it brought): (table, key, the key's type, column).
+/// Scrubbed.
+const OTHERS_JSON: [(&str, &str, &str, &str); 2] =
+    [("events", "id", "bigint", "payload"), ("people", "id", "uuid", "traits")];
+
 /// The person `person` names (following a merge) and everyone merged into them.
 async fn people_of(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Result<Option<Vec<Uuid>>> {
     let survivor = sql("SELECT COALESCE(merged_into, id) FROM people WHERE id = $1 AND workspace_id = $2")
@@ -72,17 +79,19 @@ async fn people_of(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> R
 
 async fn erase(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
     let ids = people_of(c, ws, person).await?.ok_or_else(|| StoreError::NotFound(format!("person {}", person.0)))?;
-    let values: Vec<String> =
-        sql("SELECT DISTINCT value FROM identities WHERE workspace_id = $1 AND person_id = ANY($2) ORDER BY value")
+    let identifiers: Vec<Identifier> =
+        sql("SELECT kind, value FROM identities WHERE workspace_id = $1 AND person_id = ANY($2)")
             .bind(ws.0)
             .bind(&ids)
             .fetch_all(&mut *c)
             .await
             .map_err(db_err)?
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| identifier(r.try_get(0)?, r.try_get(1)?))
             .collect::<Result<_, _>>()
             .map_err(db_err)?;
+    let traces = Traces::new(&identifiers);
+    let values: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
     let mut report = ErasureReport::new(PersonId(ids[0]), ids[1..].iter().copied().map(PersonId).collect());
 
     // Orders first: kept, anonymised, under nobody's id.
@@ -98,9 +107,9 @@ async fn erase(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Resul
         let event: i64 = row.try_get(0).map_err(db_err)?;
         let message_id: String = row.try_get(1).map_err(db_err)?;
         let payload: String = row.try_get(2).map_err(db_err)?;
-        let kept = anonymous_order(&serde_json::from_str(&payload).unwrap_or(Value::Null), &values);
-        // The message id stays for de-duplication, unless it spells an identifier.
-        let message_id = if holds_any(&message_id, &values) { format!("erased:{event}") } else { message_id };
+        let kept = anonymous_order(&serde_json::from_str(&payload).unwrap_or(Value::Null), &traces);
+        // The message id stays for de-duplication, unless it gives an identifier away.
+        let message_id = if traces.held_by(&message_id) { format!("erased:{event}") } else { message_id };
         sql("UPDATE events SET person_id = $1, payload = $2::jsonb, message_id = $3 WHERE id = $4")
             .bind(PersonId::ERASED.0)
             .bind(kept.to_string())
@@ -132,27 +141,31 @@ async fn erase(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Resul
     }
 
     // What others' rows say about the person: a refused link's message stored under another
-    // person, an audit entry naming an identifier.
-    for v in &values {
-        let hits =
-            sql("SELECT id, payload::text FROM events WHERE workspace_id = $1 AND strpos(payload::text, $2) > 0")
-                .bind(ws.0)
-                .bind(v)
-                .fetch_all(&mut *c)
-                .await
-                .map_err(db_err)?;
-        for row in hits {
-            let event: i64 = row.try_get(0).map_err(db_err)?;
-            let payload: String = row.try_get(1).map_err(db_err)?;
-            let mut payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-            scrub(&mut payload, &values);
-            sql("UPDATE events SET payload = $1::jsonb WHERE id = $2")
-                .bind(payload.to_string())
-                .bind(event)
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?;
-            report.count_scrubbed("events", 1);
+    // person and the traits it gave them, an audit entry naming an identifier.
+    for v in traces.needles() {
+        for (table, key, key_type, json) in OTHERS_JSON {
+            let hits = sql_owned(format!(
+                "SELECT {key}::text, {json}::text FROM {table} WHERE workspace_id = $1 AND strpos({json}::text, $2) > 0"
+            ))
+            .bind(ws.0)
+            .bind(v)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+            for row in hits {
+                let key_value: String = row.try_get(0).map_err(db_err)?;
+                let text: String = row.try_get(1).map_err(db_err)?;
+                let mut value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                scrub(&mut value, &traces);
+                // The key is compared in its own type (bigint, uuid), so its index serves.
+                sql_owned(format!("UPDATE {table} SET {json} = $1::jsonb WHERE {key} = CAST($2 AS {key_type})"))
+                    .bind(value.to_string())
+                    .bind(key_value)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db_err)?;
+                report.count_scrubbed(table, 1);
+            }
         }
         let done = sql("UPDATE audit_log SET target = $3 WHERE workspace_id = $1 AND strpos(target, $2) > 0")
             .bind(ws.0)

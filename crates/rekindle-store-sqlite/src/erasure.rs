@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 
 use rekindle_core::ids::Uuid;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{Identifier, PersonId, WorkspaceId};
 use rekindle_store::{
-    ERASED_TEXT, ErasureReport, KEPT_EVENT, PersonExport, Result, StoreError, anonymous_order, holds_any, scrub,
+    ERASED_TEXT, ErasureReport, KEPT_EVENT, PersonExport, Result, StoreError, Traces, anonymous_order, scrub,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use crate::codec::{message_key, time};
+use crate::codec::{identifier, message_key, time};
 use crate::{Cached, SqliteStore, db_err};
 
 /// Tables keyed by a person, with the condition that picks the person's rows (`?1` the
@@ -47,6 +47,10 @@ const IDENTIFIER_ROWS: [(&str, &str); 2] = [
     ("outbox", "workspace_id = ?1 AND recipient = ?2"),
     ("identity_conflicts", "workspace_id = ?1 AND identifier_value = ?2"),
 ];
+
+/// JSON columns of other people's rows that may name the person's identifiers (a refused
+/// link keeps its message and the traits it brought): (table, key, column). Scrubbed.
+const OTHERS_JSON: [(&str, &str, &str); 2] = [("events", "id", "payload"), ("people", "id", "traits")];
 
 /// Integer columns that hold times (ms since the epoch), exported as RFC 3339.
 const TIME_COLUMNS: [&str; 18] = [
@@ -95,24 +99,26 @@ fn people_of(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<Option
     Ok(Some(ids))
 }
 
-/// The identifier values the people hold.
-fn identifier_values(c: &Connection, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<String>> {
-    let mut stmt =
-        c.prepare_cached("SELECT value FROM identities WHERE workspace_id = ?1 AND person_id = ?2").map_err(db_err)?;
-    let mut values = Vec::new();
+/// The identifiers the people hold.
+fn identifiers(c: &Connection, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<Identifier>> {
+    let mut stmt = c
+        .prepare_cached("SELECT kind, value FROM identities WHERE workspace_id = ?1 AND person_id = ?2")
+        .map_err(db_err)?;
+    let mut found = Vec::new();
     for id in ids {
-        for v in stmt.query_map(params![ws.0, id], |r| r.get::<_, String>(0)).map_err(db_err)? {
-            values.push(v.map_err(db_err)?);
+        let rows =
+            stmt.query_map(params![ws.0, id], |r| identifier(&r.get::<_, String>(0)?, r.get(1)?)).map_err(db_err)?;
+        for i in rows {
+            found.push(i.map_err(db_err)?);
         }
     }
-    values.sort();
-    values.dedup();
-    Ok(values)
+    Ok(found)
 }
 
 fn erase(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
     let ids = people_of(c, ws, person)?.ok_or_else(|| StoreError::NotFound(format!("person {}", person.0)))?;
-    let values = identifier_values(c, ws, &ids)?;
+    let identifiers = identifiers(c, ws, &ids)?;
+    let traces = Traces::new(&identifiers);
     let mut report = ErasureReport::new(PersonId(ids[0]), ids[1..].iter().copied().map(PersonId).collect());
 
     // Orders first: kept, anonymised, under nobody's id.
@@ -132,9 +138,9 @@ fn erase(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<ErasureRep
             .map_err(db_err)?;
         for (event, message_id, payload) in orders {
             let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-            let kept = anonymous_order(&payload, &values);
-            // The message id stays for de-duplication, unless it spells an identifier.
-            let message_id = if holds_any(&message_id, &values) { format!("erased:{event}") } else { message_id };
+            let kept = anonymous_order(&payload, &traces);
+            // The message id stays for de-duplication, unless it gives an identifier away.
+            let message_id = if traces.held_by(&message_id) { format!("erased:{event}") } else { message_id };
             c.cached_execute(
                 "UPDATE events SET person_id = ?1, payload = ?2, message_id = ?3, message_key = ?4 WHERE id = ?5",
                 params![PersonId::ERASED.0, kept.to_string(), message_id, message_key(&message_id), event],
@@ -151,29 +157,31 @@ fn erase(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<ErasureRep
         }
     }
     for (table, condition) in IDENTIFIER_ROWS {
-        for v in &values {
-            let n = c.execute(&format!("DELETE FROM {table} WHERE {condition}"), params![ws.0, v]).map_err(db_err)?;
+        for i in &identifiers {
+            let n =
+                c.execute(&format!("DELETE FROM {table} WHERE {condition}"), params![ws.0, i.value]).map_err(db_err)?;
             report.count_deleted(table, n as u64);
         }
     }
 
     // What others' rows say about the person: a refused link's message stored under another
-    // person, an audit entry naming an identifier.
-    for v in &values {
-        let mut stmt = c
-            .prepare_cached("SELECT id, payload FROM events WHERE workspace_id = ?1 AND instr(payload, ?2) > 0")
-            .map_err(db_err)?;
-        let hits = stmt
-            .query_map(params![ws.0, v], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-            .map_err(db_err)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db_err)?;
-        for (event, payload) in hits {
-            let mut payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
-            scrub(&mut payload, &values);
-            c.cached_execute("UPDATE events SET payload = ?1 WHERE id = ?2", params![payload.to_string(), event])
+    // person and the traits it gave them, an audit entry naming an identifier.
+    for v in traces.needles() {
+        for (table, key, json) in OTHERS_JSON {
+            let select = format!("SELECT {key}, {json} FROM {table} WHERE workspace_id = ?1 AND instr({json}, ?2) > 0");
+            let mut stmt = c.prepare_cached(&select).map_err(db_err)?;
+            let hits = stmt
+                .query_map(params![ws.0, v], |r| Ok((r.get::<_, rusqlite::types::Value>(0)?, r.get::<_, String>(1)?)))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db_err)?;
-            report.count_scrubbed("events", 1);
+            for (row, text) in hits {
+                let mut value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                scrub(&mut value, &traces);
+                let update = format!("UPDATE {table} SET {json} = ?1 WHERE {key} = ?2");
+                c.cached_execute(&update, params![value.to_string(), row]).map_err(db_err)?;
+                report.count_scrubbed(table, 1);
+            }
         }
         let n = c
             .cached_execute(

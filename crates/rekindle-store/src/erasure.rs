@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -25,6 +25,48 @@ pub const ERASED_TEXT: &str = "[erased]";
 /// coupon code, address, remarks) is kept.
 const ORDER_PROPERTIES: [&str; 4] = ["revenue", "currency", "session_id", "products"];
 const ITEM_PROPERTIES: [&str; 5] = ["sku", "name", "category", "price", "quantity"];
+
+/// What gives a person's identifiers away in stored text: each identifier's stored value and,
+/// for a phone, its national number (`13812345678` for `+8613812345678`), the form payloads
+/// carry most. A text that is a phone in any written form (`138-1234-5678`) counts too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Traces {
+    needles: Vec<String>,
+    phones: Vec<String>,
+}
+
+impl Traces {
+    pub fn new<'a>(identifiers: impl IntoIterator<Item = &'a Identifier>) -> Self {
+        let mut t = Traces::default();
+        for i in identifiers {
+            if i.value.is_empty() {
+                continue;
+            }
+            if i.kind == IdentifierKind::Phone {
+                t.phones.push(i.value.clone());
+                let national = i.value.strip_prefix("+86").or_else(|| i.value.strip_prefix('+'));
+                t.needles.extend(national.map(str::to_owned));
+            }
+            t.needles.push(i.value.clone());
+        }
+        t.needles.sort();
+        t.needles.dedup();
+        t
+    }
+
+    /// Substrings to look for in stored text (the shortest form of each identifier first
+    /// found is enough: `13812345678` is inside `+8613812345678`).
+    pub fn needles(&self) -> &[String] {
+        &self.needles
+    }
+
+    /// Whether `text` gives one of the identifiers away.
+    pub fn held_by(&self, text: &str) -> bool {
+        self.needles.iter().any(|n| text.contains(n.as_str()))
+            || (!self.phones.is_empty()
+                && rekindle_core::phone::normalize(text).is_ok_and(|p| self.phones.contains(&p)))
+    }
+}
 
 /// What one erasure did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,8 +132,8 @@ pub trait Erasure: Send + Sync {
 
 /// An order event's payload with only what the aggregates read: the call type, the event
 /// name and [`ORDER_PROPERTIES`] (items reduced to [`ITEM_PROPERTIES`]), with any text that
-/// holds one of `identifiers` replaced by [`ERASED_TEXT`].
-pub fn anonymous_order(payload: &Value, identifiers: &[String]) -> Value {
+/// gives one of the identifiers away replaced by [`ERASED_TEXT`].
+pub fn anonymous_order(payload: &Value, traces: &Traces) -> Value {
     let mut kept = Map::new();
     for key in ["type", "event"] {
         if let Some(v) = payload.get(key) {
@@ -108,7 +150,7 @@ pub fn anonymous_order(payload: &Value, identifiers: &[String]) -> Value {
     }
     kept.insert("properties".into(), Value::Object(properties));
     let mut kept = Value::Object(kept);
-    scrub(&mut kept, identifiers);
+    scrub(&mut kept, traces);
     kept
 }
 
@@ -125,39 +167,43 @@ fn items(products: &Value) -> Value {
         .collect()
 }
 
-/// Replace every string (and object key) in `value` that holds one of `identifiers` with
-/// [`ERASED_TEXT`]. Returns whether anything changed.
-pub fn scrub(value: &mut Value, identifiers: &[String]) -> bool {
+/// Replace every string (and object key) in `value` that gives one of the identifiers away
+/// with [`ERASED_TEXT`]. Returns whether anything changed.
+pub fn scrub(value: &mut Value, traces: &Traces) -> bool {
     match value {
-        Value::String(s) if holds_any(s, identifiers) => {
+        Value::String(s) if traces.held_by(s) => {
             *s = ERASED_TEXT.into();
             true
         }
-        Value::Array(items) => items.iter_mut().fold(false, |changed, v| scrub(v, identifiers) | changed),
+        Value::Array(items) => items.iter_mut().fold(false, |changed, v| scrub(v, traces) | changed),
         Value::Object(map) => {
             let mut changed = false;
-            let keys: Vec<String> = map.keys().filter(|k| holds_any(k, identifiers)).cloned().collect();
+            let keys: Vec<String> = map.keys().filter(|k| traces.held_by(k)).cloned().collect();
             for (n, key) in keys.into_iter().enumerate() {
                 if let Some(v) = map.remove(&key) {
                     map.insert(format!("{ERASED_TEXT}{n}"), v);
                     changed = true;
                 }
             }
-            map.values_mut().fold(changed, |changed, v| scrub(v, identifiers) | changed)
+            map.values_mut().fold(changed, |changed, v| scrub(v, traces) | changed)
         }
         _ => false,
     }
-}
-
-/// Whether `text` holds one of `identifiers`.
-pub fn holds_any(text: &str, identifiers: &[String]) -> bool {
-    identifiers.iter().any(|i| !i.is_empty() && text.contains(i.as_str()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn traces(ids: &[(IdentifierKind, &str)]) -> Traces {
+        let ids: Vec<Identifier> = ids.iter().map(|(k, v)| Identifier::parse(*k, v, "test").unwrap()).collect();
+        Traces::new(&ids)
+    }
+
+    fn phone() -> Traces {
+        traces(&[(IdentifierKind::Phone, "13812345678")])
+    }
 
     #[test]
     fn an_order_keeps_only_what_aggregates_read() {
@@ -170,7 +216,10 @@ mod tests {
                 "products": [{"sku": "A1", "name": "茶", "category": "tea", "price": 99.75, "quantity": 2, "note": "x"}]
             }
         });
-        let kept = anonymous_order(&payload, &["13812345678".into(), "u-42".into()]);
+        let kept = anonymous_order(
+            &payload,
+            &traces(&[(IdentifierKind::Phone, "13812345678"), (IdentifierKind::UserId, "u-42")]),
+        );
         assert_eq!(
             kept,
             json!({"type": "track", "event": "Order Completed", "properties": {
@@ -184,21 +233,29 @@ mod tests {
     fn kept_text_holding_an_identifier_is_scrubbed() {
         let payload = json!({"type": "track", "event": "Order Completed",
             "properties": {"revenue": 10, "session_id": "for 13812345678"}});
-        let kept = anonymous_order(&payload, &["13812345678".into()]);
+        let kept = anonymous_order(&payload, &phone());
         assert_eq!(kept["properties"]["session_id"], ERASED_TEXT);
         assert_eq!(kept["properties"]["revenue"], 10);
     }
 
     #[test]
     fn scrub_reaches_nested_values_and_keys() {
-        let mut v = json!({"a": ["x", {"b": "tel 13812345678"}], "13812345678": 1, "c": 2});
-        assert!(scrub(&mut v, &["13812345678".into()]));
-        assert!(!v.to_string().contains("13812345678"));
+        let mut v = json!({"a": ["x", {"b": "tel 13812345678"}], "+8613812345678": 1, "c": 2, "d": "138-1234-5678"});
+        assert!(scrub(&mut v, &phone()));
+        assert!(!v.to_string().contains("1234"), "{v}");
         assert_eq!(v["a"][1]["b"], ERASED_TEXT);
+        assert_eq!(v["d"], ERASED_TEXT, "a phone in another written form");
         assert_eq!(v["c"], 2);
-        let mut clean = json!({"a": "b"});
-        assert!(!scrub(&mut clean, &["13812345678".into()]));
-        // An empty identifier never matches everything.
-        assert!(!holds_any("abc", &[String::new()]));
+        let mut clean = json!({"a": "b", "n": "13900000000"});
+        assert!(!scrub(&mut clean, &phone()));
+    }
+
+    #[test]
+    fn a_phone_is_looked_for_in_its_national_form() {
+        assert_eq!(phone().needles(), ["+8613812345678", "13812345678"]);
+        assert!(phone().held_by("call 13812345678"));
+        assert!(!phone().held_by("13812345679"));
+        let other = traces(&[(IdentifierKind::Phone, "+44 20 7946 0958"), (IdentifierKind::UserId, "u1")]);
+        assert_eq!(other.needles(), ["+442079460958", "442079460958", "u1"]);
     }
 }

@@ -17,6 +17,7 @@ mod messages;
 mod models;
 mod people;
 mod person_activity;
+mod person_erasure;
 mod person_messages;
 mod person_profile;
 mod redact;
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(people::router())
         .merge(person_activity::router())
         .merge(person_profile::router())
+        .merge(person_erasure::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(catalogue::router())
