@@ -200,7 +200,7 @@ fn export(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<PersonExp
     let mut records: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (table, condition) in PERSON_ROWS.iter().rev() {
         let mut stmt = c.prepare(&format!("SELECT * FROM {table} WHERE {condition}")).map_err(db_err)?;
-        let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let rows = records.entry((*table).to_string()).or_default();
         for id in &ids {
             let mut found = stmt.query(params![ws.0, id]).map_err(db_err)?;
