@@ -16,6 +16,7 @@ export type Permission =
   | 'segments.manage'
   | 'journeys.manage'
   | 'journeys.manage'
+  | 'people.erase'
 
 export interface WorkspaceAccess {
   slug: string
@@ -779,4 +780,19 @@ export const api = {
 
   personMessages: (w: string, id: string) =>
     request<PersonMessages>('GET', `/api/v1/people/${enc(id)}/messages`, { query: ws(w) }),
+
+  /** Everything held about a person, unmasked (pii.read; docs/privacy.md). */
+  exportPerson: (w: string, id: string) => request<unknown>('GET', `/api/v1/people/${enc(id)}/export`, { query: ws(w) }),
+  /** Erase a person irreversibly (owner); `id` is the person's id, repeated as the confirmation. */
+  erasePerson: (w: string, id: string) =>
+    request<ErasureReport>('DELETE', `/api/v1/people/${enc(id)}`, { query: ws(w, { confirm: id }) }),
+}
+
+/** What an erasure removed (docs/privacy.md). */
+export interface ErasureReport {
+  person: string
+  merged: string[]
+  deleted: Record<string, number>
+  scrubbed: Record<string, number>
+  orders_kept: number
 }

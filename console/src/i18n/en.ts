@@ -114,6 +114,10 @@ const en: MessageSchema = {
   },
   person: {
     back: 'Back to people',
+    exportData: 'Export data',
+    erase: 'Erase this person (PIPL)',
+    confirmErase:
+      'Erase “{name}” for good? Their identifiers, attributes, events, tags, messages and coupons are deleted and cannot be restored; their orders stay in the totals anonymously.',
     firstSeen: 'First seen {at}',
     lastSeen: 'Updated {at}',
     notFound: 'This person does not exist or has been merged',

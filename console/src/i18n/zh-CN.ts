@@ -113,6 +113,9 @@ export default {
   },
   person: {
     back: '返回用户列表',
+    exportData: '导出数据',
+    erase: '删除此人 (PIPL)',
+    confirmErase: '确定永久删除「{name}」？其身份标识、资料、事件、标签、消息和优惠券将被删除且无法恢复；订单仅以匿名方式保留在统计中。',
     firstSeen: '首次出现 {at}',
     lastSeen: '最近更新 {at}',
     notFound: '该用户不存在或已被合并',

@@ -259,6 +259,22 @@ pub enum PeopleCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Erase a person and everyone merged into them, irreversibly, on their request (PIPL;
+    /// docs/privacy.md). Their orders stay in the store's totals, anonymised. Asks to type the
+    /// person's id unless --yes. Recorded in the workspace's audit log.
+    Erase {
+        /// Person id, `kind:value` or a bare value, as for `show`.
+        identifier: String,
+        /// Do not ask for confirmation (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Everything held about a person as one JSON document on stdout (PIPL; docs/privacy.md).
+    /// Recorded in the workspace's audit log.
+    Export {
+        /// Person id, `kind:value` or a bare value, as for `show`.
+        identifier: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -194,3 +194,39 @@ fn score_fits_the_models_and_backtests_as_of_a_day() {
     let early = rekindle(&data, &["score", "--as-of", "2026-03-05"]);
     assert_eq!(early.status.code(), Some(3), "{early:?}");
 }
+
+#[test]
+fn people_are_exported_and_erased_only_when_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("events.jsonl");
+    std::fs::write(
+        &jsonl,
+        concat!(
+            r#"{"type":"identify","userId":"42","traits":{"phone":"13812345678","nickname":"小李"},"timestamp":"2026-05-01T20:00:00+08:00"}"#,
+            "\n",
+            r#"{"type":"track","userId":"42","event":"Order Completed","properties":{"order_id":"o-1","revenue":39.9},"timestamp":"2026-05-02T20:00:00+08:00"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    assert!(rekindle(&data, &["import", "--quiet", jsonl.to_str().unwrap()]).status.success());
+
+    let exported = rekindle(&data, &["people", "export", "phone:13812345678"]);
+    assert!(exported.status.success(), "{exported:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&exported.stdout).unwrap();
+    assert_eq!(doc["person"]["traits"]["nickname"], "小李");
+    assert_eq!(doc["records"]["events"].as_array().unwrap().len(), 2);
+
+    // Without --yes and without the id typed (stdin closed), nothing is erased.
+    let refused = rekindle(&data, &["people", "erase", "phone:13812345678"]);
+    assert!(!refused.status.success());
+    assert!(rekindle(&data, &["people", "show", "phone:13812345678"]).status.success(), "still there");
+
+    let erased = rekindle(&data, &["people", "erase", "phone:13812345678", "--yes"]);
+    assert!(erased.status.success(), "{erased:?}");
+    let report: serde_json::Value = serde_json::from_slice(&erased.stdout).unwrap();
+    assert_eq!(report["orders_kept"], 1);
+    assert!(!rekindle(&data, &["people", "show", "phone:13812345678"]).status.success(), "gone");
+    assert!(!rekindle(&data, &["people", "show", "user_id:42"]).status.success(), "gone");
+}

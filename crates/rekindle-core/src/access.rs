@@ -57,10 +57,13 @@ pub enum Permission {
     /// Edit, publish and pause journeys; message templates and coupons.
     #[serde(rename = "journeys.manage")]
     JourneysManage,
+    /// Erase a person on their request, irreversibly (docs/privacy.md).
+    #[serde(rename = "people.erase")]
+    PeopleErase,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Self::PeopleRead,
         Self::PiiRead,
         Self::EventsRead,
@@ -71,6 +74,7 @@ impl Permission {
         Self::WorkspaceManage,
         Self::SegmentsManage,
         Self::JourneysManage,
+        Self::PeopleErase,
     ];
 }
 

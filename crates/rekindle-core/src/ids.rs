@@ -20,6 +20,11 @@ impl fmt::Display for WorkspaceId {
 pub struct PersonId(pub uuid::Uuid);
 
 impl PersonId {
+    /// Whom an erased person's kept orders belong to: nobody. One anonymous id for every
+    /// erasure in a workspace, so the kept orders count in the store's totals and cannot be
+    /// told apart by person (docs/privacy.md). No person row ever has it.
+    pub const ERASED: PersonId = PersonId(uuid::Uuid::nil());
+
     pub fn new_v7() -> Self {
         Self(uuid::Uuid::now_v7())
     }

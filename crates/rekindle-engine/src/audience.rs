@@ -168,7 +168,7 @@ impl Audience {
         let mut query = EventQuery { to: Some(now + Duration::milliseconds(1)), limit: 5000, ..Default::default() };
         loop {
             let page = store.events(ws, &query).await?;
-            for e in &page {
+            for e in page.iter().filter(|e| e.person != PersonId::ERASED) {
                 profiles.entry(e.person).or_default().apply(crate::folded::profile_event(e));
             }
             events += page.len();

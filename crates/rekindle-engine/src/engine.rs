@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{Horizon, Store};
+use rekindle_store::{ErasureReport, Horizon, Store};
 
 use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
@@ -127,6 +127,22 @@ impl Engine {
     /// Forget the last audience: something it was judged by (tags, segments) changed.
     pub async fn invalidate(&self, ws: WorkspaceId) {
         self.state(ws).lock().await.latest = None;
+    }
+
+    /// Erase a person from the store (docs/privacy.md) and from what the engine holds: their
+    /// profile goes, and the next audience is judged without them. Runs between refreshes, so
+    /// no refresh records a change for someone already erased.
+    pub async fn erase(&self, ws: WorkspaceId, person: PersonId) -> rekindle_store::Result<ErasureReport> {
+        let state = self.state(ws);
+        let mut state = state.lock().await;
+        let report = self.store.erase_person(ws, person).await?;
+        let mut erased = report.merged.clone();
+        erased.push(report.person);
+        state.folded.forget(&erased);
+        // Memberships and stages are read again from the store, where the person no longer is.
+        state.tracker = None;
+        state.latest = None;
+        Ok(report)
     }
 
     /// Catch up with the log, judge everyone, record membership and stage changes.

@@ -51,8 +51,19 @@ impl Folded {
     }
 
     pub fn fold(&mut self, e: &StoredEvent) {
-        Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(profile_event(e));
+        // An erased person's kept orders are nobody's: they count in the store's totals, not
+        // as a person (docs/privacy.md).
+        if e.person != PersonId::ERASED {
+            Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(profile_event(e));
+        }
         self.latest = Some(self.latest.map_or(e.timestamp, |l| l.max(e.timestamp)));
+    }
+
+    /// Drop what was folded for these people: they were erased.
+    pub fn forget(&mut self, people: &[PersonId]) {
+        for p in people {
+            self.profiles.remove(p);
+        }
     }
 }
 

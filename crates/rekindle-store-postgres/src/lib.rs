@@ -13,6 +13,7 @@ mod admin;
 mod append;
 mod change_feed;
 mod codec;
+mod erasure;
 mod invitations;
 mod journey_lock;
 mod journey_store;

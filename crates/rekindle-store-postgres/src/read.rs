@@ -68,7 +68,7 @@ async fn by_nickname(c: &mut PgConnection, ws: WorkspaceId, text: &str, limit: u
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 
-async fn load_person(c: &mut PgConnection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>, Error> {
+pub(crate) async fn load_person(c: &mut PgConnection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>, Error> {
     let Some(row) = sql("SELECT created_at, updated_at, traits FROM people WHERE id = $1 AND workspace_id = $2")
         .bind(id)
         .bind(ws.0)
@@ -270,11 +270,12 @@ impl PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>> {
-        let rows = sql("SELECT MIN(timestamp) FROM events WHERE workspace_id = $1 GROUP BY person_id
-                        HAVING MIN(timestamp) >= $2 AND MIN(timestamp) < $3")
+        let rows = sql("SELECT MIN(timestamp) FROM events WHERE workspace_id = $1 AND person_id <> $4
+                        GROUP BY person_id HAVING MIN(timestamp) >= $2 AND MIN(timestamp) < $3")
         .bind(ws.0)
         .bind(from)
         .bind(to)
+        .bind(PersonId::ERASED.0)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;

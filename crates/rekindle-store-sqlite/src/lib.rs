@@ -11,6 +11,7 @@ mod append;
 mod change_feed;
 mod checkpoint;
 mod codec;
+mod erasure;
 mod inbox;
 mod invitations;
 mod journey_store;

@@ -74,7 +74,7 @@ fn resolve(c: &Connection, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Uu
     }
 }
 
-fn load_person(c: &Connection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>> {
+pub(crate) fn load_person(c: &Connection, ws: WorkspaceId, id: Uuid) -> Result<Option<Person>> {
     let row = c
         .cached_row(
             "SELECT created_at, updated_at, traits FROM people WHERE id = ?1 AND workspace_id = ?2",
@@ -284,11 +284,11 @@ impl SqliteStore {
         self.read(move |c| {
             let mut stmt = c
                 .prepare(
-                    "SELECT MIN(timestamp) AS first FROM events WHERE workspace_id = ?1
+                    "SELECT MIN(timestamp) AS first FROM events WHERE workspace_id = ?1 AND person_id != ?4
                      GROUP BY person_id HAVING first >= ?2 AND first < ?3",
                 )
                 .map_err(db_err)?;
-            stmt.query_map(params![ws.0, ms(from), ms(to)], |r| Ok(time(r.get(0)?)))
+            stmt.query_map(params![ws.0, ms(from), ms(to), PersonId::ERASED.0], |r| Ok(time(r.get(0)?)))
                 .map_err(db_err)?
                 .collect::<rusqlite::Result<_>>()
                 .map_err(db_err)

@@ -3,6 +3,7 @@
 //! the same [`conformance`] suite.
 
 mod accounts;
+mod erasure;
 mod error;
 mod inbox;
 mod journeys;
@@ -15,6 +16,7 @@ mod store;
 pub mod conformance;
 
 pub use accounts::*;
+pub use erasure::*;
 pub use error::StoreError;
 pub use inbox::{Inbox, InboxBatch, InboxSeq};
 pub use journeys::*;

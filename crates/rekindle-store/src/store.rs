@@ -18,7 +18,7 @@ use rekindle_core::lifecycle::Stage;
 ///
 /// Every method that takes a [`WorkspaceId`] reads and writes that workspace only.
 #[async_trait::async_trait]
-pub trait Store: crate::JourneyStore + Send + Sync + 'static {
+pub trait Store: crate::JourneyStore + crate::Erasure + Send + Sync + 'static {
     /// Which backend this is, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod erasure;
 mod generate;
 mod import;
 mod keys;
@@ -42,6 +43,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::People { command: PeopleCommand::Show { identifier, events, json } } => {
             people::show(&global, &identifier, events, json).await
+        }
+        Command::People { command: PeopleCommand::Erase { identifier, yes } } => {
+            erasure::erase(&global, &identifier, yes).await
+        }
+        Command::People { command: PeopleCommand::Export { identifier } } => {
+            erasure::export(&global, &identifier).await
         }
         Command::Bench { command: BenchCommand::Ingest(args) } => bench::ingest(&global, args).await,
         Command::Bench { command: BenchCommand::Segments(args) } => bench::segments(args),

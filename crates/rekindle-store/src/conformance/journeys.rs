@@ -79,7 +79,7 @@ pub async fn journeys_are_versioned(store: &dyn Store) {
     assert_eq!(store.journeys(ws).await.unwrap().len(), 1);
 }
 
-async fn published(store: &dyn Store, name: &str) -> (crate::Journey, i32) {
+pub(crate) async fn published(store: &dyn Store, name: &str) -> (crate::Journey, i32) {
     let ws = default_ws(store).await;
     let j = store.create_journey(ws, name, &definition("t"), t0()).await.unwrap();
     let v = store.publish_journey(ws, j.id, None, t0()).await.unwrap().version;

@@ -8,7 +8,9 @@ use rekindle_core::identity::{ConflictKind, IdentityGraph, IdentityPolicy};
 use rekindle_core::message::Arrival;
 use rekindle_core::{Identifier, IdentifierKind, Message, MessageKind, PersonId, WorkspaceId};
 
+mod erasure;
 mod journeys;
+pub use erasure::*;
 pub use journeys::*;
 
 use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
@@ -30,7 +32,8 @@ macro_rules! conformance_suite {
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
             templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
-            changes_are_a_feed_with_cursors, enrollments_follow_a_merge, caps_count_across_a_merge);
+            changes_are_a_feed_with_cursors, enrollments_follow_a_merge, caps_count_across_a_merge,
+            erasure_leaves_no_trace, export_holds_everything);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

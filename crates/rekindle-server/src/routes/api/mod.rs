@@ -18,6 +18,7 @@ mod messages;
 mod models;
 mod people;
 mod person_activity;
+mod person_erasure;
 mod person_messages;
 mod person_profile;
 mod redact;
@@ -53,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(people::router())
         .merge(person_activity::router())
         .merge(person_profile::router())
+        .merge(person_erasure::router())
         .merge(users::router())
         .merge(invitations::router())
         .merge(audit::router())
