@@ -111,10 +111,11 @@ async fn a_malformed_body_from_an_analyst_to_an_owner_route_is_403_not_400() {
 async fn every_route_checks_the_role_before_it_reads_the_body() {
     let app = spawn_app().await;
     let analyst = token_for(&app, Role::Analyst).await;
-    // Routes an analyst may call with a body: sign-in, their own API tokens, and the
-    // read-only previews.
+    // Routes an analyst may call with a body: sign-in, redeeming an invitation (open to
+    // anyone holding its one-time token), their own API tokens, and the read-only previews.
     let open_to_analysts = [
         "post /api/v1/auth/login",
+        "post /api/v1/auth/invitations/redeem",
         "post /api/v1/tokens",
         "post /api/v1/segments/preview",
         "post /api/v1/message-templates/preview",
