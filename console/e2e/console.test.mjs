@@ -287,3 +287,32 @@ test('owner sees the fitted models, then a buyer’s predictions', { timeout: TI
   const risk = await page.locator(byTestId('person-churn-risk')).getAttribute('data-risk')
   assert.ok(['low', 'medium', 'high'].includes(risk), `person-churn-risk ${JSON.stringify(risk)}`)
 })
+
+test('owner erases a person on request after confirming; an analyst has no such button', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  // A demo member other than the one the other tests read.
+  await page.goto(`${baseUrl()}/people/m1-7`)
+  await page.locator(byTestId('person-erase')).waitFor()
+  assert.ok(await page.locator(byTestId('person-export')).isVisible(), 'the owner may export')
+  let asked = ''
+  page.once('dialog', (d) => {
+    asked = d.message()
+    d.dismiss()
+  })
+  await page.click(byTestId('person-erase'))
+  assert.match(asked, /删除/, 'the confirmation says what it does, in Chinese')
+  assert.equal(new URL(page.url()).pathname, '/people/m1-7', 'dismissed: nothing happens')
+
+  page.once('dialog', (d) => d.accept())
+  await page.click(byTestId('person-erase'))
+  await page.waitForSelector(byTestId('people'))
+  await page.goto(`${baseUrl()}/people/m1-7`)
+  await page.getByText('该用户不存在').first().waitFor()
+
+  const analyst = await freshPage(t)
+  await login(analyst, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))
+  await openPerson(analyst, env('REKINDLE_PHONE'))
+  assert.equal(await analyst.locator(byTestId('person-erase')).count(), 0)
+  assert.equal(await analyst.locator(byTestId('person-export')).count(), 0)
+})

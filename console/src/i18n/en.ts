@@ -466,6 +466,7 @@ const en: MessageSchema = {
       workspace: 'Change store settings',
       segments: 'Manage segments and tags, tag people',
       journeys: 'Manage journeys, message templates and coupons',
+      erase: 'Erase a person on their request (PIPL)',
     },
     keys: {
       title: 'Write keys',

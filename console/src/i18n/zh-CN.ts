@@ -463,6 +463,7 @@ export default {
       workspace: '修改门店设置',
       segments: '管理人群与标签、给用户打标签',
       journeys: '管理旅程、消息模板与优惠券',
+      erase: '应本人要求删除其数据（个人信息保护法）',
     },
     keys: {
       title: '写入密钥',
