@@ -27,6 +27,11 @@ const SECRETS: [&str; 10] = [
 
 /// A signed-in analyst's session cookie.
 async fn analyst(app: &TestApp) -> String {
+    analyst_session(app).await.0
+}
+
+/// A signed-in analyst's session cookie and CSRF token (for requests that change or compute).
+async fn analyst_session(app: &TestApp) -> (String, String) {
     rekindle_server::auth::add_operator(&*app.store, app.ws, "analyst@shop.cn", "分析师", PASSWORD, Role::Analyst)
         .await
         .unwrap();
@@ -38,7 +43,9 @@ async fn analyst(app: &TestApp) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    (cookie, csrf)
 }
 
 async fn get_as(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
@@ -205,18 +212,7 @@ async fn a_template_preview_does_not_reveal_a_phone_written_in_a_nickname() {
     )
     .await;
     assert!(app.ingestor.settled(std::time::Duration::from_secs(10)).await);
-    rekindle_server::auth::add_operator(&*app.store, app.ws, "analyst@shop.cn", "分析师", PASSWORD, Role::Analyst)
-        .await
-        .unwrap();
-    let login = app
-        .client
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": "analyst@shop.cn", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let csrf = login.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let (cookie, csrf) = analyst_session(&app).await;
     let body =
         json!({"person": "user_id:u1", "template": {"name": "t", "channel": "wecom", "text": "{{nickname}}，你好"}});
     let r = app
