@@ -285,6 +285,8 @@ export interface Tag {
   rule: string | null
   description: string
   count: number
+  /** Why the stored rule no longer parses; nobody carries such a tag. */
+  rule_error?: { message: string; position?: number }
 }
 
 export interface User {

@@ -37,6 +37,10 @@ pub struct TagView {
     pub description: String,
     /// People carrying it now.
     pub count: usize,
+    /// Why the stored rule no longer parses (saved by an older version): nobody carries the
+    /// tag until its rule is fixed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_error: Option<ApiError>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,7 +85,9 @@ async fn counted(state: &AppState, access: &Access, tags: Vec<Tag>) -> Result<Ve
             } else {
                 manual.iter().filter(|p| p.tag == t.name).count()
             };
-            TagView { name: t.name, rule: t.rule, description: t.description, count }
+            let rule_error = t.rule.as_deref().and_then(|r| rekindle_core::segment::parse(r).err());
+            let rule_error = rule_error.map(|e| ApiError::rule("rule", &e));
+            TagView { name: t.name, rule: t.rule, description: t.description, count, rule_error }
         })
         .collect())
 }

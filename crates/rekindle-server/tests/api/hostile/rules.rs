@@ -129,7 +129,23 @@ async fn stored_rules_that_no_longer_parse_are_shown_invalid_never_a_crash() {
     assert_eq!(status, 200);
     let listed = body["segments"].as_array().unwrap().iter().find(|x| x["id"] == s.id).unwrap().clone();
     assert_eq!(listed["rule_error"]["field"], "rule", "{listed}");
-    // The refresh skips it and keeps serving.
+    // A rule tag likewise.
+    let tag = rekindle_store::Tag {
+        name: "旧标签".into(),
+        rule: Some(nots(12_000)),
+        description: String::new(),
+        created_at: Utc::now(),
+    };
+    app.store.put_tag(app.ws, &tag).await.unwrap();
+    let (status, body) = answer(app.api("/api/v1/tags").await).await;
+    assert_eq!(status, 200, "{body}");
+    let listed = body["tags"].as_array().unwrap().iter().find(|x| x["name"] == "旧标签").unwrap().clone();
+    assert_eq!(
+        (listed["count"].as_u64(), listed["rule_error"]["position"].as_u64()),
+        (Some(0), Some(2000)),
+        "{listed}"
+    );
+    // The refresh skips them and keeps serving.
     let (status, _) = answer(app.api(&format!("/api/v1/segments/{}/members", s.id)).await).await;
     assert!(status == 200 || status == 400, "{status}");
     alive(&app).await;
