@@ -7,11 +7,27 @@ use std::fmt;
 pub struct FieldError {
     pub field: String,
     pub reason: String,
+    /// What kind of mistake, for callers that answer differently (the HTTP error code).
+    #[serde(skip)]
+    pub kind: FieldErrorKind,
+}
+
+/// A field that is wrong, or input that is not JSON at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    #[default]
+    Invalid,
+    MalformedJson,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
+        Self { field: field.into(), reason: reason.into(), kind: FieldErrorKind::Invalid }
+    }
+
+    /// Input that does not parse as JSON.
+    pub fn malformed_json(error: impl fmt::Display) -> Self {
+        Self { field: String::new(), reason: format!("malformed JSON: {error}"), kind: FieldErrorKind::MalformedJson }
     }
 
     /// Prefix the field path, e.g. with the position of a message inside a batch.

@@ -30,7 +30,7 @@ pub mod secret;
 pub mod segment;
 pub mod time;
 
-pub use error::FieldError;
+pub use error::{FieldError, FieldErrorKind};
 pub use identifier::{Identifier, IdentifierKind};
 pub use ids::{PersonId, WorkspaceId};
 pub use message::{Message, MessageKind};

@@ -139,8 +139,7 @@ impl Message {
                 format!("message is {} bytes; the limit is {MAX_MESSAGE_BYTES}", json.len()),
             ));
         }
-        let value: Value =
-            serde_json::from_str(json).map_err(|e| FieldError::new("", format!("malformed JSON: {e}")))?;
+        let value: Value = serde_json::from_str(json).map_err(FieldError::malformed_json)?;
         let Value::Object(payload) = value else {
             return Err(FieldError::new("", "a message must be a JSON object"));
         };

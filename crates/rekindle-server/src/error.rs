@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rekindle_core::FieldError;
+use rekindle_core::{FieldError, FieldErrorKind};
 use rekindle_store::StoreError;
 use serde::Serialize;
 
@@ -104,8 +104,10 @@ impl ApiError {
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        let code =
-            if e.reason.starts_with("malformed JSON") { ErrorCode::InvalidJson } else { ErrorCode::InvalidField };
+        let code = match e.kind {
+            FieldErrorKind::MalformedJson => ErrorCode::InvalidJson,
+            FieldErrorKind::Invalid => ErrorCode::InvalidField,
+        };
         Self { code, message: e.reason, field: Some(e.field).filter(|f| !f.is_empty()), position: None }
     }
 }

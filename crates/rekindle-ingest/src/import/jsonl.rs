@@ -51,8 +51,7 @@ impl<R: BufRead> Iterator for JsonLines<R> {
 fn parse_line(text: &str, arrival: &Arrival) -> Result<Item, FieldError> {
     // Objects are rare and small: look for the key before paying for a second parse.
     if text.contains("\"object\"") {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| FieldError::new("", format!("malformed JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(FieldError::malformed_json)?;
         if value.get("object").is_some() {
             return Object::parse(&value).map(Item::Object);
         }
