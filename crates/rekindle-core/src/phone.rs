@@ -92,6 +92,13 @@ fn fold_full_width(c: char) -> char {
     }
 }
 
+/// The digits of a normalised phone as it is dialled at home: a mainland number without
+/// `+86` (`13812345678`), any other with its country code but no `+` (`85291234567`).
+/// Aliyun SMS takes this form, and stored text may hold it.
+pub fn local_digits(e164: &str) -> &str {
+    e164.strip_prefix("+86").unwrap_or_else(|| e164.strip_prefix('+').unwrap_or(e164))
+}
+
 /// Mask a normalised phone for people who need not see it: `138****5678` for a mainland
 /// number (the form people know it by), `+852****5678` style for others.
 pub fn mask(e164: &str) -> String {
@@ -128,6 +135,13 @@ mod tests {
         for f in forms {
             assert_eq!(normalize(f).as_deref(), Ok("+8613812345678"), "{f}");
         }
+    }
+
+    #[test]
+    fn local_digits_drop_the_mainland_code_only() {
+        assert_eq!(local_digits("+8613812345678"), "13812345678");
+        assert_eq!(local_digits("+85291234567"), "85291234567");
+        assert_eq!(local_digits("13812345678"), "13812345678");
     }
 
     #[test]

@@ -44,8 +44,7 @@ impl Traces {
             }
             if i.kind == IdentifierKind::Phone {
                 t.phones.push(i.value.clone());
-                let national = i.value.strip_prefix("+86").or_else(|| i.value.strip_prefix('+'));
-                t.needles.extend(national.map(str::to_owned));
+                t.needles.push(rekindle_core::phone::local_digits(&i.value).to_owned());
             }
             t.needles.push(i.value.clone());
         }

@@ -82,10 +82,6 @@ impl AliyunSms {
 }
 
 /// Domestic numbers go without the country code, international ones as digits after it.
-fn aliyun_phone(e164: &str) -> String {
-    e164.strip_prefix("+86").unwrap_or(e164.trim_start_matches('+')).to_string()
-}
-
 #[async_trait::async_trait]
 impl Channel for AliyunSms {
     fn kind(&self) -> ChannelKind {
@@ -104,7 +100,7 @@ impl Channel for AliyunSms {
         let template = out.template.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
             SendError::rejected(FailureKind::Misconfigured, "missing_template", "Aliyun SMS needs a TemplateCode")
         })?;
-        let phone = aliyun_phone(&crate::recipient::sms_number(&out.to)?);
+        let phone = rekindle_core::phone::local_digits(&crate::recipient::sms_number(&out.to)?).to_owned();
         let body = sign::canonicalized_query(&self.parameters(out, phone, template));
         let request = self
             .http
@@ -122,16 +118,5 @@ impl Channel for AliyunSms {
         let class = if answer.status.is_server_error() { Class::Uncertain } else { class };
         tracing::debug!(message = "aliyun sms refused", code = %reply.code, send_key = %out.send_key);
         Err(class.error(kind, reply.code, reply.message))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phones_lose_the_mainland_country_code() {
-        assert_eq!(aliyun_phone("+8613812345678"), "13812345678");
-        assert_eq!(aliyun_phone("+85291234567"), "85291234567");
     }
 }
