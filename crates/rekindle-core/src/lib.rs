@@ -13,6 +13,7 @@ pub mod access;
 pub mod csv_cell;
 pub mod delivery;
 pub mod error;
+pub mod events;
 pub mod identifier;
 pub mod identity;
 pub mod ids;

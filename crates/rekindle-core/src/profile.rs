@@ -15,6 +15,7 @@ pub use interned::ItemText;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
+use crate::events;
 use crate::money::{Amounts, total};
 
 /// One event, as the profile reads it.
@@ -170,14 +171,14 @@ impl Profile {
         self.last_seen = max(self.last_seen, e.at);
         let p = e.properties;
         match e.name {
-            "Order Completed" => self.apply_order(e),
-            "Order Refunded" => {
+            events::ORDER_COMPLETED => self.apply_order(e),
+            events::ORDER_REFUNDED => {
                 if let Some(id) = text(p.get("order_id")) {
                     let refunded = entry(&mut self.refunds_fen, id_hash(&id), || 0);
                     *refunded = refunded.saturating_add(e.amounts.get("amount", p.get("amount")).get());
                 }
             }
-            "Live Watched" => {
+            events::LIVE_WATCHED => {
                 let seconds = p.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0);
                 self.live_watch_seconds += seconds;
                 if let Some(session) = text(p.get("session_id")) {
@@ -185,24 +186,26 @@ impl Profile {
                 }
                 self.last_live = max(self.last_live, e.at);
             }
-            "Live Entered" => self.last_live = max(self.last_live, e.at),
-            "Live Commented" => self.comments += 1,
-            "Live Liked" => self.likes += 1,
-            "Live Shared" => self.shares += 1,
-            "Message Delivered" | "Message Opened" | "Message Clicked" => self.last_touch = max(self.last_touch, e.at),
-            "Ticket Opened" => {
+            events::LIVE_ENTERED => self.last_live = max(self.last_live, e.at),
+            events::LIVE_COMMENTED => self.comments += 1,
+            events::LIVE_LIKED => self.likes += 1,
+            events::LIVE_SHARED => self.shares += 1,
+            events::MESSAGE_DELIVERED | events::MESSAGE_OPENED | events::MESSAGE_CLICKED => {
+                self.last_touch = max(self.last_touch, e.at)
+            }
+            events::TICKET_OPENED => {
                 if let Some(id) = text(p.get("ticket_id")) {
                     let at = entry(&mut self.tickets_opened, id_hash(&id), || e.at);
                     *at = (*at).min(e.at);
                 }
             }
-            "Ticket Resolved" => {
+            events::TICKET_RESOLVED => {
                 if let Some(id) = text(p.get("ticket_id")) {
                     self.resolve(id_hash(&id));
                 }
             }
-            "Contact Added" => self.contact_added = max(self.contact_added, e.at),
-            "Contact Removed" => self.contact_removed = max(self.contact_removed, e.at),
+            events::CONTACT_ADDED => self.contact_added = max(self.contact_added, e.at),
+            events::CONTACT_REMOVED => self.contact_removed = max(self.contact_removed, e.at),
             "identify" => {
                 // The latest one said wins; on a tie the larger, so arrival order never matters.
                 if let Some(day) = p.get("birthday").and_then(MonthDay::parse) {

@@ -13,6 +13,7 @@ use crate::catalogue::{CATEGORIES, PRODUCTS, Product};
 use crate::messages::{self, From};
 use crate::person::{Channel, Persona, Traits};
 use crate::schedule::{self, LiveSession};
+use rekindle_core::events;
 
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -236,7 +237,7 @@ impl<'c> PersonSim<'c> {
                         id,
                         &self.wecom(),
                         at,
-                        "Contact Removed",
+                        events::CONTACT_REMOVED,
                         json!({"channel": "wecom"}),
                         "rekindle-sim-wecom",
                     );
@@ -257,14 +258,15 @@ impl<'c> PersonSim<'c> {
                 }
                 let id = self.next_id();
                 let props = json!({"channel": "wecom", "staff_id": format!("staff-{}", self.i % 7), "source": source});
-                let m = messages::track(id, &self.wecom(), at, "Contact Added", props, "rekindle-sim-wecom");
+                let m = messages::track(id, &self.wecom(), at, events::CONTACT_ADDED, props, "rekindle-sim-wecom");
                 self.push(m);
             }
             Channel::Group => {
                 let id = self.next_id();
                 let g = self.i % 12;
                 let props = json!({"group_id": format!("grp-{g}"), "group_name": format!("鲜果社 {g} 群")});
-                let m = messages::track(id, &self.device(), at, "Group Joined", props, "rekindle-sim-miniprogram");
+                let m =
+                    messages::track(id, &self.device(), at, events::GROUP_JOINED, props, "rekindle-sim-miniprogram");
                 self.push(m);
             }
             Channel::Live => {}
@@ -292,7 +294,7 @@ impl<'c> PersonSim<'c> {
         let from = self.device();
         let props = json!({"session_id": s.id});
         let id = self.next_id();
-        self.push(messages::track(id, &from, enter, "Live Entered", props.clone(), "rekindle-sim-live"));
+        self.push(messages::track(id, &from, enter, events::LIVE_ENTERED, props.clone(), "rekindle-sim-live"));
         let mut t = enter + Duration::minutes(5);
         while t <= leave {
             let id = self.next_id();
@@ -300,7 +302,7 @@ impl<'c> PersonSim<'c> {
                 id,
                 &from,
                 t,
-                "Live Watched",
+                events::LIVE_WATCHED,
                 json!({"session_id": s.id, "seconds": 300}),
                 "rekindle-sim-live",
             );
@@ -315,7 +317,7 @@ impl<'c> PersonSim<'c> {
                     id,
                     &from,
                     t + Duration::seconds(30),
-                    "Live Commented",
+                    events::LIVE_COMMENTED,
                     props,
                     "rekindle-sim-live",
                 ));
@@ -326,7 +328,7 @@ impl<'c> PersonSim<'c> {
                     id,
                     &from,
                     t + Duration::seconds(50),
-                    "Live Liked",
+                    events::LIVE_LIKED,
                     props.clone(),
                     "rekindle-sim-live",
                 ));
@@ -335,10 +337,10 @@ impl<'c> PersonSim<'c> {
         }
         if rng.random_bool(0.04) {
             let id = self.next_id();
-            self.push(messages::track(id, &from, leave, "Live Shared", props.clone(), "rekindle-sim-live"));
+            self.push(messages::track(id, &from, leave, events::LIVE_SHARED, props.clone(), "rekindle-sim-live"));
         }
         let id = self.next_id();
-        self.push(messages::track(id, &from, leave, "Live Left", props.clone(), "rekindle-sim-live"));
+        self.push(messages::track(id, &from, leave, events::LIVE_LEFT, props.clone(), "rekindle-sim-live"));
         // Seeing a topic they need while watching is the moment they buy.
         let needs: Vec<usize> = s
             .topics
@@ -456,7 +458,7 @@ impl<'c> PersonSim<'c> {
         }
         let from = From { user_id: self.member.clone(), anonymous_id: None, traits: Map::new() };
         let id = self.next_id();
-        self.push(messages::track(id, &from, at, "Order Completed", props, "rekindle-sim-orders"));
+        self.push(messages::track(id, &from, at, events::ORDER_COMPLETED, props, "rekindle-sim-orders"));
 
         // After-sales trouble on delivery the next day raises the chance of leaving.
         let mut leave = self.traits.dropout;
@@ -469,7 +471,7 @@ impl<'c> PersonSim<'c> {
                 id,
                 &from,
                 opened,
-                "Ticket Opened",
+                events::TICKET_OPENED,
                 json!({"ticket_id": ticket, "reason": reason, "order_id": order_id}),
                 "rekindle-sim-service",
             ));
@@ -479,7 +481,7 @@ impl<'c> PersonSim<'c> {
                 id,
                 &from,
                 resolved,
-                "Ticket Resolved",
+                events::TICKET_RESOLVED,
                 json!({"ticket_id": ticket}),
                 "rekindle-sim-service",
             ));
@@ -489,7 +491,7 @@ impl<'c> PersonSim<'c> {
                     id,
                     &from,
                     resolved,
-                    "Order Refunded",
+                    events::ORDER_REFUNDED,
                     json!({"order_id": order_id, "amount": yuan(revenue)}),
                     "rekindle-sim-orders",
                 ));

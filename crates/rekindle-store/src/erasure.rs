@@ -13,9 +13,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{Person, Result};
+use rekindle_core::events;
 
 /// The events an erasure keeps (anonymised): what the dashboard and reports count.
-pub const KEPT_EVENT: &str = "Order Completed";
+pub const KEPT_EVENT: &str = events::ORDER_COMPLETED;
 
 /// What replaces text that held an erased identifier.
 pub const ERASED_TEXT: &str = "[erased]";

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::{ChannelKind, LocalTime};
+use crate::events;
 use crate::lifecycle::Stage;
 
 /// A journey as stored, versioned and edited in the console.
@@ -152,7 +153,7 @@ pub struct Goal {
 }
 
 fn order_completed() -> String {
-    "Order Completed".into()
+    events::ORDER_COMPLETED.into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{MAX_NAME_LEN, scalar_string};
 use crate::FieldError;
+use crate::events;
 use crate::money::Fen;
 
 /// An event that carries money: which properties hold amounts and whether it names an order.
@@ -26,11 +27,11 @@ const ORDER_AMOUNTS: &[&str] = &["revenue", "total", "subtotal", "discount", "sh
 const COUPON_AMOUNTS: &[&str] = &["value", "discount"];
 
 const EVENTS: &[MoneyEvent] = &[
-    MoneyEvent { name: "Order Completed", amounts: ORDER_AMOUNTS, products: true, order_id: true },
-    MoneyEvent { name: "Order Refunded", amounts: &["amount", "total"], products: true, order_id: true },
-    MoneyEvent { name: "Coupon Issued", amounts: COUPON_AMOUNTS, products: false, order_id: false },
-    MoneyEvent { name: "Coupon Applied", amounts: COUPON_AMOUNTS, products: false, order_id: false },
-    MoneyEvent { name: "Coupon Redeemed", amounts: COUPON_AMOUNTS, products: false, order_id: false },
+    MoneyEvent { name: events::ORDER_COMPLETED, amounts: ORDER_AMOUNTS, products: true, order_id: true },
+    MoneyEvent { name: events::ORDER_REFUNDED, amounts: &["amount", "total"], products: true, order_id: true },
+    MoneyEvent { name: events::COUPON_ISSUED, amounts: COUPON_AMOUNTS, products: false, order_id: false },
+    MoneyEvent { name: events::COUPON_APPLIED, amounts: COUPON_AMOUNTS, products: false, order_id: false },
+    MoneyEvent { name: events::COUPON_REDEEMED, amounts: COUPON_AMOUNTS, products: false, order_id: false },
 ];
 
 /// The amounts of a track event in fen by property path, or `None` when the event carries

@@ -12,6 +12,7 @@ use rekindle_delivery::{FailureKind, MassSendStatus};
 use rekindle_store::{DeliveryError, OutboxMessage, OutboxState};
 
 use super::Dispatcher;
+use rekindle_core::events;
 
 /// How often one mass send's result is asked for.
 const CHECK_EVERY: Duration = Duration::minutes(10);
@@ -73,7 +74,7 @@ impl Dispatcher {
             match status {
                 Some(MassSendStatus::Sent) => {
                     self.store.mark_delivered(m.workspace, &m.send_key, now).await?;
-                    self.on_timeline(m, "Message Delivered", m.provider_id.as_deref(), now).await;
+                    self.on_timeline(m, events::MESSAGE_DELIVERED, m.provider_id.as_deref(), now).await;
                     self.checks.forget(m.id);
                     checked.delivered += 1;
                 }

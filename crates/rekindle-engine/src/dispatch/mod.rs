@@ -27,6 +27,7 @@ use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
 
 use crate::engine::Clock;
 pub use awaiting::Checked;
+use rekindle_core::events;
 
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
@@ -111,7 +112,7 @@ impl Dispatcher {
             match outcome {
                 Dispatched::Sent { provider_id, .. } => {
                     round.sent += 1;
-                    self.on_timeline(m, "Message Sent", provider_id.as_deref(), at).await;
+                    self.on_timeline(m, events::MESSAGE_SENT, provider_id.as_deref(), at).await;
                 }
                 Dispatched::Retry { .. } => round.retried += 1,
                 Dispatched::Failed(_) => round.failed += 1,

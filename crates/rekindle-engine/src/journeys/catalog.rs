@@ -9,6 +9,7 @@ use std::time::Instant;
 use chrono_tz::Tz;
 use rekindle_core::WorkspaceId;
 use rekindle_core::delivery::{CouponDefinition, MessageTemplate};
+use rekindle_core::events;
 use rekindle_core::journey::{Definition, Trigger};
 use rekindle_core::segment::{Rule, parse};
 use rekindle_store::{JourneyStatus, Store};
@@ -40,9 +41,6 @@ pub struct Catalog {
     rules: Mutex<HashMap<String, Option<Arc<Rule>>>>,
 }
 
-/// The event a `LevelChanged` trigger listens for.
-pub const LEVEL_CHANGED: &str = "Level Changed";
-
 impl Catalog {
     pub async fn load(store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<Self> {
         let workspace = store.workspaces().await?.into_iter().find(|w| w.id == ws);
@@ -66,7 +64,7 @@ impl Catalog {
         for (i, j) in journeys.iter().enumerate() {
             match &j.definition.trigger {
                 Trigger::Event { event, .. } => by_event.entry(event.clone()).or_default().push(i),
-                Trigger::LevelChanged { .. } => by_event.entry(LEVEL_CHANGED.to_owned()).or_default().push(i),
+                Trigger::LevelChanged { .. } => by_event.entry(events::LEVEL_CHANGED.to_owned()).or_default().push(i),
                 _ => {}
             }
             watched.extend(j.definition.watched_events().map(str::to_owned));

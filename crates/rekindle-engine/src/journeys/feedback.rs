@@ -3,6 +3,7 @@
 
 use rekindle_core::WorkspaceId;
 use rekindle_core::delivery::ChannelKind;
+use rekindle_core::events;
 use rekindle_store::{Store, StoredEvent};
 use serde_json::Value;
 
@@ -16,7 +17,7 @@ pub async fn apply(
 ) -> rekindle_store::Result<()> {
     let text = |key: &str| p.get(key).and_then(Value::as_str);
     match name {
-        "Message Delivered" | "Message Opened" | "Message Clicked" => {
+        events::MESSAGE_DELIVERED | events::MESSAGE_OPENED | events::MESSAGE_CLICKED => {
             if let Some(key) = text("message_id") {
                 store.mark_delivered(ws, key, e.timestamp).await?;
             }
@@ -45,12 +46,12 @@ pub async fn apply(
                 store.add_subscription(ws, e.person, template, &e.message_id, e.timestamp).await?;
             }
         }
-        "Coupon Redeemed" => {
+        events::COUPON_REDEEMED => {
             if let Some(code) = text("coupon_id") {
                 store.redeem_coupon(ws, code, text("order_id"), e.timestamp).await?;
             }
         }
-        "Order Completed" => {
+        events::ORDER_COMPLETED => {
             if let Some(code) = text("coupon") {
                 store.redeem_coupon(ws, code, text("order_id"), e.timestamp).await?;
             }

@@ -10,6 +10,7 @@ use rekindle_store::{EventQuery, Person, PersonRef, Store};
 
 use super::catalog::Catalog;
 use crate::audience::Audience;
+use rekindle_core::events;
 
 /// The person as of the last audience; someone too new to be in it matches no rule that needs
 /// a profile (as an empty profile would).
@@ -47,16 +48,16 @@ impl Reach {
         let id_of = |e: &rekindle_store::StoredEvent| {
             e.payload.pointer("/properties/ticket_id").map(|v| v.to_string()).unwrap_or_else(|| e.message_id.clone())
         };
-        let opened = store.events(ws, &recent("Ticket Opened")).await?;
+        let opened = store.events(ws, &recent(events::TICKET_OPENED)).await?;
         let open_ticket = if opened.is_empty() {
             false
         } else {
             let resolved: HashSet<String> =
-                store.events(ws, &recent("Ticket Resolved")).await?.iter().map(id_of).collect();
+                store.events(ws, &recent(events::TICKET_RESOLVED)).await?.iter().map(id_of).collect();
             opened.iter().any(|e| !resolved.contains(&id_of(e)))
         };
         let staff = store
-            .events(ws, &EventQuery { limit: 1, ..recent("Contact Added") })
+            .events(ws, &EventQuery { limit: 1, ..recent(events::CONTACT_ADDED) })
             .await?
             .first()
             .and_then(|e| e.payload.pointer("/properties/staff_id")?.as_str().map(str::to_owned));

@@ -6,6 +6,7 @@
 use rekindle_core::delivery::{
     ChannelKind, CouponDefinition, CouponValue, MessageTemplate, SMS_OPT_OUT, TemplateParam,
 };
+use rekindle_core::events;
 use rekindle_core::journey::Definition;
 use serde::Serialize;
 use serde_json::json;
@@ -81,14 +82,14 @@ pub fn shipped() -> Vec<Shipped> {
             name: "首单关怀",
             description: "First order: the day after, at 10:00, the staff member asks how it was.",
             definition: definition(json!({
-                "trigger": {"type": "event", "event": "Order Completed"},
+                "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
                 "audience": "orders <= 1",
                 "steps": [
                     {"id": "next_morning", "type": "wait", "until": "10:00", "next": "ask"},
                     {"id": "ask", "type": "send", "channel": "wecom", "template": "首单关怀-问候"},
                 ],
-                "goal": {"event": "Order Completed", "within_days": 14},
-                "exit": [{"type": "event", "event": "Contact Removed"}],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 14},
+                "exit": [{"type": "event", "event": events::CONTACT_REMOVED}],
                 "reentry": {"type": "once"},
             })),
             templates: vec![wecom(
@@ -111,8 +112,8 @@ pub fn shipped() -> Vec<Shipped> {
                     {"id": "coupon", "type": "coupon", "coupon": "复购85折", "next": "remind"},
                     {"id": "remind", "type": "send", "channel": "wecom", "template": "复购提醒"},
                 ],
-                "goal": {"event": "Order Completed", "within_days": 7},
-                "exit": [{"type": "event", "event": "Ticket Opened"}],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 7},
+                "exit": [{"type": "event", "event": events::TICKET_OPENED}],
                 "reentry": {"type": "after", "days": 14},
             })),
             templates: vec![wecom(
@@ -133,8 +134,8 @@ pub fn shipped() -> Vec<Shipped> {
                     {"id": "gift", "type": "coupon", "coupon": "回归礼包", "next": "sms"},
                     {"id": "sms", "type": "send", "channel": "sms", "template": "唤回-礼包"},
                 ],
-                "goal": {"event": "Order Completed", "within_days": 14},
-                "exit": [{"type": "event", "event": "Message Clicked"}, {"type": "event", "event": "Contact Removed"}],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 14},
+                "exit": [{"type": "event", "event": events::MESSAGE_CLICKED}, {"type": "event", "event": events::CONTACT_REMOVED}],
                 "reentry": {"type": "after", "days": 60},
             })),
             templates: vec![
@@ -163,7 +164,7 @@ pub fn shipped() -> Vec<Shipped> {
                     {"id": "healthy", "type": "send", "channel": "wecom", "template": "直播预告-健康"},
                     {"id": "plain", "type": "send", "channel": "wecom", "template": "直播预告"},
                 ],
-                "goal": {"event": "Live Entered", "within_days": 1},
+                "goal": {"event": events::LIVE_ENTERED, "within_days": 1},
                 "reentry": {"type": "always"},
             })),
             templates: vec![
@@ -196,7 +197,7 @@ pub fn shipped() -> Vec<Shipped> {
             name: "推荐有礼",
             description: "An invited friend's first order: ¥5 for the friend and ¥5 for whoever invited them.",
             definition: definition(json!({
-                "trigger": {"type": "event", "event": "Order Completed"},
+                "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
                 "audience": "orders <= 1",
                 "steps": [
                     {"id": "friend", "type": "coupon", "coupon": "推荐礼5元", "next": "inviter"},

@@ -8,6 +8,7 @@ use rekindle_core::{FieldError, Message, MessageKind};
 use serde_json::{Map, Value, json};
 
 use super::{Item, LineError, LineReader, LineResult};
+use rekindle_core::events;
 
 /// The columns of an orders CSV (docs/import.md). One row per line item; the rows of one order
 /// are consecutive and become one `Order Completed` event. Money is integer fen (`price_fen`),
@@ -205,7 +206,7 @@ fn order_message(rows: &[Row], received_at: DateTime<Utc>) -> Result<Message, Li
     }
     let message = json!({
         "type": "track",
-        "event": "Order Completed",
+        "event": events::ORDER_COMPLETED,
         "messageId": format!("order-completed-{order_id}"),
         "userId": text(first, "user_id"),
         "anonymousId": text(first, "anonymous_id"),

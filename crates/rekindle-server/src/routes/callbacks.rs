@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use rekindle_core::events;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/callbacks/wecom", get(verify).post(event))
@@ -64,11 +65,11 @@ async fn event(State(state): State<AppState>, Query(q): Query<Signed>, body: Str
             if let (Some(code), Some(template)) = (welcome_code, &state.journeys.welcome_template) {
                 welcome(&state, ws, template, code.clone()).await?;
             }
-            ("Contact Added", user_id, external_user_id, source.clone())
+            (events::CONTACT_ADDED, user_id, external_user_id, source.clone())
         }
         ContactEvent::DeletedByStaff { user_id, external_user_id }
         | ContactEvent::DeletedByCustomer { user_id, external_user_id } => {
-            ("Contact Removed", user_id, external_user_id, None)
+            (events::CONTACT_REMOVED, user_id, external_user_id, None)
         }
     };
     // WeCom retries a callback it got no answer to: the message id makes the retry a no-op.

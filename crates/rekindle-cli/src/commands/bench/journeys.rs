@@ -18,6 +18,7 @@ use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
 use serde_json::json;
 
 use crate::cli::{BenchJourneysArgs, Global};
+use rekindle_core::events;
 
 const CATEGORIES: [&str; 6] = ["燕麦", "牛奶", "草莓", "大米", "鸡蛋", "坚果"];
 
@@ -62,7 +63,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
             // order move everyone's clock, and stage, at once.)
             let span = 90 * day - day / 24;
             let when = (i as i64 * span / args.profiles.max(1) as i64 + n as i64 * 17 * day) % span;
-            batch.push(json!({"type": "track", "event": "Order Completed", "userId": user, "messageId": format!("o{i}-{n}"),
+            batch.push(json!({"type": "track", "event": events::ORDER_COMPLETED, "userId": user, "messageId": format!("o{i}-{n}"),
                 "timestamp": at(when), "properties": {"order_id": format!("o{i}-{n}"), "revenue": 39.9 + n as f64,
                 "products": [{"sku": format!("sku-{category}"), "name": format!("{category}家庭装"), "category": category, "price": 39.9, "quantity": 1}]}}));
         }
@@ -104,12 +105,17 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     for i in 0..50 {
         let channel = ["wecom", "sms", "mp"][i % 3];
         let channel_kind = ["wecom", "sms", "miniprogram"][i % 3];
-        let other_event =
-            ["Live Entered", "Live Commented", "Coupon Redeemed", "Ticket Resolved", "Contact Added"][i % 5];
+        let other_event = [
+            events::LIVE_ENTERED,
+            events::LIVE_COMMENTED,
+            events::COUPON_REDEEMED,
+            events::TICKET_RESOLVED,
+            events::CONTACT_ADDED,
+        ][i % 5];
         let stage = ["silent", "churned", "new", "active", "reactivated"][i % 5];
         let definition = match i {
             0..=29 => json!({
-                "trigger": {"type": "event", "event": "Order Completed"},
+                "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
                 "audience": if i % 3 == 0 { json!("orders >= 1") } else { json!(null) },
                 "steps": [
                     {"id": "vip", "type": "branch", "rule": "tier = high or spend(365d) >= ¥500", "then": "send", "else": "send"},
@@ -163,7 +169,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     let mut next = Instant::now();
     for n in 0..args.events {
         let i = (n * stride) % args.profiles;
-        let body = json!({"batch": [{"type": "track", "event": "Order Completed", "userId": format!("p{i}"),
+        let body = json!({"batch": [{"type": "track", "event": events::ORDER_COMPLETED, "userId": format!("p{i}"),
             "messageId": format!("bench-order-{n}"), "properties": {"order_id": format!("bench-{n}"), "revenue": 59.0,
             "products": [{"sku": "sku-燕麦", "name": "燕麦家庭装", "category": "燕麦", "price": 59.0, "quantity": 1}]}}]});
         let r = client.post(&url).basic_auth(&key, Some("")).json(&body).send().await?;

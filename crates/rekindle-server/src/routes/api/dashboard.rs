@@ -22,6 +22,7 @@ use super::{LiveSessionView, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use rekindle_core::events;
 
 /// Most events of one kind the dashboard reads for its window.
 const WINDOW_EVENT_CAP: usize = 500_000;
@@ -133,7 +134,7 @@ async fn dashboard(
     }
     let window_query =
         |name: &str| EventQuery { name: Some(name.into()), from: Some(from), to: Some(to), ..Default::default() };
-    let orders = all_events(&state, ws, window_query("Order Completed"), WINDOW_EVENT_CAP).await?;
+    let orders = all_events(&state, ws, window_query(events::ORDER_COMPLETED), WINDOW_EVENT_CAP).await?;
     let mut per_session: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     for o in &orders {
         let revenue = amount(o, "revenue");
@@ -157,8 +158,12 @@ async fn dashboard(
         // Entries are read around the session's time, not over the whole window.
         let start = s.started_at.unwrap_or(s.scheduled_start) - Duration::hours(1);
         let end = s.ended_at.unwrap_or(s.scheduled_start + Duration::hours(4)) + Duration::hours(1);
-        let query =
-            EventQuery { name: Some("Live Entered".into()), from: Some(start), to: Some(end), ..Default::default() };
+        let query = EventQuery {
+            name: Some(events::LIVE_ENTERED.into()),
+            from: Some(start),
+            to: Some(end),
+            ..Default::default()
+        };
         let viewers: BTreeSet<_> = all_events(&state, ws, query, WINDOW_EVENT_CAP)
             .await?
             .into_iter()

@@ -21,6 +21,7 @@ use super::{WorkspaceParam, for_role};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::AppState;
+use rekindle_core::events;
 
 /// Most events of one person read for these views.
 const PERSON_EVENT_CAP: usize = 20_000;
@@ -111,13 +112,13 @@ async fn person_orders(
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
     let person = find(&state, &access, &person).await?;
     let mut refunds: BTreeMap<String, i64> = BTreeMap::new();
-    for e in named(&state, &access, person.id, "Order Refunded").await? {
+    for e in named(&state, &access, person.id, events::ORDER_REFUNDED).await? {
         if let Some(id) = text(property(&e, "order_id")) {
             let refunded = refunds.entry(id).or_default();
             *refunded = refunded.saturating_add(amount(&e, "amount"));
         }
     }
-    let orders = named(&state, &access, person.id, "Order Completed")
+    let orders = named(&state, &access, person.id, events::ORDER_COMPLETED)
         .await?
         .iter()
         .map(|e| {
@@ -159,7 +160,7 @@ async fn person_live(
     let mut by_session: BTreeMap<String, LiveParticipation> = BTreeMap::new();
     for e in &events {
         let (Some(name), Some(session)) = (e.name.as_deref(), text(property(e, "session_id"))) else { continue };
-        if !name.starts_with("Live ") && name != "Order Completed" {
+        if !name.starts_with("Live ") && name != events::ORDER_COMPLETED {
             continue;
         }
         let p = by_session
@@ -169,11 +170,11 @@ async fn person_live(
             p.entered_at = Some(p.entered_at.map_or(e.timestamp, |t| t.min(e.timestamp)));
         }
         match name {
-            "Live Watched" => p.watched_seconds += property(e, "seconds").and_then(Value::as_i64).unwrap_or(0),
-            "Live Commented" => p.comments += 1,
-            "Live Liked" => p.likes += 1,
-            "Live Shared" => p.shares += 1,
-            "Order Completed" => p.orders += 1,
+            events::LIVE_WATCHED => p.watched_seconds += property(e, "seconds").and_then(Value::as_i64).unwrap_or(0),
+            events::LIVE_COMMENTED => p.comments += 1,
+            events::LIVE_LIKED => p.likes += 1,
+            events::LIVE_SHARED => p.shares += 1,
+            events::ORDER_COMPLETED => p.orders += 1,
             _ => {}
         }
     }

@@ -1,0 +1,82 @@
+//! The names of the events Rekindle reads or emits (docs/ingestion.md): Segment's e-commerce
+//! spec where it has one, plus the live-commerce events. Any other name is stored and shown
+//! as it came; these are the ones rules, profiles and journeys give a meaning to.
+
+// Private-domain contact.
+pub const CONTACT_ADDED: &str = "Contact Added";
+pub const CONTACT_REMOVED: &str = "Contact Removed";
+pub const GROUP_JOINED: &str = "Group Joined";
+pub const GROUP_LEFT: &str = "Group Left";
+
+// The live room.
+pub const LIVE_ENTERED: &str = "Live Entered";
+pub const LIVE_LEFT: &str = "Live Left";
+pub const LIVE_WATCHED: &str = "Live Watched";
+pub const LIVE_COMMENTED: &str = "Live Commented";
+pub const LIVE_LIKED: &str = "Live Liked";
+pub const LIVE_SHARED: &str = "Live Shared";
+
+// Orders and coupons (Segment's e-commerce spec).
+pub const ORDER_COMPLETED: &str = "Order Completed";
+pub const ORDER_REFUNDED: &str = "Order Refunded";
+pub const COUPON_APPLIED: &str = "Coupon Applied";
+pub const COUPON_ISSUED: &str = "Coupon Issued";
+pub const COUPON_REDEEMED: &str = "Coupon Redeemed";
+
+// After-sales service.
+pub const TICKET_OPENED: &str = "Ticket Opened";
+pub const TICKET_RESOLVED: &str = "Ticket Resolved";
+
+// Messages, emitted by Rekindle itself as they go out and come back.
+pub const MESSAGE_SENT: &str = "Message Sent";
+pub const MESSAGE_DELIVERED: &str = "Message Delivered";
+pub const MESSAGE_OPENED: &str = "Message Opened";
+pub const MESSAGE_CLICKED: &str = "Message Clicked";
+
+// Content and subscriptions.
+pub const UGC_SUBMITTED: &str = "UGC Submitted";
+pub const SUBSCRIPTION_STARTED: &str = "Subscription Started";
+pub const SUBSCRIPTION_PAUSED: &str = "Subscription Paused";
+pub const SUBSCRIPTION_CANCELLED: &str = "Subscription Cancelled";
+
+// Emitted by Rekindle when a member level changes (a journey trigger).
+pub const LEVEL_CHANGED: &str = "Level Changed";
+
+/// Every name above.
+pub const KNOWN: &[&str] = &[
+    CONTACT_ADDED,
+    CONTACT_REMOVED,
+    GROUP_JOINED,
+    GROUP_LEFT,
+    LIVE_ENTERED,
+    LIVE_LEFT,
+    LIVE_WATCHED,
+    LIVE_COMMENTED,
+    LIVE_LIKED,
+    LIVE_SHARED,
+    ORDER_COMPLETED,
+    ORDER_REFUNDED,
+    COUPON_APPLIED,
+    COUPON_ISSUED,
+    COUPON_REDEEMED,
+    TICKET_OPENED,
+    TICKET_RESOLVED,
+    MESSAGE_SENT,
+    MESSAGE_DELIVERED,
+    MESSAGE_OPENED,
+    MESSAGE_CLICKED,
+    UGC_SUBMITTED,
+    SUBSCRIPTION_STARTED,
+    SUBSCRIPTION_PAUSED,
+    SUBSCRIPTION_CANCELLED,
+    LEVEL_CHANGED,
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        assert!(super::KNOWN.iter().all(|n| seen.insert(*n)));
+    }
+}
