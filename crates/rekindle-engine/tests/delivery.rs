@@ -18,9 +18,8 @@ use rekindle_engine::dispatch::{DispatchConfig, Dispatcher};
 use rekindle_engine::journeys::Runner;
 use rekindle_engine::{Engine, Judging};
 use rekindle_store::NewMessage;
-use rekindle_store::{
-    DEFAULT_WORKSPACE, EventQuery, JourneyStore, OutboxMessage, OutboxState, PersonRef, Source, Store,
-};
+use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, OutboxMessage, OutboxState, PersonRef, Source};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 

@@ -2,6 +2,7 @@
 //! written separately from the profile fold and the rule evaluator: straight from each
 //! person's stored events.
 
+use rekindle_store::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -11,7 +12,7 @@ use rekindle_core::segment::parse;
 use rekindle_core::{Message, PersonId};
 use rekindle_engine::{Audience, Judging};
 use rekindle_sim::{SimConfig, Simulation};
-use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, Source, Store, StoredEvent};
+use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, Source, StoredEvent};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::Value;
 

@@ -13,7 +13,8 @@ use rekindle_core::message::Arrival;
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_engine::journeys::Runner;
 use rekindle_engine::{Engine, Judging};
-use rekindle_store::{DEFAULT_WORKSPACE, EnrollmentState, JourneyStore, OutboxState, PersonRef, Source, Store};
+use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, EnrollmentState, OutboxState, PersonRef, Source};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 

@@ -1,6 +1,7 @@
 //! Profiles kept up to date as events arrive, and segment membership recorded as it changes,
 //! on a simulated store fed in shuffled chunks (late events, merges in any order).
 
+use rekindle_store::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use rekindle_core::segment::parse;
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_engine::{Audience, Engine, Judging};
 use rekindle_sim::{SimConfig, Simulation, Truth};
-use rekindle_store::{DEFAULT_WORKSPACE, NewSegment, PersonRef, SegmentKind, Source, Store};
+use rekindle_store::{DEFAULT_WORKSPACE, NewSegment, PersonRef, SegmentKind, Source};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::Value;
 

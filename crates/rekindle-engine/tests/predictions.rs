@@ -2,6 +2,7 @@
 //! customer at the end of the window, and when each person's categories run out — each beside
 //! a naive baseline, so the gain is visible. Run with `--no-capture` to see the figures.
 
+use rekindle_store::prelude::*;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -11,7 +12,7 @@ use rekindle_core::profile::Profile;
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId};
 use rekindle_engine::{Audience, Judging};
 use rekindle_sim::{SimConfig, Simulation, Truth};
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source, Store};
+use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::Value;
 

@@ -9,8 +9,8 @@ use sqlx_core::error::{Error, ErrorKind};
 use sqlx_core::row::Row;
 use sqlx_postgres::PgRow;
 
-use crate::admin::{is_unique_violation, workspace};
 use crate::codec::parse;
+use crate::workspaces::{is_unique_violation, workspace};
 use crate::{PostgresStore, db_err, sql};
 
 pub(crate) fn user(r: &PgRow) -> Result<User, Error> {
@@ -67,13 +67,20 @@ pub(crate) fn unique_violation(what: String) -> impl FnOnce(Error) -> StoreError
     move |e| if is_unique_violation(&e) { StoreError::AlreadyExists(what) } else { db_err(e) }
 }
 
-impl PostgresStore {
-    pub(crate) async fn create_user_impl(&self, email: &str, name: &str, hash: &str) -> Result<User> {
+#[async_trait::async_trait]
+impl rekindle_store::Accounts for PostgresStore {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::create_user", backend = "postgres")
+    )]
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {
         let row = sql("INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4)
                        RETURNING id, email, name, password_hash, created_at")
         .bind(email)
         .bind(name)
-        .bind(hash)
+        .bind(password_hash)
         .bind(Utc::now())
         .fetch_one(&self.pool)
         .await
@@ -81,7 +88,13 @@ impl PostgresStore {
         user(&row).map_err(db_err)
     }
 
-    pub(crate) async fn user_impl(&self, id: i64) -> Result<Option<User>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::user", backend = "postgres")
+    )]
+    async fn user(&self, id: i64) -> Result<Option<User>> {
         let row = sql("SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -90,7 +103,13 @@ impl PostgresStore {
         row.as_ref().map(user).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn user_by_email_impl(&self, email: &str) -> Result<Option<User>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::user_by_email", backend = "postgres")
+    )]
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let row = sql("SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&self.pool)
@@ -99,12 +118,19 @@ impl PostgresStore {
         row.as_ref().map(user).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn count_users_impl(&self) -> Result<u64> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::count_users", backend = "postgres")
+    )]
+    async fn count_users(&self) -> Result<u64> {
         let row = sql("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await.map_err(db_err)?;
         row.try_get::<i64, _>(0).map(|n| n.max(0) as u64).map_err(db_err)
     }
 
-    pub(crate) async fn set_role_impl(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::set_role", backend = "postgres", ws = ws.0))]
+    async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
         sql("INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role")
         .bind(user_id)
@@ -121,7 +147,8 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(crate) async fn remove_member_impl(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::remove_member", backend = "postgres", ws = ws.0))]
+    async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
         let done = sql("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
             .bind(user_id)
             .bind(ws.0)
@@ -135,7 +162,13 @@ impl PostgresStore {
         }
     }
 
-    pub(crate) async fn memberships_impl(&self, user_id: i64) -> Result<Vec<Membership>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::memberships", backend = "postgres")
+    )]
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
         let rows = sql("SELECT w.id, w.slug, w.name, w.time_zone, w.created_at, m.role FROM memberships m
                         JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.id")
         .bind(user_id)
@@ -148,7 +181,8 @@ impl PostgresStore {
             .map_err(db_err)
     }
 
-    pub(crate) async fn members_impl(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::members", backend = "postgres", ws = ws.0))]
+    async fn members(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
         // Byte order, as SQLite sorts, whatever the database's collation.
         let rows = sql("SELECT u.id, u.email, u.name, u.password_hash, u.created_at, m.role FROM memberships m
                         JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.email COLLATE \"C\"")
@@ -162,30 +196,42 @@ impl PostgresStore {
             .map_err(db_err)
     }
 
-    pub(crate) async fn create_session_impl(&self, hash: &str, s: &Session) -> Result<()> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::create_session", backend = "postgres")
+    )]
+    async fn create_session(&self, token_hash: &str, session: &Session) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sql("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(hash)
-            .bind(s.user_id)
-            .bind(&s.csrf_token)
-            .bind(s.created_at)
-            .bind(s.expires_at)
+            .bind(token_hash)
+            .bind(session.user_id)
+            .bind(&session.csrf_token)
+            .bind(session.created_at)
+            .bind(session.expires_at)
             .execute(&mut *tx)
             .await
             .map_err(unique_violation("session".into()))?;
         // Expired sessions go as new ones come, so the table stays the size of the live ones.
         sql("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(s.created_at)
+            .bind(session.created_at)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 
-    pub(crate) async fn session_impl(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::session", backend = "postgres")
+    )]
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let row = sql("SELECT user_id, csrf_token, created_at, expires_at FROM sessions
                        WHERE token_hash = $1 AND expires_at > $2")
-        .bind(hash)
+        .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.pool)
         .await
@@ -193,18 +239,24 @@ impl PostgresStore {
         row.as_ref().map(session).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn delete_session_impl(&self, hash: &str) -> Result<()> {
-        sql("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(&self.pool).await.map_err(db_err)?;
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::delete_session", backend = "postgres")
+    )]
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sql("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
-    pub(crate) async fn create_api_token_impl(
-        &self,
-        user_id: i64,
-        name: &str,
-        hash: &str,
-        prefix: &str,
-    ) -> Result<ApiToken> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::create_api_token", backend = "postgres")
+    )]
+    async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
         let row =
             sql("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
                        RETURNING id, user_id, name, prefix, created_at, revoked_at")
@@ -219,7 +271,13 @@ impl PostgresStore {
         api_token(&row).map_err(db_err)
     }
 
-    pub(crate) async fn api_token_by_hash_impl(&self, hash: &str) -> Result<Option<ApiToken>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::api_token_by_hash", backend = "postgres")
+    )]
+    async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
         let row = sql("SELECT id, user_id, name, prefix, created_at, revoked_at
                        FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
         .bind(hash)
@@ -229,7 +287,13 @@ impl PostgresStore {
         row.as_ref().map(api_token).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn api_tokens_impl(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::api_tokens", backend = "postgres")
+    )]
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         let rows = sql("SELECT id, user_id, name, prefix, created_at, revoked_at
                         FROM api_tokens WHERE user_id = $1 ORDER BY id")
         .bind(user_id)
@@ -239,7 +303,13 @@ impl PostgresStore {
         rows.iter().map(api_token).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn revoke_api_token_impl(&self, user_id: i64, id: i64) -> Result<()> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::revoke_api_token", backend = "postgres")
+    )]
+    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
         // Revoking twice keeps the first time; the row still counts as found.
         let done = sql("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE user_id = $1 AND id = $2")
             .bind(user_id)
@@ -251,13 +321,19 @@ impl PostgresStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("API token {id}"))) } else { Ok(()) }
     }
 
-    pub(crate) async fn record_audit_impl(&self, a: &AuditRecord) -> Result<()> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::record_audit", backend = "postgres")
+    )]
+    async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
         sql("INSERT INTO audit_log (workspace_id, user_id, action, target, ip, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(a.workspace.map(|w| w.0))
-            .bind(a.user_id)
-            .bind(&a.action)
-            .bind(&a.target)
-            .bind(&a.ip)
+            .bind(record.workspace.map(|w| w.0))
+            .bind(record.user_id)
+            .bind(&record.action)
+            .bind(&record.target)
+            .bind(&record.ip)
             .bind(Utc::now())
             .execute(&self.pool)
             .await
@@ -265,7 +341,8 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(crate) async fn audit_log_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::audit_log", backend = "postgres", ws = ws.0))]
+    async fn audit_log(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
         // Only what was recorded with this workspace's id: a member's actions elsewhere (and
         // deployment-wide ones) are not this workspace's to read.
         let rows = sql("SELECT a.id, a.workspace_id, a.user_id, a.action, a.target, a.ip, a.at, u.email

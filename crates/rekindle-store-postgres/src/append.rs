@@ -1,12 +1,13 @@
-//! Appending a batch: lock, de-duplicate, load the people it touches, plan with the core OneID
-//! planner, write the plan. One transaction, as in SQLite's append.rs.
+//! Appending a batch inside its transaction: lock, de-duplicate, load the people it touches,
+//! plan with the core OneID planner, write the plan. One transaction, as in SQLite's append.rs;
+//! `event_log.rs` retries it when it races another node.
 
 use std::collections::{HashMap, HashSet};
 
 use rekindle_core::identity::{IdentityPolicy, KnownPerson, lookup_keys, plan_batch};
 use rekindle_core::ids::Uuid;
 use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
-use rekindle_store::{AppendReport, Result, Source, StoreError};
+use rekindle_store::{AppendReport, Source};
 use serde_json::{Map, Value};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
@@ -15,49 +16,10 @@ use sqlx_postgres::PgConnection;
 
 use crate::codec::identifier;
 use crate::lock::{Held, lock_batch};
-use crate::{PostgresStore, db_err, sql, write};
-
-/// Tries of one batch that raced another node (a deadlock, or a person merged away between
-/// looking it up and locking it) before giving up.
-const ATTEMPTS: u32 = 5;
-
-impl PostgresStore {
-    pub(crate) async fn append_impl(
-        &self,
-        ws: WorkspaceId,
-        messages: &[Message],
-        source: &Source,
-        policy: &IdentityPolicy,
-    ) -> Result<AppendReport> {
-        let keys = lookup_keys(messages);
-        for attempt in 1..=ATTEMPTS {
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
-            match append_in(&mut tx, ws, messages, &keys, source, policy).await {
-                Ok(Some(report)) => {
-                    tx.commit().await.map_err(db_err)?;
-                    return Ok(report);
-                }
-                Ok(None) => tracing::debug!(attempt, "append raced a merge; retrying"),
-                Err(e) if is_transient(&e) => {
-                    tracing::debug!(attempt, error = %e, "append raced; retrying")
-                }
-                Err(e) => return Err(db_err(e)),
-            }
-            tx.rollback().await.map_err(db_err)?;
-        }
-        Err(StoreError::backend(std::io::Error::other(format!(
-            "append gave up after {ATTEMPTS} tries racing other writers"
-        ))))
-    }
-}
-
-/// Deadlock or serialization failure: the transaction was sound, only unlucky.
-fn is_transient(e: &Error) -> bool {
-    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "40P01" || c == "40001")
-}
+use crate::{sql, write};
 
 /// `None` when the people looked up changed before they were locked: roll back and try again.
-async fn append_in(
+pub(crate) async fn append_in(
     conn: &mut PgConnection,
     ws: WorkspaceId,
     messages: &[Message],

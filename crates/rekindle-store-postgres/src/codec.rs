@@ -11,3 +11,8 @@ pub fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, Error> {
 pub fn identifier(kind: &str, value: String) -> Result<Identifier, Error> {
     Ok(Identifier { kind: parse::<IdentifierKind>(kind)?, value })
 }
+
+/// A stored name this build does not know: the database holds something it did not write.
+pub fn unknown(what: &str, value: &str) -> Error {
+    Error::Decode(format!("unknown {what} {value:?} in the database").into())
+}

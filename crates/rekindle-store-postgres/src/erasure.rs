@@ -196,7 +196,7 @@ async fn export(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Resu
             out.push(serde_json::from_str(&text).map_err(StoreError::backend)?);
         }
     }
-    let person = crate::read::load_person(c, ws, ids[0]).await.map_err(db_err)?.ok_or_else(not_found)?;
+    let person = crate::people::load_person(c, ws, ids[0]).await.map_err(db_err)?.ok_or_else(not_found)?;
     Ok(PersonExport { person, merged: ids[1..].iter().copied().map(PersonId).collect(), records })
 }
 
@@ -225,6 +225,7 @@ async fn tables_holding(c: &mut PgConnection, needle: &str) -> Result<Vec<String
 
 #[async_trait::async_trait]
 impl rekindle_store::Erasure for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::erase_person", backend = "postgres", ws = ws.0))]
     async fn erase_person(&self, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         crate::lock::lock_workspace_quiet(&mut tx, ws).await.map_err(db_err)?;
@@ -233,6 +234,7 @@ impl rekindle_store::Erasure for PostgresStore {
         Ok(report)
     }
 
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::export_person", backend = "postgres", ws = ws.0))]
     async fn export_person(&self, ws: WorkspaceId, person: PersonId) -> Result<PersonExport> {
         // One snapshot, so the tables agree with each other.
         let mut tx = self.pool.begin().await.map_err(db_err)?;
@@ -242,6 +244,12 @@ impl rekindle_store::Erasure for PostgresStore {
         Ok(export)
     }
 
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Erasure::tables_holding", backend = "postgres")
+    )]
     async fn tables_holding(&self, needle: &str) -> Result<Vec<String>> {
         let mut c = self.pool.acquire().await.map_err(db_err)?;
         tables_holding(&mut c, needle).await

@@ -68,11 +68,26 @@ async fn workspace_of(c: &mut PgConnection, ws: i64) -> Result<Workspace> {
         .fetch_one(c)
         .await
         .map_err(db_err)?;
-    crate::admin::workspace(&row).map_err(db_err)
+    crate::workspaces::workspace(&row).map_err(db_err)
 }
 
-impl PostgresStore {
-    pub(crate) async fn invite_impl(&self, ws: WorkspaceId, email: &str, role: Role, hash: &str) -> Result<Invitation> {
+/// Delete the invitation `id` if it is pending for the user's email: its workspace and role.
+async fn take_invitation(c: &mut PgConnection, id: i64, user_id: i64) -> Result<(i64, Role)> {
+    let row = sql("DELETE FROM invitations WHERE id = $1 AND email = (SELECT email FROM users WHERE id = $2)
+                   RETURNING workspace_id, role")
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await
+    .map_err(db_err)?
+    .ok_or_else(|| StoreError::NotFound(format!("invitation {id}")))?;
+    Ok((row.try_get(0).map_err(db_err)?, parse(row.try_get(1).map_err(db_err)?).map_err(db_err)?))
+}
+
+#[async_trait::async_trait]
+impl rekindle_store::Invitations for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::invite", backend = "postgres", ws = ws.0))]
+    async fn invite(&self, ws: WorkspaceId, email: &str, role: Role, token_hash: &str) -> Result<Invitation> {
         let row = sql("WITH i AS (
                          INSERT INTO invitations (workspace_id, email, role, token_hash, created_at)
                          VALUES ($1, $2, $3, $4, $5)
@@ -84,7 +99,7 @@ impl PostgresStore {
         .bind(ws.0)
         .bind(email)
         .bind(role.as_str())
-        .bind(hash)
+        .bind(token_hash)
         .bind(Utc::now())
         .fetch_one(&self.pool)
         .await
@@ -95,7 +110,8 @@ impl PostgresStore {
         invitation(&row).map_err(db_err)
     }
 
-    pub(crate) async fn workspace_invitations_impl(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::workspace_invitations", backend = "postgres", ws = ws.0))]
+    async fn workspace_invitations(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
         let rows = sql(invitations!("WHERE i.workspace_id = $1 ORDER BY i.email"))
             .bind(ws.0)
             .fetch_all(&self.pool)
@@ -104,7 +120,13 @@ impl PostgresStore {
         rows.iter().map(invitation).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn invitations_for_impl(&self, user_id: i64) -> Result<Vec<Invitation>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::invitations_for", backend = "postgres")
+    )]
+    async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>> {
         let rows = sql(invitations!("WHERE i.email = (SELECT email FROM users WHERE id = $1) ORDER BY w.id"))
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -113,34 +135,34 @@ impl PostgresStore {
         rows.iter().map(invitation).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    /// Delete the invitation `id` if it is pending for the user's email: its workspace and role.
-    async fn take_invitation(c: &mut PgConnection, id: i64, user_id: i64) -> Result<(i64, Role)> {
-        let row = sql("DELETE FROM invitations WHERE id = $1 AND email = (SELECT email FROM users WHERE id = $2)
-                       RETURNING workspace_id, role")
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await
-        .map_err(db_err)?
-        .ok_or_else(|| StoreError::NotFound(format!("invitation {id}")))?;
-        Ok((row.try_get(0).map_err(db_err)?, parse(row.try_get(1).map_err(db_err)?).map_err(db_err)?))
-    }
-
-    pub(crate) async fn accept_invitation_impl(&self, id: i64, user_id: i64) -> Result<Membership> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::accept_invitation", backend = "postgres")
+    )]
+    async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let (ws, invited) = Self::take_invitation(&mut tx, id, user_id).await?;
+        let (ws, invited) = take_invitation(&mut tx, id, user_id).await?;
         let role = grant(&mut tx, user_id, WorkspaceId(ws), invited).await?;
         let workspace = workspace_of(&mut tx, ws).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Membership { workspace, role })
     }
 
-    pub(crate) async fn decline_invitation_impl(&self, id: i64, user_id: i64) -> Result<()> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::decline_invitation", backend = "postgres")
+    )]
+    async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        Self::take_invitation(&mut conn, id, user_id).await.map(|_| ())
+        take_invitation(&mut conn, id, user_id).await.map(|_| ())
     }
 
-    pub(crate) async fn revoke_invitation_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::revoke_invitation", backend = "postgres", ws = ws.0))]
+    async fn revoke_invitation(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         let done = sql("DELETE FROM invitations WHERE id = $1 AND workspace_id = $2")
             .bind(id)
             .bind(ws.0)
@@ -150,7 +172,13 @@ impl PostgresStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("invitation {id}"))) } else { Ok(()) }
     }
 
-    pub(crate) async fn redeem_invitation_impl(
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::redeem_invitation", backend = "postgres")
+    )]
+    async fn redeem_invitation(
         &self,
         token_hash: &str,
         made_after: DateTime<Utc>,

@@ -4,7 +4,8 @@
 //! counts read (see `journey_lock.rs`), and claiming skips rows another dispatcher holds.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted, Skip};
+use rekindle_core::delivery::queueing::{self, Gate};
+use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
     CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,
@@ -14,17 +15,16 @@ use sqlx_core::row::Row;
 use sqlx_core::types::Json;
 use sqlx_postgres::{PgConnection, PgRow};
 
-use crate::codec::parse;
+use crate::codec::{parse, unknown};
 use crate::journey_lock::{self, Key};
-use crate::journeys::unknown;
-use crate::read::PERSON_AND_MERGED;
-use crate::{db_err, sql, sql_owned};
+use crate::people::PERSON_AND_MERGED;
+use crate::{PostgresStore, db_err, done, sql, sql_owned};
 
 /// States that do not use up a cap: the person got nothing.
 pub(crate) const NOT_COUNTED: &str = "('skipped', 'failed')";
 
 /// Queue messages in order, inside the caller's transaction, each message's fate in turn.
-pub(crate) async fn queue(
+pub(crate) async fn queue_in(
     c: &mut PgConnection,
     ws: WorkspaceId,
     messages: &[NewMessage],
@@ -59,21 +59,16 @@ async fn queue_one(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage, caps: 
     if exists {
         return Ok(Queued::Duplicate);
     }
-    let skip = match m.skip {
-        Some(s) => Some(s),
-        None if m.channel.reaches_person() => {
+    // The decision is core's (`queueing`); this only reads what each step asks for.
+    let skip = match queueing::screen(m.skip, m.channel) {
+        Gate::Decided(skip) => skip,
+        _ => {
             let counted = count(c, ws, m).await.map_err(db_err)?;
-            match caps.decide(m.channel, m.transactional, &counted, m.month_days).err() {
-                Some(s) => Some(s),
-                None if m.channel == ChannelKind::Miniprogram
-                    && credits(c, ws, m.person, m.template.as_deref()).await.map_err(db_err)? <= 0 =>
-                {
-                    Some(Skip::NotSubscribed)
-                }
-                None => None,
+            match queueing::after_caps(caps, m.channel, m.transactional, &counted, m.month_days) {
+                Gate::Decided(skip) => skip,
+                _ => queueing::after_credits(credits(c, ws, m.person, m.template.as_deref()).await.map_err(db_err)?),
             }
         }
-        None => None,
     };
     let (state, code) = match skip {
         Some(s) => (OutboxState::Skipped, Some(s.as_str())),
@@ -234,141 +229,169 @@ fn outbox_rows(rows: &[PgRow]) -> Result<Vec<OutboxMessage>> {
     rows.iter().map(outbox_row).collect::<Result<_, _>>().map_err(db_err)
 }
 
-pub(crate) async fn claim(
-    c: &mut PgConnection,
-    now: DateTime<Utc>,
-    lease: chrono::Duration,
-    limit: u32,
-) -> Result<Vec<OutboxMessage>> {
-    // `SKIP LOCKED`: dispatchers on other nodes claiming at the same moment take other rows
-    // instead of waiting for these; a row they claimed and committed meanwhile is rechecked
-    // against the condition, so no row is claimed twice. The SET reads the row as it was, so
-    // `recovered` and `attempts` see the state before it becomes 'sending'.
-    let rows = sql_owned(format!(
-        "UPDATE outbox SET recovered = (state = 'sending'),
-                attempts = attempts + CASE WHEN state = 'queued' THEN 1 ELSE 0 END,
-                state = 'sending', lease_until = $2, updated_at = $1
-         WHERE id IN (SELECT id FROM outbox
-                      WHERE (state = 'queued' AND not_before <= $1) OR (state = 'sending' AND lease_until < $1)
-                      ORDER BY not_before, id LIMIT $3
-                      FOR UPDATE SKIP LOCKED)
-         RETURNING {OUTBOX_COLUMNS}"
-    ))
-    .bind(now)
-    .bind(now + lease)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?;
-    let mut claimed = outbox_rows(&rows)?;
-    claimed.sort_by_key(|m| (m.not_before, m.id));
-    Ok(claimed)
-}
-
-pub(crate) async fn record(c: &mut PgConnection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
-    let (state, not_before, provider, error) = match outcome {
-        Dispatched::Sent { provider_id, awaiting } => {
-            (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
-        }
-        Dispatched::Retry { at, error } => (OutboxState::Queued, Some(*at), None, Some(error.clone())),
-        Dispatched::Failed(e) => (OutboxState::Failed, None, None, Some(e.clone())),
-        Dispatched::Uncertain(e) => (OutboxState::Uncertain, None, None, Some(e.clone())),
-        Dispatched::Skipped(s) => (
-            OutboxState::Skipped,
-            None,
-            None,
-            Some(rekindle_store::DeliveryError {
-                kind: "skipped".into(),
-                code: s.as_str().into(),
-                message: String::new(),
-            }),
-        ),
-    };
-    let sent = matches!(outcome, Dispatched::Sent { .. }).then_some(at);
-    // Only while sending: a message recovered and resolved by another dispatcher stays as it was.
-    let done = sql("UPDATE outbox SET state = $2, not_before = COALESCE($3, not_before),
-                          provider_id = COALESCE($4, provider_id), error_kind = $5, error_code = $6,
-                          error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9
-                   WHERE id = $1 AND state = 'sending'")
-    .bind(id)
-    .bind(state.as_str())
-    .bind(not_before)
-    .bind(provider)
-    .bind(error.as_ref().map(|e| e.kind.as_str()))
-    .bind(error.as_ref().map(|e| e.code.as_str()))
-    .bind(error.as_ref().map(|e| e.message.as_str()))
-    .bind(sent)
-    .bind(at)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("message {id} being sent")));
+#[async_trait::async_trait]
+impl rekindle_store::Outbox for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::queue", backend = "postgres", ws = ws.0))]
+    async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
+        let mut tx = self.tx().await?;
+        let queued = queue_in(&mut tx, ws, messages, caps).await?;
+        done(tx, queued).await
     }
-    Ok(())
-}
 
-pub(crate) async fn mark_delivered(
-    c: &mut PgConnection,
-    ws: WorkspaceId,
-    key: &str,
-    at: DateTime<Utc>,
-) -> Result<bool> {
-    let done = sql(
-        "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
-                delivered_at = COALESCE(delivered_at, $3), updated_at = $3
-         WHERE workspace_id = $1 AND send_key = $2",
-    )
-    .bind(ws.0)
-    .bind(key)
-    .bind(at)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(crate) async fn fail_awaiting(c: &mut PgConnection, id: i64, e: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
-    let done =
-        sql("UPDATE outbox SET state = 'failed', error_kind = $2, error_code = $3, error_message = $4, updated_at = $5
-         WHERE id = $1 AND state = 'awaiting'")
-        .bind(id)
-        .bind(&e.kind)
-        .bind(&e.code)
-        .bind(&e.message)
-        .bind(at)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(crate) async fn messages(
-    c: &mut PgConnection,
-    ws: WorkspaceId,
-    person: Option<PersonId>,
-    limit: u32,
-) -> Result<Vec<OutboxMessage>> {
-    // Two statements, not `$2 IS NULL OR …`: a generic plan would read the whole outbox.
-    let whose = if person.is_some() { "person_id = $2" } else { "$2::uuid IS NULL" };
-    let rows = sql_owned(format!(
-        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = $1 AND {whose} ORDER BY id DESC LIMIT $3"
-    ))
-    .bind(ws.0)
-    .bind(person.map(|p| p.0))
-    .bind(i64::from(limit))
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?;
-    outbox_rows(&rows)
-}
-
-pub(crate) async fn in_state(c: &mut PgConnection, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
-    let rows = sql_owned(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = $1 ORDER BY id LIMIT $2"))
-        .bind(state.as_str())
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::claim_messages", backend = "postgres")
+    )]
+    async fn claim_messages(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
+        // One statement, committed on its own before this returns.
+        // `SKIP LOCKED`: dispatchers on other nodes claiming at the same moment take other rows
+        // instead of waiting for these; a row they claimed and committed meanwhile is rechecked
+        // against the condition, so no row is claimed twice. The SET reads the row as it was, so
+        // `recovered` and `attempts` see the state before it becomes 'sending'.
+        let rows = sql_owned(format!(
+            "UPDATE outbox SET recovered = (state = 'sending'),
+                    attempts = attempts + CASE WHEN state = 'queued' THEN 1 ELSE 0 END,
+                    state = 'sending', lease_until = $2, updated_at = $1
+             WHERE id IN (SELECT id FROM outbox
+                          WHERE (state = 'queued' AND not_before <= $1) OR (state = 'sending' AND lease_until < $1)
+                          ORDER BY not_before, id LIMIT $3
+                          FOR UPDATE SKIP LOCKED)
+             RETURNING {OUTBOX_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(now + lease)
         .bind(i64::from(limit))
-        .fetch_all(&mut *c)
+        .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-    outbox_rows(&rows)
+        let mut claimed = outbox_rows(&rows)?;
+        claimed.sort_by_key(|m| (m.not_before, m.id));
+        Ok(claimed)
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::record_dispatch", backend = "postgres")
+    )]
+    async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
+        let (state, not_before, provider, error) = match outcome {
+            Dispatched::Sent { provider_id, awaiting } => {
+                (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
+            }
+            Dispatched::Retry { at, error } => (OutboxState::Queued, Some(*at), None, Some(error.clone())),
+            Dispatched::Failed(e) => (OutboxState::Failed, None, None, Some(e.clone())),
+            Dispatched::Uncertain(e) => (OutboxState::Uncertain, None, None, Some(e.clone())),
+            Dispatched::Skipped(s) => (
+                OutboxState::Skipped,
+                None,
+                None,
+                Some(rekindle_store::DeliveryError {
+                    kind: "skipped".into(),
+                    code: s.as_str().into(),
+                    message: String::new(),
+                }),
+            ),
+        };
+        let sent = matches!(outcome, Dispatched::Sent { .. }).then_some(at);
+        // Only while sending: a message recovered and resolved by another dispatcher stays as it was.
+        let done = sql("UPDATE outbox SET state = $2, not_before = COALESCE($3, not_before),
+                              provider_id = COALESCE($4, provider_id), error_kind = $5, error_code = $6,
+                              error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9
+                       WHERE id = $1 AND state = 'sending'")
+        .bind(id)
+        .bind(state.as_str())
+        .bind(not_before)
+        .bind(provider)
+        .bind(error.as_ref().map(|e| e.kind.as_str()))
+        .bind(error.as_ref().map(|e| e.code.as_str()))
+        .bind(error.as_ref().map(|e| e.message.as_str()))
+        .bind(sent)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("message {id} being sent")));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::mark_delivered", backend = "postgres", ws = ws.0))]
+    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
+        let done = sql(
+            "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
+                    delivered_at = COALESCE(delivered_at, $3), updated_at = $3
+             WHERE workspace_id = $1 AND send_key = $2",
+        )
+        .bind(ws.0)
+        .bind(send_key)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::fail_awaiting", backend = "postgres")
+    )]
+    async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+        let done = sql(
+            "UPDATE outbox SET state = 'failed', error_kind = $2, error_code = $3, error_message = $4, updated_at = $5
+             WHERE id = $1 AND state = 'awaiting'",
+        )
+        .bind(id)
+        .bind(&error.kind)
+        .bind(&error.code)
+        .bind(&error.message)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::messages", backend = "postgres", ws = ws.0))]
+    async fn messages(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>> {
+        // Two statements, not `$2 IS NULL OR …`: a generic plan would read the whole outbox.
+        let whose = if person.is_some() { "person_id = $2" } else { "$2::uuid IS NULL" };
+        let rows = sql_owned(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE workspace_id = $1 AND {whose} ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(ws.0)
+        .bind(person.map(|p| p.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        outbox_rows(&rows)
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::messages_in_state", backend = "postgres")
+    )]
+    async fn messages_in_state(&self, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
+        let rows = sql_owned(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = $1 ORDER BY id LIMIT $2"))
+            .bind(state.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        outbox_rows(&rows)
+    }
 }

@@ -1,22 +1,21 @@
-//! Segments, their versions and membership; lifecycle stages; tags. Same answers as SQLite's
-//! segments.rs; lists are written by column arrays, one statement each.
+//! Segments, their versions and membership, with its recorded changes and sizes. Same answers
+//! as SQLite's segments.rs; lists are written by column arrays, one statement each.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rekindle_core::ids::Uuid;
-use rekindle_core::lifecycle::Stage;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
-    MembershipChange, NewSegment, PersonTag, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
-    SegmentVersion, StageChange, StoreError, Tag,
+    MembershipChange, NewSegment, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
+    SegmentVersion, StoreError,
 };
-use sqlx_core::error::{Error, ErrorKind};
+use sqlx_core::error::Error;
 use sqlx_core::row::Row;
 use sqlx_postgres::{PgConnection, PgRow};
 
 use crate::accounts::unique_violation;
-use crate::codec::parse;
+use crate::change_feed::changes_after;
 use crate::{PostgresStore, db_err, sql};
 
 fn segment(r: &PgRow) -> Result<Segment, Error> {
@@ -33,31 +32,13 @@ fn segment(r: &PgRow) -> Result<Segment, Error> {
     })
 }
 
-fn tag(r: &PgRow) -> Result<Tag, Error> {
-    Ok(Tag { name: r.try_get(0)?, rule: r.try_get(1)?, description: r.try_get(2)?, created_at: r.try_get(3)? })
-}
-
-fn person_tag(r: &PgRow) -> Result<PersonTag, Error> {
-    Ok(PersonTag { person: PersonId(r.try_get(0)?), tag: r.try_get(1)?, at: r.try_get(2)? })
-}
-
 /// A membership change from the row's columns `segment_id, person_id, entered, at`, from
 /// `first` on.
-pub(crate) fn membership_change(r: &PgRow, first: usize) -> Result<MembershipChange, Error> {
+fn membership_change(r: &PgRow, first: usize) -> Result<MembershipChange, Error> {
     Ok(MembershipChange {
         segment: r.try_get(first)?,
         person: PersonId(r.try_get(first + 1)?),
         entered: r.try_get(first + 2)?,
-        at: r.try_get(first + 3)?,
-    })
-}
-
-/// A stage change from the row's columns `person_id, from_stage, to_stage, at`, from `first` on.
-pub(crate) fn stage_change(r: &PgRow, first: usize) -> Result<StageChange, Error> {
-    Ok(StageChange {
-        person: PersonId(r.try_get(first)?),
-        from: r.try_get::<Option<&str>, _>(first + 1)?.map(parse::<Stage>).transpose()?,
-        to: parse(r.try_get(first + 2)?)?,
         at: r.try_get(first + 3)?,
     })
 }
@@ -85,8 +66,10 @@ async fn add_version(
     Ok(())
 }
 
-impl PostgresStore {
-    pub(crate) async fn create_segment_impl(&self, ws: WorkspaceId, s: &NewSegment) -> Result<Segment> {
+#[async_trait::async_trait]
+impl rekindle_store::Segments for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::create_segment", backend = "postgres", ws = ws.0))]
+    async fn create_segment(&self, ws: WorkspaceId, s: &NewSegment) -> Result<Segment> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let row =
             sql("INSERT INTO segments (workspace_id, name, description, rule, kind, version, created_at, updated_at)
@@ -107,7 +90,8 @@ impl PostgresStore {
         Ok(created)
     }
 
-    pub(crate) async fn segments_impl(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segments", backend = "postgres", ws = ws.0))]
+    async fn segments(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
         // Byte order, as SQLite sorts, whatever the database's collation.
         let rows = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
                         WHERE workspace_id = $1 ORDER BY name COLLATE \"C\"")
@@ -118,7 +102,8 @@ impl PostgresStore {
         rows.iter().map(segment).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment", backend = "postgres", ws = ws.0))]
+    async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
         let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
                        WHERE workspace_id = $1 AND id = $2")
         .bind(ws.0)
@@ -129,7 +114,8 @@ impl PostgresStore {
         row.as_ref().map(segment).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn segment_versions_impl(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_versions", backend = "postgres", ws = ws.0))]
+    async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
         let rows = sql("SELECT v.version, v.rule, v.created_at, v.created_by FROM segment_versions v
                         JOIN segments s ON s.id = v.segment_id
                         WHERE s.workspace_id = $1 AND v.segment_id = $2 ORDER BY v.version DESC")
@@ -151,7 +137,8 @@ impl PostgresStore {
             .map_err(db_err)
     }
 
-    pub(crate) async fn update_segment_impl(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::update_segment", backend = "postgres", ws = ws.0))]
+    async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Locked, so two edits on different nodes cannot both add the same next version.
         let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
@@ -192,7 +179,8 @@ impl PostgresStore {
         Ok(updated)
     }
 
-    pub(crate) async fn delete_segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::delete_segment", backend = "postgres", ws = ws.0))]
+    async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         // Versions, members and sizes go by cascade; recorded changes stay.
         let done = sql("DELETE FROM segments WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0)
@@ -203,7 +191,8 @@ impl PostgresStore {
         if done.rows_affected() == 0 { Err(not_found(format!("segment {id}"))) } else { Ok(()) }
     }
 
-    pub(crate) async fn segment_members_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_members", backend = "postgres", ws = ws.0))]
+    async fn segment_members(
         &self,
         ws: WorkspaceId,
         id: i64,
@@ -226,7 +215,8 @@ impl PostgresStore {
             .map_err(db_err)
     }
 
-    pub(crate) async fn all_segment_members_impl(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::all_segment_members", backend = "postgres", ws = ws.0))]
+    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
         let rows = sql("SELECT m.segment_id, m.person_id FROM segment_members m JOIN segments s ON s.id = m.segment_id
                         WHERE s.workspace_id = $1 ORDER BY m.segment_id, m.person_id")
         .bind(ws.0)
@@ -236,7 +226,8 @@ impl PostgresStore {
         rows.iter().map(|r| Ok((r.try_get(0)?, PersonId(r.try_get(1)?)))).collect::<Result<_, Error>>().map_err(db_err)
     }
 
-    pub(crate) async fn record_membership_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::record_membership", backend = "postgres", ws = ws.0))]
+    async fn record_membership(
         &self,
         ws: WorkspaceId,
         changes: &[MembershipChange],
@@ -247,12 +238,8 @@ impl PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
-    pub(crate) async fn segment_changes_impl(
-        &self,
-        ws: WorkspaceId,
-        id: i64,
-        limit: u32,
-    ) -> Result<Vec<MembershipChange>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_changes", backend = "postgres", ws = ws.0))]
+    async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
         let rows = sql("SELECT segment_id, person_id, entered, at FROM segment_changes
                         WHERE segment_id = $2 AND workspace_id = $1 ORDER BY id DESC LIMIT $3")
         .bind(ws.0)
@@ -264,12 +251,8 @@ impl PostgresStore {
         rows.iter().map(|r| membership_change(r, 0)).collect::<Result<_, Error>>().map_err(db_err)
     }
 
-    pub(crate) async fn segment_sizes_impl(
-        &self,
-        ws: WorkspaceId,
-        id: i64,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SegmentSize>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_sizes", backend = "postgres", ws = ws.0))]
+    async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
         let rows = sql("SELECT z.at, z.size FROM segment_sizes z JOIN segments s ON s.id = z.segment_id
                         WHERE s.workspace_id = $1 AND z.segment_id = $2 AND z.at >= $3 ORDER BY z.at")
         .bind(ws.0)
@@ -284,133 +267,22 @@ impl PostgresStore {
             .map_err(db_err)
     }
 
-    pub(crate) async fn stages_impl(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>> {
-        let rows = sql("SELECT person_id, stage FROM person_stages WHERE workspace_id = $1 ORDER BY person_id")
-            .bind(ws.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|r| Ok((PersonId(r.try_get(0)?), parse::<Stage>(r.try_get(1)?)?)))
-            .collect::<Result<_, Error>>()
-            .map_err(db_err)
-    }
-
-    pub(crate) async fn record_stage_changes_impl(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        stages_in(&mut tx, ws, changes).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    pub(crate) async fn stage_changes_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::membership_changes_after", backend = "postgres", ws = ws.0))]
+    async fn membership_changes_after(
         &self,
         ws: WorkspaceId,
-        person: Option<PersonId>,
+        after: i64,
         limit: u32,
-    ) -> Result<Vec<StageChange>> {
-        let rows = match person {
-            Some(p) => sql("SELECT person_id, from_stage, to_stage, at FROM stage_changes
-                            WHERE person_id = $2 AND workspace_id = $1 ORDER BY id DESC LIMIT $3")
-            .bind(ws.0)
-            .bind(p.0)
-            .bind(i64::from(limit)),
-            None => sql("SELECT person_id, from_stage, to_stage, at FROM stage_changes
-                         WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2")
-            .bind(ws.0)
-            .bind(i64::from(limit)),
-        }
-        .fetch_all(&self.pool)
+    ) -> Result<Vec<(i64, MembershipChange)>> {
+        changes_after(
+            &self.pool,
+            "SELECT id, segment_id, person_id, entered, at FROM segment_changes",
+            ws,
+            after,
+            limit,
+            membership_change,
+        )
         .await
-        .map_err(db_err)?;
-        rows.iter().map(|r| stage_change(r, 0)).collect::<Result<_, _>>().map_err(db_err)
-    }
-
-    pub(crate) async fn put_tag_impl(&self, ws: WorkspaceId, t: &Tag) -> Result<()> {
-        sql("INSERT INTO tags (workspace_id, name, rule, description, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (workspace_id, name) DO UPDATE SET rule = EXCLUDED.rule, description = EXCLUDED.description")
-        .bind(ws.0)
-        .bind(&t.name)
-        .bind(&t.rule)
-        .bind(&t.description)
-        .bind(t.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
-    }
-
-    pub(crate) async fn tags_impl(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
-        let rows = sql("SELECT name, rule, description, created_at FROM tags WHERE workspace_id = $1
-                        ORDER BY name COLLATE \"C\"")
-        .bind(ws.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        rows.iter().map(tag).collect::<Result<_, _>>().map_err(db_err)
-    }
-
-    pub(crate) async fn delete_tag_impl(&self, ws: WorkspaceId, name: &str) -> Result<()> {
-        // Its uses on people go by cascade.
-        let done = sql("DELETE FROM tags WHERE workspace_id = $1 AND name = $2")
-            .bind(ws.0)
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 { Err(not_found(format!("tag {name}"))) } else { Ok(()) }
-    }
-
-    pub(crate) async fn tag_person_impl(&self, ws: WorkspaceId, t: &PersonTag) -> Result<()> {
-        // One statement: the tag's definition and its use on the person are read from one snapshot.
-        let row = sql("WITH defined AS (SELECT name FROM tags WHERE workspace_id = $1 AND name = $3),
-                            added AS (
-                                INSERT INTO person_tags (workspace_id, person_id, tag, at)
-                                SELECT $1, $2, name, $4 FROM defined
-                                ON CONFLICT (workspace_id, person_id, tag) DO NOTHING)
-                       SELECT EXISTS (SELECT 1 FROM defined)")
-        .bind(ws.0)
-        .bind(t.person.0)
-        .bind(&t.tag)
-        .bind(t.at)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| match e.as_database_error().map(|d| d.kind()) {
-            // The tag was deleted on another node as this ran.
-            Some(ErrorKind::ForeignKeyViolation) => not_found(format!("tag {}", t.tag)),
-            _ => db_err(e),
-        })?;
-        let defined: bool = row.try_get(0).map_err(db_err)?;
-        if defined { Ok(()) } else { Err(not_found(format!("tag {}", t.tag))) }
-    }
-
-    pub(crate) async fn untag_person_impl(&self, ws: WorkspaceId, person: PersonId, t: &str) -> Result<()> {
-        let done = sql("DELETE FROM person_tags WHERE workspace_id = $1 AND person_id = $2 AND tag = $3")
-            .bind(ws.0)
-            .bind(person.0)
-            .bind(t)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 { Err(not_found(format!("tag {t} on {person}"))) } else { Ok(()) }
-    }
-
-    pub(crate) async fn person_tags_impl(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
-        let rows = match person {
-            Some(p) => sql("SELECT person_id, tag, at FROM person_tags WHERE workspace_id = $1 AND person_id = $2
-                            ORDER BY tag COLLATE \"C\"")
-            .bind(ws.0)
-            .bind(p.0),
-            None => sql("SELECT person_id, tag, at FROM person_tags WHERE workspace_id = $1
-                         ORDER BY person_id, tag COLLATE \"C\"")
-            .bind(ws.0),
-        }
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        rows.iter().map(person_tag).collect::<Result<_, _>>().map_err(db_err)
     }
 }
 
@@ -496,35 +368,5 @@ async fn membership_in(
         .execute(&mut *c)
         .await?;
     }
-    Ok(())
-}
-
-/// People's new stages and the changes that moved them, inside the caller's transaction.
-async fn stages_in(c: &mut PgConnection, ws: WorkspaceId, changes: &[StageChange]) -> Result<(), Error> {
-    // The last change of each person decides their stage, as applying them in turn would.
-    let last: BTreeMap<Uuid, &StageChange> = changes.iter().map(|x| (x.person.0, x)).collect();
-    sql("INSERT INTO person_stages (workspace_id, person_id, stage, since)
-         SELECT $1, t.person_id, t.stage, t.since
-         FROM UNNEST($2::uuid[], $3::text[], $4::timestamptz[]) AS t(person_id, stage, since)
-         ON CONFLICT (workspace_id, person_id) DO UPDATE SET stage = EXCLUDED.stage, since = EXCLUDED.since")
-    .bind(ws.0)
-    .bind(last.keys().copied().collect::<Vec<_>>())
-    .bind(last.values().map(|x| x.to.as_str()).collect::<Vec<_>>())
-    .bind(last.values().map(|x| x.at).collect::<Vec<_>>())
-    .execute(&mut *c)
-    .await?;
-    // `ORDER BY n`: ids follow the order given, so newest-first reads them back in reverse.
-    sql("INSERT INTO stage_changes (workspace_id, person_id, from_stage, to_stage, at)
-         SELECT $1, t.person_id, t.from_stage, t.to_stage, t.at
-         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
-              WITH ORDINALITY AS t(person_id, from_stage, to_stage, at, n)
-         ORDER BY n")
-    .bind(ws.0)
-    .bind(changes.iter().map(|x| x.person.0).collect::<Vec<_>>())
-    .bind(changes.iter().map(|x| x.from.map(Stage::as_str)).collect::<Vec<Option<&str>>>())
-    .bind(changes.iter().map(|x| x.to.as_str()).collect::<Vec<_>>())
-    .bind(changes.iter().map(|x| x.at).collect::<Vec<_>>())
-    .execute(&mut *c)
-    .await?;
     Ok(())
 }

@@ -14,9 +14,9 @@ use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Reentry;
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_store::conformance::{message, msg};
+use rekindle_store::prelude::*;
 use rekindle_store::{
-    CouponIssue, DEFAULT_WORKSPACE, JourneyStore, NewEnrollment, NewMessage, OutboxState, PersonRef, Queued, Source,
-    Store,
+    CouponIssue, DEFAULT_WORKSPACE, NewEnrollment, NewMessage, OutboxState, PersonRef, Queued, Source,
 };
 use rekindle_store_postgres::PostgresStore;
 use serde_json::json;

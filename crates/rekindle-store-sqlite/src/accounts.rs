@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
 use rekindle_store::{
-    ApiToken, AuditEntry, AuditRecord, Member, Membership, Result, Session, StoreError, User, Workspace,
+    Accounts, ApiToken, AuditEntry, AuditRecord, Member, Membership, Result, Session, StoreError, User, Workspace,
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -38,9 +38,16 @@ pub(crate) fn unique_violation(what: String) -> impl FnOnce(rusqlite::Error) -> 
     }
 }
 
-impl SqliteStore {
-    pub(crate) async fn create_user_impl(&self, email: &str, name: &str, hash: &str) -> Result<User> {
-        let (email, name, hash) = (email.to_string(), name.to_string(), hash.to_string());
+#[async_trait::async_trait]
+impl Accounts for SqliteStore {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::create_user", backend = "sqlite")
+    )]
+    async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {
+        let (email, name, hash) = (email.to_string(), name.to_string(), password_hash.to_string());
         self.write(move |tx| {
             tx.query_row(
                 "INSERT INTO users AS u (email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -53,7 +60,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn user_impl(&self, id: i64) -> Result<Option<User>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::user", backend = "sqlite"))]
+    async fn user(&self, id: i64) -> Result<Option<User>> {
         self.read(move |c| {
             c.query_row(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"), [id], user)
                 .optional()
@@ -62,7 +70,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn user_by_email_impl(&self, email: &str) -> Result<Option<User>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::user_by_email", backend = "sqlite")
+    )]
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let email = email.to_string();
         self.read(move |c| {
             c.query_row(&format!("SELECT {USER_COLS} FROM users u WHERE u.email = ?1"), [email], user)
@@ -72,13 +86,20 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn count_users_impl(&self) -> Result<u64> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::count_users", backend = "sqlite")
+    )]
+    async fn count_users(&self) -> Result<u64> {
         self.read(|c| c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0)).map_err(db_err))
             .await
             .map(|n| n as u64)
     }
 
-    pub(crate) async fn set_role_impl(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::set_role", backend = "sqlite", ws = ws.0))]
+    async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -96,7 +117,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn remove_member_impl(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::remove_member", backend = "sqlite", ws = ws.0))]
+    async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
         self.write(move |tx| {
             let n = tx
                 .execute("DELETE FROM memberships WHERE user_id = ?1 AND workspace_id = ?2", params![user_id, ws.0])
@@ -106,7 +128,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn memberships_impl(&self, user_id: i64) -> Result<Vec<Membership>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::memberships", backend = "sqlite")
+    )]
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
         self.read(move |c| {
             let mut s = c
                 .prepare(
@@ -133,7 +161,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn members_impl(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::members", backend = "sqlite", ws = ws.0))]
+    async fn members(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
         self.read(move |c| {
             let mut s = c
                 .prepare(&format!(
@@ -149,8 +178,14 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn create_session_impl(&self, hash: &str, s: &Session) -> Result<()> {
-        let (hash, s) = (hash.to_string(), s.clone());
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::create_session", backend = "sqlite")
+    )]
+    async fn create_session(&self, token_hash: &str, session: &Session) -> Result<()> {
+        let (hash, s) = (token_hash.to_string(), session.clone());
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -164,8 +199,14 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn session_impl(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
-        let hash = hash.to_string();
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::session", backend = "sqlite")
+    )]
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        let hash = token_hash.to_string();
         self.read(move |c| {
             c.query_row(
                 "SELECT user_id, csrf_token, created_at, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
@@ -185,8 +226,14 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn delete_session_impl(&self, hash: &str) -> Result<()> {
-        let hash = hash.to_string();
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::delete_session", backend = "sqlite")
+    )]
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let hash = token_hash.to_string();
         self.write(move |tx| {
             tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash]).map_err(db_err)?;
             Ok(())
@@ -194,13 +241,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn create_api_token_impl(
-        &self,
-        user_id: i64,
-        name: &str,
-        hash: &str,
-        prefix: &str,
-    ) -> Result<ApiToken> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::create_api_token", backend = "sqlite")
+    )]
+    async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
         let (name, hash, prefix) = (name.to_string(), hash.to_string(), prefix.to_string());
         self.write(move |tx| {
             tx.query_row(
@@ -216,7 +263,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn api_token_by_hash_impl(&self, hash: &str) -> Result<Option<ApiToken>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::api_token_by_hash", backend = "sqlite")
+    )]
+    async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
         let hash = hash.to_string();
         self.read(move |c| {
             c.query_row(
@@ -230,7 +283,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn api_tokens_impl(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::api_tokens", backend = "sqlite")
+    )]
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         self.read(move |c| {
             let mut s = c
                 .prepare(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE user_id = ?1 ORDER BY id"))
@@ -240,7 +299,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn revoke_api_token_impl(&self, user_id: i64, id: i64) -> Result<()> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::revoke_api_token", backend = "sqlite")
+    )]
+    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
                 .execute(
@@ -253,8 +318,14 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn record_audit_impl(&self, a: &AuditRecord) -> Result<()> {
-        let a = a.clone();
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Accounts::record_audit", backend = "sqlite")
+    )]
+    async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
+        let a = record.clone();
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO audit_log (workspace_id, user_id, action, target, ip, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -266,7 +337,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn audit_log_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::audit_log", backend = "sqlite", ws = ws.0))]
+    async fn audit_log(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
         self.read(move |c| {
             let mut s = c
                 .prepare(

@@ -13,27 +13,23 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::Cached;
 use crate::codec::{identifier, json_map, message_key, ms};
-use crate::{SqliteStore, db_err};
+use crate::db_err;
 
-impl SqliteStore {
-    pub(crate) async fn append_impl(
-        &self,
-        ws: WorkspaceId,
-        messages: Vec<Message>,
-        source: Source,
-        policy: IdentityPolicy,
-    ) -> Result<AppendReport> {
-        self.write(move |tx| {
-            let stored = stored_ids(tx, ws, &messages)?;
-            let owners = owners(tx, ws, messages.iter().filter(|m| !stored.contains(&m.message_id)))?;
-            let needed = people_needing_detail(&messages, &stored, &owners);
-            let known = load_people(tx, needed)?;
-            let plan = plan_batch(&messages, &stored, known, &owners, &policy, &mut PersonId::new_v7);
-            write_plan(tx, ws, &messages, &plan, &source)?;
-            Ok(AppendReport::of_plan(&plan))
-        })
-        .await
-    }
+/// Append `messages` inside the caller's write transaction.
+pub(crate) fn append_in(
+    tx: &Transaction,
+    ws: WorkspaceId,
+    messages: &[Message],
+    source: &Source,
+    policy: &IdentityPolicy,
+) -> Result<AppendReport> {
+    let stored = stored_ids(tx, ws, messages)?;
+    let owners = owners(tx, ws, messages.iter().filter(|m| !stored.contains(&m.message_id)))?;
+    let needed = people_needing_detail(messages, &stored, &owners);
+    let known = load_people(tx, needed)?;
+    let plan = plan_batch(messages, &stored, known, &owners, policy, &mut PersonId::new_v7);
+    write_plan(tx, ws, messages, &plan, source)?;
+    Ok(AppendReport::of_plan(&plan))
 }
 
 fn stored_ids(tx: &Transaction, ws: WorkspaceId, messages: &[Message]) -> Result<HashSet<String>> {

@@ -216,7 +216,7 @@ fn export(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<PersonExp
             }
         }
     }
-    let person = crate::read::load_person(c, ws, ids[0])?.ok_or_else(not_found)?;
+    let person = crate::people::load_person(c, ws, ids[0])?.ok_or_else(not_found)?;
     Ok(PersonExport { person, merged: ids[1..].iter().copied().map(PersonId).collect(), records })
 }
 
@@ -271,14 +271,22 @@ fn tables_holding(c: &Connection, needle: &str) -> Result<Vec<String>> {
 
 #[async_trait::async_trait]
 impl rekindle_store::Erasure for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::erase_person", backend = "sqlite", ws = ws.0))]
     async fn erase_person(&self, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
         self.write(move |tx| erase(tx, ws, person)).await
     }
 
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::export_person", backend = "sqlite", ws = ws.0))]
     async fn export_person(&self, ws: WorkspaceId, person: PersonId) -> Result<PersonExport> {
         self.read(move |c| export(c, ws, person)).await
     }
 
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Erasure::tables_holding", backend = "sqlite")
+    )]
     async fn tables_holding(&self, needle: &str) -> Result<Vec<String>> {
         let needle = needle.to_string();
         self.read(move |c| tables_holding(c, &needle)).await

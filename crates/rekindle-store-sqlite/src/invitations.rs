@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
-use rekindle_store::{Invitation, Membership, Redeemed, Result, StoreError, User, Workspace};
+use rekindle_store::{Invitation, Invitations, Membership, Redeemed, Result, StoreError, User, Workspace};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use crate::accounts::user;
@@ -58,9 +58,11 @@ fn grant(tx: &Transaction<'_>, user_id: i64, ws: WorkspaceId, role: Role) -> Res
     .map_err(db_err)
 }
 
-impl SqliteStore {
-    pub(crate) async fn invite_impl(&self, ws: WorkspaceId, email: &str, role: Role, hash: &str) -> Result<Invitation> {
-        let (email, hash) = (email.to_string(), hash.to_string());
+#[async_trait::async_trait]
+impl Invitations for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::invite", backend = "sqlite", ws = ws.0))]
+    async fn invite(&self, ws: WorkspaceId, email: &str, role: Role, token_hash: &str) -> Result<Invitation> {
+        let (email, hash) = (email.to_string(), token_hash.to_string());
         self.write(move |tx| {
             let id: i64 = tx
                 .query_row(
@@ -83,7 +85,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn workspace_invitations_impl(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::workspace_invitations", backend = "sqlite", ws = ws.0))]
+    async fn workspace_invitations(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
         self.read(move |c| {
             let mut s =
                 c.prepare(&format!("{INVITATION} WHERE i.workspace_id = ?1 ORDER BY i.email")).map_err(db_err)?;
@@ -92,7 +95,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn invitations_for_impl(&self, user_id: i64) -> Result<Vec<Invitation>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::invitations_for", backend = "sqlite")
+    )]
+    async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>> {
         self.read(move |c| {
             let mut s = c
                 .prepare(&format!("{INVITATION} WHERE i.email = (SELECT email FROM users WHERE id = ?1) ORDER BY w.id"))
@@ -102,7 +111,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn accept_invitation_impl(&self, id: i64, user_id: i64) -> Result<Membership> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::accept_invitation", backend = "sqlite")
+    )]
+    async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership> {
         self.write(move |tx| {
             let inv = pending_for(tx, id, user_id)?;
             let role = grant(tx, user_id, inv.workspace.id, inv.role)?;
@@ -112,7 +127,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn decline_invitation_impl(&self, id: i64, user_id: i64) -> Result<()> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::decline_invitation", backend = "sqlite")
+    )]
+    async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
         self.write(move |tx| {
             pending_for(tx, id, user_id)?;
             tx.execute("DELETE FROM invitations WHERE id = ?1", [id]).map_err(db_err)?;
@@ -121,7 +142,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn revoke_invitation_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::revoke_invitation", backend = "sqlite", ws = ws.0))]
+    async fn revoke_invitation(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
                 .execute("DELETE FROM invitations WHERE id = ?1 AND workspace_id = ?2", params![id, ws.0])
@@ -131,7 +153,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn redeem_invitation_impl(
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Invitations::redeem_invitation", backend = "sqlite")
+    )]
+    async fn redeem_invitation(
         &self,
         token_hash: &str,
         made_after: DateTime<Utc>,

@@ -2,18 +2,19 @@
 //! SQLite has one writer, so the write transaction alone makes count-then-insert atomic.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted, Skip};
+use rekindle_core::delivery::queueing::{self, Gate};
+use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
-    CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,
+    CapWindow, DeliveryError, Dispatched, NewMessage, Outbox, OutboxMessage, OutboxState, Queued, Result, StoreError,
 };
 use rusqlite::{Connection, params};
 
 use crate::Cached;
 use crate::codec::{ms, time};
-use crate::db_err;
 use crate::journeys::bad;
-use crate::read::PERSON_AND_MERGED;
+use crate::people::PERSON_AND_MERGED;
+use crate::{SqliteStore, db_err};
 
 /// States that do not use up a cap: the person got nothing.
 const NOT_COUNTED: &str = "('skipped', 'failed')";
@@ -27,22 +28,13 @@ pub(crate) fn queue_one(c: &Connection, ws: WorkspaceId, m: &NewMessage, caps: &
     if exists {
         return Ok(Queued::Duplicate);
     }
-    let skip = match m.skip {
-        Some(s) => Some(s),
-        None if m.channel.reaches_person() => {
-            let counted = count(c, ws, m)?;
-            let capped = caps.decide(m.channel, m.transactional, &counted, m.month_days).err();
-            match capped {
-                Some(s) => Some(s),
-                None if m.channel == ChannelKind::Miniprogram
-                    && credits(c, ws, m.person, m.template.as_deref())? <= 0 =>
-                {
-                    Some(Skip::NotSubscribed)
-                }
-                None => None,
-            }
-        }
-        None => None,
+    // The decision is core's (`queueing`); this only reads what each step asks for.
+    let skip = match queueing::screen(m.skip, m.channel) {
+        Gate::Decided(skip) => skip,
+        _ => match queueing::after_caps(caps, m.channel, m.transactional, &count(c, ws, m)?, m.month_days) {
+            Gate::Decided(skip) => skip,
+            _ => queueing::after_credits(credits(c, ws, m.person, m.template.as_deref())?),
+        },
     };
     let (state, code) = match skip {
         Some(s) => (OutboxState::Skipped, Some(s.as_str())),
@@ -160,12 +152,11 @@ pub(crate) fn credits(c: &Connection, ws: WorkspaceId, person: PersonId, templat
     .map_err(db_err)
 }
 
-pub(crate) const OUTBOX_COLUMNS: &str =
-    "id, workspace_id, send_key, person_id, journey_id, step, variant, channel, recipient,
+const OUTBOX_COLUMNS: &str = "id, workspace_id, send_key, person_id, journey_id, step, variant, channel, recipient,
     sender, template, body, transactional, state, attempts, not_before, day, created_at, updated_at, provider_id,
     error_kind, error_code, error_message, recovered";
 
-pub(crate) fn outbox_row(r: &rusqlite::Row) -> rusqlite::Result<OutboxMessage> {
+fn outbox_row(r: &rusqlite::Row) -> rusqlite::Result<OutboxMessage> {
     let conversion = |i: usize, what: &str, v: &str| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(bad(what, v)))
     };
@@ -201,12 +192,7 @@ pub(crate) fn outbox_row(r: &rusqlite::Row) -> rusqlite::Result<OutboxMessage> {
     })
 }
 
-pub(crate) fn claim(
-    c: &Connection,
-    now: DateTime<Utc>,
-    lease: chrono::Duration,
-    limit: u32,
-) -> Result<Vec<OutboxMessage>> {
+fn claim(c: &Connection, now: DateTime<Utc>, lease: chrono::Duration, limit: u32) -> Result<Vec<OutboxMessage>> {
     let mut stmt = c
         .prepare_cached(&format!(
             "UPDATE outbox SET recovered = (state = 'sending'), attempts = attempts + (state = 'queued'),
@@ -223,7 +209,7 @@ pub(crate) fn claim(
     Ok(claimed)
 }
 
-pub(crate) fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
+fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
     let (state, not_before, provider, error) = match outcome {
         Dispatched::Sent { provider_id, awaiting } => {
             (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
@@ -269,7 +255,7 @@ pub(crate) fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime
     Ok(())
 }
 
-pub(crate) fn mark_delivered(c: &Connection, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool> {
+fn deliver(c: &Connection, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool> {
     let n = c
         .cached_execute(
             "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
@@ -281,7 +267,7 @@ pub(crate) fn mark_delivered(c: &Connection, ws: WorkspaceId, key: &str, at: Dat
     Ok(n > 0)
 }
 
-pub(crate) fn fail_awaiting(c: &Connection, id: i64, e: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+fn fail(c: &Connection, id: i64, e: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
     let n = c
         .cached_execute(
             "UPDATE outbox SET state = 'failed', error_kind = ?2, error_code = ?3, error_message = ?4, updated_at = ?5
@@ -292,12 +278,7 @@ pub(crate) fn fail_awaiting(c: &Connection, id: i64, e: &DeliveryError, at: Date
     Ok(n > 0)
 }
 
-pub(crate) fn messages(
-    c: &Connection,
-    ws: WorkspaceId,
-    person: Option<PersonId>,
-    limit: u32,
-) -> Result<Vec<OutboxMessage>> {
+fn list(c: &Connection, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>> {
     // Two statements, not `?2 IS NULL OR …`: that would read the whole outbox for one person.
     let whose = if person.is_some() { "person_id = ?2" } else { "?2 IS NULL" };
     let mut stmt = c
@@ -309,10 +290,98 @@ pub(crate) fn messages(
     rows.collect::<rusqlite::Result<_>>().map_err(db_err)
 }
 
-pub(crate) fn in_state(c: &Connection, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
+fn in_state(c: &Connection, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
     let mut stmt = c
         .prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2"))
         .map_err(db_err)?;
     let rows = stmt.query_map(params![state.as_str(), limit], outbox_row).map_err(db_err)?;
     rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
+#[async_trait::async_trait]
+impl Outbox for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::queue", backend = "sqlite", ws = ws.0))]
+    async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
+        let (messages, caps) = (messages.to_vec(), caps.clone());
+        self.write(move |tx| messages.iter().map(|m| queue_one(tx, ws, m, &caps)).collect()).await
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::claim_messages", backend = "sqlite")
+    )]
+    async fn claim_messages(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
+        self.write(move |tx| claim(tx, now, lease, limit)).await
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::record_dispatch", backend = "sqlite")
+    )]
+    async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
+        let outcome = outcome.clone();
+        self.write(move |tx| record(tx, id, &outcome, at)).await
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::record_dispatches", backend = "sqlite")
+    )]
+    async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
+        let outcomes = outcomes.to_vec();
+        self.write(move |tx| {
+            outcomes
+                .iter()
+                .map(|(id, o)| match record(tx, *id, o, at) {
+                    Err(StoreError::NotFound(w)) => Ok(Err(StoreError::NotFound(w))),
+                    Err(e) => Err(e),
+                    Ok(()) => Ok(Ok(())),
+                })
+                .collect()
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::mark_delivered", backend = "sqlite", ws = ws.0))]
+    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
+        let key = send_key.to_owned();
+        self.write(move |tx| deliver(tx, ws, &key, at)).await
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::fail_awaiting", backend = "sqlite")
+    )]
+    async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
+        let error = error.clone();
+        self.write(move |tx| fail(tx, id, &error, at)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::messages", backend = "sqlite", ws = ws.0))]
+    async fn messages(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>> {
+        self.read(move |c| list(c, ws, person, limit)).await
+    }
+
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Outbox::messages_in_state", backend = "sqlite")
+    )]
+    async fn messages_in_state(&self, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
+        self.read(move |c| in_state(c, state, limit)).await
+    }
 }

@@ -1,17 +1,16 @@
-//! Segments, their versions and membership; lifecycle stages; tags.
+//! Segments, their versions and membership, and the recorded changes of membership.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::lifecycle::Stage;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
-    MembershipChange, NewSegment, PersonTag, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
-    SegmentVersion, StageChange, StoreError, Tag,
+    MembershipChange, NewSegment, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
+    SegmentVersion, Segments, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Cached;
 use crate::accounts::unique_violation;
-use crate::codec::{ms, parse, time};
+use crate::codec::{ms, time};
 use crate::{SqliteStore, db_err};
 
 const SEGMENT_COLUMNS: &str = "id, name, description, rule, kind, version, created_at, updated_at";
@@ -56,13 +55,9 @@ fn add_version(
     Ok(())
 }
 
-fn stage(s: Option<String>) -> rusqlite::Result<Option<Stage>> {
-    s.map(|s| parse::<Stage>(&s)).transpose()
-}
-
 /// A membership change from the row's columns `segment_id, person_id, entered, at`, from
 /// `first` on.
-pub(crate) fn membership_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<MembershipChange> {
+fn membership_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<MembershipChange> {
     Ok(MembershipChange {
         segment: r.get(first)?,
         person: PersonId(r.get(first + 1)?),
@@ -71,18 +66,11 @@ pub(crate) fn membership_change(r: &rusqlite::Row, first: usize) -> rusqlite::Re
     })
 }
 
-/// A stage change from the row's columns `person_id, from_stage, to_stage, at`, from `first` on.
-pub(crate) fn stage_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<StageChange> {
-    Ok(StageChange {
-        person: PersonId(r.get(first)?),
-        from: stage(r.get(first + 1)?)?,
-        to: parse::<Stage>(&r.get::<_, String>(first + 2)?)?,
-        at: time(r.get(first + 3)?),
-    })
-}
-
-impl SqliteStore {
-    pub(crate) async fn create_segment_impl(&self, ws: WorkspaceId, s: NewSegment) -> Result<Segment> {
+#[async_trait::async_trait]
+impl Segments for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::create_segment", backend = "sqlite", ws = ws.0))]
+    async fn create_segment(&self, ws: WorkspaceId, segment: &NewSegment) -> Result<Segment> {
+        let s = segment.clone();
         self.write(move |tx| {
             tx.cached_execute(
                 "INSERT INTO segments (workspace_id, name, description, rule, kind, version, created_at, updated_at)
@@ -97,7 +85,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn segments_impl(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segments", backend = "sqlite", ws = ws.0))]
+    async fn segments(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(&format!(
@@ -110,11 +99,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment", backend = "sqlite", ws = ws.0))]
+    async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
         self.read(move |c| load_segment(c, ws, id)).await
     }
 
-    pub(crate) async fn segment_versions_impl(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_versions", backend = "sqlite", ws = ws.0))]
+    async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -138,7 +129,9 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn update_segment_impl(&self, ws: WorkspaceId, id: i64, edit: SegmentEdit) -> Result<Segment> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::update_segment", backend = "sqlite", ws = ws.0))]
+    async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
+        let edit = edit.clone();
         self.write(move |tx| {
             let current = load_segment(tx, ws, id)?.ok_or_else(|| StoreError::NotFound(format!("segment {id}")))?;
             let name = edit.name.unwrap_or(current.name);
@@ -161,7 +154,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn delete_segment_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::delete_segment", backend = "sqlite", ws = ws.0))]
+    async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
                 .cached_execute("DELETE FROM segments WHERE workspace_id = ?1 AND id = ?2", params![ws.0, id])
@@ -171,7 +165,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn segment_members_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_members", backend = "sqlite", ws = ws.0))]
+    async fn segment_members(
         &self,
         ws: WorkspaceId,
         id: i64,
@@ -197,7 +192,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn all_segment_members_impl(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::all_segment_members", backend = "sqlite", ws = ws.0))]
+    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -211,12 +207,14 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn record_membership_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::record_membership", backend = "sqlite", ws = ws.0))]
+    async fn record_membership(
         &self,
         ws: WorkspaceId,
-        changes: Vec<MembershipChange>,
-        sizes: Vec<SegmentSize>,
+        changes: &[MembershipChange],
+        sizes: &[SegmentSize],
     ) -> Result<()> {
+        let (changes, sizes) = (changes.to_vec(), sizes.to_vec());
         self.write(move |tx| {
             let mut enter = tx
                 .prepare_cached(
@@ -255,12 +253,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn segment_changes_impl(
-        &self,
-        ws: WorkspaceId,
-        id: i64,
-        limit: u32,
-    ) -> Result<Vec<MembershipChange>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_changes", backend = "sqlite", ws = ws.0))]
+    async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -276,12 +270,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn segment_sizes_impl(
-        &self,
-        ws: WorkspaceId,
-        id: i64,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SegmentSize>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_sizes", backend = "sqlite", ws = ws.0))]
+    async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -299,161 +289,20 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn stages_impl(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>> {
-        self.read(move |c| {
-            let mut stmt = c
-                .prepare_cached("SELECT person_id, stage FROM person_stages WHERE workspace_id = ?1")
-                .map_err(db_err)?;
-            let rows = stmt
-                .query_map([ws.0], |r| Ok((PersonId(r.get(0)?), parse::<Stage>(&r.get::<_, String>(1)?)?)))
-                .map_err(db_err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-        })
-        .await
-    }
-
-    pub(crate) async fn record_stage_changes_impl(&self, ws: WorkspaceId, changes: Vec<StageChange>) -> Result<()> {
-        self.write(move |tx| {
-            let mut set = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO person_stages (workspace_id, person_id, stage, since) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(db_err)?;
-            let mut record = tx
-                .prepare_cached(
-                    "INSERT INTO stage_changes (workspace_id, person_id, from_stage, to_stage, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(db_err)?;
-            for c in &changes {
-                set.execute(params![ws.0, c.person.0, c.to.as_str(), ms(c.at)]).map_err(db_err)?;
-                record
-                    .execute(params![ws.0, c.person.0, c.from.map(Stage::as_str), c.to.as_str(), ms(c.at)])
-                    .map_err(db_err)?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    pub(crate) async fn stage_changes_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::membership_changes_after", backend = "sqlite", ws = ws.0))]
+    async fn membership_changes_after(
         &self,
         ws: WorkspaceId,
-        person: Option<PersonId>,
+        after: i64,
         limit: u32,
-    ) -> Result<Vec<StageChange>> {
-        self.read(move |c| {
-            let row = |r: &rusqlite::Row| stage_change(r, 0);
-            let cols = "person_id, from_stage, to_stage, at";
-            let rows = match person {
-                Some(p) => c
-                    .prepare_cached(&format!(
-                        "SELECT {cols} FROM stage_changes WHERE person_id = ?2 AND workspace_id = ?1
-                         ORDER BY id DESC LIMIT ?3"
-                    ))
-                    .and_then(|mut s| s.query_map(params![ws.0, p.0, limit], row)?.collect()),
-                None => c
-                    .prepare_cached(&format!(
-                        "SELECT {cols} FROM stage_changes WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2"
-                    ))
-                    .and_then(|mut s| s.query_map(params![ws.0, limit], row)?.collect()),
-            };
-            rows.map_err(db_err)
-        })
-        .await
-    }
-
-    pub(crate) async fn put_tag_impl(&self, ws: WorkspaceId, tag: Tag) -> Result<()> {
-        self.write(move |tx| {
-            tx.cached_execute(
-                "INSERT INTO tags (workspace_id, name, rule, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (workspace_id, name) DO UPDATE SET rule = excluded.rule, description = excluded.description",
-                params![ws.0, tag.name, tag.rule, tag.description, ms(tag.created_at)],
-            )
-            .map_err(db_err)?;
-            Ok(())
-        })
-        .await
-    }
-
-    pub(crate) async fn tags_impl(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
-        self.read(move |c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT name, rule, description, created_at FROM tags WHERE workspace_id = ?1 ORDER BY name",
-                )
-                .map_err(db_err)?;
-            let rows = stmt
-                .query_map([ws.0], |r| {
-                    Ok(Tag { name: r.get(0)?, rule: r.get(1)?, description: r.get(2)?, created_at: time(r.get(3)?) })
-                })
-                .map_err(db_err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-        })
-        .await
-    }
-
-    pub(crate) async fn delete_tag_impl(&self, ws: WorkspaceId, name: String) -> Result<()> {
-        self.write(move |tx| {
-            let n = tx
-                .cached_execute("DELETE FROM tags WHERE workspace_id = ?1 AND name = ?2", params![ws.0, name])
-                .map_err(db_err)?;
-            if n == 0 { Err(StoreError::NotFound(format!("tag {name}"))) } else { Ok(()) }
-        })
-        .await
-    }
-
-    pub(crate) async fn tag_person_impl(&self, ws: WorkspaceId, tag: PersonTag) -> Result<()> {
-        self.write(move |tx| {
-            let n = tx
-                .cached_execute(
-                    "INSERT OR IGNORE INTO person_tags (workspace_id, person_id, tag, at)
-                     SELECT workspace_id, ?2, name, ?4 FROM tags WHERE workspace_id = ?1 AND name = ?3",
-                    params![ws.0, tag.person.0, tag.tag, ms(tag.at)],
-                )
-                .map_err(db_err)?;
-            let defined: bool = tx
-                .cached_row(
-                    "SELECT EXISTS (SELECT 1 FROM tags WHERE workspace_id = ?1 AND name = ?2)",
-                    params![ws.0, tag.tag],
-                    |r| r.get(0),
-                )
-                .map_err(db_err)?;
-            if n == 0 && !defined { Err(StoreError::NotFound(format!("tag {}", tag.tag))) } else { Ok(()) }
-        })
-        .await
-    }
-
-    pub(crate) async fn untag_person_impl(&self, ws: WorkspaceId, person: PersonId, tag: String) -> Result<()> {
-        self.write(move |tx| {
-            let n = tx
-                .cached_execute(
-                    "DELETE FROM person_tags WHERE workspace_id = ?1 AND person_id = ?2 AND tag = ?3",
-                    params![ws.0, person.0, tag],
-                )
-                .map_err(db_err)?;
-            if n == 0 { Err(StoreError::NotFound(format!("tag {tag} on {person}"))) } else { Ok(()) }
-        })
-        .await
-    }
-
-    pub(crate) async fn person_tags_impl(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
-        self.read(move |c| {
-            let row = |r: &rusqlite::Row| Ok(PersonTag { person: PersonId(r.get(0)?), tag: r.get(1)?, at: time(r.get(2)?) });
-            let rows = match person {
-                Some(p) => c
-                    .prepare_cached(
-                        "SELECT person_id, tag, at FROM person_tags WHERE workspace_id = ?1 AND person_id = ?2 ORDER BY tag",
-                    )
-                    .and_then(|mut s| s.query_map(params![ws.0, p.0], row)?.collect()),
-                None => c
-                    .prepare_cached(
-                        "SELECT person_id, tag, at FROM person_tags WHERE workspace_id = ?1 ORDER BY person_id, tag",
-                    )
-                    .and_then(|mut s| s.query_map(params![ws.0], row)?.collect()),
-            };
-            rows.map_err(db_err)
-        })
+    ) -> Result<Vec<(i64, MembershipChange)>> {
+        self.feed(
+            "SELECT id, segment_id, person_id, entered, at FROM segment_changes",
+            ws,
+            after,
+            limit,
+            membership_change,
+        )
         .await
     }
 }

@@ -1,4 +1,4 @@
-//! The ingestion inbox: a durable, append-only holding area in front of [`Store::append`].
+//! The ingestion inbox: a durable, append-only holding area in front of [`EventLog::append`].
 //!
 //! Applying a batch to the indexed tables costs less per event the bigger the transaction
 //! (random index pages are written once per commit, however many events touched them), but a
@@ -7,7 +7,7 @@
 //! store in large batches and releases them. Applying is idempotent (the store skips stored
 //! message ids), so a crash between applying and releasing only repeats work.
 //!
-//! [`Store::append`]: crate::Store::append
+//! [`EventLog::append`]: crate::EventLog::append
 
 use rekindle_core::{Message, WorkspaceId};
 

@@ -3,6 +3,7 @@
 //! the same [`conformance`] suite.
 
 mod accounts;
+mod capability;
 mod erasure;
 mod error;
 mod inbox;
@@ -16,6 +17,7 @@ mod store;
 pub mod conformance;
 
 pub use accounts::*;
+pub use capability::*;
 pub use erasure::*;
 pub use error::StoreError;
 pub use inbox::{Inbox, InboxBatch, InboxSeq};
@@ -23,5 +25,12 @@ pub use journeys::*;
 pub use model::*;
 pub use segments::*;
 pub use store::Store;
+
+/// Every capability trait, for calling them on a `dyn Store`.
+pub mod prelude {
+    pub use crate::Erasure;
+    pub use crate::Store;
+    pub use crate::capability::*;
+}
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

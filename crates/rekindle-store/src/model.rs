@@ -135,7 +135,7 @@ pub struct ConflictRecord {
     pub at: DateTime<Utc>,
 }
 
-/// What one [`crate::Store::append`] did.
+/// What one [`crate::EventLog::append`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct AppendReport {
     pub stored: u64,

@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
@@ -71,6 +72,16 @@ impl CouponDefinition {
         Ok(())
     }
 
+    /// Whether one more may be issued to a person who was issued `held` of it already.
+    pub fn may_issue(&self, held: u32) -> bool {
+        held < self.per_person_limit
+    }
+
+    /// When one issued at `issued_at` expires. Redeeming is refused from this moment on.
+    pub fn expires_at(&self, issued_at: DateTime<Utc>) -> DateTime<Utc> {
+        issued_at + chrono::Duration::days(i64::from(self.valid_days))
+    }
+
     /// How the coupon reads in a message: "满¥59减¥10", "85折".
     pub fn describe(&self) -> String {
         let value = match self.value {
@@ -134,6 +145,16 @@ mod tests {
         assert_eq!(eighty_five.discount_fen(9990), 1498);
         assert_eq!(def(CouponValue::Discount { percent: 80 }, 0).describe(), "8折");
         assert_eq!(def(CouponValue::Amount { fen: 550 }, 0).describe(), "减¥5.5");
+    }
+
+    #[test]
+    fn the_limit_counts_every_coupon_issued_and_expiry_counts_whole_days() {
+        let mut twice = def(CouponValue::Amount { fen: 500 }, 0);
+        twice.per_person_limit = 2;
+        assert!(twice.may_issue(0) && twice.may_issue(1));
+        assert!(!twice.may_issue(2));
+        let at = "2026-11-30T16:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(twice.expires_at(at), "2026-12-07T16:00:00Z".parse::<DateTime<Utc>>().unwrap());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod caps;
 mod channel;
 mod coupon;
 mod local_time;
+pub mod queueing;
 mod quiet;
 mod template;
 

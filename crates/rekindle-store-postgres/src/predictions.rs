@@ -10,8 +10,10 @@ use crate::{PostgresStore, db_err, sql};
 /// Rows per INSERT: keeps each statement's arrays a few megabytes.
 const CHUNK: usize = 10_000;
 
-impl PostgresStore {
-    pub(crate) async fn put_scores_impl(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()> {
+#[async_trait::async_trait]
+impl rekindle_store::Predictions for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::put_scores", backend = "postgres", ws = ws.0))]
+    async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sql("DELETE FROM person_scores WHERE workspace_id = $1").bind(ws.0).execute(&mut *tx).await.map_err(db_err)?;
         for chunk in scores.chunks(CHUNK) {
@@ -35,7 +37,8 @@ impl PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
-    pub(crate) async fn person_scores_impl(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::person_scores", backend = "postgres", ws = ws.0))]
+    async fn person_scores(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>> {
         let row = sql("SELECT as_of, scores::text FROM person_scores WHERE workspace_id = $1 AND person_id = $2")
             .bind(ws.0)
             .bind(person.0)

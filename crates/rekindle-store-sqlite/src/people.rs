@@ -1,32 +1,14 @@
-//! Reads: people, events, merges, conflicts, totals.
+//! People as OneID resolved them: one person, search, merges and conflicts.
 
 use rekindle_core::ids::Uuid;
-use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
-use rekindle_store::{
-    ConflictRecord, EventQuery, Identity, MergeRecord, Person, PersonRef, Result, StoredEvent, Totals,
-};
+use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
+use rekindle_store::{ConflictRecord, Identity, MergeRecord, People, Person, PersonRef, Result};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::Cached;
-use crate::codec::{identifier, json_map, kind, ms, parse, time};
+use crate::codec::{identifier, json_map, parse, time};
 use crate::{SqliteStore, db_err};
-
-pub(crate) const EVENT_COLUMNS: &str = "id, person_id, message_id, kind, name, timestamp, received_at, payload";
-
-pub(crate) fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
-    let payload: String = r.get(7)?;
-    Ok(StoredEvent {
-        id: r.get(0)?,
-        person: PersonId(r.get(1)?),
-        message_id: r.get(2)?,
-        kind: kind(&r.get::<_, String>(3)?)?,
-        name: r.get(4)?,
-        timestamp: time(r.get(5)?),
-        received_at: time(r.get(6)?),
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-    })
-}
 
 /// The person bound to `?2` and everyone merged into them. A merge re-points a person's events
 /// and identifiers; other rows (enrollments, the outbox, merge records) keep the id they were
@@ -111,8 +93,11 @@ pub(crate) fn load_person(c: &Connection, ws: WorkspaceId, id: Uuid) -> Result<O
     }))
 }
 
-impl SqliteStore {
-    pub(crate) async fn person_impl(&self, ws: WorkspaceId, who: PersonRef) -> Result<Option<Person>> {
+#[async_trait::async_trait]
+impl People for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::person", backend = "sqlite", ws = ws.0))]
+    async fn person(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
+        let who = who.clone();
         self.read(move |c| match resolve(c, ws, &who)? {
             Some(id) => load_person(c, ws, id),
             None => Ok(None),
@@ -120,49 +105,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn events_impl(&self, ws: WorkspaceId, q: EventQuery) -> Result<Vec<StoredEvent>> {
-        self.read(move |c| {
-            let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE workspace_id = ?");
-            let mut args: Vec<Sql> = vec![Sql::Integer(ws.0)];
-            if let Some(p) = q.person {
-                sql.push_str(" AND person_id = ?");
-                args.push(Sql::Blob(p.0.as_bytes().to_vec()));
-            }
-            if let Some(n) = &q.name {
-                sql.push_str(" AND name = ?");
-                args.push(Sql::Text(n.clone()));
-            }
-            if let Some(k) = q.kind {
-                sql.push_str(" AND kind = ?");
-                args.push(Sql::Text(k.as_str().into()));
-            }
-            if let Some(from) = q.from {
-                sql.push_str(" AND timestamp >= ?");
-                args.push(Sql::Integer(ms(from)));
-            }
-            if let Some(to) = q.to {
-                sql.push_str(" AND timestamp < ?");
-                args.push(Sql::Integer(ms(to)));
-            }
-            if let Some(b) = q.before {
-                sql.push_str(" AND (timestamp < ? OR (timestamp = ? AND id < ?))");
-                args.extend([Sql::Integer(ms(b.timestamp)), Sql::Integer(ms(b.timestamp)), Sql::Integer(b.id)]);
-            }
-            sql.push_str(" ORDER BY timestamp DESC, id DESC LIMIT ?");
-            args.push(Sql::Integer(i64::from(q.limit)));
-            let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
-            let rows = stmt.query_map(params_from_iter(args), event_row).map_err(db_err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-        })
-        .await
-    }
-
-    pub(crate) async fn merges_impl(
-        &self,
-        ws: WorkspaceId,
-        into: Option<PersonId>,
-        limit: u32,
-    ) -> Result<Vec<MergeRecord>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::merges", backend = "sqlite", ws = ws.0))]
+    async fn merges(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
         self.read(move |c| {
             let cols = MERGE_COLUMNS;
             let (sql, args): (String, Vec<Sql>) = match into {
@@ -185,7 +129,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn conflicts_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::conflicts", backend = "sqlite", ws = ws.0))]
+    async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -215,29 +160,15 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn totals_impl(&self, ws: WorkspaceId) -> Result<Totals> {
-        self.read(move |c| {
-            let count = |sql: &str| -> Result<u64> {
-                c.cached_row(sql, [ws.0], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db_err)
-            };
-            Ok(Totals {
-                people: count("SELECT COUNT(*) FROM people WHERE workspace_id = ?1 AND merged_into IS NULL")?,
-                events: count("SELECT COUNT(*) FROM events WHERE workspace_id = ?1")?,
-                identities: count("SELECT COUNT(*) FROM identities WHERE workspace_id = ?1")?,
-            })
-        })
-        .await
-    }
-}
-
-impl SqliteStore {
-    pub(crate) async fn search_people_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::search_people", backend = "sqlite", ws = ws.0))]
+    async fn search_people(
         &self,
         ws: WorkspaceId,
-        identifiers: Vec<rekindle_core::Identifier>,
-        text: Option<String>,
+        identifiers: &[Identifier],
+        text: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Person>> {
+        let (identifiers, text) = (identifiers.to_vec(), text.map(str::to_owned));
         self.read(move |c| {
             let mut ids: Vec<Uuid> = Vec::new();
             for ident in &identifiers {
@@ -271,27 +202,6 @@ impl SqliteStore {
             people.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
             people.truncate(limit as usize);
             Ok(people)
-        })
-        .await
-    }
-
-    pub(crate) async fn first_seen_impl(
-        &self,
-        ws: WorkspaceId,
-        from: chrono::DateTime<chrono::Utc>,
-        to: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>> {
-        self.read(move |c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT MIN(timestamp) AS first FROM events WHERE workspace_id = ?1 AND person_id != ?4
-                     GROUP BY person_id HAVING first >= ?2 AND first < ?3",
-                )
-                .map_err(db_err)?;
-            stmt.query_map(params![ws.0, ms(from), ms(to), PersonId::ERASED.0], |r| Ok(time(r.get(0)?)))
-                .map_err(db_err)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db_err)
         })
         .await
     }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use rekindle_core::WorkspaceId;
-use rekindle_store::{Result, StoreError, Workspace, WriteKey};
+use rekindle_store::{Result, StoreError, Workspace, Workspaces, WriteKey};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::codec::{ms, time};
@@ -32,9 +32,16 @@ fn write_key(r: &Row) -> rusqlite::Result<WriteKey> {
     })
 }
 
-impl SqliteStore {
-    pub(crate) async fn create_workspace_impl(&self, slug: &str, name: &str, tz: &str) -> Result<Workspace> {
-        let (slug, name, tz) = (slug.to_string(), name.to_string(), tz.to_string());
+#[async_trait::async_trait]
+impl Workspaces for SqliteStore {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::create_workspace", backend = "sqlite")
+    )]
+    async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<Workspace> {
+        let (slug, name, tz) = (slug.to_string(), name.to_string(), time_zone.to_string());
         self.write(move |tx| {
             let exists: Option<i64> = tx
                 .query_row("SELECT id FROM workspaces WHERE slug = ?1", [&slug], |r| r.get(0))
@@ -53,7 +60,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn workspace_by_slug_impl(&self, slug: &str) -> Result<Option<Workspace>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::workspace_by_slug", backend = "sqlite")
+    )]
+    async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
         let slug = slug.to_string();
         self.read(move |c| {
             c.query_row(&format!("SELECT {WORKSPACE_COLS} FROM workspaces WHERE slug = ?1"), [slug], workspace)
@@ -63,7 +76,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn workspaces_impl(&self) -> Result<Vec<Workspace>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::workspaces", backend = "sqlite")
+    )]
+    async fn workspaces(&self) -> Result<Vec<Workspace>> {
         self.read(|c| {
             let mut s = c.prepare(&format!("SELECT {WORKSPACE_COLS} FROM workspaces ORDER BY id")).map_err(db_err)?;
             s.query_map([], workspace).map_err(db_err)?.collect::<rusqlite::Result<_>>().map_err(db_err)
@@ -71,13 +90,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn create_write_key_impl(
-        &self,
-        ws: WorkspaceId,
-        name: &str,
-        hash: &str,
-        prefix: &str,
-    ) -> Result<WriteKey> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::create_write_key", backend = "sqlite", ws = ws.0))]
+    async fn create_write_key(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey> {
         let (name, hash, prefix) = (name.to_string(), hash.to_string(), prefix.to_string());
         self.write(move |tx| {
             tx.query_row(
@@ -95,7 +109,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn write_keys_impl(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::write_keys", backend = "sqlite", ws = ws.0))]
+    async fn write_keys(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
         self.read(move |c| {
             let mut s = c
                 .prepare(&format!("SELECT {KEY_COLS} FROM write_keys WHERE workspace_id = ?1 ORDER BY id"))
@@ -105,7 +120,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn revoke_write_key_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::revoke_write_key", backend = "sqlite", ws = ws.0))]
+    async fn revoke_write_key(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
                 .execute(
@@ -118,7 +134,13 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn write_key_by_hash_impl(&self, hash: &str) -> Result<Option<WriteKey>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::write_key_by_hash", backend = "sqlite")
+    )]
+    async fn write_key_by_hash(&self, hash: &str) -> Result<Option<WriteKey>> {
         let hash = hash.to_string();
         self.read(move |c| {
             c.query_row(
@@ -131,15 +153,15 @@ impl SqliteStore {
         })
         .await
     }
-}
 
-impl SqliteStore {
-    pub(crate) async fn update_workspace_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::update_workspace", backend = "sqlite", ws = ws.0))]
+    async fn update_workspace(
         &self,
         ws: WorkspaceId,
-        name: Option<String>,
-        tz: Option<String>,
+        name: Option<&str>,
+        time_zone: Option<&str>,
     ) -> Result<Workspace> {
+        let (name, tz) = (name.map(str::to_owned), time_zone.map(str::to_owned));
         self.write(move |tx| {
             tx.query_row(
                 &format!(

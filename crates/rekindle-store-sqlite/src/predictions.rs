@@ -2,7 +2,7 @@
 
 use rekindle_core::ids::Uuid;
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{Result, StoreError, StoredScores};
+use rekindle_store::{Predictions, Result, StoreError, StoredScores};
 use rusqlite::{OptionalExtension, params};
 
 use crate::Cached;
@@ -12,13 +12,15 @@ use crate::{SqliteStore, db_err};
 /// Scores written per transaction.
 const SCORES_PER_WRITE: usize = 1000;
 
-impl SqliteStore {
+#[async_trait::async_trait]
+impl Predictions for SqliteStore {
     /// Written in parts: a million people's scores in one transaction would hold the store's
     /// only writer for seconds, and every event behind it. Scores of an earlier moment (people
     /// no longer scored) are removed once all are in.
-    pub(crate) async fn put_scores_impl(&self, ws: WorkspaceId, scores: Vec<StoredScores>) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::put_scores", backend = "sqlite", ws = ws.0))]
+    async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()> {
         let as_of = scores.iter().map(|s| ms(s.as_of)).max();
-        let mut rest = scores.into_iter();
+        let mut rest = scores.iter().cloned();
         loop {
             let part: Vec<StoredScores> = rest.by_ref().take(SCORES_PER_WRITE).collect();
             if part.is_empty() {
@@ -66,7 +68,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(crate) async fn person_scores_impl(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::person_scores", backend = "sqlite", ws = ws.0))]
+    async fn person_scores(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>> {
         self.read(move |c| {
             let row: Option<(i64, String)> = c
                 .cached_row(

@@ -1,18 +1,14 @@
-//! Reads: people, events, merges, conflicts, totals, search, first-seen times. Same answers as
-//! SQLite's read.rs.
+//! People as OneID resolved them: lookups by id or identifier, search, merges and conflicts.
+//! Same answers as SQLite's read.rs.
 
-use chrono::{DateTime, Utc};
 use rekindle_core::ids::Uuid;
 use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
-use rekindle_store::{
-    ConflictRecord, EventQuery, Identity, MergeRecord, Person, PersonRef, Result, StoredEvent, Totals,
-};
+use rekindle_store::{ConflictRecord, Identity, MergeRecord, Person, PersonRef, Result};
 use serde_json::{Map, Value};
 use sqlx_core::error::Error;
-use sqlx_core::query_builder::QueryBuilder;
 use sqlx_core::row::Row;
 use sqlx_core::types::Json;
-use sqlx_postgres::{PgConnection, PgRow, Postgres};
+use sqlx_postgres::{PgConnection, PgRow};
 
 use crate::codec::{identifier, parse};
 use crate::{PostgresStore, db_err, sql, sql_owned};
@@ -104,19 +100,6 @@ pub(crate) async fn load_person(c: &mut PgConnection, ws: WorkspaceId, id: Uuid)
     }))
 }
 
-pub(crate) fn event(r: &PgRow) -> Result<StoredEvent, Error> {
-    Ok(StoredEvent {
-        id: r.try_get(0)?,
-        person: PersonId(r.try_get(1)?),
-        message_id: r.try_get(2)?,
-        kind: parse(r.try_get(3)?)?,
-        name: r.try_get(4)?,
-        timestamp: r.try_get(5)?,
-        received_at: r.try_get(6)?,
-        payload: r.try_get(7)?,
-    })
-}
-
 pub(crate) fn merge_record(r: &PgRow) -> Result<MergeRecord, Error> {
     Ok(MergeRecord {
         id: r.try_get(0)?,
@@ -144,8 +127,10 @@ fn conflict_record(r: &PgRow) -> Result<ConflictRecord, Error> {
     })
 }
 
-impl PostgresStore {
-    pub(crate) async fn person_impl(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
+#[async_trait::async_trait]
+impl rekindle_store::People for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::person", backend = "postgres", ws = ws.0))]
+    async fn person(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
         // One connection, so the person and their identities are read back to back.
         let mut c = self.pool.acquire().await.map_err(db_err)?;
         match resolve(&mut c, ws, who).await.map_err(db_err)? {
@@ -154,40 +139,8 @@ impl PostgresStore {
         }
     }
 
-    pub(crate) async fn events_impl(&self, ws: WorkspaceId, q: &EventQuery) -> Result<Vec<StoredEvent>> {
-        let mut b = QueryBuilder::<Postgres>::new(
-            "SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events WHERE workspace_id = ",
-        );
-        b.push_bind(ws.0);
-        if let Some(p) = q.person {
-            b.push(" AND person_id = ").push_bind(p.0);
-        }
-        if let Some(n) = &q.name {
-            b.push(" AND name = ").push_bind(n.as_str());
-        }
-        if let Some(k) = q.kind {
-            b.push(" AND kind = ").push_bind(k.as_str());
-        }
-        if let Some(from) = q.from {
-            b.push(" AND timestamp >= ").push_bind(from);
-        }
-        if let Some(to) = q.to {
-            b.push(" AND timestamp < ").push_bind(to);
-        }
-        if let Some(before) = q.before {
-            b.push(" AND (timestamp, id) < (").push_bind(before.timestamp).push(", ").push_bind(before.id).push(")");
-        }
-        b.push(" ORDER BY timestamp DESC, id DESC LIMIT ").push_bind(i64::from(q.limit));
-        let rows = b.build().fetch_all(&self.pool).await.map_err(db_err)?;
-        rows.iter().map(event).collect::<Result<_, _>>().map_err(db_err)
-    }
-
-    pub(crate) async fn merges_impl(
-        &self,
-        ws: WorkspaceId,
-        into: Option<PersonId>,
-        limit: u32,
-    ) -> Result<Vec<MergeRecord>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::merges", backend = "postgres", ws = ws.0))]
+    async fn merges(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
         let rows = match into {
             Some(p) => sql_owned(format!(
                 "SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
@@ -208,7 +161,8 @@ impl PostgresStore {
         rows.iter().map(merge_record).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn conflicts_impl(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::conflicts", backend = "postgres", ws = ws.0))]
+    async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
         let rows = sql("SELECT id, kind, person_id, other_person_id, identifier_kind, identifier_value, limited_kind,
                                limit_value, message_id, source, at
                         FROM identity_conflicts WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2")
@@ -220,19 +174,8 @@ impl PostgresStore {
         rows.iter().map(conflict_record).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn totals_impl(&self, ws: WorkspaceId) -> Result<Totals> {
-        let row = sql("SELECT (SELECT COUNT(*) FROM people WHERE workspace_id = $1 AND merged_into IS NULL),
-                              (SELECT COUNT(*) FROM events WHERE workspace_id = $1),
-                              (SELECT COUNT(*) FROM identities WHERE workspace_id = $1)")
-        .bind(ws.0)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_err)?;
-        let count = |i: usize| row.try_get::<i64, _>(i).map(|n| n.max(0) as u64).map_err(db_err);
-        Ok(Totals { people: count(0)?, events: count(1)?, identities: count(2)? })
-    }
-
-    pub(crate) async fn search_people_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::search_people", backend = "postgres", ws = ws.0))]
+    async fn search_people(
         &self,
         ws: WorkspaceId,
         identifiers: &[Identifier],
@@ -262,23 +205,5 @@ impl PostgresStore {
         people.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
         people.truncate(limit as usize);
         Ok(people)
-    }
-
-    pub(crate) async fn first_seen_impl(
-        &self,
-        ws: WorkspaceId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<DateTime<Utc>>> {
-        let rows = sql("SELECT MIN(timestamp) FROM events WHERE workspace_id = $1 AND person_id <> $4
-                        GROUP BY person_id HAVING MIN(timestamp) >= $2 AND MIN(timestamp) < $3")
-        .bind(ws.0)
-        .bind(from)
-        .bind(to)
-        .bind(PersonId::ERASED.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>().map_err(db_err)
     }
 }

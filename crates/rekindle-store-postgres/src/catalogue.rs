@@ -8,8 +8,10 @@ use sqlx_core::row::Row;
 
 use crate::{PostgresStore, db_err, sql};
 
-impl PostgresStore {
-    pub(crate) async fn put_products_impl(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()> {
+#[async_trait::async_trait]
+impl rekindle_store::Catalogue for PostgresStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_products", backend = "postgres", ws = ws.0))]
+    async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()> {
         // Arrays of arrays must be rectangular in PostgreSQL, so lists travel as JSON text.
         sql("INSERT INTO products (workspace_id, sku, name, category, price, pack_size, tags, months)
              SELECT $1, sku, name, category, price, pack_size,
@@ -33,7 +35,8 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(crate) async fn products_impl(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::products", backend = "postgres", ws = ws.0))]
+    async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
         let rows = sql("SELECT sku, name, category, price, pack_size, tags, months FROM products
                         WHERE workspace_id = $1 ORDER BY sku COLLATE \"C\"")
         .bind(ws.0)
@@ -56,7 +59,8 @@ impl PostgresStore {
             .map_err(db_err)
     }
 
-    pub(crate) async fn put_live_sessions_impl(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_live_sessions", backend = "postgres", ws = ws.0))]
+    async fn put_live_sessions(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()> {
         sql("INSERT INTO live_sessions (workspace_id, id, title, topics, host, scheduled_start, started_at, ended_at)
              SELECT $1, id, title, ARRAY(SELECT jsonb_array_elements_text(topics::jsonb)), host, scheduled_start, started_at, ended_at
              FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
@@ -78,7 +82,8 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(crate) async fn live_sessions_impl(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::live_sessions", backend = "postgres", ws = ws.0))]
+    async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>> {
         let rows = sql("SELECT id, title, topics, host, scheduled_start, started_at, ended_at FROM live_sessions
                         WHERE workspace_id = $1 ORDER BY scheduled_start, id COLLATE \"C\"")
         .bind(ws.0)

@@ -2,7 +2,7 @@
 
 use rekindle_core::WorkspaceId;
 use rekindle_core::objects::{LiveSession, Product};
-use rekindle_store::{Result, StoreError};
+use rekindle_store::{Catalogue, Result, StoreError};
 use rusqlite::params;
 
 use crate::codec::{ms, time};
@@ -17,8 +17,10 @@ fn list<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
 }
 
-impl SqliteStore {
-    pub(crate) async fn put_products_impl(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()> {
+#[async_trait::async_trait]
+impl Catalogue for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_products", backend = "sqlite", ws = ws.0))]
+    async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()> {
         self.write(move |tx| {
             let mut stmt = tx
                 .prepare_cached(
@@ -44,7 +46,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn products_impl(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::products", backend = "sqlite", ws = ws.0))]
+    async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -69,7 +72,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn put_live_sessions_impl(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_live_sessions", backend = "sqlite", ws = ws.0))]
+    async fn put_live_sessions(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()> {
         self.write(move |tx| {
             let mut stmt = tx
                 .prepare_cached(
@@ -95,7 +99,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn live_sessions_impl(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::live_sessions", backend = "sqlite", ws = ws.0))]
+    async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(

@@ -34,13 +34,20 @@ pub(crate) fn is_unique_violation(e: &Error) -> bool {
     e.as_database_error().is_some_and(|d| d.kind() == ErrorKind::UniqueViolation)
 }
 
-impl PostgresStore {
-    pub(crate) async fn create_workspace_impl(&self, slug: &str, name: &str, tz: &str) -> Result<Workspace> {
+#[async_trait::async_trait]
+impl rekindle_store::Workspaces for PostgresStore {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::create_workspace", backend = "postgres")
+    )]
+    async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<Workspace> {
         let row = sql("INSERT INTO workspaces (slug, name, time_zone, created_at) VALUES ($1, $2, $3, $4)
                        RETURNING id, slug, name, time_zone, created_at")
         .bind(slug)
         .bind(name)
-        .bind(tz)
+        .bind(time_zone)
         .bind(Utc::now())
         .fetch_one(&self.pool)
         .await
@@ -51,7 +58,13 @@ impl PostgresStore {
         workspace(&row).map_err(db_err)
     }
 
-    pub(crate) async fn workspace_by_slug_impl(&self, slug: &str) -> Result<Option<Workspace>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::workspace_by_slug", backend = "postgres")
+    )]
+    async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
         let row = sql("SELECT id, slug, name, time_zone, created_at FROM workspaces WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.pool)
@@ -60,7 +73,13 @@ impl PostgresStore {
         row.as_ref().map(workspace).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn workspaces_impl(&self) -> Result<Vec<Workspace>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::workspaces", backend = "postgres")
+    )]
+    async fn workspaces(&self) -> Result<Vec<Workspace>> {
         let rows = sql("SELECT id, slug, name, time_zone, created_at FROM workspaces ORDER BY id")
             .fetch_all(&self.pool)
             .await
@@ -68,13 +87,8 @@ impl PostgresStore {
         rows.iter().map(workspace).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn create_write_key_impl(
-        &self,
-        ws: WorkspaceId,
-        name: &str,
-        hash: &str,
-        prefix: &str,
-    ) -> Result<WriteKey> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::create_write_key", backend = "postgres", ws = ws.0))]
+    async fn create_write_key(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey> {
         let row = sql("INSERT INTO write_keys (workspace_id, name, key_hash, prefix, created_at)
                        VALUES ($1, $2, $3, $4, $5)
                        RETURNING id, workspace_id, name, prefix, created_at, revoked_at")
@@ -92,7 +106,8 @@ impl PostgresStore {
         write_key(&row).map_err(db_err)
     }
 
-    pub(crate) async fn write_keys_impl(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::write_keys", backend = "postgres", ws = ws.0))]
+    async fn write_keys(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
         let rows = sql("SELECT id, workspace_id, name, prefix, created_at, revoked_at
                         FROM write_keys WHERE workspace_id = $1 ORDER BY id")
         .bind(ws.0)
@@ -102,7 +117,8 @@ impl PostgresStore {
         rows.iter().map(write_key).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    pub(crate) async fn revoke_write_key_impl(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::revoke_write_key", backend = "postgres", ws = ws.0))]
+    async fn revoke_write_key(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         // Revoking twice keeps the first time; the row still counts as found.
         let done =
             sql("UPDATE write_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE workspace_id = $1 AND id = $2")
@@ -115,7 +131,13 @@ impl PostgresStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("write key {id}"))) } else { Ok(()) }
     }
 
-    pub(crate) async fn write_key_by_hash_impl(&self, hash: &str) -> Result<Option<WriteKey>> {
+    #[tracing::instrument(
+        name = "store",
+        level = "debug",
+        skip_all,
+        fields(op = "Workspaces::write_key_by_hash", backend = "postgres")
+    )]
+    async fn write_key_by_hash(&self, hash: &str) -> Result<Option<WriteKey>> {
         let row = sql("SELECT id, workspace_id, name, prefix, created_at, revoked_at
                        FROM write_keys WHERE key_hash = $1 AND revoked_at IS NULL")
         .bind(hash)
@@ -125,18 +147,19 @@ impl PostgresStore {
         row.as_ref().map(write_key).transpose().map_err(db_err)
     }
 
-    pub(crate) async fn update_workspace_impl(
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::update_workspace", backend = "postgres", ws = ws.0))]
+    async fn update_workspace(
         &self,
         ws: WorkspaceId,
         name: Option<&str>,
-        tz: Option<&str>,
+        time_zone: Option<&str>,
     ) -> Result<Workspace> {
         // A `None` keeps the column as it is.
         let row = sql("UPDATE workspaces SET name = COALESCE($2, name), time_zone = COALESCE($3, time_zone)
                        WHERE id = $1 RETURNING id, slug, name, time_zone, created_at")
         .bind(ws.0)
         .bind(name)
-        .bind(tz)
+        .bind(time_zone)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?;

@@ -1,0 +1,150 @@
+//! Coupon definitions (kept whole as JSON by name, see `named.rs`) and the coupons issued to people.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::delivery::CouponDefinition;
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{CouponIssue, Coupons, IssuedCoupon, Result, StoreError, coupon_code};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::Cached;
+use crate::codec::{ms, time};
+use crate::journeys::to_json;
+use crate::named::{named, put_named};
+use crate::{SqliteStore, db_err};
+
+const COUPON_COLUMNS: &str = "code, coupon, person_id, issued_at, expires_at, redeemed_at, order_id";
+
+fn coupon_row(r: &rusqlite::Row) -> rusqlite::Result<IssuedCoupon> {
+    Ok(IssuedCoupon {
+        code: r.get(0)?,
+        coupon: r.get(1)?,
+        person: PersonId(r.get(2)?),
+        issued_at: time(r.get(3)?),
+        expires_at: time(r.get(4)?),
+        redeemed_at: r.get::<_, Option<i64>>(5)?.map(time),
+        order_id: r.get(6)?,
+    })
+}
+
+fn issue(
+    c: &Connection,
+    ws: WorkspaceId,
+    coupon: &str,
+    person: PersonId,
+    issue_key: &str,
+    at: DateTime<Utc>,
+) -> Result<CouponIssue> {
+    let earlier = c
+        .cached_row(
+            &format!("SELECT {COUPON_COLUMNS} FROM coupons WHERE workspace_id = ?1 AND issue_key = ?2"),
+            params![ws.0, issue_key],
+            coupon_row,
+        )
+        .optional()
+        .map_err(db_err)?;
+    if let Some(c) = earlier {
+        return Ok(CouponIssue::Again(c));
+    }
+    let def: CouponDefinition = c
+        .cached_row(
+            "SELECT body FROM coupon_definitions WHERE workspace_id = ?1 AND name = ?2",
+            params![ws.0, coupon],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(db_err)?
+        .map(|b| serde_json::from_str(&b).map_err(StoreError::backend))
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("coupon {coupon}")))?;
+    let held: u32 = c
+        .cached_row(
+            "SELECT COUNT(*) FROM coupons WHERE workspace_id = ?1 AND person_id = ?2 AND coupon = ?3",
+            params![ws.0, person.0, coupon],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if !def.may_issue(held) {
+        return Ok(CouponIssue::LimitReached);
+    }
+    let issued = IssuedCoupon {
+        code: coupon_code(ws, issue_key),
+        coupon: coupon.to_owned(),
+        person,
+        issued_at: at,
+        expires_at: def.expires_at(at),
+        redeemed_at: None,
+        order_id: None,
+    };
+    c.cached_execute(
+        "INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ws.0, issued.code, coupon, person.0, issue_key, ms(at), ms(issued.expires_at)],
+    )
+    .map_err(db_err)?;
+    Ok(CouponIssue::Issued(issued))
+}
+
+fn redeem(c: &Connection, ws: WorkspaceId, code: &str, order: Option<&str>, at: DateTime<Utc>) -> Result<bool> {
+    let n = c
+        .cached_execute(
+            "UPDATE coupons SET redeemed_at = ?3, order_id = ?4
+             WHERE workspace_id = ?1 AND code = ?2 AND redeemed_at IS NULL AND expires_at > ?3",
+            params![ws.0, code, ms(at), order],
+        )
+        .map_err(db_err)?;
+    Ok(n > 0)
+}
+
+fn of_person(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<Vec<IssuedCoupon>> {
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "SELECT {COUPON_COLUMNS} FROM coupons WHERE workspace_id = ?1 AND person_id = ?2 ORDER BY issued_at DESC"
+        ))
+        .map_err(db_err)?;
+    let rows = stmt.query_map(params![ws.0, person.0], coupon_row).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
+#[async_trait::async_trait]
+impl Coupons for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::put_coupon", backend = "sqlite", ws = ws.0))]
+    async fn put_coupon(&self, ws: WorkspaceId, coupon: &CouponDefinition) -> Result<()> {
+        let d = coupon.clone();
+        self.write(move |tx| put_named(tx, "coupon_definitions", ws, &d.name, to_json(&d)?)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::coupons", backend = "sqlite", ws = ws.0))]
+    async fn coupons(&self, ws: WorkspaceId) -> Result<Vec<CouponDefinition>> {
+        self.read(move |c| named(c, "coupon_definitions", ws)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::issue_coupon", backend = "sqlite", ws = ws.0))]
+    async fn issue_coupon(
+        &self,
+        ws: WorkspaceId,
+        coupon: &str,
+        person: PersonId,
+        issue_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CouponIssue> {
+        let (coupon, key) = (coupon.to_owned(), issue_key.to_owned());
+        self.write(move |tx| issue(tx, ws, &coupon, person, &key, at)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::redeem_coupon", backend = "sqlite", ws = ws.0))]
+    async fn redeem_coupon(
+        &self,
+        ws: WorkspaceId,
+        code: &str,
+        order_id: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (code, order) = (code.to_owned(), order_id.map(str::to_owned));
+        self.write(move |tx| redeem(tx, ws, &code, order.as_deref(), at)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::person_coupons", backend = "sqlite", ws = ws.0))]
+    async fn person_coupons(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<IssuedCoupon>> {
+        self.read(move |c| of_person(c, ws, person)).await
+    }
+}

@@ -1,0 +1,342 @@
+//! People walking journeys: enrollments with their steps, and where the journey runner is in the
+//! log and in the recorded changes.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::delivery::CapsConfig;
+use rekindle_core::journey::Reentry;
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{
+    Advance, ChangeCursors, Enrollment, EnrollmentState, Enrollments, NewEnrollment, Queued, Result, StoreError,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::Cached;
+use crate::change_feed::last_id;
+use crate::codec::{ms, time};
+use crate::journeys::{bad, definition};
+use crate::outbox::queue_one;
+use crate::people::PERSON_AND_MERGED;
+use crate::{SqliteStore, db_err};
+
+const ENROLLMENT_COLUMNS: &str = "id, journey_id, version, person_id, state, step, wake_at, variant, seq, entered_at, updated_at, converted_at, context";
+
+fn enrollment_row(r: &rusqlite::Row) -> rusqlite::Result<Enrollment> {
+    let state: String = r.get(4)?;
+    Ok(Enrollment {
+        id: r.get(0)?,
+        journey: r.get(1)?,
+        version: r.get(2)?,
+        person: PersonId(r.get(3)?),
+        state: EnrollmentState::parse(&state).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(bad("state", &state)))
+        })?,
+        step: r.get(5)?,
+        wake_at: r.get::<_, Option<i64>>(6)?.map(time),
+        variant: r.get(7)?,
+        seq: r.get(8)?,
+        entered_at: time(r.get(9)?),
+        updated_at: time(r.get(10)?),
+        converted_at: r.get::<_, Option<i64>>(11)?.map(time),
+        context: {
+            let text: String = r.get(12)?;
+            serde_json::from_str(&text)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, Box::new(e)))?
+        },
+    })
+}
+
+fn load_enrollment(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>> {
+    c.cached_row(
+        &format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = ?1 AND id = ?2"),
+        params![ws.0, id],
+        enrollment_row,
+    )
+    .optional()
+    .map_err(db_err)
+}
+
+fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Option<Enrollment>> {
+    let seen: bool = c
+        .cached_row(
+            "SELECT EXISTS (SELECT 1 FROM enrollments WHERE journey_id = ?1 AND trigger_key = ?2)",
+            params![e.journey, e.trigger_key],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if seen {
+        return Ok(None);
+    }
+    let blocking = match e.reentry {
+        Reentry::Once => {
+            "SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2 AND journey_id = ?3 AND ?4 IS NOT NULL)"
+        }
+        Reentry::After { .. } => {
+            "SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2 AND journey_id = ?3 AND (entered_at > ?4 OR state = 'active'))"
+        }
+        Reentry::Always => {
+            "SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2 AND journey_id = ?3 AND state = 'active' AND ?4 IS NOT NULL)"
+        }
+    };
+    let since = match e.reentry {
+        Reentry::After { days } => ms(e.at - chrono::Duration::days(i64::from(days))),
+        _ => 0,
+    };
+    let blocked: bool =
+        c.cached_row(blocking, params![ws.0, e.person.0, e.journey, since], |r| r.get(0)).map_err(db_err)?;
+    if blocked {
+        return Ok(None);
+    }
+    let first_step = c
+        .cached_row(
+            "SELECT definition FROM journey_versions WHERE journey_id = ?1 AND version = ?2",
+            params![e.journey, e.version],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(db_err)?
+        .ok_or_else(|| StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)))?;
+    let first = definition(&first_step)?.steps.first().map(|s| s.id.clone());
+    let row = c
+        .cached_row(
+            &format!(
+                "INSERT INTO enrollments (workspace_id, journey_id, version, person_id, trigger_key, state, step, wake_at,
+                                          seq, entered_at, updated_at, context)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, 0, ?7, ?7, ?8) RETURNING {ENROLLMENT_COLUMNS}"
+            ),
+            params![ws.0, e.journey, e.version, e.person.0, e.trigger_key, first, ms(e.at), e.context.to_string()],
+            enrollment_row,
+        )
+        .map_err(db_err)?;
+    log_step(c, ws, row.journey, row.id, first.as_deref().unwrap_or(""), None, "entered", None, e.at)?;
+    Ok(Some(row))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn log_step(
+    c: &Connection,
+    ws: WorkspaceId,
+    journey: i64,
+    enrollment: i64,
+    step: &str,
+    variant: Option<&str>,
+    outcome: &str,
+    detail: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO journey_steps (workspace_id, journey_id, enrollment_id, step, variant, outcome, detail, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(db_err)?
+    .execute(params![ws.0, journey, enrollment, step, variant, outcome, detail, ms(at)])
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Move the enrollment to where the walk left it, if it is still where the walk began.
+/// Returns the journey id, or `None` when another walk got there first.
+fn move_enrollment(c: &Connection, ws: WorkspaceId, a: &Advance) -> Result<Option<i64>> {
+    let journey = c
+        .cached_row(
+            "UPDATE enrollments SET state = ?4, step = ?5, wake_at = ?6, variant = COALESCE(?7, variant),
+                    seq = seq + 1, updated_at = ?8
+             WHERE workspace_id = ?1 AND id = ?2 AND seq = ?3 RETURNING journey_id",
+            params![ws.0, a.enrollment, a.seq, a.state.as_str(), a.step, a.wake_at.map(ms), a.variant, ms(a.at)],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    let Some(journey) = journey else { return Ok(None) };
+    let variant: Option<String> =
+        c.cached_row("SELECT variant FROM enrollments WHERE id = ?1", [a.enrollment], |r| r.get(0)).map_err(db_err)?;
+    for l in &a.log {
+        log_step(c, ws, journey, a.enrollment, &l.step, variant.as_deref(), &l.outcome, l.detail.as_deref(), a.at)?;
+    }
+    Ok(Some(journey))
+}
+
+fn due(c: &Connection, ws: WorkspaceId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>> {
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments
+             WHERE workspace_id = ?1 AND state = 'active' AND wake_at <= ?2 ORDER BY wake_at LIMIT ?3"
+        ))
+        .map_err(db_err)?;
+    let rows = stmt.query_map(params![ws.0, ms(now), limit], enrollment_row).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
+/// A person's enrollments, with those entered under the ids of people since merged into them.
+fn of_person(c: &Connection, ws: WorkspaceId, person: PersonId, open_only: bool) -> Result<Vec<Enrollment>> {
+    let whose = format!("workspace_id = ?1 AND person_id IN {PERSON_AND_MERGED}");
+    let sql = if open_only {
+        format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose}
+             AND state IN ('active', 'finished', 'held_out') ORDER BY id"
+        )
+    } else {
+        format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose} ORDER BY id DESC")
+    };
+    let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
+    let rows = stmt.query_map(params![ws.0, person.0], enrollment_row).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
+fn close(c: &Connection, ws: WorkspaceId, id: i64, state: EnrollmentState, at: DateTime<Utc>) -> Result<()> {
+    let converted = (state == EnrollmentState::Converted).then_some(ms(at));
+    let closed = c
+        .cached_row(
+            "UPDATE enrollments SET state = ?3, converted_at = COALESCE(?4, converted_at), wake_at = NULL,
+                    seq = seq + 1, updated_at = ?5
+             WHERE workspace_id = ?1 AND id = ?2 AND state IN ('active', 'finished', 'held_out')
+             RETURNING journey_id, COALESCE(step, ''), variant",
+            params![ws.0, id, state.as_str(), converted, ms(at)],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)),
+        )
+        .optional()
+        .map_err(db_err)?;
+    if let Some((journey, step, variant)) = closed {
+        log_step(c, ws, journey, id, &step, variant.as_deref(), state.as_str(), None, at)?;
+    }
+    Ok(())
+}
+
+/// Move one enrollment and queue its messages, inside the caller's transaction.
+fn advance_one(
+    tx: &rusqlite::Transaction<'_>,
+    ws: WorkspaceId,
+    advance: &Advance,
+    caps: &CapsConfig,
+) -> Result<Option<Vec<Queued>>> {
+    if move_enrollment(tx, ws, advance)?.is_none() {
+        return Ok(None);
+    }
+    let queued = advance.messages.iter().map(|m| queue_one(tx, ws, m, caps)).collect::<Result<_>>()?;
+    Ok(Some(queued))
+}
+
+#[async_trait::async_trait]
+impl Enrollments for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enroll", backend = "sqlite", ws = ws.0))]
+    async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
+        let new = new.clone();
+        self.write(move |tx| enroll_one(tx, ws, &new)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enrollment", backend = "sqlite", ws = ws.0))]
+    async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>> {
+        self.read(move |c| load_enrollment(c, ws, id)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enroll_many", backend = "sqlite", ws = ws.0))]
+    async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
+        let new = new.to_vec();
+        self.write(move |tx| new.iter().map(|n| enroll_one(tx, ws, n)).collect()).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::advance_many", backend = "sqlite", ws = ws.0))]
+    async fn advance_many(
+        &self,
+        ws: WorkspaceId,
+        advances: &[Advance],
+        caps: &CapsConfig,
+    ) -> Result<Vec<Option<Vec<Queued>>>> {
+        let (advances, caps) = (advances.to_vec(), caps.clone());
+        self.write(move |tx| advances.iter().map(|a| advance_one(tx, ws, a, &caps)).collect()).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::advance", backend = "sqlite", ws = ws.0))]
+    async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>> {
+        let (advance, caps) = (advance.clone(), caps.clone());
+        self.write(move |tx| advance_one(tx, ws, &advance, &caps)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::due_enrollments", backend = "sqlite", ws = ws.0))]
+    async fn due_enrollments(&self, ws: WorkspaceId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>> {
+        self.read(move |c| due(c, ws, now, limit)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::open_enrollments", backend = "sqlite", ws = ws.0))]
+    async fn open_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>> {
+        self.read(move |c| of_person(c, ws, person, true)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::close_enrollment", backend = "sqlite", ws = ws.0))]
+    async fn close_enrollment(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        state: EnrollmentState,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(move |tx| close(tx, ws, id, state, at)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::person_enrollments", backend = "sqlite", ws = ws.0))]
+    async fn person_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>> {
+        self.read(move |c| of_person(c, ws, person, false)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::journey_cursor", backend = "sqlite", ws = ws.0))]
+    async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64> {
+        self.read(move |c| {
+            let cursor = c
+                .cached_row("SELECT cursor FROM journey_cursors WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
+                .optional()
+                .map_err(db_err)?;
+            Ok(cursor.unwrap_or(0))
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::set_journey_cursor", backend = "sqlite", ws = ws.0))]
+    async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
+        self.write(move |tx| {
+            tx.cached_execute(
+                "INSERT INTO journey_cursors (workspace_id, cursor) VALUES (?1, ?2)
+                 ON CONFLICT (workspace_id) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)",
+                params![ws.0, cursor],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::change_cursors", backend = "sqlite", ws = ws.0))]
+    async fn change_cursors(&self, ws: WorkspaceId) -> Result<ChangeCursors> {
+        self.read(move |c| {
+            let stored = c
+                .cached_row(
+                    "SELECT membership, stages FROM journey_change_cursors WHERE workspace_id = ?1",
+                    [ws.0],
+                    |r| Ok(ChangeCursors { membership: r.get(0)?, stages: r.get(1)? }),
+                )
+                .optional()
+                .map_err(db_err)?;
+            match stored {
+                Some(cursors) => Ok(cursors),
+                None => Ok(ChangeCursors {
+                    membership: last_id(c, ws, "segment_changes")?,
+                    stages: last_id(c, ws, "stage_changes")?,
+                }),
+            }
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::set_change_cursors", backend = "sqlite", ws = ws.0))]
+    async fn set_change_cursors(&self, ws: WorkspaceId, cursors: ChangeCursors) -> Result<()> {
+        self.write(move |tx| {
+            tx.cached_execute(
+                "INSERT INTO journey_change_cursors (workspace_id, membership, stages) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (workspace_id) DO UPDATE
+                 SET membership = MAX(membership, excluded.membership), stages = MAX(stages, excluded.stages)",
+                params![ws.0, cursors.membership, cursors.stages],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,166 @@
+//! The event log: appending a batch (see `append.rs`), the reads of events and totals, and the
+//! incremental read of events and merges by id, up to a horizon.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::{Message, PersonId, WorkspaceId};
+use rekindle_store::{AppendReport, EventLog, EventQuery, Horizon, MergeRecord, Result, Source, StoredEvent, Totals};
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter};
+
+use crate::Cached;
+use crate::append::append_in;
+use crate::codec::{kind, ms, time};
+use crate::people::{MERGE_COLUMNS, merge_row};
+use crate::{SqliteStore, db_err};
+
+const EVENT_COLUMNS: &str = "id, person_id, message_id, kind, name, timestamp, received_at, payload";
+
+fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
+    let payload: String = r.get(7)?;
+    Ok(StoredEvent {
+        id: r.get(0)?,
+        person: PersonId(r.get(1)?),
+        message_id: r.get(2)?,
+        kind: kind(&r.get::<_, String>(3)?)?,
+        name: r.get(4)?,
+        timestamp: time(r.get(5)?),
+        received_at: time(r.get(6)?),
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+#[async_trait::async_trait]
+impl EventLog for SqliteStore {
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::append", backend = "sqlite", ws = ws.0))]
+    async fn append(
+        &self,
+        ws: WorkspaceId,
+        messages: Vec<Message>,
+        source: &Source,
+        policy: &IdentityPolicy,
+    ) -> Result<AppendReport> {
+        let (source, policy) = (source.clone(), policy.clone());
+        self.write(move |tx| append_in(tx, ws, &messages, &source, &policy)).await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::events", backend = "sqlite", ws = ws.0))]
+    async fn events(&self, ws: WorkspaceId, query: &EventQuery) -> Result<Vec<StoredEvent>> {
+        let q = query.clone();
+        self.read(move |c| {
+            let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE workspace_id = ?");
+            let mut args: Vec<Sql> = vec![Sql::Integer(ws.0)];
+            if let Some(p) = q.person {
+                sql.push_str(" AND person_id = ?");
+                args.push(Sql::Blob(p.0.as_bytes().to_vec()));
+            }
+            if let Some(n) = &q.name {
+                sql.push_str(" AND name = ?");
+                args.push(Sql::Text(n.clone()));
+            }
+            if let Some(k) = q.kind {
+                sql.push_str(" AND kind = ?");
+                args.push(Sql::Text(k.as_str().into()));
+            }
+            if let Some(from) = q.from {
+                sql.push_str(" AND timestamp >= ?");
+                args.push(Sql::Integer(ms(from)));
+            }
+            if let Some(to) = q.to {
+                sql.push_str(" AND timestamp < ?");
+                args.push(Sql::Integer(ms(to)));
+            }
+            if let Some(b) = q.before {
+                sql.push_str(" AND (timestamp < ? OR (timestamp = ? AND id < ?))");
+                args.extend([Sql::Integer(ms(b.timestamp)), Sql::Integer(ms(b.timestamp)), Sql::Integer(b.id)]);
+            }
+            sql.push_str(" ORDER BY timestamp DESC, id DESC LIMIT ?");
+            args.push(Sql::Integer(i64::from(q.limit)));
+            let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt.query_map(params_from_iter(args), event_row).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::totals", backend = "sqlite", ws = ws.0))]
+    async fn totals(&self, ws: WorkspaceId) -> Result<Totals> {
+        self.read(move |c| {
+            let count = |sql: &str| -> Result<u64> {
+                c.cached_row(sql, [ws.0], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db_err)
+            };
+            Ok(Totals {
+                people: count("SELECT COUNT(*) FROM people WHERE workspace_id = ?1 AND merged_into IS NULL")?,
+                events: count("SELECT COUNT(*) FROM events WHERE workspace_id = ?1")?,
+                identities: count("SELECT COUNT(*) FROM identities WHERE workspace_id = ?1")?,
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::first_seen", backend = "sqlite", ws = ws.0))]
+    async fn first_seen(&self, ws: WorkspaceId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT MIN(timestamp) AS first FROM events WHERE workspace_id = ?1 AND person_id != ?4
+                     GROUP BY person_id HAVING first >= ?2 AND first < ?3",
+                )
+                .map_err(db_err)?;
+            stmt.query_map(params![ws.0, ms(from), ms(to), PersonId::ERASED.0], |r| Ok(time(r.get(0)?)))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    /// One writer commits in id order, so the highest committed ids are the horizon.
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::horizon", backend = "sqlite", ws = ws.0))]
+    async fn horizon(&self, ws: WorkspaceId) -> Result<Horizon> {
+        self.read(move |c| {
+            c.cached_row(
+                // Walk the rowid down from the end (`+workspace_id` keeps SQLite off the
+                // workspace indexes, where MAX(id) means reading every entry of the workspace).
+                "SELECT COALESCE((SELECT id FROM events WHERE +workspace_id = ?1 ORDER BY id DESC LIMIT 1), 0),
+                        COALESCE((SELECT id FROM identity_merges WHERE +workspace_id = ?1 ORDER BY id DESC LIMIT 1), 0)",
+                [ws.0],
+                |r| Ok(Horizon { event: r.get(0)?, merge: r.get(1)? }),
+            )
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::events_between", backend = "sqlite", ws = ws.0))]
+    async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    // `+workspace_id`: without it SQLite picks the (workspace, time) index and
+                    // reads every event of the workspace; the id range is the rowid's.
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE id > ?1 AND id <= ?2 AND +workspace_id = ?3
+                     ORDER BY id LIMIT ?4"
+                ))
+                .map_err(db_err)?;
+            let rows = stmt.query_map(params![after, upto, ws.0, limit], event_row).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::merges_between", backend = "sqlite", ws = ws.0))]
+    async fn merges_between(&self, ws: WorkspaceId, after: i64, upto: i64) -> Result<Vec<MergeRecord>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "SELECT {MERGE_COLUMNS} FROM identity_merges WHERE id > ?1 AND id <= ?2 AND +workspace_id = ?3
+                     ORDER BY id"
+                ))
+                .map_err(db_err)?;
+            let rows = stmt.query_map(params![after, upto, ws.0], merge_row).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+}

@@ -1,0 +1,20 @@
+//! The database behind a store: which one, whether it answers, and its inbox.
+
+use crate::{Inbox, Result};
+use std::sync::Arc;
+
+/// The database behind a store: which one, whether it answers, and its inbox.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
+    /// Which backend this is, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// Check the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// The durable inbox ingestion acknowledges into, if this backend keeps one (see
+    /// [`Inbox`]). Without one, ingestion acknowledges only after [`EventLog::append`](crate::EventLog::append).
+    fn inbox(&self) -> Option<Arc<dyn Inbox>> {
+        None
+    }
+}

@@ -1,0 +1,36 @@
+//! The event log: the one road in ([`EventLog::append`]) and the reads of what it holds.
+
+use crate::{AppendReport, EventQuery, Horizon, MergeRecord, Result, Source, StoredEvent, Totals};
+use chrono::{DateTime, Utc};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::{Message, WorkspaceId};
+
+/// The event log: the one road in ([`EventLog::append`]) and the reads of what it holds.
+#[async_trait::async_trait]
+pub trait EventLog: Send + Sync {
+    /// Store messages as events, resolving identities, in one transaction: when this returns
+    /// `Ok` everything is durable; on `Err` nothing was written. Messages whose id is already
+    /// stored are skipped, so a retried batch never counts twice.
+    async fn append(
+        &self,
+        ws: WorkspaceId,
+        messages: Vec<Message>,
+        source: &Source,
+        policy: &IdentityPolicy,
+    ) -> Result<AppendReport>;
+
+    async fn events(&self, ws: WorkspaceId, query: &EventQuery) -> Result<Vec<StoredEvent>>;
+    async fn totals(&self, ws: WorkspaceId) -> Result<Totals>;
+
+    /// When each person whose first event falls in `[from, to)` was first seen (their first
+    /// event's time), in no particular order.
+    async fn first_seen(&self, ws: WorkspaceId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>>;
+
+    // The incremental read of the log (see [`Horizon`]).
+
+    async fn horizon(&self, ws: WorkspaceId) -> Result<Horizon>;
+    /// Events with ids in `(after, upto]`, in id order, at most `limit`.
+    async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>>;
+    /// Merges with ids in `(after, upto]`, in id order.
+    async fn merges_between(&self, ws: WorkspaceId, after: i64, upto: i64) -> Result<Vec<MergeRecord>>;
+}

@@ -1,0 +1,49 @@
+//! Journey drafts and their published versions.
+
+use crate::{Journey, JourneyStatus, JourneyVersion, Result};
+use chrono::{DateTime, Utc};
+use rekindle_core::WorkspaceId;
+use rekindle_core::journey::Definition;
+
+/// Journey drafts and their published versions.
+#[async_trait::async_trait]
+pub trait Journeys: Send + Sync {
+    /// `AlreadyExists` when the name is taken.
+    async fn create_journey(
+        &self,
+        ws: WorkspaceId,
+        name: &str,
+        draft: &Definition,
+        at: DateTime<Utc>,
+    ) -> Result<Journey>;
+    async fn journeys(&self, ws: WorkspaceId) -> Result<Vec<Journey>>;
+    async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>>;
+    /// Replace the draft (and/or rename). `NotFound`, or `AlreadyExists` on a taken name.
+    async fn update_journey(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        name: Option<&str>,
+        draft: Option<&Definition>,
+        at: DateTime<Utc>,
+    ) -> Result<Journey>;
+    /// Copy the draft into a new version and make it live.
+    async fn publish_journey(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        by: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<JourneyVersion>;
+    /// Pause, resume (live) or archive a published journey.
+    async fn set_journey_status(
+        &self,
+        ws: WorkspaceId,
+        id: i64,
+        status: JourneyStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Journey>;
+    /// Newest first.
+    async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>>;
+    async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>>;
+}

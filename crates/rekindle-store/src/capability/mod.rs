@@ -1,0 +1,41 @@
+//! What a store can do, one small trait per capability. Each backend implements every trait
+//! in the module that owns its SQL; [`crate::Store`] is their sum. A new capability adds a
+//! trait here, a module per backend and its conformance checks.
+
+mod accounts;
+mod backend;
+mod catalogue;
+mod consent;
+mod coupons;
+mod enrollments;
+mod event_log;
+mod invitations;
+mod journeys;
+mod outbox;
+mod people;
+mod predictions;
+mod readouts;
+mod segments;
+mod stages;
+mod tags;
+mod templates;
+mod workspaces;
+
+pub use accounts::Accounts;
+pub use backend::Backend;
+pub use catalogue::Catalogue;
+pub use consent::Consent;
+pub use coupons::Coupons;
+pub use enrollments::Enrollments;
+pub use event_log::EventLog;
+pub use invitations::Invitations;
+pub use journeys::Journeys;
+pub use outbox::Outbox;
+pub use people::People;
+pub use predictions::Predictions;
+pub use readouts::Readouts;
+pub use segments::Segments;
+pub use stages::Stages;
+pub use tags::Tags;
+pub use templates::Templates;
+pub use workspaces::Workspaces;
