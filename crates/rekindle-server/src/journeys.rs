@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rekindle_engine::dispatch::Dispatcher;
+use tracing::Instrument;
 
 use crate::state::AppState;
 
@@ -46,7 +47,7 @@ pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
             // minute, each asked about at most every ten.
             if asked.is_none_or(|at| at.elapsed() >= AWAITING_EVERY) {
                 asked = Some(std::time::Instant::now());
-                match dispatcher.check_awaiting().await {
+                match dispatcher.check_awaiting().instrument(tracing::info_span!("mass_sends")).await {
                     Ok(c) if c.asked > 0 => tracing::debug!(
                         asked = c.asked,
                         delivered = c.delivered,
@@ -59,7 +60,7 @@ pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
                 }
             }
             loop {
-                match dispatcher.round().await {
+                match dispatcher.round().instrument(tracing::info_span!("dispatch")).await {
                     Ok(r) if r.claimed == 0 => break,
                     Ok(r) => tracing::debug!(
                         claimed = r.claimed,
@@ -94,7 +95,8 @@ where
     };
     for w in workspaces {
         let started = std::time::Instant::now();
-        match run(w.id).await {
+        let span = tracing::info_span!("journeys", what, workspace = %w.slug);
+        match run(w.id).instrument(span).await {
             Ok(p) if p.entered + p.walked + p.closed > 0 => tracing::debug!(
                 workspace = %w.slug, what, events = p.events, entered = p.entered, walked = p.walked,
                 queued = p.queued, skipped = p.skipped, closed = p.closed,

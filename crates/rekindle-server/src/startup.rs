@@ -9,6 +9,7 @@ use rekindle_store::Store;
 use rekindle_store_postgres::PostgresStore;
 use rekindle_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 use std::time::Duration;
 
@@ -145,7 +146,7 @@ fn spawn_refresh(state: AppState, every: std::time::Duration) {
                 }
             };
             for w in workspaces {
-                match state.engine.refresh(w.id).await {
+                match state.engine.refresh(w.id).instrument(tracing::info_span!("refresh", workspace = %w.slug)).await {
                     Ok((_, r)) => tracing::debug!(
                         workspace = %w.slug, folded = r.folded, entered = r.recorded.entered, left = r.recorded.left,
                         stage_changes = r.recorded.stage_changes, took_ms = started.elapsed().as_millis() as u64,

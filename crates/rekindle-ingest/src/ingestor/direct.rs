@@ -2,6 +2,7 @@
 //! run at once; each takes the next group from the shared queue.
 
 use rekindle_store::StoreError;
+use tracing::Instrument;
 
 use super::{Applier, IngestConfig, IngestError, Queue, merge_by_target, next_group};
 
@@ -19,7 +20,8 @@ async fn commit_loop(applier: Applier, rx: Queue, max_messages: usize) {
         // One result for the whole group: a failed append wrote nothing, so all of it retries.
         let mut result = Ok(());
         for batch in merge_by_target(batches) {
-            if let Err(e) = applier.apply(batch).await {
+            let span = tracing::info_span!("apply", messages = batch.messages.len());
+            if let Err(e) = applier.apply(batch).instrument(span).await {
                 result = Err(e.to_string());
                 break;
             }

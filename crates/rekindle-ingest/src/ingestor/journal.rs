@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use rekindle_store::{Inbox, InboxBatch, InboxSeq, StoreError};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use super::progress::Progress;
 use super::{Applier, IngestConfig, IngestError, Queue, merge_by_target, next_group};
@@ -112,7 +113,8 @@ async fn apply_loop(
         if batches.is_empty() {
             continue;
         }
-        applied = match apply(&*inbox, &applier, merge_by_target(batches), seq).await {
+        let span = tracing::info_span!("apply", messages = count, upto = seq);
+        applied = match apply(&*inbox, &applier, merge_by_target(batches), seq).instrument(span).await {
             Ok(()) => seq,
             // The store failed and wrote nothing. The messages are acknowledged, so giving up
             // would lose them: they are in the inbox, and recovery applies from there.

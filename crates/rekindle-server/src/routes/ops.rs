@@ -16,6 +16,8 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use rekindle_ingest::IngestMetrics;
 use serde_json::json;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::state::AppState;
 
@@ -89,8 +91,13 @@ pub async fn track_requests(State(state): State<AppState>, request: Request, nex
     let started = Instant::now();
     let method = request.method().to_string();
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
-    let response = next.run(request).await;
-    let labels = RequestLabels { method, route, status: response.status().as_u16() };
+    // Everything logged while answering (store calls, warnings) carries the route.
+    let span = tracing::info_span!("request", method = %method, route = %route, status = Empty, took_ms = Empty);
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.record("status", status).record("took_ms", started.elapsed().as_millis() as u64);
+    tracing::debug!(parent: &span, "answered");
+    let labels = RequestLabels { method, route, status };
     state.metrics.requests.get_or_create(&labels).inc();
     state.metrics.latency.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
     response
