@@ -5,7 +5,7 @@ pub mod api;
 mod callbacks;
 mod console;
 pub mod ops;
-pub mod segment;
+pub mod tracking;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -46,7 +46,7 @@ impl utoipa::Modify for SecuritySchemes {
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // Ingestion reads bodies itself, with its own limits and JSON errors.
-        .merge(segment::router().layer(DefaultBodyLimit::disable()))
+        .merge(tracking::router().layer(DefaultBodyLimit::disable()))
         .merge(api::router())
         .split_for_parts();
     api.merge(ops::router(openapi))
