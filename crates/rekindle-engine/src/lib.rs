@@ -4,10 +4,8 @@
 
 pub mod audience;
 mod background;
-pub mod dispatch;
 pub mod engine;
 pub mod folded;
-pub mod journeys;
 pub mod personas;
 pub mod scoring;
 pub mod tracker;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rekindle_engine::dispatch::Dispatcher;
+use rekindle_journeys::dispatch::Dispatcher;
 use tracing::Instrument;
 
 use crate::state::AppState;
@@ -84,7 +84,7 @@ pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
 async fn each_workspace<F, Fut>(state: &AppState, what: &str, run: F)
 where
     F: Fn(rekindle_core::WorkspaceId) -> Fut,
-    Fut: std::future::Future<Output = rekindle_store::Result<rekindle_engine::journeys::Pass>>,
+    Fut: std::future::Future<Output = rekindle_store::Result<rekindle_journeys::Pass>>,
 {
     let workspaces = match state.store.workspaces().await {
         Ok(w) => w,

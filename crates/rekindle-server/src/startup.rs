@@ -14,8 +14,8 @@ use tracing::Instrument;
 use std::time::Duration;
 
 use rekindle_delivery::Channels;
-use rekindle_engine::dispatch::{DispatchConfig, Dispatcher};
-use rekindle_engine::journeys::Runner;
+use rekindle_journeys::Runner;
+use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
 
 use crate::auth::WriteKeyCache;
 use crate::config::Config;

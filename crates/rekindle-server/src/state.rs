@@ -24,7 +24,7 @@ pub struct AppState {
     /// Profiles, stages, tiers and live segments per workspace.
     pub engine: Arc<rekindle_engine::Engine>,
     /// Journeys: walks people through them and queues their messages.
-    pub runner: Arc<rekindle_engine::journeys::Runner>,
+    pub runner: Arc<rekindle_journeys::Runner>,
     /// The configured message providers (the WeCom client answers callbacks too).
     pub channels: Arc<rekindle_delivery::Channels>,
     pub journeys: crate::config::JourneysConfig,

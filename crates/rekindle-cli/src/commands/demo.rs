@@ -99,8 +99,8 @@ async fn load(
     bar.finish_and_clear();
     println!("Loaded {events} events; ground truth in {}.", truth_path.display());
     // The shipped journeys, as drafts to read and publish: a demo has no message providers.
-    for s in rekindle_engine::journeys::shipped() {
-        rekindle_engine::journeys::install(store, ws, &s, s.name, chrono::Utc::now()).await?;
+    for s in rekindle_journeys::shipped() {
+        rekindle_journeys::install(store, ws, &s, s.name, chrono::Utc::now()).await?;
     }
     Ok(())
 }

@@ -182,11 +182,11 @@ async fn create_journey(
     let ws = access.ws();
     let j = match (input.shipped, input.definition) {
         (Some(key), None) => {
-            let s = rekindle_engine::journeys::shipped().into_iter().find(|s| s.key == key).ok_or_else(|| {
+            let s = rekindle_journeys::shipped().into_iter().find(|s| s.key == key).ok_or_else(|| {
                 ApiError::field(ErrorCode::InvalidField, "shipped", format!("no shipped journey {key:?}"))
             })?;
             let name = checked_text("name", input.name.as_deref().unwrap_or(s.name), 1, 100)?;
-            rekindle_engine::journeys::install(&*state.store, ws, &s, &name, Utc::now()).await?
+            rekindle_journeys::install(&*state.store, ws, &s, &name, Utc::now()).await?
         }
         (None, Some(d)) => {
             let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
@@ -383,7 +383,7 @@ async fn readout(
 #[derive(Serialize, ToSchema)]
 pub struct ShippedList {
     #[schema(value_type = Vec<Object>)]
-    pub templates: Vec<rekindle_engine::journeys::Shipped>,
+    pub templates: Vec<rekindle_journeys::Shipped>,
 }
 
 /// The journeys Rekindle ships, with the message templates and coupons each needs.
@@ -391,5 +391,5 @@ pub struct ShippedList {
     params(WorkspaceParam), responses((status = 200, body = ShippedList)))]
 async fn shipped_templates(access: Access) -> Result<Json<ShippedList>, ApiError> {
     access.require(Permission::PeopleRead)?;
-    Ok(Json(ShippedList { templates: rekindle_engine::journeys::shipped() }))
+    Ok(Json(ShippedList { templates: rekindle_journeys::shipped() }))
 }

@@ -1,4 +1,8 @@
-//! The journey runner: reads the log as it grows, enters people into journeys their events
+//! Journeys and delivery: the runner that walks people through journeys, and the dispatcher
+//! that hands the outbox to the providers. The only crate that links the providers
+//! (`rekindle-delivery`); the engine it reads audiences from does not.
+//!
+//! The journey runner ([`Runner`]): reads the log as it grows, enters people into journeys their events
 //! (or segment and stage changes, dates, predictions) trigger, walks them to their next wait,
 //! wakes them when it ends, and watches for goals and exits (docs/journeys.md).
 //!
@@ -7,6 +11,7 @@
 //! runner can die anywhere and pick up from its cursor without entering or sending twice.
 
 mod catalog;
+pub mod dispatch;
 mod feedback;
 mod occasion;
 mod person;
@@ -29,7 +34,7 @@ pub use occasion::Occasion;
 pub use shipped::{Shipped, install, shipped};
 pub use walker::Walk;
 
-use crate::engine::Engine;
+use rekindle_engine::Engine;
 use walker::Walker;
 
 /// How often the catalog is reloaded even if nobody said it changed.
@@ -239,7 +244,7 @@ impl Runner {
         &self,
         ws: WorkspaceId,
         catalog: &Catalog,
-        audience: Option<&crate::Audience>,
+        audience: Option<&rekindle_engine::Audience>,
         entries: Vec<Entry<'_>>,
     ) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();

@@ -25,9 +25,9 @@ use rekindle_core::{Message, WorkspaceId};
 use rekindle_delivery::{Channels, Outgoing, SendError};
 use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
 
-use crate::engine::Clock;
 pub use awaiting::Checked;
 use rekindle_core::events;
+use rekindle_engine::Clock;
 
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {

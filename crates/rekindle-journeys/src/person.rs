@@ -9,8 +9,8 @@ use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{EventQuery, Person, PersonRef, Store};
 
 use super::catalog::Catalog;
-use crate::audience::Audience;
 use rekindle_core::events;
+use rekindle_engine::Audience;
 
 /// The person as of the last audience; someone too new to be in it matches no rule that needs
 /// a profile (as an empty profile would).

@@ -17,7 +17,7 @@ use rekindle_store::{
 use super::catalog::Catalog;
 use super::occasion::Occasion;
 use super::person::{PersonFacts, Reach};
-use crate::audience::Audience;
+use rekindle_engine::Audience;
 
 /// What a walk did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use rekindle_store::ChangeCursors;
 
 use super::catalog::{Catalog, LiveJourney};
 use super::{Entry, Occasion, Pass, Runner};
-use crate::Audience;
+use rekindle_engine::Audience;
 
 /// Recorded changes read per page.
 const CHANGES_PAGE: u32 = 1000;
