@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod store;
 
 use clap::Parser;
 

@@ -86,6 +86,22 @@ impl Default for SegmentsConfig {
     }
 }
 
+impl Config {
+    /// What the services behind the server need (see [`rekindle_runtime::Settings`]).
+    pub fn runtime(&self) -> rekindle_runtime::Settings {
+        rekindle_runtime::Settings {
+            identity: self.identity.clone(),
+            ingest: self.ingest.clone(),
+            judging: self.segments.judging(),
+            refresh: std::time::Duration::from_secs(self.segments.refresh_seconds.max(1)),
+            caps: self.journeys.caps.clone(),
+            journeys: self.journeys.enabled,
+            tick: std::time::Duration::from_millis(self.journeys.tick_ms.max(10)),
+            channels: self.channels.clone(),
+        }
+    }
+}
+
 impl SegmentsConfig {
     pub fn judging(&self) -> rekindle_engine::Judging {
         rekindle_engine::Judging { lifecycle: self.lifecycle.clone(), tiers: self.tiers, models: self.models }

@@ -1,7 +1,7 @@
 //! Rekindle's HTTP server.
 //!
 //! - [`config`]: layered configuration.
-//! - [`startup`]: [`App::build`] opens the store, starts ingestion and binds the listener;
+//! - [`startup`]: [`App::with_store`] starts the services over a store and binds the listener;
 //!   tests build it on port 0 with a temporary data dir.
 //! - [`routes`]: one module per URL area — Segment ingestion under `/v1`, the REST API under
 //!   `/api/v1`, operations (`/healthz`, `/readyz`, `/metrics`, `/api/openapi.json`).
@@ -12,7 +12,6 @@
 pub mod auth;
 pub mod config;
 pub mod error;
-mod journeys;
 pub mod routes;
 pub mod serve;
 pub mod startup;
@@ -20,4 +19,4 @@ pub mod state;
 pub mod telemetry;
 
 pub use config::Config;
-pub use startup::{App, open_store};
+pub use startup::App;

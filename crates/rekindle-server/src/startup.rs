@@ -4,18 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use rekindle_ingest::{IngestMetrics, Ingestor};
 use rekindle_store::Store;
-use rekindle_store_postgres::PostgresStore;
-use rekindle_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
-use tracing::Instrument;
 
-use std::time::Duration;
-
-use rekindle_delivery::Channels;
-use rekindle_journeys::Runner;
-use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
+use rekindle_runtime::Services;
 
 use crate::auth::WriteKeyCache;
 use crate::config::Config;
@@ -23,19 +15,6 @@ use crate::routes;
 use crate::routes::ops::Metrics;
 use crate::serve::{self, Limits};
 use crate::state::AppState;
-
-/// Open the store the configuration names: PostgreSQL with `database_url`, else SQLite in
-/// `data_dir`. Migrations run on open.
-pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(match &config.database_url {
-        Some(url) => Arc::new(PostgresStore::connect(url.expose()).await.context("opening PostgreSQL")?),
-        None => Arc::new(
-            SqliteStore::open(&config.data_dir)
-                .await
-                .with_context(|| format!("opening the data dir {}", config.data_dir.display()))?,
-        ),
-    })
-}
 
 /// A built application: store open, ingestion running, listener bound.
 pub struct App {
@@ -46,11 +25,8 @@ pub struct App {
 }
 
 impl App {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = open_store(&config).await?;
-        Self::with_store(config, store).await
-    }
-
+    /// Start the services over `store` (see [`rekindle_runtime::Services`]) and bind the
+    /// listener. Which store is the binary's choice.
     pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
         if config.api.admin_token.is_none() && store.count_users().await? == 0 {
             // Printed, not logged: it is an instruction for whoever started the server.
@@ -58,39 +34,21 @@ impl App {
                 "No operator accounts yet. Create the first owner:\n  rekindle users create you@example.com --role owner"
             );
         }
-        let ingest_metrics = IngestMetrics::default();
-        let ingestor =
-            Ingestor::start(store.clone(), config.identity.clone(), config.ingest.clone(), ingest_metrics.clone());
-        let refresh = std::time::Duration::from_secs(config.segments.refresh_seconds.max(1));
-        let clock: rekindle_engine::Clock = Arc::new(chrono::Utc::now);
-        let engine =
-            Arc::new(rekindle_engine::Engine::new(store.clone(), config.segments.judging(), clock.clone(), refresh));
-        let runner = Arc::new(Runner::new(store.clone(), engine.clone(), config.journeys.caps.clone()));
-        let channels = Arc::new(Channels::from_config(&config.channels).context("configuring [channels]")?);
+        let services = Services::start(store, config.runtime())?;
         let state = AppState {
-            store: store.clone(),
-            ingestor,
+            store: services.store.clone(),
+            ingestor: services.ingestor.clone(),
             write_keys: WriteKeyCache::default(),
             admin_token: config.api.admin_token.clone(),
             auth: config.auth.clone(),
             login_limiter: Default::default(),
             search_limiter: Default::default(),
-            engine,
-            metrics: Arc::new(Metrics::new(&ingest_metrics)),
-            runner,
-            channels: channels.clone(),
+            engine: services.engine.clone(),
+            metrics: Arc::new(Metrics::new(&services.ingest_metrics)),
+            runner: services.runner.clone(),
+            channels: services.channels.clone(),
             journeys: config.journeys.clone(),
         };
-        spawn_refresh(state.clone(), refresh);
-        if config.journeys.enabled {
-            let dispatcher =
-                Dispatcher::new(store.clone(), channels, clock, DispatchConfig::default(), config.identity.clone());
-            crate::journeys::spawn(
-                state.clone(),
-                Arc::new(dispatcher),
-                Duration::from_millis(config.journeys.tick_ms.max(10)),
-            );
-        }
         let open_files = serve::raise_open_files_limit().unwrap_or_else(|error| {
             tracing::warn!(%error, "cannot read the open-files limit");
             1024
@@ -120,44 +78,6 @@ impl App {
         serve::serve(self.listener, self.router, self.limits, stop).await?;
         Ok(())
     }
-}
-
-/// Keep every workspace's profiles and segment membership current, so entering and leaving
-/// is recorded within `every` of the event that caused it, whether or not anyone is looking.
-fn spawn_refresh(state: AppState, every: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut took: Option<std::time::Duration> = None;
-        loop {
-            // The pause is at least as long as the last refresh took: on a store so large
-            // that judging everyone takes longer than `every`, refreshing keeps at most half a
-            // core busy instead of one, and events and requests keep the rest.
-            if let Some(took) = took {
-                tokio::time::sleep(every.max(took)).await;
-            }
-            let started = std::time::Instant::now();
-            // Fold what is applied: ingestion acknowledged it, so wait until it is readable.
-            state.ingestor.settled(every).await;
-            let workspaces = match state.store.workspaces().await {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::warn!(error = %e, "segment refresh cannot list workspaces");
-                    took = Some(started.elapsed());
-                    continue;
-                }
-            };
-            for w in workspaces {
-                match state.engine.refresh(w.id).instrument(tracing::info_span!("refresh", workspace = %w.slug)).await {
-                    Ok((_, r)) => tracing::debug!(
-                        workspace = %w.slug, folded = r.folded, entered = r.recorded.entered, left = r.recorded.left,
-                        stage_changes = r.recorded.stage_changes, took_ms = started.elapsed().as_millis() as u64,
-                        "segments refreshed"
-                    ),
-                    Err(e) => tracing::warn!(workspace = %w.slug, error = %e, "segment refresh failed"),
-                }
-            }
-            took = Some(started.elapsed());
-        }
-    });
 }
 
 async fn shutdown_signal() {

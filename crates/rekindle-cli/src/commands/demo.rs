@@ -26,7 +26,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
         filter: "warn".into(),
         ..config.log.clone()
     });
-    let store = rekindle_server::open_store(&config).await?;
+    let store = crate::store::open(&config).await?;
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("the default workspace")?.id;
 
     if store.totals(ws).await?.events == 0 {

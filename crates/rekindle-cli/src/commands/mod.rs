@@ -37,7 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {
             let config = load_config(&global, serde_json::json!({}))?;
-            let store = rekindle_server::open_store(&config).await?;
+            let store = crate::store::open(&config).await?;
             println!("{} store is up to date", store.backend());
             Ok(ExitCode::SUCCESS)
         }
@@ -75,7 +75,7 @@ pub async fn open(global: &Global) -> anyhow::Result<(Config, Arc<dyn Store>, Wo
         filter: "warn".into(),
         ..config.log.clone()
     });
-    let store = rekindle_server::open_store(&config).await?;
+    let store = crate::store::open(&config).await?;
     let ws = store
         .workspace_by_slug(&global.workspace)
         .await?

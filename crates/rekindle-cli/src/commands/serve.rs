@@ -11,7 +11,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let config = super::load_config(global, overrides)?;
     rekindle_server::telemetry::init(&config.log);
-    let app = App::build(config).await?;
+    let store = crate::store::open(&config).await?;
+    let app = App::with_store(config, store).await?;
     println!("Rekindle listening on http://{}", app.local_addr());
     app.run().await?;
     Ok(ExitCode::SUCCESS)

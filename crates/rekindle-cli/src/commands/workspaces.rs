@@ -6,7 +6,7 @@ use crate::cli::{Global, WorkspacesCommand};
 
 pub async fn run(global: &Global, command: WorkspacesCommand) -> anyhow::Result<ExitCode> {
     let config = super::load_config(global, serde_json::json!({}))?;
-    let store = rekindle_server::open_store(&config).await?;
+    let store = crate::store::open(&config).await?;
     match command {
         WorkspacesCommand::Create { slug, name, time_zone } => {
             check_slug(&slug)?;

@@ -33,7 +33,8 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     change(&mut config);
-    let app = App::build(config).await.expect("app builds");
+    let store = rekindle_store_sqlite::SqliteStore::open(&config.data_dir).await.expect("the store opens");
+    let app = App::with_store(config, std::sync::Arc::new(store)).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state.store.clone();
     let ingestor = app.state.ingestor.clone();

@@ -21,7 +21,8 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     }
     let mut config = super::super::load_config(&global, serde_json::json!({"listen": "127.0.0.1:0"}))?;
     config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
-    let app = App::build(config).await?;
+    let store = crate::store::open(&config).await?;
+    let app = App::with_store(config, store).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
     let backend = store.backend();

@@ -34,7 +34,8 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     if std::env::var_os("REKINDLE__LOG__FILTER").is_some() {
         rekindle_server::telemetry::init(&config.log);
     }
-    let app = App::build(config).await?;
+    let store = crate::store::open(&config).await?;
+    let app = App::with_store(config, store).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
     let engine = app.state.engine.clone();

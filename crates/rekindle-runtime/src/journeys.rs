@@ -8,12 +8,12 @@ use std::time::Duration;
 use rekindle_journeys::dispatch::Dispatcher;
 use tracing::Instrument;
 
-use crate::state::AppState;
+use crate::Services;
 
 /// How often the mass sends awaiting confirmation are looked at.
 const AWAITING_EVERY: Duration = Duration::from_secs(60);
 
-pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
+pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
     let appended = state.ingestor.appended();
     let queued = state.runner.queued.clone();
     // New events, as soon as they are stored.
@@ -81,7 +81,7 @@ pub fn spawn(state: AppState, dispatcher: Arc<Dispatcher>, tick: Duration) {
     });
 }
 
-async fn each_workspace<F, Fut>(state: &AppState, what: &str, run: F)
+async fn each_workspace<F, Fut>(state: &Services, what: &str, run: F)
 where
     F: Fn(rekindle_core::WorkspaceId) -> Fut,
     Fut: std::future::Future<Output = rekindle_store::Result<rekindle_journeys::Pass>>,

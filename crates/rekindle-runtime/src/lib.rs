@@ -1,0 +1,72 @@
+//! What runs behind the server, whatever the store: ingestion, the engine kept current by the
+//! segment refresh, the journey runner and the dispatcher, and the loops that drive them.
+//! The binary picks the store and hands it here; the HTTP layer takes the [`Services`] and
+//! serves them.
+
+mod journeys;
+mod refresh;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rekindle_core::delivery::CapsConfig;
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_delivery::{Channels, ChannelsConfig};
+use rekindle_engine::{Clock, Engine, Judging};
+use rekindle_ingest::{IngestConfig, IngestMetrics, Ingestor};
+use rekindle_journeys::Runner;
+use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
+use rekindle_store::Store;
+
+/// What the services need to know, from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub identity: IdentityPolicy,
+    pub ingest: IngestConfig,
+    pub judging: Judging,
+    /// How often profiles and segment membership catch up with the log.
+    pub refresh: Duration,
+    pub caps: CapsConfig,
+    /// Run journeys and deliver messages; off, journeys can be edited and nothing is sent.
+    pub journeys: bool,
+    /// How often waits that ended, dated triggers and retries are looked for.
+    pub tick: Duration,
+    pub channels: ChannelsConfig,
+}
+
+/// The running services, shared by whoever serves them.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub ingestor: Ingestor,
+    pub ingest_metrics: IngestMetrics,
+    /// Profiles, stages, tiers and live segments per workspace.
+    pub engine: Arc<Engine>,
+    /// Journeys: walks people through them and queues their messages.
+    pub runner: Arc<Runner>,
+    /// The configured message providers (the WeCom client answers callbacks too).
+    pub channels: Arc<Channels>,
+}
+
+impl Services {
+    /// Start ingestion, the segment refresh and (unless turned off) journeys and delivery, on
+    /// the current Tokio runtime.
+    pub fn start(store: Arc<dyn Store>, settings: Settings) -> anyhow::Result<Self> {
+        let ingest_metrics = IngestMetrics::default();
+        let ingestor =
+            Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
+        let clock: Clock = Arc::new(chrono::Utc::now);
+        let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
+        let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps));
+        let channels = Arc::new(Channels::from_config(&settings.channels).context("configuring [channels]")?);
+        let services =
+            Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, channels: channels.clone() };
+        refresh::spawn(services.clone(), settings.refresh);
+        if settings.journeys {
+            let dispatcher = Dispatcher::new(store, channels, clock, DispatchConfig::default(), settings.identity);
+            journeys::spawn(services.clone(), Arc::new(dispatcher), settings.tick);
+        }
+        Ok(services)
+    }
+}
