@@ -69,12 +69,7 @@ pub(crate) fn unique_violation(what: String) -> impl FnOnce(Error) -> StoreError
 
 #[async_trait::async_trait]
 impl rekindle_store::Accounts for PostgresStore {
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::create_user", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {
         let row = sql("INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4)
                        RETURNING id, email, name, password_hash, created_at")
@@ -88,12 +83,7 @@ impl rekindle_store::Accounts for PostgresStore {
         user(&row).map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::user", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn user(&self, id: i64) -> Result<Option<User>> {
         let row = sql("SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1")
             .bind(id)
@@ -103,12 +93,7 @@ impl rekindle_store::Accounts for PostgresStore {
         row.as_ref().map(user).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::user_by_email", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let row = sql("SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1")
             .bind(email)
@@ -118,18 +103,13 @@ impl rekindle_store::Accounts for PostgresStore {
         row.as_ref().map(user).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::count_users", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn count_users(&self) -> Result<u64> {
         let row = sql("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await.map_err(db_err)?;
         row.try_get::<i64, _>(0).map(|n| n.max(0) as u64).map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::set_role", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
         sql("INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role")
@@ -147,7 +127,7 @@ impl rekindle_store::Accounts for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::remove_member", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
         let done = sql("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
             .bind(user_id)
@@ -162,12 +142,7 @@ impl rekindle_store::Accounts for PostgresStore {
         }
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::memberships", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
         let rows = sql("SELECT w.id, w.slug, w.name, w.time_zone, w.created_at, m.role FROM memberships m
                         JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.id")
@@ -181,7 +156,7 @@ impl rekindle_store::Accounts for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::members", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn members(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
         // Byte order, as SQLite sorts, whatever the database's collation.
         let rows = sql("SELECT u.id, u.email, u.name, u.password_hash, u.created_at, m.role FROM memberships m
@@ -196,12 +171,7 @@ impl rekindle_store::Accounts for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::create_session", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_session(&self, token_hash: &str, session: &Session) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sql("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -222,12 +192,7 @@ impl rekindle_store::Accounts for PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::session", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let row = sql("SELECT user_id, csrf_token, created_at, expires_at FROM sessions
                        WHERE token_hash = $1 AND expires_at > $2")
@@ -239,23 +204,13 @@ impl rekindle_store::Accounts for PostgresStore {
         row.as_ref().map(session).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::delete_session", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sql("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::create_api_token", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
         let row =
             sql("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -271,12 +226,7 @@ impl rekindle_store::Accounts for PostgresStore {
         api_token(&row).map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::api_token_by_hash", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
         let row = sql("SELECT id, user_id, name, prefix, created_at, revoked_at
                        FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
@@ -287,12 +237,7 @@ impl rekindle_store::Accounts for PostgresStore {
         row.as_ref().map(api_token).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::api_tokens", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         let rows = sql("SELECT id, user_id, name, prefix, created_at, revoked_at
                         FROM api_tokens WHERE user_id = $1 ORDER BY id")
@@ -303,12 +248,7 @@ impl rekindle_store::Accounts for PostgresStore {
         rows.iter().map(api_token).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::revoke_api_token", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
         // Revoking twice keeps the first time; the row still counts as found.
         let done = sql("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE user_id = $1 AND id = $2")
@@ -321,12 +261,7 @@ impl rekindle_store::Accounts for PostgresStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("API token {id}"))) } else { Ok(()) }
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::record_audit", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
         sql("INSERT INTO audit_log (workspace_id, user_id, action, target, ip, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(record.workspace.map(|w| w.0))
@@ -341,7 +276,7 @@ impl rekindle_store::Accounts for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::audit_log", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn audit_log(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
         // Only what was recorded with this workspace's id: a member's actions elsewhere (and
         // deployment-wide ones) are not this workspace's to read.

@@ -10,7 +10,7 @@ use crate::{PostgresStore, db_err, sql};
 
 #[async_trait::async_trait]
 impl rekindle_store::Catalogue for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_products", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()> {
         // Arrays of arrays must be rectangular in PostgreSQL, so lists travel as JSON text.
         sql("INSERT INTO products (workspace_id, sku, name, category, price, pack_size, tags, months)
@@ -35,7 +35,7 @@ impl rekindle_store::Catalogue for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::products", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
         let rows = sql("SELECT sku, name, category, price, pack_size, tags, months FROM products
                         WHERE workspace_id = $1 ORDER BY sku COLLATE \"C\"")
@@ -59,7 +59,7 @@ impl rekindle_store::Catalogue for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_live_sessions", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_live_sessions(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()> {
         sql("INSERT INTO live_sessions (workspace_id, id, title, topics, host, scheduled_start, started_at, ended_at)
              SELECT $1, id, title, ARRAY(SELECT jsonb_array_elements_text(topics::jsonb)), host, scheduled_start, started_at, ended_at
@@ -82,7 +82,7 @@ impl rekindle_store::Catalogue for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::live_sessions", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>> {
         let rows = sql("SELECT id, title, topics, host, scheduled_start, started_at, ended_at FROM live_sessions
                         WHERE workspace_id = $1 ORDER BY scheduled_start, id COLLATE \"C\"")

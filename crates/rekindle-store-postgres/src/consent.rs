@@ -13,7 +13,7 @@ use crate::{PostgresStore, db_err, sql, sql_owned};
 
 #[async_trait::async_trait]
 impl rekindle_store::Consent for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::set_consent", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_consent(
         &self,
         ws: WorkspaceId,
@@ -39,7 +39,7 @@ impl rekindle_store::Consent for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::opted_out", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn opted_out(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<ChannelKind>> {
         let rows = sql("SELECT channel FROM consent WHERE workspace_id = $1 AND person_id = $2 AND NOT allowed
                         ORDER BY channel COLLATE \"C\"")
@@ -51,7 +51,7 @@ impl rekindle_store::Consent for PostgresStore {
         rows.iter().map(|r| parse::<ChannelKind>(r.try_get(0)?)).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::add_subscription", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn add_subscription(
         &self,
         ws: WorkspaceId,
@@ -73,7 +73,7 @@ impl rekindle_store::Consent for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::subscription_credits", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn subscription_credits(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<(String, i64)>> {
         // Every template at once, from one snapshot; the same subtraction as the outbox's check.
         let rows = sql_owned(format!(

@@ -107,17 +107,17 @@ async fn issue_in(
 
 #[async_trait::async_trait]
 impl rekindle_store::Coupons for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::put_coupon", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_coupon(&self, ws: WorkspaceId, coupon: &CouponDefinition) -> Result<()> {
         put_named(&mut *self.conn().await?, Named::Coupons, ws, &coupon.name, coupon).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::coupons", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn coupons(&self, ws: WorkspaceId) -> Result<Vec<CouponDefinition>> {
         named(&mut *self.conn().await?, Named::Coupons, ws).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::issue_coupon", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn issue_coupon(
         &self,
         ws: WorkspaceId,
@@ -131,7 +131,7 @@ impl rekindle_store::Coupons for PostgresStore {
         done(tx, issued).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::redeem_coupon", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn redeem_coupon(
         &self,
         ws: WorkspaceId,
@@ -153,7 +153,7 @@ impl rekindle_store::Coupons for PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::person_coupons", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_coupons(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<IssuedCoupon>> {
         let rows = sql_owned(format!(
             "SELECT {COUPON_COLUMNS} FROM coupons WHERE workspace_id = $1 AND person_id = $2 ORDER BY issued_at DESC"

@@ -177,14 +177,14 @@ async fn of_person(
 
 #[async_trait::async_trait]
 impl rekindle_store::Enrollments for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enroll", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
         let mut tx = self.tx().await?;
         let entered = enroll_in(&mut tx, ws, new).await?;
         done(tx, entered).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enrollment", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>> {
         let row =
             sql_owned(format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE workspace_id = $1 AND id = $2"))
@@ -196,7 +196,7 @@ impl rekindle_store::Enrollments for PostgresStore {
         row.as_ref().map(enrollment).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::advance", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>> {
         let mut tx = self.tx().await?;
         // Move the enrollment to where the walk left it, if it is still where the walk began.
@@ -234,7 +234,7 @@ impl rekindle_store::Enrollments for PostgresStore {
         done(tx, Some(queued)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::due_enrollments", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn due_enrollments(&self, ws: WorkspaceId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>> {
         // Ties by id, the order SQLite's index hands them out in.
         let rows = sql_owned(format!(
@@ -250,12 +250,12 @@ impl rekindle_store::Enrollments for PostgresStore {
         rows.iter().map(enrollment).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::open_enrollments", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn open_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>> {
         of_person(&mut *self.conn().await?, ws, person, true).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::close_enrollment", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn close_enrollment(
         &self,
         ws: WorkspaceId,
@@ -290,12 +290,12 @@ impl rekindle_store::Enrollments for PostgresStore {
         done(tx, ()).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::person_enrollments", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>> {
         of_person(&mut *self.conn().await?, ws, person, false).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::journey_cursor", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         let row = sql("SELECT cursor FROM journey_cursors WHERE workspace_id = $1")
             .bind(ws.0)
@@ -305,7 +305,7 @@ impl rekindle_store::Enrollments for PostgresStore {
         Ok(row.map(|r| r.try_get(0)).transpose().map_err(db_err)?.unwrap_or(0))
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::set_journey_cursor", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
         // Only forward: a node that read less of the log cannot move it back.
         sql("INSERT INTO journey_cursors (workspace_id, cursor) VALUES ($1, $2)
@@ -318,7 +318,7 @@ impl rekindle_store::Enrollments for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::change_cursors", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn change_cursors(&self, ws: WorkspaceId) -> Result<ChangeCursors> {
         // Nothing written down yet: the last changes recorded so far.
         let row = sql("SELECT COALESCE((SELECT membership FROM journey_change_cursors WHERE workspace_id = $1),
@@ -332,7 +332,7 @@ impl rekindle_store::Enrollments for PostgresStore {
         Ok(ChangeCursors { membership: row.try_get(0).map_err(db_err)?, stages: row.try_get(1).map_err(db_err)? })
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::set_change_cursors", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_change_cursors(&self, ws: WorkspaceId, cursors: ChangeCursors) -> Result<()> {
         // Only forward: a node that read less cannot move it back.
         sql("INSERT INTO journey_change_cursors (workspace_id, membership, stages) VALUES ($1, $2, $3)

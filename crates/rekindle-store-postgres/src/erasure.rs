@@ -225,7 +225,7 @@ async fn tables_holding(c: &mut PgConnection, needle: &str) -> Result<Vec<String
 
 #[async_trait::async_trait]
 impl rekindle_store::Erasure for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::erase_person", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn erase_person(&self, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         crate::lock::lock_workspace_quiet(&mut tx, ws).await.map_err(db_err)?;
@@ -234,7 +234,7 @@ impl rekindle_store::Erasure for PostgresStore {
         Ok(report)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::export_person", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn export_person(&self, ws: WorkspaceId, person: PersonId) -> Result<PersonExport> {
         // One snapshot, so the tables agree with each other.
         let mut tx = self.pool.begin().await.map_err(db_err)?;
@@ -244,12 +244,7 @@ impl rekindle_store::Erasure for PostgresStore {
         Ok(export)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Erasure::tables_holding", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn tables_holding(&self, needle: &str) -> Result<Vec<String>> {
         let mut c = self.pool.acquire().await.map_err(db_err)?;
         tables_holding(&mut c, needle).await

@@ -40,7 +40,7 @@ fn event(r: &PgRow) -> Result<StoredEvent, Error> {
 
 #[async_trait::async_trait]
 impl rekindle_store::EventLog for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::append", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn append(
         &self,
         ws: WorkspaceId,
@@ -69,7 +69,7 @@ impl rekindle_store::EventLog for PostgresStore {
         ))))
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::events", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn events(&self, ws: WorkspaceId, q: &EventQuery) -> Result<Vec<StoredEvent>> {
         let mut b = QueryBuilder::<Postgres>::new(
             "SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events WHERE workspace_id = ",
@@ -98,7 +98,7 @@ impl rekindle_store::EventLog for PostgresStore {
         rows.iter().map(event).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::totals", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals> {
         let row = sql("SELECT (SELECT COUNT(*) FROM people WHERE workspace_id = $1 AND merged_into IS NULL),
                               (SELECT COUNT(*) FROM events WHERE workspace_id = $1),
@@ -111,7 +111,7 @@ impl rekindle_store::EventLog for PostgresStore {
         Ok(Totals { people: count(0)?, events: count(1)?, identities: count(2)? })
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::first_seen", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn first_seen(&self, ws: WorkspaceId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
         let rows = sql("SELECT MIN(timestamp) FROM events WHERE workspace_id = $1 AND person_id <> $4
                         GROUP BY person_id HAVING MIN(timestamp) >= $2 AND MIN(timestamp) < $3")
@@ -127,7 +127,7 @@ impl rekindle_store::EventLog for PostgresStore {
 
     /// The highest ids once no append to the workspace is in flight (see
     /// [`lock_workspace_quiet`]): appends on any node may commit out of id order.
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::horizon", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn horizon(&self, ws: WorkspaceId) -> Result<Horizon> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         lock_workspace_quiet(&mut tx, ws).await.map_err(db_err)?;
@@ -143,7 +143,7 @@ impl rekindle_store::EventLog for PostgresStore {
         Ok(horizon)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::events_between", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>> {
         let rows = sql("SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events
                         WHERE id > $1 AND id <= $2 AND workspace_id = $3 ORDER BY id LIMIT $4")
@@ -157,7 +157,7 @@ impl rekindle_store::EventLog for PostgresStore {
         rows.iter().map(event).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::merges_between", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn merges_between(&self, ws: WorkspaceId, after: i64, upto: i64) -> Result<Vec<MergeRecord>> {
         let rows = sql("SELECT id, into_person, from_person, via_kind, via_value, message_id, source, at
                         FROM identity_merges WHERE id > $1 AND id <= $2 AND workspace_id = $3 ORDER BY id")

@@ -86,7 +86,7 @@ async fn take_invitation(c: &mut PgConnection, id: i64, user_id: i64) -> Result<
 
 #[async_trait::async_trait]
 impl rekindle_store::Invitations for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::invite", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn invite(&self, ws: WorkspaceId, email: &str, role: Role, token_hash: &str) -> Result<Invitation> {
         let row = sql("WITH i AS (
                          INSERT INTO invitations (workspace_id, email, role, token_hash, created_at)
@@ -110,7 +110,7 @@ impl rekindle_store::Invitations for PostgresStore {
         invitation(&row).map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::workspace_invitations", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn workspace_invitations(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
         let rows = sql(invitations!("WHERE i.workspace_id = $1 ORDER BY i.email"))
             .bind(ws.0)
@@ -120,12 +120,7 @@ impl rekindle_store::Invitations for PostgresStore {
         rows.iter().map(invitation).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::invitations_for", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>> {
         let rows = sql(invitations!("WHERE i.email = (SELECT email FROM users WHERE id = $1) ORDER BY w.id"))
             .bind(user_id)
@@ -135,12 +130,7 @@ impl rekindle_store::Invitations for PostgresStore {
         rows.iter().map(invitation).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::accept_invitation", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let (ws, invited) = take_invitation(&mut tx, id, user_id).await?;
@@ -150,18 +140,13 @@ impl rekindle_store::Invitations for PostgresStore {
         Ok(Membership { workspace, role })
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::decline_invitation", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         take_invitation(&mut conn, id, user_id).await.map(|_| ())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::revoke_invitation", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn revoke_invitation(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         let done = sql("DELETE FROM invitations WHERE id = $1 AND workspace_id = $2")
             .bind(id)
@@ -172,12 +157,7 @@ impl rekindle_store::Invitations for PostgresStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("invitation {id}"))) } else { Ok(()) }
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::redeem_invitation", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn redeem_invitation(
         &self,
         token_hash: &str,

@@ -75,7 +75,7 @@ async fn versions(c: &mut PgConnection, ws: WorkspaceId, id: i64, only: Option<i
 
 #[async_trait::async_trait]
 impl rekindle_store::Journeys for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::create_journey", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn create_journey(
         &self,
         ws: WorkspaceId,
@@ -97,7 +97,7 @@ impl rekindle_store::Journeys for PostgresStore {
         journey(&row).map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journeys", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journeys(&self, ws: WorkspaceId) -> Result<Vec<Journey>> {
         // Byte order, as SQLite sorts, whatever the database's collation.
         let rows = sql_owned(format!(
@@ -110,12 +110,12 @@ impl rekindle_store::Journeys for PostgresStore {
         rows.iter().map(journey).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journey", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>> {
         load_journey_in(&mut *self.conn().await?, ws, id, false).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::update_journey", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn update_journey(
         &self,
         ws: WorkspaceId,
@@ -140,7 +140,7 @@ impl rekindle_store::Journeys for PostgresStore {
         journey(&row.ok_or_else(|| not_found(id))?).map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::publish_journey", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn publish_journey(
         &self,
         ws: WorkspaceId,
@@ -179,7 +179,7 @@ impl rekindle_store::Journeys for PostgresStore {
         done(tx, published).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::set_journey_status", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_journey_status(
         &self,
         ws: WorkspaceId,
@@ -201,12 +201,12 @@ impl rekindle_store::Journeys for PostgresStore {
         journey(&row.ok_or_else(|| not_found(id))?).map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journey_versions", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>> {
         versions(&mut *self.conn().await?, ws, id, None).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journey_version", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>> {
         Ok(versions(&mut *self.conn().await?, ws, id, Some(version)).await?.pop())
     }

@@ -143,12 +143,7 @@ impl rekindle_store::Backend for PostgresStore {
         "postgres"
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Backend::ping", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         sql("SELECT 1").execute(&self.pool).await.map(drop).map_err(db_err)
     }

@@ -231,19 +231,14 @@ fn outbox_rows(rows: &[PgRow]) -> Result<Vec<OutboxMessage>> {
 
 #[async_trait::async_trait]
 impl rekindle_store::Outbox for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::queue", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
         let mut tx = self.tx().await?;
         let queued = queue_in(&mut tx, ws, messages, caps).await?;
         done(tx, queued).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::claim_messages", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_messages(
         &self,
         now: DateTime<Utc>,
@@ -276,12 +271,7 @@ impl rekindle_store::Outbox for PostgresStore {
         Ok(claimed)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::record_dispatch", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
         let (state, not_before, provider, error) = match outcome {
             Dispatched::Sent { provider_id, awaiting } => {
@@ -325,7 +315,7 @@ impl rekindle_store::Outbox for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::mark_delivered", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
         let done = sql(
             "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
@@ -341,12 +331,7 @@ impl rekindle_store::Outbox for PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::fail_awaiting", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
         let done = sql(
             "UPDATE outbox SET state = 'failed', error_kind = $2, error_code = $3, error_message = $4, updated_at = $5
@@ -363,7 +348,7 @@ impl rekindle_store::Outbox for PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::messages", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn messages(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>> {
         // Two statements, not `$2 IS NULL OR …`: a generic plan would read the whole outbox.
         let whose = if person.is_some() { "person_id = $2" } else { "$2::uuid IS NULL" };
@@ -379,12 +364,7 @@ impl rekindle_store::Outbox for PostgresStore {
         outbox_rows(&rows)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::messages_in_state", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn messages_in_state(&self, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
         let rows = sql_owned(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = $1 ORDER BY id LIMIT $2"))
             .bind(state.as_str())

@@ -129,7 +129,7 @@ fn conflict_record(r: &PgRow) -> Result<ConflictRecord, Error> {
 
 #[async_trait::async_trait]
 impl rekindle_store::People for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::person", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
         // One connection, so the person and their identities are read back to back.
         let mut c = self.pool.acquire().await.map_err(db_err)?;
@@ -139,7 +139,7 @@ impl rekindle_store::People for PostgresStore {
         }
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::merges", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn merges(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
         let rows = match into {
             Some(p) => sql_owned(format!(
@@ -161,7 +161,7 @@ impl rekindle_store::People for PostgresStore {
         rows.iter().map(merge_record).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::conflicts", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
         let rows = sql("SELECT id, kind, person_id, other_person_id, identifier_kind, identifier_value, limited_kind,
                                limit_value, message_id, source, at
@@ -174,7 +174,7 @@ impl rekindle_store::People for PostgresStore {
         rows.iter().map(conflict_record).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::search_people", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn search_people(
         &self,
         ws: WorkspaceId,

@@ -12,7 +12,7 @@ const CHUNK: usize = 10_000;
 
 #[async_trait::async_trait]
 impl rekindle_store::Predictions for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::put_scores", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sql("DELETE FROM person_scores WHERE workspace_id = $1").bind(ws.0).execute(&mut *tx).await.map_err(db_err)?;
@@ -37,7 +37,7 @@ impl rekindle_store::Predictions for PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::person_scores", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_scores(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>> {
         let row = sql("SELECT as_of, scores::text FROM person_scores WHERE workspace_id = $1 AND person_id = $2")
             .bind(ws.0)

@@ -16,7 +16,7 @@ fn readout_row(r: &PgRow) -> Result<ReadoutRow, Error> {
 
 #[async_trait::async_trait]
 impl rekindle_store::Readouts for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Readouts::journey_step_counts", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_step_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
         let rows = sql(
             "SELECT step, variant, outcome, COUNT(*) FROM journey_steps WHERE workspace_id = $1 AND journey_id = $2
@@ -31,7 +31,7 @@ impl rekindle_store::Readouts for PostgresStore {
         rows.iter().map(readout_row).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Readouts::journey_message_counts", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_message_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
         let rows = sql("SELECT step, variant, outcome, COUNT(*) FROM (
                             SELECT COALESCE(step, '') AS step, variant,
@@ -50,7 +50,7 @@ impl rekindle_store::Readouts for PostgresStore {
         rows.iter().map(readout_row).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Readouts::journey_conversions", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_conversions(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<VariantCounts>> {
         let rows = sql("SELECT variant, COUNT(*), COUNT(converted_at) FROM enrollments
                         WHERE workspace_id = $1 AND journey_id = $2

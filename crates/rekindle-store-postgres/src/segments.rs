@@ -68,7 +68,7 @@ async fn add_version(
 
 #[async_trait::async_trait]
 impl rekindle_store::Segments for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::create_segment", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn create_segment(&self, ws: WorkspaceId, s: &NewSegment) -> Result<Segment> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let row =
@@ -90,7 +90,7 @@ impl rekindle_store::Segments for PostgresStore {
         Ok(created)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segments", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segments(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
         // Byte order, as SQLite sorts, whatever the database's collation.
         let rows = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
@@ -102,7 +102,7 @@ impl rekindle_store::Segments for PostgresStore {
         rows.iter().map(segment).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
         let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
                        WHERE workspace_id = $1 AND id = $2")
@@ -114,7 +114,7 @@ impl rekindle_store::Segments for PostgresStore {
         row.as_ref().map(segment).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_versions", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
         let rows = sql("SELECT v.version, v.rule, v.created_at, v.created_by FROM segment_versions v
                         JOIN segments s ON s.id = v.segment_id
@@ -137,7 +137,7 @@ impl rekindle_store::Segments for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::update_segment", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Locked, so two edits on different nodes cannot both add the same next version.
@@ -179,7 +179,7 @@ impl rekindle_store::Segments for PostgresStore {
         Ok(updated)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::delete_segment", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         // Versions, members and sizes go by cascade; recorded changes stay.
         let done = sql("DELETE FROM segments WHERE workspace_id = $1 AND id = $2")
@@ -191,7 +191,7 @@ impl rekindle_store::Segments for PostgresStore {
         if done.rows_affected() == 0 { Err(not_found(format!("segment {id}"))) } else { Ok(()) }
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_members", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_members(
         &self,
         ws: WorkspaceId,
@@ -215,7 +215,7 @@ impl rekindle_store::Segments for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::all_segment_members", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
         let rows = sql("SELECT m.segment_id, m.person_id FROM segment_members m JOIN segments s ON s.id = m.segment_id
                         WHERE s.workspace_id = $1 ORDER BY m.segment_id, m.person_id")
@@ -226,7 +226,7 @@ impl rekindle_store::Segments for PostgresStore {
         rows.iter().map(|r| Ok((r.try_get(0)?, PersonId(r.try_get(1)?)))).collect::<Result<_, Error>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::record_membership", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn record_membership(
         &self,
         ws: WorkspaceId,
@@ -238,7 +238,7 @@ impl rekindle_store::Segments for PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_changes", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
         let rows = sql("SELECT segment_id, person_id, entered, at FROM segment_changes
                         WHERE segment_id = $2 AND workspace_id = $1 ORDER BY id DESC LIMIT $3")
@@ -251,7 +251,7 @@ impl rekindle_store::Segments for PostgresStore {
         rows.iter().map(|r| membership_change(r, 0)).collect::<Result<_, Error>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_sizes", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
         let rows = sql("SELECT z.at, z.size FROM segment_sizes z JOIN segments s ON s.id = z.segment_id
                         WHERE s.workspace_id = $1 AND z.segment_id = $2 AND z.at >= $3 ORDER BY z.at")
@@ -267,7 +267,7 @@ impl rekindle_store::Segments for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::membership_changes_after", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn membership_changes_after(
         &self,
         ws: WorkspaceId,

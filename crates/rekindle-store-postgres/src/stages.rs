@@ -27,7 +27,7 @@ fn stage_change(r: &PgRow, first: usize) -> Result<StageChange, Error> {
 
 #[async_trait::async_trait]
 impl rekindle_store::Stages for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::stages", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn stages(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>> {
         let rows = sql("SELECT person_id, stage FROM person_stages WHERE workspace_id = $1 ORDER BY person_id")
             .bind(ws.0)
@@ -40,7 +40,7 @@ impl rekindle_store::Stages for PostgresStore {
             .map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::record_stage_changes", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn record_stage_changes(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
@@ -50,7 +50,7 @@ impl rekindle_store::Stages for PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::stage_changes", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn stage_changes(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<StageChange>> {
         let rows = match person {
             Some(p) => sql("SELECT person_id, from_stage, to_stage, at FROM stage_changes
@@ -69,7 +69,7 @@ impl rekindle_store::Stages for PostgresStore {
         rows.iter().map(|r| stage_change(r, 0)).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::stage_changes_after", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn stage_changes_after(&self, ws: WorkspaceId, after: i64, limit: u32) -> Result<Vec<(i64, StageChange)>> {
         changes_after(
             &self.pool,

@@ -22,7 +22,7 @@ fn not_found(what: String) -> StoreError {
 
 #[async_trait::async_trait]
 impl rekindle_store::Tags for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::put_tag", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_tag(&self, ws: WorkspaceId, t: &Tag) -> Result<()> {
         sql("INSERT INTO tags (workspace_id, name, rule, description, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (workspace_id, name) DO UPDATE SET rule = EXCLUDED.rule, description = EXCLUDED.description")
@@ -37,7 +37,7 @@ impl rekindle_store::Tags for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::tags", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn tags(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
         let rows = sql("SELECT name, rule, description, created_at FROM tags WHERE workspace_id = $1
                         ORDER BY name COLLATE \"C\"")
@@ -48,7 +48,7 @@ impl rekindle_store::Tags for PostgresStore {
         rows.iter().map(tag).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::delete_tag", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn delete_tag(&self, ws: WorkspaceId, name: &str) -> Result<()> {
         // Its uses on people go by cascade.
         let done = sql("DELETE FROM tags WHERE workspace_id = $1 AND name = $2")
@@ -60,7 +60,7 @@ impl rekindle_store::Tags for PostgresStore {
         if done.rows_affected() == 0 { Err(not_found(format!("tag {name}"))) } else { Ok(()) }
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::tag_person", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn tag_person(&self, ws: WorkspaceId, t: &PersonTag) -> Result<()> {
         // One statement: the tag's definition and its use on the person are read from one snapshot.
         let row = sql("WITH defined AS (SELECT name FROM tags WHERE workspace_id = $1 AND name = $3),
@@ -84,7 +84,7 @@ impl rekindle_store::Tags for PostgresStore {
         if defined { Ok(()) } else { Err(not_found(format!("tag {}", t.tag))) }
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::untag_person", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn untag_person(&self, ws: WorkspaceId, person: PersonId, t: &str) -> Result<()> {
         let done = sql("DELETE FROM person_tags WHERE workspace_id = $1 AND person_id = $2 AND tag = $3")
             .bind(ws.0)
@@ -96,7 +96,7 @@ impl rekindle_store::Tags for PostgresStore {
         if done.rows_affected() == 0 { Err(not_found(format!("tag {t} on {person}"))) } else { Ok(()) }
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::person_tags", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_tags(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
         let rows = match person {
             Some(p) => sql("SELECT person_id, tag, at FROM person_tags WHERE workspace_id = $1 AND person_id = $2

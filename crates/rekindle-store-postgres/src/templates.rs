@@ -9,17 +9,17 @@ use crate::{PostgresStore, db_err, sql};
 
 #[async_trait::async_trait]
 impl rekindle_store::Templates for PostgresStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Templates::put_message_template", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_message_template(&self, ws: WorkspaceId, template: &MessageTemplate) -> Result<()> {
         put_named(&mut *self.conn().await?, Named::Templates, ws, &template.name, template).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Templates::message_templates", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn message_templates(&self, ws: WorkspaceId) -> Result<Vec<MessageTemplate>> {
         named(&mut *self.conn().await?, Named::Templates, ws).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Templates::delete_message_template", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn delete_message_template(&self, ws: WorkspaceId, name: &str) -> Result<()> {
         let done = sql("DELETE FROM message_templates WHERE workspace_id = $1 AND name = $2")
             .bind(ws.0)

@@ -36,12 +36,7 @@ pub(crate) fn is_unique_violation(e: &Error) -> bool {
 
 #[async_trait::async_trait]
 impl rekindle_store::Workspaces for PostgresStore {
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::create_workspace", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<Workspace> {
         let row = sql("INSERT INTO workspaces (slug, name, time_zone, created_at) VALUES ($1, $2, $3, $4)
                        RETURNING id, slug, name, time_zone, created_at")
@@ -58,12 +53,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         workspace(&row).map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::workspace_by_slug", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
         let row = sql("SELECT id, slug, name, time_zone, created_at FROM workspaces WHERE slug = $1")
             .bind(slug)
@@ -73,12 +63,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         row.as_ref().map(workspace).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::workspaces", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn workspaces(&self) -> Result<Vec<Workspace>> {
         let rows = sql("SELECT id, slug, name, time_zone, created_at FROM workspaces ORDER BY id")
             .fetch_all(&self.pool)
@@ -87,7 +72,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         rows.iter().map(workspace).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::create_write_key", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn create_write_key(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey> {
         let row = sql("INSERT INTO write_keys (workspace_id, name, key_hash, prefix, created_at)
                        VALUES ($1, $2, $3, $4, $5)
@@ -106,7 +91,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         write_key(&row).map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::write_keys", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn write_keys(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
         let rows = sql("SELECT id, workspace_id, name, prefix, created_at, revoked_at
                         FROM write_keys WHERE workspace_id = $1 ORDER BY id")
@@ -117,7 +102,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         rows.iter().map(write_key).collect::<Result<_, _>>().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::revoke_write_key", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn revoke_write_key(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         // Revoking twice keeps the first time; the row still counts as found.
         let done =
@@ -131,12 +116,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("write key {id}"))) } else { Ok(()) }
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::write_key_by_hash", backend = "postgres")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn write_key_by_hash(&self, hash: &str) -> Result<Option<WriteKey>> {
         let row = sql("SELECT id, workspace_id, name, prefix, created_at, revoked_at
                        FROM write_keys WHERE key_hash = $1 AND revoked_at IS NULL")
@@ -147,7 +127,7 @@ impl rekindle_store::Workspaces for PostgresStore {
         row.as_ref().map(write_key).transpose().map_err(db_err)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::update_workspace", backend = "postgres", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn update_workspace(
         &self,
         ws: WorkspaceId,

@@ -40,12 +40,7 @@ pub(crate) fn unique_violation(what: String) -> impl FnOnce(rusqlite::Error) -> 
 
 #[async_trait::async_trait]
 impl Accounts for SqliteStore {
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::create_user", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_user(&self, email: &str, name: &str, password_hash: &str) -> Result<User> {
         let (email, name, hash) = (email.to_string(), name.to_string(), password_hash.to_string());
         self.write(move |tx| {
@@ -60,7 +55,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::user", backend = "sqlite"))]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn user(&self, id: i64) -> Result<Option<User>> {
         self.read(move |c| {
             c.query_row(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"), [id], user)
@@ -70,12 +65,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::user_by_email", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let email = email.to_string();
         self.read(move |c| {
@@ -86,19 +76,14 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::count_users", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn count_users(&self) -> Result<u64> {
         self.read(|c| c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0)).map_err(db_err))
             .await
             .map(|n| n as u64)
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::set_role", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
         self.write(move |tx| {
             tx.execute(
@@ -117,7 +102,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::remove_member", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
         self.write(move |tx| {
             let n = tx
@@ -128,12 +113,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::memberships", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
         self.read(move |c| {
             let mut s = c
@@ -161,7 +141,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::members", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn members(&self, ws: WorkspaceId) -> Result<Vec<Member>> {
         self.read(move |c| {
             let mut s = c
@@ -178,12 +158,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::create_session", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_session(&self, token_hash: &str, session: &Session) -> Result<()> {
         let (hash, s) = (token_hash.to_string(), session.clone());
         self.write(move |tx| {
@@ -199,12 +174,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::session", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let hash = token_hash.to_string();
         self.read(move |c| {
@@ -226,12 +196,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::delete_session", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let hash = token_hash.to_string();
         self.write(move |tx| {
@@ -241,12 +206,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::create_api_token", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
         let (name, hash, prefix) = (name.to_string(), hash.to_string(), prefix.to_string());
         self.write(move |tx| {
@@ -263,12 +223,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::api_token_by_hash", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
         let hash = hash.to_string();
         self.read(move |c| {
@@ -283,12 +238,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::api_tokens", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         self.read(move |c| {
             let mut s = c
@@ -299,12 +249,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::revoke_api_token", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
@@ -318,12 +263,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Accounts::record_audit", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
         let a = record.clone();
         self.write(move |tx| {
@@ -337,7 +277,7 @@ impl Accounts for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Accounts::audit_log", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn audit_log(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<AuditEntry>> {
         self.read(move |c| {
             let mut s = c

@@ -19,7 +19,7 @@ fn list<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
 
 #[async_trait::async_trait]
 impl Catalogue for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_products", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()> {
         self.write(move |tx| {
             let mut stmt = tx
@@ -46,7 +46,7 @@ impl Catalogue for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::products", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
         self.read(move |c| {
             let mut stmt = c
@@ -72,7 +72,7 @@ impl Catalogue for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::put_live_sessions", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_live_sessions(&self, ws: WorkspaceId, sessions: Vec<LiveSession>) -> Result<()> {
         self.write(move |tx| {
             let mut stmt = tx
@@ -99,7 +99,7 @@ impl Catalogue for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Catalogue::live_sessions", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn live_sessions(&self, ws: WorkspaceId) -> Result<Vec<LiveSession>> {
         self.read(move |c| {
             let mut stmt = c

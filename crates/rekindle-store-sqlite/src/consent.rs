@@ -80,7 +80,7 @@ fn credits(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<Vec<(Str
 
 #[async_trait::async_trait]
 impl Consent for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::set_consent", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_consent(
         &self,
         ws: WorkspaceId,
@@ -94,12 +94,12 @@ impl Consent for SqliteStore {
         self.write(move |tx| record_consent(tx, ws, person, channel, allowed, &source, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::opted_out", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn opted_out(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<ChannelKind>> {
         self.read(move |c| opt_outs(c, ws, person)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::add_subscription", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn add_subscription(
         &self,
         ws: WorkspaceId,
@@ -112,7 +112,7 @@ impl Consent for SqliteStore {
         self.write(move |tx| record_subscription(tx, ws, person, &t, &k, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Consent::subscription_credits", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn subscription_credits(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<(String, i64)>> {
         self.read(move |c| credits(c, ws, person)).await
     }

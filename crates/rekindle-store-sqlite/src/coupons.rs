@@ -107,18 +107,18 @@ fn of_person(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<Vec<Is
 
 #[async_trait::async_trait]
 impl Coupons for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::put_coupon", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_coupon(&self, ws: WorkspaceId, coupon: &CouponDefinition) -> Result<()> {
         let d = coupon.clone();
         self.write(move |tx| put_named(tx, "coupon_definitions", ws, &d.name, to_json(&d)?)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::coupons", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn coupons(&self, ws: WorkspaceId) -> Result<Vec<CouponDefinition>> {
         self.read(move |c| named(c, "coupon_definitions", ws)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::issue_coupon", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn issue_coupon(
         &self,
         ws: WorkspaceId,
@@ -131,7 +131,7 @@ impl Coupons for SqliteStore {
         self.write(move |tx| issue(tx, ws, &coupon, person, &key, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::redeem_coupon", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn redeem_coupon(
         &self,
         ws: WorkspaceId,
@@ -143,7 +143,7 @@ impl Coupons for SqliteStore {
         self.write(move |tx| redeem(tx, ws, &code, order.as_deref(), at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Coupons::person_coupons", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_coupons(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<IssuedCoupon>> {
         self.read(move |c| of_person(c, ws, person)).await
     }

@@ -217,24 +217,24 @@ fn advance_one(
 
 #[async_trait::async_trait]
 impl Enrollments for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enroll", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
         let new = new.clone();
         self.write(move |tx| enroll_one(tx, ws, &new)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enrollment", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>> {
         self.read(move |c| load_enrollment(c, ws, id)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::enroll_many", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
         let new = new.to_vec();
         self.write(move |tx| new.iter().map(|n| enroll_one(tx, ws, n)).collect()).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::advance_many", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn advance_many(
         &self,
         ws: WorkspaceId,
@@ -245,23 +245,23 @@ impl Enrollments for SqliteStore {
         self.write(move |tx| advances.iter().map(|a| advance_one(tx, ws, a, &caps)).collect()).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::advance", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>> {
         let (advance, caps) = (advance.clone(), caps.clone());
         self.write(move |tx| advance_one(tx, ws, &advance, &caps)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::due_enrollments", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn due_enrollments(&self, ws: WorkspaceId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Enrollment>> {
         self.read(move |c| due(c, ws, now, limit)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::open_enrollments", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn open_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>> {
         self.read(move |c| of_person(c, ws, person, true)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::close_enrollment", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn close_enrollment(
         &self,
         ws: WorkspaceId,
@@ -272,12 +272,12 @@ impl Enrollments for SqliteStore {
         self.write(move |tx| close(tx, ws, id, state, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::person_enrollments", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_enrollments(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Enrollment>> {
         self.read(move |c| of_person(c, ws, person, false)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::journey_cursor", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         self.read(move |c| {
             let cursor = c
@@ -289,7 +289,7 @@ impl Enrollments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::set_journey_cursor", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
         self.write(move |tx| {
             tx.cached_execute(
@@ -303,7 +303,7 @@ impl Enrollments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::change_cursors", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn change_cursors(&self, ws: WorkspaceId) -> Result<ChangeCursors> {
         self.read(move |c| {
             let stored = c
@@ -325,7 +325,7 @@ impl Enrollments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Enrollments::set_change_cursors", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_change_cursors(&self, ws: WorkspaceId, cursors: ChangeCursors) -> Result<()> {
         self.write(move |tx| {
             tx.cached_execute(

@@ -271,22 +271,17 @@ fn tables_holding(c: &Connection, needle: &str) -> Result<Vec<String>> {
 
 #[async_trait::async_trait]
 impl rekindle_store::Erasure for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::erase_person", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn erase_person(&self, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
         self.write(move |tx| erase(tx, ws, person)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Erasure::export_person", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn export_person(&self, ws: WorkspaceId, person: PersonId) -> Result<PersonExport> {
         self.read(move |c| export(c, ws, person)).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Erasure::tables_holding", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn tables_holding(&self, needle: &str) -> Result<Vec<String>> {
         let needle = needle.to_string();
         self.read(move |c| tables_holding(c, &needle)).await

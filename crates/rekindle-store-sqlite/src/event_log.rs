@@ -32,7 +32,7 @@ fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
 
 #[async_trait::async_trait]
 impl EventLog for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::append", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn append(
         &self,
         ws: WorkspaceId,
@@ -44,7 +44,7 @@ impl EventLog for SqliteStore {
         self.write(move |tx| append_in(tx, ws, &messages, &source, &policy)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::events", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn events(&self, ws: WorkspaceId, query: &EventQuery) -> Result<Vec<StoredEvent>> {
         let q = query.clone();
         self.read(move |c| {
@@ -83,7 +83,7 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::totals", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals> {
         self.read(move |c| {
             let count = |sql: &str| -> Result<u64> {
@@ -98,7 +98,7 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::first_seen", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn first_seen(&self, ws: WorkspaceId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
         self.read(move |c| {
             let mut stmt = c
@@ -116,7 +116,7 @@ impl EventLog for SqliteStore {
     }
 
     /// One writer commits in id order, so the highest committed ids are the horizon.
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::horizon", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn horizon(&self, ws: WorkspaceId) -> Result<Horizon> {
         self.read(move |c| {
             c.cached_row(
@@ -132,7 +132,7 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::events_between", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>> {
         self.read(move |c| {
             let mut stmt = c
@@ -149,7 +149,7 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "EventLog::merges_between", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn merges_between(&self, ws: WorkspaceId, after: i64, upto: i64) -> Result<Vec<MergeRecord>> {
         self.read(move |c| {
             let mut stmt = c

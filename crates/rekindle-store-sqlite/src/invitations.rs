@@ -60,7 +60,7 @@ fn grant(tx: &Transaction<'_>, user_id: i64, ws: WorkspaceId, role: Role) -> Res
 
 #[async_trait::async_trait]
 impl Invitations for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::invite", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn invite(&self, ws: WorkspaceId, email: &str, role: Role, token_hash: &str) -> Result<Invitation> {
         let (email, hash) = (email.to_string(), token_hash.to_string());
         self.write(move |tx| {
@@ -85,7 +85,7 @@ impl Invitations for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::workspace_invitations", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn workspace_invitations(&self, ws: WorkspaceId) -> Result<Vec<Invitation>> {
         self.read(move |c| {
             let mut s =
@@ -95,12 +95,7 @@ impl Invitations for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::invitations_for", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>> {
         self.read(move |c| {
             let mut s = c
@@ -111,12 +106,7 @@ impl Invitations for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::accept_invitation", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership> {
         self.write(move |tx| {
             let inv = pending_for(tx, id, user_id)?;
@@ -127,12 +117,7 @@ impl Invitations for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::decline_invitation", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
         self.write(move |tx| {
             pending_for(tx, id, user_id)?;
@@ -142,7 +127,7 @@ impl Invitations for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Invitations::revoke_invitation", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn revoke_invitation(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
@@ -153,12 +138,7 @@ impl Invitations for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Invitations::redeem_invitation", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn redeem_invitation(
         &self,
         token_hash: &str,

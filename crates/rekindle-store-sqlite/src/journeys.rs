@@ -163,7 +163,7 @@ fn versions(c: &Connection, ws: WorkspaceId, id: i64, only: Option<i32>) -> Resu
 
 #[async_trait::async_trait]
 impl Journeys for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::create_journey", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn create_journey(
         &self,
         ws: WorkspaceId,
@@ -175,17 +175,17 @@ impl Journeys for SqliteStore {
         self.write(move |tx| create(tx, ws, &name, &draft, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journeys", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journeys(&self, ws: WorkspaceId) -> Result<Vec<Journey>> {
         self.read(move |c| list(c, ws)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journey", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>> {
         self.read(move |c| load_journey(c, ws, id)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::update_journey", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn update_journey(
         &self,
         ws: WorkspaceId,
@@ -198,7 +198,7 @@ impl Journeys for SqliteStore {
         self.write(move |tx| update(tx, ws, id, name.as_deref(), draft.as_ref(), at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::publish_journey", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn publish_journey(
         &self,
         ws: WorkspaceId,
@@ -210,7 +210,7 @@ impl Journeys for SqliteStore {
         self.write(move |tx| publish(tx, ws, id, by.as_deref(), at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::set_journey_status", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_journey_status(
         &self,
         ws: WorkspaceId,
@@ -221,12 +221,12 @@ impl Journeys for SqliteStore {
         self.write(move |tx| set_status(tx, ws, id, status, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journey_versions", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>> {
         self.read(move |c| versions(c, ws, id, None)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Journeys::journey_version", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>> {
         self.read(move |c| Ok(versions(c, ws, id, Some(version))?.pop())).await
     }

@@ -177,7 +177,7 @@ impl Backend for SqliteStore {
         "sqlite"
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Backend::ping", backend = "sqlite"))]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err)).await
     }

@@ -300,18 +300,13 @@ fn in_state(c: &Connection, state: OutboxState, limit: u32) -> Result<Vec<Outbox
 
 #[async_trait::async_trait]
 impl Outbox for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::queue", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
         let (messages, caps) = (messages.to_vec(), caps.clone());
         self.write(move |tx| messages.iter().map(|m| queue_one(tx, ws, m, &caps)).collect()).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::claim_messages", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_messages(
         &self,
         now: DateTime<Utc>,
@@ -321,23 +316,13 @@ impl Outbox for SqliteStore {
         self.write(move |tx| claim(tx, now, lease, limit)).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::record_dispatch", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
         let outcome = outcome.clone();
         self.write(move |tx| record(tx, id, &outcome, at)).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::record_dispatches", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
         let outcomes = outcomes.to_vec();
         self.write(move |tx| {
@@ -353,34 +338,24 @@ impl Outbox for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::mark_delivered", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
         let key = send_key.to_owned();
         self.write(move |tx| deliver(tx, ws, &key, at)).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::fail_awaiting", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
         let error = error.clone();
         self.write(move |tx| fail(tx, id, &error, at)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Outbox::messages", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn messages(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<OutboxMessage>> {
         self.read(move |c| list(c, ws, person, limit)).await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Outbox::messages_in_state", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn messages_in_state(&self, state: OutboxState, limit: u32) -> Result<Vec<OutboxMessage>> {
         self.read(move |c| in_state(c, state, limit)).await
     }

@@ -95,7 +95,7 @@ pub(crate) fn load_person(c: &Connection, ws: WorkspaceId, id: Uuid) -> Result<O
 
 #[async_trait::async_trait]
 impl People for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::person", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person(&self, ws: WorkspaceId, who: &PersonRef) -> Result<Option<Person>> {
         let who = who.clone();
         self.read(move |c| match resolve(c, ws, &who)? {
@@ -105,7 +105,7 @@ impl People for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::merges", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn merges(&self, ws: WorkspaceId, into: Option<PersonId>, limit: u32) -> Result<Vec<MergeRecord>> {
         self.read(move |c| {
             let cols = MERGE_COLUMNS;
@@ -129,7 +129,7 @@ impl People for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::conflicts", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn conflicts(&self, ws: WorkspaceId, limit: u32) -> Result<Vec<ConflictRecord>> {
         self.read(move |c| {
             let mut stmt = c
@@ -160,7 +160,7 @@ impl People for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "People::search_people", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn search_people(
         &self,
         ws: WorkspaceId,

@@ -17,7 +17,7 @@ impl Predictions for SqliteStore {
     /// Written in parts: a million people's scores in one transaction would hold the store's
     /// only writer for seconds, and every event behind it. Scores of an earlier moment (people
     /// no longer scored) are removed once all are in.
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::put_scores", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()> {
         let as_of = scores.iter().map(|s| ms(s.as_of)).max();
         let mut rest = scores.iter().cloned();
@@ -68,7 +68,7 @@ impl Predictions for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Predictions::person_scores", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_scores(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>> {
         self.read(move |c| {
             let row: Option<(i64, String)> = c

@@ -55,17 +55,17 @@ fn conversions(c: &Connection, ws: WorkspaceId, journey: i64) -> Result<Vec<Vari
 
 #[async_trait::async_trait]
 impl Readouts for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Readouts::journey_step_counts", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_step_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
         self.read(move |c| step_counts(c, ws, journey)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Readouts::journey_message_counts", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_message_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
         self.read(move |c| message_counts(c, ws, journey)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Readouts::journey_conversions", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_conversions(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<VariantCounts>> {
         self.read(move |c| conversions(c, ws, journey)).await
     }

@@ -68,7 +68,7 @@ fn membership_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<Member
 
 #[async_trait::async_trait]
 impl Segments for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::create_segment", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn create_segment(&self, ws: WorkspaceId, segment: &NewSegment) -> Result<Segment> {
         let s = segment.clone();
         self.write(move |tx| {
@@ -85,7 +85,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segments", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segments(&self, ws: WorkspaceId) -> Result<Vec<Segment>> {
         self.read(move |c| {
             let mut stmt = c
@@ -99,12 +99,12 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
         self.read(move |c| load_segment(c, ws, id)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_versions", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
         self.read(move |c| {
             let mut stmt = c
@@ -129,7 +129,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::update_segment", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
         let edit = edit.clone();
         self.write(move |tx| {
@@ -154,7 +154,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::delete_segment", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
@@ -165,7 +165,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_members", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_members(
         &self,
         ws: WorkspaceId,
@@ -192,7 +192,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::all_segment_members", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
         self.read(move |c| {
             let mut stmt = c
@@ -207,7 +207,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::record_membership", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn record_membership(
         &self,
         ws: WorkspaceId,
@@ -253,7 +253,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_changes", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
         self.read(move |c| {
             let mut stmt = c
@@ -270,7 +270,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::segment_sizes", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
         self.read(move |c| {
             let mut stmt = c
@@ -289,7 +289,7 @@ impl Segments for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Segments::membership_changes_after", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn membership_changes_after(
         &self,
         ws: WorkspaceId,

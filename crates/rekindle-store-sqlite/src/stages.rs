@@ -24,7 +24,7 @@ fn stage_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<StageChange
 
 #[async_trait::async_trait]
 impl Stages for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::stages", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn stages(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, Stage)>> {
         self.read(move |c| {
             let mut stmt = c
@@ -38,7 +38,7 @@ impl Stages for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::record_stage_changes", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn record_stage_changes(&self, ws: WorkspaceId, changes: &[StageChange]) -> Result<()> {
         let changes = changes.to_vec();
         self.write(move |tx| {
@@ -64,7 +64,7 @@ impl Stages for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::stage_changes", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn stage_changes(&self, ws: WorkspaceId, person: Option<PersonId>, limit: u32) -> Result<Vec<StageChange>> {
         self.read(move |c| {
             let row = |r: &rusqlite::Row| stage_change(r, 0);
@@ -87,7 +87,7 @@ impl Stages for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Stages::stage_changes_after", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn stage_changes_after(&self, ws: WorkspaceId, after: i64, limit: u32) -> Result<Vec<(i64, StageChange)>> {
         self.feed("SELECT id, person_id, from_stage, to_stage, at FROM stage_changes", ws, after, limit, stage_change)
             .await

@@ -10,7 +10,7 @@ use crate::{SqliteStore, db_err};
 
 #[async_trait::async_trait]
 impl Tags for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::put_tag", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_tag(&self, ws: WorkspaceId, tag: &Tag) -> Result<()> {
         let tag = tag.clone();
         self.write(move |tx| {
@@ -25,7 +25,7 @@ impl Tags for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::tags", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn tags(&self, ws: WorkspaceId) -> Result<Vec<Tag>> {
         self.read(move |c| {
             let mut stmt = c
@@ -43,7 +43,7 @@ impl Tags for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::delete_tag", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn delete_tag(&self, ws: WorkspaceId, name: &str) -> Result<()> {
         let name = name.to_string();
         self.write(move |tx| {
@@ -55,7 +55,7 @@ impl Tags for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::tag_person", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn tag_person(&self, ws: WorkspaceId, tag: &PersonTag) -> Result<()> {
         let tag = tag.clone();
         self.write(move |tx| {
@@ -78,7 +78,7 @@ impl Tags for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::untag_person", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn untag_person(&self, ws: WorkspaceId, person: PersonId, tag: &str) -> Result<()> {
         let tag = tag.to_string();
         self.write(move |tx| {
@@ -93,7 +93,7 @@ impl Tags for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Tags::person_tags", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn person_tags(&self, ws: WorkspaceId, person: Option<PersonId>) -> Result<Vec<PersonTag>> {
         self.read(move |c| {
             let row = |r: &rusqlite::Row| Ok(PersonTag { person: PersonId(r.get(0)?), tag: r.get(1)?, at: time(r.get(2)?) });

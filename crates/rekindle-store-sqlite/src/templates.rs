@@ -22,18 +22,18 @@ fn delete(c: &Connection, ws: WorkspaceId, name: &str) -> Result<()> {
 
 #[async_trait::async_trait]
 impl Templates for SqliteStore {
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Templates::put_message_template", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_message_template(&self, ws: WorkspaceId, template: &MessageTemplate) -> Result<()> {
         let t = template.clone();
         self.write(move |tx| put_named(tx, "message_templates", ws, &t.name, to_json(&t)?)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Templates::message_templates", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn message_templates(&self, ws: WorkspaceId) -> Result<Vec<MessageTemplate>> {
         self.read(move |c| named(c, "message_templates", ws)).await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Templates::delete_message_template", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn delete_message_template(&self, ws: WorkspaceId, name: &str) -> Result<()> {
         let name = name.to_owned();
         self.write(move |tx| delete(tx, ws, &name)).await

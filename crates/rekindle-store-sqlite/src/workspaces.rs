@@ -34,12 +34,7 @@ fn write_key(r: &Row) -> rusqlite::Result<WriteKey> {
 
 #[async_trait::async_trait]
 impl Workspaces for SqliteStore {
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::create_workspace", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_workspace(&self, slug: &str, name: &str, time_zone: &str) -> Result<Workspace> {
         let (slug, name, tz) = (slug.to_string(), name.to_string(), time_zone.to_string());
         self.write(move |tx| {
@@ -60,12 +55,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::workspace_by_slug", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn workspace_by_slug(&self, slug: &str) -> Result<Option<Workspace>> {
         let slug = slug.to_string();
         self.read(move |c| {
@@ -76,12 +66,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::workspaces", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn workspaces(&self) -> Result<Vec<Workspace>> {
         self.read(|c| {
             let mut s = c.prepare(&format!("SELECT {WORKSPACE_COLS} FROM workspaces ORDER BY id")).map_err(db_err)?;
@@ -90,7 +75,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::create_write_key", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn create_write_key(&self, ws: WorkspaceId, name: &str, hash: &str, prefix: &str) -> Result<WriteKey> {
         let (name, hash, prefix) = (name.to_string(), hash.to_string(), prefix.to_string());
         self.write(move |tx| {
@@ -109,7 +94,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::write_keys", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn write_keys(&self, ws: WorkspaceId) -> Result<Vec<WriteKey>> {
         self.read(move |c| {
             let mut s = c
@@ -120,7 +105,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::revoke_write_key", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn revoke_write_key(&self, ws: WorkspaceId, id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
@@ -134,12 +119,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(
-        name = "store",
-        level = "debug",
-        skip_all,
-        fields(op = "Workspaces::write_key_by_hash", backend = "sqlite")
-    )]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn write_key_by_hash(&self, hash: &str) -> Result<Option<WriteKey>> {
         let hash = hash.to_string();
         self.read(move |c| {
@@ -154,7 +134,7 @@ impl Workspaces for SqliteStore {
         .await
     }
 
-    #[tracing::instrument(name = "store", level = "debug", skip_all, fields(op = "Workspaces::update_workspace", backend = "sqlite", ws = ws.0))]
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn update_workspace(
         &self,
         ws: WorkspaceId,
