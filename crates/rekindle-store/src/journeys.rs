@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JourneyStatus {
     /// Never published.
@@ -62,6 +63,7 @@ pub struct JourneyVersion {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EnrollmentState {
     /// Walking, or waiting at a step until `wake_at`.
@@ -182,6 +184,7 @@ pub struct NewMessage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxState {
     Queued,
