@@ -12,8 +12,16 @@ fn main() {
     let console = manifest.join("../../console").canonicalize().expect("the console/ directory exists");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-env-changed=REKINDLE_CONSOLE_DIST");
-    for input in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"]
-    {
+    for input in [
+        "src",
+        "public",
+        "index.html",
+        "openapi.json",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
         println!("cargo:rerun-if-changed={}", console.join(input).display());
     }
 

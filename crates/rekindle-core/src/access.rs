@@ -9,6 +9,7 @@ use crate::{IdentifierKind, phone};
 
 /// A role one user holds in one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Runs the store: everything, including users, the audit log and store settings.
@@ -26,6 +27,7 @@ pub enum Role {
 
 /// One thing a request may need to be allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Permission {
     /// People, their profiles, events and orders; the dashboard.
     #[serde(rename = "people.read")]

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 /// How likely a person is to be slipping away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     Low,
@@ -36,6 +37,7 @@ impl std::str::FromStr for Risk {
 
 /// When a person is expected to run out of a category they buy, with an 80% interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunOut {
     pub category: String,
     pub at: DateTime<Utc>,
@@ -44,6 +46,7 @@ pub struct RunOut {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scores {
     /// The chance the person is still a customer (MBG/NBD; BG/NBD if that could not be fitted).
     pub p_alive: f64,
@@ -55,6 +58,7 @@ pub struct Scores {
     /// By category.
     pub run_outs: Vec<RunOut>,
     /// The category they have not bought that people who buy what they buy buy most.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_category: Option<String>,
 }
 

@@ -12,6 +12,8 @@ use serde::Serialize;
 use serde_json::json;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ShippedJourney))]
 pub struct Shipped {
     /// Stable id, as the API names it.
     pub key: &'static str,

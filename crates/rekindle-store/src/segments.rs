@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// Segments an operator wrote, and the persona segments Rekindle ships (editable like any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentKind {
     Custom,

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A way to reach a person. Caps and consent are kept per channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// WeCom customer contact: 1:1 through a staff member, or a mass send they confirm.

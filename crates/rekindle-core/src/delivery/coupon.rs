@@ -6,6 +6,7 @@ use crate::money::MAX_FEN;
 
 /// A kind of coupon the operator defines once and journeys issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CouponDefinition {
     /// Unique within the workspace; journeys name coupons by it.
@@ -15,11 +16,13 @@ pub struct CouponDefinition {
     pub value: CouponValue,
     /// Minimum order, in fen, for the coupon to apply (0: none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = 0))]
     pub threshold_fen: i64,
     /// Days from issue until it expires.
     pub valid_days: u32,
     /// How many of this coupon one person may ever be issued.
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(default = 1))]
     pub per_person_limit: u32,
 }
 
@@ -28,6 +31,7 @@ fn one() -> u32 {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CouponValue {
     /// A fixed amount off, in fen.

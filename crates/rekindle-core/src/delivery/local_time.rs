@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A wall-clock time, written "HH:MM".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "09:30"))]
 #[serde(try_from = "String", into = "String")]
 pub struct LocalTime(pub NaiveTime);
 

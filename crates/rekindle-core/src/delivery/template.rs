@@ -16,6 +16,7 @@ pub const VARIABLES: [&str; 8] =
 pub type Vars = BTreeMap<&'static str, String>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MessageTemplate {
     /// Unique within the workspace; journey steps name templates by it.
@@ -26,18 +27,23 @@ pub struct MessageTemplate {
     pub text: String,
     /// SMS template code / Tencent template id / mini-program template id.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!(null)))]
     pub provider_template: Option<String>,
     /// The provider template's parameters, in order, each a text with placeholders.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!([])))]
     pub params: Vec<TemplateParam>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!(null)))]
     pub link: Option<String>,
     /// Order care and the like: exempt from marketing caps, never from opt-out.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = false))]
     pub transactional: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateParam {
     pub name: String,

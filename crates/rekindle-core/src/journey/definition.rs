@@ -9,25 +9,31 @@ use crate::lifecycle::Stage;
 
 /// A journey as stored, versioned and edited in the console.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Definition {
     pub trigger: Trigger,
     /// Who may enter when triggered, as a segment rule (none: everyone triggered).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!(null)))]
     pub audience: Option<String>,
     /// The steps; people start at the first.
     pub steps: Vec<Step>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!(null)))]
     pub goal: Option<Goal>,
     /// Leave the journey early when one of these happens.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!([])))]
     pub exit: Vec<Exit>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!({"type": "once"})))]
     pub reentry: Reentry,
 }
 
 /// What puts a person into a journey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Trigger {
     /// An event, optionally with properties equal to these values.
@@ -79,6 +85,7 @@ pub enum Trigger {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     pub id: String,
     #[serde(flatten)]
@@ -90,6 +97,7 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Wait `minutes`, or until the next `until` time of day in the store's zone.
@@ -136,6 +144,8 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = SplitVariant))]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     pub name: String,
@@ -145,9 +155,11 @@ pub struct Variant {
 
 /// Success: the event (by default an order) within `within_days` of entering.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Goal {
     #[serde(default = "order_completed")]
+    #[cfg_attr(feature = "openapi", schema(default = "Order Completed"))]
     pub event: String,
     pub within_days: u32,
 }
@@ -157,6 +169,8 @@ fn order_completed() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ExitRule))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Exit {
     /// Leave on this event (e.g. `Ticket Opened`, `Contact Removed`).
@@ -167,6 +181,7 @@ pub enum Exit {
 
 /// May a person enter again?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reentry {
     /// Once ever.

@@ -7,5 +7,6 @@ mod helpers;
 mod hostile;
 mod ingestion;
 mod journeys;
+mod openapi_current;
 mod rest;
 mod segments;

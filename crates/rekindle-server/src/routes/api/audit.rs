@@ -23,10 +23,13 @@ pub struct AuditView {
     pub id: i64,
     pub at: DateTime<Utc>,
     /// The operator's email; absent for the admin token.
+    #[schema(required = true)]
     pub user: Option<String>,
     /// `auth.login`, `auth.login_failed`, `user.invite`, `user.join`, `user.role`, `write_key.create`, …
     pub action: String,
+    #[schema(required = true)]
     pub target: Option<String>,
+    #[schema(required = true)]
     pub ip: Option<String>,
 }
 

@@ -50,10 +50,10 @@ pub struct MembershipView {
     pub name: String,
     pub time_zone: String,
     /// owner, operator, host, service or analyst
+    #[schema(value_type = rekindle_core::access::Role)]
     pub role: String,
     /// people.read, pii.read, events.read, catalogue.write, keys.manage, users.manage,
     /// audit.read, workspace.manage
-    #[schema(value_type = Vec<String>)]
     pub permissions: Vec<Permission>,
 }
 

@@ -75,6 +75,7 @@ pub struct SessionSummary {
 #[derive(Serialize, ToSchema)]
 pub struct StageCount {
     /// prospect, new, active, silent, churned or reactivated
+    #[schema(value_type = rekindle_core::lifecycle::Stage)]
     pub stage: String,
     pub count: u64,
 }
@@ -82,6 +83,7 @@ pub struct StageCount {
 #[derive(Serialize, ToSchema)]
 pub struct TierCount {
     /// high, potential or edge
+    #[schema(value_type = rekindle_core::lifecycle::Tier)]
     pub tier: String,
     pub count: u64,
 }

@@ -31,8 +31,10 @@ impl From<Identity> for IdentityView {
 pub struct PersonSummary {
     pub id: String,
     /// The nickname trait, if any.
+    #[schema(required = true)]
     pub name: Option<String>,
     /// The person's phone, if they gave one (masked for roles without `pii.read`).
+    #[schema(required = true)]
     pub phone: Option<String>,
     pub identities: Vec<IdentityView>,
     pub created_at: DateTime<Utc>,
@@ -59,7 +61,7 @@ pub struct PersonView {
     pub id: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, Value>)]
     pub traits: Map<String, Value>,
     pub identities: Vec<IdentityView>,
 }
@@ -84,11 +86,12 @@ pub struct EventView {
     /// identify, track, page, screen, group or alias
     #[serde(rename = "type")]
     pub kind: String,
+    #[schema(required = true)]
     pub name: Option<String>,
     pub timestamp: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     /// The message as sent, without the write key.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, Value>)]
     pub payload: Value,
 }
 
@@ -111,6 +114,7 @@ impl From<StoredEvent> for EventView {
 pub struct EventPage {
     pub events: Vec<EventView>,
     /// Pass as `before` for the next (older) page; absent on the last page.
+    #[schema(required = true)]
     pub next: Option<String>,
 }
 
@@ -157,6 +161,7 @@ pub struct ConflictView {
     /// merge_refused or link_refused
     pub kind: String,
     pub person: String,
+    #[schema(required = true)]
     pub other: Option<String>,
     pub identifier_kind: String,
     pub identifier_value: String,
@@ -192,6 +197,7 @@ pub struct WriteKeyView {
     pub name: String,
     pub prefix: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -258,7 +264,9 @@ pub struct LiveSessionView {
     pub topics: Vec<String>,
     pub host: String,
     pub scheduled_start: DateTime<Utc>,
+    #[schema(required = true)]
     pub started_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub ended_at: Option<DateTime<Utc>>,
 }
 

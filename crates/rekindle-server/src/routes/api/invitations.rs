@@ -34,6 +34,7 @@ pub struct MyInvitationView {
     pub workspace: String,
     pub workspace_name: String,
     /// owner, operator, host, service or analyst
+    #[schema(value_type = rekindle_core::access::Role)]
     pub role: String,
     pub created_at: DateTime<Utc>,
 }

@@ -40,9 +40,11 @@ pub struct Problem {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = JourneyVersion)]
 pub struct VersionView {
     pub version: i32,
     pub published_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub published_by: Option<String>,
 }
 
@@ -51,10 +53,11 @@ pub struct JourneyView {
     pub id: i64,
     pub name: String,
     /// draft, live, paused or archived
+    #[schema(value_type = rekindle_store::JourneyStatus)]
     pub status: String,
     /// The version people enter, once published.
+    #[schema(required = true)]
     pub version: Option<i32>,
-    #[schema(value_type = Object)]
     pub draft: Definition,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -77,7 +80,7 @@ pub struct JourneyList {
 pub struct JourneyInput {
     name: Option<String>,
     /// The journey as JSON (docs/journeys.md).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<rekindle_core::journey::Definition>)]
     definition: Option<serde_json::Value>,
     /// Create from a shipped template instead (its key, from /api/v1/journey-templates).
     shipped: Option<String>,
@@ -291,6 +294,7 @@ async fn set_status(
 #[derive(Serialize, ToSchema)]
 pub struct CountRow {
     pub step: String,
+    #[schema(required = true)]
     pub variant: Option<String>,
     pub outcome: String,
     pub count: i64,
@@ -298,6 +302,7 @@ pub struct CountRow {
 
 #[derive(Serialize, ToSchema)]
 pub struct VariantRow {
+    #[schema(required = true)]
     pub variant: Option<String>,
     pub entered: i64,
     pub converted: i64,
@@ -313,6 +318,7 @@ pub struct LiftRow {
     pub difference: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+    #[schema(required = true)]
     pub relative: Option<f64>,
     pub p_value: f64,
 }
@@ -382,7 +388,6 @@ async fn readout(
 
 #[derive(Serialize, ToSchema)]
 pub struct ShippedList {
-    #[schema(value_type = Vec<Object>)]
     pub templates: Vec<rekindle_journeys::Shipped>,
 }
 

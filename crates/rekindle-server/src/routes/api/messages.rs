@@ -30,13 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Serialize, ToSchema)]
 pub struct TemplateList {
-    #[schema(value_type = Vec<Object>)]
     pub templates: Vec<MessageTemplate>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct CouponList {
-    #[schema(value_type = Vec<Object>)]
     pub coupons: Vec<CouponDefinition>,
 }
 
@@ -57,8 +55,8 @@ async fn list_templates(access: Access, State(state): State<AppState>) -> Result
 
 /// Create or replace a message template; checked against its channel's rules first.
 #[utoipa::path(put, path = "/api/v1/message-templates/{name}", tag = "journeys", security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path), WorkspaceParam), request_body = Object,
-    responses((status = 200, body = Object), (status = 400, body = ApiError)))]
+    params(("name" = String, Path), WorkspaceParam), request_body = MessageTemplate,
+    responses((status = 200, body = MessageTemplate), (status = 400, body = ApiError)))]
 async fn put_template(
     access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
@@ -91,8 +89,8 @@ async fn delete_template(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MessagePreviewInput)]
 pub struct PreviewInput {
-    #[schema(value_type = Object)]
     template: MessageTemplate,
     /// A person id or any identifier (a phone, say).
     person: String,
@@ -102,6 +100,7 @@ pub struct PreviewInput {
 pub struct Rendered {
     pub text: String,
     pub params: Vec<(String, String)>,
+    #[schema(required = true)]
     pub link: Option<String>,
     /// How many SMS the text is billed as.
     pub sms_parts: u32,
@@ -109,7 +108,7 @@ pub struct Rendered {
 
 /// The template as this person would read it. Coupons and live sessions, which a journey
 /// supplies when it runs, are shown with sample values.
-#[utoipa::path(post, path = "/api/v1/message-templates/preview", tag = "journeys", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(post, path = "/api/v1/message-templates/preview", operation_id = "preview_message", tag = "journeys", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = PreviewInput,
     responses((status = 200, body = Rendered), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn preview(
@@ -153,8 +152,8 @@ async fn list_coupons(access: Access, State(state): State<AppState>) -> Result<J
 
 /// Create or replace a coupon definition. Coupons already issued keep their terms.
 #[utoipa::path(put, path = "/api/v1/coupons/{name}", tag = "journeys", security(("bearer" = []), ("session" = [])),
-    params(("name" = String, Path), WorkspaceParam), request_body = Object,
-    responses((status = 200, body = Object), (status = 400, body = ApiError)))]
+    params(("name" = String, Path), WorkspaceParam), request_body = CouponDefinition,
+    responses((status = 200, body = CouponDefinition), (status = 400, body = ApiError)))]
 async fn put_coupon(
     access: Can<perm::JourneysManage>,
     State(state): State<AppState>,

@@ -41,6 +41,7 @@ pub struct GammaGammaView {
 #[derive(Serialize, ToSchema)]
 pub struct RiskCount {
     /// low, medium or high
+    #[schema(value_type = rekindle_core::scores::Risk)]
     pub risk: String,
     pub count: usize,
 }
@@ -69,9 +70,11 @@ pub struct ModelsView {
     pub bgnbd: BgNbdView,
     pub log_likelihood: f64,
     pub iterations: u64,
+    #[schema(required = true)]
     pub gamma_gamma: Option<GammaGammaView>,
     pub risk_counts: Vec<RiskCount>,
     /// Null when the store is too young or too sparse to hold a period out.
+    #[schema(required = true)]
     pub calibration: Option<CalibrationView>,
 }
 

@@ -32,8 +32,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Serialize, ToSchema)]
 pub struct OrderItem {
+    #[schema(required = true)]
     pub sku: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub category: Option<String>,
     pub price_fen: i64,
     pub quantity: i64,
@@ -44,8 +47,11 @@ pub struct OrderView {
     pub order_id: String,
     pub timestamp: DateTime<Utc>,
     pub revenue_fen: i64,
+    #[schema(required = true)]
     pub currency: Option<String>,
+    #[schema(required = true)]
     pub coupon: Option<String>,
+    #[schema(required = true)]
     pub session_id: Option<String>,
     /// Refunded so far (`Order Refunded` events for this order).
     pub refunded_fen: i64,
@@ -134,8 +140,10 @@ async fn person_orders(
 pub struct LiveParticipation {
     pub session_id: String,
     /// The session's title, when the schedule has it.
+    #[schema(required = true)]
     pub title: Option<String>,
     /// First sign of the person in the session.
+    #[schema(required = true)]
     pub entered_at: Option<DateTime<Utc>>,
     pub watched_seconds: i64,
     pub comments: u32,

@@ -107,12 +107,11 @@ pub struct PersonExportView {
     pub merged: Vec<String>,
     /// How the engine judges them now: stage, value tier, RFM, tags, predictions. Null when
     /// they have no events.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Object>, required = true)]
     pub judged: Option<Value>,
     /// Every stored row about them, by table: events with their payloads, merges,
     /// memberships, stages, tags, scores, enrollments, messages, coupons, consent,
     /// subscriptions.
-    #[schema(value_type = Object)]
     pub records: BTreeMap<String, Vec<Value>>,
 }
 

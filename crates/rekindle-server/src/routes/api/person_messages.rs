@@ -23,19 +23,29 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Serialize, ToSchema)]
 pub struct MessageView {
     pub send_key: String,
+    #[schema(value_type = rekindle_core::delivery::ChannelKind)]
     pub channel: String,
     /// queued, sending, sent, awaiting, delivered, failed, uncertain, skipped
+    #[schema(value_type = rekindle_store::OutboxState)]
     pub state: String,
+    #[schema(required = true)]
     pub journey: Option<i64>,
+    #[schema(required = true)]
     pub step: Option<String>,
+    #[schema(required = true)]
     pub variant: Option<String>,
+    #[schema(required = true)]
     pub text: Option<String>,
+    #[schema(required = true)]
     pub error_kind: Option<String>,
+    #[schema(required = true)]
     pub error_code: Option<String>,
+    #[schema(required = true)]
     pub error_message: Option<String>,
     pub not_before: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub provider_id: Option<String>,
 }
 
@@ -43,12 +53,17 @@ pub struct MessageView {
 pub struct EnrollmentView {
     pub id: i64,
     pub journey: i64,
+    #[schema(required = true)]
     pub journey_name: Option<String>,
     pub version: i32,
+    #[schema(value_type = rekindle_store::EnrollmentState)]
     pub state: String,
+    #[schema(required = true)]
     pub step: Option<String>,
+    #[schema(required = true)]
     pub variant: Option<String>,
     pub entered_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub converted_at: Option<DateTime<Utc>>,
 }
 
@@ -58,7 +73,9 @@ pub struct CouponView {
     pub coupon: String,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub redeemed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub order_id: Option<String>,
 }
 
@@ -68,6 +85,7 @@ pub struct PersonMessages {
     pub enrollments: Vec<EnrollmentView>,
     pub coupons: Vec<CouponView>,
     /// Channels the person opted out of.
+    #[schema(value_type = Vec<rekindle_core::delivery::ChannelKind>)]
     pub opted_out: Vec<String>,
 }
 

@@ -26,7 +26,9 @@ pub struct CategoryView {
     /// Days with an order of this category.
     pub purchases: usize,
     pub units: i64,
+    #[schema(required = true)]
     pub last_purchase: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub median_interval_days: Option<f64>,
 }
 
@@ -35,14 +37,20 @@ pub struct ProfileView {
     /// The moment the profile describes: the workspace's latest event.
     pub as_of: DateTime<Utc>,
     /// prospect, new, active, silent, churned or reactivated
+    #[schema(value_type = rekindle_core::lifecycle::Stage)]
     pub stage: String,
     /// high, potential or edge
+    #[schema(value_type = rekindle_core::lifecycle::Tier)]
     pub tier: String,
     /// Days between orders expected of this person (their own rhythm, or their categories').
     pub expected_cycle_days: f64,
+    #[schema(required = true)]
     pub first_seen: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub last_seen: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub first_order: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub last_order: Option<DateTime<Utc>>,
     pub orders: usize,
     /// All-time spend net of refunds, in fen.
@@ -50,11 +58,13 @@ pub struct ProfileView {
     pub spend_30d_fen: i64,
     pub spend_90d_fen: i64,
     pub spend_365d_fen: i64,
+    #[schema(required = true)]
     pub aov_fen: Option<i64>,
     pub live_watch_seconds: i64,
     pub comments: u32,
     pub likes: u32,
     pub shares: u32,
+    #[schema(required = true)]
     pub last_touch: Option<DateTime<Utc>>,
     pub open_tickets: usize,
     /// A WeCom contact that has not been removed.
@@ -67,15 +77,27 @@ pub struct ProfileView {
     /// Predictions (docs/models.md): P(alive), expected orders in 30 days, CLV in fen, churn
     /// risk, run-out dates per category, next category. Null for people who never ordered or
     /// before the models are fitted.
-    #[schema(value_type = Option<Object>)]
+    #[schema(required = true)]
     pub scores: Option<rekindle_core::scores::Scores>,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = PersonTag)]
 pub struct TagView {
     pub name: String,
     /// manual or rule
+    #[schema(value_type = TagSource)]
     pub source: String,
+}
+
+/// How a person came to carry a tag: set by hand, or matched by the tag's rule. Only describes
+/// `PersonTag::source` in the OpenAPI document.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum TagSource {
+    Manual,
+    Rule,
 }
 
 #[derive(Serialize, ToSchema)]

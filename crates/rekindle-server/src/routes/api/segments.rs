@@ -54,6 +54,7 @@ pub struct SegmentView {
     pub description: String,
     pub rule: String,
     /// custom or persona
+    #[schema(value_type = SegmentKind)]
     pub kind: String,
     pub version: i32,
     /// Members now.
@@ -72,10 +73,12 @@ pub struct SegmentView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = SegmentVersion)]
 pub struct VersionView {
     pub version: i32,
     pub rule: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<String>,
 }
 
@@ -94,6 +97,7 @@ pub struct SegmentInput {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SegmentPreviewInput)]
 pub struct PreviewInput {
     rule: String,
 }
@@ -103,8 +107,11 @@ pub struct PersonRow {
     #[schema(value_type = String)]
     pub person: PersonId,
     /// The person's nickname, when they gave one.
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(value_type = rekindle_core::lifecycle::Stage)]
     pub stage: String,
+    #[schema(value_type = rekindle_core::lifecycle::Tier)]
     pub tier: String,
 }
 
@@ -127,7 +134,7 @@ pub struct MemberRow {
 pub struct MemberPage {
     pub members: Vec<MemberRow>,
     /// Pass as `after` for the next page; null on the last.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, required = true)]
     pub next: Option<PersonId>,
 }
 
@@ -136,8 +143,19 @@ pub struct ChangeView {
     #[schema(value_type = String)]
     pub person: PersonId,
     /// entered or left
+    #[schema(value_type = SegmentChange)]
     pub change: String,
     pub at: DateTime<Utc>,
+}
+
+/// A person entered or left a segment. Only describes `ChangeView::change` in the OpenAPI
+/// document.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum SegmentChange {
+    Entered,
+    Left,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -313,7 +331,7 @@ async fn row(state: &AppState, access: &Access, audience: &Audience, person: Per
 
 /// How many people an unsaved rule selects now, with a few of them. Errors point at the
 /// spot in the rule (`position`).
-#[utoipa::path(post, path = "/api/v1/segments/preview", tag = "segments", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(post, path = "/api/v1/segments/preview", operation_id = "preview_segment", tag = "segments", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = PreviewInput,
     responses((status = 200, body = Preview), (status = 400, body = ApiError)))]
 async fn preview(

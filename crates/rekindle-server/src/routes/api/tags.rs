@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct TagView {
     pub name: String,
     /// The rule that decides who carries it; null for a manual tag.
+    #[schema(required = true)]
     pub rule: Option<String>,
     pub description: String,
     /// People carrying it now.

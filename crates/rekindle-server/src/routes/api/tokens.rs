@@ -26,6 +26,7 @@ pub struct ApiTokenView {
     pub name: String,
     pub prefix: String,
     pub created_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub revoked_at: Option<chrono::DateTime<Utc>>,
 }
 

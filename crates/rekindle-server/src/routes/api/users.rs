@@ -39,6 +39,7 @@ pub struct MemberView {
     pub email: String,
     pub name: String,
     /// owner, operator, host, service or analyst
+    #[schema(value_type = rekindle_core::access::Role)]
     pub role: String,
     pub created_at: DateTime<Utc>,
 }
@@ -60,6 +61,7 @@ impl From<Member> for MemberView {
 pub struct NewUser {
     email: String,
     /// owner, operator, host, service or analyst
+    #[schema(value_type = rekindle_core::access::Role)]
     role: String,
 }
 
@@ -80,6 +82,7 @@ pub struct InvitationView {
     pub id: i64,
     pub email: String,
     /// owner, operator, host, service or analyst
+    #[schema(value_type = rekindle_core::access::Role)]
     pub role: String,
     pub created_at: DateTime<Utc>,
     /// When its one-time token stops working (the invitation stays for a signed-in invitee).
@@ -101,6 +104,7 @@ impl From<Invitation> for InvitationView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
+    #[schema(value_type = rekindle_core::access::Role)]
     role: String,
 }
 
