@@ -29,7 +29,7 @@ fn main() {
         Some(dir) => PathBuf::from(dir),
         None => {
             let dist = out.join("console");
-            if !console.join("node_modules").exists() {
+            if dependencies_stale(&console) {
                 npm(&console, &["ci", "--no-audit", "--no-fund"]);
             }
             let dist_arg = dist.display().to_string();
@@ -66,5 +66,15 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
             let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
             files.push((rel, path));
         }
+    }
+}
+
+/// Whether `node_modules` is missing or older than the lock file (a pull added a package):
+/// npm records what it installed in `node_modules/.package-lock.json`.
+fn dependencies_stale(console: &Path) -> bool {
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(console.join("node_modules/.package-lock.json")), modified(console.join("package-lock.json"))) {
+        (Some(installed), Some(wanted)) => installed < wanted,
+        _ => true,
     }
 }
