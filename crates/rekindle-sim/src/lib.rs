@@ -10,6 +10,7 @@
 //! number), so output is byte-identical for a seed and memory stays bounded for any size.
 
 pub mod catalogue;
+mod life;
 mod messages;
 pub mod person;
 pub mod schedule;

@@ -22,6 +22,7 @@ mod person_erasure;
 mod person_messages;
 mod person_profile;
 mod redact;
+mod segment_members;
 mod segments;
 mod tags;
 mod tokens;
@@ -64,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(keys::router())
         .merge(workspaces::router())
         .merge(segments::router())
+        .merge(segment_members::router())
         .merge(tags::router())
         .merge(models::router())
         .merge(journeys::router())

@@ -11,7 +11,7 @@ use rekindle_core::masking::{mask_document, mask_map, mask_personal, mask_text};
 
 use super::person_activity::OrderView;
 use super::person_messages::MessageView;
-use super::segments::{MemberRow, PersonRow};
+use super::segment_members::{MemberRow, PersonRow};
 use super::{ConflictView, EventPage, EventView, IdentityView, MergeView, PersonSummary, PersonView};
 use crate::auth::Access;
 
