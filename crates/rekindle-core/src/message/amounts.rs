@@ -7,7 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{MAX_NAME_LEN, scalar_string};
+use super::MAX_NAME_LEN;
+use super::fields::scalar_string;
 use crate::FieldError;
 use crate::events;
 use crate::money::Fen;
