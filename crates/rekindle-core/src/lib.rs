@@ -11,7 +11,6 @@
 
 pub mod access;
 pub mod csv_cell;
-pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod identifier;
@@ -23,6 +22,7 @@ pub mod masking;
 pub mod message;
 pub mod money;
 pub mod objects;
+pub mod outreach;
 pub mod phone;
 pub mod profile;
 pub mod rfm;

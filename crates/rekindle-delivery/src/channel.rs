@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::SendError;
 
 /// The kinds of channel are the domain's: caps and consent are kept per kind.
-pub use rekindle_core::delivery::ChannelKind;
+pub use rekindle_core::outreach::ChannelKind;
 
 /// One message for one person on one channel, already rendered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

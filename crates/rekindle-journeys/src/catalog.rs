@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use chrono_tz::Tz;
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::{CouponDefinition, MessageTemplate};
 use rekindle_core::events;
 use rekindle_core::journey::{Definition, Trigger};
+use rekindle_core::outreach::{CouponDefinition, MessageTemplate};
 use rekindle_core::segment::{Rule, parse};
 use rekindle_store::{JourneyStatus, Store};
 

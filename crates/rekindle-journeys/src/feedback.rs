@@ -2,8 +2,8 @@
 //! opting out (拒收请回复R) or back in; a mini-program subscription accepted; a coupon used.
 
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::ChannelKind;
 use rekindle_core::events;
+use rekindle_core::outreach::ChannelKind;
 use rekindle_store::{Store, StoredEvent};
 use serde_json::Value;
 

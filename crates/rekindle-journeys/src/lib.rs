@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::CapsConfig;
 use rekindle_core::journey::Trigger;
+use rekindle_core::outreach::CapsConfig;
 use rekindle_store::{Enrollment, EnrollmentState, NewEnrollment, Store, StoredEvent};
 
 pub use catalog::Catalog;

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use rekindle_core::delivery::{ChannelKind, Skip};
 use rekindle_core::journey::Facts;
+use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{EventQuery, Person, PersonRef, Store};
 

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::{LocalTime, local_day, next_local};
 use rekindle_core::journey::Trigger;
+use rekindle_core::outreach::{LocalTime, local_day, next_local};
 use rekindle_store::ChangeCursors;
 
 use super::catalog::{Catalog, LiveJourney};

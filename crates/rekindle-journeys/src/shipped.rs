@@ -3,11 +3,11 @@
 //! journey as a draft, for the operator to read, adjust (SMS template codes are the operator's
 //! own, approved by their provider) and publish.
 
-use rekindle_core::delivery::{
-    ChannelKind, CouponDefinition, CouponValue, MessageTemplate, SMS_OPT_OUT, TemplateParam,
-};
 use rekindle_core::events;
 use rekindle_core::journey::Definition;
+use rekindle_core::outreach::{
+    ChannelKind, CouponDefinition, CouponValue, MessageTemplate, SMS_OPT_OUT, TemplateParam,
+};
 use serde::Serialize;
 use serde_json::json;
 

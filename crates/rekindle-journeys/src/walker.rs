@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::journey::{Effect, Walked, walk};
+use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{
     Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, PersonRef, PersonTag, Queued, StepRecord, Store,

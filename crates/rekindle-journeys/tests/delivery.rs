@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, MessageTemplate, TemplateParam};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
+use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate, TemplateParam};
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_delivery::Channels;
 use rekindle_delivery::standin::{Fault, Provider, StandIn};

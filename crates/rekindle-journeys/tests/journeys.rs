@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, TemplateParam};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
+use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, TemplateParam};
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_engine::{Engine, Judging};
 use rekindle_journeys::Runner;

@@ -3,15 +3,15 @@
 //! The binary picks the store and hands it here; the HTTP layer takes the [`Services`] and
 //! serves them.
 
-mod journeys;
-mod refresh;
+mod journey_loops;
+mod refresh_loop;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use rekindle_core::delivery::CapsConfig;
 use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::outreach::CapsConfig;
 use rekindle_delivery::{Channels, ChannelsConfig};
 use rekindle_engine::{Clock, Engine, Judging};
 use rekindle_ingest::{IngestConfig, IngestMetrics, Ingestor};
@@ -62,10 +62,10 @@ impl Services {
         let channels = Arc::new(Channels::from_config(&settings.channels).context("configuring [channels]")?);
         let services =
             Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, channels: channels.clone() };
-        refresh::spawn(services.clone(), settings.refresh);
+        refresh_loop::spawn(services.clone(), settings.refresh);
         if settings.journeys {
             let dispatcher = Dispatcher::new(store, channels, clock, DispatchConfig::default(), settings.identity);
-            journeys::spawn(services.clone(), Arc::new(dispatcher), settings.tick);
+            journey_loops::spawn(services.clone(), Arc::new(dispatcher), settings.tick);
         }
         Ok(services)
     }

@@ -46,7 +46,7 @@ pub struct JourneysConfig {
     pub enabled: bool,
     /// Frequency caps per calendar day in the store's time zone, WeCom's limits, SMS quiet
     /// hours and per-number limits.
-    pub caps: rekindle_core::delivery::CapsConfig,
+    pub caps: rekindle_core::outreach::CapsConfig,
     /// How often waits that ended and dated triggers are looked for, in milliseconds (new
     /// events are handled as soon as they are stored).
     pub tick_ms: u64,
@@ -241,7 +241,7 @@ secret = "s3cret"
         )
         .unwrap();
         let c = Config::load(Some(&file), serde_json::json!({})).unwrap();
-        use rekindle_core::delivery::{ChannelKind, LocalTime, WecomMassLimit};
+        use rekindle_core::outreach::{ChannelKind, LocalTime, WecomMassLimit};
         assert_eq!((c.journeys.tick_ms, c.journeys.caps.per_day), (500, 3));
         assert_eq!(c.journeys.caps.per_channel_per_day[&ChannelKind::Wecom], 2);
         assert_eq!(c.journeys.caps.wecom_mass, WecomMassLimit::Strict);

@@ -1,7 +1,7 @@
 //! Consent and mini-program subscriptions. Same answers as SQLite's ledgers.rs.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::ChannelKind;
+use rekindle_core::outreach::ChannelKind;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::Result;
 use sqlx_core::error::Error;

@@ -2,7 +2,7 @@
 //! (workspace, person, coupon) first so two nodes cannot both issue past the per-person limit.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CouponDefinition;
+use rekindle_core::outreach::CouponDefinition;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{CouponIssue, IssuedCoupon, Result, StoreError, coupon_code};
 use sqlx_core::error::Error;

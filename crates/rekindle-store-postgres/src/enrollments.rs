@@ -4,8 +4,8 @@
 //! the enrollment has not moved on.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CapsConfig;
 use rekindle_core::journey::{Definition, Reentry};
+use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result, StoreError};
 use sqlx_core::error::Error;

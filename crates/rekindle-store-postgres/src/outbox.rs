@@ -4,8 +4,8 @@
 //! counts read (see `journey_lock.rs`), and claiming skips rows another dispatcher holds.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::delivery::queueing::{self, Gate};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted};
+use rekindle_core::outreach::queueing::{self, Gate};
+use rekindle_core::outreach::{CapsConfig, ChannelKind, Counted};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
     CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,

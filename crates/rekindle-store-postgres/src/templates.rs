@@ -1,7 +1,7 @@
 //! Message templates. Same answers as SQLite's ledgers.rs.
 
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::MessageTemplate;
+use rekindle_core::outreach::MessageTemplate;
 use rekindle_store::{Result, StoreError};
 
 use crate::named::{Named, named, put_named};

@@ -9,9 +9,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, Skip};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Reentry;
+use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, Skip};
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_store::conformance::{message, msg};
 use rekindle_store::prelude::*;

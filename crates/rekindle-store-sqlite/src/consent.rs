@@ -1,7 +1,7 @@
 //! Consent (opt-outs by channel) and mini-program subscriptions.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::ChannelKind;
+use rekindle_core::outreach::ChannelKind;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Consent, Result, StoreError};
 use rusqlite::{Connection, params};

@@ -1,7 +1,7 @@
 //! Coupon definitions (kept whole as JSON by name, see `named.rs`) and the coupons issued to people.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CouponDefinition;
+use rekindle_core::outreach::CouponDefinition;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{CouponIssue, Coupons, IssuedCoupon, Result, StoreError, coupon_code};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -2,8 +2,8 @@
 //! log and in the recorded changes.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CapsConfig;
 use rekindle_core::journey::Reentry;
+use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
     Advance, ChangeCursors, Enrollment, EnrollmentState, Enrollments, NewEnrollment, Queued, Result, StoreError,

@@ -2,8 +2,8 @@
 //! SQLite has one writer, so the write transaction alone makes count-then-insert atomic.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::delivery::queueing::{self, Gate};
-use rekindle_core::delivery::{CapsConfig, ChannelKind, Counted};
+use rekindle_core::outreach::queueing::{self, Gate};
+use rekindle_core::outreach::{CapsConfig, ChannelKind, Counted};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
     CapWindow, DeliveryError, Dispatched, NewMessage, Outbox, OutboxMessage, OutboxState, Queued, Result, StoreError,

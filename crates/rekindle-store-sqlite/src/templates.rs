@@ -1,7 +1,7 @@
 //! Message templates, kept whole as JSON by name (see `named.rs`).
 
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::MessageTemplate;
+use rekindle_core::outreach::MessageTemplate;
 use rekindle_store::{Result, StoreError, Templates};
 use rusqlite::{Connection, params};
 

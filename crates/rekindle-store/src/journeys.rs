@@ -7,8 +7,8 @@
 //! counted and a slot taken atomically, so concurrent journeys cannot both take the last one.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::delivery::{ChannelKind, Skip};
 use rekindle_core::journey::{Definition, Reentry};
+use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{PersonId, WorkspaceId};
 use serde::Serialize;
 

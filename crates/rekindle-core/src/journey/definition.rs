@@ -3,9 +3,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::delivery::{ChannelKind, LocalTime};
 use crate::events;
 use crate::lifecycle::Stage;
+use crate::outreach::{ChannelKind, LocalTime};
 
 /// A journey as stored, versioned and edited in the console.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::definition::{Action, Definition, Exit, Trigger};
 use crate::FieldError;
-use crate::delivery::ChannelKind;
+use crate::outreach::ChannelKind;
 use crate::segment;
 
 /// What the workspace has that a journey may name.

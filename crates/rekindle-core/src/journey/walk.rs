@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::definition::{Action, Definition, Exit};
-use crate::delivery::{ChannelKind, next_local};
+use crate::outreach::{ChannelKind, next_local};
 
 /// What the engine knows about the person being walked.
 pub trait Facts {

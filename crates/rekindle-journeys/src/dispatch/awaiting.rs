@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::delivery::ChannelKind;
+use rekindle_core::outreach::ChannelKind;
 use rekindle_delivery::{FailureKind, MassSendStatus};
 use rekindle_store::{DeliveryError, OutboxMessage, OutboxState};
 

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use rekindle_core::delivery::{ChannelKind, Skip};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::message::Arrival;
+use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{Message, WorkspaceId};
 use rekindle_delivery::{Channels, Outgoing, SendError};
 use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};

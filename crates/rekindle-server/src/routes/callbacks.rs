@@ -6,8 +6,8 @@
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use rekindle_core::delivery::Vars;
 use rekindle_core::message::Arrival;
+use rekindle_core::outreach::Vars;
 use rekindle_core::{Message, WorkspaceId};
 use rekindle_delivery::wecom::callback::{CallbackError, ContactEvent, parse_event};
 use rekindle_store::{DEFAULT_WORKSPACE, Source};

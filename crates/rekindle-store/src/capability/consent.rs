@@ -2,7 +2,7 @@
 
 use crate::Result;
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::ChannelKind;
+use rekindle_core::outreach::ChannelKind;
 use rekindle_core::{PersonId, WorkspaceId};
 
 /// The consent and mini-program subscription ledgers.

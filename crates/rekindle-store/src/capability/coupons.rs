@@ -2,7 +2,7 @@
 
 use crate::{CouponIssue, IssuedCoupon, Result};
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CouponDefinition;
+use rekindle_core::outreach::CouponDefinition;
 use rekindle_core::{PersonId, WorkspaceId};
 
 /// Coupon definitions and the coupons issued to people.

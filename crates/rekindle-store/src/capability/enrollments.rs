@@ -2,7 +2,7 @@
 
 use crate::{Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result};
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CapsConfig;
+use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{PersonId, WorkspaceId};
 
 /// People walking journeys, and where the journey runner is in the log and the change records.

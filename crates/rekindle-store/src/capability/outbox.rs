@@ -2,7 +2,7 @@
 
 use crate::{DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError};
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::CapsConfig;
+use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{PersonId, WorkspaceId};
 
 /// The outbox every message goes through: queued with its send-once key, claimed, sent, confirmed.

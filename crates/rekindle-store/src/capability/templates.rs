@@ -2,7 +2,7 @@
 
 use crate::Result;
 use rekindle_core::WorkspaceId;
-use rekindle_core::delivery::MessageTemplate;
+use rekindle_core::outreach::MessageTemplate;
 
 /// Message templates.
 #[async_trait::async_trait]

@@ -2,10 +2,10 @@
 //! workspace's order count and revenue are the same after as before.
 
 use chrono::Duration;
-use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, CouponValue};
 use rekindle_core::journey::Reentry;
 use rekindle_core::lifecycle::Stage;
 use rekindle_core::money::Amounts;
+use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue};
 use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
 use serde_json::json;
 

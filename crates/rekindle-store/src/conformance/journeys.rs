@@ -3,8 +3,8 @@
 
 use chrono::{Duration, NaiveDate};
 use rekindle_core::PersonId;
-use rekindle_core::delivery::{CapsConfig, ChannelKind};
 use rekindle_core::journey::{Definition, Reentry};
+use rekindle_core::outreach::{CapsConfig, ChannelKind};
 
 use super::{default_ws, t0};
 use crate::{

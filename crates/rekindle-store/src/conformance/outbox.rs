@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use rekindle_core::PersonId;
-use rekindle_core::delivery::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, Skip};
+use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, Skip};
 
 use super::journeys::message;
 use super::{default_ws, t0};

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rekindle_core::delivery::{ChannelKind, MessageTemplate, TemplateParam};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
+use rekindle_core::outreach::{ChannelKind, MessageTemplate, TemplateParam};
 use rekindle_core::{Identifier, IdentifierKind, Message};
 use rekindle_server::App;
 use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rekindle_core::access::Permission;
-use rekindle_core::delivery::{CouponDefinition, MessageTemplate, Vars};
+use rekindle_core::outreach::{CouponDefinition, MessageTemplate, Vars};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Serialize, ToSchema)]
 pub struct MessageView {
     pub send_key: String,
-    #[schema(value_type = rekindle_core::delivery::ChannelKind)]
+    #[schema(value_type = rekindle_core::outreach::ChannelKind)]
     pub channel: String,
     /// queued, sending, sent, awaiting, delivered, failed, uncertain, skipped
     #[schema(value_type = rekindle_store::OutboxState)]
@@ -85,7 +85,7 @@ pub struct PersonMessages {
     pub enrollments: Vec<EnrollmentView>,
     pub coupons: Vec<CouponView>,
     /// Channels the person opted out of.
-    #[schema(value_type = Vec<rekindle_core::delivery::ChannelKind>)]
+    #[schema(value_type = Vec<rekindle_core::outreach::ChannelKind>)]
     pub opted_out: Vec<String>,
 }
 

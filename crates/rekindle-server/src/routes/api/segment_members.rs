@@ -15,9 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::input::checked_rule;
 use super::segments::found;
 use super::{ApiPath, Body, Limit, Params, WorkspaceParam};
-use super::input::checked_rule;
 use crate::auth::{Access, Can, perm};
 use crate::error::ApiError;
 use crate::state::AppState;

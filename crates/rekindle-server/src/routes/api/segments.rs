@@ -15,17 +15,19 @@ use utoipa_axum::routes;
 
 use super::ApiPath;
 use super::Body;
-use super::input::{actor, checked_rule, checked_text};
 use super::WorkspaceParam;
+use super::input::{actor, checked_rule, checked_text};
 use crate::auth::Access;
 use crate::auth::{Can, perm};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_segments, create_segment))
-        .routes(routes!(get_segment, update_segment, delete_segment))
+    OpenApiRouter::new().routes(routes!(list_segments, create_segment)).routes(routes!(
+        get_segment,
+        update_segment,
+        delete_segment
+    ))
 }
 
 /// How far back a segment's trend reaches, and at most how many points it has.

@@ -1,7 +1,7 @@
-//! The rules of delivery that need no IO: which channel, what a template renders to, how many
+//! The rules of reaching out to a person, with no IO: which channel, what a template renders to, how many
 //! touches a person may get per calendar day, when quiet hours end, what a coupon is worth.
 //!
-//! The engine asks these questions; the store counts what was sent; the delivery crate speaks
+//! Journeys ask these questions; the store counts what was sent; `rekindle-delivery` speaks
 //! to the providers.
 
 mod caps;
