@@ -94,6 +94,12 @@ impl Ingestor {
         Self { queue, progress, appended }
     }
 
+    /// Ingestion without the inbox, with the default settings: `submit` returns once the
+    /// store holds the messages, so whoever wrote them reads them at once (tools, tests).
+    pub fn direct(store: Arc<dyn Store>, policy: IdentityPolicy) -> Self {
+        Self::start(store, policy, IngestConfig { inbox: false, ..IngestConfig::default() }, IngestMetrics::default())
+    }
+
     /// Notified after every append that stored something, so what reacts to new events (the
     /// journey runner) wakes at once instead of polling. One waiter; a notification sent while
     /// nobody waits is kept for the next wait.

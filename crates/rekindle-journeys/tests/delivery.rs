@@ -15,6 +15,7 @@ use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
 use rekindle_delivery::Channels;
 use rekindle_delivery::standin::{Fault, Provider, StandIn};
 use rekindle_engine::{Engine, Judging};
+use rekindle_ingest::Ingestor;
 use rekindle_journeys::Runner;
 use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
 use rekindle_store::NewMessage;
@@ -94,7 +95,13 @@ async fn run(case: Case) -> Ran {
     let channels = Arc::new(Channels::from_config(&standin.config()).unwrap());
     let config =
         DispatchConfig { max_attempts: 3, backoff: std::time::Duration::from_secs(60), ..DispatchConfig::default() };
-    let dispatcher = Dispatcher::new(store.clone(), channels, hands.clock(), config, IdentityPolicy::default());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        channels,
+        hands.clock(),
+        config,
+        Ingestor::direct(store.clone(), IdentityPolicy::default()),
+    );
 
     store.put_message_template(ws, &template(case.channel)).await.unwrap();
     let definition: Definition = serde_json::from_value(json!({
@@ -378,7 +385,7 @@ async fn a_dispatcher_dying_mid_call_never_causes_a_second_send() {
             channels,
             hands.clock(),
             DispatchConfig::default(),
-            IdentityPolicy::default(),
+            Ingestor::direct(store.clone(), IdentityPolicy::default()),
         );
         let round = dispatcher.round().await.unwrap();
         assert_eq!(round.claimed, 1);

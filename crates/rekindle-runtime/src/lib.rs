@@ -64,7 +64,8 @@ impl Services {
             Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, channels: channels.clone() };
         refresh_loop::spawn(services.clone(), settings.refresh);
         if settings.journeys {
-            let dispatcher = Dispatcher::new(store, channels, clock, DispatchConfig::default(), settings.identity);
+            let dispatcher =
+                Dispatcher::new(store, channels, clock, DispatchConfig::default(), services.ingestor.clone());
             journey_loops::spawn(services.clone(), Arc::new(dispatcher), settings.tick);
         }
         Ok(services)

@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{Message, WorkspaceId};
@@ -28,6 +27,7 @@ use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
 pub use awaiting::Checked;
 use rekindle_core::events;
 use rekindle_engine::Clock;
+use rekindle_ingest::Ingestor;
 
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
@@ -60,8 +60,9 @@ pub struct Dispatcher {
     channels: Arc<Channels>,
     clock: Clock,
     config: DispatchConfig,
-    /// How the sends Rekindle records on people's timelines are resolved to them.
-    policy: IdentityPolicy,
+    /// The one road into the event log: the sends Rekindle records on people's timelines go
+    /// in as any event does, durably and resolved to people the same way.
+    events: Ingestor,
     checks: awaiting::Checks,
 }
 
@@ -82,9 +83,9 @@ impl Dispatcher {
         channels: Arc<Channels>,
         clock: Clock,
         config: DispatchConfig,
-        policy: IdentityPolicy,
+        events: Ingestor,
     ) -> Self {
-        Self { store, channels, clock, config, policy, checks: Default::default() }
+        Self { store, channels, clock, config, events, checks: Default::default() }
     }
 
     /// Claim what is due and send it; returns when every claimed message is recorded.
@@ -224,11 +225,7 @@ impl Dispatcher {
     async fn append(&self, ws: WorkspaceId, json: &serde_json::Value, at: DateTime<Utc>) -> Result<(), String> {
         let arrival = Arrival { historical: true, ..Arrival::live(at) };
         let message = Message::parse(&json.to_string(), None, &arrival).map_err(|e| e.to_string())?;
-        self.store
-            .append(ws, vec![message], &Source("rekindle".into()), &self.policy)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.events.submit(ws, Source("rekindle".into()), vec![message]).await.map_err(|e| e.to_string())
     }
 }
 
