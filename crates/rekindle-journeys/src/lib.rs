@@ -197,8 +197,8 @@ impl Runner {
     async fn on_event(&self, ws: WorkspaceId, catalog: &Catalog, e: &StoredEvent) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();
         let Some(name) = e.name.as_deref() else { return Ok(pass) };
-        let properties = e.payload.get("properties").cloned().unwrap_or_default();
-        feedback::apply(&*self.store, ws, e, name, &properties).await?;
+        let properties = e.properties();
+        feedback::apply(&*self.store, ws, e, name, properties).await?;
         if catalog.watched.contains(name) {
             pass.closed += self.goals_and_exits(ws, catalog, e, name).await?;
         }
@@ -207,7 +207,7 @@ impl Runner {
             return Ok(pass);
         }
         let audience = self.engine.latest(ws);
-        let occasion = Occasion::of_event(&properties);
+        let occasion = Occasion::of_event(properties);
         let mut entries = Vec::new();
         for &i in triggered {
             let j = &catalog.journeys[i];

@@ -104,6 +104,21 @@ impl StoredEvent {
     pub fn cursor(&self) -> EventCursor {
         EventCursor { timestamp: self.timestamp, id: self.id }
     }
+
+    /// The event's `properties` object as sent (`Null` when it has none).
+    pub fn properties(&self) -> &Value {
+        self.payload.get("properties").unwrap_or(&Value::Null)
+    }
+
+    pub fn property(&self, key: &str) -> Option<&Value> {
+        self.properties().get(key)
+    }
+
+    /// An amount among its properties, in fen: as parsed at ingestion, or as an event stored
+    /// before that held it (see `rekindle_core::money::Amounts`).
+    pub fn amount_fen(&self, key: &str) -> i64 {
+        rekindle_core::money::Amounts::of(&self.payload).get(key, self.property(key)).get()
+    }
 }
 
 /// Two people became one.

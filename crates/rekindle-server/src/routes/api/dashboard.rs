@@ -17,7 +17,6 @@ use utoipa_axum::routes;
 use super::events::all_events;
 use rekindle_core::money::total;
 
-use super::person_activity::{amount, property};
 use super::{LiveSessionView, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
@@ -139,12 +138,12 @@ async fn dashboard(
     let orders = all_events(&state, ws, window_query(events::ORDER_COMPLETED), WINDOW_EVENT_CAP).await?;
     let mut per_session: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     for o in &orders {
-        let revenue = amount(o, "revenue");
+        let revenue = o.amount_fen("revenue");
         if let Some(d) = by_day.get_mut(&date(o.timestamp)) {
             d.orders += 1;
             d.gmv_fen = d.gmv_fen.saturating_add(revenue);
         }
-        if let Some(s) = property(o, "session_id").and_then(|v| v.as_str()) {
+        if let Some(s) = o.property("session_id").and_then(|v| v.as_str()) {
             let e = per_session.entry(s.to_string()).or_default();
             e.0 += 1;
             e.1 = e.1.saturating_add(revenue);
@@ -169,7 +168,7 @@ async fn dashboard(
         let viewers: BTreeSet<_> = all_events(&state, ws, query, WINDOW_EVENT_CAP)
             .await?
             .into_iter()
-            .filter(|e| property(e, "session_id").and_then(|v| v.as_str()) == Some(s.id.as_str()))
+            .filter(|e| e.property("session_id").and_then(|v| v.as_str()) == Some(s.id.as_str()))
             .map(|e| e.person)
             .collect();
         let (orders, gmv_fen) = per_session.get(&s.id).copied().unwrap_or_default();
@@ -195,7 +194,7 @@ async fn dashboard(
             people: totals.people,
             events: totals.events,
             orders: orders.len() as u64,
-            gmv_fen: total(orders.iter().map(|o| amount(o, "revenue"))),
+            gmv_fen: total(orders.iter().map(|o| o.amount_fen("revenue"))),
         },
         days: by_day.into_values().collect(),
         recent_live_sessions: recent,

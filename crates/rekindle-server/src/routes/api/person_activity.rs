@@ -58,19 +58,11 @@ pub struct OrderView {
     pub items: Vec<OrderItem>,
 }
 
-pub fn property<'a>(e: &'a StoredEvent, key: &str) -> Option<&'a Value> {
-    e.payload.get("properties")?.get(key)
-}
-
-/// An amount of the event's properties in fen (see [`Amounts`]).
-pub fn amount(e: &StoredEvent, key: &str) -> i64 {
-    Amounts::of(&e.payload).get(key, property(e, key)).get()
-}
-
 /// An `Order Completed` event as an order.
 pub fn order(e: &StoredEvent) -> OrderView {
     let amounts = Amounts::of(&e.payload);
-    let items = property(e, "products")
+    let items = e
+        .property("products")
         .and_then(Value::as_array)
         .map(|ps| {
             ps.iter()
@@ -86,12 +78,12 @@ pub fn order(e: &StoredEvent) -> OrderView {
         })
         .unwrap_or_default();
     OrderView {
-        order_id: text(property(e, "order_id")).unwrap_or_else(|| e.message_id.clone()),
+        order_id: text(e.property("order_id")).unwrap_or_else(|| e.message_id.clone()),
         timestamp: e.timestamp,
-        revenue_fen: amounts.get("revenue", property(e, "revenue")).get(),
-        currency: text(property(e, "currency")),
-        coupon: text(property(e, "coupon")),
-        session_id: text(property(e, "session_id")),
+        revenue_fen: amounts.get("revenue", e.property("revenue")).get(),
+        currency: text(e.property("currency")),
+        coupon: text(e.property("coupon")),
+        session_id: text(e.property("session_id")),
         refunded_fen: 0,
         items,
     }
@@ -119,9 +111,9 @@ async fn person_orders(
     let person = find(&state, &access, &person).await?;
     let mut refunds: BTreeMap<String, i64> = BTreeMap::new();
     for e in named(&state, &access, person.id, events::ORDER_REFUNDED).await? {
-        if let Some(id) = text(property(&e, "order_id")) {
+        if let Some(id) = text(e.property("order_id")) {
             let refunded = refunds.entry(id).or_default();
-            *refunded = refunded.saturating_add(amount(&e, "amount"));
+            *refunded = refunded.saturating_add(e.amount_fen("amount"));
         }
     }
     let orders = named(&state, &access, person.id, events::ORDER_COMPLETED)
@@ -167,7 +159,7 @@ async fn person_live(
     let events = all_events(&state, access.ws(), query, PERSON_EVENT_CAP).await?;
     let mut by_session: BTreeMap<String, LiveParticipation> = BTreeMap::new();
     for e in &events {
-        let (Some(name), Some(session)) = (e.name.as_deref(), text(property(e, "session_id"))) else { continue };
+        let (Some(name), Some(session)) = (e.name.as_deref(), text(e.property("session_id"))) else { continue };
         if !name.starts_with("Live ") && name != events::ORDER_COMPLETED {
             continue;
         }
@@ -178,7 +170,7 @@ async fn person_live(
             p.entered_at = Some(p.entered_at.map_or(e.timestamp, |t| t.min(e.timestamp)));
         }
         match name {
-            events::LIVE_WATCHED => p.watched_seconds += property(e, "seconds").and_then(Value::as_i64).unwrap_or(0),
+            events::LIVE_WATCHED => p.watched_seconds += e.property("seconds").and_then(Value::as_i64).unwrap_or(0),
             events::LIVE_COMMENTED => p.comments += 1,
             events::LIVE_LIKED => p.likes += 1,
             events::LIVE_SHARED => p.shares += 1,
