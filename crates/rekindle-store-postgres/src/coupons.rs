@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::outreach::CouponDefinition;
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{CouponIssue, IssuedCoupon, Result, StoreError, coupon_code};
+use rekindle_store::{CouponIssue, IssuedCoupon, Result, StoreError};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
 use sqlx_core::types::Json;
@@ -73,15 +73,7 @@ async fn issue_in(
     if !def.may_issue(u32::try_from(held).unwrap_or(u32::MAX)) {
         return Ok(CouponIssue::LimitReached);
     }
-    let issued = IssuedCoupon {
-        code: coupon_code(ws, issue_key),
-        coupon: coupon.to_owned(),
-        person,
-        issued_at: at,
-        expires_at: def.expires_at(at),
-        redeemed_at: None,
-        order_id: None,
-    };
+    let issued = IssuedCoupon::new(ws, &def, person, issue_key, at);
     // The same issue key taken meanwhile for another person or coupon (not under our lock):
     // that issue stands, and this one is it again.
     let inserted = sql("INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at)

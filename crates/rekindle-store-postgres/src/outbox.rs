@@ -273,38 +273,20 @@ impl rekindle_store::Outbox for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
-        let (state, not_before, provider, error) = match outcome {
-            Dispatched::Sent { provider_id, awaiting } => {
-                (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
-            }
-            Dispatched::Retry { at, error } => (OutboxState::Queued, Some(*at), None, Some(error.clone())),
-            Dispatched::Failed(e) => (OutboxState::Failed, None, None, Some(e.clone())),
-            Dispatched::Uncertain(e) => (OutboxState::Uncertain, None, None, Some(e.clone())),
-            Dispatched::Skipped(s) => (
-                OutboxState::Skipped,
-                None,
-                None,
-                Some(rekindle_store::DeliveryError {
-                    kind: "skipped".into(),
-                    code: s.as_str().into(),
-                    message: String::new(),
-                }),
-            ),
-        };
-        let sent = matches!(outcome, Dispatched::Sent { .. }).then_some(at);
+        let r = outcome.recorded(at);
         // Only while sending: a message recovered and resolved by another dispatcher stays as it was.
         let done = sql("UPDATE outbox SET state = $2, not_before = COALESCE($3, not_before),
                               provider_id = COALESCE($4, provider_id), error_kind = $5, error_code = $6,
                               error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9
                        WHERE id = $1 AND state = 'sending'")
         .bind(id)
-        .bind(state.as_str())
-        .bind(not_before)
-        .bind(provider)
-        .bind(error.as_ref().map(|e| e.kind.as_str()))
-        .bind(error.as_ref().map(|e| e.code.as_str()))
-        .bind(error.as_ref().map(|e| e.message.as_str()))
-        .bind(sent)
+        .bind(r.state.as_str())
+        .bind(r.not_before)
+        .bind(r.provider_id)
+        .bind(r.error.as_ref().map(|e| e.kind.as_str()))
+        .bind(r.error.as_ref().map(|e| e.code.as_str()))
+        .bind(r.error.as_ref().map(|e| e.message.as_str()))
+        .bind(r.sent_at)
         .bind(at)
         .execute(&self.pool)
         .await

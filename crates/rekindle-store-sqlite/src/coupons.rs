@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::outreach::CouponDefinition;
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{CouponIssue, Coupons, IssuedCoupon, Result, StoreError, coupon_code};
+use rekindle_store::{CouponIssue, Coupons, IssuedCoupon, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Cached;
@@ -66,15 +66,7 @@ fn issue(
     if !def.may_issue(held) {
         return Ok(CouponIssue::LimitReached);
     }
-    let issued = IssuedCoupon {
-        code: coupon_code(ws, issue_key),
-        coupon: coupon.to_owned(),
-        person,
-        issued_at: at,
-        expires_at: def.expires_at(at),
-        redeemed_at: None,
-        order_id: None,
-    };
+    let issued = IssuedCoupon::new(ws, &def, person, issue_key, at);
     c.cached_execute(
         "INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -210,25 +210,7 @@ fn claim(c: &Connection, now: DateTime<Utc>, lease: chrono::Duration, limit: u32
 }
 
 fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
-    let (state, not_before, provider, error) = match outcome {
-        Dispatched::Sent { provider_id, awaiting } => {
-            (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
-        }
-        Dispatched::Retry { at, error } => (OutboxState::Queued, Some(ms(*at)), None, Some(error.clone())),
-        Dispatched::Failed(e) => (OutboxState::Failed, None, None, Some(e.clone())),
-        Dispatched::Uncertain(e) => (OutboxState::Uncertain, None, None, Some(e.clone())),
-        Dispatched::Skipped(s) => (
-            OutboxState::Skipped,
-            None,
-            None,
-            Some(rekindle_store::DeliveryError {
-                kind: "skipped".into(),
-                code: s.as_str().into(),
-                message: String::new(),
-            }),
-        ),
-    };
-    let sent = matches!(outcome, Dispatched::Sent { .. }).then_some(ms(at));
+    let r = outcome.recorded(at);
     let n = c
         .prepare_cached(
             "UPDATE outbox SET state = ?2, not_before = COALESCE(?3, not_before), provider_id = COALESCE(?4, provider_id),
@@ -239,13 +221,13 @@ fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> R
         .map_err(db_err)?
         .execute(params![
             id,
-            state.as_str(),
-            not_before,
-            provider,
-            error.as_ref().map(|e| e.kind.as_str()),
-            error.as_ref().map(|e| e.code.as_str()),
-            error.as_ref().map(|e| e.message.as_str()),
-            sent,
+            r.state.as_str(),
+            r.not_before.map(ms),
+            r.provider_id,
+            r.error.as_ref().map(|e| e.kind.as_str()),
+            r.error.as_ref().map(|e| e.code.as_str()),
+            r.error.as_ref().map(|e| e.message.as_str()),
+            r.sent_at.map(ms),
             ms(at)
         ])
         .map_err(db_err)?;

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::journey::{Definition, Reentry};
-use rekindle_core::outreach::{ChannelKind, Skip};
+use rekindle_core::outreach::{ChannelKind, CouponDefinition, Skip};
 use rekindle_core::{PersonId, WorkspaceId};
 use serde::Serialize;
 
@@ -276,6 +276,40 @@ pub enum Dispatched {
     Skipped(Skip),
 }
 
+/// What recording an outcome writes on the message: every backend writes these same fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub state: OutboxState,
+    /// When a retry may go out (unchanged when `None`).
+    pub not_before: Option<DateTime<Utc>>,
+    pub provider_id: Option<String>,
+    pub error: Option<DeliveryError>,
+    /// When it was sent (unchanged when `None`).
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl Dispatched {
+    /// The message's fields after this outcome, recorded at `at`.
+    pub fn recorded(&self, at: DateTime<Utc>) -> Recorded {
+        let (state, not_before, provider_id, error) = match self {
+            Dispatched::Sent { provider_id, awaiting } => {
+                (if *awaiting { OutboxState::Awaiting } else { OutboxState::Sent }, None, provider_id.clone(), None)
+            }
+            Dispatched::Retry { at, error } => (OutboxState::Queued, Some(*at), None, Some(error.clone())),
+            Dispatched::Failed(e) => (OutboxState::Failed, None, None, Some(e.clone())),
+            Dispatched::Uncertain(e) => (OutboxState::Uncertain, None, None, Some(e.clone())),
+            Dispatched::Skipped(s) => (
+                OutboxState::Skipped,
+                None,
+                None,
+                Some(DeliveryError { kind: "skipped".into(), code: s.as_str().into(), message: String::new() }),
+            ),
+        };
+        let sent_at = matches!(self, Dispatched::Sent { .. }).then_some(at);
+        Recorded { state, not_before, provider_id, error, sent_at }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryError {
     pub kind: String,
@@ -292,6 +326,28 @@ pub struct IssuedCoupon {
     pub expires_at: DateTime<Utc>,
     pub redeemed_at: Option<DateTime<Utc>>,
     pub order_id: Option<String>,
+}
+
+impl IssuedCoupon {
+    /// A coupon of `definition` issued to `person` at `at` under `issue_key`: its code follows
+    /// from the key, so issuing again yields the same code.
+    pub fn new(
+        ws: WorkspaceId,
+        definition: &CouponDefinition,
+        person: PersonId,
+        issue_key: &str,
+        at: DateTime<Utc>,
+    ) -> Self {
+        IssuedCoupon {
+            code: coupon_code(ws, issue_key),
+            coupon: definition.name.clone(),
+            person,
+            issued_at: at,
+            expires_at: definition.expires_at(at),
+            redeemed_at: None,
+            order_id: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -379,6 +435,23 @@ mod tests {
         assert_eq!(w.week, (d("2026-02-23"), d("2026-03-01")));
         assert_eq!(w.span(), (d("2026-02-23"), d("2026-03-31")));
         assert_eq!(CapWindow::of(d("2028-02-10")).month.1, d("2028-02-29"));
+    }
+
+    #[test]
+    fn each_outcome_writes_its_state_and_only_a_send_its_time() {
+        let at: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
+        let sent = Dispatched::Sent { provider_id: Some("b1".into()), awaiting: true }.recorded(at);
+        assert_eq!(
+            (sent.state, sent.sent_at, sent.provider_id.as_deref()),
+            (OutboxState::Awaiting, Some(at), Some("b1"))
+        );
+        let later = at + chrono::Duration::minutes(5);
+        let error = DeliveryError { kind: "throttled".into(), code: "429".into(), message: String::new() };
+        let retry = Dispatched::Retry { at: later, error }.recorded(at);
+        assert_eq!((retry.state, retry.not_before, retry.sent_at), (OutboxState::Queued, Some(later), None));
+        let skipped = Dispatched::Skipped(Skip::OptedOut).recorded(at);
+        assert_eq!(skipped.state, OutboxState::Skipped);
+        assert_eq!(skipped.error.map(|e| (e.kind, e.code)), Some(("skipped".into(), "opted_out".into())));
     }
 
     #[test]
