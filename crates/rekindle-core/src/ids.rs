@@ -13,6 +13,40 @@ impl fmt::Display for WorkspaceId {
     }
 }
 
+/// A row id the store gives out, typed by what it names so a segment's id cannot be passed
+/// where a journey's is wanted.
+macro_rules! row_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    };
+}
+
+row_id!(
+    /// A saved segment.
+    SegmentId
+);
+row_id!(
+    /// A journey, whatever its version.
+    JourneyId
+);
+
 /// One person after identity resolution. UUIDv7, so ids sort by creation time and can be made
 /// without a round trip to the database (the OneID planner creates people in memory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]

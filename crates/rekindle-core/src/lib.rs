@@ -33,6 +33,6 @@ pub mod time;
 
 pub use error::{FieldError, FieldErrorKind};
 pub use identifier::{Identifier, IdentifierKind};
-pub use ids::{PersonId, WorkspaceId};
+pub use ids::{JourneyId, PersonId, SegmentId, WorkspaceId};
 pub use message::{Message, MessageKind};
 pub use money::Fen;

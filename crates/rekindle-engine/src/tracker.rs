@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::Stage;
 use rekindle_core::segment::{Rule, parse};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_store::{MembershipChange, Segment, SegmentSize, StageChange, Store};
 
 use crate::Audience;
@@ -19,9 +19,9 @@ const CHANGES_PER_WRITE: usize = 1000;
 
 /// Membership and stages as last recorded.
 pub struct Tracker {
-    members: HashMap<i64, HashSet<PersonId>>,
+    members: HashMap<SegmentId, HashSet<PersonId>>,
     stages: HashMap<PersonId, Stage>,
-    sized: HashMap<i64, DateTime<Utc>>,
+    sized: HashMap<SegmentId, DateTime<Utc>>,
 }
 
 /// The changes one diff found. Once recorded, the journey runner reads them from the store
@@ -42,7 +42,7 @@ pub struct Recorded {
 
 impl Tracker {
     pub async fn load(store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<Self> {
-        let mut members: HashMap<i64, HashSet<PersonId>> = HashMap::new();
+        let mut members: HashMap<SegmentId, HashSet<PersonId>> = HashMap::new();
         for (segment, person) in store.all_segment_members(ws).await? {
             members.entry(segment).or_default().insert(person);
         }
@@ -69,7 +69,7 @@ impl Tracker {
             .collect();
         let mut membership = Vec::new();
         let mut sizes = Vec::new();
-        let mut current: HashMap<i64, HashSet<PersonId>> = HashMap::new();
+        let mut current: HashMap<SegmentId, HashSet<PersonId>> = HashMap::new();
         for segment in segments {
             let Some(rule) = rule_of(segment) else { continue };
             let now_in: HashSet<PersonId> = audience.select(&rule).map(|m| m.person).collect();
@@ -141,14 +141,14 @@ impl Tracker {
 pub struct Found {
     changes: Changes,
     sizes: Vec<SegmentSize>,
-    current: HashMap<i64, HashSet<PersonId>>,
+    current: HashMap<SegmentId, HashSet<PersonId>>,
 }
 
 fn rule_of(segment: &Segment) -> Option<Rule> {
     match parse(&segment.rule) {
         Ok(rule) => Some(rule),
         Err(e) => {
-            tracing::warn!(segment = segment.id, error = %e, "a stored segment rule does not parse; skipped");
+            tracing::warn!(segment = segment.id.0, error = %e, "a stored segment rule does not parse; skipped");
             None
         }
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::message::Arrival;
 use rekindle_core::segment::parse;
-use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, SegmentId, WorkspaceId};
 use rekindle_engine::{Audience, Engine, Judging};
 use rekindle_sim::{SimConfig, Simulation, Truth};
 use rekindle_store::{DEFAULT_WORKSPACE, NewSegment, PersonRef, SegmentKind, Source};
@@ -142,7 +142,7 @@ async fn membership_and_stage_changes_are_recorded() {
     assert_eq!((again.recorded.entered, again.recorded.left, again.recorded.stage_changes), (0, 0, 0));
 }
 
-async fn members(w: &World, segment: i64) -> Vec<PersonId> {
+async fn members(w: &World, segment: SegmentId) -> Vec<PersonId> {
     let mut all = w.store.segment_members(w.ws, segment, None, 100_000).await.unwrap();
     all.sort_by_key(|m| m.person);
     all.into_iter().map(|m| m.person).collect()

@@ -7,15 +7,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono_tz::Tz;
-use rekindle_core::WorkspaceId;
 use rekindle_core::events;
 use rekindle_core::journey::{Definition, Trigger};
 use rekindle_core::outreach::{CouponDefinition, MessageTemplate};
 use rekindle_core::segment::{Rule, parse};
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{JourneyStatus, Store};
 
 pub struct LiveJourney {
-    pub id: i64,
+    pub id: JourneyId,
     pub name: String,
     pub version: i32,
     pub definition: Arc<Definition>,
@@ -35,9 +35,9 @@ pub struct Catalog {
     pub templates: HashMap<String, MessageTemplate>,
     pub coupons: HashMap<String, CouponDefinition>,
     /// Journeys not live (paused, archived) do not move people on.
-    pub paused: HashSet<i64>,
+    pub paused: HashSet<JourneyId>,
     /// Versions people entered, by (journey, version); filled as needed.
-    versions: Mutex<HashMap<(i64, i32), Arc<Definition>>>,
+    versions: Mutex<HashMap<(JourneyId, i32), Arc<Definition>>>,
     rules: Mutex<HashMap<String, Option<Arc<Rule>>>>,
 }
 
@@ -90,7 +90,7 @@ impl Catalog {
         &self,
         store: &dyn Store,
         ws: WorkspaceId,
-        journey: i64,
+        journey: JourneyId,
         version: i32,
     ) -> rekindle_store::Result<Option<Arc<Definition>>> {
         if let Some(d) = self.versions.lock().unwrap_or_else(|p| p.into_inner()).get(&(journey, version)) {

@@ -24,9 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::journey::Trigger;
 use rekindle_core::outreach::CapsConfig;
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{Enrollment, EnrollmentState, NewEnrollment, Store, StoredEvent};
 
 pub use catalog::Catalog;
@@ -55,7 +55,7 @@ pub struct Runner {
     /// Woken whenever a walk queued a message, so the dispatcher need not poll.
     pub queued: Arc<tokio::sync::Notify>,
     /// Dated triggers' occurrences this process has looked at: (journey, version, occurrence).
-    looked: Mutex<std::collections::HashSet<(i64, i32, String)>>,
+    looked: Mutex<std::collections::HashSet<(JourneyId, i32, String)>>,
     /// Each workspace's position in the log, and when it was last written down.
     cursors: Mutex<HashMap<WorkspaceId, (i64, std::time::Instant)>>,
     /// Each workspace's position in the recorded segment and stage changes.

@@ -8,9 +8,9 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::journey::Trigger;
 use rekindle_core::outreach::{LocalTime, local_day, next_local};
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::ChangeCursors;
 
 use super::catalog::{Catalog, LiveJourney};
@@ -146,7 +146,7 @@ impl Runner {
     }
 
     /// Whether this (journey, occurrence) was not looked at yet by this process.
-    fn first_look(&self, journey: i64, version: i32, look: &str) -> bool {
+    fn first_look(&self, journey: JourneyId, version: i32, look: &str) -> bool {
         let mut looked = self.looked.lock().unwrap_or_else(|p| p.into_inner());
         looked.insert((journey, version, look.to_owned()))
     }

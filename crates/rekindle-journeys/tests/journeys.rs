@@ -10,7 +10,7 @@ use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, TemplateParam};
-use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind, JourneyId, Message, PersonId, WorkspaceId};
 use rekindle_engine::{Engine, Judging};
 use rekindle_journeys::Runner;
 use rekindle_store::prelude::*;
@@ -89,7 +89,7 @@ fn track(user: &str, event: &str, id: &str, t: &str, properties: Value) -> Value
     json!({"type": "track", "event": event, "userId": user, "messageId": id, "timestamp": t, "properties": properties})
 }
 
-async fn publish(s: &Shop, name: &str, definition: Value) -> i64 {
+async fn publish(s: &Shop, name: &str, definition: Value) -> JourneyId {
     let d: Definition = serde_json::from_value(definition).unwrap();
     // Published the day before the events the test sends: only later events trigger it.
     let before = s.hands.clock()() - chrono::Duration::days(1);
@@ -480,7 +480,7 @@ async fn segment_and_stage_triggers_are_not_lost_when_the_runner_stops() {
     let pass = restarted.run(s.ws).await.unwrap();
     assert_eq!(pass.entered, 2, "both journeys, from the recorded changes: {pass:?}");
     let amy = person(&s, "amy").await;
-    let journeys: std::collections::BTreeSet<i64> =
+    let journeys: std::collections::BTreeSet<JourneyId> =
         s.store.person_enrollments(s.ws, amy).await.unwrap().iter().map(|e| e.journey).collect();
     assert_eq!(journeys.len(), 2);
     assert!(s.store.person_enrollments(s.ws, person(&s, "early").await).await.unwrap().is_empty());

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::journey::{Definition, Reentry};
 use rekindle_core::outreach::CapsConfig;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result, StoreError};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
@@ -26,7 +26,7 @@ fn enrollment(r: &PgRow) -> Result<Enrollment, Error> {
     let state: &str = r.try_get(4)?;
     Ok(Enrollment {
         id: r.try_get(0)?,
-        journey: r.try_get(1)?,
+        journey: JourneyId(r.try_get(1)?),
         version: r.try_get(2)?,
         person: PersonId(r.try_get(3)?),
         state: EnrollmentState::parse(state).ok_or_else(|| unknown("enrollment state", state))?,
@@ -45,9 +45,9 @@ fn enrollment(r: &PgRow) -> Result<Enrollment, Error> {
 async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Option<Enrollment>> {
     // Another node enrolling this person in this journey waits here until we commit, then sees
     // our enrollment in its re-entry check: the policy holds across nodes.
-    journey_lock::lock(c, &[Key::enrollment(e.journey, e.person)]).await.map_err(db_err)?;
+    journey_lock::lock(c, &[Key::enrollment(e.journey.0, e.person)]).await.map_err(db_err)?;
     let seen: bool = sql("SELECT EXISTS (SELECT 1 FROM enrollments WHERE journey_id = $1 AND trigger_key = $2)")
-        .bind(e.journey)
+        .bind(e.journey.0)
         .bind(&e.trigger_key)
         .fetch_one(&mut *c)
         .await
@@ -72,7 +72,7 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
             None,
         ),
     };
-    let mut blocking = sql(blocking).bind(ws.0).bind(e.person.0).bind(e.journey);
+    let mut blocking = sql(blocking).bind(ws.0).bind(e.person.0).bind(e.journey.0);
     if let Some(since) = since {
         blocking = blocking.bind(since);
     }
@@ -81,7 +81,7 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
         return Ok(None);
     }
     let first = sql("SELECT definition FROM journey_versions WHERE journey_id = $1 AND version = $2")
-        .bind(e.journey)
+        .bind(e.journey.0)
         .bind(e.version)
         .fetch_optional(&mut *c)
         .await
@@ -99,7 +99,7 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
          RETURNING {ENROLLMENT_COLUMNS}"
     ))
     .bind(ws.0)
-    .bind(e.journey)
+    .bind(e.journey.0)
     .bind(e.version)
     .bind(e.person.0)
     .bind(&e.trigger_key)
@@ -112,7 +112,7 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
     let Some(row) = row else { return Ok(None) };
     let entered = enrollment(&row).map_err(db_err)?;
     let log = [Logged { step: first.as_deref().unwrap_or(""), outcome: "entered", detail: None }];
-    log_steps(c, ws, entered.journey, entered.id, None, &log, e.at).await?;
+    log_steps(c, ws, entered.journey.0, entered.id, None, &log, e.at).await?;
     Ok(Some(entered))
 }
 

@@ -2,8 +2,8 @@
 //! that other nodes write beside us, so publishing row-locks its journey.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::journey::Definition;
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{Journey, JourneyStatus, JourneyVersion, Result, StoreError};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
@@ -20,7 +20,7 @@ fn journey(r: &PgRow) -> Result<Journey, Error> {
     let status: &str = r.try_get(2)?;
     let Json(draft) = r.try_get::<Json<Definition>, _>(3)?;
     Ok(Journey {
-        id: r.try_get(0)?,
+        id: JourneyId(r.try_get(0)?),
         name: r.try_get(1)?,
         status: JourneyStatus::parse(status).ok_or_else(|| unknown("journey status", status))?,
         draft,
@@ -62,7 +62,7 @@ async fn versions(c: &mut PgConnection, ws: WorkspaceId, id: i64, only: Option<i
         .map(|r| {
             let Json(definition) = r.try_get::<Json<Definition>, _>(1)?;
             Ok(JourneyVersion {
-                journey: id,
+                journey: JourneyId(id),
                 version: r.try_get(0)?,
                 definition,
                 published_at: r.try_get(2)?,
@@ -111,7 +111,8 @@ impl rekindle_store::Journeys for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>> {
+    async fn journey(&self, ws: WorkspaceId, id: JourneyId) -> Result<Option<Journey>> {
+        let id = id.0;
         load_journey_in(&mut *self.conn().await?, ws, id, false).await
     }
 
@@ -119,11 +120,12 @@ impl rekindle_store::Journeys for PostgresStore {
     async fn update_journey(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         name: Option<&str>,
         draft: Option<&Definition>,
         at: DateTime<Utc>,
     ) -> Result<Journey> {
+        let id = id.0;
         // A `None` keeps the column as it is.
         let row = sql_owned(format!(
             "UPDATE journeys SET name = COALESCE($3, name), draft = COALESCE($4, draft), updated_at = $5
@@ -144,10 +146,11 @@ impl rekindle_store::Journeys for PostgresStore {
     async fn publish_journey(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         by: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<JourneyVersion> {
+        let id = id.0;
         let mut tx = self.tx().await?;
         // Locked, so two nodes publishing at once number their versions one after the other.
         let j = load_journey_in(&mut tx, ws, id, true).await?.ok_or_else(|| not_found(id))?;
@@ -170,7 +173,7 @@ impl rekindle_store::Journeys for PostgresStore {
             .await
             .map_err(db_err)?;
         let published = JourneyVersion {
-            journey: id,
+            journey: JourneyId(id),
             version,
             definition: j.draft,
             published_at: at,
@@ -183,10 +186,11 @@ impl rekindle_store::Journeys for PostgresStore {
     async fn set_journey_status(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         status: JourneyStatus,
         at: DateTime<Utc>,
     ) -> Result<Journey> {
+        let id = id.0;
         let row = sql_owned(format!(
             "UPDATE journeys SET status = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2
              RETURNING {JOURNEY_COLUMNS}"
@@ -202,12 +206,14 @@ impl rekindle_store::Journeys for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>> {
+    async fn journey_versions(&self, ws: WorkspaceId, id: JourneyId) -> Result<Vec<JourneyVersion>> {
+        let id = id.0;
         versions(&mut *self.conn().await?, ws, id, None).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>> {
+    async fn journey_version(&self, ws: WorkspaceId, id: JourneyId, version: i32) -> Result<Option<JourneyVersion>> {
+        let id = id.0;
         Ok(versions(&mut *self.conn().await?, ws, id, Some(version)).await?.pop())
     }
 }

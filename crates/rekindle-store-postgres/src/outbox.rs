@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::outreach::queueing::{self, Gate};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Counted};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{
     CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,
 };
@@ -85,7 +85,7 @@ async fn queue_one(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage, caps: 
     .bind(ws.0)
     .bind(&m.send_key)
     .bind(m.person.0)
-    .bind(m.journey)
+    .bind(m.journey.map(|j| j.0))
     .bind(m.enrollment)
     .bind(m.step.as_deref())
     .bind(m.variant.as_deref())
@@ -202,7 +202,7 @@ fn outbox_row(r: &PgRow) -> Result<OutboxMessage, Error> {
         workspace: WorkspaceId(r.try_get(1)?),
         send_key: r.try_get(2)?,
         person: PersonId(r.try_get(3)?),
-        journey: r.try_get(4)?,
+        journey: r.try_get::<Option<i64>, _>(4)?.map(JourneyId),
         step: r.try_get(5)?,
         variant: r.try_get(6)?,
         channel: parse::<ChannelKind>(r.try_get(7)?)?,

@@ -1,6 +1,6 @@
 //! The counts behind a journey's readout. Same answers as SQLite's journeys.rs.
 
-use rekindle_core::WorkspaceId;
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{ReadoutRow, Result, VariantCounts};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
@@ -17,7 +17,8 @@ fn readout_row(r: &PgRow) -> Result<ReadoutRow, Error> {
 #[async_trait::async_trait]
 impl rekindle_store::Readouts for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_step_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
+    async fn journey_step_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>> {
+        let journey = journey.0;
         let rows = sql(
             "SELECT step, variant, outcome, COUNT(*) FROM journey_steps WHERE workspace_id = $1 AND journey_id = $2
                         GROUP BY step, variant, outcome
@@ -32,7 +33,8 @@ impl rekindle_store::Readouts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_message_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
+    async fn journey_message_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>> {
+        let journey = journey.0;
         let rows = sql("SELECT step, variant, outcome, COUNT(*) FROM (
                             SELECT COALESCE(step, '') AS step, variant,
                                    CASE WHEN state = 'skipped' THEN 'skipped:' || COALESCE(error_code, '')
@@ -51,7 +53,8 @@ impl rekindle_store::Readouts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_conversions(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<VariantCounts>> {
+    async fn journey_conversions(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<VariantCounts>> {
+        let journey = journey.0;
         let rows = sql("SELECT variant, COUNT(*), COUNT(converted_at) FROM enrollments
                         WHERE workspace_id = $1 AND journey_id = $2
                         GROUP BY variant ORDER BY variant COLLATE \"C\" NULLS FIRST")

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rekindle_core::ids::Uuid;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_store::{
     MembershipChange, NewSegment, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
     SegmentVersion, StoreError,
@@ -21,7 +21,7 @@ use crate::{PostgresStore, db_err, sql};
 fn segment(r: &PgRow) -> Result<Segment, Error> {
     let kind: String = r.try_get(4)?;
     Ok(Segment {
-        id: r.try_get(0)?,
+        id: SegmentId(r.try_get(0)?),
         name: r.try_get(1)?,
         description: r.try_get(2)?,
         rule: r.try_get(3)?,
@@ -36,7 +36,7 @@ fn segment(r: &PgRow) -> Result<Segment, Error> {
 /// `first` on.
 fn membership_change(r: &PgRow, first: usize) -> Result<MembershipChange, Error> {
     Ok(MembershipChange {
-        segment: r.try_get(first)?,
+        segment: SegmentId(r.try_get(first)?),
         person: PersonId(r.try_get(first + 1)?),
         entered: r.try_get(first + 2)?,
         at: r.try_get(first + 3)?,
@@ -85,7 +85,7 @@ impl rekindle_store::Segments for PostgresStore {
             .await
             .map_err(unique_violation(format!("segment {}", s.name)))?;
         let created = segment(&row).map_err(db_err)?;
-        add_version(&mut tx, created.id, 1, &s.rule, s.at, s.by.as_deref()).await.map_err(db_err)?;
+        add_version(&mut tx, created.id.0, 1, &s.rule, s.at, s.by.as_deref()).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(created)
     }
@@ -103,7 +103,8 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
+    async fn segment(&self, ws: WorkspaceId, id: SegmentId) -> Result<Option<Segment>> {
+        let id = id.0;
         let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
                        WHERE workspace_id = $1 AND id = $2")
         .bind(ws.0)
@@ -115,7 +116,8 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
+    async fn segment_versions(&self, ws: WorkspaceId, id: SegmentId) -> Result<Vec<SegmentVersion>> {
+        let id = id.0;
         let rows = sql("SELECT v.version, v.rule, v.created_at, v.created_by FROM segment_versions v
                         JOIN segments s ON s.id = v.segment_id
                         WHERE s.workspace_id = $1 AND v.segment_id = $2 ORDER BY v.version DESC")
@@ -138,7 +140,8 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
+    async fn update_segment(&self, ws: WorkspaceId, id: SegmentId, edit: &SegmentEdit) -> Result<Segment> {
+        let id = id.0;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Locked, so two edits on different nodes cannot both add the same next version.
         let row = sql("SELECT id, name, description, rule, kind, version, created_at, updated_at FROM segments
@@ -180,7 +183,8 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    async fn delete_segment(&self, ws: WorkspaceId, id: SegmentId) -> Result<()> {
+        let id = id.0;
         // Versions, members and sizes go by cascade; recorded changes stay.
         let done = sql("DELETE FROM segments WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0)
@@ -195,10 +199,11 @@ impl rekindle_store::Segments for PostgresStore {
     async fn segment_members(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: SegmentId,
         after: Option<PersonId>,
         limit: u32,
     ) -> Result<Vec<SegmentMember>> {
+        let id = id.0;
         let rows = sql("SELECT m.person_id, m.since FROM segment_members m JOIN segments s ON s.id = m.segment_id
                         WHERE s.workspace_id = $1 AND m.segment_id = $2 AND ($3::uuid IS NULL OR m.person_id > $3)
                         ORDER BY m.person_id LIMIT $4")
@@ -216,14 +221,17 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
+    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(SegmentId, PersonId)>> {
         let rows = sql("SELECT m.segment_id, m.person_id FROM segment_members m JOIN segments s ON s.id = m.segment_id
                         WHERE s.workspace_id = $1 ORDER BY m.segment_id, m.person_id")
         .bind(ws.0)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, PersonId(r.try_get(1)?)))).collect::<Result<_, Error>>().map_err(db_err)
+        rows.iter()
+            .map(|r| Ok((SegmentId(r.try_get(0)?), PersonId(r.try_get(1)?))))
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -239,7 +247,8 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
+    async fn segment_changes(&self, ws: WorkspaceId, id: SegmentId, limit: u32) -> Result<Vec<MembershipChange>> {
+        let id = id.0;
         let rows = sql("SELECT segment_id, person_id, entered, at FROM segment_changes
                         WHERE segment_id = $2 AND workspace_id = $1 ORDER BY id DESC LIMIT $3")
         .bind(ws.0)
@@ -252,7 +261,8 @@ impl rekindle_store::Segments for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
+    async fn segment_sizes(&self, ws: WorkspaceId, id: SegmentId, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
+        let id = id.0;
         let rows = sql("SELECT z.at, z.size FROM segment_sizes z JOIN segments s ON s.id = z.segment_id
                         WHERE s.workspace_id = $1 AND z.segment_id = $2 AND z.at >= $3 ORDER BY z.at")
         .bind(ws.0)
@@ -262,7 +272,13 @@ impl rekindle_store::Segments for PostgresStore {
         .await
         .map_err(db_err)?;
         rows.iter()
-            .map(|r| Ok(SegmentSize { segment: id, at: r.try_get(0)?, size: r.try_get::<i64, _>(1)?.max(0) as u64 }))
+            .map(|r| {
+                Ok(SegmentSize {
+                    segment: SegmentId(id),
+                    at: r.try_get(0)?,
+                    size: r.try_get::<i64, _>(1)?.max(0) as u64,
+                })
+            })
             .collect::<Result<_, Error>>()
             .map_err(db_err)
     }
@@ -299,7 +315,7 @@ async fn membership_in(
         // may touch a row only once. Sorted, so concurrent writers lock rows in one order.
         let mut last: BTreeMap<(i64, Uuid), &MembershipChange> = BTreeMap::new();
         for change in changes {
-            last.insert((change.segment, change.person.0), change);
+            last.insert((change.segment.0, change.person.0), change);
         }
         let (mut gone_segments, mut gone_people) = (Vec::new(), Vec::new());
         let (mut in_segments, mut in_people, mut in_since) = (Vec::new(), Vec::new(), Vec::new());
@@ -346,7 +362,7 @@ async fn membership_in(
              WHERE t.segment_id IN (SELECT id FROM segments WHERE workspace_id = $1)
              ORDER BY n")
         .bind(ws.0)
-        .bind(changes.iter().map(|x| x.segment).collect::<Vec<_>>())
+        .bind(changes.iter().map(|x| x.segment.0).collect::<Vec<_>>())
         .bind(changes.iter().map(|x| x.person.0).collect::<Vec<_>>())
         .bind(changes.iter().map(|x| x.entered).collect::<Vec<_>>())
         .bind(changes.iter().map(|x| x.at).collect::<Vec<_>>())
@@ -355,7 +371,7 @@ async fn membership_in(
     }
     if !sizes.is_empty() {
         // The last size given for a (segment, time) wins, as replacing in turn would.
-        let last: BTreeMap<(i64, DateTime<Utc>), u64> = sizes.iter().map(|z| ((z.segment, z.at), z.size)).collect();
+        let last: BTreeMap<(i64, DateTime<Utc>), u64> = sizes.iter().map(|z| ((z.segment.0, z.at), z.size)).collect();
         sql("INSERT INTO segment_sizes (segment_id, at, size)
              SELECT t.segment_id, t.at, t.size
              FROM UNNEST($2::bigint[], $3::timestamptz[], $4::bigint[]) AS t(segment_id, at, size)

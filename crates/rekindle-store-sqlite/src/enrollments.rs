@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::journey::Reentry;
 use rekindle_core::outreach::CapsConfig;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{
     Advance, ChangeCursors, Enrollment, EnrollmentState, Enrollments, NewEnrollment, Queued, Result, StoreError,
 };
@@ -24,7 +24,7 @@ fn enrollment_row(r: &rusqlite::Row) -> rusqlite::Result<Enrollment> {
     let state: String = r.get(4)?;
     Ok(Enrollment {
         id: r.get(0)?,
-        journey: r.get(1)?,
+        journey: JourneyId(r.get(1)?),
         version: r.get(2)?,
         person: PersonId(r.get(3)?),
         state: EnrollmentState::parse(&state).ok_or_else(|| {
@@ -59,7 +59,7 @@ fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Opti
     let seen: bool = c
         .cached_row(
             "SELECT EXISTS (SELECT 1 FROM enrollments WHERE journey_id = ?1 AND trigger_key = ?2)",
-            params![e.journey, e.trigger_key],
+            params![e.journey.0, e.trigger_key],
             |r| r.get(0),
         )
         .map_err(db_err)?;
@@ -82,14 +82,14 @@ fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Opti
         _ => 0,
     };
     let blocked: bool =
-        c.cached_row(blocking, params![ws.0, e.person.0, e.journey, since], |r| r.get(0)).map_err(db_err)?;
+        c.cached_row(blocking, params![ws.0, e.person.0, e.journey.0, since], |r| r.get(0)).map_err(db_err)?;
     if blocked {
         return Ok(None);
     }
     let first_step = c
         .cached_row(
             "SELECT definition FROM journey_versions WHERE journey_id = ?1 AND version = ?2",
-            params![e.journey, e.version],
+            params![e.journey.0, e.version],
             |r| r.get::<_, String>(0),
         )
         .optional()
@@ -103,11 +103,11 @@ fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Opti
                                           seq, entered_at, updated_at, context)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, 0, ?7, ?7, ?8) RETURNING {ENROLLMENT_COLUMNS}"
             ),
-            params![ws.0, e.journey, e.version, e.person.0, e.trigger_key, first, ms(e.at), e.context.to_string()],
+            params![ws.0, e.journey.0, e.version, e.person.0, e.trigger_key, first, ms(e.at), e.context.to_string()],
             enrollment_row,
         )
         .map_err(db_err)?;
-    log_step(c, ws, row.journey, row.id, first.as_deref().unwrap_or(""), None, "entered", None, e.at)?;
+    log_step(c, ws, row.journey.0, row.id, first.as_deref().unwrap_or(""), None, "entered", None, e.at)?;
     Ok(Some(row))
 }
 

@@ -1,8 +1,8 @@
 //! Journey drafts and their published versions.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::journey::Definition;
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{Journey, JourneyStatus, JourneyVersion, Journeys, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -23,7 +23,7 @@ fn journey_row(r: &rusqlite::Row) -> rusqlite::Result<JourneyRow> {
 fn journey(row: JourneyRow) -> Result<Journey> {
     let (id, name, status, draft, version, created_at, updated_at) = row;
     Ok(Journey {
-        id,
+        id: JourneyId(id),
         name,
         status: JourneyStatus::parse(&status).ok_or_else(|| StoreError::backend(bad("journey status", &status)))?,
         draft: definition(&draft)?,
@@ -113,7 +113,7 @@ fn publish(c: &Connection, ws: WorkspaceId, id: i64, by: Option<&str>, at: DateT
     )
     .map_err(db_err)?;
     Ok(JourneyVersion {
-        journey: id,
+        journey: JourneyId(id),
         version,
         definition: j.draft,
         published_at: at,
@@ -151,7 +151,7 @@ fn versions(c: &Connection, ws: WorkspaceId, id: i64, only: Option<i32>) -> Resu
     rows.map(|r| {
         let (version, def, at, by) = r.map_err(db_err)?;
         Ok(JourneyVersion {
-            journey: id,
+            journey: JourneyId(id),
             version,
             definition: definition(&def)?,
             published_at: time(at),
@@ -181,7 +181,8 @@ impl Journeys for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>> {
+    async fn journey(&self, ws: WorkspaceId, id: JourneyId) -> Result<Option<Journey>> {
+        let id = id.0;
         self.read(move |c| load_journey(c, ws, id)).await
     }
 
@@ -189,11 +190,12 @@ impl Journeys for SqliteStore {
     async fn update_journey(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         name: Option<&str>,
         draft: Option<&Definition>,
         at: DateTime<Utc>,
     ) -> Result<Journey> {
+        let id = id.0;
         let (name, draft) = (name.map(str::to_owned), draft.cloned());
         self.write(move |tx| update(tx, ws, id, name.as_deref(), draft.as_ref(), at)).await
     }
@@ -202,10 +204,11 @@ impl Journeys for SqliteStore {
     async fn publish_journey(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         by: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<JourneyVersion> {
+        let id = id.0;
         let by = by.map(str::to_owned);
         self.write(move |tx| publish(tx, ws, id, by.as_deref(), at)).await
     }
@@ -214,20 +217,23 @@ impl Journeys for SqliteStore {
     async fn set_journey_status(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         status: JourneyStatus,
         at: DateTime<Utc>,
     ) -> Result<Journey> {
+        let id = id.0;
         self.write(move |tx| set_status(tx, ws, id, status, at)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>> {
+    async fn journey_versions(&self, ws: WorkspaceId, id: JourneyId) -> Result<Vec<JourneyVersion>> {
+        let id = id.0;
         self.read(move |c| versions(c, ws, id, None)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>> {
+    async fn journey_version(&self, ws: WorkspaceId, id: JourneyId, version: i32) -> Result<Option<JourneyVersion>> {
+        let id = id.0;
         self.read(move |c| Ok(versions(c, ws, id, Some(version))?.pop())).await
     }
 }

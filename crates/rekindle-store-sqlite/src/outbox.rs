@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::outreach::queueing::{self, Gate};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Counted};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{
     CapWindow, DeliveryError, Dispatched, NewMessage, Outbox, OutboxMessage, OutboxState, Queued, Result, StoreError,
 };
@@ -55,7 +55,7 @@ pub(crate) fn queue_one(c: &Connection, ws: WorkspaceId, m: &NewMessage, caps: &
                 ws.0,
                 m.send_key,
                 m.person.0,
-                m.journey,
+                m.journey.map(|j| j.0),
                 m.enrollment,
                 m.step,
                 m.variant,
@@ -169,7 +169,7 @@ fn outbox_row(r: &rusqlite::Row) -> rusqlite::Result<OutboxMessage> {
         workspace: WorkspaceId(r.get(1)?),
         send_key: r.get(2)?,
         person: PersonId(r.get(3)?),
-        journey: r.get(4)?,
+        journey: r.get::<_, Option<i64>>(4)?.map(JourneyId),
         step: r.get(5)?,
         variant: r.get(6)?,
         channel: channel.parse().map_err(|_| conversion(7, "channel", &channel))?,

@@ -1,6 +1,6 @@
 //! Counts behind a journey's readout: step outcomes, message states, conversions by variant.
 
-use rekindle_core::WorkspaceId;
+use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{ReadoutRow, Readouts, Result, VariantCounts};
 use rusqlite::{Connection, params};
 
@@ -56,17 +56,20 @@ fn conversions(c: &Connection, ws: WorkspaceId, journey: i64) -> Result<Vec<Vari
 #[async_trait::async_trait]
 impl Readouts for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_step_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
+    async fn journey_step_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>> {
+        let journey = journey.0;
         self.read(move |c| step_counts(c, ws, journey)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_message_counts(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
+    async fn journey_message_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>> {
+        let journey = journey.0;
         self.read(move |c| message_counts(c, ws, journey)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn journey_conversions(&self, ws: WorkspaceId, journey: i64) -> Result<Vec<VariantCounts>> {
+    async fn journey_conversions(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<VariantCounts>> {
+        let journey = journey.0;
         self.read(move |c| conversions(c, ws, journey)).await
     }
 }

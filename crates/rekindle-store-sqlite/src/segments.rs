@@ -1,7 +1,7 @@
 //! Segments, their versions and membership, and the recorded changes of membership.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_store::{
     MembershipChange, NewSegment, Result, Segment, SegmentEdit, SegmentKind, SegmentMember, SegmentSize,
     SegmentVersion, Segments, StoreError,
@@ -18,7 +18,7 @@ const SEGMENT_COLUMNS: &str = "id, name, description, rule, kind, version, creat
 fn segment_row(r: &rusqlite::Row) -> rusqlite::Result<Segment> {
     let kind: String = r.get(4)?;
     Ok(Segment {
-        id: r.get(0)?,
+        id: SegmentId(r.get(0)?),
         name: r.get(1)?,
         description: r.get(2)?,
         rule: r.get(3)?,
@@ -59,7 +59,7 @@ fn add_version(
 /// `first` on.
 fn membership_change(r: &rusqlite::Row, first: usize) -> rusqlite::Result<MembershipChange> {
     Ok(MembershipChange {
-        segment: r.get(first)?,
+        segment: SegmentId(r.get(first)?),
         person: PersonId(r.get(first + 1)?),
         entered: r.get(first + 2)?,
         at: time(r.get(first + 3)?),
@@ -100,12 +100,14 @@ impl Segments for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Segment>> {
+    async fn segment(&self, ws: WorkspaceId, id: SegmentId) -> Result<Option<Segment>> {
+        let id = id.0;
         self.read(move |c| load_segment(c, ws, id)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<SegmentVersion>> {
+    async fn segment_versions(&self, ws: WorkspaceId, id: SegmentId) -> Result<Vec<SegmentVersion>> {
+        let id = id.0;
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -130,7 +132,8 @@ impl Segments for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn update_segment(&self, ws: WorkspaceId, id: i64, edit: &SegmentEdit) -> Result<Segment> {
+    async fn update_segment(&self, ws: WorkspaceId, id: SegmentId, edit: &SegmentEdit) -> Result<Segment> {
+        let id = id.0;
         let edit = edit.clone();
         self.write(move |tx| {
             let current = load_segment(tx, ws, id)?.ok_or_else(|| StoreError::NotFound(format!("segment {id}")))?;
@@ -155,7 +158,8 @@ impl Segments for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn delete_segment(&self, ws: WorkspaceId, id: i64) -> Result<()> {
+    async fn delete_segment(&self, ws: WorkspaceId, id: SegmentId) -> Result<()> {
+        let id = id.0;
         self.write(move |tx| {
             let n = tx
                 .cached_execute("DELETE FROM segments WHERE workspace_id = ?1 AND id = ?2", params![ws.0, id])
@@ -169,10 +173,11 @@ impl Segments for SqliteStore {
     async fn segment_members(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: SegmentId,
         after: Option<PersonId>,
         limit: u32,
     ) -> Result<Vec<SegmentMember>> {
+        let id = id.0;
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -193,7 +198,7 @@ impl Segments for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(i64, PersonId)>> {
+    async fn all_segment_members(&self, ws: WorkspaceId) -> Result<Vec<(SegmentId, PersonId)>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -201,7 +206,7 @@ impl Segments for SqliteStore {
                      WHERE s.workspace_id = ?1",
                 )
                 .map_err(db_err)?;
-            let rows = stmt.query_map([ws.0], |r| Ok((r.get(0)?, PersonId(r.get(1)?)))).map_err(db_err)?;
+            let rows = stmt.query_map([ws.0], |r| Ok((SegmentId(r.get(0)?), PersonId(r.get(1)?)))).map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
         .await
@@ -233,11 +238,11 @@ impl Segments for SqliteStore {
                 .map_err(db_err)?;
             for c in &changes {
                 if c.entered {
-                    enter.execute(params![ws.0, c.segment, c.person.0, ms(c.at)]).map_err(db_err)?;
+                    enter.execute(params![ws.0, c.segment.0, c.person.0, ms(c.at)]).map_err(db_err)?;
                 } else {
-                    leave.execute(params![c.segment, c.person.0]).map_err(db_err)?;
+                    leave.execute(params![c.segment.0, c.person.0]).map_err(db_err)?;
                 }
-                record.execute(params![ws.0, c.segment, c.person.0, c.entered, ms(c.at)]).map_err(db_err)?;
+                record.execute(params![ws.0, c.segment.0, c.person.0, c.entered, ms(c.at)]).map_err(db_err)?;
             }
             let mut size = tx
                 .prepare_cached(
@@ -246,7 +251,7 @@ impl Segments for SqliteStore {
                 )
                 .map_err(db_err)?;
             for s in &sizes {
-                size.execute(params![ws.0, s.segment, ms(s.at), s.size as i64]).map_err(db_err)?;
+                size.execute(params![ws.0, s.segment.0, ms(s.at), s.size as i64]).map_err(db_err)?;
             }
             Ok(())
         })
@@ -254,7 +259,8 @@ impl Segments for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment_changes(&self, ws: WorkspaceId, id: i64, limit: u32) -> Result<Vec<MembershipChange>> {
+    async fn segment_changes(&self, ws: WorkspaceId, id: SegmentId, limit: u32) -> Result<Vec<MembershipChange>> {
+        let id = id.0;
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -271,7 +277,8 @@ impl Segments for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn segment_sizes(&self, ws: WorkspaceId, id: i64, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
+    async fn segment_sizes(&self, ws: WorkspaceId, id: SegmentId, since: DateTime<Utc>) -> Result<Vec<SegmentSize>> {
+        let id = id.0;
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -281,7 +288,7 @@ impl Segments for SqliteStore {
                 .map_err(db_err)?;
             let rows = stmt
                 .query_map(params![ws.0, id, ms(since)], |r| {
-                    Ok(SegmentSize { segment: id, at: time(r.get(0)?), size: r.get::<_, i64>(1)? as u64 })
+                    Ok(SegmentSize { segment: SegmentId(id), at: time(r.get(0)?), size: r.get::<_, i64>(1)? as u64 })
                 })
                 .map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)

@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::journey::{Definition, Reentry};
 use rekindle_core::outreach::{ChannelKind, CouponDefinition, Skip};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,7 +40,7 @@ impl JourneyStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Journey {
-    pub id: i64,
+    pub id: JourneyId,
     pub name: String,
     pub status: JourneyStatus,
     /// What the editor holds; publishing copies it into a new version.
@@ -53,7 +53,7 @@ pub struct Journey {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JourneyVersion {
-    pub journey: i64,
+    pub journey: JourneyId,
     pub version: i32,
     pub definition: Definition,
     pub published_at: DateTime<Utc>,
@@ -96,7 +96,7 @@ impl EnrollmentState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Enrollment {
     pub id: i64,
-    pub journey: i64,
+    pub journey: JourneyId,
     /// The version entered; the person finishes on it even if a newer one is published.
     pub version: i32,
     pub person: PersonId,
@@ -118,7 +118,7 @@ pub struct Enrollment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEnrollment {
-    pub journey: i64,
+    pub journey: JourneyId,
     pub version: i32,
     pub person: PersonId,
     /// What triggered it (event id, segment change, date…): the same trigger enrolls once.
@@ -157,7 +157,7 @@ pub struct StepRecord {
 pub struct NewMessage {
     pub send_key: String,
     pub person: PersonId,
-    pub journey: Option<i64>,
+    pub journey: Option<JourneyId>,
     pub enrollment: Option<i64>,
     pub step: Option<String>,
     pub variant: Option<String>,
@@ -225,7 +225,7 @@ pub struct OutboxMessage {
     pub workspace: WorkspaceId,
     pub send_key: String,
     pub person: PersonId,
-    pub journey: Option<i64>,
+    pub journey: Option<JourneyId>,
     pub step: Option<String>,
     pub variant: Option<String>,
     pub channel: ChannelKind,

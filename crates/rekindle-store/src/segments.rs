@@ -2,8 +2,8 @@
 //! the engine records as membership and lifecycle stages move (docs/segments.md).
 
 use chrono::{DateTime, Utc};
-use rekindle_core::PersonId;
 use rekindle_core::lifecycle::Stage;
+use rekindle_core::{PersonId, SegmentId};
 use serde::Serialize;
 
 /// Segments an operator wrote, and the persona segments Rekindle ships (editable like any).
@@ -34,7 +34,7 @@ impl SegmentKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
-    pub id: i64,
+    pub id: SegmentId,
     pub name: String,
     pub description: String,
     /// The current version's rule.
@@ -86,7 +86,7 @@ pub struct SegmentMember {
 /// A person entering or leaving a segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MembershipChange {
-    pub segment: i64,
+    pub segment: SegmentId,
     pub person: PersonId,
     pub entered: bool,
     pub at: DateTime<Utc>,
@@ -95,7 +95,7 @@ pub struct MembershipChange {
 /// A segment's size when membership was last brought up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentSize {
-    pub segment: i64,
+    pub segment: SegmentId,
     pub size: u64,
     pub at: DateTime<Utc>,
 }

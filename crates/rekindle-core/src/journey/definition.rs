@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::events;
+use crate::ids::SegmentId;
 use crate::lifecycle::Stage;
 use crate::outreach::{ChannelKind, LocalTime};
 
@@ -43,10 +44,10 @@ pub enum Trigger {
         properties: BTreeMap<String, serde_json::Value>,
     },
     SegmentEntered {
-        segment: i64,
+        segment: SegmentId,
     },
     SegmentLeft {
-        segment: i64,
+        segment: SegmentId,
     },
     /// A lifecycle stage change, to this stage.
     StageChanged {

@@ -5,13 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::definition::{Action, Definition, Exit, Trigger};
 use crate::FieldError;
+use crate::ids::SegmentId;
 use crate::outreach::ChannelKind;
 use crate::segment;
 
 /// What the workspace has that a journey may name.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
-    pub segments: BTreeSet<i64>,
+    pub segments: BTreeSet<SegmentId>,
     /// Message templates by name, with their channel.
     pub templates: BTreeMap<String, ChannelKind>,
     pub coupons: BTreeSet<String>,
@@ -220,7 +221,7 @@ mod tests {
 
     fn known() -> Known {
         Known {
-            segments: [1].into(),
+            segments: [SegmentId(1)].into(),
             templates: [("reminder".to_owned(), ChannelKind::Sms)].into(),
             coupons: ["85折".to_owned()].into(),
             tags: ["vip".to_owned()].into(),

@@ -2,8 +2,8 @@
 
 use crate::{Journey, JourneyStatus, JourneyVersion, Result};
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::journey::Definition;
+use rekindle_core::{JourneyId, WorkspaceId};
 
 /// Journey drafts and their published versions.
 #[async_trait::async_trait]
@@ -17,12 +17,12 @@ pub trait Journeys: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Journey>;
     async fn journeys(&self, ws: WorkspaceId) -> Result<Vec<Journey>>;
-    async fn journey(&self, ws: WorkspaceId, id: i64) -> Result<Option<Journey>>;
+    async fn journey(&self, ws: WorkspaceId, id: JourneyId) -> Result<Option<Journey>>;
     /// Replace the draft (and/or rename). `NotFound`, or `AlreadyExists` on a taken name.
     async fn update_journey(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         name: Option<&str>,
         draft: Option<&Definition>,
         at: DateTime<Utc>,
@@ -31,7 +31,7 @@ pub trait Journeys: Send + Sync {
     async fn publish_journey(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         by: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<JourneyVersion>;
@@ -39,11 +39,11 @@ pub trait Journeys: Send + Sync {
     async fn set_journey_status(
         &self,
         ws: WorkspaceId,
-        id: i64,
+        id: JourneyId,
         status: JourneyStatus,
         at: DateTime<Utc>,
     ) -> Result<Journey>;
     /// Newest first.
-    async fn journey_versions(&self, ws: WorkspaceId, id: i64) -> Result<Vec<JourneyVersion>>;
-    async fn journey_version(&self, ws: WorkspaceId, id: i64, version: i32) -> Result<Option<JourneyVersion>>;
+    async fn journey_versions(&self, ws: WorkspaceId, id: JourneyId) -> Result<Vec<JourneyVersion>>;
+    async fn journey_version(&self, ws: WorkspaceId, id: JourneyId, version: i32) -> Result<Option<JourneyVersion>>;
 }

@@ -1,6 +1,7 @@
 //! Journeys: drafts edited in the console, validated, published as versions, paused; the
 //! shipped templates; each journey's readout (docs/journeys.md).
 
+use rekindle_core::JourneyId;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -142,7 +143,7 @@ async fn view(state: &AppState, access: &Access, j: Journey, detail: bool) -> Re
         None
     };
     Ok(JourneyView {
-        id: j.id,
+        id: j.id.0,
         name: j.name,
         status: j.status.as_str().into(),
         version: j.version,
@@ -156,7 +157,7 @@ async fn view(state: &AppState, access: &Access, j: Journey, detail: bool) -> Re
     })
 }
 
-async fn found(state: &AppState, access: &Access, id: i64) -> Result<Journey, ApiError> {
+async fn found(state: &AppState, access: &Access, id: JourneyId) -> Result<Journey, ApiError> {
     state.store.journey(access.ws(), id).await?.ok_or_else(|| ApiError::not_found(format!("journey {id}")))
 }
 
@@ -214,7 +215,7 @@ async fn create_journey(
 async fn get_journey(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<JourneyId>,
 ) -> Result<Json<JourneyView>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let j = found(&state, &access, id).await?;
@@ -229,7 +230,7 @@ async fn get_journey(
 async fn update_journey(
     access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<JourneyId>,
     Body(input): Body<JourneyInput>,
 ) -> Result<Json<JourneyView>, ApiError> {
     if input.shipped.is_some() {
@@ -250,7 +251,7 @@ async fn update_journey(
 async fn publish(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<JourneyId>,
 ) -> Result<Json<Published>, ApiError> {
     access.require(Permission::JourneysManage)?;
     let j = found(&state, &access, id).await?;
@@ -274,7 +275,7 @@ async fn publish(
 async fn set_status(
     access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<JourneyId>,
     Body(input): Body<StatusInput>,
 ) -> Result<Json<JourneyView>, ApiError> {
     let status = match JourneyStatus::parse(&input.status) {
@@ -341,7 +342,7 @@ pub struct Readout {
 async fn readout(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<JourneyId>,
 ) -> Result<Json<Readout>, ApiError> {
     access.require(Permission::PeopleRead)?;
     found(&state, &access, id).await?;

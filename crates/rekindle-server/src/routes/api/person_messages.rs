@@ -111,7 +111,7 @@ async fn person_messages(
             send_key: m.send_key,
             channel: m.channel.as_str().into(),
             state: m.state.as_str().into(),
-            journey: m.journey,
+            journey: m.journey.map(|j| j.0),
             step: m.step,
             variant: m.variant,
             error_kind: m.error_kind,
@@ -123,7 +123,7 @@ async fn person_messages(
             provider_id: m.provider_id,
         })
         .collect();
-    let names: std::collections::HashMap<i64, String> =
+    let names: std::collections::HashMap<rekindle_core::JourneyId, String> =
         state.store.journeys(ws).await?.into_iter().map(|j| (j.id, j.name)).collect();
     let enrollments = state
         .store
@@ -133,7 +133,7 @@ async fn person_messages(
         .map(|e| EnrollmentView {
             id: e.id,
             journey_name: names.get(&e.journey).cloned(),
-            journey: e.journey,
+            journey: e.journey.0,
             version: e.version,
             state: e.state.as_str().into(),
             step: e.step,

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rekindle_core::access::Permission;
-use rekindle_core::{PersonId, csv_cell};
+use rekindle_core::{PersonId, SegmentId, csv_cell};
 use rekindle_engine::Audience;
 use rekindle_store::PersonRef;
 use serde::{Deserialize, Serialize};
@@ -150,7 +150,7 @@ async fn preview(
 async fn members(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<SegmentId>,
     Params(q): Params<MemberParams>,
 ) -> Result<Json<MemberPage>, ApiError> {
     access.require(Permission::PeopleRead)?;
@@ -174,7 +174,7 @@ async fn members(
 async fn members_csv(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<SegmentId>,
 ) -> Result<Response, ApiError> {
     access.require(Permission::PeopleRead)?;
     let segment = found(&state, &access, id).await?;
@@ -228,7 +228,7 @@ async fn members_csv(
 async fn changes(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<SegmentId>,
     Params(limit): Params<Limit>,
 ) -> Result<Json<ChangeList>, ApiError> {
     access.require(Permission::PeopleRead)?;

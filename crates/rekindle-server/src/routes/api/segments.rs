@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
+use rekindle_core::SegmentId;
 use rekindle_core::access::Permission;
 use rekindle_core::segment::parse;
 use rekindle_store::{NewSegment, Segment, SegmentEdit, SegmentKind};
@@ -119,7 +120,7 @@ async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Re
         None
     };
     Ok(SegmentView {
-        id: s.id,
+        id: s.id.0,
         name: s.name,
         description: s.description,
         rule: s.rule,
@@ -134,7 +135,7 @@ async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Re
     })
 }
 
-pub(super) async fn found(state: &AppState, access: &Access, id: i64) -> Result<Segment, ApiError> {
+pub(super) async fn found(state: &AppState, access: &Access, id: SegmentId) -> Result<Segment, ApiError> {
     state.store.segment(access.ws(), id).await?.ok_or_else(|| ApiError::not_found(format!("segment {id}")))
 }
 
@@ -185,7 +186,7 @@ async fn create_segment(
 async fn get_segment(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<SegmentId>,
 ) -> Result<Json<SegmentView>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let segment = found(&state, &access, id).await?;
@@ -200,7 +201,7 @@ async fn get_segment(
 async fn update_segment(
     access: Can<perm::SegmentsManage>,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<SegmentId>,
     Body(input): Body<SegmentInput>,
 ) -> Result<Json<SegmentView>, ApiError> {
     let edit = SegmentEdit {
@@ -223,7 +224,7 @@ async fn update_segment(
 async fn delete_segment(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<SegmentId>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::SegmentsManage)?;
     let segment = found(&state, &access, id).await?;

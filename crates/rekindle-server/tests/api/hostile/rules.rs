@@ -113,7 +113,7 @@ async fn stored_rules_that_no_longer_parse_are_shown_invalid_never_a_crash() {
 
     let (status, body) = answer(app.api("/api/v1/journeys").await).await;
     assert_eq!(status, 200, "{body}");
-    let listed = body["journeys"].as_array().unwrap().iter().find(|x| x["id"] == j.id).unwrap().clone();
+    let listed = body["journeys"].as_array().unwrap().iter().find(|x| x["id"] == j.id.0).unwrap().clone();
     assert_eq!(listed["problems"][0]["field"], "audience", "{listed}");
     let (status, body) = answer(app.api(&format!("/api/v1/journeys/{}", j.id)).await).await;
     assert_eq!((status, body["problems"][0]["field"].as_str()), (200, Some("audience")), "{body}");
@@ -127,7 +127,7 @@ async fn stored_rules_that_no_longer_parse_are_shown_invalid_never_a_crash() {
     assert_eq!((body["size"].as_u64(), body["rule_error"]["position"].as_u64()), (Some(0), Some(2000)), "{body}");
     let (status, body) = answer(app.api("/api/v1/segments").await).await;
     assert_eq!(status, 200);
-    let listed = body["segments"].as_array().unwrap().iter().find(|x| x["id"] == s.id).unwrap().clone();
+    let listed = body["segments"].as_array().unwrap().iter().find(|x| x["id"] == s.id.0).unwrap().clone();
     assert_eq!(listed["rule_error"]["field"], "rule", "{listed}");
     // A rule tag likewise.
     let tag = rekindle_store::Tag {
