@@ -19,11 +19,7 @@ pub async fn add_operator(
     let (user, created) = match store.user_by_email(email).await? {
         Some(user) => (user, false),
         None => {
-            anyhow::ensure!(
-                password.chars().count() >= super::password::MIN_LEN,
-                "the password must be at least {} characters",
-                super::password::MIN_LEN
-            );
+            super::password::check_new(password).map_err(|reason| anyhow::anyhow!("the password {reason}"))?;
             let hash = super::password::hash(password.to_string()).await?;
             (store.create_user(email, name, &hash).await?, true)
         }

@@ -7,6 +7,21 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 /// Shortest password accepted for a new account.
 pub const MIN_LEN: usize = 10;
+/// Longest password accepted anywhere. Argon2 takes any length, but each attempt hashes what
+/// the caller sends: a megabyte of "password" per sign-in is work an attacker would choose.
+pub const MAX_LEN: usize = 1024;
+
+/// Whether `password` may be a new account's: the reason when not.
+pub fn check_new(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_LEN {
+        return Err(format!("must be at least {MIN_LEN} characters"));
+    }
+    if n > MAX_LEN {
+        return Err(format!("must be at most {MAX_LEN} characters"));
+    }
+    Ok(())
+}
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || {
@@ -37,6 +52,14 @@ pub fn decoy() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_password_is_neither_short_nor_huge() {
+        assert!(check_new("123456789").is_err());
+        assert!(check_new("1234567890").is_ok());
+        assert!(check_new(&"长".repeat(MAX_LEN)).is_ok(), "characters, not bytes");
+        assert!(check_new(&"x".repeat(MAX_LEN + 1)).is_err());
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {

@@ -111,6 +111,13 @@ async fn login(
     Body(body): Body<Login>,
 ) -> Result<Response, ApiError> {
     let email = body.email.trim().to_lowercase();
+    if body.password.chars().count() > password::MAX_LEN {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "password",
+            format!("must be at most {} characters", password::MAX_LEN),
+        ));
+    }
     // The attempt counts before the password is checked: parallel guesses cannot all slip
     // past the limit while the first ones are still being hashed.
     let attempt = state.login_limiter.reserve(&email, &ip, Instant::now()).map_err(|wait| {

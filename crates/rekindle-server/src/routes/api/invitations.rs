@@ -130,13 +130,8 @@ async fn redeem(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "must be 1 to 100 characters"));
     }
-    if body.password.chars().count() < password::MIN_LEN {
-        return Err(ApiError::field(
-            ErrorCode::InvalidField,
-            "password",
-            format!("must be at least {} characters", password::MIN_LEN),
-        ));
-    }
+    password::check_new(&body.password)
+        .map_err(|reason| ApiError::field(ErrorCode::InvalidField, "password", reason))?;
     // Hashing is slow on purpose: an address gets as many tries as it gets sign-ins.
     state.login_limiter.reserve_address(&ip, std::time::Instant::now()).map_err(|wait| {
         ApiError::field(

@@ -102,21 +102,52 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Body(value)),
-            Err(e) => Err(match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::field(
-                    ErrorCode::PayloadTooLarge,
-                    "body",
-                    format!("the body is larger than the limit of {BODY_LIMIT} bytes"),
-                ),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                    ApiError::field(ErrorCode::UnsupportedMediaType, "Content-Type", e.body_text())
-                }
-                _ => ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()),
-            }),
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::field(
+                ErrorCode::UnsupportedMediaType,
+                "Content-Type",
+                "Expected request with `Content-Type: application/json`",
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::field(
+                ErrorCode::PayloadTooLarge,
+                "body",
+                format!("the body is larger than the limit of {BODY_LIMIT} bytes"),
+            ),
+            _ => ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()),
+        })?;
+        read_json(&bytes).map(Body)
     }
+}
+
+/// `application/json`, or any `application/…+json`.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The body as `T`. A value of the wrong type or shape is named by where it is (`token`,
+/// `definition.steps[2].wait`), read from the deserializer's path rather than its message;
+/// JSON that does not parse, or a wrong whole body, names the body.
+fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => {
+                ApiError::field(ErrorCode::InvalidField, path, inner.to_string())
+            }
+            serde_json::error::Category::Data => ApiError::field(ErrorCode::InvalidField, "body", inner.to_string()),
+            _ => ApiError::field(ErrorCode::InvalidJson, "body", inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", e.to_string()))?;
+    Ok(value)
 }
 
 /// `axum::extract::Query`, with a query string that does not parse answered by the API's JSON

@@ -180,3 +180,49 @@ async fn forty_parallel_wrong_passwords_get_at_most_the_limit_of_checks() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the right password waits for the window too");
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "rate_limited");
 }
+
+#[tokio::test]
+async fn a_redeemed_invitation_is_checked_field_by_field_before_anything_is_hashed() {
+    let (app, owner) = two_workspaces().await;
+    let invited: Value =
+        call(&app, &owner, Method::POST, "/api/v1/users", Some(json!({"email": "new@north.cn", "role": "host"})))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let token = invited["token"].as_str().unwrap().to_string();
+    let url = format!("{}/api/v1/auth/invitations/redeem", app.base);
+    let long_name = "名".repeat(101);
+    let huge_password = "p".repeat(1025);
+    let cases = [
+        (json!({"token": "rki_not-a-real-token-at-all", "name": "小王", "password": PASSWORD}), 404, "token"),
+        (json!({"token": "no prefix", "name": "小王", "password": PASSWORD}), 400, "token"),
+        (json!({"token": "rki_".repeat(60), "name": "小王", "password": PASSWORD}), 400, "token"),
+        (json!({"token": token, "name": "   ", "password": PASSWORD}), 400, "name"),
+        (json!({"token": token, "name": long_name, "password": PASSWORD}), 400, "name"),
+        (json!({"token": token, "name": "小王", "password": "short"}), 400, "password"),
+        (json!({"token": token, "name": "小王", "password": huge_password}), 400, "password"),
+        (json!({"token": 42, "name": "小王", "password": PASSWORD}), 400, "token"),
+        (json!({"token": token, "name": ["小王"], "password": PASSWORD}), 400, "name"),
+        // A missing field is named in the message; the field is the body it is missing from.
+        (json!({"token": token, "name": "小王"}), 400, "body"),
+    ];
+    for (body, status, field) in cases {
+        let r = app.client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{body}");
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["field"], field, "{body} -> {answer}");
+    }
+    // None of that spent the token: the invitee can still redeem it.
+    let r = app.client.post(&url).json(&json!({"token": token, "name": "小王", "password": PASSWORD})).send().await;
+    assert_eq!(r.unwrap().status(), StatusCode::ACCEPTED);
+    assert_eq!(login(&app, "new@north.cn", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_huge_password_is_refused_before_it_is_hashed() {
+    let app = spawn_app().await;
+    let r = login(&app, "anyone@example.com", &"p".repeat(1025)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "password");
+}

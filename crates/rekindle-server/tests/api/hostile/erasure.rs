@@ -78,6 +78,25 @@ async fn another_workspaces_person_cannot_be_erased() {
 }
 
 #[tokio::test]
+async fn another_workspaces_person_cannot_be_exported() {
+    let app = spawn_app().await;
+    let id = customer(&app).await;
+    app.store.create_workspace("north", "北店", "Asia/Shanghai").await.unwrap();
+    for who in [id.clone(), format!("phone:{PHONE}")] {
+        let r = call(&app, crate::helpers::ADMIN, Method::GET, &format!("/api/v1/people/{who}/export?workspace=north"))
+            .await;
+        let body = error(r, StatusCode::NOT_FOUND).await;
+        assert_eq!(body["code"], "not_found", "{who}");
+        // Nothing of the person in the default workspace comes back: not their name, nor
+        // their id when they were named by phone.
+        assert!(!body.to_string().contains("王阿姨"), "{body}");
+        if who.starts_with("phone:") {
+            assert!(!body.to_string().contains(&id), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn erasure_must_be_confirmed_with_the_persons_id() {
     let app = spawn_app().await;
     let id = customer(&app).await;
