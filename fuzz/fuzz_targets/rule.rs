@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rekindle_core::segment::{MAX_NESTING, MAX_RULE_CHARS, Rule, parse};
+use rekindle_rules::{MAX_NESTING, MAX_RULE_CHARS, Rule, parse};
 
 fn nots(rule: &Rule) -> usize {
     match rule {

@@ -11,7 +11,7 @@ use rekindle_core::WorkspaceId;
 use rekindle_core::events;
 use rekindle_core::journey::{Definition, Trigger};
 use rekindle_core::outreach::{CouponDefinition, MessageTemplate};
-use rekindle_core::segment::{Rule, parse};
+use rekindle_rules::{Rule, parse};
 use rekindle_store::{JourneyStatus, Store};
 
 pub struct LiveJourney {

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rekindle_core::csv_cell;
-use rekindle_core::segment::{MAX_RULE_CHARS, parse};
 use rekindle_engine::Audience;
+use rekindle_rules::{MAX_RULE_CHARS, parse};
 use rekindle_store::PersonRef;
 
 use crate::cli::{Global, SegmentCommand};

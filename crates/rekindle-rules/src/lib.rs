@@ -9,6 +9,7 @@
 
 pub mod ast;
 mod eval;
+pub mod journey;
 mod lexer;
 mod parser;
 

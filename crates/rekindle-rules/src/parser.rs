@@ -4,10 +4,11 @@ use std::fmt;
 
 use chrono::Duration;
 
-use super::ast::{Metric, Op, RfmAxis, Rule, Unit};
-use super::lexer::{Token, lex};
-use crate::lifecycle::{Stage, Tier};
-use crate::scores::Risk;
+use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::scores::Risk;
+
+use crate::ast::{Metric, Op, RfmAxis, Rule, Unit};
+use crate::lexer::{Token, lex};
 
 /// Where a rule stops making sense (a character offset) and what would have.
 #[derive(Debug, Clone, PartialEq, Eq)]
