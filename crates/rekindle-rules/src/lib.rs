@@ -8,14 +8,16 @@
 //! ```
 
 pub mod ast;
+mod error;
 mod eval;
 pub mod journey;
 mod lexer;
 mod parser;
 
 pub use ast::Rule;
+pub use error::ParseError;
 pub use eval::{ProductTags, Subject};
-pub use parser::{MAX_NESTING, MAX_RULE_CHARS, ParseError, parse};
+pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};
 
 #[cfg(test)]
 mod tests;

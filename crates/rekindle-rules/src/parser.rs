@@ -1,33 +1,13 @@
 //! Recursive descent over the grammar in docs/segments.md.
 
-use std::fmt;
-
 use chrono::Duration;
 
 use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::scores::Risk;
 
 use crate::ast::{Metric, Op, RfmAxis, Rule, Unit};
+use crate::error::ParseError;
 use crate::lexer::{Token, lex};
-
-/// Where a rule stops making sense (a character offset) and what would have.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub position: usize,
-    pub expected: String,
-    pub found: String,
-    /// The rule is over a cap (length or nesting) rather than merely wrong: refused outright
-    /// wherever it is written, even in a draft that may otherwise be saved with problems.
-    pub over_limit: bool,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at {}: expected {}, found {}", self.position, self.expected, self.found)
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
 const COMING: [(&str, &str); 3] =
