@@ -1,4 +1,4 @@
-//! Recursive descent over the grammar in docs/segments.md.
+//! Recursive descent over the grammar at the top of the crate's docs.
 
 use chrono::Duration;
 
@@ -20,6 +20,7 @@ pub const MAX_RULE_CHARS: usize = 2000;
 /// an unbounded depth would let one rule overflow a thread's stack and abort the process.
 pub const MAX_NESTING: usize = 64;
 
+/// A rule, or the first place it stops making sense.
 pub fn parse(text: &str) -> Result<Rule, ParseError> {
     let chars = text.chars().count();
     if chars > MAX_RULE_CHARS {
