@@ -54,7 +54,8 @@
 //! told the six stages). `level`, `points` and `invited` are kept for later capabilities: a
 //! rule using one is told which capability brings it. Nothing else is accepted: full-width
 //! parentheses, commas, operators or digits (`（`, `，`, `＞`, `３`) are refused where they
-//! stand, and so is a unit other than the five (`30天`, `30 d`).
+//! stand, and so is any other unit: units are lower-case and follow the number at once
+//! (`30天`, `30D` and `30 d` are refused).
 //!
 //! # Positions
 //!
