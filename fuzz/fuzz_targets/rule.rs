@@ -1,10 +1,11 @@
-//! The segment rule language never panics or overflows the stack, whatever is typed: a rule
-//! it accepts is within the length cap and its `not`s within the nesting cap; a rule it refuses
-//! is refused at a position inside the text.
+//! The segment rule language (rekindle-rules) never panics or overflows the stack, whatever is
+//! typed: a rule it accepts is within the length cap and its `not`s within the nesting cap; a
+//! rule it refuses is refused at a position inside the text, and its error draws (as the CLI
+//! prints it) without a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rekindle_core::segment::{MAX_NESTING, MAX_RULE_CHARS, Rule, parse};
+use rekindle_rules::{MAX_NESTING, MAX_RULE_CHARS, Rule, parse};
 
 fn nots(rule: &Rule) -> usize {
     match rule {
@@ -23,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(nots(&rule) <= MAX_NESTING);
             assert_eq!(parse(text).ok(), Some(rule));
         }
-        Err(e) => assert!(e.position <= chars.max(MAX_RULE_CHARS), "{e}"),
+        Err(e) => {
+            assert!(e.position <= chars.max(MAX_RULE_CHARS), "{e}");
+            assert!(e.render(text).ends_with(&e.to_string()));
+        }
     }
 });

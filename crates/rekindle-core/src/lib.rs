@@ -28,7 +28,6 @@ pub mod profile;
 pub mod rfm;
 pub mod scores;
 pub mod secret;
-pub mod segment;
 pub mod time;
 
 pub use error::{FieldError, FieldErrorKind};

@@ -9,8 +9,8 @@ use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
 use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer, Rfm};
 use rekindle_core::scores::{ModelConfig, Scores};
-use rekindle_core::segment::{ProductTags, Rule, Subject, parse};
 use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_rules::{ProductTags, Rule, Subject, parse};
 use rekindle_store::{EventQuery, Store};
 
 use crate::scoring::{self, CoPurchase, ModelFit, Scoring};

@@ -32,7 +32,7 @@ mod tests {
     #[test]
     fn persona_rules_parse() {
         for (name, _, rule) in super::PERSONAS {
-            rekindle_core::segment::parse(rule).unwrap_or_else(|e| panic!("{name}: {e}"));
+            rekindle_rules::parse(rule).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 }

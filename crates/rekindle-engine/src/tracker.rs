@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::Stage;
-use rekindle_core::segment::{Rule, parse};
 use rekindle_core::{PersonId, SegmentId, WorkspaceId};
+use rekindle_rules::{Rule, parse};
 use rekindle_store::{MembershipChange, Segment, SegmentSize, StageChange, Store};
 
 use crate::Audience;

@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use rekindle_core::events;
 use rekindle_core::journey::{Definition, Trigger};
 use rekindle_core::outreach::{CouponDefinition, MessageTemplate};
-use rekindle_core::segment::{Rule, parse};
 use rekindle_core::{JourneyId, WorkspaceId};
+use rekindle_rules::{Rule, parse};
 use rekindle_store::{JourneyStatus, Store};
 
 pub struct LiveJourney {

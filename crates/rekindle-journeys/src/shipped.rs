@@ -221,7 +221,8 @@ pub fn shipped() -> Vec<Shipped> {
 mod tests {
     use std::collections::BTreeSet;
 
-    use rekindle_core::journey::{Known, validate};
+    use rekindle_core::journey::Known;
+    use rekindle_rules::journey::validate;
 
     use super::*;
 

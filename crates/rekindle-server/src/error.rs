@@ -80,7 +80,7 @@ impl ApiError {
     }
 
     /// A segment or tag rule that does not parse, pointing at the spot.
-    pub fn rule(field: &str, e: &rekindle_core::segment::ParseError) -> Self {
+    pub fn rule(field: &str, e: &rekindle_rules::ParseError) -> Self {
         Self { position: Some(e.position), ..Self::field(ErrorCode::InvalidField, field, e.to_string()) }
     }
 

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rekindle_core::csv_cell;
-use rekindle_core::segment::{MAX_RULE_CHARS, parse};
 use rekindle_engine::Audience;
+use rekindle_rules::parse;
 use rekindle_store::PersonRef;
 
 use crate::cli::{Global, SegmentCommand};
@@ -18,14 +18,8 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
     let parsed = match parse(&rule) {
         Ok(r) => r,
         Err(e) => {
-            if rule.chars().count() > MAX_RULE_CHARS {
-                // Too long to echo usefully.
-                eprintln!("error: {e}");
-            } else {
-                // Point at the spot, under the rule as typed.
-                let column: usize = rule.chars().take(e.position).map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-                eprintln!("{rule}\n{}^\nerror: {e}", " ".repeat(column));
-            }
+            // The rule as typed with a caret under the spot (the message alone past the cap).
+            eprintln!("{}", e.render(&rule));
             return Ok(ExitCode::from(2));
         }
     };

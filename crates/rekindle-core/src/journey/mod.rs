@@ -1,11 +1,12 @@
 //! Journeys (SOP / 旅程): what starts them, the steps people walk through, the goal that counts
 //! as success and the ways out. Stored as JSON ([`Definition`]), checked before publishing
-//! ([`validate`]) and walked one person at a time ([`walk`]) without any IO.
+//! ([`validate_with`], given the rule language by `rekindle_rules::journey::validate`) and
+//! walked one person at a time ([`walk`]) without any IO.
 
 mod definition;
 mod validate;
 mod walk;
 
 pub use definition::{Action, Definition, Exit, Goal, Reentry, Step, Trigger, Variant};
-pub use validate::{Known, validate};
+pub use validate::{Known, validate_with};
 pub use walk::{Effect, Facts, HOLDOUT, Walked, bucket, walk};

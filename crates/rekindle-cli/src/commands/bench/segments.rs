@@ -12,7 +12,7 @@ use rekindle_core::message::{Arrival, Message};
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::rfm::Rfm;
-use rekindle_core::segment::{ProductTags, Subject, parse};
+use rekindle_rules::{ProductTags, Subject, parse};
 use rekindle_sim::{SimConfig, Simulation};
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Checks shared by the routes that take operators' text: names, descriptions, rules; and who
 //! is acting, for version histories.
 
-use rekindle_core::segment::{Rule, parse};
+use rekindle_rules::{Rule, parse};
 
 use crate::auth::{Access, Principal};
 use crate::error::{ApiError, ErrorCode};

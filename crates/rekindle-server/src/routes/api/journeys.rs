@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::Permission;
-use rekindle_core::journey::{Definition, Known, validate};
+use rekindle_core::journey::{Definition, Known};
+use rekindle_rules::journey::{over_limit, validate};
 use rekindle_store::{Journey, JourneyStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -104,12 +105,8 @@ pub struct Published {
 fn definition(v: serde_json::Value) -> Result<Definition, ApiError> {
     let d: Definition =
         serde_json::from_value(v).map_err(|e| ApiError::field(ErrorCode::InvalidField, "definition", e.to_string()))?;
-    for (field, text) in d.rules() {
-        if let Err(e) = rekindle_core::segment::parse(text)
-            && e.over_limit
-        {
-            return Err(ApiError::rule(&format!("definition.{field}"), &e));
-        }
+    if let Some((field, e)) = over_limit(&d) {
+        return Err(ApiError::rule(&format!("definition.{field}"), &e));
     }
     Ok(d)
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::SegmentId;
 use rekindle_core::access::Permission;
-use rekindle_core::segment::parse;
+use rekindle_rules::parse;
 use rekindle_store::{NewSegment, Segment, SegmentEdit, SegmentKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

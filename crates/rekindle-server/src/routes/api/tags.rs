@@ -86,7 +86,7 @@ async fn counted(state: &AppState, access: &Access, tags: Vec<Tag>) -> Result<Ve
             } else {
                 manual.iter().filter(|p| p.tag == t.name).count()
             };
-            let rule_error = t.rule.as_deref().and_then(|r| rekindle_core::segment::parse(r).err());
+            let rule_error = t.rule.as_deref().and_then(|r| rekindle_rules::parse(r).err());
             let rule_error = rule_error.map(|e| ApiError::rule("rule", &e));
             TagView { name: t.name, rule: t.rule, description: t.description, count, rule_error }
         })

@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 
-use crate::lifecycle::{Stage, Tier};
-use crate::scores::Risk;
+use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::scores::Risk;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {

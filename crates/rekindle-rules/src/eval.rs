@@ -4,11 +4,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::ast::{Metric, RfmAxis, Rule};
-use crate::lifecycle::{Stage, Tier};
-use crate::profile::Profile;
-use crate::rfm::Rfm;
-use crate::scores::Scores;
+use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::profile::Profile;
+use rekindle_core::rfm::Rfm;
+use rekindle_core::scores::Scores;
+
+use crate::ast::{Metric, RfmAxis, Rule};
 
 /// A person as rules see them: the profile, and what is decided across people or stored
 /// beside it (stage, tier, RFM, tags), with the catalogue's product tags.

@@ -1,32 +1,13 @@
-//! Recursive descent over the grammar in docs/segments.md.
-
-use std::fmt;
+//! Recursive descent over the grammar at the top of the crate's docs.
 
 use chrono::Duration;
 
-use super::ast::{Metric, Op, RfmAxis, Rule, Unit};
-use super::lexer::{Token, lex};
-use crate::lifecycle::{Stage, Tier};
-use crate::scores::Risk;
+use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::scores::Risk;
 
-/// Where a rule stops making sense (a character offset) and what would have.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub position: usize,
-    pub expected: String,
-    pub found: String,
-    /// The rule is over a cap (length or nesting) rather than merely wrong: refused outright
-    /// wherever it is written, even in a draft that may otherwise be saved with problems.
-    pub over_limit: bool,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at {}: expected {}, found {}", self.position, self.expected, self.found)
-    }
-}
-
-impl std::error::Error for ParseError {}
+use crate::ast::{Metric, Op, RfmAxis, Rule, Unit};
+use crate::error::ParseError;
+use crate::lexer::{Token, lex};
 
 /// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
 const COMING: [(&str, &str); 3] =
@@ -39,6 +20,7 @@ pub const MAX_RULE_CHARS: usize = 2000;
 /// an unbounded depth would let one rule overflow a thread's stack and abort the process.
 pub const MAX_NESTING: usize = 64;
 
+/// A rule, or the first place it stops making sense.
 pub fn parse(text: &str) -> Result<Rule, ParseError> {
     let chars = text.chars().count();
     if chars > MAX_RULE_CHARS {

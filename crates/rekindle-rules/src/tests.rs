@@ -2,12 +2,13 @@ use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::json;
 
+use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::money::Amounts;
+use rekindle_core::profile::{Profile, ProfileEvent};
+use rekindle_core::rfm::Rfm;
+
 use super::ast::{Metric, Op};
 use super::*;
-use crate::lifecycle::{Stage, Tier};
-use crate::money::Amounts;
-use crate::profile::{Profile, ProfileEvent};
-use crate::rfm::Rfm;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
@@ -102,7 +103,7 @@ fn product_tags_categories_and_rfm() {
 
 #[test]
 fn predictions() {
-    use crate::scores::{Risk, RunOut, Scores};
+    use rekindle_core::scores::{Risk, RunOut, Scores};
     let p = profile(&[(40, "Order Completed", strawberry("o1", 300_000))]);
     let run_out = |category: &str, days: i64| RunOut {
         category: category.into(),
