@@ -190,6 +190,32 @@ async fn credits(
     .try_get(0)
 }
 
+/// Record how the provider call for a claimed message ended, on `c`.
+async fn record(c: &mut PgConnection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
+    let r = outcome.recorded(at);
+    // Only while sending: a message recovered and resolved by another dispatcher stays as it was.
+    let done = sql("UPDATE outbox SET state = $2, not_before = COALESCE($3, not_before),
+                          provider_id = COALESCE($4, provider_id), error_kind = $5, error_code = $6,
+                          error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9
+                   WHERE id = $1 AND state = 'sending'")
+    .bind(id)
+    .bind(r.state.as_str())
+    .bind(r.not_before)
+    .bind(r.provider_id)
+    .bind(r.error.as_ref().map(|e| e.kind.as_str()))
+    .bind(r.error.as_ref().map(|e| e.code.as_str()))
+    .bind(r.error.as_ref().map(|e| e.message.as_str()))
+    .bind(r.sent_at)
+    .bind(at)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("message {id} being sent")));
+    }
+    Ok(())
+}
+
 const OUTBOX_COLUMNS: &str = "id, workspace_id, send_key, person_id, journey_id, step, variant, channel, recipient,
     sender, template, body, transactional, state, attempts, not_before, day, created_at, updated_at, provider_id,
     error_kind, error_code, error_message, recovered";
@@ -273,28 +299,23 @@ impl rekindle_store::Outbox for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
-        let r = outcome.recorded(at);
-        // Only while sending: a message recovered and resolved by another dispatcher stays as it was.
-        let done = sql("UPDATE outbox SET state = $2, not_before = COALESCE($3, not_before),
-                              provider_id = COALESCE($4, provider_id), error_kind = $5, error_code = $6,
-                              error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9
-                       WHERE id = $1 AND state = 'sending'")
-        .bind(id)
-        .bind(r.state.as_str())
-        .bind(r.not_before)
-        .bind(r.provider_id)
-        .bind(r.error.as_ref().map(|e| e.kind.as_str()))
-        .bind(r.error.as_ref().map(|e| e.code.as_str()))
-        .bind(r.error.as_ref().map(|e| e.message.as_str()))
-        .bind(r.sent_at)
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("message {id} being sent")));
+        record(&mut *self.conn().await?, id, outcome, at).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
+        // One transaction: the rows are the dispatcher's own (claimed, `sending`), so no lock
+        // is taken and none can be taken in two orders.
+        let mut tx = self.tx().await?;
+        let mut out = Vec::with_capacity(outcomes.len());
+        for (id, outcome) in outcomes {
+            out.push(match record(&mut tx, *id, outcome, at).await {
+                Err(StoreError::NotFound(what)) => Err(StoreError::NotFound(what)),
+                Err(e) => return Err(e),
+                Ok(()) => Ok(()),
+            });
         }
-        Ok(())
+        done(tx, out).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

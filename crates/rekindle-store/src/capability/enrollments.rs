@@ -12,7 +12,9 @@ pub trait Enrollments: Send + Sync {
     /// forbids it (`None`).
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>>;
     async fn enrollment(&self, ws: WorkspaceId, id: i64) -> Result<Option<Enrollment>>;
-    /// [`Enrollments::enroll`] for several, in order; backends do it in one transaction.
+    /// [`Enrollments::enroll`] for several, in order. SQLite does it in one transaction; the
+    /// default, one transaction each, keeps PostgreSQL's per-person locks from being taken in
+    /// two orders by two nodes at once.
     async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
         let mut out = Vec::with_capacity(new.len());
         for n in new {
@@ -20,7 +22,7 @@ pub trait Enrollments: Send + Sync {
         }
         Ok(out)
     }
-    /// [`Enrollments::advance`] for several, in order; backends do it in one transaction.
+    /// [`Enrollments::advance`] for several, in order (transactions as in `enroll_many`).
     async fn advance_many(
         &self,
         ws: WorkspaceId,

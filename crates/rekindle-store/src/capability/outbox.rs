@@ -22,7 +22,7 @@ pub trait Outbox: Send + Sync {
     ) -> Result<Vec<OutboxMessage>>;
     /// Record how the provider call for a claimed message ended.
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()>;
-    /// [`Outbox::record_dispatch`] for several; backends do it in one transaction. One
+    /// [`Outbox::record_dispatch`] for several; SQLite does it in one transaction. One
     /// result per message: `NotFound` for a message no longer being sent.
     async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
         let mut out = Vec::with_capacity(outcomes.len());

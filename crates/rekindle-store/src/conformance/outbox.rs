@@ -203,3 +203,28 @@ pub async fn consent_latest_wins(store: &dyn Store) {
     let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
     assert!(store.opted_out(other, p).await.unwrap().is_empty());
 }
+
+/// Outcomes recorded together land each on its own message; one no longer being sent is
+/// `NotFound` without failing the others.
+pub async fn dispatches_are_recorded_together(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let p = PersonId::new_v7();
+    let keys = ["a", "b"];
+    let messages: Vec<_> = keys.iter().map(|k| message(k, p, ChannelKind::Webhook, "2026-05-01")).collect();
+    store.queue(ws, &messages, &CapsConfig::default()).await.unwrap();
+    let claimed = store.claim_messages(t0(), Duration::seconds(30), 10).await.unwrap();
+    let id = |key: &str| claimed.iter().find(|m| m.send_key == key).unwrap().id;
+    let error = DeliveryError { kind: "rejected".into(), code: "400".into(), message: "bad number".into() };
+    let outcomes = [
+        (id("a"), Dispatched::Sent { provider_id: Some("p-a".into()), awaiting: false }),
+        (i64::MAX, Dispatched::Failed(error.clone())),
+        (id("b"), Dispatched::Failed(error)),
+    ];
+    let results = store.record_dispatches(&outcomes, t0()).await.unwrap();
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(matches!(results[1], Err(StoreError::NotFound(_))), "{results:?}");
+    let states: Vec<_> =
+        store.messages(ws, Some(p), 10).await.unwrap().into_iter().map(|m| (m.send_key, m.state)).collect();
+    assert!(states.contains(&("a".to_string(), OutboxState::Sent)), "{states:?}");
+    assert!(states.contains(&("b".to_string(), OutboxState::Failed)), "{states:?}");
+}
