@@ -46,6 +46,10 @@ row_id!(
     /// A journey, whatever its version.
     JourneyId
 );
+row_id!(
+    /// An operator's account, across workspaces.
+    UserId
+);
 
 /// One person after identity resolution. UUIDv7, so ids sort by creation time and can be made
 /// without a round trip to the database (the OneID planner creates people in memory).

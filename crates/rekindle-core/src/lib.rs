@@ -32,6 +32,6 @@ pub mod time;
 
 pub use error::{FieldError, FieldErrorKind};
 pub use identifier::{Identifier, IdentifierKind};
-pub use ids::{JourneyId, PersonId, SegmentId, WorkspaceId};
+pub use ids::{JourneyId, PersonId, SegmentId, UserId, WorkspaceId};
 pub use message::{Message, MessageKind};
 pub use money::Fen;

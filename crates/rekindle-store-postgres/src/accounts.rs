@@ -2,8 +2,8 @@
 //! SQLite's accounts.rs.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
+use rekindle_core::{UserId, WorkspaceId};
 use rekindle_store::{ApiToken, AuditEntry, AuditRecord, Member, Membership, Result, Session, StoreError, User};
 use sqlx_core::error::{Error, ErrorKind};
 use sqlx_core::row::Row;
@@ -15,7 +15,7 @@ use crate::{PostgresStore, db_err, sql};
 
 pub(crate) fn user(r: &PgRow) -> Result<User, Error> {
     Ok(User {
-        id: r.try_get(0)?,
+        id: UserId(r.try_get(0)?),
         email: r.try_get(1)?,
         name: r.try_get(2)?,
         password_hash: r.try_get(3)?,
@@ -26,7 +26,7 @@ pub(crate) fn user(r: &PgRow) -> Result<User, Error> {
 fn api_token(r: &PgRow) -> Result<ApiToken, Error> {
     Ok(ApiToken {
         id: r.try_get(0)?,
-        user_id: r.try_get(1)?,
+        user_id: UserId(r.try_get(1)?),
         name: r.try_get(2)?,
         prefix: r.try_get(3)?,
         created_at: r.try_get(4)?,
@@ -36,7 +36,7 @@ fn api_token(r: &PgRow) -> Result<ApiToken, Error> {
 
 fn session(r: &PgRow) -> Result<Session, Error> {
     Ok(Session {
-        user_id: r.try_get(0)?,
+        user_id: UserId(r.try_get(0)?),
         csrf_token: r.try_get(1)?,
         created_at: r.try_get(2)?,
         expires_at: r.try_get(3)?,
@@ -48,7 +48,7 @@ fn audit_entry(r: &PgRow) -> Result<AuditEntry, Error> {
         id: r.try_get(0)?,
         record: AuditRecord {
             workspace: r.try_get::<Option<i64>, _>(1)?.map(WorkspaceId),
-            user_id: r.try_get(2)?,
+            user_id: r.try_get::<Option<i64>, _>(2)?.map(UserId),
             action: r.try_get(3)?,
             target: r.try_get(4)?,
             ip: r.try_get(5)?,
@@ -84,7 +84,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn user(&self, id: i64) -> Result<Option<User>> {
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let id = id.0;
         let row = sql("SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -110,7 +111,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+    async fn set_role(&self, user_id: UserId, ws: WorkspaceId, role: Role) -> Result<()> {
+        let user_id = user_id.0;
         sql("INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = EXCLUDED.role")
         .bind(user_id)
@@ -128,7 +130,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
+    async fn remove_member(&self, user_id: UserId, ws: WorkspaceId) -> Result<()> {
+        let user_id = user_id.0;
         let done = sql("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
             .bind(user_id)
             .bind(ws.0)
@@ -143,7 +146,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
+    async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
+        let user_id = user_id.0;
         let rows = sql("SELECT w.id, w.slug, w.name, w.time_zone, w.created_at, m.role FROM memberships m
                         JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.id")
         .bind(user_id)
@@ -176,7 +180,7 @@ impl rekindle_store::Accounts for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         sql("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)
-            .bind(session.user_id)
+            .bind(session.user_id.0)
             .bind(&session.csrf_token)
             .bind(session.created_at)
             .bind(session.expires_at)
@@ -211,7 +215,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
+    async fn create_api_token(&self, user_id: UserId, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
+        let user_id = user_id.0;
         let row =
             sql("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
                        RETURNING id, user_id, name, prefix, created_at, revoked_at")
@@ -238,7 +243,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+    async fn api_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
+        let user_id = user_id.0;
         let rows = sql("SELECT id, user_id, name, prefix, created_at, revoked_at
                         FROM api_tokens WHERE user_id = $1 ORDER BY id")
         .bind(user_id)
@@ -249,7 +255,8 @@ impl rekindle_store::Accounts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
+    async fn revoke_api_token(&self, user_id: UserId, id: i64) -> Result<()> {
+        let user_id = user_id.0;
         // Revoking twice keeps the first time; the row still counts as found.
         let done = sql("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE user_id = $1 AND id = $2")
             .bind(user_id)
@@ -265,7 +272,7 @@ impl rekindle_store::Accounts for PostgresStore {
     async fn record_audit(&self, record: &AuditRecord) -> Result<()> {
         sql("INSERT INTO audit_log (workspace_id, user_id, action, target, ip, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(record.workspace.map(|w| w.0))
-            .bind(record.user_id)
+            .bind(record.user_id.map(|u| u.0))
             .bind(&record.action)
             .bind(&record.target)
             .bind(&record.ip)

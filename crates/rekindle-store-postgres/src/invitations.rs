@@ -2,8 +2,8 @@
 //! the one-time token for a new account). Same answers as SQLite's invitations.rs.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
+use rekindle_core::{UserId, WorkspaceId};
 use rekindle_store::{Invitation, Membership, Redeemed, Result, StoreError, Workspace};
 use sqlx_core::error::{Error, ErrorKind};
 use sqlx_core::row::Row;
@@ -121,7 +121,8 @@ impl rekindle_store::Invitations for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>> {
+    async fn invitations_for(&self, user_id: UserId) -> Result<Vec<Invitation>> {
+        let user_id = user_id.0;
         let rows = sql(invitations!("WHERE i.email = (SELECT email FROM users WHERE id = $1) ORDER BY w.id"))
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -131,7 +132,8 @@ impl rekindle_store::Invitations for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership> {
+    async fn accept_invitation(&self, id: i64, user_id: UserId) -> Result<Membership> {
+        let user_id = user_id.0;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let (ws, invited) = take_invitation(&mut tx, id, user_id).await?;
         let role = grant(&mut tx, user_id, WorkspaceId(ws), invited).await?;
@@ -141,7 +143,8 @@ impl rekindle_store::Invitations for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
+    async fn decline_invitation(&self, id: i64, user_id: UserId) -> Result<()> {
+        let user_id = user_id.0;
         let mut conn = self.pool.acquire().await.map_err(db_err)?;
         take_invitation(&mut conn, id, user_id).await.map(|_| ())
     }
@@ -194,7 +197,7 @@ impl rekindle_store::Invitations for PostgresStore {
             None => Redeemed::AccountExists,
             Some(row) => {
                 let created = user(&row).map_err(db_err)?;
-                grant(&mut tx, created.id, WorkspaceId(ws), role).await?;
+                grant(&mut tx, created.id.0, WorkspaceId(ws), role).await?;
                 sql("DELETE FROM invitations WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
                 Redeemed::Created(created)
             }

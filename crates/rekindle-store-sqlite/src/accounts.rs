@@ -1,8 +1,8 @@
 //! Operator accounts: users, memberships, sessions, API tokens, the audit log.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
+use rekindle_core::{UserId, WorkspaceId};
 use rekindle_store::{
     Accounts, ApiToken, AuditEntry, AuditRecord, Member, Membership, Result, Session, StoreError, User, Workspace,
 };
@@ -15,13 +15,19 @@ const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.created_at";
 const TOKEN_COLS: &str = "id, user_id, name, prefix, created_at, revoked_at";
 
 pub(crate) fn user(r: &Row) -> rusqlite::Result<User> {
-    Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, password_hash: r.get(3)?, created_at: time(r.get(4)?) })
+    Ok(User {
+        id: UserId(r.get(0)?),
+        email: r.get(1)?,
+        name: r.get(2)?,
+        password_hash: r.get(3)?,
+        created_at: time(r.get(4)?),
+    })
 }
 
 fn api_token(r: &Row) -> rusqlite::Result<ApiToken> {
     Ok(ApiToken {
         id: r.get(0)?,
-        user_id: r.get(1)?,
+        user_id: UserId(r.get(1)?),
         name: r.get(2)?,
         prefix: r.get(3)?,
         created_at: time(r.get(4)?),
@@ -56,7 +62,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn user(&self, id: i64) -> Result<Option<User>> {
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let id = id.0;
         self.read(move |c| {
             c.query_row(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"), [id], user)
                 .optional()
@@ -84,7 +91,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn set_role(&self, user_id: i64, ws: WorkspaceId, role: Role) -> Result<()> {
+    async fn set_role(&self, user_id: UserId, ws: WorkspaceId, role: Role) -> Result<()> {
+        let user_id = user_id.0;
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -103,7 +111,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn remove_member(&self, user_id: i64, ws: WorkspaceId) -> Result<()> {
+    async fn remove_member(&self, user_id: UserId, ws: WorkspaceId) -> Result<()> {
+        let user_id = user_id.0;
         self.write(move |tx| {
             let n = tx
                 .execute("DELETE FROM memberships WHERE user_id = ?1 AND workspace_id = ?2", params![user_id, ws.0])
@@ -114,7 +123,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
+    async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
+        let user_id = user_id.0;
         self.read(move |c| {
             let mut s = c
                 .prepare(
@@ -164,7 +174,7 @@ impl Accounts for SqliteStore {
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![hash, s.user_id, s.csrf_token, ms(s.created_at), ms(s.expires_at)],
+                params![hash, s.user_id.0, s.csrf_token, ms(s.created_at), ms(s.expires_at)],
             )
             .map_err(unique_violation("session".into()))?;
             // Expired sessions go as new ones come, so the table stays the size of the live ones.
@@ -183,7 +193,7 @@ impl Accounts for SqliteStore {
                 params![hash, ms(now)],
                 |r| {
                     Ok(Session {
-                        user_id: r.get(0)?,
+                        user_id: UserId(r.get(0)?),
                         csrf_token: r.get(1)?,
                         created_at: time(r.get(2)?),
                         expires_at: time(r.get(3)?),
@@ -207,7 +217,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn create_api_token(&self, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
+    async fn create_api_token(&self, user_id: UserId, name: &str, hash: &str, prefix: &str) -> Result<ApiToken> {
+        let user_id = user_id.0;
         let (name, hash, prefix) = (name.to_string(), hash.to_string(), prefix.to_string());
         self.write(move |tx| {
             tx.query_row(
@@ -239,7 +250,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+    async fn api_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
+        let user_id = user_id.0;
         self.read(move |c| {
             let mut s = c
                 .prepare(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE user_id = ?1 ORDER BY id"))
@@ -250,7 +262,8 @@ impl Accounts for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn revoke_api_token(&self, user_id: i64, id: i64) -> Result<()> {
+    async fn revoke_api_token(&self, user_id: UserId, id: i64) -> Result<()> {
+        let user_id = user_id.0;
         self.write(move |tx| {
             let n = tx
                 .execute(
@@ -269,7 +282,7 @@ impl Accounts for SqliteStore {
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO audit_log (workspace_id, user_id, action, target, ip, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![a.workspace.map(|w| w.0), a.user_id, a.action, a.target, a.ip, ms(Utc::now())],
+                params![a.workspace.map(|w| w.0), a.user_id.map(|u| u.0), a.action, a.target, a.ip, ms(Utc::now())],
             )
             .map_err(db_err)?;
             Ok(())
@@ -293,7 +306,7 @@ impl Accounts for SqliteStore {
                     id: r.get(0)?,
                     record: AuditRecord {
                         workspace: r.get::<_, Option<i64>>(1)?.map(WorkspaceId),
-                        user_id: r.get(2)?,
+                        user_id: r.get::<_, Option<i64>>(2)?.map(UserId),
                         action: r.get(3)?,
                         target: r.get(4)?,
                         ip: r.get(5)?,

@@ -2,8 +2,8 @@
 //! the one-time token for a new account).
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
+use rekindle_core::{UserId, WorkspaceId};
 use rekindle_store::{Invitation, Invitations, Membership, Redeemed, Result, StoreError, User, Workspace};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -96,7 +96,8 @@ impl Invitations for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn invitations_for(&self, user_id: i64) -> Result<Vec<Invitation>> {
+    async fn invitations_for(&self, user_id: UserId) -> Result<Vec<Invitation>> {
+        let user_id = user_id.0;
         self.read(move |c| {
             let mut s = c
                 .prepare(&format!("{INVITATION} WHERE i.email = (SELECT email FROM users WHERE id = ?1) ORDER BY w.id"))
@@ -107,7 +108,8 @@ impl Invitations for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Membership> {
+    async fn accept_invitation(&self, id: i64, user_id: UserId) -> Result<Membership> {
+        let user_id = user_id.0;
         self.write(move |tx| {
             let inv = pending_for(tx, id, user_id)?;
             let role = grant(tx, user_id, inv.workspace.id, inv.role)?;
@@ -118,7 +120,8 @@ impl Invitations for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<()> {
+    async fn decline_invitation(&self, id: i64, user_id: UserId) -> Result<()> {
+        let user_id = user_id.0;
         self.write(move |tx| {
             pending_for(tx, id, user_id)?;
             tx.execute("DELETE FROM invitations WHERE id = ?1", [id]).map_err(db_err)?;
@@ -174,7 +177,7 @@ impl Invitations for SqliteStore {
                     user,
                 )
                 .map_err(db_err)?;
-            grant(tx, created.id, inv.workspace.id, inv.role)?;
+            grant(tx, created.id.0, inv.workspace.id, inv.role)?;
             tx.execute("DELETE FROM invitations WHERE id = ?1", [inv.id]).map_err(db_err)?;
             Ok(Some(Redeemed::Created(created)))
         })

@@ -3,15 +3,15 @@
 //! the caller; the store never sees them in the clear.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
 use rekindle_core::access::Role;
+use rekindle_core::{UserId, WorkspaceId};
 use serde::Serialize;
 
 use crate::Workspace;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     /// Lower-case; unique across the deployment.
     pub email: String,
     pub name: String,
@@ -38,7 +38,7 @@ pub struct Member {
 /// A login session, found by the hash of its cookie token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Sent back by the console in `X-CSRF-Token` on every state-changing request.
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
@@ -48,7 +48,7 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiToken {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub name: String,
     /// The first characters of the token, to tell tokens apart.
     pub prefix: String,
@@ -63,7 +63,7 @@ pub struct AuditRecord {
     /// sign-in is recorded once in each workspace of the user; `None` is deployment-wide and
     /// in no workspace's log (e.g. a failed sign-in for an email with no account).
     pub workspace: Option<WorkspaceId>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// What was done, as `noun.verb`: `auth.login`, `user.create`, `write_key.revoke`, …
     pub action: String,
     /// What it was done to, in words: an email, a key id, a SKU count.

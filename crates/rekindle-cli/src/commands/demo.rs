@@ -108,7 +108,7 @@ async fn load(
 /// The demo store's owner account, made on first run; its credentials are kept beside the
 /// store (it is a demo) so a re-run can print them again.
 struct DemoOwner {
-    user_id: i64,
+    user_id: rekindle_core::UserId,
     email: String,
     password: String,
 }

@@ -1,6 +1,7 @@
 //! Who is calling the REST API: a signed-in operator (session cookie), an operator's API
 //! token, or the deployment's admin token from the configuration.
 
+use rekindle_core::UserId;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -34,7 +35,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<UserId> {
         match &self.principal {
             Principal::User(u) => Some(u.id),
             Principal::Admin => None,
@@ -72,7 +73,7 @@ impl Caller {
 /// entry is deployment-wide, in no workspace's log.
 pub async fn record_account_action(
     store: &dyn rekindle_store::Store,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     action: &str,
     target: Option<String>,
     ip: &str,

@@ -19,7 +19,7 @@ pub use write_key::{WriteKeyCache, basic_username};
 /// Make an API token for a user; returns the secret (shown once) and the stored token.
 pub async fn create_api_token(
     store: &dyn rekindle_store::Store,
-    user_id: i64,
+    user_id: rekindle_core::UserId,
     name: &str,
 ) -> rekindle_store::Result<(String, rekindle_store::ApiToken)> {
     let token = rekindle_ingest::write_keys::random_token("rkt_");

@@ -13,7 +13,7 @@ pub async fn users_and_roles(store: &dyn Store) {
     assert_eq!(store.count_users().await.unwrap(), 2);
     assert_eq!(store.user_by_email("ann@example.com").await.unwrap().unwrap().password_hash, "$argon2id$hash-a");
     assert_eq!(store.user(bob.id).await.unwrap().unwrap().email, "bob@example.com");
-    assert!(store.user(9999).await.unwrap().is_none());
+    assert!(store.user(rekindle_core::UserId(9999)).await.unwrap().is_none());
 
     store.set_role(ann.id, ws, Role::Owner).await.unwrap();
     store.set_role(ann.id, other, Role::Analyst).await.unwrap();

@@ -39,7 +39,7 @@ pub struct UserView {
 
 impl From<User> for UserView {
     fn from(u: User) -> Self {
-        Self { id: u.id, email: u.email, name: u.name }
+        Self { id: u.id.0, email: u.email, name: u.name }
     }
 }
 

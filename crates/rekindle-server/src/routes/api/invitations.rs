@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use rekindle_core::UserId;
 use rekindle_store::{Invitation, Redeemed};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,7 +82,7 @@ async fn my_invitations(
     Ok(Json(state.store.invitations_for(user_id).await?.into_iter().map(Into::into).collect()))
 }
 
-fn invitee(caller: &Caller, id: i64) -> Result<i64, ApiError> {
+fn invitee(caller: &Caller, id: i64) -> Result<UserId, ApiError> {
     caller.user_id().ok_or_else(|| ApiError::not_found(format!("invitation {id}")))
 }
 

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use rekindle_core::UserId;
 use rekindle_core::access::{Permission, Role};
 use rekindle_ingest::write_keys::random_token;
 use rekindle_store::{Invitation, Member, StoreError};
@@ -47,7 +48,7 @@ pub struct MemberView {
 impl From<Member> for MemberView {
     fn from(m: Member) -> Self {
         Self {
-            id: m.user.id,
+            id: m.user.id.0,
             email: m.user.email,
             name: m.user.name,
             role: m.role.as_str().into(),
@@ -181,7 +182,7 @@ async fn revoke_invitation(
 async fn member_change(
     state: &AppState,
     access: &Access,
-    user_id: i64,
+    user_id: UserId,
     new_role: Option<Role>,
 ) -> Result<Member, ApiError> {
     let members = state.store.members(access.ws()).await?;
@@ -204,7 +205,7 @@ async fn member_change(
 async fn set_role(
     access: Can<perm::UsersManage>,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<UserId>,
     Body(body): Body<RoleChange>,
 ) -> Result<Json<MemberView>, ApiError> {
     let role = role(&body.role)?;
@@ -221,7 +222,7 @@ async fn set_role(
 async fn remove_user(
     access: Access,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> Result<StatusCode, ApiError> {
     access.require(Permission::UsersManage)?;
     let member = member_change(&state, &access, id, None).await?;
