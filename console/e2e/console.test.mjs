@@ -230,7 +230,12 @@ test('owner creates a segment with a live preview, then edits its rule into a ne
   assert.equal(await text(page, 'segment-current-version'), 'v1')
   await waitForMembers(page)
   const exportHref = await page.locator(byTestId('segment-export')).getAttribute('href')
-  assert.match(exportHref, /\/members\.csv\?workspace=/)
+  assert.match(exportHref, /\/members\.csv\?workspace=.*lang=zh-CN/)
+  // Read back as Excel would: a BOM, then Chinese headers.
+  const csv = await (await page.request.get(new URL(exportHref, page.url()).href)).body()
+  assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a UTF-8 BOM first')
+  const header = csv.subarray(3).toString('utf8').split('\n')[0]
+  assert.equal(header, '用户 ID,昵称,手机号,生命周期,价值分层,订单数,累计消费（元）,最近下单,加入人群')
 
   // A changed rule is a new version.
   await page.fill(byTestId('segment-rule-input'), 'orders >= 3')

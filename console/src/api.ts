@@ -293,8 +293,8 @@ export const api = {
       query: ws(w, { limit }),
     }).then((r) => r.changes),
   /** The members as a CSV download: a plain link, the session cookie authenticates the GET. */
-  segmentMembersCsvUrl: (w: string, id: string) =>
-    `/api/v1/segments/${enc(id)}/members.csv?${new URLSearchParams({ workspace: w })}`,
+  segmentMembersCsvUrl: (w: string, id: string, lang: string) =>
+    `/api/v1/segments/${enc(id)}/members.csv?${new URLSearchParams({ workspace: w, lang })}`,
 
   tags: (w: string) => request<{ tags: Tag[] }>('GET', '/api/v1/tags', { query: ws(w) }).then((r) => r.tags),
   createTag: (w: string, tag: { name: string; rule?: string | null; description?: string }) =>

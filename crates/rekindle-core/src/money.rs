@@ -127,8 +127,17 @@ impl Fen {
 impl fmt::Display for Fen {
     /// Yuan with two decimals: `128.80`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / FEN_PER_YUAN, self.0 % FEN_PER_YUAN)
+        f.write_str(&yuan_text(self.0))
     }
+}
+
+/// Any sum of fen as yuan with two decimals (`-12.50`, `1234567.89`): totals and refunds
+/// are not bounded like one amount is.
+pub fn yuan_text(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let per = FEN_PER_YUAN.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / per, abs % per)
 }
 
 impl std::str::FromStr for Fen {

@@ -110,3 +110,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn sums_print_as_yuan_whatever_their_sign_or_size() {
+    assert_eq!(yuan_text(29950), "299.50");
+    assert_eq!(yuan_text(-1250), "-12.50");
+    assert_eq!(yuan_text(-5), "-0.05");
+    assert_eq!(yuan_text(i64::MIN), "-92233720368547758.08");
+    assert_eq!(Fen::new(12880).unwrap().to_string(), "128.80");
+}

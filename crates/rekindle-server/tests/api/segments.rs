@@ -103,7 +103,19 @@ async fn a_segment_is_previewed_saved_versioned_and_kept_live() {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = r.text().await.unwrap();
     assert_eq!(csv.lines().count(), 2, "a header and u1: {csv}");
-    assert!(csv.starts_with("person,nickname,phone,stage,tier,orders,spend_fen,last_order,since"));
+    // For Excel: a BOM, the operator's language, yuan and the store's time.
+    assert!(
+        csv.starts_with("\u{FEFF}用户 ID,昵称,手机号,生命周期,价值分层,订单数,累计消费（元）,最近下单,加入人群"),
+        "{csv}"
+    );
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert!(row[5].parse::<u64>().is_ok() && row[6].contains('.'), "orders, then yuan: {row:?}");
+    assert!(!row[8].contains('T') && row[8].len() == "2026-05-01 12:00:00".len(), "local time: {row:?}");
+    let r = app.api(&format!("/api/v1/segments/{id}/members.csv?lang=en")).await;
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("\u{FEFF}person,nickname,phone,stage,tier,orders,spend_yuan,last_order,since"), "{csv}");
+    let r = app.api(&format!("/api/v1/segments/{id}/members.csv?lang=fr")).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an unknown language is named, not ignored");
 
     let r = admin(&app, Method::PUT, &format!("/api/v1/segments/{id}"), Some(json!({"rule": "spend >= 2000"}))).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an edit is checked like a new rule");

@@ -9,6 +9,7 @@ mod catalogue;
 mod dashboard;
 mod dto;
 mod events;
+mod export_words;
 mod identity;
 mod input;
 mod invitations;

@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use rekindle_core::access::Permission;
+use rekindle_core::money::yuan_text;
 use rekindle_core::{PersonId, SegmentId, csv_cell};
 use rekindle_engine::Audience;
 use rekindle_store::PersonRef;
@@ -15,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::export_words::{LangParam, UTF8_BOM};
 use super::input::checked_rule;
 use super::segments::found;
 use super::{ApiPath, Body, Limit, Params, WorkspaceParam};
@@ -166,24 +169,28 @@ async fn members(
     Ok(Json(MemberPage { members, next }))
 }
 
-/// Every member as CSV: person, nickname, phone (masked for roles without pii.read), stage,
-/// tier, orders, spend in fen, last order, member since.
+/// Every member as CSV for Excel: person, nickname, phone (masked for roles without
+/// pii.read), stage, tier, orders, spend in yuan, last order, member since; headers and words
+/// in the operator's language, times in the store's time zone, UTF-8 with a BOM.
 #[utoipa::path(get, path = "/api/v1/segments/{id}/members.csv", tag = "segments", security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "Segment id"), WorkspaceParam),
+    params(("id" = i64, Path, description = "Segment id"), WorkspaceParam, LangParam),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ApiError)))]
 async fn members_csv(
     access: Access,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<SegmentId>,
+    Params(LangParam { lang }): Params<LangParam>,
 ) -> Result<Response, ApiError> {
     access.require(Permission::PeopleRead)?;
     let segment = found(&state, &access, id).await?;
     let ws = access.ws();
+    let lang = lang.unwrap_or_default();
+    let tz: Tz = access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
     let audience = state.engine.audience(ws).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = csv::Writer::from_writer(UTF8_BOM.as_bytes().to_vec());
     let write_err = |e: csv::Error| ApiError::internal(&e);
-    out.write_record(["person", "nickname", "phone", "stage", "tier", "orders", "spend_fen", "last_order", "since"])
-        .map_err(write_err)?;
+    out.write_record(lang.member_columns()).map_err(write_err)?;
     let mut after = None;
     loop {
         let page = state.store.segment_members(ws, id, after, 1000).await?;
@@ -200,12 +207,12 @@ async fn members_csv(
                 m.person.to_string(),
                 csv_cell::text(&nickname.unwrap_or_default()).into_owned(),
                 csv_cell::text(&phone.unwrap_or_default()).into_owned(),
-                member.map_or("prospect", |x| x.stage.as_str()).into(),
-                member.map_or("edge", |x| x.tier.as_str()).into(),
+                lang.stage(member.map(|x| x.stage)).into(),
+                lang.tier(member.map(|x| x.tier)).into(),
                 csv_cell::number(profile.map_or(0, |p| p.order_count())),
-                csv_cell::number(profile.map_or(0, |p| p.spend_fen())),
-                profile.and_then(|p| p.last_order()).map(|t| t.to_rfc3339()).unwrap_or_default(),
-                m.since.to_rfc3339(),
+                yuan_text(profile.map_or(0, |p| p.spend_fen())),
+                profile.and_then(|p| p.last_order()).map(local).unwrap_or_default(),
+                local(m.since),
             ])
             .map_err(write_err)?;
         }

@@ -189,7 +189,7 @@ async fn a_formula_nickname_is_neutralised_in_the_segment_csv() {
     let row = rows.records().next().expect("one member").unwrap();
     assert_eq!(&row[1], format!("'{formula}"), "{csv}");
     assert_eq!(&row[2], "'+8613812345678", "a phone's + would start a formula too");
-    assert_eq!(&row[6], "5990", "numbers stay numbers");
+    assert_eq!(&row[6], "59.90", "numbers stay numbers (yuan, as the operator reads money)");
 }
 
 /// Text without the spaces and dashes phones are written with, so `137-1234-5678` is found
