@@ -29,7 +29,7 @@ pub struct Global {
     /// TOML configuration file.
     #[arg(long, global = true, env = "REKINDLE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Directory of the embedded store [default: ./rekindle-data].
+    /// Directory of the embedded store [default: ./rekindle-data; `demo` uses ./rekindle-demo].
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
     /// Use PostgreSQL instead of the embedded store: postgres://user@host/db.
@@ -165,7 +165,10 @@ pub enum KeysCommand {
     /// List the workspace's write keys.
     List,
     /// Revoke a write key by id; clients using it are refused within seconds.
-    Revoke { id: i64 },
+    Revoke {
+        /// The key's id, as `rekindle keys list` shows it.
+        id: i64,
+    },
 }
 
 #[derive(Args)]
@@ -210,8 +213,9 @@ pub enum UsersCommand {
         /// Display name (default: the part of the email before @).
         #[arg(long)]
         name: Option<String>,
-        /// owner, operator, host, service or analyst (docs/access.md).
-        #[arg(long, default_value = "owner")]
+        /// owner, operator, host, service or analyst (docs/access.md). Required: an account
+        /// is never an owner by default.
+        #[arg(long)]
         role: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
@@ -222,6 +226,7 @@ pub enum UsersCommand {
     /// Create an API token for an operator and print it (shown only this once). It acts as
     /// the operator, with their role in each workspace.
     Token {
+        /// The operator's sign-in email.
         email: String,
         /// What the token is for, e.g. `bi-export`.
         #[arg(long, default_value = "cli")]

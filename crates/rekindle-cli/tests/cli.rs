@@ -230,3 +230,15 @@ fn people_are_exported_and_erased_only_when_confirmed() {
     assert!(!rekindle(&data, &["people", "show", "phone:13812345678"]).status.success(), "gone");
     assert!(!rekindle(&data, &["people", "show", "user_id:42"]).status.success(), "gone");
 }
+
+#[test]
+fn an_operator_is_never_an_owner_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = rekindle(dir.path(), &["users", "create", "someone@example.com"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--role"), "the error names the flag");
+    let created = rekindle(dir.path(), &["users", "create", "someone@example.com", "--role", "analyst"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let listed = stdout(&rekindle(dir.path(), &["users", "list"]));
+    assert!(listed.contains("someone@example.com") && listed.contains("analyst"), "{listed}");
+}
