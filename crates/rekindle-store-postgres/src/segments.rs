@@ -43,10 +43,6 @@ fn membership_change(r: &PgRow, first: usize) -> Result<MembershipChange, Error>
     })
 }
 
-fn not_found(what: String) -> StoreError {
-    StoreError::NotFound(what)
-}
-
 async fn add_version(
     c: &mut PgConnection,
     id: i64,
@@ -152,7 +148,7 @@ impl rekindle_store::Segments for PostgresStore {
         .await
         .map_err(db_err)?;
         let current = row.as_ref().map(segment).transpose().map_err(db_err)?;
-        let current = current.ok_or_else(|| not_found(format!("segment {id}")))?;
+        let current = current.ok_or_else(|| StoreError::NotFound(format!("segment {id}")))?;
         let name = edit.name.as_deref().unwrap_or(&current.name);
         let description = edit.description.as_deref().unwrap_or(&current.description);
         let (rule, version) = match edit.rule.as_deref() {
@@ -192,7 +188,7 @@ impl rekindle_store::Segments for PostgresStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        if done.rows_affected() == 0 { Err(not_found(format!("segment {id}"))) } else { Ok(()) }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("segment {id}"))) } else { Ok(()) }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

@@ -16,10 +16,6 @@ fn person_tag(r: &PgRow) -> Result<PersonTag, Error> {
     Ok(PersonTag { person: PersonId(r.try_get(0)?), tag: r.try_get(1)?, at: r.try_get(2)? })
 }
 
-fn not_found(what: String) -> StoreError {
-    StoreError::NotFound(what)
-}
-
 #[async_trait::async_trait]
 impl rekindle_store::Tags for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -57,7 +53,7 @@ impl rekindle_store::Tags for PostgresStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        if done.rows_affected() == 0 { Err(not_found(format!("tag {name}"))) } else { Ok(()) }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("tag {name}"))) } else { Ok(()) }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -77,11 +73,11 @@ impl rekindle_store::Tags for PostgresStore {
         .await
         .map_err(|e| match e.as_database_error().map(|d| d.kind()) {
             // The tag was deleted on another node as this ran.
-            Some(ErrorKind::ForeignKeyViolation) => not_found(format!("tag {}", t.tag)),
+            Some(ErrorKind::ForeignKeyViolation) => StoreError::NotFound(format!("tag {}", t.tag)),
             _ => db_err(e),
         })?;
         let defined: bool = row.try_get(0).map_err(db_err)?;
-        if defined { Ok(()) } else { Err(not_found(format!("tag {}", t.tag))) }
+        if defined { Ok(()) } else { Err(StoreError::NotFound(format!("tag {}", t.tag))) }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -93,7 +89,7 @@ impl rekindle_store::Tags for PostgresStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        if done.rows_affected() == 0 { Err(not_found(format!("tag {t} on {person}"))) } else { Ok(()) }
+        if done.rows_affected() == 0 { Err(StoreError::NotFound(format!("tag {t} on {person}"))) } else { Ok(()) }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

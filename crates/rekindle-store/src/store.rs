@@ -4,60 +4,40 @@ use crate::capability::{
     Predictions, Readouts, Segments, Stages, Tags, Templates, Workspaces,
 };
 
-/// Everything Rekindle keeps: the sum of the capabilities. One implementation of each per
-/// database; all pass the conformance suite. Callers bring the traits they call into scope
-/// with `use rekindle_store::prelude::*`.
-///
-/// Every method that takes a [`WorkspaceId`](rekindle_core::WorkspaceId) reads and writes that
-/// workspace only.
-pub trait Store:
-    Backend
-    + Workspaces
-    + EventLog
-    + People
-    + Accounts
-    + Invitations
-    + Catalogue
-    + Segments
-    + Stages
-    + Tags
-    + Predictions
-    + Journeys
-    + Enrollments
-    + Outbox
-    + Readouts
-    + Templates
-    + Coupons
-    + Consent
-    + Erasure
-    + Send
-    + Sync
-    + 'static
-{
+/// `Store` is the sum of the capabilities; one list names them for the trait and its
+/// blanket impl, so a new capability is added once.
+macro_rules! sum_of {
+    ($($capability:ident),+ $(,)?) => {
+        /// Everything Rekindle keeps: the sum of the capabilities. One implementation of each per
+        /// database; all pass the conformance suite. Callers bring the traits they call into scope
+        /// with `use rekindle_store::prelude::*`.
+        ///
+        /// Every method that takes a [`WorkspaceId`](rekindle_core::WorkspaceId) reads and writes that
+        /// workspace only.
+        pub trait Store: $($capability +)+ Send + Sync + 'static {}
+
+        impl<T> Store for T where T: $($capability +)+ Send + Sync + 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: Backend
-        + Workspaces
-        + EventLog
-        + People
-        + Accounts
-        + Invitations
-        + Catalogue
-        + Segments
-        + Stages
-        + Tags
-        + Predictions
-        + Journeys
-        + Enrollments
-        + Outbox
-        + Readouts
-        + Templates
-        + Coupons
-        + Consent
-        + Erasure
-        + Send
-        + Sync
-        + 'static
-{
-}
+sum_of!(
+    Backend,
+    Workspaces,
+    EventLog,
+    People,
+    Accounts,
+    Invitations,
+    Catalogue,
+    Segments,
+    Stages,
+    Tags,
+    Predictions,
+    Journeys,
+    Enrollments,
+    Outbox,
+    Readouts,
+    Templates,
+    Coupons,
+    Consent,
+    Erasure,
+);
