@@ -102,14 +102,18 @@ pub struct SimArgs {
     /// Seed: the same seed gives the same store, byte for byte.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// First day of the window (local date, YYYY-MM-DD).
-    #[arg(long, default_value = "2026-01-05")]
-    pub start: chrono::NaiveDate,
+    /// First day of the window (local date, YYYY-MM-DD) [default: `--days` before today, so
+    /// the history ends at the present and new events carry it on].
+    #[arg(long)]
+    pub start: Option<chrono::NaiveDate>,
 }
 
 impl SimArgs {
     pub fn config(&self) -> rekindle_sim::SimConfig {
-        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start: self.start }
+        // The simulator's times are China's (+08:00), like the demo store's time zone.
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let start = self.start.unwrap_or(today - chrono::Days::new(u64::from(self.days)));
+        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start }
     }
 }
 

@@ -10,7 +10,7 @@ fn generate_writes_the_same_files_for_the_same_seed() {
     let dir = tempfile::tempdir().unwrap();
     for run in ["a", "b"] {
         let out = Command::new(BIN)
-            .args(["generate", "--people", "300", "--days", "40", "--seed", "5", "--out"])
+            .args(["generate", "--people", "300", "--days", "40", "--seed", "5", "--start", "2026-01-05", "--out"])
             .arg(dir.path().join(run))
             .output()
             .unwrap();

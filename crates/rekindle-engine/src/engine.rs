@@ -171,10 +171,9 @@ impl Engine {
             segments = store.segments(ws).await?;
         }
         let mut context = Context::load(store, ws, self.judging.clone()).await?;
-        // As of the latest event, unless that is in the future: a store whose events stopped
-        // (the demo among them) is seen as it last was.
-        let wall = (self.clock)();
-        let now = state.folded.latest.map_or(wall, |l| l.min(wall));
+        // One "now" for everything: the clock. A store whose events stopped is judged as it is
+        // today (its people drift to 流失), the same way the run-out trigger and journeys see it.
+        let now = (self.clock)();
         let refit = Duration::from_secs(self.judging.models.refit_minutes * 60);
         // Refit when due; until a fit succeeds, whenever the log has moved.
         let due = match state.fitted {

@@ -193,3 +193,27 @@ async fn persona_segments_find_their_people() {
         assert!(precision > base * 1.3, "{}: precision {precision:.2} vs base {base:.2}", s.name);
     }
 }
+
+/// Issue 16: the engine judged "now" by the newest event, so one event sent today into a store
+/// whose history stopped months ago moved everyone's clock and made them all 流失. Now the clock
+/// alone is "now": a new event changes its own person, nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_from_today_changes_nobody_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = world(dir.path(), 300).await;
+    append(&w, &w.messages).await;
+    // Today is months after the history ends, as when the demo's history ended in July.
+    let today = w.end + chrono::Duration::days(150);
+    let engine = Engine::new(w.store.clone(), Judging::default(), Arc::new(move || today), std::time::Duration::ZERO);
+    let (before, _) = engine.refresh(w.ws).await.unwrap();
+    assert_eq!(before.now, today, "judged as of the clock, not as of the newest event");
+
+    let event = serde_json::json!({"type": "track", "userId": "someone-new", "event": "Product Viewed",
+        "timestamp": today.to_rfc3339(), "messageId": "today-1"});
+    append(&w, &[Message::parse(&event.to_string(), None, &Arrival::live(today)).unwrap()]).await;
+    let (after, _) = engine.refresh(w.ws).await.unwrap();
+    let stages = |a: &Audience| -> HashMap<PersonId, _> { a.members.iter().map(|m| (m.person, m.stage)).collect() };
+    let (b, a) = (stages(&before), stages(&after));
+    assert_eq!(a.len(), b.len() + 1, "one more person");
+    assert!(b.iter().all(|(p, s)| a.get(p) == Some(s)), "everyone else keeps their stage");
+}

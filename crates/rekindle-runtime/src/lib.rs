@@ -13,7 +13,8 @@ use anyhow::Context;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::outreach::CapsConfig;
 use rekindle_delivery::{Channels, ChannelsConfig};
-use rekindle_engine::{Clock, Engine, Judging};
+pub use rekindle_engine::Clock;
+use rekindle_engine::{Engine, Judging};
 use rekindle_ingest::{IngestConfig, IngestMetrics, Ingestor};
 use rekindle_journeys::Runner;
 use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
@@ -35,6 +36,11 @@ pub struct Settings {
     pub channels: ChannelsConfig,
 }
 
+/// The time as it is.
+pub fn wall_clock() -> Clock {
+    Arc::new(chrono::Utc::now)
+}
+
 /// The running services, shared by whoever serves them.
 #[derive(Clone)]
 pub struct Services {
@@ -51,12 +57,12 @@ pub struct Services {
 
 impl Services {
     /// Start ingestion, the segment refresh and (unless turned off) journeys and delivery, on
-    /// the current Tokio runtime.
-    pub fn start(store: Arc<dyn Store>, settings: Settings) -> anyhow::Result<Self> {
+    /// the current Tokio runtime. `clock` is the one "now" of everything they judge and
+    /// schedule: [`wall_clock`] outside tests.
+    pub fn start(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let ingest_metrics = IngestMetrics::default();
         let ingestor =
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
-        let clock: Clock = Arc::new(chrono::Utc::now);
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps));
         let channels = Arc::new(Channels::from_config(&settings.channels).context("configuring [channels]")?);

@@ -28,13 +28,22 @@ impl App {
     /// Start the services over `store` (see [`rekindle_runtime::Services`]) and bind the
     /// listener. Which store is the binary's choice.
     pub async fn with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        Self::with_clock(config, store, rekindle_runtime::wall_clock()).await
+    }
+
+    /// As [`App::with_store`], with the time held by `clock` (tests pin it).
+    pub async fn with_clock(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: rekindle_runtime::Clock,
+    ) -> anyhow::Result<Self> {
         if config.api.admin_token.is_none() && store.count_users().await? == 0 {
             // Printed, not logged: it is an instruction for whoever started the server.
             println!(
                 "No operator accounts yet. Create the first owner:\n  rekindle users create you@example.com --role owner"
             );
         }
-        let services = Services::start(store, config.runtime())?;
+        let services = Services::start(store, config.runtime(), clock)?;
         let state = AppState {
             store: services.store.clone(),
             ingestor: services.ingestor.clone(),

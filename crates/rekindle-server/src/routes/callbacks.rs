@@ -81,7 +81,7 @@ async fn event(State(state): State<AppState>, Query(q): Query<Signed>, body: Str
         "properties": {"channel": "wecom", "staff_id": user_id, "source": source},
         "context": {"traits": {"wecom_external_userid": external}, "library": {"name": "rekindle-wecom-callback"}},
     });
-    let message = Message::parse(&json.to_string(), None, &Arrival::live(chrono::Utc::now()))
+    let message = Message::parse(&json.to_string(), None, &Arrival::live(state.engine.now()))
         .map_err(|e| ApiError::field(ErrorCode::InvalidField, e.field, e.reason))?;
     state
         .ingestor

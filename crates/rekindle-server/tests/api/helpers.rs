@@ -25,6 +25,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with some configuration changed first.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(change, rekindle_runtime::wall_clock()).await
+}
+
+/// The app with its clock held at `now` (RFC 3339): what it judges and schedules is as of then.
+pub async fn spawn_app_at(now: &str) -> TestApp {
+    let now = chrono::DateTime::parse_from_rfc3339(now).expect("an RFC 3339 time").to_utc();
+    spawn(|_| {}, std::sync::Arc::new(move || now)).await
+}
+
+async fn spawn(change: impl FnOnce(&mut Config), clock: rekindle_runtime::Clock) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -34,7 +44,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     };
     change(&mut config);
     let store = rekindle_store_sqlite::SqliteStore::open(&config.data_dir).await.expect("the store opens");
-    let app = App::with_store(config, std::sync::Arc::new(store)).await.expect("app builds");
+    let app = App::with_clock(config, std::sync::Arc::new(store), clock).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let store = app.state.store.clone();
     let ingestor = app.state.ingestor.clone();

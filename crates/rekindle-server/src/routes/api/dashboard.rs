@@ -118,8 +118,7 @@ async fn dashboard(
     }
     let ws = access.ws();
     let tz: Tz = access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    let latest = state.store.events(ws, &EventQuery { limit: 1, ..Default::default() }).await?;
-    let as_of = latest.first().map_or_else(Utc::now, |e| e.timestamp).with_timezone(&tz).date_naive();
+    let as_of = state.engine.now().with_timezone(&tz).date_naive();
     let first_day = as_of - Duration::days(i64::from(days) - 1);
     let (from, to) = (local_midnight(tz, first_day), local_midnight(tz, as_of + Duration::days(1)));
     let date = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();

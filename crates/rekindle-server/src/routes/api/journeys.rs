@@ -187,11 +187,11 @@ async fn create_journey(
                 ApiError::field(ErrorCode::InvalidField, "shipped", format!("no shipped journey {key:?}"))
             })?;
             let name = checked_text("name", input.name.as_deref().unwrap_or(s.name), 1, 100)?;
-            rekindle_journeys::install(&*state.store, ws, &s, &name, Utc::now()).await?
+            rekindle_journeys::install(&*state.store, ws, &s, &name, state.engine.now()).await?
         }
         (None, Some(d)) => {
             let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
-            state.store.create_journey(ws, &name, &definition(d)?, Utc::now()).await?
+            state.store.create_journey(ws, &name, &definition(d)?, state.engine.now()).await?
         }
         (Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -235,7 +235,7 @@ async fn update_journey(
     }
     let name = input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?;
     let draft = input.definition.map(definition).transpose()?;
-    let j = state.store.update_journey(access.ws(), id, name.as_deref(), draft.as_ref(), Utc::now()).await?;
+    let j = state.store.update_journey(access.ws(), id, name.as_deref(), draft.as_ref(), state.engine.now()).await?;
     access.audit(&state, "journey.update", format!("{} ({})", j.name, j.id)).await;
     Ok(Json(view(&state, &access, j, true).await?))
 }
@@ -259,7 +259,7 @@ async fn publish(
     if let Some(p) = validate(&j.draft, &known).into_iter().next() {
         return Err(ApiError::field(ErrorCode::InvalidField, format!("definition.{}", p.field), p.reason));
     }
-    let v = state.store.publish_journey(access.ws(), id, Some(&actor(&access)), Utc::now()).await?;
+    let v = state.store.publish_journey(access.ws(), id, Some(&actor(&access)), state.engine.now()).await?;
     state.runner.invalidate(access.ws());
     access.audit(&state, "journey.publish", format!("{} ({}) v{}", j.name, j.id, v.version)).await;
     Ok(Json(Published { version: v.version }))
@@ -283,7 +283,7 @@ async fn set_status(
     if j.version.is_none() {
         return Err(ApiError::field(ErrorCode::InvalidField, "status", "publish the journey first"));
     }
-    let j = state.store.set_journey_status(access.ws(), id, status, Utc::now()).await?;
+    let j = state.store.set_journey_status(access.ws(), id, status, state.engine.now()).await?;
     state.runner.invalidate(access.ws());
     access.audit(&state, &format!("journey.{}", status.as_str()), format!("{} ({})", j.name, j.id)).await;
     Ok(Json(view(&state, &access, j, true).await?))

@@ -91,7 +91,7 @@ pub struct SegmentInput {
 
 async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Result<SegmentView, ApiError> {
     let ws = access.ws();
-    let since = Utc::now() - Duration::days(TREND_DAYS);
+    let since = state.engine.now() - Duration::days(TREND_DAYS);
     let sizes = state.store.segment_sizes(ws, s.id, since).await?;
     // Thinned evenly to at most TREND_POINTS, keeping the newest.
     let step = sizes.len().div_ceil(TREND_POINTS).max(1);
@@ -171,8 +171,14 @@ async fn create_segment(
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
     let (rule, _) = checked_rule("rule", input.rule.as_deref().unwrap_or_default())?;
-    let new =
-        NewSegment { name, description, rule, kind: SegmentKind::Custom, by: Some(actor(&access)), at: Utc::now() };
+    let new = NewSegment {
+        name,
+        description,
+        rule,
+        kind: SegmentKind::Custom,
+        by: Some(actor(&access)),
+        at: state.engine.now(),
+    };
     let segment = state.store.create_segment(access.ws(), &new).await?;
     access.audit(&state, "segment.create", format!("{} ({})", segment.name, segment.id)).await;
     refresh(&state, &access).await?;
@@ -209,7 +215,7 @@ async fn update_segment(
         description: input.description.as_deref().map(|d| checked_text("description", d, 0, 500)).transpose()?,
         rule: input.rule.as_deref().map(|r| checked_rule("rule", r).map(|(text, _)| text)).transpose()?,
         by: Some(actor(&access)),
-        at: Utc::now(),
+        at: state.engine.now(),
     };
     let segment = state.store.update_segment(access.ws(), id, &edit).await?;
     access.audit(&state, "segment.update", format!("{} ({}) v{}", segment.name, segment.id, segment.version)).await;

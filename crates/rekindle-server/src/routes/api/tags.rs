@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use rekindle_core::access::Permission;
 use rekindle_store::{PersonTag, Tag};
 use serde::{Deserialize, Serialize};
@@ -118,7 +117,7 @@ async fn create_tag(
     if state.store.tags(ws).await?.iter().any(|t| t.name == name) {
         return Err(ApiError::field(ErrorCode::Conflict, "name", format!("tag {name} exists")));
     }
-    let tag = Tag { name, rule, description, created_at: Utc::now() };
+    let tag = Tag { name, rule, description, created_at: state.engine.now() };
     state.store.put_tag(ws, &tag).await?;
     access.audit(&state, "tag.create", tag.name.clone()).await;
     state.engine.refresh(ws).await?;
@@ -203,11 +202,12 @@ async fn tag_person(
         }
         Some(_) => {}
         None => {
-            let defined = Tag { name: tag.clone(), rule: None, description: String::new(), created_at: Utc::now() };
+            let defined =
+                Tag { name: tag.clone(), rule: None, description: String::new(), created_at: state.engine.now() };
             state.store.put_tag(ws, &defined).await?;
         }
     }
-    state.store.tag_person(ws, &PersonTag { person: person.id, tag: tag.clone(), at: Utc::now() }).await?;
+    state.store.tag_person(ws, &PersonTag { person: person.id, tag: tag.clone(), at: state.engine.now() }).await?;
     access.audit(&state, "person.tag", format!("{tag} on {}", person.id)).await;
     state.engine.invalidate(ws).await;
     Ok(StatusCode::NO_CONTENT)

@@ -9,7 +9,6 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use chrono::Utc;
 use rekindle_core::message::{Arrival, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES};
 use rekindle_core::{FieldError, Message, MessageKind};
 use rekindle_ingest::IngestError;
@@ -98,7 +97,7 @@ async fn single(
     body: Body,
     kind: MessageKind,
 ) -> Result<Json<Accepted>, ApiError> {
-    let received_at = Utc::now();
+    let received_at = state.engine.now();
     let bytes = body::read(&headers, body, MAX_MESSAGE_BYTES, ErrorCode::MessageTooLarge).await?;
     let object = match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(o)) => o,
@@ -112,7 +111,7 @@ async fn single(
 }
 
 async fn many(state: AppState, headers: HeaderMap, body: Body, historical: bool) -> Result<Json<Accepted>, ApiError> {
-    let received_at = Utc::now();
+    let received_at = state.engine.now();
     let bytes = body::read(&headers, body, MAX_BATCH_BYTES, ErrorCode::BatchTooLarge).await?;
     let envelope: Envelope = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::field(ErrorCode::InvalidJson, "body", format!("malformed JSON: {e}")))?;
