@@ -105,11 +105,14 @@ mod eval;
 pub mod journey;
 mod lexer;
 mod parser;
+mod print;
+mod words;
 
 pub use ast::Rule;
-pub use error::ParseError;
+pub use error::{Expected, Found, Later, ParseError};
 pub use eval::{ProductTags, Subject};
 pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};
+pub use words::Lang;
 
 #[cfg(test)]
 mod tests;
