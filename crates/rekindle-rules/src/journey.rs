@@ -9,7 +9,7 @@ use crate::ParseError;
 
 /// Every problem with the journey, each naming its field (`steps[2].then`, `audience`); empty
 /// when it can be published. A rule that does not parse is a problem at its field, with the
-/// parser's message (`at 12: expected …, found …`).
+/// parser's English message (`at character 13: expected …, found …`).
 pub fn validate(d: &Definition, known: &Known) -> Vec<FieldError> {
     validate_with(d, known, |text| crate::parse(text).err().map(|e| e.to_string()))
 }

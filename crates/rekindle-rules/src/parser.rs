@@ -6,12 +6,13 @@ use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::scores::Risk;
 
 use crate::ast::{Metric, Op, RfmAxis, Rule, Unit};
-use crate::error::ParseError;
-use crate::lexer::{Token, lex};
+use crate::error::{Expected, Found, Later, ParseError};
+use crate::lexer::{Spanned, Token, lex};
+use crate::words::{canon, is_zh_keyword};
 
 /// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
-const COMING: [(&str, &str); 3] =
-    [("level", "points and member levels"), ("points", "points and member levels"), ("invited", "referrals")];
+const COMING: [(&str, Later); 3] =
+    [("level", Later::PointsAndLevels), ("points", Later::PointsAndLevels), ("invited", Later::Referrals)];
 
 /// Longest rule, in characters, wherever a rule is written (segments, tags, journey audiences,
 /// branches and exits): one cap in the parser, so no caller can forget it.
@@ -22,31 +23,28 @@ pub const MAX_NESTING: usize = 64;
 
 /// A rule, or the first place it stops making sense.
 pub fn parse(text: &str) -> Result<Rule, ParseError> {
-    let chars = text.chars().count();
-    if chars > MAX_RULE_CHARS {
+    let count = text.chars().count();
+    if count > MAX_RULE_CHARS {
         return Err(ParseError {
             position: MAX_RULE_CHARS,
-            expected: format!("a rule of at most {MAX_RULE_CHARS} characters"),
-            found: format!("{chars} characters"),
+            expected: Expected::ShorterRule,
+            found: Found::Length(count),
             over_limit: true,
         });
     }
-    let tokens = lex(text).map_err(|(position, expected)| ParseError {
-        position,
-        expected,
-        found: text.chars().nth(position).map_or("the end of the rule".into(), |c| format!("{c:?}")),
-        over_limit: false,
-    })?;
-    let mut p = Parser { tokens, at: 0, depth: 0 };
+    let chars: Vec<char> = text.chars().collect();
+    let tokens = lex(&chars)?;
+    let mut p = Parser { chars, tokens, at: 0, depth: 0 };
     let rule = p.or()?;
     match p.peek() {
         Token::End => Ok(rule),
-        _ => Err(p.error("\"and\", \"or\" or the end of the rule")),
+        _ => Err(p.error(Expected::AndOrEnd)),
     }
 }
 
 struct Parser {
-    tokens: Vec<(usize, Token)>,
+    chars: Vec<char>,
+    tokens: Vec<Spanned>,
     at: usize,
     /// How many parentheses and `not`s enclose the current token.
     depth: usize,
@@ -54,24 +52,45 @@ struct Parser {
 
 impl Parser {
     fn peek(&self) -> &Token {
-        &self.tokens[self.at].1
+        &self.tokens[self.at].token
+    }
+
+    /// Whether the current token is the keyword `en`, spelt in English or in Chinese.
+    fn is(&self, en: &str) -> bool {
+        matches!(self.peek(), Token::Word(w) if canon(w) == en)
     }
 
     fn next(&mut self) -> Token {
-        let t = self.tokens[self.at].1.clone();
+        let t = self.tokens[self.at].token.clone();
         if self.at + 1 < self.tokens.len() {
             self.at += 1;
         }
         t
     }
 
-    fn error(&self, expected: &str) -> ParseError {
-        let (position, token) = &self.tokens[self.at];
-        ParseError { position: *position, expected: expected.into(), found: token.describe(), over_limit: false }
+    /// The error at the current token.
+    fn error(&self, expected: Expected) -> ParseError {
+        self.error_at(self.at, expected)
     }
 
-    fn word(&mut self, w: &str) -> bool {
-        if matches!(self.peek(), Token::Word(x) if x == w) {
+    /// The error at the token with index `at`, which is told as written.
+    fn error_at(&self, at: usize, expected: Expected) -> ParseError {
+        let Spanned { start, end, token } = &self.tokens[at];
+        let written: String = self.chars[*start..*end].iter().collect();
+        let found = match token {
+            Token::End => Found::End,
+            Token::Word(_) => Found::Word(written),
+            Token::Str(s) => Found::Quoted(s.clone()),
+            Token::Number(_) => Found::Number(written),
+            Token::Duration(_) => Found::Duration(written),
+            Token::Money(_) => Found::Amount(written),
+            Token::Op(_) | Token::LParen | Token::RParen | Token::Comma => Found::Symbol(written),
+        };
+        ParseError { position: *start, expected, found, over_limit: false }
+    }
+
+    fn word(&mut self, en: &str) -> bool {
+        if self.is(en) {
             self.next();
             true
         } else {
@@ -96,13 +115,12 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Rule, ParseError> {
-        let nests = matches!(self.peek(), Token::LParen) || matches!(self.peek(), Token::Word(w) if w == "not");
+        let nests = matches!(self.peek(), Token::LParen) || self.is("not");
         if !nests {
             return self.predicate();
         }
         if self.depth == MAX_NESTING {
-            let e = self.error(&format!("at most {MAX_NESTING} levels of parentheses and \"not\""));
-            return Err(ParseError { over_limit: true, ..e });
+            return Err(ParseError { over_limit: true, ..self.error(Expected::ShallowerNesting) });
         }
         self.depth += 1;
         let rule = self.nested();
@@ -118,19 +136,36 @@ impl Parser {
         self.next();
         let inner = self.or()?;
         if *self.peek() != Token::RParen {
-            return Err(self.error("\")\""));
+            return Err(self.error(Expected::CloseParen));
         }
         self.next();
         Ok(inner)
     }
 
-    fn text(&mut self, what: &str) -> Result<String, ParseError> {
+    /// Quoted text or a word. A Chinese keyword is not a name: unquoted text is split at
+    /// keywords, so `买过 非转基因` is refused with a hint to quote the name.
+    fn text(&mut self, expected: Expected) -> Result<String, ParseError> {
         match self.peek().clone() {
+            Token::Word(w) if is_zh_keyword(&w) => {
+                let e = self.error(expected);
+                Err(ParseError { found: Found::Keyword(w), ..e })
+            }
             Token::Str(s) | Token::Word(s) => {
                 self.next();
                 Ok(s)
             }
-            _ => Err(self.error(what)),
+            _ => Err(self.error(expected)),
+        }
+    }
+
+    /// Quoted text, if the current token is one.
+    fn quoted(&mut self) -> Option<String> {
+        match self.peek().clone() {
+            Token::Str(s) => {
+                self.next();
+                Some(s)
+            }
+            _ => None,
         }
     }
 
@@ -141,7 +176,7 @@ impl Parser {
                 self.next();
                 Ok(d)
             }
-            _ => Err(self.error("a duration like 30d, 48h or 30m")),
+            _ => Err(self.error(Expected::Duration)),
         }
     }
 
@@ -151,27 +186,26 @@ impl Parser {
 
     fn predicate(&mut self) -> Result<Rule, ParseError> {
         let Token::Word(word) = self.peek().clone() else {
-            return Err(self.error("a condition such as bought, watched, lifecycle, tier, tag, orders or spend"));
+            return Err(self.error(Expected::Condition));
         };
-        if let Some((_, capability)) = COMING.iter().find(|(w, _)| *w == word) {
-            return Err(self.error(&format!("a condition available now ({word:?} comes with {capability})")));
+        let word = canon(&word).to_owned();
+        if let Some((_, later)) = COMING.iter().find(|(w, _)| *w == word) {
+            let written: String = self.chars[self.tokens[self.at].start..self.tokens[self.at].end].iter().collect();
+            return Err(self.error(Expected::AvailableNow { word: written, later: *later }));
         }
         self.next();
         match word.as_str() {
-            "bought" if matches!(self.peek(), Token::Word(w) if w == "tagged") => {
+            "bought" if self.is("tagged") => {
                 self.next();
-                let tag = self.text("a product tag from the catalogue, in quotes, like \"large_pack\"")?;
+                let tag = self.text(Expected::ProductTag)?;
                 Ok(Rule::BoughtTagged { tag, within: self.within()? })
             }
             "bought" => {
-                let what = self.text("what was bought, in quotes: a product, SKU or category")?;
+                let what = self.text(Expected::Product)?;
                 Ok(Rule::Bought { what, within: self.within()? })
             }
             "watched" => {
-                let session = match self.peek() {
-                    Token::Str(_) => Some(self.text("a live session id")?),
-                    _ => None,
-                };
+                let session = self.quoted();
                 if let Token::Op(_) = self.peek() {
                     let op = self.op()?;
                     let value = self.duration()?.num_seconds() as f64;
@@ -180,37 +214,35 @@ impl Parser {
                 Ok(Rule::Watched { session, within: self.within()? })
             }
             "lifecycle" => {
-                let (values, negated) = self.one_or_many("a lifecycle stage")?;
+                let (values, negated) = self.one_or_many(Expected::Stage)?;
                 let stages = values
                     .iter()
-                    .map(|(pos, v)| v.parse::<Stage>().map_err(|e| self.error_at(*pos, &e, v)))
-                    .collect::<Result<_, _>>()?;
+                    .map(|(at, v)| crate::words::stage(v).ok_or_else(|| self.error_at(*at, Expected::Stage)))
+                    .collect::<Result<Vec<Stage>, _>>()?;
                 Ok(Rule::Lifecycle { stages, negated })
             }
             "tier" => {
-                let (values, negated) = self.one_or_many("a tier")?;
-                let [(pos, v)] = &values[..] else {
-                    return Err(self.error_at(values[0].0, "one tier: high, potential or edge", "a list"));
+                let (values, negated) = self.one_or_many(Expected::Tier)?;
+                let [(at, v)] = &values[..] else {
+                    let e = self.error_at(values[0].0, Expected::OneTier);
+                    return Err(ParseError { found: Found::List, ..e });
                 };
-                let tier = v.parse::<Tier>().map_err(|e| self.error_at(*pos, &e, v))?;
+                let tier: Tier = crate::words::tier(v).ok_or_else(|| self.error_at(*at, Expected::Tier))?;
                 Ok(Rule::Tier { tier, negated })
             }
-            "tag" => Ok(Rule::Tag { tag: self.text("a tag, in quotes")? }),
+            "tag" => Ok(Rule::Tag { tag: self.text(Expected::Tag)? }),
             "churn_risk" => {
-                let (values, negated) = self.one_or_many("a churn risk")?;
+                let (values, negated) = self.one_or_many(Expected::Risk)?;
                 let risks = values
                     .iter()
-                    .map(|(pos, v)| v.parse::<Risk>().map_err(|e| self.error_at(*pos, &e, v)))
-                    .collect::<Result<_, _>>()?;
+                    .map(|(at, v)| crate::words::risk(v).ok_or_else(|| self.error_at(*at, Expected::Risk)))
+                    .collect::<Result<Vec<Risk>, _>>()?;
                 Ok(Rule::ChurnRisk { risks, negated })
             }
             "depletes" => {
-                let category = match self.peek() {
-                    Token::Str(_) => Some(self.text("a category")?),
-                    _ => None,
-                };
+                let category = self.quoted();
                 if !self.word("within") {
-                    return Err(self.error("\"within\" and a duration, like depletes within 3d"));
+                    return Err(self.error(Expected::WithinDuration));
                 }
                 Ok(Rule::Depletes { category, within: self.duration()? })
             }
@@ -223,40 +255,36 @@ impl Parser {
         }
     }
 
-    fn error_at(&self, position: usize, expected: &str, found: &str) -> ParseError {
-        ParseError { position, expected: expected.into(), found: format!("{found:?}"), over_limit: false }
-    }
-
-    /// `= x`, `!= x` or `in (x, y)`, with the offset of each value.
-    fn one_or_many(&mut self, what: &str) -> Result<(Vec<(usize, String)>, bool), ParseError> {
+    /// `= x`, `!= x` or `in (x, y)`, with the index of each value's token.
+    fn one_or_many(&mut self, what: Expected) -> Result<(Vec<(usize, String)>, bool), ParseError> {
         let negated = match self.peek() {
             Token::Op("=") => false,
             Token::Op("!=") => true,
-            Token::Word(w) if w == "in" => {
+            Token::Word(_) if self.is("in") => {
                 self.next();
                 if *self.peek() != Token::LParen {
-                    return Err(self.error("\"(\""));
+                    return Err(self.error(Expected::OpenParen));
                 }
                 self.next();
                 let mut values = Vec::new();
                 loop {
-                    let pos = self.tokens[self.at].0;
-                    values.push((pos, self.text(what)?));
+                    let at = self.at;
+                    values.push((at, self.text(what.clone())?));
                     match self.next() {
                         Token::Comma => continue,
                         Token::RParen => return Ok((values, false)),
                         _ => {
                             self.at -= 1;
-                            return Err(self.error("\",\" or \")\""));
+                            return Err(self.error(Expected::CommaOrCloseParen));
                         }
                     }
                 }
             }
-            _ => return Err(self.error("=, != or in (…)")),
+            _ => return Err(self.error(Expected::Choice)),
         };
         self.next();
-        let pos = self.tokens[self.at].0;
-        Ok((vec![(pos, self.text(what)?)], negated))
+        let at = self.at;
+        Ok((vec![(at, self.text(what)?)], negated))
     }
 
     fn metric(&mut self, word: &str) -> Result<Metric, ParseError> {
@@ -267,7 +295,7 @@ impl Parser {
                     self.next();
                     let d = self.duration()?;
                     if *self.peek() != Token::RParen {
-                        return Err(self.error("\")\""));
+                        return Err(self.error(Expected::CloseParen));
                     }
                     self.next();
                     Metric::Spend(Some(d))
@@ -289,11 +317,7 @@ impl Parser {
             "clv" => Metric::Clv,
             _ => {
                 self.at -= 1;
-                return Err(self.error(
-                    "a condition: bought, watched, lifecycle, tier, tag, orders, spend, aov, days_since_order, \
-                     days_since_seen, comments, shares, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, \
-                     churn_risk or depletes",
-                ));
+                return Err(self.error(Expected::KnownCondition));
             }
         })
     }
@@ -306,20 +330,23 @@ impl Parser {
             Token::Op("!=") => Op::Ne,
             Token::Op(">=") => Op::Ge,
             Token::Op(">") => Op::Gt,
-            _ => return Err(self.error("a comparison: <, <=, =, !=, >= or >")),
+            _ => return Err(self.error(Expected::Comparison)),
         };
         self.next();
         Ok(op)
     }
 
+    /// A value in the metric's unit. A count of days may be written as a duration too
+    /// (`days_since_order > 30d`, `距上次下单天数 > 30天`).
     fn value(&mut self, unit: Unit) -> Result<f64, ParseError> {
         let v = match (unit, self.peek()) {
             (Unit::Count | Unit::Days, Token::Number(n)) => *n,
+            (Unit::Days, Token::Duration(s)) => *s as f64 / 86_400.0,
             (Unit::Money, Token::Money(fen)) => *fen as f64,
             (Unit::Duration, Token::Duration(s)) => *s as f64,
-            (Unit::Money, _) => return Err(self.error("an amount like ¥2000 or 2000元")),
-            (Unit::Duration, _) => return Err(self.error("a duration like 30m or 48h")),
-            _ => return Err(self.error("a number")),
+            (Unit::Money, _) => return Err(self.error(Expected::Amount)),
+            (Unit::Duration, _) => return Err(self.error(Expected::Duration)),
+            _ => return Err(self.error(Expected::Number)),
         };
         self.next();
         Ok(v)
