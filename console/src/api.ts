@@ -178,7 +178,8 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
     if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
   }
   const qs = params.toString()
-  const headers: Record<string, string> = { Accept: 'application/json' }
+  // The server words its errors (a rule's, for one) in the language the console is read in.
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': document.documentElement.lang || 'zh-CN' }
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken
 

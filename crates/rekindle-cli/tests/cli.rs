@@ -137,18 +137,18 @@ fn segment_eval_counts_lists_exports_and_points_at_mistakes() {
     let wrong = rekindle(&data, &["segment", "eval", "spend >= 2000"]);
     assert_eq!(wrong.status.code(), Some(2));
     let err = String::from_utf8_lossy(&wrong.stderr);
-    assert!(err.contains("spend >= 2000\n         ^\nerror: at 9: expected an amount like ¥2000"), "{err}");
+    assert!(err.contains("spend >= 2000\n         ^\nerror: at character 10: expected an amount like ¥2000"), "{err}");
 
     // 20,000 nested parentheses once overflowed the stack and aborted; now a plain refusal.
     let deep = format!("{}orders >= 1{}", "(".repeat(20_000), ")".repeat(20_000));
     let deep = rekindle(&data, &["segment", "eval", &deep]);
     assert_eq!(deep.status.code(), Some(2), "{deep:?}");
     let err = String::from_utf8_lossy(&deep.stderr);
-    assert!(err.contains("error: at 2000: expected a rule of at most 2000 characters"), "{err}");
+    assert!(err.contains("error: at character 2001: expected a rule of at most 2000 characters"), "{err}");
     let nested = format!("{}orders >= 1{}", "(".repeat(65), ")".repeat(65));
     let nested = rekindle(&data, &["segment", "eval", &nested]);
     let err = String::from_utf8_lossy(&nested.stderr);
-    assert!(err.contains("error: at 64: expected at most 64 levels"), "{err}");
+    assert!(err.contains("error: at character 65: expected at most 64 levels"), "{err}");
 }
 
 #[test]

@@ -79,9 +79,9 @@ impl ApiError {
         Self { code, message: message.into(), field: Some(field.into()), position: None }
     }
 
-    /// A segment or tag rule that does not parse, pointing at the spot.
-    pub fn rule(field: &str, e: &rekindle_rules::ParseError) -> Self {
-        Self { position: Some(e.position), ..Self::field(ErrorCode::InvalidField, field, e.to_string()) }
+    /// A segment or tag rule that does not parse, pointing at the spot, told in `lang`.
+    pub fn rule(field: &str, e: &rekindle_rules::ParseError, lang: rekindle_rules::Lang) -> Self {
+        Self { position: Some(e.position), ..Self::field(ErrorCode::InvalidField, field, e.message(lang)) }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

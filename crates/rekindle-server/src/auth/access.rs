@@ -24,6 +24,8 @@ pub struct Access {
     pub caller: Caller,
     pub workspace: Workspace,
     pub role: Role,
+    /// The language the caller reads (`Accept-Language`), for what the answer says in words.
+    pub lang: crate::routes::api::Lang,
 }
 
 impl Access {
@@ -42,7 +44,7 @@ impl Access {
                 .map(|m| (m.workspace, m.role))
                 .ok_or_else(not_found)?,
         };
-        Ok(Access { caller, workspace, role })
+        Ok(Access { caller, workspace, role, lang: Default::default() })
     }
 
     pub fn ws(&self) -> WorkspaceId {
@@ -88,7 +90,8 @@ impl FromRequestParts<AppState> for Access {
             .await
             .map_err(|e| ApiError::field(ErrorCode::InvalidField, "workspace", e.body_text()))?;
         let slug = param.workspace.unwrap_or_else(|| DEFAULT_WORKSPACE.to_string());
-        let access = Access::resolve(caller, &slug, state).await?;
+        let mut access = Access::resolve(caller, &slug, state).await?;
+        access.lang = crate::routes::api::Lang::from_headers(&parts.headers);
         // Ingestion acknowledges before it applies (see rekindle-ingest): a read waits until
         // it would see every event acknowledged before it. Past the wait it answers anyway,
         // from what is applied, rather than fail.

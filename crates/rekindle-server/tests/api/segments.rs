@@ -56,6 +56,29 @@ async fn a_segment_is_previewed_saved_versioned_and_kept_live() {
             .await;
     assert_eq!(r.json::<Value>().await.unwrap()["position"], 16, "positions count characters, not bytes");
 
+    // Told in the console's language, counting characters from 1 as the operator does.
+    let zh = admin(&app, Method::POST, "/api/v1/segments/preview", Some(json!({"rule": "消费 >= 2000"}))).await;
+    let e: Value = zh.json().await.unwrap();
+    assert_eq!(e["position"], 6, "{e}");
+    assert!(e["message"].as_str().unwrap().starts_with("第 7 个字符处：应为金额"), "{e}");
+    let en = app
+        .client
+        .post(format!("{}/api/v1/segments/preview", app.base))
+        .bearer_auth(crate::helpers::ADMIN)
+        .header("accept-language", "en-US,en;q=0.9")
+        .json(&json!({"rule": "spend >= 2000"}))
+        .send()
+        .await
+        .unwrap();
+    let e: Value = en.json().await.unwrap();
+    assert!(e["message"].as_str().unwrap().starts_with("at character 10: expected an amount"), "{e}");
+    // A rule written in Chinese selects what its English twin does.
+    for rule in ["订单数 >= 2 且 买过 \"strawberry\"", "orders >= 2 and bought \"strawberry\""] {
+        let r: Value =
+            admin(&app, Method::POST, "/api/v1/segments/preview", Some(json!({ "rule": rule }))).await.json().await.unwrap();
+        assert_eq!(r["count"], 2, "{rule}: {r}");
+    }
+
     let preview: Value = admin(&app, Method::POST, "/api/v1/segments/preview", Some(json!({"rule": "orders >= 2"})))
         .await
         .json()

@@ -24,6 +24,21 @@ pub struct LangParam {
 }
 
 impl Lang {
+    /// The language a request asks for: `Accept-Language` starting with `en` is English, anything
+    /// else (or none) the default, Chinese. The console sends its own locale.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        let accept = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
+    }
+
+    /// The rule language's own name for it, for its error messages.
+    pub fn rules(self) -> rekindle_rules::Lang {
+        match self {
+            Lang::Zh => rekindle_rules::Lang::ZhCn,
+            Lang::En => rekindle_rules::Lang::En,
+        }
+    }
+
     pub fn stage(self, stage: Option<Stage>) -> &'static str {
         match (self, stage) {
             (Lang::Zh, None | Some(Stage::Prospect)) => "潜在客户",

@@ -7,12 +7,12 @@ use crate::auth::{Access, Principal};
 use crate::error::{ApiError, ErrorCode};
 
 /// A rule as typed, checked: it must parse (the parser caps its length and nesting).
-pub fn checked_rule(field: &str, text: &str) -> Result<(String, Rule), ApiError> {
+pub fn checked_rule(field: &str, text: &str, lang: super::Lang) -> Result<(String, Rule), ApiError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(ApiError::field(ErrorCode::InvalidField, field, "a rule is required"));
     }
-    let rule = parse(text).map_err(|e| ApiError::rule(field, &e))?;
+    let rule = parse(text).map_err(|e| ApiError::rule(field, &e, lang.rules()))?;
     Ok((text.to_string(), rule))
 }
 

@@ -102,11 +102,11 @@ pub struct Published {
 
 /// A definition as sent. A draft may be saved with problems, but not with a rule over the
 /// parser's caps: such a rule is refused here, before it is stored.
-fn definition(v: serde_json::Value) -> Result<Definition, ApiError> {
+fn definition(v: serde_json::Value, lang: super::Lang) -> Result<Definition, ApiError> {
     let d: Definition =
         serde_json::from_value(v).map_err(|e| ApiError::field(ErrorCode::InvalidField, "definition", e.to_string()))?;
     if let Some((field, e)) = over_limit(&d) {
-        return Err(ApiError::rule(&format!("definition.{field}"), &e));
+        return Err(ApiError::rule(&format!("definition.{field}"), &e, lang.rules()));
     }
     Ok(d)
 }
@@ -191,7 +191,7 @@ async fn create_journey(
         }
         (None, Some(d)) => {
             let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
-            state.store.create_journey(ws, &name, &definition(d)?, state.engine.now()).await?
+            state.store.create_journey(ws, &name, &definition(d, access.lang)?, state.engine.now()).await?
         }
         (Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -234,7 +234,7 @@ async fn update_journey(
         return Err(ApiError::field(ErrorCode::InvalidField, "shipped", "only when creating a journey"));
     }
     let name = input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?;
-    let draft = input.definition.map(definition).transpose()?;
+    let draft = input.definition.map(|d| definition(d, access.lang)).transpose()?;
     let j = state.store.update_journey(access.ws(), id, name.as_deref(), draft.as_ref(), state.engine.now()).await?;
     access.audit(&state, "journey.update", format!("{} ({})", j.name, j.id)).await;
     Ok(Json(view(&state, &access, j, true).await?))

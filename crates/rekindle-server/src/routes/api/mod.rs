@@ -44,6 +44,7 @@ use crate::state::AppState;
 
 pub use dto::*;
 pub use redact::{Redact, for_role};
+pub use export_words::Lang;
 
 /// The largest REST request body; past it, `413 payload_too_large`.
 pub const BODY_LIMIT: usize = 2 << 20;

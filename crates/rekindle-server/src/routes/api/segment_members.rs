@@ -136,7 +136,7 @@ async fn preview(
     State(state): State<AppState>,
     Body(input): Body<PreviewInput>,
 ) -> Result<Json<Preview>, ApiError> {
-    let (_, rule) = checked_rule("rule", &input.rule)?;
+    let (_, rule) = checked_rule("rule", &input.rule, access.lang)?;
     let audience = state.engine.audience(access.ws()).await?;
     let selected: Vec<PersonId> = audience.select(&rule).map(|m| m.person).collect();
     let mut sample = Vec::new();

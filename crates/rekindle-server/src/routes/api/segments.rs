@@ -101,7 +101,7 @@ async fn view(state: &AppState, access: &Access, s: Segment, detail: bool) -> Re
     let audience = state.engine.audience(ws).await?;
     let (size, rule_error) = match parse(&s.rule) {
         Ok(rule) => (audience.select(&rule).count() as u64, None),
-        Err(e) => (0, Some(ApiError::rule("rule", &e))),
+        Err(e) => (0, Some(ApiError::rule("rule", &e, access.lang.rules()))),
     };
     let versions = if detail {
         let versions = state.store.segment_versions(ws, s.id).await?;
@@ -170,7 +170,7 @@ async fn create_segment(
 ) -> Result<(StatusCode, Json<SegmentView>), ApiError> {
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 100)?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
-    let (rule, _) = checked_rule("rule", input.rule.as_deref().unwrap_or_default())?;
+    let (rule, _) = checked_rule("rule", input.rule.as_deref().unwrap_or_default(), access.lang)?;
     let new = NewSegment {
         name,
         description,
@@ -213,7 +213,7 @@ async fn update_segment(
     let edit = SegmentEdit {
         name: input.name.as_deref().map(|n| checked_text("name", n, 1, 100)).transpose()?,
         description: input.description.as_deref().map(|d| checked_text("description", d, 0, 500)).transpose()?,
-        rule: input.rule.as_deref().map(|r| checked_rule("rule", r).map(|(text, _)| text)).transpose()?,
+        rule: input.rule.as_deref().map(|r| checked_rule("rule", r, access.lang).map(|(text, _)| text)).transpose()?,
         by: Some(actor(&access)),
         at: state.engine.now(),
     };

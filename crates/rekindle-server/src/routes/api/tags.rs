@@ -63,12 +63,13 @@ pub struct PersonTagInput {
 }
 
 /// A tag's rule: it parses and reads no tags. Empty means a manual tag.
-fn tag_rule(text: Option<&str>) -> Result<Option<String>, ApiError> {
+fn tag_rule(text: Option<&str>, lang: super::Lang) -> Result<Option<String>, ApiError> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    let (text, rule) = checked_rule("rule", text)?;
+    let (text, rule) = checked_rule("rule", text, lang)?;
     if rule.uses_tags() {
         let mut e = ApiError::field(ErrorCode::InvalidField, "rule", "a tag's rule cannot use other tags");
-        e.position = text.find("tag").map(|byte| text[..byte].chars().count());
+        let at = [text.find("tag"), text.find("标签")].into_iter().flatten().min();
+        e.position = at.map(|byte| text[..byte].chars().count());
         return Err(e);
     }
     Ok(Some(text))
@@ -86,7 +87,7 @@ async fn counted(state: &AppState, access: &Access, tags: Vec<Tag>) -> Result<Ve
                 manual.iter().filter(|p| p.tag == t.name).count()
             };
             let rule_error = t.rule.as_deref().and_then(|r| rekindle_rules::parse(r).err());
-            let rule_error = rule_error.map(|e| ApiError::rule("rule", &e));
+            let rule_error = rule_error.map(|e| ApiError::rule("rule", &e, access.lang.rules()));
             TagView { name: t.name, rule: t.rule, description: t.description, count, rule_error }
         })
         .collect())
@@ -111,7 +112,7 @@ async fn create_tag(
     Body(input): Body<TagInput>,
 ) -> Result<(StatusCode, Json<TagView>), ApiError> {
     let name = checked_text("name", input.name.as_deref().unwrap_or_default(), 1, 50)?;
-    let rule = tag_rule(input.rule.as_deref())?;
+    let rule = tag_rule(input.rule.as_deref(), access.lang)?;
     let description = checked_text("description", input.description.as_deref().unwrap_or_default(), 0, 500)?;
     let ws = access.ws();
     if state.store.tags(ws).await?.iter().any(|t| t.name == name) {
@@ -147,7 +148,7 @@ async fn update_tag(
         return Err(ApiError::field(ErrorCode::InvalidField, "name", "a tag cannot be renamed; create a new one"));
     }
     let rule = match input.rule.as_deref() {
-        Some(text) => tag_rule(Some(text))?,
+        Some(text) => tag_rule(Some(text), access.lang)?,
         None => current.rule,
     };
     let description = match input.description.as_deref() {
