@@ -26,6 +26,8 @@ export type LiveSession = Schemas['SessionSummary']
 
 export type Identity = Schemas['IdentityView']
 export type PersonSummary = Schemas['PersonSummary']
+export type ListedPerson = Schemas['ListedPerson']
+export type PeoplePage = Schemas['PeoplePage']
 export type Person = Schemas['PersonView']
 export type PersonEvent = Schemas['EventView']
 export type EventPage = Schemas['EventPage']
@@ -231,6 +233,10 @@ export const api = {
   dashboard: (w: string, days: number) =>
     request<Dashboard>('GET', '/api/v1/dashboard', { query: ws(w, { days }) }),
 
+  listPeople: (
+    w: string,
+    q: { sort?: string; order?: string; stage?: string; tier?: string; page?: number; per_page?: number },
+  ) => request<PeoplePage>('GET', '/api/v1/people/list', { query: ws(w, q) }),
   searchPeople: (w: string, q: string, limit = 50) =>
     request<PersonSummary[]>('GET', '/api/v1/people', { query: ws(w, { q, limit }) }),
   person: (w: string, id: string) => request<Person>('GET', `/api/v1/people/${enc(id)}`, { query: ws(w) }),

@@ -4,6 +4,7 @@
 
 pub mod audience;
 mod background;
+mod browse;
 pub mod engine;
 pub mod folded;
 pub mod personas;
@@ -11,4 +12,5 @@ pub mod scoring;
 pub mod tracker;
 
 pub use audience::{Audience, Context, Judging, Member};
+pub use browse::{Browse, Page, SortBy};
 pub use engine::{Borrowed, Clock, Engine, Refreshed};

@@ -123,6 +123,9 @@ async fn roles_decide_what_is_shown_and_allowed() {
         .await
         .unwrap();
     assert_eq!(found[0]["phone"], "138****5678", "search by the full phone, see it masked");
+    let listed: Value =
+        call(&app, &analyst, Method::GET, "/api/v1/people/list", None, false).await.json().await.unwrap();
+    assert_eq!(listed["people"][0]["phone"], "138****5678", "the people list masks phones too");
     let events = call(&app, &analyst, Method::GET, "/api/v1/people/u1/events", None, false).await.text().await.unwrap();
     assert!(!events.contains("13812345678"), "event payloads are masked too: {events}");
 

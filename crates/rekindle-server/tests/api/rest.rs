@@ -51,6 +51,43 @@ async fn people_are_found_by_id_or_any_identifier() {
 }
 
 #[tokio::test]
+async fn everyone_is_listed_a_page_at_a_time_sorted_and_filtered() {
+    let app = spawn_app().await;
+    for i in 0..7 {
+        let order = json!({"userId": format!("u{i}"), "event": "Order Completed",
+            "properties": {"order_id": format!("o{i}"), "revenue": 10 * (i + 1)}});
+        assert_eq!(app.post("/v1/track", &order).await.status(), 200);
+    }
+    app.post("/v1/identify", &json!({"userId": "browser-only", "traits": {"nickname": "只逛不买"}})).await;
+
+    let first = app.api_json("/api/v1/people/list?sort=spend&per_page=3").await;
+    assert_eq!((first["total"].as_u64(), first["page"].as_u64()), (Some(8), Some(1)));
+    let spend = |page: &serde_json::Value| -> Vec<i64> {
+        page["people"].as_array().unwrap().iter().map(|p| p["spend_fen"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(spend(&first), [7000, 6000, 5000], "largest first");
+    let third = app.api_json("/api/v1/people/list?sort=spend&per_page=3&page=3").await;
+    assert_eq!(spend(&third), [1000, 0], "the last page holds the rest");
+    let asc = app.api_json("/api/v1/people/list?sort=orders&order=asc&per_page=1").await;
+    assert_eq!(asc["people"][0]["name"], "只逛不买", "fewest orders first");
+    assert!(asc["people"][0]["first_seen"].is_string(), "first seen from the events' own times");
+
+    let none = app.api_json("/api/v1/people/list?stage=churned").await;
+    assert_eq!((none["total"].as_u64(), none["people"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    for (query, field) in [
+        ("sort=name", "sort"),
+        ("order=up", "order"),
+        ("stage=流失", "stage"),
+        ("page=0", "page"),
+        ("per_page=201", "per_page"),
+    ] {
+        let r = app.api(&format!("/api/v1/people/list?{query}")).await;
+        assert_eq!(r.status(), 400, "{query}");
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["field"], field, "{query}");
+    }
+}
+
+#[tokio::test]
 async fn events_page_newest_first_and_filter() {
     let app = spawn_app().await;
     let batch: Vec<_> = (0..25)

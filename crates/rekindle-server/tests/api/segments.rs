@@ -74,8 +74,11 @@ async fn a_segment_is_previewed_saved_versioned_and_kept_live() {
     assert!(e["message"].as_str().unwrap().starts_with("at character 10: expected an amount"), "{e}");
     // A rule written in Chinese selects what its English twin does.
     for rule in ["订单数 >= 2 且 买过 \"strawberry\"", "orders >= 2 and bought \"strawberry\""] {
-        let r: Value =
-            admin(&app, Method::POST, "/api/v1/segments/preview", Some(json!({ "rule": rule }))).await.json().await.unwrap();
+        let r: Value = admin(&app, Method::POST, "/api/v1/segments/preview", Some(json!({ "rule": rule })))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(r["count"], 2, "{rule}: {r}");
     }
 

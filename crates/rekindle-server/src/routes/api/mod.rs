@@ -18,6 +18,7 @@ mod keys;
 mod messages;
 mod models;
 mod people;
+mod people_list;
 mod person_activity;
 mod person_erasure;
 mod person_messages;
@@ -43,8 +44,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub use dto::*;
-pub use redact::{Redact, for_role};
 pub use export_words::Lang;
+pub use redact::{Redact, for_role};
 
 /// The largest REST request body; past it, `413 payload_too_large`.
 pub const BODY_LIMIT: usize = 2 << 20;
@@ -55,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(dashboard::router())
         .merge(people::router())
+        .merge(people_list::router())
         .merge(person_activity::router())
         .merge(person_profile::router())
         .merge(person_erasure::router())

@@ -94,6 +94,15 @@ impl Redact for PersonSummary {
     }
 }
 
+impl Redact for super::people_list::ListedPerson {
+    fn redact(&mut self) {
+        if let Some(phone) = &mut self.phone {
+            redact_value("phone", phone);
+        }
+        self.name.redact();
+    }
+}
+
 impl Redact for EventView {
     fn redact(&mut self) {
         mask_document(&mut self.payload);
