@@ -12,12 +12,11 @@ use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate, TemplateParam};
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
-use rekindle_delivery::Channels;
 use rekindle_delivery::standin::{Fault, Provider, StandIn};
 use rekindle_engine::{Engine, Judging};
 use rekindle_ingest::Ingestor;
 use rekindle_journeys::Runner;
-use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
+use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
 use rekindle_store::NewMessage;
 use rekindle_store::prelude::*;
 use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, OutboxMessage, OutboxState, PersonRef, Source};
@@ -92,7 +91,7 @@ async fn run(case: Case) -> Ran {
     let caps = CapsConfig { quiet_hours: Default::default(), ..CapsConfig::default() };
     let runner = Runner::new(store.clone(), engine.clone(), caps);
     let standin = StandIn::start(case.provider).await;
-    let channels = Arc::new(Channels::from_config(&standin.config()).unwrap());
+    let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
     let config =
         DispatchConfig { max_attempts: 3, backoff: std::time::Duration::from_secs(60), ..DispatchConfig::default() };
     let dispatcher = Dispatcher::new(
@@ -354,7 +353,7 @@ async fn a_dispatcher_dying_mid_call_never_causes_a_second_send() {
         let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
         let hands = Hands(Arc::new(Mutex::new("2026-05-01T04:00:00Z".parse().unwrap())));
         let standin = StandIn::start(provider).await;
-        let channels = Arc::new(Channels::from_config(&standin.config()).unwrap());
+        let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
         let person = PersonId::new_v7();
         let message = NewMessage {
             send_key: "k-1".into(),

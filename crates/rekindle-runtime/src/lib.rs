@@ -12,12 +12,12 @@ use std::time::Duration;
 use anyhow::Context;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::outreach::CapsConfig;
-use rekindle_delivery::{Channels, ChannelsConfig};
+use rekindle_delivery::ChannelsConfig;
 pub use rekindle_engine::Clock;
 use rekindle_engine::{Engine, Judging};
 use rekindle_ingest::{IngestConfig, IngestMetrics, Ingestor};
 use rekindle_journeys::Runner;
-use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
+use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
 use rekindle_store::Store;
 
 /// What the services need to know, from the configuration.
@@ -51,8 +51,9 @@ pub struct Services {
     pub engine: Arc<Engine>,
     /// Journeys: walks people through them and queues their messages.
     pub runner: Arc<Runner>,
-    /// The configured message providers (the WeCom client answers callbacks too).
-    pub channels: Arc<Channels>,
+    /// Each workspace's message providers: the file's, or what its owner set in the console
+    /// (the WeCom client answers callbacks too).
+    pub channels: Arc<ChannelDirectory>,
 }
 
 impl Services {
@@ -65,7 +66,8 @@ impl Services {
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps));
-        let channels = Arc::new(Channels::from_config(&settings.channels).context("configuring [channels]")?);
+        let channels =
+            Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services =
             Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, channels: channels.clone() };
         refresh_loop::spawn(services.clone(), settings.refresh);

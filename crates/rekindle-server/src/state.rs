@@ -26,6 +26,6 @@ pub struct AppState {
     /// Journeys: walks people through them and queues their messages.
     pub runner: Arc<rekindle_journeys::Runner>,
     /// The configured message providers (the WeCom client answers callbacks too).
-    pub channels: Arc<rekindle_delivery::Channels>,
+    pub channels: Arc<rekindle_journeys::dispatch::ChannelDirectory>,
     pub journeys: crate::config::JourneysConfig,
 }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "journeys", include_str!("../migrations/0006_journeys.sql")),
     (7, "change cursors", include_str!("../migrations/0007_change_cursors.sql")),
     (8, "invitations", include_str!("../migrations/0008_invitations.sql")),
+    (9, "channel settings", include_str!("../migrations/0009_channel_settings.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

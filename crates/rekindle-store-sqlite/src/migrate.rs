@@ -13,6 +13,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0006_journeys.sql"),
     include_str!("../migrations/0007_change_cursors.sql"),
     include_str!("../migrations/0008_invitations.sql"),
+    include_str!("../migrations/0009_channel_settings.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

@@ -1,7 +1,7 @@
 use crate::Erasure;
 use crate::capability::{
-    Accounts, Backend, Catalogue, Consent, Coupons, Enrollments, EventLog, Invitations, Journeys, Outbox, People,
-    Predictions, Readouts, Segments, Stages, Tags, Templates, Workspaces,
+    Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, Invitations, Journeys,
+    Outbox, People, Predictions, Readouts, Segments, Stages, Tags, Templates, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -37,6 +37,7 @@ sum_of!(
     Outbox,
     Readouts,
     Templates,
+    ChannelSettings,
     Coupons,
     Consent,
     Erasure,

@@ -55,7 +55,6 @@ impl Dispatcher {
     /// in the last ten minutes, and record it.
     pub async fn check_awaiting(&self) -> rekindle_store::Result<Checked> {
         let mut checked = Checked::default();
-        let Some(wecom) = self.channels.wecom() else { return Ok(checked) };
         let now = (self.clock)();
         let awaiting = self.store.messages_in_state(OutboxState::Awaiting, BATCH).await?;
         for m in awaiting.iter().filter(|m| m.channel == ChannelKind::Wecom) {
@@ -63,6 +62,15 @@ impl Dispatcher {
             if !self.checks.due(m.id, now) {
                 continue;
             }
+            // The WeCom app of the message's workspace; none configured now, nothing to ask.
+            let wecom = match self.channels.channels(m.workspace).await {
+                Ok(channels) => channels.wecom(),
+                Err(e) => {
+                    tracing::warn!(send_key = %m.send_key, error = %e, "cannot read the workspace's channels");
+                    None
+                }
+            };
+            let Some(wecom) = wecom else { continue };
             checked.asked += 1;
             let status = match wecom.mass_send_state(msgid, sender).await {
                 Ok(states) => states.into_iter().find(|(who, _)| *who == m.recipient).map(|(_, s)| s),

@@ -12,6 +12,9 @@
 //! number of dispatchers on any number of nodes can run.
 
 mod awaiting;
+mod directory;
+
+pub use directory::{Built, ChannelDirectory, DirectoryError, PROVIDERS};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +24,7 @@ use futures::StreamExt;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{Message, WorkspaceId};
-use rekindle_delivery::{Channels, Outgoing, SendError};
+use rekindle_delivery::{Outgoing, SendError};
 use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
 
 pub use awaiting::Checked;
@@ -57,7 +60,7 @@ impl Default for DispatchConfig {
 
 pub struct Dispatcher {
     store: Arc<dyn Store>,
-    channels: Arc<Channels>,
+    channels: Arc<ChannelDirectory>,
     clock: Clock,
     config: DispatchConfig,
     /// The one road into the event log: the sends Rekindle records on people's timelines go
@@ -80,7 +83,7 @@ pub struct Round {
 impl Dispatcher {
     pub fn new(
         store: Arc<dyn Store>,
-        channels: Arc<Channels>,
+        channels: Arc<ChannelDirectory>,
         clock: Clock,
         config: DispatchConfig,
         events: Ingestor,
@@ -125,7 +128,11 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, m: &OutboxMessage) -> Dispatched {
-        let Some(channel) = self.channels.get(m.channel) else {
+        let channels = match self.channels.channels(m.workspace).await {
+            Ok(c) => c,
+            Err(e) => return self.retry(m, error("store", "channel_settings", e.to_string()), None),
+        };
+        let Some(channel) = channels.get(m.channel) else {
             return Dispatched::Failed(error(
                 "misconfigured",
                 "no_provider",

@@ -34,31 +34,36 @@ fn refused(e: CallbackError) -> ApiError {
     ApiError::field(ErrorCode::Unauthorized, "msg_signature", e.to_string())
 }
 
-fn client(state: &AppState) -> Result<std::sync::Arc<rekindle_delivery::WecomClient>, ApiError> {
-    state
-        .channels
-        .wecom()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))
+/// The workspace a callback is for (`?workspace=`, the default one without).
+async fn workspace(state: &AppState, q: &Signed) -> Result<WorkspaceId, ApiError> {
+    let slug = q.workspace.as_deref().unwrap_or(DEFAULT_WORKSPACE);
+    Ok(state
+        .store
+        .workspace_by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::field(ErrorCode::NotFound, "workspace", format!("no workspace {slug}")))?
+        .id)
+}
+
+/// The workspace's WeCom app, as its channel settings configure it.
+async fn client(state: &AppState, ws: WorkspaceId) -> Result<std::sync::Arc<rekindle_delivery::WecomClient>, ApiError> {
+    let channels =
+        state.channels.channels(ws).await.map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    channels.wecom().ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))
 }
 
 /// WeCom's URL check when the callback is set up: answer with the decrypted `echostr`.
 async fn verify(State(state): State<AppState>, Query(q): Query<Signed>) -> Result<String, ApiError> {
-    let wecom = client(&state)?;
+    let wecom = client(&state, workspace(&state, &q).await?).await?;
     let echo =
         q.echostr.as_deref().ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "echostr", "is required"))?;
     wecom.crypto().verify_url(&q.msg_signature, &q.timestamp, &q.nonce, echo).map_err(refused)
 }
 
 async fn event(State(state): State<AppState>, Query(q): Query<Signed>, body: String) -> Result<&'static str, ApiError> {
-    let wecom = client(&state)?;
+    let ws = workspace(&state, &q).await?;
+    let wecom = client(&state, ws).await?;
     let plain = wecom.crypto().decrypt(&q.msg_signature, &q.timestamp, &q.nonce, &body).map_err(refused)?;
-    let slug = q.workspace.as_deref().unwrap_or(DEFAULT_WORKSPACE);
-    let ws: WorkspaceId = state
-        .store
-        .workspace_by_slug(slug)
-        .await?
-        .ok_or_else(|| ApiError::field(ErrorCode::NotFound, "workspace", format!("no workspace {slug}")))?
-        .id;
     let Some(change) = parse_event(&plain) else { return Ok("success") };
     let (name, user_id, external, source) = match &change {
         ContactEvent::Added { user_id, external_user_id, welcome_code, state: source } => {
@@ -106,7 +111,7 @@ async fn welcome(state: &AppState, ws: WorkspaceId, template: &str, code: String
             return Ok(());
         }
     };
-    let wecom = client(state)?;
+    let wecom = client(state, ws).await?;
     tokio::spawn(async move {
         match wecom.send_welcome(&code, &text).await {
             Ok(()) => tracing::info!("welcome message sent"),

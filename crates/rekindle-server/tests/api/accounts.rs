@@ -133,6 +133,20 @@ async fn roles_decide_what_is_shown_and_allowed() {
         let r = call(&app, &analyst, Method::GET, path, None, false).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
+    // Channel settings: readiness for everyone, the providers and their changes for owners only.
+    let view: Value = call(&app, &analyst, Method::GET, "/api/v1/channels", None, false).await.json().await.unwrap();
+    assert_eq!(
+        (view["channels"].as_array().map(Vec::len), view["providers"].as_array().map(Vec::len)),
+        (Some(4), Some(0))
+    );
+    let hook = json!({"url": "https://ops.example/hook", "secret": "s3cret-hook"});
+    let r = call(&app, &analyst, Method::PUT, "/api/v1/channels/webhook", Some(hook.clone()), true).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = call(&app, &owner, Method::PUT, "/api/v1/channels/webhook", Some(hook), true).await;
+    assert_eq!(r.status(), 200);
+    let view: Value = call(&app, &owner, Method::GET, "/api/v1/channels", None, false).await.json().await.unwrap();
+    assert_eq!(view["providers"].as_array().map(Vec::len), Some(5));
+
     let r = call(&app, &owner, Method::GET, "/api/v1/people/u1?workspace=elsewhere", None, false).await;
     assert_eq!(r.status(), 404, "a workspace one does not work for does not exist for them");
 }

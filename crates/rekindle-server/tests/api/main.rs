@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bad_input;
+mod channels;
 mod helpers;
 mod hostile;
 mod ingestion;

@@ -50,3 +50,15 @@ pub async fn workspace_settings(store: &dyn Store) {
     assert_eq!((renamed.name.as_str(), renamed.time_zone.as_str()), ("鲜生", "Asia/Hong_Kong"));
     assert!(matches!(store.update_workspace(WorkspaceId(9999), Some("x"), None).await, Err(StoreError::NotFound(_))));
 }
+
+pub async fn channel_settings_are_per_workspace(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("other", "别家", "Asia/Shanghai").await.unwrap().id;
+    assert_eq!(store.channel_settings(ws).await.unwrap(), None, "nothing saved yet");
+    let first = serde_json::json!({"webhook": {"url": "https://ops.example/hook", "secret": "s3cret"}});
+    store.put_channel_settings(ws, &first, t0()).await.unwrap();
+    let second = serde_json::json!({"wecom": {"corp_id": "ww1"}, "sms_provider": "aliyun"});
+    store.put_channel_settings(ws, &second, t0()).await.unwrap();
+    assert_eq!(store.channel_settings(ws).await.unwrap(), Some(second), "replaced whole");
+    assert_eq!(store.channel_settings(other).await.unwrap(), None, "another workspace's are its own");
+}

@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod catalogue;
+mod channels;
 mod dashboard;
 mod dto;
 mod events;
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(dashboard::router())
         .merge(people::router())
+        .merge(channels::router())
         .merge(people_list::router())
         .merge(person_activity::router())
         .merge(person_profile::router())
