@@ -27,6 +27,8 @@ export type LiveSession = Schemas['SessionSummary']
 export type Identity = Schemas['IdentityView']
 export type PersonSummary = Schemas['PersonSummary']
 export type ListedPerson = Schemas['ListedPerson']
+export type ChannelsView = Schemas['ChannelsView']
+export type ProviderView = Schemas['ProviderView']
 export type PeoplePage = Schemas['PeoplePage']
 export type Person = Schemas['PersonView']
 export type PersonEvent = Schemas['EventView']
@@ -233,6 +235,11 @@ export const api = {
   dashboard: (w: string, days: number) =>
     request<Dashboard>('GET', '/api/v1/dashboard', { query: ws(w, { days }) }),
 
+  channels: (w: string) => request<ChannelsView>('GET', '/api/v1/channels', { query: ws(w) }),
+  setProvider: (w: string, provider: string, settings: Record<string, string>) =>
+    request<ChannelsView>('PUT', `/api/v1/channels/${encodeURIComponent(provider)}`, { query: ws(w), body: settings }),
+  removeProvider: (w: string, provider: string) =>
+    request<ChannelsView>('DELETE', `/api/v1/channels/${encodeURIComponent(provider)}`, { query: ws(w) }),
   listPeople: (
     w: string,
     q: { sort?: string; order?: string; stage?: string; tier?: string; page?: number; per_page?: number },

@@ -10,6 +10,14 @@ export function useOutcomeLabels() {
     state: (s: string) => known(`messageStates.${s}`, s),
     failure: (k: string) => known(`failureKinds.${k}`, k),
     skip: (r: string) => known(`skipReasons.${r}`, r),
+    /** Why a message failed, in the operator's words when the code is one of ours; else the
+     * provider's own message. */
+    failed(kind: string | null | undefined, code: string | null | undefined, message: string | null | undefined): string {
+      const head = kind ? known(`failureKinds.${kind}`, kind) : ''
+      if (code && te(`failureCodes.${code}`)) return [head, t(`failureCodes.${code}`)].filter(Boolean).join('：')
+      const codeText = code ? `(${code})` : ''
+      return [[head, codeText].filter(Boolean).join(' '), message ?? ''].filter(Boolean).join(': ')
+    },
     enrollment: (s: string) => known(`enrollmentStates.${s}`, s),
     step: (o: string) => known(`journey.readout.outcomes.${o}`, o),
     /** A readout message outcome: `sent`, `failed:<kind>`, `skipped:<reason>`. */

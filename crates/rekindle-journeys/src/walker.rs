@@ -10,8 +10,8 @@ use rekindle_core::journey::{Effect, Walked, walk};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{
-    Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, PersonRef, PersonTag, Queued, StepRecord, Store,
-    StoreError,
+    Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, OutboxState, PersonRef, PersonTag, Queued,
+    StepRecord, Store, StoreError,
 };
 
 use super::catalog::Catalog;
@@ -92,8 +92,24 @@ impl<'a> Walker<'a> {
         let Some(definition) = self.catalog.version(self.store, self.ws, e.journey, e.version).await? else {
             return Err(StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)));
         };
-        let facts = PersonFacts { audience: self.audience, person: e.person, catalog: self.catalog };
         let from = e.step.as_deref().unwrap_or_default();
+        // Resuming after a wait: a message of this enrollment that could not go out stops it,
+        // unless the journey says to carry on.
+        if e.step.is_some() && !definition.undelivered.walks_on(self.undelivered(e).await?) {
+            let log = vec![record(from, "exited", Some("undelivered"))];
+            return Ok(Advance {
+                enrollment: e.id,
+                seq: e.seq,
+                state: EnrollmentState::Exited,
+                step: None,
+                wake_at: None,
+                variant: None,
+                messages: Vec::new(),
+                log,
+                at: self.now,
+            });
+        }
+        let facts = PersonFacts { audience: self.audience, person: e.person, catalog: self.catalog };
         let (effects, walked) = walk(&definition, from, e.id as u64, &facts, self.now, self.catalog.tz);
 
         let mut log = Vec::new();
@@ -197,6 +213,18 @@ impl<'a> Walker<'a> {
             log.push(record(from, "finished", None));
         }
         Ok(Advance { enrollment: e.id, seq: e.seq, state, step, wake_at, variant, messages, log, at: self.now })
+    }
+
+    /// Whether a message this enrollment queued failed or was skipped. Its send keys start
+    /// with the enrollment's id (see [`Walker::base`]).
+    async fn undelivered(&self, e: &Enrollment) -> rekindle_store::Result<bool> {
+        let prefix = format!("{}:", e.id);
+        let messages = self.store.messages(self.ws, Some(e.person), 200).await?;
+        Ok(messages.iter().any(|m| {
+            m.journey == Some(e.journey)
+                && m.send_key.starts_with(&prefix)
+                && matches!(m.state, OutboxState::Failed | OutboxState::Skipped)
+        }))
     }
 
     /// Who invited the person: their `invited_by` trait, read as the inviter's user id.

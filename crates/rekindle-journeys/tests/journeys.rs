@@ -490,3 +490,66 @@ async fn segment_and_stage_triggers_are_not_lost_when_the_runner_stops() {
     let third = Runner::new(s.store.clone(), s.engine.clone(), CapsConfig::default());
     assert_eq!(third.run(s.ws).await.unwrap().entered, 0);
 }
+
+/// Issue 16: a win-back's message failed or was skipped, and the next step still issued the
+/// coupon to someone who was never told. Now an undelivered message ends the enrollment at the
+/// next step, unless the journey says to carry on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undelivered_message_stops_the_steps_after_it_unless_told_to_continue() {
+    for (policy, coupons_for_b, state_of_b) in
+        [("stop", 0, EnrollmentState::Exited), ("continue", 1, EnrollmentState::Finished)]
+    {
+        let s = shop(at("2026-05-01T04:00:00Z"), CapsConfig::default()).await;
+        s.store.put_message_template(s.ws, &wecom_template("care", "{{nickname|亲}}，好久不见")).await.unwrap();
+        let coupon = CouponDefinition {
+            name: "回归礼包".into(),
+            title: "回归礼包".into(),
+            value: CouponValue::Discount { percent: 80 },
+            threshold_fen: 0,
+            valid_days: 7,
+            per_person_limit: 1,
+        };
+        s.store.put_coupon(s.ws, &coupon).await.unwrap();
+        publish(
+            &s,
+            "召回",
+            json!({
+                "trigger": {"type": "event", "event": "Order Completed"},
+                "steps": [
+                    {"id": "tell", "type": "send", "channel": "wecom", "template": "care", "next": "wait"},
+                    {"id": "wait", "type": "wait", "minutes": 60, "next": "gift"},
+                    {"id": "gift", "type": "coupon", "coupon": "回归礼包"},
+                ],
+                "undelivered": policy,
+            }),
+        )
+        .await;
+        append(
+            &s,
+            vec![
+                identify("a", "13800138001", "wm-a", "2026-05-01T03:00:00Z"),
+                identify("b", "13800138002", "wm-b", "2026-05-01T03:00:00Z"),
+                track(
+                    "a",
+                    "Contact Added",
+                    "ca",
+                    "2026-05-01T03:00:00Z",
+                    json!({"channel": "wecom", "staff_id": "s-1"}),
+                ),
+                track("b", "Unsubscribed", "ub", "2026-05-01T03:10:00Z", json!({"channel": "wecom"})),
+                order("a", "1", "2026-05-01T03:30:00Z", "荔枝"),
+                order("b", "2", "2026-05-01T03:30:00Z", "荔枝"),
+            ],
+        )
+        .await;
+        s.engine.refresh(s.ws).await.unwrap();
+        s.runner.run(s.ws).await.unwrap();
+        s.hands.set(at("2026-05-01T05:30:00Z"));
+        s.runner.run(s.ws).await.unwrap();
+        let (a, b) = (person(&s, "a").await, person(&s, "b").await);
+        assert_eq!(s.store.person_coupons(s.ws, a).await.unwrap().len(), 1, "{policy}: a was told, a gets the gift");
+        assert_eq!(s.store.person_coupons(s.ws, b).await.unwrap().len(), coupons_for_b, "{policy}: b was never told");
+        let enrollment = s.store.person_enrollments(s.ws, b).await.unwrap().remove(0);
+        assert_eq!(enrollment.state, state_of_b, "{policy}");
+    }
+}

@@ -30,6 +30,29 @@ pub struct Definition {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(default = json!({"type": "once"})))]
     pub reentry: Reentry,
+    /// What a message that could not go out (failed, or skipped: no address, a cap, an
+    /// opt-out) does to the steps after it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = json!("stop")))]
+    pub undelivered: Undelivered,
+}
+
+/// After a message that was not delivered: leave the journey (the default: a coupon or a
+/// follow-up that assumes the person was told should not reach them), or carry on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Undelivered {
+    #[default]
+    Stop,
+    Continue,
+}
+
+impl Undelivered {
+    /// Whether an enrollment resuming after its messages went out this way walks on.
+    pub fn walks_on(self, any_undelivered: bool) -> bool {
+        self == Undelivered::Continue || !any_undelivered
+    }
 }
 
 /// What puts a person into a journey.

@@ -7,6 +7,6 @@ mod definition;
 mod validate;
 mod walk;
 
-pub use definition::{Action, Definition, Exit, Goal, Reentry, Step, Trigger, Variant};
+pub use definition::{Action, Definition, Exit, Goal, Reentry, Step, Trigger, Undelivered, Variant};
 pub use validate::{Known, validate_with};
 pub use walk::{Effect, Facts, HOLDOUT, Walked, bucket, walk};

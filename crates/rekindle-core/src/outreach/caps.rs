@@ -35,7 +35,12 @@ impl Default for CapsConfig {
             per_day: 2,
             wecom_mass: WecomMassLimit::MonthDays,
             sms_per_number_per_day: 5,
-            quiet_hours: [(ChannelKind::Sms, QuietHours::default())].into_iter().collect(),
+            // Every channel that reaches a person keeps quiet at night; a webhook reaches the
+            // operator's systems.
+            quiet_hours: [ChannelKind::Sms, ChannelKind::Wecom, ChannelKind::Miniprogram]
+                .into_iter()
+                .map(|c| (c, QuietHours::default()))
+                .collect(),
         }
     }
 }
@@ -175,6 +180,18 @@ impl CapsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 16: a WeCom message went out at 01:05, as quiet hours held SMS only.
+    #[test]
+    fn every_channel_that_reaches_a_person_keeps_quiet_at_night() {
+        let caps = CapsConfig::default();
+        let one_am: chrono::DateTime<chrono::Utc> = "2026-05-01T17:05:00Z".parse().unwrap(); // 01:05 in Shanghai
+        for channel in [ChannelKind::Sms, ChannelKind::Wecom, ChannelKind::Miniprogram] {
+            let held = caps.quiet_hours.get(&channel).and_then(|q| q.release(one_am, chrono_tz::Asia::Shanghai));
+            assert!(held.is_some_and(|t| t > one_am), "{channel} waits for the morning");
+        }
+        assert!(!caps.quiet_hours.contains_key(&ChannelKind::Webhook), "a webhook reaches the operator");
+    }
 
     #[test]
     fn marketing_caps_bind_transactional_messages_do_not() {
