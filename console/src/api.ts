@@ -330,8 +330,13 @@ export const api = {
   updateJourney: (w: string, id: string | number, changes: { name?: string; definition?: Definition }) =>
     request<Journey>('PUT', `/api/v1/journeys/${enc(String(id))}`, { query: ws(w), body: changes }),
   /** Publishes the saved draft as a new version; 400 naming the first problem's field when it has any. */
-  publishJourney: (w: string, id: string | number) =>
-    request<{ version: number }>('POST', `/api/v1/journeys/${enc(String(id))}/publish`, { query: ws(w) }),
+  publishJourney: (w: string, id: string | number, enterCurrent = false) =>
+    request<{ version: number; entered_now: number }>('POST', `/api/v1/journeys/${enc(String(id))}/publish`, {
+      query: ws(w, enterCurrent ? { enter_current: 'true' } : {}),
+    }),
+  /** How many people are in the draft trigger's segment or stage now (null: not such a trigger). */
+  journeyCurrentMembers: (w: string, id: string | number) =>
+    request<{ count: number | null }>('GET', `/api/v1/journeys/${enc(String(id))}/current-members`, { query: ws(w) }),
   setJourneyStatus: (w: string, id: string | number, status: 'live' | 'paused' | 'archived') =>
     request<Journey>('POST', `/api/v1/journeys/${enc(String(id))}/status`, { query: ws(w), body: { status } }),
   journeyReadout: (w: string, id: string | number) =>

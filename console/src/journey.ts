@@ -109,6 +109,8 @@ export interface EditState {
   exits: EditExit[]
   reentry: Reentry['type']
   reentryDays: number
+  /** After a message that could not go out: stop the steps after it, or carry on. */
+  undelivered: 'stop' | 'continue'
   steps: EditStep[]
 }
 
@@ -170,6 +172,7 @@ export function blankState(): EditState {
     exits: [],
     reentry: 'once',
     reentryDays: 30,
+    undelivered: 'stop',
     steps: [],
   }
 }
@@ -245,6 +248,7 @@ export function toEditState(d: Definition, timeZone: string): EditState {
   const re = d.reentry ?? { type: 'once' }
   s.reentry = re.type
   if (re.type === 'after') s.reentryDays = re.days
+  s.undelivered = d.undelivered ?? 'stop'
   s.steps = d.steps.map((st) => {
     const e = blankStep(st.type, st.id)
     e.next = st.next ?? ''
@@ -366,6 +370,7 @@ export function toDefinition(s: EditState, timeZone: string): Definition {
     goal: s.goalEnabled ? { event: s.goalEvent.trim(), within_days: whole(s.goalDays) } : null,
     exit,
     reentry,
+    undelivered: s.undelivered,
   }
 }
 

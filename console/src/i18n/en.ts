@@ -394,6 +394,8 @@ const en: MessageSchema = {
     created_at: 'Created',
   },
   events: {
+    message_clicked: 'Clicked a message',
+    level_changed: 'Level changed',
     live_entered: 'Entered a live session',
     live_left: 'Left a live session',
     live_watched: 'Watched live',
@@ -654,6 +656,8 @@ const en: MessageSchema = {
     },
   },
   journey: {
+    enterCurrent: 'Also enter the {n} people who qualify now',
+    publishedEntered: 'Published v{n}; {entered} people entered now',
     channelsUnready: 'No provider is configured for {channels}: those messages will fail, and the steps after them stop.',
     configureChannels: 'Configure message channels',
     publishUnready: 'No provider is configured for {channels}; every such message will fail after publishing. Publish anyway?',
@@ -690,6 +694,7 @@ const en: MessageSchema = {
       step: 'Step {id}',
     },
     sections: {
+      undelivered: 'When a message cannot go out',
       trigger: 'Trigger',
       audience: 'Audience',
       goal: 'Goal',
@@ -709,6 +714,19 @@ const en: MessageSchema = {
       shipped: 'Template',
     },
     trigger: {
+      otherEvent: 'Another event…',
+      otherEventPlaceholder: 'Event name, e.g. Cart Abandoned',
+      catches: {
+        event: 'Enters each time the event happens (not what happened before publishing).',
+        segment_entered: 'Catches people who enter the segment after publishing; its current members do not enter unless you choose so when publishing.',
+        segment_left: 'Catches people who leave the segment after publishing.',
+        stage_changed: 'Catches people whose stage changes to this after publishing; those already in it can be entered when publishing.',
+        level_changed: 'Enters when a member level changes.',
+        schedule: 'Everyone in the audience enters at the set time.',
+        depletion: 'Enters days before a category is predicted to run out, from each person\'s own buying rhythm.',
+        birthday: 'Enters days before a birthday.',
+        live_session: 'Enters before each live session starts.',
+      },
       type: 'Trigger',
       types: {
         event: 'An event',
@@ -756,6 +774,10 @@ const en: MessageSchema = {
       types: { event: 'On an event', rule: 'When matching a rule' },
       event: 'Event',
       rule: 'Rule',
+    },
+    undelivered: {
+      stop: 'Stop: skip the steps after it (no coupon for someone never told)',
+      continue: 'Carry on with the steps after it',
     },
     reentry: {
       types: { once: 'Only once', after: 'Again after some days', always: 'Every time triggered' },

@@ -391,6 +391,8 @@ export default {
     created_at: '创建时间',
   },
   events: {
+    message_clicked: '点击消息',
+    level_changed: '会员等级变化',
     live_entered: '进入直播间',
     live_left: '离开直播间',
     live_watched: '观看直播',
@@ -651,6 +653,8 @@ export default {
     },
   },
   journey: {
+    enterCurrent: '同时让当前符合条件的 {n} 人立即进入',
+    publishedEntered: '已发布版本 v{n}，{entered} 人已立即进入',
     channelsUnready: '{channels}尚未配置服务商：这些消息会发送失败，依赖它们的后续步骤也会停下。',
     configureChannels: '去配置消息渠道',
     publishUnready: '{channels}尚未配置服务商，发布后这些消息都会发送失败。仍要发布吗？',
@@ -687,6 +691,7 @@ export default {
       step: '步骤 {id}',
     },
     sections: {
+      undelivered: '消息发不出去时',
       trigger: '触发条件',
       audience: '受众',
       goal: '转化目标',
@@ -706,6 +711,19 @@ export default {
       shipped: '模板',
     },
     trigger: {
+      otherEvent: '其他事件…',
+      otherEventPlaceholder: '事件名，如 Cart Abandoned',
+      catches: {
+        event: '每次发生该事件时进入（发布前已发生的不算）。',
+        segment_entered: '发布后新进入该人群的人才会进入；现有成员不会自动进入，可在发布时选择让他们立即进入。',
+        segment_left: '发布后离开该人群的人进入。',
+        stage_changed: '发布后生命周期变为该阶段的人才会进入；已处于该阶段的人可在发布时选择立即进入。',
+        level_changed: '会员等级变化时进入。',
+        schedule: '到点时，受众中的所有人进入。',
+        depletion: '预计某品类将用完前若干天进入（按每个人的购买周期预测）。',
+        birthday: '生日前若干天进入。',
+        live_session: '每场直播开播前进入。',
+      },
       type: '触发方式',
       types: {
         event: '发生事件',
@@ -753,6 +771,10 @@ export default {
       types: { event: '发生事件时', rule: '符合规则时' },
       event: '事件',
       rule: '规则',
+    },
+    undelivered: {
+      stop: '停止：不再执行后续步骤（例如不再发券）',
+      continue: '继续执行后续步骤',
     },
     reentry: {
       types: { once: '只能进入一次', after: '间隔一段时间后可再次进入', always: '每次触发都进入' },

@@ -11,6 +11,7 @@
 //! runner can die anywhere and pick up from its cursor without entering or sending twice.
 
 mod catalog;
+mod current;
 pub mod dispatch;
 mod feedback;
 mod occasion;

@@ -154,7 +154,7 @@ impl Runner {
 
 /// Entries in groups of a transaction's worth: small enough that an event's own transactions
 /// never wait long behind a mass entry on SQLite's one writer.
-fn chunked(entries: Vec<Entry<'_>>) -> Vec<Vec<Entry<'_>>> {
+pub(crate) fn chunked(entries: Vec<Entry<'_>>) -> Vec<Vec<Entry<'_>>> {
     const CHUNK: usize = 100;
     let mut rest = entries.into_iter();
     std::iter::from_fn(|| Some(rest.by_ref().take(CHUNK).collect::<Vec<_>>()).filter(|c| !c.is_empty())).collect()

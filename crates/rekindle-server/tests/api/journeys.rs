@@ -146,3 +146,45 @@ async fn the_wecom_callback_is_verified_welcomes_and_records_the_contact() {
     assert_eq!(added.payload["properties"]["staff_id"], "staff-3");
     assert_eq!(added.payload["properties"]["source"], "live");
 }
+
+/// Issue 16: a win-back on a 1,196-person segment entered 0, as a segment trigger catches
+/// only who enters after publishing. Publishing may now enter the current members, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_may_enter_the_current_members_of_the_trigger_segment() {
+    let app = spawn_app_with(|c| c.journeys.tick_ms = 100).await;
+    for user in ["u1", "u2", "u3"] {
+        let order = json!({"userId": user, "event": "Order Completed", "properties": {"order_id": format!("o-{user}"), "revenue": 10}});
+        assert_eq!(app.post("/v1/track", &order).await.status(), 200);
+    }
+    let (status, segment) = status_and_body(
+        app.send(Method::POST, "/api/v1/segments", &json!({"name": "下过单", "rule": "订单数 >= 1"})).await,
+    )
+    .await;
+    assert_eq!(status, 201, "{segment}");
+    let definition = json!({"trigger": {"type": "segment_entered", "segment": segment["id"]},
+        "steps": [{"id": "notify", "type": "webhook", "topic": "crm.win_back"}]});
+    let (_, journey) = status_and_body(
+        app.send(Method::POST, "/api/v1/journeys", &json!({"name": "召回", "definition": definition})).await,
+    )
+    .await;
+    let id = journey["id"].as_i64().unwrap();
+    let current = app.api_json(&format!("/api/v1/journeys/{id}/current-members")).await;
+    assert_eq!(current["count"], 3, "{current}");
+
+    let path = format!("/api/v1/journeys/{id}/publish?enter_current=true");
+    let (status, body) = status_and_body(app.send(Method::POST, &path, &json!({})).await).await;
+    assert_eq!((status, body["entered_now"].as_u64()), (200, Some(3)), "{body}");
+    let (status, body) = status_and_body(app.send(Method::POST, &path, &json!({})).await).await;
+    assert_eq!((status, body["entered_now"].as_u64()), (200, Some(0)), "entered once, whatever the version: {body}");
+    let readout = app.api_json(&format!("/api/v1/journeys/{id}")).await;
+    assert_eq!(readout["entered"], 3, "{readout}");
+
+    let event = json!({"trigger": {"type": "event", "event": "Order Completed"},
+        "steps": [{"id": "notify", "type": "webhook", "topic": "crm"}]});
+    let (_, other) = status_and_body(
+        app.send(Method::POST, "/api/v1/journeys", &json!({"name": "下单", "definition": event})).await,
+    )
+    .await;
+    let none = app.api_json(&format!("/api/v1/journeys/{}/current-members", other["id"])).await;
+    assert!(none["count"].is_null(), "an event trigger has no current members: {none}");
+}

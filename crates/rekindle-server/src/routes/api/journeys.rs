@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use super::ApiPath;
 use super::input::{actor, checked_text};
-use super::{Body, WorkspaceParam};
+use super::{Body, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_journeys, create_journey))
         .routes(routes!(get_journey, update_journey))
         .routes(routes!(publish))
+        .routes(routes!(current_members))
         .routes(routes!(set_status))
         .routes(routes!(readout))
         .routes(routes!(shipped_templates))
@@ -98,6 +99,26 @@ pub struct StatusInput {
 #[derive(Serialize, ToSchema)]
 pub struct Published {
     pub version: i32,
+    /// People entered at once because they were already in the trigger's segment or stage
+    /// (`?enter_current=true`).
+    pub entered_now: usize,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublishParams {
+    /// Also enter, once, the people already in the segment or stage the journey is triggered
+    /// by entering (otherwise only those who enter after publishing are caught).
+    #[serde(default)]
+    enter_current: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CurrentMembers {
+    /// How many people are in the draft trigger's segment or stage now; null for a trigger
+    /// that catches only what happens from now on (an event, a date).
+    #[schema(required = true)]
+    pub count: Option<usize>,
 }
 
 /// A definition as sent. A draft may be saved with problems, but not with a rule over the
@@ -243,12 +264,13 @@ async fn update_journey(
 /// Publish the draft as a new version, once it has no problems. People already inside finish
 /// on the version they entered.
 #[utoipa::path(post, path = "/api/v1/journeys/{id}/publish", tag = "journeys", security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path), WorkspaceParam),
+    params(("id" = i64, Path), PublishParams, WorkspaceParam),
     responses((status = 200, body = Published), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 async fn publish(
     access: Access,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<JourneyId>,
+    Params(params): Params<PublishParams>,
 ) -> Result<Json<Published>, ApiError> {
     access.require(Permission::JourneysManage)?;
     let j = found(&state, &access, id).await?;
@@ -262,7 +284,29 @@ async fn publish(
     let v = state.store.publish_journey(access.ws(), id, Some(&actor(&access)), state.engine.now()).await?;
     state.runner.invalidate(access.ws());
     access.audit(&state, "journey.publish", format!("{} ({}) v{}", j.name, j.id, v.version)).await;
-    Ok(Json(Published { version: v.version }))
+    let entered_now = if params.enter_current {
+        let pass = state.runner.enter_current(access.ws(), id).await?;
+        access.audit(&state, "journey.enter_current", format!("{} ({}): {}", j.name, j.id, pass.entered)).await;
+        pass.entered
+    } else {
+        0
+    };
+    Ok(Json(Published { version: v.version, entered_now }))
+}
+
+/// How many people the draft would enter at once if published with `enter_current`.
+#[utoipa::path(get, path = "/api/v1/journeys/{id}/current-members", tag = "journeys", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path), WorkspaceParam),
+    responses((status = 200, body = CurrentMembers), (status = 404, body = ApiError)))]
+async fn current_members(
+    access: Access,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<JourneyId>,
+) -> Result<Json<CurrentMembers>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    let j = found(&state, &access, id).await?;
+    let count = state.runner.current_members(access.ws(), &j.draft).await?.map(|p| p.len());
+    Ok(Json(CurrentMembers { count }))
 }
 
 /// Pause (nobody enters or moves on), resume (`live`) or archive a published journey.
