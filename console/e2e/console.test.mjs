@@ -321,3 +321,105 @@ test('owner erases a person on request after confirming; an analyst has no such 
   assert.equal(await analyst.locator(byTestId('person-erase')).count(), 0)
   assert.equal(await analyst.locator(byTestId('person-export')).count(), 0)
 })
+
+/** The dashboard's figures as the console reads them, with the browser's session. */
+async function dashboard(page) {
+  const r = await page.request.get(`${baseUrl()}/api/v1/dashboard?days=30`)
+  assert.equal(r.status(), 200)
+  return r.json()
+}
+
+const stageCount = (d, stage) => d.lifecycle.find((s) => s.stage === stage)?.count ?? 0
+const sessionOrders = (d) => d.recent_live_sessions.reduce((n, s) => n + s.orders, 0)
+
+test('the demo stays true after today\'s events: nobody turns churned, live sessions keep their orders', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  const before = await dashboard(page)
+  const people = before.lifecycle.reduce((n, s) => n + s.count, 0)
+  // The simulated history ends at the present: most people are not churned.
+  assert.ok(stageCount(before, 'churned') < people / 2, `churned ${stageCount(before, 'churned')} of ${people}`)
+  assert.ok(sessionOrders(before) > 0, 'recent live sessions have orders')
+
+  // Today's events, as the store's systems send them (the README's example).
+  const now = new Date().toISOString()
+  const batch = { batch: [
+    { type: 'track', userId: `today-${Date.now()}`, event: 'Order Completed', timestamp: now,
+      properties: { order_id: `today-${Date.now()}`, revenue: 39.9 } },
+    { type: 'track', anonymousId: `visitor-${Date.now()}`, event: 'Product Viewed', timestamp: now },
+  ] }
+  const auth = `Basic ${Buffer.from(`${env('REKINDLE_WRITE_KEY')}:`).toString('base64')}`
+  const sent = await page.request.post(`${baseUrl()}/v1/batch`, { data: batch, headers: { Authorization: auth } })
+  assert.equal(sent.status(), 200)
+
+  let after = before
+  for (let i = 0; i < 100 && after.totals.events <= before.totals.events; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    after = await dashboard(page)
+  }
+  assert.ok(after.totals.events > before.totals.events, 'today\'s events are counted')
+  // Judged by the same clock before and after: only someone crossing a threshold in these
+  // seconds could change stage, never the whole store.
+  assert.ok(stageCount(after, 'churned') - stageCount(before, 'churned') <= 1, `churned ${stageCount(before, 'churned')} → ${stageCount(after, 'churned')}`)
+  assert.equal(sessionOrders(after), sessionOrders(before), 'live sessions keep their orders')
+
+  await page.goto(`${baseUrl()}/`)
+  assert.match(await text(page, 'kpi-orders'), /\d/)
+})
+
+test('a rule typed in Chinese selects what its English twin does, and a mistake is told in Chinese', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openSegments(page)
+  await page.click(byTestId('segment-new'))
+  await page.waitForSelector(byTestId('segment-form'))
+  const count = page.locator(byTestId('preview-count'))
+  const counted = async (rule) => {
+    await page.fill(byTestId('segment-rule-input'), rule)
+    await page.waitForFunction(
+      (r) => document.querySelector('[data-testid="preview-count"]') && document.querySelector('[data-testid="segment-rule-input"]').value === r,
+      rule,
+    )
+    await settle(page)
+    return digits(await count.innerText())
+  }
+  const english = await counted('lifecycle = silent or tier = high')
+  const chinese = await counted('生命周期 = 沉默 或 分层 = 高价值')
+  assert.ok(english > 0, `the English rule selects people (${english})`)
+  assert.equal(chinese, english, 'the same people')
+
+  await page.fill(byTestId('segment-rule-input'), '消费 >= 2000')
+  await page.locator(byTestId('rule-error')).waitFor()
+  assert.match(await text(page, 'rule-error-message'), /第 7 个字符处：应为金额/)
+})
+
+test('the people list is browsed a page at a time, filtered and sorted', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await page.click(byTestId('nav-people'))
+  const rows = page.locator(byTestId('people-list-row'))
+  await rows.first().waitFor()
+  assert.equal(await rows.count(), 50, 'a page of 50 before any search')
+  const countText = await text(page, 'people-list-count')
+  assert.match(countText, /^第 1 \/ \d+ 页，共 [\d,]+ 位$/)
+  const firstOfPage1 = await text(page, 'people-list-row')
+  await page.click(byTestId('people-next'))
+  await page.waitForFunction(() => /^第 2 \//.test(document.querySelector('[data-testid="people-list-count"]').textContent.trim()))
+  await settle(page)
+  assert.notEqual(await text(page, 'people-list-row'), firstOfPage1, 'page 2 holds other people')
+
+  // Silent people by spend, largest first: every row says 沉默 and spends no more than the one above.
+  await page.selectOption(byTestId('people-filter-stage'), 'silent')
+  await page.selectOption(byTestId('people-sort'), 'spend')
+  await page.waitForFunction(() => /^第 1 \//.test(document.querySelector('[data-testid="people-list-count"]').textContent.trim()))
+  await settle(page)
+  const stages = await page.locator(`${byTestId('people-list-row')} td:nth-child(3)`).allInnerTexts()
+  assert.ok(stages.length > 0 && stages.every((s) => s.trim() === '沉默'), JSON.stringify(stages.slice(0, 5)))
+  const spend = (await page.locator(`${byTestId('people-list-row')} td:nth-child(6)`).allInnerTexts()).map(digits)
+  assert.ok(spend.every((x, i) => i === 0 || x <= spend[i - 1]), `spend ${JSON.stringify(spend.slice(0, 5))}`)
+
+  // A row opens the person.
+  await rows.first().click()
+  await page.locator(byTestId('person-stage')).waitFor()
+  assert.equal(await text(page, 'person-stage'), '沉默')
+})

@@ -60,7 +60,7 @@ test('owner creates the repurchase reminder from its template, fixes a problem a
 
   // The steps as a flow: the split (its first step) with two variants and a 10% holdout,
   // a three-day wait on variant A, the coupon both variants reach, then the WeCom message.
-  const split = step(page, 'split')
+  const split = step(page, '分流')
   await split.waitFor()
   assert.equal(await split.getAttribute('data-type'), 'split')
   assert.equal(await split.getAttribute('data-index'), '0')
@@ -68,18 +68,18 @@ test('owner creates the repurchase reminder from its template, fixes a problem a
   assert.equal(await split.locator(byTestId('step-variant')).count(), 2)
   assert.equal(await split.locator(byTestId('step-holdout')).inputValue(), '10')
   assert.equal(await page.locator(byTestId('flow-holdout')).getAttribute('data-percent'), '10')
-  assert.equal(await step(page, 'three_days').getAttribute('data-type'), 'wait')
-  assert.equal(await step(page, 'three_days').locator(byTestId('step-wait-amount')).inputValue(), '3')
-  assert.equal(await step(page, 'three_days').locator(byTestId('step-wait-unit')).inputValue(), 'days')
-  assert.equal(await step(page, 'coupon').getAttribute('data-type'), 'coupon')
-  assert.equal(await step(page, 'coupon').locator(byTestId('step-coupon')).inputValue(), '复购85折')
-  const remind = step(page, 'remind')
+  assert.equal(await step(page, '等3天').getAttribute('data-type'), 'wait')
+  assert.equal(await step(page, '等3天').locator(byTestId('step-wait-amount')).inputValue(), '3')
+  assert.equal(await step(page, '等3天').locator(byTestId('step-wait-unit')).inputValue(), 'days')
+  assert.equal(await step(page, '发券').getAttribute('data-type'), 'coupon')
+  assert.equal(await step(page, '发券').locator(byTestId('step-coupon')).inputValue(), '复购85折')
+  const remind = step(page, '提醒')
   assert.equal(await remind.getAttribute('data-type'), 'send')
   assert.equal(await remind.locator(byTestId('step-template')).inputValue(), '复购提醒')
   // Lines between them: both variants, the holdout, the wait to the coupon, the coupon to the message.
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-edge"]').length >= 5)
-  await page.locator(`${byTestId('flow-edge')}[data-from="split"][data-to="coupon"]`).waitFor({ state: 'attached' })
-  await page.locator(`${byTestId('flow-edge')}[data-from="coupon"][data-to="remind"]`).waitFor({ state: 'attached' })
+  await page.locator(`${byTestId('flow-edge')}[data-from="分流"][data-to="发券"]`).waitFor({ state: 'attached' })
+  await page.locator(`${byTestId('flow-edge')}[data-from="发券"][data-to="提醒"]`).waitFor({ state: 'attached' })
   await page.locator(`${byTestId('flow-edge')}[data-kind="holdout"]`).waitFor({ state: 'attached' })
   assert.equal(await page.locator(byTestId('journey-problems')).getAttribute('data-count'), '0')
 
@@ -102,6 +102,21 @@ test('owner creates the repurchase reminder from its template, fixes a problem a
   assert.equal(await remind.locator(byTestId('step-problem')).count(), 0)
   const publish = page.locator(byTestId('journey-publish'))
   assert.ok(await publish.isEnabled(), 'publish is enabled once the draft has no problems')
+
+  // The demo has no message provider: the editor says so, on the page and on the step, and
+  // publishing asks first. Declined, nothing is published.
+  assert.match(await text(page.locator(byTestId('journey-channels-unready'))), /企业微信尚未配置服务商/)
+  assert.match(await text(remind.locator(byTestId('step-channel-unready'))), /企业微信尚未配置/)
+  let asked = ''
+  page.once('dialog', (d) => {
+    asked = d.message()
+    void d.dismiss()
+  })
+  await publish.click()
+  await settle(page)
+  assert.match(asked, /企业微信尚未配置服务商.*仍要发布吗/, `the warning: ${asked}`)
+  assert.equal(await page.locator(byTestId('journey-status')).getAttribute('data-status'), 'draft', 'declined: not published')
+  page.once('dialog', (d) => void d.accept())
   await publish.click()
   await page.locator(`${byTestId('journey-status')}[data-status="live"]`).waitFor()
   assert.equal(await text(page.locator(byTestId('journey-status'))), '运行中')

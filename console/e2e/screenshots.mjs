@@ -10,6 +10,8 @@ const personPath = env('SCREENSHOT_PERSON')
 const segmentPath = env('SCREENSHOT_SEGMENT')
 const modelsPath = env('SCREENSHOT_MODELS')
 const journeysPath = process.env.SCREENSHOT_JOURNEYS || join(dirname(dashboardPath), 'journeys.png')
+const peoplePath = join(dirname(dashboardPath), 'people.png')
+const channelsPath = join(dirname(dashboardPath), 'channels.png')
 
 const browser = await launch()
 try {
@@ -22,6 +24,22 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: dashboardPath, fullPage: true })
   console.log(`dashboard: ${dashboardPath}`)
+
+  // The people list before any search: a page of everyone, sorted by spend.
+  await page.click(byTestId('nav-people'))
+  await page.locator(byTestId('people-list-row')).first().waitFor()
+  await page.selectOption(byTestId('people-sort'), 'spend')
+  await settle(page)
+  await page.screenshot({ path: peoplePath, fullPage: false })
+  console.log(`people: ${peoplePath}`)
+
+  // The channel settings, with the WeCom form open (the demo has no provider).
+  await page.goto(new URL('/settings', page.url()).toString())
+  await page.locator(byTestId('settings-channels')).waitFor()
+  await page.click(byTestId('provider-edit-wecom'))
+  await page.locator(byTestId('settings-channels')).scrollIntoViewIfNeeded()
+  await page.locator(byTestId('settings-channels')).screenshot({ path: channelsPath })
+  console.log(`channels: ${channelsPath}`)
 
   await openPerson(page, env('REKINDLE_PHONE'))
   await page.locator(byTestId('person-timeline')).waitFor()
@@ -55,6 +73,7 @@ try {
   await template.locator(byTestId('journey-template-use')).click()
   await page.waitForURL((url) => /^\/journeys\/\d+$/.test(url.pathname))
   await page.locator(`${byTestId('journey-problems')}[data-count="0"]`).waitFor()
+  page.once('dialog', (d) => void d.accept()) // the demo has no message provider
   await page.click(byTestId('journey-publish'))
   await page.locator(`${byTestId('journey-status')}[data-status="live"]`).waitFor()
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-edge"]').length >= 5)

@@ -85,10 +85,10 @@ pub fn shipped() -> Vec<Shipped> {
             description: "First order: the day after, at 10:00, the staff member asks how it was.",
             definition: definition(json!({
                 "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
-                "audience": "orders <= 1",
+                "audience": "订单数 <= 1",
                 "steps": [
-                    {"id": "next_morning", "type": "wait", "until": "10:00", "next": "ask"},
-                    {"id": "ask", "type": "send", "channel": "wecom", "template": "首单关怀-问候"},
+                    {"id": "次日上午", "type": "wait", "until": "10:00", "next": "问候"},
+                    {"id": "问候", "type": "send", "channel": "wecom", "template": "首单关怀-问候"},
                 ],
                 "goal": {"event": events::ORDER_COMPLETED, "within_days": 14},
                 "exit": [{"type": "event", "event": events::CONTACT_REMOVED}],
@@ -107,12 +107,12 @@ pub fn shipped() -> Vec<Shipped> {
             definition: definition(json!({
                 "trigger": {"type": "depletion", "days_before": 5},
                 "steps": [
-                    {"id": "split", "type": "split", "holdout_percent": 10, "variants": [
-                        {"name": "minus_2_days", "percent": 45, "next": "three_days"},
-                        {"name": "minus_5_days", "percent": 45, "next": "coupon"}]},
-                    {"id": "three_days", "type": "wait", "minutes": 4320, "next": "coupon"},
-                    {"id": "coupon", "type": "coupon", "coupon": "复购85折", "next": "remind"},
-                    {"id": "remind", "type": "send", "channel": "wecom", "template": "复购提醒"},
+                    {"id": "分流", "type": "split", "holdout_percent": 10, "variants": [
+                        {"name": "提前2天", "percent": 45, "next": "等3天"},
+                        {"name": "提前5天", "percent": 45, "next": "发券"}]},
+                    {"id": "等3天", "type": "wait", "minutes": 4320, "next": "发券"},
+                    {"id": "发券", "type": "coupon", "coupon": "复购85折", "next": "提醒"},
+                    {"id": "提醒", "type": "send", "channel": "wecom", "template": "复购提醒"},
                 ],
                 "goal": {"event": events::ORDER_COMPLETED, "within_days": 7},
                 "exit": [{"type": "event", "event": events::TICKET_OPENED}],
@@ -131,10 +131,10 @@ pub fn shipped() -> Vec<Shipped> {
             definition: definition(json!({
                 "trigger": {"type": "stage_changed", "to": "silent"},
                 "steps": [
-                    {"id": "personal", "type": "send", "channel": "wecom", "template": "唤回-问候", "next": "three_days"},
-                    {"id": "three_days", "type": "wait", "minutes": 4320, "next": "gift"},
-                    {"id": "gift", "type": "coupon", "coupon": "回归礼包", "next": "sms"},
-                    {"id": "sms", "type": "send", "channel": "sms", "template": "唤回-礼包"},
+                    {"id": "私聊问候", "type": "send", "channel": "wecom", "template": "唤回-问候", "next": "等3天"},
+                    {"id": "等3天", "type": "wait", "minutes": 4320, "next": "发回归礼包"},
+                    {"id": "发回归礼包", "type": "coupon", "coupon": "回归礼包", "next": "短信告知"},
+                    {"id": "短信告知", "type": "send", "channel": "sms", "template": "唤回-礼包"},
                 ],
                 "goal": {"event": events::ORDER_COMPLETED, "within_days": 14},
                 "exit": [{"type": "event", "event": events::MESSAGE_CLICKED}, {"type": "event", "event": events::CONTACT_REMOVED}],
@@ -147,7 +147,7 @@ pub fn shipped() -> Vec<Shipped> {
                 ),
                 sms(
                     "唤回-礼包",
-                    "【回流】{{nickname|亲}}，送您{{coupon}}，{{coupon_expires}}前有效，",
+                    "{{nickname|亲}}，送您{{coupon}}，{{coupon_expires}}前有效，",
                     &[("name", "{{nickname|亲}}"), ("coupon", "{{coupon}}")],
                 ),
             ],
@@ -160,11 +160,11 @@ pub fn shipped() -> Vec<Shipped> {
             definition: definition(json!({
                 "trigger": {"type": "live_session", "hours_before": 3},
                 "steps": [
-                    {"id": "persona", "type": "branch", "rule": "bought tagged \"large_pack\"", "then": "stocker", "else": "health?"},
-                    {"id": "health?", "type": "branch", "rule": "bought tagged \"organic\"", "then": "healthy", "else": "plain"},
-                    {"id": "stocker", "type": "send", "channel": "wecom", "template": "直播预告-囤货"},
-                    {"id": "healthy", "type": "send", "channel": "wecom", "template": "直播预告-健康"},
-                    {"id": "plain", "type": "send", "channel": "wecom", "template": "直播预告"},
+                    {"id": "囤货型？", "type": "branch", "rule": "买过 带标签 \"large_pack\"", "then": "囤货话术", "else": "健康型？"},
+                    {"id": "健康型？", "type": "branch", "rule": "买过 带标签 \"organic\"", "then": "健康话术", "else": "通用话术"},
+                    {"id": "囤货话术", "type": "send", "channel": "wecom", "template": "直播预告-囤货"},
+                    {"id": "健康话术", "type": "send", "channel": "wecom", "template": "直播预告-健康"},
+                    {"id": "通用话术", "type": "send", "channel": "wecom", "template": "直播预告"},
                 ],
                 "goal": {"event": events::LIVE_ENTERED, "within_days": 1},
                 "reentry": {"type": "always"},
@@ -188,7 +188,7 @@ pub fn shipped() -> Vec<Shipped> {
             description: "A member level rises: congratulations and what the new level brings.",
             definition: definition(json!({
                 "trigger": {"type": "level_changed"},
-                "steps": [{"id": "congratulate", "type": "send", "channel": "wecom", "template": "升级祝贺"}],
+                "steps": [{"id": "祝贺", "type": "send", "channel": "wecom", "template": "升级祝贺"}],
                 "reentry": {"type": "always"},
             })),
             templates: vec![wecom("升级祝贺", "恭喜{{nickname|亲}}升级啦🎉 新等级的专属权益已生效，下单自动享受～")],
@@ -200,11 +200,11 @@ pub fn shipped() -> Vec<Shipped> {
             description: "An invited friend's first order: ¥5 for the friend and ¥5 for whoever invited them.",
             definition: definition(json!({
                 "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
-                "audience": "orders <= 1",
+                "audience": "订单数 <= 1",
                 "steps": [
-                    {"id": "friend", "type": "coupon", "coupon": "推荐礼5元", "next": "inviter"},
-                    {"id": "inviter", "type": "coupon", "coupon": "推荐礼5元", "to_inviter": true, "next": "thanks"},
-                    {"id": "thanks", "type": "send", "channel": "wecom", "template": "推荐有礼"},
+                    {"id": "新客礼", "type": "coupon", "coupon": "推荐礼5元", "next": "邀请人礼"},
+                    {"id": "邀请人礼", "type": "coupon", "coupon": "推荐礼5元", "to_inviter": true, "next": "感谢"},
+                    {"id": "感谢", "type": "send", "channel": "wecom", "template": "推荐有礼"},
                 ],
                 "reentry": {"type": "once"},
             })),

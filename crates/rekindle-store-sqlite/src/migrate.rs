@@ -14,6 +14,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0007_change_cursors.sql"),
     include_str!("../migrations/0008_invitations.sql"),
     include_str!("../migrations/0009_channel_settings.sql"),
+    include_str!("../migrations/0010_default_store_name.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];
