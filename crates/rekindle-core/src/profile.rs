@@ -36,6 +36,8 @@ pub struct Order {
     pub at: DateTime<Utc>,
     pub revenue_fen: i64,
     pub items: Box<[Item]>,
+    /// The live session it was placed in, if any (interned).
+    pub session: Option<&'static str>,
 }
 
 /// One line of an order. The texts are interned (see [`interned`]): a store sells a
@@ -186,7 +188,13 @@ impl Profile {
                 }
                 self.last_live = max(self.last_live, e.at);
             }
-            events::LIVE_ENTERED => self.last_live = max(self.last_live, e.at),
+            events::LIVE_ENTERED => {
+                // Entering counts as being in the room, with no time watched yet.
+                if let Some(session) = text(p.get("session_id")) {
+                    entry(&mut self.watched_by_session, interned::text(&session), || 0);
+                }
+                self.last_live = max(self.last_live, e.at)
+            }
             events::LIVE_COMMENTED => self.comments += 1,
             events::LIVE_LIKED => self.likes += 1,
             events::LIVE_SHARED => self.shares += 1,
@@ -240,7 +248,12 @@ impl Profile {
             .unwrap_or_default();
         self.keep_order(
             id_hash(&id),
-            Order { at: e.at, revenue_fen: e.amounts.get("revenue", p.get("revenue")).get(), items },
+            Order {
+                at: e.at,
+                revenue_fen: e.amounts.get("revenue", p.get("revenue")).get(),
+                items,
+                session: text(p.get("session_id")).map(|s| interned::text(&s)),
+            },
         );
     }
 

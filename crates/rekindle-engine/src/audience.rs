@@ -83,6 +83,8 @@ pub struct Audience {
     /// By person id.
     pub members: Vec<Member>,
     pub context: Context,
+    /// Erased people's kept orders: in the store's figures (reports), in nobody's profile.
+    pub unattributed: Arc<Profile>,
 }
 
 impl Audience {
@@ -141,7 +143,7 @@ impl Audience {
             m.tags.sort();
             m.tags.dedup();
         }
-        Self { now, members, context }
+        Self { now, members, context, unattributed: Arc::default() }
     }
 
     /// Every person with events in `ws` as the store stood at `now` (later events left out),

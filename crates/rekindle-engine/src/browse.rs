@@ -123,11 +123,12 @@ mod tests {
             at: Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap() + chrono::Duration::hours(i as i64),
             revenue_fen: 100,
             items: Box::new([]),
+            session: None,
         }
     }
 
     fn audience(members: Vec<Member>) -> Audience {
-        Audience { now: Utc::now(), members, context: Context::default() }
+        Audience { now: Utc::now(), members, context: Context::default(), unattributed: Arc::default() }
     }
 
     #[test]

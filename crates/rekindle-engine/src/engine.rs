@@ -193,6 +193,7 @@ impl Engine {
         // (requests, the journey runner) is never queued behind it. The profiles go along and
         // come back.
         let profiles = std::mem::take(&mut state.folded.profiles);
+        let nobody = state.folded.nobody.clone();
         let previous_fit = state.fit.clone();
         let judged = crate::background::run(move || {
             let fitted = due.then(|| scoring::fit(profiles.values().map(|p| &**p), now).map(Arc::new));
@@ -201,7 +202,7 @@ impl Engine {
                 _ => previous_fit,
             };
             let people: Vec<_> = profiles.iter().map(|(p, profile)| (*p, profile.clone())).collect();
-            let audience = Arc::new(Audience::build(people, now, context));
+            let audience = Arc::new(Audience { unattributed: nobody, ..Audience::build(people, now, context) });
             let found = tracker.diff(&audience, &segments);
             Judged { profiles, tracker, fitted, audience, found }
         })

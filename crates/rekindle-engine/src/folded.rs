@@ -24,6 +24,8 @@ pub struct Folded {
     pub profiles: HashMap<PersonId, Arc<Profile>>,
     /// The latest event time folded.
     pub latest: Option<DateTime<Utc>>,
+    /// Erased people's kept orders, nobody's: counted in the store's figures, never a person.
+    pub nobody: Arc<Profile>,
 }
 
 impl Folded {
@@ -55,14 +57,25 @@ impl Folded {
         // as a person (docs/privacy.md).
         if e.person != PersonId::ERASED {
             Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(profile_event(e));
+        } else {
+            Arc::make_mut(&mut self.nobody).apply(profile_event(e));
         }
         self.latest = Some(self.latest.map_or(e.timestamp, |l| l.max(e.timestamp)));
     }
 
     /// Drop what was folded for these people: they were erased.
+    /// Their orders and refunds stay, as nobody's: erasure keeps them in the log, anonymous
+    /// (docs/privacy.md), and the store's figures count them.
     pub fn forget(&mut self, people: &[PersonId]) {
         for p in people {
-            self.profiles.remove(p);
+            if let Some(gone) = self.profiles.remove(p) {
+                let kept = Profile {
+                    orders: gone.orders.clone(),
+                    refunds_fen: gone.refunds_fen.clone(),
+                    ..Profile::default()
+                };
+                Arc::make_mut(&mut self.nobody).merge(&kept);
+            }
         }
     }
 }

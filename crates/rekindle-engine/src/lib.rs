@@ -8,6 +8,7 @@ mod browse;
 pub mod engine;
 pub mod folded;
 pub mod personas;
+pub mod report;
 pub mod scoring;
 pub mod tracker;
 

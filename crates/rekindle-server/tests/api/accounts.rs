@@ -256,6 +256,16 @@ async fn the_dashboard_and_the_person_view_read_orders_and_live_sessions() {
     assert_eq!(d["as_of"], "2026-05-02", "the window ends today, in the store's time zone");
     assert_eq!(d["totals"]["orders"], 2);
     assert_eq!(d["totals"]["gmv_fen"], 6980);
+    // The window against the three days before it; AOV and the repurchase rate of the window.
+    let (now, before) = (&d["current"], &d["previous"]);
+    assert_eq!((now["from"].as_str(), now["to"].as_str()), (Some("2026-04-30"), Some("2026-05-02")));
+    assert_eq!((before["from"].as_str(), before["to"].as_str()), (Some("2026-04-27"), Some("2026-04-29")));
+    assert_eq!(
+        (now["orders"].as_u64(), now["aov_fen"].as_i64(), now["buyers"].as_u64()),
+        (Some(2), Some(3490), Some(2))
+    );
+    assert_eq!(now["repurchase_rate"], 0.0, "two buyers, one order each");
+    assert_eq!((before["orders"].as_u64(), before["repurchase_rate"].is_null()), (Some(0), true));
     let days: Vec<(&str, u64, i64, u64)> = d["days"]
         .as_array()
         .unwrap()

@@ -1,30 +1,23 @@
-//! The console's first page: the store at a glance, by day in the store's time zone, with
-//! its people by lifecycle stage and value tier.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! The console's first page: the store at a glance, by day in the store's time zone, compared
+//! with the period before, with its people by lifecycle stage and value tier. Computed by the
+//! engine from the folded profiles (`rekindle_engine::report`).
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 use rekindle_core::access::Permission;
-use rekindle_store::EventQuery;
+use rekindle_engine::report::{Period, midnight, report};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::events::all_events;
-use rekindle_core::money::total;
-
 use super::{LiveSessionView, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use rekindle_core::events;
 
-/// Most events of one kind the dashboard reads for its window.
-const WINDOW_EVENT_CAP: usize = 500_000;
 /// Live sessions shown.
 const RECENT_SESSIONS: usize = 8;
 
@@ -35,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Window {
-    /// Days to show, ending with the day of the latest event (default 30, at most 366).
+    /// Days to show, ending today or, in a quiet store, on the day of its latest event (default 30, at most 366).
     days: Option<u32>,
 }
 
@@ -49,6 +42,46 @@ pub struct Totals {
     pub orders: u64,
     /// Gross merchandise value of the window's orders, in fen.
     pub gmv_fen: i64,
+}
+
+/// What happened in a window of days.
+#[derive(Serialize, ToSchema)]
+pub struct PeriodView {
+    /// First and last local day.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// People whose first event fell in the window.
+    pub new_people: u64,
+    /// People who did anything in the window.
+    pub active_people: u64,
+    pub orders: u64,
+    pub gmv_fen: i64,
+    /// Average order value, in fen.
+    #[schema(required = true)]
+    pub aov_fen: Option<i64>,
+    pub buyers: u64,
+    /// Buyers with at least two orders in the window.
+    pub repeat_buyers: u64,
+    /// repeat_buyers / buyers (复购率).
+    #[schema(required = true)]
+    pub repurchase_rate: Option<f64>,
+}
+
+impl PeriodView {
+    fn new(p: &Period, from: NaiveDate, to: NaiveDate) -> Self {
+        Self {
+            from,
+            to,
+            new_people: p.new_people,
+            active_people: p.active_people,
+            orders: p.orders,
+            gmv_fen: p.gmv_fen,
+            aov_fen: p.aov_fen(),
+            buyers: p.buyers,
+            repeat_buyers: p.repeat_buyers,
+            repurchase_rate: p.repurchase_rate(),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,10 +123,13 @@ pub struct TierCount {
 #[derive(Serialize, ToSchema)]
 pub struct Dashboard {
     pub time_zone: String,
-    /// The last day shown: the day of the latest event, so a quiet store still shows its
-    /// last activity.
+    /// The last day shown: today, or the day of the latest event when the store has been
+    /// quiet since, so charts end at the data.
     pub as_of: NaiveDate,
     pub totals: Totals,
+    /// The window's figures, and the same number of days just before it to compare with.
+    pub current: PeriodView,
+    pub previous: PeriodView,
     pub days: Vec<Day>,
     pub recent_live_sessions: Vec<SessionSummary>,
     /// People per lifecycle stage, as of the latest event (docs/segments.md).
@@ -118,63 +154,23 @@ async fn dashboard(
     }
     let ws = access.ws();
     let tz: Tz = access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    let as_of = state.engine.now().with_timezone(&tz).date_naive();
-    let first_day = as_of - Duration::days(i64::from(days) - 1);
-    let (from, to) = (local_midnight(tz, first_day), local_midnight(tz, as_of + Duration::days(1)));
-    let date = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
-
-    let mut by_day: BTreeMap<NaiveDate, Day> = (0..days)
-        .map(|i| first_day + Duration::days(i64::from(i)))
-        .map(|d| (d, Day { date: d, new_people: 0, orders: 0, gmv_fen: 0 }))
-        .collect();
-    for t in state.store.first_seen(ws, from, to).await? {
-        if let Some(d) = by_day.get_mut(&date(t)) {
-            d.new_people += 1;
-        }
-    }
-    let window_query =
-        |name: &str| EventQuery { name: Some(name.into()), from: Some(from), to: Some(to), ..Default::default() };
-    let orders = all_events(&state, ws, window_query(events::ORDER_COMPLETED), WINDOW_EVENT_CAP).await?;
-    let mut per_session: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-    for o in &orders {
-        let revenue = o.amount_fen("revenue");
-        if let Some(d) = by_day.get_mut(&date(o.timestamp)) {
-            d.orders += 1;
-            d.gmv_fen = d.gmv_fen.saturating_add(revenue);
-        }
-        if let Some(s) = o.property("session_id").and_then(|v| v.as_str()) {
-            let e = per_session.entry(s.to_string()).or_default();
-            e.0 += 1;
-            e.1 = e.1.saturating_add(revenue);
-        }
-    }
+    let audience = state.engine.audience(ws).await?;
+    let r = report(&audience, state.engine.now(), tz, days);
+    let first_day = r.last_day - Duration::days(i64::from(days) - 1);
+    let to = midnight(tz, r.last_day + Duration::days(1));
 
     let mut sessions = state.store.live_sessions(ws).await?;
     sessions.retain(|s| s.scheduled_start < to);
     sessions.sort_by_key(|s| std::cmp::Reverse(s.scheduled_start));
     sessions.truncate(RECENT_SESSIONS);
-    let mut recent = Vec::with_capacity(sessions.len());
-    for s in sessions {
-        // Entries are read around the session's time, not over the whole window.
-        let start = s.started_at.unwrap_or(s.scheduled_start) - Duration::hours(1);
-        let end = s.ended_at.unwrap_or(s.scheduled_start + Duration::hours(4)) + Duration::hours(1);
-        let query = EventQuery {
-            name: Some(events::LIVE_ENTERED.into()),
-            from: Some(start),
-            to: Some(end),
-            ..Default::default()
-        };
-        let viewers: BTreeSet<_> = all_events(&state, ws, query, WINDOW_EVENT_CAP)
-            .await?
-            .into_iter()
-            .filter(|e| e.property("session_id").and_then(|v| v.as_str()) == Some(s.id.as_str()))
-            .map(|e| e.person)
-            .collect();
-        let (orders, gmv_fen) = per_session.get(&s.id).copied().unwrap_or_default();
-        recent.push(SessionSummary { session: s.into(), viewers: viewers.len() as u64, orders, gmv_fen });
-    }
+    let recent = sessions
+        .into_iter()
+        .map(|s| {
+            let f = r.sessions.get(s.id.as_str()).copied().unwrap_or_default();
+            SessionSummary { session: s.into(), viewers: f.viewers, orders: f.orders, gmv_fen: f.gmv_fen }
+        })
+        .collect();
 
-    let audience = state.engine.audience(ws).await?;
     let lifecycle = audience
         .stage_counts()
         .into_iter()
@@ -186,28 +182,25 @@ async fn dashboard(
         .map(|(t, n)| TierCount { tier: t.as_str().into(), count: n as u64 })
         .collect();
     let totals = state.store.totals(ws).await?;
+    let previous_last = first_day - Duration::days(1);
     Ok(Json(Dashboard {
         time_zone: tz.name().into(),
-        as_of,
+        as_of: r.last_day,
         totals: Totals {
             people: totals.people,
             events: totals.events,
-            orders: orders.len() as u64,
-            gmv_fen: total(orders.iter().map(|o| o.amount_fen("revenue"))),
+            orders: r.current.orders,
+            gmv_fen: r.current.gmv_fen,
         },
-        days: by_day.into_values().collect(),
+        current: PeriodView::new(&r.current, first_day, r.last_day),
+        previous: PeriodView::new(&r.previous, previous_last - Duration::days(i64::from(days) - 1), previous_last),
+        days: r
+            .days
+            .iter()
+            .map(|(date, p)| Day { date: *date, new_people: p.new_people, orders: p.orders, gmv_fen: p.gmv_fen })
+            .collect(),
         recent_live_sessions: recent,
         lifecycle,
         tiers,
     }))
-}
-
-/// The instant a local day starts. A day that starts in a DST gap starts at the first
-/// instant that exists.
-fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| tz.from_local_datetime(&(midnight + Duration::hours(1))).earliest())
-        .map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc))
 }
