@@ -627,6 +627,8 @@ const en: MessageSchema = {
   },
   enrollmentStates: { active: 'Active', finished: 'Finished', held_out: 'Holdout', converted: 'Converted', exited: 'Exited' },
   journeys: {
+    spent: 'Ran once',
+    spentHint: 'The one-off schedule has fired: nobody new enters; those inside walk on to the end.',
     title: 'Journeys',
     new: 'New journey',
     empty: 'No journeys yet',

@@ -624,6 +624,8 @@ export default {
   },
   enrollmentStates: { active: '进行中', finished: '已完成', held_out: '对照组', converted: '已转化', exited: '已退出' },
   journeys: {
+    spent: '已执行完毕',
+    spentHint: '单次定时已触发，不会再有新的人进入；已进入的人会走完剩余步骤。',
     title: '旅程',
     new: '新建旅程',
     empty: '还没有旅程',

@@ -89,13 +89,19 @@ pub fn fit<'a>(profiles: impl Iterator<Item = &'a Profile>, now: DateTime<Utc>) 
 pub struct CoPurchase {
     buyers: HashMap<String, usize>,
     both: HashMap<(String, String), usize>,
+    /// People who bought anything.
+    total: usize,
 }
+
+/// People who must have bought both categories before one suggests the other.
+const MIN_SUPPORT: usize = 20;
 
 impl CoPurchase {
     pub fn of<'a>(profiles: impl Iterator<Item = &'a Profile>) -> Self {
         let mut out = Self::default();
         for p in profiles {
             let bought: Vec<String> = p.categories().into_keys().collect();
+            out.total += usize::from(!bought.is_empty());
             for a in &bought {
                 *out.buyers.entry(a.clone()).or_default() += 1;
                 for b in &bought {
@@ -108,22 +114,27 @@ impl CoPurchase {
         out
     }
 
-    /// The unbought category with the highest P(bought it | bought one of theirs).
+    /// The unbought category with the highest P(bought it | bought one of theirs), suggested
+    /// only with support: at least [`MIN_SUPPORT`] people bought both, and buying theirs makes
+    /// it likelier than among buyers at large (lift above 1). Otherwise nothing: a guess such
+    /// as "cereal" for someone who only bought lychees tells an operator nothing.
     pub fn next(&self, bought: &[String]) -> Option<String> {
+        let base = |c: &String| self.buyers.get(c).copied().unwrap_or(0) as f64 / self.total.max(1) as f64;
         self.buyers
             .keys()
             .filter(|c| !bought.contains(c))
-            .map(|c| {
+            .filter_map(|c| {
                 let best = bought
                     .iter()
-                    .map(|a| {
+                    .filter_map(|a| {
+                        let together = self.both.get(&(a.clone(), c.clone())).copied().unwrap_or(0);
                         let n = self.buyers.get(a).copied().unwrap_or(0).max(1) as f64;
-                        self.both.get(&(a.clone(), c.clone())).copied().unwrap_or(0) as f64 / n
+                        let p = together as f64 / n;
+                        (together >= MIN_SUPPORT && p > base(c)).then_some(p)
                     })
-                    .fold(0.0, f64::max);
-                (c, best)
+                    .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))))?;
+                Some((c, best))
             })
-            .filter(|(_, p)| *p > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
             .map(|(c, _)| c.clone())
     }
@@ -261,4 +272,35 @@ pub fn calibration<'a>(
         .map(|(x, (n, predicted, actual))| (x as u32, n, predicted / n as f64, actual / n as f64))
         .collect();
     Ok(Calibration { holdout_days, fit, groups })
+}
+
+#[cfg(test)]
+mod co_purchase_tests {
+    use super::*;
+
+    fn co(buyers: &[(&str, usize)], both: &[(&str, &str, usize)], total: usize) -> CoPurchase {
+        let mut c = CoPurchase { total, ..Default::default() };
+        c.buyers = buyers.iter().map(|(k, n)| ((*k).to_string(), *n)).collect();
+        for (a, b, n) in both {
+            c.both.insert(((*a).to_string(), (*b).to_string()), *n);
+            c.both.insert(((*b).to_string(), (*a).to_string()), *n);
+        }
+        c
+    }
+
+    /// Issue 16: "可能想买：谷物" for someone who only bought lychees.
+    #[test]
+    fn a_next_category_needs_support_and_lift() {
+        let lychees = vec!["荔枝".to_string()];
+        // Half of all buyers buy cereal; of 40 lychee buyers, 20 did too: no lift, no suggestion.
+        let no_lift = co(&[("荔枝", 40), ("谷物", 500)], &[("荔枝", "谷物", 20)], 1000);
+        assert_eq!(no_lift.next(&lychees), None);
+        // Of 40 lychee buyers, 5 bought mangoes against 1% of buyers: a lift, but too few.
+        let thin = co(&[("荔枝", 40), ("芒果", 10)], &[("荔枝", "芒果", 5)], 1000);
+        assert_eq!(thin.next(&lychees), None);
+        // 30 of 40 lychee buyers bought mangoes against 10% of all buyers: suggested.
+        let strong =
+            co(&[("荔枝", 40), ("芒果", 100), ("谷物", 500)], &[("荔枝", "芒果", 30), ("荔枝", "谷物", 20)], 1000);
+        assert_eq!(strong.next(&lychees).as_deref(), Some("芒果"));
+    }
 }

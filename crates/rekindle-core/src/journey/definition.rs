@@ -37,6 +37,14 @@ pub struct Definition {
     pub undelivered: Undelivered,
 }
 
+impl Trigger {
+    /// A one-off schedule whose moment has passed: nobody new will enter (those inside walk
+    /// on to the end).
+    pub fn spent(&self, now: DateTime<Utc>) -> bool {
+        matches!(self, Trigger::Schedule { once_at: Some(at), daily_at: None, .. } if *at <= now)
+    }
+}
+
 /// After a message that was not delivered: leave the journey (the default: a coupon or a
 /// follow-up that assumes the person was told should not reach them), or carry on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -254,5 +262,27 @@ impl Action {
             Action::Split { variants, .. } => variants.iter().map(|v| v.next.as_str()).collect(),
             _ => vec![],
         }
+    }
+}
+
+#[cfg(test)]
+mod spent_tests {
+    use super::*;
+
+    /// Issue 16: a one-off scheduled journey stayed 运行中 forever.
+    #[test]
+    fn a_one_off_schedule_is_spent_once_its_moment_passed() {
+        let at: DateTime<Utc> = "2026-05-01T02:00:00Z".parse().unwrap();
+        let once = Trigger::Schedule { once_at: Some(at), daily_at: None, weekdays: vec![] };
+        assert!(!once.spent(at - chrono::Duration::minutes(1)));
+        assert!(once.spent(at));
+        let daily = Trigger::Schedule {
+            once_at: None,
+            daily_at: Some(crate::outreach::LocalTime::hm(10, 0)),
+            weekdays: vec![],
+        };
+        assert!(!daily.spent(at + chrono::Duration::days(365)), "a daily schedule never is");
+        let event = Trigger::Event { event: "Order Completed".into(), properties: Default::default() };
+        assert!(!event.spent(at));
     }
 }

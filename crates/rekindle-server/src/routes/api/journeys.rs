@@ -66,6 +66,9 @@ pub struct JourneyView {
     pub updated_at: DateTime<Utc>,
     pub entered: i64,
     pub converted: i64,
+    /// Live, and a one-off whose moment has passed: nobody new enters; the people inside
+    /// walk on to the end.
+    pub spent: bool,
     /// What stops the draft from being published; empty when it can be.
     pub problems: Vec<Problem>,
     /// Newest first; only on a single journey.
@@ -160,7 +163,12 @@ async fn view(state: &AppState, access: &Access, j: Journey, detail: bool) -> Re
     } else {
         None
     };
+    // The live version's trigger decides, not the draft's.
+    let catalog = state.runner.catalog(ws).await?;
+    let live = catalog.journeys.iter().find(|l| l.id == j.id);
+    let spent = live.is_some_and(|l| l.definition.trigger.spent(state.engine.now()));
     Ok(JourneyView {
+        spent,
         id: j.id.0,
         name: j.name,
         status: j.status.as_str().into(),
