@@ -280,8 +280,27 @@ test('owner sees the fitted models, then a buyer’s predictions', { timeout: TI
   await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
   await page.click(byTestId('nav-models'))
   await page.waitForSelector(byTestId('models-page'))
+  // Buyers in groups an operator can act on, each with what to do; the fit behind a toggle.
+  const groups = page.locator(byTestId('models-group'))
+  await groups.first().waitFor()
+  assert.equal(await groups.count(), 5)
+  const winBack = page.locator(`${byTestId('models-group')}[data-group="win_back"]`)
+  assert.match(await winBack.innerText(), /自动唤回[\s\S]*建议：/)
+  assert.equal(await page.locator(byTestId('models-params')).isVisible(), false, 'the raw fit is folded away')
+  await page.click(`${byTestId('models-details')} summary`)
   await page.locator(byTestId('models-params')).waitFor()
   assert.match(await text(page, 'models-customers'), /\d/, 'the fit shows its customers')
+  // A group becomes a segment: the form opens with its rule, and the preview counts people.
+  const counted = digits(await winBack.locator(byTestId('models-group-count')).innerText())
+  if (counted > 0) {
+    await winBack.locator(byTestId('models-group-segment')).click()
+    await page.waitForSelector(byTestId('segment-form'))
+    assert.match(await page.locator(byTestId('segment-rule-input')).inputValue(), /流失风险 = 高风险/)
+    await page.locator(byTestId('preview-count')).waitFor()
+    assert.ok(digits(await page.locator(byTestId('preview-count')).innerText()) > 0)
+    await page.goBack()
+    await page.locator(byTestId('models-page')).waitFor()
+  }
   await waitForCharts(page, ['models-calibration'])
 
   await openPerson(page, env('REKINDLE_PHONE'))

@@ -61,7 +61,7 @@ try {
   console.log(`segment: ${segmentPath}`)
 
   await page.goto(new URL('/models', page.url()).toString())
-  await page.locator(byTestId('models-params')).waitFor()
+  await page.locator(byTestId('models-group')).first().waitFor()
   await page.locator(`${byTestId('models-calibration')} canvas`).first().waitFor()
   await settle(page)
   await page.screenshot({ path: modelsPath, fullPage: true })

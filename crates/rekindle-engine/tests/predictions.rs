@@ -94,6 +94,21 @@ async fn predictions_beat_naive_baselines_on_simulated_truth() {
     );
     println!("Gamma-Gamma {:?}", fit.gamma_gamma);
 
+    // The models page's groups: each buyer is in exactly the group whose rule selects them.
+    let rules: Vec<_> = rekindle_core::scores::ActionGroup::ALL
+        .iter()
+        .map(|g| (*g, rekindle_rules::parse(g.rule()).expect("a group's rule parses")))
+        .collect();
+    let mut grouped = HashMap::new();
+    for m in audience.members.iter().filter(|m| m.scores.is_some()) {
+        let group = rekindle_core::scores::ActionGroup::of(m.scores.as_ref().unwrap(), m.tier, now);
+        let matching: Vec<_> = rules.iter().filter(|(_, r)| audience.matches(m, r)).map(|(g, _)| *g).collect();
+        assert_eq!(matching, [group], "{:?}", m.scores);
+        *grouped.entry(group).or_insert(0) += 1;
+    }
+    println!("action groups {grouped:?}");
+    assert!(grouped.len() >= 4, "buyers split into actionable groups: {grouped:?}");
+
     let mut truth_of: HashMap<PersonId, &Truth> = HashMap::new();
     for t in &truths {
         let kind = if t.orders > 0 { IdentifierKind::UserId } else { IdentifierKind::AnonymousId };

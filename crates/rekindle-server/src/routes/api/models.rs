@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use rekindle_core::access::Permission;
-use rekindle_core::scores::Risk;
+use rekindle_core::scores::{ActionGroup, Risk};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -46,6 +46,18 @@ pub struct RiskCount {
     pub count: usize,
 }
 
+/// Buyers by what to do with them (`rekindle_core::scores::ActionGroup`).
+#[derive(Serialize, ToSchema)]
+pub struct ActionGroupView {
+    #[schema(value_type = rekindle_core::scores::ActionGroup)]
+    pub group: String,
+    pub count: usize,
+    /// What they are expected to bring over the CLV horizon, in fen: the value at stake.
+    pub clv_fen: i64,
+    /// The segment rule that selects them.
+    pub rule: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CalibrationGroup {
     /// Repeat purchases in the calibration period; the last group is this many or more.
@@ -73,6 +85,8 @@ pub struct ModelsView {
     #[schema(required = true)]
     pub gamma_gamma: Option<GammaGammaView>,
     pub risk_counts: Vec<RiskCount>,
+    /// Buyers by what to do with them, most urgent first.
+    pub groups: Vec<ActionGroupView>,
     /// Null when the store is too young or too sparse to hold a period out.
     #[schema(required = true)]
     pub calibration: Option<CalibrationView>,
@@ -94,6 +108,17 @@ async fn models(access: Access, State(state): State<AppState>) -> Result<Json<Mo
         })
         .collect();
     let now = audience.now;
+    let mut groups: Vec<ActionGroupView> = ActionGroup::ALL
+        .iter()
+        .map(|g| ActionGroupView { group: g.as_str().into(), count: 0, clv_fen: 0, rule: g.rule().into() })
+        .collect();
+    for m in &audience.members {
+        if let Some(scores) = &m.scores {
+            let at = ActionGroup::ALL.iter().position(|g| *g == ActionGroup::of(scores, m.tier, now)).unwrap_or(0);
+            groups[at].count += 1;
+            groups[at].clv_fen = groups[at].clv_fen.saturating_add(scores.clv_fen);
+        }
+    }
     let profiles: Vec<_> = audience.members.iter().map(|m| m.profile.clone()).collect();
     let calibration = tokio::task::spawn_blocking(move || {
         rekindle_engine::scoring::calibration(profiles.iter().map(|p| &**p), now, HOLDOUT_DAYS).ok()
@@ -123,6 +148,7 @@ async fn models(access: Access, State(state): State<AppState>) -> Result<Json<Mo
         iterations: fit.iterations,
         gamma_gamma: fit.gamma_gamma.map(|g| GammaGammaView { p: g.p, q: g.q, gamma: g.gamma }),
         risk_counts,
+        groups,
         calibration,
     }))
 }
