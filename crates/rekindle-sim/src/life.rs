@@ -321,6 +321,11 @@ impl<'c> PersonSim<'c> {
     pub(crate) fn finish(mut self) -> (Vec<Value>, Truth) {
         // Messages of one person in time order; ties keep their order of creation.
         self.events.sort_by_cached_key(|m| m["timestamp"].as_str().unwrap_or_default().to_string());
+        // What would follow the window (an after-sales ticket on its last day's order) has
+        // not happened yet: the window ends at the present for the demo. Same offset
+        // throughout, so the local times compare as text.
+        let end = messages::local(self.end);
+        self.events.retain(|m| m["timestamp"].as_str().is_some_and(|t| t < end.as_str()));
         let events = std::mem::take(&mut self.events);
         let next_depletion = self
             .stock

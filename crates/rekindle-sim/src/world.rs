@@ -109,3 +109,26 @@ impl Simulation {
         p.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 16: the demo's history must end at the present; after-sales follow-ups of the
+    /// last days' orders were dated after the window, so "today" had events from the future.
+    #[test]
+    fn nothing_happens_after_the_window() {
+        let config = SimConfig { people: 400, days: 30, seed: 3, ..SimConfig::default() };
+        let end = format!("{}T00:00:00+08:00", config.start + chrono::Days::new(30));
+        let sim = Simulation::new(config);
+        let mut seen = 0;
+        for i in 0..400 {
+            for e in sim.person(i).0 {
+                let t = e["timestamp"].as_str().unwrap().to_string();
+                assert!(t < end, "{t} is after the window's end {end}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 1000, "{seen} events");
+    }
+}
