@@ -75,6 +75,8 @@ pub enum Command {
     },
     /// Generate a simulated store: events (Segment JSONL), catalogue, live sessions and the
     /// ground truth per person (docs/simulator.md).
+    #[command(after_help = "Writes files only: the store options (--data-dir, --database-url, --workspace, \
+--config) do not apply. Load the files with `rekindle import`, or run `rekindle demo`.")]
     Generate(GenerateArgs),
     /// Create or update the database schema, then exit.
     Migrate,

@@ -50,6 +50,9 @@ fn import_is_idempotent_and_reports_refused_lines() {
     let person: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(person["events"].as_array().unwrap().len(), 3, "identify, watch and one order");
     assert_eq!(person["person"]["traits"]["nickname"], "小李");
+    // In words, times are the store's (Asia/Shanghai), as in the console; the JSON stays UTC.
+    let words = stdout(&rekindle(&data, &["people", "show", "phone:13812345678"]));
+    assert!(words.contains("(times in Asia/Shanghai)") && words.contains("2026-05-01 20:10:00"), "{words}");
 
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
@@ -229,6 +232,22 @@ fn people_are_exported_and_erased_only_when_confirmed() {
     assert_eq!(report["orders_kept"], 1);
     assert!(!rekindle(&data, &["people", "show", "phone:13812345678"]).status.success(), "gone");
     assert!(!rekindle(&data, &["people", "show", "user_id:42"]).status.success(), "gone");
+}
+
+#[test]
+fn generate_says_the_store_options_do_not_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = String::from_utf8(Command::new(BIN).args(["generate", "--help"]).output().unwrap().stdout).unwrap();
+    assert!(help.contains("Writes files only: the store options"), "{help}");
+    let misdirected = Command::new(BIN)
+        .args(["generate", "--people", "5", "--data-dir"])
+        .arg(dir.path().join("store"))
+        .arg("--out")
+        .arg(dir.path().join("files"))
+        .output()
+        .unwrap();
+    assert!(!misdirected.status.success());
+    assert!(String::from_utf8_lossy(&misdirected.stderr).contains("--data-dir and --database-url do not apply"));
 }
 
 #[test]

@@ -29,7 +29,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&global, args).await,
         Command::Serve(args) => serve::run(&global, args).await,
         Command::Import(args) => import::run(&global, args).await,
-        Command::Generate(args) => generate::run(args),
+        Command::Generate(args) => {
+            if global.data_dir.is_some() || global.database_url.is_some() {
+                anyhow::bail!(
+                    "generate writes files to --out; --data-dir and --database-url do not apply (see --help)"
+                );
+            }
+            generate::run(args)
+        }
         Command::Keys { command } => keys::run(&global, command).await,
         Command::Segment { command } => segment::run(&global, command).await,
         Command::Score(args) => score::run(&global, args).await,

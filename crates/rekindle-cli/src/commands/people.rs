@@ -18,8 +18,11 @@ pub async fn show(global: &Global, identifier: &str, events: u32, json: bool) ->
         println!("{}", serde_json::to_string_pretty(&out).context("encoding JSON")?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("person   {}", person.id);
-    println!("created  {}   updated {}", person.created_at.to_rfc3339(), person.updated_at.to_rfc3339());
+    // Times as the console shows them: in the store's time zone (the JSON above stays UTC).
+    let (_, tz) = super::segment::as_of(&*store, ws, None).await?;
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
+    println!("person   {}   (times in {tz})", person.id);
+    println!("created  {}   updated {}", local(person.created_at), local(person.updated_at));
     if !person.traits.is_empty() {
         println!("traits   {}", serde_json::Value::Object(person.traits.clone()));
     }
@@ -29,7 +32,7 @@ pub async fn show(global: &Global, identifier: &str, events: u32, json: bool) ->
             "  {:<22} {:<40} linked {} by {}",
             i.identifier.kind.as_str(),
             i.identifier.value,
-            i.linked_at.format("%Y-%m-%d %H:%M:%S"),
+            local(i.linked_at),
             i.message_id
         );
     }
@@ -37,7 +40,7 @@ pub async fn show(global: &Global, identifier: &str, events: u32, json: bool) ->
     for e in &recent {
         println!(
             "  {}  {:<8} {:<24} {}",
-            e.timestamp.format("%Y-%m-%d %H:%M:%S"),
+            local(e.timestamp),
             e.kind.as_str(),
             e.name.as_deref().unwrap_or("-"),
             e.message_id
