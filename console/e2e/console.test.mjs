@@ -386,7 +386,7 @@ test('the demo stays true after today\'s events: nobody turns churned, live sess
   assert.match(await text(page, 'kpi-orders'), /\d/)
 })
 
-test('a rule typed in Chinese selects what its English twin does, and a mistake is told in Chinese', { timeout: TIMEOUT }, async (t) => {
+test('a rule typed in Chinese, or built from conditions, selects what its English twin does; a mistake is told in Chinese', { timeout: TIMEOUT }, async (t) => {
   const page = await freshPage(t)
   await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
   await openSegments(page)
@@ -406,6 +406,20 @@ test('a rule typed in Chinese selects what its English twin does, and a mistake 
   const chinese = await counted('生命周期 = 沉默 或 分层 = 高价值')
   assert.ok(english > 0, `the English rule selects people (${english})`)
   assert.equal(chinese, english, 'the same people')
+
+  // The visual builder writes the same rule: 生命周期 = 沉默, or 分层 = 高价值.
+  await page.fill(byTestId('segment-rule-input'), '')
+  await page.click(byTestId('rule-builder-toggle'))
+  await page.click(byTestId('rule-builder-add'))
+  const second = page.locator(byTestId('rule-builder-row')).nth(1)
+  await second.locator(byTestId('rule-builder-field')).selectOption('tier')
+  await page.selectOption(byTestId('rule-builder-join'), '或')
+  assert.equal(await text(page, 'rule-builder-preview'), '生命周期 = 沉默 或 分层 = 高价值')
+  await page.click(byTestId('rule-builder-apply'))
+  assert.equal(await page.locator(byTestId('segment-rule-input')).inputValue(), '生命周期 = 沉默 或 分层 = 高价值')
+  await count.waitFor()
+  await settle(page)
+  assert.equal(digits(await count.innerText()), english, 'the built rule selects the same people')
 
   await page.fill(byTestId('segment-rule-input'), '消费 >= 2000')
   await page.locator(byTestId('rule-error')).waitFor()
