@@ -1,0 +1,107 @@
+//! Hostile input to what issue 16 added: the people list's parameters, channel settings and
+//! the journeys' current members. Every refusal is a JSON 4xx naming the field; a secret is
+//! never echoed, not even in an error; another workspace's things do not exist.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN, TestApp, spawn_app};
+
+async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {text:?} is not JSON: {e}")))
+}
+
+async fn put(app: &TestApp, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .put(format!("{}{path}", app.base))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
+
+#[tokio::test]
+async fn the_people_list_refuses_what_it_cannot_page_by_naming_the_parameter() {
+    let app = spawn_app().await;
+    for (query, field) in [
+        ("page=-1", "page"),
+        ("page=abc", "page"),
+        ("page=99999999999999999999", "page"),
+        ("per_page=0", "per_page"),
+        ("per_page=100000", "per_page"),
+        ("sort=spend;DROP%20TABLE%20events", "sort"),
+        ("sort=%E6%B6%88%E8%B4%B9", "sort"),
+        ("order=DESC", "order"),
+        ("stage=%00", "stage"),
+        ("tier=%F0%9F%92%B0", "tier"),
+    ] {
+        let (status, body) = answer(app.api(&format!("/api/v1/people/list?{query}")).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["field"], field, "{query}: {body}");
+    }
+    let (status, _) = answer(app.api("/api/v1/people/list?workspace=elsewhere").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another workspace does not exist");
+    let (status, body) = answer(app.api("/api/v1/people/list?page=1000000").await).await;
+    assert_eq!((status, body["people"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "past the end: empty");
+}
+
+#[tokio::test]
+async fn channel_settings_refuse_bad_sections_and_never_echo_a_secret() {
+    let app = spawn_app().await;
+    let secret = "s3cret-秘密-never-shown";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("/api/v1/channels/webhook", json!({"url": 123, "secret": secret}).to_string().into_bytes(), "webhook"),
+        (
+            "/api/v1/channels/webhook",
+            json!({"url": "https://x", "secret": secret, "admin": true}).to_string().into_bytes(),
+            "webhook",
+        ),
+        (
+            "/api/v1/channels/webhook",
+            json!({"url": "ftp://x", "secret": secret}).to_string().into_bytes(),
+            "webhook.url",
+        ),
+        (
+            "/api/v1/channels/wecom",
+            json!({"corp_id": "ww1", "secret": secret, "callback_token": secret,
+            "encoding_aes_key": secret})
+            .to_string()
+            .into_bytes(),
+            "wecom.encoding_aes_key",
+        ),
+        ("/api/v1/channels/webhook", format!("{}1{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(), "body"),
+        ("/api/v1/channels/webhook", b"\"just a string\"".to_vec(), "body"),
+        ("/api/v1/channels/..%2Fwecom", json!({}).to_string().into_bytes(), "provider"),
+        ("/api/v1/channels/sms", json!({}).to_string().into_bytes(), "provider"),
+    ];
+    for (path, body, field) in cases {
+        let (status, answer) = put(&app, path, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert_eq!(answer["field"], field, "{path}: {answer}");
+        assert!(!answer.to_string().contains(secret), "the secret is not echoed: {answer}");
+    }
+    let (status, _) =
+        put(&app, "/api/v1/channels/webhook?workspace=elsewhere", json!({}).to_string().into_bytes()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nothing refused was saved.
+    let view = app.api_json("/api/v1/channels").await;
+    assert!(view["channels"].as_array().unwrap().iter().all(|c| c["ready"] == false), "{view}");
+}
+
+#[tokio::test]
+async fn current_members_and_enter_current_are_checked_like_any_parameter() {
+    let app = spawn_app().await;
+    let (status, body) = answer(app.api("/api/v1/journeys/abc/current-members").await).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("id")), "{body}");
+    let (status, _) = answer(app.api("/api/v1/journeys/999999/current-members").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let r = app.send(Method::POST, "/api/v1/journeys/1/publish?enter_current=maybe", &json!({})).await;
+    let (status, body) = answer(r).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("enter_current")), "{body}");
+}
