@@ -74,7 +74,8 @@ impl<'a> Rows<'a> {
         self.ident_kinds.push(identifier.kind.as_str());
         self.ident_values.push(&identifier.value);
         self.ident_people.push(person.0);
-        self.ident_at.push(m.received_at);
+        // Linked when the message says it happened (as SQLite's append.rs).
+        self.ident_at.push(m.timestamp);
         self.ident_messages.push(&m.message_id);
     }
 

@@ -107,7 +107,10 @@ fn write_plan(
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .and_then(|mut s| {
-                    s.execute(params![ws.0, identifier.kind.as_str(), identifier.value, person.0, at, m.message_id])
+                    // Linked when the message says it happened: an imported history is dated
+                    // by its events, not by the import.
+                    let linked = ms(m.timestamp);
+                    s.execute(params![ws.0, identifier.kind.as_str(), identifier.value, person.0, linked, m.message_id])
                 })
                 .map_err(db_err)?;
             }

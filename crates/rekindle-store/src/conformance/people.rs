@@ -195,6 +195,10 @@ pub async fn search_and_first_seen(store: &dyn Store) {
     let by_phone = store.search_people(ws, &[phone], None, 10).await.unwrap();
     assert_eq!(by_phone.len(), 1);
     assert_eq!(by_phone[0].traits["nickname"], "小李_fresh");
+    // Issue 16: linked when the message happened (received at t0, an imported history), not
+    // when it was imported.
+    let linked: Vec<_> = by_phone[0].identities.iter().map(|i| i.linked_at).collect();
+    assert!(linked.iter().all(|t| *t == "2026-05-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap()), "{linked:?}");
     let by_name = store.search_people(ws, &[], Some("王"), 10).await.unwrap();
     assert_eq!(by_name.len(), 1);
     assert_eq!(by_name[0].traits["nickname"], "大王");
