@@ -104,9 +104,11 @@ mod tests {
     use crate::audience::Context;
 
     fn member(id: i64, stage: Stage, orders: usize, seen_day: u32) -> Member {
-        let mut profile = Profile::default();
-        profile.last_seen = Some(Utc.with_ymd_and_hms(2026, 5, seen_day, 0, 0, 0).unwrap());
-        profile.orders = (0..orders).map(|i| (Default::default(), order(i))).collect();
+        let profile = Profile {
+            last_seen: Some(Utc.with_ymd_and_hms(2026, 5, seen_day, 0, 0, 0).unwrap()),
+            orders: (0..orders).map(|i| (Default::default(), order(i))).collect(),
+            ..Profile::default()
+        };
         Member {
             person: format!("00000000-0000-7000-8000-{id:012}").parse().unwrap(),
             profile: Arc::new(profile),

@@ -146,14 +146,17 @@ mod tests {
     }
 
     fn person(n: u32, orders: &[(&str, i64)], session: Option<&'static str>) -> Member {
-        let mut p = Profile::default();
-        p.orders = orders
+        let orders: Vec<_> = orders
             .iter()
             .enumerate()
             .map(|(i, (t, fen))| (i as u64, Order { at: at(t), revenue_fen: *fen, items: Box::new([]), session }))
             .collect();
-        p.first_seen = p.orders.first().map(|(_, o)| o.at);
-        p.last_seen = p.orders.last().map(|(_, o)| o.at);
+        let p = Profile {
+            first_seen: orders.first().map(|(_, o)| o.at),
+            last_seen: orders.last().map(|(_, o)| o.at),
+            orders,
+            ..Profile::default()
+        };
         Member {
             person: format!("00000000-0000-7000-8000-{n:012}").parse().unwrap(),
             profile: Arc::new(p),
