@@ -43,6 +43,10 @@ struct State {
     fit: Option<Arc<ModelFit>>,
     /// When fitting was last tried, and on how much of the log.
     fitted: Option<(Instant, Horizon)>,
+    /// The profiles are out on the background thread. A refresh whose caller went away (a
+    /// browser that navigated mid-request drops the request) never gets them back: the next
+    /// one must fold the log again rather than judge an empty audience.
+    lent: bool,
 }
 
 /// An audience lent by [`Engine::latest`]. If a refresh replaced it while it was held, the
@@ -158,6 +162,11 @@ impl Engine {
         state: &mut State,
     ) -> rekindle_store::Result<(Arc<Audience>, Refreshed)> {
         let store = &*self.store;
+        if std::mem::take(&mut state.lent) {
+            tracing::warn!(workspace = %ws, "a refresh was abandoned with the profiles out; folding the log again");
+            state.folded = Folded::default();
+            state.tracker = None;
+        }
         let folded = state.folded.catch_up(store, ws).await?;
         let mut segments = store.segments(ws).await?;
         if segments.is_empty() {
@@ -193,6 +202,7 @@ impl Engine {
         // (requests, the journey runner) is never queued behind it. The profiles go along and
         // come back.
         let profiles = std::mem::take(&mut state.folded.profiles);
+        state.lent = true;
         let nobody = state.folded.nobody.clone();
         let previous_fit = state.fit.clone();
         let judged = crate::background::run(move || {
@@ -212,10 +222,12 @@ impl Engine {
             Err(e) => {
                 // The profiles went down with the task: fold the log again from the start.
                 state.folded = Folded::default();
+                state.lent = false;
                 return Err(rekindle_store::StoreError::backend(e));
             }
         };
         state.folded.profiles = profiles;
+        state.lent = false;
         let tracker = state.tracker.insert(tracker);
         match fitted {
             Some(Ok(fit)) => {

@@ -217,3 +217,29 @@ async fn an_event_from_today_changes_nobody_else() {
     assert_eq!(a.len(), b.len() + 1, "one more person");
     assert!(b.iter().all(|(p, s)| a.get(p) == Some(s)), "everyone else keeps their stage");
 }
+
+/// A refresh whose caller goes away (a browser navigating away drops the request) used to take
+/// the profiles with it: the next audience was judged from none, and the store looked empty
+/// until restart. Abandoned at any point, the next audience still has everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_refresh_loses_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = world(dir.path(), 300).await;
+    append(&w, &w.messages).await;
+    let engine = engine(&w);
+    let (full, _) = engine.refresh(w.ws).await.unwrap();
+    let everyone = full.members.len();
+    assert!(everyone > 100);
+    let mut abandoned = 0;
+    for micros in (0..40).map(|i| 50 * i * i) {
+        // New events, so the refresh has work to do, then a caller that gives up early.
+        let event = serde_json::json!({"type": "track", "userId": format!("late-{micros}"), "event": "Product Viewed",
+            "timestamp": w.end.to_rfc3339(), "messageId": format!("late-{micros}")});
+        append(&w, &[Message::parse(&event.to_string(), None, &Arrival::live(w.end)).unwrap()]).await;
+        let cut = std::time::Duration::from_micros(micros);
+        abandoned += usize::from(tokio::time::timeout(cut, engine.refresh(w.ws)).await.is_err());
+        let audience = engine.audience(w.ws).await.unwrap();
+        assert!(audience.members.len() > everyone, "after giving up at {micros} µs: {}", audience.members.len());
+    }
+    assert!(abandoned > 0, "some refreshes were abandoned");
+}
