@@ -23,10 +23,14 @@ function traitsOf(e: PersonEvent): Props {
   return inner && typeof inner === 'object' ? (inner as Props) : {}
 }
 
-/** `Order Completed` → `order_completed`; non-track messages by their type. */
-export function eventKey(e: PersonEvent): string {
-  const name = e.type !== 'track' || !e.name ? e.type : e.name
+/** An event name's key among the i18n `events` words: `Order Completed` → `order_completed`. */
+export function eventNameKey(name: string): string {
   return name.trim().toLowerCase().replace(/[\s-]+/g, '_')
+}
+
+/** A stored event's key: its name, or for non-track messages their type. */
+export function eventKey(e: PersonEvent): string {
+  return eventNameKey(e.type !== 'track' || !e.name ? e.type : e.name)
 }
 
 export function useTimeline(sessionTitles: () => Map<string, string>) {

@@ -46,6 +46,11 @@ impl Person {
     pub fn nickname(&self) -> Option<String> {
         self.traits.get("nickname").and_then(Value::as_str).map(str::to_owned)
     }
+
+    /// Their phone, if they gave one (E.164, as stored).
+    pub fn phone(&self) -> Option<String> {
+        self.identities.iter().find(|i| i.identifier.kind == IdentifierKind::Phone).map(|i| i.identifier.value.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

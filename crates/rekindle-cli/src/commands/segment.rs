@@ -46,11 +46,7 @@ pub async fn run(global: &Global, command: SegmentCommand) -> anyhow::Result<Exi
     for m in selected.iter().take(limit) {
         let person = store.person(ws, &PersonRef::Id(m.person)).await?;
         let nickname = person.as_ref().and_then(|p| p.nickname()).unwrap_or_default();
-        let phone = person
-            .as_ref()
-            .and_then(|p| p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone"))
-            .map(|i| i.identifier.value.clone())
-            .unwrap_or_default();
+        let phone = person.as_ref().and_then(|p| p.phone()).unwrap_or_default();
         let last = m.profile.last_order().map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
         // In the CSV, text a spreadsheet would run as a formula is neutralised.
         let cell = |text: String| if csv { csv_cell::text(&text).into_owned() } else { text };

@@ -43,8 +43,7 @@ pub struct PersonSummary {
 
 impl From<Person> for PersonSummary {
     fn from(p: Person) -> Self {
-        let phone =
-            p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone").map(|i| i.identifier.value.clone());
+        let phone = p.phone();
         Self {
             id: p.id.to_string(),
             name: p.nickname(),

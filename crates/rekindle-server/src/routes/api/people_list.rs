@@ -119,9 +119,7 @@ async fn list_people(
     let mut people = Vec::with_capacity(found.members.len());
     for m in found.members {
         let person = state.store.person(access.ws(), &PersonRef::Id(m.person)).await?;
-        let phone = person.as_ref().and_then(|p| {
-            p.identities.iter().find(|i| i.identifier.kind.as_str() == "phone").map(|i| i.identifier.value.clone())
-        });
+        let phone = person.as_ref().and_then(|p| p.phone());
         let p = &m.profile;
         people.push(ListedPerson {
             id: m.person,
