@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::{PersonId, WorkspaceId};
@@ -22,8 +21,6 @@ pub struct Folded {
     pub horizon: Horizon,
     /// Shared with published audiences; a fold copies a profile only while one holds it.
     pub profiles: HashMap<PersonId, Arc<Profile>>,
-    /// The latest event time folded.
-    pub latest: Option<DateTime<Utc>>,
     /// Erased people's kept orders, nobody's: counted in the store's figures, never a person.
     pub nobody: Arc<Profile>,
 }
@@ -60,7 +57,6 @@ impl Folded {
         } else {
             Arc::make_mut(&mut self.nobody).apply(profile_event(e));
         }
-        self.latest = Some(self.latest.map_or(e.timestamp, |l| l.max(e.timestamp)));
     }
 
     /// Drop what was folded for these people: they were erased.
