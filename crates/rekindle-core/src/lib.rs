@@ -10,6 +10,7 @@
 //! - [`money`]: amounts in fen, parsed exactly from the yuan events carry.
 
 pub mod access;
+pub mod calendar;
 pub mod csv_cell;
 pub mod error;
 pub mod events;

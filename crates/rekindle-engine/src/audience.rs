@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use rekindle_core::calendar::Calendar;
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
 use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer, Rfm};
@@ -50,6 +51,8 @@ pub struct Context {
     /// Tags decided by a rule. Their rules cannot use `tag` (checked when saved), so they
     /// depend on nothing but the person.
     pub rule_tags: Vec<(String, Rule)>,
+    /// The store's calendar: its time zone's days, weeks and months.
+    pub calendar: Calendar,
 }
 
 impl Context {
@@ -74,7 +77,13 @@ impl Context {
                 }
             })
             .collect();
-        Ok(Self { judging, products, packs, fit: None, manual_tags, rule_tags })
+        let calendar = store
+            .workspaces()
+            .await?
+            .into_iter()
+            .find(|w| w.id == ws)
+            .map_or_else(Calendar::default, |w| Calendar::named(&w.time_zone));
+        Ok(Self { judging, products, packs, fit: None, manual_tags, rule_tags, calendar })
     }
 }
 
@@ -117,6 +126,7 @@ impl Audience {
             lifecycle: &context.judging.lifecycle,
             packs: &context.packs,
             co_purchase,
+            calendar: &context.calendar,
         });
         let mut members: Vec<Member> = people
             .into_iter()
@@ -181,7 +191,7 @@ impl Audience {
             query.before = page.last().map(|e| e.cursor());
         }
         let mut context = Context::load(store, ws, judging.clone()).await?;
-        context.fit = match scoring::fit(profiles.values(), now) {
+        context.fit = match scoring::fit(profiles.values(), now, &context.calendar) {
             Ok(fit) => Some(Arc::new(fit)),
             Err(e) => {
                 tracing::info!(error = %e, "no predictions");

@@ -206,7 +206,8 @@ impl Engine {
         let nobody = state.folded.nobody.clone();
         let previous_fit = state.fit.clone();
         let judged = crate::background::run(move || {
-            let fitted = due.then(|| scoring::fit(profiles.values().map(|p| &**p), now).map(Arc::new));
+            let fitted =
+                due.then(|| scoring::fit(profiles.values().map(|p| &**p), now, &context.calendar).map(Arc::new));
             context.fit = match &fitted {
                 Some(Ok(fit)) => Some(fit.clone()),
                 _ => previous_fit,

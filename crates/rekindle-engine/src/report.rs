@@ -5,8 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::audience::Audience;
 
@@ -57,17 +56,17 @@ pub struct Report {
     pub sessions: HashMap<&'static str, SessionFigures>,
 }
 
-/// The report over `days` days ending at the data (at most `now`), in `tz`.
-pub fn report(audience: &Audience, now: DateTime<Utc>, tz: Tz, days: u32) -> Report {
+/// The report over `days` days ending at the data (at most `now`), in the store's calendar.
+pub fn report(audience: &Audience, now: DateTime<Utc>, days: u32) -> Report {
+    let cal = audience.context.calendar;
     let days = i64::from(days.max(1));
     let latest = audience.members.iter().filter_map(|m| m.profile.last_seen).filter(|t| *t <= now).max();
-    let last_day = latest.unwrap_or(now).with_timezone(&tz).date_naive();
+    let last_day = cal.day(latest.unwrap_or(now));
     let first_day = last_day - Duration::days(days - 1);
     let previous_first = first_day - Duration::days(days);
     let (from, previous_from, to) =
-        (midnight(tz, first_day), midnight(tz, previous_first), midnight(tz, last_day + Duration::days(1)));
-    let day_of = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
-    let index = |t: DateTime<Utc>| (day_of(t) - first_day).num_days() as usize;
+        (cal.midnight(first_day), cal.midnight(previous_first), cal.midnight(last_day + Duration::days(1)));
+    let index = |t: DateTime<Utc>| (cal.day(t) - first_day).num_days() as usize;
 
     let mut current = Period::default();
     let mut previous = Period::default();
@@ -120,16 +119,6 @@ pub fn report(audience: &Audience, now: DateTime<Utc>, tz: Tz, days: u32) -> Rep
     Report { last_day, current, previous, days, sessions }
 }
 
-/// The instant a local day starts; a day that starts in a DST gap starts at the first
-/// instant that exists.
-pub fn midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| tz.from_local_datetime(&(midnight + Duration::hours(1))).earliest())
-        .map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc))
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -170,7 +159,6 @@ mod tests {
 
     #[test]
     fn windows_end_at_the_data_and_compare_with_the_one_before() {
-        let shanghai = chrono_tz::Asia::Shanghai;
         let members = vec![
             // Two orders in the window (one at 23:30 local on May 9th, which is 15:30 UTC).
             person(1, &[("2026-05-09T15:30:00Z", 1000), ("2026-05-10T02:00:00Z", 3000)], Some("live-1")),
@@ -184,7 +172,7 @@ mod tests {
             unattributed: Arc::default(),
         };
         // Ten quiet days after the last order: the window still ends on May 10th.
-        let r = report(&audience, at("2026-05-20T00:00:00Z"), shanghai, 3);
+        let r = report(&audience, at("2026-05-20T00:00:00Z"), 3);
         assert_eq!(r.last_day.to_string(), "2026-05-10");
         assert_eq!(
             r.days.iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>(),

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
+use rekindle_core::calendar::Calendar;
 use rekindle_core::lifecycle::LifecycleConfig;
 use rekindle_core::profile::Profile;
 use rekindle_core::scores::{ModelConfig, Risk, RunOut, Scores};
@@ -35,18 +36,20 @@ pub struct ModelFit {
     pub repeat_buyers: usize,
 }
 
-/// A buyer's (x, t_x, T) in days, as of `now`.
-pub fn customer(p: &Profile, now: DateTime<Utc>) -> Option<Customer> {
-    let days = |t: DateTime<Utc>| t.timestamp() as f64 / DAY_SECONDS;
-    let times: Vec<f64> = p.orders.iter().map(|(_, o)| days(o.at)).collect();
-    Customer::from_purchases(&times, days(now), 1.0)
+/// A buyer's (x, t_x, T) in the store's local days, as of `now`: purchases are the local days
+/// with an order up to `now`, observed to the end of `now`'s local day (the summary of Fader
+/// & Hardie's CDNOW results, counted in days).
+pub fn customer(p: &Profile, now: DateTime<Utc>, cal: &Calendar) -> Option<Customer> {
+    let times: Vec<f64> =
+        p.orders.iter().filter(|(_, o)| o.at <= now).map(|(_, o)| cal.day_number(o.at) as f64).collect();
+    Customer::from_purchases(&times, cal.day_number(now) as f64, 1.0)
 }
 
-/// A buyer's repeat purchases (days after the first) and their average value, in fen.
-pub fn spend(p: &Profile, now: DateTime<Utc>) -> Spend {
+/// A buyer's repeat purchases (local days after the first) and their average value, in fen.
+pub fn spend(p: &Profile, now: DateTime<Utc>, cal: &Calendar) -> Spend {
     let mut by_day: BTreeMap<i64, i64> = BTreeMap::new();
     for (_, o) in p.orders.iter().filter(|(_, o)| o.at <= now) {
-        let day = by_day.entry(o.at.timestamp().div_euclid(86_400)).or_default();
+        let day = by_day.entry(cal.day_number(o.at)).or_default();
         *day = day.saturating_add(o.revenue_fen);
     }
     let repeats: Vec<i64> = by_day.values().skip(1).copied().collect();
@@ -57,13 +60,17 @@ pub fn spend(p: &Profile, now: DateTime<Utc>) -> Spend {
     }
 }
 
-pub fn fit<'a>(profiles: impl Iterator<Item = &'a Profile>, now: DateTime<Utc>) -> Result<ModelFit, ModelError> {
+pub fn fit<'a>(
+    profiles: impl Iterator<Item = &'a Profile>,
+    now: DateTime<Utc>,
+    cal: &Calendar,
+) -> Result<ModelFit, ModelError> {
     let mut customers = Vec::new();
     let mut spends = Vec::new();
     for p in profiles {
-        if let Some(c) = customer(p, now) {
+        if let Some(c) = customer(p, now, cal) {
             customers.push(c);
-            let s = spend(p, now);
+            let s = spend(p, now, cal);
             if s.x > 0.0 && s.mean > 0.0 {
                 spends.push(s);
             }
@@ -148,16 +155,17 @@ pub struct Scoring<'a> {
     /// Standard packs per SKU (the catalogue's pack sizes).
     pub packs: &'a HashMap<String, u32>,
     pub co_purchase: &'a CoPurchase,
+    pub calendar: &'a Calendar,
 }
 
 impl Scoring<'_> {
     /// None for people who never ordered: the models say nothing about them.
     pub fn score(&self, p: &Profile, now: DateTime<Utc>) -> Option<Scores> {
-        let c = customer(p, now)?;
+        let c = customer(p, now, self.calendar)?;
         let m = &self.fit.bgnbd;
         let p_alive = self.fit.mbgnbd.map_or_else(|| m.p_alive(&c), |mbg| mbg.p_alive_modified(&c));
         let clv_fen = self.fit.gamma_gamma.map_or(0.0, |g| {
-            clv(m, &g, &c, &spend(p, now), self.config.clv_months, 30.0, self.config.monthly_discount)
+            clv(m, &g, &c, &spend(p, now, self.calendar), self.config.clv_months, 30.0, self.config.monthly_discount)
         });
         let bought: Vec<String> = p.categories().into_keys().collect();
         Some(Scores {
@@ -245,19 +253,16 @@ pub fn calibration<'a>(
     profiles: impl Iterator<Item = &'a Profile> + Clone,
     now: DateTime<Utc>,
     holdout_days: u32,
+    cal: &Calendar,
 ) -> Result<Calibration, ModelError> {
     let cut = now - Duration::days(i64::from(holdout_days));
-    let fit = fit(profiles.clone(), cut)?;
+    let fit = fit(profiles.clone(), cut, cal)?;
     let mut groups = vec![(0usize, 0.0, 0.0); CALIBRATION_GROUPS as usize + 1];
     for p in profiles {
-        let Some(c) = customer(p, cut) else { continue };
+        let Some(c) = customer(p, cut, cal) else { continue };
         let predicted = fit.bgnbd.expected_purchases(&c, f64::from(holdout_days));
-        let mut days: Vec<i64> = p
-            .orders
-            .iter()
-            .filter(|(_, o)| o.at > cut && o.at <= now)
-            .map(|(_, o)| o.at.timestamp().div_euclid(86_400))
-            .collect();
+        let mut days: Vec<i64> =
+            p.orders.iter().filter(|(_, o)| o.at > cut && o.at <= now).map(|(_, o)| cal.day_number(o.at)).collect();
         days.sort_unstable();
         days.dedup();
         let g = &mut groups[(c.x as u32).min(CALIBRATION_GROUPS) as usize];

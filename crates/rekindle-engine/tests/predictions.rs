@@ -145,15 +145,16 @@ async fn predictions_beat_naive_baselines_on_simulated_truth() {
         }
     }
     // MBG/NBD on the same buyers.
+    let cal = audience.context.calendar;
     let customers: Vec<_> =
-        audience.members.iter().filter_map(|m| rekindle_engine::scoring::customer(&m.profile, now)).collect();
+        audience.members.iter().filter_map(|m| rekindle_engine::scoring::customer(&m.profile, now, &cal)).collect();
     let mbg = rekindle_models::bgnbd::BgNbd::params(&rekindle_models::bgnbd::BgNbd::fit_modified(&customers).unwrap());
     let mbg_scored: Vec<(f64, bool)> = audience
         .members
         .iter()
         .filter_map(|m| {
             let t = truth_of.get(&m.person)?;
-            let c = rekindle_engine::scoring::customer(&m.profile, now)?;
+            let c = rekindle_engine::scoring::customer(&m.profile, now, &cal)?;
             Some((1.0 - mbg.p_alive_modified(&c), !t.alive_at_end))
         })
         .collect();
@@ -172,7 +173,7 @@ async fn predictions_beat_naive_baselines_on_simulated_truth() {
         covered as f64 / pairs as f64 * 100.0
     );
     let profiles: Vec<_> = audience.members.iter().map(|m| m.profile.clone()).collect();
-    let calibration = rekindle_engine::scoring::calibration(profiles.iter().map(|p| &**p), now, 30).unwrap();
+    let calibration = rekindle_engine::scoring::calibration(profiles.iter().map(|p| &**p), now, 30, &cal).unwrap();
     for (x, n, predicted, actual) in &calibration.groups {
         println!(
             "calibration: {x} repeats: {n} customers, predicted {predicted:.3}, actual {actual:.3} orders in 30 days"

@@ -73,9 +73,18 @@ pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
         stored.len(),
         if args.as_of.is_none() { "; stored on their profiles" } else { "; a back-test, not stored" }
     );
+    // α is a time scale: in days here, per week as Fader & Hardie publish it.
     println!(
-        "BG/NBD           r {:.4}  α {:.3}  a {:.4}  b {:.4}  LL {:.1}  ({} buyers, {} repeat; {} iterations)",
-        m.r, m.alpha, m.a, m.b, fit.log_likelihood, fit.customers, fit.repeat_buyers, fit.iterations
+        "BG/NBD           r {:.4}  α {:.3} (days; {:.3} in weeks)  a {:.4}  b {:.4}  LL {:.1}  ({} buyers, {} repeat; {} iterations)",
+        m.r,
+        m.alpha,
+        m.alpha / 7.0,
+        m.a,
+        m.b,
+        fit.log_likelihood,
+        fit.customers,
+        fit.repeat_buyers,
+        fit.iterations
     );
     match fit.gamma_gamma {
         Some(g) => println!("Gamma-Gamma      p {:.3}  q {:.3}  γ {:.1}", g.p, g.q, g.gamma),

@@ -5,9 +5,8 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{Duration, NaiveDate};
-use chrono_tz::Tz;
 use rekindle_core::access::Permission;
-use rekindle_engine::report::{Period, midnight, report};
+use rekindle_engine::report::{Period, report};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -153,11 +152,11 @@ async fn dashboard(
         return Err(ApiError::field(ErrorCode::InvalidField, "days", "must be between 1 and 366"));
     }
     let ws = access.ws();
-    let tz: Tz = access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let audience = state.engine.audience(ws).await?;
-    let r = report(&audience, state.engine.now(), tz, days);
+    let cal = audience.context.calendar;
+    let r = report(&audience, state.engine.now(), days);
     let first_day = r.last_day - Duration::days(i64::from(days) - 1);
-    let to = midnight(tz, r.last_day + Duration::days(1));
+    let to = cal.midnight(r.last_day + Duration::days(1));
 
     let mut sessions = state.store.live_sessions(ws).await?;
     sessions.retain(|s| s.scheduled_start < to);
@@ -184,7 +183,7 @@ async fn dashboard(
     let totals = state.store.totals(ws).await?;
     let previous_last = first_day - Duration::days(1);
     Ok(Json(Dashboard {
-        time_zone: tz.name().into(),
+        time_zone: cal.tz.name().into(),
         as_of: r.last_day,
         totals: Totals {
             people: totals.people,

@@ -120,8 +120,9 @@ async fn models(access: Access, State(state): State<AppState>) -> Result<Json<Mo
         }
     }
     let profiles: Vec<_> = audience.members.iter().map(|m| m.profile.clone()).collect();
+    let calendar = audience.context.calendar;
     let calibration = tokio::task::spawn_blocking(move || {
-        rekindle_engine::scoring::calibration(profiles.iter().map(|p| &**p), now, HOLDOUT_DAYS).ok()
+        rekindle_engine::scoring::calibration(profiles.iter().map(|p| &**p), now, HOLDOUT_DAYS, &calendar).ok()
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
