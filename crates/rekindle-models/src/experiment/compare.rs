@@ -70,6 +70,9 @@ impl Proportion {
 pub struct Comparison {
     pub control_mean: f64,
     pub treatment_mean: f64,
+    /// The sample variance (n − 1) of a unit's value in each arm (of y − θx under CUPED).
+    pub control_variance: f64,
+    pub treatment_variance: f64,
     /// treatment − control, with its (1 − alpha) Welch interval; the interval is none when
     /// neither arm varies.
     pub absolute: Effect,
@@ -172,6 +175,8 @@ pub(crate) fn compare(
     let out = Comparison {
         control_mean: c.mean,
         treatment_mean: t.mean,
+        control_variance: c.variance,
+        treatment_variance: t.variance,
         absolute: Effect { estimate: difference, ci: interval(difference, se) },
         relative,
         p_value,
@@ -187,8 +192,9 @@ impl Comparison {
     fn is_finite(&self) -> bool {
         let effect =
             |e: &Effect| e.estimate.is_finite() && e.ci.is_none_or(|i| i.low.is_finite() && i.high.is_finite());
-        self.control_mean.is_finite()
-            && self.treatment_mean.is_finite()
+        [self.control_mean, self.treatment_mean, self.control_variance, self.treatment_variance]
+            .iter()
+            .all(|v| v.is_finite())
             && effect(&self.absolute)
             && self.relative.as_ref().is_none_or(effect)
             && self.p_value.is_none_or(f64::is_finite)
