@@ -6,9 +6,13 @@
 //!   2005, "RFM and CLV"), and customer lifetime value from the two.
 //!
 //! Both are fitted by maximum likelihood with Nelder–Mead over log-parameters ([`fit`]).
+//!
+//! - [`experiment`]: experiment readouts: lifts with intervals and p-values, CUPED, the
+//!   sample-ratio check and p-values adjusted across metrics.
 
 pub mod bgnbd;
 pub mod depletion;
+pub mod experiment;
 pub mod fit;
 pub mod gamma_gamma;
 mod hyp2f1;
