@@ -124,7 +124,8 @@ impl LifecycleConfig {
             .unwrap_or(self.default_cycle_days)
     }
 
-    fn silent_after(&self, p: &Profile) -> Duration {
+    /// How long after their last order the person counts as silent.
+    pub fn silent_after(&self, p: &Profile) -> Duration {
         let days = (self.expected_cycle_days(p) * self.silent_cycles).max(self.min_silent_days as f64);
         Duration::seconds((days * 86_400.0) as i64)
     }

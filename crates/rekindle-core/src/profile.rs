@@ -121,13 +121,23 @@ pub struct Profile {
     pub last_touch: Option<DateTime<Utc>>,
     /// When each ticket was first opened, by ticket id hash.
     pub tickets_opened: Vec<(IdHash, DateTime<Utc>)>,
-    /// Resolved ticket id hashes, sorted.
-    pub tickets_resolved: Vec<IdHash>,
+    /// When each resolved ticket was first resolved, by ticket id hash.
+    pub tickets_resolved: Vec<(IdHash, DateTime<Utc>)>,
     /// When the person's WeCom contact was last added and last removed.
     pub contact_added: Option<DateTime<Utc>>,
     pub contact_removed: Option<DateTime<Utc>>,
     /// The birthday the person last gave (in an `identify`), with when they gave it.
     pub birthday: Option<(DateTime<Utc>, MonthDay)>,
+    /// Where the person first came from: the earliest `Contact Added`'s `source` (live,
+    /// referral, offline, ads), interned.
+    pub acquired: Option<(DateTime<Utc>, &'static str)>,
+    /// The first live session the person was in.
+    pub first_live: Option<(DateTime<Utc>, &'static str)>,
+    /// When messages were delivered to the person, sorted, each once.
+    pub touches: Vec<DateTime<Utc>>,
+    /// The store's local days (days since 1970-01-01) with any event, sorted: marked by the
+    /// folder, which knows the store's calendar (see [`Profile::active_on`]).
+    pub active_days: Vec<i32>,
 }
 
 /// The entry for `key` in a vector sorted by key, inserted with `default` if absent.
@@ -184,14 +194,18 @@ impl Profile {
                 let seconds = p.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0);
                 self.live_watch_seconds += seconds;
                 if let Some(session) = text(p.get("session_id")) {
-                    *entry(&mut self.watched_by_session, interned::text(&session), || 0) += seconds;
+                    let session = interned::text(&session);
+                    *entry(&mut self.watched_by_session, session, || 0) += seconds;
+                    self.first_live = earliest(self.first_live, (e.at, session));
                 }
                 self.last_live = max(self.last_live, e.at);
             }
             events::LIVE_ENTERED => {
                 // Entering counts as being in the room, with no time watched yet.
                 if let Some(session) = text(p.get("session_id")) {
-                    entry(&mut self.watched_by_session, interned::text(&session), || 0);
+                    let session = interned::text(&session);
+                    entry(&mut self.watched_by_session, session, || 0);
+                    self.first_live = earliest(self.first_live, (e.at, session));
                 }
                 self.last_live = max(self.last_live, e.at)
             }
@@ -199,7 +213,10 @@ impl Profile {
             events::LIVE_LIKED => self.likes += 1,
             events::LIVE_SHARED => self.shares += 1,
             events::MESSAGE_DELIVERED | events::MESSAGE_OPENED | events::MESSAGE_CLICKED => {
-                self.last_touch = max(self.last_touch, e.at)
+                self.last_touch = max(self.last_touch, e.at);
+                if e.name == events::MESSAGE_DELIVERED {
+                    insert_sorted(&mut self.touches, e.at);
+                }
             }
             events::TICKET_OPENED => {
                 if let Some(id) = text(p.get("ticket_id")) {
@@ -209,10 +226,14 @@ impl Profile {
             }
             events::TICKET_RESOLVED => {
                 if let Some(id) = text(p.get("ticket_id")) {
-                    self.resolve(id_hash(&id));
+                    self.resolve(id_hash(&id), e.at);
                 }
             }
-            events::CONTACT_ADDED => self.contact_added = max(self.contact_added, e.at),
+            events::CONTACT_ADDED => {
+                self.contact_added = max(self.contact_added, e.at);
+                let source = text(p.get("source")).unwrap_or_else(|| "unknown".into());
+                self.acquired = earliest(self.acquired, (e.at, interned::text(&source)));
+            }
             events::CONTACT_REMOVED => self.contact_removed = max(self.contact_removed, e.at),
             "identify" => {
                 // The latest one said wins; on a tie the larger, so arrival order never matters.
@@ -267,10 +288,23 @@ impl Profile {
         }
     }
 
-    fn resolve(&mut self, ticket: IdHash) {
-        if let Err(i) = self.tickets_resolved.binary_search(&ticket) {
-            self.tickets_resolved.insert(i, ticket);
-        }
+    fn resolve(&mut self, ticket: IdHash, at: DateTime<Utc>) {
+        let kept = entry(&mut self.tickets_resolved, ticket, || at);
+        *kept = (*kept).min(at);
+    }
+
+    /// Mark a local day of the store's calendar as one with an event: the folder calls it
+    /// beside [`Profile::apply`], as only it knows the calendar.
+    pub fn active_on(&mut self, day: i32) {
+        insert_sorted(&mut self.active_days, day);
+    }
+
+    /// Each ticket with when it opened and, if it was, when it was resolved.
+    pub fn tickets(&self) -> impl Iterator<Item = (DateTime<Utc>, Option<DateTime<Utc>>)> + '_ {
+        self.tickets_opened.iter().map(|(id, opened)| {
+            let resolved = self.tickets_resolved.binary_search_by(|(k, _)| k.cmp(id)).ok();
+            (*opened, resolved.map(|i| self.tickets_resolved[i].1))
+        })
     }
 
     fn order_list(&self) -> impl Iterator<Item = &Order> {
@@ -367,7 +401,7 @@ impl Profile {
 
     /// When each ticket opened and not resolved was opened.
     pub fn open_tickets(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
-        self.tickets_opened.iter().filter(|(id, _)| self.tickets_resolved.binary_search(id).is_err()).map(|(_, at)| *at)
+        self.tickets().filter(|(_, resolved)| resolved.is_none()).map(|(opened, _)| opened)
     }
 
     /// Whether the person can be reached through WeCom: added and not removed since.
@@ -411,8 +445,8 @@ impl Profile {
             let kept = entry(&mut self.tickets_opened, *id, || *at);
             *kept = (*kept).min(*at);
         }
-        for id in &other.tickets_resolved {
-            self.resolve(*id);
+        for (id, at) in &other.tickets_resolved {
+            self.resolve(*id, *at);
         }
         if let Some(t) = other.contact_added {
             self.contact_added = max(self.contact_added, t);
@@ -421,6 +455,31 @@ impl Profile {
             self.contact_removed = max(self.contact_removed, t);
         }
         self.birthday = self.birthday.max(other.birthday);
+        if let Some(a) = other.acquired {
+            self.acquired = earliest(self.acquired, a);
+        }
+        if let Some(l) = other.first_live {
+            self.first_live = earliest(self.first_live, l);
+        }
+        for t in &other.touches {
+            insert_sorted(&mut self.touches, *t);
+        }
+        for d in &other.active_days {
+            insert_sorted(&mut self.active_days, *d);
+        }
+    }
+}
+
+/// The earlier of two (time, value) pairs; on a tie the smaller value, so arrival order never
+/// matters.
+fn earliest<T: Ord + Copy>(a: Option<(DateTime<Utc>, T)>, b: (DateTime<Utc>, T)) -> Option<(DateTime<Utc>, T)> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// Insert into a sorted vector of distinct values.
+fn insert_sorted<T: Ord>(v: &mut Vec<T>, x: T) {
+    if let Err(i) = v.binary_search(&x) {
+        v.insert(i, x);
     }
 }
 

@@ -175,13 +175,14 @@ impl Audience {
         judging: &Judging,
         mut read: impl FnMut(usize),
     ) -> rekindle_store::Result<Self> {
+        let mut context = Context::load(store, ws, judging.clone()).await?;
         let mut profiles: HashMap<PersonId, Profile> = HashMap::new();
         let mut events = 0;
         let mut query = EventQuery { to: Some(now + Duration::milliseconds(1)), limit: 5000, ..Default::default() };
         loop {
             let page = store.events(ws, &query).await?;
             for e in page.iter().filter(|e| e.person != PersonId::ERASED) {
-                profiles.entry(e.person).or_default().apply(crate::folded::profile_event(e));
+                crate::folded::fold_into(profiles.entry(e.person).or_default(), e, &context.calendar);
             }
             events += page.len();
             read(events);
@@ -190,7 +191,6 @@ impl Audience {
             }
             query.before = page.last().map(|e| e.cursor());
         }
-        let mut context = Context::load(store, ws, judging.clone()).await?;
         context.fit = match scoring::fit(profiles.values(), now, &context.calendar) {
             Ok(fit) => Some(Arc::new(fit)),
             Err(e) => {

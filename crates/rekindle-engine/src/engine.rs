@@ -167,6 +167,12 @@ impl Engine {
             state.folded = Folded::default();
             state.tracker = None;
         }
+        let mut context = Context::load(store, ws, self.judging.clone()).await?;
+        if state.folded.calendar != context.calendar {
+            // The store's time zone changed (or this is the first fold): days are marked anew.
+            state.folded = Folded { calendar: context.calendar, ..Folded::default() };
+            state.tracker = None;
+        }
         let folded = state.folded.catch_up(store, ws).await?;
         let mut segments = store.segments(ws).await?;
         if segments.is_empty() {
@@ -179,7 +185,6 @@ impl Engine {
             }
             segments = store.segments(ws).await?;
         }
-        let mut context = Context::load(store, ws, self.judging.clone()).await?;
         // One "now" for everything: the clock. A store whose events stopped is judged as it is
         // today (its people drift to 流失), the same way the run-out trigger and journeys see it.
         let now = (self.clock)();

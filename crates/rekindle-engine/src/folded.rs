@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rekindle_core::calendar::Calendar;
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::{PersonId, WorkspaceId};
@@ -23,6 +24,8 @@ pub struct Folded {
     pub profiles: HashMap<PersonId, Arc<Profile>>,
     /// Erased people's kept orders, nobody's: counted in the store's figures, never a person.
     pub nobody: Arc<Profile>,
+    /// The calendar days were marked in; a fold under another one starts again.
+    pub calendar: Calendar,
 }
 
 impl Folded {
@@ -53,7 +56,7 @@ impl Folded {
         // An erased person's kept orders are nobody's: they count in the store's totals, not
         // as a person (docs/privacy.md).
         if e.person != PersonId::ERASED {
-            Arc::make_mut(self.profiles.entry(e.person).or_default()).apply(profile_event(e));
+            fold_into(Arc::make_mut(self.profiles.entry(e.person).or_default()), e, &self.calendar);
         } else {
             Arc::make_mut(&mut self.nobody).apply(profile_event(e));
         }
@@ -74,6 +77,12 @@ impl Folded {
             }
         }
     }
+}
+
+/// Fold one event into a profile, marking its local day active.
+pub fn fold_into(p: &mut Profile, e: &StoredEvent, cal: &Calendar) {
+    p.apply(profile_event(e));
+    p.active_on(cal.day_number(e.timestamp) as i32);
 }
 
 /// A stored event as the profile reads it: a track's name and properties, or a call's type

@@ -1,0 +1,55 @@
+//! Measurement (DESIGN.md capability 11; definitions in docs/reports.md): cohort matrices,
+//! repurchase, churn and wake-up rates, LTV, the acquisition funnel, referral share and
+//! after-sales resolution — each computed in one pass over the folded audience, in the store's
+//! calendar, so a report never queries the log and never holds up ingestion.
+//!
+//! Every report is a typed value for the API and the console, and a [`Table`] for CSV and the
+//! command line.
+
+pub mod cohorts;
+pub mod funnel;
+pub mod rates;
+mod table;
+
+use chrono::{Duration, NaiveDate};
+use rekindle_core::calendar::{Calendar, Grain, period_start};
+
+pub use table::{Column, Table};
+
+/// Local days `from..=to` of the store's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Window {
+    /// The `days` local days ending with today.
+    pub fn last(cal: &Calendar, now: chrono::DateTime<chrono::Utc>, days: i64) -> Self {
+        let to = cal.day(now);
+        Self { from: to - Duration::days(days.max(1) - 1), to }
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        (self.from..=self.to).contains(&day)
+    }
+
+    /// The starts of the periods of `grain` the window touches, oldest first.
+    pub fn periods(&self, grain: Grain) -> Vec<NaiveDate> {
+        let mut out = Vec::new();
+        let mut at = period_start(grain, self.from);
+        while at <= self.to {
+            out.push(at);
+            at = rekindle_core::calendar::nth_period(grain, at, 1);
+        }
+        out
+    }
+}
+
+/// A share, none of nobody.
+pub fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,177 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use rekindle_core::calendar::{Calendar, Grain};
+use rekindle_core::lifecycle::LifecycleConfig;
+use rekindle_core::money::Amounts;
+use rekindle_core::profile::{Profile, ProfileEvent};
+use serde_json::{Value, json};
+
+use super::cohorts::{CohortBy, cohorts};
+use super::funnel::funnel;
+use super::rates::{repurchase, tickets, wake_up};
+use super::*;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// A profile folded as the engine folds it: events applied and their local days marked.
+fn person(events: &[(&str, &str, Value)]) -> Profile {
+    let cal = Calendar::default();
+    let mut p = Profile::default();
+    for (t, name, props) in events {
+        p.apply(ProfileEvent { at: at(t), name, properties: props, amounts: Amounts::LEGACY });
+        p.active_on(cal.day_number(at(t)) as i32);
+    }
+    p
+}
+
+fn order(id: &str, fen: i64) -> Value {
+    json!({"order_id": id, "revenue": fen, "products": [{"sku": "milk", "category": "乳品"}]})
+}
+
+#[test]
+fn cohorts_count_local_months_and_what_each_did_after() {
+    let cal = Calendar::default();
+    let people = [
+        // First order on Jan 31st at 23:30 Shanghai (15:30 UTC): a January buyer, back in March.
+        person(&[
+            ("2026-01-31T15:30:00Z", "Order Completed", order("a1", 1000)),
+            ("2026-03-02T02:00:00Z", "Order Completed", order("a2", 3000)),
+        ]),
+        // A January buyer who only watched a live in February.
+        person(&[
+            ("2026-01-05T02:00:00Z", "Order Completed", order("b1", 2000)),
+            ("2026-02-10T12:00:00Z", "Live Entered", json!({"session_id": "live-1"})),
+        ]),
+        // February's buyer; two orders that month.
+        person(&[
+            ("2026-02-01T02:00:00Z", "Order Completed", order("c1", 500)),
+            ("2026-02-20T02:00:00Z", "Order Completed", order("c2", 500)),
+        ]),
+        // Never ordered: in no cohort.
+        person(&[("2026-01-05T02:00:00Z", "Live Entered", json!({"session_id": "live-1"}))]),
+    ];
+    let window = Window { from: day("2026-01-01"), to: day("2026-03-31") };
+    let m = cohorts(people.iter(), &cal, day("2026-03-15"), window, Grain::Month, CohortBy::FirstOrder);
+    let jan = &m.cohorts[0];
+    assert_eq!((jan.key.as_str(), jan.buyers, jan.cells.len()), ("2026-01-01", 2, 3));
+    assert_eq!(jan.cells.iter().map(|c| c.ordered).collect::<Vec<_>>(), [2, 0, 1]);
+    assert_eq!(jan.cells.iter().map(|c| c.active).collect::<Vec<_>>(), [2, 1, 1], "the live visit counts as active");
+    assert_eq!(jan.cells.iter().map(|c| c.revenue_fen).collect::<Vec<_>>(), [3000, 0, 3000]);
+    assert_eq!(jan.ltv_fen(), [1500.0, 1500.0, 3000.0]);
+    let feb = &m.cohorts[1];
+    assert_eq!((feb.key.as_str(), feb.buyers, feb.cells[0].ordered, feb.cells[0].revenue_fen), ("2026-02-01", 1, 1, 1000));
+    assert_eq!(feb.cells.len(), 2, "March has begun, April has not");
+
+    let by_live = cohorts(people.iter(), &cal, day("2026-03-15"), window, Grain::Month, CohortBy::FirstLive);
+    let keys: Vec<_> = by_live.cohorts.iter().map(|c| (c.key.as_str(), c.buyers)).collect();
+    assert_eq!(keys, [("none", 2), ("live-1", 1)]);
+    // People who started in different months: period 2 has begun only for January's buyer.
+    let none = &by_live.cohorts[0];
+    assert_eq!(none.cells.iter().map(|c| c.eligible).collect::<Vec<_>>(), [2, 2, 1]);
+}
+
+#[test]
+fn repurchase_counts_local_days_and_only_known_outcomes() {
+    let cal = Calendar::default();
+    let people = [
+        // Back on the 7th day after (local days): within 7.
+        person(&[
+            ("2026-05-01T02:00:00Z", "Order Completed", order("a1", 100)),
+            ("2026-05-08T15:59:00Z", "Order Completed", order("a2", 100)),
+        ]),
+        // Back on the 8th local day (00:30 on May 9th Shanghai is 16:30 UTC on the 8th).
+        person(&[
+            ("2026-05-01T02:00:00Z", "Order Completed", order("b1", 100)),
+            ("2026-05-08T16:30:00Z", "Order Completed", order("b2", 100)),
+        ]),
+        // Twice on one day: one purchase day, no repurchase.
+        person(&[
+            ("2026-05-02T02:00:00Z", "Order Completed", order("c1", 100)),
+            ("2026-05-02T03:00:00Z", "Order Completed", order("c2", 100)),
+        ]),
+        // Too recent to know.
+        person(&[("2026-05-25T02:00:00Z", "Order Completed", order("d1", 100))]),
+    ];
+    let window = Window { from: day("2026-05-01"), to: day("2026-05-31") };
+    let rows = repurchase(people.iter(), &cal, day("2026-05-28"), window, Grain::Month);
+    let r = rows[0].1;
+    assert_eq!((r.new_buyers, r.matured_7d, r.repurchased_7d), (4, 3, 1));
+    assert_eq!((r.matured_30d, r.repurchased_30d), (0, 0), "nobody's 30 days have passed");
+    assert_eq!(r.rate_30d(), None);
+}
+
+#[test]
+fn wake_up_splits_touched_and_untouched() {
+    let cal = Calendar::default();
+    let lifecycle = LifecycleConfig::default();
+    let delivered = |t: &'static str| (t, "Message Delivered", json!({"message_id": t}));
+    let people = [
+        // Silent 14 days after May 1st (默认: 两个周期, 至少14天); touched on the 20th, back on the 25th.
+        person(&[
+            ("2026-05-01T02:00:00Z", "Order Completed", order("a1", 100)),
+            delivered("2026-05-20T02:00:00Z"),
+            ("2026-05-25T02:00:00Z", "Order Completed", order("a2", 100)),
+        ]),
+        // Silent, untouched, never back.
+        person(&[("2026-05-01T02:00:00Z", "Order Completed", order("b1", 100))]),
+        // Back before going silent, three times; silent only after the last.
+        person(&[
+            ("2026-05-01T02:00:00Z", "Order Completed", order("c1", 100)),
+            ("2026-05-05T02:00:00Z", "Order Completed", order("c2", 100)),
+            ("2026-05-06T02:00:00Z", "Order Completed", order("c3", 100)),
+            ("2026-05-07T02:00:00Z", "Order Completed", order("c4", 100)),
+        ]),
+    ];
+    let window = Window { from: day("2026-05-01"), to: day("2026-05-31") };
+    let w = wake_up(people.iter(), &cal, &lifecycle, at("2026-07-01T00:00:00Z"), window, 30);
+    assert_eq!((w.touched.silent, w.touched.woke), (1, 1));
+    // The third's early gaps are no silence; after May 7th + 14 days they went silent too.
+    assert_eq!((w.untouched.silent, w.untouched.woke), (2, 0), "{w:?}");
+    assert_eq!(w.touched.rate(), Some(1.0));
+}
+
+#[test]
+fn tickets_resolved_within_48_hours() {
+    let cal = Calendar::default();
+    let t = |id: &str| json!({"ticket_id": id});
+    let p = person(&[
+        ("2026-05-01T02:00:00Z", "Ticket Opened", t("t1")),
+        ("2026-05-02T02:00:00Z", "Ticket Resolved", t("t1")),
+        ("2026-05-01T02:00:00Z", "Ticket Opened", t("t2")),
+        ("2026-05-04T02:00:00Z", "Ticket Resolved", t("t2")),
+        ("2026-05-09T02:00:00Z", "Ticket Opened", t("t3")),
+    ]);
+    let window = Window { from: day("2026-05-01"), to: day("2026-05-09") };
+    let rows = tickets(std::iter::once(&p), &cal, at("2026-05-10T00:00:00Z"), window, Grain::Month);
+    let r = rows[0].1;
+    assert_eq!((r.opened, r.known, r.resolved_48h, r.still_open), (3, 2, 1, 1), "t3's 48 hours have not passed");
+}
+
+#[test]
+fn the_funnel_is_nested() {
+    let cal = Calendar::default();
+    let people = [
+        person(&[
+            ("2026-05-01T02:00:00Z", "Contact Added", json!({"source": "live"})),
+            ("2026-05-01T03:00:00Z", "Live Entered", json!({"session_id": "s"})),
+            ("2026-05-01T04:00:00Z", "Order Completed", order("a", 100)),
+            ("2026-05-01T05:00:00Z", "Live Shared", json!({"session_id": "s"})),
+        ]),
+        // Ordered and shared without ever being a contact: stops at 吸引.
+        person(&[
+            ("2026-05-02T04:00:00Z", "Order Completed", order("b", 100)),
+            ("2026-05-02T05:00:00Z", "Live Shared", json!({"session_id": "s"})),
+        ]),
+        person(&[("2026-05-03T02:00:00Z", "Contact Added", json!({"source": "referral"}))]),
+    ];
+    let window = Window { from: day("2026-05-01"), to: day("2026-05-31") };
+    let steps = funnel(people.iter(), &cal, window);
+    assert_eq!(steps.iter().map(|s| s.people).collect::<Vec<_>>(), [3, 2, 1, 1, 1]);
+    assert_eq!(steps[1].conversion, Some(2.0 / 3.0));
+    assert_eq!(steps[0].conversion, None);
+}
