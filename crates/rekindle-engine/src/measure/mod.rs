@@ -8,12 +8,14 @@
 
 pub mod cohorts;
 pub mod funnel;
+mod query;
 pub mod rates;
 mod table;
 
 use chrono::{Duration, NaiveDate};
 use rekindle_core::calendar::{Calendar, Grain, period_start};
 
+pub use query::{Answer, Kind, Period, Query, answer};
 pub use table::{Column, Table};
 
 /// Local days `from..=to` of the store's calendar.

@@ -255,7 +255,10 @@ impl WakeUp {
             Column::new("woke", "唤醒人次", "woke"),
             Column::new("wake_rate", "唤醒率", "wake_rate"),
         ];
-        let all = WakeGroup { silent: self.touched.silent + self.untouched.silent, woke: self.touched.woke + self.untouched.woke };
+        let all = WakeGroup {
+            silent: self.touched.silent + self.untouched.silent,
+            woke: self.touched.woke + self.untouched.woke,
+        };
         let rows = [("touched", &self.touched), ("untouched", &self.untouched), ("all", &all)]
             .into_iter()
             .map(|(k, g)| vec![k.to_string(), g.silent.to_string(), g.woke.to_string(), rate_cell(g.rate())])

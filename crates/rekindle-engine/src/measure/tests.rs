@@ -64,7 +64,10 @@ fn cohorts_count_local_months_and_what_each_did_after() {
     assert_eq!(jan.cells.iter().map(|c| c.revenue_fen).collect::<Vec<_>>(), [3000, 0, 3000]);
     assert_eq!(jan.ltv_fen(), [1500.0, 1500.0, 3000.0]);
     let feb = &m.cohorts[1];
-    assert_eq!((feb.key.as_str(), feb.buyers, feb.cells[0].ordered, feb.cells[0].revenue_fen), ("2026-02-01", 1, 1, 1000));
+    assert_eq!(
+        (feb.key.as_str(), feb.buyers, feb.cells[0].ordered, feb.cells[0].revenue_fen),
+        ("2026-02-01", 1, 1, 1000)
+    );
     assert_eq!(feb.cells.len(), 2, "March has begun, April has not");
 
     let by_live = cohorts(people.iter(), &cal, day("2026-03-15"), window, Grain::Month, CohortBy::FirstLive);

@@ -9,5 +9,6 @@ mod hostile;
 mod ingestion;
 mod journeys;
 mod openapi_current;
+mod reports;
 mod rest;
 mod segments;

@@ -25,6 +25,7 @@ mod person_erasure;
 mod person_messages;
 mod person_profile;
 mod redact;
+mod reports;
 mod segment_members;
 mod segments;
 mod tags;
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(tokens::router())
         .merge(dashboard::router())
+        .merge(reports::router())
         .merge(people::router())
         .merge(channels::router())
         .merge(people_list::router())

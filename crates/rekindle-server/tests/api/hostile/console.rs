@@ -105,3 +105,31 @@ async fn current_members_and_enter_current_are_checked_like_any_parameter() {
     let (status, body) = answer(r).await;
     assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("enter_current")), "{body}");
 }
+
+#[tokio::test]
+async fn reports_name_the_parameter_they_refuse() {
+    let app = spawn_app().await;
+    for (path, field) in [
+        ("/api/v1/reports/gmv", "kind"),
+        ("/api/v1/reports/%27%3BDROP%20TABLE%20events", "kind"),
+        ("/api/v1/reports/cohorts?from=2026-13-01", "from"),
+        ("/api/v1/reports/cohorts?to=yesterday", "to"),
+        ("/api/v1/reports/cohorts?from=2026-05-02&to=2026-05-01", "from"),
+        ("/api/v1/reports/cohorts?from=2000-01-01&to=2026-01-01", "from"),
+        ("/api/v1/reports/cohorts?grain=year", "grain"),
+        ("/api/v1/reports/cohorts?grain=day&from=2026-01-01&to=2026-12-31", "grain"),
+        ("/api/v1/reports/cohorts?by=%E6%9D%A5%E6%BA%90", "by"),
+        ("/api/v1/reports/churn?days=0", "days"),
+        ("/api/v1/reports/churn?days=99999999999999999999", "days"),
+        ("/api/v1/reports/churn/export.csv?days=-1", "days"),
+    ] {
+        let (status, body) = answer(app.api(path).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["field"], field, "{path}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{path}: {body}");
+    }
+    let (status, _) = answer(app.api("/api/v1/reports/cohorts?workspace=elsewhere").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another workspace does not exist");
+    let anonymous = app.client.get(format!("{}/api/v1/reports/cohorts", app.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}

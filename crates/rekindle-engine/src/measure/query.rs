@@ -1,0 +1,146 @@
+//! One road to every report: a query (which report, over which days, by what) answered over
+//! an audience, for the API, the console and `rekindle report` alike.
+
+use chrono::NaiveDate;
+use rekindle_core::calendar::Grain;
+use serde::Serialize;
+
+use super::cohorts::{CohortBy, Cohorts, cohorts};
+use super::funnel::{Step, funnel, funnel_table};
+use super::rates::{self, Churn, Referral, Repurchase, Tickets, WakeUp};
+use super::{Table, Window};
+use crate::audience::Audience;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Cohorts,
+    Repurchase,
+    Churn,
+    Wakeup,
+    Ltv,
+    Referral,
+    Tickets,
+    Funnel,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Cohorts,
+        Kind::Repurchase,
+        Kind::Churn,
+        Kind::Wakeup,
+        Kind::Ltv,
+        Kind::Referral,
+        Kind::Tickets,
+        Kind::Funnel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cohorts => "cohorts",
+            Kind::Repurchase => "repurchase",
+            Kind::Churn => "churn",
+            Kind::Wakeup => "wakeup",
+            Kind::Ltv => "ltv",
+            Kind::Referral => "referral",
+            Kind::Tickets => "tickets",
+            Kind::Funnel => "funnel",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query {
+    pub kind: Kind,
+    pub window: Window,
+    pub grain: Grain,
+    pub by: CohortBy,
+    /// N of N-day churn and of the wake-up rate's "within N days".
+    pub days: i64,
+}
+
+/// A report's answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Answer {
+    /// Cohorts and LTV: the same matrix (LTV reads its revenue).
+    Cohorts(Cohorts),
+    Repurchase {
+        rows: Vec<Period<Repurchase>>,
+        total: Repurchase,
+    },
+    Churn {
+        days: i64,
+        rows: Vec<Period<Churn>>,
+    },
+    Wakeup(WakeUp),
+    Referral {
+        rows: Vec<Period<Referral>>,
+    },
+    Tickets {
+        rows: Vec<Period<Tickets>>,
+    },
+    Funnel {
+        steps: Vec<Step>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period<T> {
+    /// The period's first day.
+    pub period: NaiveDate,
+    #[serde(flatten)]
+    pub figures: T,
+}
+
+fn periods<T>(rows: Vec<(NaiveDate, T)>) -> Vec<Period<T>> {
+    rows.into_iter().map(|(period, figures)| Period { period, figures }).collect()
+}
+
+fn pairs<T: Copy>(rows: &[Period<T>]) -> Vec<(NaiveDate, T)> {
+    rows.iter().map(|p| (p.period, p.figures)).collect()
+}
+
+/// Answer `q` over the audience, as of its moment.
+pub fn answer(audience: &Audience, q: &Query) -> Answer {
+    let cal = &audience.context.calendar;
+    let now = audience.now;
+    let today = cal.day(now);
+    // Erased people's kept orders are nobody's: they count in revenue, not as a buyer.
+    let people = || audience.members.iter().map(|m| &*m.profile);
+    match q.kind {
+        Kind::Cohorts | Kind::Ltv => Answer::Cohorts(cohorts(people(), cal, today, q.window, q.grain, q.by)),
+        Kind::Repurchase => {
+            let rows = rates::repurchase(people(), cal, today, q.window, q.grain);
+            Answer::Repurchase { total: rates::repurchase_total(&rows), rows: periods(rows) }
+        }
+        Kind::Churn => {
+            Answer::Churn { days: q.days, rows: periods(rates::churn(people(), cal, today, q.window, q.grain, q.days)) }
+        }
+        Kind::Wakeup => {
+            Answer::Wakeup(rates::wake_up(people(), cal, &audience.context.judging.lifecycle, now, q.window, q.days))
+        }
+        Kind::Referral => Answer::Referral { rows: periods(rates::referral(people(), cal, q.window, q.grain)) },
+        Kind::Tickets => Answer::Tickets { rows: periods(rates::tickets(people(), cal, now, q.window, q.grain)) },
+        Kind::Funnel => Answer::Funnel { steps: funnel(people(), cal, q.window) },
+    }
+}
+
+impl Answer {
+    pub fn table(&self) -> Table {
+        match self {
+            Answer::Cohorts(c) => c.table(),
+            Answer::Repurchase { rows, .. } => rates::repurchase_table(&pairs(rows)),
+            Answer::Churn { rows, .. } => rates::churn_table(&pairs(rows)),
+            Answer::Wakeup(w) => w.table(),
+            Answer::Referral { rows } => rates::referral_table(&pairs(rows)),
+            Answer::Tickets { rows } => rates::tickets_table(&pairs(rows)),
+            Answer::Funnel { steps } => funnel_table(steps),
+        }
+    }
+}
