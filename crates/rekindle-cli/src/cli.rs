@@ -63,6 +63,10 @@ pub enum Command {
     /// orders, CLV, churn risk, run-out dates; the scores are stored on the profiles (not with
     /// --as-of). `serve` does this on its own, hourly.
     Score(ScoreArgs),
+    /// Reports (docs/reports.md): cohort retention, repurchase, churn, wake-up, LTV, referral
+    /// share, after-sales resolution and the funnel, over the store's local days.
+    /// Example: rekindle report cohorts --grain month --from 2026-01-01 --csv
+    Report(ReportArgs),
     /// Manage operator accounts: who signs in to the console and with which role.
     Users {
         #[command(subcommand)]
@@ -187,6 +191,36 @@ pub struct ScoreArgs {
     /// churn_risk, next_category, next_run_out_category, next_run_out.
     #[arg(long)]
     pub csv: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// cohorts, repurchase, churn, wakeup, ltv, referral, tickets or funnel.
+    pub kind: String,
+    /// First local day (YYYY-MM-DD); default 89 days before --to.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last local day (YYYY-MM-DD); default today, or the --as-of day.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// day, week or month.
+    #[arg(long, default_value = "week")]
+    pub grain: String,
+    /// For cohorts and ltv: first_order, source, first_live or first_category.
+    #[arg(long, default_value = "first_order")]
+    pub by: String,
+    /// N of N-day churn and of waking up within N days.
+    #[arg(long, default_value_t = 30)]
+    pub days: i64,
+    /// Judge the store as it stood at the end of this day (YYYY-MM-DD) or this moment.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Write CSV instead of a table.
+    #[arg(long)]
+    pub csv: bool,
+    /// Language of the headers: zh-CN or en.
+    #[arg(long, default_value = "zh-CN")]
+    pub lang: String,
 }
 
 #[derive(Subcommand)]

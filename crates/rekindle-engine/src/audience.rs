@@ -173,6 +173,29 @@ impl Audience {
         ws: WorkspaceId,
         now: DateTime<Utc>,
         judging: &Judging,
+        read: impl FnMut(usize),
+    ) -> rekindle_store::Result<Self> {
+        Self::read(store, ws, now, judging, true, read).await
+    }
+
+    /// Everyone as of `now`, judged but not scored: what reports read, without the seconds a
+    /// model fit takes.
+    pub async fn load_unscored(
+        store: &dyn Store,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        judging: &Judging,
+        read: impl FnMut(usize),
+    ) -> rekindle_store::Result<Self> {
+        Self::read(store, ws, now, judging, false, read).await
+    }
+
+    async fn read(
+        store: &dyn Store,
+        ws: WorkspaceId,
+        now: DateTime<Utc>,
+        judging: &Judging,
+        scored: bool,
         mut read: impl FnMut(usize),
     ) -> rekindle_store::Result<Self> {
         let mut context = Context::load(store, ws, judging.clone()).await?;
@@ -191,13 +214,15 @@ impl Audience {
             }
             query.before = page.last().map(|e| e.cursor());
         }
-        context.fit = match scoring::fit(profiles.values(), now, &context.calendar) {
-            Ok(fit) => Some(Arc::new(fit)),
-            Err(e) => {
-                tracing::info!(error = %e, "no predictions");
-                None
-            }
-        };
+        if scored {
+            context.fit = match scoring::fit(profiles.values(), now, &context.calendar) {
+                Ok(fit) => Some(Arc::new(fit)),
+                Err(e) => {
+                    tracing::info!(error = %e, "no predictions");
+                    None
+                }
+            };
+        }
         Ok(Self::build(profiles.into_iter().map(|(id, p)| (id, Arc::new(p))), now, context))
     }
 

@@ -7,6 +7,7 @@ mod generate;
 mod import;
 mod keys;
 mod people;
+mod report;
 mod score;
 mod segment;
 mod serve;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => keys::run(&global, command).await,
         Command::Segment { command } => segment::run(&global, command).await,
         Command::Score(args) => score::run(&global, args).await,
+        Command::Report(args) => report::run(&global, args).await,
         Command::Users { command } => users::run(&global, command).await,
         Command::Workspaces { command } => workspaces::run(&global, command).await,
         Command::Migrate => {
