@@ -1,7 +1,7 @@
 // Full-page screenshots of the dashboard and of a person, for docs and reviews.
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
-// is journeys.png beside the dashboard's.
+// is journeys.png beside the dashboard's, and people.png, channels.png and reports.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 
@@ -12,6 +12,7 @@ const modelsPath = env('SCREENSHOT_MODELS')
 const journeysPath = process.env.SCREENSHOT_JOURNEYS || join(dirname(dashboardPath), 'journeys.png')
 const peoplePath = join(dirname(dashboardPath), 'people.png')
 const channelsPath = join(dirname(dashboardPath), 'channels.png')
+const reportsPath = join(dirname(dashboardPath), 'reports.png')
 
 const browser = await launch()
 try {
@@ -66,6 +67,16 @@ try {
   await settle(page)
   await page.screenshot({ path: modelsPath, fullPage: true })
   console.log(`models: ${modelsPath}`)
+
+  // The reports: weekly cohorts by first order, the repurchase heatmap with its curves and table.
+  await page.goto(new URL('/reports', page.url()).toString())
+  await page.locator(`${byTestId('report-chart-heatmap')} canvas`).first().waitFor()
+  await page.locator(`${byTestId('report-chart-curves')} canvas`).first().waitFor()
+  await page.locator(byTestId('report-row')).first().waitFor()
+  await settle(page)
+  await page.waitForTimeout(500) // the charts' animation
+  await page.screenshot({ path: reportsPath, fullPage: true })
+  console.log(`reports: ${reportsPath}`)
 
   // The editor of the repurchase reminder, created from its template and published.
   await page.goto(new URL('/journeys', page.url()).toString())

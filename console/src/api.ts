@@ -95,6 +95,98 @@ export type ReadoutRow = Schemas['CountRow']
 export type Lift = Schemas['LiftRow']
 export type Readout = Schemas['Readout']
 
+/** A report: its window and settings, the typed `answer`, and the same figures as a table. */
+export type ReportView = Schemas['ReportView']
+export type ReportGrain = Schemas['Grain']
+
+// The shapes of `ReportView.answer` by kind (crates/rekindle-engine/src/measure): the OpenAPI
+// document types the answer as an object, so the console spells them out.
+
+export const REPORT_KINDS = ['cohorts', 'repurchase', 'churn', 'wakeup', 'ltv', 'referral', 'tickets', 'funnel'] as const
+export type ReportKind = (typeof REPORT_KINDS)[number]
+export const REPORT_GRAINS: ReportGrain[] = ['day', 'week', 'month']
+export const COHORT_BYS = ['first_order', 'source', 'first_live', 'first_category'] as const
+export type CohortBy = (typeof COHORT_BYS)[number]
+export const FUNNEL_STAGES = ['attracted', 'screened', 'nurtured', 'converted', 'spread'] as const
+export type FunnelStage = (typeof FUNNEL_STAGES)[number]
+
+/** Period `k` after a cohort's first (period 0 holds the first orders). */
+export interface CohortCell {
+  period: number
+  /** Buyers for whom this period has begun. */
+  eligible: number
+  /** Buyers who ordered in this period. */
+  ordered: number
+  /** Buyers with any event in this period. */
+  active: number
+  revenue_fen: number
+}
+export interface Cohort {
+  /** The first period's first day (by first order), or the source, session or category. */
+  key: string
+  buyers: number
+  /** Periods that have begun by today: cells beyond are unknown, not zero. */
+  cells: CohortCell[]
+}
+export interface RepurchaseFigures {
+  new_buyers: number
+  matured_7d: number
+  repurchased_7d: number
+  matured_30d: number
+  repurchased_30d: number
+}
+export interface ChurnFigures {
+  base: number
+  churned: number
+}
+export interface ReferralFigures {
+  new_buyers: number
+  referred: number
+}
+export interface TicketFigures {
+  opened: number
+  known: number
+  resolved_48h: number
+  still_open: number
+}
+export type Period<T> = T & { period: string }
+export interface WakeGroup {
+  silent: number
+  woke: number
+}
+export interface ReportLift {
+  treated_rate: number
+  holdout_rate: number
+  difference: number
+  ci_low: number
+  ci_high: number
+  relative: number | null
+  p_value: number
+}
+export interface FunnelStep {
+  stage: FunnelStage
+  people: number
+  /** Of the stage before; null for the first. */
+  conversion: number | null
+}
+export type ReportAnswer =
+  | { kind: 'cohorts'; grain: ReportGrain; by: CohortBy; cohorts: Cohort[] }
+  | { kind: 'repurchase'; rows: Period<RepurchaseFigures>[]; total: RepurchaseFigures }
+  | { kind: 'churn'; days: number; rows: Period<ChurnFigures>[] }
+  | { kind: 'wakeup'; days: number; touched: WakeGroup; untouched: WakeGroup; lift: ReportLift | null }
+  | { kind: 'referral'; rows: Period<ReferralFigures>[] }
+  | { kind: 'tickets'; rows: Period<TicketFigures>[] }
+  | { kind: 'funnel'; steps: FunnelStep[] }
+
+/** What a report is asked for (the page keeps it in the URL). */
+export interface ReportQuery {
+  from?: string
+  to?: string
+  grain?: ReportGrain
+  by?: CohortBy
+  days?: number
+}
+
 export type MessageTemplate = Schemas['MessageTemplate']
 export type RenderedMessage = Schemas['Rendered']
 export type CouponValue = Schemas['CouponValue']
@@ -258,6 +350,17 @@ export const api = {
 
   /** The fitted models; 404 `not_found` while none is fitted. */
   models: (w: string) => request<ModelsView>('GET', '/api/v1/models', { query: ws(w) }),
+
+  /** A report over a window of local days; `columns` headers come in the console's language. */
+  report: (w: string, kind: ReportKind, q: ReportQuery) =>
+    request<ReportView>('GET', `/api/v1/reports/${enc(kind)}`, { query: ws(w, { ...q }) }),
+  /** The report as a CSV download: a plain link, the session cookie authenticates the GET. */
+  reportCsvUrl: (w: string, kind: ReportKind, q: ReportQuery, lang: string) => {
+    const params = new URLSearchParams({ workspace: w })
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v))
+    params.set('lang', lang)
+    return `/api/v1/reports/${enc(kind)}/export.csv?${params}`
+  },
 
   users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
   /** Adding an operator is an invitation; they accept it themselves. */

@@ -2,9 +2,13 @@
 import * as echarts from 'echarts/core'
 import {
   BarChart,
+  FunnelChart,
+  HeatmapChart,
   LineChart,
   PieChart,
   type BarSeriesOption,
+  type FunnelSeriesOption,
+  type HeatmapSeriesOption,
   type LineSeriesOption,
   type PieSeriesOption,
 } from 'echarts/charts'
@@ -12,19 +16,35 @@ import {
   GridComponent,
   LegendComponent,
   TooltipComponent,
+  VisualMapComponent,
   type GridComponentOption,
   type LegendComponentOption,
   type TooltipComponentOption,
+  type VisualMapComponentOption,
 } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
 
-echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer])
+echarts.use([
+  BarChart,
+  FunnelChart,
+  HeatmapChart,
+  LineChart,
+  PieChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+])
 
 export type ChartOption = echarts.ComposeOption<
   | BarSeriesOption
   | LineSeriesOption
   | PieSeriesOption
+  | FunnelSeriesOption
+  | HeatmapSeriesOption
   | GridComponentOption
+  | VisualMapComponentOption
   | LegendComponentOption
   | TooltipComponentOption
 >

@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/journeys/:id', name: 'journey', component: () => import('./pages/JourneyPage.vue'), props: true },
     { path: '/messages', name: 'messages', component: () => import('./pages/MessagesPage.vue') },
     { path: '/coupons', name: 'coupons', component: () => import('./pages/CouponsPage.vue') },
+    { path: '/reports', name: 'reports', component: () => import('./pages/ReportsPage.vue') },
     { path: '/models', name: 'models', component: () => import('./pages/ModelsPage.vue') },
     { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },

@@ -1,0 +1,130 @@
+// Browser tests of the reports page (报表) against a running server with the demo store loaded
+// (see lib.mjs): the charts draw, the server's table is beneath them, the CSV link carries the
+// same query, and the query lives in the URL.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { baseUrl, byTestId, env, launch, login, settle } from './lib.mjs'
+
+const TIMEOUT = 120_000
+let browser
+
+before(async () => {
+  baseUrl() // fail every test with a clear message when unconfigured
+  browser = await launch()
+})
+
+after(async () => {
+  await browser?.close()
+})
+
+/** A fresh browser context per test, closed when the test ends. */
+async function freshPage(t) {
+  env('REKINDLE_URL')
+  assert.ok(browser, 'the browser did not start')
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+  context.setDefaultTimeout(20_000)
+  t.after(() => context.close())
+  return context.newPage()
+}
+
+/** The CSV link's path and query. */
+async function csvLink(page) {
+  const href = await page.locator(byTestId('report-csv')).getAttribute('href')
+  assert.ok(href, 'the CSV link has an href')
+  return new URL(href, baseUrl())
+}
+
+/** Waits for a chart's canvas and for the table to have rows; returns the row count. */
+async function chartAndTable(page, chart) {
+  await page.locator(`${byTestId(chart)} canvas`).first().waitFor()
+  await page.locator(`${byTestId('report-table')} ${byTestId('report-row')}`).first().waitFor()
+  await settle(page)
+  return page.locator(`${byTestId('report-table')} ${byTestId('report-row')}`).count()
+}
+
+test('owner opens the reports: cohort heatmap and table, then repurchase and the funnel, each with its CSV', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  assert.equal((await page.locator(byTestId('nav-reports')).innerText()).trim(), '报表')
+  await page.click(byTestId('nav-reports'))
+  await page.waitForSelector(byTestId('reports-page'))
+
+  // Cohorts by default: the heatmap, the retention curves and the table of the server.
+  assert.ok((await chartAndTable(page, 'report-chart-heatmap')) > 0, 'the cohort table has rows')
+  await page.locator(`${byTestId('report-chart-curves')} canvas`).first().waitFor()
+  const headers = await page.locator(`${byTestId('report-table')} th`).allInnerTexts()
+  assert.ok(headers.length > 2, `cohort headers ${JSON.stringify(headers)}`)
+  assert.ok(headers.some((h) => /[\u4e00-\u9fff]/.test(h)), `headers in Chinese: ${JSON.stringify(headers)}`)
+  let csv = await csvLink(page)
+  assert.equal(csv.pathname, '/api/v1/reports/cohorts/export.csv')
+  assert.equal(csv.searchParams.get('grain'), 'week')
+  assert.equal(csv.searchParams.get('by'), 'first_order')
+  assert.equal(csv.searchParams.get('lang'), 'zh-CN')
+  assert.ok(csv.searchParams.get('workspace'), 'the CSV names the store')
+
+  // The active matrix is a toggle kept in the URL.
+  await page.click(byTestId('cohort-metric-active'))
+  await page.waitForURL((url) => url.searchParams.get('metric') === 'active')
+  await page.locator(`${byTestId('report-chart-heatmap')} canvas`).first().waitFor()
+
+  // Monthly grain: the URL and the CSV follow.
+  await page.click(byTestId('report-grain-month'))
+  await page.waitForURL((url) => url.searchParams.get('grain') === 'month')
+  await settle(page)
+  csv = await csvLink(page)
+  assert.equal(csv.searchParams.get('grain'), 'month')
+
+  // 复购率: 7/30-day rates by period.
+  await page.click(byTestId('report-kind-repurchase'))
+  await page.waitForURL((url) => url.searchParams.get('kind') === 'repurchase')
+  assert.ok((await chartAndTable(page, 'report-chart-repurchase')) > 0, 'the repurchase table has rows')
+  csv = await csvLink(page)
+  assert.equal(csv.pathname, '/api/v1/reports/repurchase/export.csv')
+  assert.equal(csv.searchParams.get('grain'), 'month')
+  assert.equal(csv.searchParams.get('by'), null, 'repurchase is not grouped')
+
+  // The funnel: five stages, no grain.
+  await page.click(byTestId('report-kind-funnel'))
+  await page.waitForURL((url) => url.searchParams.get('kind') === 'funnel')
+  assert.equal(await chartAndTable(page, 'report-chart-funnel'), 5, 'the funnel has five stages')
+  csv = await csvLink(page)
+  assert.equal(csv.pathname, '/api/v1/reports/funnel/export.csv')
+  assert.equal(csv.searchParams.get('grain'), null)
+  assert.equal(csv.searchParams.get('lang'), 'zh-CN')
+
+  // The link downloads a CSV with the session cookie, headed in Chinese.
+  const res = await page.request.get(csv.toString())
+  assert.equal(res.status(), 200)
+  assert.match(res.headers()['content-type'] ?? '', /text\/csv/)
+  assert.match(await res.text(), /吸引/)
+
+  // The URL is the view: a reload (or a shared link) opens the same report.
+  await page.reload()
+  await page.locator(`${byTestId('report-chart-funnel')} canvas`).first().waitFor()
+  assert.equal(await page.locator(`${byTestId('report-kind-funnel')}.active`).count(), 1)
+})
+
+test('wake-up states the comparison in words, with the observational note', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await page.goto(`${baseUrl()}/reports?kind=wakeup&days=30`)
+  await page.waitForSelector(byTestId('reports-page'))
+  await settle(page)
+  const empty = await page.locator(byTestId('report-empty')).count()
+  if (!empty) {
+    await page.locator(`${byTestId('report-chart-wakeup')} canvas`).first().waitFor()
+    const summary = (await page.locator(byTestId('report-wakeup-summary')).innerText()).trim()
+    assert.match(summary, /百分点.*95%置信区间.*p=|样本太少/, summary)
+    assert.match(await page.locator(byTestId('report-wakeup-note')).innerText(), /观察性/)
+  }
+  assert.equal(await page.locator(byTestId('report-days')).inputValue(), '30')
+})
+
+test('a window without data shows the empty state in Chinese', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await page.goto(`${baseUrl()}/reports?kind=repurchase&from=2001-01-01&to=2001-01-31`)
+  await page.locator(byTestId('report-empty')).waitFor()
+  assert.match(await page.locator(byTestId('report-empty')).innerText(), /没有数据/)
+  assert.equal(await page.locator(byTestId('report-from')).inputValue(), '2001-01-01')
+})
