@@ -7,7 +7,7 @@ use rekindle_delivery::standin::{Provider, StandIn};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::spawn_app_at_with;
 
 async fn answer(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
@@ -20,7 +20,9 @@ fn ready(view: &Value, kind: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_sets_a_provider_in_the_console_and_it_sends() {
-    let app = spawn_app_with(|c| c.journeys.tick_ms = 100).await;
+    // At 14:00 in Shanghai: WeCom's default quiet hours (21:00–08:00) would hold the message,
+    // and the test must not depend on when it runs.
+    let app = spawn_app_at_with("2026-05-01T06:00:00Z", |c| c.journeys.tick_ms = 100).await;
     let none = app.api_json("/api/v1/channels").await;
     assert!(!["sms", "wecom", "miniprogram", "webhook"].iter().any(|k| ready(&none, k)), "{none}");
 

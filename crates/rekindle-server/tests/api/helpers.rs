@@ -30,8 +30,13 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
 
 /// The app with its clock held at `now` (RFC 3339): what it judges and schedules is as of then.
 pub async fn spawn_app_at(now: &str) -> TestApp {
+    spawn_app_at_with(now, |_| {}).await
+}
+
+/// Both: the clock held at `now`, some configuration changed first.
+pub async fn spawn_app_at_with(now: &str, change: impl FnOnce(&mut Config)) -> TestApp {
     let now = chrono::DateTime::parse_from_rfc3339(now).expect("an RFC 3339 time").to_utc();
-    spawn(|_| {}, std::sync::Arc::new(move || now)).await
+    spawn(change, std::sync::Arc::new(move || now)).await
 }
 
 async fn spawn(change: impl FnOnce(&mut Config), clock: rekindle_runtime::Clock) -> TestApp {
@@ -100,6 +105,16 @@ impl TestApp {
         assert!(self.ingestor.settled(std::time::Duration::from_secs(10)).await);
         self.store.events(self.ws, &EventQuery { limit: 100_000, ..Default::default() }).await.unwrap()
     }
+}
+
+/// An API token of a new operator with `role` in the default workspace.
+pub async fn token_for(app: &TestApp, role: rekindle_core::access::Role) -> String {
+    let email = format!("{role}@shop.cn");
+    let (user, _) =
+        rekindle_server::auth::add_operator(&*app.store, app.ws, &email, &email, "correct horse battery", role)
+            .await
+            .unwrap();
+    rekindle_server::auth::create_api_token(&*app.store, user.id, "test").await.unwrap().0
 }
 
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {

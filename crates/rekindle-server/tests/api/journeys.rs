@@ -8,7 +8,7 @@ use rekindle_delivery::standin::{Provider, StandIn};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app_at_with, spawn_app_with};
 
 async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
     for _ in 0..200 {
@@ -28,7 +28,9 @@ async fn status_and_body(r: reqwest::Response) -> (u16, Value) {
 async fn app_with_wecom() -> (TestApp, StandIn) {
     let wecom = StandIn::start(Provider::Wecom).await;
     let channels = wecom.config();
-    let app = spawn_app_with(|c| {
+    // At 14:00 in Shanghai, whenever the test runs: WeCom's default quiet hours (21:00–08:00)
+    // would hold the messages.
+    let app = spawn_app_at_with("2026-05-01T06:00:00Z", |c| {
         c.channels = channels;
         c.journeys.tick_ms = 100;
         c.journeys.welcome_template = Some("欢迎语".into());

@@ -6,7 +6,7 @@ use rekindle_core::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, token_for};
 
 const PHONE: &str = "13812345678";
 
@@ -28,16 +28,6 @@ async fn customer(app: &TestApp) -> String {
     app.api_json(&format!("/api/v1/people/phone:{PHONE}")).await["id"].as_str().unwrap().to_string()
 }
 
-/// A bearer token of a new operator with `role` in the default workspace.
-async fn token_of(app: &TestApp, role: Role) -> String {
-    let email = format!("{role}@example.com");
-    let (user, _) =
-        rekindle_server::auth::add_operator(&*app.store, app.ws, &email, &email, "long enough password", role)
-            .await
-            .unwrap();
-    rekindle_server::auth::create_api_token(&*app.store, user.id, "t").await.unwrap().0
-}
-
 async fn call(app: &TestApp, token: &str, method: Method, path: &str) -> reqwest::Response {
     app.client.request(method, format!("{}{path}", app.base)).bearer_auth(token).send().await.unwrap()
 }
@@ -56,7 +46,7 @@ async fn erasure_without_the_owner_role_is_forbidden() {
     let app = spawn_app().await;
     let id = customer(&app).await;
     for role in [Role::Operator, Role::Service, Role::Host, Role::Analyst] {
-        let token = token_of(&app, role).await;
+        let token = token_for(&app, role).await;
         let r = call(&app, &token, Method::DELETE, &format!("/api/v1/people/{id}?confirm={id}")).await;
         let body = error(r, StatusCode::FORBIDDEN).await;
         assert_eq!(body["code"], "forbidden", "{role}");
@@ -136,14 +126,14 @@ async fn export_needs_pii_read_and_holds_everything() {
     let app = spawn_app().await;
     let id = customer(&app).await;
     for role in [Role::Host, Role::Analyst] {
-        let token = token_of(&app, role).await;
+        let token = token_for(&app, role).await;
         let body =
             error(call(&app, &token, Method::GET, &format!("/api/v1/people/{id}/export")).await, StatusCode::FORBIDDEN)
                 .await;
         assert_eq!(body["code"], "forbidden", "{role}");
         assert!(body["message"].as_str().unwrap().contains("pii.read"), "{body}");
     }
-    let service = token_of(&app, Role::Service).await;
+    let service = token_for(&app, Role::Service).await;
     let r = call(&app, &service, Method::GET, &format!("/api/v1/people/{id}/export")).await;
     assert_eq!(r.status(), 200);
     let export: Value = r.json().await.unwrap();

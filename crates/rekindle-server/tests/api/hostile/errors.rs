@@ -6,7 +6,7 @@ use rekindle_core::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN, TestApp, spawn_app};
+use crate::helpers::{ADMIN, TestApp, spawn_app, token_for};
 
 /// Status, then the JSON body (failing the test when the body is not JSON).
 async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
@@ -26,16 +26,6 @@ async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: Vec<u
         .send()
         .await
         .unwrap()
-}
-
-/// An API token of a new operator with `role` in the default workspace.
-async fn token_for(app: &TestApp, role: Role) -> String {
-    let email = format!("{role}@shop.cn");
-    let (user, _) =
-        rekindle_server::auth::add_operator(&*app.store, app.ws, &email, &email, "correct horse battery", role)
-            .await
-            .unwrap();
-    rekindle_server::auth::create_api_token(&*app.store, user.id, "test").await.unwrap().0
 }
 
 #[tokio::test]
