@@ -157,40 +157,20 @@ impl Audience {
     }
 
     /// Every person with events in `ws` as the store stood at `now` (later events left out),
-    /// by reading every event: for evaluating a rule as of a past day.
+    /// by reading every event, judged and scored: for evaluating a rule as of a past day.
     pub async fn load(
         store: &dyn Store,
         ws: WorkspaceId,
         now: DateTime<Utc>,
         judging: &Judging,
     ) -> rekindle_store::Result<Self> {
-        Self::load_reporting(store, ws, now, judging, |_| {}).await
+        Self::load_reporting(store, ws, now, judging, true, |_| {}).await
     }
 
-    /// [`Audience::load`], telling `read` how many events it has read after every page.
+    /// [`Audience::load`], with the models fitted only when `scored` (reports need no
+    /// predictions, and a fit takes seconds), telling `read` how many events it has read after
+    /// every page.
     pub async fn load_reporting(
-        store: &dyn Store,
-        ws: WorkspaceId,
-        now: DateTime<Utc>,
-        judging: &Judging,
-        read: impl FnMut(usize),
-    ) -> rekindle_store::Result<Self> {
-        Self::read(store, ws, now, judging, true, read).await
-    }
-
-    /// Everyone as of `now`, judged but not scored: what reports read, without the seconds a
-    /// model fit takes.
-    pub async fn load_unscored(
-        store: &dyn Store,
-        ws: WorkspaceId,
-        now: DateTime<Utc>,
-        judging: &Judging,
-        read: impl FnMut(usize),
-    ) -> rekindle_store::Result<Self> {
-        Self::read(store, ws, now, judging, false, read).await
-    }
-
-    async fn read(
         store: &dyn Store,
         ws: WorkspaceId,
         now: DateTime<Utc>,

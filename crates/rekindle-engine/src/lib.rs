@@ -9,7 +9,6 @@ pub mod engine;
 pub mod folded;
 pub mod measure;
 pub mod personas;
-pub mod report;
 pub mod scoring;
 pub mod tracker;
 

@@ -91,3 +91,26 @@ pub async fn open(global: &Global) -> anyhow::Result<(Config, Arc<dyn Store>, Wo
         .with_context(|| format!("no workspace {:?}", global.workspace))?;
     Ok((config, store, ws.id))
 }
+
+/// Everyone as the store stood at `now`, read from the log with a spinner counting events (a
+/// large store takes a while); the models are fitted when `scored`.
+pub async fn read_audience(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    now: chrono::DateTime<chrono::Utc>,
+    judging: &rekindle_engine::Judging,
+    scored: bool,
+) -> anyhow::Result<rekindle_engine::Audience> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let audience = rekindle_engine::Audience::load_reporting(store, ws, now, judging, scored, |n| {
+        bar.set_message(format!("{n} events read"));
+        bar.tick();
+    })
+    .await?;
+    bar.finish_and_clear();
+    Ok(audience)
+}

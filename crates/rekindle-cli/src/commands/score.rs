@@ -2,28 +2,16 @@
 
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rekindle_core::csv_cell;
 use rekindle_core::scores::Risk;
-use rekindle_engine::Audience;
 
 use crate::cli::{Global, ScoreArgs};
 
 pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let (config, store, ws) = super::open(global).await?;
     let (now, tz) = super::segment::as_of(&*store, ws, args.as_of.as_deref()).await?;
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
     let judging = config.segments.judging();
-    let audience = Audience::load_reporting(&*store, ws, now, &judging, |n| {
-        bar.set_message(format!("{n} events read"));
-        bar.tick();
-    })
-    .await?;
-    bar.finish_and_clear();
+    let audience = super::read_audience(&*store, ws, now, &judging, true).await?;
     let Some(fit) = &audience.context.fit else {
         eprintln!(
             "no predictions as of {}: the models could not be fitted (too few people bought twice)",

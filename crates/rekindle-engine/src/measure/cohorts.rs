@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rekindle_core::calendar::{Calendar, Grain, nth_period, period_start, periods_between};
+use rekindle_core::calendar::{Calendar, Grain, period_start, periods_between};
 use rekindle_core::profile::Profile;
 use serde::Serialize;
 
@@ -34,6 +34,15 @@ impl CohortBy {
             "first_live" | "first-live" => Some(Self::FirstLive),
             "first_category" | "first-category" => Some(Self::FirstCategory),
             _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstOrder => "first_order",
+            Self::Source => "source",
+            Self::FirstLive => "first_live",
+            Self::FirstCategory => "first_category",
         }
     }
 }
@@ -145,11 +154,6 @@ pub fn cohorts<'a>(
         cohorts.sort_by(|a, b| b.buyers.cmp(&a.buyers).then_with(|| a.key.cmp(&b.key)));
     }
     Cohorts { grain, by, cohorts }
-}
-
-/// The first day of period `k` of a cohort starting on `start`.
-pub fn period_day(grain: Grain, start: NaiveDate, k: u32) -> NaiveDate {
-    nth_period(grain, start, i64::from(k))
 }
 
 impl Cohorts {

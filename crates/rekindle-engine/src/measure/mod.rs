@@ -1,4 +1,5 @@
-//! Measurement (DESIGN.md capability 11; definitions in docs/reports.md): cohort matrices,
+//! Measurement (DESIGN.md capability 11; definitions in docs/reports.md): the dashboard's
+//! figures ([`dashboard`]), cohort matrices,
 //! repurchase, churn and wake-up rates, LTV, the acquisition funnel, referral share and
 //! after-sales resolution — each computed in one pass over the folded audience, in the store's
 //! calendar, so a report never queries the log and never holds up ingestion.
@@ -7,15 +8,18 @@
 //! command line.
 
 pub mod cohorts;
+pub mod dashboard;
 pub mod funnel;
 mod query;
 pub mod rates;
+mod request;
 mod table;
 
-use chrono::{Duration, NaiveDate};
-use rekindle_core::calendar::{Calendar, Grain, period_start};
+use chrono::NaiveDate;
+use rekindle_core::calendar::{Grain, period_start};
 
 pub use query::{Answer, Kind, Period, Query, answer};
+pub use request::{MAX_DAILY, MAX_DAYS, Refusal, Request};
 pub use table::{Column, Table};
 
 /// Local days `from..=to` of the store's calendar.
@@ -26,12 +30,6 @@ pub struct Window {
 }
 
 impl Window {
-    /// The `days` local days ending with today.
-    pub fn last(cal: &Calendar, now: chrono::DateTime<chrono::Utc>, days: i64) -> Self {
-        let to = cal.day(now);
-        Self { from: to - Duration::days(days.max(1) - 1), to }
-    }
-
     pub fn contains(&self, day: NaiveDate) -> bool {
         (self.from..=self.to).contains(&day)
     }

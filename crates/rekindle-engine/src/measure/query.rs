@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::cohorts::{CohortBy, Cohorts, cohorts};
 use super::funnel::{Step, funnel, funnel_table};
-use super::rates::{self, Churn, Referral, Repurchase, Tickets, WakeUp};
+use super::rates::{self, Churn, Referral, Repurchase, Tickets, WakeUp, period_table};
 use super::{Table, Window};
 use crate::audience::Audience;
 
@@ -111,7 +111,8 @@ pub fn answer(audience: &Audience, q: &Query) -> Answer {
     let cal = &audience.context.calendar;
     let now = audience.now;
     let today = cal.day(now);
-    // Erased people's kept orders are nobody's: they count in revenue, not as a buyer.
+    // People only: erased people's kept orders belong to no cohort, no buyer and no period's
+    // new buyers, so they are not in these figures (the dashboard's totals count them).
     let people = || audience.members.iter().map(|m| &*m.profile);
     match q.kind {
         Kind::Cohorts | Kind::Ltv => Answer::Cohorts(cohorts(people(), cal, today, q.window, q.grain, q.by)),
@@ -135,11 +136,11 @@ impl Answer {
     pub fn table(&self) -> Table {
         match self {
             Answer::Cohorts(c) => c.table(),
-            Answer::Repurchase { rows, .. } => rates::repurchase_table(&pairs(rows)),
-            Answer::Churn { rows, .. } => rates::churn_table(&pairs(rows)),
+            Answer::Repurchase { rows, total } => period_table(&pairs(rows), Some(total)),
+            Answer::Churn { rows, .. } => period_table(&pairs(rows), None),
             Answer::Wakeup(w) => w.table(),
-            Answer::Referral { rows } => rates::referral_table(&pairs(rows)),
-            Answer::Tickets { rows } => rates::tickets_table(&pairs(rows)),
+            Answer::Referral { rows } => period_table(&pairs(rows), None),
+            Answer::Tickets { rows } => period_table(&pairs(rows), None),
             Answer::Funnel { steps } => funnel_table(steps),
         }
     }

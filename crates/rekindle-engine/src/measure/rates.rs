@@ -15,6 +15,21 @@ use serde::Serialize;
 use super::table::{Column, Table, rate_cell};
 use super::{Window, rate};
 
+/// Figures kept per period: their columns after the period's, and their cells.
+pub trait Figures {
+    /// The period's column first, then one per cell.
+    const COLUMNS: &'static [Column];
+    fn cells(&self) -> Vec<String>;
+}
+
+/// One row per period, and a last row (`total`) when given.
+pub fn period_table<T: Figures>(rows: &[(NaiveDate, T)], total: Option<&T>) -> Table {
+    let line = |label: String, f: &T| std::iter::once(label).chain(f.cells()).collect();
+    let mut out: Vec<Vec<String>> = rows.iter().map(|(d, f)| line(d.to_string(), f)).collect();
+    out.extend(total.map(|t| line("total".into(), t)));
+    Table { columns: T::COLUMNS.to_vec(), rows: out }
+}
+
 /// Distinct local purchase days, oldest first.
 fn purchase_days(p: &Profile, cal: &Calendar) -> Vec<NaiveDate> {
     let mut days: Vec<NaiveDate> = p.orders.iter().map(|(_, o)| cal.day(o.at)).collect();
@@ -100,8 +115,8 @@ pub fn repurchase_total(rows: &[(NaiveDate, Repurchase)]) -> Repurchase {
     total
 }
 
-pub fn repurchase_table(rows: &[(NaiveDate, Repurchase)]) -> Table {
-    const COLUMNS: [Column; 8] = [
+impl Figures for Repurchase {
+    const COLUMNS: &'static [Column] = &[
         Column::new("period", "首购周期", "period"),
         Column::new("new_buyers", "新客数", "new_buyers"),
         Column::new("matured_7d", "满7天人数", "matured_7d"),
@@ -111,22 +126,18 @@ pub fn repurchase_table(rows: &[(NaiveDate, Repurchase)]) -> Table {
         Column::new("repurchased_30d", "30日内复购", "repurchased_30d"),
         Column::new("rate_30d", "30日复购率", "rate_30d"),
     ];
-    let total = repurchase_total(rows);
-    let line = |label: String, r: &Repurchase| {
+
+    fn cells(&self) -> Vec<String> {
         vec![
-            label,
-            r.new_buyers.to_string(),
-            r.matured_7d.to_string(),
-            r.repurchased_7d.to_string(),
-            rate_cell(r.rate_7d()),
-            r.matured_30d.to_string(),
-            r.repurchased_30d.to_string(),
-            rate_cell(r.rate_30d()),
+            self.new_buyers.to_string(),
+            self.matured_7d.to_string(),
+            self.repurchased_7d.to_string(),
+            rate_cell(self.rate_7d()),
+            self.matured_30d.to_string(),
+            self.repurchased_30d.to_string(),
+            rate_cell(self.rate_30d()),
         ]
-    };
-    let mut out: Vec<Vec<String>> = rows.iter().map(|(d, r)| line(d.to_string(), r)).collect();
-    out.push(line("total".into(), &total));
-    Table { columns: COLUMNS.to_vec(), rows: out }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -170,18 +181,17 @@ pub fn churn<'a>(
     out
 }
 
-pub fn churn_table(rows: &[(NaiveDate, Churn)]) -> Table {
-    let columns = vec![
+impl Figures for Churn {
+    const COLUMNS: &'static [Column] = &[
         Column::new("period", "周期起始", "period"),
         Column::new("base", "此前下单人数", "base"),
         Column::new("churned", "此后未下单", "churned"),
         Column::new("churn_rate", "流失率", "churn_rate"),
     ];
-    let rows = rows
-        .iter()
-        .map(|(d, c)| vec![d.to_string(), c.base.to_string(), c.churned.to_string(), rate_cell(c.rate())])
-        .collect();
-    Table { columns, rows }
+
+    fn cells(&self) -> Vec<String> {
+        vec![self.base.to_string(), self.churned.to_string(), rate_cell(self.rate())]
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -298,18 +308,17 @@ pub fn referral<'a>(
     out
 }
 
-pub fn referral_table(rows: &[(NaiveDate, Referral)]) -> Table {
-    let columns = vec![
+impl Figures for Referral {
+    const COLUMNS: &'static [Column] = &[
         Column::new("period", "首购周期", "period"),
         Column::new("new_buyers", "新客数", "new_buyers"),
         Column::new("referred", "老带新", "referred"),
         Column::new("referral_share", "老带新占比", "referral_share"),
     ];
-    let rows = rows
-        .iter()
-        .map(|(d, r)| vec![d.to_string(), r.new_buyers.to_string(), r.referred.to_string(), rate_cell(r.share())])
-        .collect();
-    Table { columns, rows }
+
+    fn cells(&self) -> Vec<String> {
+        vec![self.new_buyers.to_string(), self.referred.to_string(), rate_cell(self.share())]
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -353,25 +362,21 @@ pub fn tickets<'a>(
     out
 }
 
-pub fn tickets_table(rows: &[(NaiveDate, Tickets)]) -> Table {
-    let columns = vec![
+impl Figures for Tickets {
+    const COLUMNS: &'static [Column] = &[
         Column::new("period", "周期起始", "period"),
         Column::new("opened", "售后工单", "opened"),
         Column::new("resolved_48h", "48小时内解决", "resolved_48h"),
         Column::new("rate_48h", "48小时解决率", "rate_48h"),
         Column::new("still_open", "未解决", "still_open"),
     ];
-    let rows = rows
-        .iter()
-        .map(|(d, t)| {
-            vec![
-                d.to_string(),
-                t.opened.to_string(),
-                t.resolved_48h.to_string(),
-                rate_cell(t.rate_48h()),
-                t.still_open.to_string(),
-            ]
-        })
-        .collect();
-    Table { columns, rows }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.opened.to_string(),
+            self.resolved_48h.to_string(),
+            rate_cell(self.rate_48h()),
+            self.still_open.to_string(),
+        ]
+    }
 }

@@ -34,6 +34,18 @@ impl Table {
     pub fn headers(&self, lang: Lang) -> Vec<&'static str> {
         self.columns.iter().map(|c| c.header(lang)).collect()
     }
+
+    /// The table as CSV, headers in `lang`; text a spreadsheet would run as a formula (a
+    /// cohort keyed by a `source` someone sent) is neutralised.
+    pub fn write_csv(&self, to: impl std::io::Write, lang: Lang) -> csv::Result<()> {
+        let mut out = csv::Writer::from_writer(to);
+        out.write_record(self.headers(lang))?;
+        for row in &self.rows {
+            out.write_record(row.iter().map(|c| rekindle_core::csv_cell::text(c).into_owned()))?;
+        }
+        out.flush()?;
+        Ok(())
+    }
 }
 
 /// A rate cell: four places, blank when there is none.

@@ -1,12 +1,12 @@
 //! The console's first page: the store at a glance, by day in the store's time zone, compared
 //! with the period before, with its people by lifecycle stage and value tier. Computed by the
-//! engine from the folded profiles (`rekindle_engine::report`).
+//! engine from the folded profiles (`rekindle_engine::measure::dashboard`).
 
 use axum::Json;
 use axum::extract::State;
 use chrono::{Duration, NaiveDate};
 use rekindle_core::access::Permission;
-use rekindle_engine::report::{Period, report};
+use rekindle_engine::measure::dashboard::{Period, report};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
