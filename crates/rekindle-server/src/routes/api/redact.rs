@@ -51,6 +51,16 @@ fn redact_text(text: &mut String) {
     }
 }
 
+/// A report's only text from events is a cohort's key (a `source`, a live session id, a
+/// category): masked by what it contains, as a nickname is. The table is built from the answer.
+impl Redact for rekindle_engine::measure::Answer {
+    fn redact(&mut self) {
+        if let rekindle_engine::measure::Answer::Cohorts(c) = self {
+            c.cohorts.iter_mut().for_each(|c| redact_text(&mut c.key));
+        }
+    }
+}
+
 impl<T: Redact> Redact for Vec<T> {
     fn redact(&mut self) {
         self.iter_mut().for_each(Redact::redact);

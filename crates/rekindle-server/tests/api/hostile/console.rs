@@ -1,11 +1,12 @@
-//! Hostile input to what issue 16 added: the people list's parameters, channel settings and
-//! the journeys' current members. Every refusal is a JSON 4xx naming the field; a secret is
-//! never echoed, not even in an error; another workspace's things do not exist.
+//! Hostile input to what issues 16 and 17 added: the people list's parameters, channel
+//! settings, the journeys' current members and the reports (their parameters, and a cohort key
+//! masked by what it contains). Every refusal is a JSON 4xx naming the field; a secret is never
+//! echoed, not even in an error; another workspace's things do not exist.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN, TestApp, spawn_app};
+use crate::helpers::{ADMIN, TestApp, spawn_app, token_for};
 
 async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
@@ -132,4 +133,38 @@ async fn reports_name_the_parameter_they_refuse() {
     assert_eq!(status, StatusCode::NOT_FOUND, "another workspace does not exist");
     let anonymous = app.client.get(format!("{}/api/v1/reports/cohorts", app.base)).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A cohort's key is text from events: a phone sent as a contact's `source` is masked for a
+/// role without pii.read, in the JSON, its table and the CSV, and shown to an owner.
+#[tokio::test]
+async fn a_phone_in_a_cohort_key_is_masked_for_roles_without_pii() {
+    let app = spawn_app().await;
+    let batch = json!({"batch": [
+        {"type": "track", "userId": "p", "event": "Contact Added", "messageId": "c", "timestamp": "2026-04-01T01:00:00Z",
+            "properties": {"source": "13812345678"}},
+        {"type": "track", "userId": "p", "event": "Order Completed", "messageId": "o", "timestamp": "2026-04-01T02:00:00Z",
+            "properties": {"order_id": "o", "revenue": 10}},
+    ]});
+    assert_eq!(app.post("/v1/import", &batch).await.status(), 200);
+    app.events().await;
+    let path = "/api/v1/reports/cohorts?from=2026-04-01&to=2026-04-30&grain=month&by=source";
+    let analyst = token_for(&app, rekindle_core::access::Role::Analyst).await;
+    let get = |token: String, path: String| {
+        let client = app.client.clone();
+        let url = format!("{}{path}", app.base);
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let (status, seen) = answer(get(analyst.clone(), path.into()).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = seen.to_string();
+    assert!(!text.contains("13812345678") && text.contains("138****5678"), "{text}");
+    let csv = get(analyst, format!("{}&lang=en", path.replace("cohorts?", "cohorts/export.csv?")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("13812345678") && csv.contains("138****5678"), "{csv}");
+    let (_, owner) = answer(app.api(path).await).await;
+    assert_eq!(owner["answer"]["cohorts"][0]["key"], "13812345678");
 }
