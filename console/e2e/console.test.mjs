@@ -1,30 +1,11 @@
 // Browser tests of the console against a running server with the demo store loaded.
 // Run with `npm run test:browser`; configuration comes from the environment (see lib.mjs).
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { baseUrl, byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
+import { baseUrl, byTestId, env, login, openPerson, pagesPerTest, settle, waitForCharts } from './lib.mjs'
 
 const TIMEOUT = 90_000
-let browser
-
-before(async () => {
-  baseUrl() // fail every test with a clear message when unconfigured
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-})
-
-/** A fresh browser context per test, closed when the test ends. */
-async function freshPage(t) {
-  env('REKINDLE_URL')
-  assert.ok(browser, 'the browser did not start')
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-  context.setDefaultTimeout(20_000)
-  t.after(() => context.close())
-  return context.newPage()
-}
+const freshPage = pagesPerTest()
 
 const text = async (page, testid) => (await page.locator(byTestId(testid)).first().innerText()).trim()
 

@@ -1,31 +1,12 @@
 // Browser tests of journeys, message templates and coupons against a running server with the
 // demo store loaded (see lib.mjs). The tests of this file run in order: the analyst reads the
 // journey the owner published.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { baseUrl, byTestId, env, launch, login, openPerson, settle } from './lib.mjs'
+import { byTestId, env, login, openPerson, pagesPerTest, settle } from './lib.mjs'
 
 const TIMEOUT = 120_000
-let browser
-
-before(async () => {
-  baseUrl() // fail every test with a clear message when unconfigured
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-})
-
-/** A fresh browser context per test, closed when the test ends. */
-async function freshPage(t) {
-  env('REKINDLE_URL')
-  assert.ok(browser, 'the browser did not start')
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-  context.setDefaultTimeout(20_000)
-  t.after(() => context.close())
-  return context.newPage()
-}
+const freshPage = pagesPerTest()
 
 const text = async (locator) => (await locator.first().innerText()).trim()
 

@@ -1,4 +1,6 @@
 // Shared helpers of the browser tests and the screenshot script (playwright-core only).
+import assert from 'node:assert/strict'
+import { after, before } from 'node:test'
 import { chromium } from 'playwright-core'
 
 export const CHROMIUM_ARGS = [
@@ -70,4 +72,27 @@ export async function waitForCharts(page, charts = DASHBOARD_CHARTS) {
     await page.locator(`${byTestId(chart)} canvas`).first().waitFor()
   }
   await page.waitForTimeout(500)
+}
+
+/**
+ * One browser per test file, started before its tests and closed after them; returns
+ * `freshPage(t)`: a page in a context of its own, closed when test `t` ends.
+ */
+export function pagesPerTest() {
+  let browser
+  before(async () => {
+    baseUrl() // fail every test with a clear message when unconfigured
+    browser = await launch()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+  return async (t) => {
+    env('REKINDLE_URL')
+    assert.ok(browser, 'the browser did not start')
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
+    context.setDefaultTimeout(20_000)
+    t.after(() => context.close())
+    return context.newPage()
+  }
 }

@@ -1,31 +1,12 @@
 // Browser tests of the reports page (报表) against a running server with the demo store loaded
 // (see lib.mjs): the charts draw, the server's table is beneath them, the CSV link carries the
 // same query, and the query lives in the URL.
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { baseUrl, byTestId, env, launch, login, settle } from './lib.mjs'
+import { baseUrl, byTestId, env, login, pagesPerTest, settle } from './lib.mjs'
 
 const TIMEOUT = 120_000
-let browser
-
-before(async () => {
-  baseUrl() // fail every test with a clear message when unconfigured
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-})
-
-/** A fresh browser context per test, closed when the test ends. */
-async function freshPage(t) {
-  env('REKINDLE_URL')
-  assert.ok(browser, 'the browser did not start')
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
-  context.setDefaultTimeout(20_000)
-  t.after(() => context.close())
-  return context.newPage()
-}
+const freshPage = pagesPerTest()
 
 /** The CSV link's path and query. */
 async function csvLink(page) {
