@@ -50,3 +50,7 @@ export type ChartOption = echarts.ComposeOption<
 >
 
 export { echarts }
+
+/** The console's two chart colours: the brand's orange, and blue beside it. */
+export const ORANGE = '#e8590c'
+export const BLUE = '#1c7ed6'
