@@ -334,6 +334,25 @@ pub enum BenchCommand {
     Models(BenchModelsArgs),
     /// Event → outbox latency with fifty live journeys over many profiles, through /v1/batch.
     Journeys(BenchJourneysArgs),
+    /// The monthly first-order cohort matrix over simulated events, and DuckDB running the same
+    /// cohort SQL over the same events (when Python can import duckdb); both must agree.
+    Reports(BenchReportsArgs),
+}
+
+#[derive(Args)]
+pub struct BenchReportsArgs {
+    /// Events to simulate: whole people are added until there are at least this many.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub events: u64,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The Python that runs DuckDB (needs `pip install duckdb`); skipped when it cannot.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// Keep the events written for DuckDB in this CSV file (a temporary file otherwise).
+    #[arg(long)]
+    pub csv: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]

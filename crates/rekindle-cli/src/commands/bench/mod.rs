@@ -4,10 +4,12 @@
 mod ingest;
 mod journeys;
 mod models;
+mod reports;
 mod segments;
 mod traffic;
 
 pub use ingest::ingest;
 pub use journeys::journeys;
 pub use models::models;
+pub use reports::reports;
 pub use segments::segments;
