@@ -1,9 +1,9 @@
 """The DuckDB side of `rekindle bench reports`: load the events CSV the bench wrote into an
 in-memory table (timed apart, not counted), then time the monthly first-order cohort matrix
 as SQL, with the definitions of docs/reports.md. Prints one JSON line:
-{"duckdb": …, "rows": …, "load_ms": …, "ms": [runs…],
+{"duckdb": …, "rows": …, "load_ms": …, "threads": …, "ms": [runs…], "cpu_ms": [runs…],
  "cells": [[cohort, period, eligible, ordered, active, revenue_fen], …],
- "local_day": {"load_ms": …, "ms": [runs…], "cells": […]}}.
+ "local_day": {"load_ms": …, "ms": […], "cpu_ms": […], "cells": […]}}.
 
 usage: python3 scripts/duckdb_reports.py EVENTS.csv RUNS TIME_ZONE FROM TO TODAY
 
@@ -78,24 +78,26 @@ PARAMS = {"tz": tz, "first": first, "last": last, "today": today}
 
 
 def timed(sql):
-    """RUNS runs of the query: their times in ms and the last run's cells."""
-    times, cells = [], None
+    """RUNS runs of the query: their wall and CPU times (all threads) in ms, and the last
+    run's cells."""
+    times, cpu, cells = [], [], None
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         cells = con.execute(sql, PARAMS).fetchall()
         times.append((time.perf_counter() - start) * 1000)
-    return times, [[c[0], c[1], c[2], c[3], c[4], int(c[5])] for c in cells]
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return times, cpu, [[c[0], c[1], c[2], c[3], c[4], int(c[5])] for c in cells]
 
 
 # The comparison: the events as they are, each instant put in the store's calendar by the query.
-ms, cells = timed(SQL.format(table="events", day="(at_utc AT TIME ZONE $tz)::DATE"))
+ms, cpu_ms, cells = timed(SQL.format(table="events", day="(at_utc AT TIME ZONE $tz)::DATE"))
 
 # For the record, like Rekindle's profiles (whose fold marks each event's local day): the
 # local day kept as a column at load (not counted), the same query reading it.
 start = time.perf_counter()
 con.execute("CREATE TABLE events_local AS SELECT *, (at_utc AT TIME ZONE ?)::DATE AS day FROM events", [tz])
 local_load_ms = (time.perf_counter() - start) * 1000
-local_ms, local_cells = timed(SQL.format(table="events_local", day="day"))
+local_ms, local_cpu_ms, local_cells = timed(SQL.format(table="events_local", day="day"))
 
 print(
     json.dumps(
@@ -103,9 +105,11 @@ print(
             "duckdb": duckdb.__version__,
             "rows": rows,
             "load_ms": load_ms,
+            "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
             "ms": ms,
+            "cpu_ms": cpu_ms,
             "cells": cells,
-            "local_day": {"load_ms": local_load_ms, "ms": local_ms, "cells": local_cells},
+            "local_day": {"load_ms": local_load_ms, "ms": local_ms, "cpu_ms": local_cpu_ms, "cells": local_cells},
         }
     )
 )
