@@ -46,7 +46,7 @@ macro_rules! conformance_suite {
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
             dispatches_are_recorded_together, templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
-            changes_are_a_feed_with_cursors, enrollments_follow_a_merge, caps_count_across_a_merge,
+            changes_are_a_feed_with_cursors, enrollments_follow_a_merge, attribution_rows_follow_a_merge, caps_count_across_a_merge,
             erasure_leaves_no_trace, export_holds_everything);
     };
     (@tests $make:expr; $($name:ident),*) => {
