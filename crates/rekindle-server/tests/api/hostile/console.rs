@@ -123,6 +123,11 @@ async fn reports_name_the_parameter_they_refuse() {
         ("/api/v1/reports/churn?days=0", "days"),
         ("/api/v1/reports/churn?days=99999999999999999999", "days"),
         ("/api/v1/reports/churn/export.csv?days=-1", "days"),
+        ("/api/v1/reports/journeys?days=0", "days"),
+        ("/api/v1/reports/journeys?days=7d", "days"),
+        ("/api/v1/reports/experiments?from=2026-02-30", "from"),
+        ("/api/v1/reports/experiments/export.csv?days=366", "days"),
+        ("/api/v1/reports/Journeys", "kind"),
     ] {
         let (status, body) = answer(app.api(path).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
