@@ -83,6 +83,11 @@ impl Simulation {
         Self { config, sessions }
     }
 
+    /// What was simulated, the win-back programme's planted effect included.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
     pub fn sessions(&self) -> &[LiveSession] {
         &self.sessions
     }
