@@ -119,7 +119,7 @@ impl SimArgs {
         // The simulator's times are China's (+08:00), like the demo store's time zone.
         let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let start = self.start.unwrap_or(today - chrono::Days::new(u64::from(self.days)));
-        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start }
+        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start, ..Default::default() }
     }
 }
 
