@@ -411,6 +411,10 @@ const en: MessageSchema = {
     csv: 'Export CSV',
     emptyTitle: 'No data in this window',
     emptyBody: 'Try another date range, or come back once orders and events have arrived.',
+    emptyBodies: {
+      journeys: 'Nobody entered a journey in this window. Publish a journey (Journeys → New, starting from a template such as the repurchase reminder or win-back) and the people it enters, their orders and revenue appear here; add a split with a holdout to see what the journey actually caused.',
+      experiments: 'No journey with a split had entries in this window. Add a split step to a journey (A/B variants, ideally with a holdout) and publish it; each variant is then compared on order rate, revenue per person and the opt-out and removed-contact guardrails.',
+    },
     journeys: {
       everyone: 'everyone',
       holdout: 'holdout',
@@ -428,6 +432,7 @@ const en: MessageSchema = {
       note: 'Last touch credits the journey that touched last, including people who would have ordered anyway; revenue over the holdout is what the journey actually caused.',
     },
     experiments: {
+      waiting: 'Nobody has completed the {days}-day conversion window yet: comparisons appear once entries are {days} days old.',
       versus: '{variant} against {control} ({n} vs {m} people whose conversion window has passed)',
       srm: 'Sample ratio mismatch (chi-square p = {p}): assignment or logging is broken; do not trust the figures below.',
       guardrail: 'A guardrail got significantly worse: look into it before sending to more people.',
