@@ -95,7 +95,7 @@ test('wake-up states the comparison in words, with the observational note', { ti
   if (!empty) {
     await page.locator(`${byTestId('report-chart-wakeup')} canvas`).first().waitFor()
     const summary = (await page.locator(byTestId('report-wakeup-summary')).innerText()).trim()
-    assert.match(summary, /百分点.*95%置信区间.*p=|样本太少/, summary)
+    assert.match(summary, /百分点.*95%置信区间.*p [=<]|样本太少/, summary)
     assert.match(await page.locator(byTestId('report-wakeup-note')).innerText(), /观察性/)
   }
   assert.equal(await page.locator(byTestId('report-days')).inputValue(), '30')

@@ -40,8 +40,9 @@ pub async fn run(global: &Global, args: ReportArgs) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::SUCCESS);
     }
     let headers = table.headers(lang);
+    let rows = table.rows_in(lang);
     let width = |i: usize| {
-        let cells = table.rows.iter().map(|r| r[i].width());
+        let cells = rows.iter().map(|r| r[i].width());
         cells.chain([headers[i].width()]).max().unwrap_or(0)
     };
     let widths: Vec<usize> = (0..headers.len()).map(width).collect();
@@ -52,7 +53,7 @@ pub async fn run(global: &Global, args: ReportArgs) -> anyhow::Result<ExitCode> 
     };
     println!("{} {} – {} ({})", q.kind.as_str(), q.window.from, q.window.to, cal.tz.name());
     line(headers.iter().map(|h| h.to_string()).collect());
-    for row in &table.rows {
+    for row in &rows {
         line(row.clone());
     }
     Ok(ExitCode::SUCCESS)

@@ -338,7 +338,7 @@ impl Attribution {
     pub fn table(&self) -> Table {
         const COLUMNS: [Column; 15] = [
             Column::new("journey", "旅程", "journey"),
-            Column::new("variant", "分组", "variant"),
+            Column::words("variant", "分组", "variant"),
             Column::new("entered", "进入人数", "entered"),
             Column::new("measured", "已满观察期", "measured"),
             Column::new("buyers", "下单人数", "buyers"),

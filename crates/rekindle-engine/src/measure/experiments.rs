@@ -143,10 +143,10 @@ impl Experiments {
     pub fn table(&self) -> Table {
         const COLUMNS: [Column; 15] = [
             Column::new("journey", "旅程", "journey"),
-            Column::new("variant", "实验组", "variant"),
-            Column::new("control", "对照组", "control"),
-            Column::new("metric", "指标", "metric"),
-            Column::new("adjusted", "CUPED 调整", "adjusted"),
+            Column::words("variant", "实验组", "variant"),
+            Column::words("control", "对照组", "control"),
+            Column::words("metric", "指标", "metric"),
+            Column::words("adjusted", "CUPED 调整", "adjusted"),
             Column::new("control_units", "对照人数", "control_units"),
             Column::new("variant_units", "实验人数", "variant_units"),
             Column::new("control_mean", "对照均值", "control_mean"),
@@ -156,7 +156,7 @@ impl Experiments {
             Column::new("ci_high", "区间上限", "ci_high"),
             Column::new("relative", "相对提升", "relative"),
             Column::new("p_value", "p 值(BH 校正)", "p_value_bh"),
-            Column::new("verdict", "结论", "verdict"),
+            Column::words("verdict", "结论", "verdict"),
         ];
         let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
         let mut rows = Vec::new();

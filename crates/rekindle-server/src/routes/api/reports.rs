@@ -132,7 +132,7 @@ async fn report(
             .iter()
             .map(|c| ReportColumn { key: c.key.into(), header: c.header(lang).into() })
             .collect(),
-        rows: table.rows,
+        rows: table.rows_in(lang),
     }))
 }
 
