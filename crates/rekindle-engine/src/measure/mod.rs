@@ -18,6 +18,7 @@ mod query;
 pub mod rates;
 mod request;
 mod table;
+pub mod targets;
 
 use chrono::NaiveDate;
 use rekindle_core::calendar::{Grain, period_start};

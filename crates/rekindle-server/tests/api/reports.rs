@@ -228,3 +228,44 @@ async fn journeys_and_experiments_read_the_journey_against_its_holdout() {
     assert!(text.trim_start_matches('\u{feff}').starts_with("journey,variant,control,metric,adjusted,"), "{text}");
     assert!(text.contains("复购提醒,A,holdout,order_rate,"), "{text}");
 }
+
+/// Team targets: the owner sets a 7-day repurchase target for the live team; its progress is
+/// read over the 30 days ending a week ago, by the report's definition.
+#[tokio::test]
+async fn team_targets_show_progress_by_the_reports_definitions() {
+    let app = spawn_app_at("2026-06-15T04:00:00Z").await;
+    // Two new buyers in May; one ordered again within a week.
+    let batch = vec![
+        order("a", "a1", "2026-05-20T02:00:00Z", 10.0),
+        order("a", "a2", "2026-05-23T02:00:00Z", 20.0),
+        order("b", "b1", "2026-05-21T02:00:00Z", 30.0),
+    ];
+    assert_eq!(app.post("/v1/import", &json!({"batch": batch})).await.status(), 200);
+    app.events().await;
+    let empty = app.api_json("/api/v1/targets").await;
+    assert_eq!(empty["targets"], json!([]));
+
+    let body = json!({"targets": [
+        {"team": "live", "kpi": "repurchase_7d", "target": 0.4},
+        {"team": "service", "kpi": "tickets_48h", "target": 0.95},
+    ]});
+    let r = app.send(reqwest::Method::PUT, "/api/v1/targets", &body).await;
+    assert_eq!(r.status(), 200);
+    let view: Value = r.json().await.unwrap();
+    let live = &view["targets"][0];
+    assert_eq!((live["team"].as_str(), live["kpi"].as_str()), (Some("live"), Some("repurchase_7d")));
+    // The 30 days ending June 8th (a week before today).
+    assert_eq!(
+        (live["current"]["from"].as_str(), live["current"]["to"].as_str()),
+        (Some("2026-05-10"), Some("2026-06-08"))
+    );
+    assert_eq!((live["current"]["part"].as_u64(), live["current"]["whole"].as_u64()), (Some(1), Some(2)));
+    assert_eq!((live["current"]["rate"].as_f64(), live["met"].as_bool()), (Some(0.5), Some(true)));
+    let service = &view["targets"][1];
+    assert_eq!(
+        (service["current"]["whole"].as_u64(), service["met"].clone()),
+        (Some(0), Value::Null),
+        "no tickets: no call"
+    );
+    assert_eq!(app.api_json("/api/v1/targets").await["targets"].as_array().unwrap().len(), 2, "kept");
+}
