@@ -268,6 +268,12 @@ export interface ReportQuery {
   days?: number
 }
 
+export type TeamTarget = Schemas['TeamTarget']
+export type TargetsView = Schemas['TargetsView']
+export type TargetProgress = Schemas['TargetProgress']
+export const TEAMS: Schemas['Team'][] = ['live', 'community', 'service']
+export const KPIS: Schemas['Kpi'][] = ['repurchase_7d', 'repurchase_30d', 'wakeup_14d', 'referral_share', 'tickets_48h']
+
 export type MessageTemplate = Schemas['MessageTemplate']
 export type RenderedMessage = Schemas['Rendered']
 export type CouponValue = Schemas['CouponValue']
@@ -442,6 +448,11 @@ export const api = {
     params.set('lang', lang)
     return `/api/v1/reports/${enc(kind)}/export.csv?${params}`
   },
+
+  /** Team targets and where the store stands on each. */
+  targets: (w: string) => request<TargetsView>('GET', '/api/v1/targets', { query: ws(w) }),
+  putTargets: (w: string, targets: TeamTarget[]) =>
+    request<TargetsView>('PUT', '/api/v1/targets', { query: ws(w), body: { targets } }),
 
   users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
   /** Adding an operator is an invitation; they accept it themselves. */
