@@ -14,6 +14,19 @@ fn readout_row(r: &PgRow) -> Result<ReadoutRow, Error> {
     Ok(ReadoutRow { step: r.try_get(0)?, variant: r.try_get(1)?, outcome: r.try_get(2)?, count: r.try_get(3)? })
 }
 
+impl PostgresStore {
+    /// The rows of `q` for a workspace (`$1`) over a time range (`$2..$3`).
+    async fn between(
+        &self,
+        q: &'static str,
+        ws: WorkspaceId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PgRow>> {
+        sql(q).bind(ws.0).bind(from).bind(to).fetch_all(&self.pool).await.map_err(db_err)
+    }
+}
+
 // Readouts sort as SQLite does: bytes, and no variant before any variant.
 
 #[async_trait::async_trait]
@@ -78,15 +91,16 @@ impl rekindle_store::Readouts for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<JourneyEntry>> {
-        let rows = sql("SELECT x.id, x.journey_id, COALESCE(p.merged_into, x.person_id), x.variant, x.entered_at
+        let rows = self
+            .between(
+                "SELECT x.id, x.journey_id, COALESCE(p.merged_into, x.person_id), x.variant, x.entered_at
                         FROM enrollments x LEFT JOIN people p ON p.id = x.person_id
-                        WHERE x.workspace_id = $1 AND x.entered_at >= $2 AND x.entered_at < $3 ORDER BY x.id")
-        .bind(ws.0)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+                        WHERE x.workspace_id = $1 AND x.entered_at >= $2 AND x.entered_at < $3 ORDER BY x.id",
+                ws,
+                from,
+                to,
+            )
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(JourneyEntry {
@@ -108,17 +122,18 @@ impl rekindle_store::Readouts for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<JourneyTouch>> {
-        let rows = sql("SELECT x.journey_id, x.enrollment_id, COALESCE(p.merged_into, x.person_id), x.sent_at
+        let rows = self
+            .between(
+                "SELECT x.journey_id, x.enrollment_id, COALESCE(p.merged_into, x.person_id), x.sent_at
                         FROM outbox x LEFT JOIN people p ON p.id = x.person_id
                         WHERE x.workspace_id = $1 AND x.journey_id IS NOT NULL AND x.state IN ('sent', 'delivered')
                           AND x.sent_at >= $2 AND x.sent_at < $3
-                        ORDER BY x.sent_at, x.id")
-        .bind(ws.0)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+                        ORDER BY x.sent_at, x.id",
+                ws,
+                from,
+                to,
+            )
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(JourneyTouch {
@@ -139,17 +154,18 @@ impl rekindle_store::Readouts for PostgresStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CouponRecord>> {
-        let rows = sql("SELECT x.code, x.coupon, COALESCE(p.merged_into, x.person_id), x.issued_at, x.expires_at,
+        let rows = self
+            .between(
+                "SELECT x.code, x.coupon, COALESCE(p.merged_into, x.person_id), x.issued_at, x.expires_at,
                                x.redeemed_at, x.order_id, x.issue_key
                         FROM coupons x LEFT JOIN people p ON p.id = x.person_id
                         WHERE x.workspace_id = $1 AND x.issued_at >= $2 AND x.issued_at < $3
-                        ORDER BY x.issued_at, x.code COLLATE \"C\"")
-        .bind(ws.0)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+                        ORDER BY x.issued_at, x.code COLLATE \"C\"",
+                ws,
+                from,
+                to,
+            )
+            .await?;
         rows.iter()
             .map(|r| Ok(CouponRecord { issued: coupon_row(r)?, issue_key: r.try_get(7)? }))
             .collect::<Result<_, Error>>()

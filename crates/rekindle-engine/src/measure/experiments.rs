@@ -91,40 +91,20 @@ fn metrics(control: &Arm, treatment: &Arm) -> Vec<Metric> {
         s
     };
     let metric = |name: &str, goal, guardrail, data| Metric { name: name.into(), goal, guardrail, data };
+    let share = |name: &str, goal, guardrail, f: fn(&super::attribution::Outcome) -> bool| {
+        let data = MetricData::Proportion { control: proportion(control, f), treatment: proportion(treatment, f) };
+        metric(name, goal, guardrail, data)
+    };
     vec![
-        metric(
-            ORDER_RATE,
-            Goal::Increase,
-            false,
-            MetricData::Proportion {
-                control: proportion(control, |o| o.ordered),
-                treatment: proportion(treatment, |o| o.ordered),
-            },
-        ),
+        share(ORDER_RATE, Goal::Increase, false, |o| o.ordered),
         metric(
             REVENUE,
             Goal::Increase,
             false,
             MetricData::Cuped { control: cuped(control), treatment: cuped(treatment) },
         ),
-        metric(
-            OPT_OUT,
-            Goal::Decrease,
-            true,
-            MetricData::Proportion {
-                control: proportion(control, |o| o.opted_out),
-                treatment: proportion(treatment, |o| o.opted_out),
-            },
-        ),
-        metric(
-            REMOVED,
-            Goal::Decrease,
-            true,
-            MetricData::Proportion {
-                control: proportion(control, |o| o.removed),
-                treatment: proportion(treatment, |o| o.removed),
-            },
-        ),
+        share(OPT_OUT, Goal::Decrease, true, |o| o.opted_out),
+        share(REMOVED, Goal::Decrease, true, |o| o.removed),
     ]
 }
 

@@ -257,22 +257,30 @@ pub async fn changes_are_a_feed_with_cursors(store: &dyn Store) {
 
 /// An enrollment keeps the person id it entered with; once that person is merged into another,
 /// the survivor's enrollments include it (so the survivor's order still converts it).
-pub async fn enrollments_follow_a_merge(store: &dyn Store) {
+/// A device `dev-{n}` and a user `u{n}`, two people until an alias of them is appended:
+/// `(survivor, merged)`, the older surviving.
+async fn two_to_merge(store: &dyn Store, n: &str) -> (PersonId, PersonId) {
     use super::{append, msg, person_of};
     use rekindle_core::IdentifierKind;
     let ws = default_ws(store).await;
-    let (j, version) = published(store, "j").await;
-    let track = |who: serde_json::Value, id: &str| {
+    let track = |who: serde_json::Value, id: String| {
         let mut m = serde_json::json!({"type": "track", "event": "Live Entered", "messageId": id});
         m.as_object_mut().unwrap().extend(who.as_object().unwrap().clone());
         msg(m)
     };
-    append(store, ws, &[track(serde_json::json!({"anonymousId": "dev-7"}), "m1")]).await;
-    append(store, ws, &[track(serde_json::json!({"userId": "u7"}), "m2")]).await;
-    let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-7").await.unwrap();
-    let user = person_of(store, ws, IdentifierKind::UserId, "u7").await.unwrap();
+    append(store, ws, &[track(serde_json::json!({"anonymousId": format!("dev-{n}")}), format!("d{n}"))]).await;
+    append(store, ws, &[track(serde_json::json!({"userId": format!("u{n}")}), format!("u{n}"))]).await;
+    let anon = person_of(store, ws, IdentifierKind::AnonymousId, &format!("dev-{n}")).await.unwrap();
+    let user = person_of(store, ws, IdentifierKind::UserId, &format!("u{n}")).await.unwrap();
+    (anon.min(user), anon.max(user))
+}
+
+pub async fn enrollments_follow_a_merge(store: &dyn Store) {
+    use super::{append, msg};
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
     // The older person survives the merge: enroll the other one.
-    let (survivor, merged) = (anon.min(user), anon.max(user));
+    let (survivor, merged) = two_to_merge(store, "7").await;
     let entered = NewEnrollment {
         journey: j.id,
         version,
@@ -283,7 +291,8 @@ pub async fn enrollments_follow_a_merge(store: &dyn Store) {
         at: t0(),
     };
     let e = store.enroll(ws, &entered).await.unwrap().expect("entered");
-    let alias = msg(serde_json::json!({"type": "alias", "userId": "u7", "previousId": "dev-7", "messageId": "m3"}));
+    let alias =
+        msg(serde_json::json!({"type": "alias", "userId": "u7", "previousId": "dev-7", "messageId": "alias-7"}));
     assert_eq!(append(store, ws, &[alias]).await.merges, 1);
     let open: Vec<i64> = store.open_enrollments(ws, survivor).await.unwrap().iter().map(|e| e.id).collect();
     assert_eq!(open, [e.id], "the survivor's open enrollments include the merged person's");
@@ -294,23 +303,13 @@ pub async fn enrollments_follow_a_merge(store: &dyn Store) {
 /// What attribution reads: entries, sent messages, coupons and opt-outs over a time range,
 /// each for the person as they are now — after a merge, the survivor.
 pub async fn attribution_rows_follow_a_merge(store: &dyn Store) {
-    use super::{append, msg, person_of};
+    use super::{append, msg};
     use crate::Dispatched;
-    use rekindle_core::IdentifierKind;
     use rekindle_core::journey::{coupon_enrollment, coupon_key};
     use rekindle_core::outreach::{CouponDefinition, CouponValue};
     let ws = default_ws(store).await;
     let (j, version) = published(store, "j").await;
-    let track = |who: serde_json::Value, id: &str| {
-        let mut m = serde_json::json!({"type": "track", "event": "Live Entered", "messageId": id});
-        m.as_object_mut().unwrap().extend(who.as_object().unwrap().clone());
-        msg(m)
-    };
-    append(store, ws, &[track(serde_json::json!({"anonymousId": "dev-8"}), "a1")]).await;
-    append(store, ws, &[track(serde_json::json!({"userId": "u8"}), "a2")]).await;
-    let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-8").await.unwrap();
-    let user = person_of(store, ws, IdentifierKind::UserId, "u8").await.unwrap();
-    let (survivor, merged) = (anon.min(user), anon.max(user));
+    let (survivor, merged) = two_to_merge(store, "8").await;
     let enter = |key: &str, at| NewEnrollment {
         journey: j.id,
         version,
@@ -349,7 +348,8 @@ pub async fn attribution_rows_follow_a_merge(store: &dyn Store) {
     store.issue_coupon(ws, "回归礼", merged, "by-hand", t0() - Duration::days(1)).await.unwrap();
     assert!(store.redeem_coupon(ws, &c.code, Some("o-9"), t0() + Duration::hours(2)).await.unwrap());
     store.set_consent(ws, merged, ChannelKind::Sms, false, "reply TD", t0() + Duration::hours(3)).await.unwrap();
-    let alias = msg(serde_json::json!({"type": "alias", "userId": "u8", "previousId": "dev-8", "messageId": "a3"}));
+    let alias =
+        msg(serde_json::json!({"type": "alias", "userId": "u8", "previousId": "dev-8", "messageId": "alias-8"}));
     assert_eq!(append(store, ws, &[alias]).await.merges, 1);
 
     let (from, to) = (t0() - Duration::hours(1), t0() + Duration::days(1));
