@@ -95,7 +95,7 @@ test('wake-up states the comparison in words, with the observational note', { ti
   if (!empty) {
     await page.locator(`${byTestId('report-chart-wakeup')} canvas`).first().waitFor()
     const summary = (await page.locator(byTestId('report-wakeup-summary')).innerText()).trim()
-    assert.match(summary, /百分点.*95%置信区间.*p=|样本太少/, summary)
+    assert.match(summary, /百分点.*95%置信区间.*p [=<]|样本太少/, summary)
     assert.match(await page.locator(byTestId('report-wakeup-note')).innerText(), /观察性/)
   }
   assert.equal(await page.locator(byTestId('report-days')).inputValue(), '30')
@@ -108,4 +108,95 @@ test('a window without data shows the empty state in Chinese', { timeout: TIMEOU
   await page.locator(byTestId('report-empty')).waitFor()
   assert.match(await page.locator(byTestId('report-empty')).innerText(), /没有数据/)
   assert.equal(await page.locator(byTestId('report-from')).inputValue(), '2001-01-01')
+})
+
+test('journeys: the empty state says how to get figures; a published split journey then shows its entries and its A/B readout', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  const name = `分流实验-${Date.now()}`
+  await page.goto(`${baseUrl()}/reports?kind=journeys&from=2001-01-01&to=2001-01-31`)
+  await page.locator(byTestId('report-empty')).waitFor()
+  assert.match(await page.locator(byTestId('report-empty')).innerText(), /发布旅程.*留出组/s)
+  assert.equal(await page.locator(byTestId('report-days')).inputValue(), '7', 'a week\'s conversion window by default')
+
+  // A journey with a 50/50 split against a holdout, published through the API the console uses.
+  const me = await (await page.request.get(`${baseUrl()}/api/v1/auth/me`)).json()
+  const headers = { 'X-CSRF-Token': me.csrf_token }
+  const definition = {
+    trigger: { type: 'event', event: 'Order Completed' },
+    steps: [
+      { id: 'split', type: 'split', holdout_percent: 50, variants: [{ name: 'A', percent: 50, next: 'wait' }] },
+      { id: 'wait', type: 'wait', minutes: 60 },
+    ],
+    goal: { within_days: 7 },
+  }
+  const created = await page.request.post(`${baseUrl()}/api/v1/journeys`, { data: { name, definition }, headers })
+  assert.equal(created.status(), 201, await created.text())
+  const { id } = await created.json()
+  const published = await page.request.post(`${baseUrl()}/api/v1/journeys/${id}/publish`, { headers })
+  assert.equal(published.status(), 200, await published.text())
+
+  // Twenty first orders today enter it.
+  const now = new Date().toISOString()
+  const stamp = Date.now()
+  const batch = {
+    batch: Array.from({ length: 20 }, (_, i) => ({
+      type: 'track', userId: `ab-${stamp}-${i}`, event: 'Order Completed', timestamp: now,
+      properties: { order_id: `ab-${stamp}-${i}`, revenue: 29.9 },
+    })),
+  }
+  const auth = `Basic ${Buffer.from(`${env('REKINDLE_WRITE_KEY')}:`).toString('base64')}`
+  assert.equal((await page.request.post(`${baseUrl()}/v1/batch`, { data: batch, headers: { Authorization: auth } })).status(), 200)
+  let entered = 0
+  for (let i = 0; i < 150 && entered < 20; i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    const r = await (await page.request.get(`${baseUrl()}/api/v1/reports/journeys`)).json()
+    const j = r.answer.journeys.find((x) => x.name === name)
+    entered = j ? j.arms.reduce((n, a) => n + a.entered, 0) : 0
+  }
+  assert.equal(entered, 20, 'every order entered the journey')
+
+  await page.goto(`${baseUrl()}/reports?kind=journeys`)
+  await page.locator(`${byTestId('report-chart-journeys')} canvas`).first().waitFor()
+  const line = page.locator(byTestId('report-journey-line')).filter({ hasText: name })
+  assert.match(await line.innerText(), /进入 20 人，其中 0 人已满 7 天/)
+  assert.ok((await page.locator(`${byTestId('report-table')} ${byTestId('report-row')}`).count()) >= 3, 'a row per arm and the total')
+  let csv = new URL(await page.locator(byTestId('report-csv')).getAttribute('href'), baseUrl())
+  assert.equal(csv.pathname, '/api/v1/reports/journeys/export.csv')
+  assert.equal(csv.searchParams.get('days'), '7')
+
+  await page.click(byTestId('report-kind-experiments'))
+  await page.waitForURL((url) => url.searchParams.get('kind') === 'experiments')
+  const arm = page.locator(byTestId('report-experiment')).filter({ hasText: name }).locator(byTestId('report-experiment-arm'))
+  await arm.first().waitFor()
+  assert.match(await arm.first().innerText(), /A 对比 留出组/)
+  assert.match(await arm.first().locator(byTestId('report-experiment-waiting')).innerText(), /满 7 天/)
+  csv = new URL(await page.locator(byTestId('report-csv')).getAttribute('href'), baseUrl())
+  assert.equal(csv.pathname, '/api/v1/reports/experiments/export.csv')
+})
+
+test('the owner sets a team target in settings and the dashboard shows where the store stands', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await page.locator(byTestId('team-targets')).waitFor()
+  assert.match(await page.locator(byTestId('team-targets-empty')).innerText(), /还没有设定团队目标/)
+
+  await page.click(byTestId('team-targets-edit'))
+  await page.locator(byTestId('settings-targets')).waitFor()
+  await page.click(byTestId('target-add'))
+  const row = page.locator(byTestId('target-row')).first()
+  await row.locator(byTestId('target-team')).selectOption('live')
+  await row.locator(byTestId('target-kpi')).selectOption('repurchase_7d')
+  await row.locator(byTestId('target-percent')).fill('20')
+  await page.click(byTestId('targets-save'))
+  await page.locator(byTestId('targets-saved')).waitFor()
+
+  await page.click(byTestId('nav-dashboard'))
+  const target = page.locator(byTestId('team-target')).first()
+  await target.waitFor()
+  const text = await target.innerText()
+  assert.match(text, /直播团队.*新客 7 日复购率/s)
+  assert.match(text, /目标 20%/)
+  assert.match(await target.locator(byTestId('team-target-rate')).innerText(), /%|—/)
+  assert.ok(['true', 'false', 'null'].includes(await target.getAttribute('data-met')))
 })

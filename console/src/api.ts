@@ -102,7 +102,18 @@ export type ReportGrain = Schemas['Grain']
 // The shapes of `ReportView.answer` by kind (crates/rekindle-engine/src/measure): the OpenAPI
 // document types the answer as an object, so the console spells them out.
 
-export const REPORT_KINDS = ['cohorts', 'repurchase', 'churn', 'wakeup', 'ltv', 'referral', 'tickets', 'funnel'] as const
+export const REPORT_KINDS = [
+  'cohorts',
+  'repurchase',
+  'churn',
+  'wakeup',
+  'ltv',
+  'referral',
+  'tickets',
+  'funnel',
+  'journeys',
+  'experiments',
+] as const
 export type ReportKind = (typeof REPORT_KINDS)[number]
 export const REPORT_GRAINS: ReportGrain[] = ['day', 'week', 'month']
 export const COHORT_BYS = ['first_order', 'source', 'first_live', 'first_category'] as const
@@ -169,6 +180,74 @@ export interface FunnelStep {
   /** Of the stage before; null for the first. */
   conversion: number | null
 }
+/** One arm of a journey: a variant, the holdout, or everyone when it does not split. */
+export interface JourneyArm {
+  variant: string | null
+  entered: number
+  /** Entries whose conversion window has closed; the figures below are theirs. */
+  measured: number
+  buyers: number
+  orders: number
+  revenue_fen: number
+  coupons_issued: number
+  coupons_redeemed: number
+  coupon_cost_fen: number
+}
+export interface JourneyAttribution {
+  journey: number
+  name: string
+  arms: JourneyArm[]
+  /** Revenue above the holdout's, with its 95% interval; null without a holdout. */
+  incremental: { revenue_fen: number; low_fen: number | null; high_fen: number | null; p_value: number | null } | null
+  coupon_cost_fen: number
+  /** Incremental revenue per yuan of coupons. */
+  roi: number | null
+  last_touch_orders: number
+  last_touch_revenue_fen: number
+}
+export interface ExperimentEffect {
+  estimate: number
+  ci: { low: number; high: number } | null
+}
+export interface ExperimentComparison {
+  control_mean: number
+  treatment_mean: number
+  absolute: ExperimentEffect
+  relative: ExperimentEffect | null
+  p_value: number | null
+  significant: boolean
+  enough_data: boolean
+  too_small: { reason: 'few_units' | 'few_conversions'; fewest: number; needed: number } | { reason: 'no_variance' } | null
+}
+export type ExperimentVerdict = 'better' | 'worse' | 'inconclusive' | 'too_small' | 'not_computable'
+export interface ExperimentMetric {
+  name: 'order_rate' | 'revenue_per_person' | 'opt_out_rate' | 'removed_rate'
+  goal: 'increase' | 'decrease'
+  guardrail: boolean
+  comparison: ExperimentComparison | null
+  /** CUPED metrics: the comparison without the adjustment. */
+  unadjusted: ExperimentComparison | null
+  variance_reduction: number | null
+  adjusted_p_value: number | null
+  verdict: ExperimentVerdict
+  guardrail_worsened: boolean
+}
+export interface ExperimentArmReadout {
+  variant: string
+  control: string
+  units: [number, number]
+  readout: {
+    sample_ratio: { observed: number[]; expected: number[]; p_value: number; mismatch: boolean } | null
+    sample_ratio_mismatch: boolean
+    metrics: ExperimentMetric[]
+    guardrail_worsened: boolean
+  }
+}
+export interface Experiment {
+  journey: number
+  name: string
+  comparisons: ExperimentArmReadout[]
+}
 export type ReportAnswer =
   | { kind: 'cohorts'; grain: ReportGrain; by: CohortBy; cohorts: Cohort[] }
   | { kind: 'repurchase'; rows: Period<RepurchaseFigures>[]; total: RepurchaseFigures }
@@ -177,6 +256,8 @@ export type ReportAnswer =
   | { kind: 'referral'; rows: Period<ReferralFigures>[] }
   | { kind: 'tickets'; rows: Period<TicketFigures>[] }
   | { kind: 'funnel'; steps: FunnelStep[] }
+  | { kind: 'journeys'; days: number; journeys: JourneyAttribution[] }
+  | { kind: 'experiments'; days: number; experiments: Experiment[] }
 
 /** What a report is asked for (the page keeps it in the URL). */
 export interface ReportQuery {
@@ -186,6 +267,12 @@ export interface ReportQuery {
   by?: CohortBy
   days?: number
 }
+
+export type TeamTarget = Schemas['TeamTarget']
+export type TargetsView = Schemas['TargetsView']
+export type TargetProgress = Schemas['TargetProgress']
+export const TEAMS: Schemas['Team'][] = ['live', 'community', 'service']
+export const KPIS: Schemas['Kpi'][] = ['repurchase_7d', 'repurchase_30d', 'wakeup_14d', 'referral_share', 'tickets_48h']
 
 export type MessageTemplate = Schemas['MessageTemplate']
 export type RenderedMessage = Schemas['Rendered']
@@ -361,6 +448,11 @@ export const api = {
     params.set('lang', lang)
     return `/api/v1/reports/${enc(kind)}/export.csv?${params}`
   },
+
+  /** Team targets and where the store stands on each. */
+  targets: (w: string) => request<TargetsView>('GET', '/api/v1/targets', { query: ws(w) }),
+  putTargets: (w: string, targets: TeamTarget[]) =>
+    request<TargetsView>('PUT', '/api/v1/targets', { query: ws(w), body: { targets } }),
 
   users: (w: string) => request<User[]>('GET', '/api/v1/users', { query: ws(w) }),
   /** Adding an operator is an invitation; they accept it themselves. */

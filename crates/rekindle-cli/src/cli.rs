@@ -119,7 +119,7 @@ impl SimArgs {
         // The simulator's times are China's (+08:00), like the demo store's time zone.
         let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let start = self.start.unwrap_or(today - chrono::Days::new(u64::from(self.days)));
-        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start }
+        rekindle_sim::SimConfig { people: self.people, days: self.days, seed: self.seed, start, ..Default::default() }
     }
 }
 
@@ -195,7 +195,8 @@ pub struct ScoreArgs {
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// cohorts, repurchase, churn, wakeup, ltv, referral, tickets or funnel.
+    /// cohorts, repurchase, churn, wakeup, ltv, referral, tickets, funnel, journeys or
+    /// experiments.
     pub kind: String,
     /// First local day (YYYY-MM-DD); default 89 days before --to.
     #[arg(long)]
@@ -209,9 +210,10 @@ pub struct ReportArgs {
     /// For cohorts and ltv: first_order, source, first_live or first_category.
     #[arg(long, default_value = "first_order")]
     pub by: String,
-    /// N of N-day churn and of waking up within N days.
-    #[arg(long, default_value_t = 30)]
-    pub days: i64,
+    /// N of N-day churn and of waking up within N days (default 30), or a journey's
+    /// conversion window (default 7).
+    #[arg(long)]
+    pub days: Option<i64>,
     /// Judge the store as it stood at the end of this day (YYYY-MM-DD) or this moment.
     #[arg(long)]
     pub as_of: Option<String>,

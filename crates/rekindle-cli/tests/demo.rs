@@ -16,7 +16,7 @@ fn generate_writes_the_same_files_for_the_same_seed() {
             .unwrap();
         assert!(out.status.success(), "{out:?}");
     }
-    for file in ["events.jsonl", "truth.jsonl", "products.jsonl", "sessions.jsonl"] {
+    for file in ["events.jsonl", "truth.jsonl", "simulation.json", "products.jsonl", "sessions.jsonl"] {
         let a = std::fs::read(dir.path().join("a").join(file)).unwrap();
         let b = std::fs::read(dir.path().join("b").join(file)).unwrap();
         assert!(!a.is_empty(), "{file} is written");

@@ -29,6 +29,7 @@ pub mod profile;
 pub mod rfm;
 pub mod scores;
 pub mod secret;
+pub mod targets;
 pub mod time;
 
 pub use error::{FieldError, FieldErrorKind};

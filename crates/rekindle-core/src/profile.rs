@@ -383,6 +383,12 @@ impl Profile {
         total(self.orders.iter().map(|(id, o)| o.revenue_fen.saturating_sub(self.refunded(*id).min(o.revenue_fen))))
     }
 
+    /// The order with this id, if the person placed it.
+    pub fn order(&self, id: &str) -> Option<&Order> {
+        let key = id_hash(id);
+        self.orders.binary_search_by(|(k, _)| k.cmp(&key)).ok().map(|i| &self.orders[i].1)
+    }
+
     fn refunded(&self, order: IdHash) -> i64 {
         self.refunds_fen.binary_search_by(|(k, _)| k.cmp(&order)).map_or(0, |i| self.refunds_fen[i].1)
     }

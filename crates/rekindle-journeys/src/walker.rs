@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
-use rekindle_core::journey::{Effect, Walked, walk};
+use rekindle_core::journey::{Effect, Walked, coupon_key, walk};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{
@@ -126,13 +126,9 @@ impl<'a> Walker<'a> {
                 Effect::Coupon { step, coupon, to_inviter } => {
                     // The person's own coupon is named in their messages; an inviter's is not.
                     let (holder, key, issued) = if to_inviter {
-                        (
-                            self.inviter(e.person).await?,
-                            format!("{}:{}:{step}:inviter", e.id, e.seq),
-                            "inviter_coupon_issued",
-                        )
+                        (self.inviter(e.person).await?, coupon_key(e.id, e.seq, step, true), "inviter_coupon_issued")
                     } else {
-                        (Some(e.person), format!("{}:{}:{step}", e.id, e.seq), "coupon_issued")
+                        (Some(e.person), coupon_key(e.id, e.seq, step, false), "coupon_issued")
                     };
                     let outcome = match holder {
                         None => ("no_inviter", None),

@@ -6,6 +6,9 @@
 //! leave. The output is Segment messages — identifiers arriving in pieces, as in life — plus
 //! the ground truth a model can be scored against.
 //!
+//! The store runs a win-back programme with a planted effect (a message wins a silent buyer
+//! back with a known chance, against a holdout), so measurement can be checked against it.
+//!
 //! Each person is simulated on their own random stream (derived from the seed and their
 //! number), so output is byte-identical for a seed and memory stays bounded for any size.
 
@@ -16,4 +19,5 @@ pub mod person;
 pub mod schedule;
 mod world;
 
+pub use life::winback::{Arm, Winback, WinbackSilence};
 pub use world::{Output, SimConfig, Simulation, Truth};

@@ -16,6 +16,9 @@ use crate::world::{SimConfig, Truth};
 use rekindle_core::events;
 
 mod order;
+pub(crate) mod winback;
+
+use winback::Programme;
 
 pub(crate) struct PersonSim<'c> {
     config: &'c SimConfig,
@@ -40,10 +43,13 @@ pub(crate) struct PersonSim<'c> {
     spend: i64,
     seq: u32,
     events: Vec<Value>,
+    /// The store's win-back programme, when the simulation runs one.
+    winback: Option<Programme>,
 }
 
 impl<'c> PersonSim<'c> {
-    pub(crate) fn new(config: &'c SimConfig, i: u64, rng: &mut ChaCha8Rng) -> Self {
+    /// `programme` is the win-back programme's own random stream.
+    pub(crate) fn new(config: &'c SimConfig, i: u64, rng: &mut ChaCha8Rng, programme: ChaCha8Rng) -> Self {
         let traits = Traits::sample(rng);
         let start = config.start.and_time(NaiveTime::MIN);
         let end = start + Duration::days(i64::from(config.days));
@@ -75,6 +81,7 @@ impl<'c> PersonSim<'c> {
             spend: 0,
             seq: 0,
             events: Vec::new(),
+            winback: config.winback.map(|w| Programme::new(w, programme)),
             traits,
         }
     }
@@ -149,6 +156,7 @@ impl<'c> PersonSim<'c> {
                     self.push(m);
                 }
             }
+            self.winback_day(day);
             day += Duration::days(1);
         }
     }
@@ -347,6 +355,7 @@ impl<'c> PersonSim<'c> {
             spend: self.spend,
             next_depletion,
             invited_by: self.invited_by.clone(),
+            winback: self.winback.as_ref().map(Programme::truth).unwrap_or_default(),
         };
         (events, truth)
     }

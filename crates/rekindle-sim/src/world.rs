@@ -10,21 +10,30 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::life::PersonSim;
+use crate::life::winback::{Winback, WinbackSilence};
 use crate::person::{Channel, Persona};
 use crate::schedule::{self, LiveSession};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SimConfig {
     pub people: u64,
     pub days: u32,
     pub seed: u64,
     /// First day of the window (local date).
     pub start: NaiveDate,
+    /// The store's win-back programme and its planted effect; none runs without it.
+    pub winback: Option<Winback>,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { people: 20_000, days: 180, seed: 1, start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default() }
+        Self {
+            people: 20_000,
+            days: 180,
+            seed: 1,
+            start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
+            winback: Some(Winback::default()),
+        }
     }
 }
 
@@ -42,7 +51,8 @@ pub struct Truth {
     pub dropout_probability: f64,
     /// How much price per pack decides what they buy, 0–1.
     pub price_sensitivity: f64,
-    /// When they left, if they did.
+    /// When they left, if they did and were not won back since: a person the win-back
+    /// programme wins back is a customer again, and may leave again.
     pub dropped_out_at: Option<String>,
     pub alive_at_end: bool,
     pub orders: u32,
@@ -51,6 +61,8 @@ pub struct Truth {
     /// Per category: when what they last bought runs out (local date), as of the window's end.
     pub next_depletion: BTreeMap<&'static str, String>,
     pub invited_by: Option<String>,
+    /// Each time the win-back programme saw them go silent, in time order.
+    pub winback: Vec<WinbackSilence>,
 }
 
 /// Where the simulation writes.
@@ -69,6 +81,11 @@ impl Simulation {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let sessions = schedule::generate(&mut rng, config.start, config.days);
         Self { config, sessions }
+    }
+
+    /// What was simulated, the win-back programme's planted effect included.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
     }
 
     pub fn sessions(&self) -> &[LiveSession] {
@@ -102,9 +119,13 @@ impl Simulation {
     /// One person's events and truth.
     pub fn person(&self, i: u64) -> (Vec<Value>, Truth) {
         // A stream per person: the same person is the same whatever else is simulated.
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(self.config.seed ^ (i.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let mut p = PersonSim::new(&self.config, i, &mut rng);
+        let seed = self.config.seed ^ (i.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // The win-back programme draws from a second stream of the same key: the person's own
+        // draws are the same with the programme on or off until a won-back order changes them.
+        let mut programme = ChaCha8Rng::seed_from_u64(seed);
+        programme.set_stream(1);
+        let mut p = PersonSim::new(&self.config, i, &mut rng, programme);
         p.live(&self.sessions, &mut rng);
         p.finish()
     }

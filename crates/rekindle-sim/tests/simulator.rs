@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime};
 use rekindle_core::Message;
 use rekindle_core::message::Arrival;
 use rekindle_sim::catalogue::{CATEGORIES, PRODUCTS};
-use rekindle_sim::{Output, SimConfig, Simulation};
+use rekindle_sim::{Arm, Output, SimConfig, Simulation};
 use serde_json::Value;
 
 fn run(config: SimConfig) -> (Vec<u8>, Vec<u8>) {
@@ -121,7 +121,13 @@ fn stats(config: SimConfig) -> Stats {
 
 #[test]
 fn the_store_behaves_like_the_seed_articles_describe() {
-    let s = stats(SimConfig { people: 3000, days: 180, seed: 1, start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap() });
+    let s = stats(SimConfig {
+        people: 3000,
+        days: 180,
+        seed: 1,
+        start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        ..SimConfig::default()
+    });
     // "部分生鲜私域直播间的30日用户流失率超过60%": 30-day churn of new customers 40–65 %.
     assert!((0.40..=0.65).contains(&s.new_customer_30d_churn), "30-day churn {}", s.new_customer_30d_churn);
     // Half a year on, most are gone.
@@ -139,4 +145,117 @@ fn the_store_behaves_like_the_seed_articles_describe() {
     // the top tenth brings far more than its share, the bottom sixty percent far less.
     assert!((0.30..=0.60).contains(&s.top_decile_share), "top 10 % share {}", s.top_decile_share);
     assert!(s.bottom_60_share < 0.35, "bottom 60 % share {}", s.bottom_60_share);
+}
+
+/// Each person's messages, and the local time of each.
+fn lives(config: SimConfig) -> Vec<(Vec<Value>, rekindle_sim::Truth)> {
+    let sim = Simulation::new(config.clone());
+    (0..config.people).map(|i| sim.person(i)).collect()
+}
+
+fn local(text: &str) -> NaiveDateTime {
+    DateTime::parse_from_rfc3339(text).unwrap().naive_local()
+}
+
+/// The win-back programme draws from its own stream: a person it does not win back lives the
+/// same life with it on or off — the same events besides its messages (whose message ids move
+/// the ids after them), the same truth besides its record.
+#[test]
+fn the_winback_programme_changes_only_the_people_it_wins_back() {
+    let config = SimConfig { people: 1000, days: 120, seed: 5, ..SimConfig::default() };
+    let on = lives(config.clone());
+    let off = lives(SimConfig { winback: None, ..config });
+    let without_messages = |events: &[Value]| -> Vec<Value> {
+        let mut events: Vec<Value> = events.iter().filter(|e| e["event"] != "Message Delivered").cloned().collect();
+        for e in &mut events {
+            e.as_object_mut().unwrap().remove("messageId");
+        }
+        events
+    };
+    let without_record = |t: &rekindle_sim::Truth| {
+        let mut v = serde_json::to_value(t).unwrap();
+        v.as_object_mut().unwrap().remove("winback");
+        v
+    };
+    let (mut same, mut won_back) = (0, 0);
+    for (i, ((events, truth), (events_off, truth_off))) in on.iter().zip(&off).enumerate() {
+        assert!(truth_off.winback.is_empty(), "no programme, no record");
+        if let Some(s) = truth.winback.iter().find(|s| s.revival_at.is_some()) {
+            // Until then their lives are the same: without the programme, their next order
+            // after that silence comes later, if at all.
+            let (at, revival) = (local(&s.at), local(s.revival_at.as_deref().unwrap()));
+            let next_off = events_off
+                .iter()
+                .filter(|e| e["event"] == "Order Completed")
+                .map(|e| local(e["timestamp"].as_str().unwrap()))
+                .filter(|t| *t > at)
+                .min();
+            assert!(next_off.is_none_or(|t| t > revival), "person {i}: won back before ordering of their own");
+            won_back += 1;
+            continue;
+        }
+        assert_eq!(without_messages(events), without_messages(events_off), "person {i}");
+        assert_eq!(without_record(truth), without_record(truth_off), "person {i}");
+        same += 1;
+    }
+    assert!(won_back >= 20 && same >= 900, "{won_back} won back, {same} unchanged");
+}
+
+/// The truth's record of the programme says what the events say: a silence `silent_days` after
+/// every order not followed by another within them, the message 30 s later for the touch arm
+/// and none for the holdout, the won-back order within the window before any of their own, and
+/// the next order after each silence.
+#[test]
+fn the_winback_record_agrees_with_the_events() {
+    let config = SimConfig { people: 1500, days: 150, seed: 9, ..SimConfig::default() };
+    let w = config.winback.unwrap();
+    let end = config.start.and_hms_opt(0, 0, 0).unwrap() + Duration::days(i64::from(config.days));
+    let quiet = Duration::days(i64::from(w.silent_days));
+    let (mut silences, mut delivered, mut revived) = (0, 0, 0);
+    for (events, truth) in lives(config) {
+        let at = |name: &str| -> Vec<NaiveDateTime> {
+            let mut v: Vec<NaiveDateTime> =
+                events.iter().filter(|e| e["event"] == name).map(|e| local(e["timestamp"].as_str().unwrap())).collect();
+            v.sort();
+            v
+        };
+        let orders = at("Order Completed");
+        let messages = at("Message Delivered");
+        // The engine's rule: silent `quiet` after an order unless the next came by then.
+        let expected: Vec<NaiveDateTime> = orders
+            .iter()
+            .enumerate()
+            .map(|(k, t)| (*t + quiet, orders.get(k + 1)))
+            .filter(|(s, next)| *s < end && next.is_none_or(|n| n > s))
+            .map(|(s, _)| s)
+            .collect();
+        let recorded: Vec<NaiveDateTime> = truth.winback.iter().map(|s| local(&s.at)).collect();
+        assert_eq!(recorded, expected, "{}: the programme's silences", truth.id);
+        let mut sent = Vec::new();
+        for s in &truth.winback {
+            let (at, next) = (local(&s.at), s.next_order_at.as_deref().map(local));
+            assert_eq!(next, orders.iter().find(|t| **t > at).copied(), "{}: the next order", truth.id);
+            match s.arm {
+                Arm::Holdout => assert!(s.delivered_at.is_none() && !s.won && s.revival_at.is_none()),
+                Arm::Touch => {
+                    let due = at + Duration::seconds(30);
+                    let expected = (due < end).then_some(due);
+                    assert_eq!(s.delivered_at.as_deref().map(local), expected, "{}: delivered", truth.id);
+                    sent.extend(expected);
+                }
+            }
+            if let Some(r) = s.revival_at.as_deref().map(local) {
+                assert!(s.won && r < at + Duration::days(i64::from(w.window_days)), "{}: won back in time", truth.id);
+                assert_eq!(next, Some(r), "{}: the won-back order is the next", truth.id);
+                revived += 1;
+            }
+            silences += 1;
+        }
+        delivered += sent.len();
+        assert_eq!(messages, sent, "{}: a message for each delivery, no other", truth.id);
+    }
+    assert!(
+        silences > 1000 && delivered > 700 && revived > 80,
+        "{silences} silences, {delivered} messages, {revived} won back"
+    );
 }

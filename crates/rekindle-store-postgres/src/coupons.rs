@@ -14,9 +14,9 @@ use crate::journey_lock::{self, Key};
 use crate::named::{Named, named, put_named};
 use crate::{PostgresStore, db_err, done, sql, sql_owned};
 
-const COUPON_COLUMNS: &str = "code, coupon, person_id, issued_at, expires_at, redeemed_at, order_id";
+pub(crate) const COUPON_COLUMNS: &str = "code, coupon, person_id, issued_at, expires_at, redeemed_at, order_id";
 
-fn coupon_row(r: &PgRow) -> Result<IssuedCoupon, Error> {
+pub(crate) fn coupon_row(r: &PgRow) -> Result<IssuedCoupon, Error> {
     Ok(IssuedCoupon {
         code: r.try_get(0)?,
         coupon: r.try_get(1)?,

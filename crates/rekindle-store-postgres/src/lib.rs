@@ -35,6 +35,7 @@ mod readouts;
 mod segments;
 mod stages;
 mod tags;
+mod targets;
 mod templates;
 mod workspaces;
 mod write;

@@ -20,6 +20,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "invitations", include_str!("../migrations/0008_invitations.sql")),
     (9, "channel settings", include_str!("../migrations/0009_channel_settings.sql")),
     (10, "default store name", include_str!("../migrations/0010_default_store_name.sql")),
+    (11, "attribution", include_str!("../migrations/0011_attribution.sql")),
+    (12, "team targets", include_str!("../migrations/0012_team_targets.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -1,15 +1,30 @@
 //! The counts behind a journey's readout. Same answers as SQLite's journeys.rs.
 
-use rekindle_core::{JourneyId, WorkspaceId};
-use rekindle_store::{ReadoutRow, Result, VariantCounts};
+use chrono::{DateTime, Utc};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
+use rekindle_store::{CouponRecord, JourneyEntry, JourneyTouch, OptOut, ReadoutRow, Result, VariantCounts};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
 use sqlx_postgres::PgRow;
 
+use crate::coupons::coupon_row;
 use crate::{PostgresStore, db_err, sql};
 
 fn readout_row(r: &PgRow) -> Result<ReadoutRow, Error> {
     Ok(ReadoutRow { step: r.try_get(0)?, variant: r.try_get(1)?, outcome: r.try_get(2)?, count: r.try_get(3)? })
+}
+
+impl PostgresStore {
+    /// The rows of `q` for a workspace (`$1`) over a time range (`$2..$3`).
+    async fn between(
+        &self,
+        q: &'static str,
+        ws: WorkspaceId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PgRow>> {
+        sql(q).bind(ws.0).bind(from).bind(to).fetch_all(&self.pool).await.map_err(db_err)
+    }
 }
 
 // Readouts sort as SQLite does: bytes, and no variant before any variant.
@@ -65,6 +80,110 @@ impl rekindle_store::Readouts for PostgresStore {
         .map_err(db_err)?;
         rows.iter()
             .map(|r| Ok(VariantCounts { variant: r.try_get(0)?, entered: r.try_get(1)?, converted: r.try_get(2)? }))
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn journey_entries(
+        &self,
+        ws: WorkspaceId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<JourneyEntry>> {
+        let rows = self
+            .between(
+                "SELECT x.id, x.journey_id, COALESCE(p.merged_into, x.person_id), x.variant, x.entered_at
+                        FROM enrollments x LEFT JOIN people p ON p.id = x.person_id
+                        WHERE x.workspace_id = $1 AND x.entered_at >= $2 AND x.entered_at < $3 ORDER BY x.id",
+                ws,
+                from,
+                to,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JourneyEntry {
+                    enrollment: r.try_get(0)?,
+                    journey: JourneyId(r.try_get(1)?),
+                    person: PersonId(r.try_get(2)?),
+                    variant: r.try_get(3)?,
+                    entered_at: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn journey_touches(
+        &self,
+        ws: WorkspaceId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<JourneyTouch>> {
+        let rows = self
+            .between(
+                "SELECT x.journey_id, x.enrollment_id, COALESCE(p.merged_into, x.person_id), x.sent_at
+                        FROM outbox x LEFT JOIN people p ON p.id = x.person_id
+                        WHERE x.workspace_id = $1 AND x.journey_id IS NOT NULL AND x.state IN ('sent', 'delivered')
+                          AND x.sent_at >= $2 AND x.sent_at < $3
+                        ORDER BY x.sent_at, x.id",
+                ws,
+                from,
+                to,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JourneyTouch {
+                    journey: JourneyId(r.try_get(0)?),
+                    enrollment: r.try_get(1)?,
+                    person: PersonId(r.try_get(2)?),
+                    at: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn issued_coupons(
+        &self,
+        ws: WorkspaceId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CouponRecord>> {
+        let rows = self
+            .between(
+                "SELECT x.code, x.coupon, COALESCE(p.merged_into, x.person_id), x.issued_at, x.expires_at,
+                               x.redeemed_at, x.order_id, x.issue_key
+                        FROM coupons x LEFT JOIN people p ON p.id = x.person_id
+                        WHERE x.workspace_id = $1 AND x.issued_at >= $2 AND x.issued_at < $3
+                        ORDER BY x.issued_at, x.code COLLATE \"C\"",
+                ws,
+                from,
+                to,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok(CouponRecord { issued: coupon_row(r)?, issue_key: r.try_get(7)? }))
+            .collect::<Result<_, Error>>()
+            .map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn opt_outs_since(&self, ws: WorkspaceId, from: DateTime<Utc>) -> Result<Vec<OptOut>> {
+        let rows = sql("SELECT COALESCE(p.merged_into, x.person_id), x.at
+                        FROM consent x LEFT JOIN people p ON p.id = x.person_id
+                        WHERE x.workspace_id = $1 AND NOT x.allowed AND x.at >= $2 ORDER BY x.at")
+        .bind(ws.0)
+        .bind(from)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok(OptOut { person: PersonId(r.try_get(0)?), at: r.try_get(1)? }))
             .collect::<Result<_, Error>>()
             .map_err(db_err)
     }

@@ -12,9 +12,9 @@ use crate::journeys::to_json;
 use crate::named::{named, put_named};
 use crate::{SqliteStore, db_err};
 
-const COUPON_COLUMNS: &str = "code, coupon, person_id, issued_at, expires_at, redeemed_at, order_id";
+pub(crate) const COUPON_COLUMNS: &str = "code, coupon, person_id, issued_at, expires_at, redeemed_at, order_id";
 
-fn coupon_row(r: &rusqlite::Row) -> rusqlite::Result<IssuedCoupon> {
+pub(crate) fn coupon_row(r: &rusqlite::Row) -> rusqlite::Result<IssuedCoupon> {
     Ok(IssuedCoupon {
         code: r.get(0)?,
         coupon: r.get(1)?,

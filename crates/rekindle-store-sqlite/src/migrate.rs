@@ -15,6 +15,8 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0008_invitations.sql"),
     include_str!("../migrations/0009_channel_settings.sql"),
     include_str!("../migrations/0010_default_store_name.sql"),
+    include_str!("../migrations/0011_attribution.sql"),
+    include_str!("../migrations/0012_team_targets.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

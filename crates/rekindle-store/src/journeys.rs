@@ -375,6 +375,40 @@ pub struct VariantCounts {
     pub converted: i64,
 }
 
+/// A person's entry into a journey, for attribution; the person as they are now (after merges).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyEntry {
+    pub enrollment: i64,
+    pub journey: JourneyId,
+    pub person: PersonId,
+    pub variant: Option<String>,
+    pub entered_at: DateTime<Utc>,
+}
+
+/// A journey's message that went out (sent or delivered), at when it was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyTouch {
+    pub journey: JourneyId,
+    pub enrollment: Option<i64>,
+    pub person: PersonId,
+    pub at: DateTime<Utc>,
+}
+
+/// A coupon issued to someone, with the key it was issued under (a journey's coupons name
+/// their enrollment in it: [`rekindle_core::journey::coupon_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponRecord {
+    pub issue_key: String,
+    pub issued: IssuedCoupon,
+}
+
+/// Someone who withdrew consent for a channel, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOut {
+    pub person: PersonId,
+    pub at: DateTime<Utc>,
+}
+
 /// The last recorded membership change and stage change the journey runner has acted on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChangeCursors {

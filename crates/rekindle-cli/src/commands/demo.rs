@@ -63,6 +63,8 @@ async fn load(
     let sim = Simulation::new(s.config());
     // The truth, catalogue and schedule beside the store, for models to be scored against.
     let truth_path = data_dir.join("demo-truth.jsonl");
+    let settings = std::fs::File::create(data_dir.join("demo-simulation.json")).context("writing the demo settings")?;
+    serde_json::to_writer_pretty(settings, sim.config())?;
     let mut truth = std::io::BufWriter::new(std::fs::File::create(&truth_path).context("writing the demo truth")?);
     let bar = ProgressBar::new(s.people);
     bar.set_style(

@@ -19,6 +19,10 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     write_objects(&args.out.join("sessions.jsonl"), "live_session", &sim.session_objects())?;
     let mut events = create(&args.out.join("events.jsonl"))?;
     let mut truth = create(&args.out.join("truth.jsonl"))?;
+    // What the truth was drawn from: the window, the seed and the win-back programme's effect.
+    let mut settings = create(&args.out.join("simulation.json"))?;
+    serde_json::to_writer_pretty(&mut settings, sim.config())?;
+    settings.flush()?;
     let written = sim.run(&mut Output { events: &mut events, truth: &mut truth }).context("writing events")?;
     events.flush()?;
     truth.flush()?;

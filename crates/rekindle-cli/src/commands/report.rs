@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
-use rekindle_engine::measure::{Request, answer};
+use rekindle_engine::measure::{Facts, Request, answer};
 use rekindle_rules::Lang;
 use unicode_width::UnicodeWidthStr;
 
@@ -25,18 +25,24 @@ pub async fn run(global: &Global, args: ReportArgs) -> anyhow::Result<ExitCode> 
         to: args.to.as_deref(),
         grain: Some(&args.grain),
         by: Some(&args.by),
-        days: Some(args.days),
+        days: args.days,
     };
     let q = request.query(cal.day(now)).map_err(|r| anyhow!("--{}: {}", r.field, r.message(Lang::En)))?;
     let audience = super::read_audience(&*store, ws, now, &config.segments.judging(), false).await?;
-    let table = answer(&audience, &q).table();
+    let facts = if q.kind.needs_facts() {
+        Facts::load(&*store, ws, &cal, q.window, q.days, now).await?
+    } else {
+        Facts::default()
+    };
+    let table = answer(&audience, &q, &facts).table();
     if args.csv {
         table.write_csv(std::io::stdout(), lang)?;
         return Ok(ExitCode::SUCCESS);
     }
     let headers = table.headers(lang);
+    let rows = table.rows_in(lang);
     let width = |i: usize| {
-        let cells = table.rows.iter().map(|r| r[i].width());
+        let cells = rows.iter().map(|r| r[i].width());
         cells.chain([headers[i].width()]).max().unwrap_or(0)
     };
     let widths: Vec<usize> = (0..headers.len()).map(width).collect();
@@ -47,7 +53,7 @@ pub async fn run(global: &Global, args: ReportArgs) -> anyhow::Result<ExitCode> 
     };
     println!("{} {} – {} ({})", q.kind.as_str(), q.window.from, q.window.to, cal.tz.name());
     line(headers.iter().map(|h| h.to_string()).collect());
-    for row in &table.rows {
+    for row in &rows {
         line(row.clone());
     }
     Ok(ExitCode::SUCCESS)

@@ -3,10 +3,12 @@
 //! ([`validate_with`], given the rule language by `rekindle_rules::journey::validate`) and
 //! walked one person at a time ([`walk`]) without any IO.
 
+mod coupon_key;
 mod definition;
 mod validate;
 mod walk;
 
+pub use coupon_key::{coupon_enrollment, coupon_key};
 pub use definition::{Action, Definition, Exit, Goal, Reentry, Step, Trigger, Undelivered, Variant};
 pub use validate::{Known, validate_with};
 pub use walk::{Effect, Facts, HOLDOUT, Walked, bucket, walk};

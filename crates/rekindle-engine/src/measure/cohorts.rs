@@ -161,7 +161,7 @@ impl Cohorts {
     /// rates), revenue and LTV so far.
     pub fn table(&self) -> Table {
         const COLUMNS: [Column; 9] = [
-            Column::new("cohort", "同期群", "cohort"),
+            Column::words("cohort", "同期群", "cohort"),
             Column::new("buyers", "首购人数", "buyers"),
             Column::new("period", "第几期", "period"),
             Column::new("ordered", "复购人数", "ordered"),

@@ -2,22 +2,28 @@
 //! figures ([`dashboard`]), cohort matrices,
 //! repurchase, churn and wake-up rates, LTV, the acquisition funnel, referral share and
 //! after-sales resolution — each computed in one pass over the folded audience, in the store's
-//! calendar, so a report never queries the log and never holds up ingestion.
+//! calendar, so a report never queries the log and never holds up ingestion. Journeys'
+//! attribution and experiments also read the store's plain rows of entries, messages and
+//! coupons over the window ([`Facts`]), and do the arithmetic here.
 //!
 //! Every report is a typed value for the API and the console, and a [`Table`] for CSV and the
 //! command line.
 
+pub mod attribution;
 pub mod cohorts;
 pub mod dashboard;
+pub mod experiments;
 pub mod funnel;
 mod query;
 pub mod rates;
 mod request;
 mod table;
+pub mod targets;
 
 use chrono::NaiveDate;
 use rekindle_core::calendar::{Grain, period_start};
 
+pub use attribution::Facts;
 pub use query::{Answer, Kind, Period, Query, answer};
 pub use request::{MAX_DAILY, MAX_DAYS, Refusal, Request};
 pub use table::{Column, Table};

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use rekindle_core::calendar::Grain;
 use serde::Serialize;
 
+use super::attribution::{Attribution, Facts, attribute};
 use super::cohorts::{CohortBy, Cohorts, cohorts};
+use super::experiments::{Experiments, experiments};
 use super::funnel::{Step, funnel, funnel_table};
 use super::rates::{self, Churn, Referral, Repurchase, Tickets, WakeUp, period_table};
 use super::{Table, Window};
@@ -22,10 +24,12 @@ pub enum Kind {
     Referral,
     Tickets,
     Funnel,
+    Journeys,
+    Experiments,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Cohorts,
         Kind::Repurchase,
         Kind::Churn,
@@ -34,6 +38,8 @@ impl Kind {
         Kind::Referral,
         Kind::Tickets,
         Kind::Funnel,
+        Kind::Journeys,
+        Kind::Experiments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,11 +52,19 @@ impl Kind {
             Kind::Referral => "referral",
             Kind::Tickets => "tickets",
             Kind::Funnel => "funnel",
+            Kind::Journeys => "journeys",
+            Kind::Experiments => "experiments",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Whether the report reads journeys' entries, messages and coupons ([`Facts`]) besides the
+    /// profiles.
+    pub fn needs_facts(self) -> bool {
+        matches!(self, Kind::Journeys | Kind::Experiments)
     }
 }
 
@@ -60,7 +74,8 @@ pub struct Query {
     pub window: Window,
     pub grain: Grain,
     pub by: CohortBy,
-    /// N of N-day churn and of the wake-up rate's "within N days".
+    /// N of N-day churn, of the wake-up rate's "within N days" and of journeys' conversion
+    /// window.
     pub days: i64,
 }
 
@@ -88,6 +103,8 @@ pub enum Answer {
     Funnel {
         steps: Vec<Step>,
     },
+    Journeys(Attribution),
+    Experiments(Experiments),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,8 +123,9 @@ fn pairs<T: Copy>(rows: &[Period<T>]) -> Vec<(NaiveDate, T)> {
     rows.iter().map(|p| (p.period, p.figures)).collect()
 }
 
-/// Answer `q` over the audience, as of its moment.
-pub fn answer(audience: &Audience, q: &Query) -> Answer {
+/// Answer `q` over the audience, as of its moment; journeys and experiments also read `facts`
+/// (loaded for the query's window when [`Kind::needs_facts`]).
+pub fn answer(audience: &Audience, q: &Query, facts: &Facts) -> Answer {
     let cal = &audience.context.calendar;
     let now = audience.now;
     let today = cal.day(now);
@@ -129,6 +147,14 @@ pub fn answer(audience: &Audience, q: &Query) -> Answer {
         Kind::Referral => Answer::Referral { rows: periods(rates::referral(people(), cal, q.window, q.grain)) },
         Kind::Tickets => Answer::Tickets { rows: periods(rates::tickets(people(), cal, now, q.window, q.grain)) },
         Kind::Funnel => Answer::Funnel { steps: funnel(people(), cal, q.window) },
+        Kind::Journeys | Kind::Experiments => {
+            let profile = |p| audience.member(p).map(|m| &*m.profile);
+            let attribution = attribute(profile, facts, cal, q.window, q.days, now);
+            match q.kind {
+                Kind::Journeys => Answer::Journeys(attribution),
+                _ => Answer::Experiments(experiments(&attribution, facts)),
+            }
+        }
     }
 }
 
@@ -142,6 +168,8 @@ impl Answer {
             Answer::Referral { rows } => period_table(&pairs(rows), None),
             Answer::Tickets { rows } => period_table(&pairs(rows), None),
             Answer::Funnel { steps } => funnel_table(steps),
+            Answer::Journeys(a) => a.table(),
+            Answer::Experiments(e) => e.table(),
         }
     }
 }

@@ -117,7 +117,7 @@ pub fn repurchase_total(rows: &[(NaiveDate, Repurchase)]) -> Repurchase {
 
 impl Figures for Repurchase {
     const COLUMNS: &'static [Column] = &[
-        Column::new("period", "首购周期", "period"),
+        Column::words("period", "首购周期", "period"),
         Column::new("new_buyers", "新客数", "new_buyers"),
         Column::new("matured_7d", "满7天人数", "matured_7d"),
         Column::new("repurchased_7d", "7日内复购", "repurchased_7d"),
@@ -260,7 +260,7 @@ pub fn wake_up<'a>(
 impl WakeUp {
     pub fn table(&self) -> Table {
         let columns = vec![
-            Column::new("group", "分组", "group"),
+            Column::words("group", "分组", "group"),
             Column::new("silent", "沉默人次", "silent"),
             Column::new("woke", "唤醒人次", "woke"),
             Column::new("wake_rate", "唤醒率", "wake_rate"),

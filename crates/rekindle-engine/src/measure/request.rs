@@ -23,7 +23,7 @@ pub struct Request<'a> {
     pub grain: Option<&'a str>,
     /// Default `first_order`.
     pub by: Option<&'a str>,
-    /// Default 30.
+    /// Default 30; for journeys and experiments (their conversion window) 7.
     pub days: Option<i64>,
 }
 
@@ -93,7 +93,8 @@ impl Request<'_> {
                 )
             })?,
         };
-        let days = self.days.unwrap_or(30);
+        // A journey's conversion window is a week unless asked; churn and waking count a month.
+        let days = self.days.unwrap_or(if kind.needs_facts() { 7 } else { 30 });
         if !(1..=365).contains(&days) {
             return Err(Refusal::new("days", "天数应在 1 到 365 之间", "must be between 1 and 365"));
         }

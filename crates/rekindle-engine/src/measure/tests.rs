@@ -178,3 +178,133 @@ fn the_funnel_is_nested() {
     assert_eq!(steps[1].conversion, Some(2.0 / 3.0));
     assert_eq!(steps[0].conversion, None);
 }
+
+mod attribution {
+    use std::collections::HashMap;
+
+    use rekindle_core::journey::coupon_key;
+    use rekindle_core::outreach::{CouponDefinition, CouponValue};
+    use rekindle_core::{JourneyId, PersonId};
+    use rekindle_models::experiment::Verdict;
+    use rekindle_store::{CouponRecord, IssuedCoupon, JourneyEntry, JourneyTouch};
+
+    use super::super::attribution::{Facts, Plan, attribute};
+    use super::super::experiments::{ORDER_RATE, experiments};
+    use super::*;
+
+    fn entry(enrollment: i64, person: PersonId, variant: &str, t: &str) -> JourneyEntry {
+        JourneyEntry { enrollment, journey: JourneyId(1), person, variant: Some(variant.into()), entered_at: at(t) }
+    }
+
+    /// A split journey with a holdout: revenue in the window per arm, the holdout's increment,
+    /// coupon cost and ROI; last touch gives the order to whichever journey touched last.
+    #[test]
+    fn journeys_are_credited_by_holdout_and_by_last_touch() {
+        let cal = Calendar::default();
+        let ids: Vec<PersonId> = (0..5).map(|_| PersonId::new_v7()).collect();
+        let profiles: HashMap<PersonId, Profile> = HashMap::from([
+            (
+                ids[0],
+                person(&[
+                    ("2026-02-20T02:00:00Z", "Order Completed", order("p1-before", 3000)),
+                    ("2026-03-03T02:00:00Z", "Order Completed", order("p1o", 10_000)),
+                    // After the 7 days: not the journey's.
+                    ("2026-03-12T02:00:00Z", "Order Completed", order("p1-late", 7000)),
+                ]),
+            ),
+            (ids[1], person(&[("2026-02-01T02:00:00Z", "Order Completed", order("p2-old", 1000))])),
+            (ids[2], person(&[("2026-03-04T02:00:00Z", "Order Completed", order("p3o", 2000))])),
+            (ids[3], Profile::default()),
+            (ids[4], Profile::default()),
+        ]);
+        let facts = Facts {
+            journeys: [
+                (
+                    JourneyId(1),
+                    Plan { name: "复购提醒".into(), arms: vec![("A".into(), 0.9), ("holdout".into(), 0.1)] },
+                ),
+                (JourneyId(2), Plan { name: "直播预告".into(), arms: vec![] }),
+            ]
+            .into(),
+            entries: vec![
+                entry(11, ids[0], "A", "2026-03-01T02:00:00Z"),
+                entry(12, ids[1], "A", "2026-03-01T02:00:00Z"),
+                entry(13, ids[2], "holdout", "2026-03-01T02:00:00Z"),
+                entry(14, ids[3], "holdout", "2026-03-01T02:00:00Z"),
+                // Its 7 days have not passed: entered, not measured.
+                entry(15, ids[4], "A", "2026-03-14T02:00:00Z"),
+            ],
+            touches: vec![
+                JourneyTouch {
+                    journey: JourneyId(1),
+                    enrollment: Some(11),
+                    person: ids[0],
+                    at: at("2026-03-01T03:00:00Z"),
+                },
+                JourneyTouch {
+                    journey: JourneyId(2),
+                    enrollment: None,
+                    person: ids[0],
+                    at: at("2026-03-02T00:00:00Z"),
+                },
+            ],
+            coupons: vec![CouponRecord {
+                issue_key: coupon_key(11, 1, "gift", false),
+                issued: IssuedCoupon {
+                    code: "C1".into(),
+                    coupon: "回归礼".into(),
+                    person: ids[0],
+                    issued_at: at("2026-03-01T03:00:00Z"),
+                    expires_at: at("2026-03-08T03:00:00Z"),
+                    redeemed_at: Some(at("2026-03-03T02:00:00Z")),
+                    order_id: Some("p1o".into()),
+                },
+            }],
+            coupon_values: HashMap::from([(
+                "回归礼".to_string(),
+                CouponDefinition {
+                    name: "回归礼".into(),
+                    title: "回归礼包".into(),
+                    value: CouponValue::Amount { fen: 500 },
+                    threshold_fen: 0,
+                    valid_days: 7,
+                    per_person_limit: 1,
+                },
+            )]),
+            opt_outs: HashMap::from([(ids[1], vec![at("2026-03-02T00:00:00Z")])]),
+        };
+        let window = Window { from: day("2026-03-01"), to: day("2026-03-15") };
+        let now = at("2026-03-15T12:00:00Z");
+        let a = attribute(|p| profiles.get(&p), &facts, &cal, window, 7, now);
+        let [reminder, live] = &a.journeys[..] else { panic!("two journeys: {:?}", a.journeys) };
+        let arm = |v: &str| reminder.arms.iter().find(|a| a.variant.as_deref() == Some(v)).unwrap();
+        let (treated, holdout) = (arm("A"), arm("holdout"));
+        assert_eq!(
+            (treated.entered, treated.measured, treated.buyers, treated.orders, treated.revenue_fen),
+            (3, 2, 1, 1, 10_000)
+        );
+        assert_eq!((treated.coupons_redeemed, treated.coupon_cost_fen), (1, 500));
+        assert_eq!((holdout.entered, holdout.measured, holdout.buyers, holdout.revenue_fen), (2, 2, 1, 2000));
+        assert_eq!(treated.outcomes.iter().filter(|o| o.opted_out).count(), 1, "the opt-out after entering");
+        assert_eq!(treated.outcomes[0].pre_spend_yuan, 30.0, "spend in the 30 days before entering");
+        // ¥50 a head treated against ¥10 in the holdout, over the two measured treated: ¥80.
+        let inc = reminder.incremental.expect("a holdout");
+        assert_eq!(inc.revenue_fen, 8000);
+        assert!(inc.low_fen.unwrap() < 8000 && inc.high_fen.unwrap() > 8000);
+        assert_eq!((reminder.coupon_cost_fen, reminder.roi), (500, Some(16.0)));
+        // The live reminder touched last before the order: last touch gives it the ¥100.
+        assert_eq!((reminder.last_touch_orders, live.last_touch_orders), (0, 1));
+        assert_eq!(live.last_touch_revenue_fen, 10_000);
+        assert!(live.arms.is_empty() && live.incremental.is_none());
+
+        let e = experiments(&a, &facts);
+        let [exp] = &e.experiments[..] else { panic!("one split journey") };
+        let [cmp] = &exp.comparisons[..] else { panic!("A against the holdout") };
+        assert_eq!((cmp.variant.as_str(), cmp.control.as_str(), cmp.units), ("A", "holdout", [2, 2]));
+        let rate = cmp.readout.metrics.iter().find(|m| m.name == ORDER_RATE).unwrap();
+        assert_eq!(rate.verdict, Verdict::TooSmall, "two people a side say nothing");
+        assert!(cmp.readout.sample_ratio.is_some(), "the plan's shares are checked");
+        let table = e.table();
+        assert_eq!(table.rows.len(), 5, "four metrics, the CUPED one twice: {:?}", table.rows);
+    }
+}

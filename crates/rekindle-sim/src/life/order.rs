@@ -10,13 +10,14 @@ use super::PersonSim;
 use crate::messages::{self, From};
 
 impl PersonSim<'_> {
+    /// Whether an order was placed: none when nothing of the categories is on sale.
     pub(super) fn order(
         &mut self,
         at: NaiveDateTime,
         categories: &[usize],
         session: Option<&str>,
         rng: &mut ChaCha8Rng,
-    ) {
+    ) -> bool {
         let day = at.date();
         let mut products = Vec::new();
         let mut revenue = 0;
@@ -34,7 +35,7 @@ impl PersonSim<'_> {
             );
         }
         if products.is_empty() {
-            return;
+            return false;
         }
         if self.member.is_none() {
             // Ordering makes them a member: the order system knows the member id and phone.
@@ -53,6 +54,9 @@ impl PersonSim<'_> {
         }
         self.orders += 1;
         self.spend += revenue;
+        if let Some(w) = &mut self.winback {
+            w.placed.push(at);
+        }
         let order_id = format!("o{}-{}-{}", self.config.seed, self.i, self.orders);
         let mut props =
             json!({"order_id": order_id, "revenue": yuan(revenue), "currency": "CNY", "products": products});
@@ -105,6 +109,7 @@ impl PersonSim<'_> {
             self.alive = false;
             self.dropped = Some(at);
         }
+        true
     }
 }
 

@@ -19,6 +19,7 @@ mod readouts;
 mod segments;
 mod stages;
 mod tags;
+mod targets;
 mod templates;
 mod workspaces;
 
@@ -39,5 +40,6 @@ pub use readouts::Readouts;
 pub use segments::Segments;
 pub use stages::Stages;
 pub use tags::Tags;
+pub use targets::Targets;
 pub use templates::Templates;
 pub use workspaces::Workspaces;

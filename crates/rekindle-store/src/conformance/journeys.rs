@@ -257,22 +257,30 @@ pub async fn changes_are_a_feed_with_cursors(store: &dyn Store) {
 
 /// An enrollment keeps the person id it entered with; once that person is merged into another,
 /// the survivor's enrollments include it (so the survivor's order still converts it).
-pub async fn enrollments_follow_a_merge(store: &dyn Store) {
+/// A device `dev-{n}` and a user `u{n}`, two people until an alias of them is appended:
+/// `(survivor, merged)`, the older surviving.
+async fn two_to_merge(store: &dyn Store, n: &str) -> (PersonId, PersonId) {
     use super::{append, msg, person_of};
     use rekindle_core::IdentifierKind;
     let ws = default_ws(store).await;
-    let (j, version) = published(store, "j").await;
-    let track = |who: serde_json::Value, id: &str| {
+    let track = |who: serde_json::Value, id: String| {
         let mut m = serde_json::json!({"type": "track", "event": "Live Entered", "messageId": id});
         m.as_object_mut().unwrap().extend(who.as_object().unwrap().clone());
         msg(m)
     };
-    append(store, ws, &[track(serde_json::json!({"anonymousId": "dev-7"}), "m1")]).await;
-    append(store, ws, &[track(serde_json::json!({"userId": "u7"}), "m2")]).await;
-    let anon = person_of(store, ws, IdentifierKind::AnonymousId, "dev-7").await.unwrap();
-    let user = person_of(store, ws, IdentifierKind::UserId, "u7").await.unwrap();
+    append(store, ws, &[track(serde_json::json!({"anonymousId": format!("dev-{n}")}), format!("d{n}"))]).await;
+    append(store, ws, &[track(serde_json::json!({"userId": format!("u{n}")}), format!("u{n}"))]).await;
+    let anon = person_of(store, ws, IdentifierKind::AnonymousId, &format!("dev-{n}")).await.unwrap();
+    let user = person_of(store, ws, IdentifierKind::UserId, &format!("u{n}")).await.unwrap();
+    (anon.min(user), anon.max(user))
+}
+
+pub async fn enrollments_follow_a_merge(store: &dyn Store) {
+    use super::{append, msg};
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
     // The older person survives the merge: enroll the other one.
-    let (survivor, merged) = (anon.min(user), anon.max(user));
+    let (survivor, merged) = two_to_merge(store, "7").await;
     let entered = NewEnrollment {
         journey: j.id,
         version,
@@ -283,10 +291,89 @@ pub async fn enrollments_follow_a_merge(store: &dyn Store) {
         at: t0(),
     };
     let e = store.enroll(ws, &entered).await.unwrap().expect("entered");
-    let alias = msg(serde_json::json!({"type": "alias", "userId": "u7", "previousId": "dev-7", "messageId": "m3"}));
+    let alias =
+        msg(serde_json::json!({"type": "alias", "userId": "u7", "previousId": "dev-7", "messageId": "alias-7"}));
     assert_eq!(append(store, ws, &[alias]).await.merges, 1);
     let open: Vec<i64> = store.open_enrollments(ws, survivor).await.unwrap().iter().map(|e| e.id).collect();
     assert_eq!(open, [e.id], "the survivor's open enrollments include the merged person's");
     assert_eq!(store.person_enrollments(ws, survivor).await.unwrap().len(), 1);
     assert!(store.open_enrollments(ws, PersonId::new_v7()).await.unwrap().is_empty());
+}
+
+/// What attribution reads: entries, sent messages, coupons and opt-outs over a time range,
+/// each for the person as they are now — after a merge, the survivor.
+pub async fn attribution_rows_follow_a_merge(store: &dyn Store) {
+    use super::{append, msg};
+    use crate::Dispatched;
+    use rekindle_core::journey::{coupon_enrollment, coupon_key};
+    use rekindle_core::outreach::{CouponDefinition, CouponValue};
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
+    let (survivor, merged) = two_to_merge(store, "8").await;
+    let enter = |key: &str, at| NewEnrollment {
+        journey: j.id,
+        version,
+        person: merged,
+        trigger_key: key.into(),
+        reentry: Reentry::Always,
+        context: serde_json::json!({}),
+        at,
+    };
+    let before = store.enroll(ws, &enter("early", t0() - Duration::days(10))).await.unwrap().unwrap();
+    store.close_enrollment(ws, before.id, EnrollmentState::Exited, t0() - Duration::days(9)).await.unwrap();
+    let e = store.enroll(ws, &enter("in", t0())).await.unwrap().unwrap();
+    let mut send = message(&format!("{}:0:send", e.id), merged, ChannelKind::Sms, "2026-05-01");
+    (send.journey, send.enrollment, send.variant) = (Some(j.id), Some(e.id), Some("A".into()));
+    let caps = CapsConfig::default();
+    assert!(matches!(store.queue(ws, &[send], &caps).await.unwrap()[..], [Queued::Queued(_)]));
+    let claimed = store.claim_messages(t0(), Duration::minutes(5), 10).await.unwrap();
+    let sent_at = t0() + Duration::minutes(1);
+    store
+        .record_dispatch(claimed[0].id, &Dispatched::Sent { provider_id: None, awaiting: false }, sent_at)
+        .await
+        .unwrap();
+    let coupon = CouponDefinition {
+        name: "回归礼".into(),
+        title: "回归礼包".into(),
+        value: CouponValue::Amount { fen: 500 },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 3,
+    };
+    store.put_coupon(ws, &coupon).await.unwrap();
+    let key = coupon_key(e.id, 0, "gift", false);
+    let crate::CouponIssue::Issued(c) = store.issue_coupon(ws, "回归礼", merged, &key, t0()).await.unwrap() else {
+        panic!("issued")
+    };
+    store.issue_coupon(ws, "回归礼", merged, "by-hand", t0() - Duration::days(1)).await.unwrap();
+    assert!(store.redeem_coupon(ws, &c.code, Some("o-9"), t0() + Duration::hours(2)).await.unwrap());
+    store.set_consent(ws, merged, ChannelKind::Sms, false, "reply TD", t0() + Duration::hours(3)).await.unwrap();
+    let alias =
+        msg(serde_json::json!({"type": "alias", "userId": "u8", "previousId": "dev-8", "messageId": "alias-8"}));
+    assert_eq!(append(store, ws, &[alias]).await.merges, 1);
+
+    let (from, to) = (t0() - Duration::hours(1), t0() + Duration::days(1));
+    let entries = store.journey_entries(ws, from, to).await.unwrap();
+    assert_eq!(
+        entries.iter().map(|x| (x.enrollment, x.journey, x.person, x.entered_at)).collect::<Vec<_>>(),
+        [(e.id, j.id, survivor, t0())],
+        "only entries in the range, for the survivor"
+    );
+    assert_ne!(before.id, e.id);
+    let touches = store.journey_touches(ws, from, to).await.unwrap();
+    assert_eq!(
+        touches.iter().map(|x| (x.journey, x.enrollment, x.person, x.at)).collect::<Vec<_>>(),
+        [(j.id, Some(e.id), survivor, sent_at)]
+    );
+    assert!(store.journey_touches(ws, sent_at + Duration::seconds(1), to).await.unwrap().is_empty());
+    let coupons = store.issued_coupons(ws, from, to).await.unwrap();
+    assert_eq!(coupons.len(), 1, "the coupon issued by hand a day before is out of range");
+    assert_eq!(coupon_enrollment(&coupons[0].issue_key), Some(e.id));
+    assert_eq!(
+        (coupons[0].issued.person, coupons[0].issued.order_id.as_deref(), coupons[0].issued.redeemed_at),
+        (survivor, Some("o-9"), Some(t0() + Duration::hours(2)))
+    );
+    let outs = store.opt_outs_since(ws, from).await.unwrap();
+    assert_eq!(outs.iter().map(|o| (o.person, o.at)).collect::<Vec<_>>(), [(survivor, t0() + Duration::hours(3))]);
+    assert!(store.opt_outs_since(ws, to).await.unwrap().is_empty());
 }

@@ -41,12 +41,12 @@ macro_rules! conformance_suite {
             events_query_filters_and_pages, partition_matches_the_planner, person_by_merged_id,
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
             audit_log_is_per_workspace, invitations_are_accepted_by_the_invitee,
-            invitation_tokens_create_only_new_accounts, search_and_first_seen, workspace_settings, channel_settings_are_per_workspace, log_reads_up_to_the_horizon,
+            invitation_tokens_create_only_new_accounts, search_and_first_seen, workspace_settings, channel_settings_are_per_workspace, team_targets_are_replaced_whole, log_reads_up_to_the_horizon,
             segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
             dispatches_are_recorded_together, templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
-            changes_are_a_feed_with_cursors, enrollments_follow_a_merge, caps_count_across_a_merge,
+            changes_are_a_feed_with_cursors, enrollments_follow_a_merge, attribution_rows_follow_a_merge, caps_count_across_a_merge,
             erasure_leaves_no_trace, export_holds_everything);
     };
     (@tests $make:expr; $($name:ident),*) => {

@@ -62,3 +62,20 @@ pub async fn channel_settings_are_per_workspace(store: &dyn Store) {
     assert_eq!(store.channel_settings(ws).await.unwrap(), Some(second), "replaced whole");
     assert_eq!(store.channel_settings(other).await.unwrap(), None, "another workspace's are its own");
 }
+
+pub async fn team_targets_are_replaced_whole(store: &dyn Store) {
+    use rekindle_core::targets::{Kpi, Team, TeamTarget};
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("other", "Other", "Asia/Shanghai").await.unwrap().id;
+    assert!(store.team_targets(ws).await.unwrap().is_empty());
+    let first = [
+        TeamTarget { team: Team::Service, kpi: Kpi::Tickets48h, target: 0.95 },
+        TeamTarget { team: Team::Live, kpi: Kpi::Repurchase7d, target: 0.25 },
+    ];
+    store.put_team_targets(ws, &first, t0()).await.unwrap();
+    assert_eq!(store.team_targets(ws).await.unwrap(), [first[1], first[0]], "by team, then rate");
+    let second = [TeamTarget { team: Team::Community, kpi: Kpi::Wakeup14d, target: 0.125 }];
+    store.put_team_targets(ws, &second, t0()).await.unwrap();
+    assert_eq!(store.team_targets(ws).await.unwrap(), second, "replaced whole");
+    assert!(store.team_targets(other).await.unwrap().is_empty(), "another workspace's are its own");
+}

@@ -35,8 +35,9 @@ const HEADER: [&str; 4] = ["person", "at_utc", "name", "revenue_fen"];
 type Cell = (String, u32, u64, u64, u64, i64);
 
 pub fn reports(args: BenchReportsArgs) -> anyhow::Result<ExitCode> {
-    // People are drawn one at a time; the count in the config is not used.
-    let config = SimConfig { people: 0, days: DAYS, seed: args.seed, start: START };
+    // People are drawn one at a time; the count in the config is not used. The rest is the
+    // simulator's default store, its win-back programme included.
+    let config = SimConfig { people: 0, days: DAYS, seed: args.seed, start: START, ..SimConfig::default() };
     let sim = Simulation::new(config);
     let cal = Calendar::default();
     // Reports run on the window's last day, over every first order in it.

@@ -29,6 +29,7 @@ mod reports;
 mod segment_members;
 mod segments;
 mod tags;
+mod targets;
 mod tokens;
 mod users;
 mod workspaces;
@@ -58,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(dashboard::router())
         .merge(reports::router())
+        .merge(targets::router())
         .merge(people::router())
         .merge(channels::router())
         .merge(people_list::router())

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rekindle_core::access::Permission;
 use rekindle_core::calendar::Grain;
-use rekindle_engine::measure::{Answer, Query, Request, answer};
+use rekindle_engine::measure::{Answer, Facts, Query, Request, answer};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -37,7 +37,8 @@ pub struct ReportParams {
     grain: Option<String>,
     /// Cohorts and LTV: `first_order` (default), `source`, `first_live` or `first_category`.
     by: Option<String>,
-    /// N of N-day churn and of waking within N days (default 30, 1 to 365).
+    /// N of N-day churn and of waking within N days (default 30), or journeys' and experiments'
+    /// conversion window (default 7); 1 to 365.
     days: Option<i64>,
 }
 
@@ -58,7 +59,7 @@ pub struct ReportView {
     pub days: i64,
     pub time_zone: String,
     /// The figures, shaped by kind (docs/reports.md): `cohorts` (also for LTV), `repurchase`,
-    /// `churn`, `wakeup`, `referral`, `tickets`, `funnel`.
+    /// `churn`, `wakeup`, `referral`, `tickets`, `funnel`, `journeys`, `experiments`.
     #[schema(value_type = Object)]
     pub answer: serde_json::Value,
     /// The same figures as a table, as the CSV has them.
@@ -92,16 +93,21 @@ async fn answered(
         .request(kind)
         .query(cal.day(audience.now))
         .map_err(|r| ApiError::field(ErrorCode::InvalidField, r.field, r.message(access.lang.rules())))?;
+    let facts = if q.kind.needs_facts() {
+        Facts::load(&*state.store, access.ws(), &cal, q.window, q.days, audience.now).await?
+    } else {
+        Facts::default()
+    };
     // A pass over every profile: off the async threads, so a large store's report never holds
     // up requests, ingestion or journeys.
     let answer =
-        tokio::task::spawn_blocking(move || answer(&audience, &q)).await.map_err(|e| ApiError::internal(&e))?;
+        tokio::task::spawn_blocking(move || answer(&audience, &q, &facts)).await.map_err(|e| ApiError::internal(&e))?;
     Ok((q, super::redact::for_role(answer, access), cal.tz.name().to_string()))
 }
 
 /// One report over a window of the store's local days.
 #[utoipa::path(get, path = "/api/v1/reports/{kind}", tag = "reports", security(("bearer" = []), ("session" = [])),
-    params(("kind" = String, Path, description = "cohorts, repurchase, churn, wakeup, ltv, referral, tickets or funnel"), ReportParams, WorkspaceParam),
+    params(("kind" = String, Path, description = "cohorts, repurchase, churn, wakeup, ltv, referral, tickets, funnel, journeys or experiments"), ReportParams, WorkspaceParam),
     responses((status = 200, body = ReportView), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 async fn report(
     access: Access,
@@ -126,7 +132,7 @@ async fn report(
             .iter()
             .map(|c| ReportColumn { key: c.key.into(), header: c.header(lang).into() })
             .collect(),
-        rows: table.rows,
+        rows: table.rows_in(lang),
     }))
 }
 

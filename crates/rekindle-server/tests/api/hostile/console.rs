@@ -123,6 +123,11 @@ async fn reports_name_the_parameter_they_refuse() {
         ("/api/v1/reports/churn?days=0", "days"),
         ("/api/v1/reports/churn?days=99999999999999999999", "days"),
         ("/api/v1/reports/churn/export.csv?days=-1", "days"),
+        ("/api/v1/reports/journeys?days=0", "days"),
+        ("/api/v1/reports/journeys?days=7d", "days"),
+        ("/api/v1/reports/experiments?from=2026-02-30", "from"),
+        ("/api/v1/reports/experiments/export.csv?days=366", "days"),
+        ("/api/v1/reports/Journeys", "kind"),
     ] {
         let (status, body) = answer(app.api(path).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
@@ -167,4 +172,47 @@ async fn a_phone_in_a_cohort_key_is_masked_for_roles_without_pii() {
     assert!(!csv.contains("13812345678") && csv.contains("138****5678"), "{csv}");
     let (_, owner) = answer(app.api(path).await).await;
     assert_eq!(owner["answer"]["cohorts"][0]["key"], "13812345678");
+}
+
+/// Team targets: every malformed list is a 400 naming the field, nothing is half-saved, and
+/// only a role that manages the store sets them (everyone who reads people sees them).
+#[tokio::test]
+async fn team_targets_refuse_what_is_not_a_target() {
+    let app = spawn_app().await;
+    let good = json!({"team": "live", "kpi": "repurchase_7d", "target": 0.3});
+    let ok = app.send(Method::PUT, "/api/v1/targets", &json!({"targets": [good]})).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let many: Vec<Value> = (0..31).map(|_| good.clone()).collect();
+    for (body, field) in [
+        (json!({"targets": [{"team": "live", "kpi": "repurchase_7d", "target": 1.5}]}), "targets[0].target"),
+        (json!({"targets": [{"team": "live", "kpi": "repurchase_7d", "target": -0.1}]}), "targets[0].target"),
+        (json!({"targets": [good, good]}), "targets[1].kpi"),
+        (json!({"targets": many}), "targets"),
+        (json!({"targets": [{"team": "直播", "kpi": "repurchase_7d", "target": 0.3}]}), "targets[0].team"),
+        (json!({"targets": [{"team": "live", "kpi": "gmv", "target": 0.3}]}), "targets[0].kpi"),
+        (json!({"targets": [{"team": "live", "kpi": "repurchase_7d", "target": "30%"}]}), "targets[0].target"),
+        (json!({"targets": [{"team": "live", "kpi": "repurchase_7d", "target": 0.3, "owner": "x"}]}), "targets[0]"),
+        (json!({"targets": "all"}), "targets"),
+    ] {
+        let (status, answer) = answer(app.send(Method::PUT, "/api/v1/targets", &body).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert!(answer["field"].as_str().is_some_and(|f| f.starts_with(field)), "{body}: {answer}");
+    }
+    let kept = app.api_json("/api/v1/targets").await;
+    assert_eq!(kept["targets"].as_array().unwrap().len(), 1, "nothing refused was saved: {kept}");
+
+    let analyst = token_for(&app, rekindle_core::access::Role::Analyst).await;
+    let put = app
+        .client
+        .put(format!("{}/api/v1/targets", app.base))
+        .bearer_auth(&analyst)
+        .json(&json!({"targets": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::FORBIDDEN);
+    let get = app.client.get(format!("{}/api/v1/targets", app.base)).bearer_auth(&analyst).send().await.unwrap();
+    assert_eq!(get.status(), StatusCode::OK);
+    let (status, _) = answer(app.api("/api/v1/targets?workspace=elsewhere").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
