@@ -226,48 +226,32 @@ pub fn attribute<'a>(
         }
     }
     let credit = last_touch(&profile, facts, cal, window, span);
-    let mut out: Vec<JourneyAttribution> = Vec::new();
+    // Journeys by id: those that entered someone, and those with only last-touch credit.
+    let mut by_journey: BTreeMap<JourneyId, JourneyAttribution> = BTreeMap::new();
+    let blank = |journey: JourneyId| JourneyAttribution {
+        journey,
+        name: facts.journeys.get(&journey).map_or_else(|| journey.0.to_string(), |p| p.name.clone()),
+        arms: Vec::new(),
+        incremental: None,
+        coupon_cost_fen: 0,
+        roi: None,
+        last_touch_orders: 0,
+        last_touch_revenue_fen: 0,
+    };
     for ((journey, _), arm) in arms {
-        match out.last_mut() {
-            Some(j) if j.journey == journey => j.arms.push(arm),
-            _ => out.push(JourneyAttribution {
-                journey,
-                name: facts.journeys.get(&journey).map(|p| p.name.clone()).unwrap_or_else(|| journey.0.to_string()),
-                arms: vec![arm],
-                incremental: None,
-                coupon_cost_fen: 0,
-                roi: None,
-                last_touch_orders: 0,
-                last_touch_revenue_fen: 0,
-            }),
-        }
+        by_journey.entry(journey).or_insert_with(|| blank(journey)).arms.push(arm);
     }
-    // Journeys that entered nobody in the window can still have last-touch credit.
-    for journey in credit.keys() {
-        if !out.iter().any(|j| j.journey == *journey) {
-            let name = facts.journeys.get(journey).map(|p| p.name.clone()).unwrap_or_else(|| journey.0.to_string());
-            out.push(JourneyAttribution {
-                journey: *journey,
-                name,
-                arms: Vec::new(),
-                incremental: None,
-                coupon_cost_fen: 0,
-                roi: None,
-                last_touch_orders: 0,
-                last_touch_revenue_fen: 0,
-            });
-        }
+    for (journey, (orders, revenue)) in credit {
+        let j = by_journey.entry(journey).or_insert_with(|| blank(journey));
+        (j.last_touch_orders, j.last_touch_revenue_fen) = (orders, revenue);
     }
+    let mut out: Vec<JourneyAttribution> = by_journey.into_values().collect();
     for j in &mut out {
-        if let Some((orders, revenue)) = credit.get(&j.journey) {
-            (j.last_touch_orders, j.last_touch_revenue_fen) = (*orders, *revenue);
-        }
         j.coupon_cost_fen = j.arms.iter().filter(|a| !a.is_holdout()).map(|a| a.coupon_cost_fen).sum();
         j.incremental = incremental(&j.arms);
         j.roi =
             j.incremental.filter(|_| j.coupon_cost_fen > 0).map(|i| i.revenue_fen as f64 / j.coupon_cost_fen as f64);
     }
-    out.sort_by_key(|j| j.journey);
     Attribution { days, journeys: out }
 }
 
