@@ -574,6 +574,8 @@ const en: MessageSchema = {
     live_commented: 'Commented in live',
     live_liked: 'Liked a live session',
     live_shared: 'Shared a live session',
+    live_replied: 'Host replied',
+    live_stalled: 'Stream stalled',
     order_completed: 'Completed an order',
     order_refunded: 'Order refunded',
     contact_added: 'Added as WeCom contact',

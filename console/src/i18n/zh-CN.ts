@@ -571,6 +571,8 @@ export default {
     live_commented: '直播评论',
     live_liked: '直播点赞',
     live_shared: '分享直播',
+    live_replied: '主播回复提问',
+    live_stalled: '直播卡顿',
     order_completed: '完成下单',
     order_refunded: '订单退款',
     contact_added: '添加企业微信',

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod ids;
 pub mod journey;
 pub mod lifecycle;
+pub mod live;
 pub mod masking;
 pub mod message;
 pub mod money;

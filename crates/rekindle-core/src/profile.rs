@@ -117,6 +117,8 @@ pub struct Profile {
     pub comments: u32,
     pub likes: u32,
     pub shares: u32,
+    /// Told who they are in an `identify` (a phone, an openid or unionid, a WeCom contact).
+    pub identified: bool,
     /// The last message Rekindle delivered, opened or clicked for this person.
     pub last_touch: Option<DateTime<Utc>>,
     /// When each ticket was first opened, by ticket id hash.
@@ -166,6 +168,9 @@ fn min(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
 fn max(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(a.map_or(b, |a| a.max(b)))
 }
+
+/// The `identify` traits that name a person rather than a device.
+const IDENTITY_TRAITS: [&str; 4] = ["phone", "wechat_openid", "wechat_unionid", "wecom_external_userid"];
 
 /// An id-like property as text: a string (empty means absent) or a number written bare.
 pub fn text(v: Option<&Value>) -> Option<String> {
@@ -236,6 +241,7 @@ impl Profile {
             }
             events::CONTACT_REMOVED => self.contact_removed = max(self.contact_removed, e.at),
             "identify" => {
+                self.identified |= IDENTITY_TRAITS.iter().any(|k| text(p.get(*k)).is_some());
                 // The latest one said wins; on a tie the larger, so arrival order never matters.
                 if let Some(day) = p.get("birthday").and_then(MonthDay::parse) {
                     self.birthday = self.birthday.max(Some((e.at, day)));
@@ -419,6 +425,11 @@ impl Profile {
         }
     }
 
+    /// Known to OneID beyond a device: identified, a member who ordered, or a WeCom contact.
+    pub fn known(&self) -> bool {
+        self.identified || !self.orders.is_empty() || self.contact_added.is_some()
+    }
+
     /// Fold another person's profile in: what OneID does when it merges them into this one.
     pub fn merge(&mut self, other: &Profile) {
         if let Some(t) = other.first_seen {
@@ -444,6 +455,7 @@ impl Profile {
         self.comments += other.comments;
         self.likes += other.likes;
         self.shares += other.shares;
+        self.identified |= other.identified;
         if let Some(t) = other.last_touch {
             self.last_touch = max(self.last_touch, t);
         }
