@@ -56,6 +56,11 @@ impl Calendar {
         t.with_timezone(&self.tz).date_naive()
     }
 
+    /// The local time of an instant.
+    pub fn local(&self, t: DateTime<Utc>) -> chrono::NaiveDateTime {
+        t.with_timezone(&self.tz).naive_local()
+    }
+
     /// The local day as a count of days since 1970-01-01: what the models count in.
     pub fn day_number(&self, t: DateTime<Utc>) -> i64 {
         (self.day(t) - NaiveDate::default()).num_days()

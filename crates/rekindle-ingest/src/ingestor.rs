@@ -74,7 +74,7 @@ type Queue = Arc<Mutex<mpsc::Receiver<Job>>>;
 pub struct Ingestor {
     queue: mpsc::Sender<Job>,
     progress: Arc<Progress>,
-    appended: Arc<tokio::sync::Notify>,
+    appended: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Ingestor {
@@ -83,7 +83,7 @@ impl Ingestor {
     pub fn start(store: Arc<dyn Store>, policy: IdentityPolicy, config: IngestConfig, metrics: IngestMetrics) -> Self {
         let (queue, rx) = mpsc::channel(config.queue_depth.max(1));
         let rx: Queue = Arc::new(Mutex::new(rx));
-        let appended = Arc::new(tokio::sync::Notify::new());
+        let appended = Arc::new(tokio::sync::watch::Sender::new(0));
         let applier = Applier { store: store.clone(), policy: Arc::new(policy), metrics, appended: appended.clone() };
         let inbox = store.inbox().filter(|_| config.inbox);
         let progress = Arc::new(Progress::new(inbox.is_some(), applier.metrics.apply_lag.clone()));
@@ -100,11 +100,11 @@ impl Ingestor {
         Self::start(store, policy, IngestConfig { inbox: false, ..IngestConfig::default() }, IngestMetrics::default())
     }
 
-    /// Notified after every append that stored something, so what reacts to new events (the
-    /// journey runner) wakes at once instead of polling. One waiter; a notification sent while
-    /// nobody waits is kept for the next wait.
-    pub fn appended(&self) -> Arc<tokio::sync::Notify> {
-        self.appended.clone()
+    /// Changes after every append that stored something, so what reacts to new events (the
+    /// journey runner, the live rooms) wakes at once instead of polling. Each reader takes its
+    /// own receiver; a change made while it was busy is seen at its next wait.
+    pub fn appended(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.appended.subscribe()
     }
 
     /// Store `messages` durably; returns once they are (or were already) durable.
@@ -163,7 +163,7 @@ struct Applier {
     store: Arc<dyn Store>,
     policy: Arc<IdentityPolicy>,
     metrics: IngestMetrics,
-    appended: Arc<tokio::sync::Notify>,
+    appended: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Applier {
@@ -178,7 +178,7 @@ impl Applier {
                 self.metrics.commits.inc();
                 self.metrics.record(report);
                 if report.stored > 0 {
-                    self.appended.notify_one();
+                    self.appended.send_modify(|n| *n = n.wrapping_add(1));
                 }
             }
             Err(e) => {

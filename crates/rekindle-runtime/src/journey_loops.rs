@@ -14,14 +14,15 @@ use crate::Services;
 const AWAITING_EVERY: Duration = Duration::from_secs(60);
 
 pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
-    let appended = state.ingestor.appended();
+    let mut appended = state.ingestor.appended();
     let queued = state.runner.queued.clone();
     // New events, as soon as they are stored.
     let events = state.clone();
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = appended.notified() => {}
+                // Every reader of the log has its own receiver: each wakes on every append.
+                r = appended.changed() => if r.is_err() { tokio::time::sleep(tick).await },
                 _ = tokio::time::sleep(tick) => {}
             }
             each_workspace(&events, "events", |ws| events.runner.events(ws)).await;

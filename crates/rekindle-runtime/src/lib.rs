@@ -4,6 +4,7 @@
 //! serves them.
 
 mod journey_loops;
+mod live_loop;
 mod refresh_loop;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::outreach::CapsConfig;
 use rekindle_delivery::ChannelsConfig;
 pub use rekindle_engine::Clock;
+use rekindle_engine::live::LiveRooms;
 use rekindle_engine::{Engine, Judging};
 use rekindle_ingest::{IngestConfig, IngestMetrics, Ingestor};
 use rekindle_journeys::Runner;
@@ -51,6 +53,8 @@ pub struct Services {
     pub engine: Arc<Engine>,
     /// Journeys: walks people through them and queues their messages.
     pub runner: Arc<Runner>,
+    /// The rooms of live sessions being watched, followed as events arrive.
+    pub live: Arc<LiveRooms>,
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
@@ -66,11 +70,13 @@ impl Services {
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps));
+        let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services =
-            Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, channels: channels.clone() };
+            Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, live, channels: channels.clone() };
         refresh_loop::spawn(services.clone(), settings.refresh);
+        live_loop::spawn(services.clone());
         if settings.journeys {
             let dispatcher =
                 Dispatcher::new(store, channels, clock, DispatchConfig::default(), services.ingestor.clone());

@@ -55,6 +55,7 @@ impl App {
             engine: services.engine.clone(),
             metrics: Arc::new(Metrics::new(&services.ingest_metrics)),
             runner: services.runner.clone(),
+            live: services.live.clone(),
             channels: services.channels.clone(),
             journeys: config.journeys.clone(),
         };

@@ -23,6 +23,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Profiles, stages, tiers and live segments per workspace.
     pub engine: Arc<rekindle_engine::Engine>,
+    /// The rooms of live sessions being watched.
+    pub live: Arc<rekindle_engine::live::LiveRooms>,
     /// Journeys: walks people through them and queues their messages.
     pub runner: Arc<rekindle_journeys::Runner>,
     /// The configured message providers (the WeCom client answers callbacks too).

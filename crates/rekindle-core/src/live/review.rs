@@ -67,6 +67,8 @@ pub struct Review {
     pub stalls: u32,
     pub stalled_viewers: u32,
     pub stall_seconds: i64,
+    /// Against the sessions before it (filled in by whoever knows them).
+    pub compared: Vec<super::monitor::Compared>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -206,10 +208,11 @@ pub fn review(room: &Room, session: Span, facts: impl Fn(PersonId) -> ViewerFact
         stalls: sum(|v| v.stalls),
         stalled_viewers: room.viewers.values().filter(|v| v.stalls > 0).count() as u32,
         stall_seconds: room.minutes.iter().map(|m| m.stall_seconds).sum(),
+        compared: Vec::new(),
     }
 }
 
-fn curve(room: &Room, by_minute: &[u32]) -> Vec<CurvePoint> {
+pub fn curve(room: &Room, by_minute: &[u32]) -> Vec<CurvePoint> {
     by_minute
         .iter()
         .enumerate()
@@ -232,7 +235,7 @@ fn curve(room: &Room, by_minute: &[u32]) -> Vec<CurvePoint> {
         .collect()
 }
 
-fn questions(room: &Room) -> Questions {
+pub fn questions(room: &Room) -> Questions {
     let mut replies: Vec<i64> = room.questions.iter().filter_map(|q| q.reply_seconds()).collect();
     replies.sort_unstable();
     let asked = room.questions.len() as u32;

@@ -16,6 +16,8 @@ mod input;
 mod invitations;
 mod journeys;
 mod keys;
+mod live;
+mod live_csv;
 mod messages;
 mod models;
 mod people;
@@ -59,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(dashboard::router())
         .merge(reports::router())
+        .merge(live::router())
         .merge(targets::router())
         .merge(people::router())
         .merge(channels::router())

@@ -162,6 +162,17 @@ impl Redact for OrderView {
     }
 }
 
+/// The live monitor: askers' questions and viewers' names are free text.
+impl Redact for rekindle_core::live::monitor::Monitor {
+    fn redact(&mut self) {
+        for w in &mut self.waiting {
+            w.text.redact();
+            w.name.redact();
+        }
+        self.loyal.iter_mut().for_each(|l| l.name.redact());
+    }
+}
+
 impl Redact for MessageView {
     fn redact(&mut self) {
         self.text.redact();

@@ -1,0 +1,112 @@
+//! What the monitor needs to know of each viewer, worked out once per audience: their tier,
+//! stage, saved segments, and whether they are in the private domain, known, and how loyal.
+//! The room's composition is then a count, not a rule evaluation per viewer per update.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::live::monitor::Monitor;
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_rules::Rule;
+use rekindle_store::{PersonRef, SegmentKind, Store};
+
+use crate::Audience;
+
+#[derive(Default)]
+pub(super) struct Classes {
+    audience: Option<Arc<Audience>>,
+    /// The saved segments: name, persona or not, rule.
+    pub segments: Vec<(String, SegmentKind, Rule)>,
+    by_person: HashMap<PersonId, Class>,
+    names: HashMap<PersonId, Option<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Class {
+    pub tier: Option<Tier>,
+    pub stage: Option<Stage>,
+    /// Indexes into [`Classes::segments`].
+    pub segments: Vec<u16>,
+    pub private: bool,
+    pub known: bool,
+    pub first_live: Option<DateTime<Utc>>,
+    /// Sessions attended.
+    pub sessions: u32,
+    pub spend_fen: i64,
+}
+
+impl Classes {
+    /// Start over when the audience changed since the last call (a refresh ran).
+    pub async fn follow(
+        &mut self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        audience: Option<&Arc<Audience>>,
+    ) -> rekindle_store::Result<()> {
+        let same = match (&self.audience, audience) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if same && !self.segments.is_empty() {
+            return Ok(());
+        }
+        self.audience = audience.cloned();
+        self.by_person.clear();
+        self.segments = store
+            .segments(ws)
+            .await?
+            .into_iter()
+            .filter_map(|s| rekindle_rules::parse(&s.rule).ok().map(|r| (s.name, s.kind, r)))
+            .collect();
+        Ok(())
+    }
+
+    pub fn of(&mut self, person: PersonId) -> &Class {
+        let (audience, segments) = (&self.audience, &self.segments);
+        self.by_person.entry(person).or_insert_with(|| {
+            let Some((a, m)) = audience.as_ref().and_then(|a| a.member(person).map(|m| (a, m))) else {
+                return Class::default();
+            };
+            Class {
+                tier: Some(m.tier),
+                stage: Some(m.stage),
+                segments: segments
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, _, rule))| a.matches(m, rule))
+                    .map(|(i, _)| i as u16)
+                    .collect(),
+                private: m.profile.reachable(),
+                known: m.profile.known(),
+                first_live: m.profile.first_live.map(|(at, _)| at),
+                sessions: m.profile.watched_by_session.len() as u32,
+                spend_fen: m.profile.spend_fen(),
+            }
+        })
+    }
+
+    /// Fill in the names of the people the monitor lists, asking the store once per person.
+    pub async fn name(&mut self, store: &dyn Store, ws: WorkspaceId, m: &mut Monitor) -> rekindle_store::Result<()> {
+        if self.names.len() > 10_000 {
+            self.names.clear();
+        }
+        let people: Vec<PersonId> =
+            m.waiting.iter().map(|w| w.person).chain(m.loyal.iter().map(|l| l.person)).collect();
+        for p in people {
+            if !self.names.contains_key(&p) {
+                let name = store.person(ws, &PersonRef::Id(p)).await?.and_then(|x| x.nickname());
+                self.names.insert(p, name);
+            }
+        }
+        for w in &mut m.waiting {
+            w.name = self.names[&w.person].clone();
+        }
+        for l in &mut m.loyal {
+            l.name = self.names[&l.person].clone();
+        }
+        Ok(())
+    }
+}
