@@ -110,9 +110,32 @@ impl LiveRooms {
         Ok(read)
     }
 
-    async fn sessions(&self, ws: WorkspaceId, rooms: &mut Rooms) -> rekindle_store::Result<Arc<Vec<LiveSession>>> {
+    /// The store's sessions in start order, and where `id` is among them. A session not in the
+    /// list kept is looked for in the store again: it may have been added since.
+    async fn find(
+        &self,
+        ws: WorkspaceId,
+        rooms: &mut Rooms,
+        id: &str,
+    ) -> rekindle_store::Result<Option<(Arc<Vec<LiveSession>>, usize)>> {
+        for fresh in [false, true] {
+            let sessions = self.sessions(ws, rooms, fresh).await?;
+            if let Some(i) = sessions.iter().position(|s| s.id == id) {
+                return Ok(Some((sessions, i)));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn sessions(
+        &self,
+        ws: WorkspaceId,
+        rooms: &mut Rooms,
+        reload: bool,
+    ) -> rekindle_store::Result<Arc<Vec<LiveSession>>> {
         if let Some((at, s)) = &rooms.sessions
             && at.elapsed() < FRESH
+            && !reload
         {
             return Ok(s.clone());
         }
@@ -135,8 +158,7 @@ impl LiveRooms {
         {
             return Ok(Some(m.clone()));
         }
-        let sessions = self.sessions(ws, &mut rooms).await?;
-        let Some(i) = sessions.iter().position(|s| s.id == session_id) else { return Ok(None) };
+        let Some((sessions, i)) = self.find(ws, &mut rooms, session_id).await? else { return Ok(None) };
         let session = &sessions[i];
         let now = self.engine.now();
         if !rooms.open.contains_key(session_id) {
@@ -163,8 +185,7 @@ impl LiveRooms {
     pub async fn review(&self, ws: WorkspaceId, session_id: &str) -> rekindle_store::Result<Option<Arc<Review>>> {
         let rooms = self.rooms(ws);
         let mut rooms = rooms.lock().await;
-        let sessions = self.sessions(ws, &mut rooms).await?;
-        let Some(i) = sessions.iter().position(|s| s.id == session_id) else { return Ok(None) };
+        let Some((sessions, i)) = self.find(ws, &mut rooms, session_id).await? else { return Ok(None) };
         let mut r = (*self.reviewed(ws, &mut rooms, &sessions, i).await?).clone();
         let earlier = self.earlier(ws, &mut rooms, &sessions, i).await?;
         let calendar = self.engine.latest(ws).as_ref().map(|a| a.context.calendar.clone()).unwrap_or_default();
@@ -211,7 +232,8 @@ impl LiveRooms {
         let now = self.engine.now();
         let upto = self.store.horizon(ws).await?.event;
         let room = history::room(&*self.store, ws, s, now, upto).await?;
-        let audience = self.engine.latest(ws);
+        // A review is read after the fact: the audience brought up to date, not the last one.
+        let audience = Some(self.engine.audience(ws).await?);
         let origin = history::origin(s);
         let facts = |p: PersonId| match audience.as_ref().and_then(|a| a.member(p)) {
             Some(m) => ViewerFacts {

@@ -8,6 +8,7 @@ mod helpers;
 mod hostile;
 mod ingestion;
 mod journeys;
+mod live;
 mod openapi_current;
 mod reports;
 mod rest;
