@@ -15,6 +15,10 @@ pub const LIVE_WATCHED: &str = "Live Watched";
 pub const LIVE_COMMENTED: &str = "Live Commented";
 pub const LIVE_LIKED: &str = "Live Liked";
 pub const LIVE_SHARED: &str = "Live Shared";
+/// The host answered a question (`comment_id` of the question), on the asker's identity.
+pub const LIVE_REPLIED: &str = "Live Replied";
+/// A viewer's player reported the stream stalled (buffering) for `seconds`.
+pub const LIVE_STALLED: &str = "Live Stalled";
 
 // Orders and coupons (Segment's e-commerce spec).
 pub const ORDER_COMPLETED: &str = "Order Completed";
@@ -54,6 +58,8 @@ pub const KNOWN: &[&str] = &[
     LIVE_COMMENTED,
     LIVE_LIKED,
     LIVE_SHARED,
+    LIVE_REPLIED,
+    LIVE_STALLED,
     ORDER_COMPLETED,
     ORDER_REFUNDED,
     COUPON_APPLIED,
