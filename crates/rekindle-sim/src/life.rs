@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
@@ -45,11 +45,24 @@ pub(crate) struct PersonSim<'c> {
     events: Vec<Value>,
     /// The store's win-back programme, when the simulation runs one.
     winback: Option<Programme>,
+    /// The live room's planted effects draw from this stream (`crate::live`).
+    room: ChaCha8Rng,
+    /// They watched a session on a weekday that keeps viewers: the next session draws them more.
+    kept: bool,
+    /// What multiplies their chance of leaving after the order being placed: below 1 for an
+    /// order in a session on a weekday that keeps viewers.
+    leave_factor: f64,
 }
 
 impl<'c> PersonSim<'c> {
-    /// `programme` is the win-back programme's own random stream.
-    pub(crate) fn new(config: &'c SimConfig, i: u64, rng: &mut ChaCha8Rng, programme: ChaCha8Rng) -> Self {
+    /// `programme` is the win-back programme's own random stream, `room` the live room's.
+    pub(crate) fn new(
+        config: &'c SimConfig,
+        i: u64,
+        rng: &mut ChaCha8Rng,
+        programme: ChaCha8Rng,
+        room: ChaCha8Rng,
+    ) -> Self {
         let traits = Traits::sample(rng);
         let start = config.start.and_time(NaiveTime::MIN);
         let end = start + Duration::days(i64::from(config.days));
@@ -82,6 +95,9 @@ impl<'c> PersonSim<'c> {
             seq: 0,
             events: Vec::new(),
             winback: config.winback.map(|w| Programme::new(w, programme)),
+            room,
+            kept: false,
+            leave_factor: 1.0,
             traits,
         }
     }
@@ -129,9 +145,16 @@ impl<'c> PersonSim<'c> {
             if let Some(s) = session
                 && s.start > self.acquired + Duration::minutes(1)
             {
-                let chance = if self.alive { 0.45 * self.traits.engagement * s.pull } else { 0.02 };
-                if rng.random_bool(chance.clamp(0.0, 1.0)) {
+                let chance = (if self.alive { 0.45 * self.traits.engagement * s.pull } else { 0.02 }).clamp(0.0, 1.0);
+                // A session on a keeping weekday draws its viewers to the next one: a second
+                // chance on the live room's stream makes theirs `keeping_lift` times as large.
+                let lift = if std::mem::take(&mut self.kept) { self.config.live.keeping_lift } else { 1.0 };
+                let again = (chance * lift).min(1.0);
+                if rng.random_bool(chance)
+                    || (again > chance && self.room.random_bool((again - chance) / (1.0 - chance)))
+                {
                     self.watch(s, rng);
+                    self.kept = self.config.live.keeping_weekdays.contains(&s.start.weekday());
                 }
             }
             if self.alive {
@@ -203,13 +226,29 @@ impl<'c> PersonSim<'c> {
         let length = (s.end - s.start).num_minutes().max(1);
         let enter = s.start + Duration::minutes(rng.random_range(0..length.min(45)));
         let minutes = (rng.random_range(1.0..3.0) * 12.0 * self.traits.engagement).round().max(1.0) as i64;
-        let leave = (enter + Duration::minutes(minutes)).min(s.end);
+        let mut leave = (enter + Duration::minutes(minutes)).min(s.end);
         let from = self.device();
         let props = json!({"session_id": s.id});
         let id = self.next_id();
         self.push(messages::track(id, &from, enter, events::LIVE_ENTERED, props.clone(), "rekindle-sim-live"));
+        // A stall while they are in the room: they see it, and some leave when it ends.
+        let mut last_beat = leave;
+        if let Some((at, seconds)) = s.stall
+            && enter <= at
+            && at < leave
+        {
+            let id = self.next_id();
+            let stalled = json!({"session_id": s.id, "seconds": seconds});
+            self.push(messages::track(id, &from, at, events::LIVE_STALLED, stalled, "rekindle-sim-live"));
+            if self.room.random_bool(self.config.live.stall_leave.clamp(0.0, 1.0)) {
+                leave = leave.min(at + Duration::seconds(seconds));
+                last_beat = at;
+            }
+        }
+        // Whether a question of theirs was answered, and when the first fast answer came.
+        let (mut asked, mut answered_fast) = (false, None);
         let mut t = enter + Duration::minutes(5);
-        while t <= leave {
+        while t <= last_beat {
             let id = self.next_id();
             let m = messages::track(
                 id,
@@ -225,15 +264,30 @@ impl<'c> PersonSim<'c> {
                 let text =
                     if question { "这个是哪里发货？保质期多久？" } else { "看起来好新鲜！" };
                 let id = self.next_id();
-                let props = json!({"session_id": s.id, "text": text, "is_question": question});
-                self.push(messages::track(
-                    id,
-                    &from,
-                    t + Duration::seconds(30),
-                    events::LIVE_COMMENTED,
-                    props,
-                    "rekindle-sim-live",
-                ));
+                let comment_id = format!("c-{id}");
+                let at = t + Duration::seconds(30);
+                let props =
+                    json!({"session_id": s.id, "comment_id": comment_id, "text": text, "is_question": question});
+                self.push(messages::track(id, &from, at, events::LIVE_COMMENTED, props, "rekindle-sim-live"));
+                if question {
+                    asked = true;
+                    if let Some(delay) = self.reply_delay() {
+                        let replied = at + Duration::seconds(delay);
+                        let id = self.next_id();
+                        let props = json!({"session_id": s.id, "comment_id": comment_id, "host": s.host});
+                        self.push(messages::track(
+                            id,
+                            &from,
+                            replied,
+                            events::LIVE_REPLIED,
+                            props,
+                            "rekindle-sim-live",
+                        ));
+                        if delay <= self.config.live.reply_fast_seconds && answered_fast.is_none() {
+                            answered_fast = Some(replied);
+                        }
+                    }
+                }
             }
             if rng.random_bool(0.2) {
                 let id = self.next_id();
@@ -261,12 +315,63 @@ impl<'c> PersonSim<'c> {
             .filter_map(|t| CATEGORIES.iter().position(|c| c.name == *t))
             .filter(|c| self.runs_out_by(*c, leave + Duration::days(2)))
             .collect();
-        if self.alive && (!needs.is_empty() || rng.random_bool(0.05 * self.traits.engagement)) {
-            let mut wanted = needs;
+        let live = &self.config.live;
+        let mut buys = self.alive && (!needs.is_empty() || rng.random_bool(0.05 * self.traits.engagement));
+        let mut wanted = needs;
+        if asked && self.alive {
+            // An asker means to buy what is on show, besides what they need; a question left
+            // waiting past the fast reply time loses the sale with chance 1 − 1 / lift, so an
+            // asker answered fast orders `reply_order_lift` times as often.
+            if !buys && self.room.random_bool(live.asker_intent.clamp(0.0, 1.0)) {
+                buys = true;
+                let day = leave.date();
+                let shown: Vec<usize> = s
+                    .topics
+                    .iter()
+                    .filter_map(|t| CATEGORIES.iter().position(|c| c.name == *t))
+                    .filter(|c| PRODUCTS.iter().any(|p| p.category == CATEGORIES[*c].name && p.on_sale(day)))
+                    .collect();
+                if !shown.is_empty() {
+                    wanted.push(shown[self.room.random_range(0..shown.len())]);
+                }
+            }
+            if buys && answered_fast.is_none() {
+                buys = self.room.random_bool((1.0 / live.reply_order_lift).clamp(0.0, 1.0));
+            }
+        }
+        if buys {
             if wanted.is_empty() {
                 wanted.push(self.favourite(rng));
             }
-            self.order(leave - Duration::minutes(1), &wanted, Some(&s.id), rng);
+            // Orders fall on whole minutes (the win-back programme relies on it), a minute
+            // before they leave, and after the answer that decided them.
+            let mut at = (leave - Duration::minutes(1)).with_second(0).unwrap_or(leave);
+            if let Some(r) = answered_fast
+                && r >= at
+            {
+                at = r.with_second(0).unwrap_or(r) + Duration::minutes(1);
+            }
+            // An order in a session on a weekday that keeps viewers keeps the buyer too.
+            if live.keeping_weekdays.contains(&s.start.weekday()) {
+                self.leave_factor = live.keeping_dropout;
+            }
+            self.order(at, &wanted, Some(&s.id), rng);
+            self.leave_factor = 1.0;
+        }
+    }
+
+    /// How long the host takes to answer a question, on the live room's stream: none for a
+    /// question never answered.
+    fn reply_delay(&mut self) -> Option<i64> {
+        let live = &self.config.live;
+        let u: f64 = self.room.random();
+        if u < live.reply_fast_share {
+            Some(self.room.random_range(live.reply_min_seconds..=live.reply_fast_seconds))
+        } else if u < live.reply_fast_share + live.reply_late_share {
+            let later = live.reply_fast_seconds + 1;
+            Some(self.room.random_range(later..=live.reply_late_seconds.max(later)))
+        } else {
+            None
         }
     }
 

@@ -4,6 +4,8 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::live::LiveEffects;
+
 /// A session as the simulator uses it; [`LiveSession::object`] gives the store's form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveSession {
@@ -17,6 +19,9 @@ pub struct LiveSession {
     pub end: NaiveDateTime,
     /// How much the weekday draws viewers (Friday to Sunday draw more).
     pub pull: f64,
+    /// When the stream stalls (local time) and for how many seconds, if it does: every viewer
+    /// in the room then reports it, and some leave (`crate::live`).
+    pub stall: Option<(NaiveDateTime, i64)>,
 }
 
 const HOSTS: [&str; 3] = ["小鹿", "阿杰", "果果"];
@@ -29,7 +34,7 @@ const THEMES: [(&str, &[&str]); 6] = [
     ("产地直播·肉禽", &["肉禽", "蛋"]),
 ];
 
-pub fn generate(rng: &mut ChaCha8Rng, start: NaiveDate, days: u32) -> Vec<LiveSession> {
+pub fn generate(rng: &mut ChaCha8Rng, start: NaiveDate, days: u32, live: &LiveEffects) -> Vec<LiveSession> {
     let mut sessions = Vec::new();
     for d in 0..days {
         let day = start + Duration::days(i64::from(d));
@@ -53,7 +58,21 @@ pub fn generate(rng: &mut ChaCha8Rng, start: NaiveDate, days: u32) -> Vec<LiveSe
             start: start_at,
             end: start_at + Duration::minutes(minutes),
             pull,
+            stall: None,
         });
+    }
+    // Stalls are drawn after the schedule, so the schedule is the same with them or without.
+    for s in &mut sessions {
+        if !rng.random_bool(live.stall_share.clamp(0.0, 1.0)) {
+            continue;
+        }
+        // After the first minutes, and over before the session ends.
+        let length = (s.end - s.start).num_minutes();
+        let first = live.stall_after_minutes + 1;
+        let minute = rng.random_range(first..(length - 5).max(first + 1));
+        let (least, most) = live.stall_seconds;
+        let seconds = rng.random_range(least..=most.max(least));
+        s.stall = Some((s.start + Duration::minutes(minute), seconds));
     }
     sessions
 }

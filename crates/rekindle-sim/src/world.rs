@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::life::PersonSim;
 use crate::life::winback::{Winback, WinbackSilence};
+use crate::live::LiveEffects;
 use crate::person::{Channel, Persona};
 use crate::schedule::{self, LiveSession};
 
@@ -23,6 +24,8 @@ pub struct SimConfig {
     pub start: NaiveDate,
     /// The store's win-back programme and its planted effect; none runs without it.
     pub winback: Option<Winback>,
+    /// The live room's planted effects: reply time, stalls, weekdays that keep viewers.
+    pub live: LiveEffects,
 }
 
 impl Default for SimConfig {
@@ -33,6 +36,7 @@ impl Default for SimConfig {
             seed: 1,
             start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
             winback: Some(Winback::default()),
+            live: LiveEffects::default(),
         }
     }
 }
@@ -79,11 +83,11 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(config: SimConfig) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        let sessions = schedule::generate(&mut rng, config.start, config.days);
+        let sessions = schedule::generate(&mut rng, config.start, config.days, &config.live);
         Self { config, sessions }
     }
 
-    /// What was simulated, the win-back programme's planted effect included.
+    /// What was simulated, the planted effects (win-back programme, live room) included.
     pub fn config(&self) -> &SimConfig {
         &self.config
     }
@@ -125,7 +129,11 @@ impl Simulation {
         // draws are the same with the programme on or off until a won-back order changes them.
         let mut programme = ChaCha8Rng::seed_from_u64(seed);
         programme.set_stream(1);
-        let mut p = PersonSim::new(&self.config, i, &mut rng, programme);
+        // The live room's planted effects draw from a third: a person they do not touch lives
+        // the same life with them or without them.
+        let mut room = ChaCha8Rng::seed_from_u64(seed);
+        room.set_stream(2);
+        let mut p = PersonSim::new(&self.config, i, &mut rng, programme, room);
         p.live(&self.sessions, &mut rng);
         p.finish()
     }

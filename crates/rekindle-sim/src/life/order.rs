@@ -105,7 +105,7 @@ impl PersonSim<'_> {
             }
             leave = (leave + 0.25).min(1.0);
         }
-        if rng.random_bool(leave) {
+        if rng.random_bool((leave * self.leave_factor).clamp(0.0, 1.0)) {
             self.alive = false;
             self.dropped = Some(at);
         }
