@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
-use rekindle_engine::measure::{Facts, Request, answer};
+use rekindle_engine::measure::{Request, answer};
 use rekindle_rules::Lang;
 use unicode_width::UnicodeWidthStr;
 
@@ -29,11 +29,7 @@ pub async fn run(global: &Global, args: ReportArgs) -> anyhow::Result<ExitCode> 
     };
     let q = request.query(cal.day(now)).map_err(|r| anyhow!("--{}: {}", r.field, r.message(Lang::En)))?;
     let audience = super::read_audience(&*store, ws, now, &config.segments.judging(), false).await?;
-    let facts = if q.kind.needs_facts() {
-        Facts::load(&*store, ws, &cal, q.window, q.days, now).await?
-    } else {
-        Facts::default()
-    };
+    let facts = q.kind.facts(&*store, ws, &cal, &q, now).await?;
     let table = answer(&audience, &q, &facts).table();
     if args.csv {
         table.write_csv(std::io::stdout(), lang)?;

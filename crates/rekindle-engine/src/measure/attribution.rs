@@ -36,6 +36,8 @@ pub struct Facts {
     pub coupons: Vec<CouponRecord>,
     pub coupon_values: HashMap<String, CouponDefinition>,
     pub opt_outs: HashMap<PersonId, Vec<DateTime<Utc>>>,
+    /// The store's live sessions (for the schedule analysis).
+    pub sessions: Vec<rekindle_core::objects::LiveSession>,
 }
 
 impl Facts {
@@ -73,6 +75,7 @@ impl Facts {
             coupons: store.issued_coupons(ws, from, until).await?,
             coupon_values: store.coupons(ws).await?.into_iter().map(|c| (c.name.clone(), c)).collect(),
             opt_outs,
+            sessions: Vec::new(),
         })
     }
 }

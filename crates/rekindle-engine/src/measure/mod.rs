@@ -17,6 +17,7 @@ pub mod funnel;
 mod query;
 pub mod rates;
 mod request;
+pub mod schedule;
 mod table;
 pub mod targets;
 

@@ -10,6 +10,7 @@ use super::cohorts::{CohortBy, Cohorts, cohorts};
 use super::experiments::{Experiments, experiments};
 use super::funnel::{Step, funnel, funnel_table};
 use super::rates::{self, Churn, Referral, Repurchase, Tickets, WakeUp, period_table};
+use super::schedule::{Schedule, schedule};
 use super::{Table, Window};
 use crate::audience::Audience;
 
@@ -26,10 +27,11 @@ pub enum Kind {
     Funnel,
     Journeys,
     Experiments,
+    Schedule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Cohorts,
         Kind::Repurchase,
         Kind::Churn,
@@ -40,6 +42,7 @@ impl Kind {
         Kind::Funnel,
         Kind::Journeys,
         Kind::Experiments,
+        Kind::Schedule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Kind {
             Kind::Funnel => "funnel",
             Kind::Journeys => "journeys",
             Kind::Experiments => "experiments",
+            Kind::Schedule => "schedule",
         }
     }
 
@@ -63,8 +67,25 @@ impl Kind {
 
     /// Whether the report reads journeys' entries, messages and coupons ([`Facts`]) besides the
     /// profiles.
+    /// Journeys' and experiments' rows over the window.
     pub fn needs_facts(self) -> bool {
         matches!(self, Kind::Journeys | Kind::Experiments)
+    }
+
+    /// What the query reads beside the audience: journeys' rows, or the live sessions.
+    pub async fn facts(
+        self,
+        store: &dyn rekindle_store::Store,
+        ws: rekindle_core::WorkspaceId,
+        cal: &rekindle_core::calendar::Calendar,
+        q: &Query,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> rekindle_store::Result<Facts> {
+        match self {
+            _ if self.needs_facts() => Facts::load(store, ws, cal, q.window, q.days, now).await,
+            Kind::Schedule => Ok(Facts { sessions: store.live_sessions(ws).await?, ..Facts::default() }),
+            _ => Ok(Facts::default()),
+        }
     }
 }
 
@@ -105,6 +126,7 @@ pub enum Answer {
     },
     Journeys(Attribution),
     Experiments(Experiments),
+    Schedule(Schedule),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -147,6 +169,10 @@ pub fn answer(audience: &Audience, q: &Query, facts: &Facts) -> Answer {
         Kind::Referral => Answer::Referral { rows: periods(rates::referral(people(), cal, q.window, q.grain)) },
         Kind::Tickets => Answer::Tickets { rows: periods(rates::tickets(people(), cal, now, q.window, q.grain)) },
         Kind::Funnel => Answer::Funnel { steps: funnel(people(), cal, q.window) },
+        Kind::Schedule => {
+            let people = || Box::new(people()) as Box<dyn Iterator<Item = _>>;
+            Answer::Schedule(schedule(people, &facts.sessions, cal, now, q.window, q.days))
+        }
         Kind::Journeys | Kind::Experiments => {
             let profile = |p| audience.member(p).map(|m| &*m.profile);
             let attribution = attribute(profile, facts, cal, q.window, q.days, now);
@@ -170,6 +196,7 @@ impl Answer {
             Answer::Funnel { steps } => funnel_table(steps),
             Answer::Journeys(a) => a.table(),
             Answer::Experiments(e) => e.table(),
+            Answer::Schedule(s) => s.table(),
         }
     }
 }

@@ -94,7 +94,7 @@ impl Request<'_> {
             })?,
         };
         // A journey's conversion window is a week unless asked; churn and waking count a month.
-        let days = self.days.unwrap_or(if kind.needs_facts() { 7 } else { 30 });
+        let days = self.days.unwrap_or(if kind.needs_facts() || kind == Kind::Schedule { 7 } else { 30 });
         if !(1..=365).contains(&days) {
             return Err(Refusal::new("days", "天数应在 1 到 365 之间", "must be between 1 and 365"));
         }

@@ -61,6 +61,10 @@ const WORDS: &[(&str, &str)] = &[
     ("inconclusive", "无显著差异"),
     ("too_small", "样本太少"),
     ("not_computable", "无法计算"),
+    ("weekday", "星期"),
+    ("slot", "星期-时段"),
+    ("hour", "开播时间"),
+    ("topic", "主题"),
     ("true", "是"),
     ("false", "否"),
 ];

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rekindle_core::access::Permission;
 use rekindle_core::calendar::Grain;
-use rekindle_engine::measure::{Answer, Facts, Query, Request, answer};
+use rekindle_engine::measure::{Answer, Query, Request, answer};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -93,11 +93,7 @@ async fn answered(
         .request(kind)
         .query(cal.day(audience.now))
         .map_err(|r| ApiError::field(ErrorCode::InvalidField, r.field, r.message(access.lang.rules())))?;
-    let facts = if q.kind.needs_facts() {
-        Facts::load(&*state.store, access.ws(), &cal, q.window, q.days, audience.now).await?
-    } else {
-        Facts::default()
-    };
+    let facts = q.kind.facts(&*state.store, access.ws(), &cal, &q, audience.now).await?;
     // A pass over every profile: off the async threads, so a large store's report never holds
     // up requests, ingestion or journeys.
     let answer =
