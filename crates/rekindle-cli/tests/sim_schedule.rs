@@ -50,7 +50,7 @@ fn the_schedule_analysis_finds_the_weekdays_that_keep_viewers() {
     assert_eq!(
         lines.next(),
         Some(
-            "dimension,key,sessions,viewers,kept,keep_rate,keep_low,keep_high,buyers,conversion_rate,conversion_low,prefer"
+            "dimension,group,sessions,viewers,kept,keep_rate,keep_low,keep_high,buyers,conversion_rate,conversion_low,prefer"
         )
     );
     // Weekday (1 Monday – 7 Sunday) → (keep rate, low, high, viewers).
