@@ -272,6 +272,7 @@ mod attribution {
                 },
             )]),
             opt_outs: HashMap::from([(ids[1], vec![at("2026-03-02T00:00:00Z")])]),
+            sessions: Vec::new(),
         };
         let window = Window { from: day("2026-03-01"), to: day("2026-03-15") };
         let now = at("2026-03-15T12:00:00Z");
