@@ -115,7 +115,8 @@ async fn design_examples_select_what_the_events_say() {
         assert_eq!(select(rule), expected, "{rule}");
     }
 
-    // Watched at least 30 minutes of the most watched session.
+    // Watched at least 15 minutes of the most watched session (the simulator's stalls send
+    // some viewers away early, so few in this small store stay 30).
     let mut per_session: BTreeMap<String, i64> = BTreeMap::new();
     for es in people.values() {
         for e in named(es, "Live Watched") {
@@ -129,10 +130,10 @@ async fn design_examples_select_what_the_events_say() {
             .filter(|e| props(e)["session_id"].as_str() == Some(session))
             .map(|e| props(e)["seconds"].as_i64().unwrap_or(0))
             .sum::<i64>()
-            >= 30 * 60
+            >= 15 * 60
     });
     assert!(!expected.is_empty());
-    assert_eq!(select(&format!(r#"watched "{session}" >= 30m"#)), expected);
+    assert_eq!(select(&format!(r#"watched "{session}" >= 15m"#)), expected);
 
     // An after-sales ticket open for more than 48 hours.
     let expected = expect(&|es| {
