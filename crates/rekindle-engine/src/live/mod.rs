@@ -110,9 +110,17 @@ impl LiveRooms {
         Ok(read)
     }
 
-    async fn sessions(&self, ws: WorkspaceId, rooms: &mut Rooms) -> rekindle_store::Result<Arc<Vec<LiveSession>>> {
+    /// The schedule, reused for a while; read again when it lacks `wanted`, so a session put
+    /// in the schedule a moment ago is found at once rather than only when the copy expires.
+    async fn sessions(
+        &self,
+        ws: WorkspaceId,
+        rooms: &mut Rooms,
+        wanted: &str,
+    ) -> rekindle_store::Result<Arc<Vec<LiveSession>>> {
         if let Some((at, s)) = &rooms.sessions
             && at.elapsed() < FRESH
+            && s.iter().any(|s| s.id == wanted)
         {
             return Ok(s.clone());
         }
@@ -135,7 +143,7 @@ impl LiveRooms {
         {
             return Ok(Some(m.clone()));
         }
-        let sessions = self.sessions(ws, &mut rooms).await?;
+        let sessions = self.sessions(ws, &mut rooms, session_id).await?;
         let Some(i) = sessions.iter().position(|s| s.id == session_id) else { return Ok(None) };
         let session = &sessions[i];
         let now = self.engine.now();
@@ -163,7 +171,7 @@ impl LiveRooms {
     pub async fn review(&self, ws: WorkspaceId, session_id: &str) -> rekindle_store::Result<Option<Arc<Review>>> {
         let rooms = self.rooms(ws);
         let mut rooms = rooms.lock().await;
-        let sessions = self.sessions(ws, &mut rooms).await?;
+        let sessions = self.sessions(ws, &mut rooms, session_id).await?;
         let Some(i) = sessions.iter().position(|s| s.id == session_id) else { return Ok(None) };
         let mut r = (*self.reviewed(ws, &mut rooms, &sessions, i).await?).clone();
         let earlier = self.earlier(ws, &mut rooms, &sessions, i).await?;
