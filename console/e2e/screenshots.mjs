@@ -1,9 +1,11 @@
 // Full-page screenshots of the dashboard and of a person, for docs and reviews.
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
-// is journeys.png beside the dashboard's, and people.png, channels.png and reports.png go there too.
+// is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, live-monitor.png
+// and live-review.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
+import { replayLive } from './liveReplay.mjs'
 
 const dashboardPath = env('SCREENSHOT_DASHBOARD')
 const personPath = env('SCREENSHOT_PERSON')
@@ -13,6 +15,8 @@ const journeysPath = process.env.SCREENSHOT_JOURNEYS || join(dirname(dashboardPa
 const peoplePath = join(dirname(dashboardPath), 'people.png')
 const channelsPath = join(dirname(dashboardPath), 'channels.png')
 const reportsPath = join(dirname(dashboardPath), 'reports.png')
+const liveMonitorPath = join(dirname(dashboardPath), 'live-monitor.png')
+const liveReviewPath = join(dirname(dashboardPath), 'live-review.png')
 
 const browser = await launch()
 try {
@@ -77,6 +81,26 @@ try {
   await page.waitForTimeout(500) // the charts' animation
   await page.screenshot({ path: reportsPath, fullPage: true })
   console.log(`reports: ${reportsPath}`)
+
+  // The live monitor of a session replayed into the store, as the moment's events arrive over
+  // the stream; then the same session ended, in its review (复盘).
+  const live = await replayLive(page)
+  await page.goto(new URL(`/live/${live.id}`, page.url()).toString())
+  await page.locator(`${byTestId('live-connection')}[data-state="live"]`).waitFor()
+  await page.locator(`${byTestId('live-recent-chart')} canvas`).first().waitFor()
+  await live.later()
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-question"]').length >= 3)
+  await page.waitForTimeout(2500) // the questions' ages tick on
+  await page.screenshot({ path: liveMonitorPath, fullPage: true })
+  console.log(`live monitor: ${liveMonitorPath}`)
+  await live.end()
+  await page.goto(new URL(`/live/${live.id}/review`, page.url()).toString())
+  await page.locator(`${byTestId('review-curve-chart')} canvas`).first().waitFor()
+  await page.locator(`${byTestId('review-watch-chart')} canvas`).first().waitFor()
+  await settle(page)
+  await page.waitForTimeout(800) // the charts' animation
+  await page.screenshot({ path: liveReviewPath, fullPage: true })
+  console.log(`live review: ${liveReviewPath}`)
 
   // The editor of the repurchase reminder, created from its template and published.
   await page.goto(new URL('/journeys', page.url()).toString())

@@ -24,6 +24,30 @@ export type ChurnRisk = Schemas['Risk']
 export type Dashboard = Schemas['Dashboard']
 export type LiveSession = Schemas['SessionSummary']
 
+/** A live session of the schedule (直播场次): title, topics, host and its times. */
+export type LiveSessionInfo = Schemas['LiveSessionView']
+/** The live room now (docs/live.md): who is in it and what they do, against its own pace and earlier sessions. */
+export type LiveMonitor = Schemas['Monitor']
+/** One group of the viewers in the room: `dimension` persona, segment, tier, stage, visit, identity or domain. */
+export type LiveShare = Schemas['Share']
+/** A question not answered yet, with its age and the asker's tier. */
+export type LiveWaiting = Schemas['Waiting']
+/** A viewer in the room who came to earlier sessions. */
+export type LiveLoyal = Schemas['Loyal']
+/** Per-minute averages of the room. */
+export type LivePace = Schemas['Pace']
+/** One minute of a session: in the room, entered, left, comments, likes, orders, GMV, stalls. */
+export type LiveCurvePoint = Schemas['CurvePoint']
+export type LiveProductLine = Schemas['ProductLine']
+/** The post-stream review (复盘) of a session. */
+export type LiveReview = Schemas['Review']
+/** One review figure against the store's earlier sessions. */
+export type LiveCompared = Schemas['Compared']
+export type LiveWatchBucket = Schemas['WatchBucket']
+/** The parts of the review's CSV export. */
+export const REVIEW_CSV_PARTS = ['figures', 'curve', 'products'] as const
+export type ReviewCsvPart = (typeof REVIEW_CSV_PARTS)[number]
+
 export type Identity = Schemas['IdentityView']
 export type PersonSummary = Schemas['PersonSummary']
 export type ListedPerson = Schemas['ListedPerson']
@@ -448,6 +472,20 @@ export const api = {
     params.set('lang', lang)
     return `/api/v1/reports/${enc(kind)}/export.csv?${params}`
   },
+
+  /** The live-session schedule. */
+  liveSessions: (w: string) => request<LiveSessionInfo[]>('GET', '/api/v1/live-sessions', { query: ws(w) }),
+  /** One snapshot of a live room; the console follows `liveMonitorStreamUrl` after it. */
+  liveMonitor: (w: string, id: string) =>
+    request<LiveMonitor>('GET', `/api/v1/live/sessions/${enc(id)}/monitor`, { query: ws(w) }),
+  /** Server-Sent Events (`monitor`, the same body as `liveMonitor`), for an EventSource with the session cookie. */
+  liveMonitorStreamUrl: (w: string, id: string) =>
+    `/api/v1/live/sessions/${enc(id)}/monitor/stream?${new URLSearchParams({ workspace: w })}`,
+  liveReview: (w: string, id: string) =>
+    request<LiveReview>('GET', `/api/v1/live/sessions/${enc(id)}/review`, { query: ws(w) }),
+  /** A part of the review as a CSV download: a plain link, the session cookie authenticates the GET. */
+  liveReviewCsvUrl: (w: string, id: string, part: ReviewCsvPart, lang: string) =>
+    `/api/v1/live/sessions/${enc(id)}/review/export.csv?${new URLSearchParams({ workspace: w, part, lang })}`,
 
   /** Team targets and where the store stands on each. */
   targets: (w: string) => request<TargetsView>('GET', '/api/v1/targets', { query: ws(w) }),

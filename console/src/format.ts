@@ -63,6 +63,17 @@ export function useFormat() {
       const d = new Date(iso)
       return isNaN(d.getTime()) ? iso : dateFormat(locale.value, session.timeZone.value, true).format(d)
     },
+    /** The time of day to the second (e.g. when figures were last updated). */
+    time(iso: string | null | undefined): string {
+      if (!iso) return t('common.none')
+      const d = new Date(iso)
+      if (isNaN(d.getTime())) return iso
+      try {
+        return d.toLocaleTimeString(locale.value, { timeZone: session.timeZone.value, hourCycle: 'h23' })
+      } catch {
+        return d.toLocaleTimeString(locale.value, { timeZone: 'UTC', hourCycle: 'h23' })
+      }
+    },
     date(iso: string | null | undefined): string {
       if (!iso) return t('common.none')
       const d = new Date(iso)

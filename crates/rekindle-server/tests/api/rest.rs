@@ -244,6 +244,20 @@ async fn the_catalogue_and_schedule_are_replaced_in_bulk() {
 }
 
 #[tokio::test]
+async fn a_session_put_in_the_schedule_has_a_monitor_at_once() {
+    let app = spawn_app().await;
+    let session = |id: &str| json!([{"id": id, "title": "直播", "scheduled_start": "2026-05-01T20:00:00+08:00"}]);
+    assert_eq!(app.send(reqwest::Method::PUT, "/api/v1/live-sessions", &session("first")).await.status(), 200);
+    // The live rooms keep a copy of the schedule: a session put after it was read is still found.
+    assert_eq!(app.api("/api/v1/live/sessions/first/monitor").await.status(), 200);
+    assert_eq!(app.send(reqwest::Method::PUT, "/api/v1/live-sessions", &session("second")).await.status(), 200);
+    let m = app.api_json("/api/v1/live/sessions/second/monitor").await;
+    assert_eq!(m["session_id"], "second");
+    assert_eq!(app.api("/api/v1/live/sessions/second/review").await.status(), 200);
+    assert_eq!(app.api("/api/v1/live/sessions/missing/monitor").await.status(), 404);
+}
+
+#[tokio::test]
 async fn a_query_string_that_does_not_parse_gets_a_json_error_naming_the_parameter() {
     let app = spawn_app().await;
     for (path, field) in [("/api/v1/events?limit=abc", "limit"), ("/api/v1/dashboard?days=-1", "days")] {
