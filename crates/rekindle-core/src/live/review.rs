@@ -143,7 +143,7 @@ pub struct Next<'a> {
 
 pub fn review(room: &Room, session: Span, facts: impl Fn(PersonId) -> ViewerFacts, next: Option<Next>) -> Review {
     let last = room.minute_of(session.end).min(super::room::MAX_MINUTES - 1);
-    let by_minute = room.viewers_by_minute(last);
+    let by_minute = room.viewers_by_minute(last, None);
     let (peak_minute, peak) =
         by_minute.iter().enumerate().fold((0, 0), |best, (m, &v)| if v > best.1 { (m, v) } else { best });
     let viewers = room.viewers.len() as u32;

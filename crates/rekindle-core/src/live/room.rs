@@ -359,7 +359,9 @@ impl Room {
     }
 
     /// Viewers in the room during each minute (any moment of it), from minute 0 to `last`.
-    pub fn viewers_by_minute(&self, last: usize) -> Vec<u32> {
+    /// With `now`, a viewer still in the room counts up to now, not only to their last
+    /// heartbeat: the running minute holds everyone present.
+    pub fn viewers_by_minute(&self, last: usize, now: Option<DateTime<Utc>>) -> Vec<u32> {
         let len = (last + 1).min(MAX_MINUTES);
         let mut delta = vec![0i64; len + 1];
         for v in self.viewers.values() {
@@ -367,7 +369,11 @@ impl Room {
             let mut next = 0;
             for s in &v.spans {
                 let from = self.minute_of(s.start).max(next);
-                let to = self.minute_of(s.end).min(len - 1);
+                let end = match now {
+                    Some(now) if !s.closed && s.covers(now) => now.max(s.end),
+                    _ => s.end,
+                };
+                let to = self.minute_of(end).min(len - 1);
                 if from <= to && from < len {
                     delta[from] += 1;
                     delta[to + 1] -= 1;

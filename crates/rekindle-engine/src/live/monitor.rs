@@ -29,7 +29,7 @@ pub(super) fn build(
     earlier: &[(usize, Arc<Review>)],
 ) -> Monitor {
     let minute = room.minute_of(at).min(MAX_MINUTES - 1);
-    let by_minute = room.viewers_by_minute(minute);
+    let by_minute = room.viewers_by_minute(minute, Some(at));
     let curve = review::curve(room, &by_minute);
     let from = curve.len().saturating_sub(RECENT);
     // The running minute is partial: the pace is of whole minutes.

@@ -74,9 +74,20 @@ fn viewers_by_minute_count_each_viewer_once_a_minute() {
     room.apply(p(1), at(200), Signal::Left, "l2");
     room.apply(p(2), at(65), Signal::Entered, "m3");
     room.apply(p(2), at(125), Signal::Left, "l3");
-    assert_eq!(room.viewers_by_minute(4), vec![1, 2, 2, 1, 0]);
+    assert_eq!(room.viewers_by_minute(4, None), vec![1, 2, 2, 1, 0]);
     assert_eq!(room.minutes[0].entered, 1);
     assert_eq!(room.minutes[2].left, 2);
+}
+
+/// The monitor's running minute holds a viewer whose last heartbeat was in the minute before.
+#[test]
+fn a_viewer_still_present_counts_up_to_now() {
+    let mut room = Room::new(t0());
+    room.apply(p(1), at(0), Signal::Entered, "m");
+    room.apply(p(1), at(110), beat(30), "b");
+    assert_eq!(room.viewers_by_minute(2, None), vec![1, 1, 0], "after the fact: to the last heartbeat");
+    assert_eq!(room.viewers_by_minute(2, Some(at(125))), vec![1, 1, 1], "now, still in the room");
+    assert_eq!(room.viewers_by_minute(3, Some(at(200))), vec![1, 1, 0, 0], "timed out by now");
 }
 
 #[test]
