@@ -336,6 +336,9 @@ pub enum BenchCommand {
     Models(BenchModelsArgs),
     /// Event → outbox latency with fifty live journeys over many profiles, through /v1/batch.
     Journeys(BenchJourneysArgs),
+    /// The live monitor under a full room: viewers' heartbeats, comments and orders through
+    /// /v1/batch; event → monitor (Server-Sent Events) latency and monitor build time.
+    Live(BenchLiveArgs),
     /// The monthly first-order cohort matrix over simulated events, and DuckDB running the same
     /// cohort SQL over the same events (when Python can import duckdb); both must agree.
     Reports(BenchReportsArgs),
@@ -355,6 +358,19 @@ pub struct BenchReportsArgs {
     /// Keep the events written for DuckDB in this CSV file (a temporary file otherwise).
     #[arg(long)]
     pub csv: Option<std::path::PathBuf>,
+}
+
+#[derive(Args)]
+pub struct BenchLiveArgs {
+    /// Viewers in the room.
+    #[arg(long, default_value_t = 20_000)]
+    pub viewers: usize,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// Seconds between a viewer's heartbeats.
+    #[arg(long, default_value_t = 10)]
+    pub heartbeat: u64,
 }
 
 #[derive(Args)]

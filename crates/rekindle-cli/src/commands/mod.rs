@@ -63,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { command: BenchCommand::Segments(args) } => bench::segments(args),
         Command::Bench { command: BenchCommand::Models(args) } => bench::models(args),
         Command::Bench { command: BenchCommand::Journeys(args) } => bench::journeys(&global, args).await,
+        Command::Bench { command: BenchCommand::Live(args) } => bench::live(&global, args).await,
         Command::Bench { command: BenchCommand::Reports(args) } => bench::reports(args),
     }
 }

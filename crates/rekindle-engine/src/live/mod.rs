@@ -38,7 +38,12 @@ pub struct LiveRooms {
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<Rooms>>>>,
     /// Counts follows that read something: monitors wait on it rather than poll.
     changed: tokio::sync::watch::Sender<u64>,
+    /// How long the latest monitor builds took, and their composition, newest last.
+    builds: Mutex<std::collections::VecDeque<(std::time::Duration, std::time::Duration)>>,
 }
+
+/// Build times kept for [`LiveRooms::build_times`].
+const BUILDS_KEPT: usize = 10_000;
 
 #[derive(Default)]
 struct Rooms {
@@ -56,12 +61,32 @@ struct Rooms {
 
 impl LiveRooms {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>) -> Self {
-        Self { store, engine, workspaces: Mutex::new(HashMap::new()), changed: tokio::sync::watch::Sender::new(0) }
+        Self {
+            store,
+            engine,
+            workspaces: Mutex::new(HashMap::new()),
+            changed: tokio::sync::watch::Sender::new(0),
+            builds: Mutex::new(std::collections::VecDeque::new()),
+        }
     }
 
     /// Changes whenever a follow folded new events.
     pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changed.subscribe()
+    }
+
+    /// How long the latest monitor builds took, and of that the composition by segment, tier
+    /// and stage over everyone in the room (for `rekindle bench live`).
+    pub fn build_times(&self) -> Vec<(std::time::Duration, std::time::Duration)> {
+        self.builds.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect()
+    }
+
+    fn took(&self, build: (std::time::Duration, std::time::Duration)) {
+        let mut builds = self.builds.lock().unwrap_or_else(|p| p.into_inner());
+        if builds.len() == BUILDS_KEPT {
+            builds.pop_front();
+        }
+        builds.push_back(build);
     }
 
     /// The workspaces whose rooms someone has looked at.
@@ -172,7 +197,9 @@ impl LiveRooms {
         classes.follow(&*self.store, ws, audience.as_ref()).await?;
         let room = &open[session_id];
         let at = now.min(history::end(session, now));
-        let mut m = monitor::build(room, session, at, classes, &earlier);
+        let started = Instant::now();
+        let (mut m, composition) = monitor::build(room, session, at, classes, &earlier);
+        self.took((started.elapsed(), composition));
         classes.name(&*self.store, ws, &mut m).await?;
         let m = Arc::new(m);
         let cursor = rooms.cursor;

@@ -21,13 +21,14 @@ const LISTED: usize = 20;
 const LOYAL: usize = 10;
 const PRODUCTS: usize = 5;
 
+/// The monitor, and how long its composition took.
 pub(super) fn build(
     room: &Room,
     session: &LiveSession,
     at: DateTime<Utc>,
     classes: &mut Classes,
     earlier: &[(usize, Arc<Review>)],
-) -> Monitor {
+) -> (Monitor, std::time::Duration) {
     let minute = room.minute_of(at).min(MAX_MINUTES - 1);
     let by_minute = room.viewers_by_minute(minute, Some(at));
     let curve = review::curve(room, &by_minute);
@@ -38,7 +39,9 @@ pub(super) fn build(
     let last_ten = Pace::of(&whole[whole.len().saturating_sub(11)..whole.len().saturating_sub(1)]);
     let present: Vec<_> = room.viewers.iter().filter(|(_, v)| v.present(at)).map(|(p, _)| *p).collect();
     let origin = history::origin(session);
+    let counting = std::time::Instant::now();
     let composition = composition(&present, classes, origin);
+    let counted = counting.elapsed();
     let mut waiting: Vec<Waiting> = room
         .waiting()
         .map(|q| {
@@ -72,7 +75,7 @@ pub(super) fn build(
     });
     loyal.truncate(LOYAL);
     let reviews: Vec<&Review> = earlier.iter().map(|(_, r)| r.as_ref()).collect();
-    Monitor {
+    let m = Monitor {
         session_id: session.id.clone(),
         at,
         minute: minute as u32,
@@ -108,13 +111,15 @@ pub(super) fn build(
         questions: review::questions(room),
         waiting,
         loyal,
-    }
+    };
+    (m, counted)
 }
 
 /// The viewers in the room by each dimension, largest groups first within each.
 fn composition(present: &[rekindle_core::PersonId], classes: &mut Classes, origin: DateTime<Utc>) -> Vec<Share> {
-    let mut counts: BTreeMap<(&'static str, String), u32> = BTreeMap::new();
-    let mut add = |dimension: &'static str, key: &str| *counts.entry((dimension, key.to_owned())).or_default() += 1;
+    // Keys are the words themselves: counting a viewer allocates nothing.
+    let mut counts: BTreeMap<(&'static str, &'static str), u32> = BTreeMap::new();
+    let mut add = |dimension: &'static str, key: &'static str| *counts.entry((dimension, key)).or_default() += 1;
     let mut by_segment = vec![0u32; classes.segments.len()];
     for &p in present {
         let c = classes.of(p);
@@ -127,8 +132,10 @@ fn composition(present: &[rekindle_core::PersonId], classes: &mut Classes, origi
             by_segment[usize::from(s)] += 1;
         }
     }
-    let mut out: Vec<Share> =
-        counts.into_iter().map(|((d, k), n)| Share { dimension: d.to_owned(), key: k, viewers: n }).collect();
+    let mut out: Vec<Share> = counts
+        .into_iter()
+        .map(|((d, k), n)| Share { dimension: d.to_owned(), key: k.to_owned(), viewers: n })
+        .collect();
     for (i, n) in by_segment.into_iter().enumerate() {
         let (name, kind, _) = &classes.segments[i];
         let dimension = if *kind == SegmentKind::Persona { "persona" } else { "segment" };

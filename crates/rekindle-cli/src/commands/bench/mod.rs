@@ -3,6 +3,7 @@
 
 mod ingest;
 mod journeys;
+mod live;
 mod models;
 mod reports;
 mod segments;
@@ -10,6 +11,7 @@ mod traffic;
 
 pub use ingest::ingest;
 pub use journeys::journeys;
+pub use live::live;
 pub use models::models;
 pub use reports::reports;
 pub use segments::segments;
