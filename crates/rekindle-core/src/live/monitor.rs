@@ -131,8 +131,11 @@ pub struct Compared {
     pub same_slot_median: Option<f64>,
 }
 
+/// How a compared figure is read from a review.
+type Read = fn(&Review) -> Option<f64>;
+
 /// The figures a review is compared on.
-pub const COMPARED: [(&str, fn(&Review) -> Option<f64>); 7] = [
+pub const COMPARED: [(&str, Read); 7] = [
     ("viewers", |r| Some(f64::from(r.viewers))),
     ("peak_concurrent", |r| Some(f64::from(r.peak_concurrent))),
     ("average_watch_seconds", |r| Some(r.average_watch_seconds)),

@@ -96,9 +96,8 @@ impl Classes {
         let people: Vec<PersonId> =
             m.waiting.iter().map(|w| w.person).chain(m.loyal.iter().map(|l| l.person)).collect();
         for p in people {
-            if !self.names.contains_key(&p) {
-                let name = store.person(ws, &PersonRef::Id(p)).await?.and_then(|x| x.nickname());
-                self.names.insert(p, name);
+            if let std::collections::hash_map::Entry::Vacant(e) = self.names.entry(p) {
+                e.insert(store.person(ws, &PersonRef::Id(p)).await?.and_then(|x| x.nickname()));
             }
         }
         for w in &mut m.waiting {

@@ -215,7 +215,7 @@ impl LiveRooms {
         let Some((sessions, i)) = self.find(ws, &mut rooms, session_id).await? else { return Ok(None) };
         let mut r = (*self.reviewed(ws, &mut rooms, &sessions, i).await?).clone();
         let earlier = self.earlier(ws, &mut rooms, &sessions, i).await?;
-        let calendar = self.engine.latest(ws).as_ref().map(|a| a.context.calendar.clone()).unwrap_or_default();
+        let calendar = self.engine.latest(ws).as_ref().map(|a| a.context.calendar).unwrap_or_default();
         let slot = |s: &LiveSession| {
             let t = calendar.local(history::origin(s));
             (t.weekday(), t.hour())
