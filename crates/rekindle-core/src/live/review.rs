@@ -184,17 +184,7 @@ pub fn review(room: &Room, session: Span, facts: impl Fn(PersonId) -> ViewerFact
         gmv_fen,
         conversion_rate: share(buyers, viewers),
         gpm_fen: (viewers > 0).then(|| gmv_fen.saturating_mul(1000) / i64::from(viewers)),
-        products: room
-            .top_products(usize::MAX)
-            .into_iter()
-            .map(|(key, s)| ProductLine {
-                key: key.to_owned(),
-                name: s.name.clone(),
-                units: s.units,
-                revenue_fen: s.revenue_fen,
-                orders: s.orders,
-            })
-            .collect(),
+        products: products(room, usize::MAX),
         new_viewers: viewers - returning_viewers,
         returning_viewers,
         private_viewers,
@@ -210,6 +200,20 @@ pub fn review(room: &Room, session: Span, facts: impl Fn(PersonId) -> ViewerFact
         stall_seconds: room.minutes.iter().map(|m| m.stall_seconds).sum(),
         compared: Vec::new(),
     }
+}
+
+/// The room's `n` best sellers.
+pub fn products(room: &Room, n: usize) -> Vec<ProductLine> {
+    room.top_products(n)
+        .into_iter()
+        .map(|(key, s)| ProductLine {
+            key: key.to_owned(),
+            name: s.name.clone(),
+            units: s.units,
+            revenue_fen: s.revenue_fen,
+            orders: s.orders,
+        })
+        .collect()
 }
 
 pub fn curve(room: &Room, by_minute: &[u32]) -> Vec<CurvePoint> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rekindle_core::live::monitor::{Earlier, Loyal, Monitor, Pace, Share, Waiting, median};
-use rekindle_core::live::review::{self, ProductLine, Review};
+use rekindle_core::live::review::{self, Review};
 use rekindle_core::live::{Room, room::MAX_MINUTES};
 use rekindle_core::objects::LiveSession;
 use rekindle_store::SegmentKind;
@@ -97,17 +97,7 @@ pub(super) fn build(
             median_fast_share: median(reviews.iter().filter_map(|r| r.questions.fast_share).collect()),
         }),
         composition,
-        top_products: room
-            .top_products(PRODUCTS)
-            .into_iter()
-            .map(|(key, s)| ProductLine {
-                key: key.to_owned(),
-                name: s.name.clone(),
-                units: s.units,
-                revenue_fen: s.revenue_fen,
-                orders: s.orders,
-            })
-            .collect(),
+        top_products: review::products(room, PRODUCTS),
         questions: review::questions(room),
         waiting,
         loyal,

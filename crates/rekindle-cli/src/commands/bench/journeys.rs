@@ -13,8 +13,7 @@ use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{ChannelKind, MessageTemplate, TemplateParam};
 use rekindle_core::{Identifier, IdentifierKind, Message};
-use rekindle_server::App;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
+use rekindle_store::{PersonRef, Source};
 use serde_json::json;
 
 use crate::cli::{BenchJourneysArgs, Global};
@@ -23,25 +22,10 @@ use rekindle_core::events;
 const CATEGORIES: [&str; 6] = ["燕麦", "牛奶", "草莓", "大米", "鸡蛋", "坚果"];
 
 pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Result<ExitCode> {
-    let temp = tempfile::tempdir().context("making a temporary data dir")?;
-    let mut global = global.clone();
-    if global.data_dir.is_none() && global.database_url.is_none() {
-        global.data_dir = Some(temp.path().to_path_buf());
-    }
-    let mut config = super::super::load_config(&global, json!({"listen": "127.0.0.1:0"}))?;
-    config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
-    // Quiet unless asked (`REKINDLE__LOG__FILTER=rekindle_server=debug`): the figures go to stdout.
-    if std::env::var_os("REKINDLE__LOG__FILTER").is_some() {
-        rekindle_server::telemetry::init(&config.log);
-    }
-    let store = crate::store::open(&config).await?;
-    let app = App::with_store(config, store).await?;
+    let super::Bench { _temp, app, ws, key } = super::bench_server(global).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
     let engine = app.state.engine.clone();
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
-    let (key, _) =
-        rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // Profiles: each person identified (phone, openid, WeCom contact) with one or two orders.
     eprintln!("storing {} people…", args.profiles);

@@ -8,14 +8,12 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use chrono::Utc;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::message::Arrival;
 use rekindle_core::objects::LiveSession;
 use rekindle_core::{Message, events};
-use rekindle_server::App;
-use rekindle_store::{DEFAULT_WORKSPACE, Source};
+use rekindle_store::Source;
 use serde_json::{Value, json};
 
 use crate::cli::{BenchLiveArgs, Global};
@@ -24,23 +22,9 @@ use crate::cli::{BenchLiveArgs, Global};
 const TICKS_PER_SECOND: u64 = 4;
 
 pub async fn live(global: &Global, args: BenchLiveArgs) -> anyhow::Result<ExitCode> {
-    let temp = tempfile::tempdir().context("making a temporary data dir")?;
-    let mut global = global.clone();
-    if global.data_dir.is_none() && global.database_url.is_none() {
-        global.data_dir = Some(temp.path().to_path_buf());
-    }
-    let mut config = super::super::load_config(&global, json!({"listen": "127.0.0.1:0"}))?;
-    config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
-    if std::env::var_os("REKINDLE__LOG__FILTER").is_some() {
-        rekindle_server::telemetry::init(&config.log);
-    }
-    let store = crate::store::open(&config).await?;
-    let app = App::with_store(config, store).await?;
+    let super::Bench { _temp, app, ws, key } = super::bench_server(global).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
-    let (key, _) =
-        rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // The viewers, known before the session: identified, a third with an order, a fifth WeCom
     // contacts, so the composition has tiers, stages and a private domain to count.

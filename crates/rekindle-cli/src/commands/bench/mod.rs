@@ -15,3 +15,34 @@ pub use live::live;
 pub use models::models;
 pub use reports::reports;
 pub use segments::segments;
+
+/// A server for a benchmark on a temporary data dir (unless one is given), with the admin
+/// token `bench` and a write key; quiet unless `REKINDLE__LOG__FILTER` asks. The directory
+/// lives as long as the first value.
+pub(crate) struct Bench {
+    pub _temp: tempfile::TempDir,
+    pub app: rekindle_server::App,
+    pub ws: rekindle_core::WorkspaceId,
+    pub key: String,
+}
+
+pub(crate) async fn bench_server(global: &crate::cli::Global) -> anyhow::Result<Bench> {
+    use anyhow::Context;
+    let temp = tempfile::tempdir().context("making a temporary data dir")?;
+    let mut global = global.clone();
+    if global.data_dir.is_none() && global.database_url.is_none() {
+        global.data_dir = Some(temp.path().to_path_buf());
+    }
+    let mut config = super::load_config(&global, serde_json::json!({"listen": "127.0.0.1:0"}))?;
+    config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
+    if std::env::var_os("REKINDLE__LOG__FILTER").is_some() {
+        rekindle_server::telemetry::init(&config.log);
+    }
+    let store = crate::store::open(&config).await?;
+    let app = rekindle_server::App::with_store(config, store).await?;
+    let store = &app.state.store;
+    let ws = store.workspace_by_slug(rekindle_store::DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
+    let (key, _) =
+        rekindle_ingest::write_keys::create(&**store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Bench { _temp: temp, app, ws, key })
+}
