@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use birthday::MonthDay;
 pub use interned::ItemText;
+pub use questions::Asked;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
@@ -117,6 +118,9 @@ pub struct Profile {
     pub comments: u32,
     pub likes: u32,
     pub shares: u32,
+    /// Questions asked in live rooms (`Live Commented` with `is_question` and a `comment_id`)
+    /// and their first answers (`Live Replied`), by comment id hash.
+    pub questions: Vec<(IdHash, Asked)>,
     /// Told who they are in an `identify` (a phone, an openid or unionid, a WeCom contact).
     pub identified: bool,
     /// The last message Rekindle delivered, opened or clicked for this person.
@@ -214,7 +218,21 @@ impl Profile {
                 }
                 self.last_live = max(self.last_live, e.at)
             }
-            events::LIVE_COMMENTED => self.comments += 1,
+            events::LIVE_COMMENTED => {
+                self.comments += 1;
+                // A question without a comment id cannot be matched to its answer: not kept.
+                if p.get("is_question") == Some(&Value::Bool(true))
+                    && let Some(id) = text(p.get("comment_id"))
+                {
+                    questions::earliest(&mut entry(&mut self.questions, id_hash(&id), Asked::default).at, e.at);
+                }
+            }
+            events::LIVE_REPLIED => {
+                if let Some(id) = text(p.get("comment_id")) {
+                    let asked = entry(&mut self.questions, id_hash(&id), Asked::default);
+                    questions::earliest(&mut asked.answered, e.at);
+                }
+            }
             events::LIVE_LIKED => self.likes += 1,
             events::LIVE_SHARED => self.shares += 1,
             events::MESSAGE_DELIVERED | events::MESSAGE_OPENED | events::MESSAGE_CLICKED => {
@@ -320,6 +338,21 @@ impl Profile {
     /// Seconds watched of one live session.
     pub fn watched(&self, session: &str) -> i64 {
         self.watched_by_session.iter().find(|(s, _)| *s == session).map_or(0, |(_, seconds)| *seconds)
+    }
+
+    /// Whether the person ordered in a live session (the named one, or any) in the `within`
+    /// before `now` (at all when `None`).
+    pub fn live_ordered(&self, session: Option<&str>, now: DateTime<Utc>, within: Option<Duration>) -> bool {
+        self.order_list().any(|o| {
+            o.session.is_some_and(|s| session.is_none_or(|want| want == s))
+                && within.is_none_or(|w| o.at > now - w && o.at <= now)
+        })
+    }
+
+    /// The longest a question of theirs waited for the host's first answer, by `now`, of those
+    /// asked in the `within` before it (see [`questions::longest_wait`]).
+    pub fn question_wait(&self, now: DateTime<Utc>, within: Option<Duration>) -> Option<Duration> {
+        questions::longest_wait(&self.questions, now, within)
     }
 
     /// Whether any kept order had an item of `category`.
@@ -453,6 +486,7 @@ impl Profile {
             self.last_live = max(self.last_live, t);
         }
         self.comments += other.comments;
+        questions::merge(&mut self.questions, &other.questions);
         self.likes += other.likes;
         self.shares += other.shares;
         self.identified |= other.identified;
@@ -503,5 +537,6 @@ fn insert_sorted<T: Ord>(v: &mut Vec<T>, x: T) {
 
 mod birthday;
 mod interned;
+pub mod questions;
 #[cfg(test)]
 mod tests;

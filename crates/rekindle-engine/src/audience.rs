@@ -11,7 +11,7 @@ use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer, Rfm};
 use rekindle_core::scores::{ModelConfig, Scores};
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_rules::{ProductTags, Rule, Subject, parse};
+use rekindle_rules::{ProductTags, Rule, Sessions, Subject, parse};
 use rekindle_store::{EventQuery, Store};
 
 use crate::scoring::{self, CoPurchase, ModelFit, Scoring};
@@ -42,6 +42,8 @@ pub struct Member {
 pub struct Context {
     pub judging: Judging,
     pub products: ProductTags,
+    /// The store's live sessions, for rules on the latest ones.
+    pub sessions: Sessions,
     /// Standard packs per SKU, for when a purchase runs out.
     pub packs: HashMap<String, u32>,
     /// The models people are scored with; none until fitted.
@@ -61,6 +63,8 @@ impl Context {
         let catalogue = store.products(ws).await?;
         let packs = catalogue.iter().map(|p| (p.sku.clone(), p.pack_size)).collect();
         let products = ProductTags::new(catalogue.into_iter().map(|p| (p.sku, p.tags)));
+        let sessions = store.live_sessions(ws).await?;
+        let sessions = Sessions::new(sessions.into_iter().map(|s| (crate::live::history::origin(&s), s.id)));
         let mut manual_tags: HashMap<PersonId, Vec<String>> = HashMap::new();
         for t in store.person_tags(ws, None).await? {
             manual_tags.entry(t.person).or_default().push(t.tag);
@@ -83,7 +87,7 @@ impl Context {
             .into_iter()
             .find(|w| w.id == ws)
             .map_or_else(Calendar::default, |w| Calendar::named(&w.time_zone));
-        Ok(Self { judging, products, packs, fit: None, manual_tags, rule_tags, calendar })
+        Ok(Self { judging, products, sessions, packs, fit: None, manual_tags, rule_tags, calendar })
     }
 }
 
@@ -146,7 +150,7 @@ impl Audience {
             let matched: Vec<String> = context
                 .rule_tags
                 .iter()
-                .filter(|(_, rule)| rule.matches(&subject(m, &context.products), now))
+                .filter(|(_, rule)| rule.matches(&subject(m, &context), now))
                 .map(|(name, _)| name.clone())
                 .collect();
             m.tags.extend(matched);
@@ -239,23 +243,24 @@ impl Audience {
 
     /// Whether one member matches `rule` now.
     pub fn matches(&self, member: &Member, rule: &Rule) -> bool {
-        rule.matches(&subject(member, &self.context.products), self.now)
+        rule.matches(&subject(member, &self.context), self.now)
     }
 
     /// The members `rule` selects.
     pub fn select<'a>(&'a self, rule: &'a Rule) -> impl Iterator<Item = &'a Member> + 'a {
-        self.members.iter().filter(move |m| rule.matches(&subject(m, &self.context.products), self.now))
+        self.members.iter().filter(move |m| rule.matches(&subject(m, &self.context), self.now))
     }
 }
 
-fn subject<'a>(m: &'a Member, products: &'a ProductTags) -> Subject<'a> {
+fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
     Subject {
         profile: &m.profile,
         stage: m.stage,
         tier: m.tier,
         rfm: m.rfm,
         tags: &m.tags,
-        products,
+        products: &context.products,
+        sessions: &context.sessions,
         scores: m.scores.as_ref(),
     }
 }

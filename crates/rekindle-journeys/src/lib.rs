@@ -14,6 +14,7 @@ mod catalog;
 mod current;
 pub mod dispatch;
 mod feedback;
+mod live;
 mod occasion;
 mod person;
 mod scheduled;
@@ -61,6 +62,8 @@ pub struct Runner {
     cursors: Mutex<HashMap<WorkspaceId, (i64, std::time::Instant)>>,
     /// Each workspace's position in the recorded segment and stage changes.
     change_cursors: Mutex<HashMap<WorkspaceId, rekindle_store::ChangeCursors>>,
+    /// The live rooms, for journeys that start on moments in them (see [`Runner::with_live`]).
+    live: Option<Arc<rekindle_engine::live::LiveRooms>>,
 }
 
 /// What one pass did.
@@ -111,6 +114,7 @@ impl Runner {
             looked: Mutex::default(),
             cursors: Mutex::default(),
             change_cursors: Mutex::default(),
+            live: None,
         }
     }
 
@@ -143,13 +147,15 @@ impl Runner {
         Ok(pass)
     }
 
-    /// What is not an event: segment and stage changes, waits that ended, dated triggers.
+    /// What is not an event: segment and stage changes, waits that ended, dated triggers,
+    /// moments in live rooms.
     /// `serve` runs it beside [`Runner::events`], so a large scan never delays an event.
     pub async fn background(&self, ws: WorkspaceId) -> rekindle_store::Result<Pass> {
         let mut pass = self.changes(ws).await?;
         let due = self.wake(ws).await?;
         let dated = self.dated(ws).await?;
-        for p in [due, dated] {
+        let live = self.live(ws).await?;
+        for p in [due, dated, live] {
             pass.absorb(p);
         }
         if pass.queued > 0 {

@@ -145,8 +145,14 @@ impl Runner {
         Ok(pass)
     }
 
+    /// Whether this (journey, occurrence) was looked at by this process.
+    pub(crate) fn looked(&self, journey: JourneyId, version: i32, look: &str) -> bool {
+        let looked = self.looked.lock().unwrap_or_else(|p| p.into_inner());
+        looked.contains(&(journey, version, look.to_owned()))
+    }
+
     /// Whether this (journey, occurrence) was not looked at yet by this process.
-    fn first_look(&self, journey: JourneyId, version: i32, look: &str) -> bool {
+    pub(crate) fn first_look(&self, journey: JourneyId, version: i32, look: &str) -> bool {
         let mut looked = self.looked.lock().unwrap_or_else(|p| p.into_inner());
         looked.insert((journey, version, look.to_owned()))
     }

@@ -22,9 +22,15 @@ pub enum Rule {
         tag: String,
         within: Option<Duration>,
     },
-    /// Was in a live room (any session, or the named one) at all or within the last `within`.
+    /// Was in a live room (any session, or the one named) at all or within the last `within`.
     Watched {
-        session: Option<String>,
+        session: Option<Session>,
+        within: Option<Duration>,
+    },
+    /// Ordered in a live room (any session, or the one named), at all or within the last
+    /// `within`.
+    LiveOrdered {
+        session: Option<Session>,
         within: Option<Duration>,
     },
     Lifecycle {
@@ -67,6 +73,14 @@ impl Rule {
     }
 }
 
+/// A live session a rule names: by its id, or the store's latest one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Session {
+    Id(String),
+    /// The latest session that has started (running or ended).
+    Latest,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Lt,
@@ -100,8 +114,14 @@ pub enum Metric {
     Aov,
     DaysSinceOrder,
     DaysSinceSeen,
-    /// Seconds watched: all sessions, or the named one.
-    Watched(Option<String>),
+    /// Seconds watched: all sessions, or the one named.
+    Watched(Option<Session>),
+    /// How many of the store's latest `n` sessions (all when `None`) the person was in.
+    Attended(Option<u32>),
+    /// The longest, in seconds, a question the person asked in a live room waited for the
+    /// host's first answer (until now when unanswered), of those asked within the window (all
+    /// when `None`); people who asked none match no comparison.
+    QuestionWait(Option<Duration>),
     Comments,
     Shares,
     /// Age in seconds of the person's oldest open after-sales ticket (0 without one).
@@ -138,9 +158,11 @@ impl Metric {
         match self {
             Self::Spend(_) | Self::Aov | Self::Clv => Unit::Money,
             Self::PAlive => Unit::Count,
-            Self::Watched(_) | Self::OpenTicketAge => Unit::Duration,
+            Self::Watched(_) | Self::OpenTicketAge | Self::QuestionWait(_) => Unit::Duration,
             Self::DaysSinceOrder | Self::DaysSinceSeen => Unit::Days,
-            Self::Orders | Self::Comments | Self::Shares | Self::Categories | Self::Rfm(_) => Unit::Count,
+            Self::Orders | Self::Comments | Self::Shares | Self::Categories | Self::Rfm(_) | Self::Attended(_) => {
+                Unit::Count
+            }
         }
     }
 }

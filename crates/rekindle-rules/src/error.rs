@@ -52,6 +52,8 @@ pub enum Expected {
     /// A duration: `30d`, `48h`, `30m`, `30天`.
     Duration,
     Number,
+    /// A whole number of sessions, 1 to [`crate::parser::MAX_SESSIONS`].
+    SessionCount,
     /// `within` and a duration, after `depletes`.
     WithinDuration,
     /// What was bought: a product, SKU or category.
@@ -137,11 +139,11 @@ impl Expected {
                 "条件，如 买过、看过、生命周期、分层、标签、订单数 或 消费",
             ),
             Self::KnownCondition => s(
-                "a condition: bought, watched, lifecycle, tier, tag, orders, spend, aov, days_since_order, \
-                 days_since_seen, comments, shares, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, \
-                 churn_risk or depletes",
-                "条件：买过、看过、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
-                 评论数、分享数、工单未结时长、品类数、R值、F值、M值、存活概率、预测价值、流失风险 或 预计用完",
+                "a condition: bought, watched, live_ordered, lifecycle, tier, tag, orders, spend, aov, \
+                 days_since_order, days_since_seen, comments, shares, attended, question_wait, open_ticket_age, \
+                 categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk or depletes",
+                "条件：买过、看过、直播下单、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
+                 评论数、分享数、到场场次、提问等待、工单未结时长、品类数、R值、F值、M值、存活概率、预测价值、流失风险 或 预计用完",
             ),
             Self::AvailableNow { word, later } => {
                 let (en, cn) = match later {
@@ -163,6 +165,14 @@ impl Expected {
             Self::Amount => s("an amount like ¥2000 or 2000元", "金额（如 ¥2000 或 2000元）"),
             Self::Duration => s("a duration like 30d, 48h or 30m", "时长（如 30天、48小时 或 30分钟）"),
             Self::Number => s("a number", "数字"),
+            Self::SessionCount => {
+                let n = crate::parser::MAX_SESSIONS;
+                if zh {
+                    format!("场次数：1 到 {n} 的整数")
+                } else {
+                    format!("a number of sessions, a whole number from 1 to {n}")
+                }
+            }
             Self::WithinDuration => {
                 s("\"within\" and a duration, like depletes within 3d", "“近”和时长，如 预计用完 近 3天")
             }

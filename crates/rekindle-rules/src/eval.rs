@@ -9,7 +9,7 @@ use rekindle_core::profile::Profile;
 use rekindle_core::rfm::Rfm;
 use rekindle_core::scores::Scores;
 
-use crate::ast::{Metric, RfmAxis, Rule};
+use crate::ast::{Metric, RfmAxis, Rule, Session};
 
 /// A person as rules see them: the profile, and what is decided across people or stored
 /// beside it (stage, tier, RFM, tags), with the catalogue's product tags.
@@ -21,6 +21,7 @@ pub struct Subject<'a> {
     /// The person's tags, sorted.
     pub tags: &'a [String],
     pub products: &'a ProductTags,
+    pub sessions: &'a Sessions,
     /// Predictions, once the models have been fitted.
     pub scores: Option<&'a Scores>,
 }
@@ -36,6 +37,33 @@ impl ProductTags {
 
     pub fn has(&self, sku: &str, tag: &str) -> bool {
         self.0.get(sku).is_some_and(|tags| tags.contains(tag))
+    }
+}
+
+/// The store's live sessions by when they start, for `attended(n)` and `latest_session`.
+#[derive(Debug, Clone, Default)]
+pub struct Sessions(Vec<(DateTime<Utc>, String)>);
+
+impl Sessions {
+    /// Sessions as (start, id), in any order.
+    pub fn new(sessions: impl IntoIterator<Item = (DateTime<Utc>, String)>) -> Self {
+        let mut all: Vec<_> = sessions.into_iter().collect();
+        all.sort();
+        Self(all)
+    }
+
+    /// The ids of the latest `n` sessions started by `now`, latest first.
+    pub fn latest(&self, now: DateTime<Utc>, n: usize) -> impl Iterator<Item = &str> {
+        let started = self.0.partition_point(|(at, _)| *at <= now);
+        self.0[..started].iter().rev().take(n).map(|(_, id)| id.as_str())
+    }
+
+    /// The session a rule names, as an id; `None` for the latest when none has started.
+    fn resolve<'a>(&'a self, session: &'a Session, now: DateTime<Utc>) -> Option<&'a str> {
+        match session {
+            Session::Id(id) => Some(id),
+            Session::Latest => self.latest(now, 1).next(),
+        }
     }
 }
 
@@ -56,7 +84,14 @@ impl Rule {
             Rule::Watched { session: None, within } => p.last_live.is_some_and(|t| within.is_none_or(|w| t > now - w)),
             // Per-session watching is kept as a total, not with times: a named session is one
             // moment, so "within" asks whether the person has watched it at all.
-            Rule::Watched { session: Some(id), .. } => p.watched(id) > 0,
+            Rule::Watched { session: Some(session), .. } => {
+                // Entering alone is being in the room: the profile keeps the session with 0 s.
+                s.sessions.resolve(session, now).is_some_and(|id| p.watched_by_session.iter().any(|(s, _)| *s == id))
+            }
+            Rule::LiveOrdered { session: None, within } => p.live_ordered(None, now, *within),
+            Rule::LiveOrdered { session: Some(session), within } => {
+                s.sessions.resolve(session, now).is_some_and(|id| p.live_ordered(Some(id), now, *within))
+            }
             Rule::Lifecycle { stages, negated } => stages.contains(&s.stage) != *negated,
             Rule::Tier { tier, negated } => (s.tier == *tier) != *negated,
             Rule::Tag { tag } => s.tags.binary_search(tag).is_ok(),
@@ -68,6 +103,15 @@ impl Rule {
                     .any(|r| category.as_ref().is_none_or(|c| *c == r.category) && r.at >= now && r.at <= now + *within)
             }),
             Rule::Compare { metric: Metric::PAlive | Metric::Clv, .. } if s.scores.is_none() => false,
+            // Without a question asked, or a latest session, there is nothing to compare.
+            Rule::Compare { metric: Metric::QuestionWait(within), .. } if p.question_wait(now, *within).is_none() => {
+                false
+            }
+            Rule::Compare { metric: Metric::Watched(Some(session)), .. }
+                if s.sessions.resolve(session, now).is_none() =>
+            {
+                false
+            }
             Rule::Compare { metric, op, value } => op.holds(metric.value(s, now), *value),
         }
     }
@@ -87,7 +131,14 @@ impl Metric {
             Metric::DaysSinceOrder => days_since(p.last_order()),
             Metric::DaysSinceSeen => days_since(p.last_seen),
             Metric::Watched(None) => p.live_watch_seconds as f64,
-            Metric::Watched(Some(id)) => p.watched(id) as f64,
+            Metric::Watched(Some(session)) => s.sessions.resolve(session, now).map_or(f64::NAN, |id| p.watched(id) as f64),
+            Metric::Attended(n) => {
+                let n = n.map_or(usize::MAX, |n| n as usize);
+                s.sessions.latest(now, n).filter(|id| p.watched_by_session.iter().any(|(s, _)| s == id)).count() as f64
+            }
+            Metric::QuestionWait(within) => {
+                p.question_wait(now, *within).map_or(f64::NAN, |w| w.num_seconds() as f64)
+            }
             Metric::Comments => f64::from(p.comments),
             Metric::Shares => f64::from(p.shares),
             Metric::OpenTicketAge => p.open_tickets().map(|at| (now - at).num_seconds() as f64).fold(0.0, f64::max),

@@ -25,21 +25,25 @@
 //! unary     = not unary | "(" rule ")" | condition    at most MAX_NESTING deep
 //! condition = bought tagged text [ within ]           a product the catalogue tags so
 //!           | bought text [ within ]                  a SKU, a category or part of a name
-//!           | watched [ string ] cmp duration         time watched: all sessions or one
-//!           | watched [ string ] [ within ]           was in a live room
+//!           | watched [ session ] cmp duration        time watched: all sessions or one
+//!           | watched [ session ] [ within ]          was in a live room
+//!           | live_ordered [ session ] [ within ]     ordered in a live room
 //!           | lifecycle choice                        prospect new active silent churned reactivated
 //!           | tier choice                             high potential edge; a single one
 //!           | tag text
 //!           | churn_risk choice                       low medium high
 //!           | depletes [ string ] within              predicted to run out
 //!           | metric cmp value
+//! session   = string | latest_session                 an id, or the latest that started
 //! choice    = ( "=" | "!=" ) text | in "(" text { "," text } ")"
 //! within    = within duration
 //! metric    = orders | spend [ "(" duration ")" ] | aov | days_since_order | days_since_seen
 //!           | comments | shares | open_ticket_age | categories | rfm_r | rfm_f | rfm_m
 //!           | p_alive | clv
+//!           | attended [ "(" number ")" ]            of the latest n sessions, how many they were in
+//!           | question_wait [ "(" duration ")" ]     longest a question waited for its answer
 //! value     = money                                   spend, aov, clv
-//!           | duration                                open_ticket_age
+//!           | duration                                open_ticket_age, question_wait, watched
 //!           | number | duration                       days_since_*: 30, or 30d for 30 days
 //!           | number                                  the others
 //! cmp       = "<" | "<=" | "=" | "==" | "!=" | ">=" | ">"      also ≤ ≥ ≠
@@ -67,6 +71,7 @@
 //! | `orders` `spend` `aov` | `订单数` `消费` (`消费额`) `客单价` |
 //! | `days_since_order` `days_since_seen` | `距上次下单天数` `距上次出现天数` |
 //! | `comments` `shares` `open_ticket_age` `categories` | `评论数` `分享数` `工单未结时长` `品类数` |
+//! | `live_ordered` `attended` `question_wait` `latest_session` | `直播下单` `到场场次` `提问等待` `最近一场` (`上一场`) |
 //! | `rfm_r` `rfm_f` `rfm_m` `p_alive` `clv` | `R值` `F值` `M值` `存活概率` `预测价值` |
 //! | `prospect` `new` `active` `silent` `churned` `reactivated` | `潜在客户` (`潜客`) `新客` `活跃` `沉默` `流失` `回流` |
 //! | tiers `high` `potential` `edge` | `高价值` `潜力` `边缘` |
@@ -155,7 +160,7 @@ mod words;
 
 pub use ast::Rule;
 pub use error::{Expected, Found, Later, ParseError};
-pub use eval::{ProductTags, Subject};
+pub use eval::{ProductTags, Sessions, Subject};
 pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};
 pub use words::Lang;
 

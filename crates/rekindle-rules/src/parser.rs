@@ -5,7 +5,7 @@ use chrono::Duration;
 use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::scores::Risk;
 
-use crate::ast::{Metric, Op, RfmAxis, Rule, Unit};
+use crate::ast::{Metric, Op, RfmAxis, Rule, Session, Unit};
 use crate::error::{Expected, Found, Later, ParseError};
 use crate::lexer::{Spanned, Token, lex};
 use crate::words::{canon, is_zh_keyword};
@@ -20,6 +20,8 @@ pub const MAX_RULE_CHARS: usize = 2000;
 /// Deepest nesting of parentheses and `not`. The parser and every walk over a rule recurse, so
 /// an unbounded depth would let one rule overflow a thread's stack and abort the process.
 pub const MAX_NESTING: usize = 64;
+/// The most sessions `attended(n)` looks back over.
+pub const MAX_SESSIONS: u32 = 1000;
 
 /// A rule, or the first place it stops making sense.
 pub fn parse(text: &str) -> Result<Rule, ParseError> {
@@ -169,6 +171,39 @@ impl Parser {
         }
     }
 
+    /// A session named after `watched` or `live_ordered`: its id in quotes, or the latest one.
+    fn session(&mut self) -> Option<Session> {
+        if self.word("latest_session") {
+            return Some(Session::Latest);
+        }
+        self.quoted().map(Session::Id)
+    }
+
+    /// `( x )` after a metric, if it has one.
+    fn argument<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T, ParseError>) -> Result<Option<T>, ParseError> {
+        if *self.peek() != Token::LParen {
+            return Ok(None);
+        }
+        self.next();
+        let x = read(self)?;
+        if *self.peek() != Token::RParen {
+            return Err(self.error(Expected::CloseParen));
+        }
+        self.next();
+        Ok(Some(x))
+    }
+
+    fn session_count(&mut self) -> Result<u32, ParseError> {
+        match self.peek() {
+            Token::Number(n) if n.fract() == 0.0 && (1.0..=f64::from(MAX_SESSIONS)).contains(n) => {
+                let n = *n as u32;
+                self.next();
+                Ok(n)
+            }
+            _ => Err(self.error(Expected::SessionCount)),
+        }
+    }
+
     fn duration(&mut self) -> Result<Duration, ParseError> {
         match self.peek() {
             Token::Duration(s) => {
@@ -205,13 +240,17 @@ impl Parser {
                 Ok(Rule::Bought { what, within: self.within()? })
             }
             "watched" => {
-                let session = self.quoted();
+                let session = self.session();
                 if let Token::Op(_) = self.peek() {
                     let op = self.op()?;
                     let value = self.duration()?.num_seconds() as f64;
                     return Ok(Rule::Compare { metric: Metric::Watched(session), op, value });
                 }
                 Ok(Rule::Watched { session, within: self.within()? })
+            }
+            "live_ordered" => {
+                let session = self.session();
+                Ok(Rule::LiveOrdered { session, within: self.within()? })
             }
             "lifecycle" => {
                 let (values, negated) = self.one_or_many(Expected::Stage)?;
@@ -290,19 +329,9 @@ impl Parser {
     fn metric(&mut self, word: &str) -> Result<Metric, ParseError> {
         Ok(match word {
             "orders" => Metric::Orders,
-            "spend" => {
-                if *self.peek() == Token::LParen {
-                    self.next();
-                    let d = self.duration()?;
-                    if *self.peek() != Token::RParen {
-                        return Err(self.error(Expected::CloseParen));
-                    }
-                    self.next();
-                    Metric::Spend(Some(d))
-                } else {
-                    Metric::Spend(None)
-                }
-            }
+            "spend" => Metric::Spend(self.argument(Self::duration)?),
+            "attended" => Metric::Attended(self.argument(Self::session_count)?),
+            "question_wait" => Metric::QuestionWait(self.argument(Self::duration)?),
             "aov" => Metric::Aov,
             "days_since_order" => Metric::DaysSinceOrder,
             "days_since_seen" => Metric::DaysSinceSeen,

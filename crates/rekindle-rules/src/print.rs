@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::Duration;
 
-use crate::ast::{Metric, Op, RfmAxis, Rule, Unit};
+use crate::ast::{Metric, Op, RfmAxis, Rule, Session, Unit};
 use crate::words::{Lang, risk_word, stage_word, tier_word, zh};
 
 impl Rule {
@@ -67,9 +67,12 @@ fn write_rule(out: &mut String, rule: &Rule, lang: Lang) {
         }
         Rule::Watched { session, within } => {
             out.push_str(kw("watched", lang));
-            if let Some(s) = session {
-                let _ = write!(out, " {}", quote(s));
-            }
+            write_session(out, session.as_ref(), lang);
+            write_within(out, *within, lang);
+        }
+        Rule::LiveOrdered { session, within } => {
+            out.push_str(kw("live_ordered", lang));
+            write_session(out, session.as_ref(), lang);
             write_within(out, *within, lang);
         }
         Rule::Lifecycle { stages, negated } => {
@@ -102,6 +105,18 @@ fn write_rule(out: &mut String, rule: &Rule, lang: Lang) {
                 }
             }
         }
+    }
+}
+
+fn write_session(out: &mut String, session: Option<&Session>, lang: Lang) {
+    match session {
+        Some(Session::Id(id)) => {
+            let _ = write!(out, " {}", quote(id));
+        }
+        Some(Session::Latest) => {
+            let _ = write!(out, " {}", kw("latest_session", lang));
+        }
+        None => {}
     }
 }
 
@@ -139,6 +154,8 @@ fn write_metric(out: &mut String, metric: &Metric, lang: Lang) {
         Metric::DaysSinceSeen => "days_since_seen",
         Metric::Watched(_) => "watched",
         Metric::Comments => "comments",
+        Metric::Attended(_) => "attended",
+        Metric::QuestionWait(_) => "question_wait",
         Metric::Shares => "shares",
         Metric::OpenTicketAge => "open_ticket_age",
         Metric::Categories => "categories",
@@ -158,12 +175,13 @@ fn write_metric(out: &mut String, metric: &Metric, lang: Lang) {
     };
     out.push_str(name);
     match metric {
-        Metric::Spend(Some(d)) => {
+        Metric::Spend(Some(d)) | Metric::QuestionWait(Some(d)) => {
             let _ = write!(out, "({})", duration(d.num_seconds(), lang));
         }
-        Metric::Watched(Some(s)) => {
-            let _ = write!(out, " {}", quote(s));
+        Metric::Attended(Some(n)) => {
+            let _ = write!(out, "({n})");
         }
+        Metric::Watched(session) => write_session(out, session.as_ref(), lang),
         _ => {}
     }
 }

@@ -58,6 +58,10 @@ fn errors_say_where_and_what_was_expected() {
         ("churn_risk = severe", 13, Expected::Risk),
         ("spend >= ¥", 10, Expected::AmountAfterYen),
         ("bought 草莓 within 30周", 19, Expected::Unit),
+        ("attended(0) > 1", 9, Expected::SessionCount),
+        ("attended(2.5) > 1", 9, Expected::SessionCount),
+        ("到场场次(1001) > 1", 5, Expected::SessionCount),
+        ("question_wait(5) > 1m", 14, Expected::Duration),
     ];
     for (rule, position, expected) in cases {
         let e = parse(rule).expect_err(rule);
@@ -84,9 +88,14 @@ fn check(rule: &str, p: &Profile, stage: Stage, tier: Tier) -> bool {
 fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bool {
     let tags = ["vip".to_string()];
     let products = ProductTags::new([("strawberry".to_string(), vec!["new".to_string(), "fresh".to_string()])]);
-    parse(rule)
-        .unwrap()
-        .matches(&Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products, scores: None }, now())
+    let sessions = sessions();
+    let subject = Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products, sessions: &sessions, scores: None };
+    parse(rule).unwrap().matches(&subject, now())
+}
+
+/// Four sessions a week apart up to three days ago (s1 … s4), and s5 tomorrow.
+fn sessions() -> Sessions {
+    Sessions::new((1..=5).map(|i| (ago(31 - 7 * i), format!("s{i}"))))
 }
 
 #[test]
@@ -128,6 +137,7 @@ fn predictions() {
             rfm: Rfm::default(),
             tags: &[],
             products: &products,
+            sessions: &Sessions::default(),
             scores,
         };
         parse(rule).unwrap().matches(&subject, now())
@@ -165,6 +175,53 @@ fn rules_select_the_right_people() {
     assert!(check(e(5), &ticket, Stage::Prospect, Tier::Edge));
     assert!(check(r#"tag "vip" and not tag "blocked""#, &ticket, Stage::Prospect, Tier::Edge));
     assert!(check("bought 草莓 and days_since_order > 30", &lapsed, Stage::Silent, Tier::Edge), "name parts match");
+}
+
+#[test]
+fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
+    let watched = |session: &str, days: i64, seconds: i64| {
+        (days, "Live Watched", json!({"session_id": session, "seconds": seconds}))
+    };
+    // In s2, s3 and s4 (s4 for two minutes, and left without ordering); ordered in s3.
+    let fan = profile(&[
+        watched("s2", 17, 3600),
+        watched("s3", 10, 1800),
+        (10, "Order Completed", json!({"order_id": "o1", "revenue": 50, "session_id": "s3"})),
+        watched("s4", 3, 120),
+        (3, "Live Commented", json!({"comment_id": "q1", "is_question": true, "session_id": "s4"})),
+    ]);
+    let c = |rule: &str| check(rule, &fan, Stage::Active, Tier::High);
+    assert!(c("attended(3) >= 3") && !c("attended(4) >= 4") && c("attended = 3"));
+    assert!(c("到场场次(2) = 2"), "s5 has not started: the latest two are s4 and s3");
+    assert!(c("watched latest_session < 5m and watched latest_session"), "left s4 within five minutes");
+    assert!(c(r#"watched "s3" >= 20m and live_ordered "s3""#));
+    assert!(c("watched latest_session and not live_ordered latest_session"), "watched s4, ordered nothing in it");
+    assert!(c("live_ordered") && !c("live_ordered within 7d"));
+    assert!(c("question_wait > 2d"), "q1 has waited three days");
+    assert!(!c("question_wait(1d) > 0s"), "no question in the last day");
+    // Someone who never came matches no comparison on the latest session nor on questions.
+    let stranger = profile(&[(3, "Order Completed", strawberry("o9", 100))]);
+    let s = |rule: &str| check(rule, &stranger, Stage::New, Tier::Edge);
+    assert!(s("watched latest_session < 5m"), "0 s watched is under five minutes");
+    assert!(!s("watched latest_session") && !s("question_wait >= 0s") && !s("question_wait < 1h"));
+    assert!(s("attended = 0"));
+    // Without any session started, the latest one is nobody's.
+    let none = Sessions::default();
+    let tags: [String; 0] = [];
+    let products = ProductTags::default();
+    let subject = Subject {
+        profile: &fan,
+        stage: Stage::Active,
+        tier: Tier::High,
+        rfm: Rfm::default(),
+        tags: &tags,
+        products: &products,
+        sessions: &none,
+        scores: None,
+    };
+    for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {
+        assert!(!parse(rule).unwrap().matches(&subject, now()), "{rule}");
+    }
 }
 
 proptest! {

@@ -15,7 +15,7 @@ pub enum Lang {
 
 /// Chinese keywords and the English keyword each stands for; the first spelling of each is the
 /// one [`crate::Rule::to_text`] prints. Each of these splits an unquoted word it occurs in.
-pub(crate) const KEYWORDS: [(&str, &str); 41] = [
+pub(crate) const KEYWORDS: [(&str, &str); 46] = [
     ("且", "and"),
     ("并且", "and"),
     ("或", "or"),
@@ -53,6 +53,11 @@ pub(crate) const KEYWORDS: [(&str, &str); 41] = [
     ("m值", "rfm_m"),
     ("存活概率", "p_alive"),
     ("预测价值", "clv"),
+    ("直播下单", "live_ordered"),
+    ("到场场次", "attended"),
+    ("提问等待", "question_wait"),
+    ("最近一场", "latest_session"),
+    ("上一场", "latest_session"),
     // Names kept for later capabilities, so that they are told which one brings them.
     ("积分", "points"),
     ("会员等级", "level"),

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::scores::Risk;
-use rekindle_rules::ast::{Metric, Op, RfmAxis};
+use rekindle_rules::ast::{Metric, Op, RfmAxis, Session};
 use rekindle_rules::{Expected, Found, Lang, Rule, parse};
 
 fn same(zh: &str, en: &str) {
@@ -40,6 +40,14 @@ fn chinese_rules_mean_their_english_twins() {
     same("看过 >= 90秒 或 看过 >= 2分", "watched >= 90s or watched >= 2m");
     same(r#"没买过 "荔枝""#, r#"not bought "荔枝""#);
     same(r#"预计用完 "谷物" 近 3天"#, r#"depletes "谷物" within 3d"#);
+    same(
+        "看过 最近一场 >= 20分钟 且 没有 直播下单 上一场",
+        "watched latest_session >= 20m and not live_ordered latest_session",
+    );
+    same(r#"直播下单 "live-0501" 或 直播下单 近 7天"#, r#"live_ordered "live-0501" or live_ordered within 7d"#);
+    same("到场场次(5) >= 3 且 到场场次 > 10", "attended(5) >= 3 and attended > 10");
+    same("提问等待(1天) > 30秒 或 提问等待 >= 2分钟", "question_wait(1d) > 30s or question_wait >= 2m");
+    same("看过最近一场近30天", "watched latest_session within 30d");
 }
 
 #[test]
@@ -172,6 +180,10 @@ fn name() -> impl Strategy<Value = String> {
     "[a-z0-9_ 草莓荔枝非且近或沉默and-]{0,8}"
 }
 
+fn session() -> impl Strategy<Value = Session> {
+    prop_oneof![name().prop_map(Session::Id), Just(Session::Latest)]
+}
+
 fn metric() -> impl Strategy<Value = Metric> {
     prop_oneof![
         Just(Metric::Orders),
@@ -179,7 +191,9 @@ fn metric() -> impl Strategy<Value = Metric> {
         Just(Metric::Aov),
         Just(Metric::DaysSinceOrder),
         Just(Metric::DaysSinceSeen),
-        prop::option::of(name()).prop_map(Metric::Watched),
+        prop::option::of(session()).prop_map(Metric::Watched),
+        prop::option::of(1u32..=1000).prop_map(Metric::Attended),
+        prop::option::of(duration()).prop_map(Metric::QuestionWait),
         Just(Metric::Comments),
         Just(Metric::Shares),
         Just(Metric::OpenTicketAge),
@@ -220,8 +234,10 @@ fn leaf() -> impl Strategy<Value = Rule> {
     prop_oneof![
         (name(), prop::option::of(duration())).prop_map(|(what, within)| Rule::Bought { what, within }),
         (name(), prop::option::of(duration())).prop_map(|(tag, within)| Rule::BoughtTagged { tag, within }),
-        (prop::option::of(name()), prop::option::of(duration()))
+        (prop::option::of(session()), prop::option::of(duration()))
             .prop_map(|(session, within)| Rule::Watched { session, within }),
+        (prop::option::of(session()), prop::option::of(duration()))
+            .prop_map(|(session, within)| Rule::LiveOrdered { session, within }),
         choice(Stage::ALL.to_vec()).prop_map(|(stages, negated)| Rule::Lifecycle { stages, negated }),
         (prop::sample::select(vec![Tier::High, Tier::Potential, Tier::Edge]), any::<bool>())
             .prop_map(|(tier, negated)| Rule::Tier { tier, negated }),

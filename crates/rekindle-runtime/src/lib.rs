@@ -69,8 +69,8 @@ impl Services {
         let ingestor =
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
-        let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps));
         let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+        let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps).with_live(live.clone()));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services =

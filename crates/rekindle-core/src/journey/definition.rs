@@ -114,6 +114,21 @@ pub enum Trigger {
     LiveSession {
         hours_before: u32,
     },
+    /// A viewer left a live session within `within_minutes` of arriving (docs/live.md,
+    /// "Moments").
+    LiveLeft {
+        within_minutes: u32,
+    },
+    /// A session ended, for each viewer who watched at least `watched_minutes` of it and did
+    /// not order in it.
+    LiveNoOrder {
+        watched_minutes: u32,
+    },
+    /// A question asked in a live room had no answer `seconds` after it was asked: a
+    /// service-recovery touch.
+    LiveUnanswered {
+        seconds: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -50,6 +50,15 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
         Trigger::LiveSession { hours_before } if !(1..=168).contains(hours_before) => {
             problem("trigger.hours_before".into(), "must be between 1 and 168".into())
         }
+        Trigger::LiveLeft { within_minutes } if !(1..=240).contains(within_minutes) => {
+            problem("trigger.within_minutes".into(), "must be between 1 and 240".into())
+        }
+        Trigger::LiveNoOrder { watched_minutes } if !(1..=600).contains(watched_minutes) => {
+            problem("trigger.watched_minutes".into(), "must be between 1 and 600".into())
+        }
+        Trigger::LiveUnanswered { seconds } if !(5..=3600).contains(seconds) => {
+            problem("trigger.seconds".into(), "must be between 5 and 3600".into())
+        }
         _ => {}
     }
     if let Some(e) = d.audience.as_deref().and_then(&rule) {

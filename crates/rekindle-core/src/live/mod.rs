@@ -2,6 +2,7 @@
 //! ([`signal`]), folded into one session's room ([`room`]), the post-stream review computed from
 //! it ([`review`]) and the schedule analysis across sessions ([`schedule`]).
 
+pub mod moments;
 pub mod monitor;
 pub mod review;
 pub mod room;

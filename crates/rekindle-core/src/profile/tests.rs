@@ -114,8 +114,35 @@ fn the_birthday_last_given_is_kept_whatever_the_order() {
     assert_eq!(fold(&reversed).birthday, forward.birthday);
 }
 
-const NAMES: [&str; 11] = [
+#[test]
+fn a_question_waits_for_its_first_answer_whichever_arrives_first() {
+    let asked = (t(1, 0), "Live Commented", json!({"comment_id": "c1", "is_question": true, "text": "几斤？"}));
+    let chat = (t(1, 0), "Live Commented", json!({"comment_id": "c2", "text": "来了"}));
+    let first = (t(1, 2), "Live Replied", json!({"comment_id": "c1"}));
+    let second = (t(1, 5), "Live Replied", json!({"comment_id": "c1"}));
+    let ordered = fold(&[asked.clone(), chat.clone(), first.clone(), second.clone()]);
+    let shuffled = fold(&[second, first, chat, asked]);
+    assert_eq!(ordered, shuffled);
+    // A comment that is not a question is not waited on.
+    assert_eq!(ordered.questions.len(), 1);
+    assert_eq!(ordered.question_wait(t(3, 0), None), Some(chrono::Duration::hours(2)));
+}
+
+#[test]
+fn live_orders_are_told_apart_by_session_and_time() {
+    let p = fold(&[
+        (t(1, 0), "Order Completed", json!({"order_id": "o1", "revenue": 10, "session_id": "s1"})),
+        (t(2, 0), "Order Completed", json!({"order_id": "o2", "revenue": 10})),
+    ]);
+    assert!(p.live_ordered(Some("s1"), t(3, 0), None));
+    assert!(!p.live_ordered(Some("s2"), t(3, 0), None));
+    assert!(p.live_ordered(None, t(1, 5), Some(chrono::Duration::hours(6))));
+    assert!(!p.live_ordered(None, t(3, 0), Some(chrono::Duration::hours(6))));
+}
+
+const NAMES: [&str; 12] = [
     "Order Completed",
+    "Live Replied",
     "Order Refunded",
     "Live Watched",
     "Live Commented",
@@ -135,7 +162,8 @@ fn event() -> impl Strategy<Value = (DateTime<Utc>, &'static str, Value)> {
             let category = ["fruit", "veg", "rice", "dairy"][cat];
             let props = json!({
                 "birthday": format!("1990-0{}-1{}", 1 + id % 3, cat),
-                "order_id": format!("o{id}"), "ticket_id": format!("t{id}"), "revenue": amount, "amount": amount / 10,
+                "order_id": format!("o{id}"), "ticket_id": format!("t{id}"), "comment_id": format!("c{id}"),
+                "is_question": id % 2 == 0, "session_id": format!("s{}", id % 2), "revenue": amount, "amount": amount / 10,
                 "seconds": amount / 100, "products": [{"category": category, "quantity": qty + 1}]
             });
             (t(day, hour), NAMES[n], props)

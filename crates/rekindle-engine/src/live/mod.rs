@@ -8,6 +8,7 @@
 mod classes;
 pub mod history;
 mod monitor;
+mod recent;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -128,7 +129,8 @@ impl LiveRooms {
             rooms.cursor = Some(cursor);
         }
         let now = self.engine.now();
-        rooms.open.retain(|_, r| r.latest.is_none_or(|t| now - t < IDLE));
+        // Rooms the journeys look at (see `recent`) are kept for as long as they look.
+        rooms.open.retain(|_, r| r.latest.is_none_or(|t| now - t < IDLE) || now - r.origin < recent::RECENT);
         if read > 0 {
             self.changed.send_modify(|n| *n = n.wrapping_add(1));
         }

@@ -12,7 +12,7 @@ use rekindle_core::message::{Arrival, Message};
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::rfm::Rfm;
-use rekindle_rules::{ProductTags, Subject, parse};
+use rekindle_rules::{ProductTags, Sessions, Subject, parse};
 use rekindle_sim::{SimConfig, Simulation};
 use serde_json::Value;
 
@@ -59,6 +59,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
 
     let rule = parse(RULE).context("the bench rule")?;
     let products = ProductTags::default();
+    let sessions = Sessions::default();
     let mut rekindle_ms = Vec::with_capacity(RUNS);
     let mut count = 0;
     for _ in 0..RUNS {
@@ -74,6 +75,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     rfm: Rfm::default(),
                     tags: &[],
                     products: &products,
+                    sessions: &sessions,
                     scores: None,
                 };
                 rule.matches(&subject, now)
