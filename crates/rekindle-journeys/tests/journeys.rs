@@ -50,8 +50,14 @@ async fn shop(now: DateTime<Utc>, caps: CapsConfig) -> Shop {
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     let hands = Hands::at(now);
     let engine = Arc::new(Engine::new(store.clone(), Judging::default(), hands.clock(), std::time::Duration::ZERO));
-    let runner = Runner::new(store.clone(), engine.clone(), caps);
+    let runner = live_runner(&store, &engine, caps);
     Shop { store, ws, engine, runner, hands, _dir: dir }
+}
+
+/// A runner as `serve` makes it: reading the live rooms too.
+fn live_runner(store: &Arc<SqliteStore>, engine: &Arc<Engine>, caps: CapsConfig) -> Runner {
+    let rooms = Arc::new(rekindle_engine::live::LiveRooms::new(store.clone(), engine.clone()));
+    Runner::new(store.clone(), engine.clone(), caps).with_live(rooms)
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -552,4 +558,89 @@ async fn an_undelivered_message_stops_the_steps_after_it_unless_told_to_continue
         let enrollment = s.store.person_enrollments(s.ws, b).await.unwrap().remove(0);
         assert_eq!(enrollment.state, state_of_b, "{policy}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moments_in_a_live_room_start_journeys_once_each() {
+    // 19:00 in Shanghai: the session starts.
+    let start = at("2026-05-01T11:00:00Z");
+    let s = shop(start, CapsConfig::default()).await;
+    let session = rekindle_core::objects::LiveSession {
+        id: "s1".into(),
+        title: "草莓专场".into(),
+        topics: vec![],
+        host: "小美".into(),
+        scheduled_start: start,
+        started_at: Some(start),
+        ended_at: None,
+    };
+    s.store.put_live_sessions(s.ws, vec![session]).await.unwrap();
+    let tagging = |trigger: Value, tag: &str| {
+        json!({"trigger": trigger, "steps": [{"id": "t", "type": "tag", "tag": tag}], "reentry": {"type": "always"}})
+    };
+    let unanswered = publish(&s, "未回复提问", tagging(json!({"type": "live_unanswered", "seconds": 60}), "待回复")).await;
+    let left = publish(&s, "早退挽回", tagging(json!({"type": "live_left", "within_minutes": 5}), "早退")).await;
+    let no_order =
+        publish(&s, "看了没买", tagging(json!({"type": "live_no_order", "watched_minutes": 30}), "看了没买")).await;
+
+    let live = |user: &str, event: &str, n: usize, t: DateTime<Utc>, extra: Value| {
+        let mut props = json!({"session_id": "s1"});
+        props.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        track(user, event, &format!("{user}-{event}-{n}"), &t.to_rfc3339(), props)
+    };
+    let min = |m: i64| start + chrono::Duration::minutes(m);
+    let mut events = Vec::new();
+    for user in ["asker", "answered", "quick", "stayer", "buyer"] {
+        events.push(live(user, "Live Entered", 0, start, json!({})));
+    }
+    events.push(live("asker", "Live Commented", 0, min(1), json!({"comment_id": "c1", "is_question": true, "text": "几斤？"})));
+    events.push(live("answered", "Live Commented", 0, min(1), json!({"comment_id": "c2", "is_question": true, "text": "甜吗？"})));
+    events.push(live("answered", "Live Replied", 0, min(1) + chrono::Duration::seconds(10), json!({"comment_id": "c2"})));
+    events.push(live("quick", "Live Left", 0, min(2), json!({})));
+    for n in 1..=240 {
+        let t = start + chrono::Duration::seconds(10 * n as i64);
+        events.push(live("stayer", "Live Watched", n, t, json!({"seconds": 10})));
+        events.push(live("buyer", "Live Watched", n, t, json!({"seconds": 10})));
+    }
+    events.push(live("buyer", "Order Completed", 0, min(20), json!({"order_id": "o1", "revenue": 39.9})));
+    append(&s, events).await;
+    s.engine.refresh(s.ws).await.unwrap();
+
+    let journeys_of = |user: &'static str| {
+        let s = &s;
+        async move {
+            let p = person(s, user).await;
+            let mut js: Vec<JourneyId> =
+                s.store.person_enrollments(s.ws, p).await.unwrap().iter().map(|e| e.journey).collect();
+            js.sort();
+            js
+        }
+    };
+    // 19:03: the question c1 has waited past a minute; c2 was answered in ten seconds; quick
+    // left two minutes after arriving. The session runs on: nobody is told "watched, no order".
+    s.hands.set(min(3));
+    let pass = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(pass.entered, 2, "{pass:?}");
+    assert_eq!(journeys_of("asker").await, vec![unanswered]);
+    assert_eq!(journeys_of("quick").await, vec![left]);
+    assert!(journeys_of("answered").await.is_empty());
+
+    // 20:15: the room has been quiet for half an hour since 19:40, so the session is over:
+    // stayer watched 40 minutes without ordering; buyer ordered. The two who asked sent no
+    // heartbeat after their question at 19:01 and have long timed out: they left within five
+    // minutes too. Nobody enters twice.
+    s.hands.set(min(75));
+    let pass = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(pass.entered, 3, "{pass:?}");
+    assert_eq!(journeys_of("stayer").await, vec![no_order]);
+    let mut asker = vec![unanswered, left];
+    asker.sort();
+    assert_eq!(journeys_of("asker").await, asker);
+    assert_eq!(journeys_of("answered").await, vec![left]);
+    assert!(journeys_of("buyer").await.is_empty());
+
+    // A restarted runner looks at the same rooms and enters nobody again.
+    let fresh = live_runner(&s.store, &s.engine, CapsConfig::default());
+    let again = fresh.run(s.ws).await.unwrap();
+    assert_eq!(again.entered, 0, "{again:?}");
 }
