@@ -402,6 +402,20 @@ test('a rule typed in Chinese, or built from conditions, selects what its Englis
   await settle(page)
   assert.equal(digits(await count.innerText()), english, 'the built rule selects the same people')
 
+  // Live behaviour is among the conditions: watched the latest session and ordered nothing in it.
+  await page.fill(byTestId('segment-rule-input'), '')
+  const rows = page.locator(byTestId('rule-builder-row'))
+  await rows.nth(0).locator(byTestId('rule-builder-field')).selectOption('latestWatched')
+  await rows.nth(0).locator(byTestId('rule-builder-value')).fill('20')
+  await rows.nth(1).locator(byTestId('rule-builder-field')).selectOption('latestOrdered')
+  await rows.nth(1).locator(byTestId('rule-builder-op')).selectOption('!=')
+  await page.selectOption(byTestId('rule-builder-join'), '且')
+  assert.equal(await text(page, 'rule-builder-preview'), '看过 最近一场 >= 20分钟 且 非 直播下单 最近一场')
+  await page.click(byTestId('rule-builder-apply'))
+  await count.waitFor()
+  await settle(page)
+  assert.equal(await page.locator(byTestId('rule-error')).count(), 0, 'the built live rule parses')
+
   await page.fill(byTestId('segment-rule-input'), '消费 >= 2000')
   await page.locator(byTestId('rule-error')).waitFor()
   assert.match(await text(page, 'rule-error-message'), /第 7 个字符处：应为金额/)

@@ -150,6 +150,34 @@ test('owner adds a step to a new journey and the API names what is missing', { t
   assert.ok(await page.locator(byTestId('journey-publish')).isDisabled())
 })
 
+test('owner sets a journey to start on a question left unanswered in the live room', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openJourneys(page)
+  await page.click(byTestId('journey-new'))
+  await page.waitForSelector(byTestId('journey-flow'))
+  await page.fill(byTestId('journey-name-input'), `提问补救 ${Date.now()}`)
+  // The three room moments are offered, each told in Chinese.
+  const offered = await page.locator(`${byTestId('trigger-type')} option`).allInnerTexts()
+  for (const name of ['直播中早退', '看了没买', '提问未及时回复']) assert.ok(offered.includes(name), `${name} in ${offered}`)
+  await page.selectOption(byTestId('trigger-type'), 'live_unanswered')
+  assert.match(await text(page.locator(byTestId('trigger-catches'))), /提问超过设定秒数仍无人回复/)
+  // Two seconds is too soon to call a question unanswered: the API says so at the field.
+  await page.fill(byTestId('trigger-seconds'), '2')
+  await page.click(byTestId('journey-save'))
+  await page.waitForURL((url) => /^\/journeys\/\d+$/.test(url.pathname))
+  await page.locator(`${byTestId('journey-field-problem')}[data-field="trigger.seconds"]`).waitFor()
+  await page.fill(byTestId('trigger-seconds'), '45')
+  await page.click(byTestId('journey-save'))
+  await settle(page)
+  assert.equal(await page.locator(`${byTestId('journey-field-problem')}[data-field="trigger.seconds"]`).count(), 0)
+  // Read back as saved.
+  await page.reload()
+  await page.waitForSelector(byTestId('journey-flow'))
+  assert.equal(await page.locator(byTestId('trigger-type')).inputValue(), 'live_unanswered')
+  assert.equal(await page.locator(byTestId('trigger-seconds')).inputValue(), '45')
+})
+
 test('an analyst sees journeys read-only', { timeout: TIMEOUT }, async (t) => {
   const page = await freshPage(t)
   await login(page, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))

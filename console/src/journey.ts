@@ -25,6 +25,9 @@ export const TRIGGER_TYPES: TriggerType[] = [
   'depletion',
   'birthday',
   'live_session',
+  'live_left',
+  'live_no_order',
+  'live_unanswered',
 ]
 
 /** Events a trigger, goal or exit commonly names (the ingestion spec's names). */
@@ -34,6 +37,7 @@ export const COMMON_EVENTS = [
   'Live Entered',
   'Live Watched',
   'Live Commented',
+  'Live Replied',
   'Contact Added',
   'Contact Removed',
   'Group Joined',
@@ -91,6 +95,12 @@ export interface EditTrigger {
   category: string
   at: string
   hoursBefore: number
+  /** live_left: left within this many minutes of arriving. */
+  withinMinutes: number
+  /** live_no_order: watched at least this many minutes. */
+  watchedMinutes: number
+  /** live_unanswered: seconds a question waited. */
+  seconds: number
 }
 
 export interface EditExit {
@@ -158,6 +168,9 @@ function blankTrigger(): EditTrigger {
     category: '',
     at: '10:00',
     hoursBefore: 3,
+    withinMinutes: 3,
+    watchedMinutes: 20,
+    seconds: 60,
   }
 }
 
@@ -231,6 +244,15 @@ export function toEditState(d: Definition, timeZone: string): EditState {
       break
     case 'live_session':
       s.trigger.hoursBefore = tr.hours_before
+      break
+    case 'live_left':
+      s.trigger.withinMinutes = tr.within_minutes
+      break
+    case 'live_no_order':
+      s.trigger.watchedMinutes = tr.watched_minutes
+      break
+    case 'live_unanswered':
+      s.trigger.seconds = tr.seconds
       break
   }
   s.audience = d.audience ?? ''
@@ -324,6 +346,12 @@ function toTrigger(t: EditTrigger, timeZone: string): Trigger {
       return { type: 'birthday', days_before: whole(t.daysBefore), at: t.at }
     case 'live_session':
       return { type: 'live_session', hours_before: whole(t.hoursBefore) }
+    case 'live_left':
+      return { type: 'live_left', within_minutes: whole(t.withinMinutes) }
+    case 'live_no_order':
+      return { type: 'live_no_order', watched_minutes: whole(t.watchedMinutes) }
+    case 'live_unanswered':
+      return { type: 'live_unanswered', seconds: whole(t.seconds) }
   }
 }
 

@@ -183,6 +183,45 @@ pub fn shipped() -> Vec<Shipped> {
             coupons: vec![],
         },
         Shipped {
+            key: "live_question_recovery",
+            name: "直播提问补救",
+            description: "A question asked in the live room waited a minute without an answer: an apology and a \
+                          direct answer over WeCom (seed 004: an answer within 30 s nearly doubles ordering).",
+            definition: definition(json!({
+                "trigger": {"type": "live_unanswered", "seconds": 60},
+                "steps": [{"id": "补救", "type": "send", "channel": "wecom", "template": "直播提问补救"}],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 1},
+                "reentry": {"type": "after", "days": 1},
+            })),
+            templates: vec![wecom(
+                "直播提问补救",
+                "{{nickname|亲}}，刚才在「{{session_title}}」直播间的提问没来得及回复，实在抱歉！\
+                 您想了解的直接回我，我马上帮您解答～",
+            )],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "live_watched_no_order",
+            name: "看了没买",
+            description: "Watched a session for 20 minutes and ordered nothing in it: when it ends, a coupon \
+                          that keeps the live price a little longer.",
+            definition: definition(json!({
+                "trigger": {"type": "live_no_order", "watched_minutes": 20},
+                "steps": [
+                    {"id": "直播价券", "type": "coupon", "coupon": "直播价延长券", "next": "提醒"},
+                    {"id": "提醒", "type": "send", "channel": "wecom", "template": "看了没买"},
+                ],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 2},
+                "reentry": {"type": "after", "days": 7},
+            })),
+            templates: vec![wecom(
+                "看了没买",
+                "{{nickname|亲}}，「{{session_title}}」看了这么久，还没挑到合适的吗？{{coupon}}已放进您的账户，\
+                 直播价给您留到明天～",
+            )],
+            coupons: vec![coupon("直播价延长券", "直播价延长", CouponValue::Amount { fen: 500 }, 3900, 2)],
+        },
+        Shipped {
             key: "level_up",
             name: "升级祝贺",
             description: "A member level rises: congratulations and what the new level brings.",
