@@ -10,9 +10,9 @@ use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
 use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer, Rfm};
 use rekindle_core::scores::{ModelConfig, Scores};
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_rules::{ProductTags, Rule, Sessions, Subject, parse};
-use rekindle_store::{EventQuery, Store};
+use rekindle_store::{EventQuery, SegmentKind, Store};
 
 use crate::scoring::{self, CoPurchase, ModelFit, Scoring};
 
@@ -33,6 +33,9 @@ pub struct Member {
     pub rfm: Rfm,
     /// Manual and rule tags, sorted.
     pub tags: Vec<String>,
+    /// The saved segments the person is in, as indexes into [`Context::segments`]: judged
+    /// once per refresh, for the membership tracker and the live monitor alike.
+    pub segments: Vec<u16>,
     /// Predictions, for people who ordered, once the models are fitted.
     pub scores: Option<Scores>,
 }
@@ -53,8 +56,37 @@ pub struct Context {
     /// Tags decided by a rule. Their rules cannot use `tag` (checked when saved), so they
     /// depend on nothing but the person.
     pub rule_tags: Vec<(String, Rule)>,
+    /// The saved segments (personas included) whose rules parse.
+    pub segments: Vec<Saved>,
     /// The store's calendar: its time zone's days, weeks and months.
     pub calendar: Calendar,
+}
+
+/// A saved segment with its rule read.
+pub struct Saved {
+    pub id: SegmentId,
+    pub name: String,
+    pub kind: SegmentKind,
+    pub rule: Rule,
+}
+
+impl Saved {
+    /// The workspace's saved segments, each rule parsed once; one that does not parse is
+    /// skipped (and said so).
+    pub async fn load(store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<Vec<Self>> {
+        Ok(store
+            .segments(ws)
+            .await?
+            .into_iter()
+            .filter_map(|s| match parse(&s.rule) {
+                Ok(rule) => Some(Self { id: s.id, name: s.name, kind: s.kind, rule }),
+                Err(e) => {
+                    tracing::warn!(segment = s.id.0, error = %e, "a stored segment rule does not parse; skipped");
+                    None
+                }
+            })
+            .collect())
+    }
 }
 
 impl Context {
@@ -87,7 +119,8 @@ impl Context {
             .into_iter()
             .find(|w| w.id == ws)
             .map_or_else(Calendar::default, |w| Calendar::named(&w.time_zone));
-        Ok(Self { judging, products, sessions, packs, fit: None, manual_tags, rule_tags, calendar })
+        let segments = Saved::load(store, ws).await?;
+        Ok(Self { judging, products, sessions, packs, fit: None, manual_tags, rule_tags, segments, calendar })
     }
 }
 
@@ -144,6 +177,7 @@ impl Audience {
                 profile,
                 tier,
                 rfm,
+                segments: Vec::new(),
             })
             .collect();
         for m in &mut members {
@@ -156,6 +190,11 @@ impl Audience {
             m.tags.extend(matched);
             m.tags.sort();
             m.tags.dedup();
+            // After the tags: a segment's rule may read them.
+            m.segments = (0..context.segments.len())
+                .filter(|&i| context.segments[i].rule.matches(&subject(m, &context), now))
+                .map(|i| i as u16)
+                .collect();
         }
         Self { now, members, context, unattributed: Arc::default() }
     }
@@ -226,6 +265,11 @@ impl Audience {
                 })
             })
             .collect()
+    }
+
+    /// Who is in the saved segment at index `i` of [`Context::segments`].
+    pub fn in_segment(&self, i: usize) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(move |m| m.segments.contains(&(i as u16)))
     }
 
     /// How many members are in each stage, in [`Stage::ALL`] order.

@@ -116,6 +116,7 @@ mod tests {
             tier: Tier::Edge,
             rfm: Rfm::default(),
             tags: Vec::new(),
+            segments: Vec::new(),
             scores: None,
         }
     }

@@ -174,8 +174,7 @@ impl Engine {
             state.tracker = None;
         }
         let folded = state.folded.catch_up(store, ws).await?;
-        let mut segments = store.segments(ws).await?;
-        if segments.is_empty() {
+        if store.segments(ws).await?.is_empty() {
             // A workspace without any segment starts with the personas.
             for s in personas::defaults((self.clock)()) {
                 match store.create_segment(ws, &s).await {
@@ -183,7 +182,7 @@ impl Engine {
                     Err(e) => return Err(e),
                 }
             }
-            segments = store.segments(ws).await?;
+            context.segments = crate::audience::Saved::load(store, ws).await?;
         }
         // One "now" for everything: the clock. A store whose events stopped is judged as it is
         // today (its people drift to 流失), the same way the run-out trigger and journeys see it.
@@ -219,7 +218,7 @@ impl Engine {
             };
             let people: Vec<_> = profiles.iter().map(|(p, profile)| (*p, profile.clone())).collect();
             let audience = Arc::new(Audience { unattributed: nobody, ..Audience::build(people, now, context) });
-            let found = tracker.diff(&audience, &segments);
+            let found = tracker.diff(&audience);
             Judged { profiles, tracker, fitted, audience, found }
         })
         .await;

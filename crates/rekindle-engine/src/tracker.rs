@@ -7,8 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::Stage;
 use rekindle_core::{PersonId, SegmentId, WorkspaceId};
-use rekindle_rules::{Rule, parse};
-use rekindle_store::{MembershipChange, Segment, SegmentSize, StageChange, Store};
+use rekindle_store::{MembershipChange, SegmentSize, StageChange, Store};
 
 use crate::Audience;
 
@@ -52,7 +51,7 @@ impl Tracker {
 
     /// How `audience` differs from what was last recorded. Only CPU, but seconds at a million
     /// people: the engine runs it on a background thread beside building the audience.
-    pub fn diff(&self, audience: &Audience, segments: &[Segment]) -> Found {
+    pub fn diff(&self, audience: &Audience) -> Found {
         let now = audience.now;
         let stages: Vec<StageChange> = audience
             .members
@@ -70,9 +69,8 @@ impl Tracker {
         let mut membership = Vec::new();
         let mut sizes = Vec::new();
         let mut current: HashMap<SegmentId, HashSet<PersonId>> = HashMap::new();
-        for segment in segments {
-            let Some(rule) = rule_of(segment) else { continue };
-            let now_in: HashSet<PersonId> = audience.select(&rule).map(|m| m.person).collect();
+        for (i, segment) in audience.context.segments.iter().enumerate() {
+            let now_in: HashSet<PersonId> = audience.in_segment(i).map(|m| m.person).collect();
             let before = self.members.get(&segment.id);
             let mut entered: Vec<PersonId> =
                 now_in.iter().filter(|p| before.is_none_or(|b| !b.contains(p))).copied().collect();
@@ -142,14 +140,4 @@ pub struct Found {
     changes: Changes,
     sizes: Vec<SegmentSize>,
     current: HashMap<SegmentId, HashSet<PersonId>>,
-}
-
-fn rule_of(segment: &Segment) -> Option<Rule> {
-    match parse(&segment.rule) {
-        Ok(rule) => Some(rule),
-        Err(e) => {
-            tracing::warn!(segment = segment.id.0, error = %e, "a stored segment rule does not parse; skipped");
-            None
-        }
-    }
 }

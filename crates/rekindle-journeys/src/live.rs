@@ -75,7 +75,13 @@ impl Runner {
         let seen: Vec<(usize, String)> = due.iter().map(|(i, d, _)| (*i, d.key.clone())).collect();
         let entries = due
             .into_iter()
-            .map(|(i, d, occasion)| Entry { journey: &catalog.journeys[i], person: d.person, key: d.key, occasion, at: d.at })
+            .map(|(i, d, occasion)| Entry {
+                journey: &catalog.journeys[i],
+                person: d.person,
+                key: d.key,
+                occasion,
+                at: d.at,
+            })
             .collect::<Vec<_>>();
         let audience = self.engine.latest(ws);
         for chunk in chunked(entries) {

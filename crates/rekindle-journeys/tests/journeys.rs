@@ -575,10 +575,9 @@ async fn moments_in_a_live_room_start_journeys_once_each() {
         ended_at: None,
     };
     s.store.put_live_sessions(s.ws, vec![session]).await.unwrap();
-    let tagging = |trigger: Value, tag: &str| {
-        json!({"trigger": trigger, "steps": [{"id": "t", "type": "tag", "tag": tag}], "reentry": {"type": "always"}})
-    };
-    let unanswered = publish(&s, "未回复提问", tagging(json!({"type": "live_unanswered", "seconds": 60}), "待回复")).await;
+    let tagging = |trigger: Value, tag: &str| json!({"trigger": trigger, "steps": [{"id": "t", "type": "tag", "tag": tag}], "reentry": {"type": "always"}});
+    let unanswered =
+        publish(&s, "未回复提问", tagging(json!({"type": "live_unanswered", "seconds": 60}), "待回复")).await;
     let left = publish(&s, "早退挽回", tagging(json!({"type": "live_left", "within_minutes": 5}), "早退")).await;
     let no_order =
         publish(&s, "看了没买", tagging(json!({"type": "live_no_order", "watched_minutes": 30}), "看了没买")).await;
@@ -593,9 +592,27 @@ async fn moments_in_a_live_room_start_journeys_once_each() {
     for user in ["asker", "answered", "quick", "stayer", "buyer"] {
         events.push(live(user, "Live Entered", 0, start, json!({})));
     }
-    events.push(live("asker", "Live Commented", 0, min(1), json!({"comment_id": "c1", "is_question": true, "text": "几斤？"})));
-    events.push(live("answered", "Live Commented", 0, min(1), json!({"comment_id": "c2", "is_question": true, "text": "甜吗？"})));
-    events.push(live("answered", "Live Replied", 0, min(1) + chrono::Duration::seconds(10), json!({"comment_id": "c2"})));
+    events.push(live(
+        "asker",
+        "Live Commented",
+        0,
+        min(1),
+        json!({"comment_id": "c1", "is_question": true, "text": "几斤？"}),
+    ));
+    events.push(live(
+        "answered",
+        "Live Commented",
+        0,
+        min(1),
+        json!({"comment_id": "c2", "is_question": true, "text": "甜吗？"}),
+    ));
+    events.push(live(
+        "answered",
+        "Live Replied",
+        0,
+        min(1) + chrono::Duration::seconds(10),
+        json!({"comment_id": "c2"}),
+    ));
     events.push(live("quick", "Live Left", 0, min(2), json!({})));
     for n in 1..=240 {
         let t = start + chrono::Duration::seconds(10 * n as i64);

@@ -131,14 +131,14 @@ impl Metric {
             Metric::DaysSinceOrder => days_since(p.last_order()),
             Metric::DaysSinceSeen => days_since(p.last_seen),
             Metric::Watched(None) => p.live_watch_seconds as f64,
-            Metric::Watched(Some(session)) => s.sessions.resolve(session, now).map_or(f64::NAN, |id| p.watched(id) as f64),
+            Metric::Watched(Some(session)) => {
+                s.sessions.resolve(session, now).map_or(f64::NAN, |id| p.watched(id) as f64)
+            }
             Metric::Attended(n) => {
                 let n = n.map_or(usize::MAX, |n| n as usize);
                 s.sessions.latest(now, n).filter(|id| p.watched_by_session.iter().any(|(s, _)| s == id)).count() as f64
             }
-            Metric::QuestionWait(within) => {
-                p.question_wait(now, *within).map_or(f64::NAN, |w| w.num_seconds() as f64)
-            }
+            Metric::QuestionWait(within) => p.question_wait(now, *within).map_or(f64::NAN, |w| w.num_seconds() as f64),
             Metric::Comments => f64::from(p.comments),
             Metric::Shares => f64::from(p.shares),
             Metric::OpenTicketAge => p.open_tickets().map(|at| (now - at).num_seconds() as f64).fold(0.0, f64::max),

@@ -89,7 +89,8 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
     let tags = ["vip".to_string()];
     let products = ProductTags::new([("strawberry".to_string(), vec!["new".to_string(), "fresh".to_string()])]);
     let sessions = sessions();
-    let subject = Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products, sessions: &sessions, scores: None };
+    let subject =
+        Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products, sessions: &sessions, scores: None };
     parse(rule).unwrap().matches(&subject, now())
 }
 

@@ -63,10 +63,8 @@ mod tests {
 
     #[test]
     fn an_unanswered_question_waits_until_now_and_an_answered_one_until_its_answer() {
-        let qs = vec![
-            (1, Asked { at: Some(t(0)), answered: Some(t(20)) }),
-            (2, Asked { at: Some(t(100)), answered: None }),
-        ];
+        let qs =
+            vec![(1, Asked { at: Some(t(0)), answered: Some(t(20)) }), (2, Asked { at: Some(t(100)), answered: None })];
         assert_eq!(longest_wait(&qs, t(130), None), Some(Duration::seconds(30)));
         assert_eq!(longest_wait(&qs, t(200), None), Some(Duration::seconds(100)));
         // Only the first was asked in the window that ends before the second.
@@ -76,10 +74,8 @@ mod tests {
 
     #[test]
     fn an_answer_without_its_question_is_no_wait_and_an_early_answer_is_none() {
-        let qs = vec![
-            (1, Asked { at: None, answered: Some(t(5)) }),
-            (2, Asked { at: Some(t(10)), answered: Some(t(8)) }),
-        ];
+        let qs =
+            vec![(1, Asked { at: None, answered: Some(t(5)) }), (2, Asked { at: Some(t(10)), answered: Some(t(8)) })];
         assert_eq!(longest_wait(&qs, t(100), None), Some(Duration::zero()));
         assert_eq!(longest_wait(&[], t(100), None), None);
     }

@@ -1,6 +1,7 @@
-//! What the monitor needs to know of each viewer, worked out once per audience: their tier,
-//! stage, saved segments, and whether they are in the private domain, known, and how loyal.
-//! The room's composition is then a count, not a rule evaluation per viewer per update.
+//! What the monitor needs to know of each viewer, read once per audience: their tier, stage,
+//! saved segments (judged by the refresh that made the audience), and whether they are in the
+//! private domain, known, and how loyal. The room's composition is then a count: no rule is
+//! evaluated while the room is watched.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,16 +10,13 @@ use chrono::{DateTime, Utc};
 use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::live::monitor::Monitor;
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_rules::Rule;
-use rekindle_store::{PersonRef, SegmentKind, Store};
+use rekindle_store::{PersonRef, Store};
 
 use crate::Audience;
 
 #[derive(Default)]
 pub(super) struct Classes {
     audience: Option<Arc<Audience>>,
-    /// The saved segments: name, persona or not, rule.
-    pub segments: Vec<(String, SegmentKind, Rule)>,
     by_person: HashMap<PersonId, Class>,
     names: HashMap<PersonId, Option<String>>,
 }
@@ -27,7 +25,7 @@ pub(super) struct Classes {
 pub(super) struct Class {
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
-    /// Indexes into [`Classes::segments`].
+    /// Indexes into the audience's saved segments ([`Classes::segments`]).
     pub segments: Vec<u16>,
     pub private: bool,
     pub known: bool,
@@ -39,46 +37,33 @@ pub(super) struct Class {
 
 impl Classes {
     /// Start over when the audience changed since the last call (a refresh ran).
-    pub async fn follow(
-        &mut self,
-        store: &dyn Store,
-        ws: WorkspaceId,
-        audience: Option<&Arc<Audience>>,
-    ) -> rekindle_store::Result<()> {
+    pub fn follow(&mut self, audience: Option<&Arc<Audience>>) {
         let same = match (&self.audience, audience) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             (None, None) => true,
             _ => false,
         };
-        if same && !self.segments.is_empty() {
-            return Ok(());
+        if !same {
+            self.audience = audience.cloned();
+            self.by_person.clear();
         }
-        self.audience = audience.cloned();
-        self.by_person.clear();
-        self.segments = store
-            .segments(ws)
-            .await?
-            .into_iter()
-            .filter_map(|s| rekindle_rules::parse(&s.rule).ok().map(|r| (s.name, s.kind, r)))
-            .collect();
-        Ok(())
+    }
+
+    /// The saved segments the classes index, as the audience has them.
+    pub fn segments(&self) -> &[crate::audience::Saved] {
+        self.audience.as_deref().map_or(&[], |a| &a.context.segments)
     }
 
     pub fn of(&mut self, person: PersonId) -> &Class {
-        let (audience, segments) = (&self.audience, &self.segments);
+        let audience = &self.audience;
         self.by_person.entry(person).or_insert_with(|| {
-            let Some((a, m)) = audience.as_ref().and_then(|a| a.member(person).map(|m| (a, m))) else {
+            let Some(m) = audience.as_ref().and_then(|a| a.member(person)) else {
                 return Class::default();
             };
             Class {
                 tier: Some(m.tier),
                 stage: Some(m.stage),
-                segments: segments
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (_, _, rule))| a.matches(m, rule))
-                    .map(|(i, _)| i as u16)
-                    .collect(),
+                segments: m.segments.clone(),
                 private: m.profile.reachable(),
                 known: m.profile.known(),
                 first_live: m.profile.first_live.map(|(at, _)| at),

@@ -43,6 +43,15 @@ pub struct LiveRooms {
     builds: Mutex<std::collections::VecDeque<(std::time::Duration, std::time::Duration)>>,
 }
 
+/// How old a kept review may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    /// Made within [`FRESH`].
+    Fresh,
+    /// Any age.
+    Any,
+}
+
 /// Build times kept for [`LiveRooms::build_times`].
 const BUILDS_KEPT: usize = 10_000;
 
@@ -196,7 +205,7 @@ impl LiveRooms {
         let earlier = self.earlier(ws, &mut rooms, &sessions, i).await?;
         let audience = self.engine.latest(ws);
         let Rooms { open, classes, .. } = &mut *rooms;
-        classes.follow(&*self.store, ws, audience.as_ref()).await?;
+        classes.follow(audience.as_ref());
         let room = &open[session_id];
         let at = now.min(history::end(session, now));
         let started = Instant::now();
@@ -215,7 +224,7 @@ impl LiveRooms {
         let rooms = self.rooms(ws);
         let mut rooms = rooms.lock().await;
         let Some((sessions, i)) = self.find(ws, &mut rooms, session_id).await? else { return Ok(None) };
-        let mut r = (*self.reviewed(ws, &mut rooms, &sessions, i).await?).clone();
+        let mut r = (*self.reviewed(ws, &mut rooms, &sessions, i, Reuse::Fresh).await?).clone();
         let earlier = self.earlier(ws, &mut rooms, &sessions, i).await?;
         let calendar = self.engine.latest(ws).as_ref().map(|a| a.context.calendar).unwrap_or_default();
         let slot = |s: &LiveSession| {
@@ -229,7 +238,9 @@ impl LiveRooms {
         Ok(Some(Arc::new(r)))
     }
 
-    /// Reviews of up to [`EARLIER`] sessions before session `i` that have ended, with their index.
+    /// Reviews of up to [`EARLIER`] sessions before session `i` that have ended, with their index:
+    /// the ones made already, whenever that was (what they are compared with moves little,
+    /// and the monitor must not read twelve sessions from the log every half minute).
     async fn earlier(
         &self,
         ws: WorkspaceId,
@@ -239,30 +250,36 @@ impl LiveRooms {
     ) -> rekindle_store::Result<Vec<(usize, Arc<Review>)>> {
         let mut out = Vec::new();
         for j in (0..i).rev().filter(|&j| sessions[j].ended_at.is_some()).take(EARLIER) {
-            out.push((j, self.reviewed(ws, rooms, sessions, j).await?));
+            out.push((j, self.reviewed(ws, rooms, sessions, j, Reuse::Any).await?));
         }
         Ok(out)
     }
 
-    /// Session `i`'s review without comparisons: reused for a while once it has ended.
+    /// Session `i`'s review without comparisons: reused once it has ended, for a while or
+    /// (`Reuse::Any`) for as long as it is kept.
     async fn reviewed(
         &self,
         ws: WorkspaceId,
         rooms: &mut Rooms,
         sessions: &[LiveSession],
         i: usize,
+        reuse: Reuse,
     ) -> rekindle_store::Result<Arc<Review>> {
         let s = &sessions[i];
         if let Some((at, r)) = rooms.reviews.get(&s.id)
-            && at.elapsed() < FRESH
+            && (reuse == Reuse::Any || at.elapsed() < FRESH)
         {
             return Ok(r.clone());
         }
         let now = self.engine.now();
         let upto = self.store.horizon(ws).await?.event;
         let room = history::room(&*self.store, ws, s, now, upto).await?;
-        // A review is read after the fact: the audience brought up to date, not the last one.
-        let audience = Some(self.engine.audience(ws).await?);
+        // A review read on its own is read after the fact: the audience brought up to date. One
+        // compared with is read beside a running room: the last audience does.
+        let audience = match reuse {
+            Reuse::Fresh => Some(self.engine.audience(ws).await?),
+            Reuse::Any => (*self.engine.latest(ws)).clone(),
+        };
         let origin = history::origin(s);
         let facts = |p: PersonId| match audience.as_ref().and_then(|a| a.member(p)) {
             Some(m) => ViewerFacts {

@@ -110,7 +110,7 @@ fn composition(present: &[rekindle_core::PersonId], classes: &mut Classes, origi
     // Keys are the words themselves: counting a viewer allocates nothing.
     let mut counts: BTreeMap<(&'static str, &'static str), u32> = BTreeMap::new();
     let mut add = |dimension: &'static str, key: &'static str| *counts.entry((dimension, key)).or_default() += 1;
-    let mut by_segment = vec![0u32; classes.segments.len()];
+    let mut by_segment = vec![0u32; classes.segments().len()];
     for &p in present {
         let c = classes.of(p);
         add("tier", c.tier.map_or("unknown", |t| t.as_str()));
@@ -126,10 +126,9 @@ fn composition(present: &[rekindle_core::PersonId], classes: &mut Classes, origi
         .into_iter()
         .map(|((d, k), n)| Share { dimension: d.to_owned(), key: k.to_owned(), viewers: n })
         .collect();
-    for (i, n) in by_segment.into_iter().enumerate() {
-        let (name, kind, _) = &classes.segments[i];
-        let dimension = if *kind == SegmentKind::Persona { "persona" } else { "segment" };
-        out.push(Share { dimension: dimension.to_owned(), key: name.clone(), viewers: n });
+    for (s, n) in classes.segments().iter().zip(by_segment) {
+        let dimension = if s.kind == SegmentKind::Persona { "persona" } else { "segment" };
+        out.push(Share { dimension: dimension.to_owned(), key: s.name.clone(), viewers: n });
     }
     out.sort_by(|a, b| a.dimension.cmp(&b.dimension).then(b.viewers.cmp(&a.viewers)).then(a.key.cmp(&b.key)));
     out

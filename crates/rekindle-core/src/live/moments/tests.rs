@@ -76,12 +76,7 @@ fn staying_to_the_end_is_not_leaving() {
 #[test]
 fn watching_long_without_ordering_is_told_when_the_session_is_over() {
     let mut room = room();
-    room.apply(
-        p(2),
-        at(100),
-        Signal::Ordered { order_id: "o1".into(), revenue_fen: 100, lines: vec![] },
-        "m",
-    );
+    room.apply(p(2), at(100), Signal::Ordered { order_id: "o1".into(), revenue_fen: 100, lines: vec![] }, "m");
     let no_order = Moment::NoOrder { watched: Duration::minutes(2) };
     assert!(due(&room, "s", None, at(3700), no_order).is_empty(), "not over yet");
     let over = over(None, &room, at(3600) + QUIET).expect("quiet for 30 minutes");
