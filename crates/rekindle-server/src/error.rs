@@ -70,6 +70,9 @@ pub struct ApiError {
     pub position: Option<usize>,
 }
 
+/// The most characters of a client's own words an error repeats.
+const ECHOED: usize = 80;
+
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into(), field: None, position: None }
@@ -84,8 +87,15 @@ impl ApiError {
         Self { position: Some(e.position), ..Self::field(ErrorCode::InvalidField, field, e.message(lang)) }
     }
 
+    /// `what` is told as the client wrote it, cut to [`ECHOED`] characters: a 10,000-character
+    /// id is not sent back whole.
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(ErrorCode::NotFound, format!("{} not found", what.into()))
+        let what = what.into();
+        let told: String = match what.char_indices().nth(ECHOED) {
+            Some((cut, _)) => format!("{}…", &what[..cut]),
+            None => what,
+        };
+        Self::new(ErrorCode::NotFound, format!("{told} not found"))
     }
 
     /// Log the cause for operators; the client learns only that it was our fault.

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use rekindle_core::access::Permission;
@@ -19,7 +18,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::export_words::{LangParam, UTF8_BOM};
+use super::export_words::LangParam;
 use super::{ApiPath, Lang, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
@@ -144,13 +143,11 @@ async fn review_csv(
         "products" => super::live_csv::products(&r, lang),
         _ => super::live_csv::figures(&r, lang),
     };
-    let mut w = csv::Writer::from_writer(UTF8_BOM.as_bytes().to_vec());
+    let mut w = super::csv_file::writer();
     for row in rows {
         w.write_record(&row).map_err(|e| ApiError::internal(&e))?;
     }
     let bytes = w.into_inner().map_err(|e| ApiError::internal(&e))?;
     access.audit(&state, "live.review.export", id.clone()).await;
-    let file = format!("attachment; filename=\"review-{}-{part}.csv\"", id.replace(['"', '\\', '\r', '\n'], "_"));
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], bytes)
-        .into_response())
+    Ok(super::csv_file::response(&format!("review-{id}-{part}"), bytes))
 }

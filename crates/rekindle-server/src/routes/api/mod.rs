@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod catalogue;
 mod channels;
+mod csv_file;
 mod dashboard;
 mod dto;
 mod events;

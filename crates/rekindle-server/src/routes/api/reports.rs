@@ -5,8 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use rekindle_core::access::Permission;
 use rekindle_core::calendar::Grain;
@@ -16,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::export_words::{LangParam, UTF8_BOM};
+use super::export_words::LangParam;
 use super::{ApiPath, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
@@ -144,10 +143,8 @@ async fn report_csv(
     Params(LangParam { lang }): Params<LangParam>,
 ) -> Result<Response, ApiError> {
     let (q, answer, _) = answered(&access, &state, &kind, &p).await?;
-    let mut bytes = UTF8_BOM.as_bytes().to_vec();
+    let mut bytes = super::export_words::UTF8_BOM.as_bytes().to_vec();
     answer.table().write_csv(&mut bytes, lang.unwrap_or(access.lang).rules()).map_err(|e| ApiError::internal(&e))?;
     access.audit(&state, "report.export", q.kind.as_str().to_string()).await;
-    let file = format!("attachment; filename=\"{}-{}-{}.csv\"", q.kind.as_str(), q.window.from, q.window.to);
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], bytes)
-        .into_response())
+    Ok(super::csv_file::response(&format!("{}-{}-{}", q.kind.as_str(), q.window.from, q.window.to), bytes))
 }

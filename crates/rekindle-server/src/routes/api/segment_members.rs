@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rekindle_core::access::Permission;
@@ -17,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::export_words::{LangParam, UTF8_BOM};
+use super::export_words::LangParam;
 use super::input::checked_rule;
 use super::segments::found;
 use super::{ApiPath, Body, Limit, Params, WorkspaceParam};
@@ -188,7 +187,7 @@ async fn members_csv(
     let tz: Tz = access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
     let audience = state.engine.audience(ws).await?;
-    let mut out = csv::Writer::from_writer(UTF8_BOM.as_bytes().to_vec());
+    let mut out = super::csv_file::writer();
     let write_err = |e: csv::Error| ApiError::internal(&e);
     out.write_record(lang.member_columns()).map_err(write_err)?;
     let mut after = None;
@@ -223,9 +222,7 @@ async fn members_csv(
     }
     let bytes = out.into_inner().map_err(|e| ApiError::internal(e.error()))?;
     access.audit(&state, "segment.export", format!("{} ({})", segment.name, segment.id)).await;
-    let file = format!("attachment; filename=\"segment-{id}.csv\"");
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], bytes)
-        .into_response())
+    Ok(super::csv_file::response(&format!("segment-{id}"), bytes))
 }
 
 /// People entering and leaving the segment, newest first.

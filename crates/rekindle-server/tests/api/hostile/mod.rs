@@ -8,6 +8,7 @@ mod console;
 mod erasure;
 mod errors;
 mod identity;
+mod live;
 mod masking;
 mod money;
 mod rules;
