@@ -2,47 +2,20 @@
 //! (docs/simulator.md, "Planted effects"), `rekindle report schedule` finds those two weekdays
 //! on top, with intervals that set them apart.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
-use chrono::{Duration, NaiveDate};
-
-const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
-
-fn rekindle(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{Simulated, path, rekindle};
 
 #[test]
 fn the_schedule_analysis_finds_the_weekdays_that_keep_viewers() {
     let dir = tempfile::tempdir().unwrap();
-    let (generated, data) = (dir.path().join("generated"), dir.path().join("data"));
-    let (start, days) = (NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), 120);
-    let last = start + Duration::days(days - 1);
-    let (start_s, last_s, days_s) = (start.to_string(), last.to_string(), days.to_string());
-    rekindle(&[
-        "generate",
-        "--people",
-        "5000",
-        "--days",
-        &days_s,
-        "--seed",
-        "2",
-        "--start",
-        &start_s,
-        "--out",
-        path(&generated),
-    ]);
-    let files = ["events.jsonl", "products.jsonl", "sessions.jsonl"].map(|f| generated.join(f));
+    let data = dir.path().join("data");
+    let sim = Simulated::generate(dir.path(), 120, 2);
+    let (start_s, last_s) = (sim.start.to_string(), sim.last.to_string());
     let store = ["--data-dir", path(&data)];
-    rekindle(&[&store[..], &["import", "--quiet"], &files.each_ref().map(|f| path(f))[..]].concat());
+    sim.import(&store);
 
     let report = ["report", "schedule", "--from", &start_s, "--to", &last_s, "--as-of", &last_s, "--days", "7"];
     let csv = rekindle(&[&store[..], &report, &["--csv", "--lang", "en"]].concat());

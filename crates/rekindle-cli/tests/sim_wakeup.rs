@@ -4,24 +4,13 @@
 //! the touched wake rate exceeds the untouched one by `lift × (1 − untouched rate)`
 //! (docs/reports.md, "Checked against").
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime};
+use common::{Simulated, path, rekindle};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
-
-fn rekindle(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn local(text: &str) -> NaiveDateTime {
     chrono::DateTime::parse_from_rfc3339(text).unwrap().naive_local()
@@ -37,14 +26,11 @@ struct Group {
 #[test]
 fn the_wakeup_report_recovers_the_planted_winback_effect() {
     let dir = tempfile::tempdir().unwrap();
-    let (generated, data) = (dir.path().join("generated"), dir.path().join("data"));
-    let (start, days) = (NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), 180);
-    let last = start + Duration::days(days - 1);
-    let (start_s, last_s, days_s) = (start.to_string(), last.to_string(), days.to_string());
-    let out = path(&generated);
-    rekindle(&["generate", "--people", "5000", "--days", &days_s, "--seed", "1", "--start", &start_s, "--out", out]);
+    let data = dir.path().join("data");
+    let sim = Simulated::generate(dir.path(), 180, 1);
+    let (start_s, last_s) = (sim.start.to_string(), sim.last.to_string());
     let settings: Value =
-        serde_json::from_str(&std::fs::read_to_string(generated.join("simulation.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(sim.generated.join("simulation.json")).unwrap()).unwrap();
     let winback = &settings["winback"];
     let lift = winback["lift"].as_f64().expect("the programme is on by default");
     let silent_days = winback["silent_days"].as_u64().unwrap();
@@ -54,9 +40,8 @@ fn the_wakeup_report_recovers_the_planted_winback_effect() {
     let config = dir.path().join("rekindle.toml");
     std::fs::write(&config, format!("[segments.lifecycle]\nsilent_cycles = 0.0\nmin_silent_days = {silent_days}\n"))
         .unwrap();
-    let files = ["events.jsonl", "products.jsonl", "sessions.jsonl"].map(|f| generated.join(f));
     let store = ["--data-dir", path(&data), "--config", path(&config)];
-    rekindle(&[&store[..], &["import", "--quiet"], &files.each_ref().map(|f| path(f))[..]].concat());
+    sim.import(&store);
 
     // The whole simulated window, judged as it stood at its end; waking within the programme's
     // window.
@@ -74,10 +59,10 @@ fn the_wakeup_report_recovers_the_planted_winback_effect() {
 
     // The truth: the programme's silences whose window had passed by the end of the last day
     // (`--as-of` a day means its last second), by whether the message went out.
-    let as_of = last.and_hms_opt(23, 59, 59).unwrap();
+    let as_of = sim.last.and_hms_opt(23, 59, 59).unwrap();
     let (mut touched, mut untouched) = (Group::default(), Group::default());
     let (mut touch_arm, mut won) = (0, 0);
-    for line in std::fs::read_to_string(generated.join("truth.jsonl")).unwrap().lines() {
+    for line in std::fs::read_to_string(sim.generated.join("truth.jsonl")).unwrap().lines() {
         let person: Value = serde_json::from_str(line).unwrap();
         for s in person["winback"].as_array().unwrap() {
             let at = local(s["at"].as_str().unwrap());

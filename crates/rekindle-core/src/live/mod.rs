@@ -7,6 +7,8 @@ pub mod monitor;
 pub mod review;
 pub mod room;
 pub mod signal;
+#[cfg(test)]
+mod testing;
 
 pub use room::{Room, presence_timeout};
 pub use signal::{Signal, read};

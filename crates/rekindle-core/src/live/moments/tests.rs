@@ -1,23 +1,8 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use super::*;
 use crate::live::Signal;
-
-fn t0() -> DateTime<Utc> {
-    "2026-05-01T12:00:00Z".parse().unwrap()
-}
-
-fn at(seconds: i64) -> DateTime<Utc> {
-    t0() + Duration::seconds(seconds)
-}
-
-fn p(n: u128) -> PersonId {
-    PersonId(uuid::Uuid::from_u128(n))
-}
-
-fn beat(seconds: i64) -> Signal {
-    Signal::Watched { seconds, latency_ms: None }
-}
+use crate::live::testing::{at, beat, p, t0};
 
 fn people(due: &[Due]) -> Vec<PersonId> {
     let mut v: Vec<PersonId> = due.iter().map(|d| d.person).collect();

@@ -1,0 +1,47 @@
+//! What the tests that run the `rekindle` binary on a simulated store share.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Duration, NaiveDate};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
+
+/// Run `rekindle` and return what it printed; a failure fails the test with its stderr.
+pub fn rekindle(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A simulated store's files: `days` from 5 January 2026, 5,000 people, drawn with `seed`.
+pub struct Simulated {
+    pub generated: PathBuf,
+    pub start: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Simulated {
+    pub fn generate(dir: &Path, days: i64, seed: u64) -> Self {
+        let generated = dir.join("generated");
+        let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let last = start + Duration::days(days - 1);
+        let (start_s, days_s, seed_s) = (start.to_string(), days.to_string(), seed.to_string());
+        let out = path(&generated);
+        rekindle(&[
+            "generate", "--people", "5000", "--days", &days_s, "--seed", &seed_s, "--start", &start_s, "--out", out,
+        ]);
+        Self { generated, start, last }
+    }
+
+    /// Import the generated events, products and sessions into the store `store` names
+    /// (`--data-dir …`, and `--config …` if any).
+    pub fn import(&self, store: &[&str]) {
+        let files = ["events.jsonl", "products.jsonl", "sessions.jsonl"].map(|f| self.generated.join(f));
+        rekindle(&[store, &["import", "--quiet"], &files.each_ref().map(|f| path(f))[..]].concat());
+    }
+}
