@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{ChannelKind, MessageTemplate, TemplateParam};
-use rekindle_core::{Identifier, IdentifierKind, Message};
-use rekindle_store::{PersonRef, Source};
+use rekindle_core::{Identifier, IdentifierKind};
+use rekindle_store::PersonRef;
 use serde_json::json;
 
 use crate::cli::{BenchJourneysArgs, Global};
@@ -53,12 +52,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
                 "products": [{"sku": format!("sku-{category}"), "name": format!("{category}家庭装"), "category": category, "price": 39.9, "quantity": 1}]}}));
         }
         if batch.len() >= 20_000 || i + 1 == args.profiles {
-            let messages: Vec<Message> = batch
-                .drain(..)
-                .map(|j| Message::parse(&j.to_string(), None, &arrival))
-                .collect::<Result<_, _>>()
-                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
-            store.append(ws, messages, &Source("bench".into()), &IdentityPolicy::default()).await?;
+            super::store_history(&*store, ws, &mut batch, &arrival).await?;
         }
     }
     eprintln!("stored in {:.1} s; building the audience…", started.elapsed().as_secs_f64());

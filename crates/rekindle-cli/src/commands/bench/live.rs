@@ -9,11 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::message::Arrival;
 use rekindle_core::objects::LiveSession;
-use rekindle_core::{Message, events};
-use rekindle_store::Source;
+use rekindle_core::events;
 use serde_json::{Value, json};
 
 use crate::cli::{BenchLiveArgs, Global};
@@ -50,12 +48,7 @@ pub async fn live(global: &Global, args: BenchLiveArgs) -> anyhow::Result<ExitCo
             );
         }
         if batch.len() >= 20_000 || i + 1 == args.viewers {
-            let messages: Vec<Message> = batch
-                .drain(..)
-                .map(|j| Message::parse(&j.to_string(), None, &arrival))
-                .collect::<Result<_, _>>()
-                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
-            store.append(ws, messages, &Source("bench".into()), &IdentityPolicy::default()).await?;
+            super::store_history(&*store, ws, &mut batch, &arrival).await?;
         }
     }
     let started_at = Utc::now() - chrono::Duration::minutes(20);

@@ -46,3 +46,21 @@ pub(crate) async fn bench_server(global: &crate::cli::Global) -> anyhow::Result<
         rekindle_ingest::write_keys::create(&**store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Bench { _temp: temp, app, ws, key })
 }
+
+/// Store a bench's history straight into the store (past the HTTP API: it is setting, not what
+/// is measured), emptying `batch`.
+pub(crate) async fn store_history(
+    store: &dyn rekindle_store::Store,
+    ws: rekindle_core::WorkspaceId,
+    batch: &mut Vec<serde_json::Value>,
+    arrival: &rekindle_core::message::Arrival<'_>,
+) -> anyhow::Result<()> {
+    let messages: Vec<rekindle_core::Message> = batch
+        .drain(..)
+        .map(|j| rekindle_core::Message::parse(&j.to_string(), None, arrival))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
+    let source = rekindle_store::Source("bench".into());
+    store.append(ws, messages, &source, &rekindle_core::identity::IdentityPolicy::default()).await?;
+    Ok(())
+}
