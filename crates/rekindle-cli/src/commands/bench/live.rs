@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use rekindle_core::events;
 use rekindle_core::message::Arrival;
 use rekindle_core::objects::LiveSession;
-use rekindle_core::events;
 use serde_json::{Value, json};
 
 use crate::cli::{BenchLiveArgs, Global};
