@@ -1,10 +1,10 @@
 //! The monitor of a running room: the room's figures now, against its last ten minutes and
 //! against the store's earlier sessions, and who is in it.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::live::monitor::{Earlier, Loyal, Monitor, Pace, Share, Waiting, median};
 use rekindle_core::live::review::{self, Review};
 use rekindle_core::live::{Room, room::MAX_MINUTES};
@@ -105,30 +105,47 @@ pub(super) fn build(
     (m, counted)
 }
 
-/// The viewers in the room by each dimension, largest groups first within each.
+/// The viewers in the room by each dimension, largest groups first within each. Counted into
+/// fixed arrays (a viewer costs a few increments), named once at the end.
 fn composition(present: &[rekindle_core::PersonId], classes: &mut Classes, origin: DateTime<Utc>) -> Vec<Share> {
-    // Keys are the words themselves: counting a viewer allocates nothing.
-    let mut counts: BTreeMap<(&'static str, &'static str), u32> = BTreeMap::new();
-    let mut add = |dimension: &'static str, key: &'static str| *counts.entry((dimension, key)).or_default() += 1;
+    const TIERS: [Tier; 3] = [Tier::High, Tier::Potential, Tier::Edge];
+    // The last slot of tiers and stages counts viewers the audience does not know yet.
+    let mut tiers = [0u32; TIERS.len() + 1];
+    let mut stages = [0u32; Stage::ALL.len() + 1];
+    let (mut returning, mut known, mut private) = (0u32, 0u32, 0u32);
     let mut by_segment = vec![0u32; classes.segments().len()];
     for &p in present {
         let c = classes.of(p);
-        add("tier", c.tier.map_or("unknown", |t| t.as_str()));
-        add("stage", c.stage.map_or("unknown", |s| s.as_str()));
-        add("visit", if c.first_live.is_some_and(|t| t < origin) { "returning" } else { "new" });
-        add("identity", if c.known { "known" } else { "anonymous" });
-        add("domain", if c.private { "private" } else { "public" });
+        tiers[c.tier.and_then(|t| TIERS.iter().position(|x| *x == t)).unwrap_or(TIERS.len())] += 1;
+        stages[c.stage.and_then(|s| Stage::ALL.iter().position(|x| *x == s)).unwrap_or(Stage::ALL.len())] += 1;
+        returning += u32::from(c.first_live.is_some_and(|t| t < origin));
+        known += u32::from(c.known);
+        private += u32::from(c.private);
         for &s in &c.segments {
             by_segment[usize::from(s)] += 1;
         }
     }
-    let mut out: Vec<Share> = counts
-        .into_iter()
-        .map(|((d, k), n)| Share { dimension: d.to_owned(), key: k.to_owned(), viewers: n })
-        .collect();
+    let all = present.len() as u32;
+    let share =
+        |dimension: &str, key: &str, viewers: u32| Share { dimension: dimension.into(), key: key.into(), viewers };
+    let mut out: Vec<Share> = Vec::new();
+    let names = TIERS.iter().map(|t| t.as_str()).chain(["unknown"]);
+    out.extend(names.zip(tiers).map(|(k, n)| share("tier", k, n)));
+    let names = Stage::ALL.iter().map(|s| s.as_str()).chain(["unknown"]);
+    out.extend(names.zip(stages).map(|(k, n)| share("stage", k, n)));
+    out.extend([
+        share("visit", "returning", returning),
+        share("visit", "new", all - returning),
+        share("identity", "known", known),
+        share("identity", "anonymous", all - known),
+        share("domain", "private", private),
+        share("domain", "public", all - private),
+    ]);
+    // A group nobody is in is not shown; every saved segment is, empty or not.
+    out.retain(|s| s.viewers > 0);
     for (s, n) in classes.segments().iter().zip(by_segment) {
         let dimension = if s.kind == SegmentKind::Persona { "persona" } else { "segment" };
-        out.push(Share { dimension: dimension.to_owned(), key: s.name.clone(), viewers: n });
+        out.push(share(dimension, &s.name, n));
     }
     out.sort_by(|a, b| a.dimension.cmp(&b.dimension).then(b.viewers.cmp(&a.viewers)).then(a.key.cmp(&b.key)));
     out
