@@ -20,6 +20,7 @@ pub mod ids;
 pub mod journey;
 pub mod lifecycle;
 pub mod live;
+pub mod loyalty;
 pub mod masking;
 pub mod message;
 pub mod money;
