@@ -29,6 +29,8 @@ pub const NUMBER_MESSAGES: i32 = 0x524b_0002;
 pub const ENROLLMENT: i32 = 0x524b_0003;
 /// One person's issues of one coupon in a workspace: the per-person limit.
 pub const COUPON_ISSUES: i32 = 0x524b_0004;
+/// One person's points ledger in a workspace: a debit's balance check and its insert.
+pub const POINTS: i32 = 0x524b_0005;
 
 /// A lock to take: its class and the text hashed into its second key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,10 @@ impl Key {
     pub fn enrollment(journey: i64, person: PersonId) -> Self {
         // Journey ids are unique across workspaces.
         Self { class: ENROLLMENT, text: format!("{journey}:{}", person.0) }
+    }
+
+    pub fn points(ws: WorkspaceId, person: PersonId) -> Self {
+        Self { class: POINTS, text: format!("{}:{}", ws.0, person.0) }
     }
 
     pub fn coupon_issues(ws: WorkspaceId, person: PersonId, coupon: &str) -> Self {

@@ -30,6 +30,7 @@ mod migrate;
 mod named;
 mod outbox;
 mod people;
+mod points;
 mod predictions;
 mod readouts;
 mod segments;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "default store name", include_str!("../migrations/0010_default_store_name.sql")),
     (11, "attribution", include_str!("../migrations/0011_attribution.sql")),
     (12, "team targets", include_str!("../migrations/0012_team_targets.sql")),
+    (13, "points", include_str!("../migrations/0013_points.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -418,3 +418,44 @@ async fn racing_issues_keep_the_per_person_limit() {
     assert_eq!((issued, refused), (2, ISSUES - 2), "{outcomes:?}");
     assert_eq!(a.person_coupons(ws, person).await.unwrap().len(), 2);
 }
+
+/// Twenty redemptions on two nodes race for one balance that pays for two: two are written,
+/// the rest refused, and the balance is never below zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_redemptions_never_overspend() {
+    use rekindle_core::loyalty::{Entry, Kind, Posted};
+    let (a, schema) = common::fresh().await;
+    let b = schema.open_again().await;
+    let ws = default_ws(&a).await;
+    const TRIES: usize = 20;
+    let person = PersonId::new_v7();
+    let entry = |kind, points, source: String| Entry {
+        kind,
+        points,
+        source,
+        reason: "测试".into(),
+        at: Utc::now(),
+        expires_at: None,
+    };
+    a.post_points(ws, person, &[entry(Kind::Earn, 200, "order:o1".into())]).await.unwrap();
+    warm_up(&a, TRIES / 2).await;
+    warm_up(&b, TRIES / 2).await;
+
+    let start = Arc::new(Barrier::new(TRIES));
+    let mut tries = Vec::new();
+    for i in 0..TRIES {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (start, e) = (start.clone(), entry(Kind::Redeem, -100, format!("redeem:r{i}")));
+        tries.push(tokio::spawn(async move {
+            start.wait().await;
+            store.post_points(ws, person, &[e]).await.unwrap()[0]
+        }));
+    }
+    let mut posted = Vec::new();
+    for t in tries {
+        posted.push(t.await.unwrap());
+    }
+    assert_eq!(posted.iter().filter(|p| **p == Posted::Written).count(), 2, "{posted:?}");
+    let balance: i64 = a.points_entries(ws, person).await.unwrap().iter().map(|e| e.points).sum();
+    assert_eq!(balance, 0);
+}

@@ -18,7 +18,7 @@ use crate::{Cached, SqliteStore, db_err};
 /// Tables keyed by a person, with the condition that picks the person's rows (`?1` the
 /// workspace, `?2` one person id). Erasure deletes these rows (children first); export reads
 /// them.
-const PERSON_ROWS: [(&str, &str); 17] = [
+const PERSON_ROWS: [(&str, &str); 18] = [
     (
         "journey_steps",
         "workspace_id = ?1 AND enrollment_id IN (SELECT id FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2)",
@@ -26,6 +26,7 @@ const PERSON_ROWS: [(&str, &str); 17] = [
     ("enrollments", "workspace_id = ?1 AND person_id = ?2"),
     ("outbox", "workspace_id = ?1 AND person_id = ?2"),
     ("coupons", "workspace_id = ?1 AND person_id = ?2"),
+    ("points_entries", "workspace_id = ?1 AND person_id = ?2"),
     ("consent", "workspace_id = ?1 AND person_id = ?2"),
     ("subscriptions", "workspace_id = ?1 AND person_id = ?2"),
     ("person_scores", "workspace_id = ?1 AND person_id = ?2"),
@@ -53,7 +54,7 @@ const IDENTIFIER_ROWS: [(&str, &str); 2] = [
 const OTHERS_JSON: [(&str, &str, &str); 2] = [("events", "id", "payload"), ("people", "id", "traits")];
 
 /// Integer columns that hold times (ms since the epoch), exported as RFC 3339.
-const TIME_COLUMNS: [&str; 18] = [
+const TIME_COLUMNS: [&str; 19] = [
     "at",
     "since",
     "as_of",
@@ -72,6 +73,7 @@ const TIME_COLUMNS: [&str; 18] = [
     "issued_at",
     "expires_at",
     "redeemed_at",
+    "confirmed_at",
 ];
 
 /// Text columns that hold JSON, exported as JSON.

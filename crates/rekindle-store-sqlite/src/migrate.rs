@@ -17,6 +17,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0010_default_store_name.sql"),
     include_str!("../migrations/0011_attribution.sql"),
     include_str!("../migrations/0012_team_targets.sql"),
+    include_str!("../migrations/0013_points.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

@@ -1,7 +1,7 @@
 use crate::Erasure;
 use crate::capability::{
     Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, Invitations, Journeys,
-    Outbox, People, Predictions, Readouts, Segments, Stages, Tags, Targets, Templates, Workspaces,
+    Outbox, People, Points, Predictions, Readouts, Segments, Stages, Tags, Targets, Templates, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -40,6 +40,7 @@ sum_of!(
     ChannelSettings,
     Targets,
     Coupons,
+    Points,
     Consent,
     Erasure,
 );

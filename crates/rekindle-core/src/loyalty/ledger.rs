@@ -67,7 +67,9 @@ pub enum Posted {
     /// The source was written before: nothing changed.
     Again,
     /// A debit larger than the balance: nothing written.
-    Refused { balance: i64 },
+    Refused {
+        balance: i64,
+    },
 }
 
 /// The rule every store applies inside the transaction that writes an entry: a credit is
@@ -187,9 +189,8 @@ impl Ledger {
 
     /// What the ledger adds up to.
     pub fn summary(&self) -> Summary {
-        let sum = |kinds: &[Kind]| -> i64 {
-            self.entries.iter().filter(|e| kinds.contains(&e.kind)).map(|e| e.points).sum()
-        };
+        let sum =
+            |kinds: &[Kind]| -> i64 { self.entries.iter().filter(|e| kinds.contains(&e.kind)).map(|e| e.points).sum() };
         let credits_adjusted: i64 =
             self.entries.iter().filter(|e| e.kind == Kind::Adjust && e.points > 0).map(|e| e.points).sum();
         let debits_adjusted: i64 =

@@ -50,7 +50,9 @@ pub enum Expiry {
     /// At the end of the year after the one they were earned in (store's time zone).
     EndOfNextYear,
     /// `days` after they were earned.
-    Days { days: u32 },
+    Days {
+        days: u32,
+    },
     Never,
 }
 
@@ -106,7 +108,12 @@ impl Default for Program {
                 level(
                     "L3",
                     2000,
-                    Benefits { discount_percent: Some(90), priority_shipping: true, birthday_gift: true, ..Benefits::default() },
+                    Benefits {
+                        discount_percent: Some(90),
+                        priority_shipping: true,
+                        birthday_gift: true,
+                        ..Benefits::default()
+                    },
                 ),
                 level(
                     "L4",

@@ -15,6 +15,7 @@ mod event_log;
 mod journeys;
 mod outbox;
 mod people;
+mod points;
 mod segments;
 mod workspaces;
 pub use accounts::*;
@@ -24,6 +25,7 @@ pub use event_log::*;
 pub use journeys::*;
 pub use outbox::*;
 pub use people::*;
+pub use points::*;
 pub use segments::*;
 pub use workspaces::*;
 
@@ -47,7 +49,9 @@ macro_rules! conformance_suite {
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
             dispatches_are_recorded_together, templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
             changes_are_a_feed_with_cursors, enrollments_follow_a_merge, attribution_rows_follow_a_merge, caps_count_across_a_merge,
-            erasure_leaves_no_trace, export_holds_everything);
+            erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model,
+            racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
+            points_follow_a_merge_and_are_erased);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

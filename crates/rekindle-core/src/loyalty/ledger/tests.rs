@@ -14,14 +14,27 @@ fn entry(kind: Kind, points: i64, source: String, at: DateTime<Utc>, expires_at:
 /// What a store is asked to do.
 #[derive(Debug, Clone)]
 enum Op {
-    Earn { n: u8, points: i64, lasts: Option<i64> },
-    Redeem { k: u8, points: i64 },
+    Earn {
+        n: u8,
+        points: i64,
+        lasts: Option<i64>,
+    },
+    Redeem {
+        k: u8,
+        points: i64,
+    },
     /// Cancel a held redemption, or give back a refunded order's: one release per redemption.
-    Release { k: u8 },
+    Release {
+        k: u8,
+    },
     /// Take back what an earn brought, as far as the balance goes.
-    ClawBack { n: u8 },
+    ClawBack {
+        n: u8,
+    },
     /// Days pass; what expired is expired.
-    Pass { days: i64 },
+    Pass {
+        days: i64,
+    },
 }
 
 /// One op against a ledger, as the stores carry it out, at the clock `now`.

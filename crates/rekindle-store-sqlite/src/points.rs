@@ -1,0 +1,171 @@
+//! The points ledger and the loyalty program. SQLite has one writer: a redemption's balance
+//! check and its insert run in one write transaction, which no other write interleaves.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::loyalty::{Entry, Kind, Posted, Program, ledger::admits};
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{Points, Redemption, Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::codec::{ms, time};
+use crate::journeys::to_json;
+use crate::{Cached, SqliteStore, db_err};
+
+/// The rows of a person's ledger: theirs and of the people merged into them.
+const MINE: &str = "workspace_id = ?1 AND (person_id = ?2 OR person_id IN
+    (SELECT id FROM people WHERE workspace_id = ?1 AND merged_into = ?2))";
+
+const COLUMNS: &str = "kind, points, source, reason, at, expires_at";
+
+fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    let kind: String = r.get(0)?;
+    Ok(Entry {
+        kind: Kind::parse(&kind).unwrap_or(Kind::Adjust),
+        points: r.get(1)?,
+        source: r.get(2)?,
+        reason: r.get(3)?,
+        at: time(r.get(4)?),
+        expires_at: r.get::<_, Option<i64>>(5)?.map(time),
+    })
+}
+
+fn balance(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<i64> {
+    c.cached_row(
+        &format!("SELECT COALESCE(SUM(points), 0) FROM points_entries WHERE {MINE}"),
+        params![ws.0, person.0],
+        |r| r.get(0),
+    )
+    .map_err(db_err)
+}
+
+fn post(c: &Connection, ws: WorkspaceId, person: PersonId, e: &Entry) -> Result<Posted> {
+    let written: bool = c
+        .cached_row(
+            "SELECT EXISTS (SELECT 1 FROM points_entries WHERE workspace_id = ?1 AND source = ?2)",
+            params![ws.0, e.source],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if written {
+        return Ok(Posted::Again);
+    }
+    let balance = balance(c, ws, person)?;
+    if !admits(balance, e.points) {
+        return Ok(Posted::Refused { balance });
+    }
+    c.cached_execute(
+        "INSERT INTO points_entries (workspace_id, person_id, kind, points, source, reason, at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![ws.0, person.0, e.kind.as_str(), e.points, e.source, e.reason, ms(e.at), e.expires_at.map(ms)],
+    )
+    .map_err(db_err)?;
+    Ok(Posted::Written)
+}
+
+#[async_trait::async_trait]
+impl Points for SqliteStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn post_points(&self, ws: WorkspaceId, person: PersonId, entries: &[Entry]) -> Result<Vec<Posted>> {
+        let entries = entries.to_vec();
+        self.write(move |tx| entries.iter().map(|e| post(tx, ws, person, e)).collect()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM points_entries WHERE {MINE} ORDER BY id"))
+                .map_err(db_err)?;
+            let rows = stmt.query_map(params![ws.0, person.0], entry).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn redemption(&self, ws: WorkspaceId, key: &str) -> Result<Option<Redemption>> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.cached_row(
+                &format!(
+                    "SELECT {COLUMNS}, person_id, confirmed_at,
+                        EXISTS (SELECT 1 FROM points_entries WHERE workspace_id = ?1 AND source = 'release:' || ?2)
+                     FROM points_entries WHERE workspace_id = ?1 AND source = 'redeem:' || ?2"
+                ),
+                params![ws.0, key],
+                |r| {
+                    Ok(Redemption {
+                        entry: entry(r)?,
+                        person: PersonId(r.get(6)?),
+                        confirmed_at: r.get::<_, Option<i64>>(7)?.map(time),
+                        released: r.get(8)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn confirm_redemption(&self, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool> {
+        let key = key.to_owned();
+        self.write(move |tx| {
+            let n = tx
+                .cached_execute(
+                    "UPDATE points_entries SET confirmed_at = COALESCE(confirmed_at, ?3)
+                     WHERE workspace_id = ?1 AND source = 'redeem:' || ?2
+                       AND NOT EXISTS (SELECT 1 FROM points_entries WHERE workspace_id = ?1 AND source = 'release:' || ?2)",
+                    params![ws.0, key, ms(at)],
+                )
+                .map_err(db_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_balances(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, i64)>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT COALESCE(p.merged_into, e.person_id) AS root, SUM(e.points)
+                     FROM points_entries e
+                     LEFT JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
+                     WHERE e.workspace_id = ?1 GROUP BY root ORDER BY root",
+                )
+                .map_err(db_err)?;
+            let rows = stmt.query_map([ws.0], |r| Ok((PersonId(r.get(0)?), r.get(1)?))).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn loyalty_program(&self, ws: WorkspaceId) -> Result<Program> {
+        let body: Option<String> = self
+            .read(move |c| {
+                c.cached_row("SELECT body FROM loyalty_programs WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
+                    .optional()
+                    .map_err(db_err)
+            })
+            .await?;
+        body.map_or(Ok(Program::default()), |b| serde_json::from_str(&b).map_err(StoreError::backend))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn put_loyalty_program(&self, ws: WorkspaceId, program: &Program, at: DateTime<Utc>) -> Result<()> {
+        let body = to_json(program)?;
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO loyalty_programs (workspace_id, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (workspace_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                params![ws.0, body, ms(at)],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+}

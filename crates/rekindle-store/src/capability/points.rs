@@ -1,0 +1,40 @@
+//! The points ledger (`rekindle_core::loyalty`) and the store's loyalty program.
+
+use crate::Result;
+use chrono::{DateTime, Utc};
+use rekindle_core::loyalty::{Entry, Posted, Program};
+use rekindle_core::{PersonId, WorkspaceId};
+
+/// A redemption as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub person: PersonId,
+    pub entry: Entry,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Given back (cancelled, or its order refunded).
+    pub released: bool,
+}
+
+/// Points: entries written once per source, a debit only when the balance covers it, each
+/// write in one transaction, so racing redemptions never overspend. A person's ledger is
+/// theirs and that of everyone OneID merged into them.
+#[async_trait::async_trait]
+pub trait Points: Send + Sync {
+    /// Write entries for one person, in order, each by the ledger's rule
+    /// (`rekindle_core::loyalty::ledger::admits`) and once per source; what each did.
+    async fn post_points(&self, ws: WorkspaceId, person: PersonId, entries: &[Entry]) -> Result<Vec<Posted>>;
+    /// The person's entries (and those of people merged into them), in written order.
+    async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>>;
+    /// The redemption written with source `redeem:{key}`, if any.
+    async fn redemption(&self, ws: WorkspaceId, key: &str) -> Result<Option<Redemption>>;
+    /// Confirm a held redemption (the order went through); `false` when there is none to
+    /// confirm (unknown, or already given back). Confirming twice is confirming once.
+    async fn confirm_redemption(&self, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// Every person with entries and their balance (people merged into another count under
+    /// them).
+    async fn points_balances(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, i64)>>;
+    /// The workspace's program; the defaults until one is saved.
+    async fn loyalty_program(&self, ws: WorkspaceId) -> Result<Program>;
+    /// Replace the program (checked by `Program::check`).
+    async fn put_loyalty_program(&self, ws: WorkspaceId, program: &Program, at: DateTime<Utc>) -> Result<()>;
+}
