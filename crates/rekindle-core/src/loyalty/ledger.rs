@@ -46,6 +46,8 @@ impl Kind {
 
 /// One change of a balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = PointsEntry))]
 pub struct Entry {
     pub kind: Kind,
     /// Signed: credits above zero, debits below.
@@ -106,14 +108,22 @@ pub struct Summary {
     pub expired: i64,
     /// Taken back from refunded orders, and adjusted down.
     pub taken_back: i64,
-    /// Points left that expire, soonest first: (when, how many).
-    pub expiring: Vec<(DateTime<Utc>, i64)>,
+    /// Points left that expire, soonest first.
+    pub expiring: Vec<Expiring>,
+}
+
+/// Points that expire together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Expiring {
+    pub at: DateTime<Utc>,
+    pub points: i64,
 }
 
 impl Summary {
     /// Points that expire after `now` and by `now + within`.
     pub fn expiring_within(&self, now: DateTime<Utc>, within: Duration) -> i64 {
-        self.expiring.iter().filter(|(at, _)| *at > now && *at <= now + within).map(|(_, n)| n).sum()
+        self.expiring.iter().filter(|e| e.at > now && e.at <= now + within).map(|e| e.points).sum()
     }
 }
 
@@ -195,8 +205,12 @@ impl Ledger {
             self.entries.iter().filter(|e| e.kind == Kind::Adjust && e.points > 0).map(|e| e.points).sum();
         let debits_adjusted: i64 =
             self.entries.iter().filter(|e| e.kind == Kind::Adjust && e.points < 0).map(|e| e.points).sum();
-        let mut expiring: Vec<(DateTime<Utc>, i64)> =
-            self.lots().into_iter().filter(|l| l.left > 0).filter_map(|l| Some((l.expires_at?, l.left))).collect();
+        let mut expiring: Vec<Expiring> = self
+            .lots()
+            .into_iter()
+            .filter(|l| l.left > 0)
+            .filter_map(|l| Some(Expiring { at: l.expires_at?, points: l.left }))
+            .collect();
         expiring.sort();
         Summary {
             balance: self.balance(),

@@ -7,10 +7,11 @@
 //! follows when it writes an entry (a debit never takes a balance below zero); the stores do
 //! the same inside one transaction, and a conformance test holds them to this model.
 
+pub mod entries;
 pub mod ledger;
 pub mod level;
 pub mod program;
 
-pub use ledger::{Entry, Kind, Ledger, Posted, Summary};
+pub use ledger::{Entry, Expiring, Kind, Ledger, Posted, Summary};
 pub use level::{Standing, growth};
 pub use program::{Benefits, EarnRules, Expiry, LevelRule, Program};

@@ -5,6 +5,7 @@ pub mod api;
 mod callbacks;
 mod console;
 pub mod ops;
+mod points;
 pub mod tracking;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         // Ingestion reads bodies itself, with its own limits and JSON errors.
         .merge(tracking::router().layer(DefaultBodyLimit::disable()))
         .merge(api::router())
+        .merge(points::router())
         .split_for_parts();
     api.merge(ops::router(openapi))
         .merge(callbacks::router())

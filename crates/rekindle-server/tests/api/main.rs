@@ -9,6 +9,7 @@ mod hostile;
 mod ingestion;
 mod journeys;
 mod live;
+mod loyalty;
 mod openapi_current;
 mod reports;
 mod rest;

@@ -86,7 +86,7 @@ fn check(l: &Ledger) -> Result<(), TestCaseError> {
     prop_assert!(s.balance >= 0, "never negative: {}", s.balance);
     prop_assert_eq!(s.balance, l.entries().iter().map(|e| e.points).sum::<i64>());
     prop_assert_eq!(s.balance, s.earned - s.redeemed - s.expired - s.taken_back, "{:?}", s);
-    prop_assert!(s.expiring.iter().map(|(_, n)| n).sum::<i64>() <= s.balance);
+    prop_assert!(s.expiring.iter().map(|e| e.points).sum::<i64>() <= s.balance);
     let mut sources: Vec<&str> = l.entries().iter().map(|e| e.source.as_str()).collect();
     sources.sort();
     let n = sources.len();
@@ -162,7 +162,7 @@ fn spends_draw_on_the_soonest_expiring_points_first() {
     assert_eq!(l.post(entry(Kind::Redeem, -150, "redeem:1".into(), now, None)), Posted::Written);
     // 100 from "soon", 50 from "late"; "never" untouched.
     let s = l.summary();
-    assert_eq!(s.expiring, vec![(now + Duration::days(300), 50)]);
+    assert_eq!(s.expiring, vec![Expiring { at: now + Duration::days(300), points: 50 }]);
     assert_eq!(s.expiring_within(now, Duration::days(30)), 0);
     assert!(l.expiries_due(now + Duration::days(20)).is_empty(), "what expires soonest was spent");
     let due = l.expiries_due(now + Duration::days(301));

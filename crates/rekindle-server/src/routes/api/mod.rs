@@ -19,6 +19,7 @@ mod journeys;
 mod keys;
 mod live;
 mod live_csv;
+pub(crate) mod loyalty;
 mod messages;
 mod models;
 mod people;
@@ -63,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(dashboard::router())
         .merge(reports::router())
         .merge(live::router())
+        .merge(loyalty::router())
         .merge(targets::router())
         .merge(people::router())
         .merge(channels::router())

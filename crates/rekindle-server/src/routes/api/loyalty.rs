@@ -1,0 +1,181 @@
+//! Loyalty for operators (docs/loyalty.md): the program (earn rules, what points are worth,
+//! expiry, levels and benefits), a person's points with their ledger, level and progress, and
+//! an operator's adjustment.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rekindle_core::access::Permission;
+use rekindle_core::loyalty::entries::{MAX_REASON_CHARS, check_key};
+use rekindle_core::loyalty::program::MAX_POINTS;
+use rekindle_core::loyalty::{Benefits, Entry, Ledger, Posted, Program, Standing, Summary, growth};
+use rekindle_core::{FieldError, PersonId, WorkspaceId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::people::find;
+use super::redact::shown_text;
+use super::{ApiPath, Body, WorkspaceParam};
+use crate::auth::{Access, Can, perm};
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_program, put_program))
+        .routes(routes!(person_points))
+        .routes(routes!(adjust))
+}
+
+/// Entries a person's view lists, newest first.
+const LISTED: usize = 500;
+
+/// A person's points as a member sees them, and the ledger behind them.
+#[derive(Serialize, ToSchema)]
+pub struct PointsView {
+    pub summary: Summary,
+    /// What the balance is worth at redemption, in fen.
+    pub worth_fen: i64,
+    /// Points that expire within the next 30 days.
+    pub expiring_30d: i64,
+    pub standing: Standing,
+    pub benefits: Benefits,
+    /// Newest first, at most 500.
+    pub entries: Vec<Entry>,
+}
+
+/// A person's points, level and ledger, as of now.
+pub async fn points_of(
+    state: &AppState,
+    ws: WorkspaceId,
+    person: PersonId,
+    program: &Program,
+) -> Result<PointsView, ApiError> {
+    let entries = state.store.points_entries(ws, person).await?;
+    let now = state.engine.now();
+    let standing = program.standing(growth(&entries, program, now));
+    let benefits = program.levels.get(standing.level).map(|l| l.benefits.clone()).unwrap_or_default();
+    let ledger = Ledger::new(entries);
+    let summary = ledger.summary();
+    let mut entries = ledger.entries().to_vec();
+    entries.reverse();
+    entries.truncate(LISTED);
+    Ok(PointsView {
+        worth_fen: program.value_fen(summary.balance),
+        expiring_30d: summary.expiring_within(now, Duration::days(30)),
+        summary,
+        standing,
+        benefits,
+        entries,
+    })
+}
+
+/// The store's loyalty program; the defaults (the seeds' numbers) until one is saved.
+#[utoipa::path(get, path = "/api/v1/loyalty/program", tag = "loyalty", security(("bearer" = []), ("session" = [])),
+    params(WorkspaceParam), responses((status = 200, body = Program), (status = 403, body = ApiError)))]
+async fn get_program(access: Access, State(state): State<AppState>) -> Result<Json<Program>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    Ok(Json(state.store.loyalty_program(access.ws()).await?))
+}
+
+/// Replace the store's loyalty program. Every problem is named by its field; levels must
+/// start at 0 and rise.
+#[utoipa::path(put, path = "/api/v1/loyalty/program", tag = "loyalty", security(("bearer" = []), ("session" = [])),
+    params(WorkspaceParam), request_body = Program,
+    responses((status = 200, body = Program), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+async fn put_program(
+    access: Can<perm::WorkspaceManage>,
+    State(state): State<AppState>,
+    Body(program): Body<Program>,
+) -> Result<Json<Program>, ApiError> {
+    if let Some(e) = program.check().into_iter().next() {
+        return Err(e.into());
+    }
+    state.store.put_loyalty_program(access.ws(), &program, state.engine.now()).await?;
+    access.audit(&state, "loyalty.program.update", format!("{} levels", program.levels.len())).await;
+    Ok(Json(program))
+}
+
+/// A person's points: balance, what it is worth, what expires soon, their level and the way
+/// to the next, and the ledger (newest first).
+#[utoipa::path(get, path = "/api/v1/people/{person}/points", tag = "loyalty", security(("bearer" = []), ("session" = [])),
+    params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam),
+    responses((status = 200, body = PointsView), (status = 404, body = ApiError)))]
+async fn person_points(
+    access: Access,
+    State(state): State<AppState>,
+    ApiPath(person): ApiPath<String>,
+) -> Result<Json<PointsView>, ApiError> {
+    let person = find(&state, &access, &person).await?;
+    let program = state.store.loyalty_program(access.ws()).await?;
+    let mut view = points_of(&state, access.ws(), person.id, &program).await?;
+    // An operator's reason is free text: masked by what it holds for roles without pii.read.
+    for e in &mut view.entries {
+        e.reason = shown_text(&access, std::mem::take(&mut e.reason));
+    }
+    Ok(Json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustInput {
+    /// Makes the adjustment once however often it is sent.
+    pub key: String,
+    /// Added (above zero) or taken (below zero); a deduction larger than the balance is refused.
+    pub points: i64,
+    pub reason: String,
+}
+
+impl AdjustInput {
+    fn check(&self) -> Result<(), FieldError> {
+        check_key("key", &self.key)?;
+        if self.points == 0 || self.points.abs() > MAX_POINTS {
+            return Err(FieldError::new("points", format!("must not be 0, and at most {MAX_POINTS} either way")));
+        }
+        let n = self.reason.trim().chars().count();
+        if n == 0 || n > MAX_REASON_CHARS {
+            return Err(FieldError::new("reason", format!("must be 1 to {MAX_REASON_CHARS} characters")));
+        }
+        Ok(())
+    }
+}
+
+fn zone(access: &Access) -> Tz {
+    access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// An operator's correction of a person's points, once per key.
+#[utoipa::path(post, path = "/api/v1/people/{person}/points/adjustments", tag = "loyalty", security(("bearer" = []), ("session" = [])),
+    params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam), request_body = AdjustInput,
+    responses((status = 200, body = PointsView), (status = 400, body = ApiError), (status = 403, body = ApiError),
+               (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+async fn adjust(
+    access: Can<perm::JourneysManage>,
+    State(state): State<AppState>,
+    ApiPath(person): ApiPath<String>,
+    Body(input): Body<AdjustInput>,
+) -> Result<Json<PointsView>, ApiError> {
+    input.check()?;
+    let person = find(&state, &access, &person).await?;
+    let ws = access.ws();
+    let program = state.store.loyalty_program(ws).await?;
+    let now: DateTime<Utc> = state.engine.now();
+    let entry = program.adjustment(&input.key, input.points, &input.reason, now, zone(&access));
+    match state.store.post_points(ws, person.id, &[entry]).await?[..] {
+        [Posted::Refused { balance }] => {
+            return Err(ApiError::field(
+                ErrorCode::Conflict,
+                "points",
+                format!("the balance is {balance} points: a deduction cannot take it below zero"),
+            ));
+        }
+        [Posted::Written] => {
+            access.audit(&state, "points.adjust", format!("{} {:+} ({})", person.id, input.points, input.key)).await;
+        }
+        _ => {}
+    }
+    Ok(Json(points_of(&state, ws, person.id, &program).await?))
+}

@@ -1,0 +1,154 @@
+//! Loyalty over HTTP: the program, a member's points for the store's own systems (write key),
+//! redemptions held, confirmed and released, an operator's adjustment, and what each role may do.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, token_for};
+
+async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// A call of the store's own system, with the write key.
+async fn system(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = app.client.request(method, format!("{}{path}", app.base)).basic_auth(&app.key, Some(""));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    answer(req.send().await.unwrap()).await
+}
+
+async fn member(app: &TestApp, user: &str) {
+    let who =
+        json!({"type": "identify", "userId": user, "messageId": format!("id-{user}"), "traits": {"nickname": "王姐"}});
+    assert_eq!(app.post("/v1/identify", &who).await.status(), 200);
+    app.events().await;
+}
+
+#[tokio::test]
+async fn the_program_is_the_seeds_until_saved_and_is_checked_by_field() {
+    let app = spawn_app().await;
+    let p = app.api_json("/api/v1/loyalty/program").await;
+    assert_eq!((p["points_per_yuan"].as_i64(), p["levels"].as_array().unwrap().len()), (Some(50), 4));
+    let mut bad = p.clone();
+    bad["levels"][2]["min_growth"] = json!(10);
+    let (status, body) = answer(app.send(Method::PUT, "/api/v1/loyalty/program", &bad).await).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("levels[2].min_growth")), "{body}");
+    let (status, body) =
+        answer(app.send(Method::PUT, "/api/v1/loyalty/program", &json!({"points_per_yuan": "fifty"})).await).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("points_per_yuan")), "{body}");
+    let analyst = token_for(&app, rekindle_core::access::Role::Analyst).await;
+    let mut mine = p.clone();
+    mine["points_per_yuan"] = json!(100);
+    let r = app
+        .client
+        .put(format!("{}/api/v1/loyalty/program", app.base))
+        .bearer_auth(&analyst)
+        .json(&mine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (status, _) = answer(app.send(Method::PUT, "/api/v1/loyalty/program", &mine).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.api_json("/api/v1/loyalty/program").await["points_per_yuan"], 100);
+}
+
+#[tokio::test]
+async fn a_redemption_is_held_confirmed_or_released_once_and_never_overspends() {
+    let app = spawn_app().await;
+    member(&app, "u1").await;
+    // An operator credits 500 points (once, however often it is sent).
+    let credit = json!({"key": "welcome", "points": 500, "reason": "开卡礼"});
+    for _ in 0..2 {
+        let (status, body) =
+            answer(app.send(Method::POST, "/api/v1/people/u1/points/adjustments", &credit).await).await;
+        assert_eq!((status, body["summary"]["balance"].as_i64()), (StatusCode::OK, Some(500)), "{body}");
+    }
+    let redeem = |points: i64, key: &str| json!({"user_id": "u1", "points": points, "key": key});
+    let (status, r) = system(&app, Method::POST, "/v1/points/redemptions", Some(redeem(150, "order-1"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(
+        (r["state"].as_str(), r["value_fen"].as_i64(), r["balance"].as_i64()),
+        (Some("held"), Some(300), Some(350))
+    );
+    // The same request again: the same redemption; the same key for other points: refused.
+    let (status, again) = system(&app, Method::POST, "/v1/points/redemptions", Some(redeem(150, "order-1"))).await;
+    assert_eq!((status, again["balance"].as_i64()), (StatusCode::OK, Some(350)));
+    let (status, body) = system(&app, Method::POST, "/v1/points/redemptions", Some(redeem(10, "order-1"))).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::CONFLICT, Some("key")), "{body}");
+    // More than the balance: refused whole, the balance said.
+    let (status, body) = system(&app, Method::POST, "/v1/points/redemptions", Some(redeem(400, "order-2"))).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::CONFLICT, Some("points")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("350"), "{body}");
+
+    let (status, c) = system(&app, Method::POST, "/v1/points/redemptions/order-1/confirm", None).await;
+    assert_eq!((status, c["state"].as_str()), (StatusCode::OK, Some("confirmed")), "{c}");
+    // Refunded after: the points come back, once.
+    for _ in 0..2 {
+        let (status, r) = system(&app, Method::POST, "/v1/points/redemptions/order-1/release", None).await;
+        assert_eq!(
+            (status, r["state"].as_str(), r["balance"].as_i64()),
+            (StatusCode::OK, Some("released"), Some(500)),
+            "{r}"
+        );
+    }
+    let (status, body) = system(&app, Method::POST, "/v1/points/redemptions/order-1/confirm", None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) = system(&app, Method::POST, "/v1/points/redemptions/nope/release", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // What the mini-program shows, and the operator's ledger, newest first.
+    let (status, m) = system(&app, Method::GET, "/v1/points/members/u1", None).await;
+    assert_eq!(
+        (status, m["summary"]["balance"].as_i64(), m["standing"]["name"].as_str()),
+        (StatusCode::OK, Some(500), Some("L1"))
+    );
+    assert_eq!(m["worth_fen"], 1000, "500 points are ¥10");
+    let ledger = app.api_json("/api/v1/people/u1/points").await;
+    let kinds: Vec<&str> = ledger["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["release", "redeem", "adjust"]);
+    // A deduction larger than the balance is refused.
+    let take = json!({"key": "fix", "points": -501, "reason": "更正"});
+    let (status, body) = answer(app.send(Method::POST, "/api/v1/people/u1/points/adjustments", &take).await).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::CONFLICT, Some("points")), "{body}");
+}
+
+#[tokio::test]
+async fn strangers_bad_keys_and_roles_are_refused() {
+    let app = spawn_app().await;
+    member(&app, "u1").await;
+    // No write key, a wrong one.
+    let r = app.client.get(format!("{}/v1/points/members/u1", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .client
+        .get(format!("{}/v1/points/members/u1", app.base))
+        .basic_auth("wrong", Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = system(&app, Method::GET, "/v1/points/members/nobody", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for (body, field) in [
+        (json!({"user_id": "u1", "points": 0, "key": "k"}), "points"),
+        (json!({"user_id": "u1", "points": 10, "key": ""}), "key"),
+        (json!({"user_id": "u1", "points": 10, "key": "x".repeat(101)}), "key"),
+        (json!({"user_id": "u1", "points": "10", "key": "k"}), "points"),
+        (json!({"user_id": "u1", "points": 10, "key": "k", "extra": 1}), "body"),
+        (json!({"user_id": "", "points": 10, "key": "k"}), "user_id"),
+    ] {
+        let (status, b) = system(&app, Method::POST, "/v1/points/redemptions", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {b}");
+        assert!(b["field"].as_str().is_some_and(|f| f.starts_with(field) || field == "body"), "{body}: {b}");
+    }
+    // An analyst reads points but does not adjust them.
+    let analyst = token_for(&app, rekindle_core::access::Role::Analyst).await;
+    let url = format!("{}/api/v1/people/u1/points", app.base);
+    assert_eq!(app.client.get(&url).bearer_auth(&analyst).send().await.unwrap().status(), StatusCode::OK);
+    let adjust = json!({"key": "k", "points": 10, "reason": "x"});
+    let r = app.client.post(format!("{url}/adjustments")).bearer_auth(&analyst).json(&adjust).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
