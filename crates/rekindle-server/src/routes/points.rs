@@ -23,10 +23,10 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(member))
-        .routes(routes!(redeem))
-        .routes(routes!(confirm))
-        .routes(routes!(release))
+        .routes(routes!(points_member))
+        .routes(routes!(redeem_points))
+        .routes(routes!(confirm_redemption))
+        .routes(routes!(release_redemption))
 }
 
 async fn workspace(state: &AppState, headers: &HeaderMap) -> Result<WorkspaceId, ApiError> {
@@ -45,7 +45,7 @@ async fn member_of(state: &AppState, ws: WorkspaceId, user_id: &str, field: &str
 #[utoipa::path(get, path = "/v1/points/members/{user_id}", tag = "loyalty", security(("write_key" = [])),
     params(("user_id" = String, Path, description = "The member's userId")),
     responses((status = 200, body = PointsView), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn member(
+async fn points_member(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(user_id): ApiPath<String>,
@@ -101,7 +101,7 @@ async fn view(state: &AppState, ws: WorkspaceId, key: &str, program: &Program) -
     request_body = RedeemInput,
     responses((status = 201, body = RedemptionView), (status = 200, body = RedemptionView, description = "The key was redeemed before"),
                (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-async fn redeem(
+async fn redeem_points(
     State(state): State<AppState>,
     headers: HeaderMap,
     Body(input): Body<RedeemInput>,
@@ -135,7 +135,7 @@ async fn redeem(
 #[utoipa::path(post, path = "/v1/points/redemptions/{key}/confirm", tag = "loyalty", security(("write_key" = [])),
     params(("key" = String, Path, description = "The redemption's key")),
     responses((status = 200, body = RedemptionView), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-async fn confirm(
+async fn confirm_redemption(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(key): ApiPath<String>,
@@ -156,7 +156,7 @@ async fn confirm(
 #[utoipa::path(post, path = "/v1/points/redemptions/{key}/release", tag = "loyalty", security(("write_key" = [])),
     params(("key" = String, Path, description = "The redemption's key")),
     responses((status = 200, body = RedemptionView), (status = 404, body = ApiError)))]
-async fn release(
+async fn release_redemption(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(key): ApiPath<String>,

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_program, put_program))
         .routes(routes!(person_points))
-        .routes(routes!(adjust))
+        .routes(routes!(adjust_points))
 }
 
 /// Entries a person's view lists, newest first.
@@ -152,7 +152,7 @@ fn zone(access: &Access) -> Tz {
     params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam), request_body = AdjustInput,
     responses((status = 200, body = PointsView), (status = 400, body = ApiError), (status = 403, body = ApiError),
                (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-async fn adjust(
+async fn adjust_points(
     access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
     ApiPath(person): ApiPath<String>,
