@@ -10,6 +10,7 @@ pub mod folded;
 pub mod live;
 pub mod measure;
 pub mod personas;
+pub mod points;
 pub mod scoring;
 pub mod tracker;
 

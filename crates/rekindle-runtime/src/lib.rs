@@ -5,6 +5,7 @@
 
 mod journey_loops;
 mod live_loop;
+mod points_loop;
 mod refresh_loop;
 
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub struct Services {
     pub runner: Arc<Runner>,
     /// The rooms of live sessions being watched, followed as events arrive.
     pub live: Arc<LiveRooms>,
+    /// Awards the points events earn (docs/loyalty.md).
+    pub points: Arc<rekindle_engine::points::PointsFollower>,
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
@@ -71,12 +74,23 @@ impl Services {
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps).with_live(live.clone()));
+        let points =
+            Arc::new(rekindle_engine::points::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
-        let services =
-            Self { store: store.clone(), ingestor, ingest_metrics, engine, runner, live, channels: channels.clone() };
+        let services = Self {
+            store: store.clone(),
+            ingestor,
+            ingest_metrics,
+            engine,
+            runner,
+            live,
+            points,
+            channels: channels.clone(),
+        };
         refresh_loop::spawn(services.clone(), settings.refresh);
         live_loop::spawn(services.clone());
+        points_loop::spawn(services.clone());
         if settings.journeys {
             let dispatcher =
                 Dispatcher::new(store, channels, clock, DispatchConfig::default(), services.ingestor.clone());

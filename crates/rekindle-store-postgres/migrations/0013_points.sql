@@ -21,3 +21,9 @@ CREATE TABLE loyalty_programs (
     body          JSONB NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL
 );
+
+-- Where the points follower is in the event log.
+CREATE TABLE points_cursors (
+    workspace_id  BIGINT PRIMARY KEY REFERENCES workspaces(id),
+    cursor        BIGINT NOT NULL
+);

@@ -21,3 +21,9 @@ CREATE TABLE loyalty_programs (
     body          TEXT NOT NULL,
     updated_at    INTEGER NOT NULL
 );
+
+-- Where the points follower is in the event log.
+CREATE TABLE points_cursors (
+    workspace_id  INTEGER PRIMARY KEY REFERENCES workspaces(id),
+    cursor        INTEGER NOT NULL
+);

@@ -7,6 +7,7 @@
 //! follows when it writes an entry (a debit never takes a balance below zero); the stores do
 //! the same inside one transaction, and a conformance test holds them to this model.
 
+pub mod earn;
 pub mod entries;
 pub mod ledger;
 pub mod level;

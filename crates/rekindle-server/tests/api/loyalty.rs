@@ -152,3 +152,55 @@ async fn strangers_bad_keys_and_roles_are_refused() {
     let r = app.client.post(format!("{url}/adjustments")).bearer_auth(&analyst).json(&adjust).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// The points follower: an order earns its yuan, comments earn within the day's cap, a share
+/// earns, watching 30 minutes of a session earns once, a partial refund takes back its part.
+#[tokio::test]
+async fn events_earn_points_by_the_program_once_each() {
+    let app = crate::helpers::spawn_app_at("2026-05-05T13:00:00Z").await;
+    let session = json!([{"object": "live_session", "id": "s1", "title": "草莓专场", "topics": [], "host": "小鹿",
+        "scheduled_start": "2026-05-05T12:00:00Z", "started_at": "2026-05-05T12:00:00Z", "ended_at": null}]);
+    assert_eq!(app.send(Method::PUT, "/api/v1/live-sessions", &session).await.status(), 200);
+    let track = |event: &str, id: String, t: String, properties: Value| json!({"type": "track", "userId": "u1", "event": event, "messageId": id, "timestamp": t, "properties": properties});
+    let at = |minute: i64| format!("2026-05-05T12:{minute:02}:00Z");
+    let mut batch = vec![track(
+        "Order Completed",
+        "o1".into(),
+        at(5),
+        json!({"order_id": "o1", "revenue": 129.9, "session_id": "s1"}),
+    )];
+    for n in 0..12 {
+        batch.push(track("Live Commented", format!("c{n}"), at(6), json!({"session_id": "s1", "text": "好"})));
+    }
+    batch.push(track("Live Shared", "sh1".into(), at(7), json!({"session_id": "s1"})));
+    batch.push(track("Live Entered", "in".into(), at(0), json!({"session_id": "s1"})));
+    for m in 1..=31 {
+        batch.push(track("Live Watched", format!("w{m}"), at(m), json!({"session_id": "s1", "seconds": 60})));
+    }
+    batch.push(track("Order Refunded", "r1".into(), at(40), json!({"order_id": "o1", "amount": 50})));
+    // Sent twice: nothing counts twice.
+    for _ in 0..2 {
+        assert_eq!(app.post("/v1/batch", &json!({"batch": batch})).await.status(), 200);
+    }
+    let expected = 129 + 10 + 5 + 10 - 50;
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = app.api_json("/api/v1/people/u1/points").await;
+        if seen["summary"]["balance"] == expected && seen["entries"].as_array().unwrap().len() == 14 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen["summary"]["balance"], expected, "{seen}");
+    let sources: Vec<&str> =
+        seen["entries"].as_array().unwrap().iter().map(|e| e["source"].as_str().unwrap()).collect();
+    assert_eq!(
+        sources.iter().filter(|s| s.starts_with("comment:")).count(),
+        10,
+        "ten comments a day earn: {sources:?}"
+    );
+    assert!(sources.contains(&"order:o1") && sources.contains(&"clawback:o1:r1"), "{sources:?}");
+    assert_eq!(sources.iter().filter(|s| s.starts_with("watch:s1:")).count(), 1, "{sources:?}");
+    assert_eq!(seen["summary"]["earned"], 129 + 10 + 5 + 10);
+    assert_eq!(seen["summary"]["taken_back"], 50);
+}

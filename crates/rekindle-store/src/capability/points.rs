@@ -33,6 +33,10 @@ pub trait Points: Send + Sync {
     /// Every person with entries and their balance (people merged into another count under
     /// them).
     async fn points_balances(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, i64)>>;
+    /// The last event the points follower acted on (0 before the first).
+    async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64>;
+    /// Move the follower's cursor; it only moves forward.
+    async fn set_points_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()>;
     /// The workspace's program; the defaults until one is saved.
     async fn loyalty_program(&self, ws: WorkspaceId) -> Result<Program>;
     /// Replace the program (checked by `Program::check`).

@@ -120,6 +120,12 @@ pub async fn redemptions_are_confirmed_or_released_once(store: &dyn Store) {
     let other = store.create_workspace("other-points", "Other", "Asia/Shanghai").await.unwrap().id;
     assert_eq!(store.loyalty_program(other).await.unwrap(), Program::default());
     assert!(store.redemption(other, "k1").await.unwrap().is_none(), "another workspace's redemption");
+    // The follower's cursor only moves forward.
+    assert_eq!(store.points_cursor(ws).await.unwrap(), 0);
+    store.set_points_cursor(ws, 40).await.unwrap();
+    store.set_points_cursor(ws, 12).await.unwrap();
+    assert_eq!(store.points_cursor(ws).await.unwrap(), 40);
+    assert_eq!(store.points_cursor(other).await.unwrap(), 0);
 }
 
 pub async fn points_follow_a_merge_and_are_erased(store: &dyn Store) {

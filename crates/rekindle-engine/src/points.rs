@@ -1,0 +1,129 @@
+//! The points follower (docs/loyalty.md, "Earning"): reads the event log after its cursor (the
+//! one road every reader takes) and writes what each event earns under the program; watching a
+//! session long enough is read off the live rooms' fold, as the monitor counts it. Every award
+//! is keyed by its source, so reading an event twice (after a crash, on two nodes) awards once.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use chrono_tz::Tz;
+use rekindle_core::loyalty::Program;
+use rekindle_core::loyalty::earn::{Earning, counted_on_day, refund_claw_back};
+use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::{Store, StoredEvent};
+
+use crate::Engine;
+use crate::folded::profile_event;
+use crate::live::LiveRooms;
+
+/// Events read from the log per page.
+const PAGE: u32 = 2000;
+
+pub struct PointsFollower {
+    store: Arc<dyn Store>,
+    engine: Arc<Engine>,
+    live: Arc<LiveRooms>,
+    /// Watching awards written by this process: the rooms are looked at on every pass.
+    watched: Mutex<HashSet<String>>,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Followed {
+    pub events: usize,
+    pub awarded: usize,
+}
+
+impl PointsFollower {
+    pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>, live: Arc<LiveRooms>) -> Self {
+        Self { store, engine, live, watched: Mutex::default() }
+    }
+
+    /// Award what was appended since the last pass, and watching in the rooms of the last day.
+    pub async fn follow(&self, ws: WorkspaceId) -> rekindle_store::Result<Followed> {
+        let store = &*self.store;
+        let program = store.loyalty_program(ws).await?;
+        let tz: Tz = store
+            .workspaces()
+            .await?
+            .into_iter()
+            .find(|w| w.id == ws)
+            .and_then(|w| w.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let mut done = Followed::default();
+        let mut cursor = store.points_cursor(ws).await?;
+        let horizon = store.horizon(ws).await?.event;
+        while cursor < horizon {
+            let page = store.events_between(ws, cursor, horizon, PAGE).await?;
+            let Some(last) = page.last().map(|e| e.id) else { break };
+            for e in &page {
+                done.awarded += self.event(ws, &program, tz, e).await?;
+            }
+            done.events += page.len();
+            // Written down after the page: a crash re-reads it, which awards nobody twice.
+            store.set_points_cursor(ws, last).await?;
+            cursor = last;
+        }
+        done.awarded += self.watching(ws, &program, tz).await?;
+        Ok(done)
+    }
+
+    async fn event(
+        &self,
+        ws: WorkspaceId,
+        program: &Program,
+        tz: Tz,
+        e: &StoredEvent,
+    ) -> rekindle_store::Result<usize> {
+        if e.person == PersonId::ERASED || e.name.is_none() {
+            return Ok(0);
+        }
+        let Some(earning) = program.earning(&profile_event(e), &e.message_id, tz) else { return Ok(0) };
+        let store = &*self.store;
+        let entry = match earning {
+            Earning::Earn(entry) => Some(entry),
+            Earning::Capped { entry, counted, per_day } => {
+                let entries = store.points_entries(ws, e.person).await?;
+                (counted_on_day(&entries, counted, entry.at, tz) < per_day as usize).then_some(entry)
+            }
+            Earning::Refunded { order_id, points, message_id } => {
+                let entries = store.points_entries(ws, e.person).await?;
+                refund_claw_back(program, &entries, &order_id, points, &message_id, e.timestamp)
+            }
+        };
+        let Some(entry) = entry else { return Ok(0) };
+        let posted = store.post_points(ws, e.person, &[entry]).await?;
+        Ok(posted.iter().filter(|p| **p == rekindle_core::loyalty::Posted::Written).count())
+    }
+
+    /// Viewers of the last day's sessions who have watched long enough, awarded once each.
+    async fn watching(&self, ws: WorkspaceId, program: &Program, tz: Tz) -> rekindle_store::Result<usize> {
+        let now = self.engine.now();
+        let due = self
+            .live
+            .recent(ws, |rooms| {
+                let watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+                let mut due = Vec::new();
+                for (session, room) in rooms {
+                    for (person, v) in &room.viewers {
+                        let at = v.spans.last().map_or(now, |s| s.end);
+                        if let Some(entry) = program.watched(&session.id, *person, v.watched_seconds(), at, tz)
+                            && !watched.contains(&entry.source)
+                        {
+                            due.push((*person, entry));
+                        }
+                    }
+                }
+                due
+            })
+            .await?;
+        let mut awarded = 0;
+        for (person, entry) in due {
+            let source = entry.source.clone();
+            let posted = self.store.post_points(ws, person, &[entry]).await?;
+            awarded += posted.iter().filter(|p| **p == rekindle_core::loyalty::Posted::Written).count();
+            self.watched.lock().unwrap_or_else(|p| p.into_inner()).insert(source);
+        }
+        Ok(awarded)
+    }
+}

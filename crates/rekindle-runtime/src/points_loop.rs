@@ -1,0 +1,38 @@
+//! The points follower's loop: woken by every append (and once a minute, for watching that
+//! crossed the bar between appends), it awards what each workspace's new events earned.
+
+use std::time::Duration;
+
+use crate::Services;
+
+const IDLE: Duration = Duration::from_secs(60);
+
+pub fn spawn(state: Services) {
+    let mut appended = state.ingestor.appended();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                r = appended.changed() => if r.is_err() { tokio::time::sleep(IDLE).await },
+                _ = tokio::time::sleep(IDLE) => {}
+            }
+            let workspaces = match state.store.workspaces().await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(error = %e, "points cannot list workspaces; retried on the next append");
+                    continue;
+                }
+            };
+            for w in workspaces {
+                match state.points.follow(w.id).await {
+                    Ok(f) if f.awarded > 0 => {
+                        tracing::debug!(workspace = %w.slug, events = f.events, awarded = f.awarded, "points awarded")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(workspace = %w.slug, error = %e, "awarding points failed; retried on the next append")
+                    }
+                }
+            }
+        }
+    });
+}
