@@ -18,6 +18,8 @@ use crate::live::LiveRooms;
 
 /// Events read from the log per page.
 const PAGE: u32 = 2000;
+/// How often every balance is looked at for points that reached their expiry.
+const EXPIRE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub struct PointsFollower {
     store: Arc<dyn Store>,
@@ -25,6 +27,8 @@ pub struct PointsFollower {
     live: Arc<LiveRooms>,
     /// Watching awards written by this process: the rooms are looked at on every pass.
     watched: Mutex<HashSet<String>>,
+    /// When each workspace's balances were last looked at for expiry.
+    expired: Mutex<std::collections::HashMap<WorkspaceId, std::time::Instant>>,
 }
 
 /// What one pass did.
@@ -32,11 +36,12 @@ pub struct PointsFollower {
 pub struct Followed {
     pub events: usize,
     pub awarded: usize,
+    pub expired: usize,
 }
 
 impl PointsFollower {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>, live: Arc<LiveRooms>) -> Self {
-        Self { store, engine, live, watched: Mutex::default() }
+        Self { store, engine, live, watched: Mutex::default(), expired: Mutex::default() }
     }
 
     /// Award what was appended since the last pass, and watching in the rooms of the last day.
@@ -65,7 +70,36 @@ impl PointsFollower {
             cursor = last;
         }
         done.awarded += self.watching(ws, &program, tz).await?;
+        let due = self
+            .expired
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&ws)
+            .is_none_or(|at| at.elapsed() >= EXPIRE_EVERY);
+        if due {
+            done.expired = self.expire(ws).await?;
+            self.expired.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, std::time::Instant::now());
+        }
         Ok(done)
+    }
+
+    /// Write the expiry of every credit whose points reached their expiry unspent, keyed by
+    /// that credit, so it expires once. Returns the people whose points expired.
+    pub async fn expire(&self, ws: WorkspaceId) -> rekindle_store::Result<usize> {
+        let now = self.engine.now();
+        let mut people = 0;
+        for (person, balance) in self.store.points_balances(ws).await? {
+            if balance <= 0 {
+                continue;
+            }
+            let ledger = rekindle_core::loyalty::Ledger::new(self.store.points_entries(ws, person).await?);
+            let due = ledger.expiries_due(now);
+            if !due.is_empty() {
+                self.store.post_points(ws, person, &due).await?;
+                people += 1;
+            }
+        }
+        Ok(people)
     }
 
     async fn event(

@@ -108,7 +108,7 @@ pub struct Summary {
     pub expired: i64,
     /// Taken back from refunded orders, and adjusted down.
     pub taken_back: i64,
-    /// Points left that expire, soonest first.
+    /// Points left that expire, soonest first, one line per moment.
     pub expiring: Vec<Expiring>,
 }
 
@@ -212,6 +212,14 @@ impl Ledger {
             .filter_map(|l| Some(Expiring { at: l.expires_at?, points: l.left }))
             .collect();
         expiring.sort();
+        // Points that expire at one moment are told together.
+        expiring.dedup_by(|later, kept| {
+            let same = later.at == kept.at;
+            if same {
+                kept.points += later.points;
+            }
+            same
+        });
         Summary {
             balance: self.balance(),
             earned: sum(&[Kind::Earn]) + credits_adjusted,

@@ -159,17 +159,19 @@ fn spends_draw_on_the_soonest_expiring_points_first() {
     l.post(entry(Kind::Earn, 100, "late".into(), now, Some(now + Duration::days(300))));
     l.post(entry(Kind::Earn, 100, "soon".into(), now, Some(now + Duration::days(10))));
     l.post(entry(Kind::Earn, 100, "never".into(), now, None));
+    l.post(entry(Kind::Earn, 20, "late-too".into(), now, Some(now + Duration::days(300))));
     assert_eq!(l.post(entry(Kind::Redeem, -150, "redeem:1".into(), now, None)), Posted::Written);
     // 100 from "soon", 50 from "late"; "never" untouched.
     let s = l.summary();
-    assert_eq!(s.expiring, vec![Expiring { at: now + Duration::days(300), points: 50 }]);
+    assert_eq!(s.expiring, vec![Expiring { at: now + Duration::days(300), points: 70 }], "one line per moment");
     assert_eq!(s.expiring_within(now, Duration::days(30)), 0);
     assert!(l.expiries_due(now + Duration::days(20)).is_empty(), "what expires soonest was spent");
     let due = l.expiries_due(now + Duration::days(301));
     assert_eq!((due[0].points, due[0].source.as_str()), (-50, "expire:late"));
+    assert_eq!((due[1].points, due[1].source.as_str()), (-20, "expire:late-too"));
     assert_eq!(
         l.post(entry(Kind::Redeem, -200, "redeem:2".into(), now, None)),
-        Posted::Refused { balance: 150 },
+        Posted::Refused { balance: 170 },
         "more than the balance is refused whole"
     );
     assert_eq!(l.post(entry(Kind::Redeem, -150, "redeem:1".into(), now, None)), Posted::Again);

@@ -1,0 +1,61 @@
+//! The points follower over a real store with the clock held still: an order earns, the
+//! points expire when their time comes, once, and a second follower starts where the first left off.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::loyalty::{Expiry, Kind, Program};
+use rekindle_core::message::Arrival;
+use rekindle_core::{Identifier, IdentifierKind, Message};
+use rekindle_engine::live::LiveRooms;
+use rekindle_engine::points::PointsFollower;
+use rekindle_engine::{Engine, Judging};
+use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
+use rekindle_store_sqlite::SqliteStore;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn points_expire_once_when_their_time_comes_and_nothing_is_awarded_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
+    let now = Arc::new(Mutex::new(start));
+    let clock = {
+        let now = now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    };
+    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
+    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+    let program = Program { expiry: Expiry::Days { days: 7 }, ..Program::default() };
+    store.put_loyalty_program(ws, &program, start).await.unwrap();
+
+    let order = serde_json::json!({"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "o1",
+        "timestamp": start.to_rfc3339(), "properties": {"order_id": "o1", "revenue": 88.0}});
+    let arrival = Arrival { historical: true, ..Arrival::live(start) };
+    let m = Message::parse(&order.to_string(), None, &arrival).unwrap();
+    store.append(ws, vec![m], &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+    let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: "u1".into() });
+    let person = store.person(ws, &who).await.unwrap().unwrap().id;
+
+    let follower = PointsFollower::new(store.clone(), engine.clone(), live.clone());
+    let first = follower.follow(ws).await.unwrap();
+    assert_eq!((first.events, first.awarded), (1, 1));
+    let entries = store.points_entries(ws, person).await.unwrap();
+    assert_eq!((entries[0].points, entries[0].expires_at), (88, Some(start + Duration::days(7))));
+
+    // Six days on, nothing expires; eight days on, the 88 points do, once.
+    *now.lock().unwrap() = start + Duration::days(6);
+    assert_eq!(follower.expire(ws).await.unwrap(), 0);
+    *now.lock().unwrap() = start + Duration::days(8);
+    assert_eq!(follower.expire(ws).await.unwrap(), 1);
+    assert_eq!(follower.expire(ws).await.unwrap(), 0, "a zero balance has nothing to expire");
+    let entries = store.points_entries(ws, person).await.unwrap();
+    assert_eq!(entries.iter().map(|e| (e.kind, e.points)).collect::<Vec<_>>(), [(Kind::Earn, 88), (Kind::Expire, -88)]);
+
+    // Another follower (a restart, another node) starts from the cursor written down.
+    let again = PointsFollower::new(store.clone(), engine, live);
+    assert_eq!(again.follow(ws).await.unwrap().awarded, 0);
+    assert_eq!(store.points_entries(ws, person).await.unwrap().len(), 2);
+}
