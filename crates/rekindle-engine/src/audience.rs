@@ -11,7 +11,7 @@ use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer, Rfm};
 use rekindle_core::scores::{ModelConfig, Scores};
 use rekindle_core::{PersonId, SegmentId, WorkspaceId};
-use rekindle_rules::{ProductTags, Rule, Sessions, Subject, parse};
+use rekindle_rules::{PointsFacts, ProductTags, Rule, Sessions, Subject, parse};
 use rekindle_store::{EventQuery, SegmentKind, Store};
 
 use crate::scoring::{self, CoPurchase, ModelFit, Scoring};
@@ -58,6 +58,8 @@ pub struct Context {
     pub rule_tags: Vec<(String, Rule)>,
     /// The saved segments (personas included) whose rules parse.
     pub segments: Vec<Saved>,
+    /// Points and levels by person (people with a ledger only): set by the engine's refresh.
+    pub points: Arc<HashMap<PersonId, PointsFacts>>,
     /// The store's calendar: its time zone's days, weeks and months.
     pub calendar: Calendar,
 }
@@ -120,7 +122,18 @@ impl Context {
             .find(|w| w.id == ws)
             .map_or_else(Calendar::default, |w| Calendar::named(&w.time_zone));
         let segments = Saved::load(store, ws).await?;
-        Ok(Self { judging, products, sessions, packs, fit: None, manual_tags, rule_tags, segments, calendar })
+        Ok(Self {
+            judging,
+            products,
+            sessions,
+            packs,
+            fit: None,
+            manual_tags,
+            rule_tags,
+            segments,
+            points: Arc::default(),
+            calendar,
+        })
     }
 }
 
@@ -305,6 +318,7 @@ fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
         tags: &m.tags,
         products: &context.products,
         sessions: &context.sessions,
+        points: context.points.get(&m.person),
         scores: m.scores.as_ref(),
     }
 }

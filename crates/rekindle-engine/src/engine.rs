@@ -31,6 +31,8 @@ pub struct Engine {
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<State>>>>,
     /// The last audience of each workspace, readable while a refresh runs.
     published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
+    /// Points and levels as rules read them, kept while no ledger changes.
+    points: crate::points_facts::PointsCache,
 }
 
 #[derive(Default)]
@@ -91,7 +93,15 @@ pub struct Refreshed {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, judging: Judging, clock: Clock, max_age: Duration) -> Self {
-        Self { store, judging, clock, max_age, workspaces: Mutex::default(), published: Mutex::default() }
+        Self {
+            store,
+            judging,
+            clock,
+            max_age,
+            workspaces: Mutex::default(),
+            published: Mutex::default(),
+            points: Default::default(),
+        }
     }
 
     /// The lifecycle thresholds audiences are judged by.
@@ -168,6 +178,7 @@ impl Engine {
             state.tracker = None;
         }
         let mut context = Context::load(store, ws, self.judging.clone()).await?;
+        context.points = self.points.facts(store, ws, &context, (self.clock)()).await?;
         if state.folded.calendar != context.calendar {
             // The store's time zone changed (or this is the first fold): days are marked anew.
             state.folded = Folded { calendar: context.calendar, ..Folded::default() };

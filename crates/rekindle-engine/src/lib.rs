@@ -11,6 +11,7 @@ pub mod live;
 pub mod measure;
 pub mod personas;
 pub mod points;
+mod points_facts;
 pub mod scoring;
 pub mod tracker;
 

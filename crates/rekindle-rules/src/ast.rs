@@ -122,6 +122,12 @@ pub enum Metric {
     /// host's first answer (until now when unanswered), of those asked within the window (all
     /// when `None`); people who asked none match no comparison.
     QuestionWait(Option<Duration>),
+    /// The points balance.
+    Points,
+    /// The member level's number (L1 is 1).
+    Level,
+    /// Points that expire within the window from now.
+    PointsExpiring(Duration),
     Comments,
     Shares,
     /// Age in seconds of the person's oldest open after-sales ticket (0 without one).
@@ -160,9 +166,15 @@ impl Metric {
             Self::PAlive => Unit::Count,
             Self::Watched(_) | Self::OpenTicketAge | Self::QuestionWait(_) => Unit::Duration,
             Self::DaysSinceOrder | Self::DaysSinceSeen => Unit::Days,
-            Self::Orders | Self::Comments | Self::Shares | Self::Categories | Self::Rfm(_) | Self::Attended(_) => {
-                Unit::Count
-            }
+            Self::Orders
+            | Self::Comments
+            | Self::Shares
+            | Self::Categories
+            | Self::Rfm(_)
+            | Self::Attended(_)
+            | Self::Points
+            | Self::Level
+            | Self::PointsExpiring(_) => Unit::Count,
         }
     }
 }

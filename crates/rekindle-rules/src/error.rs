@@ -54,6 +54,8 @@ pub enum Expected {
     Number,
     /// A whole number of sessions, 1 to [`crate::parser::MAX_SESSIONS`].
     SessionCount,
+    /// A member level: `L3`, or its number `3`.
+    Level,
     /// `within` and a duration, after `depletes`.
     WithinDuration,
     /// What was bought: a product, SKU or category.
@@ -86,7 +88,6 @@ pub enum Expected {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Later {
-    PointsAndLevels,
     Referrals,
 }
 
@@ -140,14 +141,14 @@ impl Expected {
             ),
             Self::KnownCondition => s(
                 "a condition: bought, watched, live_ordered, lifecycle, tier, tag, orders, spend, aov, \
-                 days_since_order, days_since_seen, comments, shares, attended, question_wait, open_ticket_age, \
-                 categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk or depletes",
+                 days_since_order, days_since_seen, comments, shares, attended, question_wait, points, level, \
+                 points_expiring, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk or depletes",
                 "条件：买过、看过、直播下单、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
-                 评论数、分享数、到场场次、提问等待、工单未结时长、品类数、R值、F值、M值、存活概率、预测价值、流失风险 或 预计用完",
+                 评论数、分享数、到场场次、提问等待、积分、会员等级、将过期积分、工单未结时长、品类数、R值、F值、M值、存活概率、\
+                 预测价值、流失风险 或 预计用完",
             ),
             Self::AvailableNow { word, later } => {
                 let (en, cn) = match later {
-                    Later::PointsAndLevels => ("points and member levels", "积分与会员等级"),
                     Later::Referrals => ("referrals", "邀请好友"),
                 };
                 if zh {
@@ -165,6 +166,7 @@ impl Expected {
             Self::Amount => s("an amount like ¥2000 or 2000元", "金额（如 ¥2000 或 2000元）"),
             Self::Duration => s("a duration like 30d, 48h or 30m", "时长（如 30天、48小时 或 30分钟）"),
             Self::Number => s("a number", "数字"),
+            Self::Level => s("a member level like L3 (or its number, 3)", "会员等级，如 L3（或其序号 3）"),
             Self::SessionCount => {
                 let n = crate::parser::MAX_SESSIONS;
                 if zh {

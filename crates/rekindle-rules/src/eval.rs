@@ -22,6 +22,8 @@ pub struct Subject<'a> {
     pub tags: &'a [String],
     pub products: &'a ProductTags,
     pub sessions: &'a Sessions,
+    /// Their points and level; `None` for someone with no ledger (no points, the first level).
+    pub points: Option<&'a PointsFacts>,
     /// Predictions, once the models have been fitted.
     pub scores: Option<&'a Scores>,
 }
@@ -38,6 +40,15 @@ impl ProductTags {
     pub fn has(&self, sku: &str, tag: &str) -> bool {
         self.0.get(sku).is_some_and(|tags| tags.contains(tag))
     }
+}
+
+/// A person's points as rules read them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PointsFacts {
+    pub balance: i64,
+    /// The level's number, from 1.
+    pub level: u32,
+    pub expiring: Vec<rekindle_core::loyalty::Expiring>,
 }
 
 /// The store's live sessions by when they start, for `attended(n)` and `latest_session`.
@@ -138,6 +149,11 @@ impl Metric {
                 let n = n.map_or(usize::MAX, |n| n as usize);
                 s.sessions.latest(now, n).filter(|id| p.watched_by_session.iter().any(|(s, _)| s == id)).count() as f64
             }
+            Metric::Points => s.points.map_or(0.0, |x| x.balance as f64),
+            Metric::Level => s.points.map_or(1.0, |x| f64::from(x.level)),
+            Metric::PointsExpiring(within) => s.points.map_or(0.0, |x| {
+                x.expiring.iter().filter(|e| e.at > now && e.at <= now + *within).map(|e| e.points as f64).sum()
+            }),
             Metric::QuestionWait(within) => p.question_wait(now, *within).map_or(f64::NAN, |w| w.num_seconds() as f64),
             Metric::Comments => f64::from(p.comments),
             Metric::Shares => f64::from(p.shares),

@@ -28,6 +28,8 @@
 //!           | watched [ session ] cmp duration        time watched: all sessions or one
 //!           | watched [ session ] [ within ]          was in a live room
 //!           | live_ordered [ session ] [ within ]     ordered in a live room
+//!           | points expiring within                 some points expire within the window
+//!           | level cmp level                         level >= L3 (or 3)
 //!           | lifecycle choice                        prospect new active silent churned reactivated
 //!           | tier choice                             high potential edge; a single one
 //!           | tag text
@@ -41,6 +43,7 @@
 //!           | comments | shares | open_ticket_age | categories | rfm_r | rfm_f | rfm_m
 //!           | p_alive | clv
 //!           | attended [ "(" number ")" ]            of the latest n sessions, how many they were in
+//!           | points | points_expiring "(" duration ")"  the balance; what expires within the window
 //!           | question_wait [ "(" duration ")" ]     longest a question waited for its answer
 //! value     = money                                   spend, aov, clv
 //!           | duration                                open_ticket_age, question_wait, watched
@@ -77,7 +80,8 @@
 //! | tiers `high` `potential` `edge` | `高价值` `潜力` `边缘` |
 //! | risks `low` `medium` `high` | `低风险` (`低`) `中风险` (`中`) `高风险` (`高`) |
 //! | units `d` `h` `m` `s` | `天` `小时` `分钟` (`分`) `秒` |
-//! | reserved `points` `level` `invited` | `积分` `等级` `会员等级` `邀请` |
+//! | `points` `points_expiring` `expiring` `level` | `积分` `将过期积分` `将过期` `会员等级` (`等级`) |
+//! | reserved `invited` | `邀请` |
 //!
 //! Chinese is written without spaces, so a Chinese keyword ends an unquoted word and starts its
 //! own, wherever it stands in it (the longest keyword wins: `最近` before `近`):
@@ -160,7 +164,7 @@ mod words;
 
 pub use ast::Rule;
 pub use error::{Expected, Found, Later, ParseError};
-pub use eval::{ProductTags, Sessions, Subject};
+pub use eval::{PointsFacts, ProductTags, Sessions, Subject};
 pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};
 pub use words::Lang;
 

@@ -11,8 +11,7 @@ use crate::lexer::{Spanned, Token, lex};
 use crate::words::{canon, is_zh_keyword};
 
 /// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
-const COMING: [(&str, Later); 3] =
-    [("level", Later::PointsAndLevels), ("points", Later::PointsAndLevels), ("invited", Later::Referrals)];
+const COMING: [(&str, Later); 1] = [("invited", Later::Referrals)];
 
 /// Longest rule, in characters, wherever a rule is written (segments, tags, journey audiences,
 /// branches and exits): one cap in the parser, so no caller can forget it.
@@ -193,6 +192,20 @@ impl Parser {
         Ok(Some(x))
     }
 
+    /// `L3`, `l3` or `3`: the level's number, from 1.
+    fn level(&mut self) -> Result<f64, ParseError> {
+        let n = match self.peek() {
+            Token::Number(n) if n.fract() == 0.0 && (1.0..=99.0).contains(n) => Some(*n),
+            Token::Word(w) => {
+                w.strip_prefix('l').and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=99).contains(d)).map(f64::from)
+            }
+            _ => None,
+        };
+        let n = n.ok_or_else(|| self.error(Expected::Level))?;
+        self.next();
+        Ok(n)
+    }
+
     fn session_count(&mut self) -> Result<u32, ParseError> {
         match self.peek() {
             Token::Number(n) if n.fract() == 0.0 && (1.0..=f64::from(MAX_SESSIONS)).contains(n) => {
@@ -247,6 +260,20 @@ impl Parser {
                     return Ok(Rule::Compare { metric: Metric::Watched(session), op, value });
                 }
                 Ok(Rule::Watched { session, within: self.within()? })
+            }
+            // `points expiring within 30d`: some of their points expire within the window.
+            "points" if self.is("expiring") => {
+                self.next();
+                if !self.word("within") {
+                    return Err(self.error(Expected::WithinDuration));
+                }
+                let within = self.duration()?;
+                Ok(Rule::Compare { metric: Metric::PointsExpiring(within), op: Op::Gt, value: 0.0 })
+            }
+            "level" => {
+                let op = self.op()?;
+                let value = self.level()?;
+                Ok(Rule::Compare { metric: Metric::Level, op, value })
             }
             "live_ordered" => {
                 let session = self.session();
@@ -332,6 +359,11 @@ impl Parser {
             "spend" => Metric::Spend(self.argument(Self::duration)?),
             "attended" => Metric::Attended(self.argument(Self::session_count)?),
             "question_wait" => Metric::QuestionWait(self.argument(Self::duration)?),
+            "points" => Metric::Points,
+            "points_expiring" => match self.argument(Self::duration)? {
+                Some(d) => Metric::PointsExpiring(d),
+                None => return Err(self.error(Expected::OpenParen)),
+            },
             "aov" => Metric::Aov,
             "days_since_order" => Metric::DaysSinceOrder,
             "days_since_seen" => Metric::DaysSinceSeen,

@@ -156,6 +156,9 @@ fn write_metric(out: &mut String, metric: &Metric, lang: Lang) {
         Metric::Comments => "comments",
         Metric::Attended(_) => "attended",
         Metric::QuestionWait(_) => "question_wait",
+        Metric::Points => "points",
+        Metric::Level => "level",
+        Metric::PointsExpiring(_) => "points_expiring",
         Metric::Shares => "shares",
         Metric::OpenTicketAge => "open_ticket_age",
         Metric::Categories => "categories",
@@ -175,7 +178,7 @@ fn write_metric(out: &mut String, metric: &Metric, lang: Lang) {
     };
     out.push_str(name);
     match metric {
-        Metric::Spend(Some(d)) | Metric::QuestionWait(Some(d)) => {
+        Metric::Spend(Some(d)) | Metric::QuestionWait(Some(d)) | Metric::PointsExpiring(d) => {
             let _ = write!(out, "({})", duration(d.num_seconds(), lang));
         }
         Metric::Attended(Some(n)) => {

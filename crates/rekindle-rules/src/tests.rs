@@ -53,7 +53,9 @@ fn errors_say_where_and_what_was_expected() {
         ("orders >= 1 and", 15, Expected::Condition),
         ("(orders >= 1", 12, Expected::CloseParen),
         ("orders >= 1 tier = high", 12, Expected::AndOrEnd),
-        ("points > 100", 0, Expected::AvailableNow { word: "points".into(), later: Later::PointsAndLevels }),
+        ("invited > 1", 0, Expected::AvailableNow { word: "invited".into(), later: Later::Referrals }),
+        ("level >= gold", 9, Expected::Level),
+        ("points expiring 30d", 16, Expected::WithinDuration),
         ("depletes 3d", 9, Expected::WithinDuration),
         ("churn_risk = severe", 13, Expected::Risk),
         ("spend >= ¥", 10, Expected::AmountAfterYen),
@@ -89,8 +91,24 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
     let tags = ["vip".to_string()];
     let products = ProductTags::new([("strawberry".to_string(), vec!["new".to_string(), "fresh".to_string()])]);
     let sessions = sessions();
-    let subject =
-        Subject { profile: p, stage, tier, rfm, tags: &tags, products: &products, sessions: &sessions, scores: None };
+    let points = PointsFacts {
+        balance: 620,
+        level: 2,
+        expiring: vec![rekindle_core::loyalty::Expiring { at: now() + Duration::days(20), points: 120 }],
+    };
+    // Buyers have a ledger; others none.
+    let points = (p.order_count() > 0).then_some(&points);
+    let subject = Subject {
+        profile: p,
+        stage,
+        tier,
+        rfm,
+        tags: &tags,
+        products: &products,
+        sessions: &sessions,
+        points,
+        scores: None,
+    };
     parse(rule).unwrap().matches(&subject, now())
 }
 
@@ -139,6 +157,7 @@ fn predictions() {
             tags: &[],
             products: &products,
             sessions: &Sessions::default(),
+            points: None,
             scores,
         };
         parse(rule).unwrap().matches(&subject, now())
@@ -218,11 +237,27 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
         tags: &tags,
         products: &products,
         sessions: &none,
+        points: None,
         scores: None,
     };
     for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {
         assert!(!parse(rule).unwrap().matches(&subject, now()), "{rule}");
     }
+}
+
+#[test]
+fn points_levels_and_what_expires_soon() {
+    // The helper gives buyers 620 points at L2, 120 of them expiring in 20 days.
+    let buyer = profile(&[(3, "Order Completed", strawberry("o1", 1000))]);
+    let b = |rule: &str| check(rule, &buyer, Stage::Active, Tier::High);
+    assert!(b("points >= 500") && b("积分 > 600") && !b("points > 620"));
+    assert!(b("level >= L2") && b("level = 2") && b("会员等级 >= l2") && !b("level >= L3"));
+    assert!(b("points expiring within 30d") && !b("points expiring within 7d"));
+    assert!(b("积分 将过期 近 30天") && b("将过期积分(30天) >= 120"));
+    // Someone without a ledger has no points and is at the first level.
+    let visitor = profile(&[(3, "Live Entered", json!({"session_id": "s1"}))]);
+    let v = |rule: &str| check(rule, &visitor, Stage::Prospect, Tier::Edge);
+    assert!(v("points = 0") && v("level = L1") && !v("points expiring within 365d"));
 }
 
 proptest! {

@@ -48,6 +48,9 @@ fn chinese_rules_mean_their_english_twins() {
     same("到场场次(5) >= 3 且 到场场次 > 10", "attended(5) >= 3 and attended > 10");
     same("提问等待(1天) > 30秒 或 提问等待 >= 2分钟", "question_wait(1d) > 30s or question_wait >= 2m");
     same("看过最近一场近30天", "watched latest_session within 30d");
+    same("积分 >= 500 且 会员等级 >= L3", "points >= 500 and level >= 3");
+    same("积分 将过期 近 30天", "points_expiring(30d) > 0");
+    same("将过期积分(7天) > 0 或 等级 = 1", "points expiring within 7d or level = L1");
 }
 
 #[test]
@@ -194,6 +197,9 @@ fn metric() -> impl Strategy<Value = Metric> {
         prop::option::of(session()).prop_map(Metric::Watched),
         prop::option::of(1u32..=1000).prop_map(Metric::Attended),
         prop::option::of(duration()).prop_map(Metric::QuestionWait),
+        Just(Metric::Points),
+        Just(Metric::Level),
+        duration().prop_map(Metric::PointsExpiring),
         Just(Metric::Comments),
         Just(Metric::Shares),
         Just(Metric::OpenTicketAge),
@@ -213,6 +219,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn compare() -> impl Strategy<Value = Rule> {
     (metric(), op(), 0u32..2_000_000, duration()).prop_map(|(metric, op, n, d)| {
         let value = match metric.unit() {
+            _ if metric == Metric::Level => f64::from(1 + n % 99),
             rekindle_rules::ast::Unit::Money => f64::from(n),
             rekindle_rules::ast::Unit::Duration => d.num_seconds() as f64,
             _ if n % 2 == 0 => f64::from(n / 1000),

@@ -39,7 +39,7 @@ fn unknown_field() {
 
 #[test]
 fn reserved_for_a_later_capability() {
-    assert_snapshot!(refused("points > 100"));
+    assert_snapshot!(refused("invited > 1"));
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn zh_unknown_field() {
 
 #[test]
 fn zh_reserved_for_a_later_capability() {
-    assert_snapshot!(refused_zh("积分 > 100"));
+    assert_snapshot!(refused_zh("邀请 > 1"));
 }
 
 #[test]

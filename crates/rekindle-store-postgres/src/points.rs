@@ -145,6 +145,36 @@ impl Points for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_ledgers(&self, ws: WorkspaceId) -> Result<(i64, Vec<(PersonId, Entry)>)> {
+        let rows = sql("SELECT e.kind, e.points, e.source, e.reason, e.at, e.expires_at,
+                               COALESCE(p.merged_into, e.person_id), e.id
+                        FROM points_entries e
+                        LEFT JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
+                        WHERE e.workspace_id = $1 ORDER BY e.id")
+        .bind(ws.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut version = 0;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            version = r.try_get(7).map_err(db_err)?;
+            out.push((PersonId(r.try_get(6).map_err(db_err)?), entry(r).map_err(db_err)?));
+        }
+        Ok((version, out))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_version(&self, ws: WorkspaceId) -> Result<i64> {
+        sql("SELECT COALESCE(MAX(id), 0)::BIGINT FROM points_entries WHERE workspace_id = $1")
+            .bind(ws.0)
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         let row = sql("SELECT cursor FROM points_cursors WHERE workspace_id = $1")
             .bind(ws.0)

@@ -143,6 +143,41 @@ impl Points for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_ledgers(&self, ws: WorkspaceId) -> Result<(i64, Vec<(PersonId, Entry)>)> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS}, COALESCE(p.merged_into, e.person_id), e.id FROM points_entries e
+                     LEFT JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
+                     WHERE e.workspace_id = ?1 ORDER BY e.id"
+                ))
+                .map_err(db_err)?;
+            let mut version = 0;
+            let rows = stmt
+                .query_map([ws.0], |r| {
+                    version = r.get(7)?;
+                    Ok((PersonId(r.get(6)?), entry(r)?))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            Ok((version, rows))
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_version(&self, ws: WorkspaceId) -> Result<i64> {
+        self.read(move |c| {
+            c.cached_row("SELECT COALESCE(MAX(id), 0) FROM points_entries WHERE workspace_id = ?1", [ws.0], |r| {
+                r.get(0)
+            })
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         self.read(move |c| {
             let cursor = c

@@ -203,4 +203,15 @@ async fn events_earn_points_by_the_program_once_each() {
     assert_eq!(sources.iter().filter(|s| s.starts_with("watch:s1:")).count(), 1, "{sources:?}");
     assert_eq!(seen["summary"]["earned"], 129 + 10 + 5 + 10);
     assert_eq!(seen["summary"]["taken_back"], 50);
+    // Segments read the ledger: 104 points, growth 104 (L1).
+    for (rule, count) in [
+        ("积分 >= 100 且 会员等级 = L1", 1),
+        ("points > 104", 0),
+        ("level >= L2", 0),
+        ("points expiring within 800d", 1),
+    ] {
+        let (status, p) =
+            answer(app.send(Method::POST, "/api/v1/segments/preview", &json!({"rule": rule})).await).await;
+        assert_eq!((status, p["count"].as_u64()), (StatusCode::OK, Some(count)), "{rule}: {p}");
+    }
 }

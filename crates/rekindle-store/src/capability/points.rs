@@ -33,6 +33,12 @@ pub trait Points: Send + Sync {
     /// Every person with entries and their balance (people merged into another count under
     /// them).
     async fn points_balances(&self, ws: WorkspaceId) -> Result<Vec<(PersonId, i64)>>;
+    /// Every entry of the workspace with its person as they are now (people merged into
+    /// another under them), in written order; and the newest entry's id, which changes
+    /// whenever anything is written.
+    async fn points_ledgers(&self, ws: WorkspaceId) -> Result<(i64, Vec<(PersonId, Entry)>)>;
+    /// The newest entry's id (0 without any): a ledger read at this id is still current.
+    async fn points_version(&self, ws: WorkspaceId) -> Result<i64>;
     /// The last event the points follower acted on (0 before the first).
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64>;
     /// Move the follower's cursor; it only moves forward.

@@ -144,6 +144,10 @@ pub async fn points_follow_a_merge_and_are_erased(store: &dyn Store) {
     assert_eq!(append(store, ws, &[alias]).await.merges, 1);
     let (survivor, _) = (a.min(u), a.max(u));
     assert_eq!(store.points_entries(ws, survivor).await.unwrap().len(), 2, "both ledgers");
+    let (version, all) = store.points_ledgers(ws).await.unwrap();
+    assert_eq!(all.iter().map(|(p, _)| *p).collect::<Vec<_>>(), [survivor, survivor], "under the survivor");
+    assert_eq!(version, store.points_version(ws).await.unwrap());
+    assert!(version > 0);
     assert_eq!(store.points_balances(ws).await.unwrap(), vec![(survivor, 500)]);
     // The joined balance pays for what neither could alone.
     let big = entry(Kind::Redeem, -450, "redeem:big", 1);

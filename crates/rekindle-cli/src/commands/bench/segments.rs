@@ -76,6 +76,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     tags: &[],
                     products: &products,
                     sessions: &sessions,
+                    points: None,
                     scores: None,
                 };
                 rule.matches(&subject, now)
