@@ -9,6 +9,7 @@ mod erasure;
 mod errors;
 mod identity;
 mod live;
+mod loyalty;
 mod masking;
 mod money;
 mod rules;
