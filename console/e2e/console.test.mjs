@@ -240,6 +240,30 @@ test('owner tags a person and sees the tag', { timeout: TIMEOUT }, async (t) => 
   assert.equal(await chip.getAttribute('data-source'), 'manual')
 })
 
+test('owner sees a member’s points, level and ledger on the person page', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openPerson(page, env('REKINDLE_PHONE'))
+  const card = page.locator(byTestId('person-points'))
+  await card.waitFor()
+  // The points follower awards the demo's history after it starts: wait for the ledger.
+  const rows = page.locator(byTestId('person-points-entry'))
+  for (let i = 0; i < 30 && (await rows.count()) === 0; i++) {
+    await page.waitForTimeout(2000)
+    await page.reload()
+    await card.waitFor()
+    await settle(page)
+  }
+  assert.ok((await rows.count()) > 0, 'the ledger has entries')
+  // The balance shown is the sum of the ledger shown.
+  const signed = await rows.evaluateAll((rs) => rs.map((r) => r.querySelectorAll('td')[2].innerText))
+  const sum = signed.map((p) => Number(p.replace(/[^\d-]/g, ''))).reduce((a, b) => a + b, 0)
+  assert.equal(digits(await text(page, 'person-points-balance')), sum)
+  assert.match(await text(page, 'person-level'), /^L[1-4]$/)
+  assert.match(await text(page, 'person-level-progress'), /成长值/)
+  assert.match(await rows.first().innerText(), /获得|抵扣|过期|退款扣回|调整|退回/)
+})
+
 test('an analyst sees the segments but cannot create or change one', { timeout: TIMEOUT }, async (t) => {
   const page = await freshPage(t)
   await login(page, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))

@@ -311,6 +311,8 @@ export type PersonEnrollment = Schemas['EnrollmentView']
 export type PersonCoupon = Schemas['CouponView']
 /** What journeys did to a person: messages, journeys entered, coupons, opt-outs. */
 export type PersonMessages = Schemas['PersonMessages']
+export type PointsView = Schemas['PointsView']
+export type PointsEntry = Schemas['PointsEntry']
 /** What an erasure removed (docs/privacy.md). */
 export type ErasureReport = Schemas['ErasureView']
 
@@ -604,6 +606,10 @@ export const api = {
 
   personMessages: (w: string, id: string) =>
     request<PersonMessages>('GET', `/api/v1/people/${enc(id)}/messages`, { query: ws(w) }),
+
+  /** A person's points, level and ledger (docs/loyalty.md). */
+  personPoints: (w: string, id: string) =>
+    request<PointsView>('GET', `/api/v1/people/${enc(id)}/points`, { query: ws(w) }),
 
   /** Everything held about a person, unmasked (pii.read; docs/privacy.md). */
   exportPerson: (w: string, id: string) => request<unknown>('GET', `/api/v1/people/${enc(id)}/export`, { query: ws(w) }),

@@ -56,6 +56,7 @@ impl App {
             metrics: Arc::new(Metrics::new(&services.ingest_metrics)),
             runner: services.runner.clone(),
             live: services.live.clone(),
+            points: services.points.clone(),
             channels: services.channels.clone(),
             journeys: config.journeys.clone(),
         };

@@ -25,6 +25,8 @@ pub struct AppState {
     pub engine: Arc<rekindle_engine::Engine>,
     /// The rooms of live sessions being watched.
     pub live: Arc<rekindle_engine::live::LiveRooms>,
+    /// Awards the points events earn.
+    pub points: Arc<rekindle_engine::points::PointsFollower>,
     /// Journeys: walks people through them and queues their messages.
     pub runner: Arc<rekindle_journeys::Runner>,
     /// The configured message providers (the WeCom client answers callbacks too).

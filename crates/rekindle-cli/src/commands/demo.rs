@@ -40,6 +40,11 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let (token, _) = rekindle_server::auth::create_api_token(&*store, owner.user_id, "demo").await?;
 
     let app = App::with_store(config, store).await?;
+    // The store's history earns its points before anyone looks (the follower goes on from there).
+    let points = app.state.points.follow(ws).await?;
+    if points.awarded > 0 {
+        println!("Points: {} awarded from {} events.", points.awarded, points.events);
+    }
     let addr = app.local_addr();
     println!();
     println!("Rekindle demo is serving http://{addr}");
