@@ -19,6 +19,7 @@ mod channel_settings;
 mod codec;
 mod consent;
 mod coupons;
+mod cursors;
 mod enrollments;
 mod erasure;
 mod event_log;

@@ -176,25 +176,12 @@ impl Points for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64> {
-        let row = sql("SELECT cursor FROM points_cursors WHERE workspace_id = $1")
-            .bind(ws.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(row.map(|r| r.try_get(0)).transpose().map_err(db_err)?.unwrap_or(0))
+        crate::cursors::read(&self.pool, crate::cursors::Table::Points, ws).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_points_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
-        // Only forward: a node that read less of the log cannot move it back.
-        sql("INSERT INTO points_cursors (workspace_id, cursor) VALUES ($1, $2)
-             ON CONFLICT (workspace_id) DO UPDATE SET cursor = GREATEST(points_cursors.cursor, EXCLUDED.cursor)")
-        .bind(ws.0)
-        .bind(cursor)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        crate::cursors::write(&self.pool, crate::cursors::Table::Points, ws, cursor).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

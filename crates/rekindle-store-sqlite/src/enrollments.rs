@@ -279,28 +279,12 @@ impl Enrollments for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_cursor(&self, ws: WorkspaceId) -> Result<i64> {
-        self.read(move |c| {
-            let cursor = c
-                .cached_row("SELECT cursor FROM journey_cursors WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
-                .optional()
-                .map_err(db_err)?;
-            Ok(cursor.unwrap_or(0))
-        })
-        .await
+        self.read(move |c| crate::cursors::read(c, "journey_cursors", ws)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
-        self.write(move |tx| {
-            tx.cached_execute(
-                "INSERT INTO journey_cursors (workspace_id, cursor) VALUES (?1, ?2)
-                 ON CONFLICT (workspace_id) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)",
-                params![ws.0, cursor],
-            )
-            .map_err(db_err)?;
-            Ok(())
-        })
-        .await
+        self.write(move |tx| crate::cursors::write(tx, "journey_cursors", ws, cursor)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

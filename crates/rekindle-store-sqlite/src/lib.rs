@@ -14,6 +14,7 @@ mod checkpoint;
 mod codec;
 mod consent;
 mod coupons;
+mod cursors;
 mod enrollments;
 mod erasure;
 mod event_log;
