@@ -139,6 +139,8 @@ pub struct Profile {
     pub acquired: Option<(DateTime<Utc>, &'static str)>,
     /// The first live session the person was in.
     pub first_live: Option<(DateTime<Utc>, &'static str)>,
+    /// The member level the last `Level Changed` gave (its `level`, interned), and when.
+    pub level: Option<(DateTime<Utc>, &'static str)>,
     /// When messages were delivered to the person, sorted, each once.
     pub touches: Vec<DateTime<Utc>>,
     /// The store's local days (days since 1970-01-01) with any event, sorted: marked by the
@@ -258,6 +260,12 @@ impl Profile {
                 self.acquired = earliest(self.acquired, (e.at, interned::text(&source)));
             }
             events::CONTACT_REMOVED => self.contact_removed = max(self.contact_removed, e.at),
+            events::LEVEL_CHANGED => {
+                // The latest wins; on a tie the larger name, so arrival order never matters.
+                if let Some(level) = text(p.get("level")) {
+                    self.level = self.level.max(Some((e.at, interned::text(&level))));
+                }
+            }
             "identify" => {
                 self.identified |= IDENTITY_TRAITS.iter().any(|k| text(p.get(*k)).is_some());
                 // The latest one said wins; on a tie the larger, so arrival order never matters.

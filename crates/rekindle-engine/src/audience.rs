@@ -60,6 +60,8 @@ pub struct Context {
     pub segments: Vec<Saved>,
     /// Points and levels by person (people with a ledger only): set by the engine's refresh.
     pub points: Arc<HashMap<PersonId, PointsFacts>>,
+    /// The store's loyalty program, which levels are judged by.
+    pub program: Arc<rekindle_core::loyalty::Program>,
     /// The store's calendar: its time zone's days, weeks and months.
     pub calendar: Calendar,
 }
@@ -132,6 +134,7 @@ impl Context {
             rule_tags,
             segments,
             points: Arc::default(),
+            program: Arc::default(),
             calendar,
         })
     }
@@ -309,6 +312,13 @@ impl Audience {
     }
 }
 
+/// The member's level number, from 1: what they hold, or what their growth reaches.
+pub fn level(m: &Member, context: &Context) -> u32 {
+    let growth = context.points.get(&m.person).map_or(0, |x| x.growth);
+    let program = &context.program;
+    program.current_level(program.held(m.profile.level), growth) as u32 + 1
+}
+
 fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
     Subject {
         profile: &m.profile,
@@ -319,6 +329,7 @@ fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
         products: &context.products,
         sessions: &context.sessions,
         points: context.points.get(&m.person),
+        level: level(m, context),
         scores: m.scores.as_ref(),
     }
 }

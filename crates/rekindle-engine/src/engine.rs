@@ -178,7 +178,7 @@ impl Engine {
             state.tracker = None;
         }
         let mut context = Context::load(store, ws, self.judging.clone()).await?;
-        context.points = self.points.facts(store, ws, &context, (self.clock)()).await?;
+        (context.points, context.program) = self.points.facts(store, ws, &context, (self.clock)()).await?;
         if state.folded.calendar != context.calendar {
             // The store's time zone changed (or this is the first fold): days are marked anew.
             state.folded = Folded { calendar: context.calendar, ..Folded::default() };

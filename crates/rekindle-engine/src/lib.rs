@@ -7,6 +7,7 @@ mod background;
 mod browse;
 pub mod engine;
 pub mod folded;
+pub mod levels;
 pub mod live;
 pub mod measure;
 pub mod personas;

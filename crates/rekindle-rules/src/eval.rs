@@ -22,8 +22,10 @@ pub struct Subject<'a> {
     pub tags: &'a [String],
     pub products: &'a ProductTags,
     pub sessions: &'a Sessions,
-    /// Their points and level; `None` for someone with no ledger (no points, the first level).
+    /// Their points; `None` for someone with no ledger.
     pub points: Option<&'a PointsFacts>,
+    /// Their member level's number, from 1 (`rekindle_core::loyalty::Program::current_level`).
+    pub level: u32,
     /// Predictions, once the models have been fitted.
     pub scores: Option<&'a Scores>,
 }
@@ -46,8 +48,8 @@ impl ProductTags {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PointsFacts {
     pub balance: i64,
-    /// The level's number, from 1.
-    pub level: u32,
+    /// Growth value now (`rekindle_core::loyalty::growth`): what the level is judged on.
+    pub growth: i64,
     pub expiring: Vec<rekindle_core::loyalty::Expiring>,
 }
 
@@ -150,7 +152,7 @@ impl Metric {
                 s.sessions.latest(now, n).filter(|id| p.watched_by_session.iter().any(|(s, _)| s == id)).count() as f64
             }
             Metric::Points => s.points.map_or(0.0, |x| x.balance as f64),
-            Metric::Level => s.points.map_or(1.0, |x| f64::from(x.level)),
+            Metric::Level => f64::from(s.level),
             Metric::PointsExpiring(within) => s.points.map_or(0.0, |x| {
                 x.expiring.iter().filter(|e| e.at > now && e.at <= now + *within).map(|e| e.points as f64).sum()
             }),

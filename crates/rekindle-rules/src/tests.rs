@@ -93,7 +93,7 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
     let sessions = sessions();
     let points = PointsFacts {
         balance: 620,
-        level: 2,
+        growth: 900,
         expiring: vec![rekindle_core::loyalty::Expiring { at: now() + Duration::days(20), points: 120 }],
     };
     // Buyers have a ledger; others none.
@@ -107,6 +107,7 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
         products: &products,
         sessions: &sessions,
         points,
+        level: if points.is_some() { 2 } else { 1 },
         scores: None,
     };
     parse(rule).unwrap().matches(&subject, now())
@@ -158,6 +159,7 @@ fn predictions() {
             products: &products,
             sessions: &Sessions::default(),
             points: None,
+            level: 1,
             scores,
         };
         parse(rule).unwrap().matches(&subject, now())
@@ -238,6 +240,7 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
         products: &products,
         sessions: &none,
         points: None,
+        level: 1,
         scores: None,
     };
     for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {

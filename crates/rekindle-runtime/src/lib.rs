@@ -58,6 +58,8 @@ pub struct Services {
     pub live: Arc<LiveRooms>,
     /// Awards the points events earn (docs/loyalty.md).
     pub points: Arc<rekindle_engine::points::PointsFollower>,
+    /// Judges member levels and records their changes (docs/loyalty.md, "Levels").
+    pub levels: Arc<rekindle_engine::levels::LevelReview>,
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
@@ -76,6 +78,7 @@ impl Services {
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps).with_live(live.clone()));
         let points =
             Arc::new(rekindle_engine::points::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
+        let levels = Arc::new(rekindle_engine::levels::LevelReview::new(store.clone(), engine.clone()));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services = Self {
@@ -86,6 +89,7 @@ impl Services {
             runner,
             live,
             points,
+            levels,
             channels: channels.clone(),
         };
         refresh_loop::spawn(services.clone(), settings.refresh);

@@ -1,7 +1,10 @@
 //! The points follower's loop: woken by every append (and once a minute, for watching that
-//! crossed the bar between appends), it awards what each workspace's new events earned.
+//! crossed the bar between appends), it awards what each workspace's new events earned, then
+//! records the level changes that follow (through the ingestor, the one road into the log).
 
 use std::time::Duration;
+
+use rekindle_store::Source;
 
 use crate::Services;
 
@@ -30,6 +33,21 @@ pub fn spawn(state: Services) {
                     Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(workspace = %w.slug, error = %e, "awarding points failed; retried on the next append")
+                    }
+                }
+                let changes = match state.levels.changes(w.id).await {
+                    Ok(c) if c.is_empty() => continue,
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(workspace = %w.slug, error = %e, "judging levels failed; retried on the next append");
+                        continue;
+                    }
+                };
+                let n = changes.len();
+                match state.ingestor.submit(w.id, Source("rekindle".into()), changes).await {
+                    Ok(()) => tracing::debug!(workspace = %w.slug, changes = n, "level changes recorded"),
+                    Err(e) => {
+                        tracing::warn!(workspace = %w.slug, error = %e, "level changes not recorded; judged again later")
                     }
                 }
             }

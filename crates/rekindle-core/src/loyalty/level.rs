@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::ledger::{Entry, Kind};
+use super::membership::Held;
 use super::program::{LevelRule, Program};
 
 /// Growth value at `now`: points earned in the `growth_days` before it, less claw-backs.
@@ -35,6 +36,9 @@ pub struct Standing {
     pub next: Option<String>,
     pub points_to_next: Option<i64>,
     pub yuan_to_next: Option<i64>,
+    /// Held by a recorded change since then, and kept until (保级) the next judgement.
+    pub since: Option<DateTime<Utc>>,
+    pub kept_until: Option<DateTime<Utc>>,
 }
 
 impl Program {
@@ -43,8 +47,11 @@ impl Program {
         self.levels.iter().rposition(|l| l.min_growth <= growth).unwrap_or(0)
     }
 
-    pub fn standing(&self, growth: i64) -> Standing {
-        let level = self.level_of(growth);
+    /// Where a member stands at `now`, by what they hold and their growth.
+    pub fn standing(&self, held: Option<Held>, growth: i64, now: DateTime<Utc>) -> Standing {
+        let level = self.current_level(held, growth);
+        let since = held.filter(|h| h.level == level).map(|h| h.since);
+        let keep = Duration::days(i64::from(self.keep_days.max(1)));
         let next: Option<&LevelRule> = self.levels.get(level + 1);
         let points_to_next = next.map(|n| n.min_growth - growth);
         let per_yuan = self.earn.per_yuan;
@@ -54,7 +61,13 @@ impl Program {
             name: self.levels.get(level).map(|l| l.name.clone()).unwrap_or_default(),
             next: next.map(|n| n.name.clone()),
             points_to_next,
-            yuan_to_next: points_to_next.filter(|_| per_yuan > 0).map(|p| (p + per_yuan - 1) / per_yuan),
+            yuan_to_next: points_to_next.filter(|_| per_yuan > 0).map(|p| (p + per_yuan - 1).max(0) / per_yuan),
+            since,
+            // The next judgement: the end of the keep period that `now` is in.
+            kept_until: since.filter(|_| level > 0).map(|s| {
+                let periods = (now - s).num_seconds().max(0) / keep.num_seconds() + 1;
+                s + keep * periods as i32
+            }),
         }
     }
 }
@@ -88,10 +101,10 @@ mod tests {
         ];
         let g = growth(&entries, &p, now);
         assert_eq!(g, 1710, "the redemption does not count; the order of last year is out of the window");
-        let s = p.standing(g);
+        let s = p.standing(None, g, now);
         assert_eq!((s.name.as_str(), s.next.as_deref()), ("L2", Some("L3")));
         assert_eq!((s.points_to_next, s.yuan_to_next), (Some(290), Some(290)), "¥290 more reaches L3");
-        let top = p.standing(10_000);
+        let top = p.standing(None, 10_000, now);
         assert_eq!((top.name.as_str(), top.next, top.points_to_next), ("L4", None, None));
     }
 }

@@ -11,8 +11,10 @@ pub mod earn;
 pub mod entries;
 pub mod ledger;
 pub mod level;
+pub mod membership;
 pub mod program;
 
 pub use ledger::{Entry, Expiring, Kind, Ledger, Posted, Summary};
 pub use level::{Standing, growth};
-pub use program::{Benefits, EarnRules, Expiry, LevelRule, Program};
+pub use membership::{Change, Held, Reason};
+pub use program::{Benefits, Downgrade, EarnRules, Expiry, LevelRule, Program};

@@ -22,6 +22,22 @@ pub struct Program {
     pub levels: Vec<LevelRule>,
     /// Days of growth a level is judged on (保级: what was earned in this window keeps it).
     pub growth_days: u32,
+    /// Days a level reached is held (保级期) before it is judged again; 0 judges every day.
+    pub keep_days: u32,
+    /// Where a member goes whose growth no longer holds their level when it is judged.
+    pub downgrade: Downgrade,
+}
+
+/// The downgrade policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Downgrade {
+    /// Down one level at a time, a keep period apart (the gentler policy).
+    #[default]
+    OneLevel,
+    /// Straight to the level their growth reaches.
+    ToGrowth,
 }
 
 /// Points for activity and spend, with daily caps against farming.
@@ -128,6 +144,8 @@ impl Default for Program {
                 ),
             ],
             growth_days: 365,
+            keep_days: 365,
+            downgrade: Downgrade::OneLevel,
         }
     }
 }
@@ -188,6 +206,9 @@ impl Program {
         }
         if !(1..=3650).contains(&self.growth_days) {
             bad("growth_days", "must be between 1 and 3650");
+        }
+        if self.keep_days > 3650 {
+            bad("keep_days", "must be between 0 and 3650");
         }
         out
     }

@@ -198,3 +198,14 @@ proptest! {
         prop_assert_eq!(survivor.categories(), expected.categories());
     }
 }
+
+#[test]
+fn the_level_last_changed_to_is_held_whatever_the_order() {
+    let changed = |day, level: &str| (t(day, 0), "Level Changed", json!({"level": level, "reason": "reached"}));
+    let events = [changed(1, "L2"), changed(5, "L3"), changed(3, "L4"), (t(6, 0), "Level Changed", json!({}))];
+    let forward = fold(&events);
+    let mut reversed = events.clone();
+    reversed.reverse();
+    assert_eq!(forward.level, Some((t(5, 0), "L3")), "the latest change, not the highest");
+    assert_eq!(fold(&reversed).level, forward.level);
+}

@@ -77,6 +77,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     products: &products,
                     sessions: &sessions,
                     points: None,
+                    level: 1,
                     scores: None,
                 };
                 rule.matches(&subject, now)

@@ -1,0 +1,83 @@
+//! Member levels over a real store with the clock held still: an order that reaches L2 is
+//! recorded as one `Level Changed` (however often it is judged before the event is read
+//! back), the rules read the level, and a keep period that ends without growth moves the
+//! member down, once.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::loyalty::Program;
+use rekindle_core::message::Arrival;
+use rekindle_core::{Identifier, IdentifierKind, Message, WorkspaceId};
+use rekindle_engine::levels::LevelReview;
+use rekindle_engine::live::LiveRooms;
+use rekindle_engine::points::PointsFollower;
+use rekindle_engine::{Engine, Judging};
+use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
+use rekindle_store_sqlite::SqliteStore;
+
+async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) -> u64 {
+    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap().stored
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lapses() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
+    let now = Arc::new(Mutex::new(start));
+    let clock = {
+        let now = now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    };
+    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
+    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+    let program = Program { keep_days: 30, growth_days: 30, ..Program::default() };
+    store.put_loyalty_program(ws, &program, start).await.unwrap();
+
+    // A phone-only buyer: the change must still find them.
+    let order = serde_json::json!({"type": "track", "event": "Order Completed", "anonymousId": "a1",
+        "messageId": "o1", "timestamp": start.to_rfc3339(), "context": {"traits": {"phone": "13800138000"}},
+        "properties": {"order_id": "o1", "revenue": 520.0}});
+    let arrival = Arrival { historical: true, ..Arrival::live(start) };
+    append(&*store, ws, vec![Message::parse(&order.to_string(), None, &arrival).unwrap()]).await;
+    let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::AnonymousId, value: "a1".into() });
+    let person = store.person(ws, &who).await.unwrap().unwrap().id;
+    PointsFollower::new(store.clone(), engine.clone(), live).follow(ws).await.unwrap();
+
+    let review = LevelReview::new(store.clone(), engine.clone());
+    assert!(review.changes(ws).await.unwrap().is_empty(), "nothing is judged before an audience is built");
+    engine.refresh(ws).await.unwrap();
+    let up = review.changes(ws).await.unwrap();
+    assert_eq!(up.len(), 1);
+    let level = |m: &Message| m.payload_value()["properties"]["level"].as_str().unwrap().to_owned();
+    assert_eq!(level(&up[0]), "L2");
+    assert_eq!(up[0].payload_value()["properties"]["reason"], "reached");
+    assert!(review.changes(ws).await.unwrap().is_empty(), "nothing moved: not judged again");
+    // Judged again by another process before the event is read back: the same event.
+    let twice = LevelReview::new(store.clone(), engine.clone()).changes(ws).await.unwrap();
+    assert_eq!(append(&*store, ws, up).await, 1);
+    assert_eq!(append(&*store, ws, twice).await, 0, "the log keeps a change once");
+
+    let (audience, _) = engine.refresh(ws).await.unwrap();
+    let member = audience.member(person).unwrap();
+    assert_eq!(member.profile.level.map(|(_, l)| l), Some("L2"), "on the member's profile");
+    let l2 = rekindle_rules::parse("level >= L2").unwrap();
+    assert!(audience.matches(member, &l2));
+    assert!(review.changes(ws).await.unwrap().is_empty(), "read back: nothing more to record");
+
+    // Thirty days on the keep period ends with no growth in it: down to L1, at that moment.
+    *now.lock().unwrap() = start + Duration::days(45);
+    engine.refresh(ws).await.unwrap();
+    let down = review.changes(ws).await.unwrap();
+    assert_eq!(down.iter().map(level).collect::<Vec<_>>(), ["L1"]);
+    assert_eq!(down[0].payload_value()["properties"]["reason"], "lapsed");
+    assert_eq!(down[0].timestamp, start + Duration::days(30));
+    append(&*store, ws, down).await;
+    let (audience, _) = engine.refresh(ws).await.unwrap();
+    assert!(!audience.matches(audience.member(person).unwrap(), &l2));
+    assert!(review.changes(ws).await.unwrap().is_empty());
+}
