@@ -313,6 +313,12 @@ export type PersonCoupon = Schemas['CouponView']
 export type PersonMessages = Schemas['PersonMessages']
 export type PointsView = Schemas['PointsView']
 export type PointsEntry = Schemas['PointsEntry']
+/** The store's loyalty program (docs/loyalty.md): earning, what points are worth, expiry, levels. */
+export type LoyaltyProgram = Schemas['LoyaltyProgram']
+export type LoyaltyLevel = Schemas['LevelRule']
+export type LoyaltyBenefits = Schemas['Benefits']
+export type LoyaltyExpiry = Schemas['Expiry']
+export type LoyaltyDowngrade = Schemas['Downgrade']
 /** What an erasure removed (docs/privacy.md). */
 export type ErasureReport = Schemas['ErasureView']
 
@@ -337,6 +343,11 @@ export const TEMPLATE_VARIABLES = [
   'session_time',
   'link',
   'days_left',
+  'level',
+  'points',
+  'next_level',
+  'points_to_next',
+  'yuan_to_next',
 ] as const
 
 /** Marketing SMS in China must tell people how to refuse them. */
@@ -610,6 +621,11 @@ export const api = {
   /** A person's points, level and ledger (docs/loyalty.md). */
   personPoints: (w: string, id: string) =>
     request<PointsView>('GET', `/api/v1/people/${enc(id)}/points`, { query: ws(w) }),
+  /** The store's loyalty program; the defaults until one is saved. */
+  loyaltyProgram: (w: string) => request<LoyaltyProgram>('GET', '/api/v1/loyalty/program', { query: ws(w) }),
+  /** Replaces the program whole (workspace.manage); 400 naming the field at fault (`levels[2].min_growth`). */
+  putLoyaltyProgram: (w: string, program: LoyaltyProgram) =>
+    request<LoyaltyProgram>('PUT', '/api/v1/loyalty/program', { query: ws(w), body: program }),
 
   /** Everything held about a person, unmasked (pii.read; docs/privacy.md). */
   exportPerson: (w: string, id: string) => request<unknown>('GET', `/api/v1/people/${enc(id)}/export`, { query: ws(w) }),

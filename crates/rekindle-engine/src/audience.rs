@@ -269,6 +269,25 @@ impl Audience {
         self.members.binary_search_by_key(&person, |m| m.person).ok().map(|i| &self.members[i])
     }
 
+    /// Where a member stands in the loyalty program: their level and the way to the next.
+    pub fn standing(&self, m: &Member) -> rekindle_core::loyalty::Standing {
+        let program = &self.context.program;
+        let growth = self.context.points.get(&m.person).map_or(0, |x| x.growth);
+        program.standing(program.held(m.profile.level), growth, self.now)
+    }
+
+    /// The level, points and the way to the next level as a message mentions them.
+    pub fn loyalty_vars(&self, m: &Member, vars: &mut rekindle_core::outreach::Vars) {
+        let s = self.standing(m);
+        vars.insert("level", s.name);
+        vars.insert("points", self.context.points.get(&m.person).map_or(0, |x| x.balance).to_string());
+        if let (Some(next), Some(points), Some(yuan)) = (s.next, s.points_to_next, s.yuan_to_next) {
+            vars.insert("next_level", next);
+            vars.insert("points_to_next", points.to_string());
+            vars.insert("yuan_to_next", yuan.to_string());
+        }
+    }
+
     /// Every scored member's predictions, as the store keeps them.
     pub fn stored_scores(&self) -> Vec<rekindle_store::StoredScores> {
         self.members
@@ -312,14 +331,17 @@ impl Audience {
     }
 }
 
-/// The member's level number, from 1: what they hold, or what their growth reaches.
-pub fn level(m: &Member, context: &Context) -> u32 {
+/// The member's level (an index into the program's levels: what they hold, or what their
+/// growth reaches) and the growth the next level still takes.
+fn level(m: &Member, context: &Context) -> (usize, Option<i64>) {
     let growth = context.points.get(&m.person).map_or(0, |x| x.growth);
     let program = &context.program;
-    program.current_level(program.held(m.profile.level), growth) as u32 + 1
+    let level = program.current_level(program.held(m.profile.level), growth);
+    (level, program.to_next(level, growth))
 }
 
 fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
+    let (level, to_next_level) = level(m, context);
     Subject {
         profile: &m.profile,
         stage: m.stage,
@@ -329,7 +351,8 @@ fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
         products: &context.products,
         sessions: &context.sessions,
         points: context.points.get(&m.person),
-        level: level(m, context),
+        level: level as u32 + 1,
+        to_next_level,
         scores: m.scores.as_ref(),
     }
 }

@@ -224,13 +224,57 @@ pub fn shipped() -> Vec<Shipped> {
         Shipped {
             key: "level_up",
             name: "升级祝贺",
-            description: "A member level rises: congratulations and what the new level brings.",
+            description: "A member reaches a higher level: congratulations and what the new level brings (not on a downgrade).",
             definition: definition(json!({
-                "trigger": {"type": "level_changed"},
+                "trigger": {"type": "event", "event": events::LEVEL_CHANGED, "properties": {"reason": "reached"}},
                 "steps": [{"id": "祝贺", "type": "send", "channel": "wecom", "template": "升级祝贺"}],
                 "reentry": {"type": "always"},
             })),
-            templates: vec![wecom("升级祝贺", "恭喜{{nickname|亲}}升级啦🎉 新等级的专属权益已生效，下单自动享受～")],
+            templates: vec![wecom(
+                "升级祝贺",
+                "恭喜{{nickname|亲}}升级为{{level}}会员🎉 新等级的专属权益已生效，下单自动享受～",
+            )],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "level_progress",
+            name: "升级助推",
+            description: "Close to the next level (seed 002: \"再买80元就能升级\"): on Saturday at 10:00, how much more it takes in yuan and what the level brings; a 10% holdout measures the lift.",
+            definition: definition(json!({
+                "trigger": {"type": "schedule", "daily_at": "10:00", "weekdays": [6]},
+                "audience": "距升级 > 0 且 距升级 <= 300 且 距上次下单天数 <= 90",
+                "steps": [
+                    {"id": "分流", "type": "split", "holdout_percent": 10, "variants": [
+                        {"name": "助推", "percent": 90, "next": "提醒"}]},
+                    {"id": "提醒", "type": "send", "channel": "wecom", "template": "升级助推"},
+                ],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 7},
+                "exit": [{"type": "event", "event": events::TICKET_OPENED}],
+                "reentry": {"type": "after", "days": 30},
+            })),
+            templates: vec![wecom(
+                "升级助推",
+                "{{nickname|亲}}，您再消费 ¥{{yuan_to_next}} 就能升级为{{next_level}}会员，享会员折扣和优先发货～这周的新鲜好货已经上架啦",
+            )],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "co_creation_invite",
+            name: "共创群邀请",
+            description: "Top-level members (seed 000/001): once, an invitation to the co-creation group and the members' day live, with 100 thank-you points.",
+            definition: definition(json!({
+                "trigger": {"type": "schedule", "daily_at": "11:00"},
+                "audience": "会员等级 >= L4",
+                "steps": [
+                    {"id": "感谢积分", "type": "award_points", "points": 100, "reason": "共创群邀请礼", "next": "邀请"},
+                    {"id": "邀请", "type": "send", "channel": "wecom", "template": "共创群邀请"},
+                ],
+                "reentry": {"type": "once"},
+            })),
+            templates: vec![wecom(
+                "共创群邀请",
+                "{{nickname|亲}}，感谢一直以来的支持！作为我们的{{level}}会员，诚邀您加入「会员共创群」：一起选品、抢先试吃新品，每月会员日还有专场直播。100 积分的谢礼已到账，回复“加入”即可入群～",
+            )],
             coupons: vec![],
         },
         Shipped {

@@ -186,6 +186,16 @@ impl<'a> Walker<'a> {
                     log.push(record(step, "send", Some(template)));
                     messages.push(m);
                 }
+                Effect::AwardPoints { step, points, reason } => {
+                    let key = coupon_key(e.id, e.seq, step, false);
+                    let program = match self.audience {
+                        Some(a) => a.context.program.clone(),
+                        None => Arc::new(self.store.loyalty_program(self.ws).await?),
+                    };
+                    let entry = program.journey_award(&key, points, reason, self.now, self.catalog.tz);
+                    self.store.post_points(self.ws, e.person, &[entry]).await?;
+                    log.push(record(step, "points_awarded", Some(&points.to_string())));
+                }
                 Effect::Webhook { step, topic } => {
                     let mut m = self.base(e, step, ChannelKind::Webhook, variant.as_deref().or(e.variant.as_deref()));
                     m.recipient = e.person.to_string();
@@ -233,6 +243,9 @@ impl<'a> Walker<'a> {
 
     fn vars(&self, person: PersonId, occasion: &Occasion) -> Vars {
         let mut vars = Vars::new();
+        if let Some((a, m)) = self.audience.and_then(|a| Some((a, a.member(person)?))) {
+            a.loyalty_vars(m, &mut vars);
+        }
         let profile = self.audience.and_then(|a| a.member(person)).map(|m| m.profile.clone());
         let last = occasion.product.clone().or_else(|| {
             let p = profile.as_ref()?;

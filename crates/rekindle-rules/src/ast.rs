@@ -128,6 +128,8 @@ pub enum Metric {
     Level,
     /// Points that expire within the window from now.
     PointsExpiring(Duration),
+    /// Growth still needed for the next member level; members at the top match no comparison.
+    ToNextLevel,
     Comments,
     Shares,
     /// Age in seconds of the person's oldest open after-sales ticket (0 without one).
@@ -174,7 +176,8 @@ impl Metric {
             | Self::Attended(_)
             | Self::Points
             | Self::Level
-            | Self::PointsExpiring(_) => Unit::Count,
+            | Self::PointsExpiring(_)
+            | Self::ToNextLevel => Unit::Count,
         }
     }
 }

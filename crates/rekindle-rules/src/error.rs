@@ -142,9 +142,9 @@ impl Expected {
             Self::KnownCondition => s(
                 "a condition: bought, watched, live_ordered, lifecycle, tier, tag, orders, spend, aov, \
                  days_since_order, days_since_seen, comments, shares, attended, question_wait, points, level, \
-                 points_expiring, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk or depletes",
+                 points_expiring, to_next_level, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk or depletes",
                 "条件：买过、看过、直播下单、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
-                 评论数、分享数、到场场次、提问等待、积分、会员等级、将过期积分、工单未结时长、品类数、R值、F值、M值、存活概率、\
+                 评论数、分享数、到场场次、提问等待、积分、会员等级、将过期积分、距升级、工单未结时长、品类数、R值、F值、M值、存活概率、\
                  预测价值、流失风险 或 预计用完",
             ),
             Self::AvailableNow { word, later } => {

@@ -26,6 +26,8 @@ pub struct Subject<'a> {
     pub points: Option<&'a PointsFacts>,
     /// Their member level's number, from 1 (`rekindle_core::loyalty::Program::current_level`).
     pub level: u32,
+    /// Growth still needed for the next level (none at the top).
+    pub to_next_level: Option<i64>,
     /// Predictions, once the models have been fitted.
     pub scores: Option<&'a Scores>,
 }
@@ -153,6 +155,7 @@ impl Metric {
             }
             Metric::Points => s.points.map_or(0.0, |x| x.balance as f64),
             Metric::Level => f64::from(s.level),
+            Metric::ToNextLevel => s.to_next_level.map_or(f64::NAN, |x| x as f64),
             Metric::PointsExpiring(within) => s.points.map_or(0.0, |x| {
                 x.expiring.iter().filter(|e| e.at > now && e.at <= now + *within).map(|e| e.points as f64).sum()
             }),

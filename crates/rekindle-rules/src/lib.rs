@@ -44,6 +44,7 @@
 //!           | p_alive | clv
 //!           | attended [ "(" number ")" ]            of the latest n sessions, how many they were in
 //!           | points | points_expiring "(" duration ")"  the balance; what expires within the window
+//!           | to_next_level                          growth still needed for the next level
 //!           | question_wait [ "(" duration ")" ]     longest a question waited for its answer
 //! value     = money                                   spend, aov, clv
 //!           | duration                                open_ticket_age, question_wait, watched
@@ -80,7 +81,7 @@
 //! | tiers `high` `potential` `edge` | `高价值` `潜力` `边缘` |
 //! | risks `low` `medium` `high` | `低风险` (`低`) `中风险` (`中`) `高风险` (`高`) |
 //! | units `d` `h` `m` `s` | `天` `小时` `分钟` (`分`) `秒` |
-//! | `points` `points_expiring` `expiring` `level` | `积分` `将过期积分` `将过期` `会员等级` (`等级`) |
+//! | `points` `points_expiring` `expiring` `level` `to_next_level` | `积分` `将过期积分` `将过期` `会员等级` (`等级`) `距升级` |
 //! | reserved `invited` | `邀请` |
 //!
 //! Chinese is written without spaces, so a Chinese keyword ends an unquoted word and starts its

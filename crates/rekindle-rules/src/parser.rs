@@ -360,6 +360,7 @@ impl Parser {
             "attended" => Metric::Attended(self.argument(Self::session_count)?),
             "question_wait" => Metric::QuestionWait(self.argument(Self::duration)?),
             "points" => Metric::Points,
+            "to_next_level" => Metric::ToNextLevel,
             "points_expiring" => match self.argument(Self::duration)? {
                 Some(d) => Metric::PointsExpiring(d),
                 None => return Err(self.error(Expected::OpenParen)),

@@ -159,6 +159,7 @@ fn write_metric(out: &mut String, metric: &Metric, lang: Lang) {
         Metric::Points => "points",
         Metric::Level => "level",
         Metric::PointsExpiring(_) => "points_expiring",
+        Metric::ToNextLevel => "to_next_level",
         Metric::Shares => "shares",
         Metric::OpenTicketAge => "open_ticket_age",
         Metric::Categories => "categories",

@@ -108,6 +108,7 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
         sessions: &sessions,
         points,
         level: if points.is_some() { 2 } else { 1 },
+        to_next_level: points.map(|_| 1100),
         scores: None,
     };
     parse(rule).unwrap().matches(&subject, now())
@@ -160,6 +161,7 @@ fn predictions() {
             sessions: &Sessions::default(),
             points: None,
             level: 1,
+            to_next_level: None,
             scores,
         };
         parse(rule).unwrap().matches(&subject, now())
@@ -241,6 +243,7 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
         sessions: &none,
         points: None,
         level: 1,
+        to_next_level: None,
         scores: None,
     };
     for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {
@@ -250,17 +253,19 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
 
 #[test]
 fn points_levels_and_what_expires_soon() {
-    // The helper gives buyers 620 points at L2, 120 of them expiring in 20 days.
+    // The helper gives buyers 620 points at L2 (1100 short of L3), 120 of them expiring in 20 days.
     let buyer = profile(&[(3, "Order Completed", strawberry("o1", 1000))]);
     let b = |rule: &str| check(rule, &buyer, Stage::Active, Tier::High);
     assert!(b("points >= 500") && b("积分 > 600") && !b("points > 620"));
     assert!(b("level >= L2") && b("level = 2") && b("会员等级 >= l2") && !b("level >= L3"));
     assert!(b("points expiring within 30d") && !b("points expiring within 7d"));
     assert!(b("积分 将过期 近 30天") && b("将过期积分(30天) >= 120"));
+    assert!(b("to_next_level <= 1100") && b("距升级 > 1000") && !b("距升级 <= 300"));
     // Someone without a ledger has no points and is at the first level.
     let visitor = profile(&[(3, "Live Entered", json!({"session_id": "s1"}))]);
     let v = |rule: &str| check(rule, &visitor, Stage::Prospect, Tier::Edge);
     assert!(v("points = 0") && v("level = L1") && !v("points expiring within 365d"));
+    assert!(!v("to_next_level >= 0") && !v("to_next_level < 0"), "at the top (here: unknown), no comparison holds");
 }
 
 proptest! {

@@ -15,7 +15,7 @@ pub enum Lang {
 
 /// Chinese keywords and the English keyword each stands for; the first spelling of each is the
 /// one [`crate::Rule::to_text`] prints. Each of these splits an unquoted word it occurs in.
-pub(crate) const KEYWORDS: [(&str, &str); 48] = [
+pub(crate) const KEYWORDS: [(&str, &str); 49] = [
     ("且", "and"),
     ("并且", "and"),
     ("或", "or"),
@@ -62,6 +62,7 @@ pub(crate) const KEYWORDS: [(&str, &str); 48] = [
     ("将过期积分", "points_expiring"),
     ("将过期", "expiring"),
     ("会员等级", "level"),
+    ("距升级", "to_next_level"),
     ("等级", "level"),
     // Names kept for later capabilities, so that they are told which one brings them.
     ("邀请", "invited"),

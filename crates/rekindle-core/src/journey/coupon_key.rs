@@ -1,4 +1,4 @@
-//! The key a journey issues a coupon under. It makes the issue idempotent (one coupon per
+//! The key a journey issues a coupon (or awards points) under. It makes the effect idempotent (one per
 //! enrollment, visit of the step and holder) and names the enrollment, so a coupon's cost can
 //! be charged to the journey and variant that gave it.
 

@@ -157,6 +157,17 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
             Action::Webhook { topic } if topic.trim().is_empty() || topic.len() > 100 => {
                 problem(at("topic"), "must be 1 to 100 characters".into())
             }
+            Action::AwardPoints { points, reason } => {
+                if let Err(e) = crate::loyalty::entries::check_points("points", *points) {
+                    problem(at("points"), e.reason);
+                }
+                if reason.as_deref().is_some_and(|r| {
+                    r.trim().is_empty() || r.chars().count() > crate::loyalty::entries::MAX_REASON_CHARS
+                }) {
+                    let max = crate::loyalty::entries::MAX_REASON_CHARS;
+                    problem(at("reason"), format!("must be 1 to {max} characters"));
+                }
+            }
             _ => {}
         }
     }

@@ -1,7 +1,7 @@
 //! Walking one person through a journey: from a step, as far as the next wait or the end.
 //!
 //! Pure: the engine supplies what the person matches and the time, and carries out the effects
-//! (send, coupon, tag, webhook) in order, in one store transaction with the new position.
+//! (send, coupon, tag, webhook, points) in order, in one store transaction with the new position.
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -36,6 +36,11 @@ pub enum Effect<'a> {
     Webhook {
         step: &'a str,
         topic: &'a str,
+    },
+    AwardPoints {
+        step: &'a str,
+        points: i64,
+        reason: Option<&'a str>,
     },
     /// The split at `step` put the person in `variant` (or the holdout).
     Assigned {
@@ -124,6 +129,9 @@ pub fn walk<'a>(
             }
             Action::Tag { tag, remove } => effects.push(Effect::Tag { step: &step.id, tag, remove: *remove }),
             Action::Webhook { topic } => effects.push(Effect::Webhook { step: &step.id, topic }),
+            Action::AwardPoints { points, reason } => {
+                effects.push(Effect::AwardPoints { step: &step.id, points: *points, reason: reason.as_deref() })
+            }
             Action::Exit => return (effects, Walked::Finished),
         }
         at = next.and_then(|n| d.step(n));

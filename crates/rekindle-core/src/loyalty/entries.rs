@@ -76,6 +76,13 @@ impl Program {
         }
     }
 
+    /// Points a journey's step awarded: `journey:{enrollment}:{seq}:{step}`, so walking the
+    /// step again after a crash awards once.
+    pub fn journey_award(&self, key: &str, points: i64, reason: Option<&str>, at: DateTime<Utc>, tz: Tz) -> Entry {
+        let reason = reason.map_or_else(|| "旅程奖励".to_owned(), |r| r.trim().to_owned());
+        self.earned(format!("journey:{key}"), points, reason, at, tz)
+    }
+
     /// Points an event earned: `source` names the event (and the rule, where one event could
     /// earn by two).
     pub fn earned(&self, source: String, points: i64, reason: String, at: DateTime<Utc>, tz: Tz) -> Entry {

@@ -47,13 +47,18 @@ impl Program {
         self.levels.iter().rposition(|l| l.min_growth <= growth).unwrap_or(0)
     }
 
+    /// Growth still needed from level `level` to the next (none at the top; never below 0).
+    pub fn to_next(&self, level: usize, growth: i64) -> Option<i64> {
+        self.levels.get(level + 1).map(|n| (n.min_growth - growth).max(0))
+    }
+
     /// Where a member stands at `now`, by what they hold and their growth.
     pub fn standing(&self, held: Option<Held>, growth: i64, now: DateTime<Utc>) -> Standing {
         let level = self.current_level(held, growth);
         let since = held.filter(|h| h.level == level).map(|h| h.since);
         let keep = Duration::days(i64::from(self.keep_days.max(1)));
         let next: Option<&LevelRule> = self.levels.get(level + 1);
-        let points_to_next = next.map(|n| n.min_growth - growth);
+        let points_to_next = self.to_next(level, growth);
         let per_yuan = self.earn.per_yuan;
         Standing {
             growth,

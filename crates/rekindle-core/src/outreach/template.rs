@@ -9,8 +9,23 @@ use super::ChannelKind;
 use crate::FieldError;
 
 /// What a template may mention. The engine fills them from the person and the journey.
-pub const VARIABLES: [&str; 8] =
-    ["nickname", "last_product", "coupon", "coupon_expires", "session_title", "session_time", "link", "days_left"];
+pub const VARIABLES: [&str; 13] = [
+    "nickname",
+    "last_product",
+    "coupon",
+    "coupon_expires",
+    "session_title",
+    "session_time",
+    "link",
+    "days_left",
+    // The loyalty program (docs/loyalty.md): the member's level, balance, and the way to the
+    // next level in growth and in yuan spent (none for a member at the top).
+    "level",
+    "points",
+    "next_level",
+    "points_to_next",
+    "yuan_to_next",
+];
 
 /// Values for one person; a missing value falls back to the placeholder's default, if any.
 pub type Vars = BTreeMap<&'static str, String>;

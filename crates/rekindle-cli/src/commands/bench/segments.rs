@@ -78,6 +78,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     sessions: &sessions,
                     points: None,
                     level: 1,
+                    to_next_level: None,
                     scores: None,
                 };
                 rule.matches(&subject, now)

@@ -125,6 +125,7 @@ async fn preview(
         vars.insert("nickname", super::redact::shown_text(&access, n));
     }
     if let Some(m) = audience.member(person.id) {
+        audience.loyalty_vars(m, &mut vars);
         if let Some(name) = m.profile.last_item(None).and_then(|i| i.name()) {
             vars.insert("last_product", name.to_owned());
         }
