@@ -32,7 +32,7 @@ pub struct Engine {
     /// The last audience of each workspace, readable while a refresh runs.
     published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
     /// Points and levels as rules read them, kept while no ledger changes.
-    points: crate::points_facts::PointsCache,
+    points: crate::loyalty::facts::PointsCache,
 }
 
 #[derive(Default)]

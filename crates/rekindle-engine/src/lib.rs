@@ -7,12 +7,10 @@ mod background;
 mod browse;
 pub mod engine;
 pub mod folded;
-pub mod levels;
 pub mod live;
+pub mod loyalty;
 pub mod measure;
 pub mod personas;
-pub mod points;
-mod points_facts;
 pub mod scoring;
 pub mod tracker;
 

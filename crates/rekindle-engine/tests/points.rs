@@ -9,7 +9,7 @@ use rekindle_core::loyalty::{Expiry, Kind, Program};
 use rekindle_core::message::Arrival;
 use rekindle_core::{Identifier, IdentifierKind, Message};
 use rekindle_engine::live::LiveRooms;
-use rekindle_engine::points::PointsFollower;
+use rekindle_engine::loyalty::PointsFollower;
 use rekindle_engine::{Engine, Judging};
 use rekindle_store::prelude::*;
 use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};

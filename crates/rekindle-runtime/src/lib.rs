@@ -57,9 +57,9 @@ pub struct Services {
     /// The rooms of live sessions being watched, followed as events arrive.
     pub live: Arc<LiveRooms>,
     /// Awards the points events earn (docs/loyalty.md).
-    pub points: Arc<rekindle_engine::points::PointsFollower>,
+    pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Judges member levels and records their changes (docs/loyalty.md, "Levels").
-    pub levels: Arc<rekindle_engine::levels::LevelReview>,
+    pub levels: Arc<rekindle_engine::loyalty::LevelReview>,
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
@@ -77,8 +77,8 @@ impl Services {
         let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps).with_live(live.clone()));
         let points =
-            Arc::new(rekindle_engine::points::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
-        let levels = Arc::new(rekindle_engine::levels::LevelReview::new(store.clone(), engine.clone()));
+            Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
+        let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services = Self {

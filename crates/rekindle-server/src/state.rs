@@ -26,7 +26,7 @@ pub struct AppState {
     /// The rooms of live sessions being watched.
     pub live: Arc<rekindle_engine::live::LiveRooms>,
     /// Awards the points events earn.
-    pub points: Arc<rekindle_engine::points::PointsFollower>,
+    pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Journeys: walks people through them and queues their messages.
     pub runner: Arc<rekindle_journeys::Runner>,
     /// The configured message providers (the WeCom client answers callbacks too).

@@ -9,11 +9,13 @@
 
 pub mod earn;
 pub mod entries;
+pub mod figures;
 pub mod ledger;
 pub mod level;
 pub mod membership;
 pub mod program;
 
+pub use figures::Figures;
 pub use ledger::{Entry, Expiring, Kind, Ledger, Posted, Summary};
 pub use level::{Standing, growth};
 pub use membership::{Change, Held, Reason};

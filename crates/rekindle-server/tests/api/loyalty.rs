@@ -215,3 +215,33 @@ async fn events_earn_points_by_the_program_once_each() {
         assert_eq!((status, p["count"].as_u64()), (StatusCode::OK, Some(count)), "{rule}: {p}");
     }
 }
+
+#[tokio::test]
+async fn the_programs_figures_count_what_was_issued_and_redeemed_and_who_stands_where() {
+    let app = spawn_app().await;
+    member(&app, "u1").await;
+    member(&app, "u2").await;
+    let credit = |key: &str, points: i64| json!({"key": key, "points": points, "reason": "活动奖励"});
+    for (user, points) in [("u1", 800), ("u2", 100)] {
+        let path = format!("/api/v1/people/{user}/points/adjustments");
+        assert_eq!(app.send(Method::POST, &path, &credit(user, points)).await.status(), StatusCode::OK);
+    }
+    let redeem = json!({"user_id": "u1", "points": 200, "key": "order-9"});
+    assert_eq!(system(&app, Method::POST, "/v1/points/redemptions", Some(redeem)).await.0, StatusCode::CREATED);
+
+    let f = app.api_json("/api/v1/loyalty/figures?periods=3").await;
+    assert_eq!((f["members"].as_i64(), f["issued"].as_i64(), f["redeemed"].as_i64()), (Some(2), Some(900), Some(200)));
+    assert_eq!((f["outstanding"].as_i64(), f["outstanding_fen"].as_i64()), (Some(700), Some(1400)), "{f}");
+    let periods = f["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 3);
+    let this_month = &periods[2];
+    assert_eq!(this_month["issued"], 900);
+    assert!((this_month["redemption_rate"].as_f64().unwrap() - 200.0 / 900.0).abs() < 1e-9);
+    // Adjustments are not growth: both members stand at the first level.
+    assert_eq!(this_month["levels"], json!([2, 0, 0, 0]));
+    for bad in ["grain=year", "periods=0", "periods=61", "periods=x"] {
+        let (status, body) = answer(app.api(&format!("/api/v1/loyalty/figures?{bad}")).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["field"].is_string(), "{bad}: {body}");
+    }
+}

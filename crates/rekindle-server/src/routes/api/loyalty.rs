@@ -7,9 +7,10 @@ use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rekindle_core::access::Permission;
+use rekindle_core::calendar::Grain;
 use rekindle_core::loyalty::entries::{MAX_REASON_CHARS, check_key};
 use rekindle_core::loyalty::program::MAX_POINTS;
-use rekindle_core::loyalty::{Benefits, Entry, Ledger, Posted, Program, Standing, Summary, growth};
+use rekindle_core::loyalty::{Benefits, Entry, Figures, Ledger, Posted, Program, Standing, Summary, growth};
 use rekindle_core::{FieldError, PersonId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,7 +19,7 @@ use utoipa_axum::routes;
 
 use super::people::find;
 use super::redact::shown_text;
-use super::{ApiPath, Body, WorkspaceParam};
+use super::{ApiPath, Body, Params, WorkspaceParam};
 use crate::auth::{Access, Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -26,6 +27,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_program, put_program))
+        .routes(routes!(loyalty_figures))
         .routes(routes!(person_points))
         .routes(routes!(adjust_points))
 }
@@ -100,6 +102,45 @@ async fn put_program(
     state.store.put_loyalty_program(access.ws(), &program, state.engine.now()).await?;
     access.audit(&state, "loyalty.program.update", format!("{} levels", program.levels.len())).await;
     Ok(Json(program))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresParams {
+    /// `day`, `week` or `month` (default).
+    grain: Option<String>,
+    /// How many periods, up to now (default 12; 1 to 60).
+    periods: Option<i64>,
+}
+
+/// The program's figures: points issued, redeemed, expired and taken back per period of the
+/// store's calendar, the redemption rate, members per level at each period's end, and what
+/// members hold now.
+#[utoipa::path(get, path = "/api/v1/loyalty/figures", tag = "loyalty", security(("bearer" = []), ("session" = [])),
+    params(FiguresParams, WorkspaceParam),
+    responses((status = 200, body = Figures), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+async fn loyalty_figures(
+    access: Access,
+    State(state): State<AppState>,
+    Params(p): Params<FiguresParams>,
+) -> Result<Json<Figures>, ApiError> {
+    access.require(Permission::PeopleRead)?;
+    let grain = match p.grain.as_deref() {
+        None => Grain::Month,
+        Some(g) => Grain::parse(g)
+            .ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "grain", "must be day, week or month"))?,
+    };
+    let periods = p.periods.unwrap_or(12);
+    if !(1..=60).contains(&periods) {
+        return Err(ApiError::field(ErrorCode::InvalidField, "periods", "must be between 1 and 60"));
+    }
+    let audience = state.engine.audience(access.ws()).await?;
+    let calendar = audience.context.calendar;
+    let now = audience.now;
+    drop(audience);
+    let figures =
+        rekindle_engine::loyalty::figures(&*state.store, access.ws(), &calendar, grain, periods as usize, now).await?;
+    Ok(Json(figures))
 }
 
 /// A person's points: balance, what it is worth, what expires soon, their level and the way
