@@ -8,7 +8,8 @@
 //!
 //! The store runs a win-back programme with a planted effect (a message wins a silent buyer
 //! back with a known chance, against a holdout), so measurement can be checked against it; the
-//! live room has planted effects too (reply time, stalls, weekdays that keep viewers: [`live`]).
+//! live room has planted effects too (reply time, stalls, weekdays that keep viewers: [`live`]),
+//! and members answer a nudge towards the next level with a known lift ([`nudge`]).
 //!
 //! Each person is simulated on their own random stream (derived from the seed and their
 //! number), so output is byte-identical for a seed and memory stays bounded for any size.
@@ -17,10 +18,12 @@ pub mod catalogue;
 mod life;
 pub mod live;
 mod messages;
+pub mod nudge;
 pub mod person;
 pub mod schedule;
 mod world;
 
 pub use life::winback::{Arm, Winback, WinbackSilence};
 pub use live::LiveEffects;
+pub use nudge::LevelNudge;
 pub use world::{Output, SimConfig, Simulation, Truth};

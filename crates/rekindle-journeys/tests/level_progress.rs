@@ -1,0 +1,130 @@
+//! Issue 19: on simulator data, the shipped 升级助推 (level progress) journey's readout shows
+//! a lift over its holdout. The loop is closed the whole way: a simulated store's history
+//! earns points and levels; the journey, published as shipped, picks the members close to the
+//! next level on a Saturday morning, holds 10% out and sends the rest a WeCom message through
+//! a stand-in of WeCom's API; the simulator is told who WeCom received a message for and
+//! answers with orders (its planted effect, `LevelNudge`); the readout compares the arms.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::message::Arrival;
+use rekindle_core::outreach::CapsConfig;
+use rekindle_core::{Identifier, IdentifierKind, Message, WorkspaceId};
+use rekindle_delivery::standin::{Provider, StandIn};
+use rekindle_engine::live::LiveRooms;
+use rekindle_engine::loyalty::{LevelReview, PointsFollower};
+use rekindle_engine::{Engine, Judging};
+use rekindle_ingest::Ingestor;
+use rekindle_journeys::Runner;
+use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+use rekindle_sim::{LevelNudge, SimConfig, Simulation};
+use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
+use rekindle_store_sqlite::SqliteStore;
+
+const PEOPLE: u64 = 1800;
+const SEED: u64 = 19;
+
+fn parse(json: &serde_json::Value) -> Message {
+    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
+    Message::parse(&json.to_string(), None, &arrival).unwrap()
+}
+
+async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) {
+    store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let config = SimConfig { people: PEOPLE, days: 120, seed: SEED, winback: None, ..SimConfig::default() };
+    let sim = Simulation::new(config.clone());
+    let mut batch = Vec::new();
+    for i in 0..PEOPLE {
+        batch.extend(sim.person(i).0.iter().map(parse));
+        if batch.len() > 5000 {
+            append(&*store, ws, std::mem::take(&mut batch)).await;
+        }
+    }
+    append(&*store, ws, batch).await;
+
+    // The Saturday after the history ends (2026-05-05), just after 10:00 in Shanghai.
+    let saturday: DateTime<Utc> = "2026-05-09T02:01:00Z".parse().unwrap();
+    let now = Arc::new(Mutex::new(saturday));
+    let clock: rekindle_engine::Clock = {
+        let now = now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    };
+    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock.clone(), std::time::Duration::ZERO));
+    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+    PointsFollower::new(store.clone(), engine.clone(), live).follow(ws).await.unwrap();
+    engine.refresh(ws).await.unwrap();
+    let changes = LevelReview::new(store.clone(), engine.clone()).changes(ws).await.unwrap();
+    assert!(!changes.is_empty(), "the history moved members up");
+    append(&*store, ws, changes).await;
+
+    let shipped = rekindle_journeys::shipped().into_iter().find(|s| s.key == "level_progress").unwrap();
+    let before = saturday - Duration::days(1);
+    let journey = rekindle_journeys::install(&*store, ws, &shipped, shipped.name, before).await.unwrap().id;
+    store.publish_journey(ws, journey, None, before).await.unwrap();
+
+    let standin = StandIn::start(Provider::Wecom).await;
+    let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        channels,
+        clock.clone(),
+        DispatchConfig::default(),
+        Ingestor::direct(store.clone(), IdentityPolicy::default()),
+    );
+    let caps = CapsConfig { quiet_hours: Default::default(), ..CapsConfig::default() };
+    let runner = Runner::new(store.clone(), engine.clone(), caps);
+    engine.refresh(ws).await.unwrap();
+    let pass = runner.run(ws).await.unwrap();
+    assert!(pass.entered >= 200, "members close to the next level entered: {pass:?}");
+    while dispatcher.round().await.unwrap().claimed > 0 {}
+    let received: HashSet<String> = standin.delivered().into_iter().map(|d| d.to).collect();
+    assert!(!received.is_empty());
+
+    // The simulator answers for every member who entered, told or not.
+    let at = saturday.with_timezone(&chrono_tz::Asia::Shanghai).naive_local();
+    let nudge = LevelNudge::default();
+    let mut orders = Vec::new();
+    for i in 0..PEOPLE {
+        let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: format!("m{SEED}-{i}") });
+        let Some(person) = store.person(ws, &who).await.unwrap() else { continue };
+        let entered = store.person_enrollments(ws, person.id).await.unwrap().iter().any(|e| e.journey == journey);
+        if !entered {
+            continue;
+        }
+        let told = person.identities.iter().any(|x| {
+            x.identifier.kind == IdentifierKind::WecomExternalUserid && received.contains(&x.identifier.value)
+        });
+        orders.extend(nudge.answer(&sim, i, told, at).map(|o| parse(&o)));
+    }
+    append(&*store, ws, orders).await;
+    *now.lock().unwrap() = saturday + Duration::days(8);
+    engine.refresh(ws).await.unwrap();
+    runner.run(ws).await.unwrap();
+
+    let counts = store.journey_conversions(ws, journey).await.unwrap();
+    let arm = |name: &str| counts.iter().find(|c| c.variant.as_deref() == Some(name)).unwrap();
+    let (treated, holdout) = (arm("助推"), arm(rekindle_core::journey::HOLDOUT));
+    let rate = |c: &rekindle_store::VariantCounts| c.converted as f64 / c.entered as f64;
+    println!(
+        "助推 {}/{} = {:.3}; holdout {}/{} = {:.3}",
+        treated.converted,
+        treated.entered,
+        rate(treated),
+        holdout.converted,
+        holdout.entered,
+        rate(holdout)
+    );
+    assert!(holdout.entered >= 15, "a holdout to compare with: {counts:?}");
+    assert!(rate(treated) > rate(holdout) + 0.1, "the planted lift shows: {counts:?}");
+}
