@@ -440,6 +440,19 @@ test('a rule typed in Chinese, or built from conditions, selects what its Englis
   await settle(page)
   assert.equal(await page.locator(byTestId('rule-error')).count(), 0, 'the built live rule parses')
 
+  // Loyalty is among them too: growth still needed for the next level (距升级).
+  await page.fill(byTestId('segment-rule-input'), '')
+  const fields = await rows.nth(0).locator(`${byTestId('rule-builder-field')} option`).allInnerTexts()
+  assert.ok(fields.includes('距升级（成长值）'), `距升级 offered in ${fields}`)
+  await rows.nth(0).locator(byTestId('rule-builder-field')).selectOption('toNextLevel')
+  await rows.nth(0).locator(byTestId('rule-builder-value')).fill('300')
+  assert.equal(await text(page, 'rule-builder-preview'), '距升级 <= 300 且 非 直播下单 最近一场')
+  await page.click(byTestId('rule-builder-apply'))
+  assert.equal(await page.locator(byTestId('segment-rule-input')).inputValue(), '距升级 <= 300 且 非 直播下单 最近一场')
+  await count.waitFor()
+  await settle(page)
+  assert.equal(await page.locator(byTestId('rule-error')).count(), 0, 'the built loyalty rule parses')
+
   await page.fill(byTestId('segment-rule-input'), '消费 >= 2000')
   await page.locator(byTestId('rule-error')).waitFor()
   assert.match(await text(page, 'rule-error-message'), /第 7 个字符处：应为金额/)

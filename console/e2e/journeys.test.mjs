@@ -150,6 +150,69 @@ test('owner adds a step to a new journey and the API names what is missing', { t
   assert.ok(await page.locator(byTestId('journey-publish')).isDisabled())
 })
 
+test('owner awards points in a journey step; the amount is checked by the API and read back after a reload', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openJourneys(page)
+  await page.click(byTestId('journey-new'))
+  await page.waitForSelector(byTestId('journey-flow'))
+  await page.fill(byTestId('journey-name-input'), `积分奖励 ${Date.now()}`)
+  await page.click(byTestId('step-add-first'))
+  const option = page.locator(`${byTestId('step-type-option')}[data-type="award_points"]`)
+  assert.equal(await text(option), '赠送积分')
+  await option.click()
+  const award = step(page, 'award_points_1')
+  await award.waitFor()
+  assert.equal(await award.getAttribute('data-type'), 'award_points')
+  assert.equal(await text(award.locator(byTestId('step-type-label'))), '赠送积分')
+  assert.equal(await award.locator(byTestId('step-reason')).getAttribute('placeholder'), '旅程奖励')
+
+  // No points: the API names the field and the card shows it there.
+  await page.click(byTestId('journey-save'))
+  await page.waitForURL((url) => /^\/journeys\/\d+$/.test(url.pathname))
+  await award.locator(`${byTestId('step-problem')}[data-field="steps[0].points"]`).waitFor()
+
+  await award.locator(byTestId('step-points')).fill('100')
+  assert.equal(await text(award.locator(byTestId('step-summary'))), '赠送 100 积分 · 旅程奖励')
+  await page.click(byTestId('journey-save'))
+  await page.locator(`${byTestId('journey-problems')}[data-count="0"]`).waitFor()
+  assert.equal(await page.locator(byTestId('journey-status')).getAttribute('data-status'), 'draft')
+
+  // Read back as saved.
+  await page.reload()
+  await page.waitForSelector(byTestId('journey-flow'))
+  await award.waitFor()
+  assert.equal(await award.getAttribute('data-type'), 'award_points')
+  assert.equal(await award.locator(byTestId('step-points')).inputValue(), '100')
+  assert.equal(await award.locator(byTestId('step-reason')).inputValue(), '')
+  assert.match(await text(award.locator(byTestId('step-summary'))), /赠送 100 积分/)
+})
+
+test('the shipped 共创群邀请 journey opens in the editor with its 赠送积分 step', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await openJourneys(page)
+  const template = page.locator(`${byTestId('journey-template')}[data-key="co_creation_invite"]`)
+  assert.equal(await text(template.locator(byTestId('journey-template-name'))), '共创群邀请')
+  await template.locator(byTestId('journey-template-use')).click()
+  await page.waitForURL((url) => /^\/journeys\/\d+$/.test(url.pathname))
+  await page.waitForSelector(byTestId('journey-flow'))
+  assert.match(await text(page.locator(byTestId('journey-title'))), /^共创群邀请/)
+
+  const award = step(page, '感谢积分')
+  await award.waitFor()
+  assert.equal(await award.getAttribute('data-type'), 'award_points')
+  assert.equal(await award.getAttribute('data-index'), '0')
+  assert.equal(await text(award.locator(byTestId('step-type-label'))), '赠送积分')
+  assert.equal(await award.locator(byTestId('step-points')).inputValue(), '100')
+  assert.equal(await award.locator(byTestId('step-reason')).inputValue(), '共创群邀请礼')
+  assert.equal(await text(award.locator(byTestId('step-summary'))), '赠送 100 积分 · 共创群邀请礼')
+  assert.equal(await award.locator(byTestId('step-next')).inputValue(), '邀请')
+  await page.locator(`${byTestId('flow-edge')}[data-from="感谢积分"][data-to="邀请"]`).waitFor({ state: 'attached' })
+  await settle(page)
+  assert.equal(await page.locator(byTestId('journey-problems')).getAttribute('data-count'), '0')
+})
+
 test('owner sets a journey to start on a question left unanswered in the live room', { timeout: TIMEOUT }, async (t) => {
   const page = await freshPage(t)
   await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
@@ -233,7 +296,10 @@ test('the messages page lists templates; a new one is checked by the API and pre
 
   // With them, it saves and is listed; a preview for a real person renders it.
   await page.click(byTestId('message-opt-out-add'))
-  assert.equal(await page.locator(byTestId('message-variable')).count(), 8, 'every variable is offered')
+  assert.equal(await page.locator(byTestId('message-variable')).count(), 13, 'every variable is offered')
+  // The member's level and the way to the next one are among them.
+  assert.match(await text(page.locator(`${byTestId('message-variable')}[data-var="yuan_to_next"]`)), /再消费多少元可升级/)
+  assert.match(await text(page.locator(`${byTestId('message-variable')}[data-var="level"]`)), /会员等级/)
   await page.click(byTestId('message-save'))
   await page.locator(byTestId('message-saved')).waitFor()
   await page.locator(`${byTestId('message-row')}[data-name="${name}"]`).waitFor()

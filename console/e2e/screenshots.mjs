@@ -1,8 +1,8 @@
 // Full-page screenshots of the dashboard and of a person, for docs and reviews.
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
-// is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, live-monitor.png
-// and live-review.png go there too.
+// is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
+// live-monitor.png and live-review.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 import { replayLive } from './liveReplay.mjs'
@@ -15,6 +15,7 @@ const journeysPath = process.env.SCREENSHOT_JOURNEYS || join(dirname(dashboardPa
 const peoplePath = join(dirname(dashboardPath), 'people.png')
 const channelsPath = join(dirname(dashboardPath), 'channels.png')
 const reportsPath = join(dirname(dashboardPath), 'reports.png')
+const loyaltyPath = join(dirname(dashboardPath), 'loyalty.png')
 const liveMonitorPath = join(dirname(dashboardPath), 'live-monitor.png')
 const liveReviewPath = join(dirname(dashboardPath), 'live-review.png')
 
@@ -81,6 +82,14 @@ try {
   await page.waitForTimeout(500) // the charts' animation
   await page.screenshot({ path: reportsPath, fullPage: true })
   console.log(`reports: ${reportsPath}`)
+
+  // The loyalty program (会员积分): earning, what points are worth, expiry, the levels.
+  await page.click(byTestId('nav-loyalty'))
+  await page.locator(byTestId('loyalty-level-row')).first().waitFor()
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: loyaltyPath, fullPage: true })
+  console.log(`loyalty: ${loyaltyPath}`)
 
   // The live monitor of a session replayed into the store, as the moment's events arrive over
   // the stream; then the same session ended, in its review (复盘).

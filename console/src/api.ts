@@ -331,7 +331,7 @@ export const TIERS: ValueTier[] = ['high', 'potential', 'edge']
 export const RISKS: ChurnRisk[] = ['low', 'medium', 'high']
 export const JOURNEY_STATUSES: JourneyStatus[] = ['draft', 'live', 'paused', 'archived']
 export const CHANNELS: ChannelKind[] = ['wecom', 'sms', 'miniprogram', 'webhook']
-export const STEP_TYPES: StepType[] = ['wait', 'branch', 'split', 'send', 'coupon', 'tag', 'webhook', 'exit']
+export const STEP_TYPES: StepType[] = ['wait', 'branch', 'split', 'send', 'coupon', 'award_points', 'tag', 'webhook', 'exit']
 
 /** The variables a message template may mention as `{{name}}` or `{{name|fallback}}`. */
 export const TEMPLATE_VARIABLES = [

@@ -75,6 +75,10 @@ export interface EditStep {
   toInviter: boolean
   tag: string
   removeTag: boolean
+  /** award_points: how many (1..100000000; null while the input is empty). */
+  points: number | null
+  /** award_points: what the member's ledger says ('' = the server's default, 旅程奖励). */
+  reason: string
   topic: string
 }
 
@@ -148,6 +152,8 @@ export function blankStep(type: StepType, id: string): EditStep {
     toInviter: false,
     tag: '',
     removeTag: false,
+    points: null,
+    reason: '',
     topic: '',
   }
 }
@@ -306,6 +312,10 @@ export function toEditState(d: Definition, timeZone: string): EditState {
         e.tag = st.tag
         e.removeTag = !!st.remove
         break
+      case 'award_points':
+        e.points = st.points
+        e.reason = st.reason ?? ''
+        break
       case 'webhook':
         e.topic = st.topic
         break
@@ -378,6 +388,8 @@ function toStep(e: EditStep): Step {
       return { id, type: 'coupon', coupon: e.coupon, ...(e.toInviter ? { to_inviter: true } : {}), ...next }
     case 'tag':
       return { id, type: 'tag', tag: e.tag.trim(), ...(e.removeTag ? { remove: true } : {}), ...next }
+    case 'award_points':
+      return { id, type: 'award_points', points: whole(e.points), ...(e.reason.trim() ? { reason: e.reason.trim() } : {}), ...next }
     case 'webhook':
       return { id, type: 'webhook', topic: e.topic.trim(), ...next }
     case 'exit':
@@ -742,6 +754,10 @@ export const STEP_LOOKS: Record<StepType, { color: string; icon: string }> = {
   coupon: {
     color: '#e8590c',
     icon: 'M22 10V6a2 2 0 0 0-2-2H4a2 2 0 0 0-2 2v4a2 2 0 0 1 0 4v4a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-4a2 2 0 0 1 0-4zm-9 7.5h-2v-2h2zm0-4.5h-2v-2h2zm0-4.5h-2v-2h2z',
+  },
+  award_points: {
+    color: '#f59f00',
+    icon: 'M12 17.3l6.2 3.7-1.6-7 5.4-4.8-7.2-.6L12 2 9.2 8.6 2 9.2l5.4 4.8-1.6 7z',
   },
   tag: {
     color: '#0c8599',

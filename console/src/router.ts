@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/journeys/:id', name: 'journey', component: () => import('./pages/JourneyPage.vue'), props: true },
     { path: '/messages', name: 'messages', component: () => import('./pages/MessagesPage.vue') },
     { path: '/coupons', name: 'coupons', component: () => import('./pages/CouponsPage.vue') },
+    { path: '/loyalty', name: 'loyalty', component: () => import('./pages/LoyaltyPage.vue') },
     { path: '/live', name: 'live', component: () => import('./pages/LivePage.vue') },
     { path: '/live/:id', name: 'live-monitor', component: () => import('./pages/LiveMonitorPage.vue'), props: true },
     { path: '/live/:id/review', name: 'live-review', component: () => import('./pages/LiveReviewPage.vue'), props: true },

@@ -280,13 +280,14 @@ pub fn shipped() -> Vec<Shipped> {
         Shipped {
             key: "referral_reward",
             name: "推荐有礼",
-            description: "An invited friend's first order: ¥5 for the friend and ¥5 for whoever invited them.",
+            description: "An invited friend's first order: ¥5 for the friend, ¥5 and 50 points for whoever invited them.",
             definition: definition(json!({
                 "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
                 "audience": "订单数 <= 1",
                 "steps": [
                     {"id": "新客礼", "type": "coupon", "coupon": "推荐礼5元", "next": "邀请人礼"},
-                    {"id": "邀请人礼", "type": "coupon", "coupon": "推荐礼5元", "to_inviter": true, "next": "感谢"},
+                    {"id": "邀请人礼", "type": "coupon", "coupon": "推荐礼5元", "to_inviter": true, "next": "邀请积分"},
+                    {"id": "邀请积分", "type": "award_points", "points": 50, "reason": "邀请好友首单", "to_inviter": true, "next": "感谢"},
                     {"id": "感谢", "type": "send", "channel": "wecom", "template": "推荐有礼"},
                 ],
                 "reentry": {"type": "once"},

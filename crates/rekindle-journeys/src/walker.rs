@@ -186,15 +186,22 @@ impl<'a> Walker<'a> {
                     log.push(record(step, "send", Some(template)));
                     messages.push(m);
                 }
-                Effect::AwardPoints { step, points, reason } => {
-                    let key = coupon_key(e.id, e.seq, step, false);
-                    let program = match self.audience {
-                        Some(a) => a.context.program.clone(),
-                        None => Arc::new(self.store.loyalty_program(self.ws).await?),
+                Effect::AwardPoints { step, points, reason, to_inviter } => {
+                    let holder = if to_inviter { self.inviter(e.person).await? } else { Some(e.person) };
+                    let outcome = match holder {
+                        None => "no_inviter",
+                        Some(holder) => {
+                            let key = coupon_key(e.id, e.seq, step, to_inviter);
+                            let program = match self.audience {
+                                Some(a) => a.context.program.clone(),
+                                None => Arc::new(self.store.loyalty_program(self.ws).await?),
+                            };
+                            let entry = program.journey_award(&key, points, reason, self.now, self.catalog.tz);
+                            self.store.post_points(self.ws, holder, &[entry]).await?;
+                            if to_inviter { "inviter_points_awarded" } else { "points_awarded" }
+                        }
                     };
-                    let entry = program.journey_award(&key, points, reason, self.now, self.catalog.tz);
-                    self.store.post_points(self.ws, e.person, &[entry]).await?;
-                    log.push(record(step, "points_awarded", Some(&points.to_string())));
+                    log.push(record(step, outcome, Some(&points.to_string())));
                 }
                 Effect::Webhook { step, topic } => {
                     let mut m = self.base(e, step, ChannelKind::Webhook, variant.as_deref().or(e.variant.as_deref()));

@@ -661,3 +661,44 @@ async fn moments_in_a_live_room_start_journeys_once_each() {
     let again = fresh.run(s.ws).await.unwrap();
     assert_eq!(again.entered, 0, "{again:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journey_awards_points_to_the_person_and_their_inviter_once_per_pass() {
+    let s = shop(at("2026-05-01T04:00:00Z"), CapsConfig::default()).await;
+    publish(
+        &s,
+        "推荐积分",
+        json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": [
+                {"id": "谢礼", "type": "award_points", "points": 30, "next": "邀请人"},
+                {"id": "邀请人", "type": "award_points", "points": 50, "reason": "邀请好友首单", "to_inviter": true},
+            ],
+            "reentry": {"type": "always"},
+        }),
+    )
+    .await;
+    let friend = json!({"type": "identify", "userId": "friend", "messageId": "id-friend", "timestamp": "2026-05-01T03:00:00Z",
+        "traits": {"invited_by": "host"}});
+    append(&s, vec![identify("host", "13800138000", "wm-host", "2026-05-01T02:00:00Z"), friend]).await;
+    append(&s, vec![order("friend", "f1", "2026-05-01T03:10:00Z", "燕麦")]).await;
+    s.engine.refresh(s.ws).await.unwrap();
+    s.runner.run(s.ws).await.unwrap();
+    // Run again (a restart re-reading the same events): nothing is awarded twice.
+    s.runner.run(s.ws).await.unwrap();
+    let points = |user: &'static str| {
+        let s = &s;
+        async move {
+            let p = person(s, user).await;
+            let e = s.store.points_entries(s.ws, p).await.unwrap();
+            e.iter().map(|e| (e.points, e.reason.clone())).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(points("friend").await, [(30, "旅程奖励".to_string())]);
+    assert_eq!(points("host").await, [(50, "邀请好友首单".to_string())]);
+    // A second order is a second pass through the steps: awarded again, once.
+    append(&s, vec![order("friend", "f2", "2026-05-01T03:20:00Z", "燕麦")]).await;
+    s.runner.run(s.ws).await.unwrap();
+    assert_eq!(points("friend").await.len(), 2);
+    assert_eq!(points("host").await.len(), 2);
+}

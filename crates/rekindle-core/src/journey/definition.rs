@@ -182,12 +182,15 @@ pub enum Action {
         #[serde(default)]
         remove: bool,
     },
-    /// Award the person `points` (earned points, expiring by the program), once per time
-    /// they pass the step; `reason` is what their ledger says (default 旅程奖励).
+    /// Award the person `points` (earned points, expiring by the program), or (`to_inviter`)
+    /// whoever invited them, once per time they pass the step; `reason` is what the ledger
+    /// says (default 旅程奖励).
     AwardPoints {
         points: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_inviter: bool,
     },
     /// A signed call to the operator's own system (the configured webhook endpoint; journeys
     /// cannot send people's data anywhere else), saying what to do in `topic`.

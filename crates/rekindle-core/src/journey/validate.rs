@@ -157,7 +157,7 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
             Action::Webhook { topic } if topic.trim().is_empty() || topic.len() > 100 => {
                 problem(at("topic"), "must be 1 to 100 characters".into())
             }
-            Action::AwardPoints { points, reason } => {
+            Action::AwardPoints { points, reason, .. } => {
                 if let Err(e) = crate::loyalty::entries::check_points("points", *points) {
                     problem(at("points"), e.reason);
                 }

@@ -41,6 +41,7 @@ pub enum Effect<'a> {
         step: &'a str,
         points: i64,
         reason: Option<&'a str>,
+        to_inviter: bool,
     },
     /// The split at `step` put the person in `variant` (or the holdout).
     Assigned {
@@ -129,9 +130,12 @@ pub fn walk<'a>(
             }
             Action::Tag { tag, remove } => effects.push(Effect::Tag { step: &step.id, tag, remove: *remove }),
             Action::Webhook { topic } => effects.push(Effect::Webhook { step: &step.id, topic }),
-            Action::AwardPoints { points, reason } => {
-                effects.push(Effect::AwardPoints { step: &step.id, points: *points, reason: reason.as_deref() })
-            }
+            Action::AwardPoints { points, reason, to_inviter } => effects.push(Effect::AwardPoints {
+                step: &step.id,
+                points: *points,
+                reason: reason.as_deref(),
+                to_inviter: *to_inviter,
+            }),
             Action::Exit => return (effects, Walked::Finished),
         }
         at = next.and_then(|n| d.step(n));

@@ -1,5 +1,5 @@
 //! What an event earns under the program (seed 001: spend and activity both earn): an order
-//! its yuan, a comment or a share a few points within a daily cap, a refund takes back what its
+//! its yuan, a comment, a share or submitted content a few points within a daily cap, a refund takes back what its
 //! order earned. Watching is earned per session from the live room's fold (see
 //! [`Program::watched`]), not per heartbeat.
 
@@ -65,6 +65,11 @@ impl Program {
                 entry: self.earned(format!("share:{message_id}"), e_rules.share_points, "分享直播".into(), e.at, tz),
                 counted: "share:",
                 per_day: e_rules.shares_per_day,
+            }),
+            events::UGC_SUBMITTED if e_rules.ugc_points > 0 => Some(Earning::Capped {
+                entry: self.earned(format!("ugc:{message_id}"), e_rules.ugc_points, "发布内容".into(), e.at, tz),
+                counted: "ugc:",
+                per_day: e_rules.ugc_per_day,
             }),
             _ => None,
         }
@@ -133,6 +138,13 @@ mod tests {
         };
         assert_eq!((entry.points, entry.source.as_str(), per_day), (1, "comment:m2", 10));
         assert_eq!(p.earning(&event(events::LIVE_ENTERED, &comment), "m3", tz), None);
+        let review = json!({"kind": "review", "photos": 3});
+        let Some(Earning::Capped { entry, counted, per_day }) =
+            p.earning(&event(events::UGC_SUBMITTED, &review), "m4", tz)
+        else {
+            panic!()
+        };
+        assert_eq!((entry.points, entry.source.as_str(), counted, per_day), (20, "ugc:m4", "ugc:", 2));
 
         // Refunded twice in part: each takes back what its amount earned, never more than the
         // order earned in all.

@@ -56,6 +56,10 @@ pub struct EarnRules {
     /// A share earns `share_points`, at most `shares_per_day` a day.
     pub share_points: i64,
     pub shares_per_day: u32,
+    /// Content a member submits (`UGC Submitted`: a review with photos, a recipe) earns
+    /// `ugc_points`, at most `ugc_per_day` a day.
+    pub ugc_points: i64,
+    pub ugc_per_day: u32,
 }
 
 /// When earned points expire.
@@ -107,6 +111,8 @@ impl Default for EarnRules {
             comments_per_day: 10,
             share_points: 5,
             shares_per_day: 3,
+            ugc_points: 20,
+            ugc_per_day: 2,
         }
     }
 }
@@ -168,6 +174,7 @@ impl Program {
             ("earn.watch_points", e.watch_points),
             ("earn.comment_points", e.comment_points),
             ("earn.share_points", e.share_points),
+            ("earn.ugc_points", e.ugc_points),
         ] {
             if !(0..=10_000).contains(&v) {
                 bad(field, "must be between 0 and 10000");
@@ -176,7 +183,7 @@ impl Program {
         if !(1..=600).contains(&e.watch_minutes) {
             bad("earn.watch_minutes", "must be between 1 and 600");
         }
-        if e.comments_per_day > 1000 || e.shares_per_day > 1000 {
+        if e.comments_per_day > 1000 || e.shares_per_day > 1000 || e.ugc_per_day > 1000 {
             bad("earn", "a daily cap must be at most 1000");
         }
         if let Expiry::Days { days } = self.expiry
