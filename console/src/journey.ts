@@ -315,6 +315,7 @@ export function toEditState(d: Definition, timeZone: string): EditState {
       case 'award_points':
         e.points = st.points
         e.reason = st.reason ?? ''
+        e.toInviter = !!st.to_inviter
         break
       case 'webhook':
         e.topic = st.topic
@@ -389,7 +390,14 @@ function toStep(e: EditStep): Step {
     case 'tag':
       return { id, type: 'tag', tag: e.tag.trim(), ...(e.removeTag ? { remove: true } : {}), ...next }
     case 'award_points':
-      return { id, type: 'award_points', points: whole(e.points), ...(e.reason.trim() ? { reason: e.reason.trim() } : {}), ...next }
+      return {
+        id,
+        type: 'award_points',
+        points: whole(e.points),
+        ...(e.reason.trim() ? { reason: e.reason.trim() } : {}),
+        ...(e.toInviter ? { to_inviter: true } : {}),
+        ...next,
+      }
     case 'webhook':
       return { id, type: 'webhook', topic: e.topic.trim(), ...next }
     case 'exit':

@@ -533,6 +533,10 @@ const en: MessageSchema = {
       watchRule: 'Watching {m} min of one session earns {n} point, once a session | Watching {m} min of one session earns {n} points, once a session',
       commentRule: 'Each comment earns {n} point; daily cap {cap} | Each comment earns {n} points; daily cap {cap}',
       shareRule: 'Each share earns {n} point; daily cap {cap} | Each share earns {n} points; daily cap {cap}',
+      ugc: 'Reviews and content',
+      ugcPoints: 'Points each',
+      ugcPerDay: 'At most a day',
+      ugcRule: 'Each review or post earns {n} point; daily cap {cap} | Each review or post earns {n} points; daily cap {cap}',
       off: 'Earns no points',
     },
     value: {

@@ -531,6 +531,10 @@ export default {
       watchRule: '单场观看满 {m} 分钟得 {n} 积分，每场一次',
       commentRule: '每条评论 {n} 积分，每天最多 {cap} 条',
       shareRule: '每次分享 {n} 积分，每天最多 {cap} 次',
+      ugc: '晒单与内容',
+      ugcPoints: '每篇得积分',
+      ugcPerDay: '每天最多（篇）',
+      ugcRule: '每篇晒单或内容 {n} 积分，每天最多 {cap} 篇',
       off: '不得积分',
     },
     value: {
