@@ -145,3 +145,23 @@ test('an analyst reads the program but has no Save button, and the server refuse
   assert.equal(r.status(), 403)
   assert.deepEqual(await program(page), current)
 })
+
+test('the figures show what the demo history issued and redeemed and members per level, agreeing with the API', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))
+  await openLoyalty(page)
+  await page.waitForSelector(byTestId('loyalty-figures-members'))
+  const r = await page.request.get(`${baseUrl()}/api/v1/loyalty/figures`)
+  assert.equal(r.status(), 200)
+  const f = await r.json()
+  assert.ok(f.members > 0 && f.issued > 0, 'the demo history earned points')
+  assert.equal(f.periods.length, 12)
+  const shown = (s) => Number(s.replace(/[^\d]/g, ''))
+  assert.equal(shown(await text(page, 'loyalty-figures-members')), f.members)
+  assert.equal(shown(await text(page, 'loyalty-figures-issued')), f.issued)
+  const now = f.periods.at(-1).levels
+  assert.equal(now.reduce((a, b) => a + b, 0), f.members, 'everyone stands at some level now')
+  assert.match(await text(page, 'loyalty-levels-now'), new RegExp(`L1 · ${now[0].toLocaleString('zh-CN')}`))
+  assert.equal(await page.locator(`${byTestId('loyalty-chart-points')} canvas`).count(), 1)
+  assert.equal(await page.locator(`${byTestId('loyalty-chart-levels')} canvas`).count(), 1)
+})

@@ -315,6 +315,8 @@ export type PointsView = Schemas['PointsView']
 export type PointsEntry = Schemas['PointsEntry']
 /** The store's loyalty program (docs/loyalty.md): earning, what points are worth, expiry, levels. */
 export type LoyaltyProgram = Schemas['LoyaltyProgram']
+/** The program's figures per month: issued, redeemed, expired, redemption rate, members per level. */
+export type LoyaltyFigures = Schemas['LoyaltyFigures']
 export type LoyaltyLevel = Schemas['LevelRule']
 export type LoyaltyBenefits = Schemas['Benefits']
 export type LoyaltyExpiry = Schemas['Expiry']
@@ -623,6 +625,9 @@ export const api = {
     request<PointsView>('GET', `/api/v1/people/${enc(id)}/points`, { query: ws(w) }),
   /** The store's loyalty program; the defaults until one is saved. */
   loyaltyProgram: (w: string) => request<LoyaltyProgram>('GET', '/api/v1/loyalty/program', { query: ws(w) }),
+  /** The program's figures over the last `periods` months of the store's calendar. */
+  loyaltyFigures: (w: string, periods = 12) =>
+    request<LoyaltyFigures>('GET', '/api/v1/loyalty/figures', { query: ws(w, { periods }) }),
   /** Replaces the program whole (workspace.manage); 400 naming the field at fault (`levels[2].min_growth`). */
   putLoyaltyProgram: (w: string, program: LoyaltyProgram) =>
     request<LoyaltyProgram>('PUT', '/api/v1/loyalty/program', { query: ws(w), body: program }),
