@@ -96,3 +96,39 @@ async fn a_write_key_reaches_only_its_own_stores_members() {
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn hostile_figures_queries_and_award_points_steps_are_refused_by_field() {
+    let app = spawn_app().await;
+    for q in
+        ["grain=month%27%20OR%201%3D1", "grain=%E6%9C%88", "periods=-1", "periods=99999999999999999999", "periods=1e3"]
+    {
+        let (status, body) = answer(app.api(&format!("/api/v1/loyalty/figures?{q}")).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert!(matches!(body["field"].as_str(), Some("grain" | "periods")), "{q}: {body}");
+    }
+    let journey = |step: Value| {
+        let name = format!("积分{}", step.to_string().len());
+        json!({"name": name, "definition": {"trigger": {"type": "event", "event": "Order Completed"}, "steps": [step]}})
+    };
+    let steps = [
+        (json!({"id": "a", "type": "award_points", "points": 0}), "steps[0].points"),
+        (json!({"id": "a", "type": "award_points", "points": 100_000_001}), "steps[0].points"),
+        (json!({"id": "a", "type": "award_points", "points": 5, "reason": "长".repeat(201)}), "steps[0].reason"),
+        (json!({"id": "a", "type": "award_points", "points": 5, "reason": "  "}), "steps[0].reason"),
+    ];
+    // A draft keeps its problems, each naming its field; publishing it is refused.
+    for (step, field) in steps {
+        let (status, draft) = answer(app.send(Method::POST, "/api/v1/journeys", &journey(step.clone())).await).await;
+        assert!(status.is_success(), "{step}: {draft}");
+        let fields: Vec<&str> =
+            draft["problems"].as_array().unwrap().iter().filter_map(|p| p["field"].as_str()).collect();
+        assert_eq!(fields, [field], "{step}: {draft}");
+        let publish = format!("/api/v1/journeys/{}/publish", draft["id"]);
+        let (status, body) = answer(app.send(Method::POST, &publish, &json!({})).await).await;
+        assert!(status.is_client_error(), "{step}: {status} {body}");
+    }
+    let typed = json!({"id": "a", "type": "award_points", "points": "many"});
+    let (status, body) = answer(app.send(Method::POST, "/api/v1/journeys", &journey(typed)).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
