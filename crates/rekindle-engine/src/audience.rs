@@ -117,12 +117,7 @@ impl Context {
                 }
             })
             .collect();
-        let calendar = store
-            .workspaces()
-            .await?
-            .into_iter()
-            .find(|w| w.id == ws)
-            .map_or_else(Calendar::default, |w| Calendar::named(&w.time_zone));
+        let calendar = store.calendar(ws).await?;
         let segments = Saved::load(store, ws).await?;
         Ok(Self {
             judging,

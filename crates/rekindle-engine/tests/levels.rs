@@ -3,9 +3,12 @@
 //! back), the rules read the level, and a keep period that ends without growth moves the
 //! member down, once.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use common::Still;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::loyalty::Program;
 use rekindle_core::message::Arrival;
@@ -13,10 +16,8 @@ use rekindle_core::{Identifier, IdentifierKind, Message, WorkspaceId};
 use rekindle_engine::live::LiveRooms;
 use rekindle_engine::loyalty::LevelReview;
 use rekindle_engine::loyalty::PointsFollower;
-use rekindle_engine::{Engine, Judging};
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
+use rekindle_store::{PersonRef, Source};
 
 async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) -> u64 {
     store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap().stored
@@ -24,16 +25,9 @@ async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) -> u
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lapses() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
-    let now = Arc::new(Mutex::new(start));
-    let clock = {
-        let now = now.clone();
-        Arc::new(move || *now.lock().unwrap())
-    };
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
+    let still = Still::at(start).await;
+    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
     let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
     let program = Program { keep_days: 30, growth_days: 30, ..Program::default() };
     store.put_loyalty_program(ws, &program, start).await.unwrap();
@@ -70,7 +64,7 @@ async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lap
     assert!(review.changes(ws).await.unwrap().is_empty(), "read back: nothing more to record");
 
     // Thirty days on the keep period ends with no growth in it: down to L1, at that moment.
-    *now.lock().unwrap() = start + Duration::days(45);
+    still.set(start + Duration::days(45));
     engine.refresh(ws).await.unwrap();
     let down = review.changes(ws).await.unwrap();
     assert_eq!(down.iter().map(level).collect::<Vec<_>>(), ["L1"]);

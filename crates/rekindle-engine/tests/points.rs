@@ -1,32 +1,25 @@
 //! The points follower over a real store with the clock held still: an order earns, the
 //! points expire when their time comes, once, and a second follower starts where the first left off.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use common::Still;
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::loyalty::{Expiry, Kind, Program};
 use rekindle_core::message::Arrival;
 use rekindle_core::{Identifier, IdentifierKind, Message};
 use rekindle_engine::live::LiveRooms;
 use rekindle_engine::loyalty::PointsFollower;
-use rekindle_engine::{Engine, Judging};
-use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
+use rekindle_store::{PersonRef, Source};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn points_expire_once_when_their_time_comes_and_nothing_is_awarded_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
-    let now = Arc::new(Mutex::new(start));
-    let clock = {
-        let now = now.clone();
-        Arc::new(move || *now.lock().unwrap())
-    };
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
+    let still = Still::at(start).await;
+    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
     let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
     let program = Program { expiry: Expiry::Days { days: 7 }, ..Program::default() };
     store.put_loyalty_program(ws, &program, start).await.unwrap();
@@ -46,9 +39,9 @@ async fn points_expire_once_when_their_time_comes_and_nothing_is_awarded_twice()
     assert_eq!((entries[0].points, entries[0].expires_at), (88, Some(start + Duration::days(7))));
 
     // Six days on, nothing expires; eight days on, the 88 points do, once.
-    *now.lock().unwrap() = start + Duration::days(6);
+    still.set(start + Duration::days(6));
     assert_eq!(follower.expire(ws).await.unwrap(), 0);
-    *now.lock().unwrap() = start + Duration::days(8);
+    still.set(start + Duration::days(8));
     assert_eq!(follower.expire(ws).await.unwrap(), 1);
     assert_eq!(follower.expire(ws).await.unwrap(), 0, "a zero balance has nothing to expire");
     let entries = store.points_entries(ws, person).await.unwrap();

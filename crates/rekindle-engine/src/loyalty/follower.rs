@@ -48,13 +48,7 @@ impl PointsFollower {
     pub async fn follow(&self, ws: WorkspaceId) -> rekindle_store::Result<Followed> {
         let store = &*self.store;
         let program = store.loyalty_program(ws).await?;
-        let tz: Tz = store
-            .workspaces()
-            .await?
-            .into_iter()
-            .find(|w| w.id == ws)
-            .and_then(|w| w.time_zone.parse().ok())
-            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let tz = store.calendar(ws).await?.tz;
         let mut done = Followed::default();
         let mut cursor = store.points_cursor(ws).await?;
         let horizon = store.horizon(ws).await?.event;

@@ -165,14 +165,7 @@ async fn release_redemption(
     check_key("key", &key)?;
     let program = state.store.loyalty_program(ws).await?;
     let r = state.store.redemption(ws, &key).await?.ok_or_else(|| ApiError::not_found(format!("redemption {key}")))?;
-    let tz = state
-        .store
-        .workspaces()
-        .await?
-        .into_iter()
-        .find(|w| w.id == ws)
-        .and_then(|w| w.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz = state.store.calendar(ws).await?.tz;
     let back = program.release(&key, &r.entry, state.engine.now(), tz);
     state.store.post_points(ws, r.person, &[back]).await?;
     Ok(Json(view(&state, ws, &key, &program).await?))

@@ -2,6 +2,7 @@
 
 use crate::{Result, Workspace, WriteKey};
 use rekindle_core::WorkspaceId;
+use rekindle_core::calendar::Calendar;
 
 /// Workspaces and the write keys that send events into them.
 #[async_trait::async_trait]
@@ -21,4 +22,11 @@ pub trait Workspaces: Send + Sync {
     /// Change a workspace's name and/or time zone.
     async fn update_workspace(&self, ws: WorkspaceId, name: Option<&str>, time_zone: Option<&str>)
     -> Result<Workspace>;
+
+    /// The workspace's calendar: its time zone's days (China Standard Time for a workspace
+    /// that is not found).
+    async fn calendar(&self, ws: WorkspaceId) -> Result<Calendar> {
+        let found = self.workspaces().await?.into_iter().find(|w| w.id == ws);
+        Ok(found.map_or_else(Calendar::default, |w| Calendar::named(&w.time_zone)))
+    }
 }
