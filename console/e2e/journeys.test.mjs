@@ -296,7 +296,7 @@ test('the messages page lists templates; a new one is checked by the API and pre
 
   // With them, it saves and is listed; a preview for a real person renders it.
   await page.click(byTestId('message-opt-out-add'))
-  assert.equal(await page.locator(byTestId('message-variable')).count(), 13, 'every variable is offered')
+  assert.equal(await page.locator(byTestId('message-variable')).count(), 14, 'every variable is offered')
   // The member's level and the way to the next one are among them.
   assert.match(await text(page.locator(`${byTestId('message-variable')}[data-var="yuan_to_next"]`)), /再消费多少元可升级/)
   assert.match(await text(page.locator(`${byTestId('message-variable')}[data-var="level"]`)), /会员等级/)

@@ -350,6 +350,7 @@ export const TEMPLATE_VARIABLES = [
   'next_level',
   'points_to_next',
   'yuan_to_next',
+  'points_expiring',
 ] as const
 
 /** Marketing SMS in China must tell people how to refuse them. */

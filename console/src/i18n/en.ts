@@ -1425,6 +1425,7 @@ const en: MessageSchema = {
       next_level: 'next level',
       points_to_next: 'growth to the next level',
       yuan_to_next: 'yuan more to spend to level up',
+      points_expiring: 'points expiring within 30 days',
     },
     save: 'Save template',
     delete: 'Delete template',

@@ -1422,6 +1422,7 @@ export default {
       next_level: '下一等级',
       points_to_next: '距下一等级的成长值',
       yuan_to_next: '再消费多少元可升级',
+      points_expiring: '30 天内到期的积分',
     },
     save: '保存模板',
     delete: '删除模板',

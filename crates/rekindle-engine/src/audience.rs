@@ -275,7 +275,12 @@ impl Audience {
     pub fn loyalty_vars(&self, m: &Member, vars: &mut rekindle_core::outreach::Vars) {
         let s = self.standing(m);
         vars.insert("level", s.name);
-        vars.insert("points", self.context.points.get(&m.person).map_or(0, |x| x.balance).to_string());
+        let points = self.context.points.get(&m.person);
+        vars.insert("points", points.map_or(0, |x| x.balance).to_string());
+        let soon =
+            |e: &&rekindle_core::loyalty::Expiring| e.at > self.now && e.at <= self.now + chrono::Duration::days(30);
+        let expiring: i64 = points.map_or(0, |x| x.expiring.iter().filter(soon).map(|e| e.points).sum());
+        vars.insert("points_expiring", expiring.to_string());
         if let (Some(next), Some(points), Some(yuan)) = (s.next, s.points_to_next, s.yuan_to_next) {
             vars.insert("next_level", next);
             vars.insert("points_to_next", points.to_string());

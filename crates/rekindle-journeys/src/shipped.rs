@@ -259,6 +259,23 @@ pub fn shipped() -> Vec<Shipped> {
             coupons: vec![],
         },
         Shipped {
+            key: "points_expiring",
+            name: "积分到期提醒",
+            description: "Points about to expire: at 10:00, members with 100 or more points expiring within 30 days are told how many and what they are worth, at most once a month.",
+            definition: definition(json!({
+                "trigger": {"type": "schedule", "daily_at": "10:00"},
+                "audience": "将过期积分(30天) >= 100",
+                "steps": [{"id": "提醒", "type": "send", "channel": "wecom", "template": "积分到期提醒"}],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 14},
+                "reentry": {"type": "after", "days": 30},
+            })),
+            templates: vec![wecom(
+                "积分到期提醒",
+                "{{nickname|亲}}，您有 {{points_expiring}} 积分将在 30 天内到期，下单时每 50 积分直接抵 ¥1，无门槛～别让积分白白过期哦",
+            )],
+            coupons: vec![],
+        },
+        Shipped {
             key: "co_creation_invite",
             name: "共创群邀请",
             description: "Top-level members (seed 000/001): once, an invitation to the co-creation group and the members' day live, with 100 thank-you points.",

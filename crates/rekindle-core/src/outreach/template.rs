@@ -9,7 +9,7 @@ use super::ChannelKind;
 use crate::FieldError;
 
 /// What a template may mention. The engine fills them from the person and the journey.
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 14] = [
     "nickname",
     "last_product",
     "coupon",
@@ -25,6 +25,8 @@ pub const VARIABLES: [&str; 13] = [
     "next_level",
     "points_to_next",
     "yuan_to_next",
+    // Points that expire within the next 30 days.
+    "points_expiring",
 ];
 
 /// Values for one person; a missing value falls back to the placeholder's default, if any.

@@ -245,3 +245,31 @@ async fn the_programs_figures_count_what_was_issued_and_redeemed_and_who_stands_
         assert!(body["field"].is_string(), "{bad}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_message_names_the_members_points_level_and_the_way_to_the_next() {
+    let app = spawn_app().await;
+    member(&app, "u1").await;
+    let credit = json!({"key": "welcome", "points": 500, "reason": "开卡礼"});
+    assert_eq!(app.send(Method::POST, "/api/v1/people/u1/points/adjustments", &credit).await.status(), StatusCode::OK);
+    // An order of ¥120 earns 120 growth: L2 (500) is 380 away.
+    let order = json!({"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "o1",
+        "properties": {"order_id": "o1", "revenue": 120.0}});
+    assert_eq!(app.post("/v1/track", &order).await.status(), 200);
+    app.events().await;
+    let template = json!({"name": "nudge", "channel": "wecom",
+        "text": "{{points}}分 {{level}} 再消费{{yuan_to_next}}元升{{next_level}} 到期{{points_expiring}}"});
+    let body = json!({"template": template, "person": "u1"});
+    let mut text = String::new();
+    // The follower awards the order's points in the background: asked until it has.
+    for _ in 0..50 {
+        let (status, r) = answer(app.send(Method::POST, "/api/v1/message-templates/preview", &body).await).await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        text = r["text"].as_str().unwrap_or_default().to_owned();
+        if text.starts_with("620分") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(text, "620分 L1 再消费380元升L2 到期0");
+}
