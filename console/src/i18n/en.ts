@@ -504,7 +504,7 @@ const en: MessageSchema = {
     benefits: '{level} benefits:',
     empty: 'No points yet.',
     benefit: { discount: '{d} off (折)', priorityShipping: 'priority shipping', exclusiveItems: 'exclusive items', birthdayGift: 'birthday gift', membersDay: 'members\' day' },
-    col: { at: 'Time', kind: 'Kind', points: 'Points', reason: 'Reason', expires: 'Expires' },
+    col: { at: 'Time', kind: 'Kind', points: 'Points', reason: 'Reason', expires: 'Good until' },
     kind: { earn: 'earned', redeem: 'redeemed', release: 'given back', expire: 'expired', claw_back: 'taken back (refund)', adjust: 'adjusted' },
   },
   loyalty: {

@@ -502,7 +502,7 @@ export default {
     benefits: '{level} 权益：',
     empty: '还没有积分记录。',
     benefit: { discount: '{d} 折', priorityShipping: '优先发货', exclusiveItems: '专属商品', birthdayGift: '生日礼', membersDay: '会员日' },
-    col: { at: '时间', kind: '类型', points: '积分', reason: '说明', expires: '到期' },
+    col: { at: '时间', kind: '类型', points: '积分', reason: '说明', expires: '有效期至' },
     kind: { earn: '获得', redeem: '抵扣', release: '退回', expire: '过期', claw_back: '退款扣回', adjust: '调整' },
   },
   loyalty: {
