@@ -31,6 +31,7 @@ pub mod profile;
 pub mod rfm;
 pub mod scores;
 pub mod secret;
+pub mod service;
 pub mod targets;
 pub mod time;
 

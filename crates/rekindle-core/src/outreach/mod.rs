@@ -7,7 +7,7 @@
 mod caps;
 mod channel;
 mod coupon;
-mod local_time;
+pub(crate) mod local_time;
 pub mod queueing;
 mod quiet;
 mod template;
