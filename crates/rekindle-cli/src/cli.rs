@@ -89,6 +89,12 @@ pub enum Command {
         #[command(subcommand)]
         command: PeopleCommand,
     },
+    /// The FAQ assistant (docs/service.md): ask the knowledge base, or measure it on
+    /// labelled questions.
+    Faq {
+        #[command(subcommand)]
+        command: FaqCommand,
+    },
     /// Measure performance (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -325,6 +331,52 @@ pub enum PeopleCommand {
 }
 
 #[derive(Subcommand)]
+pub enum FaqCommand {
+    /// The best entries for a question, with their confidence, and whether it is answered or
+    /// handed to a person. Example: rekindle faq ask "牛奶能放几天"
+    Ask(FaqAskArgs),
+    /// Top-1 accuracy, precision and hand-off rate on labelled questions (one JSON object a
+    /// line: {"question": "…", "entry": "id" or "none"}), beside a character-bigram baseline;
+    /// the threshold is chosen on --tune.
+    Eval(FaqEvalArgs),
+}
+
+#[derive(Args)]
+pub struct FaqAskArgs {
+    pub question: String,
+    /// A knowledge base (JSON array of entries) instead of the demo store's starter one.
+    #[arg(long)]
+    pub kb: Option<std::path::PathBuf>,
+    /// Answer at or above this confidence; hand off below it.
+    #[arg(long, default_value_t = rekindle_faq::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// How many entries to show.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
+}
+
+#[derive(Args)]
+pub struct FaqEvalArgs {
+    /// The held-out questions the figures are reported on.
+    pub file: std::path::PathBuf,
+    /// The questions the threshold is chosen on (never the held-out ones).
+    #[arg(long)]
+    pub tune: std::path::PathBuf,
+    #[arg(long)]
+    pub kb: Option<std::path::PathBuf>,
+}
+
+#[derive(Args)]
+pub struct BenchFaqArgs {
+    /// Entries in the knowledge base: the starter entries, varied, until there are this many.
+    #[arg(long, default_value_t = 10_000)]
+    pub entries: usize,
+    /// Questions asked.
+    #[arg(long, default_value_t = 5_000)]
+    pub questions: usize,
+}
+
+#[derive(Subcommand)]
 pub enum BenchCommand {
     /// Ingest throughput through /v1/batch over loopback HTTP, into a fresh store.
     Ingest(BenchIngestArgs),
@@ -342,6 +394,8 @@ pub enum BenchCommand {
     /// The monthly first-order cohort matrix over simulated events, and DuckDB running the same
     /// cohort SQL over the same events (when Python can import duckdb); both must agree.
     Reports(BenchReportsArgs),
+    /// FAQ retrieval latency over a knowledge base of many entries (tokenizing included).
+    Faq(BenchFaqArgs),
 }
 
 #[derive(Args)]

@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod erasure;
+mod faq;
 mod generate;
 mod import;
 mod keys;
@@ -22,7 +23,7 @@ use rekindle_core::WorkspaceId;
 use rekindle_server::Config;
 use rekindle_store::Store;
 
-use crate::cli::{BenchCommand, Cli, Command, Global, PeopleCommand};
+use crate::cli::{BenchCommand, Cli, Command, FaqCommand, Global, PeopleCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { global, command } = cli;
@@ -65,6 +66,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { command: BenchCommand::Journeys(args) } => bench::journeys(&global, args).await,
         Command::Bench { command: BenchCommand::Live(args) } => bench::live(&global, args).await,
         Command::Bench { command: BenchCommand::Reports(args) } => bench::reports(args),
+        Command::Bench { command: BenchCommand::Faq(args) } => bench::faq(args),
+        Command::Faq { command: FaqCommand::Ask(args) } => faq::ask(args),
+        Command::Faq { command: FaqCommand::Eval(args) } => faq::eval(args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `rekindle bench`: measurements for docs/benchmarks.md. Benchmarks, not tests: they print
 //! figures and check only that every event arrived.
 
+mod faq;
 mod ingest;
 mod journeys;
 mod live;
@@ -9,6 +10,7 @@ mod reports;
 mod segments;
 mod traffic;
 
+pub use faq::faq;
 pub use ingest::ingest;
 pub use journeys::journeys;
 pub use live::live;

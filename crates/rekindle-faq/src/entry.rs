@@ -1,0 +1,62 @@
+//! An entry of the knowledge base, as the store writes it.
+
+use serde::{Deserialize, Serialize};
+
+/// A question customers ask, the other ways they put it, and the store's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Stable and unique in the store: what answers and hand-offs are logged by.
+    pub id: String,
+    #[serde(default)]
+    pub category: String,
+    pub question: String,
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+    pub answer: String,
+}
+
+/// A problem with an entry, naming its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Longest text of any field, in characters.
+const MAX_CHARS: usize = 2000;
+const MAX_ALTERNATIVES: usize = 50;
+
+impl Entry {
+    /// The texts a question is matched against: the question and each alternative.
+    pub fn phrasings(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.question.as_str()).chain(self.alternatives.iter().map(String::as_str))
+    }
+
+    pub fn check(&self) -> Vec<EntryError> {
+        let mut out = Vec::new();
+        let mut bad = |field: String, reason: &str| out.push(EntryError { field, reason: reason.to_owned() });
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 100
+            && self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !id_ok {
+            bad("id".into(), "1 to 100 letters, digits, - or _");
+        }
+        for (field, text) in [("question", &self.question), ("answer", &self.answer)] {
+            let n = text.trim().chars().count();
+            if n == 0 || n > MAX_CHARS {
+                bad(field.into(), "must be 1 to 2000 characters");
+            }
+        }
+        if self.alternatives.len() > MAX_ALTERNATIVES {
+            bad("alternatives".into(), "at most 50");
+        }
+        for (i, a) in self.alternatives.iter().enumerate() {
+            let n = a.trim().chars().count();
+            if n == 0 || n > MAX_CHARS {
+                bad(format!("alternatives[{i}]"), "must be 1 to 2000 characters");
+            }
+        }
+        out
+    }
+}
