@@ -277,9 +277,8 @@ impl Audience {
         vars.insert("level", s.name);
         let points = self.context.points.get(&m.person);
         vars.insert("points", points.map_or(0, |x| x.balance).to_string());
-        let soon =
-            |e: &&rekindle_core::loyalty::Expiring| e.at > self.now && e.at <= self.now + chrono::Duration::days(30);
-        let expiring: i64 = points.map_or(0, |x| x.expiring.iter().filter(soon).map(|e| e.points).sum());
+        let within = chrono::Duration::days(30);
+        let expiring = points.map_or(0, |x| rekindle_core::loyalty::expiring_within(&x.expiring, self.now, within));
         vars.insert("points_expiring", expiring.to_string());
         if let (Some(next), Some(points), Some(yuan)) = (s.next, s.points_to_next, s.yuan_to_next) {
             vars.insert("next_level", next);

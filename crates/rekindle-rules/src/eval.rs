@@ -156,9 +156,9 @@ impl Metric {
             Metric::Points => s.points.map_or(0.0, |x| x.balance as f64),
             Metric::Level => f64::from(s.level),
             Metric::ToNextLevel => s.to_next_level.map_or(f64::NAN, |x| x as f64),
-            Metric::PointsExpiring(within) => s.points.map_or(0.0, |x| {
-                x.expiring.iter().filter(|e| e.at > now && e.at <= now + *within).map(|e| e.points as f64).sum()
-            }),
+            Metric::PointsExpiring(within) => {
+                s.points.map_or(0.0, |x| rekindle_core::loyalty::expiring_within(&x.expiring, now, *within) as f64)
+            }
             Metric::QuestionWait(within) => p.question_wait(now, *within).map_or(f64::NAN, |w| w.num_seconds() as f64),
             Metric::Comments => f64::from(p.comments),
             Metric::Shares => f64::from(p.shares),

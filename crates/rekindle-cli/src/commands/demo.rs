@@ -151,14 +151,9 @@ const REDEEM_AT_MOST: i64 = 300;
 /// members holding enough redeem some, held and confirmed through the ledger like any
 /// redemption. Which orders is a hash of the order, so a reloaded demo redeems the same.
 async fn redeem_at_orders(store: &dyn Store, ws: rekindle_core::WorkspaceId) -> anyhow::Result<usize> {
-    use std::collections::HashMap;
     use std::hash::{Hash, Hasher};
     let program = store.loyalty_program(ws).await?;
-    let (_, all) = store.points_ledgers(ws).await?;
-    let mut ledgers: HashMap<rekindle_core::PersonId, Vec<rekindle_core::loyalty::Entry>> = HashMap::new();
-    for (person, e) in all {
-        ledgers.entry(person).or_default().push(e);
-    }
+    let (_, ledgers) = store.ledgers_by_person(ws).await?;
     let mut redeemed = 0;
     for (person, mut entries) in ledgers {
         entries.sort_by_key(|e| e.at);

@@ -123,8 +123,13 @@ pub struct Expiring {
 impl Summary {
     /// Points that expire after `now` and by `now + within`.
     pub fn expiring_within(&self, now: DateTime<Utc>, within: Duration) -> i64 {
-        self.expiring.iter().filter(|e| e.at > now && e.at <= now + within).map(|e| e.points).sum()
+        expiring_within(&self.expiring, now, within)
     }
+}
+
+/// Of points that expire together, those that expire after `now` and within `within` of it.
+pub fn expiring_within(expiring: &[Expiring], now: DateTime<Utc>, within: Duration) -> i64 {
+    expiring.iter().filter(|e| e.at > now && e.at <= now + within).map(|e| e.points).sum()
 }
 
 impl Ledger {

@@ -16,7 +16,7 @@ pub mod membership;
 pub mod program;
 
 pub use figures::Figures;
-pub use ledger::{Entry, Expiring, Kind, Ledger, Posted, Summary};
+pub use ledger::{Entry, Expiring, Kind, Ledger, Posted, Summary, expiring_within};
 pub use level::{Standing, growth};
 pub use membership::{Change, Held, Reason};
 pub use program::{Benefits, Downgrade, EarnRules, Expiry, LevelRule, Program};

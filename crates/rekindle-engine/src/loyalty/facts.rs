@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::loyalty::{Entry, Ledger, Program, growth};
+use rekindle_core::loyalty::{Ledger, Program, growth};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_rules::PointsFacts;
 use rekindle_store::Store;
@@ -45,11 +45,7 @@ impl PointsCache {
         {
             return Ok((c.facts.clone(), c.program.clone()));
         }
-        let (version, all) = store.points_ledgers(ws).await?;
-        let mut by_person: HashMap<PersonId, Vec<Entry>> = HashMap::new();
-        for (person, e) in all {
-            by_person.entry(person).or_default().push(e);
-        }
+        let (version, by_person) = store.ledgers_by_person(ws).await?;
         let facts: Facts = Arc::new(
             by_person
                 .into_iter()

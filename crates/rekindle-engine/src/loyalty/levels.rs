@@ -8,8 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
-use rekindle_core::loyalty::{Change, Entry, Program};
+use rekindle_core::loyalty::{Change, Program};
 use rekindle_core::message::Arrival;
 use rekindle_core::{IdentifierKind, Message, PersonId, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
@@ -21,8 +20,27 @@ use crate::Engine;
 pub struct LevelReview {
     store: Arc<dyn Store>,
     engine: Arc<Engine>,
-    /// Per workspace, the ledger version and audience time last judged at.
-    judged: Mutex<HashMap<WorkspaceId, (i64, DateTime<Utc>)>>,
+    /// Per workspace, what the last judgement was made on.
+    judged: Mutex<HashMap<WorkspaceId, Mark>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    version: i64,
+    day: chrono::NaiveDate,
+    /// A digest of every level held and since when.
+    held: u64,
+}
+
+fn held_levels(members: &[crate::audience::Member]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for m in members {
+        if let Some(level) = m.profile.level {
+            (m.person, level).hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 impl LevelReview {
@@ -34,18 +52,19 @@ impl LevelReview {
     pub async fn changes(&self, ws: WorkspaceId) -> rekindle_store::Result<Vec<Message>> {
         let audience = self.engine.latest(ws);
         let Some(audience) = audience.as_ref() else { return Ok(vec![]) };
-        let version = self.store.points_version(ws).await?;
-        let mark = (version, audience.now);
+        let now = audience.now;
+        // Judged again only when a ledger, the day (a keep period may end) or a level held
+        // moved: the whole workspace's ledgers are not read on every refresh.
+        let mark = Mark {
+            version: self.store.points_version(ws).await?,
+            day: audience.context.calendar.day(now),
+            held: held_levels(&audience.members),
+        };
         if self.judged.lock().unwrap_or_else(|p| p.into_inner()).get(&ws) == Some(&mark) {
             return Ok(vec![]);
         }
         let program = &audience.context.program;
-        let (_, all) = self.store.points_ledgers(ws).await?;
-        let mut ledgers: HashMap<PersonId, Vec<Entry>> = HashMap::new();
-        for (person, e) in all {
-            ledgers.entry(person).or_default().push(e);
-        }
-        let now = audience.now;
+        let (_, ledgers) = self.store.ledgers_by_person(ws).await?;
         let mut due = Vec::new();
         for m in &audience.members {
             let held = program.held(m.profile.level);
@@ -95,7 +114,14 @@ impl LevelReview {
             return Ok(None);
         }
         let arrival = Arrival { historical: true, ..Arrival::live(self.engine.now()) };
-        Ok(Message::parse(&json.to_string(), None, &arrival).ok())
+        match Message::parse(&json.to_string(), None, &arrival) {
+            Ok(m) => Ok(Some(m)),
+            Err(e) => {
+                // An identifier the ingestion rules refuse: the change is judged again later.
+                tracing::warn!(%person, field = %e.field, reason = %e.reason, "a level change could not be written");
+                Ok(None)
+            }
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The points ledger (`rekindle_core::loyalty`) and the store's loyalty program.
 
+use std::collections::HashMap;
+
 use crate::Result;
 use chrono::{DateTime, Utc};
 use rekindle_core::loyalty::{Entry, Posted, Program};
@@ -37,6 +39,15 @@ pub trait Points: Send + Sync {
     /// another under them), in written order; and the newest entry's id, which changes
     /// whenever anything is written.
     async fn points_ledgers(&self, ws: WorkspaceId) -> Result<(i64, Vec<(PersonId, Entry)>)>;
+    /// [`Points::points_ledgers`] as one ledger per person, each in written order.
+    async fn ledgers_by_person(&self, ws: WorkspaceId) -> Result<(i64, HashMap<PersonId, Vec<Entry>>)> {
+        let (version, all) = self.points_ledgers(ws).await?;
+        let mut by_person: HashMap<PersonId, Vec<Entry>> = HashMap::new();
+        for (person, e) in all {
+            by_person.entry(person).or_default().push(e);
+        }
+        Ok((version, by_person))
+    }
     /// The newest entry's id (0 without any): a ledger read at this id is still current.
     async fn points_version(&self, ws: WorkspaceId) -> Result<i64>;
     /// The last event the points follower acted on (0 before the first).
