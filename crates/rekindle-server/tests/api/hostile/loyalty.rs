@@ -132,3 +132,21 @@ async fn hostile_figures_queries_and_award_points_steps_are_refused_by_field() {
     let (status, body) = answer(app.send(Method::POST, "/api/v1/journeys", &journey(typed)).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+#[tokio::test]
+async fn another_workspaces_figures_and_program_are_out_of_reach() {
+    let app = spawn_app().await;
+    let north = app.store.create_workspace("north", "North", "Asia/Shanghai").await.unwrap().id;
+    let program = rekindle_core::loyalty::Program { points_per_yuan: 100, ..Default::default() };
+    app.store.put_loyalty_program(north, &program, chrono::Utc::now()).await.unwrap();
+    let owner = crate::helpers::token_for(&app, rekindle_core::access::Role::Owner).await;
+    for path in ["/api/v1/loyalty/figures?workspace=north", "/api/v1/loyalty/program?workspace=north"] {
+        let r = app.client.get(format!("{}{path}", app.base)).bearer_auth(&owner).send().await.unwrap();
+        assert!(r.status().is_client_error(), "{path}: {}", r.status());
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("\"points_per_yuan\":100"), "{path}: {body}");
+    }
+    // Their own store's program is the defaults, not north's.
+    let r = app.client.get(format!("{}/api/v1/loyalty/program", app.base)).bearer_auth(&owner).send().await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["points_per_yuan"], 50);
+}
