@@ -30,6 +30,13 @@ pub const COUPON_REDEEMED: &str = "Coupon Redeemed";
 // After-sales service.
 pub const TICKET_OPENED: &str = "Ticket Opened";
 pub const TICKET_RESOLVED: &str = "Ticket Resolved";
+/// Assigned or noted in the console (docs/service.md).
+pub const TICKET_UPDATED: &str = "Ticket Updated";
+
+// Conversations with the service: what a customer wrote and the staff's replies (text,
+// channel, staff_id), from WeCom, the API or a hand-off by the FAQ assistant.
+pub const MESSAGE_RECEIVED: &str = "Message Received";
+pub const MESSAGE_REPLIED: &str = "Message Replied";
 
 // Messages, emitted by Rekindle itself as they go out and come back.
 pub const MESSAGE_SENT: &str = "Message Sent";
@@ -67,6 +74,9 @@ pub const KNOWN: &[&str] = &[
     COUPON_REDEEMED,
     TICKET_OPENED,
     TICKET_RESOLVED,
+    TICKET_UPDATED,
+    MESSAGE_RECEIVED,
+    MESSAGE_REPLIED,
     MESSAGE_SENT,
     MESSAGE_DELIVERED,
     MESSAGE_OPENED,

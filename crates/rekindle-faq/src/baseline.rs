@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::Retriever;
-use crate::entry::Entry;
+use crate::Entry;
 use crate::index::Hit;
 
 pub struct Bigrams {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::Retriever;
-use crate::entry::Entry;
+use crate::Entry;
 use crate::tokenize::terms;
 
 /// BM25's usual constants: term-frequency saturation and length normalisation.

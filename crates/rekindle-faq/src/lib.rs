@@ -9,19 +9,17 @@
 //! tantivy would bring a disk index, its own tokenizer pipeline and a long build.
 
 mod baseline;
-mod entry;
 pub mod eval;
 mod index;
 mod tokenize;
 
 pub use baseline::Bigrams;
-pub use entry::{Entry, EntryError};
+pub use rekindle_core::service::faq::{Entry, EntryError};
 pub use index::{Hit, Index};
 pub use tokenize::tokens;
 
-/// The confidence at or above which the starter knowledge base answers: chosen on the tuning
-/// set (`rekindle faq eval`; docs/service.md, "FAQ assistant").
-pub const DEFAULT_THRESHOLD: f64 = 0.36;
+/// The confidence at or above which the starter knowledge base answers (a store may set its own).
+pub use rekindle_core::service::settings::DEFAULT_FAQ_THRESHOLD as DEFAULT_THRESHOLD;
 
 /// The demo store's starter knowledge base: shelf life, storage, origin, shipping, pickup,
 /// after-sales, cooking, orders, points, live streams and products.

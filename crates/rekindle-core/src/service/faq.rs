@@ -1,9 +1,12 @@
-//! An entry of the knowledge base, as the store writes it.
+//! An entry of a store's FAQ knowledge base, as the store writes it (retrieval is the
+//! `rekindle-faq` crate's; the entry is here so storage and the API share it).
 
 use serde::{Deserialize, Serialize};
 
 /// A question customers ask, the other ways they put it, and the store's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = FaqEntry))]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Stable and unique in the store: what answers and hand-offs are logged by.
