@@ -35,6 +35,7 @@ mod points;
 mod predictions;
 mod readouts;
 mod segments;
+mod service;
 mod stages;
 mod tags;
 mod targets;

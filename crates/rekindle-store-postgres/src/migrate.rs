@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "attribution", include_str!("../migrations/0011_attribution.sql")),
     (12, "team targets", include_str!("../migrations/0012_team_targets.sql")),
     (13, "points", include_str!("../migrations/0013_points.sql")),
+    (14, "service", include_str!("../migrations/0014_service.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

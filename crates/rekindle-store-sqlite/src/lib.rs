@@ -29,6 +29,7 @@ mod points;
 mod predictions;
 mod readouts;
 mod segments;
+mod service;
 mod stages;
 mod tags;
 mod targets;

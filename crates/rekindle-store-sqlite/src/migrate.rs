@@ -18,6 +18,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0011_attribution.sql"),
     include_str!("../migrations/0012_team_targets.sql"),
     include_str!("../migrations/0013_points.sql"),
+    include_str!("../migrations/0014_service.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

@@ -1,7 +1,7 @@
 use crate::Erasure;
 use crate::capability::{
     Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, Invitations, Journeys,
-    Outbox, People, Points, Predictions, Readouts, Segments, Stages, Tags, Targets, Templates, Workspaces,
+    Outbox, People, Points, Predictions, Readouts, Segments, Service, Stages, Tags, Targets, Templates, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -41,6 +41,7 @@ sum_of!(
     Targets,
     Coupons,
     Points,
+    Service,
     Consent,
     Erasure,
 );

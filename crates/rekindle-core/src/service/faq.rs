@@ -63,3 +63,22 @@ impl Entry {
         out
     }
 }
+
+/// What the assistant did with one question: answered it with an entry, or handed it off to a
+/// person. Every question it is asked is logged so (docs/service.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = FaqLogged))]
+pub struct Logged {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who asked, when known (a live viewer, a customer who wrote in).
+    pub person: Option<crate::PersonId>,
+    pub question: String,
+    /// The best entry, whatever the confidence.
+    pub entry_id: Option<String>,
+    pub confidence: f64,
+    /// Answered (at or above the threshold); otherwise handed off.
+    pub answered: bool,
+    /// Where the question came from: `console` (tried), `live`, `message`, `api`.
+    pub source: String,
+}

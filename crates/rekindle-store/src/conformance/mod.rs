@@ -17,6 +17,7 @@ mod outbox;
 mod people;
 mod points;
 mod segments;
+mod service;
 mod workspaces;
 pub use accounts::*;
 pub use catalogue::*;
@@ -27,6 +28,7 @@ pub use outbox::*;
 pub use people::*;
 pub use points::*;
 pub use segments::*;
+pub use service::*;
 pub use workspaces::*;
 
 use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
@@ -51,7 +53,8 @@ macro_rules! conformance_suite {
             changes_are_a_feed_with_cursors, enrollments_follow_a_merge, attribution_rows_follow_a_merge, caps_count_across_a_merge,
             erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model,
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
-            points_follow_a_merge_and_are_erased);
+            points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
+            faq_log_is_newest_first_and_erased_with_the_asker);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
