@@ -62,10 +62,14 @@ pub enum Permission {
     /// Erase a person on their request, irreversibly (docs/privacy.md).
     #[serde(rename = "people.erase")]
     PeopleErase,
+    /// Open, assign, note and resolve after-sales tickets; record replies; edit the FAQ
+    /// knowledge base and the service's hours (docs/service.md).
+    #[serde(rename = "service.manage")]
+    ServiceManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Self::PeopleRead,
         Self::PiiRead,
         Self::EventsRead,
@@ -77,6 +81,7 @@ impl Permission {
         Self::SegmentsManage,
         Self::JourneysManage,
         Self::PeopleErase,
+        Self::ServiceManage,
     ];
 }
 
@@ -101,11 +106,18 @@ impl Role {
             Self::Operator => {
                 matches!(
                     p,
-                    PeopleRead | PiiRead | EventsRead | CatalogueWrite | KeysManage | SegmentsManage | JourneysManage
+                    PeopleRead
+                        | PiiRead
+                        | EventsRead
+                        | CatalogueWrite
+                        | KeysManage
+                        | SegmentsManage
+                        | JourneysManage
+                        | ServiceManage
                 )
             }
             Self::Host => matches!(p, PeopleRead | EventsRead | CatalogueWrite),
-            Self::Service => matches!(p, PeopleRead | PiiRead | EventsRead),
+            Self::Service => matches!(p, PeopleRead | PiiRead | EventsRead | ServiceManage),
             Self::Analyst => matches!(p, PeopleRead | EventsRead),
         }
     }
@@ -158,6 +170,12 @@ mod tests {
     #[test]
     fn personal_identifiers_are_for_the_roles_that_serve_people() {
         let can: Vec<Role> = Role::ALL.into_iter().filter(|r| r.permits(Permission::PiiRead)).collect();
+        assert_eq!(can, [Role::Owner, Role::Operator, Role::Service]);
+    }
+
+    #[test]
+    fn service_is_run_by_the_service_role_and_those_above_it() {
+        let can: Vec<Role> = Role::ALL.into_iter().filter(|r| r.permits(Permission::ServiceManage)).collect();
         assert_eq!(can, [Role::Owner, Role::Operator, Role::Service]);
     }
 

@@ -2,6 +2,7 @@
 //! kept up to date as events arrive, their lifecycle stage, value tier, RFM scores and tags,
 //! the people a segment rule selects, and segment membership recorded as it changes.
 
+pub mod addressed;
 pub mod audience;
 mod background;
 mod browse;
@@ -12,6 +13,7 @@ pub mod loyalty;
 pub mod measure;
 pub mod personas;
 pub mod scoring;
+pub mod service;
 pub mod tracker;
 
 pub use audience::{Audience, Context, Judging, Member};

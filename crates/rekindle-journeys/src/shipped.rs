@@ -315,6 +315,34 @@ pub fn shipped() -> Vec<Shipped> {
             )],
             coupons: vec![coupon("推荐礼5元", "推荐礼", CouponValue::Amount { fen: 500 }, 0, 30)],
         },
+        Shipped {
+            key: "service_recovery",
+            name: "售后挽回",
+            description: "An after-sales ticket resolved: an apology with a coupon at once, and two days on a question on how it was handled (seed 000: a bad delivery well handled keeps the customer).",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": events::TICKET_RESOLVED},
+                "steps": [
+                    {"id": "致歉券", "type": "coupon", "coupon": "售后致歉券", "next": "致歉"},
+                    {"id": "致歉", "type": "send", "channel": "wecom", "template": "售后-致歉", "next": "等2天"},
+                    {"id": "等2天", "type": "wait", "minutes": 2880, "next": "满意度"},
+                    {"id": "满意度", "type": "send", "channel": "wecom", "template": "售后-满意度"},
+                ],
+                "goal": {"event": events::ORDER_COMPLETED, "within_days": 30},
+                "exit": [{"type": "event", "event": events::CONTACT_REMOVED}],
+                "reentry": {"type": "after", "days": 7},
+            })),
+            templates: vec![
+                wecom(
+                    "售后-致歉",
+                    "{{nickname|亲}}，这次的问题给您添麻烦了，实在抱歉🙏 已为您处理好，另送上{{coupon}}，下次下单直接抵扣。",
+                ),
+                wecom(
+                    "售后-满意度",
+                    "{{nickname|亲}}，前两天的售后处理您还满意吗？回复 1 满意、2 一般、3 不满意，您的每条意见我们都会看。",
+                ),
+            ],
+            coupons: vec![coupon("售后致歉券", "售后致歉券", CouponValue::Amount { fen: 1000 }, 0, 14)],
+        },
     ]
 }
 

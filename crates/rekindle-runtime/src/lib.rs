@@ -56,6 +56,10 @@ pub struct Services {
     pub runner: Arc<Runner>,
     /// The rooms of live sessions being watched, followed as events arrive.
     pub live: Arc<LiveRooms>,
+    /// Tickets and conversations, followed from the log (docs/service.md).
+    pub desk: Arc<rekindle_engine::service::ServiceDesk>,
+    /// Each store's FAQ assistant.
+    pub assistant: Arc<rekindle_engine::service::Assistant>,
     /// Awards the points events earn (docs/loyalty.md).
     pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Judges member levels and records their changes (docs/loyalty.md, "Levels").
@@ -74,7 +78,9 @@ impl Services {
         let ingestor =
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
-        let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+        let assistant = Arc::new(rekindle_engine::service::Assistant::new(store.clone()));
+        let desk = Arc::new(rekindle_engine::service::ServiceDesk::new(store.clone()));
+        let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()).with_assistant(assistant.clone()));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps).with_live(live.clone()));
         let points =
             Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
@@ -88,6 +94,8 @@ impl Services {
             engine,
             runner,
             live,
+            desk,
+            assistant,
             points,
             levels,
             channels: channels.clone(),

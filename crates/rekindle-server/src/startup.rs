@@ -56,6 +56,8 @@ impl App {
             metrics: Arc::new(Metrics::new(&services.ingest_metrics)),
             runner: services.runner.clone(),
             live: services.live.clone(),
+            desk: services.desk.clone(),
+            assistant: services.assistant.clone(),
             points: services.points.clone(),
             channels: services.channels.clone(),
             journeys: config.journeys.clone(),

@@ -25,6 +25,10 @@ pub struct AppState {
     pub engine: Arc<rekindle_engine::Engine>,
     /// The rooms of live sessions being watched.
     pub live: Arc<rekindle_engine::live::LiveRooms>,
+    /// Tickets and conversations, followed from the log.
+    pub desk: Arc<rekindle_engine::service::ServiceDesk>,
+    /// Each store's FAQ assistant.
+    pub assistant: Arc<rekindle_engine::service::Assistant>,
     /// Awards the points events earn.
     pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Journeys: walks people through them and queues their messages.

@@ -99,6 +99,8 @@ pub struct Waiting {
     pub name: Option<String>,
     pub tier: Option<Tier>,
     pub private: bool,
+    /// What the store's knowledge base would answer, for the host to read out (docs/service.md).
+    pub suggestion: Option<crate::service::faq::Suggestion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -72,6 +72,7 @@ impl Entry {
 pub struct Logged {
     pub at: chrono::DateTime<chrono::Utc>,
     /// Who asked, when known (a live viewer, a customer who wrote in).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub person: Option<crate::PersonId>,
     pub question: String,
     /// The best entry, whatever the confidence.
@@ -81,4 +82,16 @@ pub struct Logged {
     pub answered: bool,
     /// Where the question came from: `console` (tried), `live`, `message`, `api`.
     pub source: String,
+}
+
+/// An entry the assistant found for a question, with its confidence (0–1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = FaqSuggestion))]
+pub struct Suggestion {
+    pub entry_id: String,
+    pub category: String,
+    pub question: String,
+    pub answer: String,
+    pub confidence: f64,
 }

@@ -8,6 +8,7 @@ pub mod desk;
 pub mod faq;
 pub mod figures;
 pub mod hours;
+pub mod rows;
 pub mod settings;
 pub mod sla;
 pub mod ticket;

@@ -42,8 +42,15 @@ pub struct LiveRooms {
     changed: tokio::sync::watch::Sender<u64>,
     /// How long the latest monitor builds took, and their composition, newest last.
     builds: Mutex<std::collections::VecDeque<(std::time::Duration, std::time::Duration)>>,
+    /// Suggests answers to the questions waiting, when the store has a knowledge base.
+    assistant: Option<Arc<crate::service::Assistant>>,
+    /// Comments already asked of the assistant: each is logged once, however often the
+    /// monitor is built.
+    asked: Mutex<std::collections::HashSet<String>>,
 }
 
+/// Comments remembered as asked of the assistant; past this the memory starts again.
+const ASKED_KEPT: usize = 100_000;
 /// Build times kept for [`LiveRooms::build_times`].
 const BUILDS_KEPT: usize = 10_000;
 
@@ -69,7 +76,15 @@ impl LiveRooms {
             workspaces: Mutex::new(HashMap::new()),
             changed: tokio::sync::watch::Sender::new(0),
             builds: Mutex::new(std::collections::VecDeque::new()),
+            assistant: None,
+            asked: Mutex::default(),
         }
+    }
+
+    /// Suggest answers to the questions waiting from the store's knowledge base.
+    pub fn with_assistant(mut self, assistant: Arc<crate::service::Assistant>) -> Self {
+        self.assistant = Some(assistant);
+        self
     }
 
     /// Changes whenever a follow folded new events.
@@ -204,6 +219,23 @@ impl LiveRooms {
         let (mut m, composition) = monitor::build(room, session, at, classes, &earlier);
         self.took((started.elapsed(), composition));
         classes.name(&*self.store, ws, &mut m).await?;
+        if let Some(assistant) = &self.assistant {
+            for w in &mut m.waiting {
+                let first = {
+                    let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+                    if asked.len() >= ASKED_KEPT {
+                        asked.clear();
+                    }
+                    asked.insert(w.comment_id.clone())
+                };
+                let answer = if first {
+                    assistant.answer(ws, &w.text, Some(w.person), "live", now).await?
+                } else {
+                    assistant.ask(ws, &w.text, 1).await?
+                };
+                w.suggestion = answer.given().cloned();
+            }
+        }
         let m = Arc::new(m);
         let cursor = rooms.cursor;
         rooms.built.insert(session_id.to_owned(), (cursor, Instant::now(), m.clone()));

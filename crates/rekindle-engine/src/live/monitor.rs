@@ -55,6 +55,7 @@ pub(super) fn build(
                 name: None,
                 tier: c.tier,
                 private: c.private,
+                suggestion: None,
             }
         })
         .collect();

@@ -9,10 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rekindle_core::loyalty::{Change, Program};
-use rekindle_core::message::Arrival;
-use rekindle_core::{IdentifierKind, Message, PersonId, WorkspaceId, events};
+use rekindle_core::{Message, PersonId, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::Engine;
 
@@ -99,23 +98,13 @@ impl LevelReview {
     ) -> rekindle_store::Result<Option<Message>> {
         let Some(p) = self.store.person(ws, &PersonRef::Id(person)).await? else { return Ok(None) };
         let name = |i: usize| program.levels.get(i).map_or_else(String::new, |l| l.name.clone());
-        let mut json = json!({
-            "type": "track",
-            "event": events::LEVEL_CHANGED,
-            "messageId": format!("rekindle:level:{person}:{key}"),
-            "timestamp": change.at.to_rfc3339(),
-            "properties": {
-                "level": name(change.to), "previous_level": name(change.from),
-                "reason": change.reason.as_str(), "growth": change.growth,
-            },
-            "context": {"library": {"name": "rekindle"}},
+        let properties = json!({
+            "level": name(change.to), "previous_level": name(change.from),
+            "reason": change.reason.as_str(), "growth": change.growth,
         });
-        if !address(&mut json, person, p.identities.iter().map(|i| (i.identifier.kind, i.identifier.value.as_str()))) {
-            return Ok(None);
-        }
-        let arrival = Arrival { historical: true, ..Arrival::live(self.engine.now()) };
-        match Message::parse(&json.to_string(), None, &arrival) {
-            Ok(m) => Ok(Some(m)),
+        let id = format!("rekindle:level:{person}:{key}");
+        match crate::addressed::track(&p, events::LEVEL_CHANGED, &id, properties, change.at, self.engine.now()) {
+            Ok(m) => Ok(m),
             Err(e) => {
                 // An identifier the ingestion rules refuse: the change is judged again later.
                 tracing::warn!(%person, field = %e.field, reason = %e.reason, "a level change could not be written");
@@ -123,24 +112,4 @@ impl LevelReview {
             }
         }
     }
-}
-
-/// Address a message to whoever holds one of `ids`: a user id or anonymous id as itself,
-/// else any other identifier as a trait beside an id of Rekindle's own (as a send's
-/// timeline event is). `false` when there is nothing to address them by.
-fn address<'a>(
-    json: &mut Value,
-    person: PersonId,
-    ids: impl Iterator<Item = (IdentifierKind, &'a str)> + Clone,
-) -> bool {
-    for (kind, key) in [(IdentifierKind::UserId, "userId"), (IdentifierKind::AnonymousId, "anonymousId")] {
-        if let Some((_, v)) = ids.clone().find(|(k, _)| *k == kind) {
-            json[key] = v.into();
-            return true;
-        }
-    }
-    let Some((kind, v)) = ids.clone().find(|(k, _)| *k != IdentifierKind::PreviousId) else { return false };
-    json["anonymousId"] = format!("rekindle:{person}").into();
-    json["context"]["traits"] = json!({ kind.as_str(): v });
-    true
 }

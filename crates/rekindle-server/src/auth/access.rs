@@ -146,6 +146,7 @@ pub mod perm {
         WorkspaceManage,
         SegmentsManage,
         JourneysManage,
+        ServiceManage,
     );
 }
 

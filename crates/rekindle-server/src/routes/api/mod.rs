@@ -12,6 +12,7 @@ mod dashboard;
 mod dto;
 mod events;
 mod export_words;
+mod faq;
 mod identity;
 mod input;
 mod invitations;
@@ -32,6 +33,7 @@ mod redact;
 mod reports;
 mod segment_members;
 mod segments;
+mod service;
 mod tags;
 mod targets;
 mod tokens;
@@ -65,6 +67,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(live::router())
         .merge(loyalty::router())
+        .merge(service::router())
+        .merge(faq::router())
         .merge(targets::router())
         .merge(people::router())
         .merge(channels::router())
