@@ -126,5 +126,7 @@ async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
         rate(holdout)
     );
     assert!(holdout.entered >= 15, "a holdout to compare with: {counts:?}");
-    assert!(rate(treated) > rate(holdout) + 0.1, "the planted lift shows: {counts:?}");
+    // The planted effect is 30% of the remaining chance for those WeCom reached, not the whole
+    // arm: about 7 points between the arms. (A 10-point bar held only on a lucky holdout.)
+    assert!(rate(treated) > rate(holdout) + 0.05, "the planted lift shows: {counts:?}");
 }

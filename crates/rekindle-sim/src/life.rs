@@ -16,6 +16,7 @@ use crate::world::{SimConfig, Truth};
 use rekindle_core::events;
 
 mod order;
+mod service;
 pub(crate) mod winback;
 
 use winback::Programme;
@@ -47,6 +48,8 @@ pub(crate) struct PersonSim<'c> {
     winback: Option<Programme>,
     /// The live room's planted effects draw from this stream (`crate::live`).
     room: ChaCha8Rng,
+    /// Conversations and after-sales follow-ups draw from this stream (`life::service`).
+    chat: ChaCha8Rng,
     /// They watched a session on a weekday that keeps viewers: the next session draws them more.
     kept: bool,
     /// What multiplies their chance of leaving after the order being placed: below 1 for an
@@ -62,6 +65,7 @@ impl<'c> PersonSim<'c> {
         rng: &mut ChaCha8Rng,
         programme: ChaCha8Rng,
         room: ChaCha8Rng,
+        chat: ChaCha8Rng,
     ) -> Self {
         let traits = Traits::sample(rng);
         let start = config.start.and_time(NaiveTime::MIN);
@@ -96,6 +100,7 @@ impl<'c> PersonSim<'c> {
             events: Vec::new(),
             winback: config.winback.map(|w| Programme::new(w, programme)),
             room,
+            chat,
             kept: false,
             leave_factor: 1.0,
             traits,

@@ -133,7 +133,10 @@ impl Simulation {
         // the same life with them or without them.
         let mut room = ChaCha8Rng::seed_from_u64(seed);
         room.set_stream(2);
-        let mut p = PersonSim::new(&self.config, i, &mut rng, programme, room);
+        // Conversations and after-sales follow-ups draw from a fourth.
+        let mut chat = ChaCha8Rng::seed_from_u64(seed);
+        chat.set_stream(4);
+        let mut p = PersonSim::new(&self.config, i, &mut rng, programme, room, chat);
         p.live(&self.sessions, &mut rng);
         p.finish()
     }

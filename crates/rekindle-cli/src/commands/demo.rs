@@ -110,6 +110,8 @@ async fn load(
     for s in rekindle_journeys::shipped() {
         rekindle_journeys::install(store, ws, &s, s.name, chrono::Utc::now()).await?;
     }
+    // The starter FAQ knowledge base (shelf life, origin, shipping, storage, cooking, refunds).
+    store.put_faq_entries(ws, &rekindle_faq::starter(), chrono::Utc::now()).await?;
     Ok(())
 }
 

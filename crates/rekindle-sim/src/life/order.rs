@@ -70,28 +70,8 @@ impl PersonSim<'_> {
         // After-sales trouble on delivery the next day raises the chance of leaving.
         let mut leave = self.traits.dropout;
         if rng.random_bool(0.05) {
-            let reason = ["spoiled", "late", "short_weight"][rng.random_range(0..3)];
-            let opened = at + Duration::hours(rng.random_range(18..40));
-            let ticket = format!("t-{order_id}");
-            let id = self.next_id();
-            self.push(messages::track(
-                id,
-                &from,
-                opened,
-                events::TICKET_OPENED,
-                json!({"ticket_id": ticket, "reason": reason, "order_id": order_id}),
-                "rekindle-sim-service",
-            ));
-            let id = self.next_id();
-            let resolved = opened + Duration::hours(rng.random_range(2..80));
-            self.push(messages::track(
-                id,
-                &from,
-                resolved,
-                events::TICKET_RESOLVED,
-                json!({"ticket_id": ticket}),
-                "rekindle-sim-service",
-            ));
+            let (extra, resolved) = self.after_sales(&from, at, &order_id, rng);
+            // Half the troubled orders are refunded when the ticket is resolved.
             if rng.random_bool(0.5) {
                 let id = self.next_id();
                 self.push(messages::track(
@@ -103,8 +83,9 @@ impl PersonSim<'_> {
                     "rekindle-sim-orders",
                 ));
             }
-            leave = (leave + 0.25).min(1.0);
+            leave = (leave + extra).min(1.0);
         }
+        leave = (leave + self.write_in(at)).min(1.0);
         if rng.random_bool((leave * self.leave_factor).clamp(0.0, 1.0)) {
             self.alive = false;
             self.dropped = Some(at);
