@@ -111,7 +111,8 @@ pub fn speed(opened: DateTime<Utc>, resolved: Option<DateTime<Utc>>) -> &'static
     }
 }
 
-/// The after-sales figures of tickets opened in `[from, to)`. `ordered(person, a, b)` says
+/// The after-sales figures of tickets opened in `[from, to]` (to is usually now, and a ticket
+/// opened now is in it). `ordered(person, a, b)` says
 /// whether the person ordered in `[a, b)`.
 pub fn tickets(
     desk: &Desk,
@@ -129,7 +130,7 @@ pub fn tickets(
         if t.is_open() && now > sla.resolve_by(opened) {
             f.overdue_now += 1;
         }
-        if !(from..to).contains(&opened) {
+        if !(from..=to).contains(&opened) {
             continue;
         }
         f.opened += 1;
@@ -169,13 +170,13 @@ fn staff_of(a: &Ask) -> String {
     a.replied.as_ref().and_then(|(_, by)| by.clone()).or_else(|| a.staff.clone()).unwrap_or_default()
 }
 
-/// First replies to waits that started in `[from, to)`, overall and per staff member.
+/// First replies to waits that started in `[from, to]`, overall and per staff member.
 pub fn replies(desk: &Desk, sla: &Sla, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> ReplyFigures {
     let mut f = ReplyFigures::default();
     let mut staff: BTreeMap<String, (StaffReplies, Vec<f64>)> = BTreeMap::new();
     let (mut wall, mut working) = (Vec::new(), Vec::new());
     for c in desk.conversations.values() {
-        for a in c.asks().iter().filter(|a| (from..to).contains(&a.at)) {
+        for a in c.asks().iter().filter(|a| (from..=to).contains(&a.at)) {
             let r = sla.reply(a.at, a.replied.as_ref().map(|x| x.0), now, tz);
             let (s, times) = staff.entry(staff_of(a)).or_default();
             f.asked += 1;

@@ -133,7 +133,7 @@ pub fn ticket_row(t: &Ticket, settings: &Settings, audience: Option<&Audience>, 
     }
 }
 
-/// The after-sales figures of `[from, to)`, with what the audience knows of orders.
+/// The after-sales figures of `[from, to]`, with what the audience knows of orders.
 pub fn ticket_figures(
     desk: &Desk,
     settings: &Settings,

@@ -16,7 +16,7 @@ use crate::routes::api::WorkspaceParam;
 use crate::state::AppState;
 
 /// Longest a read waits for acknowledged events to be applied.
-const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// An authenticated caller, the workspace of the request (`?workspace=`, default `default`)
 /// and their role there. Every `/api/v1` route but sign-in takes one, so none is open.

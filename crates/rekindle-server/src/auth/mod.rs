@@ -8,7 +8,7 @@ mod operators;
 pub mod password;
 mod write_key;
 
-pub use access::{Access, Can, Permit, perm};
+pub use access::{Access, Can, Permit, SETTLE_WAIT, perm};
 pub use caller::{
     CSRF_HEADER, Caller, ClientIp, Principal, SESSION_COOKIE, client_ip, constant_time_eq, cookie,
     record_account_action,

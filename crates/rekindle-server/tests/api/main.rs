@@ -14,3 +14,4 @@ mod openapi_current;
 mod reports;
 mod rest;
 mod segments;
+mod service;

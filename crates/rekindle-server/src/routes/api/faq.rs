@@ -226,15 +226,8 @@ async fn ask(access: Access, State(state): State<AppState>, Body(input): Body<As
         let props = serde_json::json!({"text": input.question, "channel": "faq"});
         let key = rekindle_core::ids::Uuid::now_v7().simple().to_string();
         let id = format!("rekindle:message-received:{key}");
-        let m = rekindle_engine::addressed::track(p, events::MESSAGE_RECEIVED, &id, props, now, now)?;
-        if let Some(m) = m {
-            state
-                .ingestor
-                .submit(access.ws(), rekindle_store::Source("faq".into()), vec![m])
-                .await
-                .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
-            handed = true;
-        }
+        super::service::record(&state, &access, p, events::MESSAGE_RECEIVED, &id, props).await?;
+        handed = true;
     }
     Ok(Json(AskAnswer {
         answered: answer.answered,

@@ -75,8 +75,9 @@ fn by(access: &Access) -> Option<String> {
     }
 }
 
-/// Write an event about `person` into the log and wait until it is stored.
-async fn record(
+/// Write an event about `person` into the log and wait until it is applied, so what the
+/// request answers (read off the desk) holds it.
+pub(super) async fn record(
     state: &AppState,
     access: &Access,
     person: &Person,
@@ -92,7 +93,11 @@ async fn record(
         .ingestor
         .submit(access.ws(), source, vec![message])
         .await
-        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    if !state.ingestor.settled(crate::auth::SETTLE_WAIT).await {
+        tracing::warn!("answering before ingestion caught up");
+    }
+    Ok(())
 }
 
 /// Mask what a row holds for roles without `pii.read`: names and free text, by what they hold.
