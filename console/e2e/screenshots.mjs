@@ -2,7 +2,8 @@
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
 // is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
-// live-monitor.png and live-review.png go there too.
+// service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
+// live-review.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 import { replayLive } from './liveReplay.mjs'
@@ -16,6 +17,9 @@ const peoplePath = join(dirname(dashboardPath), 'people.png')
 const channelsPath = join(dirname(dashboardPath), 'channels.png')
 const reportsPath = join(dirname(dashboardPath), 'reports.png')
 const loyaltyPath = join(dirname(dashboardPath), 'loyalty.png')
+const serviceTicketsPath = join(dirname(dashboardPath), 'service-tickets.png')
+const serviceConversationsPath = join(dirname(dashboardPath), 'service-conversations.png')
+const serviceFaqPath = join(dirname(dashboardPath), 'service-faq.png')
 const liveMonitorPath = join(dirname(dashboardPath), 'live-monitor.png')
 const liveReviewPath = join(dirname(dashboardPath), 'live-review.png')
 
@@ -90,6 +94,40 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: loyaltyPath, fullPage: true })
   console.log(`loyalty: ${loyaltyPath}`)
+
+  // Customer service: the after-sales queue under its figures; the customers waiting for a reply,
+  // the longest waiting first, with one open and the knowledge base's answer in the reply box;
+  // the knowledge base with a question tried.
+  await page.click(byTestId('nav-service-tickets'))
+  await page.locator(byTestId('ticket-row')).first().waitFor()
+  await page.locator(`${byTestId('churn-chart')} canvas`).first().waitFor()
+  await settle(page)
+  await page.waitForTimeout(500) // the chart's animation
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: serviceTicketsPath, fullPage: true })
+  console.log(`service tickets: ${serviceTicketsPath}`)
+
+  await page.click(byTestId('nav-service-conversations'))
+  await page.locator(byTestId('waiting-row')).first().waitFor()
+  await settle(page)
+  const suggested = page.locator(byTestId('waiting-use-suggestion')).first()
+  if (await suggested.count()) await suggested.click()
+  else await page.locator(byTestId('waiting-row')).first().click()
+  await page.locator(byTestId('thread-line')).first().waitFor()
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: serviceConversationsPath, fullPage: true })
+  console.log(`service conversations: ${serviceConversationsPath}`)
+
+  await page.click(byTestId('nav-service-faq'))
+  await page.locator(byTestId('faq-entry')).first().waitFor()
+  await page.fill(byTestId('faq-try-input'), '牛奶开了能放几天')
+  await page.click(byTestId('faq-try-submit'))
+  await page.locator(byTestId('faq-try-result')).waitFor()
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: serviceFaqPath, fullPage: true })
+  console.log(`service faq: ${serviceFaqPath}`)
 
   // The live monitor of a session replayed into the store, as the moment's events arrive over
   // the stream; then the same session ended, in its review (复盘).

@@ -321,11 +321,44 @@ export type LoyaltyLevel = Schemas['LevelRule']
 export type LoyaltyBenefits = Schemas['Benefits']
 export type LoyaltyExpiry = Schemas['Expiry']
 export type LoyaltyDowngrade = Schemas['Downgrade']
+/** An after-sales ticket (售后工单) with the person behind it, its age against the promise and its notes. */
+export type Ticket = Schemas['TicketRow']
+export type TicketNote = Schemas['TicketNote']
+export type TicketList = Schemas['TicketList']
+export type TicketInput = Schemas['TicketInput']
+export type TicketUpdate = Schemas['TicketUpdate']
+/** The service against its promises: tickets resolved in time, churn by speed, first replies. */
+export type ServiceFigures = Schemas['ServiceFigures']
+export type StaffReplies = Schemas['StaffReplies']
+export type SpeedChurn = Schemas['SpeedChurn']
+/** A conversation waiting for a first reply, against both promises, with the knowledge base's suggestion. */
+export type WaitingRow = Schemas['WaitingRow']
+export type WaitingList = Schemas['WaitingList']
+export type Thread = Schemas['Thread']
+export type ThreadLine = Schemas['LineRow']
+export type ServiceMessage = Schemas['MessageInput']
+/** The store's service settings: promises, working hours (spans of "HH:MM"), the FAQ threshold. */
+export type ServiceSettings = Schemas['ServiceSettings']
+export type WorkingSpan = Schemas['Span']
+/** A knowledge-base entry: id, category, question, other phrasings, answer. */
+export type FaqEntry = Schemas['FaqEntry']
+export type FaqSuggestion = Schemas['FaqSuggestion']
+export type FaqAnswer = Schemas['AskAnswer']
+export type FaqHandoff = Schemas['Handoff']
+export type FaqHandoffs = Schemas['HandoffList']
+export type FaqImported = Schemas['Imported']
 /** What an erasure removed (docs/privacy.md). */
 export type ErasureReport = Schemas['ErasureView']
 
 // Not in the API: the orders the console lists choices in, and constants the server keeps in Rust
 // (rekindle-core) that the console needs to check or explain a form before sending it.
+
+/** The after-sales queue's views, and the reasons a ticket opened in the console may give. */
+export const TICKET_STATUSES = ['open', 'overdue', 'resolved', 'all'] as const
+export type TicketStatus = (typeof TICKET_STATUSES)[number]
+export const TICKET_REASONS = ['late', 'spoiled', 'short_weight', 'other'] as const
+/** How fast incidents were resolved, in the order the figures list them. */
+export const RESOLVE_SPEEDS = ['within_24h', 'within_48h', 'over_48h', 'unresolved'] as const
 
 export const ROLES: Role[] = ['owner', 'operator', 'host', 'service', 'analyst']
 export const STAGES: LifecycleStage[] = ['prospect', 'new', 'active', 'silent', 'churned', 'reactivated']
@@ -632,6 +665,50 @@ export const api = {
   /** Replaces the program whole (workspace.manage); 400 naming the field at fault (`levels[2].min_growth`). */
   putLoyaltyProgram: (w: string, program: LoyaltyProgram) =>
     request<LoyaltyProgram>('PUT', '/api/v1/loyalty/program', { query: ws(w), body: program }),
+
+  /** The after-sales queue (docs/service.md): open (the longest waiting first), overdue, resolved or all. */
+  tickets: (w: string, status: TicketStatus, limit = 200) =>
+    request<TicketList>('GET', '/api/v1/service/tickets', { query: ws(w, { status, limit }) }),
+  /** Opens a ticket (service.manage); `person` is an id or any identifier, a 404 when nobody has it. */
+  openTicket: (w: string, input: TicketInput) =>
+    request<Ticket>('POST', '/api/v1/service/tickets', { query: ws(w), body: input }),
+  /** Assigns a ticket ("" unassigns) or adds a note to it. */
+  updateTicket: (w: string, id: string, update: TicketUpdate) =>
+    request<Ticket>('POST', `/api/v1/service/tickets/${enc(id)}/updates`, { query: ws(w), body: update }),
+  /** Resolves a ticket; 409 when it already is. */
+  resolveTicket: (w: string, id: string, resolution: string) =>
+    request<Ticket>('POST', `/api/v1/service/tickets/${enc(id)}/resolution`, { query: ws(w), body: { resolution } }),
+  serviceFigures: (w: string, days = 30) =>
+    request<ServiceFigures>('GET', '/api/v1/service/figures', { query: ws(w, { days }) }),
+  /** Conversations waiting for a first reply, the oldest first. */
+  waitingConversations: (w: string, limit = 200) =>
+    request<WaitingList>('GET', '/api/v1/service/conversations', { query: ws(w, { limit }) }),
+  conversation: (w: string, person: string) =>
+    request<Thread>('GET', `/api/v1/service/conversations/${enc(person)}`, { query: ws(w) }),
+  /** Records a message of a conversation; the console records the replies typed in it. */
+  recordMessage: (w: string, message: ServiceMessage) =>
+    request<{ suggestion?: FaqSuggestion | null }>('POST', '/api/v1/service/messages', { query: ws(w), body: message }),
+  serviceSettings: (w: string) => request<ServiceSettings>('GET', '/api/v1/service/settings', { query: ws(w) }),
+  /** Replaces the settings (service.manage); 400 naming the field (`sla.hours.spans[0].close`). */
+  putServiceSettings: (w: string, settings: ServiceSettings) =>
+    request<ServiceSettings>('PUT', '/api/v1/service/settings', { query: ws(w), body: settings }),
+
+  /** The knowledge base (知识库), in the order entries were added, and the answering threshold. */
+  faqEntries: (w: string) =>
+    request<{ entries: FaqEntry[]; threshold: number }>('GET', '/api/v1/faq/entries', { query: ws(w) }),
+  /** Adds or replaces the entry with this id; 400 naming the field. */
+  putFaqEntry: (w: string, entry: FaqEntry) =>
+    request<FaqEntry>('PUT', `/api/v1/faq/entries/${enc(entry.id)}`, { query: ws(w), body: entry }),
+  deleteFaqEntry: (w: string, id: string) =>
+    request<void>('DELETE', `/api/v1/faq/entries/${enc(id)}`, { query: ws(w) }),
+  /** Adds or replaces entries from a CSV, all or none; a refusal names its line (`csv.line[3].id`). */
+  importFaq: (w: string, csv: string) =>
+    request<FaqImported>('POST', '/api/v1/faq/import', { query: ws(w), body: { csv } }),
+  askFaq: (w: string, question: string) =>
+    request<FaqAnswer>('POST', '/api/v1/faq/ask', { query: ws(w), body: { question } }),
+  /** The questions handed off lately, the most asked first. */
+  faqHandoffs: (w: string, limit = 50) =>
+    request<FaqHandoffs>('GET', '/api/v1/faq/handoffs', { query: ws(w, { limit }) }),
 
   /** Everything held about a person, unmasked (pii.read; docs/privacy.md). */
   exportPerson: (w: string, id: string) => request<unknown>('GET', `/api/v1/people/${enc(id)}/export`, { query: ws(w) }),

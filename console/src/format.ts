@@ -79,6 +79,18 @@ export function useFormat() {
       const d = new Date(iso)
       return isNaN(d.getTime()) ? iso : dateFormat(locale.value, session.timeZone.value, false).format(d)
     },
+    /** A long wait, coarsely: days and hours, hours and minutes, or minutes (e.g. 2 天 9 小时). */
+    elapsed(seconds: number | null | undefined): string {
+      if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return t('common.none')
+      const total = Math.max(0, Math.floor(seconds))
+      const d = Math.floor(total / 86400)
+      const h = Math.floor((total % 86400) / 3600)
+      const m = Math.floor((total % 3600) / 60)
+      if (d) return t('duration.d', { d, h })
+      if (h) return t('duration.h', { h, m })
+      if (m) return t('duration.min', { m })
+      return t('duration.under')
+    },
     duration(seconds: number): string {
       const h = Math.floor(seconds / 3600)
       const m = Math.floor((seconds % 3600) / 60)
