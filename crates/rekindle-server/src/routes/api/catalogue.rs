@@ -8,8 +8,7 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::Body;
-use super::{LiveSessionView, ProductView, WorkspaceParam};
+use super::{ListBody, LiveSessionView, ProductView, WorkspaceParam};
 use crate::auth::Access;
 use crate::auth::{Can, perm};
 use crate::error::{ApiError, ErrorCode};
@@ -43,7 +42,7 @@ async fn list_products(access: Access, State(state): State<AppState>) -> Result<
 async fn put_products(
     access: Can<perm::CatalogueWrite>,
     State(state): State<AppState>,
-    Body(body): Body<Vec<Value>>,
+    ListBody(body): ListBody<Value>,
 ) -> Result<Json<Vec<ProductView>>, ApiError> {
     let products = parse_all(body, Product::parse)?;
     let count = products.len();
@@ -67,7 +66,7 @@ async fn list_sessions(access: Access, State(state): State<AppState>) -> Result<
 async fn put_sessions(
     access: Can<perm::CatalogueWrite>,
     State(state): State<AppState>,
-    Body(body): Body<Vec<Value>>,
+    ListBody(body): ListBody<Value>,
 ) -> Result<Json<Vec<LiveSessionView>>, ApiError> {
     let sessions = parse_all(body, LiveSession::parse)?;
     let count = sessions.len();

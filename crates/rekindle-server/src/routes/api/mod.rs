@@ -115,29 +115,49 @@ impl Limit {
 }
 
 /// `axum::Json`, with a body that does not parse answered by the API's JSON error (`field:
-/// "body"` and serde's reason), like every other bad input.
+/// "body"` and serde's reason), like every other bad input. The body is a JSON object: serde
+/// would read a struct from an array of its fields in order (and one whose fields all have
+/// defaults from `[]`), which no client means; routes that take an array take [`ListBody`].
 pub struct Body<T>(pub T);
+
+/// [`Body`] for the routes whose body is a JSON array.
+pub struct ListBody<T>(pub Vec<T>);
+
+async fn json_bytes<S: Send + Sync>(req: axum::extract::Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    if !json_content_type(req.headers()) {
+        return Err(ApiError::field(
+            ErrorCode::UnsupportedMediaType,
+            "Content-Type",
+            "Expected request with `Content-Type: application/json`",
+        ));
+    }
+    <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(req, state).await.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::field(
+            ErrorCode::PayloadTooLarge,
+            "body",
+            format!("the body is larger than the limit of {BODY_LIMIT} bytes"),
+        ),
+        _ => ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()),
+    })
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        if !json_content_type(req.headers()) {
-            return Err(ApiError::field(
-                ErrorCode::UnsupportedMediaType,
-                "Content-Type",
-                "Expected request with `Content-Type: application/json`",
-            ));
+        let bytes = json_bytes(req, state).await?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::field(ErrorCode::InvalidField, "body", "must be a JSON object"));
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| match e.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::field(
-                ErrorCode::PayloadTooLarge,
-                "body",
-                format!("the body is larger than the limit of {BODY_LIMIT} bytes"),
-            ),
-            _ => ApiError::field(ErrorCode::InvalidJson, "body", e.body_text()),
-        })?;
         read_json(&bytes).map(Body)
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ListBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        read_json(&json_bytes(req, state).await?).map(ListBody)
     }
 }
 

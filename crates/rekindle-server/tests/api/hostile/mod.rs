@@ -13,3 +13,4 @@ mod loyalty;
 mod masking;
 mod money;
 mod rules;
+mod service;
