@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::Retriever;
 use crate::Entry;
+use crate::Retriever;
 use crate::index::Hit;
 
 pub struct Bigrams {

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use crate::Retriever;
 use crate::Entry;
+use crate::Retriever;
 use crate::tokenize::terms;
 
 /// BM25's usual constants: term-frequency saturation and length normalisation.

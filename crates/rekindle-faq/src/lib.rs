@@ -14,8 +14,8 @@ mod index;
 mod tokenize;
 
 pub use baseline::Bigrams;
-pub use rekindle_core::service::faq::{Entry, EntryError};
 pub use index::{Hit, Index};
+pub use rekindle_core::service::faq::{Entry, EntryError};
 pub use tokenize::tokens;
 
 /// The confidence at or above which the starter knowledge base answers (a store may set its own).

@@ -55,17 +55,18 @@ impl Service for PostgresStore {
         let mut added = 0;
         for e in entries {
             // `xmax = 0` only on a row this statement inserted.
-            let inserted: bool = sql("INSERT INTO faq_entries (workspace_id, id, body, updated_at) VALUES ($1, $2, $3, $4)
+            let inserted: bool =
+                sql("INSERT INTO faq_entries (workspace_id, id, body, updated_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (workspace_id, id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at
                  RETURNING xmax = 0")
-            .bind(ws.0)
-            .bind(&e.id)
-            .bind(Json(e))
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(db_err)?;
+                .bind(ws.0)
+                .bind(&e.id)
+                .bind(Json(e))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(db_err)?;
             added += usize::from(inserted);
         }
         tx.commit().await.map_err(db_err)?;

@@ -49,8 +49,9 @@ impl Service for SqliteStore {
     async fn faq_entries(&self, ws: WorkspaceId) -> Result<Vec<Entry>> {
         let bodies: Vec<String> = self
             .read(move |c| {
-                let mut stmt =
-                    c.prepare_cached("SELECT body FROM faq_entries WHERE workspace_id = ?1 ORDER BY seq").map_err(db_err)?;
+                let mut stmt = c
+                    .prepare_cached("SELECT body FROM faq_entries WHERE workspace_id = ?1 ORDER BY seq")
+                    .map_err(db_err)?;
                 let rows = stmt.query_map([ws.0], |r| r.get(0)).map_err(db_err)?;
                 rows.collect::<rusqlite::Result<_>>().map_err(db_err)
             })
@@ -107,7 +108,16 @@ impl Service for SqliteStore {
             tx.cached_execute(
                 "INSERT INTO faq_log (workspace_id, person_id, at, question, entry_id, confidence, answered, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![ws.0, l.person.map(|p| p.0), ms(l.at), l.question, l.entry_id, l.confidence, l.answered, l.source],
+                params![
+                    ws.0,
+                    l.person.map(|p| p.0),
+                    ms(l.at),
+                    l.question,
+                    l.entry_id,
+                    l.confidence,
+                    l.answered,
+                    l.source
+                ],
             )
             .map_err(db_err)?;
             Ok(())

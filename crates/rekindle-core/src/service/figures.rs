@@ -171,7 +171,14 @@ fn staff_of(a: &Ask) -> String {
 }
 
 /// First replies to waits that started in `[from, to]`, overall and per staff member.
-pub fn replies(desk: &Desk, sla: &Sla, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> ReplyFigures {
+pub fn replies(
+    desk: &Desk,
+    sla: &Sla,
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ReplyFigures {
     let mut f = ReplyFigures::default();
     let mut staff: BTreeMap<String, (StaffReplies, Vec<f64>)> = BTreeMap::new();
     let (mut wall, mut working) = (Vec::new(), Vec::new());

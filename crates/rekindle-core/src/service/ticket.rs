@@ -131,7 +131,11 @@ mod tests {
         let who = PersonId(uuid::Uuid::nil());
         let evs = [
             (t(0), events::TICKET_OPENED, json!({"ticket_id": "t1", "reason": "spoiled", "order_id": "o1"})),
-            (t(1), events::TICKET_UPDATED, json!({"ticket_id": "t1", "assignee": "小王", "note": "已联系顾客", "by": "小王"})),
+            (
+                t(1),
+                events::TICKET_UPDATED,
+                json!({"ticket_id": "t1", "assignee": "小王", "note": "已联系顾客", "by": "小王"}),
+            ),
             (t(2), events::TICKET_UPDATED, json!({"ticket_id": "t1", "assignee": "小李"})),
             (t(3), events::TICKET_UPDATED, json!({"ticket_id": "t1", "note": "补发一份"})),
             (t(5), events::TICKET_RESOLVED, json!({"ticket_id": "t1", "resolution": "已补发"})),

@@ -107,7 +107,13 @@ impl People {
     }
 }
 
-pub fn ticket_row(t: &Ticket, settings: &Settings, audience: Option<&Audience>, people: &People, now: DateTime<Utc>) -> TicketRow {
+pub fn ticket_row(
+    t: &Ticket,
+    settings: &Settings,
+    audience: Option<&Audience>,
+    people: &People,
+    now: DateTime<Utc>,
+) -> TicketRow {
     let opened = t.opened_at.unwrap_or(now);
     let due = settings.sla.resolve_by(opened);
     let member = audience.and_then(|a| a.member(t.person));
@@ -148,7 +154,14 @@ pub fn ticket_figures(
     figures::tickets(desk, &settings.sla, from, to, now, ordered)
 }
 
-pub fn reply_figures(desk: &Desk, settings: &Settings, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> ReplyFigures {
+pub fn reply_figures(
+    desk: &Desk,
+    settings: &Settings,
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ReplyFigures {
     figures::replies(desk, &settings.sla, tz, from, to, now)
 }
 
@@ -195,6 +208,12 @@ pub fn thread(desk: &Desk, person: PersonId, limit: usize) -> Vec<LineRow> {
     c.lines
         .iter()
         .skip(skip)
-        .map(|l| LineRow { at: l.at, inbound: l.inbound, staff: l.staff.clone(), channel: l.channel.clone(), text: l.text.clone() })
+        .map(|l| LineRow {
+            at: l.at,
+            inbound: l.inbound,
+            staff: l.staff.clone(),
+            channel: l.channel.clone(),
+            text: l.text.clone(),
+        })
         .collect()
 }

@@ -2,8 +2,8 @@
 //! console's own writes, the 48-hour figures on a fixed clock, conversations waiting with the
 //! working-hours clock, the FAQ knowledge base asked and handing off, and who may do what.
 
-use reqwest::{Method, StatusCode};
 use rekindle_core::access::Role;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_at, token_for};
@@ -13,7 +13,8 @@ async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
 }
 
 async fn track(app: &TestApp, user: &str, id: &str, at: &str, event: &str, props: Value) {
-    let m = json!({"type": "track", "userId": user, "messageId": id, "timestamp": at, "event": event, "properties": props});
+    let m =
+        json!({"type": "track", "userId": user, "messageId": id, "timestamp": at, "event": event, "properties": props});
     assert_eq!(app.post("/v1/import", &json!({"batch": [m]})).await.status(), 200);
 }
 
@@ -31,10 +32,27 @@ async fn the_queue_follows_the_stores_tickets_and_the_consoles_writes() {
     member(&app, "u2", "李哥").await;
     // From the store's systems: one resolved in 10 hours, one open for three days (overdue),
     // one opened this morning.
-    track(&app, "u1", "t1o", "2026-11-20T02:00:00Z", "Ticket Opened", json!({"ticket_id": "t1", "reason": "spoiled"})).await;
+    track(&app, "u1", "t1o", "2026-11-20T02:00:00Z", "Ticket Opened", json!({"ticket_id": "t1", "reason": "spoiled"}))
+        .await;
     track(&app, "u1", "t1r", "2026-11-20T12:00:00Z", "Ticket Resolved", json!({"ticket_id": "t1"})).await;
-    track(&app, "u2", "t2o", "2026-12-01T02:00:00Z", "Ticket Opened", json!({"ticket_id": "t2", "reason": "late", "order_id": "o9"})).await;
-    track(&app, "u2", "t3o", "2026-12-04T01:00:00Z", "Ticket Opened", json!({"ticket_id": "t3", "reason": "short_weight"})).await;
+    track(
+        &app,
+        "u2",
+        "t2o",
+        "2026-12-01T02:00:00Z",
+        "Ticket Opened",
+        json!({"ticket_id": "t2", "reason": "late", "order_id": "o9"}),
+    )
+    .await;
+    track(
+        &app,
+        "u2",
+        "t3o",
+        "2026-12-04T01:00:00Z",
+        "Ticket Opened",
+        json!({"ticket_id": "t3", "reason": "short_weight"}),
+    )
+    .await;
     app.events().await;
 
     let list = app.api_json("/api/v1/service/tickets").await;
@@ -42,7 +60,10 @@ async fn the_queue_follows_the_stores_tickets_and_the_consoles_writes() {
     assert_eq!(ids, ["t2", "t3"], "open, the longest waiting first: {list}");
     assert_eq!((list["open"].as_u64(), list["overdue"].as_u64()), (Some(2), Some(1)));
     let t2 = &list["tickets"][0];
-    assert_eq!((t2["name"].as_str(), t2["late"].as_bool(), t2["order_id"].as_str()), (Some("李哥"), Some(true), Some("o9")));
+    assert_eq!(
+        (t2["name"].as_str(), t2["late"].as_bool(), t2["order_id"].as_str()),
+        (Some("李哥"), Some(true), Some("o9"))
+    );
     assert_eq!(t2["due_at"], "2026-12-03T02:00:00Z");
     assert_eq!(t2["age_seconds"], 3 * 86_400 + 2 * 3600);
     let overdue = app.api_json("/api/v1/service/tickets?status=overdue").await;
@@ -50,15 +71,23 @@ async fn the_queue_follows_the_stores_tickets_and_the_consoles_writes() {
 
     // The console opens one for u1 by phone-less user id, assigns it, notes it and resolves it.
     let (status, opened) = answer(
-        app.send(Method::POST, "/api/v1/service/tickets", &json!({"person": "u1", "reason": "spoiled", "note": "鸡蛋碎了两个"}))
-            .await,
+        app.send(
+            Method::POST,
+            "/api/v1/service/tickets",
+            &json!({"person": "u1", "reason": "spoiled", "note": "鸡蛋碎了两个"}),
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{opened}");
     let id = opened["id"].as_str().unwrap().to_owned();
-    assert_eq!((opened["reason"].as_str(), opened["notes"][0]["text"].as_str()), (Some("spoiled"), Some("鸡蛋碎了两个")));
+    assert_eq!(
+        (opened["reason"].as_str(), opened["notes"][0]["text"].as_str()),
+        (Some("spoiled"), Some("鸡蛋碎了两个"))
+    );
     let path = format!("/api/v1/service/tickets/{id}");
-    let (status, t) = answer(app.send(Method::POST, &format!("{path}/updates"), &json!({"assignee": "小王"})).await).await;
+    let (status, t) =
+        answer(app.send(Method::POST, &format!("{path}/updates"), &json!({"assignee": "小王"})).await).await;
     assert_eq!((status, t["assignee"].as_str()), (StatusCode::OK, Some("小王")), "{t}");
     let (status, t) =
         answer(app.send(Method::POST, &format!("{path}/resolution"), &json!({"resolution": "已补发"})).await).await;
@@ -79,7 +108,11 @@ async fn the_queue_follows_the_stores_tickets_and_the_consoles_writes() {
     // not yet counted), the console's (in time).
     let f = app.api_json("/api/v1/service/figures?days=30").await;
     let tickets = &f["tickets"];
-    assert_eq!((tickets["opened"].as_u64(), tickets["known"].as_u64(), tickets["resolved_in_time"].as_u64()), (Some(4), Some(3), Some(2)), "{f}");
+    assert_eq!(
+        (tickets["opened"].as_u64(), tickets["known"].as_u64(), tickets["resolved_in_time"].as_u64()),
+        (Some(4), Some(3), Some(2)),
+        "{f}"
+    );
     assert_eq!(f["settings"]["sla"]["resolve_hours"], 48);
 
     for (body, field) in [
@@ -92,7 +125,8 @@ async fn the_queue_follows_the_stores_tickets_and_the_consoles_writes() {
         assert!(status.is_client_error(), "{body}: {b}");
         assert!(b["field"].as_str().is_none_or(|f| f == field) && b["code"].is_string(), "{body}: {b}");
     }
-    let (status, _) = answer(app.send(Method::POST, "/api/v1/service/tickets/nope/updates", &json!({"note": "x"})).await).await;
+    let (status, _) =
+        answer(app.send(Method::POST, "/api/v1/service/tickets/nope/updates", &json!({"note": "x"})).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -103,7 +137,15 @@ async fn conversations_wait_on_working_hours_and_the_assistant_hands_off_to_them
     member(&app, "u1", "王姐").await;
     member(&app, "u2", "李哥").await;
     // u1 wrote at 23:30 last night: ten and a half hours on the wall, one working hour.
-    track(&app, "u1", "m1", "2026-12-04T15:30:00Z", "Message Received", json!({"text": "牛奶开了能放多久", "staff_id": "wang"})).await;
+    track(
+        &app,
+        "u1",
+        "m1",
+        "2026-12-04T15:30:00Z",
+        "Message Received",
+        json!({"text": "牛奶开了能放多久", "staff_id": "wang"}),
+    )
+    .await;
     // u2 wrote at 09:55 and was answered at 09:58.
     track(&app, "u2", "m2", "2026-12-05T01:55:00Z", "Message Received", json!({"text": "在吗"})).await;
     track(&app, "u2", "m3", "2026-12-05T01:58:00Z", "Message Replied", json!({"text": "在的", "staff_id": "li"})).await;
@@ -117,9 +159,15 @@ async fn conversations_wait_on_working_hours_and_the_assistant_hands_off_to_them
     assert_eq!(w["total"], 1, "{w}");
     let row = &w["waiting"][0];
     assert_eq!((row["name"].as_str(), row["staff"].as_str()), (Some("王姐"), Some("wang")));
-    assert_eq!((row["reply"]["working_seconds"].as_i64(), row["reply"]["seconds"].as_i64()), (Some(3600), Some(10 * 3600 + 1800)));
+    assert_eq!(
+        (row["reply"]["working_seconds"].as_i64(), row["reply"]["seconds"].as_i64()),
+        (Some(3600), Some(10 * 3600 + 1800))
+    );
     assert_eq!(row["reply"]["due"], "2026-12-05T01:15:00Z", "15 working minutes after 09:00");
-    assert_eq!((row["reply"]["within_working"].as_bool(), row["reply"]["within_overall"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(
+        (row["reply"]["within_working"].as_bool(), row["reply"]["within_overall"].as_bool()),
+        (Some(false), Some(false))
+    );
     assert_eq!(row["suggestion"]["entry_id"], "milk", "the knowledge base knows: {row}");
 
     // A staff reply recorded through the API ends the wait.
@@ -130,18 +178,34 @@ async fn conversations_wait_on_working_hours_and_the_assistant_hands_off_to_them
     assert_eq!(thread["lines"].as_array().unwrap().len(), 2);
     let f = app.api_json("/api/v1/service/figures?days=7").await;
     let r = &f["replies"];
-    assert_eq!((r["asked"].as_u64(), r["answered"].as_u64(), r["within_working"].as_u64(), r["within_overall"].as_u64()), (Some(2), Some(2), Some(1), Some(1)), "{f}");
+    assert_eq!(
+        (r["asked"].as_u64(), r["answered"].as_u64(), r["within_working"].as_u64(), r["within_overall"].as_u64()),
+        (Some(2), Some(2), Some(1), Some(1)),
+        "{f}"
+    );
 
     // The assistant answers what it knows and hands off what it does not: a known customer's
     // hand-off is a message waiting for the service; every question is logged.
-    let (status, a) = answer(app.send(Method::POST, "/api/v1/faq/ask", &json!({"question": "鲜奶开了能放几天"})).await).await;
-    assert_eq!((status, a["answered"].as_bool(), a["answer"]["entry_id"].as_str()), (StatusCode::OK, Some(true), Some("milk")), "{a}");
-    let (_, a) = answer(app.send(Method::POST, "/api/v1/faq/ask", &json!({"question": "你们老板叫什么名字", "person": "u2"})).await).await;
+    let (status, a) =
+        answer(app.send(Method::POST, "/api/v1/faq/ask", &json!({"question": "鲜奶开了能放几天"})).await).await;
+    assert_eq!(
+        (status, a["answered"].as_bool(), a["answer"]["entry_id"].as_str()),
+        (StatusCode::OK, Some(true), Some("milk")),
+        "{a}"
+    );
+    let (_, a) = answer(
+        app.send(Method::POST, "/api/v1/faq/ask", &json!({"question": "你们老板叫什么名字", "person": "u2"})).await,
+    )
+    .await;
     assert_eq!((a["answered"].as_bool(), a["handed_off_to_service"].as_bool()), (Some(false), Some(true)), "{a}");
     let w = app.api_json("/api/v1/service/conversations").await;
     assert_eq!(w["waiting"][0]["text"], "你们老板叫什么名字");
     let h = app.api_json("/api/v1/faq/handoffs").await;
-    assert_eq!((h["handoffs"][0]["question"].as_str(), h["answered"].as_u64(), h["handed_off"].as_u64()), (Some("你们老板叫什么名字"), Some(1), Some(1)), "{h}");
+    assert_eq!(
+        (h["handoffs"][0]["question"].as_str(), h["answered"].as_u64(), h["handed_off"].as_u64()),
+        (Some("你们老板叫什么名字"), Some(1), Some(1)),
+        "{h}"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +221,10 @@ async fn the_knowledge_base_is_kept_per_store_imported_whole_and_edited_by_servi
     let kb = app.api_json("/api/v1/faq/entries").await;
     assert_eq!(kb["entries"][0]["answer"], "冷藏7天", "nothing of the bad file was written");
     assert_eq!(kb["threshold"].as_f64(), Some(0.36));
-    let (status, b) = answer(app.send(Method::PUT, "/api/v1/faq/entries/egg", &json!({"id": "other", "question": "q", "answer": "a"})).await).await;
+    let (status, b) = answer(
+        app.send(Method::PUT, "/api/v1/faq/entries/egg", &json!({"id": "other", "question": "q", "answer": "a"})).await,
+    )
+    .await;
     assert_eq!((status, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some("id")));
     assert_eq!(app.send(Method::DELETE, "/api/v1/faq/entries/egg", &json!({})).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.send(Method::DELETE, "/api/v1/faq/entries/egg", &json!({})).await.status(), StatusCode::NOT_FOUND);
@@ -175,7 +242,14 @@ async fn the_knowledge_base_is_kept_per_store_imported_whole_and_edited_by_servi
     for (token, expected, ticket) in
         [(&service, StatusCode::OK, StatusCode::NOT_FOUND), (&analyst, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN)]
     {
-        let r = app.client.put(format!("{}/api/v1/faq/entries/fish", app.base)).bearer_auth(token).json(&entry).send().await.unwrap();
+        let r = app
+            .client
+            .put(format!("{}/api/v1/faq/entries/fish", app.base))
+            .bearer_auth(token)
+            .json(&entry)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), expected);
         let r = app.client.get(format!("{}/api/v1/faq/entries", app.base)).bearer_auth(token).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
@@ -190,9 +264,18 @@ async fn the_knowledge_base_is_kept_per_store_imported_whole_and_edited_by_servi
         assert_eq!(r.status(), ticket);
     }
     // Settings are checked by field.
-    let (status, b) = answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"sla": {"hours": {"spans": [{"weekdays": [8], "open": "09:00", "close": "18:00"}]}}})).await).await;
+    let (status, b) = answer(
+        app.send(
+            Method::PUT,
+            "/api/v1/service/settings",
+            &json!({"sla": {"hours": {"spans": [{"weekdays": [8], "open": "09:00", "close": "18:00"}]}}}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!((status, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some("sla.hours.spans[0].weekdays")), "{b}");
-    let (status, b) = answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"faq_threshold": 0.5})).await).await;
+    let (status, b) =
+        answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"faq_threshold": 0.5})).await).await;
     assert_eq!((status, b["faq_threshold"].as_f64()), (StatusCode::OK, Some(0.5)), "{b}");
     assert_eq!(app.api_json("/api/v1/faq/entries").await["threshold"].as_f64(), Some(0.5));
 }

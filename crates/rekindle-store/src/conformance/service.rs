@@ -37,11 +37,10 @@ pub async fn service_rows_are_per_workspace(store: &dyn Store) {
     let added = store.put_faq_entries(ws, &[entry("milk", "冷藏5天"), entry("fish", "冷冻")], t0()).await.unwrap();
     assert_eq!(added, 1);
     let kb = store.faq_entries(ws).await.unwrap();
-    assert_eq!(kb.iter().map(|e| (e.id.as_str(), e.answer.as_str())).collect::<Vec<_>>(), [
-        ("milk", "冷藏5天"),
-        ("egg", "常温"),
-        ("fish", "冷冻")
-    ]);
+    assert_eq!(
+        kb.iter().map(|e| (e.id.as_str(), e.answer.as_str())).collect::<Vec<_>>(),
+        [("milk", "冷藏5天"), ("egg", "常温"), ("fish", "冷冻")]
+    );
     assert_eq!(kb[0], entry("milk", "冷藏5天"), "kept whole");
     assert!(store.faq_entries(other).await.unwrap().is_empty());
     assert!(matches!(store.delete_faq_entry(other, "milk").await, Err(StoreError::NotFound(_))));

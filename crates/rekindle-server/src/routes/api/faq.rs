@@ -63,7 +63,11 @@ fn checked(e: &Entry, at: &str) -> Result<(), ApiError> {
 async fn room_for(state: &AppState, access: &Access, adding: usize) -> Result<(), ApiError> {
     let held = state.store.faq_entries(access.ws()).await?.len();
     if held + adding > MAX_ENTRIES {
-        return Err(ApiError::field(ErrorCode::InvalidField, "entries", format!("a knowledge base holds at most {MAX_ENTRIES} entries")));
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "entries",
+            format!("a knowledge base holds at most {MAX_ENTRIES} entries"),
+        ));
     }
     Ok(())
 }
@@ -125,7 +129,8 @@ const HEADER: [(&str, &str); 5] =
 /// Entries from a CSV; the first problem named by its line and column.
 pub fn read_csv(text: &str) -> Result<Vec<Entry>, ApiError> {
     let bad = |field: String, reason: String| ApiError::field(ErrorCode::InvalidField, field, reason);
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header = reader.headers().map_err(|e| bad("csv".into(), e.to_string()))?.clone();
     let column = |name: (&str, &str)| header.iter().position(|h| h.trim() == name.0 || h.trim() == name.1);
     let mut at = [0usize; 5];
@@ -204,7 +209,11 @@ pub struct AskAnswer {
 #[utoipa::path(post, path = "/api/v1/faq/ask", tag = "faq", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = AskInput,
     responses((status = 200, body = AskAnswer), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-async fn ask(access: Access, State(state): State<AppState>, Body(input): Body<AskInput>) -> Result<Json<AskAnswer>, ApiError> {
+async fn ask(
+    access: Access,
+    State(state): State<AppState>,
+    Body(input): Body<AskInput>,
+) -> Result<Json<AskAnswer>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let n = input.question.trim().chars().count();
     let max = rekindle_engine::service::MAX_QUESTION;
@@ -220,7 +229,8 @@ async fn ask(access: Access, State(state): State<AppState>, Body(input): Body<As
     };
     let now = state.engine.now();
     let source = if person.is_some() { "api" } else { "console" };
-    let answer = state.assistant.answer(access.ws(), &input.question, person.as_ref().map(|p| p.id), source, now).await?;
+    let answer =
+        state.assistant.answer(access.ws(), &input.question, person.as_ref().map(|p| p.id), source, now).await?;
     let mut handed = false;
     if let (Some(p), false) = (&person, answer.answered) {
         let props = serde_json::json!({"text": input.question, "channel": "faq"});
@@ -262,7 +272,11 @@ pub struct HandoffList {
 #[utoipa::path(get, path = "/api/v1/faq/handoffs", tag = "faq", security(("bearer" = []), ("session" = [])),
     params(super::Limit, WorkspaceParam),
     responses((status = 200, body = HandoffList), (status = 403, body = ApiError)))]
-async fn handoffs(access: Access, State(state): State<AppState>, Params(limit): Params<super::Limit>) -> Result<Json<HandoffList>, ApiError> {
+async fn handoffs(
+    access: Access,
+    State(state): State<AppState>,
+    Params(limit): Params<super::Limit>,
+) -> Result<Json<HandoffList>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let log = state.store.faq_log(access.ws(), false, 2000).await?;
     let answered = log.iter().filter(|l| l.answered).count();

@@ -24,8 +24,8 @@ use utoipa_axum::routes;
 use super::people::find;
 use super::redact::shown_text;
 use super::{ApiPath, Body, Params, WorkspaceParam};
-use crate::auth::{Access, Can, perm};
 use crate::auth::Principal;
+use crate::auth::{Access, Can, perm};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -86,8 +86,10 @@ pub(super) async fn record(
     properties: Value,
 ) -> Result<(), ApiError> {
     let now = state.engine.now();
-    let message = rekindle_engine::addressed::track(person, event, message_id, properties, now, now)?
-        .ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "person", "holds no identifier to write an event to"))?;
+    let message =
+        rekindle_engine::addressed::track(person, event, message_id, properties, now, now)?.ok_or_else(|| {
+            ApiError::field(ErrorCode::InvalidField, "person", "holds no identifier to write an event to")
+        })?;
     let source = Source(format!("console:{}", by(access).unwrap_or_else(|| "admin".into())));
     state
         .ingestor
@@ -133,7 +135,12 @@ pub struct TicketList {
     pub resolve_hours: u32,
 }
 
-async fn rows(state: &AppState, access: &Access, tickets: Vec<rekindle_core::service::Ticket>, settings: &Settings) -> Result<Vec<TicketRow>, ApiError> {
+async fn rows(
+    state: &AppState,
+    access: &Access,
+    tickets: Vec<rekindle_core::service::Ticket>,
+    settings: &Settings,
+) -> Result<Vec<TicketRow>, ApiError> {
     let people: Vec<_> = tickets.iter().map(|t| t.person).collect();
     let people = People::load(&*state.store, access.ws(), &people).await?;
     let audience = state.engine.latest(access.ws());
@@ -149,12 +156,17 @@ async fn rows(state: &AppState, access: &Access, tickets: Vec<rekindle_core::ser
 #[utoipa::path(get, path = "/api/v1/service/tickets", tag = "service", security(("bearer" = []), ("session" = [])),
     params(TicketParams, WorkspaceParam),
     responses((status = 200, body = TicketList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
-async fn list_tickets(access: Access, State(state): State<AppState>, Params(p): Params<TicketParams>) -> Result<Json<TicketList>, ApiError> {
+async fn list_tickets(
+    access: Access,
+    State(state): State<AppState>,
+    Params(p): Params<TicketParams>,
+) -> Result<Json<TicketList>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let status = match p.status.as_deref() {
         None => Status::Open,
-        Some(s) => Status::parse(s)
-            .ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "status", "must be open, overdue, resolved or all"))?,
+        Some(s) => Status::parse(s).ok_or_else(|| {
+            ApiError::field(ErrorCode::InvalidField, "status", "must be open, overdue, resolved or all")
+        })?,
     };
     let limit = p.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
@@ -374,7 +386,11 @@ pub struct WaitingList {
 #[utoipa::path(get, path = "/api/v1/service/conversations", tag = "service", security(("bearer" = []), ("session" = [])),
     params(super::Limit, WorkspaceParam),
     responses((status = 200, body = WaitingList), (status = 403, body = ApiError)))]
-async fn waiting(access: Access, State(state): State<AppState>, Params(limit): Params<super::Limit>) -> Result<Json<WaitingList>, ApiError> {
+async fn waiting(
+    access: Access,
+    State(state): State<AppState>,
+    Params(limit): Params<super::Limit>,
+) -> Result<Json<WaitingList>, ApiError> {
     access.require(Permission::PeopleRead)?;
     let settings = state.store.service_settings(access.ws()).await?;
     let tz = state.store.calendar(access.ws()).await?.tz;
@@ -407,7 +423,11 @@ pub struct Thread {
 #[utoipa::path(get, path = "/api/v1/service/conversations/{person}", tag = "service", security(("bearer" = []), ("session" = [])),
     params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam),
     responses((status = 200, body = Thread), (status = 404, body = ApiError)))]
-async fn conversation(access: Access, State(state): State<AppState>, ApiPath(who): ApiPath<String>) -> Result<Json<Thread>, ApiError> {
+async fn conversation(
+    access: Access,
+    State(state): State<AppState>,
+    ApiPath(who): ApiPath<String>,
+) -> Result<Json<Thread>, ApiError> {
     let person = find(&state, &access, &who).await?;
     let mut lines = state.desk.look(access.ws(), |d| queue::thread(d, person.id, 200)).await?;
     for l in &mut lines {
@@ -466,7 +486,7 @@ async fn record_message(
         Direction::Inbound => (events::MESSAGE_RECEIVED, "received"),
         Direction::Reply => (events::MESSAGE_REPLIED, "replied"),
     };
-    let key = input.message_id.clone().unwrap_or_else(|| fresh_key());
+    let key = input.message_id.clone().unwrap_or_else(fresh_key);
     let props = json!({"text": input.text, "staff_id": input.staff_id, "channel": input.channel});
     record(&state, &access, &person, event, &format!("rekindle:message-{kind}:{key}"), props).await?;
     let suggestion = match input.direction {

@@ -4,8 +4,8 @@
 //! personal data sees a phone written in a note, a message or a question masked; another
 //! store's tickets, conversations and entries do not exist.
 
-use reqwest::{Method, StatusCode};
 use rekindle_core::access::Role;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN, TestApp, spawn_app, token_for};
@@ -28,14 +28,16 @@ async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: Vec<u
 }
 
 async fn member(app: &TestApp, user: &str, phone: &str) {
-    let who = json!({"type": "identify", "userId": user, "messageId": format!("id-{user}"), "traits": {"phone": phone}});
+    let who =
+        json!({"type": "identify", "userId": user, "messageId": format!("id-{user}"), "traits": {"phone": phone}});
     assert_eq!(app.post("/v1/identify", &who).await.status(), 200);
     app.events().await;
 }
 
 async fn ticket(app: &TestApp, note: &str) -> String {
     let (status, t) = answer(
-        app.send(Method::POST, "/api/v1/service/tickets", &json!({"person": "u1", "reason": "spoiled", "note": note})).await,
+        app.send(Method::POST, "/api/v1/service/tickets", &json!({"person": "u1", "reason": "spoiled", "note": note}))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{t}");
@@ -82,15 +84,21 @@ async fn hostile_service_bodies_are_refused_by_field_and_write_nothing() {
         ("/api/v1/service/messages", json!({"person": "u1", "direction": "inbound", "text": "x".repeat(2001)}), "text"),
         ("/api/v1/faq/ask", json!({"question": "问".repeat(501)}), "question"),
         ("/api/v1/faq/ask", json!({"question": ["牛奶"]}), "question"),
-        ("/api/v1/faq/import", json!({"csv": "id,category,question,alternatives,answer\nok,,问,,\n"}), "csv.line[2].answer"),
+        (
+            "/api/v1/faq/import",
+            json!({"csv": "id,category,question,alternatives,answer\nok,,问,,\n"}),
+            "csv.line[2].answer",
+        ),
     ];
     for (path, body, field) in cases {
         let (status, b) = answer(app.send(Method::POST, path, &body).await).await;
         assert_eq!((status, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{path} {body:.60}: {b}");
     }
-    let (status, b) = answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"faq_threshold": "high"})).await).await;
+    let (status, b) =
+        answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"faq_threshold": "high"})).await).await;
     assert_eq!((status, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some("faq_threshold")));
-    let (status, b) = answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"faq_threshold": 1e308})).await).await;
+    let (status, b) =
+        answer(app.send(Method::PUT, "/api/v1/service/settings", &json!({"faq_threshold": 1e308})).await).await;
     assert_eq!((status, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some("faq_threshold")), "{b}");
     assert_eq!(app.events().await.len(), before, "nothing refused was written");
     assert!(app.api_json("/api/v1/faq/entries").await["entries"].as_array().unwrap().is_empty());
@@ -101,7 +109,10 @@ async fn odd_ticket_ids_are_unknown_tickets_and_injected_text_is_only_text() {
     let app = spawn_app().await;
     member(&app, "u1", "13800138000").await;
     for id in ["' OR 1=1 --", "../../etc/passwd", "%F0%9F%99%82", "%E2%80%AEk1", &"k".repeat(5000)] {
-        let (status, b) = answer(app.send(Method::POST, &format!("/api/v1/service/tickets/{id}/updates"), &json!({"note": "x"})).await).await;
+        let (status, b) = answer(
+            app.send(Method::POST, &format!("/api/v1/service/tickets/{id}/updates"), &json!({"note": "x"})).await,
+        )
+        .await;
         assert!(status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST, "{id:.20}: {status} {b}");
         assert!(b["code"].is_string(), "{b}");
     }
@@ -127,7 +138,8 @@ async fn roles_without_personal_data_see_phones_masked_and_change_nothing() {
     let id = ticket(&app, "顾客电话 13912345678，晚上回电").await;
     let msg = json!({"person": "u1", "direction": "inbound", "text": "我的电话是13912345678"});
     assert_eq!(app.send(Method::POST, "/api/v1/service/messages", &msg).await.status(), StatusCode::ACCEPTED);
-    let (_, _) = answer(app.send(Method::POST, "/api/v1/faq/ask", &json!({"question": "打13912345678找谁"})).await).await;
+    let (_, _) =
+        answer(app.send(Method::POST, "/api/v1/faq/ask", &json!({"question": "打13912345678找谁"})).await).await;
     for role in [Role::Host, Role::Analyst] {
         let token = token_for(&app, role).await;
         let get = |path: &'static str| {
@@ -139,7 +151,12 @@ async fn roles_without_personal_data_see_phones_masked_and_change_nothing() {
                 r.text().await.unwrap()
             }
         };
-        for path in ["/api/v1/service/tickets", "/api/v1/service/conversations", "/api/v1/service/conversations/u1", "/api/v1/faq/handoffs"] {
+        for path in [
+            "/api/v1/service/tickets",
+            "/api/v1/service/conversations",
+            "/api/v1/service/conversations/u1",
+            "/api/v1/faq/handoffs",
+        ] {
             let text = get(path).await;
             assert!(!text.contains("13912345678"), "{role} sees the phone in {path}: {text}");
             assert!(text.contains("139****5678"), "{role} sees it masked in {path}: {text}");
@@ -147,7 +164,11 @@ async fn roles_without_personal_data_see_phones_masked_and_change_nothing() {
         for (method, path, body) in [
             (Method::POST, "/api/v1/service/tickets".to_owned(), json!({"person": "u1", "reason": "late"})),
             (Method::POST, format!("/api/v1/service/tickets/{id}/resolution"), json!({"resolution": "x"})),
-            (Method::POST, "/api/v1/service/messages".to_owned(), json!({"person": "u1", "direction": "reply", "text": "x"})),
+            (
+                Method::POST,
+                "/api/v1/service/messages".to_owned(),
+                json!({"person": "u1", "direction": "reply", "text": "x"}),
+            ),
             (Method::PUT, "/api/v1/service/settings".to_owned(), json!({})),
             (Method::POST, "/api/v1/faq/import".to_owned(), json!({"csv": "x"})),
             (Method::DELETE, "/api/v1/faq/entries/x".to_owned(), json!({})),
@@ -156,7 +177,8 @@ async fn roles_without_personal_data_see_phones_masked_and_change_nothing() {
             assert_eq!(status, StatusCode::FORBIDDEN, "{role} {method} {path}");
         }
         // Asking for a named customer hands off to the service: not for these roles.
-        let (status, _) = raw(&app, Method::POST, "/api/v1/faq/ask", &token, br#"{"question": "q", "person": "u1"}"#.to_vec()).await;
+        let (status, _) =
+            raw(&app, Method::POST, "/api/v1/faq/ask", &token, br#"{"question": "q", "person": "u1"}"#.to_vec()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role}");
     }
 }
@@ -180,12 +202,24 @@ async fn another_stores_tickets_conversations_and_entries_do_not_exist() {
         let (status, b) = raw(&app, method, &north(&path), ADMIN, serde_json::to_vec(&body).unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {b}");
     }
-    let r = app.client.get(format!("{}{}", app.base, north("/api/v1/service/conversations/u1"))).bearer_auth(ADMIN).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}{}", app.base, north("/api/v1/service/conversations/u1")))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let list = app.api_json(&north("/api/v1/service/tickets?status=all")).await;
     assert_eq!(list["total"], 0);
     assert_eq!(app.api_json(&north("/api/v1/service/conversations")).await["total"], 0);
     // An owner of the default store only: north is not theirs.
-    let r = app.client.get(format!("{}{}", app.base, north("/api/v1/faq/entries"))).bearer_auth(&owner).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}{}", app.base, north("/api/v1/faq/entries")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
