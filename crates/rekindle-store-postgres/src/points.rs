@@ -8,9 +8,9 @@ use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Points, Redemption, Result};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
-use sqlx_core::types::Json;
 use sqlx_postgres::{PgConnection, PgRow};
 
+use crate::documents::{self, Document};
 use crate::journey_lock::{self, Key};
 use crate::{PostgresStore, db_err, sql};
 
@@ -186,27 +186,11 @@ impl Points for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn loyalty_program(&self, ws: WorkspaceId) -> Result<Program> {
-        let row = sql("SELECT body FROM loyalty_programs WHERE workspace_id = $1")
-            .bind(ws.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        match row {
-            Some(r) => r.try_get::<Json<Program>, _>(0).map(|Json(p)| p).map_err(db_err),
-            None => Ok(Program::default()),
-        }
+        Ok(documents::read(&self.pool, Document::LoyaltyProgram, ws).await?.unwrap_or_default())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_loyalty_program(&self, ws: WorkspaceId, program: &Program, at: DateTime<Utc>) -> Result<()> {
-        sql("INSERT INTO loyalty_programs (workspace_id, body, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at")
-        .bind(ws.0)
-        .bind(Json(program))
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        documents::write(&self.pool, Document::LoyaltyProgram, ws, program, at).await
     }
 }

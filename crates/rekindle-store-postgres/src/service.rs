@@ -9,34 +9,19 @@ use rekindle_store::{Result, Service, StoreError};
 use sqlx_core::row::Row;
 use sqlx_core::types::Json;
 
+use crate::documents::{self, Document};
 use crate::{PostgresStore, db_err, sql};
 
 #[async_trait::async_trait]
 impl Service for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn service_settings(&self, ws: WorkspaceId) -> Result<Settings> {
-        let row = sql("SELECT body FROM service_settings WHERE workspace_id = $1")
-            .bind(ws.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        match row {
-            Some(r) => r.try_get::<Json<Settings>, _>(0).map(|Json(s)| s).map_err(db_err),
-            None => Ok(Settings::default()),
-        }
+        Ok(documents::read(&self.pool, Document::ServiceSettings, ws).await?.unwrap_or_default())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_service_settings(&self, ws: WorkspaceId, settings: &Settings, at: DateTime<Utc>) -> Result<()> {
-        sql("INSERT INTO service_settings (workspace_id, body, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at")
-        .bind(ws.0)
-        .bind(Json(settings))
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        documents::write(&self.pool, Document::ServiceSettings, ws, settings, at).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

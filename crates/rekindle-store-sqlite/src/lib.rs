@@ -15,6 +15,7 @@ mod codec;
 mod consent;
 mod coupons;
 mod cursors;
+mod documents;
 mod enrollments;
 mod erasure;
 mod event_log;

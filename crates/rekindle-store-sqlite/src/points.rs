@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::loyalty::{Entry, Kind, Posted, Program, ledger::admits};
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{Points, Redemption, Result, StoreError};
+use rekindle_store::{Points, Redemption, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{ms, time};
-use crate::journeys::to_json;
+use crate::documents::{self, Document};
 use crate::{Cached, SqliteStore, db_err};
 
 /// The rows of a person's ledger: theirs and of the people merged into them.
@@ -189,28 +189,11 @@ impl Points for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn loyalty_program(&self, ws: WorkspaceId) -> Result<Program> {
-        let body: Option<String> = self
-            .read(move |c| {
-                c.cached_row("SELECT body FROM loyalty_programs WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
-                    .optional()
-                    .map_err(db_err)
-            })
-            .await?;
-        body.map_or(Ok(Program::default()), |b| serde_json::from_str(&b).map_err(StoreError::backend))
+        Ok(documents::read(self, Document::LoyaltyProgram, ws).await?.unwrap_or_default())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_loyalty_program(&self, ws: WorkspaceId, program: &Program, at: DateTime<Utc>) -> Result<()> {
-        let body = to_json(program)?;
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO loyalty_programs (workspace_id, body, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (workspace_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                params![ws.0, body, ms(at)],
-            )
-            .map_err(db_err)?;
-            Ok(())
-        })
-        .await
+        documents::write(self, Document::LoyaltyProgram, ws, program, at).await
     }
 }

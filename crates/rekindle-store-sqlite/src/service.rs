@@ -6,9 +6,10 @@ use rekindle_core::service::Settings;
 use rekindle_core::service::faq::{Entry, Logged};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Result, Service, StoreError};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::codec::{ms, time};
+use crate::documents::{self, Document};
 use crate::journeys::to_json;
 use crate::{Cached, SqliteStore, db_err};
 
@@ -20,29 +21,12 @@ fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
 impl Service for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn service_settings(&self, ws: WorkspaceId) -> Result<Settings> {
-        let body: Option<String> = self
-            .read(move |c| {
-                c.cached_row("SELECT body FROM service_settings WHERE workspace_id = ?1", [ws.0], |r| r.get(0))
-                    .optional()
-                    .map_err(db_err)
-            })
-            .await?;
-        body.map_or(Ok(Settings::default()), |b| parse(&b))
+        Ok(documents::read(self, Document::ServiceSettings, ws).await?.unwrap_or_default())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_service_settings(&self, ws: WorkspaceId, settings: &Settings, at: DateTime<Utc>) -> Result<()> {
-        let body = to_json(settings)?;
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO service_settings (workspace_id, body, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (workspace_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                params![ws.0, body, ms(at)],
-            )
-            .map_err(db_err)?;
-            Ok(())
-        })
-        .await
+        documents::write(self, Document::ServiceSettings, ws, settings, at).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

@@ -1,0 +1,59 @@
+//! A workspace's settings kept whole as one JSON document per table (the loyalty program, the
+//! service settings, the message providers): each read and replaced the same way. Same answers
+//! as SQLite's documents.rs.
+
+use chrono::{DateTime, Utc};
+use rekindle_core::WorkspaceId;
+use rekindle_store::Result;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx_core::row::Row;
+use sqlx_core::types::Json;
+use sqlx_postgres::PgPool;
+
+use crate::{db_err, sql};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Document {
+    LoyaltyProgram,
+    ServiceSettings,
+    ChannelSettings,
+}
+
+/// The workspace's document, if one was written. The SQL is written out per table (the
+/// queries are `'static`).
+pub(crate) async fn read<T: DeserializeOwned>(pool: &PgPool, doc: Document, ws: WorkspaceId) -> Result<Option<T>> {
+    let query = match doc {
+        Document::LoyaltyProgram => "SELECT body FROM loyalty_programs WHERE workspace_id = $1",
+        Document::ServiceSettings => "SELECT body FROM service_settings WHERE workspace_id = $1",
+        Document::ChannelSettings => "SELECT settings FROM channel_settings WHERE workspace_id = $1",
+    };
+    let row = sql(query).bind(ws.0).fetch_optional(pool).await.map_err(db_err)?;
+    row.map(|r| r.try_get::<Json<T>, _>(0).map(|Json(v)| v)).transpose().map_err(db_err)
+}
+
+/// Replace the workspace's document.
+pub(crate) async fn write<T: Serialize>(
+    pool: &PgPool,
+    doc: Document,
+    ws: WorkspaceId,
+    value: &T,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let query = match doc {
+        Document::LoyaltyProgram => {
+            "INSERT INTO loyalty_programs (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
+        }
+        Document::ServiceSettings => {
+            "INSERT INTO service_settings (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
+        }
+        Document::ChannelSettings => {
+            "INSERT INTO channel_settings (workspace_id, settings, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at"
+        }
+    };
+    sql(query).bind(ws.0).bind(Json(value)).bind(at).execute(pool).await.map_err(db_err)?;
+    Ok(())
+}
