@@ -329,3 +329,41 @@ async fn unknown_sessions_and_bad_parts_are_refused() {
     let r = app.api_json("/api/v1/live/sessions/s1/review").await;
     assert_eq!((r["viewers"].as_u64(), r["conversion_rate"].is_null()), (Some(0), true));
 }
+
+#[tokio::test]
+async fn a_question_waiting_carries_the_knowledge_bases_answer_for_the_host_logged_once() {
+    let app = spawn_app_at(&at(20 * 60)).await;
+    put_session(&app, "s1", START, None).await;
+    let entry = json!({"id": "shipping", "category": "配送", "question": "满多少包邮", "alternatives": ["能包邮吗", "运费怎么算"],
+        "answer": "满 59 元包邮，不满收 6 元运费。"});
+    assert_eq!(app.send(reqwest::Method::PUT, "/api/v1/faq/entries/shipping", &entry).await.status(), 200);
+    let events = vec![
+        track("viewer-1", "1-in".into(), "Live Entered", at(60), json!({"session_id": "s1"})),
+        track(
+            "viewer-1",
+            "1-q".into(),
+            "Live Commented",
+            at(19 * 60),
+            json!({"session_id": "s1", "comment_id": "c1", "text": "这个能包邮吗", "is_question": true}),
+        ),
+        track(
+            "viewer-1",
+            "1-q2".into(),
+            "Live Commented",
+            at(19 * 60 + 10),
+            json!({"session_id": "s1", "comment_id": "c2", "text": "主播今天穿的衣服哪里买的", "is_question": true}),
+        ),
+    ];
+    send_all(&app, &events).await;
+    for _ in 0..2 {
+        let m = app.api_json("/api/v1/live/sessions/s1/monitor").await;
+        let waiting = m["waiting"].as_array().unwrap();
+        let by = |id: &str| waiting.iter().find(|w| w["comment_id"] == id).unwrap().clone();
+        assert_eq!(by("c1")["suggestion"]["entry_id"], "shipping", "{m}");
+        assert!(by("c2")["suggestion"].is_null(), "nothing to suggest: {m}");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    // Each question asked of the assistant once, however often the monitor is built.
+    let h = app.api_json("/api/v1/faq/handoffs").await;
+    assert_eq!((h["answered"].as_u64(), h["handed_off"].as_u64()), (Some(1), Some(1)), "{h}");
+}

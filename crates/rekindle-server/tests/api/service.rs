@@ -279,3 +279,37 @@ async fn the_knowledge_base_is_kept_per_store_imported_whole_and_edited_by_servi
     assert_eq!((status, b["faq_threshold"].as_f64()), (StatusCode::OK, Some(0.5)), "{b}");
     assert_eq!(app.api_json("/api/v1/faq/entries").await["threshold"].as_f64(), Some(0.5));
 }
+
+#[tokio::test]
+async fn the_desk_follows_a_merge_and_forgets_an_erased_person() {
+    let app = spawn_app_at("2026-12-05T02:00:00Z").await;
+    // Someone writes in from a device before they are known, and separately a ticket opens on
+    // their member id.
+    let m = json!({"type": "track", "anonymousId": "dev-9", "messageId": "a1", "timestamp": "2026-12-05T01:00:00Z",
+        "event": "Message Received", "properties": {"text": "鸡蛋碎了"}});
+    assert_eq!(app.post("/v1/import", &json!({"batch": [m]})).await.status(), 200);
+    track(&app, "u9", "k9", "2026-12-05T01:05:00Z", "Ticket Opened", json!({"ticket_id": "k9", "reason": "spoiled"}))
+        .await;
+    app.events().await;
+    assert_eq!(app.api_json("/api/v1/service/conversations").await["total"], 1, "the desk is built");
+    // Now they turn out to be one person.
+    let alias = json!({"type": "alias", "userId": "u9", "previousId": "dev-9", "messageId": "al9"});
+    assert_eq!(app.post("/v1/alias", &alias).await.status(), 200);
+    app.events().await;
+    let person = app.api_json("/api/v1/people/u9").await["id"].as_str().unwrap().to_owned();
+    let w = app.api_json("/api/v1/service/conversations").await;
+    assert_eq!((w["total"].as_u64(), w["waiting"][0]["person"].as_str()), (Some(1), Some(person.as_str())), "{w}");
+    assert_eq!(w["waiting"][0]["open_ticket"], true, "their ticket and their message are one person's");
+    assert_eq!(app.api_json("/api/v1/service/tickets").await["tickets"][0]["person"], person.as_str());
+
+    let r = app
+        .client
+        .delete(format!("{}/api/v1/people/{person}?confirm={person}", app.base))
+        .bearer_auth(crate::helpers::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.api_json("/api/v1/service/tickets?status=all").await["total"], 0);
+    assert_eq!(app.api_json("/api/v1/service/conversations").await["total"], 0);
+}
