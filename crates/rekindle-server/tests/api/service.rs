@@ -115,6 +115,17 @@ async fn the_queue_follows_the_stores_tickets_and_the_consoles_writes() {
     );
     assert_eq!(f["settings"]["sla"]["resolve_hours"], 48);
 
+    // The same as CSV for Excel, headed in the reader's language.
+    let csv = app.api("/api/v1/service/export.csv?part=tickets&days=30").await.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("工单号,顾客,用户ID,原因"), "{csv}");
+    assert_eq!(lines.len(), 5, "a header and four tickets: {csv}");
+    assert!(csv.contains("李哥") && csv.contains("已补发"), "{csv}");
+    let churn = app.api("/api/v1/service/export.csv?part=churn&lang=en").await.text().await.unwrap();
+    assert!(churn.contains("resolved,tickets,churned,churn rate") && churn.contains("within_24h"), "{churn}");
+    let (status, b) = answer(app.api("/api/v1/service/export.csv?part=everything").await).await;
+    assert_eq!((status, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some("part")));
+
     for (body, field) in [
         (json!({"person": "u1", "reason": "rude"}), "reason"),
         (json!({"person": "u1", "reason": "late", "note": "x".repeat(2001)}), "note"),

@@ -34,6 +34,7 @@ mod reports;
 mod segment_members;
 mod segments;
 mod service;
+mod service_csv;
 mod tags;
 mod targets;
 mod tokens;
@@ -68,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(live::router())
         .merge(loyalty::router())
         .merge(service::router())
+        .merge(service_csv::router())
         .merge(faq::router())
         .merge(targets::router())
         .merge(people::router())

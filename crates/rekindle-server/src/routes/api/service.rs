@@ -135,7 +135,7 @@ pub struct TicketList {
     pub resolve_hours: u32,
 }
 
-async fn rows(
+pub(super) async fn rows(
     state: &AppState,
     access: &Access,
     tickets: Vec<rekindle_core::service::Ticket>,
@@ -316,7 +316,7 @@ async fn resolve_ticket(
 #[into_params(parameter_in = Query)]
 pub struct FiguresParams {
     /// The last this many days, up to now (default 30; 1 to 366).
-    days: Option<i64>,
+    pub(super) days: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -342,7 +342,12 @@ async fn service_figures(
     Params(p): Params<FiguresParams>,
 ) -> Result<Json<ServiceFigures>, ApiError> {
     access.require(Permission::PeopleRead)?;
-    let days = p.days.unwrap_or(30);
+    Ok(Json(figures(&state, &access, p.days).await?))
+}
+
+/// The figures of the last `days` (default 30).
+pub(super) async fn figures(state: &AppState, access: &Access, days: Option<i64>) -> Result<ServiceFigures, ApiError> {
+    let days = days.unwrap_or(30);
     if !(1..=366).contains(&days) {
         return Err(ApiError::field(ErrorCode::InvalidField, "days", "must be between 1 and 366"));
     }
@@ -364,14 +369,14 @@ async fn service_figures(
         })
         .await?;
     let tickets = TicketFigures { churn_by_speed: churn, ..tickets };
-    Ok(Json(ServiceFigures {
+    Ok(ServiceFigures {
         from,
         to: now,
         tickets,
         replies,
         churn_days: rekindle_core::service::figures::CHURN_DAYS,
         settings,
-    }))
+    })
 }
 
 #[derive(Serialize, ToSchema)]
