@@ -1,5 +1,6 @@
 // Shared bits of the customer-service pages (售后工单, 客服会话, 知识库): labels, the server's
-// clock read off a row, and who a reply or note is recorded as.
+// clock read off a row, who a reply or note is recorded as, and a form's submission.
+import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { ApiError } from './api'
 import { session } from './session'
@@ -47,4 +48,30 @@ export function fieldOf(e: unknown, fields: RegExp): { field: string; message: s
     return { field: e.field, message: e.message }
   }
   return null
+}
+
+/**
+ * A form's submission: `busy` while `action` runs, and its failure as either a refusal of one of
+ * the form's fields (what `refusal` makes of the error, shown at the field) or any other error.
+ */
+export function useSubmit(refusal: (e: unknown) => { field: string; message: string } | null) {
+  const busy = ref(false)
+  const fieldError = ref<{ field: string; message: string } | null>(null)
+  const actionError = ref<unknown>(null)
+
+  async function submit(action: () => Promise<void>): Promise<void> {
+    busy.value = true
+    fieldError.value = null
+    actionError.value = null
+    try {
+      await action()
+    } catch (e) {
+      fieldError.value = refusal(e)
+      if (!fieldError.value) actionError.value = e
+    } finally {
+      busy.value = false
+    }
+  }
+
+  return { busy, fieldError, actionError, submit }
 }
