@@ -76,10 +76,10 @@ test('the monitor follows a running session as events arrive: viewers, loyal fan
 
   // Step 3: an anonymous viewer asks, then a regular in the private domain asks after them.
   await send(page, [
-    track(viewers[0], 'Live Commented', { session_id: id, comment_id: `q1-${stamp}`, text: '草莓今天有货吗？', is_question: true }),
+    track(viewers[0], 'Live Commented', { session_id: id, comment_id: `q1-${stamp}`, text: '牛奶开了能放几天？', is_question: true }),
   ])
   await page.locator(`${byTestId('live-question')}[data-comment="q1-${stamp}"]`).waitFor()
-  assert.equal((await page.locator(byTestId('live-question-text')).first().innerText()).trim(), '草莓今天有货吗？')
+  assert.equal((await page.locator(byTestId('live-question-text')).first().innerText()).trim(), '牛奶开了能放几天？')
   await send(page, [
     track(regularsWho[0], 'Live Commented', { session_id: id, comment_id: `q2-${stamp}`, text: '老客有优惠券吗？', is_question: true }),
   ])
@@ -88,6 +88,11 @@ test('the monitor follows a running session as events arrive: viewers, loyal fan
   assert.deepEqual(await waitingIds(page), [`q2-${stamp}`, `q1-${stamp}`])
   assert.equal(await page.locator(`${byTestId('live-question')}[data-comment="q2-${stamp}"] ${byTestId('live-question-private')}`).count(), 1)
   assert.equal((await page.locator(byTestId('live-waiting-count')).innerText()).trim(), '2')
+  // The store's knowledge base suggests an answer to what it knows, and nothing to what it does not.
+  const suggestion = (c) => page.locator(`${byTestId('live-question')}[data-comment="${c}-${stamp}"] ${byTestId('live-question-suggestion')}`)
+  assert.equal(await suggestion('q1').getAttribute('data-entry'), 'shelf-life-milk')
+  assert.match(await suggestion('q1').innerText(), /知识库建议回答/)
+  assert.equal(await suggestion('q2').count(), 0)
   // The age ticks on between updates.
   const age = page.locator(`${byTestId('live-question')}[data-comment="q1-${stamp}"] ${byTestId('live-question-age')}`)
   const before = await age.innerText()

@@ -47,6 +47,8 @@ export type LiveWatchBucket = Schemas['WatchBucket']
 /** The parts of the review's CSV export. */
 export const REVIEW_CSV_PARTS = ['figures', 'curve', 'products'] as const
 export type ReviewCsvPart = (typeof REVIEW_CSV_PARTS)[number]
+export const SERVICE_CSV_PARTS = ['tickets', 'churn', 'staff'] as const
+export type ServiceCsvPart = (typeof SERVICE_CSV_PARTS)[number]
 
 export type Identity = Schemas['IdentityView']
 export type PersonSummary = Schemas['PersonSummary']
@@ -533,6 +535,9 @@ export const api = {
   liveReview: (w: string, id: string) =>
     request<LiveReview>('GET', `/api/v1/live/sessions/${enc(id)}/review`, { query: ws(w) }),
   /** A part of the review as a CSV download: a plain link, the session cookie authenticates the GET. */
+  /** The service's figures as CSV: the window's tickets, churn by resolution speed, replies per staff member. */
+  serviceCsvUrl: (w: string, part: ServiceCsvPart, days: number, lang: string) =>
+    `/api/v1/service/export.csv?${new URLSearchParams({ workspace: w, part, days: String(days), lang })}`,
   liveReviewCsvUrl: (w: string, id: string, part: ReviewCsvPart, lang: string) =>
     `/api/v1/live/sessions/${enc(id)}/review/export.csv?${new URLSearchParams({ workspace: w, part, lang })}`,
 

@@ -191,6 +191,8 @@ const en: MessageSchema = {
       hint: 'Private-domain questions first, then the oldest',
       empty: 'No questions waiting.',
       age: 'waiting {d}',
+      suggestion: 'Suggested answer',
+      confidence: 'confidence {p}',
     },
     private: 'Private',
     loyal: {
@@ -1511,6 +1513,8 @@ const en: MessageSchema = {
       unassigned: 'Unassigned',
     },
     figures: {
+      export: 'Export CSV',
+      parts: { tickets: 'Tickets', churn: 'Churn by speed', staff: 'Replies by staff' },
       title: 'After-sales performance',
       window: 'Tickets opened in the last {days} days',
       rateInTime: 'Resolved within {h} h',

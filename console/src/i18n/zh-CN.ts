@@ -190,6 +190,8 @@ export default {
       hint: '私域用户的提问排在前面，其次按提问先后',
       empty: '没有待回复的提问。',
       age: '已等 {d}',
+      suggestion: '知识库建议回答',
+      confidence: '置信度 {p}',
     },
     private: '私域',
     loyal: {
@@ -1508,6 +1510,8 @@ export default {
       unassigned: '未分配',
     },
     figures: {
+      export: '导出 CSV',
+      parts: { tickets: '工单明细', churn: '处理速度与流失', staff: '客服回复' },
       title: '售后表现',
       window: '近 {days} 天新开的工单',
       rateInTime: '{h}小时解决率',
