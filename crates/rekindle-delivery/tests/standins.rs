@@ -415,6 +415,68 @@ async fn wecom_callbacks_decrypt_into_contact_events() {
     assert_eq!(client.crypto().verify_url(&signature, "1700000000", "42", &echostr).unwrap(), "4503285736287648");
 }
 
+#[tokio::test]
+async fn wecom_kf_sync_pages_by_cursor() {
+    use rekindle_delivery::wecom::kf::KfOrigin;
+
+    let standin = StandIn::start(Provider::Wecom).await;
+    let client = wecom_client(&standin).await;
+    for i in 0..5 {
+        let origin = if i % 2 == 0 { 3 } else { 5 };
+        standin.queue_kf_message(serde_json::json!({
+            "msgid": format!("m{i}"), "open_kfid": "wkSHOP", "external_userid": "wmKF0001", "send_time": 1_800_000_000 + i,
+            "origin": origin, "servicer_userid": if origin == 5 { "xiaoxian" } else { "" },
+            "msgtype": "text", "text": {"content": format!("第{i}条")},
+        }));
+        standin.queue_kf_message(serde_json::json!({
+            "open_kfid": "wkOTHER", "external_userid": "wmKF0002", "origin": 3, "msgtype": "image", "image": {"media_id": "x"},
+        }));
+    }
+
+    // Two at a time, each page from where the last stopped.
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = client.kf_sync_msg(cursor.as_deref(), Some("TOKEN"), "wkSHOP", 2).await.unwrap();
+        pages += 1;
+        seen.extend(page.messages.iter().map(|m| (m.msgid.clone(), m.origin, m.shown_text())));
+        cursor = Some(page.next_cursor);
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    let ids: Vec<&str> = seen.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(ids, ["m0", "m1", "m2", "m3", "m4"], "only wkSHOP's, in order, once");
+    assert_eq!((seen[1].1, seen[1].2.as_str()), (KfOrigin::Servicer, "第1条"));
+    let syncs = standin.kf_syncs();
+    assert!(syncs.iter().all(|s| s.token.as_deref() == Some("TOKEN") && s.open_kfid.as_deref() == Some("wkSHOP")));
+    assert_eq!(syncs[0].cursor, None);
+
+    // Nothing new: an empty page, the cursor kept; a new message comes next.
+    let empty = client.kf_sync_msg(cursor.as_deref(), None, "wkSHOP", 1000).await.unwrap();
+    assert!(empty.messages.is_empty() && !empty.has_more);
+    standin.queue_kf_message(serde_json::json!({"msgid": "m5", "open_kfid": "wkSHOP", "external_userid": "wmKF0001", "origin": 3, "msgtype": "voice"}));
+    let next = client.kf_sync_msg(Some(&empty.next_cursor), None, "wkSHOP", 1000).await.unwrap();
+    assert_eq!(next.messages.iter().map(|m| m.shown_text()).collect::<Vec<_>>(), ["[语音]"]);
+
+    // Every account's messages without an open_kfid.
+    let all = client.kf_sync_msg(None, None, "", 1000).await.unwrap();
+    assert_eq!(all.messages.len(), 11);
+
+    // An expired access token is replaced; WeCom's refusals keep their codes.
+    standin.expire_tokens();
+    assert!(client.kf_sync_msg(None, None, "wkSHOP", 1).await.is_ok());
+    standin.fail_next(Fault::InvalidRecipient);
+    let err = client.kf_sync_msg(None, None, "wkNOPE", 1000).await.unwrap_err();
+    assert_eq!((class(&err), err.kind(), err.code()), ("rejected", FailureKind::Misconfigured, "95000"));
+    standin.fail_next(Fault::Throttle);
+    assert_eq!(class(&client.kf_sync_msg(None, None, "wkSHOP", 1000).await.unwrap_err()), "retryable");
+    let err = client.kf_sync_msg(Some("not-a-cursor"), None, "wkSHOP", 1000).await.unwrap_err();
+    assert_eq!(err.code(), "40058");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mini-program
 

@@ -61,6 +61,7 @@ impl App {
             points: services.points.clone(),
             channels: services.channels.clone(),
             journeys: config.journeys.clone(),
+            kf_cursors: Default::default(),
         };
         let open_files = serve::raise_open_files_limit().unwrap_or_else(|error| {
             tracing::warn!(%error, "cannot read the open-files limit");

@@ -1,5 +1,7 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use rekindle_core::WorkspaceId;
 use rekindle_ingest::Ingestor;
 use rekindle_store::Store;
 
@@ -36,4 +38,30 @@ pub struct AppState {
     /// The configured message providers (the WeCom client answers callbacks too).
     pub channels: Arc<rekindle_journeys::dispatch::ChannelDirectory>,
     pub journeys: crate::config::JourneysConfig,
+    /// Where each 微信客服 account's message pull stands.
+    pub kf_cursors: Arc<KfCursors>,
+}
+
+/// The `next_cursor` of the last 微信客服 page stored, per workspace and 微信客服 account
+/// (`open_kfid`, "" when the callback named none). In memory only: after a restart the first
+/// pull starts again from the oldest message WeCom keeps (3 days), and each message's id makes
+/// the ones already stored no-ops.
+#[derive(Default)]
+pub struct KfCursors {
+    accounts: Mutex<HashMap<(WorkspaceId, String), Cursor>>,
+}
+
+/// One account's cursor, locked while a pull reads from it.
+type Cursor = Arc<tokio::sync::Mutex<Option<String>>>;
+
+impl KfCursors {
+    /// The account's cursor, held until the guard drops: one pull at a time per account, each
+    /// starting where the previous one stopped.
+    pub async fn lock(&self, ws: WorkspaceId, open_kfid: &str) -> tokio::sync::OwnedMutexGuard<Option<String>> {
+        let slot = {
+            let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+            accounts.entry((ws, open_kfid.to_string())).or_default().clone()
+        };
+        slot.lock_owned().await
+    }
 }

@@ -82,6 +82,17 @@ pub struct Delivered {
     pub at: DateTime<Utc>,
 }
 
+/// A `kf/sync_msg` call the WeCom stand-in answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KfSync {
+    pub cursor: Option<String>,
+    /// The callback's token, as the caller passed it.
+    pub token: Option<String>,
+    pub open_kfid: Option<String>,
+    /// How many messages the answer carried.
+    pub returned: usize,
+}
+
 /// A running stand-in; the server stops when this is dropped.
 pub struct StandIn {
     provider: Provider,
@@ -187,6 +198,20 @@ impl StandIn {
     /// WeCom: let every issued welcome code run past its 20 seconds.
     pub fn expire_welcome_codes(&self) {
         wecom::expire_welcome_codes(&self.shared)
+    }
+
+    /// WeCom 微信客服: a message for `kf/sync_msg` to return, in WeCom's JSON (`open_kfid`,
+    /// `external_userid`, `origin` 3 customer / 4 system / 5 servicer, `servicer_userid`,
+    /// `msgtype`, `text: {content}`, …); `msgid` and `send_time` are filled in when missing.
+    /// Returns the msgid. Pulls page through the queue in order, by cursor; they meet the
+    /// queued faults (ServerError: 500, Throttle: 45033, InvalidRecipient: 95000, Timeout: held).
+    pub fn queue_kf_message(&self, message: serde_json::Value) -> String {
+        wecom::queue_kf_message(&self.shared, message)
+    }
+
+    /// WeCom 微信客服: every `kf/sync_msg` answered, in order.
+    pub fn kf_syncs(&self) -> Vec<KfSync> {
+        self.shared.lock().kf_syncs.clone()
     }
 
     /// WeCom: `xml_plain` encrypted and signed as WeCom posts it to a callback URL: the query

@@ -1,11 +1,12 @@
 //! What a stand-in remembers: deliveries, queued faults, counters, and the provider-specific
-//! bits (issued tokens, used nonces, mass-send tasks, welcome codes, seen idempotency keys).
+//! bits (issued tokens, used nonces, mass-send tasks, welcome codes, 微信客服 messages, seen
+//! idempotency keys).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Delivered, Fault};
+use super::{Delivered, Fault, KfSync};
 
 /// How long a Timeout fault holds its answer: well past [`super::CLIENT_TIMEOUT_MS`].
 pub(crate) const HOLD: Duration = Duration::from_millis(3000);
@@ -31,6 +32,10 @@ pub(crate) struct State {
     pub tasks: BTreeMap<String, Task>,
     /// WeCom: welcome codes by code.
     pub welcome_codes: HashMap<String, Welcome>,
+    /// WeCom 微信客服: the messages `kf/sync_msg` reads, in WeCom's JSON, oldest first.
+    pub kf_messages: Vec<serde_json::Value>,
+    /// WeCom 微信客服: every `kf/sync_msg` answered.
+    pub kf_syncs: Vec<KfSync>,
     /// Webhook: Idempotency-Keys already delivered.
     pub seen_keys: HashSet<String>,
 }

@@ -1,6 +1,7 @@
 //! WeCom stand-in: `gettoken`, `add_msg_template` (a task per msgid, confirmed by
 //! [`StandIn::confirm`](super::StandIn::confirm)), `get_groupmsg_send_result`,
-//! `send_welcome_msg` (codes it issued, for 20 seconds), and callbacks encrypted as WeCom does.
+//! `send_welcome_msg` (codes it issued, for 20 seconds), `kf/sync_msg` (the 微信客服 messages a
+//! test queued, paged by cursor), and callbacks encrypted as WeCom does.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::Delivered;
 use super::Fault;
+use super::KfSync;
 use super::state::{HOLD, Shared, Task, TokenState, Welcome};
 use crate::wecom::callback::WecomCrypto;
 use crate::{Secret, WecomConfig};
@@ -43,6 +45,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/cgi-bin/externalcontact/add_msg_template", post(add_msg_template))
         .route("/cgi-bin/externalcontact/get_groupmsg_send_result", post(send_result))
         .route("/cgi-bin/externalcontact/send_welcome_msg", post(send_welcome_msg))
+        .route("/cgi-bin/kf/sync_msg", post(sync_msg))
         .with_state(shared)
 }
 
@@ -231,6 +234,97 @@ async fn send_welcome_msg(
     };
     state.delivered.push(delivered);
     ok(json!({}))
+}
+
+#[derive(Deserialize)]
+struct SyncBody {
+    #[serde(default)]
+    cursor: String,
+    #[serde(default)]
+    token: String,
+    limit: Option<usize>,
+    #[serde(default)]
+    open_kfid: String,
+}
+
+/// A cursor is a position in the queue of messages; WeCom's are opaque, and so are these.
+fn cursor_at(position: usize) -> String {
+    format!("CUR{}", hex::encode((position as u64).to_be_bytes()))
+}
+
+fn cursor_position(cursor: &str) -> Option<usize> {
+    let bytes: [u8; 8] = hex::decode(cursor.strip_prefix("CUR")?).ok()?.try_into().ok()?;
+    usize::try_from(u64::from_be_bytes(bytes)).ok()
+}
+
+/// `kf/sync_msg`: the queued messages after `cursor` (from the first without one), of
+/// `open_kfid` if given, at most `limit` (default and most 1000). `next_cursor` is where this
+/// page stopped; `has_more` is 1 when matching messages remain after it.
+async fn sync_msg(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    axum::Json(body): axum::Json<SyncBody>,
+) -> Response {
+    shared.begin().await;
+    if let Some(refusal) = token_refusal(&shared, &q) {
+        return refusal;
+    }
+    let mut hold = false;
+    match shared.fault(&body.open_kfid) {
+        Some(Fault::ServerError) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Some(Fault::Throttle) => return refuse(45033, "api concurrent out of limit"),
+        Some(Fault::InvalidRecipient) => return refuse(95000, "invalid open_kfid"),
+        Some(Fault::Timeout) => hold = true,
+        Some(Fault::Quota | Fault::Refused) | None => {}
+    }
+    let answer = {
+        let mut state = shared.lock();
+        let queued = state.kf_messages.len();
+        let start = if body.cursor.is_empty() {
+            0
+        } else {
+            match cursor_position(&body.cursor).filter(|p| *p <= queued) {
+                Some(p) => p,
+                None => return refuse(40058, "invalid cursor"),
+            }
+        };
+        let limit = body.limit.filter(|l| *l > 0).unwrap_or(1000).min(1000);
+        let wanted = |m: &Value| body.open_kfid.is_empty() || m["open_kfid"] == json!(body.open_kfid);
+        let mut page = Vec::new();
+        let mut position = start;
+        while position < queued && page.len() < limit {
+            let m = &state.kf_messages[position];
+            position += 1;
+            if wanted(m) {
+                page.push(m.clone());
+            }
+        }
+        let has_more = state.kf_messages[position..].iter().any(wanted);
+        state.kf_syncs.push(KfSync {
+            cursor: Some(body.cursor.clone()).filter(|c| !c.is_empty()),
+            token: Some(body.token.clone()).filter(|t| !t.is_empty()),
+            open_kfid: Some(body.open_kfid.clone()).filter(|k| !k.is_empty()),
+            returned: page.len(),
+        });
+        json!({"next_cursor": cursor_at(position), "has_more": u8::from(has_more), "msg_list": page})
+    };
+    if hold {
+        tokio::time::sleep(HOLD).await;
+    }
+    ok(answer)
+}
+
+/// Queue a 微信客服 message in WeCom's JSON; a missing `msgid` or `send_time` is filled in.
+pub(crate) fn queue_kf_message(shared: &Shared, mut message: Value) -> String {
+    if !message["msgid"].is_string() {
+        message["msgid"] = json!(format!("kfmsg{}", hex::encode(rand::random::<[u8; 12]>())));
+    }
+    if message.get("send_time").is_none() {
+        message["send_time"] = json!(chrono::Utc::now().timestamp());
+    }
+    let msgid = message["msgid"].as_str().unwrap_or_default().to_string();
+    shared.lock().kf_messages.push(message);
+    msgid
 }
 
 /// The staff member confirms: each customer becomes sent, or not (no longer a friend, or over

@@ -1,5 +1,5 @@
 //! The WeCom callback URL: its signature and AES crypto (WeCom's "加解密方案"), and the
-//! customer-contact events it delivers.
+//! customer-contact and 微信客服 events it delivers.
 //!
 //! - `msg_signature` = hex SHA1 of the sorted concatenation of Token, timestamp, nonce and the
 //!   encrypted message.
@@ -18,7 +18,7 @@ use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use serde::Deserialize;
 use sha1::{Digest, Sha1};
 
-pub use super::event::{ContactEvent, parse_event};
+pub use super::event::{ContactEvent, KfEvent, parse_event, parse_kf_event};
 use crate::Secret;
 
 /// WeCom's EncodingAESKey is 43 characters whose last one carries two stray bits, so the decoder

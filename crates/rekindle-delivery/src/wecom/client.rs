@@ -1,4 +1,5 @@
-//! The WeCom API calls Rekindle makes: mass-send tasks, their results, welcome messages.
+//! The WeCom API calls Rekindle makes: mass-send tasks, their results, welcome messages, and
+//! 微信客服 messages pulled after a callback.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use serde_json::json;
 
 use super::callback::WecomCrypto;
 use super::codes;
+use super::kf::{self, KfPage};
 use crate::wechat::{TokenSource, WechatApi};
 use crate::{Channel, ChannelKind, ConfigError, FailureKind, Outgoing, Receipt, SendError, WecomConfig, http};
 
@@ -45,6 +47,9 @@ pub struct WecomClient {
 
 /// Pages of `get_groupmsg_send_result` read at most: 1000 customers a page.
 const MAX_PAGES: usize = 100;
+
+/// The most messages `kf/sync_msg` returns in one answer (and its default).
+pub const KF_SYNC_LIMIT: u32 = 1000;
 
 impl WecomClient {
     pub fn new(config: &WecomConfig, timeout: Duration) -> Result<Self, ConfigError> {
@@ -112,6 +117,33 @@ impl WecomClient {
             cursor = page.next_cursor;
         }
         Ok(states)
+    }
+
+    /// One page of 微信客服 messages (`kf/sync_msg`): those after `cursor`, the previous page's
+    /// `next_cursor` (without one WeCom starts at the oldest of the last 3 days). `token` is the
+    /// `kf_msg_or_event` callback's, valid 10 minutes; without it WeCom limits calls strictly.
+    /// `open_kfid` narrows the pull to one 微信客服 account ("" for every account the app may
+    /// read); `limit` is at most [`KF_SYNC_LIMIT`].
+    pub async fn kf_sync_msg(
+        &self,
+        cursor: Option<&str>,
+        token: Option<&str>,
+        open_kfid: &str,
+        limit: u32,
+    ) -> Result<KfPage, SendError> {
+        let mut body = json!({"limit": limit.clamp(1, KF_SYNC_LIMIT), "voice_format": 0});
+        if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+            body["cursor"] = json!(cursor);
+        }
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            body["token"] = json!(token);
+        }
+        if !open_kfid.is_empty() {
+            body["open_kfid"] = json!(open_kfid);
+        }
+        let reply = self.api.post("cgi-bin/kf/sync_msg", &body).await?;
+        kf::read_page(reply)
+            .map_err(|e| SendError::uncertain(FailureKind::ProviderError, "unreadable", format!("kf sync_msg: {e}")))
     }
 }
 

@@ -18,8 +18,9 @@ pub(crate) fn classify(errcode: i64) -> (Class, FailureKind) {
         84061 => (Rejected, UserRefused),
         // Empty or over-long text.
         44004 | 45002 => (Rejected, ContentRejected),
-        // Invalid sender userid, invalid parameter (an expired welcome_code, say).
-        40003 | 40058 => (Rejected, Misconfigured),
+        // Invalid sender userid, invalid parameter (an expired welcome_code, say), an open_kfid
+        // that is not one of the corp's 微信客服 accounts.
+        40003 | 40058 | 95000 => (Rejected, Misconfigured),
         _ => (Rejected, ProviderError),
     }
 }

@@ -1,4 +1,5 @@
-//! The customer-contact events of a decrypted WeCom callback (`change_external_contact`).
+//! The events of a decrypted WeCom callback: customer-contact changes
+//! (`change_external_contact`) and 微信客服 messages waiting to be pulled (`kf_msg_or_event`).
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,15 @@ pub enum ContactEvent {
     DeletedByCustomer { user_id: String, external_user_id: String },
 }
 
+/// `kf_msg_or_event`: 微信客服 messages or events are waiting; `kf/sync_msg` reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KfEvent {
+    /// For `sync_msg`, valid 10 minutes; without it WeCom limits the pulls strictly.
+    pub token: Option<String>,
+    /// The 微信客服 account with new messages (callbacks from before WeCom added it have none).
+    pub open_kfid: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Fields {
     #[serde(rename = "Event")]
@@ -30,6 +40,10 @@ struct Fields {
     welcome_code: Option<String>,
     #[serde(rename = "State")]
     state: Option<String>,
+    #[serde(rename = "Token")]
+    token: Option<String>,
+    #[serde(rename = "OpenKfId")]
+    open_kfid: Option<String>,
 }
 
 /// The contact event in a decrypted callback, or None for anything else (other events,
@@ -52,6 +66,15 @@ pub fn parse_event(xml: &str) -> Option<ContactEvent> {
         "del_follow_user" => Some(ContactEvent::DeletedByCustomer { user_id, external_user_id }),
         _ => None,
     }
+}
+
+/// The 微信客服 notice in a decrypted callback, or None for anything else.
+pub fn parse_kf_event(xml: &str) -> Option<KfEvent> {
+    let fields: Fields = quick_xml::de::from_str(xml).ok()?;
+    if fields.event.as_deref()?.trim() != "kf_msg_or_event" {
+        return None;
+    }
+    Some(KfEvent { token: present(fields.token), open_kfid: present(fields.open_kfid) })
 }
 
 fn present(value: Option<String>) -> Option<String> {
@@ -94,5 +117,27 @@ mod tests {
         );
         assert_eq!(parse_event(&ADDED.replace("change_external_contact", "change_contact")), None);
         assert_eq!(parse_event("<xml><Event>"), None);
+    }
+
+    // WeCom's sample (developer.work.weixin.qq.com/document/path/94670).
+    const KF: &str = "<xml><ToUserName><![CDATA[ww12345678910]]></ToUserName><CreateTime>1348831860</CreateTime>\
+        <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>\
+        <Token><![CDATA[ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR]]></Token>\
+        <OpenKfId><![CDATA[wkxxxxxxx]]></OpenKfId></xml>";
+
+    #[test]
+    fn reads_the_kf_notice() {
+        assert_eq!(
+            parse_kf_event(KF),
+            Some(KfEvent {
+                token: Some("ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR".into()),
+                open_kfid: Some("wkxxxxxxx".into()),
+            })
+        );
+        assert_eq!(parse_event(KF), None, "not a contact event");
+        assert_eq!(parse_kf_event(ADDED), None);
+        let older = "<xml><MsgType>event</MsgType><Event>kf_msg_or_event</Event><Token>T</Token></xml>";
+        assert_eq!(parse_kf_event(older), Some(KfEvent { token: Some("T".into()), open_kfid: None }));
+        assert_eq!(parse_kf_event("<xml><Event>kf_msg_or_event"), None);
     }
 }

@@ -15,3 +15,4 @@ mod reports;
 mod rest;
 mod segments;
 mod service;
+mod wecom_kf;
