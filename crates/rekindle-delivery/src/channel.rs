@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::SendError;
+use crate::wecom::Attachment;
 
 /// The kinds of channel are the domain's: caps and consent are kept per kind.
 pub use rekindle_core::outreach::ChannelKind;
@@ -29,6 +30,10 @@ pub struct Outgoing {
     pub link: Option<String>,
     /// Extra JSON passed through in the webhook body.
     pub context: serde_json::Value,
+    /// WeCom: images, videos, files, link and mini-program cards (at most 9 with `link`).
+    /// Other channels ignore them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// The provider accepted the message.

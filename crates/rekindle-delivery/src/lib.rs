@@ -17,6 +17,7 @@
 pub mod aliyun_sms;
 mod channel;
 mod channels;
+pub mod clock;
 mod config;
 mod error;
 mod http;
@@ -39,4 +40,4 @@ pub use error::{ConfigError, FailureKind, SendError};
 pub use http::install_ring as install_crypto_provider;
 pub use rekindle_core::secret::Secret;
 pub use webhook::verify_webhook_signature;
-pub use wecom::{MassSendStatus, WecomClient};
+pub use wecom::{Attachment, GroupPost, MassSendStatus, WecomClient};

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use reqwest::Url;
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{RequestBuilder, Url};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Class;
@@ -79,6 +80,11 @@ impl WechatApi {
         Self { http, base, source, tokens: TokenCache::default(), classify }
     }
 
+    /// The HTTP client, for fetching what a call needs (an asset behind a URL).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// POST `body` to `path`; the answer's JSON when `errcode` is 0. A refused token is replaced
     /// and the call made once more.
     pub(crate) async fn post<B: Serialize + Sync + ?Sized>(
@@ -86,29 +92,52 @@ impl WechatApi {
         path: &str,
         body: &B,
     ) -> Result<serde_json::Value, SendError> {
+        self.call(path, &[], |request| request.json(body)).await
+    }
+
+    /// POST a ready-made body (a multipart form, say) of `content_type` to `path` with the extra
+    /// `query` parameters; otherwise as [`WechatApi::post`].
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<serde_json::Value, SendError> {
+        self.call(path, query, |request| request.header(CONTENT_TYPE, content_type).body(body.to_vec())).await
+    }
+
+    async fn call<F>(&self, path: &str, query: &[(&str, &str)], build: F) -> Result<serde_json::Value, SendError>
+    where
+        F: Fn(RequestBuilder) -> RequestBuilder,
+    {
         let token = self.token().await?;
-        match self.post_once(path, body, &token).await? {
+        match self.call_once(path, query, &build, &token).await? {
             Ok(reply) => Ok(reply),
             Err((errcode, _)) if TOKEN_REFUSED.contains(&errcode) => {
                 tracing::debug!(message = "access token refused; fetching a new one", errcode);
                 self.tokens.invalidate(&token).await;
                 let token = self.token().await?;
-                self.post_once(path, body, &token).await?.map_err(|(code, msg)| self.error(code, msg))
+                self.call_once(path, query, &build, &token).await?.map_err(|(code, msg)| self.error(code, msg))
             }
             Err((errcode, errmsg)) => Err(self.error(errcode, errmsg)),
         }
     }
 
     /// One call: Ok(Ok(json)) when accepted, Ok(Err(errcode, errmsg)) when the API said no.
-    async fn post_once<B: Serialize + Sync + ?Sized>(
+    async fn call_once<F>(
         &self,
         path: &str,
-        body: &B,
+        query: &[(&str, &str)],
+        build: &F,
         token: &Secret,
-    ) -> Result<Result<serde_json::Value, (i64, String)>, SendError> {
+    ) -> Result<Result<serde_json::Value, (i64, String)>, SendError>
+    where
+        F: Fn(RequestBuilder) -> RequestBuilder,
+    {
         let mut url = http::join(&self.base, path);
-        url.query_pairs_mut().append_pair("access_token", token.expose());
-        let answer = http::fetch(self.http.post(url).json(body)).await?;
+        url.query_pairs_mut().append_pair("access_token", token.expose()).extend_pairs(query);
+        let answer = http::fetch(build(self.http.post(url))).await?;
         let json = parse(&answer)?;
         let status: Status = serde_json::from_value(json.clone()).map_err(|_| http::unreadable(&answer))?;
         if status.errcode == 0 { Ok(Ok(json)) } else { Ok(Err((status.errcode, status.errmsg))) }
@@ -145,7 +174,8 @@ fn parse(answer: &Answer) -> Result<serde_json::Value, SendError> {
     serde_json::from_slice(&answer.body).map_err(|_| http::unreadable(answer))
 }
 
-fn nothing_sent(e: SendError) -> SendError {
+/// A failure before anything reached a person is retryable, whatever the transport said.
+pub(crate) fn nothing_sent(e: SendError) -> SendError {
     match e {
         SendError::Uncertain { kind, code, message } => SendError::retryable(kind, code, message),
         other => other,

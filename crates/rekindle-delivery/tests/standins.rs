@@ -21,6 +21,7 @@ fn outgoing(channel: ChannelKind, to: &str) -> Outgoing {
         text: String::new(),
         link: None,
         context: serde_json::Value::Null,
+        attachments: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@
 //! ```
 
 mod aliyun;
+mod media;
 mod miniprogram;
 mod state;
 mod tencent;
@@ -53,7 +54,8 @@ pub enum Provider {
 /// | InvalidRecipient | isv.MOBILE_NUMBER_ILLEGAL | InvalidParameterValue.IncorrectPhoneNumber | 40096 | 40003 | 404 |
 ///
 /// Timeout delivers, then answers after longer than the client waits; ServerError answers 500
-/// without delivering.
+/// without delivering. A WeCom `media/upload` takes the next queued fault too (ServerError 500,
+/// Throttle 45033, Timeout held after the upload is recorded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
     Timeout,
@@ -91,6 +93,34 @@ pub struct KfSync {
     pub open_kfid: Option<String>,
     /// How many messages the answer carried.
     pub returned: usize,
+}
+
+/// A `media/upload` the WeCom stand-in accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The `type` parameter: image, video, voice or file.
+    pub media_type: String,
+    pub file_name: String,
+    /// The part's Content-Type, if it had one.
+    pub content_type: Option<String>,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    pub len: usize,
+    pub media_id: String,
+}
+
+/// An `add_msg_template` task the WeCom stand-in created, as its body said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MassTask {
+    pub msgid: String,
+    /// "single" or "group".
+    pub chat_type: String,
+    pub sender: Option<String>,
+    pub external_userids: Vec<String>,
+    pub chat_ids: Vec<String>,
+    pub text: String,
+    /// The attachments in WeCom's JSON, as received.
+    pub attachments: Vec<serde_json::Value>,
 }
 
 /// A running stand-in; the server stops when this is dropped.
@@ -185,9 +215,32 @@ impl StandIn {
         self.shared.lock().tokens.values_mut().for_each(|expires| *expires = now);
     }
 
-    /// WeCom: the staff member confirms the mass send `msgid`; false if there is no such task.
+    /// WeCom: the staff member (the group owner, for a group send) confirms the mass send
+    /// `msgid`; false if there is no such task.
     pub fn confirm(&self, msgid: &str) -> bool {
         wecom::confirm(&self.shared, msgid)
+    }
+
+    /// WeCom: every accepted `media/upload`, in order.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.shared.lock().uploads.clone()
+    }
+
+    /// WeCom: how many times `bytes` were uploaded.
+    pub fn upload_count(&self, bytes: &[u8]) -> usize {
+        use sha2::Digest;
+        let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+        self.shared.lock().uploads.iter().filter(|u| u.sha256 == sha256).count()
+    }
+
+    /// WeCom: let every issued media id run past its three days.
+    pub fn expire_media(&self) {
+        media::expire_media(&self.shared)
+    }
+
+    /// WeCom: every mass-send task created (1:1 and group), in order.
+    pub fn mass_tasks(&self) -> Vec<MassTask> {
+        self.shared.lock().mass_tasks.clone()
     }
 
     /// WeCom: a welcome code, as the "customer added" callback would carry, valid 20 seconds.

@@ -1,12 +1,13 @@
 //! What a stand-in remembers: deliveries, queued faults, counters, and the provider-specific
-//! bits (issued tokens, used nonces, mass-send tasks, welcome codes, 微信客服 messages, seen
-//! idempotency keys).
+//! bits (issued tokens, used nonces, mass-send tasks, media, welcome codes, 微信客服 messages,
+//! seen idempotency keys).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Delivered, Fault, KfSync};
+use super::media::Media;
+use super::{Delivered, Fault, KfSync, MassTask, Upload};
 
 /// How long a Timeout fault holds its answer: well past [`super::CLIENT_TIMEOUT_MS`].
 pub(crate) const HOLD: Duration = Duration::from_millis(3000);
@@ -30,6 +31,12 @@ pub(crate) struct State {
     pub tokens: HashMap<String, Instant>,
     /// WeCom: mass-send tasks by msgid.
     pub tasks: BTreeMap<String, Task>,
+    /// WeCom: every mass-send task created, as its body said, in order.
+    pub mass_tasks: Vec<MassTask>,
+    /// WeCom: issued media ids.
+    pub media: HashMap<String, Media>,
+    /// WeCom: every accepted `media/upload`, in order.
+    pub uploads: Vec<Upload>,
     /// WeCom: welcome codes by code.
     pub welcome_codes: HashMap<String, Welcome>,
     /// WeCom 微信客服: the messages `kf/sync_msg` reads, in WeCom's JSON, oldest first.
@@ -40,10 +47,12 @@ pub(crate) struct State {
     pub seen_keys: HashSet<String>,
 }
 
-/// A WeCom mass-send task: who it is for and where each customer stands (the documented status
-/// codes 0–3).
+/// A WeCom mass-send task: who it is for and where each customer (or group chat) stands (the
+/// documented status codes 0–3).
 pub(crate) struct Task {
     pub sender: Option<String>,
+    /// Recipients are group chat ids, not customers.
+    pub group: bool,
     pub recipients: Vec<(String, u8)>,
     /// Customers who already had their quota of mass messages when the task was created.
     pub over_quota: HashSet<String>,

@@ -1,4 +1,5 @@
-//! WeCom stand-in: `gettoken`, `add_msg_template` (a task per msgid, confirmed by
+//! WeCom stand-in: `gettoken`, `media/upload` (see [`super::media`]), `add_msg_template` (a task
+//! per msgid, to customers or customer groups, confirmed by
 //! [`StandIn::confirm`](super::StandIn::confirm)), `get_groupmsg_send_result`,
 //! `send_welcome_msg` (codes it issued, for 20 seconds), `kf/sync_msg` (the 微信客服 messages a
 //! test queued, paged by cursor), and callbacks encrypted as WeCom does.
@@ -15,10 +16,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Delivered;
-use super::Fault;
-use super::KfSync;
+use super::media;
 use super::state::{HOLD, Shared, Task, TokenState, Welcome};
+use super::{Delivered, Fault, KfSync, MassTask};
 use crate::wecom::callback::WecomCrypto;
 use crate::{Secret, WecomConfig};
 
@@ -42,6 +42,10 @@ pub(crate) fn config(api_base: String) -> WecomConfig {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/cgi-bin/gettoken", get(gettoken))
+        .route(
+            "/cgi-bin/media/upload",
+            post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::BODY_LIMIT)),
+        )
         .route("/cgi-bin/externalcontact/add_msg_template", post(add_msg_template))
         .route("/cgi-bin/externalcontact/get_groupmsg_send_result", post(send_result))
         .route("/cgi-bin/externalcontact/send_welcome_msg", post(send_welcome_msg))
@@ -50,14 +54,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// WeCom's error shape: HTTP 200, `errcode` and an `errmsg` with a hint.
-fn refuse(errcode: i64, what: &str) -> Response {
+pub(super) fn refuse(errcode: i64, what: &str) -> Response {
     let hint = hex::encode(rand::random::<[u8; 8]>());
     let errmsg =
         format!("{what}, hint: [{hint}], more info at https://open.work.weixin.qq.com/devtool/query?e={errcode}");
     axum::Json(json!({"errcode": errcode, "errmsg": errmsg})).into_response()
 }
 
-fn ok(mut body: Value) -> Response {
+pub(super) fn ok(mut body: Value) -> Response {
     body["errcode"] = json!(0);
     body["errmsg"] = json!("ok");
     axum::Json(body).into_response()
@@ -77,7 +81,7 @@ async fn gettoken(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<Str
 }
 
 /// The token check every API call starts with: the refusal, if any.
-fn token_refusal(shared: &Shared, q: &HashMap<String, String>) -> Option<Response> {
+pub(super) fn token_refusal(shared: &Shared, q: &HashMap<String, String>) -> Option<Response> {
     match shared.token(q.get("access_token").map(String::as_str)) {
         TokenState::Valid => None,
         TokenState::Missing => Some(refuse(41001, "access_token missing")),
@@ -92,6 +96,8 @@ struct Template {
     #[serde(default)]
     external_userid: Vec<String>,
     sender: Option<String>,
+    #[serde(default)]
+    chat_id_list: Vec<String>,
     text: Option<Text>,
     #[serde(default)]
     attachments: Vec<Value>,
@@ -111,18 +117,41 @@ async fn add_msg_template(
     if let Some(refusal) = token_refusal(&shared, &q) {
         return refusal;
     }
-    if body.chat_type.as_deref().unwrap_or("single") != "single" || body.external_userid.is_empty() {
-        return refuse(40058, "invalid chat_type or external_userid");
+    let chat_type = body.chat_type.clone().unwrap_or_else(|| "single".into());
+    match chat_type.as_str() {
+        "single" if body.external_userid.is_empty() => return refuse(40058, "external_userid is required"),
+        "group" if body.sender.as_deref().unwrap_or_default().is_empty() => {
+            return refuse(40058, "sender is required for a group send");
+        }
+        "single" | "group" => {}
+        _ => return refuse(40058, "invalid chat_type"),
     }
-    let text = body.text.map(|t| t.content).unwrap_or_default();
-    let link = body.attachments.iter().find_map(|a| a["link"]["url"].as_str().map(str::to_string));
-    if text.is_empty() && link.is_none() {
+    if let Some(refusal) = media::check_attachments(&shared, &body.attachments) {
+        return refusal;
+    }
+    let text = body.text.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+    if text.len() > 4000 {
+        return refuse(45002, "content size out of limit");
+    }
+    if text.is_empty() && body.attachments.is_empty() {
         return refuse(44004, "empty content");
     }
+    let link = body.attachments.iter().find_map(|a| a["link"]["url"].as_str().map(str::to_string));
+    let group = chat_type == "group";
     let mut fail_list = Vec::new();
-    let mut task = Task { sender: body.sender.clone(), recipients: Vec::new(), over_quota: HashSet::new() };
+    let mut task = Task { sender: body.sender.clone(), group, recipients: Vec::new(), over_quota: HashSet::new() };
     let mut hold = false;
-    for to in &body.external_userid {
+    if group {
+        // The owner's groups: the chats named, or (none named) those the owner picks on confirming.
+        match shared.fault(body.sender.as_deref().unwrap_or_default()) {
+            Some(Fault::ServerError) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+            Some(Fault::Throttle) => return refuse(45033, "api concurrent out of limit"),
+            Some(Fault::Timeout) => hold = true,
+            _ => {}
+        }
+        task.recipients = body.chat_id_list.iter().map(|id| (id.clone(), 0)).collect();
+    }
+    for to in body.external_userid.iter().filter(|_| !group) {
         match shared.fault(to) {
             Some(Fault::ServerError) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
             Some(Fault::Throttle) => return refuse(45033, "api concurrent out of limit"),
@@ -140,7 +169,7 @@ async fn add_msg_template(
         task.recipients.push((to.clone(), 0));
     }
     let msgid = format!("msg{}", hex::encode(rand::random::<[u8; 12]>()));
-    for (to, _) in &task.recipients {
+    for (to, _) in task.recipients.iter().filter(|_| !group) {
         shared.record(Delivered {
             to: to.clone(),
             send_key: None,
@@ -151,8 +180,18 @@ async fn add_msg_template(
             at: chrono::Utc::now(),
         });
     }
-    if !task.recipients.is_empty() {
-        shared.lock().tasks.insert(msgid.clone(), task);
+    if !task.recipients.is_empty() || group {
+        let mut state = shared.lock();
+        state.mass_tasks.push(MassTask {
+            msgid: msgid.clone(),
+            chat_type,
+            sender: body.sender.clone(),
+            external_userids: task.recipients.iter().filter(|_| !group).map(|(to, _)| to.clone()).collect(),
+            chat_ids: body.chat_id_list.clone(),
+            text: text.clone(),
+            attachments: body.attachments.clone(),
+        });
+        state.tasks.insert(msgid.clone(), task);
     }
     if hold {
         tokio::time::sleep(HOLD).await;
@@ -190,8 +229,10 @@ async fn send_result(
     let page: Vec<Value> = list[start..end]
         .iter()
         .map(|(to, status)| {
-            json!({"external_userid": to, "userid": task.sender.clone().unwrap_or_default(), "status": status,
-                   "send_time": if *status == 1 { chrono::Utc::now().timestamp() } else { 0 }})
+            let mut entry = json!({"userid": task.sender.clone().unwrap_or_default(), "status": status,
+                   "send_time": if *status == 1 { chrono::Utc::now().timestamp() } else { 0 }});
+            entry[if task.group { "chat_id" } else { "external_userid" }] = json!(to);
+            entry
         })
         .collect();
     let next_cursor = if end < list.len() { end.to_string() } else { String::new() };

@@ -1,52 +1,30 @@
 //! The WeCom API calls Rekindle makes: mass-send tasks, their results, welcome messages, and
 //! 微信客服 messages pulled after a callback.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::attachment::{Attachment, Link};
 use super::callback::WecomCrypto;
 use super::codes;
 use super::kf::{self, KfPage};
+use super::media::MediaCache;
+use super::send_result::{self, MassSendStatus, Target};
+use super::task;
+use crate::clock::{Clock, SystemClock};
 use crate::wechat::{TokenSource, WechatApi};
 use crate::{Channel, ChannelKind, ConfigError, FailureKind, Outgoing, Receipt, SendError, WecomConfig, http};
-
-/// One customer's state in a mass send, as `get_groupmsg_send_result` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MassSendStatus {
-    /// 0: the staff member has not confirmed yet.
-    Unsent,
-    /// 1: delivered.
-    Sent,
-    /// 2: not sent, the customer is no longer the staff member's friend.
-    NotFriend,
-    /// 3: not sent, the customer already received their quota of mass messages.
-    ReceivedAlready,
-}
-
-impl MassSendStatus {
-    fn from_code(code: i64) -> Option<Self> {
-        Some(match code {
-            0 => Self::Unsent,
-            1 => Self::Sent,
-            2 => Self::NotFriend,
-            3 => Self::ReceivedAlready,
-            _ => return None,
-        })
-    }
-}
 
 /// A WeCom self-built app with the customer-contact permission.
 #[derive(Debug)]
 pub struct WecomClient {
-    api: WechatApi,
+    pub(super) api: WechatApi,
     crypto: WecomCrypto,
+    /// Uploaded media ids, reused while WeCom keeps them.
+    pub(super) media: MediaCache,
 }
-
-/// Pages of `get_groupmsg_send_result` read at most: 1000 customers a page.
-const MAX_PAGES: usize = 100;
 
 /// The most messages `kf/sync_msg` returns in one answer (and its default).
 pub const KF_SYNC_LIMIT: u32 = 1000;
@@ -65,7 +43,15 @@ impl WecomClient {
             WecomCrypto::new(config.callback_token.expose(), config.encoding_aes_key.expose(), &config.corp_id)
                 .map_err(|e| ConfigError::Invalid { field: "wecom.encoding_aes_key", reason: e.to_string() })?;
         let source = TokenSource::Wecom { corp_id: config.corp_id.clone(), secret: config.secret.clone() };
-        Ok(Self { api: WechatApi::new(http, base, source, codes::classify), crypto })
+        let media = MediaCache::new(Arc::new(SystemClock));
+        Ok(Self { api: WechatApi::new(http, base, source, codes::classify), crypto, media })
+    }
+
+    /// The same client reading time from `clock` for media-id reuse (tests jump days ahead).
+    /// Uploads cached so far are forgotten.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.media = MediaCache::new(clock);
+        self
     }
 
     /// The callback URL's crypto, for the server's callback endpoint.
@@ -83,40 +69,7 @@ impl WecomClient {
 
     /// Each customer's state in the mass send `msgid` assigned to `sender`.
     pub async fn mass_send_state(&self, msgid: &str, sender: &str) -> Result<Vec<(String, MassSendStatus)>, SendError> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            next_cursor: String,
-            #[serde(default)]
-            send_list: Vec<Entry>,
-        }
-        #[derive(Deserialize)]
-        struct Entry {
-            #[serde(default)]
-            external_userid: String,
-            status: i64,
-        }
-
-        let mut states = Vec::new();
-        let mut cursor = String::new();
-        for _ in 0..MAX_PAGES {
-            let body = json!({"msgid": msgid, "userid": sender, "limit": 1000, "cursor": cursor});
-            let reply = self.api.post("cgi-bin/externalcontact/get_groupmsg_send_result", &body).await?;
-            let page: Page = serde_json::from_value(reply).map_err(|e| {
-                SendError::uncertain(FailureKind::ProviderError, "unreadable", format!("send result: {e}"))
-            })?;
-            for entry in page.send_list.into_iter().filter(|e| !e.external_userid.is_empty()) {
-                match MassSendStatus::from_code(entry.status) {
-                    Some(status) => states.push((entry.external_userid, status)),
-                    None => tracing::warn!(message = "unknown mass send status", status = entry.status),
-                }
-            }
-            if page.next_cursor.is_empty() {
-                break;
-            }
-            cursor = page.next_cursor;
-        }
-        Ok(states)
+        send_result::read(&self.api, msgid, sender, Target::Customer).await
     }
 
     /// One page of 微信客服 messages (`kf/sync_msg`): those after `cursor`, the previous page's
@@ -161,21 +114,19 @@ impl Channel for WecomClient {
         false
     }
 
-    /// A mass-send task to one customer; it goes out when the staff member confirms it.
+    /// A mass-send task to one customer, with the message's attachments (and its `link` as a
+    /// link card after them); it goes out when the staff member confirms it.
     async fn send(&self, out: &Outgoing) -> Result<Receipt, SendError> {
-        let mut body = json!({
-            "chat_type": "single",
-            "external_userid": [out.to],
-            "text": {"content": out.text},
-        });
+        let mut body = json!({"chat_type": "single", "external_userid": [out.to]});
         if let Some(sender) = &out.sender {
             body["sender"] = json!(sender);
         }
+        let mut attachments = out.attachments.clone();
         if let Some(url) = &out.link {
-            body["attachments"] =
-                json!([{"msgtype": "link", "link": {"title": link_title(&out.text, url), "url": url}}]);
+            let title = link_title(&out.text, url);
+            attachments.push(Attachment::Link(Link { title, url: url.clone(), desc: None, picurl: None }));
         }
-        let reply = self.api.post("cgi-bin/externalcontact/add_msg_template", &body).await?;
+        let reply = task::create(&self.api, &self.media, body, &out.text, &attachments).await?;
         let refused = reply["fail_list"].as_array().is_some_and(|list| list.iter().any(|id| id == &json!(out.to)));
         if refused {
             // WeCom lists customers it will not send to: not (or no longer) the sender's friend.
@@ -185,10 +136,7 @@ impl Channel for WecomClient {
                 "the customer cannot receive from this sender (not a friend)",
             ));
         }
-        match reply["msgid"].as_str().filter(|id| !id.is_empty()) {
-            Some(msgid) => Ok(Receipt { provider_message_id: Some(msgid.to_string()), awaiting_confirmation: true }),
-            None => Err(SendError::uncertain(FailureKind::ProviderError, "no_msgid", "accepted without a msgid")),
-        }
+        task::receipt(&reply)
     }
 }
 
@@ -205,21 +153,6 @@ fn link_title(text: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_follow_the_documented_codes() {
-        let read: Vec<_> = (0..5).map(MassSendStatus::from_code).collect();
-        assert_eq!(
-            read,
-            [
-                Some(MassSendStatus::Unsent),
-                Some(MassSendStatus::Sent),
-                Some(MassSendStatus::NotFriend),
-                Some(MassSendStatus::ReceivedAlready),
-                None
-            ]
-        );
-    }
 
     #[test]
     fn link_titles_come_from_the_text() {

@@ -18,6 +18,11 @@ pub(crate) fn classify(errcode: i64) -> (Class, FailureKind) {
         84061 => (Rejected, UserRefused),
         // Empty or over-long text.
         44004 | 45002 => (Rejected, ContentRejected),
+        // Media: a file WeCom does not take (format, size, image or video size), or a media id
+        // it does not know (expired, or never uploaded).
+        40004 | 40006 | 40007 | 40009 | 40011 => (Rejected, ContentRejected),
+        // Media: an upload `type` WeCom does not have.
+        40005 => (Rejected, Misconfigured),
         // Invalid sender userid, invalid parameter (an expired welcome_code, say), an open_kfid
         // that is not one of the corp's 微信客服 accounts.
         40003 | 40058 | 95000 => (Rejected, Misconfigured),
@@ -35,6 +40,8 @@ mod tests {
         assert_eq!(classify(45033), (Retryable, Throttled));
         assert_eq!(classify(40096), (Rejected, InvalidRecipient));
         assert_eq!(classify(40014), (Rejected, Unauthorized));
+        assert_eq!(classify(40007), (Rejected, ContentRejected));
+        assert_eq!(classify(40005), (Rejected, Misconfigured));
         assert_eq!(classify(99999), (Rejected, ProviderError));
     }
 }

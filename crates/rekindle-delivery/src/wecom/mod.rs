@@ -4,7 +4,10 @@
 //! (`externalcontact/add_msg_template`) that the staff member confirms in WeCom, so a send ends
 //! [`Receipt::awaiting_confirmation`](crate::Receipt) and [`WecomClient::mass_send_state`] tells
 //! later whether it went out. The one exception is the welcome message, sent within 20 seconds
-//! of the "customer added" callback with the `welcome_code` it carries.
+//! of the "customer added" callback with the `welcome_code` it carries. A task may carry up to
+//! nine [`Attachment`]s; pictures, videos and files are uploaded as temporary media once and
+//! their media ids reused for nearly the three days WeCom keeps them. A task may also go to
+//! customer groups ([`WecomClient::send_to_groups`]), confirmed by the group owner.
 //!
 //! 微信客服 (WeChat Customer Service) conversations come the other way: a `kf_msg_or_event`
 //! callback says messages are waiting, and [`WecomClient::kf_sync_msg`] pulls them.
@@ -14,10 +17,22 @@
 //!   微信客服 notice.
 //! - [`kf`]: the messages `kf/sync_msg` returns.
 
+mod attachment;
 pub mod callback;
 mod client;
 mod codes;
 mod event;
+mod group;
 pub mod kf;
+mod media;
+mod multipart;
+mod send_result;
+mod task;
 
-pub use client::{KF_SYNC_LIMIT, MassSendStatus, WecomClient};
+pub use attachment::{
+    Asset, AssetSource, Attachment, Link, MAX_ATTACHMENTS, MAX_TEXT_BYTES, MediaType, MiniprogramCard,
+};
+pub use client::{KF_SYNC_LIMIT, WecomClient};
+pub use group::{GroupPost, MAX_GROUP_CHATS};
+pub use media::{MEDIA_LIFETIME, MEDIA_REUSE};
+pub use send_result::MassSendStatus;

@@ -169,6 +169,7 @@ impl Dispatcher {
             text: text("text").unwrap_or_default(),
             link: text("link"),
             context: serde_json::json!({"person": m.person, "journey": m.journey, "step": m.step, "body": m.body}),
+            attachments: Vec::new(),
         };
         match channel.send(&out).await {
             Ok(receipt) => {
