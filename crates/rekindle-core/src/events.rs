@@ -49,9 +49,35 @@ pub const UGC_SUBMITTED: &str = "UGC Submitted";
 pub const SUBSCRIPTION_STARTED: &str = "Subscription Started";
 pub const SUBSCRIPTION_PAUSED: &str = "Subscription Paused";
 pub const SUBSCRIPTION_CANCELLED: &str = "Subscription Cancelled";
+/// A paused subscription starts again (`next_ship_on` optional; docs in `subscription`).
+pub const SUBSCRIPTION_RESUMED: &str = "Subscription Resumed";
+/// New terms from the next shipment on: `every_days`, `quantity`, `price` (each optional).
+pub const SUBSCRIPTION_CHANGED: &str = "Subscription Changed";
+/// Emitted by Rekindle when it sends the message asking to confirm the shipment of `ship_on`.
+pub const SHIPMENT_CONFIRMATION_REQUESTED: &str = "Shipment Confirmation Requested";
+pub const SHIPMENT_CONFIRMED: &str = "Shipment Confirmed";
+pub const SHIPMENT_SKIPPED: &str = "Shipment Skipped";
+/// One shipment moves from `ship_on` to `to`; the rhythm stays.
+pub const SHIPMENT_RESCHEDULED: &str = "Shipment Rescheduled";
+
+/// The events a subscription (定期购) is folded from, each naming its `subscription_id`.
+pub const SUBSCRIPTION_EVENTS: &[&str] = &[
+    SUBSCRIPTION_STARTED,
+    SUBSCRIPTION_PAUSED,
+    SUBSCRIPTION_RESUMED,
+    SUBSCRIPTION_CHANGED,
+    SUBSCRIPTION_CANCELLED,
+    SHIPMENT_CONFIRMATION_REQUESTED,
+    SHIPMENT_CONFIRMED,
+    SHIPMENT_SKIPPED,
+    SHIPMENT_RESCHEDULED,
+];
 
 // Emitted by Rekindle when a member level changes (a journey trigger).
 pub const LEVEL_CHANGED: &str = "Level Changed";
+/// Emitted by Rekindle on an invitee when their invitation earned its reward (inviter_id,
+/// occasion first_order or group_joined): the referral journeys' trigger (docs/referral.md).
+pub const REFERRAL_QUALIFIED: &str = "Referral Qualified";
 
 /// Every name above.
 pub const KNOWN: &[&str] = &[
@@ -85,7 +111,14 @@ pub const KNOWN: &[&str] = &[
     SUBSCRIPTION_STARTED,
     SUBSCRIPTION_PAUSED,
     SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_RESUMED,
+    SUBSCRIPTION_CHANGED,
+    SHIPMENT_CONFIRMATION_REQUESTED,
+    SHIPMENT_CONFIRMED,
+    SHIPMENT_SKIPPED,
+    SHIPMENT_RESCHEDULED,
     LEVEL_CHANGED,
+    REFERRAL_QUALIFIED,
 ];
 
 #[cfg(test)]
@@ -94,5 +127,10 @@ mod tests {
     fn names_are_unique() {
         let mut seen = std::collections::HashSet::new();
         assert!(super::KNOWN.iter().all(|n| seen.insert(*n)));
+    }
+
+    #[test]
+    fn subscription_events_are_known() {
+        assert!(super::SUBSCRIPTION_EVENTS.iter().all(|n| super::KNOWN.contains(n)));
     }
 }

@@ -28,10 +28,12 @@ pub mod objects;
 pub mod outreach;
 pub mod phone;
 pub mod profile;
+pub mod referral;
 pub mod rfm;
 pub mod scores;
 pub mod secret;
 pub mod service;
+pub mod subscription;
 pub mod targets;
 pub mod time;
 

@@ -137,6 +137,11 @@ pub struct Profile {
     /// Where the person first came from: the earliest `Contact Added`'s `source` (live,
     /// referral, offline, ads), interned.
     pub acquired: Option<(DateTime<Utc>, &'static str)>,
+    /// The earliest invitation the person carries (docs/referral.md), boxed: most have none.
+    pub invitation: Option<Box<crate::referral::Invitation>>,
+    /// The referral rewards already written to the log (`Referral Qualified`), one bit per
+    /// [`crate::referral::Occasion`].
+    pub referral_qualified: u8,
     /// The first live session the person was in.
     pub first_live: Option<(DateTime<Utc>, &'static str)>,
     /// The member level the last `Level Changed` gave (its `level`, interned), and when.
@@ -193,6 +198,9 @@ impl Profile {
         self.first_seen = min(self.first_seen, e.at);
         self.last_seen = max(self.last_seen, e.at);
         let p = e.properties;
+        if let Some(invitation) = crate::referral::Invitation::of(e.name, p, e.at) {
+            crate::referral::Invitation::earliest(&mut self.invitation, invitation);
+        }
         match e.name {
             events::ORDER_COMPLETED => self.apply_order(e),
             events::ORDER_REFUNDED => {
@@ -260,6 +268,10 @@ impl Profile {
                 self.acquired = earliest(self.acquired, (e.at, interned::text(&source)));
             }
             events::CONTACT_REMOVED => self.contact_removed = max(self.contact_removed, e.at),
+            events::REFERRAL_QUALIFIED => {
+                let occasion = p.get("occasion").and_then(Value::as_str).and_then(crate::referral::Occasion::parse);
+                self.referral_qualified |= occasion.map_or(0, crate::referral::Occasion::bit);
+            }
             events::LEVEL_CHANGED => {
                 // The latest wins; on a tie the larger name, so arrival order never matters.
                 if let Some(level) = text(p.get("level")) {
@@ -403,6 +415,15 @@ impl Profile {
         Some(if n % 2 == 1 { gaps[n / 2] } else { (gaps[n / 2 - 1] + gaps[n / 2]) / 2.0 })
     }
 
+    /// Whether their first order came on a friend's word: their first contact was a referral
+    /// (`Contact Added` with source referral) or an invitation preceded the order. Unresolved
+    /// invitations count: who invited them is the engine's question, that they were is theirs.
+    pub fn referred(&self) -> bool {
+        let Some(first) = self.first_order() else { return false };
+        self.acquired.is_some_and(|(_, s)| s == "referral")
+            || self.invitation.as_ref().is_some_and(|i| i.precedes(first))
+    }
+
     pub fn order_count(&self) -> usize {
         self.orders.len()
     }
@@ -517,6 +538,10 @@ impl Profile {
         self.birthday = self.birthday.max(other.birthday);
         if let Some(a) = other.acquired {
             self.acquired = earliest(self.acquired, a);
+        }
+        self.referral_qualified |= other.referral_qualified;
+        if let Some(i) = &other.invitation {
+            crate::referral::Invitation::earliest(&mut self.invitation, (**i).clone());
         }
         if let Some(l) = other.first_live {
             self.first_live = earliest(self.first_live, l);

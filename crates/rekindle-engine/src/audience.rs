@@ -64,6 +64,8 @@ pub struct Context {
     pub program: Arc<rekindle_core::loyalty::Program>,
     /// The store's calendar: its time zone's days, weeks and months.
     pub calendar: Calendar,
+    /// Who invited whom (docs/referral.md): set by the engine's refresh.
+    pub referrals: Arc<rekindle_core::referral::Board>,
 }
 
 /// A saved segment with its rule read.
@@ -131,6 +133,7 @@ impl Context {
             points: Arc::default(),
             program: Arc::default(),
             calendar,
+            referrals: Arc::default(),
         })
     }
 }
@@ -353,5 +356,7 @@ fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
         level: level as u32 + 1,
         to_next_level,
         scores: m.scores.as_ref(),
+        invited: context.referrals.invited(m.person),
+        invited_by: context.referrals.inviter_of(m.person).is_some(),
     }
 }

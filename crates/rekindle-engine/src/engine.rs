@@ -33,6 +33,8 @@ pub struct Engine {
     published: Mutex<HashMap<WorkspaceId, Arc<Audience>>>,
     /// Points and levels as rules read them, kept while no ledger changes.
     points: crate::loyalty::facts::PointsCache,
+    /// Invitations resolved to their inviters, kept between refreshes.
+    referrals: crate::referral::ReferralCache,
 }
 
 #[derive(Default)]
@@ -101,6 +103,7 @@ impl Engine {
             workspaces: Mutex::default(),
             published: Mutex::default(),
             points: Default::default(),
+            referrals: Default::default(),
         }
     }
 
@@ -185,6 +188,7 @@ impl Engine {
             state.tracker = None;
         }
         let folded = state.folded.catch_up(store, ws).await?;
+        context.referrals = self.referrals.board(store, ws, &state.folded.profiles).await?;
         if store.segments(ws).await?.is_empty() {
             // A workspace without any segment starts with the personas.
             for s in personas::defaults((self.clock)()) {

@@ -12,6 +12,7 @@ pub mod live;
 pub mod loyalty;
 pub mod measure;
 pub mod personas;
+pub mod referral;
 pub mod scoring;
 pub mod service;
 pub mod tracker;

@@ -19,6 +19,9 @@ pub struct Occasion {
     /// The session's start, in the store's zone, as shown ("20:00").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_time: Option<String>,
+    /// Who invited the person, as a `Referral Qualified` names them (`inviter_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inviter: Option<rekindle_core::PersonId>,
 }
 
 impl Occasion {
@@ -28,7 +31,8 @@ impl Occasion {
         let text = |v: Option<&serde_json::Value>, key: &str| {
             v.and_then(|v| v.get(key)).and_then(serde_json::Value::as_str).map(str::to_owned)
         };
-        Self { product: text(first, "name"), category: text(first, "category"), ..Self::default() }
+        let inviter = text(Some(properties), "inviter_id").and_then(|id| id.parse().ok());
+        Self { product: text(first, "name"), category: text(first, "category"), inviter, ..Self::default() }
     }
 
     pub fn to_json(&self) -> serde_json::Value {

@@ -73,6 +73,12 @@ fn coupon(name: &str, title: &str, value: CouponValue, threshold_fen: i64, valid
     CouponDefinition { name: name.into(), title: title.into(), value, threshold_fen, valid_days, per_person_limit: 3 }
 }
 
+/// A referral reward: ¥5, no threshold, 30 days. An inviter earns one per friend, so the
+/// limit is what a busy KOC may hold, not the usual three.
+fn referral_coupon(name: &str, title: &str) -> CouponDefinition {
+    CouponDefinition { per_person_limit: 100, ..coupon(name, title, CouponValue::Amount { fen: 500 }, 0, 30) }
+}
+
 fn definition(v: serde_json::Value) -> Definition {
     serde_json::from_value(v).expect("a shipped journey is well-formed")
 }
@@ -297,10 +303,9 @@ pub fn shipped() -> Vec<Shipped> {
         Shipped {
             key: "referral_reward",
             name: "推荐有礼",
-            description: "An invited friend's first order: ¥5 for the friend, ¥5 and 50 points for whoever invited them.",
+            description: "An invited friend's first order (docs/referral.md): ¥5 for the friend, ¥5 and 50 points for whoever invited them; once per friend, never for inviting oneself.",
             definition: definition(json!({
-                "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
-                "audience": "订单数 <= 1",
+                "trigger": {"type": "event", "event": events::REFERRAL_QUALIFIED, "properties": {"occasion": "first_order"}},
                 "steps": [
                     {"id": "新客礼", "type": "coupon", "coupon": "推荐礼5元", "next": "邀请人礼"},
                     {"id": "邀请人礼", "type": "coupon", "coupon": "推荐礼5元", "to_inviter": true, "next": "邀请积分"},
@@ -313,7 +318,26 @@ pub fn shipped() -> Vec<Shipped> {
                 "推荐有礼",
                 "欢迎{{nickname|亲}}～朋友推荐的好物没让您失望吧？{{coupon}}已放进您的账户，下次用得上。",
             )],
-            coupons: vec![coupon("推荐礼5元", "推荐礼", CouponValue::Amount { fen: 500 }, 0, 30)],
+            coupons: vec![referral_coupon("推荐礼5元", "推荐礼")],
+        },
+        Shipped {
+            key: "group_invite_reward",
+            name: "邀请进群有礼",
+            description: "Seed 002: a friend who joins a group on a member's invitation — ¥5 for each of them, and a welcome for the friend.",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": events::REFERRAL_QUALIFIED, "properties": {"occasion": "group_joined"}},
+                "steps": [
+                    {"id": "新人礼", "type": "coupon", "coupon": "进群礼5元", "next": "邀请人礼"},
+                    {"id": "邀请人礼", "type": "coupon", "coupon": "进群礼5元", "to_inviter": true, "next": "欢迎"},
+                    {"id": "欢迎", "type": "send", "channel": "wecom", "template": "邀请进群有礼"},
+                ],
+                "reentry": {"type": "once"},
+            })),
+            templates: vec![wecom(
+                "邀请进群有礼",
+                "欢迎{{nickname|亲}}进群～群里每天有产地直发的新鲜好物和专属福利，{{coupon}}已到账，邀请您的朋友也收到了同样的一份。",
+            )],
+            coupons: vec![referral_coupon("进群礼5元", "进群礼")],
         },
         Shipped {
             key: "service_recovery",

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Datelike, Utc};
 use rekindle_core::journey::{Effect, Walked, coupon_key, walk};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip, Vars, local_day};
-use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
+use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
     Advance, CouponIssue, Enrollment, EnrollmentState, NewMessage, OutboxState, PersonRef, PersonTag, Queued,
     StepRecord, Store, StoreError,
@@ -126,7 +126,11 @@ impl<'a> Walker<'a> {
                 Effect::Coupon { step, coupon, to_inviter } => {
                     // The person's own coupon is named in their messages; an inviter's is not.
                     let (holder, key, issued) = if to_inviter {
-                        (self.inviter(e.person).await?, coupon_key(e.id, e.seq, step, true), "inviter_coupon_issued")
+                        (
+                            self.inviter(e.person, occasion).await?,
+                            coupon_key(e.id, e.seq, step, true),
+                            "inviter_coupon_issued",
+                        )
                     } else {
                         (Some(e.person), coupon_key(e.id, e.seq, step, false), "coupon_issued")
                     };
@@ -187,7 +191,7 @@ impl<'a> Walker<'a> {
                     messages.push(m);
                 }
                 Effect::AwardPoints { step, points, reason, to_inviter } => {
-                    let holder = if to_inviter { self.inviter(e.person).await? } else { Some(e.person) };
+                    let holder = if to_inviter { self.inviter(e.person, occasion).await? } else { Some(e.person) };
                     let outcome = match holder {
                         None => "no_inviter",
                         Some(holder) => {
@@ -240,12 +244,25 @@ impl<'a> Walker<'a> {
         }))
     }
 
-    /// Who invited the person: their `invited_by` trait, read as the inviter's user id.
-    async fn inviter(&self, person: PersonId) -> rekindle_store::Result<Option<PersonId>> {
-        let Some(p) = self.store.person(self.ws, &PersonRef::Id(person)).await? else { return Ok(None) };
-        let Some(by) = p.traits.get("invited_by").and_then(|v| v.as_str()) else { return Ok(None) };
-        let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: by.to_owned() });
-        Ok(self.store.person(self.ws, &who).await?.map(|p| p.id).filter(|id| *id != person))
+    /// Who invited the person (docs/referral.md): the inviter the triggering `Referral
+    /// Qualified` named, else the one the audience resolved, else their invitation looked up
+    /// now. Followed through merges; never the person themselves.
+    async fn inviter(&self, person: PersonId, occasion: &Occasion) -> rekindle_store::Result<Option<PersonId>> {
+        let known = occasion.inviter.or_else(|| self.audience.and_then(|a| a.context.referrals.inviter_of(person)));
+        let found = match known {
+            Some(id) => self.store.person(self.ws, &PersonRef::Id(id)).await?,
+            None => {
+                let invitation =
+                    self.audience.and_then(|a| a.member(person)).and_then(|m| m.profile.invitation.clone());
+                match invitation {
+                    Some(i) => {
+                        rekindle_engine::referral::resolve(self.store, self.ws, &i.by).await?.map(|f| f.person)
+                    }
+                    None => None,
+                }
+            }
+        };
+        Ok(found.map(|p| p.id).filter(|id| *id != person))
     }
 
     fn vars(&self, person: PersonId, occasion: &Occasion) -> Vars {

@@ -53,6 +53,8 @@ pub enum Rule {
         category: Option<String>,
         within: Duration,
     },
+    /// Came on a friend's invitation (docs/referral.md): an inviter resolved, not themselves.
+    InvitedBy,
     Compare {
         metric: Metric,
         op: Op,
@@ -143,6 +145,8 @@ pub enum Metric {
     PAlive,
     /// Lifetime value in fen.
     Clv,
+    /// Friends attributed to the person's invitations.
+    Invited,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +181,8 @@ impl Metric {
             | Self::Points
             | Self::Level
             | Self::PointsExpiring(_)
-            | Self::ToNextLevel => Unit::Count,
+            | Self::ToNextLevel
+            | Self::Invited => Unit::Count,
         }
     }
 }

@@ -33,11 +33,6 @@ pub enum Expected {
     Condition,
     /// A condition, after a word that is none: every condition is listed.
     KnownCondition,
-    /// A condition available now: `word` (as written) is kept for a later capability.
-    AvailableNow {
-        word: String,
-        later: Later,
-    },
     /// `and`, `or` or the end of the rule.
     AndOrEnd,
     OpenParen,
@@ -82,13 +77,6 @@ pub enum Expected {
     Unit,
     /// A word, a number or quoted text: the character cannot start anything.
     Token,
-}
-
-/// The later capability a reserved word comes with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Later {
-    Referrals,
 }
 
 /// What was at an error's position, as written.
@@ -142,21 +130,12 @@ impl Expected {
             Self::KnownCondition => s(
                 "a condition: bought, watched, live_ordered, lifecycle, tier, tag, orders, spend, aov, \
                  days_since_order, days_since_seen, comments, shares, attended, question_wait, points, level, \
-                 points_expiring, to_next_level, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk or depletes",
+                 points_expiring, to_next_level, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk, \
+                 depletes, invited or invited_by",
                 "条件：买过、看过、直播下单、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
                  评论数、分享数、到场场次、提问等待、积分、会员等级、将过期积分、距升级、工单未结时长、品类数、R值、F值、M值、存活概率、\
-                 预测价值、流失风险 或 预计用完",
+                 预测价值、流失风险、预计用完、邀请好友数 或 被邀请",
             ),
-            Self::AvailableNow { word, later } => {
-                let (en, cn) = match later {
-                    Later::Referrals => ("referrals", "邀请好友"),
-                };
-                if zh {
-                    format!("现有的条件（“{word}”要等{cn}功能推出）")
-                } else {
-                    format!("a condition available now (\"{word}\" comes with {en})")
-                }
-            }
             Self::AndOrEnd => s("\"and\", \"or\" or the end of the rule", "“且”、“或”或规则结尾"),
             Self::OpenParen => s("\"(\"", "“(”"),
             Self::CloseParen => s("\")\"", "“)”"),

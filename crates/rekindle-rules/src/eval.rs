@@ -30,6 +30,10 @@ pub struct Subject<'a> {
     pub to_next_level: Option<i64>,
     /// Predictions, once the models have been fitted.
     pub scores: Option<&'a Scores>,
+    /// Friends attributed to their invitations.
+    pub invited: u32,
+    /// They came on a friend's invitation (resolved, not a self-referral).
+    pub invited_by: bool,
 }
 
 /// The catalogue's tags of each SKU, for `bought tagged`.
@@ -117,6 +121,7 @@ impl Rule {
                     .iter()
                     .any(|r| category.as_ref().is_none_or(|c| *c == r.category) && r.at >= now && r.at <= now + *within)
             }),
+            Rule::InvitedBy => s.invited_by,
             Rule::Compare { metric: Metric::PAlive | Metric::Clv, .. } if s.scores.is_none() => false,
             // Without a question asked, or a latest session, there is nothing to compare.
             Rule::Compare { metric: Metric::QuestionWait(within), .. } if p.question_wait(now, *within).is_none() => {
@@ -166,6 +171,7 @@ impl Metric {
             Metric::Categories => p.categories().len() as f64,
             Metric::PAlive => s.scores.map_or(f64::NAN, |x| x.p_alive),
             Metric::Clv => s.scores.map_or(f64::NAN, |x| x.clv_fen as f64),
+            Metric::Invited => f64::from(s.invited),
             Metric::Rfm(axis) => f64::from(match axis {
                 RfmAxis::Recency => s.rfm.r,
                 RfmAxis::Frequency => s.rfm.f,

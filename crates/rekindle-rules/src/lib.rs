@@ -164,7 +164,7 @@ mod print;
 mod words;
 
 pub use ast::Rule;
-pub use error::{Expected, Found, Later, ParseError};
+pub use error::{Expected, Found, ParseError};
 pub use eval::{PointsFacts, ProductTags, Sessions, Subject};
 pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};
 pub use words::Lang;

@@ -6,12 +6,9 @@ use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::scores::Risk;
 
 use crate::ast::{Metric, Op, RfmAxis, Rule, Session, Unit};
-use crate::error::{Expected, Found, Later, ParseError};
+use crate::error::{Expected, Found, ParseError};
 use crate::lexer::{Spanned, Token, lex};
 use crate::words::{canon, is_zh_keyword};
-
-/// Names kept for what later capabilities bring, so a rule using one gets a clear answer.
-const COMING: [(&str, Later); 1] = [("invited", Later::Referrals)];
 
 /// Longest rule, in characters, wherever a rule is written (segments, tags, journey audiences,
 /// branches and exits): one cap in the parser, so no caller can forget it.
@@ -237,10 +234,6 @@ impl Parser {
             return Err(self.error(Expected::Condition));
         };
         let word = canon(&word).to_owned();
-        if let Some((_, later)) = COMING.iter().find(|(w, _)| *w == word) {
-            let written: String = self.chars[self.tokens[self.at].start..self.tokens[self.at].end].iter().collect();
-            return Err(self.error(Expected::AvailableNow { word: written, later: *later }));
-        }
         self.next();
         match word.as_str() {
             "bought" if self.is("tagged") => {
@@ -297,6 +290,7 @@ impl Parser {
                 Ok(Rule::Tier { tier, negated })
             }
             "tag" => Ok(Rule::Tag { tag: self.text(Expected::Tag)? }),
+            "invited_by" => Ok(Rule::InvitedBy),
             "churn_risk" => {
                 let (values, negated) = self.one_or_many(Expected::Risk)?;
                 let risks = values
@@ -377,6 +371,7 @@ impl Parser {
             "rfm_m" => Metric::Rfm(RfmAxis::Monetary),
             "p_alive" => Metric::PAlive,
             "clv" => Metric::Clv,
+            "invited" => Metric::Invited,
             _ => {
                 self.at -= 1;
                 return Err(self.error(Expected::KnownCondition));

@@ -94,6 +94,7 @@ fn write_rule(out: &mut String, rule: &Rule, lang: Lang) {
             }
             write_within(out, Some(*within), lang);
         }
+        Rule::InvitedBy => out.push_str(kw("invited_by", lang)),
         Rule::Compare { metric, op, value } => {
             write_metric(out, metric, lang);
             let _ = write!(out, " {} ", op_text(*op));
@@ -168,6 +169,7 @@ fn write_metric(out: &mut String, metric: &Metric, lang: Lang) {
         Metric::Rfm(RfmAxis::Monetary) => "rfm_m",
         Metric::PAlive => "p_alive",
         Metric::Clv => "clv",
+        Metric::Invited => "invited",
     };
     let name = kw(name, lang);
     // `r值` is read lower-cased; written as the console writes it.

@@ -53,7 +53,7 @@ fn errors_say_where_and_what_was_expected() {
         ("orders >= 1 and", 15, Expected::Condition),
         ("(orders >= 1", 12, Expected::CloseParen),
         ("orders >= 1 tier = high", 12, Expected::AndOrEnd),
-        ("invited > 1", 0, Expected::AvailableNow { word: "invited".into(), later: Later::Referrals }),
+        ("invited > some", 10, Expected::Number),
         ("level >= gold", 9, Expected::Level),
         ("points expiring 30d", 16, Expected::WithinDuration),
         ("depletes 3d", 9, Expected::WithinDuration),
@@ -110,6 +110,8 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
         level: if points.is_some() { 2 } else { 1 },
         to_next_level: points.map(|_| 1100),
         scores: None,
+        invited: 0,
+        invited_by: false,
     };
     parse(rule).unwrap().matches(&subject, now())
 }
@@ -163,6 +165,8 @@ fn predictions() {
             level: 1,
             to_next_level: None,
             scores,
+            invited: 0,
+            invited_by: false,
         };
         parse(rule).unwrap().matches(&subject, now())
     };
@@ -245,6 +249,8 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
         level: 1,
         to_next_level: None,
         scores: None,
+        invited: 0,
+        invited_by: false,
     };
     for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {
         assert!(!parse(rule).unwrap().matches(&subject, now()), "{rule}");
@@ -266,6 +272,42 @@ fn points_levels_and_what_expires_soon() {
     let v = |rule: &str| check(rule, &visitor, Stage::Prospect, Tier::Edge);
     assert!(v("points = 0") && v("level = L1") && !v("points expiring within 365d"));
     assert!(!v("to_next_level >= 0") && !v("to_next_level < 0"), "at the top (here: unknown), no comparison holds");
+}
+
+#[test]
+fn referral_terms_read_the_invitations() {
+    let p = profile(&[(3, "Order Completed", strawberry("o1", 1000))]);
+    let products = ProductTags::default();
+    let sessions = Sessions::default();
+    let with = |invited: u32, invited_by: bool, rule: &str| {
+        let subject = Subject {
+            profile: &p,
+            stage: Stage::New,
+            tier: Tier::Edge,
+            rfm: Rfm::default(),
+            tags: &[],
+            products: &products,
+            sessions: &sessions,
+            points: None,
+            level: 1,
+            to_next_level: None,
+            scores: None,
+            invited,
+            invited_by,
+        };
+        parse(rule).unwrap().matches(&subject, now())
+    };
+    assert!(with(2, false, "invited >= 1") && with(2, false, "邀请好友数 = 2") && !with(0, false, "邀请 >= 1"));
+    assert!(with(0, true, "invited_by and orders <= 1") && with(0, true, "被邀请 且 订单数 <= 1"));
+    assert!(!with(3, false, "invited_by") && with(3, false, "not invited_by"));
+    // Printed in either language and read back the same.
+    for text in ["被邀请 且 邀请好友数 >= 3", "invited_by and invited >= 3"] {
+        let rule = parse(text).unwrap();
+        for lang in [Lang::ZhCn, Lang::En] {
+            assert_eq!(parse(&rule.to_text(lang)).unwrap(), rule, "{}", rule.to_text(lang));
+        }
+    }
+    assert_eq!(parse("invited_by and invited >= 3").unwrap().to_text(Lang::ZhCn), "被邀请 且 邀请好友数 >= 3");
 }
 
 proptest! {

@@ -15,7 +15,7 @@ pub enum Lang {
 
 /// Chinese keywords and the English keyword each stands for; the first spelling of each is the
 /// one [`crate::Rule::to_text`] prints. Each of these splits an unquoted word it occurs in.
-pub(crate) const KEYWORDS: [(&str, &str); 49] = [
+pub(crate) const KEYWORDS: [(&str, &str); 51] = [
     ("且", "and"),
     ("并且", "and"),
     ("或", "or"),
@@ -64,8 +64,9 @@ pub(crate) const KEYWORDS: [(&str, &str); 49] = [
     ("会员等级", "level"),
     ("距升级", "to_next_level"),
     ("等级", "level"),
-    // Names kept for later capabilities, so that they are told which one brings them.
+    ("邀请好友数", "invited"),
     ("邀请", "invited"),
+    ("被邀请", "invited_by"),
 ];
 
 /// The English keyword a word stands for (itself when it is not a Chinese synonym).

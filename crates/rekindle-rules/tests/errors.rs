@@ -38,8 +38,8 @@ fn unknown_field() {
 }
 
 #[test]
-fn reserved_for_a_later_capability() {
-    assert_snapshot!(refused("invited > 1"));
+fn invited_needs_a_number() {
+    assert_snapshot!(refused("invited > some"));
 }
 
 #[test]
@@ -155,8 +155,8 @@ fn zh_unknown_field() {
 }
 
 #[test]
-fn zh_reserved_for_a_later_capability() {
-    assert_snapshot!(refused_zh("邀请 > 1"));
+fn zh_invited_needs_a_number() {
+    assert_snapshot!(refused_zh("邀请好友数 > 很多"));
 }
 
 #[test]

@@ -64,6 +64,8 @@ pub struct Services {
     pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Judges member levels and records their changes (docs/loyalty.md, "Levels").
     pub levels: Arc<rekindle_engine::loyalty::LevelReview>,
+    /// Writes the referral rewards invitations earned (docs/referral.md).
+    pub referrals: Arc<rekindle_engine::referral::ReferralReview>,
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
@@ -85,6 +87,7 @@ impl Services {
         let points =
             Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
         let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
+        let referrals = Arc::new(rekindle_engine::referral::ReferralReview::new(store.clone(), engine.clone()));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services = Self {
@@ -98,6 +101,7 @@ impl Services {
             assistant,
             points,
             levels,
+            referrals,
             channels: channels.clone(),
         };
         refresh_loop::spawn(services.clone(), settings.refresh);

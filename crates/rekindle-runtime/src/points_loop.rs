@@ -1,6 +1,7 @@
 //! The points follower's loop: woken by every append (and once a minute, for watching that
 //! crossed the bar between appends), it awards what each workspace's new events earned, then
-//! records the level changes that follow (through the ingestor, the one road into the log).
+//! records the level changes and referral rewards that follow (through the ingestor, the one
+//! road into the log).
 
 use std::time::Duration;
 
@@ -35,19 +36,28 @@ pub fn spawn(state: Services) {
                         tracing::warn!(workspace = %w.slug, error = %e, "awarding points failed; retried on the next append")
                     }
                 }
-                let changes = match state.levels.changes(w.id).await {
-                    Ok(c) if c.is_empty() => continue,
+                let mut written = match state.levels.changes(w.id).await {
                     Ok(c) => c,
                     Err(e) => {
                         tracing::warn!(workspace = %w.slug, error = %e, "judging levels failed; retried on the next append");
-                        continue;
+                        Vec::new()
                     }
                 };
-                let n = changes.len();
-                match state.ingestor.submit(w.id, Source("rekindle".into()), changes).await {
-                    Ok(()) => tracing::debug!(workspace = %w.slug, changes = n, "level changes recorded"),
+                match state.referrals.due(w.id).await {
+                    Ok(r) => written.extend(r),
                     Err(e) => {
-                        tracing::warn!(workspace = %w.slug, error = %e, "level changes not recorded; judged again later")
+                        tracing::warn!(workspace = %w.slug, error = %e, "judging referrals failed; retried on the next append")
+                    }
+                }
+                if written.is_empty() {
+                    continue;
+                }
+                let n = written.len();
+                match state.ingestor.submit(w.id, Source("rekindle".into()), written).await {
+                    Ok(()) => tracing::debug!(workspace = %w.slug, events = n, "level changes and referrals recorded"),
+                    Err(e) => {
+                        state.referrals.forget(w.id);
+                        tracing::warn!(workspace = %w.slug, error = %e, "level changes and referrals not recorded; judged again later")
                     }
                 }
             }

@@ -53,11 +53,20 @@ pub struct JourneysConfig {
     /// The WeCom message template sent as the welcome message when a customer adds a staff
     /// member (WeCom allows it within 20 seconds of the callback). None: no welcome.
     pub welcome_template: Option<String>,
+    /// The link a person shares their referral code with, `{code}` replaced by it
+    /// (docs/referral.md): the mini-program page or H5 address that reads `ref`.
+    pub share_link: String,
 }
 
 impl Default for JourneysConfig {
     fn default() -> Self {
-        Self { enabled: true, caps: Default::default(), tick_ms: 1000, welcome_template: None }
+        Self {
+            enabled: true,
+            caps: Default::default(),
+            tick_ms: 1000,
+            welcome_template: None,
+            share_link: "/pages/index/index?ref={code}".into(),
+        }
     }
 }
 

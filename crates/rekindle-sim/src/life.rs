@@ -189,6 +189,12 @@ impl<'c> PersonSim<'c> {
         }
     }
 
+    /// Who invited a group joiner, if anyone: every third joiner, an earlier person.
+    fn group_inviter(&self) -> Option<String> {
+        (self.traits.channel == Channel::Group && self.i > 0 && self.i.is_multiple_of(3))
+            .then(|| format!("o{}x{:07}", self.config.seed, (self.i.wrapping_mul(2_654_435_761) >> 7) % self.i))
+    }
+
     fn acquire(&mut self, rng: &mut ChaCha8Rng) {
         let at = self.acquired;
         match self.traits.channel {
@@ -205,7 +211,12 @@ impl<'c> PersonSim<'c> {
             Channel::Group => {
                 let id = self.next_id();
                 let g = self.i % 12;
-                let props = json!({"group_id": format!("grp-{g}"), "group_name": format!("鲜果社 {g} 群")});
+                let mut props = json!({"group_id": format!("grp-{g}"), "group_name": format!("鲜果社 {g} 群")});
+                // Seed 002's "invite a friend into the group": a third join on a member's
+                // invitation (drawn from the index, not the random stream, so nothing else moves).
+                if let Some(by) = self.group_inviter() {
+                    props["invited_by"] = json!(by);
+                }
                 let m =
                     messages::track(id, &self.device(), at, events::GROUP_JOINED, props, "rekindle-sim-miniprogram");
                 self.push(m);
@@ -465,6 +476,7 @@ impl<'c> PersonSim<'c> {
             spend: self.spend,
             next_depletion,
             invited_by: self.invited_by.clone(),
+            group_invited_by: self.group_inviter(),
             winback: self.winback.as_ref().map(Programme::truth).unwrap_or_default(),
         };
         (events, truth)

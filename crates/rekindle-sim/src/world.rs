@@ -65,6 +65,8 @@ pub struct Truth {
     /// Per category: when what they last bought runs out (local date), as of the window's end.
     pub next_depletion: BTreeMap<&'static str, String>,
     pub invited_by: Option<String>,
+    /// Who invited them into the group they joined (seed 002), by openid.
+    pub group_invited_by: Option<String>,
     /// Each time the win-back programme saw them go silent, in time order.
     pub winback: Vec<WinbackSilence>,
 }

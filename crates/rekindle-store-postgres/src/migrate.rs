@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "team targets", include_str!("../migrations/0012_team_targets.sql")),
     (13, "points", include_str!("../migrations/0013_points.sql")),
     (14, "service", include_str!("../migrations/0014_service.sql")),
+    (15, "referral_codes", include_str!("../migrations/0015_referral_codes.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

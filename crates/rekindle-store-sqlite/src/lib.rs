@@ -29,6 +29,7 @@ mod people;
 mod points;
 mod predictions;
 mod readouts;
+mod referrals;
 mod segments;
 mod service;
 mod stages;

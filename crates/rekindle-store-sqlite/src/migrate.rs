@@ -19,6 +19,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0012_team_targets.sql"),
     include_str!("../migrations/0013_points.sql"),
     include_str!("../migrations/0014_service.sql"),
+    include_str!("../migrations/0015_referral_codes.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

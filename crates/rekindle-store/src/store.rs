@@ -1,7 +1,8 @@
 use crate::Erasure;
 use crate::capability::{
     Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, Invitations, Journeys,
-    Outbox, People, Points, Predictions, Readouts, Segments, Service, Stages, Tags, Targets, Templates, Workspaces,
+    Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages, Tags, Targets, Templates,
+    Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -36,6 +37,7 @@ sum_of!(
     Enrollments,
     Outbox,
     Readouts,
+    ReferralCodes,
     Templates,
     ChannelSettings,
     Targets,

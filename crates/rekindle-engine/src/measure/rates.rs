@@ -280,7 +280,7 @@ impl WakeUp {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Referral {
     pub new_buyers: u64,
-    /// New buyers whose first contact came by referral (`Contact Added` with source referral).
+    /// New buyers who came on a friend's word ([`Profile::referred`]).
     pub referred: u64,
 }
 
@@ -302,7 +302,7 @@ pub fn referral<'a>(
         let Some(first) = p.first_order().map(|t| cal.day(t)).filter(|d| window.contains(*d)) else { continue };
         if let Some(r) = row_of(&mut out, grain, first) {
             r.new_buyers += 1;
-            r.referred += u64::from(p.acquired.is_some_and(|(_, s)| s == "referral"));
+            r.referred += u64::from(p.referred());
         }
     }
     out

@@ -16,6 +16,7 @@ mod journeys;
 mod outbox;
 mod people;
 mod points;
+mod referrals;
 mod segments;
 mod service;
 mod workspaces;
@@ -27,6 +28,7 @@ pub use journeys::*;
 pub use outbox::*;
 pub use people::*;
 pub use points::*;
+pub use referrals::*;
 pub use segments::*;
 pub use service::*;
 pub use workspaces::*;
@@ -54,7 +56,7 @@ macro_rules! conformance_suite {
             erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model,
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
             points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
-            faq_log_is_newest_first_and_erased_with_the_asker);
+            faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

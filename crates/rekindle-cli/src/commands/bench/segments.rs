@@ -80,6 +80,8 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     level: 1,
                     to_next_level: None,
                     scores: None,
+                    invited: 0,
+                    invited_by: false,
                 };
                 rule.matches(&subject, now)
             })

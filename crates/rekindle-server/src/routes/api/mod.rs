@@ -30,6 +30,7 @@ mod person_erasure;
 mod person_messages;
 mod person_profile;
 mod redact;
+mod referrals;
 mod reports;
 mod segment_members;
 mod segments;
@@ -68,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(live::router())
         .merge(loyalty::router())
+        .merge(referrals::router())
         .merge(service::router())
         .merge(service_csv::router())
         .merge(faq::router())
