@@ -2,7 +2,7 @@
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
 // is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
-// service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
+// referrals.png, person-referral.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
 // live-review.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
@@ -17,6 +17,8 @@ const peoplePath = join(dirname(dashboardPath), 'people.png')
 const channelsPath = join(dirname(dashboardPath), 'channels.png')
 const reportsPath = join(dirname(dashboardPath), 'reports.png')
 const loyaltyPath = join(dirname(dashboardPath), 'loyalty.png')
+const referralsPath = join(dirname(dashboardPath), 'referrals.png')
+const personReferralPath = join(dirname(dashboardPath), 'person-referral.png')
 const serviceTicketsPath = join(dirname(dashboardPath), 'service-tickets.png')
 const serviceConversationsPath = join(dirname(dashboardPath), 'service-conversations.png')
 const serviceFaqPath = join(dirname(dashboardPath), 'service-faq.png')
@@ -94,6 +96,21 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: loyaltyPath, fullPage: true })
   console.log(`loyalty: ${loyaltyPath}`)
+
+  // The referral programme (老带新): its figures and the leaderboard of inviters; then the top
+  // inviter's 推荐 card (code, share link, friends) on their page.
+  await page.click(byTestId('nav-referrals'))
+  await page.locator(byTestId('referral-row')).first().waitFor()
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: referralsPath, fullPage: true })
+  console.log(`referrals: ${referralsPath}`)
+  await page.locator(`${byTestId('referral-row')} a`).first().click()
+  await page.locator(byTestId('person-referral-code')).waitFor()
+  await settle(page)
+  await page.locator(byTestId('person-referral')).scrollIntoViewIfNeeded()
+  await page.locator(byTestId('person-referral')).screenshot({ path: personReferralPath })
+  console.log(`person referral: ${personReferralPath}`)
 
   // Customer service: the after-sales queue under its figures; the customers waiting for a reply,
   // the longest waiting first, with one open and the knowledge base's answer in the reply box;

@@ -349,6 +349,36 @@ export type FaqAnswer = Schemas['AskAnswer']
 export type FaqHandoff = Schemas['Handoff']
 export type FaqHandoffs = Schemas['HandoffList']
 export type FaqImported = Schemas['Imported']
+/** The referral programme (老带新) at a glance: invitees, inviters, the 30-day share, the leaderboard. */
+export type ReferralOverview = Schemas['ReferralOverview']
+/** One inviter of the leaderboard: friends invited, those who ordered, what they spent, the latest. */
+export type ReferralInviter = Schemas['InviterRow']
+/** A person's code and share link, who invited them and the friends they invited. */
+export type PersonReferral = Schemas['PersonReferral']
+export type ReferralFriend = Schemas['Friend']
+/** The store's customer groups (社群, docs/groups.md), largest first, with how many are silent and the posting rules. */
+export type GroupsOverview = Schemas['GroupsView']
+/** A group: members, joined and left in 7 days, messages in 7 days, silent, promotional posts today against the ceiling. */
+export type GroupRow = Schemas['GroupView']
+/**
+ * One group with its members (at most 200) and its latest posts. The server flattens the group's
+ * row into it, whose `members` count the member list of the same name replaces in the JSON.
+ */
+export type GroupDetail = Omit<Schemas['GroupRow'], 'members'> & Omit<Schemas['GroupDetail'], keyof Schemas['GroupRow']> & {
+  members: Schemas['Member'][]
+}
+export type GroupMember = Schemas['Member']
+/** A post to a group: queued for WeCom, sent (msgid) or failed (error). */
+export type GroupPost = Schemas['GroupPost']
+export type GroupPostState = Schemas['GroupPostState']
+/** What goes with a group post: a link card, a picture or video by https address, a mini-program card. */
+export type GroupAttachment =
+  | { type: 'link'; title: string; url: string; desc?: string }
+  | { type: 'image' | 'video'; url: string }
+  | { type: 'miniprogram'; title: string; appid: string; page: string; pic_url: string }
+export type GroupPostInput = Omit<Schemas['GroupPostInput'], 'attachments'> & { attachments: GroupAttachment[] }
+/** What became of a post to one group: `queued`, `again` (this key posted before) or `capped` (today's promotional posts are used up). */
+export type GroupPostOutcome = Omit<Schemas['PostOutcome'], 'outcome'> & { outcome: 'queued' | 'again' | 'capped' }
 /** What an erasure removed (docs/privacy.md). */
 export type ErasureReport = Schemas['ErasureView']
 
@@ -387,6 +417,11 @@ export const TEMPLATE_VARIABLES = [
   'yuan_to_next',
   'points_expiring',
 ] as const
+
+/** Longest text of a group post (rekindle-core's MAX_POST_CHARS), and most attachments and groups per post. */
+export const GROUP_POST_MAX_CHARS = 1300
+export const GROUP_POST_MAX_ATTACHMENTS = 9
+export const GROUP_POST_MAX_GROUPS = 200
 
 /** Marketing SMS in China must tell people how to refuse them. */
 export const SMS_OPT_OUT = '拒收请回复R'
@@ -670,6 +705,24 @@ export const api = {
   /** Replaces the program whole (workspace.manage); 400 naming the field at fault (`levels[2].min_growth`). */
   putLoyaltyProgram: (w: string, program: LoyaltyProgram) =>
     request<LoyaltyProgram>('PUT', '/api/v1/loyalty/program', { query: ws(w), body: program }),
+
+  /** The referral programme's figures and its leaderboard of `limit` inviters (1–100). */
+  referrals: (w: string, limit = 20) =>
+    request<ReferralOverview>('GET', '/api/v1/referrals', { query: ws(w, { limit }) }),
+  /** A person's referral code (made on the first request), share link, inviter and friends. */
+  personReferral: (w: string, id: string) =>
+    request<PersonReferral>('GET', `/api/v1/people/${enc(id)}/referral`, { query: ws(w) }),
+
+  /** The customer groups (社群), silent ones flagged, with today's promotional posts per group. */
+  groups: (w: string) => request<GroupsOverview>('GET', '/api/v1/groups', { query: ws(w) }),
+  /** One group: its members and latest posts. */
+  group: (w: string, id: string) => request<GroupDetail>('GET', `/api/v1/groups/${enc(id)}`, { query: ws(w) }),
+  /** Posts to groups, newest first: of one group or all, at most `limit` (1–500). */
+  groupPosts: (w: string, group?: string, limit = 100) =>
+    request<GroupPost[]>('GET', '/api/v1/groups/posts', { query: ws(w, { group, limit }) }),
+  /** Queues a post per group (journeys.manage), once per key and group; 400 naming the field (`attachments[0].url`). */
+  postToGroups: (w: string, post: GroupPostInput) =>
+    request<GroupPostOutcome[]>('POST', '/api/v1/groups/posts', { query: ws(w), body: post }),
 
   /** The after-sales queue (docs/service.md): open (the longest waiting first), overdue, resolved or all. */
   tickets: (w: string, status: TicketStatus, limit = 200) =>

@@ -46,6 +46,7 @@ export const COMMON_EVENTS = [
   'Coupon Redeemed',
   'Message Clicked',
   'Level Changed',
+  'Referral Qualified',
 ]
 
 export type WaitMode = 'minutes' | 'until'

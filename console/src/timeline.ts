@@ -60,6 +60,9 @@ export function useTimeline(sessionTitles: () => Map<string, string>) {
     if (staff) out.push(t('detail.staff', { id: staff }))
     const reason = str(p.reason)
     if (reason) out.push(t('detail.reason', { reason: te(`ticketReasons.${reason}`) ? t(`ticketReasons.${reason}`) : reason }))
+    // Referral Qualified: what qualified the friend's invitation (a first order, joining a group).
+    const occasion = eventKey(e) === 'referral_qualified' ? str(p.occasion) : null
+    if (occasion) out.push(te(`detail.occasion.${occasion}`) ? t(`detail.occasion.${occasion}`) : occasion)
     const coupon = str(p.coupon) ?? str(p.coupon_id) ?? str(p.code)
     if (coupon) out.push(t('detail.coupon', { code: coupon }))
     if (e.type === 'identify') {

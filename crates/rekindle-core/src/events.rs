@@ -7,6 +7,9 @@ pub const CONTACT_ADDED: &str = "Contact Added";
 pub const CONTACT_REMOVED: &str = "Contact Removed";
 pub const GROUP_JOINED: &str = "Group Joined";
 pub const GROUP_LEFT: &str = "Group Left";
+/// A member wrote in a customer group (group_id, text): from WeCom's chat archive or a group
+/// bot, so Rekindle knows which groups still talk (docs/groups.md).
+pub const GROUP_MESSAGED: &str = "Group Messaged";
 
 // The live room.
 pub const LIVE_ENTERED: &str = "Live Entered";
@@ -85,6 +88,7 @@ pub const KNOWN: &[&str] = &[
     CONTACT_REMOVED,
     GROUP_JOINED,
     GROUP_LEFT,
+    GROUP_MESSAGED,
     LIVE_ENTERED,
     LIVE_LEFT,
     LIVE_WATCHED,

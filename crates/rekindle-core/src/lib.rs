@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod csv_cell;
 pub mod error;
 pub mod events;
+pub mod groups;
 pub mod identifier;
 pub mod identity;
 pub mod ids;

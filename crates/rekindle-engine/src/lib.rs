@@ -8,6 +8,8 @@ mod background;
 mod browse;
 pub mod engine;
 pub mod folded;
+pub mod follow;
+pub mod groups;
 pub mod live;
 pub mod loyalty;
 pub mod measure;
@@ -15,6 +17,7 @@ pub mod personas;
 pub mod referral;
 pub mod scoring;
 pub mod service;
+pub mod subscription;
 pub mod tracker;
 
 pub use audience::{Audience, Context, Judging, Member};

@@ -367,6 +367,25 @@ pub fn shipped() -> Vec<Shipped> {
             ],
             coupons: vec![coupon("售后致歉券", "售后致歉券", CouponValue::Amount { fen: 1000 }, 0, 14)],
         },
+        Shipped {
+            key: "subscription_confirmation",
+            name: "定期购确认",
+            description: "Before each subscription shipment (docs/subscriptions.md): what ships when, and the signed link to confirm, skip, pause or change the date before the cut-off. Transactional: the customer asked for it.",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": events::SHIPMENT_CONFIRMATION_REQUESTED},
+                "steps": [{"id": "确认", "type": "send", "channel": "wecom", "template": "定期购确认"}],
+                "reentry": {"type": "always"},
+            })),
+            templates: vec![MessageTemplate {
+                transactional: true,
+                ..wecom(
+                    "定期购确认",
+                    "{{nickname|亲}}，您定期购的{{last_product|商品}} ×{{quantity|1}} 将于 {{ship_on}} 发货。\
+                     请在 {{deadline}} 前点击确认，也可以跳过这一次、暂停或改期：{{link}}",
+                )
+            }],
+            coupons: vec![],
+        },
     ]
 }
 

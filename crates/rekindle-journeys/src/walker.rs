@@ -255,9 +255,7 @@ impl<'a> Walker<'a> {
                 let invitation =
                     self.audience.and_then(|a| a.member(person)).and_then(|m| m.profile.invitation.clone());
                 match invitation {
-                    Some(i) => {
-                        rekindle_engine::referral::resolve(self.store, self.ws, &i.by).await?.map(|f| f.person)
-                    }
+                    Some(i) => rekindle_engine::referral::resolve(self.store, self.ws, &i.by).await?.map(|f| f.person),
                     None => None,
                 }
             }
@@ -286,6 +284,18 @@ impl<'a> Walker<'a> {
         }
         if let Some(t) = &occasion.session_time {
             vars.insert("session_time", t.clone());
+        }
+        if let Some(d) = &occasion.ship_on {
+            vars.insert("ship_on", d.clone());
+        }
+        if let Some(q) = occasion.quantity {
+            vars.insert("quantity", q.to_string());
+        }
+        if let Some(d) = &occasion.deadline {
+            vars.insert("deadline", d.clone());
+        }
+        if let Some(l) = &occasion.answer_link {
+            vars.insert("link", l.clone());
         }
         vars
     }
@@ -337,6 +347,14 @@ impl<'a> Walker<'a> {
                 m.sender = sender;
             }
             Err(skip) => m.skip = Some(skip),
+        }
+        // The person's tier budget (docs/journeys.md, "Caps"), counted on what was delivered.
+        if let Some(member) = self.audience.and_then(|a| a.member(e.person)) {
+            let since = self.now - chrono::Duration::days(30);
+            let touched = member.profile.touches.iter().filter(|t| **t > since && **t <= self.now).count();
+            if let Err(skip) = self.caps.tier_budget(member.tier, touched, t.transactional) {
+                m.skip = m.skip.or(Some(skip));
+            }
         }
         match t.render(vars) {
             Ok(r) => m.body = serde_json::json!({"text": r.text, "params": r.params, "link": r.link}),

@@ -702,3 +702,70 @@ async fn a_journey_awards_points_to_the_person_and_their_inviter_once_per_pass()
     assert_eq!(points("friend").await.len(), 2);
     assert_eq!(points("host").await.len(), 2);
 }
+
+/// Issue 21: a tier's contact budget (seed 002: edge customers at most one marketing touch a
+/// month) holds a marketing message for an edge customer touched in the last 30 days, and
+/// nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edge_customer_touched_this_month_is_not_marketed_to_again() {
+    let caps = CapsConfig {
+        quiet_hours: Default::default(),
+        per_tier_per_30d: [(rekindle_core::lifecycle::Tier::Edge, 1)].into_iter().collect(),
+        ..CapsConfig::default()
+    };
+    let s = shop(at("2026-05-20T04:00:00Z"), caps).await;
+    s.store.put_message_template(s.ws, &wecom_template("hello", "{{nickname|亲}}，新品到了")).await.unwrap();
+    publish(
+        &s,
+        "新品",
+        json!({"trigger": {"type": "event", "event": "Ping"}, "steps": [{"id": "tell", "type": "send", "channel": "wecom", "template": "hello"}]}),
+    )
+    .await;
+    // One big spender (high); the rest small (edge); "touched" had a message 10 days ago.
+    let mut history = vec![identify("big", "13800138000", "wm-big", "2026-05-01T03:00:00Z")];
+    history.push(json!({"type": "track", "event": "Order Completed", "userId": "big", "messageId": "o-big", "timestamp": "2026-05-02T03:00:00Z",
+        "properties": {"order_id": "big", "revenue": 2000, "products": [{"sku": "x", "name": "礼盒", "category": "礼盒", "price": 2000, "quantity": 1}]}}));
+    for (i, user) in ["touched", "fresh", "e3", "e4", "e5", "e6", "e7", "e8", "e9"].iter().enumerate() {
+        history.push(identify(user, &format!("1380013810{i}"), &format!("wm-{user}"), "2026-05-01T03:00:00Z"));
+        // Each spends a little more than the one before: no ties to share a tier.
+        let revenue = 10 + i as i64;
+        history.push(
+            json!({"type": "track", "event": "Order Completed", "userId": user, "messageId": format!("o-{user}"),
+            "timestamp": "2026-05-03T03:00:00Z", "properties": {"order_id": format!("{user}-1"), "revenue": revenue,
+            "products": [{"sku": "l", "name": "荔枝", "category": "水果", "price": revenue, "quantity": 1}]}}),
+        );
+    }
+    history.push(track("touched", "Message Delivered", "md-1", "2026-05-10T03:00:00Z", json!({"channel": "wecom"})));
+    append(&s, history).await;
+    s.engine.refresh(s.ws).await.unwrap();
+    let audience = s.engine.audience(s.ws).await.unwrap();
+    let tier = |p| audience.member(p).unwrap().tier;
+    let (touched, fresh, big) = (person(&s, "touched").await, person(&s, "fresh").await, person(&s, "big").await);
+    assert_eq!(
+        (tier(touched), tier(fresh)),
+        (rekindle_core::lifecycle::Tier::Edge, rekindle_core::lifecycle::Tier::Edge)
+    );
+    assert_ne!(tier(big), rekindle_core::lifecycle::Tier::Edge);
+    drop(audience);
+
+    append(
+        &s,
+        ["touched", "fresh", "big"]
+            .iter()
+            .map(|u| track(u, "Ping", &format!("ping-{u}"), "2026-05-20T03:59:00Z", json!({})))
+            .collect(),
+    )
+    .await;
+    s.runner.run(s.ws).await.unwrap();
+    let outcome = |p| {
+        let store = s.store.clone();
+        let ws = s.ws;
+        async move {
+            let m = store.messages(ws, Some(p), 10).await.unwrap().remove(0);
+            (m.state, m.error_code)
+        }
+    };
+    assert_eq!(outcome(touched).await, (OutboxState::Skipped, Some("tier_budget".into())));
+    assert_eq!(outcome(fresh).await.0, OutboxState::Queued, "an edge customer not touched this month");
+    assert_eq!(outcome(big).await.0, OutboxState::Queued, "no budget for the high tier");
+}

@@ -60,6 +60,13 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
                     Err(e) => tracing::warn!(error = %e, "checking mass sends failed; retried later"),
                 }
             }
+            match dispatcher.group_round().instrument(tracing::info_span!("group_posts")).await {
+                Ok(r) if r.sent + r.failed > 0 => {
+                    tracing::debug!(sent = r.sent, failed = r.failed, waiting = r.waiting, "group posts sent")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sending group posts failed; retried on the next pass"),
+            }
             loop {
                 match dispatcher.round().instrument(tracing::info_span!("dispatch")).await {
                     Ok(r) if r.claimed == 0 => break,

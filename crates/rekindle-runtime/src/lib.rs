@@ -7,6 +7,7 @@ mod journey_loops;
 mod live_loop;
 mod points_loop;
 mod refresh_loop;
+mod subscriptions_loop;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct Settings {
     /// How often waits that ended, dated triggers and retries are looked for.
     pub tick: Duration,
     pub channels: ChannelsConfig,
+    /// Signs the subscription answer links (docs/subscriptions.md).
+    pub subscription_links: rekindle_engine::subscription::Links,
 }
 
 /// The time as it is.
@@ -64,8 +67,13 @@ pub struct Services {
     pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Judges member levels and records their changes (docs/loyalty.md, "Levels").
     pub levels: Arc<rekindle_engine::loyalty::LevelReview>,
+    /// Each workspace's customer groups, followed from the log (docs/groups.md).
+    pub groups: Arc<rekindle_engine::groups::GroupBook>,
     /// Writes the referral rewards invitations earned (docs/referral.md).
     pub referrals: Arc<rekindle_engine::referral::ReferralReview>,
+    /// Subscriptions followed from the log; asks for each shipment's confirmation
+    /// (docs/subscriptions.md).
+    pub subscriptions: Arc<rekindle_engine::subscription::Subscriptions>,
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
@@ -87,7 +95,13 @@ impl Services {
         let points =
             Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
         let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
+        let groups = Arc::new(rekindle_engine::groups::GroupBook::new(store.clone()));
         let referrals = Arc::new(rekindle_engine::referral::ReferralReview::new(store.clone(), engine.clone()));
+        let subscriptions = Arc::new(rekindle_engine::subscription::Subscriptions::new(
+            store.clone(),
+            engine.clone(),
+            settings.subscription_links.clone(),
+        ));
         let channels =
             Arc::new(ChannelDirectory::new(store.clone(), settings.channels).context("configuring [channels]")?);
         let services = Self {
@@ -102,11 +116,14 @@ impl Services {
             points,
             levels,
             referrals,
+            groups,
+            subscriptions,
             channels: channels.clone(),
         };
         refresh_loop::spawn(services.clone(), settings.refresh);
         live_loop::spawn(services.clone());
         points_loop::spawn(services.clone());
+        subscriptions_loop::spawn(services.clone(), settings.tick);
         if settings.journeys {
             let dispatcher =
                 Dispatcher::new(store, channels, clock, DispatchConfig::default(), services.ingestor.clone());

@@ -36,7 +36,21 @@ pub struct Config {
     /// webhook (docs/journeys.md). None configured: messages are queued and recorded as
     /// failed with `no_provider`.
     pub channels: rekindle_delivery::ChannelsConfig,
+    /// Subscriptions (定期购): how answer links are signed and where they point
+    /// (docs/subscriptions.md).
+    pub subscriptions: SubscriptionsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscriptionsConfig {
+    /// Signs the answer links sent with each shipment confirmation (HMAC-SHA256). Unset: a
+    /// random secret per start, so links sent before a restart stop working — set it.
+    pub link_secret: Option<Secret>,
+    /// The public address customers open links at (`https://rekindle.shop.cn`); empty for a
+    /// bare `/s/…` path.
+    pub link_base: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +70,8 @@ pub struct JourneysConfig {
     /// The link a person shares their referral code with, `{code}` replaced by it
     /// (docs/referral.md): the mini-program page or H5 address that reads `ref`.
     pub share_link: String,
+    /// Posts to customer groups (docs/groups.md): promotional posts a group takes a day.
+    pub group_posts: rekindle_core::groups::PostRules,
 }
 
 impl Default for JourneysConfig {
@@ -66,6 +82,7 @@ impl Default for JourneysConfig {
             tick_ms: 1000,
             welcome_template: None,
             share_link: "/pages/index/index?ref={code}".into(),
+            group_posts: Default::default(),
         }
     }
 }
@@ -107,6 +124,20 @@ impl Config {
             journeys: self.journeys.enabled,
             tick: std::time::Duration::from_millis(self.journeys.tick_ms.max(10)),
             channels: self.channels.clone(),
+            subscription_links: self.subscription_links(),
+        }
+    }
+
+    /// The answer-link signer: the configured secret, else a random one for this run.
+    fn subscription_links(&self) -> rekindle_engine::subscription::Links {
+        let base = &self.subscriptions.link_base;
+        match &self.subscriptions.link_secret {
+            Some(s) => rekindle_engine::subscription::Links::new(s.expose().as_bytes(), base),
+            None => {
+                tracing::warn!("subscriptions.link_secret is not set: answer links last until the next restart");
+                let random: [u8; 32] = rand::random();
+                rekindle_engine::subscription::Links::new(&random, base)
+            }
         }
     }
 }
@@ -199,6 +230,7 @@ impl Default for Config {
             segments: SegmentsConfig::default(),
             journeys: JourneysConfig::default(),
             channels: Default::default(),
+            subscriptions: SubscriptionsConfig::default(),
             log: LogConfig::default(),
         }
     }

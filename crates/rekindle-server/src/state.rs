@@ -27,10 +27,14 @@ pub struct AppState {
     pub engine: Arc<rekindle_engine::Engine>,
     /// The rooms of live sessions being watched.
     pub live: Arc<rekindle_engine::live::LiveRooms>,
+    /// Customer groups, followed from the log.
+    pub groups: Arc<rekindle_engine::groups::GroupBook>,
     /// Tickets and conversations, followed from the log.
     pub desk: Arc<rekindle_engine::service::ServiceDesk>,
     /// Each store's FAQ assistant.
     pub assistant: Arc<rekindle_engine::service::Assistant>,
+    /// Subscriptions followed from the log, and the answer-link signer.
+    pub subscriptions: Arc<rekindle_engine::subscription::Subscriptions>,
     /// Awards the points events earn.
     pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Journeys: walks people through them and queues their messages.

@@ -18,6 +18,7 @@ pub(crate) enum Document {
     LoyaltyProgram,
     ServiceSettings,
     ChannelSettings,
+    SubscriptionSettings,
 }
 
 /// The workspace's document, if one was written. The SQL is written out per table (the
@@ -27,6 +28,7 @@ pub(crate) async fn read<T: DeserializeOwned>(pool: &PgPool, doc: Document, ws: 
         Document::LoyaltyProgram => "SELECT body FROM loyalty_programs WHERE workspace_id = $1",
         Document::ServiceSettings => "SELECT body FROM service_settings WHERE workspace_id = $1",
         Document::ChannelSettings => "SELECT settings FROM channel_settings WHERE workspace_id = $1",
+        Document::SubscriptionSettings => "SELECT body FROM subscription_settings WHERE workspace_id = $1",
     };
     let row = sql(query).bind(ws.0).fetch_optional(pool).await.map_err(db_err)?;
     row.map(|r| r.try_get::<Json<T>, _>(0).map(|Json(v)| v)).transpose().map_err(db_err)
@@ -52,6 +54,10 @@ pub(crate) async fn write<T: Serialize>(
         Document::ChannelSettings => {
             "INSERT INTO channel_settings (workspace_id, settings, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (workspace_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at"
+        }
+        Document::SubscriptionSettings => {
+            "INSERT INTO subscription_settings (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
         }
     };
     sql(query).bind(ws.0).bind(Json(value)).bind(at).execute(pool).await.map_err(db_err)?;

@@ -25,6 +25,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "points", include_str!("../migrations/0013_points.sql")),
     (14, "service", include_str!("../migrations/0014_service.sql")),
     (15, "referral_codes", include_str!("../migrations/0015_referral_codes.sql")),
+    (16, "subscription_settings", include_str!("../migrations/0016_subscription_settings.sql")),
+    (17, "group_posts", include_str!("../migrations/0017_group_posts.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -17,6 +17,7 @@ pub(crate) enum Document {
     LoyaltyProgram,
     ServiceSettings,
     ChannelSettings,
+    SubscriptionSettings,
 }
 
 impl Document {
@@ -26,6 +27,7 @@ impl Document {
             Self::LoyaltyProgram => ("loyalty_programs", "body"),
             Self::ServiceSettings => ("service_settings", "body"),
             Self::ChannelSettings => ("channel_settings", "settings"),
+            Self::SubscriptionSettings => ("subscription_settings", "body"),
         }
     }
 }

@@ -20,6 +20,8 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0013_points.sql"),
     include_str!("../migrations/0014_service.sql"),
     include_str!("../migrations/0015_referral_codes.sql"),
+    include_str!("../migrations/0016_subscription_settings.sql"),
+    include_str!("../migrations/0017_group_posts.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

@@ -1,8 +1,8 @@
 use crate::Erasure;
 use crate::capability::{
-    Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, Invitations, Journeys,
-    Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages, Tags, Targets, Templates,
-    Workspaces,
+    Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, GroupPosts, Invitations,
+    Journeys, Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages,
+    SubscriptionSettings, Tags, Targets, Templates, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -38,12 +38,14 @@ sum_of!(
     Outbox,
     Readouts,
     ReferralCodes,
+    GroupPosts,
     Templates,
     ChannelSettings,
     Targets,
     Coupons,
     Points,
     Service,
+    SubscriptionSettings,
     Consent,
     Erasure,
 );

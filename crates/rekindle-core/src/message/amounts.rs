@@ -33,6 +33,10 @@ const EVENTS: &[MoneyEvent] = &[
     MoneyEvent { name: events::COUPON_ISSUED, amounts: COUPON_AMOUNTS, products: false, order_id: false },
     MoneyEvent { name: events::COUPON_APPLIED, amounts: COUPON_AMOUNTS, products: false, order_id: false },
     MoneyEvent { name: events::COUPON_REDEEMED, amounts: COUPON_AMOUNTS, products: false, order_id: false },
+    // A subscription's unit price (docs/subscriptions.md); the fold reads it with the same
+    // `Fen::from_yuan`, so what was accepted is what is folded.
+    MoneyEvent { name: events::SUBSCRIPTION_STARTED, amounts: &["price"], products: false, order_id: false },
+    MoneyEvent { name: events::SUBSCRIPTION_CHANGED, amounts: &["price"], products: false, order_id: false },
 ];
 
 /// The amounts of a track event in fen by property path, or `None` when the event carries

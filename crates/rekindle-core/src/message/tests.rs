@@ -234,3 +234,28 @@ fn restoring_keeps_annotated_amounts_and_leaves_pre_upgrade_messages_in_fen() {
     assert_eq!(r.payload.get(), old);
     assert_eq!(crate::money::Amounts::of(&r.payload_value()).get("revenue", Some(&5990.into())).get(), 5990);
 }
+
+#[test]
+fn subscription_prices_are_yuan_checked_at_ingestion_and_folded_alike() {
+    let start = |price: serde_json::Value| {
+        let json = serde_json::json!({"userId": "a", "event": "Subscription Started",
+            "properties": {"subscription_id": "s1", "sku": "milk", "every_days": 7, "price": price}});
+        parse(&json.to_string(), Some(MessageKind::Track))
+    };
+    let m = start(serde_json::json!("12.90")).unwrap();
+    let v = m.payload_value();
+    assert_eq!(v[crate::money::ANNOTATION]["fen"]["price"], 1290);
+    let mut book = crate::subscription::Book::default();
+    let who = crate::PersonId(uuid::Uuid::nil());
+    assert!(book.apply(who, m.timestamp, "Subscription Started", &v["properties"]));
+    assert_eq!(book.subscriptions["s1"].started().unwrap().1.unit_price_fen, 1290, "the fold reads the same fen");
+    for bad in [serde_json::json!("12.9元"), serde_json::json!(-1), serde_json::json!(true)] {
+        assert_eq!(start(bad.clone()).unwrap_err().field, "properties.price", "{bad}");
+    }
+    let change =
+        r#"{"userId": "a", "event": "Subscription Changed", "properties": {"subscription_id": "s1", "price": "abc"}}"#;
+    assert_eq!(parse(change, Some(MessageKind::Track)).unwrap_err().field, "properties.price");
+    let none =
+        r#"{"userId": "a", "event": "Subscription Changed", "properties": {"subscription_id": "s1", "quantity": 2}}"#;
+    assert!(parse(none, Some(MessageKind::Track)).is_ok(), "no price is no change of price");
+}

@@ -9,7 +9,7 @@ use super::ChannelKind;
 use crate::FieldError;
 
 /// What a template may mention. The engine fills them from the person and the journey.
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 17] = [
     "nickname",
     "last_product",
     "coupon",
@@ -27,6 +27,11 @@ pub const VARIABLES: [&str; 14] = [
     "yuan_to_next",
     // Points that expire within the next 30 days.
     "points_expiring",
+    // A subscription shipment (docs/subscriptions.md): its date, how many units, and until
+    // when it is answered; `link` is the answer page.
+    "ship_on",
+    "quantity",
+    "deadline",
 ];
 
 /// Values for one person; a missing value falls back to the placeholder's default, if any.

@@ -13,6 +13,7 @@
 
 mod awaiting;
 mod directory;
+mod groups;
 
 pub use directory::{Built, ChannelDirectory, DirectoryError, PROVIDERS};
 
@@ -28,6 +29,7 @@ use rekindle_delivery::{Outgoing, SendError};
 use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
 
 pub use awaiting::Checked;
+pub use groups::GroupRound;
 use rekindle_core::events;
 use rekindle_engine::Clock;
 use rekindle_ingest::Ingestor;

@@ -6,6 +6,7 @@ mod callbacks;
 mod console;
 pub mod ops;
 mod points;
+mod subscription_page;
 pub mod tracking;
 
 use axum::Router;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     api.merge(ops::router(openapi))
         .merge(callbacks::router())
+        .merge(subscription_page::router())
         // After every route is merged: it applies to the routes already there.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(console::serve)

@@ -122,3 +122,22 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.write_all(bytes).unwrap();
     enc.finish().unwrap()
 }
+
+/// A clock the test moves: set it, and the app judges and schedules as of then.
+#[derive(Clone)]
+pub struct TestClock(Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>);
+
+impl TestClock {
+    pub fn set(&self, now: &str) {
+        *self.0.lock().unwrap() = chrono::DateTime::parse_from_rfc3339(now).expect("an RFC 3339 time").to_utc();
+    }
+}
+
+/// The app with a clock starting at `now` that the test moves, some configuration changed first.
+pub async fn spawn_app_clocked(now: &str, change: impl FnOnce(&mut Config)) -> (TestApp, TestClock) {
+    let start = chrono::DateTime::parse_from_rfc3339(now).expect("an RFC 3339 time").to_utc();
+    let clock = TestClock(Arc::new(std::sync::Mutex::new(start)));
+    let held = clock.clone();
+    let app = spawn(change, Arc::new(move || *held.0.lock().unwrap())).await;
+    (app, clock)
+}

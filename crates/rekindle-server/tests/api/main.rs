@@ -4,6 +4,7 @@
 mod accounts;
 mod bad_input;
 mod channels;
+mod groups;
 mod helpers;
 mod hostile;
 mod ingestion;
@@ -15,4 +16,5 @@ mod reports;
 mod rest;
 mod segments;
 mod service;
+mod subscriptions;
 mod wecom_kf;

@@ -12,6 +12,7 @@ mod accounts;
 mod catalogue;
 mod erasure;
 mod event_log;
+mod group_posts;
 mod journeys;
 mod outbox;
 mod people;
@@ -19,11 +20,13 @@ mod points;
 mod referrals;
 mod segments;
 mod service;
+mod subscriptions;
 mod workspaces;
 pub use accounts::*;
 pub use catalogue::*;
 pub use erasure::*;
 pub use event_log::*;
+pub use group_posts::*;
 pub use journeys::*;
 pub use outbox::*;
 pub use people::*;
@@ -31,6 +34,7 @@ pub use points::*;
 pub use referrals::*;
 pub use segments::*;
 pub use service::*;
+pub use subscriptions::*;
 pub use workspaces::*;
 
 use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
@@ -56,7 +60,8 @@ macro_rules! conformance_suite {
             erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model,
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
             points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
-            faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased);
+            faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased, group_posts_never_pass_the_ceiling,
+            subscription_settings_are_per_workspace);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

@@ -13,6 +13,7 @@ mod dto;
 mod events;
 mod export_words;
 mod faq;
+mod groups;
 mod identity;
 mod input;
 mod invitations;
@@ -36,6 +37,7 @@ mod segment_members;
 mod segments;
 mod service;
 mod service_csv;
+pub(crate) mod subscriptions;
 mod tags;
 mod targets;
 mod tokens;
@@ -70,8 +72,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(live::router())
         .merge(loyalty::router())
         .merge(referrals::router())
+        .merge(groups::router())
         .merge(service::router())
         .merge(service_csv::router())
+        .merge(subscriptions::router())
         .merge(faq::router())
         .merge(targets::router())
         .merge(people::router())

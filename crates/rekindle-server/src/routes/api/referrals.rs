@@ -186,23 +186,18 @@ async fn person_referral(
 ) -> Result<Json<PersonReferral>, ApiError> {
     let person = find(&state, &access, &person).await?.id;
     let code = rekindle_engine::referral::code_for(&*state.store, access.ws(), person, state.engine.now()).await?;
-    let audience = state.engine.latest(access.ws());
-    let (inviter, mut friends, converted) = match audience.as_deref() {
-        None => (None, Vec::new(), 0),
-        Some(a) => {
-            let board = &a.context.referrals;
-            let mut friends: Vec<_> = board
-                .friends(person)
-                .map(|pair| {
-                    let first = bought(a, pair.invitee).map(|(t, _)| t).filter(|t| pair.invitation.precedes(*t));
-                    (pair.invitee, pair.invitation.at, first)
-                })
-                .collect();
-            friends.sort_by_key(|f| std::cmp::Reverse(f.1));
-            let converted = friends.iter().filter(|f| f.2.is_some()).count() as u32;
-            (board.inviter_of(person), friends, converted)
-        }
-    };
+    let audience = state.engine.audience(access.ws()).await?;
+    let board = &audience.context.referrals;
+    let mut friends: Vec<_> = board
+        .friends(person)
+        .map(|pair| {
+            let first = bought(&audience, pair.invitee).map(|(t, _)| t).filter(|t| pair.invitation.precedes(*t));
+            (pair.invitee, pair.invitation.at, first)
+        })
+        .collect();
+    friends.sort_by_key(|f| std::cmp::Reverse(f.1));
+    let converted = friends.iter().filter(|f| f.2.is_some()).count() as u32;
+    let inviter = board.inviter_of(person);
     drop(audience);
     let invited = friends.len() as u32;
     friends.truncate(FRIENDS);
