@@ -2,7 +2,7 @@
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
 // is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
-// referrals.png, person-referral.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
+// referrals.png, person-referral.png, groups.png, group-detail.png, group-composer.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
 // live-review.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
@@ -19,6 +19,9 @@ const reportsPath = join(dirname(dashboardPath), 'reports.png')
 const loyaltyPath = join(dirname(dashboardPath), 'loyalty.png')
 const referralsPath = join(dirname(dashboardPath), 'referrals.png')
 const personReferralPath = join(dirname(dashboardPath), 'person-referral.png')
+const groupsPath = join(dirname(dashboardPath), 'groups.png')
+const groupDetailPath = join(dirname(dashboardPath), 'group-detail.png')
+const groupComposerPath = join(dirname(dashboardPath), 'group-composer.png')
 const serviceTicketsPath = join(dirname(dashboardPath), 'service-tickets.png')
 const serviceConversationsPath = join(dirname(dashboardPath), 'service-conversations.png')
 const serviceFaqPath = join(dirname(dashboardPath), 'service-faq.png')
@@ -111,6 +114,31 @@ try {
   await page.locator(byTestId('person-referral')).scrollIntoViewIfNeeded()
   await page.locator(byTestId('person-referral')).screenshot({ path: personReferralPath })
   console.log(`person referral: ${personReferralPath}`)
+
+  // Customer groups (社群): the figures and the table of groups; the largest group in its side
+  // panel (posts and members); the composer with a promotional post, its ceiling explained and a
+  // link card. Nothing is posted.
+  await page.click(byTestId('nav-groups'))
+  await page.locator(byTestId('group-row')).first().waitFor()
+  await settle(page)
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: groupsPath, fullPage: true })
+  console.log(`groups: ${groupsPath}`)
+  await page.locator(byTestId('group-row')).first().click()
+  await page.locator(byTestId('group-detail-id')).waitFor()
+  await settle(page)
+  await page.screenshot({ path: groupDetailPath })
+  console.log(`group detail: ${groupDetailPath}`)
+  await page.click(byTestId('group-detail-compose'))
+  await page.fill(byTestId('group-compose-sender'), 'zhangsan')
+  await page.fill(byTestId('group-compose-text'), '今晚 8 点直播：草莓专场，进直播间领 5 元券 🍓')
+  await page.click(byTestId('group-compose-add-link'))
+  await page.fill(byTestId('group-attachment-title'), '今晚直播间')
+  await page.fill(byTestId('group-attachment-url'), 'https://shop.example.com/live/tonight')
+  await page.screenshot({ path: groupComposerPath })
+  console.log(`group composer: ${groupComposerPath}`)
+  await page.keyboard.press('Escape')
+  await page.click(byTestId('group-detail-close'))
 
   // Customer service: the after-sales queue under its figures; the customers waiting for a reply,
   // the longest waiting first, with one open and the knowledge base's answer in the reply box;

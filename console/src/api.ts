@@ -364,9 +364,7 @@ export type GroupRow = Schemas['GroupView']
  * One group with its members (at most 200) and its latest posts. The server flattens the group's
  * row into it, whose `members` count the member list of the same name replaces in the JSON.
  */
-export type GroupDetail = Omit<Schemas['GroupRow'], 'members'> & Omit<Schemas['GroupDetail'], keyof Schemas['GroupRow']> & {
-  members: Schemas['Member'][]
-}
+export type GroupDetail = Schemas['GroupDetail']
 export type GroupMember = Schemas['Member']
 /** A post to a group: queued for WeCom, sent (msgid) or failed (error). */
 export type GroupPost = Schemas['GroupPost']

@@ -741,7 +741,7 @@ const en: MessageSchema = {
       promotional: 'Promotional',
       notice: 'Notice',
       attachments: '{n} attachments',
-      states: { queued: 'Awaiting send', sent: 'Sent', failed: 'Failed' },
+      states: { queued: 'To send', sent: 'Sent (owner to confirm)', failed: 'Failed' },
       failed: 'Failed: {reason}',
       by: '{sender} · {at}',
       sentAt: 'Sent {at}',

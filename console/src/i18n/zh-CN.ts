@@ -739,7 +739,7 @@ export default {
       promotional: '推广',
       notice: '通知',
       attachments: '{n} 个附件',
-      states: { queued: '待确认发送', sent: '已发送', failed: '失败' },
+      states: { queued: '待发送', sent: '已发送（待群主确认）', failed: '失败' },
       failed: '失败原因：{reason}',
       by: '{sender} · {at}',
       sentAt: '发送于 {at}',

@@ -49,6 +49,9 @@ pub const MESSAGE_CLICKED: &str = "Message Clicked";
 
 // Content and subscriptions.
 pub const UGC_SUBMITTED: &str = "UGC Submitted";
+/// An operator's review of shared content (ugc_id, decision approved|rejected, reason, by):
+/// written by Rekindle, the UGC reward journey's trigger (docs/ugc.md).
+pub const UGC_REVIEWED: &str = "UGC Reviewed";
 pub const SUBSCRIPTION_STARTED: &str = "Subscription Started";
 pub const SUBSCRIPTION_PAUSED: &str = "Subscription Paused";
 pub const SUBSCRIPTION_CANCELLED: &str = "Subscription Cancelled";
@@ -112,6 +115,7 @@ pub const KNOWN: &[&str] = &[
     MESSAGE_OPENED,
     MESSAGE_CLICKED,
     UGC_SUBMITTED,
+    UGC_REVIEWED,
     SUBSCRIPTION_STARTED,
     SUBSCRIPTION_PAUSED,
     SUBSCRIPTION_CANCELLED,

@@ -37,6 +37,7 @@ pub mod service;
 pub mod subscription;
 pub mod targets;
 pub mod time;
+pub mod ugc;
 
 pub use error::{FieldError, FieldErrorKind};
 pub use identifier::{Identifier, IdentifierKind};

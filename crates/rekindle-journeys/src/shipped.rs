@@ -24,6 +24,16 @@ pub struct Shipped {
     pub coupons: Vec<CouponDefinition>,
 }
 
+impl Shipped {
+    /// The manual tags its steps give.
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        self.definition.steps.iter().filter_map(|s| match &s.action {
+            rekindle_core::journey::Action::Tag { tag, remove: false } => Some(tag.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// Create a shipped journey as a draft named `name`, adding the message templates and coupons it
 /// needs that the workspace does not have yet (those it has are left as the operator made them).
 pub async fn install(
@@ -40,6 +50,13 @@ pub async fn install(
     let have: Vec<String> = store.coupons(ws).await?.into_iter().map(|c| c.name).collect();
     for c in shipped.coupons.iter().filter(|c| !have.contains(&c.name)) {
         store.put_coupon(ws, c).await?;
+    }
+    // The manual tags its steps give (社区达人), made if the store has none of that name.
+    let have: Vec<String> = store.tags(ws).await?.into_iter().map(|t| t.name).collect();
+    for tag in shipped.tags().filter(|t| !have.iter().any(|h| h == t)) {
+        let description = format!("由旅程「{}」打上", shipped.name);
+        let t = rekindle_store::Tag { name: tag.to_owned(), rule: None, description, created_at: at };
+        store.put_tag(ws, &t).await?;
     }
     store.create_journey(ws, name, &shipped.definition, at).await
 }
@@ -340,6 +357,48 @@ pub fn shipped() -> Vec<Shipped> {
             coupons: vec![referral_coupon("进群礼5元", "进群礼")],
         },
         Shipped {
+            key: "ugc_invitation",
+            name: "晒单邀请",
+            description: "Seed 001: the day after the fresh food arrives (ordered, delivered the next day), an invitation to share a photo or recipe; not sent to someone who already shared or opened a ticket.",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": events::ORDER_COMPLETED},
+                "steps": [
+                    {"id": "等到货后一天", "type": "wait", "minutes": 2880, "next": "邀请"},
+                    {"id": "邀请", "type": "send", "channel": "wecom", "template": "晒单邀请"},
+                ],
+                "exit": [
+                    {"type": "event", "event": events::UGC_SUBMITTED},
+                    {"type": "event", "event": events::TICKET_OPENED},
+                ],
+                "reentry": {"type": "after", "days": 30},
+            })),
+            templates: vec![wecom(
+                "晒单邀请",
+                "{{nickname|亲}}，{{last_product}}到家一天了，味道还满意吗？拍张照片或分享一道您的做法，审核通过送 50 积分和「社区达人」标签，还会出现在我们的好物推荐里～直接回复图片或在小程序「晒单」提交就可以。",
+            )],
+            coupons: vec![],
+        },
+        Shipped {
+            key: "ugc_reward",
+            name: "晒单奖励",
+            description: "Shared content approved in the console: 50 points, the 社区达人 tag, a ¥5 coupon and a thank-you.",
+            definition: definition(json!({
+                "trigger": {"type": "event", "event": events::UGC_REVIEWED, "properties": {"decision": "approved"}},
+                "steps": [
+                    {"id": "积分", "type": "award_points", "points": 50, "reason": "晒单奖励", "next": "标签"},
+                    {"id": "标签", "type": "tag", "tag": "社区达人", "next": "券"},
+                    {"id": "券", "type": "coupon", "coupon": "晒单礼5元", "next": "感谢"},
+                    {"id": "感谢", "type": "send", "channel": "wecom", "template": "晒单奖励"},
+                ],
+                "reentry": {"type": "always"},
+            })),
+            templates: vec![wecom(
+                "晒单奖励",
+                "谢谢{{nickname|亲}}的分享！50 积分已到账，{{coupon}}也放进了您的账户，您已成为我们的「社区达人」～",
+            )],
+            coupons: vec![coupon("晒单礼5元", "晒单礼", CouponValue::Amount { fen: 500 }, 0, 30)],
+        },
+        Shipped {
             key: "service_recovery",
             name: "售后挽回",
             description: "An after-sales ticket resolved: an apology with a coupon at once, and two days on a question on how it was handled (seed 000: a bad delivery well handled keeps the customer).",
@@ -405,7 +464,7 @@ mod tests {
                 segments: BTreeSet::new(),
                 templates: s.templates.iter().map(|t| (t.name.clone(), t.channel)).collect(),
                 coupons: s.coupons.iter().map(|c| c.name.clone()).collect(),
-                tags: BTreeSet::new(),
+                tags: s.tags().map(str::to_owned).collect(),
             };
             assert_eq!(validate(&s.definition, &known), vec![], "{}", s.key);
             for t in &s.templates {

@@ -67,6 +67,8 @@ pub struct Services {
     pub points: Arc<rekindle_engine::loyalty::PointsFollower>,
     /// Judges member levels and records their changes (docs/loyalty.md, "Levels").
     pub levels: Arc<rekindle_engine::loyalty::LevelReview>,
+    /// Each workspace's shared content, followed from the log (docs/ugc.md).
+    pub ugc: Arc<rekindle_engine::ugc::UgcLibrary>,
     /// Each workspace's customer groups, followed from the log (docs/groups.md).
     pub groups: Arc<rekindle_engine::groups::GroupBook>,
     /// Writes the referral rewards invitations earned (docs/referral.md).
@@ -96,6 +98,7 @@ impl Services {
             Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
         let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
         let groups = Arc::new(rekindle_engine::groups::GroupBook::new(store.clone()));
+        let ugc = Arc::new(rekindle_engine::ugc::UgcLibrary::new(store.clone()));
         let referrals = Arc::new(rekindle_engine::referral::ReferralReview::new(store.clone(), engine.clone()));
         let subscriptions = Arc::new(rekindle_engine::subscription::Subscriptions::new(
             store.clone(),
@@ -117,6 +120,7 @@ impl Services {
             levels,
             referrals,
             groups,
+            ugc,
             subscriptions,
             channels: channels.clone(),
         };

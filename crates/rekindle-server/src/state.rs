@@ -27,6 +27,8 @@ pub struct AppState {
     pub engine: Arc<rekindle_engine::Engine>,
     /// The rooms of live sessions being watched.
     pub live: Arc<rekindle_engine::live::LiveRooms>,
+    /// Shared content (UGC), followed from the log.
+    pub ugc: Arc<rekindle_engine::ugc::UgcLibrary>,
     /// Customer groups, followed from the log.
     pub groups: Arc<rekindle_engine::groups::GroupBook>,
     /// Tickets and conversations, followed from the log.

@@ -61,7 +61,7 @@ async fn groups_are_followed_and_posts_never_pass_the_ceiling() {
     assert_eq!((row("g2")["silent"].as_bool(), groups["silent"].as_u64()), (Some(true), Some(1)), "{groups}");
     assert_eq!(groups["rules"]["promotional_per_day"], 3);
     let detail = app.api_json("/api/v1/groups/g1").await;
-    assert_eq!(detail["members"].as_array().unwrap().len(), 2, "{detail}");
+    assert_eq!((detail["people"].as_array().unwrap().len(), &detail["members"]), (2, &json!(2)), "{detail}");
     assert_eq!(app.api("/api/v1/groups/nope").await.status(), 404);
 
     // Ten promotional posts to g1 at once: three go, seven are held back.

@@ -114,7 +114,7 @@ async fn a_journey_is_drafted_checked_published_and_delivers_once() {
     assert_eq!((status, body["text"].as_str()), (200, Some("王姐，高山燕麦收到了吗？")), "{body}");
     let templates = app.api_json("/api/v1/journey-templates").await;
     let keys: Vec<&str> = templates["templates"].as_array().unwrap().iter().filter_map(|t| t["key"].as_str()).collect();
-    assert_eq!(keys.len(), 14, "{keys:?}");
+    assert_eq!(keys.len(), 16, "{keys:?}");
     assert!(keys.contains(&"subscription_confirmation"), "{keys:?}");
     assert!(keys.contains(&"service_recovery") && keys.contains(&"group_invite_reward"), "{keys:?}");
     assert!(keys.contains(&"live_question_recovery") && keys.contains(&"live_watched_no_order"), "{keys:?}");

@@ -17,4 +17,5 @@ mod rest;
 mod segments;
 mod service;
 mod subscriptions;
+mod ugc;
 mod wecom_kf;

@@ -96,8 +96,8 @@ pub struct Member {
 pub struct GroupDetail {
     #[serde(flatten)]
     pub group: GroupRow,
-    /// At most 200.
-    pub members: Vec<Member>,
+    /// Its members, at most 200 (`members` is how many there are).
+    pub people: Vec<Member>,
     /// Its latest posts, newest first.
     pub posts: Vec<GroupPost>,
 }
@@ -128,7 +128,7 @@ async fn one_group(
     for p in &mut posts {
         p.text = shown_text(&access, std::mem::take(&mut p.text));
     }
-    Ok(Json(GroupDetail { group, members, posts }))
+    Ok(Json(GroupDetail { group, people: members, posts }))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -41,6 +41,7 @@ pub(crate) mod subscriptions;
 mod tags;
 mod targets;
 mod tokens;
+mod ugc;
 mod users;
 mod workspaces;
 
@@ -73,6 +74,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(loyalty::router())
         .merge(referrals::router())
         .merge(groups::router())
+        .merge(ugc::router())
         .merge(service::router())
         .merge(service_csv::router())
         .merge(subscriptions::router())

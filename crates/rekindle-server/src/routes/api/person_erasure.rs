@@ -82,6 +82,7 @@ async fn erase_person(
     // The desk is built again from the log, which no longer holds their tickets or messages.
     state.desk.reset(access.ws());
     state.groups.reset(access.ws());
+    state.ugc.reset(access.ws());
     state.subscriptions.reset(access.ws());
     let merged: Vec<String> = report.merged.iter().map(ToString::to_string).collect();
     let target = if merged.is_empty() {

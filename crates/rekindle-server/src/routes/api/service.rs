@@ -68,7 +68,7 @@ fn optional(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError
 }
 
 /// Who did it, as a note names them: the signed-in operator's name.
-fn by(access: &Access) -> Option<String> {
+pub(super) fn by(access: &Access) -> Option<String> {
     match &access.caller.principal {
         Principal::User(u) => Some(if u.name.is_empty() { u.email.clone() } else { u.name.clone() }),
         Principal::Admin => None,

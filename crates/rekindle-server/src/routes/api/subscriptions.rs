@@ -35,15 +35,15 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list))
+        .routes(routes!(list_subscriptions))
         .routes(routes!(shipment_schedule))
         .routes(routes!(schedule_csv))
         .routes(routes!(subscription_figures))
-        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(get_subscription_settings, put_subscription_settings))
         .routes(routes!(subscription_offers))
-        .routes(routes!(one))
-        .routes(routes!(act))
-        .routes(routes!(of_person))
+        .routes(routes!(get_subscription))
+        .routes(routes!(subscription_action))
+        .routes(routes!(person_subscriptions))
 }
 
 /// How far ahead a timeline lists shipments.
@@ -190,7 +190,7 @@ fn status_param(s: Option<&str>, lang: Lang) -> Result<Option<Status>, ApiError>
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "subscriptions", security(("bearer" = []), ("session" = [])),
     params(ListParams, WorkspaceParam),
     responses((status = 200, body = SubscriptionList), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
-async fn list(
+async fn list_subscriptions(
     access: Access,
     State(state): State<AppState>,
     Params(p): Params<ListParams>,
@@ -269,7 +269,7 @@ async fn detail(state: &AppState, access: &Access, id: &str) -> Result<Subscript
 #[utoipa::path(get, path = "/api/v1/subscriptions/{id}", tag = "subscriptions", security(("bearer" = []), ("session" = [])),
     params(("id" = String, Path, description = "Subscription id"), WorkspaceParam),
     responses((status = 200, body = SubscriptionDetail), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-async fn one(
+async fn get_subscription(
     access: Access,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -282,7 +282,7 @@ async fn one(
 #[utoipa::path(get, path = "/api/v1/people/{person}/subscriptions", tag = "subscriptions", security(("bearer" = []), ("session" = [])),
     params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam),
     responses((status = 200, body = SubscriptionList), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-async fn of_person(
+async fn person_subscriptions(
     access: Access,
     State(state): State<AppState>,
     ApiPath(who): ApiPath<String>,
@@ -372,7 +372,7 @@ pub struct ActionResult {
     params(("id" = String, Path, description = "Subscription id"), WorkspaceParam), request_body = Action,
     responses((status = 200, body = ActionResult), (status = 400, body = ApiError), (status = 403, body = ApiError),
                (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-async fn act(
+async fn subscription_action(
     access: Can<perm::ServiceManage>,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -590,7 +590,7 @@ async fn subscription_figures(
 /// shipment nobody answered does.
 #[utoipa::path(get, path = "/api/v1/subscriptions/settings", tag = "subscriptions", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), responses((status = 200, body = Settings), (status = 403, body = ApiError)))]
-async fn get_settings(access: Access, State(state): State<AppState>) -> Result<Json<Settings>, ApiError> {
+async fn get_subscription_settings(access: Access, State(state): State<AppState>) -> Result<Json<Settings>, ApiError> {
     access.require(Permission::PeopleRead)?;
     Ok(Json(state.store.subscription_settings(access.ws()).await?))
 }
@@ -600,7 +600,7 @@ async fn get_settings(access: Access, State(state): State<AppState>) -> Result<J
 #[utoipa::path(put, path = "/api/v1/subscriptions/settings", tag = "subscriptions", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), request_body = Settings,
     responses((status = 200, body = Settings), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
-async fn put_settings(
+async fn put_subscription_settings(
     access: Can<perm::JourneysManage>,
     State(state): State<AppState>,
     Body(settings): Body<Settings>,
