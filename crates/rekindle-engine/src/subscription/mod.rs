@@ -10,45 +10,42 @@ mod offers;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rekindle_core::subscription::{Book, Due, due};
 use rekindle_core::{Message, PersonId, WorkspaceId, events};
-use rekindle_store::{EventQuery, Horizon, PersonRef, Store, StoredEvent};
-use serde_json::json;
+use rekindle_store::{PersonRef, Store};
+use serde_json::{Value, json};
 
 pub use link::{BadToken, Claim, Links};
 pub use offers::{Offer, offers};
 
 use crate::Engine;
+use crate::follow::{Fold, Follower};
 
-/// Events read from the log per page.
-const PAGE: u32 = 5000;
 /// How long an answer link stays open after the shipment's cut-off: late taps still see the
 /// page (and why it can no longer be answered), and may still pause.
 pub const LINK_DAYS_AFTER_CUTOFF: i64 = 14;
 
-#[derive(Default)]
-struct Followed {
-    /// How far the log has been folded; `None` until built.
-    cursor: Option<Horizon>,
-    book: Book,
+impl Fold for Book {
+    const NAMES: &'static [&'static str] = events::SUBSCRIPTION_EVENTS;
+
+    fn apply(&mut self, person: PersonId, at: DateTime<Utc>, name: &str, properties: &Value, _library: Option<&str>) {
+        Book::apply(self, person, at, name, properties);
+    }
+
+    fn merge(&mut self, from: PersonId, into: PersonId) {
+        Book::merge(self, from, into);
+    }
 }
 
 pub struct Subscriptions {
     store: Arc<dyn Store>,
     engine: Arc<Engine>,
     links: Links,
-    workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<Followed>>>>,
+    /// Each workspace's book, followed along the log (see [`crate::follow`]).
+    books: Follower<Book>,
     /// Confirmations handed out and not folded back yet (their events are on the way).
     asked: Mutex<HashMap<WorkspaceId, HashSet<String>>>,
-}
-
-fn apply(book: &mut Book, e: &StoredEvent) {
-    let Some(name) = e.name.as_deref() else { return };
-    if e.person == PersonId::ERASED {
-        return;
-    }
-    book.apply(e.person, e.timestamp, name, e.properties());
 }
 
 /// The message id of the confirmation of one shipment: the same for every tick, so it is
@@ -69,71 +66,27 @@ fn hex_of(bytes: &[u8]) -> String {
 
 impl Subscriptions {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>, links: Links) -> Self {
-        Self { store, engine, links, workspaces: Mutex::default(), asked: Mutex::default() }
+        Self { books: Follower::new(store.clone()), store, engine, links, asked: Mutex::default() }
     }
 
     pub fn links(&self) -> &Links {
         &self.links
     }
 
-    fn followed(&self, ws: WorkspaceId) -> Arc<tokio::sync::Mutex<Followed>> {
-        self.workspaces.lock().unwrap_or_else(|p| p.into_inner()).entry(ws).or_default().clone()
-    }
-
     /// Look at the book, brought up to the end of the log.
     pub async fn look<R>(&self, ws: WorkspaceId, look: impl FnOnce(&Book) -> R) -> rekindle_store::Result<R> {
-        let followed = self.followed(ws);
-        let mut f = followed.lock().await;
-        let now = self.store.horizon(ws).await?;
-        match f.cursor {
-            None => f.book = self.build(ws, now.event).await?,
-            Some(at) => {
-                let mut cursor = at.event;
-                while cursor < now.event {
-                    let page = self.store.events_between(ws, cursor, now.event, PAGE).await?;
-                    let Some(last) = page.last().map(|e| e.id) else { break };
-                    for e in &page {
-                        apply(&mut f.book, e);
-                    }
-                    cursor = last;
-                }
-                for m in self.store.merges_between(ws, at.merge, now.merge).await? {
-                    f.book.merge(m.from, m.into);
-                }
-            }
-        }
-        f.cursor = Some(now);
-        Ok(look(&f.book))
+        self.books.look(ws, look).await
     }
 
     /// Forget the workspace's book: built again from the log when next looked at (after an
     /// erasure, whose events are gone from the log).
     pub fn reset(&self, ws: WorkspaceId) {
-        self.workspaces.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
+        self.books.reset(ws);
     }
 
     /// Forget what was handed out: it was not recorded, and is due again.
     pub fn forget(&self, ws: WorkspaceId) {
         self.asked.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
-    }
-
-    async fn build(&self, ws: WorkspaceId, upto: i64) -> rekindle_store::Result<Book> {
-        let mut book = Book::default();
-        for name in events::SUBSCRIPTION_EVENTS {
-            let mut query = EventQuery { name: Some((*name).to_owned()), limit: PAGE, ..EventQuery::default() };
-            loop {
-                let page = self.store.events(ws, &query).await?;
-                let Some(last) = page.last() else { break };
-                query.before = Some(last.cursor());
-                for e in page.iter().filter(|e| e.id <= upto) {
-                    apply(&mut book, e);
-                }
-                if page.len() < PAGE as usize {
-                    break;
-                }
-            }
-        }
-        Ok(book)
     }
 
     /// The answer link of a shipment.

@@ -7,24 +7,9 @@ use rekindle_core::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN, TestApp, spawn_app, token_for};
+use crate::helpers::{ADMIN, spawn_app, token_for};
 
-async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
-
-async fn raw(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let r = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
-}
+use super::{answer, raw};
 
 #[tokio::test]
 async fn hostile_group_posts_are_refused_by_field_and_write_nothing() {
@@ -37,7 +22,7 @@ async fn hostile_group_posts_are_refused_by_field_and_write_nothing() {
         ("not json", b"{\"a\": ".to_vec(), StatusCode::BAD_REQUEST),
         ("an array", b"[]".to_vec(), StatusCode::BAD_REQUEST),
     ] {
-        let (status, b) = raw(&app, "/api/v1/groups/posts", ADMIN, body).await;
+        let (status, b) = raw(&app, Method::POST, "/api/v1/groups/posts", ADMIN, body).await;
         assert_eq!(status, expected, "{what}: {b}");
         assert!(b["code"].is_string() && b["field"].is_string(), "{what}: {b}");
     }

@@ -4,15 +4,13 @@
 //! a phone in a question masked in the export too.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app_at, token_for};
 
-const START: &str = "2026-05-05T12:00:00Z";
+use super::answer;
 
-async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
+const START: &str = "2026-05-05T12:00:00Z";
 
 async fn put_session(app: &TestApp, id: &str) {
     let body = json!([{"object": "live_session", "id": id, "title": "专场", "topics": [], "host": "小鹿",

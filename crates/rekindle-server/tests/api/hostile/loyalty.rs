@@ -7,9 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
+use super::answer;
 
 async fn system(app: &TestApp, path: &str, body: &[u8]) -> (StatusCode, Value) {
     let r = app

@@ -16,3 +16,27 @@ mod money;
 mod rules;
 mod service;
 mod subscriptions;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+/// A response's status and JSON body (`null` when it has none).
+pub(super) async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// Send raw bytes as JSON with a bearer token, for bodies no client would build.
+pub(super) async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}

@@ -6,26 +6,11 @@
 
 use rekindle_core::access::Role;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{ADMIN, TestApp, spawn_app, token_for};
 
-async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
-
-async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let r = app
-        .client
-        .request(method, format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
-}
+use super::{answer, raw};
 
 async fn member(app: &TestApp, user: &str, phone: &str) {
     let who =

@@ -10,22 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN, TestApp, spawn_app_at, token_for};
 
-async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
-
-async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let r = app
-        .client
-        .request(method, format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
-}
+use super::{answer, raw};
 
 async fn started(app: &TestApp) {
     let batch = json!({"batch": [
