@@ -70,6 +70,7 @@ fn wecom(name: &str, text: &str) -> MessageTemplate {
         params: vec![],
         link: None,
         transactional: false,
+        attachments: vec![],
     }
 }
 
@@ -83,6 +84,7 @@ fn sms(name: &str, text: &str, params: &[(&str, &str)]) -> MessageTemplate {
         params: params.iter().map(|(n, v)| TemplateParam { name: (*n).into(), value: (*v).into() }).collect(),
         link: None,
         transactional: false,
+        attachments: vec![],
     }
 }
 
@@ -437,6 +439,7 @@ pub fn shipped() -> Vec<Shipped> {
             })),
             templates: vec![MessageTemplate {
                 transactional: true,
+                attachments: vec![],
                 ..wecom(
                     "定期购确认",
                     "{{nickname|亲}}，您定期购的{{last_product|商品}} ×{{quantity|1}} 将于 {{ship_on}} 发货。\

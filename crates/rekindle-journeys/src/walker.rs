@@ -357,7 +357,12 @@ impl<'a> Walker<'a> {
             }
         }
         match t.render(vars) {
-            Ok(r) => m.body = serde_json::json!({"text": r.text, "params": r.params, "link": r.link}),
+            Ok(r) => {
+                m.body = serde_json::json!({"text": r.text, "params": r.params, "link": r.link});
+                if !t.attachments.is_empty() {
+                    m.body["attachments"] = serde_json::json!(t.attachments);
+                }
+            }
             Err(err) => {
                 m.skip = m.skip.or(Some(Skip::Personalization));
                 m.body = serde_json::json!({"error": format!("{}: {}", err.field, err.reason)});

@@ -45,7 +45,19 @@ struct Case {
     expected: Expected,
 }
 
-fn template(channel: ChannelKind) -> MessageTemplate {
+/// The cover of the WeCom template's mini-program card, as the store's CDN serves it.
+const COVER: &[u8] = b"\x89PNG\r\n\x1a\n oat cover";
+
+/// A CDN serving the cover; its address.
+async fn cdn() -> String {
+    let app = axum::Router::new().route("/oat.png", axum::routing::get(|| async { COVER }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/oat.png", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+fn template(channel: ChannelKind, cover: &str) -> MessageTemplate {
     let (provider_template, params) = match channel {
         ChannelKind::Sms | ChannelKind::Miniprogram => {
             (Some("TPL_1".to_owned()), vec![TemplateParam { name: "thing1".into(), value: "{{nickname|亲}}".into() }])
@@ -60,6 +72,17 @@ fn template(channel: ChannelKind) -> MessageTemplate {
         params,
         link: None,
         transactional: false,
+        // A WeCom message carries a card (seed 000: what the host shows, not only says).
+        attachments: match channel {
+            ChannelKind::Wecom => vec![rekindle_core::outreach::Attachment::Miniprogram {
+                title: "燕麦专场".into(),
+                appid: "wxstandin".into(),
+                page: "pages/live/index.html".into(),
+                // Templates the console saves must name https addresses; the test's CDN is local.
+                pic_url: cover.into(),
+            }],
+            _ => vec![],
+        },
     }
 }
 
@@ -102,7 +125,7 @@ async fn run(case: Case) -> Ran {
         Ingestor::direct(store.clone(), IdentityPolicy::default()),
     );
 
-    store.put_message_template(ws, &template(case.channel)).await.unwrap();
+    store.put_message_template(ws, &template(case.channel, &cdn().await)).await.unwrap();
     let definition: Definition = serde_json::from_value(json!({
         "trigger": {"type": "event", "event": "Campaign Joined"},
         "steps": [{"id": "hello", "type": "send", "channel": case.channel, "template": "hello"}],
@@ -263,6 +286,16 @@ async fn wecom_mass_send_and_what_became_of_it() {
             (m.state, m.error_kind, m.error_code, m.provider_id)
         }
     };
+    // Every task WeCom took carries the template's mini-program card, its cover fetched from
+    // the store's CDN and uploaded. (Uploaded once and reused is shown without injected faults
+    // in rekindle-delivery's tests/wecom_attachments.rs; here the faults meet the uploads too.)
+    let tasks = ran.standin.mass_tasks();
+    assert_eq!(tasks.len(), 4, "{tasks:?}");
+    assert!(
+        tasks.iter().all(|t| t.attachments.len() == 1 && t.attachments[0]["msgtype"] == "miniprogram"),
+        "{tasks:?}"
+    );
+    assert!((1..=6).contains(&ran.standin.upload_count(COVER)), "{:?}", ran.standin.uploads());
     // Nobody confirmed yet: asked about, still waiting.
     let first = ran.dispatcher.check_awaiting().await.unwrap();
     assert_eq!((first.asked, first.waiting), (3, 3), "{first:?}");

@@ -114,6 +114,7 @@ fn wecom_template(name: &str, text: &str) -> MessageTemplate {
         params: vec![],
         link: None,
         transactional: false,
+        attachments: vec![],
     }
 }
 
@@ -129,6 +130,7 @@ fn sms_template(name: &str) -> MessageTemplate {
         ],
         link: None,
         transactional: false,
+        attachments: vec![],
     }
 }
 

@@ -40,12 +40,9 @@ pub struct GroupPostInput {
     pub promotional: bool,
     /// Makes the post once however often it is sent (a client's retry).
     pub key: String,
-    /// What goes with the text (at most 9): `{"type": "link", "title", "url", "desc"?}`,
-    /// `{"type": "image" | "video", "url"}` (https, fetched and uploaded to WeCom once) or
-    /// `{"type": "miniprogram", "title", "appid", "page", "pic_url"}`; read by the HTTP layer.
+    /// What goes with the text (at most 9).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-    pub attachments: Vec<serde_json::Value>,
+    pub attachments: Vec<crate::outreach::Attachment>,
 }
 
 fn yes() -> bool {
@@ -72,6 +69,9 @@ impl GroupPostInput {
         let n = self.text.trim().chars().count();
         if n == 0 || n > MAX_POST_CHARS {
             out.push(FieldError::new("text", format!("must be 1 to {MAX_POST_CHARS} characters")));
+        }
+        if let Err(e) = crate::outreach::Attachment::check_all(&self.attachments, "attachments") {
+            out.push(e);
         }
         out
     }

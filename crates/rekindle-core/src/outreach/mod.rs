@@ -4,6 +4,7 @@
 //! Journeys ask these questions; the store counts what was sent; `rekindle-delivery` speaks
 //! to the providers.
 
+mod attachment;
 mod caps;
 mod channel;
 mod coupon;
@@ -12,6 +13,7 @@ pub mod queueing;
 mod quiet;
 mod template;
 
+pub use attachment::{Attachment, MAX_ATTACHMENTS};
 pub use caps::{CapDecision, CapsConfig, Counted, Skip, WecomMassLimit};
 pub use channel::ChannelKind;
 pub use coupon::{CouponDefinition, CouponValue};

@@ -62,6 +62,10 @@ pub struct MessageTemplate {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(default = false))]
     pub transactional: bool,
+    /// WeCom only: pictures, short videos, link and mini-program cards sent with the text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(default = json!([])))]
+    pub attachments: Vec<super::Attachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +119,11 @@ impl MessageTemplate {
                     Err(e) => problems.push(FieldError::new(field.clone(), e)),
                 }
             }
+        }
+        if !self.attachments.is_empty() && self.channel != ChannelKind::Wecom {
+            problems.push(FieldError::new("attachments", "only WeCom messages carry attachments"));
+        } else if let Err(e) = super::Attachment::check_all(&self.attachments, "attachments") {
+            problems.push(e);
         }
         let needs_provider_template = matches!(self.channel, ChannelKind::Sms | ChannelKind::Miniprogram);
         if needs_provider_template && self.provider_template.as_deref().is_none_or(|t| t.trim().is_empty()) {
@@ -244,6 +253,7 @@ mod tests {
             params: vec![],
             link: None,
             transactional: false,
+            attachments: vec![],
         }
     }
 

@@ -307,6 +307,28 @@ mod base64_bytes {
     }
 }
 
+/// An operator's attachment (a template's or a group post's) as WeCom sends it: pictures and
+/// videos by address, fetched and uploaded once, keyed by their address.
+impl From<&rekindle_core::outreach::Attachment> for Attachment {
+    fn from(a: &rekindle_core::outreach::Attachment) -> Self {
+        use rekindle_core::outreach::Attachment as Said;
+        let fetched = |url: &str, ext: &str| Asset::url(url, Said::file_name(url, ext), url);
+        match a {
+            Said::Link { title, url, desc } => {
+                Self::Link(Link { title: title.clone(), url: url.clone(), desc: desc.clone(), picurl: None })
+            }
+            Said::Image { url } => Self::Image(fetched(url, "jpg")),
+            Said::Video { url } => Self::Video(fetched(url, "mp4")),
+            Said::Miniprogram { title, appid, page, pic_url } => Self::Miniprogram(MiniprogramCard {
+                title: title.clone(),
+                appid: appid.clone(),
+                page: page.clone(),
+                pic: fetched(pic_url, "jpg"),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,7 +171,12 @@ impl Dispatcher {
             text: text("text").unwrap_or_default(),
             link: text("link"),
             context: serde_json::json!({"person": m.person, "journey": m.journey, "step": m.step, "body": m.body}),
-            attachments: Vec::new(),
+            attachments: m
+                .body
+                .get("attachments")
+                .and_then(|a| serde_json::from_value::<Vec<rekindle_core::outreach::Attachment>>(a.clone()).ok())
+                .map(|a| a.iter().map(Into::into).collect())
+                .unwrap_or_default(),
         };
         match channel.send(&out).await {
             Ok(receipt) => {

@@ -154,6 +154,7 @@ pub async fn templates_and_coupons(store: &dyn Store) {
         params: vec![],
         link: None,
         transactional: false,
+        attachments: vec![],
     };
     store.put_message_template(ws, &template).await.unwrap();
     store.put_message_template(ws, &MessageTemplate { text: "x".into(), ..template.clone() }).await.unwrap();

@@ -78,6 +78,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
             params: vec![TemplateParam { name: "thing1".into(), value: "{{nickname|亲}}".into() }],
             link: None,
             transactional: false,
+            attachments: vec![],
         };
         store.put_message_template(ws, &template).await?;
     }

@@ -5,11 +5,11 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::NaiveDate;
+use rekindle_core::PersonId;
 use rekindle_core::access::Permission;
 use rekindle_core::groups::{GroupPostInput, GroupRow, PostRules};
 use rekindle_core::outreach::local_day;
-use rekindle_core::{FieldError, PersonId};
-use rekindle_delivery::wecom::{Asset, Attachment, Link, MAX_ATTACHMENTS, MiniprogramCard};
+use rekindle_delivery::wecom::Attachment;
 use rekindle_store::{GroupPost, GroupQueued, NewGroupPost, PersonRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,8 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Members a group's view lists.
 const MEMBERS: usize = 200;
-/// Longest URL an attachment names.
-const MAX_URL: usize = 1024;
 
 /// A group with today's promotional posts against its ceiling.
 #[derive(Serialize, ToSchema)]
@@ -161,67 +159,6 @@ async fn list_posts(
     Ok(Json(posts))
 }
 
-/// What may go with a post: a link card, a picture or short video by its https address (fetched
-/// and uploaded to WeCom once, then reused), or a mini-program card.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum PostAttachment {
-    Link { title: String, url: String, desc: Option<String> },
-    Image { url: String },
-    Video { url: String },
-    Miniprogram { title: String, appid: String, page: String, pic_url: String },
-}
-
-/// A file name for a fetched asset: the URL's last segment, with the kind's extension if it has none.
-fn file_name(url: &str, ext: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let last = path.rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or("asset");
-    if last.contains('.') { last.to_owned() } else { format!("{last}.{ext}") }
-}
-
-fn https(field: &str, url: &str) -> Result<(), FieldError> {
-    let ok =
-        url.len() <= MAX_URL && url.starts_with("https://") && url.len() > 8 && !url.chars().any(char::is_whitespace);
-    if ok {
-        Ok(())
-    } else {
-        Err(FieldError::new(field, format!("must be an https:// address of at most {MAX_URL} characters")))
-    }
-}
-
-impl PostAttachment {
-    fn into_attachment(self, i: usize) -> Result<Attachment, FieldError> {
-        let field = |f: &str| format!("attachments[{i}].{f}");
-        Ok(match self {
-            Self::Link { title, url, desc } => {
-                https(&field("url"), &url)?;
-                if title.trim().is_empty() || title.chars().count() > 128 {
-                    return Err(FieldError::new(field("title"), "must be 1 to 128 characters"));
-                }
-                Attachment::Link(Link { title, url, desc, picurl: None })
-            }
-            Self::Image { url } => {
-                https(&field("url"), &url)?;
-                Attachment::Image(Asset::url(url.clone(), file_name(&url, "jpg"), url))
-            }
-            Self::Video { url } => {
-                https(&field("url"), &url)?;
-                Attachment::Video(Asset::url(url.clone(), file_name(&url, "mp4"), url))
-            }
-            Self::Miniprogram { title, appid, page, pic_url } => {
-                https(&field("pic_url"), &pic_url)?;
-                for (f, v) in [("title", &title), ("appid", &appid), ("page", &page)] {
-                    if v.trim().is_empty() || v.chars().count() > 128 {
-                        return Err(FieldError::new(field(f), "must be 1 to 128 characters"));
-                    }
-                }
-                let pic = Asset::url(pic_url.clone(), file_name(&pic_url, "jpg"), pic_url);
-                Attachment::Miniprogram(MiniprogramCard { title, appid, page, pic })
-            }
-        })
-    }
-}
-
 /// What became of a post to one group.
 #[derive(Serialize, ToSchema)]
 pub struct PostOutcome {
@@ -245,20 +182,7 @@ async fn create_posts(
     if let Some(e) = post.check().into_iter().next() {
         return Err(e.into());
     }
-    if post.attachments.len() > MAX_ATTACHMENTS {
-        return Err(FieldError::new("attachments", format!("at most {MAX_ATTACHMENTS}")).into());
-    }
-    let attachments = post
-        .attachments
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let a: PostAttachment = serde_json::from_value(v.clone())
-                .map_err(|e| FieldError::new(format!("attachments[{i}]"), e.to_string()))?;
-            a.into_attachment(i)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::from)?;
+    let attachments: Vec<Attachment> = post.attachments.iter().map(Into::into).collect();
     let attachments = serde_json::to_value(&attachments).map_err(|e| ApiError::internal(&e))?;
     let now = state.engine.now();
     let day = local_day(now, zone(&access));
