@@ -159,14 +159,15 @@ test('a group’s panel lists its members, each a link to their page, and its po
   assert.equal(await text(panel.locator(byTestId('group-detail-members'))), zhCount(g.members))
   assert.equal(await text(panel.locator(byTestId('group-detail-status'))), g.silent ? '沉默' : '活跃')
   const members = panel.locator(byTestId('group-member'))
-  assert.equal(await members.count(), d.members.length)
-  assert.ok(d.members.length > 0, 'the largest group has members')
+  assert.equal(await members.count(), d.people.length)
+  assert.ok(d.people.length > 0, 'the largest group has members')
+  assert.equal(d.members, g.members, 'the detail counts as the list does')
   const posts = panel.locator(byTestId('group-post'))
   assert.equal(await posts.count(), d.posts.length)
   if (!d.posts.length) assert.match(await text(panel.locator(byTestId('group-no-posts'))), /还没有发过群帖/)
 
   // A member's name opens their page; back returns to the group.
-  const first = d.members[0]
+  const first = d.people[0]
   const link = members.first().locator('a')
   assert.equal(await link.getAttribute('href'), `/people/${first.person}`)
   await link.click()
@@ -275,13 +276,9 @@ test('the fourth promotional post of a day to one group is refused: 今日推广
       assert.equal(await text(outcome.locator(byTestId('group-post-outcome-label'))), '今日推广已满')
       assert.match(await text(composer.locator(byTestId('group-post-summary'))), /1 个今日推广已满/)
       assert.equal(posts.filter((p) => p.promotional).length, 3, 'the fourth was not kept')
-      // The table says so too once the composer is closed.
+      // (The table's x/3 is checked against the API in the first test: here the demo's failing
+      // dispatcher frees places while the page reads, so the count may already have moved.)
       await composer.locator(byTestId('group-compose-done')).click()
-      const used = (await api(page, '/groups')).groups.find((x) => x.id === g.id).promotional_today
-      await page.waitForFunction(
-        ([id, text]) => document.querySelector(`[data-testid="group-row"][data-id="${id}"] [data-testid="group-promotional"]`)?.textContent?.trim() === text,
-        [g.id, `${used}/3`],
-      )
       return
     }
     // Queued: only because a place was freed before the fourth was made.

@@ -2,10 +2,12 @@
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
 // is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
-// referrals.png, person-referral.png, groups.png, group-detail.png, group-composer.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
+// referrals.png, person-referral.png, groups.png, group-detail.png, group-composer.png, ugc.png, subscriptions.png,
+// subscription-detail.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
 // live-review.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
+import { csrfHeaders, send, track } from './liveEvents.mjs'
 import { replayLive } from './liveReplay.mjs'
 
 const dashboardPath = env('SCREENSHOT_DASHBOARD')
@@ -22,6 +24,9 @@ const personReferralPath = join(dirname(dashboardPath), 'person-referral.png')
 const groupsPath = join(dirname(dashboardPath), 'groups.png')
 const groupDetailPath = join(dirname(dashboardPath), 'group-detail.png')
 const groupComposerPath = join(dirname(dashboardPath), 'group-composer.png')
+const ugcPath = join(dirname(dashboardPath), 'ugc.png')
+const subscriptionsPath = join(dirname(dashboardPath), 'subscriptions.png')
+const subscriptionDetailPath = join(dirname(dashboardPath), 'subscription-detail.png')
 const serviceTicketsPath = join(dirname(dashboardPath), 'service-tickets.png')
 const serviceConversationsPath = join(dirname(dashboardPath), 'service-conversations.png')
 const serviceFaqPath = join(dirname(dashboardPath), 'service-faq.png')
@@ -139,6 +144,90 @@ try {
   console.log(`group composer: ${groupComposerPath}`)
   await page.keyboard.press('Escape')
   await page.click(byTestId('group-detail-close'))
+
+  // 晒单: three customers' content sent as `UGC Submitted` (pictures inline, so the page shows
+  // them without the network), the queue with its cards; one approved in the page.
+  {
+    const stamp = Date.now()
+    const picture = (a, b) =>
+      `data:image/svg+xml;utf8,${encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${a}"/><stop offset="1" stop-color="${b}"/></linearGradient></defs><rect width="160" height="160" fill="url(#g)"/></svg>`)}`
+    const people = [
+      ['小林', 'recipe', '草莓酸奶杯：草莓切丁铺在酸奶上，撒一把燕麦，冷藏十分钟，孩子抢着吃。', [picture('#ff8787', '#e03131'), picture('#ffe066', '#fab005')], [{ sku: 'berry-500g' }]],
+      ['阿梅', 'photo', '今天到货，颗颗饱满，包装也很用心 👍', [picture('#69db7c', '#2b8a3e'), picture('#ffa8a8', '#c92a2a'), picture('#ffd8a8', '#e8590c')], [{ sku: 'berry-500g' }, { sku: 'mango-1kg' }]],
+      ['周周妈', 'video', '开箱视频，冷链到家还是冰的', ['https://video.example.com/ugc/unbox.mp4'], [{ sku: 'mango-1kg' }]],
+    ]
+    await send(
+      page,
+      people.flatMap(([name, kind, words, media, products], i) => {
+        const who = { userId: `shot-ugc-${stamp}-${i}` }
+        return [
+          { type: 'identify', messageId: `shot-ugc-id-${stamp}-${i}`, ...who, traits: { nickname: name }, timestamp: new Date().toISOString() },
+          track(who, 'UGC Submitted', { ugc_id: `shot-${stamp}-${i}`, kind, text: words, media, order_id: `SO${stamp % 1e6}${i}`, products }, new Date(Date.now() - (3 - i) * 3_600_000)),
+        ]
+      }),
+    )
+    await page.click(byTestId('nav-ugc'))
+    await page.locator(`${byTestId('ugc-item')}[data-id="shot-${stamp}-2"]`).waitFor()
+    const first = page.locator(`${byTestId('ugc-item')}[data-id="shot-${stamp}-0"]`)
+    await first.locator(byTestId('ugc-approve')).click()
+    await first.locator(byTestId('ugc-approved-note')).waitFor()
+    await page.locator(`${byTestId('ugc-item')}[data-id="shot-${stamp}-1"] ${byTestId('ugc-reason')}`).fill('图片清晰，可用于商品页')
+    await settle(page)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: ugcPath, fullPage: true })
+    console.log(`ugc: ${ugcPath}`)
+  }
+
+  // 定期购: three subscriptions started as `Subscription Started`, one shipment confirmed through
+  // the API; the page (figures, schedule, list, offers, settings), then one in its side panel.
+  {
+    const stamp = Date.now()
+    const today = (await (await page.request.get(new URL('/api/v1/subscriptions/schedule', page.url()).toString())).json()).from
+    const day = (n) => {
+      const d = new Date(`${today}T00:00:00Z`)
+      d.setUTCDate(d.getUTCDate() + n)
+      return d.toISOString().slice(0, 10)
+    }
+    const subs = [
+      ['王姐', 'berry-500g', 7, 2, 39.9, 2],
+      ['李先生', 'milk-1l', 3, 1, 12.5, 1],
+      ['陈阿姨', 'rice-5kg', 14, 1, 69, 5],
+    ]
+    await send(
+      page,
+      subs.flatMap(([name, sku, every, quantity, price, first], i) => {
+        const who = { userId: `shot-sub-${stamp}-${i}` }
+        return [
+          { type: 'identify', messageId: `shot-sub-id-${stamp}-${i}`, ...who, traits: { nickname: name }, timestamp: new Date().toISOString() },
+          track(who, 'Subscription Started', { subscription_id: `SUB-${stamp % 1e6}-${i}`, sku, every_days: every, quantity, price, first_ship_on: day(first) }),
+        ]
+      }),
+    )
+    const id = `SUB-${stamp % 1e6}-0`
+    for (let i = 0; i < 100; i++) {
+      const r = await page.request.get(new URL(`/api/v1/subscriptions/${id}`, page.url()).toString())
+      if (r.status() === 200) break
+      await page.waitForTimeout(100)
+    }
+    await page.request.post(new URL(`/api/v1/subscriptions/SUB-${stamp % 1e6}-1/actions`, page.url()).toString(), {
+      data: { action: 'confirm', ship_on: day(1) },
+      headers: await csrfHeaders(page),
+    })
+    await page.click(byTestId('nav-subscriptions'))
+    await page.locator(`${byTestId('subscription-row')}[data-id="${id}"]`).waitFor()
+    await page.locator(byTestId('schedule-row')).first().waitFor()
+    await settle(page)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: subscriptionsPath, fullPage: true })
+    console.log(`subscriptions: ${subscriptionsPath}`)
+    await page.locator(`${byTestId('subscription-row')}[data-id="${id}"]`).click()
+    await page.locator(byTestId('subscription-shipment')).first().waitFor()
+    await settle(page)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: subscriptionDetailPath })
+    console.log(`subscription detail: ${subscriptionDetailPath}`)
+    await page.click(byTestId('subscription-detail-close'))
+  }
 
   // Customer service: the after-sales queue under its figures; the customers waiting for a reply,
   // the longest waiting first, with one open and the knowledge base's answer in the reply box;

@@ -379,6 +379,42 @@ export type GroupPostInput = Omit<Schemas['GroupPostInput'], 'attachments'> & { 
 export type GroupPostOutcome = Omit<Schemas['PostOutcome'], 'outcome'> & { outcome: 'queued' | 'again' | 'capped' }
 /** What an erasure removed (docs/privacy.md). */
 export type ErasureReport = Schemas['ErasureView']
+/** A review of shared content (晒单): who decided what, when and why. */
+export type UgcReview = Schemas['UgcReview']
+/** A piece of content a customer shared (晒单, `UGC Submitted`) with its review and status. */
+export type UgcRow = Schemas['UgcRow']
+export type UgcStatus = Schemas['UgcStatus']
+export type UgcList = Schemas['UgcList']
+/** The review queue's views. */
+export const UGC_VIEWS = ['pending', 'approved', 'rejected', 'all'] as const
+export type UgcView = (typeof UGC_VIEWS)[number]
+export const UGC_KINDS = ['recipe', 'photo', 'video', 'review'] as const
+
+/** A subscription (定期购, docs/subscriptions.md) with its status, terms and next shipment. */
+export type SubscriptionRow = Schemas['SubscriptionRow']
+export type SubscriptionList = Schemas['SubscriptionList']
+export type SubscriptionStatus = Schemas['SubscriptionStatus']
+/** One subscription's timeline: its status changes and every shipment to 90 days ahead. */
+export type SubscriptionDetail = Schemas['SubscriptionDetail']
+export type SubscriptionShipment = Schemas['ShipmentView']
+export type ShipmentStatus = Schemas['ShipmentStatus']
+/** The shipments of a window for the order system, with whether each goes out. */
+export type ShipmentSchedule = Schemas['ShipmentSchedule']
+export type ScheduleRow = Schemas['ScheduleRow']
+/** Subscribers now, per month starts/cancellations/churn, how shipments were answered, survival by start month. */
+export type SubscriptionFigures = Schemas['FiguresView']
+export type SubscriptionMonth = Schemas['SubscriptionMonth']
+export type SubscriptionCohort = Schemas['SubscriptionCohort']
+/** When a confirmation is asked, the cut-off, and what a shipment nobody answered does. */
+export type SubscriptionSettings = Schemas['SubscriptionSettings']
+/** People whose own repurchase cycle of a product is regular, with the cadence to suggest. */
+export type SubscriptionOffers = Schemas['OfferList']
+export type SubscriptionOffer = Schemas['OfferRow']
+/** An action on a subscription: confirm, skip or move a shipment; pause, resume or cancel. */
+export type SubscriptionAction = Schemas['SubscriptionAction']
+export type SubscriptionActionResult = Schemas['ActionResult']
+export const SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['active', 'paused', 'cancelled']
+export const SHIPMENT_STATUSES: ShipmentStatus[] = ['scheduled', 'awaiting_answer', 'confirmed', 'skipped', 'no_answer']
 
 // Not in the API: the orders the console lists choices in, and constants the server keeps in Rust
 // (rekindle-core) that the console needs to check or explain a form before sending it.
@@ -721,6 +757,44 @@ export const api = {
   /** Queues a post per group (journeys.manage), once per key and group; 400 naming the field (`attachments[0].url`). */
   postToGroups: (w: string, post: GroupPostInput) =>
     request<GroupPostOutcome[]>('POST', '/api/v1/groups/posts', { query: ws(w), body: post }),
+
+  /** Shared content (晒单) of a status, the review queue oldest first, and how many wait. */
+  ugc: (w: string, status: UgcView, limit = 200) =>
+    request<UgcList>('GET', '/api/v1/ugc', { query: ws(w, { status, limit }) }),
+  /** Approves or rejects a piece of content (journeys.manage); approving starts the 晒单奖励 journey. */
+  reviewUgc: (w: string, id: string, decision: 'approved' | 'rejected', reason?: string) =>
+    request<UgcRow>('POST', `/api/v1/ugc/${enc(id)}/review`, { query: ws(w), body: { decision, reason: reason || undefined } }),
+  /** Approved content about a product, newest first. */
+  ugcLibrary: (w: string, sku: string) => request<UgcRow[]>('GET', '/api/v1/ugc/library', { query: ws(w, { sku }) }),
+
+  /** The store's subscriptions (定期购), the latest started first. */
+  subscriptions: (w: string, status?: SubscriptionStatus | null, limit = 200) =>
+    request<SubscriptionList>('GET', '/api/v1/subscriptions', { query: ws(w, { status, limit }) }),
+  subscription: (w: string, id: string) =>
+    request<SubscriptionDetail>('GET', `/api/v1/subscriptions/${enc(id)}`, { query: ws(w) }),
+  personSubscriptions: (w: string, person: string) =>
+    request<SubscriptionList>('GET', `/api/v1/people/${enc(person)}/subscriptions`, { query: ws(w) }),
+  subscriptionFigures: (w: string) => request<SubscriptionFigures>('GET', '/api/v1/subscriptions/figures', { query: ws(w) }),
+  /** Shipments with a ship date from `from` to `to` (store days; default the next 14 days). */
+  subscriptionSchedule: (w: string, from?: string, to?: string) =>
+    request<ShipmentSchedule>('GET', '/api/v1/subscriptions/schedule', { query: ws(w, { from, to }) }),
+  /** The schedule as a CSV download for Excel: a plain link, the session cookie authenticates the GET. */
+  subscriptionScheduleCsvUrl: (w: string, lang: string, from?: string, to?: string) => {
+    const q: Record<string, string> = { workspace: w, lang }
+    if (from) q.from = from
+    if (to) q.to = to
+    return `/api/v1/subscriptions/schedule.csv?${new URLSearchParams(q)}`
+  },
+  subscriptionSettings: (w: string) =>
+    request<SubscriptionSettings>('GET', '/api/v1/subscriptions/settings', { query: ws(w) }),
+  /** Replaces the settings (journeys.manage); 400 naming the field. */
+  putSubscriptionSettings: (w: string, settings: SubscriptionSettings) =>
+    request<SubscriptionSettings>('PUT', '/api/v1/subscriptions/settings', { query: ws(w), body: settings }),
+  subscriptionOffers: (w: string, limit = 50) =>
+    request<SubscriptionOffers>('GET', '/api/v1/subscriptions/offers', { query: ws(w, { limit }) }),
+  /** An action (service.manage); a refusal names its field and says why in the caller's language (400/409). */
+  subscriptionAction: (w: string, id: string, action: SubscriptionAction) =>
+    request<SubscriptionActionResult>('POST', `/api/v1/subscriptions/${enc(id)}/actions`, { query: ws(w), body: action }),
 
   /** The after-sales queue (docs/service.md): open (the longest waiting first), overdue, resolved or all. */
   tickets: (w: string, status: TicketStatus, limit = 200) =>

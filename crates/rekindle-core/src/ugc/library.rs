@@ -15,6 +15,7 @@ const MAX_MEDIA: usize = 9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UgcDecision))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approved,
@@ -36,6 +37,7 @@ impl Decision {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UgcStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pending,
@@ -45,6 +47,7 @@ pub enum Status {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UgcReview))]
 pub struct Review {
     pub at: DateTime<Utc>,
     pub decision: Decision,
@@ -54,6 +57,7 @@ pub struct Review {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UgcItem))]
 pub struct Item {
     pub id: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
