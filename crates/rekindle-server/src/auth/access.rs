@@ -29,6 +29,11 @@ pub struct Access {
 }
 
 impl Access {
+    /// The store's time zone (Shanghai if what is stored does not parse).
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
     /// The caller's access to the workspace `slug`.
     pub async fn resolve(caller: Caller, slug: &str, state: &AppState) -> Result<Self, ApiError> {
         let not_found = || ApiError::not_found(format!("workspace {slug}"));

@@ -10,13 +10,13 @@ use rekindle_core::access::Permission;
 use rekindle_core::groups::{GroupPostInput, GroupRow, PostRules};
 use rekindle_core::outreach::local_day;
 use rekindle_delivery::wecom::Attachment;
-use rekindle_store::{GroupPost, GroupQueued, NewGroupPost, PersonRef};
+use rekindle_store::{GroupPost, GroupQueued, NewGroupPost};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::redact::shown_text;
+use super::redact::{shown_name, shown_text};
 use super::{ApiPath, Body, Params, WorkspaceParam};
 use crate::auth::{Access, Can, perm};
 use crate::error::{ApiError, ErrorCode};
@@ -58,10 +58,6 @@ async fn today_counts(state: &AppState, access: &Access, day: NaiveDate) -> Resu
         .collect())
 }
 
-fn zone(access: &Access) -> chrono_tz::Tz {
-    access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
 /// The store's groups, largest first, silent ones flagged.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", security(("bearer" = []), ("session" = [])),
     params(WorkspaceParam), responses((status = 200, body = GroupsView), (status = 403, body = ApiError)))]
@@ -69,7 +65,7 @@ async fn list_groups(access: Access, State(state): State<AppState>) -> Result<Js
     access.require(Permission::PeopleRead)?;
     let now = state.engine.now();
     let rows = state.groups.look(access.ws(), |g| g.rows(now)).await?;
-    let today = today_counts(&state, &access, local_day(now, zone(&access))).await?;
+    let today = today_counts(&state, &access, local_day(now, access.time_zone())).await?;
     let rules = state.journeys.group_posts;
     let groups: Vec<GroupView> = rows
         .into_iter()
@@ -119,8 +115,7 @@ async fn one_group(
     group.name = group.name.map(|n| shown_text(&access, n));
     let mut members = Vec::with_capacity(people.len());
     for person in people {
-        let p = state.store.person(access.ws(), &PersonRef::Id(person)).await?;
-        members.push(Member { person, name: p.and_then(|p| p.nickname()).map(|n| shown_text(&access, n)) });
+        members.push(Member { person, name: shown_name(&state, &access, person).await? });
     }
     let mut posts = state.store.group_posts(access.ws(), Some(&id), 50).await?;
     for p in &mut posts {
@@ -185,7 +180,7 @@ async fn create_posts(
     let attachments: Vec<Attachment> = post.attachments.iter().map(Into::into).collect();
     let attachments = serde_json::to_value(&attachments).map_err(|e| ApiError::internal(&e))?;
     let now = state.engine.now();
-    let day = local_day(now, zone(&access));
+    let day = local_day(now, access.time_zone());
     let ceiling = state.journeys.group_posts.promotional_per_day;
     let mut out = Vec::with_capacity(post.groups.len());
     for group in &post.groups {

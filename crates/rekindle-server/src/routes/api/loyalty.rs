@@ -5,7 +5,6 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use rekindle_core::access::Permission;
 use rekindle_core::calendar::Grain;
 use rekindle_core::loyalty::entries::{MAX_REASON_CHARS, check_key};
@@ -187,10 +186,6 @@ impl AdjustInput {
     }
 }
 
-fn zone(access: &Access) -> Tz {
-    access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
 /// An operator's correction of a person's points, once per key.
 #[utoipa::path(post, path = "/api/v1/people/{person}/points/adjustments", tag = "loyalty", security(("bearer" = []), ("session" = [])),
     params(("person" = String, Path, description = "Person id or identifier"), WorkspaceParam), request_body = AdjustInput,
@@ -207,7 +202,7 @@ async fn adjust_points(
     let ws = access.ws();
     let program = state.store.loyalty_program(ws).await?;
     let now: DateTime<Utc> = state.engine.now();
-    let entry = program.adjustment(&input.key, input.points, &input.reason, now, zone(&access));
+    let entry = program.adjustment(&input.key, input.points, &input.reason, now, access.time_zone());
     match state.store.post_points(ws, person.id, &[entry]).await?[..] {
         [Posted::Refused { balance }] => {
             return Err(ApiError::field(

@@ -37,6 +37,16 @@ pub fn shown_text(access: &Access, text: String) -> String {
     if access.reveals_pii() { text } else { mask_text(&text).into_owned() }
 }
 
+/// The name a person goes by, as the caller's role may see it (none for someone gone).
+pub async fn shown_name(
+    state: &crate::state::AppState,
+    access: &Access,
+    person: rekindle_core::PersonId,
+) -> Result<Option<String>, crate::error::ApiError> {
+    let p = state.store.person(access.ws(), &rekindle_store::PersonRef::Id(person)).await?;
+    Ok(p.and_then(|p| p.nickname()).map(|n| shown_text(access, n)))
+}
+
 /// An identifier stored with its kind as text; an unknown kind is masked as personal.
 fn redact_value(kind: &str, value: &mut String) {
     *value = match kind.parse::<IdentifierKind>() {

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::people::find;
-use super::redact::shown_text;
+use super::redact::shown_name;
 use super::{ApiPath, Params, WorkspaceParam};
 use crate::auth::Access;
 use crate::error::{ApiError, ErrorCode};
@@ -86,9 +86,7 @@ fn bought(audience: &Audience, p: PersonId) -> Option<(DateTime<Utc>, i64)> {
 }
 
 async fn named(state: &AppState, access: &Access, person: PersonId) -> Result<Named, ApiError> {
-    let p = state.store.person(access.ws(), &rekindle_store::PersonRef::Id(person)).await?;
-    let name = p.and_then(|p| p.nickname()).map(|n| shown_text(access, n));
-    Ok(Named { person, name })
+    Ok(Named { person, name: shown_name(state, access, person).await? })
 }
 
 /// The programme's figures and its leaderboard of inviters.

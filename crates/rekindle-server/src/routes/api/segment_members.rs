@@ -184,7 +184,7 @@ async fn members_csv(
     let segment = found(&state, &access, id).await?;
     let ws = access.ws();
     let lang = lang.unwrap_or_default();
-    let tz: Tz = access.workspace.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz: Tz = access.time_zone();
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
     let audience = state.engine.audience(ws).await?;
     let mut out = super::csv_file::writer();

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::redact::shown_text;
+use super::redact::{shown_name, shown_text};
 use super::service::record;
 use super::{ApiPath, Body, Params, WorkspaceParam};
 use crate::auth::{Access, Can, perm};
@@ -56,10 +56,10 @@ pub struct UgcParams {
 async fn rows(state: &AppState, access: &Access, items: Vec<Item>) -> Result<Vec<UgcRow>, ApiError> {
     let mut out = Vec::with_capacity(items.len());
     for mut item in items {
-        let p = state.store.person(access.ws(), &PersonRef::Id(item.person)).await?;
+        let name = shown_name(state, access, item.person).await?;
         item.text = item.text.map(|t| shown_text(access, t));
         let status = item.status();
-        out.push(UgcRow { item, status, name: p.and_then(|p| p.nickname()).map(|n| shown_text(access, n)) });
+        out.push(UgcRow { item, status, name });
     }
     Ok(out)
 }
