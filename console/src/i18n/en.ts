@@ -1381,6 +1381,7 @@ const en: MessageSchema = {
     opted_out: 'opted out',
     not_subscribed: 'not subscribed',
     no_address: 'no address',
+    not_friend: 'not a friend of the sending staff member',
     open_ticket: 'open ticket',
     personalization: 'personalization missing',
   },

@@ -1378,6 +1378,7 @@ export default {
     opted_out: '已退订',
     not_subscribed: '未订阅小程序消息',
     no_address: '没有可用的联系方式',
+    not_friend: '客户已不是发送员工的好友',
     open_ticket: '有未结售后',
     personalization: '个性化内容缺失',
   },

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod contacts;
 pub mod csv_cell;
 pub mod error;
 pub mod events;

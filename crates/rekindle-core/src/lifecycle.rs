@@ -133,14 +133,16 @@ impl LifecycleConfig {
     /// The person's stage at `now`.
     pub fn stage(&self, p: &Profile, now: DateTime<Utc>) -> Stage {
         let churn = Duration::days(self.churn_days);
-        let removed = p.contact_removed.is_some() && !p.reachable();
+        // No WeCom friendship left, and when the last one ended.
+        let lost = p.contacts.lost_at();
+        let removed = lost.is_some();
         let Some(last_order) = p.last_order() else {
             let gone = removed || p.last_seen.is_none_or(|seen| now - seen > churn);
             return if gone { Stage::Churned } else { Stage::Prospect };
         };
         let since_order = now - last_order;
         let engaged_recently = p.last_seen.is_some_and(|seen| now - seen <= churn);
-        if (since_order > churn && !engaged_recently) || (removed && p.contact_removed > Some(last_order)) {
+        if (since_order > churn && !engaged_recently) || lost.is_some_and(|t| t > last_order) {
             return Stage::Churned;
         }
         if since_order > self.silent_after(p) {
@@ -172,7 +174,7 @@ impl LifecycleConfig {
             (Stage::New, _) => p.first_order(),
             (Stage::Reactivated, last) => last,
             (Stage::Silent, last) => last.map(|t| t + self.silent_after(p)),
-            (Stage::Churned, _) if p.contact_removed.is_some() && !p.reachable() => p.contact_removed,
+            (Stage::Churned, _) if p.contacts.lost_at().is_some() => p.contacts.lost_at(),
             (Stage::Churned, last) => last.max(p.last_seen).map(|t| t + churn),
             // Active once the newer stage it passed through ran out.
             (Stage::Active, last) => {

@@ -129,9 +129,8 @@ pub struct Profile {
     pub tickets_opened: Vec<(IdHash, DateTime<Utc>)>,
     /// When each resolved ticket was first resolved, by ticket id hash.
     pub tickets_resolved: Vec<(IdHash, DateTime<Utc>)>,
-    /// When the person's WeCom contact was last added and last removed.
-    pub contact_added: Option<DateTime<Utc>>,
-    pub contact_removed: Option<DateTime<Utc>>,
+    /// Each WeCom staff member the person is or was a friend of (docs/relationships.md).
+    pub contacts: crate::contacts::Relationships,
     /// The birthday the person last gave (in an `identify`), with when they gave it.
     pub birthday: Option<(DateTime<Utc>, MonthDay)>,
     /// Where the person first came from: the earliest `Contact Added`'s `source` (live,
@@ -262,12 +261,11 @@ impl Profile {
                     self.resolve(id_hash(&id), e.at);
                 }
             }
-            events::CONTACT_ADDED => {
-                self.contact_added = max(self.contact_added, e.at);
-                let source = text(p.get("source")).unwrap_or_else(|| "unknown".into());
-                self.acquired = earliest(self.acquired, (e.at, interned::text(&source)));
+            events::CONTACT_ADDED | events::CONTACT_REMOVED => {
+                if let Some(source) = self.contacts.apply(e.name, e.at, p) {
+                    self.acquired = earliest(self.acquired, (e.at, source));
+                }
             }
-            events::CONTACT_REMOVED => self.contact_removed = max(self.contact_removed, e.at),
             events::REFERRAL_QUALIFIED => {
                 let occasion = p.get("occasion").and_then(Value::as_str).and_then(crate::referral::Occasion::parse);
                 self.referral_qualified |= occasion.map_or(0, crate::referral::Occasion::bit);
@@ -478,18 +476,14 @@ impl Profile {
         self.tickets().filter(|(_, resolved)| resolved.is_none()).map(|(opened, _)| opened)
     }
 
-    /// Whether the person can be reached through WeCom: added and not removed since.
+    /// Whether the person can be reached through WeCom: a friend of at least one staff member.
     pub fn reachable(&self) -> bool {
-        match (self.contact_added, self.contact_removed) {
-            (Some(added), Some(removed)) => added > removed,
-            (Some(_), None) => true,
-            _ => false,
-        }
+        self.contacts.reachable()
     }
 
     /// Known to OneID beyond a device: identified, a member who ordered, or a WeCom contact.
     pub fn known(&self) -> bool {
-        self.identified || !self.orders.is_empty() || self.contact_added.is_some()
+        self.identified || !self.orders.is_empty() || self.contacts.last_added().is_some()
     }
 
     /// Fold another person's profile in: what OneID does when it merges them into this one.
@@ -529,12 +523,7 @@ impl Profile {
         for (id, at) in &other.tickets_resolved {
             self.resolve(*id, *at);
         }
-        if let Some(t) = other.contact_added {
-            self.contact_added = max(self.contact_added, t);
-        }
-        if let Some(t) = other.contact_removed {
-            self.contact_removed = max(self.contact_removed, t);
-        }
+        self.contacts.merge(&other.contacts);
         self.birthday = self.birthday.max(other.birthday);
         if let Some(a) = other.acquired {
             self.acquired = earliest(self.acquired, a);
@@ -569,7 +558,7 @@ fn insert_sorted<T: Ord>(v: &mut Vec<T>, x: T) {
 }
 
 mod birthday;
-mod interned;
+pub(crate) mod interned;
 pub mod questions;
 #[cfg(test)]
 mod tests;

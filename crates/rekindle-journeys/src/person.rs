@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use rekindle_core::contacts::{Relationships, SenderRule};
 use rekindle_core::journey::Facts;
 use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
@@ -11,6 +12,9 @@ use rekindle_store::{EventQuery, Person, PersonRef, Store};
 use super::catalog::Catalog;
 use rekindle_core::events;
 use rekindle_engine::Audience;
+
+/// Friendship changes read per person: far more than anyone makes.
+const CONTACT_EVENTS: u32 = 200;
 
 /// The person as of the last audience; someone too new to be in it matches no rule that needs
 /// a profile (as an empty profile would).
@@ -35,8 +39,8 @@ pub struct Reach {
     pub person: Option<Person>,
     pub opted_out: Vec<ChannelKind>,
     pub open_ticket: bool,
-    /// The WeCom staff member who added them, from their latest `Contact Added`.
-    pub staff: Option<String>,
+    /// The WeCom staff members they are (or were) a friend of.
+    pub contacts: Relationships,
 }
 
 impl Reach {
@@ -56,20 +60,29 @@ impl Reach {
                 store.events(ws, &recent(events::TICKET_RESOLVED)).await?.iter().map(id_of).collect();
             opened.iter().any(|e| !resolved.contains(&id_of(e)))
         };
-        let staff = store
-            .events(ws, &EventQuery { limit: 1, ..recent(events::CONTACT_ADDED) })
-            .await?
-            .first()
-            .and_then(|e| e.payload.pointer("/properties/staff_id")?.as_str().map(str::to_owned));
-        Ok(Self { person: record, opted_out, open_ticket, staff })
+        let mut contacts = Relationships::default();
+        for name in [events::CONTACT_ADDED, events::CONTACT_REMOVED] {
+            let query = EventQuery { limit: CONTACT_EVENTS, ..recent(name) };
+            for e in store.events(ws, &query).await? {
+                let props = e.payload.get("properties").cloned().unwrap_or_default();
+                contacts.apply(name, e.timestamp, &props);
+            }
+        }
+        Ok(Self { person: record, opted_out, open_ticket, contacts })
     }
 
     pub fn nickname(&self) -> Option<String> {
         self.person.as_ref().and_then(Person::nickname)
     }
 
-    /// Where a channel reaches the person, or why it cannot. Webhooks address the person by id.
-    pub fn address(&self, channel: ChannelKind, transactional: bool) -> Result<(String, Option<String>), Skip> {
+    /// Where a channel reaches the person, or why it cannot; on WeCom, the staff member the
+    /// `sender` rule picks among their friends sends. Webhooks address the person by id.
+    pub fn address(
+        &self,
+        channel: ChannelKind,
+        transactional: bool,
+        sender: &SenderRule,
+    ) -> Result<(String, Option<String>), Skip> {
         if self.opted_out.contains(&channel) {
             return Err(Skip::OptedOut);
         }
@@ -83,7 +96,16 @@ impl Reach {
         let found = match channel {
             ChannelKind::Sms => identifier(IdentifierKind::Phone).map(|p| (p, None)),
             ChannelKind::Miniprogram => identifier(IdentifierKind::WechatOpenid).map(|o| (o, None)),
-            ChannelKind::Wecom => identifier(IdentifierKind::WecomExternalUserid).map(|e| (e, self.staff.clone())),
+            ChannelKind::Wecom => {
+                let external = identifier(IdentifierKind::WecomExternalUserid).ok_or(Skip::NoAddress)?;
+                // No friendship on record (an id from an import, say): WeCom decides. An empty
+                // staff id: the friendship names nobody (older integrations).
+                if self.contacts.is_empty() {
+                    return Ok((external, None));
+                }
+                let staff = sender.choose(&self.contacts).ok_or(Skip::NotFriend)?;
+                Some((external, Some(staff.to_owned()).filter(|s| !s.is_empty())))
+            }
             ChannelKind::Webhook => Some((person.id.to_string(), None)),
         };
         found.ok_or(Skip::NoAddress)

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
+use rekindle_core::contacts::SenderRule;
 use rekindle_core::journey::{Effect, Walked, coupon_key, walk};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::{PersonId, WorkspaceId};
@@ -170,7 +171,7 @@ impl<'a> Walker<'a> {
                     };
                     log.push(record(step, outcome, Some(tag)));
                 }
-                Effect::Send { step, channel, template } => {
+                Effect::Send { step, channel, template, sender } => {
                     if reach.is_none() {
                         reach = Some(self.reach(e.person).await?);
                     }
@@ -184,6 +185,7 @@ impl<'a> Walker<'a> {
                         channel,
                         template,
                         reach,
+                        sender.unwrap_or(&SenderRule::Owner),
                         &vars,
                         variant.as_deref().or(e.variant.as_deref()),
                     );
@@ -330,6 +332,7 @@ impl<'a> Walker<'a> {
         channel: ChannelKind,
         template: &str,
         reach: &Reach,
+        sender: &SenderRule,
         vars: &Vars,
         variant: Option<&str>,
     ) -> NewMessage {
@@ -341,7 +344,7 @@ impl<'a> Walker<'a> {
         };
         m.transactional = t.transactional;
         m.template = t.provider_template.clone();
-        match reach.address(channel, t.transactional) {
+        match reach.address(channel, t.transactional, sender) {
             Ok((recipient, sender)) => {
                 m.recipient = recipient;
                 m.sender = sender;

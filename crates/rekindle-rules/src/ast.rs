@@ -55,6 +55,10 @@ pub enum Rule {
     },
     /// Came on a friend's invitation (docs/referral.md): an inviter resolved, not themselves.
     InvitedBy,
+    /// A WeCom friend of some staff member now, or of the named one (docs/relationships.md).
+    WecomFriend {
+        staff: Option<String>,
+    },
     Compare {
         metric: Metric,
         op: Op,

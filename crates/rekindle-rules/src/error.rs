@@ -131,10 +131,10 @@ impl Expected {
                 "a condition: bought, watched, live_ordered, lifecycle, tier, tag, orders, spend, aov, \
                  days_since_order, days_since_seen, comments, shares, attended, question_wait, points, level, \
                  points_expiring, to_next_level, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk, \
-                 depletes, invited or invited_by",
+                 depletes, invited, invited_by or wecom_friend",
                 "条件：买过、看过、直播下单、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
                  评论数、分享数、到场场次、提问等待、积分、会员等级、将过期积分、距升级、工单未结时长、品类数、R值、F值、M值、存活概率、\
-                 预测价值、流失风险、预计用完、邀请好友数 或 被邀请",
+                 预测价值、流失风险、预计用完、邀请好友数、被邀请 或 企微好友",
             ),
             Self::AndOrEnd => s("\"and\", \"or\" or the end of the rule", "“且”、“或”或规则结尾"),
             Self::OpenParen => s("\"(\"", "“(”"),

@@ -122,6 +122,8 @@ impl Rule {
                     .any(|r| category.as_ref().is_none_or(|c| *c == r.category) && r.at >= now && r.at <= now + *within)
             }),
             Rule::InvitedBy => s.invited_by,
+            Rule::WecomFriend { staff: None } => p.reachable(),
+            Rule::WecomFriend { staff: Some(staff) } => p.contacts.is_friend(staff),
             Rule::Compare { metric: Metric::PAlive | Metric::Clv, .. } if s.scores.is_none() => false,
             // Without a question asked, or a latest session, there is nothing to compare.
             Rule::Compare { metric: Metric::QuestionWait(within), .. } if p.question_wait(now, *within).is_none() => {

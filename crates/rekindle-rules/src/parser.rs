@@ -291,6 +291,7 @@ impl Parser {
             }
             "tag" => Ok(Rule::Tag { tag: self.text(Expected::Tag)? }),
             "invited_by" => Ok(Rule::InvitedBy),
+            "wecom_friend" => Ok(Rule::WecomFriend { staff: self.quoted() }),
             "churn_risk" => {
                 let (values, negated) = self.one_or_many(Expected::Risk)?;
                 let risks = values

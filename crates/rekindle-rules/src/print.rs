@@ -95,6 +95,12 @@ fn write_rule(out: &mut String, rule: &Rule, lang: Lang) {
             write_within(out, Some(*within), lang);
         }
         Rule::InvitedBy => out.push_str(kw("invited_by", lang)),
+        Rule::WecomFriend { staff } => {
+            out.push_str(kw("wecom_friend", lang));
+            if let Some(s) = staff {
+                let _ = write!(out, " {}", quote(s));
+            }
+        }
         Rule::Compare { metric, op, value } => {
             write_metric(out, metric, lang);
             let _ = write!(out, " {} ", op_text(*op));

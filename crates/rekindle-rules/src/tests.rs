@@ -361,3 +361,44 @@ fn length_is_capped_for_every_rule() {
     let chinese = format!("tag \"{}\"", "草".repeat(MAX_RULE_CHARS - 6));
     assert!(parse(&chinese).is_ok());
 }
+
+#[test]
+fn wecom_friend_reads_each_friendship() {
+    let p = profile(&[
+        (5, "Contact Added", serde_json::json!({"staff_id": "guide-1", "source": "store"})),
+        (4, "Contact Added", serde_json::json!({"staff_id": "host-1", "source": "live"})),
+        (3, "Contact Removed", serde_json::json!({"staff_id": "host-1", "by": "customer"})),
+    ]);
+    let gone = profile(&[
+        (5, "Contact Added", serde_json::json!({"staff_id": "guide-1"})),
+        (4, "Contact Removed", serde_json::json!({"staff_id": "guide-1", "by": "staff"})),
+    ]);
+    let products = ProductTags::default();
+    let sessions = Sessions::default();
+    let check = |p: &rekindle_core::profile::Profile, rule: &str| {
+        let subject = Subject {
+            profile: p,
+            stage: Stage::New,
+            tier: Tier::Edge,
+            rfm: Rfm::default(),
+            tags: &[],
+            products: &products,
+            sessions: &sessions,
+            points: None,
+            level: 1,
+            to_next_level: None,
+            scores: None,
+            invited: 0,
+            invited_by: false,
+        };
+        parse(rule).unwrap().matches(&subject, now())
+    };
+    assert!(check(&p, "wecom_friend") && check(&p, "企微好友 \"guide-1\"") && !check(&p, "wecom_friend \"host-1\""));
+    assert!(!check(&gone, "企微好友") && check(&gone, "not wecom_friend"));
+    for text in ["企微好友 且 订单数 >= 1", "wecom_friend \"guide-1\" or tag \"VIP\""] {
+        let rule = parse(text).unwrap();
+        for lang in [Lang::ZhCn, Lang::En] {
+            assert_eq!(parse(&rule.to_text(lang)).unwrap(), rule, "{}", rule.to_text(lang));
+        }
+    }
+}

@@ -15,7 +15,7 @@ pub enum Lang {
 
 /// Chinese keywords and the English keyword each stands for; the first spelling of each is the
 /// one [`crate::Rule::to_text`] prints. Each of these splits an unquoted word it occurs in.
-pub(crate) const KEYWORDS: [(&str, &str); 51] = [
+pub(crate) const KEYWORDS: [(&str, &str); 52] = [
     ("且", "and"),
     ("并且", "and"),
     ("或", "or"),
@@ -67,6 +67,7 @@ pub(crate) const KEYWORDS: [(&str, &str); 51] = [
     ("邀请好友数", "invited"),
     ("邀请", "invited"),
     ("被邀请", "invited_by"),
+    ("企微好友", "wecom_friend"),
 ];
 
 /// The English keyword a word stands for (itself when it is not a Chinese synonym).

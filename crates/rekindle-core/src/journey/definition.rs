@@ -170,6 +170,9 @@ pub enum Action {
     Send {
         channel: ChannelKind,
         template: String,
+        /// WeCom: which of the customer's staff members sends (the owner by default).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<crate::contacts::SenderRule>,
     },
     /// Issue a coupon to the person, or (`to_inviter`) to whoever invited them (`invited_by`).
     Coupon {

@@ -141,7 +141,7 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
                     }
                 }
             }
-            Action::Send { channel, template } => match known.templates.get(template) {
+            Action::Send { channel, template, .. } => match known.templates.get(template) {
                 None => problem(at("template"), format!("there is no message template {template:?}")),
                 Some(c) if c != channel => {
                     problem(at("template"), format!("{template:?} is a {c} template, not {channel}"))

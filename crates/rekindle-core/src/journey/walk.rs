@@ -22,6 +22,7 @@ pub enum Effect<'a> {
         step: &'a str,
         channel: ChannelKind,
         template: &'a str,
+        sender: Option<&'a crate::contacts::SenderRule>,
     },
     Coupon {
         step: &'a str,
@@ -122,8 +123,8 @@ pub fn walk<'a>(
                     }
                 }
             }
-            Action::Send { channel, template } => {
-                effects.push(Effect::Send { step: &step.id, channel: *channel, template })
+            Action::Send { channel, template, sender } => {
+                effects.push(Effect::Send { step: &step.id, channel: *channel, template, sender: sender.as_ref() })
             }
             Action::Coupon { coupon, to_inviter } => {
                 effects.push(Effect::Coupon { step: &step.id, coupon, to_inviter: *to_inviter })
@@ -203,7 +204,7 @@ mod tests {
             vec![
                 Effect::Assigned { step: "split", variant: "A" },
                 Effect::Coupon { step: "coupon", coupon: "c", to_inviter: false },
-                Effect::Send { step: "send", channel: ChannelKind::Wecom, template: "t" },
+                Effect::Send { step: "send", channel: ChannelKind::Wecom, template: "t", sender: None },
             ]
         );
         // 20:00 in Shanghai: the next 10:00 is tomorrow morning (02:00 UTC).

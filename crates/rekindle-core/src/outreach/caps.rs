@@ -93,6 +93,9 @@ pub enum Skip {
     OptedOut,
     NotSubscribed,
     NoAddress,
+    /// WeCom: no friendship fits the step's sender rule (the customer removed them all, or
+    /// the named staff member).
+    NotFriend,
     OpenTicket,
     Personalization,
     /// The person's value tier has had its marketing touches for 30 days.
@@ -112,6 +115,7 @@ impl Skip {
             Self::OptedOut => "opted_out",
             Self::NotSubscribed => "not_subscribed",
             Self::NoAddress => "no_address",
+            Self::NotFriend => "not_friend",
             Self::OpenTicket => "open_ticket",
             Self::Personalization => "personalization",
             Self::TierBudget => "tier_budget",
@@ -134,6 +138,7 @@ impl std::str::FromStr for Skip {
             OptedOut,
             NotSubscribed,
             NoAddress,
+            NotFriend,
             OpenTicket,
             Personalization,
             TierBudget,

@@ -44,6 +44,26 @@ fn orders_count_once_by_id_and_categories_keep_their_rhythm() {
     assert_eq!((p.first_order(), p.last_order()), (Some(t(0, 9)), Some(t(10, 20))));
 }
 
+/// Found on main: only the latest add and removal were compared, so dropping one of two staff
+/// members made the customer look unreachable.
+#[test]
+fn removing_one_of_two_staff_members_leaves_the_customer_reachable() {
+    let p = fold(&[
+        (t(0, 0), "Contact Added", json!({"staff_id": "guide-1", "source": "store", "code": "store-3"})),
+        (t(1, 0), "Contact Added", json!({"staff_id": "leader-1", "source": "live"})),
+        (t(2, 0), "Contact Removed", json!({"staff_id": "leader-1", "by": "customer"})),
+    ]);
+    assert!(p.reachable());
+    let friends: Vec<_> = p.contacts.friends().map(|(s, _)| s).collect();
+    assert_eq!(friends, ["guide-1"]);
+    assert_eq!(p.acquired.map(|(_, s)| s), Some("store"));
+    let gone = fold(&[
+        (t(0, 0), "Contact Added", json!({"staff_id": "guide-1"})),
+        (t(2, 0), "Contact Removed", json!({"staff_id": "guide-1", "by": "staff"})),
+    ]);
+    assert!(!gone.reachable());
+}
+
 #[test]
 fn engagement_tickets_and_reach() {
     let p = fold(&[

@@ -214,7 +214,7 @@ pub fn attribute<'a>(
         }
         let after = |t: DateTime<Utc>| t >= e.entered_at && t < e.entered_at + span;
         outcome.opted_out = facts.opt_outs.get(&e.person).is_some_and(|ts| ts.iter().any(|t| after(*t)));
-        outcome.removed = p.and_then(|p| p.contact_removed).is_some_and(after);
+        outcome.removed = p.and_then(|p| p.contacts.last_removed()).is_some_and(after);
         arm.measured += 1;
         arm.buyers += u64::from(outcome.ordered);
         arm.outcomes.push(outcome);

@@ -50,7 +50,7 @@ impl Stage {
     fn reached(self, p: &Profile) -> bool {
         match self {
             Stage::Attracted => true,
-            Stage::Screened => p.contact_added.is_some(),
+            Stage::Screened => p.contacts.last_added().is_some(),
             Stage::Nurtured => p.first_live.is_some() || !p.touches.is_empty(),
             Stage::Converted => !p.orders.is_empty(),
             Stage::Spread => p.shares > 0,

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod catalogue;
 mod channels;
+mod contacts;
 mod csv_file;
 mod dashboard;
 mod dto;
@@ -72,6 +73,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(live::router())
         .merge(loyalty::router())
+        .merge(contacts::router())
         .merge(referrals::router())
         .merge(groups::router())
         .merge(ugc::router())
