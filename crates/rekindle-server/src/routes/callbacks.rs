@@ -27,6 +27,7 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use rekindle_core::contacts::reconcile::source_of;
 use rekindle_core::events;
 
 pub fn router() -> Router<AppState> {
@@ -81,25 +82,36 @@ async fn event(State(state): State<AppState>, Query(q): Query<Signed>, body: Str
         return Ok("success");
     }
     let Some(change) = parse_event(&plain) else { return Ok("success") };
-    let (name, user_id, external, source) = match &change {
-        ContactEvent::Added { user_id, external_user_id, welcome_code, state: source } => {
+    let (name, user_id, external, properties) = match &change {
+        ContactEvent::Added { user_id, external_user_id, welcome_code, state: code } => {
             if let (Some(code), Some(template)) = (welcome_code, &state.journeys.welcome_template) {
                 welcome(&state, ws, template, code.clone()).await?;
             }
-            (events::CONTACT_ADDED, user_id, external_user_id, source.clone())
+            // A channel code's state names its source (`live-20261120` came from a live).
+            let source = code.as_deref().map(source_of).unwrap_or("unknown");
+            let props = serde_json::json!({"source": source, "code": code, "via": "callback"});
+            (events::CONTACT_ADDED, user_id, external_user_id, props)
         }
-        ContactEvent::DeletedByStaff { user_id, external_user_id }
-        | ContactEvent::DeletedByCustomer { user_id, external_user_id } => {
-            (events::CONTACT_REMOVED, user_id, external_user_id, None)
+        ContactEvent::DeletedByStaff { user_id, external_user_id } => {
+            (events::CONTACT_REMOVED, user_id, external_user_id, serde_json::json!({"by": "staff", "via": "callback"}))
         }
+        ContactEvent::DeletedByCustomer { user_id, external_user_id } => (
+            events::CONTACT_REMOVED,
+            user_id,
+            external_user_id,
+            serde_json::json!({"by": "customer", "via": "callback"}),
+        ),
     };
+    let mut properties = properties;
+    properties["channel"] = "wecom".into();
+    properties["staff_id"] = user_id.as_str().into();
     // WeCom retries a callback it got no answer to: the message id makes the retry a no-op.
     let json = serde_json::json!({
         "type": "track",
         "event": name,
         "anonymousId": format!("wecom:{external}"),
         "messageId": format!("wecom:{name}:{external}:{user_id}:{}", q.timestamp),
-        "properties": {"channel": "wecom", "staff_id": user_id, "source": source},
+        "properties": properties,
         "context": {"traits": {"wecom_external_userid": external}, "library": {"name": "rekindle-wecom-callback"}},
     });
     let message = Message::parse(&json.to_string(), None, &Arrival::live(state.engine.now()))
