@@ -19,6 +19,7 @@ pub(crate) enum Document {
     ServiceSettings,
     ChannelSettings,
     SubscriptionSettings,
+    ChannelCodes,
 }
 
 /// The workspace's document, if one was written. The SQL is written out per table (the
@@ -29,6 +30,7 @@ pub(crate) async fn read<T: DeserializeOwned>(pool: &PgPool, doc: Document, ws: 
         Document::ServiceSettings => "SELECT body FROM service_settings WHERE workspace_id = $1",
         Document::ChannelSettings => "SELECT settings FROM channel_settings WHERE workspace_id = $1",
         Document::SubscriptionSettings => "SELECT body FROM subscription_settings WHERE workspace_id = $1",
+        Document::ChannelCodes => "SELECT body FROM channel_codes WHERE workspace_id = $1",
     };
     let row = sql(query).bind(ws.0).fetch_optional(pool).await.map_err(db_err)?;
     row.map(|r| r.try_get::<Json<T>, _>(0).map(|Json(v)| v)).transpose().map_err(db_err)
@@ -57,6 +59,10 @@ pub(crate) async fn write<T: Serialize>(
         }
         Document::SubscriptionSettings => {
             "INSERT INTO subscription_settings (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
+        }
+        Document::ChannelCodes => {
+            "INSERT INTO channel_codes (workspace_id, body, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
         }
     };

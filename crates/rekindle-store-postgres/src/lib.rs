@@ -15,6 +15,7 @@ mod accounts;
 mod append;
 mod catalogue;
 mod change_feed;
+mod channel_codes;
 mod channel_settings;
 mod codec;
 mod consent;

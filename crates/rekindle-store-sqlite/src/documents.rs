@@ -18,6 +18,7 @@ pub(crate) enum Document {
     ServiceSettings,
     ChannelSettings,
     SubscriptionSettings,
+    ChannelCodes,
 }
 
 impl Document {
@@ -28,6 +29,7 @@ impl Document {
             Self::ServiceSettings => ("service_settings", "body"),
             Self::ChannelSettings => ("channel_settings", "settings"),
             Self::SubscriptionSettings => ("subscription_settings", "body"),
+            Self::ChannelCodes => ("channel_codes", "body"),
         }
     }
 }

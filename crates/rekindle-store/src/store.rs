@@ -1,7 +1,7 @@
 use crate::Erasure;
 use crate::capability::{
-    Accounts, Backend, Catalogue, ChannelSettings, Consent, Coupons, Enrollments, EventLog, GroupPosts, Invitations,
-    Journeys, Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages,
+    Accounts, Backend, Catalogue, ChannelCodes, ChannelSettings, Consent, Coupons, Enrollments, EventLog, GroupPosts,
+    Invitations, Journeys, Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages,
     SubscriptionSettings, Tags, Targets, Templates, Workspaces,
 };
 
@@ -41,6 +41,7 @@ sum_of!(
     GroupPosts,
     Templates,
     ChannelSettings,
+    ChannelCodes,
     Targets,
     Coupons,
     Points,

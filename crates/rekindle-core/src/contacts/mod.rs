@@ -6,11 +6,13 @@
 //! `Contact Removed` per staff member in any arrival order; [`SenderRule`] picks which
 //! friendship a WeCom message goes through.
 
+pub mod code;
 mod figures;
 pub mod reconcile;
 mod relationship;
 mod sender;
 
+pub use code::{ChannelCode, CodeInput, CodeKind, Pick};
 pub use figures::{ContactFigures, RECENT_DAYS, SourceValue, StaffReach};
 pub use relationship::{Link, Relationships, RemovedBy};
 pub use sender::SenderRule;

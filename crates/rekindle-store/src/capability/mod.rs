@@ -5,6 +5,7 @@
 mod accounts;
 mod backend;
 mod catalogue;
+mod channel_codes;
 mod channel_settings;
 mod consent;
 mod coupons;
@@ -31,6 +32,7 @@ mod workspaces;
 pub use accounts::Accounts;
 pub use backend::Backend;
 pub use catalogue::Catalogue;
+pub use channel_codes::ChannelCodes;
 pub use channel_settings::ChannelSettings;
 pub use consent::Consent;
 pub use coupons::Coupons;

@@ -61,7 +61,7 @@ macro_rules! conformance_suite {
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
             points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
             faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased, group_posts_never_pass_the_ceiling,
-            subscription_settings_are_per_workspace);
+            subscription_settings_are_per_workspace, channel_codes_are_per_workspace);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

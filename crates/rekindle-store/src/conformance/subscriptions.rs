@@ -24,3 +24,29 @@ pub async fn subscription_settings_are_per_workspace(store: &dyn Store) {
     store.put_subscription_settings(ws, &back, t0()).await.unwrap();
     assert_eq!(store.subscription_settings(ws).await.unwrap(), back, "replaced whole");
 }
+
+/// Channel codes: none until saved, kept whole per workspace, replaced whole.
+pub async fn channel_codes_are_per_workspace(store: &dyn Store) {
+    use rekindle_core::contacts::{ChannelCode, CodeInput, CodeKind, Pick};
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("other-codes", "别家", "Asia/Shanghai").await.unwrap().id;
+    assert!(store.channel_codes(ws).await.unwrap().is_empty());
+    let input = CodeInput {
+        name: "直播间 11-20".into(),
+        source: "live".into(),
+        kind: CodeKind::Contact,
+        staff: vec!["host-1".into(), "host-2".into()],
+        pick: Pick::Turn,
+        groups: vec![],
+        tags: vec!["直播粉".into()],
+        welcome: Some("欢迎语".into()),
+    };
+    let mut code = ChannelCode::new(1, input, t0());
+    code.config_id = Some("9ad7fa5cdaa6511298498f979c472aaa".into());
+    store.put_channel_codes(ws, std::slice::from_ref(&code), t0()).await.unwrap();
+    assert_eq!(store.channel_codes(ws).await.unwrap(), [code.clone()]);
+    assert!(store.channel_codes(other).await.unwrap().is_empty());
+    let archived = ChannelCode { archived: true, ..code };
+    store.put_channel_codes(ws, std::slice::from_ref(&archived), t0()).await.unwrap();
+    assert_eq!(store.channel_codes(ws).await.unwrap(), [archived], "replaced whole");
+}
