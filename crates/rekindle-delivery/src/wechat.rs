@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
-use reqwest::{RequestBuilder, Url};
+use reqwest::{Method, RequestBuilder, Url};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Class;
@@ -92,7 +92,12 @@ impl WechatApi {
         path: &str,
         body: &B,
     ) -> Result<serde_json::Value, SendError> {
-        self.call(path, &[], |request| request.json(body)).await
+        self.call(Method::POST, path, &[], |request| request.json(body)).await
+    }
+
+    /// GET `path` with the `query` parameters; otherwise as [`WechatApi::post`].
+    pub(crate) async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value, SendError> {
+        self.call(Method::GET, path, query, |request| request).await
     }
 
     /// POST a ready-made body (a multipart form, say) of `content_type` to `path` with the extra
@@ -104,21 +109,28 @@ impl WechatApi {
         content_type: &str,
         body: &[u8],
     ) -> Result<serde_json::Value, SendError> {
-        self.call(path, query, |request| request.header(CONTENT_TYPE, content_type).body(body.to_vec())).await
+        self.call(Method::POST, path, query, |request| request.header(CONTENT_TYPE, content_type).body(body.to_vec()))
+            .await
     }
 
-    async fn call<F>(&self, path: &str, query: &[(&str, &str)], build: F) -> Result<serde_json::Value, SendError>
+    async fn call<F>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        build: F,
+    ) -> Result<serde_json::Value, SendError>
     where
         F: Fn(RequestBuilder) -> RequestBuilder,
     {
         let token = self.token().await?;
-        match self.call_once(path, query, &build, &token).await? {
+        match self.call_once(&method, path, query, &build, &token).await? {
             Ok(reply) => Ok(reply),
             Err((errcode, _)) if TOKEN_REFUSED.contains(&errcode) => {
                 tracing::debug!(message = "access token refused; fetching a new one", errcode);
                 self.tokens.invalidate(&token).await;
                 let token = self.token().await?;
-                self.call_once(path, query, &build, &token).await?.map_err(|(code, msg)| self.error(code, msg))
+                self.call_once(&method, path, query, &build, &token).await?.map_err(|(code, msg)| self.error(code, msg))
             }
             Err((errcode, errmsg)) => Err(self.error(errcode, errmsg)),
         }
@@ -127,6 +139,7 @@ impl WechatApi {
     /// One call: Ok(Ok(json)) when accepted, Ok(Err(errcode, errmsg)) when the API said no.
     async fn call_once<F>(
         &self,
+        method: &Method,
         path: &str,
         query: &[(&str, &str)],
         build: &F,
@@ -137,7 +150,7 @@ impl WechatApi {
     {
         let mut url = http::join(&self.base, path);
         url.query_pairs_mut().append_pair("access_token", token.expose()).extend_pairs(query);
-        let answer = http::fetch(build(self.http.post(url))).await?;
+        let answer = http::fetch(build(self.http.request(method.clone(), url))).await?;
         let json = parse(&answer)?;
         let status: Status = serde_json::from_value(json.clone()).map_err(|_| http::unreadable(&answer))?;
         if status.errcode == 0 { Ok(Ok(json)) } else { Ok(Err((status.errcode, status.errmsg))) }

@@ -6,6 +6,12 @@
 //! it would have delivered. Faults can be queued ([`StandIn::fail_next`]) or attached to a
 //! recipient ([`StandIn::fail_for`]).
 //!
+//! The WeCom stand-in also keeps a contact book — staff members, customers, who is whose
+//! customer, corporate tags, channel codes, transfers — that its customer-contact routes read
+//! and change, and that tests move as people would in WeCom ([`StandIn::customer_adds`],
+//! [`StandIn::staff_removes`], [`StandIn::finish_transfers`], …), each move answered with the
+//! callback WeCom would post ([`CallbackRequest`]).
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use rekindle_delivery::standin::{Fault, Provider, StandIn};
@@ -16,6 +22,7 @@
 //! ```
 
 mod aliyun;
+mod contacts;
 mod media;
 mod miniprogram;
 mod state;
@@ -55,7 +62,9 @@ pub enum Provider {
 ///
 /// Timeout delivers, then answers after longer than the client waits; ServerError answers 500
 /// without delivering. A WeCom `media/upload` takes the next queued fault too (ServerError 500,
-/// Throttle 45033, Timeout held after the upload is recorded).
+/// Throttle 45033, Timeout held after the upload is recorded), and so does a WeCom
+/// customer-contact call (relationships, channel codes, transfers, tags) when the fault is one
+/// it answers: ServerError 500, Throttle 45033, Quota 45009, Timeout held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
     Timeout,
@@ -121,6 +130,71 @@ pub struct MassTask {
     pub text: String,
     /// The attachments in WeCom's JSON, as received.
     pub attachments: Vec<serde_json::Value>,
+}
+
+/// A callback as WeCom posts it to the callback URL: `POST {url}?{query}` with `body`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackRequest {
+    /// `msg_signature=…&timestamp=…&nonce=…`
+    pub query: String,
+    /// `<xml><ToUserName>…</ToUserName><Encrypt>…</Encrypt><AgentID>…</AgentID></xml>`
+    pub body: String,
+    /// The decrypted event, for assertions.
+    pub plain: String,
+}
+
+impl CallbackRequest {
+    /// One query parameter: `msg_signature`, `timestamp` or `nonce`.
+    pub fn param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    }
+}
+
+/// A transfer the WeCom stand-in accepted for one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub handover_userid: String,
+    pub takeover_userid: String,
+    pub external_userid: String,
+    /// 离职继承 (`resigned/transfer_customer`); else 在职继承.
+    pub resigned: bool,
+    /// WeCom's status: 1 done, 2 waiting, 3 refused by the customer.
+    pub status: u8,
+    pub asked_at: DateTime<Utc>,
+    /// When it completed (status 1).
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `transfer_success_msg`.
+    pub message: Option<String>,
+}
+
+/// A "联系我" channel code the WeCom stand-in keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactWayRecord {
+    pub config_id: String,
+    /// 1 one staff member, 2 several.
+    pub kind: u8,
+    /// 1 mini-program button, 2 QR code.
+    pub scene: u8,
+    pub remark: String,
+    pub skip_verify: bool,
+    pub state: String,
+    pub users: Vec<String>,
+    /// Empty unless scene 2.
+    pub qr_code: String,
+}
+
+/// A customer-group join code the WeCom stand-in keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinWayRecord {
+    pub config_id: String,
+    pub scene: u8,
+    pub remark: String,
+    pub auto_create_room: bool,
+    pub room_base_name: String,
+    pub room_base_id: i64,
+    pub chat_ids: Vec<String>,
+    pub state: String,
+    pub qr_code: String,
 }
 
 /// A running stand-in; the server stops when this is dropped.
@@ -271,6 +345,95 @@ impl StandIn {
     /// string (`msg_signature`, `timestamp`, `nonce`) and the body.
     pub fn callback_request(&self, xml_plain: &str) -> (String, String) {
         wecom::callback_request(xml_plain)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // WeCom contact book. Staff members and customers named by a move are added to the book
+    // when new; only customers in the book change how mass sends behave.
+
+    /// WeCom: a staff member with the customer-contact permission (again, if they had left).
+    pub fn add_staff(&self, userid: &str) {
+        contacts::add_staff(&self.shared, userid)
+    }
+
+    /// WeCom: the staff member leaves. They drop out of `get_follow_user_list` and
+    /// relationship reads; their customers wait in `get_unassigned_list` for 离职继承.
+    pub fn depart_staff(&self, userid: &str) {
+        contacts::depart_staff(&self.shared, userid)
+    }
+
+    /// WeCom: a customer's nickname and unionid, as reads report them (customers added by a
+    /// move without this are named `客户` and their id's last four characters, no unionid).
+    pub fn add_customer(&self, external_userid: &str, name: &str, unionid: Option<&str>) {
+        contacts::add_customer(&self.shared, external_userid, name, unionid)
+    }
+
+    /// WeCom: the customer adds `staff` — through a channel code whose `state` is given (add
+    /// way 1, a QR code scanned) or otherwise (add way 0). The relationship is made now, and
+    /// the `add_external_contact` callback carries the state and a welcome code valid 20
+    /// seconds.
+    pub fn customer_adds(&self, staff: &str, external_userid: &str, state: Option<&str>) -> CallbackRequest {
+        contacts::customer_adds(&self.shared, staff, external_userid, state)
+    }
+
+    /// WeCom: the customer deletes `staff` (`del_follow_user`); the relationship is gone.
+    pub fn customer_removes(&self, staff: &str, external_userid: &str) -> CallbackRequest {
+        contacts::customer_removes(&self.shared, staff, external_userid)
+    }
+
+    /// WeCom: `staff` deletes the customer (`del_external_contact`); the relationship is gone.
+    pub fn staff_removes(&self, staff: &str, external_userid: &str) -> CallbackRequest {
+        contacts::staff_removes(&self.shared, staff, external_userid)
+    }
+
+    /// WeCom: `staff` sets the customer's corporate tags to `tag_ids` in the app
+    /// (`edit_external_contact`). Panics unless they are contacts and the tags exist.
+    pub fn staff_tags(&self, staff: &str, external_userid: &str, tag_ids: &[&str]) -> CallbackRequest {
+        contacts::staff_tags(&self.shared, staff, external_userid, tag_ids)
+    }
+
+    /// WeCom: a relationship made with no callback (as changes through the API are), added at
+    /// `createtime`.
+    pub fn silently_add(&self, staff: &str, external_userid: &str, createtime: DateTime<Utc>) {
+        contacts::silently_add(&self.shared, staff, external_userid, createtime)
+    }
+
+    /// WeCom: a relationship gone with no callback; false if there was none.
+    pub fn silently_remove(&self, staff: &str, external_userid: &str) -> bool {
+        contacts::silently_remove(&self.shared, staff, external_userid)
+    }
+
+    /// WeCom: whether `staff` and the customer are contacts now.
+    pub fn is_friend(&self, staff: &str, external_userid: &str) -> bool {
+        contacts::is_friend(&self.shared, staff, external_userid)
+    }
+
+    /// WeCom: every waiting transfer completes — the relationship moves to the takeover with
+    /// its createtime, add way, state and tags — or, for 在职继承 when not `accept`, is refused
+    /// by the customer (status 3): the `transfer_fail` callbacks for those. 离职继承 always
+    /// completes (its customers are not asked).
+    pub fn finish_transfers(&self, accept: bool) -> Vec<CallbackRequest> {
+        contacts::finish_transfers(&self.shared, accept)
+    }
+
+    /// WeCom: every transfer accepted, in the order asked.
+    pub fn transfers(&self) -> Vec<TransferRecord> {
+        self.shared.lock().contacts.transfers.clone()
+    }
+
+    /// WeCom: the corporate tag ids `staff` put on the customer (empty if not contacts).
+    pub fn tags_of(&self, staff: &str, external_userid: &str) -> Vec<String> {
+        contacts::tags_of(&self.shared, staff, external_userid)
+    }
+
+    /// WeCom: the "联系我" channel codes, in the order created.
+    pub fn contact_ways(&self) -> Vec<ContactWayRecord> {
+        self.shared.lock().contacts.contact_ways.clone()
+    }
+
+    /// WeCom: the customer-group join codes, in the order created.
+    pub fn join_ways(&self) -> Vec<JoinWayRecord> {
+        self.shared.lock().contacts.join_ways.clone()
     }
 }
 

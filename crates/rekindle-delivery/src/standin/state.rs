@@ -1,11 +1,12 @@
 //! What a stand-in remembers: deliveries, queued faults, counters, and the provider-specific
 //! bits (issued tokens, used nonces, mass-send tasks, media, welcome codes, 微信客服 messages,
-//! seen idempotency keys).
+//! the WeCom contact book, seen idempotency keys).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::contacts::Book;
 use super::media::Media;
 use super::{Delivered, Fault, KfSync, MassTask, Upload};
 
@@ -43,6 +44,8 @@ pub(crate) struct State {
     pub kf_messages: Vec<serde_json::Value>,
     /// WeCom 微信客服: every `kf/sync_msg` answered.
     pub kf_syncs: Vec<KfSync>,
+    /// WeCom: staff, customers and who is whose, tags, channel codes, transfers.
+    pub contacts: Book,
     /// Webhook: Idempotency-Keys already delivered.
     pub seen_keys: HashSet<String>,
 }

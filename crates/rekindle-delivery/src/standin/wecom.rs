@@ -2,7 +2,10 @@
 //! per msgid, to customers or customer groups, confirmed by
 //! [`StandIn::confirm`](super::StandIn::confirm)), `get_groupmsg_send_result`,
 //! `send_welcome_msg` (codes it issued, for 20 seconds), `kf/sync_msg` (the 微信客服 messages a
-//! test queued, paged by cursor), and callbacks encrypted as WeCom does.
+//! test queued, paged by cursor), and callbacks encrypted as WeCom does. The customer-contact
+//! routes (relationships, channel codes, transfers, tags) are [`super::contacts`]'; a mass send
+//! to a customer of its book follows the book (not a contact: `fail_list`; a second mass
+//! message from the same sender on one day: status 3).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -16,9 +19,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::media;
 use super::state::{HOLD, Shared, Task, TokenState, Welcome};
 use super::{Delivered, Fault, KfSync, MassTask};
+use super::{contacts, media};
 use crate::wecom::callback::WecomCrypto;
 use crate::{Secret, WecomConfig};
 
@@ -40,7 +43,7 @@ pub(crate) fn config(api_base: String) -> WecomConfig {
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/cgi-bin/gettoken", get(gettoken))
         .route(
             "/cgi-bin/media/upload",
@@ -49,8 +52,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/cgi-bin/externalcontact/add_msg_template", post(add_msg_template))
         .route("/cgi-bin/externalcontact/get_groupmsg_send_result", post(send_result))
         .route("/cgi-bin/externalcontact/send_welcome_msg", post(send_welcome_msg))
-        .route("/cgi-bin/kf/sync_msg", post(sync_msg))
-        .with_state(shared)
+        .route("/cgi-bin/kf/sync_msg", post(sync_msg));
+    contacts::routes(router).with_state(shared)
 }
 
 /// WeCom's error shape: HTTP 200, `errcode` and an `errmsg` with a hint.
@@ -165,6 +168,10 @@ async fn add_msg_template(
             }
             Some(Fault::Timeout) => hold = true,
             None => {}
+        }
+        if shared.lock().contacts.refuses_mass(body.sender.as_deref(), to) {
+            fail_list.push(to.clone());
+            continue;
         }
         task.recipients.push((to.clone(), 0));
     }
@@ -369,17 +376,21 @@ pub(crate) fn queue_kf_message(shared: &Shared, mut message: Value) -> String {
 }
 
 /// The staff member confirms: each customer becomes sent, or not (no longer a friend, or over
-/// the mass-message quota).
+/// the mass-message quota). Customers of the contact book follow it.
 pub(crate) fn confirm(shared: &Shared, msgid: &str) -> bool {
-    let mut state = shared.lock();
+    let mut guard = shared.lock();
+    let state = &mut *guard;
     let refused: HashSet<String> =
         state.for_to.iter().filter(|(_, f)| **f == Fault::Refused).map(|(to, _)| to.clone()).collect();
     let Some(task) = state.tasks.get_mut(msgid) else { return false };
+    let now = chrono::Utc::now();
     for (to, status) in task.recipients.iter_mut().filter(|(_, s)| *s == 0) {
         *status = if refused.contains(to) {
             2
         } else if task.over_quota.contains(to) {
             3
+        } else if !task.group && state.contacts.knows_customer(to) {
+            state.contacts.confirm_mass(task.sender.as_deref(), to, now)
         } else {
             1
         };

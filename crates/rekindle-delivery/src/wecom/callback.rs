@@ -18,7 +18,7 @@ use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use serde::Deserialize;
 use sha1::{Digest, Sha1};
 
-pub use super::event::{ContactEvent, KfEvent, parse_event, parse_kf_event};
+pub use super::event::{ContactEvent, FailReason, KfEvent, parse_event, parse_kf_event};
 use crate::Secret;
 
 /// WeCom's EncodingAESKey is 43 characters whose last one carries two stray bits, so the decoder

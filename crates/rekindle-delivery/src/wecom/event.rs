@@ -15,6 +15,34 @@ pub enum ContactEvent {
     DeletedByStaff { user_id: String, external_user_id: String },
     /// `del_follow_user`: the customer removed the staff member.
     DeletedByCustomer { user_id: String, external_user_id: String },
+    /// `edit_external_contact`: the staff member edited the customer's remark or corporate tags
+    /// in WeCom; `externalcontact/get` reads what changed.
+    Edited { user_id: String, external_user_id: String },
+    /// `transfer_fail`: a transfer (在职继承) to `user_id`, the takeover, did not happen; the
+    /// customer stays with the handover.
+    TransferFailed { user_id: String, external_user_id: String, fail_reason: FailReason },
+}
+
+/// Why a transfer failed (`FailReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailReason {
+    /// `customer_refused`: the customer declined the new staff member.
+    CustomerRefused,
+    /// `customer_limit_exceed`: the takeover has as many customers as WeCom allows.
+    CustomerLimitExceed,
+    /// A reason WeCom did not document when this was written.
+    Other,
+}
+
+impl FailReason {
+    fn from_wire(reason: Option<&str>) -> Self {
+        match reason.map(str::trim) {
+            Some("customer_refused") => Self::CustomerRefused,
+            Some("customer_limit_exceed") => Self::CustomerLimitExceed,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// `kf_msg_or_event`: 微信客服 messages or events are waiting; `kf/sync_msg` reads them.
@@ -40,6 +68,8 @@ struct Fields {
     welcome_code: Option<String>,
     #[serde(rename = "State")]
     state: Option<String>,
+    #[serde(rename = "FailReason")]
+    fail_reason: Option<String>,
     #[serde(rename = "Token")]
     token: Option<String>,
     #[serde(rename = "OpenKfId")]
@@ -64,6 +94,12 @@ pub fn parse_event(xml: &str) -> Option<ContactEvent> {
         }),
         "del_external_contact" => Some(ContactEvent::DeletedByStaff { user_id, external_user_id }),
         "del_follow_user" => Some(ContactEvent::DeletedByCustomer { user_id, external_user_id }),
+        "edit_external_contact" => Some(ContactEvent::Edited { user_id, external_user_id }),
+        "transfer_fail" => Some(ContactEvent::TransferFailed {
+            user_id,
+            external_user_id,
+            fail_reason: FailReason::from_wire(fields.fail_reason.as_deref()),
+        }),
         _ => None,
     }
 }
@@ -117,6 +153,72 @@ mod tests {
         );
         assert_eq!(parse_event(&ADDED.replace("change_external_contact", "change_contact")), None);
         assert_eq!(parse_event("<xml><Event>"), None);
+    }
+
+    // The shapes of WeCom's samples (developer.work.weixin.qq.com/document/path/92130).
+    const EDITED: &str = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+        <CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+        <Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[edit_external_contact]]></ChangeType>\
+        <UserID><![CDATA[zhangsan]]></UserID><ExternalUserID><![CDATA[woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA]]></ExternalUserID>\
+        </xml>";
+    const TRANSFER_FAIL: &str = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+        <CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+        <Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[transfer_fail]]></ChangeType>\
+        <FailReason><![CDATA[customer_refused]]></FailReason><UserID><![CDATA[lisi]]></UserID>\
+        <ExternalUserID><![CDATA[woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA]]></ExternalUserID></xml>";
+    const DELETED_BY_TRANSFER: &str = "<xml><ToUserName><![CDATA[toUser]]></ToUserName>\
+        <FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime>\
+        <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>\
+        <ChangeType><![CDATA[del_external_contact]]></ChangeType><UserID><![CDATA[zhangsan]]></UserID>\
+        <ExternalUserID><![CDATA[woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA]]></ExternalUserID>\
+        <Source><![CDATA[DELETE_BY_TRANSFER]]></Source></xml>";
+
+    #[test]
+    fn reads_edits_and_failed_transfers() {
+        let customer = "woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA".to_string();
+        assert_eq!(
+            parse_event(EDITED),
+            Some(ContactEvent::Edited { user_id: "zhangsan".into(), external_user_id: customer.clone() })
+        );
+        assert_eq!(
+            parse_event(TRANSFER_FAIL),
+            Some(ContactEvent::TransferFailed {
+                user_id: "lisi".into(),
+                external_user_id: customer.clone(),
+                fail_reason: FailReason::CustomerRefused,
+            })
+        );
+        let full = TRANSFER_FAIL.replace("customer_refused", "customer_limit_exceed");
+        assert!(matches!(
+            parse_event(&full),
+            Some(ContactEvent::TransferFailed { fail_reason: FailReason::CustomerLimitExceed, .. })
+        ));
+        let unknown = TRANSFER_FAIL.replace("customer_refused", "moon_phase");
+        assert!(matches!(
+            parse_event(&unknown),
+            Some(ContactEvent::TransferFailed { fail_reason: FailReason::Other, .. })
+        ));
+        let no_reason = TRANSFER_FAIL.replace("<FailReason><![CDATA[customer_refused]]></FailReason>", "");
+        assert!(matches!(
+            parse_event(&no_reason),
+            Some(ContactEvent::TransferFailed { fail_reason: FailReason::Other, .. })
+        ));
+        // The handover's side of a completed transfer is a deletion with a Source.
+        assert_eq!(
+            parse_event(DELETED_BY_TRANSFER),
+            Some(ContactEvent::DeletedByStaff { user_id: "zhangsan".into(), external_user_id: customer })
+        );
+        assert_eq!(parse_event(&EDITED.replace("<UserID><![CDATA[zhangsan]]></UserID>", "")), None);
+    }
+
+    #[test]
+    fn contact_events_serialise_with_their_type() {
+        let event = parse_event(TRANSFER_FAIL).unwrap();
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "transfer_failed");
+        assert_eq!(json["fail_reason"], "customer_refused");
+        assert_eq!(serde_json::from_value::<ContactEvent>(json).unwrap(), event);
+        assert_eq!(serde_json::to_value(parse_event(EDITED).unwrap()).unwrap()["type"], "edited");
     }
 
     // WeCom's sample (developer.work.weixin.qq.com/document/path/94670).

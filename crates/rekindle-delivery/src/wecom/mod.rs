@@ -12,6 +12,15 @@
 //! 微信客服 (WeChat Customer Service) conversations come the other way: a `kf_msg_or_event`
 //! callback says messages are waiting, and [`WecomClient::kf_sync_msg`] pulls them.
 //!
+//! The relationship layer reads and shapes who is whose customer: the staff members' customers
+//! ([`WecomClient::relationships`], [`WecomClient::customer_relationships`]) as
+//! [`Relationship`]s, channel codes whose `state` says where a customer came from
+//! ([`WecomClient::add_contact_way`], [`WecomClient::add_join_way`]), transfers of customers
+//! between staff members ([`WecomClient::transfer_customers`], 离职继承 from
+//! [`WecomClient::unassigned`]) and corporate tags ([`WecomClient::mark_tags`]). Callbacks
+//! report what staff and customers do in WeCom, never what the API did, so a reconcile reads
+//! the relationships again.
+//!
 //! - [`WecomClient`]: the API calls.
 //! - [`callback`]: the callback URL's signature and AES crypto, the contact events and the
 //!   微信客服 notice.
@@ -21,6 +30,9 @@ mod attachment;
 pub mod callback;
 mod client;
 mod codes;
+mod contact_way;
+mod contacts;
+mod corp_tags;
 mod event;
 mod group;
 pub mod kf;
@@ -28,11 +40,23 @@ mod media;
 mod multipart;
 mod send_result;
 mod task;
+mod transfer;
 
 pub use attachment::{
     Asset, AssetSource, Attachment, Link, MAX_ATTACHMENTS, MAX_TEXT_BYTES, MediaType, MiniprogramCard,
 };
 pub use client::{KF_SYNC_LIMIT, WecomClient};
+pub use contact_way::{
+    ContactWay, ContactWayCreated, ContactWayInfo, ContactWayKind, JoinWay, JoinWayInfo, MAX_JOIN_CHATS,
+    MAX_STATE_BYTES,
+};
+pub use contacts::{MAX_RELATIONSHIPS_PER_PAGE, MAX_STAFF_PER_CALL, Relationship, RelationshipPage};
+pub use corp_tags::{CorpTag, TagGroup};
+pub use event::FailReason;
 pub use group::{GroupPost, MAX_GROUP_CHATS};
 pub use media::{MEDIA_LIFETIME, MEDIA_REUSE};
 pub use send_result::MassSendStatus;
+pub use transfer::{
+    MAX_TRANSFER_CUSTOMERS, MAX_TRANSFER_MESSAGE_CHARS, MAX_UNASSIGNED_PAGE, TransferOutcome, TransferState,
+    TransferStatus, Unassigned, UnassignedPage,
+};
