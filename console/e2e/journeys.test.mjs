@@ -110,6 +110,8 @@ test('owner creates the repurchase reminder from its template, fixes a problem a
   await page.click(byTestId('journey-tab-readout'))
   await page.locator(byTestId('journey-readout')).waitFor()
   await page.locator(byTestId('readout-variants')).waitFor()
+  // Link clicks: nothing sent yet, so no click-through to show.
+  assert.match(await text(page.locator(byTestId('readout-clicks'))), /链接点击/)
   await settle(page)
 
   // The list shows it running, at v1.

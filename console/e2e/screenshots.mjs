@@ -2,7 +2,8 @@
 // Env: the REKINDLE_* variables of the tests, SCREENSHOT_DASHBOARD, SCREENSHOT_PERSON,
 // SCREENSHOT_SEGMENT and SCREENSHOT_MODELS (PNG paths); SCREENSHOT_JOURNEYS, when unset,
 // is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
-// referrals.png, person-referral.png, groups.png, group-detail.png, group-composer.png, ugc.png, subscriptions.png,
+// referrals.png, person-referral.png, groups.png, group-detail.png, group-composer.png, contacts.png, channel-codes.png,
+// sidebar.png, ugc.png, subscriptions.png,
 // subscription-detail.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
 // live-review.png go there too.
 import { dirname, join } from 'node:path'
@@ -24,6 +25,9 @@ const personReferralPath = join(dirname(dashboardPath), 'person-referral.png')
 const groupsPath = join(dirname(dashboardPath), 'groups.png')
 const groupDetailPath = join(dirname(dashboardPath), 'group-detail.png')
 const groupComposerPath = join(dirname(dashboardPath), 'group-composer.png')
+const contactsPath = join(dirname(dashboardPath), 'contacts.png')
+const channelCodesPath = join(dirname(dashboardPath), 'channel-codes.png')
+const sidebarPath = join(dirname(dashboardPath), 'sidebar.png')
 const ugcPath = join(dirname(dashboardPath), 'ugc.png')
 const subscriptionsPath = join(dirname(dashboardPath), 'subscriptions.png')
 const subscriptionDetailPath = join(dirname(dashboardPath), 'subscription-detail.png')
@@ -144,6 +148,58 @@ try {
   console.log(`group composer: ${groupComposerPath}`)
   await page.keyboard.press('Escape')
   await page.click(byTestId('group-detail-close'))
+
+  // WeCom relationships (企微关系): the figures, reach per staff member, value per source and
+  // the transfers; then three channel codes made through the API (the demo has no WeCom, so
+  // the page says QR codes come once it is configured); then the chat sidebar, narrow, for the
+  // best spender with WeCom friends.
+  {
+    const get = async (path) => (await page.request.get(new URL(path, page.url()).toString())).json()
+    await page.click(byTestId('nav-contacts'))
+    await page.locator(byTestId('staff-row')).first().waitFor()
+    await page.locator(byTestId('transfer-counts')).waitFor()
+    await settle(page)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: contactsPath, fullPage: true })
+    console.log(`contacts: ${contactsPath}`)
+
+    const staff = (await get('/api/v1/contacts')).staff.map((x) => x.staff_id)
+    const pickStaff = (from, n) => [...staff.slice(from), ...staff].slice(0, n)
+    const codes = [
+      { name: '12 月草莓专场直播间', source: 'live', staff: pickStaff(0, 2), pick: 'turn', tags: ['直播间', '草莓'] },
+      { name: '包裹卡 · 鲜奶', source: 'parcel', staff: pickStaff(2, 3), pick: 'random', tags: ['包裹卡'] },
+      { name: '门店海报进群', source: 'store', kind: 'group', groups: ['wrOgQhDgAAcwMTB7YmDkbeBsgT_AAAA', 'wrOgQhDgAAcwMTB7YmDkbeBsgT_BBBB'], tags: ['门店'] },
+    ]
+    const headers = await csrfHeaders(page)
+    for (const code of codes) {
+      await page.request.post(new URL('/api/v1/contacts/codes', page.url()).toString(), { data: code, headers })
+    }
+    await page.click(byTestId('nav-channel-codes'))
+    await page.locator(byTestId('code-card')).first().waitFor()
+    await settle(page)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: channelCodesPath, fullPage: true })
+    console.log(`channel codes: ${channelCodesPath}`)
+
+    const list = await get('/api/v1/people/list?sort=spend&per_page=50')
+    let customer = list.people[0].id
+    for (const p of list.people) {
+      const s = await get(`/api/v1/sidebar?customer=${encodeURIComponent(p.id)}`)
+      if (s.friendships?.length && s.run_outs?.length && s.scripts?.length) {
+        customer = p.id
+        break
+      }
+    }
+    await page.setViewportSize({ width: 360, height: 800 })
+    await page.goto(new URL(`/sidebar?customer=${encodeURIComponent(customer)}`, page.url()).toString())
+    await page.locator(byTestId('sidebar-profile')).waitFor()
+    await settle(page)
+    await page.screenshot({ path: sidebarPath, fullPage: true })
+    console.log(`sidebar: ${sidebarPath}`)
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto(new URL('/', page.url()).toString())
+    await page.locator(byTestId('dashboard')).waitFor()
+  }
 
   // 晒单: three customers' content sent as `UGC Submitted` (pictures inline, so the page shows
   // them without the network), the queue with its cards; one approved in the page.

@@ -416,6 +416,51 @@ export type SubscriptionActionResult = Schemas['ActionResult']
 export const SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['active', 'paused', 'cancelled']
 export const SHIPMENT_STATUSES: ShipmentStatus[] = ['scheduled', 'awaiting_answer', 'confirmed', 'skipped', 'no_answer']
 
+/** WeCom relationships (企微关系): reach per staff member and value per source, as of the last refresh. */
+export type ContactFigures = Schemas['ContactFigures']
+/** One staff member's reach: friends now, who only they reach, added and lost in 30 days. */
+export type StaffReach = Schemas['StaffReach']
+/** Customers of one source (live, parcel, store, ads, …), still reachable, buyers, spend and LTV in fen. */
+export type SourceValue = Schemas['SourceValue']
+/** The store's customer transfers (客户转接), counts per status and the latest 500. */
+export type TransferList = Schemas['TransferList']
+/** One customer's transfer between staff members, with who they are (masked without pii.read). */
+export type TransferRow = Schemas['TransferRow']
+export type TransferKind = Schemas['TransferKind']
+export type TransferStatus = Schemas['TransferStatus']
+export type TransferRequest = Schemas['TransferRequest']
+export type TransferRequested = Schemas['TransferRequested']
+/** What a reconcile with WeCom found. */
+export type Reconciled = Schemas['Reconciled']
+/** The channel codes (渠道活码) and whether WeCom is configured (codes have QR codes only then). */
+export type ChannelCodeList = Schemas['CodeList']
+/** A code with who came through it: people, still reachable, buyers, spend and LTV in fen. */
+export type ChannelCodeRow = Schemas['CodeRow']
+export type ChannelCode = Schemas['ChannelCode']
+/** A code as the operator writes it; a refusal names its field (`staff[1]`, `groups`, `tags[0]`). */
+export type ChannelCodeInput = Schemas['CodeInput']
+export type ChannelCodeKind = Schemas['CodeKind']
+export type ChannelCodePick = Schemas['Pick']
+/** One staff member's friendship with a customer: since when, through which code, who ended it. */
+export type Friendship = Schemas['Friendship']
+/** A customer's WeCom friendships, their default sender (owner) and the staff member added last. */
+export type PersonContacts = Schemas['PersonContacts']
+/** One customer for the WeCom chat sidebar: profile, predictions, open tickets, scripts. */
+export type SidebarView = Schemas['SidebarView']
+export type SidebarTicket = Schemas['SidebarTicket']
+/** A script to start a chat from (`key`: service, run_out, level, win_back, next_category, greeting). */
+export type SidebarScript = Schemas['Script']
+/** What `wx.agentConfig` of WeCom's JS-SDK takes for a page address (the sidebar's), signed by the server. */
+export type WecomJsapiConfig = Schemas['WecomAgentConfig']
+export const TRANSFER_KINDS: TransferKind[] = ['on_job', 'resigned']
+export const TRANSFER_STATUSES: TransferStatus[] = ['requested', 'waiting', 'done', 'refused', 'takeover_full', 'failed']
+export const CODE_KINDS: ChannelCodeKind[] = ['contact', 'group']
+export const CODE_PICKS: ChannelCodePick[] = ['turn', 'random']
+/** The sources a code offers by name (any other lowercase word may be typed). */
+export const CODE_SOURCES = ['live', 'parcel', 'store', 'ads'] as const
+/** Groups on one group code (WeCom's limit, rekindle-core's MAX_GROUPS). */
+export const CODE_MAX_GROUPS = 5
+
 // Not in the API: the orders the console lists choices in, and constants the server keeps in Rust
 // (rekindle-core) that the console needs to check or explain a form before sending it.
 
@@ -746,6 +791,36 @@ export const api = {
   /** A person's referral code (made on the first request), share link, inviter and friends. */
   personReferral: (w: string, id: string) =>
     request<PersonReferral>('GET', `/api/v1/people/${enc(id)}/referral`, { query: ws(w) }),
+
+  /** WeCom relationships: reach per staff member, value per source. */
+  contacts: (w: string) => request<ContactFigures>('GET', '/api/v1/contacts', { query: ws(w) }),
+  /** A customer's friendships with staff members. */
+  personContacts: (w: string, id: string) =>
+    request<PersonContacts>('GET', `/api/v1/people/${enc(id)}/contacts`, { query: ws(w) }),
+  /** Customer transfers, newest first, with counts per status. */
+  transfers: (w: string) => request<TransferList>('GET', '/api/v1/contacts/transfers', { query: ws(w) }),
+  /** Hands customers to another staff member (contacts.manage; 202); 400 naming the field (`takeover`, `customers[2]`). */
+  requestTransfers: (w: string, body: TransferRequest) =>
+    request<TransferRequested>('POST', '/api/v1/contacts/transfers', { query: ws(w), body }),
+  /** Reconciles WeCom's friendships now (contacts.manage); 404 when WeCom is not configured. */
+  reconcileContacts: (w: string) => request<Reconciled>('POST', '/api/v1/contacts/reconcile', { query: ws(w) }),
+  /** The channel codes (渠道活码) with their figures. */
+  channelCodes: (w: string) => request<ChannelCodeList>('GET', '/api/v1/contacts/codes', { query: ws(w) }),
+  /** Makes a code (contacts.manage; 201), in WeCom too when configured; 400 naming the field (`staff[1]`). */
+  createChannelCode: (w: string, input: ChannelCodeInput) =>
+    request<ChannelCode>('POST', '/api/v1/contacts/codes', { query: ws(w), body: input }),
+  /** Changes a code's name, staff, pick, tags or welcome (its source and kind stay). */
+  updateChannelCode: (w: string, id: number, input: ChannelCodeInput) =>
+    request<ChannelCode>('PUT', `/api/v1/contacts/codes/${enc(String(id))}`, { query: ws(w), body: input }),
+  /** Retires a code (停用): removed from WeCom, kept here with its figures. */
+  retireChannelCode: (w: string, id: number) =>
+    request<ChannelCode>('DELETE', `/api/v1/contacts/codes/${enc(String(id))}`, { query: ws(w) }),
+  /** The customer of the WeCom chat sidebar: an external userid, a person id or any identifier. */
+  sidebar: (w: string, customer: string) =>
+    request<SidebarView>('GET', '/api/v1/sidebar', { query: ws(w, { customer }) }),
+  /** The signature of `wx.agentConfig` for a page address (without its hash). */
+  wecomJsapiConfig: (w: string, url: string) =>
+    request<WecomJsapiConfig>('GET', '/api/v1/wecom/jsapi-config', { query: ws(w, { url }) }),
 
   /** The customer groups (社群), silent ones flagged, with today's promotional posts per group. */
   groups: (w: string) => request<GroupsOverview>('GET', '/api/v1/groups', { query: ws(w) }),

@@ -49,6 +49,7 @@ export const COMMON_EVENTS = [
   'Referral Qualified',
 ]
 
+export type SenderChoice = 'owner' | 'recent' | 'staff'
 export type WaitMode = 'minutes' | 'until'
 export type WaitUnit = 'minutes' | 'hours' | 'days'
 const UNIT_MINUTES: Record<WaitUnit, number> = { minutes: 1, hours: 60, days: 1440 }
@@ -72,6 +73,10 @@ export interface EditStep {
   holdout: number
   channel: ChannelKind
   template: string
+  /** send on WeCom: which of the customer's staff members sends (docs/relationships.md). */
+  sender: SenderChoice
+  /** sender 'staff': the staff member's WeCom userid. */
+  senderStaff: string
   coupon: string
   toInviter: boolean
   tag: string
@@ -149,6 +154,8 @@ export function blankStep(type: StepType, id: string): EditStep {
     holdout: 0,
     channel: 'wecom',
     template: '',
+    sender: 'owner',
+    senderStaff: '',
     coupon: '',
     toInviter: false,
     tag: '',
@@ -304,6 +311,15 @@ export function toEditState(d: Definition, timeZone: string): EditState {
       case 'send':
         e.channel = st.channel
         e.template = st.template
+        {
+          // 'owner' | 'recent' | { staff: userid }; absent is the owner.
+          const sender = (st as { sender?: unknown }).sender
+          if (sender === 'recent') e.sender = 'recent'
+          else if (sender && typeof sender === 'object' && 'staff' in sender) {
+            e.sender = 'staff'
+            e.senderStaff = String((sender as { staff: unknown }).staff ?? '')
+          }
+        }
         break
       case 'coupon':
         e.coupon = st.coupon
@@ -385,7 +401,7 @@ function toStep(e: EditStep): Step {
         holdout_percent: whole(e.holdout),
       }
     case 'send':
-      return { id, type: 'send', channel: e.channel, template: e.template, ...next }
+      return { id, type: 'send', channel: e.channel, template: e.template, ...senderOf(e), ...next }
     case 'coupon':
       return { id, type: 'coupon', coupon: e.coupon, ...(e.toInviter ? { to_inviter: true } : {}), ...next }
     case 'tag':
@@ -676,6 +692,14 @@ export function layoutFlow(steps: EditStep[]): FlowLayout {
   const detached: number[] = []
   for (let i = 0; i < n; i++) if (!reached(i)) detached.push(i)
   return { rows: ordered, edges, detached, routes }
+}
+
+/** The send step's `sender`, only on WeCom and only when not the default (the owner). */
+function senderOf(e: EditStep): { sender?: 'recent' | { staff: string } } {
+  if (e.channel !== 'wecom') return {}
+  if (e.sender === 'recent') return { sender: 'recent' }
+  if (e.sender === 'staff') return { sender: { staff: e.senderStaff.trim() } }
+  return {}
 }
 
 // ---- Problems ----

@@ -21,6 +21,8 @@ export const router = createRouter({
     { path: '/loyalty', name: 'loyalty', component: () => import('./pages/LoyaltyPage.vue') },
     { path: '/referrals', name: 'referrals', component: () => import('./pages/ReferralsPage.vue') },
     { path: '/groups', name: 'groups', component: () => import('./pages/GroupsPage.vue') },
+    { path: '/contacts', name: 'contacts', component: () => import('./pages/ContactsPage.vue') },
+    { path: '/contacts/codes', name: 'channel-codes', component: () => import('./pages/ChannelCodesPage.vue') },
     { path: '/ugc', name: 'ugc', component: () => import('./pages/UgcPage.vue') },
     { path: '/subscriptions', name: 'subscriptions', component: () => import('./pages/SubscriptionsPage.vue') },
     { path: '/live', name: 'live', component: () => import('./pages/LivePage.vue') },
@@ -32,6 +34,8 @@ export const router = createRouter({
     { path: '/reports', name: 'reports', component: () => import('./pages/ReportsPage.vue') },
     { path: '/models', name: 'models', component: () => import('./pages/ModelsPage.vue') },
     { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
+    // The WeCom chat sidebar: signed in like every page, but narrow and without the console's navigation.
+    { path: '/sidebar', name: 'sidebar', component: () => import('./pages/SidebarPage.vue'), meta: { bare: true } },
     { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
   ],
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },

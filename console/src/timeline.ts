@@ -63,7 +63,25 @@ export function useTimeline(sessionTitles: () => Map<string, string>) {
     // Referral Qualified: what qualified the friend's invitation (a first order, joining a group).
     const occasion = eventKey(e) === 'referral_qualified' ? str(p.occasion) : null
     if (occasion) out.push(te(`detail.occasion.${occasion}`) ? t(`detail.occasion.${occasion}`) : occasion)
-    const coupon = str(p.coupon) ?? str(p.coupon_id) ?? str(p.code)
+    const key = eventKey(e)
+    // WeCom friendships: where the customer came from (a channel code), who ended it, a transfer.
+    const contact = key === 'contact_added' || key === 'contact_removed' || key.startsWith('contact_transfer')
+    if (key === 'contact_added') {
+      const source = str(p.source)
+      if (source) out.push(t('detail.source', { source: te(`contactSources.${source}`) ? t(`contactSources.${source}`) : source }))
+      const code = str(p.code)
+      if (code) out.push(t('detail.channelCode', { code }))
+    }
+    const by = key === 'contact_removed' ? str(p.by) : null
+    if (by && te(`detail.removedBy.${by}`)) out.push(t(`detail.removedBy.${by}`))
+    const status = key === 'contact_transfer_updated' ? str(p.status) : null
+    if (status) out.push(te(`transferStatus.${status}`) ? t(`transferStatus.${status}`) : status)
+    if (key === 'contact_transfer_requested') {
+      const handover = str(p.handover)
+      const takeover = str(p.takeover)
+      if (handover && takeover) out.push(t('detail.handover', { from: handover, to: takeover }))
+    }
+    const coupon = str(p.coupon) ?? str(p.coupon_id) ?? (contact ? null : str(p.code))
     if (coupon) out.push(t('detail.coupon', { code: coupon }))
     if (e.type === 'identify') {
       const keys = Object.keys(traitsOf(e)).map((k) => (te(`traits.${k}`) ? t(`traits.${k}`) : k))

@@ -66,10 +66,14 @@ pub enum Permission {
     /// knowledge base and the service's hours (docs/service.md).
     #[serde(rename = "service.manage")]
     ServiceManage,
+    /// Channel QR codes, customer transfers between staff members and the WeCom tag sync
+    /// (docs/relationships.md).
+    #[serde(rename = "contacts.manage")]
+    ContactsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Self::PeopleRead,
         Self::PiiRead,
         Self::EventsRead,
@@ -82,6 +86,7 @@ impl Permission {
         Self::JourneysManage,
         Self::PeopleErase,
         Self::ServiceManage,
+        Self::ContactsManage,
     ];
 }
 
@@ -114,6 +119,7 @@ impl Role {
                         | SegmentsManage
                         | JourneysManage
                         | ServiceManage
+                        | ContactsManage
                 )
             }
             Self::Host => matches!(p, PeopleRead | EventsRead | CatalogueWrite),

@@ -5,6 +5,11 @@
 // Private-domain contact.
 pub const CONTACT_ADDED: &str = "Contact Added";
 pub const CONTACT_REMOVED: &str = "Contact Removed";
+/// A customer's handover to another staff member, asked (transfer_id, batch_id, kind on_job |
+/// resigned, handover, takeover, external_userid) and as WeCom answers (transfer_id, status,
+/// errcode): written by Rekindle (docs/relationships.md).
+pub const CONTACT_TRANSFER_REQUESTED: &str = "Contact Transfer Requested";
+pub const CONTACT_TRANSFER_UPDATED: &str = "Contact Transfer Updated";
 pub const GROUP_JOINED: &str = "Group Joined";
 pub const GROUP_LEFT: &str = "Group Left";
 /// A member wrote in a customer group (group_id, text): from WeCom's chat archive or a group
@@ -89,6 +94,8 @@ pub const REFERRAL_QUALIFIED: &str = "Referral Qualified";
 pub const KNOWN: &[&str] = &[
     CONTACT_ADDED,
     CONTACT_REMOVED,
+    CONTACT_TRANSFER_REQUESTED,
+    CONTACT_TRANSFER_UPDATED,
     GROUP_JOINED,
     GROUP_LEFT,
     GROUP_MESSAGED,

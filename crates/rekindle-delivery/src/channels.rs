@@ -156,6 +156,7 @@ mod tests {
             secret: Secret::new("s3cret"),
             callback_token: Secret::new("tok"),
             encoding_aes_key: Secret::new("s3cret-but-not-43-characters"),
+            agent_id: None,
         };
         let err = Channels::from_config(&ChannelsConfig { wecom: Some(wecom), ..Default::default() }).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { field: "wecom.encoding_aes_key", .. }));

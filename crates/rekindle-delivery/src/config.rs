@@ -86,6 +86,10 @@ pub struct WecomConfig {
     pub callback_token: Secret,
     /// The callback URL's EncodingAESKey: 43 characters.
     pub encoding_aes_key: Secret,
+    /// The self-built app's AgentId ("1000002"), which `wx.agentConfig` needs: without it the
+    /// chat-sidebar page cannot be signed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
 }
 
 fn wecom_api_base() -> String {
@@ -161,6 +165,7 @@ mod tests {
                 secret: Secret::new("s3cret-wecom"),
                 callback_token: Secret::new("s3cret-token"),
                 encoding_aes_key: Secret::new("s3cret-aes"),
+                agent_id: Some("1000002".into()),
             }),
             webhook: Some(WebhookConfig { url: "https://x".into(), secret: Secret::new("s3cret-hook") }),
             ..ChannelsConfig::default()

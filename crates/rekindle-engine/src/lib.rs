@@ -19,6 +19,7 @@ pub mod scoring;
 pub mod service;
 pub mod subscription;
 pub mod tracker;
+pub mod transfers;
 pub mod ugc;
 
 pub use audience::{Audience, Context, Judging, Member};

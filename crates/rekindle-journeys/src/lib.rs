@@ -20,6 +20,7 @@ mod person;
 mod scheduled;
 mod shipped;
 mod walker;
+pub mod wecom;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,6 +34,7 @@ use rekindle_store::{Enrollment, EnrollmentState, NewEnrollment, Store, StoredEv
 
 pub use catalog::Catalog;
 pub use occasion::Occasion;
+pub use person::contacts_of as person_contacts;
 pub use shipped::{Shipped, install, shipped};
 pub use walker::Walk;
 

@@ -43,6 +43,23 @@ pub struct Reach {
     pub contacts: Relationships,
 }
 
+/// A person's WeCom friendships as of the log now (the audience may be a refresh behind).
+pub async fn contacts_of(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    person: PersonId,
+) -> rekindle_store::Result<Relationships> {
+    let mut contacts = Relationships::default();
+    for name in [events::CONTACT_ADDED, events::CONTACT_REMOVED] {
+        let query =
+            EventQuery { person: Some(person), name: Some(name.into()), limit: CONTACT_EVENTS, ..Default::default() };
+        for e in store.events(ws, &query).await? {
+            contacts.apply(name, e.timestamp, e.properties());
+        }
+    }
+    Ok(contacts)
+}
+
 impl Reach {
     pub async fn load(store: &dyn Store, ws: WorkspaceId, person: PersonId) -> rekindle_store::Result<Self> {
         let record = store.person(ws, &PersonRef::Id(person)).await?;
@@ -60,14 +77,7 @@ impl Reach {
                 store.events(ws, &recent(events::TICKET_RESOLVED)).await?.iter().map(id_of).collect();
             opened.iter().any(|e| !resolved.contains(&id_of(e)))
         };
-        let mut contacts = Relationships::default();
-        for name in [events::CONTACT_ADDED, events::CONTACT_REMOVED] {
-            let query = EventQuery { limit: CONTACT_EVENTS, ..recent(name) };
-            for e in store.events(ws, &query).await? {
-                let props = e.payload.get("properties").cloned().unwrap_or_default();
-                contacts.apply(name, e.timestamp, &props);
-            }
-        }
+        let contacts = contacts_of(store, ws, person).await?;
         Ok(Self { person: record, opted_out, open_ticket, contacts })
     }
 

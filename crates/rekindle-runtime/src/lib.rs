@@ -3,6 +3,7 @@
 //! The binary picks the store and hands it here; the HTTP layer takes the [`Services`] and
 //! serves them.
 
+mod contacts_loop;
 mod journey_loops;
 mod live_loop;
 mod points_loop;
@@ -40,6 +41,19 @@ pub struct Settings {
     pub channels: ChannelsConfig,
     /// Signs the subscription answer links (docs/subscriptions.md).
     pub subscription_links: rekindle_engine::subscription::Links,
+    /// The public address tracked links are served at (`https://rekindle.shop.cn`, no
+    /// trailing slash; docs/journeys.md, "Tracked links"). None: links go out untracked.
+    pub link_base: Option<String>,
+    pub wecom: WecomWork,
+}
+
+/// How often the WeCom relationship work runs (docs/relationships.md).
+#[derive(Debug, Clone)]
+pub struct WecomWork {
+    /// Reconcile WeCom's friendships with the log; never when `None`.
+    pub reconcile: Option<Duration>,
+    /// Ask WeCom about customer transfers.
+    pub poll: Duration,
 }
 
 /// The time as it is.
@@ -71,6 +85,8 @@ pub struct Services {
     pub ugc: Arc<rekindle_engine::ugc::UgcLibrary>,
     /// Each workspace's customer groups, followed from the log (docs/groups.md).
     pub groups: Arc<rekindle_engine::groups::GroupBook>,
+    /// Each workspace's customer transfers between staff members (docs/relationships.md).
+    pub transfers: Arc<rekindle_engine::transfers::TransferBook>,
     /// Writes the referral rewards invitations earned (docs/referral.md).
     pub referrals: Arc<rekindle_engine::referral::ReferralReview>,
     /// Subscriptions followed from the log; asks for each shipment's confirmation
@@ -98,6 +114,7 @@ impl Services {
             Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
         let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
         let groups = Arc::new(rekindle_engine::groups::GroupBook::new(store.clone()));
+        let transfers = Arc::new(rekindle_engine::transfers::TransferBook::new(store.clone()));
         let ugc = Arc::new(rekindle_engine::ugc::UgcLibrary::new(store.clone()));
         let referrals = Arc::new(rekindle_engine::referral::ReferralReview::new(store.clone(), engine.clone()));
         let subscriptions = Arc::new(rekindle_engine::subscription::Subscriptions::new(
@@ -120,6 +137,7 @@ impl Services {
             levels,
             referrals,
             groups,
+            transfers,
             ugc,
             subscriptions,
             channels: channels.clone(),
@@ -128,9 +146,15 @@ impl Services {
         live_loop::spawn(services.clone());
         points_loop::spawn(services.clone());
         subscriptions_loop::spawn(services.clone(), settings.tick);
+        contacts_loop::spawn(services.clone(), settings.wecom.clone(), clock.clone());
         if settings.journeys {
-            let dispatcher =
-                Dispatcher::new(store, channels, clock, DispatchConfig::default(), services.ingestor.clone());
+            if settings.link_base.is_none() {
+                tracing::warn!(
+                    "public_url is not set: links in messages go out as written, untracked (no Message Clicked)"
+                );
+            }
+            let config = DispatchConfig { link_base: settings.link_base.clone(), ..DispatchConfig::default() };
+            let dispatcher = Dispatcher::new(store, channels, clock, config, services.ingestor.clone());
             journey_loops::spawn(services.clone(), Arc::new(dispatcher), settings.tick);
         }
         Ok(services)

@@ -22,6 +22,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `postgres://…` selects PostgreSQL instead of the embedded store.
     pub database_url: Option<Secret>,
+    /// The public address customers reach this server at (`https://rekindle.shop.cn`). Every
+    /// web address in a message to a person goes out as a tracked link, `{public_url}/l/{code}`,
+    /// that records `Message Clicked` (docs/journeys.md, "Tracked links"). Unset: the
+    /// subscriptions' `link_base` if it is a web address, else links go out untracked.
+    pub public_url: Option<String>,
     /// Connections: timeouts and how many may be open at once.
     pub http: HttpConfig,
     pub api: ApiConfig,
@@ -40,6 +45,18 @@ pub struct Config {
     /// (docs/subscriptions.md).
     pub subscriptions: SubscriptionsConfig,
     pub log: LogConfig,
+}
+
+/// A public address links can be made under: `http(s)://host[:port][/path]`, without a query,
+/// fragment or anything that ends a link in running text; without its trailing slash.
+fn public_base(url: &str) -> Result<String, &'static str> {
+    let base = url.trim().trim_end_matches('/');
+    let plain = base.bytes().all(|b| b.is_ascii_graphic() && !b"\"<>`{}|\\^?#".contains(&b));
+    if rekindle_core::outreach::tracked::is_web_address(base) && plain {
+        Ok(base.to_owned())
+    } else {
+        Err("must be an http:// or https:// address such as https://rekindle.shop.cn, without a query or fragment")
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -72,6 +89,11 @@ pub struct JourneysConfig {
     pub share_link: String,
     /// Posts to customer groups (docs/groups.md): promotional posts a group takes a day.
     pub group_posts: rekindle_core::groups::PostRules,
+    /// How often WeCom's list of friendships is reconciled with the log, in minutes (0: never;
+    /// docs/relationships.md). Callbacks are not sent for changes made through WeCom's API.
+    pub wecom_reconcile_minutes: u64,
+    /// How often customer transfers waiting in WeCom are asked about, in seconds.
+    pub wecom_transfer_poll_seconds: u64,
 }
 
 impl Default for JourneysConfig {
@@ -83,6 +105,8 @@ impl Default for JourneysConfig {
             welcome_template: None,
             share_link: "/pages/index/index?ref={code}".into(),
             group_posts: Default::default(),
+            wecom_reconcile_minutes: 360,
+            wecom_transfer_poll_seconds: 60,
         }
     }
 }
@@ -125,6 +149,12 @@ impl Config {
             tick: std::time::Duration::from_millis(self.journeys.tick_ms.max(10)),
             channels: self.channels.clone(),
             subscription_links: self.subscription_links(),
+            link_base: self.link_base(),
+            wecom: rekindle_runtime::WecomWork {
+                reconcile: (self.journeys.wecom_reconcile_minutes > 0)
+                    .then(|| std::time::Duration::from_secs(self.journeys.wecom_reconcile_minutes * 60)),
+                poll: std::time::Duration::from_secs(self.journeys.wecom_transfer_poll_seconds.max(1)),
+            },
         }
     }
 
@@ -222,6 +252,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 7700)),
             data_dir: PathBuf::from("rekindle-data"),
             database_url: None,
+            public_url: None,
             http: HttpConfig::default(),
             api: ApiConfig::default(),
             auth: AuthConfig::default(),
@@ -244,10 +275,24 @@ impl Config {
         if let Some(file) = file {
             fig = fig.merge(Toml::file_exact(file));
         }
-        fig.merge(Env::prefixed("REKINDLE__").split("__"))
+        let config: Self = fig
+            .merge(Env::prefixed("REKINDLE__").split("__"))
             .merge(Serialized::defaults(overrides))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        if let Some(url) = &config.public_url {
+            public_base(url).map_err(|e| Box::new(figment::Error::from(format!("public_url: {e}"))))?;
+        }
+        Ok(config)
+    }
+
+    /// Where tracked links point (docs/journeys.md, "Tracked links"): `public_url`, else the
+    /// subscriptions' `link_base` when it is a web address; `None` leaves links untracked.
+    pub fn link_base(&self) -> Option<String> {
+        match &self.public_url {
+            Some(url) => public_base(url).ok(),
+            None => public_base(&self.subscriptions.link_base).ok(),
+        }
     }
 }
 
@@ -328,6 +373,38 @@ secret = "s3cret"
             (c.http.header_timeout_secs, c.http.idle_timeout_secs, c.http.body_timeout_secs, c.http.max_connections),
             (d.http.header_timeout_secs, d.http.idle_timeout_secs, d.http.body_timeout_secs, d.http.max_connections)
         );
+    }
+
+    #[test]
+    fn the_public_url_makes_the_link_base() {
+        let d = Config::default();
+        assert_eq!(d.link_base(), None, "untracked by default");
+        let c = Config { public_url: Some(" https://rk.shop.cn/ ".into()), ..Config::default() };
+        assert_eq!(c.link_base().as_deref(), Some("https://rk.shop.cn"));
+        let mut c = Config::default();
+        c.subscriptions.link_base = "https://rk.shop.cn/app".into();
+        assert_eq!(c.link_base().as_deref(), Some("https://rk.shop.cn/app"), "the subscriptions' address");
+        c.subscriptions.link_base = String::new();
+        assert_eq!(c.link_base(), None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rekindle.toml");
+        std::fs::write(&file, "public_url = \"https://rk.shop.cn\"\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&file), serde_json::json!({})).unwrap().link_base().as_deref(),
+            Some("https://rk.shop.cn")
+        );
+        for bad in [
+            "rk.shop.cn",
+            "ftp://rk.shop.cn",
+            "https://",
+            "https://rk.shop.cn/?a=1",
+            "https://rk shop.cn",
+            "https://店.cn",
+        ] {
+            std::fs::write(&file, format!("public_url = {bad:?}\n")).unwrap();
+            let e = Config::load(Some(&file), serde_json::json!({})).unwrap_err();
+            assert!(e.to_string().contains("public_url"), "{bad}: {e}");
+        }
     }
 
     #[test]

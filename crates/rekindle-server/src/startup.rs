@@ -58,6 +58,7 @@ impl App {
             live: services.live.clone(),
             desk: services.desk.clone(),
             groups: services.groups.clone(),
+            transfers: services.transfers.clone(),
             ugc: services.ugc.clone(),
             assistant: services.assistant.clone(),
             points: services.points.clone(),

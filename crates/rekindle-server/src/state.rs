@@ -31,6 +31,8 @@ pub struct AppState {
     pub ugc: Arc<rekindle_engine::ugc::UgcLibrary>,
     /// Customer groups, followed from the log.
     pub groups: Arc<rekindle_engine::groups::GroupBook>,
+    /// Customer transfers between staff members, followed from the log.
+    pub transfers: Arc<rekindle_engine::transfers::TransferBook>,
     /// Tickets and conversations, followed from the log.
     pub desk: Arc<rekindle_engine::service::ServiceDesk>,
     /// Each store's FAQ assistant.

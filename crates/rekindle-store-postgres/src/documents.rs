@@ -20,6 +20,7 @@ pub(crate) enum Document {
     ChannelSettings,
     SubscriptionSettings,
     ChannelCodes,
+    TagSync,
 }
 
 /// The workspace's document, if one was written. The SQL is written out per table (the
@@ -31,6 +32,7 @@ pub(crate) async fn read<T: DeserializeOwned>(pool: &PgPool, doc: Document, ws: 
         Document::ChannelSettings => "SELECT settings FROM channel_settings WHERE workspace_id = $1",
         Document::SubscriptionSettings => "SELECT body FROM subscription_settings WHERE workspace_id = $1",
         Document::ChannelCodes => "SELECT body FROM channel_codes WHERE workspace_id = $1",
+        Document::TagSync => "SELECT body FROM wecom_tag_sync WHERE workspace_id = $1",
     };
     let row = sql(query).bind(ws.0).fetch_optional(pool).await.map_err(db_err)?;
     row.map(|r| r.try_get::<Json<T>, _>(0).map(|Json(v)| v)).transpose().map_err(db_err)
@@ -63,6 +65,10 @@ pub(crate) async fn write<T: Serialize>(
         }
         Document::ChannelCodes => {
             "INSERT INTO channel_codes (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
+        }
+        Document::TagSync => {
+            "INSERT INTO wecom_tag_sync (workspace_id, body, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
         }
     };

@@ -45,6 +45,7 @@ mod subscriptions;
 mod tags;
 mod targets;
 mod templates;
+mod tracked_links;
 mod workspaces;
 mod write;
 

@@ -27,7 +27,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "referral_codes", include_str!("../migrations/0015_referral_codes.sql")),
     (16, "subscription_settings", include_str!("../migrations/0016_subscription_settings.sql")),
     (17, "group_posts", include_str!("../migrations/0017_group_posts.sql")),
+    (18, "tracked_links", include_str!("../migrations/0018_tracked_links.sql")),
     (19, "channel_codes", include_str!("../migrations/0019_channel_codes.sql")),
+    (20, "tag_sync", include_str!("../migrations/0020_tag_sync.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

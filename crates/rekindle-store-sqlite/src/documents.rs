@@ -19,6 +19,7 @@ pub(crate) enum Document {
     ChannelSettings,
     SubscriptionSettings,
     ChannelCodes,
+    TagSync,
 }
 
 impl Document {
@@ -30,6 +31,7 @@ impl Document {
             Self::ChannelSettings => ("channel_settings", "settings"),
             Self::SubscriptionSettings => ("subscription_settings", "body"),
             Self::ChannelCodes => ("channel_codes", "body"),
+            Self::TagSync => ("wecom_tag_sync", "body"),
         }
     }
 }

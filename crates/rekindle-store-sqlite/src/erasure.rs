@@ -18,7 +18,7 @@ use crate::{Cached, SqliteStore, db_err};
 /// Tables keyed by a person, with the condition that picks the person's rows (`?1` the
 /// workspace, `?2` one person id). Erasure deletes these rows (children first); export reads
 /// them.
-const PERSON_ROWS: [(&str, &str); 20] = [
+const PERSON_ROWS: [(&str, &str); 21] = [
     (
         "journey_steps",
         "workspace_id = ?1 AND enrollment_id IN (SELECT id FROM enrollments WHERE workspace_id = ?1 AND person_id = ?2)",
@@ -29,6 +29,7 @@ const PERSON_ROWS: [(&str, &str); 20] = [
     ("points_entries", "workspace_id = ?1 AND person_id = ?2"),
     ("faq_log", "workspace_id = ?1 AND person_id = ?2"),
     ("referral_codes", "workspace_id = ?1 AND person_id = ?2"),
+    ("tracked_links", "workspace_id = ?1 AND person_id = ?2"),
     ("consent", "workspace_id = ?1 AND person_id = ?2"),
     ("subscriptions", "workspace_id = ?1 AND person_id = ?2"),
     ("person_scores", "workspace_id = ?1 AND person_id = ?2"),

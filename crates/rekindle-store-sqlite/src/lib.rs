@@ -39,6 +39,7 @@ mod subscriptions;
 mod tags;
 mod targets;
 mod templates;
+mod tracked_links;
 mod workspaces;
 
 use std::path::{Path, PathBuf};

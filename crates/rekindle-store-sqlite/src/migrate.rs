@@ -22,7 +22,9 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0015_referral_codes.sql"),
     include_str!("../migrations/0016_subscription_settings.sql"),
     include_str!("../migrations/0017_group_posts.sql"),
+    include_str!("../migrations/0018_tracked_links.sql"),
     include_str!("../migrations/0019_channel_codes.sql"),
+    include_str!("../migrations/0020_tag_sync.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

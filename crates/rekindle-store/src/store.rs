@@ -1,8 +1,8 @@
 use crate::Erasure;
 use crate::capability::{
-    Accounts, Backend, Catalogue, ChannelCodes, ChannelSettings, Consent, Coupons, Enrollments, EventLog, GroupPosts,
+    Accounts, Backend, Catalogue, ChannelSettings, Consent, ContactSetup, Coupons, Enrollments, EventLog, GroupPosts,
     Invitations, Journeys, Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages,
-    SubscriptionSettings, Tags, Targets, Templates, Workspaces,
+    SubscriptionSettings, Tags, Targets, Templates, TrackedLinks, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -38,10 +38,11 @@ sum_of!(
     Outbox,
     Readouts,
     ReferralCodes,
+    TrackedLinks,
     GroupPosts,
     Templates,
     ChannelSettings,
-    ChannelCodes,
+    ContactSetup,
     Targets,
     Coupons,
     Points,

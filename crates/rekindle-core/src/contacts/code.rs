@@ -72,7 +72,8 @@ pub struct ChannelCode {
     pub id: u32,
     #[serde(flatten)]
     pub input: CodeInput,
-    /// What WeCom echoes on the callback: `{source}-{id}`.
+    /// What WeCom echoes on the callback: `{source}-r{id}` (the `r` keeps it apart from states
+    /// other tools gave codes, such as `store-3`).
     pub state: String,
     /// WeCom's `config_id` and the QR code's address, once WeCom made it.
     pub config_id: Option<String>,
@@ -86,7 +87,7 @@ pub struct ChannelCode {
 
 impl ChannelCode {
     pub fn new(id: u32, input: CodeInput, created_at: chrono::DateTime<chrono::Utc>) -> Self {
-        let state = format!("{}-{id}", input.source);
+        let state = format!("{}-r{id}", input.source);
         Self { id, input, state, config_id: None, qr_code: None, error: None, archived: false, created_at }
     }
 
@@ -106,52 +107,79 @@ fn id_ok(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
 }
 
+/// A refusal in the caller's language.
+fn refuse(field: impl Into<String>, zh: bool, (zh_text, en_text): (String, String)) -> FieldError {
+    FieldError::new(field, if zh { zh_text } else { en_text })
+}
+
+macro_rules! say {
+    ($zh:expr, $en:expr) => {
+        (format!($zh), format!($en))
+    };
+}
+
 impl CodeInput {
-    /// Check it as WeCom would, naming the field at fault.
-    pub fn validate(&mut self) -> Result<(), FieldError> {
+    /// Check it as WeCom would, naming the field at fault, in Chinese (`zh`) or English.
+    pub fn validate(&mut self, zh: bool) -> Result<(), FieldError> {
         self.name = self.name.trim().to_owned();
         if self.name.is_empty() || self.name.chars().count() > MAX_NAME {
-            return Err(FieldError::new("name", format!("1 to {MAX_NAME} characters")));
+            return Err(refuse("name", zh, say!("1 到 {MAX_NAME} 个字", "1 to {MAX_NAME} characters")));
         }
         if !word_ok(&self.source) {
-            return Err(FieldError::new(
+            return Err(refuse(
                 "source",
-                "a lowercase word of letters, digits or _ (live, parcel, store, ads)",
+                zh,
+                say!(
+                    "用小写字母、数字或 _ 写的一个词（live、parcel、store、ads）",
+                    "a lowercase word of letters, digits or _ (live, parcel, store, ads)"
+                ),
             ));
         }
-        // `{source}-{id}` within WeCom's 30 bytes, for ids up to 10 digits.
-        if self.source.len() + 1 + 10 > MAX_STATE_BYTES {
-            return Err(FieldError::new("source", "at most 16 characters"));
+        // `{source}-r{id}` within WeCom's 30 bytes, for ids up to 10 digits.
+        if self.source.len() + 2 + 10 > MAX_STATE_BYTES {
+            return Err(refuse("source", zh, say!("最多 16 个字符", "at most 16 characters")));
         }
         match self.kind {
             CodeKind::Contact => {
                 if self.staff.is_empty() || self.staff.len() > MAX_STAFF {
-                    return Err(FieldError::new("staff", format!("1 to {MAX_STAFF} staff userids")));
+                    return Err(refuse(
+                        "staff",
+                        zh,
+                        say!("1 到 {MAX_STAFF} 位员工的 userid", "1 to {MAX_STAFF} staff userids"),
+                    ));
                 }
                 if !self.groups.is_empty() {
-                    return Err(FieldError::new("groups", "only a group code fills groups"));
+                    return Err(refuse("groups", zh, say!("只有群活码才填群", "only a group code fills groups")));
                 }
             }
             CodeKind::Group => {
                 if self.groups.is_empty() || self.groups.len() > MAX_GROUPS {
-                    return Err(FieldError::new("groups", format!("1 to {MAX_GROUPS} group chat ids")));
+                    return Err(refuse(
+                        "groups",
+                        zh,
+                        say!("1 到 {MAX_GROUPS} 个客户群 ID", "1 to {MAX_GROUPS} group chat ids"),
+                    ));
                 }
             }
         }
         for (field, ids) in [("staff", &self.staff), ("groups", &self.groups)] {
             if let Some(i) = ids.iter().position(|s| !id_ok(s)) {
-                return Err(FieldError::new(format!("{field}[{i}]"), "letters, digits and - _ . @ only"));
+                return Err(refuse(
+                    format!("{field}[{i}]"),
+                    zh,
+                    say!("只能用字母、数字和 - _ . @", "letters, digits and - _ . @ only"),
+                ));
             }
             let mut seen = std::collections::HashSet::new();
             if let Some(i) = ids.iter().position(|s| !seen.insert(s)) {
-                return Err(FieldError::new(format!("{field}[{i}]"), "listed twice"));
+                return Err(refuse(format!("{field}[{i}]"), zh, say!("重复了", "listed twice")));
             }
         }
         if self.tags.len() > MAX_TAGS {
-            return Err(FieldError::new("tags", format!("at most {MAX_TAGS}")));
+            return Err(refuse("tags", zh, say!("最多 {MAX_TAGS} 个", "at most {MAX_TAGS}")));
         }
         if let Some(i) = self.tags.iter().position(|t| t.trim().is_empty() || t.chars().count() > 30) {
-            return Err(FieldError::new(format!("tags[{i}]"), "1 to 30 characters"));
+            return Err(refuse(format!("tags[{i}]"), zh, say!("1 到 30 个字", "1 to 30 characters")));
         }
         if self.welcome.as_ref().is_some_and(|w| w.trim().is_empty()) {
             self.welcome = None;
@@ -181,10 +209,10 @@ mod tests {
     #[test]
     fn a_code_names_its_source_in_its_state_and_turns_through_its_staff() {
         let mut i = input();
-        i.validate().unwrap();
+        i.validate(true).unwrap();
         assert_eq!((i.name.as_str(), i.welcome.as_deref()), ("包裹卡 A", None));
         let code = ChannelCode::new(12, i, Utc::now());
-        assert_eq!(code.state, "parcel-12");
+        assert_eq!(code.state, "parcel-r12");
         assert!(code.state.len() <= MAX_STATE_BYTES);
         assert_eq!(crate::contacts::reconcile::source_of(&code.state), "parcel");
         let turns: Vec<_> = (0..4).map(|n| code.staff_after(n).unwrap()).collect();
@@ -196,7 +224,7 @@ mod tests {
         let field = |f: fn(&mut CodeInput)| {
             let mut i = input();
             f(&mut i);
-            i.validate().unwrap_err().field
+            i.validate(false).unwrap_err().field
         };
         assert_eq!(field(|i| i.name = "".into()), "name");
         assert_eq!(field(|i| i.source = "Live Room".into()), "source");

@@ -10,9 +10,13 @@ pub mod code;
 mod figures;
 pub mod reconcile;
 mod relationship;
+pub mod scripts;
 mod sender;
+pub mod tag_sync;
+pub mod transfer;
 
 pub use code::{ChannelCode, CodeInput, CodeKind, Pick};
 pub use figures::{ContactFigures, RECENT_DAYS, SourceValue, StaffReach};
 pub use relationship::{Link, Relationships, RemovedBy};
 pub use sender::SenderRule;
+pub use transfer::{Transfer, TransferKind, TransferStatus, Transfers};

@@ -47,7 +47,7 @@ pub fn fixes<'a>(ours: &'a Relationships, listed: &[Listed<'a>], now: DateTime<U
     out
 }
 
-/// The source a channel code's `state` names: codes Rekindle makes are `{source}-{id}`
+/// The source a channel code's `state` names: codes Rekindle makes are `{source}-r{id}`
 /// (`live-20261120`, `parcel-a`); a state without a dash is the source itself.
 pub fn source_of(state: &str) -> &str {
     state.split_once('-').map_or(state, |(source, _)| source)

@@ -141,13 +141,28 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
                     }
                 }
             }
-            Action::Send { channel, template, .. } => match known.templates.get(template) {
-                None => problem(at("template"), format!("there is no message template {template:?}")),
-                Some(c) if c != channel => {
-                    problem(at("template"), format!("{template:?} is a {c} template, not {channel}"))
+            Action::Send { channel, template, sender } => {
+                match known.templates.get(template) {
+                    None => problem(at("template"), format!("there is no message template {template:?}")),
+                    Some(c) if c != channel => {
+                        problem(at("template"), format!("{template:?} is a {c} template, not {channel}"))
+                    }
+                    Some(_) => {}
                 }
-                Some(_) => {}
-            },
+                match sender {
+                    Some(_) if *channel != crate::outreach::ChannelKind::Wecom => {
+                        problem(at("sender"), "only a WeCom message has a sending staff member".into())
+                    }
+                    Some(crate::contacts::SenderRule::Staff(id))
+                        if id.is_empty()
+                            || id.len() > 64
+                            || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c)) =>
+                    {
+                        problem(at("sender"), "a WeCom userid: letters, digits and - _ . @".into())
+                    }
+                    _ => {}
+                }
+            }
             Action::Coupon { coupon, .. } if !known.coupons.contains(coupon) => {
                 problem(at("coupon"), format!("there is no coupon {coupon:?}"))
             }
@@ -255,5 +270,30 @@ mod tests {
         let problems = validate_with(&d, &Known::default(), |text| (text == "no").then(|| "refused".to_string()));
         let fields: Vec<_> = problems.iter().map(|p| (p.field.as_str(), p.reason.as_str())).collect();
         assert_eq!(fields, [("audience", "refused"), ("exit[1].rule", "refused"), ("steps[0].rule", "refused")]);
+    }
+}
+
+#[cfg(test)]
+mod sender_tests {
+    use super::*;
+
+    #[test]
+    fn a_sender_is_a_wecom_userid_on_a_wecom_step() {
+        let mut known = Known::default();
+        known.templates.insert("t".into(), crate::outreach::ChannelKind::Wecom);
+        known.templates.insert("s".into(), crate::outreach::ChannelKind::Sms);
+        let check = |step: serde_json::Value| {
+            let d: Definition = serde_json::from_value(serde_json::json!({
+                "trigger": {"type": "event", "event": "Ping"}, "steps": [step],
+            }))
+            .unwrap();
+            validate_with(&d, &known, |_| None).into_iter().map(|p| p.field).collect::<Vec<_>>()
+        };
+        let send = |template: &str, sender: serde_json::Value| serde_json::json!({"id": "a", "type": "send", "channel": if template == "s" { "sms" } else { "wecom" }, "template": template, "sender": sender});
+        assert!(check(send("t", serde_json::json!("recent"))).is_empty());
+        assert!(check(send("t", serde_json::json!({"staff": "guide-3"}))).is_empty());
+        assert_eq!(check(send("t", serde_json::json!({"staff": ""}))), ["steps[0].sender"]);
+        assert_eq!(check(send("t", serde_json::json!({"staff": "<x>"}))), ["steps[0].sender"]);
+        assert_eq!(check(send("s", serde_json::json!("owner"))), ["steps[0].sender"]);
     }
 }

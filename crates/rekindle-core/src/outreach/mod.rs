@@ -12,6 +12,7 @@ pub(crate) mod local_time;
 pub mod queueing;
 mod quiet;
 mod template;
+pub mod tracked;
 
 pub use attachment::{Attachment, MAX_ATTACHMENTS};
 pub use caps::{CapDecision, CapsConfig, Counted, Skip, WecomMassLimit};

@@ -91,7 +91,7 @@ pub const SMS_OPT_OUT: &str = "拒收请回复R";
 
 /// Longest text per channel, in characters (WeCom counts bytes: 4,000 UTF-8 bytes).
 const SMS_MAX_CHARS: usize = 500;
-const SMS_PARAM_MAX_CHARS: usize = 35;
+pub(super) const SMS_PARAM_MAX_CHARS: usize = 35;
 const WECOM_MAX_BYTES: usize = 4000;
 const MINIPROGRAM_THING_MAX_CHARS: usize = 20;
 const MINIPROGRAM_MAX_PARAMS: usize = 5;

@@ -23,6 +23,7 @@
 
 mod aliyun;
 mod contacts;
+mod jsapi;
 mod media;
 mod miniprogram;
 mod state;
@@ -202,6 +203,8 @@ pub struct StandIn {
     provider: Provider,
     addr: SocketAddr,
     shared: Arc<Shared>,
+    /// WeCom: the application jsapi tickets issued.
+    tickets: Arc<jsapi::Tickets>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -209,10 +212,11 @@ impl StandIn {
     /// Start on a free port of 127.0.0.1, served by the current tokio runtime.
     pub async fn start(provider: Provider) -> StandIn {
         let shared = Arc::new(Shared::default());
+        let tickets = Arc::new(jsapi::Tickets::default());
         let router = match provider {
             Provider::AliyunSms => aliyun::router(shared.clone()),
             Provider::TencentSms => tencent::router(shared.clone()),
-            Provider::Wecom => wecom::router(shared.clone()),
+            Provider::Wecom => wecom::router(shared.clone(), tickets.clone()),
             Provider::Miniprogram => miniprogram::router(shared.clone()),
             Provider::Webhook => webhook::router(shared.clone()),
         };
@@ -221,7 +225,7 @@ impl StandIn {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        StandIn { provider, addr, shared, server }
+        StandIn { provider, addr, shared, tickets, server }
     }
 
     pub fn provider(&self) -> Provider {
@@ -310,6 +314,17 @@ impl StandIn {
     /// WeCom: let every issued media id run past its three days.
     pub fn expire_media(&self) {
         media::expire_media(&self.shared)
+    }
+
+    /// WeCom: how many application jsapi tickets (`ticket/get?type=agent_config`) were issued.
+    pub fn tickets_issued(&self) -> usize {
+        self.tickets.issued().len()
+    }
+
+    /// WeCom: the application jsapi tickets issued, oldest first, for recomputing a
+    /// `wx.agentConfig` signature.
+    pub fn agent_tickets(&self) -> Vec<String> {
+        self.tickets.issued()
     }
 
     /// WeCom: every mass-send task created (1:1 and group), in order.

@@ -2,10 +2,10 @@
 //! per msgid, to customers or customer groups, confirmed by
 //! [`StandIn::confirm`](super::StandIn::confirm)), `get_groupmsg_send_result`,
 //! `send_welcome_msg` (codes it issued, for 20 seconds), `kf/sync_msg` (the 微信客服 messages a
-//! test queued, paged by cursor), and callbacks encrypted as WeCom does. The customer-contact
-//! routes (relationships, channel codes, transfers, tags) are [`super::contacts`]'; a mass send
-//! to a customer of its book follows the book (not a contact: `fail_list`; a second mass
-//! message from the same sender on one day: status 3).
+//! test queued, paged by cursor), `ticket/get` (see [`super::jsapi`]), and callbacks encrypted
+//! as WeCom does. The customer-contact routes (relationships, channel codes, transfers, tags)
+//! are [`super::contacts`]'; a mass send to a customer of its book follows the book (not a
+//! contact: `fail_list`; a second mass message from the same sender on one day: status 3).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::state::{HOLD, Shared, Task, TokenState, Welcome};
 use super::{Delivered, Fault, KfSync, MassTask};
-use super::{contacts, media};
+use super::{contacts, jsapi, media};
 use crate::wecom::callback::WecomCrypto;
 use crate::{Secret, WecomConfig};
 
@@ -31,6 +31,8 @@ pub(crate) const CALLBACK_TOKEN: &str = "standinCallbackToken";
 /// 43 characters, as WeCom generates them.
 pub(crate) const ENCODING_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 const WELCOME_VALIDITY: Duration = Duration::from_secs(20);
+/// The self-built app's AgentId, as callbacks carry it.
+pub(crate) const AGENT_ID: &str = "1000002";
 
 pub(crate) fn config(api_base: String) -> WecomConfig {
     WecomConfig {
@@ -39,10 +41,11 @@ pub(crate) fn config(api_base: String) -> WecomConfig {
         secret: Secret::new(SECRET),
         callback_token: Secret::new(CALLBACK_TOKEN),
         encoding_aes_key: Secret::new(ENCODING_AES_KEY),
+        agent_id: Some(AGENT_ID.into()),
     }
 }
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>, tickets: Arc<jsapi::Tickets>) -> Router {
     let router = Router::new()
         .route("/cgi-bin/gettoken", get(gettoken))
         .route(
@@ -53,7 +56,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/cgi-bin/externalcontact/get_groupmsg_send_result", post(send_result))
         .route("/cgi-bin/externalcontact/send_welcome_msg", post(send_welcome_msg))
         .route("/cgi-bin/kf/sync_msg", post(sync_msg));
-    contacts::routes(router).with_state(shared)
+    contacts::routes(router).with_state(shared.clone()).merge(jsapi::routes(shared, tickets))
 }
 
 /// WeCom's error shape: HTTP 200, `errcode` and an `errmsg` with a hint.
@@ -424,7 +427,7 @@ pub(crate) fn callback_request(xml_plain: &str) -> (String, String) {
     let query = format!("msg_signature={signature}&timestamp={timestamp}&nonce={nonce}");
     let body = format!(
         "<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt>\
-         <AgentID><![CDATA[1000002]]></AgentID></xml>"
+         <AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>"
     );
     (query, body)
 }

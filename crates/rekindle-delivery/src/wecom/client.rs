@@ -9,6 +9,7 @@ use serde_json::json;
 use super::attachment::{Attachment, Link};
 use super::callback::WecomCrypto;
 use super::codes;
+use super::jsapi::AgentSigner;
 use super::kf::{self, KfPage};
 use super::media::MediaCache;
 use super::send_result::{self, MassSendStatus, Target};
@@ -24,6 +25,8 @@ pub struct WecomClient {
     crypto: WecomCrypto,
     /// Uploaded media ids, reused while WeCom keeps them.
     pub(super) media: MediaCache,
+    /// The corp and AgentId `wx.agentConfig` is signed for, and the cached application ticket.
+    pub(super) agent: AgentSigner,
 }
 
 /// The most messages `kf/sync_msg` returns in one answer (and its default).
@@ -44,7 +47,8 @@ impl WecomClient {
                 .map_err(|e| ConfigError::Invalid { field: "wecom.encoding_aes_key", reason: e.to_string() })?;
         let source = TokenSource::Wecom { corp_id: config.corp_id.clone(), secret: config.secret.clone() };
         let media = MediaCache::new(Arc::new(SystemClock));
-        Ok(Self { api: WechatApi::new(http, base, source, codes::classify), crypto, media })
+        let agent = AgentSigner::new(config);
+        Ok(Self { api: WechatApi::new(http, base, source, codes::classify), crypto, media, agent })
     }
 
     /// The same client reading time from `clock` for media-id reuse (tests jump days ahead).

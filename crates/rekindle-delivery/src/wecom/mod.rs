@@ -25,6 +25,8 @@
 //! - [`callback`]: the callback URL's signature and AES crypto, the contact events and the
 //!   微信客服 notice.
 //! - [`kf`]: the messages `kf/sync_msg` returns.
+//! - [`WecomClient::agent_config`]: the signed `wx.agentConfig` parameters a chat-sidebar page
+//!   needs, from the cached application jsapi ticket.
 
 mod attachment;
 pub mod callback;
@@ -35,6 +37,7 @@ mod contacts;
 mod corp_tags;
 mod event;
 mod group;
+mod jsapi;
 pub mod kf;
 mod media;
 mod multipart;
@@ -54,6 +57,7 @@ pub use contacts::{MAX_RELATIONSHIPS_PER_PAGE, MAX_STAFF_PER_CALL, Relationship,
 pub use corp_tags::{CorpTag, TagGroup};
 pub use event::FailReason;
 pub use group::{GroupPost, MAX_GROUP_CHATS};
+pub use jsapi::{AgentConfig, INVALID_URL, MAX_URL_BYTES, sign as jsapi_signature};
 pub use media::{MEDIA_LIFETIME, MEDIA_REUSE};
 pub use send_result::MassSendStatus;
 pub use transfer::{

@@ -23,10 +23,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use rekindle_core::message::Arrival;
-use rekindle_core::outreach::{ChannelKind, Skip};
+use rekindle_core::outreach::tracked::{self, Content};
+use rekindle_core::outreach::{Attachment, ChannelKind, Skip};
 use rekindle_core::{Message, WorkspaceId};
 use rekindle_delivery::{Outgoing, SendError};
-use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store};
+use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store, StoreError, TrackedLink};
 
 pub use awaiting::Checked;
 pub use groups::GroupRound;
@@ -46,6 +47,10 @@ pub struct DispatchConfig {
     pub max_attempts: i32,
     /// The first retry's wait; each further one doubles, up to an hour.
     pub backoff: Duration,
+    /// The public address short links are served at (`https://rekindle.shop.cn`): every web
+    /// address in a message to a person goes out as `{link_base}/l/{code}`, which records
+    /// `Message Clicked` (docs/journeys.md, "Tracked links"). None: sent as written, untracked.
+    pub link_base: Option<String>,
 }
 
 impl Default for DispatchConfig {
@@ -56,6 +61,7 @@ impl Default for DispatchConfig {
             concurrency: 16,
             max_attempts: 6,
             backoff: Duration::from_secs(30),
+            link_base: None,
         }
     }
 }
@@ -161,22 +167,31 @@ impl Dispatcher {
             .get("params")
             .and_then(|p| serde_json::from_value::<Vec<(String, String)>>(p.clone()).ok())
             .unwrap_or_default();
+        let content = Content {
+            text: text("text").unwrap_or_default(),
+            link: text("link"),
+            attachments: m
+                .body
+                .get("attachments")
+                .and_then(|a| serde_json::from_value::<Vec<Attachment>>(a.clone()).ok())
+                .unwrap_or_default(),
+            params,
+        };
+        let content = match self.tracked(m, content).await {
+            Ok(c) => c,
+            Err(not_now) => return not_now,
+        };
         let out = Outgoing {
             send_key: m.send_key.clone(),
             channel: m.channel,
             to: m.recipient.clone(),
             sender: m.sender.clone(),
             template: m.template.clone(),
-            params,
-            text: text("text").unwrap_or_default(),
-            link: text("link"),
+            params: content.params,
+            text: content.text,
+            link: content.link,
             context: serde_json::json!({"person": m.person, "journey": m.journey, "step": m.step, "body": m.body}),
-            attachments: m
-                .body
-                .get("attachments")
-                .and_then(|a| serde_json::from_value::<Vec<rekindle_core::outreach::Attachment>>(a.clone()).ok())
-                .map(|a| a.iter().map(Into::into).collect())
-                .unwrap_or_default(),
+            attachments: content.attachments.iter().map(Into::into).collect(),
         };
         match channel.send(&out).await {
             Ok(receipt) => {
@@ -194,6 +209,43 @@ impl Dispatcher {
             Err(SendError::Uncertain { kind, code, message }) => {
                 Dispatched::Uncertain(error(kind.as_str(), &code, message))
             }
+        }
+    }
+
+    /// The message with its web addresses as short links, saved before anything is sent
+    /// (docs/journeys.md, "Tracked links"): a retried send names the same links. A store that
+    /// cannot save them retries the message, so it never goes out untracked.
+    async fn tracked(&self, m: &OutboxMessage, content: Content) -> Result<Content, Dispatched> {
+        let Some(base) = self.config.link_base.as_deref().filter(|_| m.channel.reaches_person()) else {
+            return Ok(content);
+        };
+        let t = tracked::track(m.channel, base, content, |i| tracked::link_code(m.workspace, &m.send_key, i));
+        if t.links.is_empty() {
+            return Ok(t.content);
+        }
+        let at = (self.clock)();
+        let links: Vec<TrackedLink> = t
+            .links
+            .into_iter()
+            .map(|l| TrackedLink {
+                code: l.code,
+                send_key: m.send_key.clone(),
+                person: m.person,
+                journey: m.journey,
+                step: m.step.clone(),
+                variant: m.variant.clone(),
+                channel: m.channel,
+                url: l.url,
+                created_at: at,
+            })
+            .collect();
+        match self.store.save_links(m.workspace, &links).await {
+            Ok(()) => Ok(t.content),
+            // Two sends met on one code (60 bits): not to be expected, and never redirected wrongly.
+            Err(StoreError::AlreadyExists(what)) => {
+                Err(Dispatched::Failed(error("store", "link_code_taken", format!("{what} is another send's"))))
+            }
+            Err(e) => Err(self.retry(m, error("store", "tracked_links", e.to_string()), None)),
         }
     }
 

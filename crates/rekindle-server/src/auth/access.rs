@@ -152,6 +152,7 @@ pub mod perm {
         SegmentsManage,
         JourneysManage,
         ServiceManage,
+        ContactsManage,
     );
 }
 

@@ -20,14 +20,13 @@ use rekindle_core::outreach::Vars;
 use rekindle_core::{Message, WorkspaceId};
 use rekindle_delivery::WecomClient;
 use rekindle_delivery::wecom::KF_SYNC_LIMIT;
-use rekindle_delivery::wecom::callback::{CallbackError, ContactEvent, KfEvent, parse_event, parse_kf_event};
+use rekindle_delivery::wecom::callback::{CallbackError, KfEvent, parse_event, parse_kf_event};
 use rekindle_delivery::wecom::kf::{KfMessage, KfOrigin};
 use rekindle_store::{DEFAULT_WORKSPACE, Source};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use rekindle_core::contacts::reconcile::source_of;
 use rekindle_core::events;
 
 pub fn router() -> Router<AppState> {
@@ -82,51 +81,13 @@ async fn event(State(state): State<AppState>, Query(q): Query<Signed>, body: Str
         return Ok("success");
     }
     let Some(change) = parse_event(&plain) else { return Ok("success") };
-    let (name, user_id, external, properties) = match &change {
-        ContactEvent::Added { user_id, external_user_id, welcome_code, state: code } => {
-            if let (Some(code), Some(template)) = (welcome_code, &state.journeys.welcome_template) {
-                welcome(&state, ws, template, code.clone()).await?;
-            }
-            // A channel code's state names its source (`live-20261120` came from a live).
-            let source = code.as_deref().map(source_of).unwrap_or("unknown");
-            let props = serde_json::json!({"source": source, "code": code, "via": "callback"});
-            (events::CONTACT_ADDED, user_id, external_user_id, props)
-        }
-        ContactEvent::DeletedByStaff { user_id, external_user_id } => {
-            (events::CONTACT_REMOVED, user_id, external_user_id, serde_json::json!({"by": "staff", "via": "callback"}))
-        }
-        ContactEvent::DeletedByCustomer { user_id, external_user_id } => (
-            events::CONTACT_REMOVED,
-            user_id,
-            external_user_id,
-            serde_json::json!({"by": "customer", "via": "callback"}),
-        ),
-    };
-    let mut properties = properties;
-    properties["channel"] = "wecom".into();
-    properties["staff_id"] = user_id.as_str().into();
-    // WeCom retries a callback it got no answer to: the message id makes the retry a no-op.
-    let json = serde_json::json!({
-        "type": "track",
-        "event": name,
-        "anonymousId": format!("wecom:{external}"),
-        "messageId": format!("wecom:{name}:{external}:{user_id}:{}", q.timestamp),
-        "properties": properties,
-        "context": {"traits": {"wecom_external_userid": external}, "library": {"name": "rekindle-wecom-callback"}},
-    });
-    let message = Message::parse(&json.to_string(), None, &Arrival::live(state.engine.now()))
-        .map_err(|e| ApiError::field(ErrorCode::InvalidField, e.field, e.reason))?;
-    state
-        .ingestor
-        .submit(ws, Source("wecom_callback".into()), vec![message])
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    super::contact_changes::record(&state, ws, wecom, change, &q.timestamp).await?;
     Ok("success")
 }
 
 /// Send the welcome message now, off the request: WeCom wants its answer within 5 seconds and
 /// the welcome within 20. A retried callback brings the same code, which WeCom accepts once.
-async fn welcome(state: &AppState, ws: WorkspaceId, template: &str, code: String) -> Result<(), ApiError> {
+pub(super) async fn welcome(state: &AppState, ws: WorkspaceId, template: &str, code: String) -> Result<(), ApiError> {
     let templates = state.store.message_templates(ws).await?;
     let Some(t) = templates.into_iter().find(|t| t.name == template) else {
         tracing::warn!(template, "the welcome template does not exist; no welcome sent");

@@ -4,6 +4,8 @@
 pub mod api;
 mod callbacks;
 mod console;
+mod contact_changes;
+mod links;
 pub mod ops;
 mod points;
 mod subscription_page;
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     api.merge(ops::router(openapi))
         .merge(callbacks::router())
         .merge(subscription_page::router())
+        .merge(links::router())
         // After every route is merged: it applies to the routes already there.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(console::serve)

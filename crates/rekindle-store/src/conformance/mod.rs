@@ -21,6 +21,7 @@ mod referrals;
 mod segments;
 mod service;
 mod subscriptions;
+mod tracked_links;
 mod workspaces;
 pub use accounts::*;
 pub use catalogue::*;
@@ -35,6 +36,7 @@ pub use referrals::*;
 pub use segments::*;
 pub use service::*;
 pub use subscriptions::*;
+pub use tracked_links::*;
 pub use workspaces::*;
 
 use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
@@ -61,7 +63,8 @@ macro_rules! conformance_suite {
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
             points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
             faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased, group_posts_never_pass_the_ceiling,
-            subscription_settings_are_per_workspace, channel_codes_are_per_workspace);
+            subscription_settings_are_per_workspace, channel_codes_are_per_workspace,
+            tracked_links_are_found_counted_and_erased);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

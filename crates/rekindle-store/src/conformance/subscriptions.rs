@@ -49,4 +49,9 @@ pub async fn channel_codes_are_per_workspace(store: &dyn Store) {
     let archived = ChannelCode { archived: true, ..code };
     store.put_channel_codes(ws, std::slice::from_ref(&archived), t0()).await.unwrap();
     assert_eq!(store.channel_codes(ws).await.unwrap(), [archived], "replaced whole");
+    use rekindle_core::contacts::tag_sync::TagSync;
+    assert_eq!(store.tag_sync(ws).await.unwrap(), TagSync::default());
+    let sync = TagSync { enabled: true, tags: vec!["VIP".into()], ..TagSync::default() };
+    store.put_tag_sync(ws, &sync, t0()).await.unwrap();
+    assert_eq!((store.tag_sync(ws).await.unwrap(), store.tag_sync(other).await.unwrap()), (sync, TagSync::default()));
 }

@@ -53,7 +53,7 @@ pub struct Friendship {
 }
 
 impl Friendship {
-    fn of(staff: &str, l: &Link, friend: bool) -> Self {
+    pub fn of(staff: &str, l: &Link, friend: bool) -> Self {
         Self {
             staff_id: staff.into(),
             friend,

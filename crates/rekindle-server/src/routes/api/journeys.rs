@@ -373,6 +373,22 @@ pub struct LiftRow {
     pub p_value: f64,
 }
 
+/// Clicks on a journey's tracked links (docs/journeys.md, "Tracked links").
+#[derive(Serialize, ToSchema)]
+pub struct ClickRow {
+    /// The step; `null` for the journey as a whole (the first row).
+    #[schema(required = true)]
+    pub step: Option<String>,
+    /// People a message went out to (sent or delivered).
+    pub reached: i64,
+    /// People who clicked at least once.
+    pub clickers: i64,
+    /// Every click.
+    pub clicks: i64,
+    /// Click-through: clickers over people reached (0 when nobody was reached).
+    pub rate: f64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Readout {
     /// What happened at each step (entered, assigned, coupon_issued, exited, converted…).
@@ -382,10 +398,12 @@ pub struct Readout {
     pub variants: Vec<VariantRow>,
     /// Each variant against the holdout, when a split keeps one.
     pub lift: Vec<LiftRow>,
+    /// Clicks and click-through, the journey as a whole first, then by step.
+    pub clicks: Vec<ClickRow>,
 }
 
 /// Entered, sent, delivered, converted, by step and variant, with each variant's lift over
-/// the holdout.
+/// the holdout, and clicks on the journey's tracked links with click-through.
 #[utoipa::path(get, path = "/api/v1/journeys/{id}/readout", tag = "journeys", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path), WorkspaceParam), responses((status = 200, body = Readout), (status = 404, body = ApiError)))]
 async fn readout(
@@ -433,7 +451,20 @@ async fn readout(
             })
         })
         .collect();
-    Ok(Json(Readout { steps, messages, variants, lift }))
+    let clicks = state
+        .store
+        .journey_clicks(ws, id)
+        .await?
+        .into_iter()
+        .map(|c| ClickRow {
+            rate: if c.reached > 0 { c.clickers as f64 / c.reached as f64 } else { 0.0 },
+            step: c.step,
+            reached: c.reached,
+            clickers: c.clickers,
+            clicks: c.clicks,
+        })
+        .collect();
+    Ok(Json(Readout { steps, messages, variants, lift, clicks }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,7 +6,9 @@
 mod audit;
 mod auth;
 mod catalogue;
+mod channel_codes;
 mod channels;
+mod contact_transfers;
 mod contacts;
 mod csv_file;
 mod dashboard;
@@ -38,12 +40,15 @@ mod segment_members;
 mod segments;
 mod service;
 mod service_csv;
+mod sidebar;
 pub(crate) mod subscriptions;
+mod tag_sync;
 mod tags;
 mod targets;
 mod tokens;
 mod ugc;
 mod users;
+mod wecom_jsapi;
 mod workspaces;
 
 use axum::extract::path::ErrorKind;
@@ -74,6 +79,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(live::router())
         .merge(loyalty::router())
         .merge(contacts::router())
+        .merge(channel_codes::router())
+        .merge(contact_transfers::router())
+        .merge(sidebar::router())
+        .merge(tag_sync::router())
         .merge(referrals::router())
         .merge(groups::router())
         .merge(ugc::router())
@@ -103,6 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(journeys::router())
         .merge(messages::router())
         .merge(person_messages::router())
+        .merge(wecom_jsapi::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 

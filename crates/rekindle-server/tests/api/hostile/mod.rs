@@ -5,10 +5,12 @@
 mod accounts;
 mod connections;
 mod console;
+mod contacts;
 mod erasure;
 mod errors;
 mod groups;
 mod identity;
+mod links;
 mod live;
 mod loyalty;
 mod masking;
@@ -16,6 +18,7 @@ mod money;
 mod rules;
 mod service;
 mod subscriptions;
+mod wecom_jsapi;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
