@@ -6,7 +6,9 @@
 // WeCom: the not-configured note instead of a QR code), refused at the staff member it names,
 // changed and retired; a person's card lists their friendships; the sidebar renders a profile
 // and scripts for `?customer=` without the console's navigation, behind the sign-in; an analyst
-// has no write controls. These tests add channel codes and transfers to the store.
+// has no write controls; an add-contact batch (加好友任务) is refused at a staff id, then assigned
+// and listed with its progress and task list. These tests add channel codes, transfers, a buyer and
+// add-contact tasks to the store.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { baseUrl, byTestId, env, login, pagesPerTest, settle } from './lib.mjs'
@@ -235,7 +237,7 @@ test('渠道活码: a code is refused at the staff member it names, then made (w
   assert.equal(await text(card.locator(byTestId('code-name-text'))), name)
   assert.equal(await text(card.locator(byTestId('code-source-word'))), '包裹卡')
   assert.equal(await text(card.locator(byTestId('code-state'))), made.state)
-  assert.match(made.state, /^parcel-\d+$/)
+  assert.match(made.state, /^parcel-r\d+$/)
   assert.deepEqual((await card.locator(`${byTestId('code-staff-list')} .chip`).allInnerTexts()).map((s) => s.trim()), staff.slice(0, 2))
   assert.match(await text(card.locator('dt').first()), /员工（随机）/)
   assert.deepEqual((await card.locator(`${byTestId('code-tags-list')} .tag`).allInnerTexts()).map((s) => s.trim()), ['包裹卡', 'e2e'])
@@ -460,4 +462,101 @@ test('an analyst reads 企微关系 and 渠道活码 without their write control
   assert.equal(await page.locator(byTestId('code-create')).count(), 0)
   assert.equal(await page.locator(byTestId('code-edit')).count(), 0)
   assert.equal(await page.locator(byTestId('code-retire')).count(), 0)
+})
+
+test('加好友任务: a batch is refused at a staff id, then assigned in turn, listed with its progress and its task list', { timeout: TIMEOUT }, async (t) => {
+  const page = await freshPage(t)
+  await login(page, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  // A phone-only buyer of today, so there is someone to assign whatever the demo holds.
+  const stamp = Date.now()
+  const user = `e2e-reach-${stamp}`
+  const phone = `139${String(stamp).slice(-8)}`
+  const at = new Date().toISOString()
+  const auth = `Basic ${Buffer.from(`${env('REKINDLE_WRITE_KEY')}:`).toString('base64')}`
+  const batch = [
+    { type: 'identify', userId: user, messageId: `${user}-id`, traits: { phone, nickname: '加好友测试' }, timestamp: at },
+    { type: 'track', userId: user, event: 'Order Completed', messageId: `${user}-order`, timestamp: at, properties: { order_id: `${user}-o`, revenue: 39.9, currency: 'CNY' } },
+  ]
+  assert.equal((await page.request.post(`${baseUrl()}/v1/batch`, { data: { batch }, headers: { Authorization: auth } })).status(), 200)
+
+  await openContacts(page)
+  const section = page.locator(byTestId('contact-reach'))
+  assert.equal(await text(section.locator('h2')), '加好友任务')
+  const staff = (await api(page, '/contacts')).staff.map((s) => s.staff_id)
+  assert.ok(staff.length >= 1, 'the demo has staff members')
+  const fresh = `e2e-guide-${stamp % 100000}`
+
+  const before = (await api(page, '/contacts/reach')).batches.length
+  await section.locator(byTestId('reach-open')).click()
+  const form = page.locator(byTestId('reach-form'))
+  await form.waitFor()
+  // The staff the store knows are offered; one picked, a new one typed after a bad one.
+  await form.locator(`${byTestId('reach-known-staff')}[data-staff="${staff[0]}"]`).click()
+  assert.equal(await form.locator(byTestId('reach-staff-input')).inputValue(), staff[0])
+  await form.locator(byTestId('reach-staff-input')).fill(`${staff[0]}\nbad id!`)
+  await form.locator(byTestId('reach-limit')).fill('3')
+  await form.locator(byTestId('reach-submit')).click()
+  const staffError = form.locator(`${byTestId('reach-error')}[data-field="staff[1]"]`)
+  await staffError.waitFor()
+  assert.equal(await text(staffError), '第 2 项「bad id!」：只能用字母、数字和 - _ . @')
+  assert.equal((await api(page, '/contacts/reach')).batches.length, before, 'nothing was assigned')
+
+  await form.locator(byTestId('reach-staff-input')).fill(`${staff[0]}, ${fresh}`)
+  await form.locator(byTestId('reach-submit')).click()
+  const done = form.locator(byTestId('reach-done'))
+  await done.waitFor()
+  const m = /^已分配 (\d+) 位客户（批次 (b[\w-]+)）。/.exec(await text(done))
+  assert.ok(m, await text(done))
+  const [, n, id] = m
+  const listed = (await api(page, '/contacts/reach')).batches.find((b) => b.batch === id)
+  assert.ok(listed, 'the API lists the batch')
+  assert.equal(listed.assigned, Number(n))
+  assert.ok(listed.assigned >= 1 && listed.assigned <= 3, `${listed.assigned}`)
+  // In turn: the first staff member gets as many as the second or one more.
+  const per = Object.fromEntries(listed.staff.map((s) => [s.staff_id, s.assigned]))
+  assert.ok((per[staff[0]] ?? 0) - (per[fresh] ?? 0) <= 1 && (per[staff[0]] ?? 0) >= (per[fresh] ?? 0), JSON.stringify(per))
+  await form.locator(byTestId('reach-close')).click()
+
+  // Listed with its progress per staff member, in words.
+  const row = section.locator(`${byTestId('reach-batch')}[data-batch="${id}"]`)
+  await row.waitFor()
+  assert.equal(await text(row.locator(byTestId('reach-batch-totals'))), `已添加 ${zhCount(listed.added)} / 共 ${zhCount(listed.assigned)} 位`)
+  for (const s of listed.staff) {
+    const bar = row.locator(`${byTestId('reach-staff')}[data-staff="${s.staff_id}"]`)
+    assert.equal(await text(bar.locator(byTestId('reach-staff-counts'))), `已添加 ${zhCount(s.added)} · 待添加 ${zhCount(s.pending)}`)
+  }
+
+  // The task list: a row per task as the API has it, and its CSV with Chinese headers.
+  await row.locator(byTestId('reach-batch-tasks')).click()
+  const drawer = page.locator(byTestId('reach-drawer'))
+  await drawer.waitFor()
+  const tasks = (await api(page, `/contacts/reach/${id}`)).tasks
+  await drawer.locator(byTestId('reach-task')).first().waitFor()
+  assert.equal(await drawer.locator(byTestId('reach-task')).count(), tasks.length)
+  for (const task of tasks) {
+    const r = drawer.locator(`${byTestId('reach-task')}[data-person="${task.person}"]`)
+    assert.equal(await text(r.locator(byTestId('reach-task-phone'))), task.phone)
+    assert.equal(await text(r.locator(byTestId('reach-task-staff'))), task.staff_id)
+    assert.equal(await text(r.locator(byTestId('reach-task-status'))), task.added_at ? '已添加' : '待添加')
+  }
+  const href = await drawer.locator(byTestId('reach-csv')).getAttribute('href')
+  assert.ok(href.startsWith(`/api/v1/contacts/reach/${id}/csv?`) && href.includes('lang=zh-CN'), href)
+  const csv = await page.request.get(`${baseUrl()}${href}`)
+  assert.equal(csv.status(), 200)
+  const lines = (await csv.text()).replace(/^\uFEFF/, '').trim().split(/\r?\n/)
+  assert.equal(lines[0], '用户 ID,昵称,手机号,员工,分配时间,最近下单,状态,添加时间')
+  assert.equal(lines.length, tasks.length + 1)
+  await drawer.locator(byTestId('reach-drawer-close')).click()
+
+  // An analyst sees the batch and masked phones, and cannot assign.
+  await page.click(byTestId('logout'))
+  await page.waitForSelector(byTestId('login-email'))
+  await login(page, env('REKINDLE_ANALYST_EMAIL'), env('REKINDLE_ANALYST_PASSWORD'))
+  await openContacts(page)
+  assert.equal(await page.locator(byTestId('reach-open')).count(), 0)
+  await page.locator(`${byTestId('reach-batch')}[data-batch="${id}"] ${byTestId('reach-batch-tasks')}`).click()
+  await drawer.locator(byTestId('reach-task')).first().waitFor()
+  for (const p of await drawer.locator(byTestId('reach-task-phone')).allInnerTexts()) {
+    assert.match(p.trim(), /^(\d{3}\*{4}\d{4}|—)$/, p)
+  }
 })

@@ -432,6 +432,16 @@ export type TransferRequest = Schemas['TransferRequest']
 export type TransferRequested = Schemas['TransferRequested']
 /** What a reconcile with WeCom found. */
 export type Reconciled = Schemas['Reconciled']
+/** Add-contact task batches (加好友任务), newest first, with progress per staff member. */
+export type ReachBatches = Schemas['ReachBatches']
+export type ReachBatch = Schemas['BatchProgress']
+export type ReachStaffProgress = Schemas['StaffProgress']
+/** One batch's tasks: who each staff member is to add by phone (masked without pii.read). */
+export type ReachTaskList = Schemas['ReachTaskList']
+export type ReachTaskRow = Schemas['ReachTaskRow']
+/** An assignment: staff userids (1–50), how many customers (1–2000, default 200), an optional segment. */
+export type ReachInput = Schemas['ReachInput']
+export type ReachAssigned = Schemas['ReachAssigned']
 /** The channel codes (渠道活码) and whether WeCom is configured (codes have QR codes only then). */
 export type ChannelCodeList = Schemas['CodeList']
 /** A code with who came through it: people, still reachable, buyers, spend and LTV in fen. */
@@ -804,6 +814,15 @@ export const api = {
     request<TransferRequested>('POST', '/api/v1/contacts/transfers', { query: ws(w), body }),
   /** Reconciles WeCom's friendships now (contacts.manage); 404 when WeCom is not configured. */
   reconcileContacts: (w: string) => request<Reconciled>('POST', '/api/v1/contacts/reconcile', { query: ws(w) }),
+  /** Add-contact task batches with their progress per staff member. */
+  reachBatches: (w: string) => request<ReachBatches>('GET', '/api/v1/contacts/reach', { query: ws(w) }),
+  /** Hands phone-only buyers to staff members in turn (contacts.manage; 201); 400 naming the field (`staff[1]`, `limit`). */
+  assignReach: (w: string, body: ReachInput) => request<ReachAssigned>('POST', '/api/v1/contacts/reach', { query: ws(w), body }),
+  /** One batch's task list. */
+  reachTasks: (w: string, batch: string) =>
+    request<ReachTaskList>('GET', `/api/v1/contacts/reach/${enc(batch)}`, { query: ws(w) }),
+  reachCsvUrl: (w: string, batch: string, lang: string) =>
+    `/api/v1/contacts/reach/${enc(batch)}/csv?${new URLSearchParams({ workspace: w, lang })}`,
   /** The channel codes (渠道活码) with their figures. */
   channelCodes: (w: string) => request<ChannelCodeList>('GET', '/api/v1/contacts/codes', { query: ws(w) }),
   /** Makes a code (contacts.manage; 201), in WeCom too when configured; 400 naming the field (`staff[1]`). */

@@ -10,6 +10,9 @@ pub const CONTACT_REMOVED: &str = "Contact Removed";
 /// errcode): written by Rekindle (docs/relationships.md).
 pub const CONTACT_TRANSFER_REQUESTED: &str = "Contact Transfer Requested";
 pub const CONTACT_TRANSFER_UPDATED: &str = "Contact Transfer Updated";
+/// A phone-only buyer handed to a staff member to add on WeCom by phone (batch_id, staff_id,
+/// assigned_by): written by Rekindle (docs/relationships.md, "Bulk reach").
+pub const REACH_TASK_ASSIGNED: &str = "Reach Task Assigned";
 pub const GROUP_JOINED: &str = "Group Joined";
 pub const GROUP_LEFT: &str = "Group Left";
 /// A member wrote in a customer group (group_id, text): from WeCom's chat archive or a group
@@ -96,6 +99,7 @@ pub const KNOWN: &[&str] = &[
     CONTACT_REMOVED,
     CONTACT_TRANSFER_REQUESTED,
     CONTACT_TRANSFER_UPDATED,
+    REACH_TASK_ASSIGNED,
     GROUP_JOINED,
     GROUP_LEFT,
     GROUP_MESSAGED,

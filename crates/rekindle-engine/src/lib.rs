@@ -14,6 +14,7 @@ pub mod live;
 pub mod loyalty;
 pub mod measure;
 pub mod personas;
+pub mod reach;
 pub mod referral;
 pub mod scoring;
 pub mod service;

@@ -87,6 +87,8 @@ pub struct Services {
     pub groups: Arc<rekindle_engine::groups::GroupBook>,
     /// Each workspace's customer transfers between staff members (docs/relationships.md).
     pub transfers: Arc<rekindle_engine::transfers::TransferBook>,
+    /// Each workspace's add-contact tasks for phone-only buyers (docs/relationships.md).
+    pub reach: Arc<rekindle_engine::reach::ReachBook>,
     /// Writes the referral rewards invitations earned (docs/referral.md).
     pub referrals: Arc<rekindle_engine::referral::ReferralReview>,
     /// Subscriptions followed from the log; asks for each shipment's confirmation
@@ -115,6 +117,7 @@ impl Services {
         let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
         let groups = Arc::new(rekindle_engine::groups::GroupBook::new(store.clone()));
         let transfers = Arc::new(rekindle_engine::transfers::TransferBook::new(store.clone()));
+        let reach = Arc::new(rekindle_engine::reach::ReachBook::new(store.clone()));
         let ugc = Arc::new(rekindle_engine::ugc::UgcLibrary::new(store.clone()));
         let referrals = Arc::new(rekindle_engine::referral::ReferralReview::new(store.clone(), engine.clone()));
         let subscriptions = Arc::new(rekindle_engine::subscription::Subscriptions::new(
@@ -138,6 +141,7 @@ impl Services {
             referrals,
             groups,
             transfers,
+            reach,
             ugc,
             subscriptions,
             channels: channels.clone(),

@@ -59,6 +59,7 @@ impl App {
             desk: services.desk.clone(),
             groups: services.groups.clone(),
             transfers: services.transfers.clone(),
+            reach: services.reach.clone(),
             ugc: services.ugc.clone(),
             assistant: services.assistant.clone(),
             points: services.points.clone(),

@@ -33,6 +33,8 @@ pub struct AppState {
     pub groups: Arc<rekindle_engine::groups::GroupBook>,
     /// Customer transfers between staff members, followed from the log.
     pub transfers: Arc<rekindle_engine::transfers::TransferBook>,
+    /// Add-contact tasks for phone-only buyers, followed from the log.
+    pub reach: Arc<rekindle_engine::reach::ReachBook>,
     /// Tickets and conversations, followed from the log.
     pub desk: Arc<rekindle_engine::service::ServiceDesk>,
     /// Each store's FAQ assistant.

@@ -11,6 +11,13 @@
 //! live room has planted effects too (reply time, stalls, weekdays that keep viewers: [`live`]),
 //! and members answer a nudge towards the next level with a known lift ([`nudge`]).
 //!
+//! WeCom has a roster of staff members (导购, hosts, 团长; one leaves during the window) and
+//! channel codes (渠道活码): each `Contact Added` names the staff member, the source, the code
+//! and WeCom's `add_way`, each `Contact Removed` the staff member and who removed whom; some
+//! customers add a second staff member and remove one of the two, and stay reachable through
+//! the other ([`wecom`]). What each acquisition source is worth is planted too
+//! ([`SourceLtv`]).
+//!
 //! Each person is simulated on their own random stream (derived from the seed and their
 //! number), so output is byte-identical for a seed and memory stays bounded for any size.
 
@@ -21,9 +28,11 @@ mod messages;
 pub mod nudge;
 pub mod person;
 pub mod schedule;
+pub mod wecom;
 mod world;
 
 pub use life::winback::{Arm, Winback, WinbackSilence};
 pub use live::LiveEffects;
 pub use nudge::LevelNudge;
+pub use wecom::{RemovedBy, Role, Source, SourceLtv, SourceSpend, Staff, StaffLink};
 pub use world::{Output, SimConfig, Simulation, Truth};

@@ -17,12 +17,39 @@ use rekindle_core::events;
 
 mod order;
 mod service;
+mod ties;
 pub(crate) mod winback;
 
+use ties::Ties;
 use winback::Programme;
+
+/// A person's random streams besides their life's own.
+pub(crate) struct Streams {
+    /// The win-back programme's.
+    pub programme: ChaCha8Rng,
+    /// The live room's planted effects'.
+    pub room: ChaCha8Rng,
+    /// Conversations and after-sales follow-ups.
+    pub chat: ChaCha8Rng,
+    /// Friendships with staff members (`life::ties`).
+    pub ties: ChaCha8Rng,
+}
+
+/// Where and when person `i` comes from: the first draws of their life's stream.
+pub(crate) fn origin(config: &SimConfig, i: u64, rng: &mut ChaCha8Rng) -> (Traits, NaiveDateTime, Option<u64>) {
+    let traits = Traits::sample(rng);
+    let start = config.start.and_time(NaiveTime::MIN);
+    // A third of the people are already customers when the window opens.
+    let day = if rng.random_bool(0.3) { 0 } else { rng.random_range(0..config.days.max(1)) };
+    let acquired = start + Duration::days(i64::from(day)) + Duration::minutes(rng.random_range(8 * 60..22 * 60));
+    // The inviter is an earlier person.
+    let inviter = (traits.channel == Channel::Referral && i > 0).then(|| rng.random_range(0..i));
+    (traits, acquired, inviter)
+}
 
 pub(crate) struct PersonSim<'c> {
     config: &'c SimConfig,
+    sessions: &'c [LiveSession],
     i: u64,
     traits: Traits,
     acquired: NaiveDateTime,
@@ -34,6 +61,8 @@ pub(crate) struct PersonSim<'c> {
     external: Option<String>,
     member: Option<String>,
     invited_by: Option<String>,
+    /// The inviter's number, for a referral.
+    inviter: Option<u64>,
     /// Category index → when the last purchase runs out.
     stock: BTreeMap<usize, NaiveDateTime>,
     alive: bool,
@@ -55,30 +84,31 @@ pub(crate) struct PersonSim<'c> {
     /// What multiplies their chance of leaving after the order being placed: below 1 for an
     /// order in a session on a weekday that keeps viewers.
     leave_factor: f64,
+    /// Friendships with staff members, on their own stream.
+    ties: Ties,
+    /// What their acquisition source is worth (`crate::wecom::SourceLtv`): their chance of
+    /// leaving after each order is divided by it.
+    value: f64,
 }
 
 impl<'c> PersonSim<'c> {
-    /// `programme` is the win-back programme's own random stream, `room` the live room's.
+    /// `rng` is the person's life's stream, `streams` the others.
     pub(crate) fn new(
         config: &'c SimConfig,
+        sessions: &'c [LiveSession],
         i: u64,
         rng: &mut ChaCha8Rng,
-        programme: ChaCha8Rng,
-        room: ChaCha8Rng,
-        chat: ChaCha8Rng,
+        streams: Streams,
     ) -> Self {
-        let traits = Traits::sample(rng);
-        let start = config.start.and_time(NaiveTime::MIN);
-        let end = start + Duration::days(i64::from(config.days));
-        // A third of the people are already customers when the window opens.
-        let day = if rng.random_bool(0.3) { 0 } else { rng.random_range(0..config.days.max(1)) };
-        let acquired = start + Duration::days(i64::from(day)) + Duration::minutes(rng.random_range(8 * 60..22 * 60));
+        let (traits, acquired, inviter) = origin(config, i, rng);
+        let end = config.start.and_time(NaiveTime::MIN) + Duration::days(i64::from(config.days));
         let s = config.seed;
-        // The inviter is an earlier person, named by the openid every person has.
-        let invited_by =
-            (traits.channel == Channel::Referral && i > 0).then(|| format!("o{s}x{:07}", rng.random_range(0..i)));
+        // The inviter is named by the openid every person has.
+        let invited_by = inviter.map(|j| format!("o{s}x{j:07}"));
+        let Streams { programme, room, chat, ties } = streams;
         Self {
             config,
+            sessions,
             i,
             acquired,
             end,
@@ -89,6 +119,7 @@ impl<'c> PersonSim<'c> {
             external: (traits.channel == Channel::Wecom || rng.random_bool(0.3)).then(|| format!("wm{s}x{i:07}")),
             member: None,
             invited_by,
+            inviter,
             stock: BTreeMap::new(),
             alive: true,
             dropped: None,
@@ -103,6 +134,8 @@ impl<'c> PersonSim<'c> {
             chat,
             kept: false,
             leave_factor: 1.0,
+            ties: Ties::new(ties),
+            value: 1.0,
             traits,
         }
     }
@@ -141,7 +174,8 @@ impl<'c> PersonSim<'c> {
         self.events.push(m);
     }
 
-    pub(crate) fn live(&mut self, sessions: &[LiveSession], rng: &mut ChaCha8Rng) {
+    pub(crate) fn live(&mut self, rng: &mut ChaCha8Rng) {
+        let sessions = self.sessions;
         self.acquire(rng);
         let first_day = self.acquired.date();
         let mut day = first_day;
@@ -172,16 +206,21 @@ impl<'c> PersonSim<'c> {
                 self.removed = true;
                 if self.external.is_some() && rng.random_bool(0.7) {
                     let at = day.and_hms_opt(10, 0, 0).unwrap_or_default();
+                    // The staff member they remove; none when that one has left the company
+                    // (the message id is taken all the same, so no later id moves).
                     let id = self.next_id();
-                    let m = messages::track(
-                        id,
-                        &self.wecom(),
-                        at,
-                        events::CONTACT_REMOVED,
-                        json!({"channel": "wecom"}),
-                        "rekindle-sim-wecom",
-                    );
-                    self.push(m);
+                    if let Some(staff) = self.leaving_removes(at) {
+                        let props = json!({"channel": "wecom", "staff_id": staff, "by": "customer", "via": "callback"});
+                        let m = messages::track(
+                            id,
+                            &self.wecom(),
+                            at,
+                            events::CONTACT_REMOVED,
+                            props,
+                            "rekindle-sim-wecom",
+                        );
+                        self.push(m);
+                    }
                 }
             }
             self.winback_day(day);
@@ -199,14 +238,16 @@ impl<'c> PersonSim<'c> {
         let at = self.acquired;
         match self.traits.channel {
             Channel::Wecom | Channel::Referral => {
-                let source = if self.traits.channel == Channel::Referral { "referral" } else { "offline" };
                 if self.external.is_none() {
                     self.external = Some(format!("wm{}x{:07}", self.config.seed, self.i));
                 }
-                let id = self.next_id();
-                let props = json!({"channel": "wecom", "staff_id": format!("staff-{}", self.i % 7), "source": source});
-                let m = messages::track(id, &self.wecom(), at, events::CONTACT_ADDED, props, "rekindle-sim-wecom");
-                self.push(m);
+                // Whom they add and through which code, on their WeCom stream.
+                let (channel, inviter) = (self.traits.channel, self.inviter);
+                let add = ties::first_add(self.config, self.sessions, self.i, channel, at, inviter, self.ties.rng());
+                if let Some(add) = add {
+                    let source = self.add_first(add, at);
+                    self.value = self.config.ltv.map_or(1.0, |v| v.of(source));
+                }
             }
             Channel::Group => {
                 let id = self.next_id();
@@ -448,6 +489,7 @@ impl<'c> PersonSim<'c> {
     }
 
     pub(crate) fn finish(mut self) -> (Vec<Value>, Truth) {
+        self.settle_ties();
         // Messages of one person in time order; ties keep their order of creation.
         self.events.sort_by_cached_key(|m| m["timestamp"].as_str().unwrap_or_default().to_string());
         // What would follow the window (an after-sales ticket on its last day's order) has
@@ -478,6 +520,9 @@ impl<'c> PersonSim<'c> {
             invited_by: self.invited_by.clone(),
             group_invited_by: self.group_inviter(),
             winback: self.winback.as_ref().map(Programme::truth).unwrap_or_default(),
+            source: self.ties.origin().map(|(s, _)| s),
+            code: self.ties.origin().and_then(|(_, c)| c),
+            staff: self.ties.truth(),
         };
         (events, truth)
     }

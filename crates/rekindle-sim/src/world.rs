@@ -14,6 +14,7 @@ use crate::life::winback::{Winback, WinbackSilence};
 use crate::live::LiveEffects;
 use crate::person::{Channel, Persona};
 use crate::schedule::{self, LiveSession};
+use crate::wecom::{self, Source, SourceLtv, Staff, StaffLink};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SimConfig {
@@ -26,6 +27,10 @@ pub struct SimConfig {
     pub winback: Option<Winback>,
     /// The live room's planted effects: reply time, stalls, weekdays that keep viewers.
     pub live: LiveEffects,
+    /// The planted value of each acquisition source ([`SourceLtv`]); none (the default) plants
+    /// nothing and every source is worth the same. [`SimConfig::demo`] plants it: it changes
+    /// the lives of a third of the people, which the stores other tests were tuned on must not.
+    pub ltv: Option<SourceLtv>,
 }
 
 impl Default for SimConfig {
@@ -37,7 +42,16 @@ impl Default for SimConfig {
             start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
             winback: Some(Winback::default()),
             live: LiveEffects::default(),
+            ltv: None,
         }
+    }
+}
+
+impl SimConfig {
+    /// The demo's store (`rekindle demo`, `rekindle generate`): the defaults, with the
+    /// acquisition sources' value planted, so LTV by source has something to find.
+    pub fn demo() -> Self {
+        Self { ltv: Some(SourceLtv::default()), ..Self::default() }
     }
 }
 
@@ -69,6 +83,12 @@ pub struct Truth {
     pub group_invited_by: Option<String>,
     /// Each time the win-back programme saw them go silent, in time order.
     pub winback: Vec<WinbackSilence>,
+    /// Where their first friendship with a staff member came from, and its channel code
+    /// (none for people who added nobody: most who came through a group or a live room).
+    pub source: Option<Source>,
+    pub code: Option<String>,
+    /// Their friendships with staff members, in the order they began ([`crate::wecom`]).
+    pub staff: Vec<StaffLink>,
 }
 
 /// Where the simulation writes.
@@ -98,6 +118,11 @@ impl Simulation {
         &self.sessions
     }
 
+    /// The store's WeCom staff members, with the one who leaves during the window.
+    pub fn staff(&self) -> Vec<Staff> {
+        wecom::roster(&self.config)
+    }
+
     pub fn products(&self) -> Vec<rekindle_core::objects::Product> {
         crate::catalogue::objects()
     }
@@ -125,23 +150,36 @@ impl Simulation {
     /// One person's events and truth.
     pub fn person(&self, i: u64) -> (Vec<Value>, Truth) {
         // A stream per person: the same person is the same whatever else is simulated.
-        let seed = self.config.seed ^ (i.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = stream(self.config.seed, i, 0);
         // The win-back programme draws from a second stream of the same key: the person's own
         // draws are the same with the programme on or off until a won-back order changes them.
-        let mut programme = ChaCha8Rng::seed_from_u64(seed);
-        programme.set_stream(1);
+        let programme = stream(self.config.seed, i, 1);
         // The live room's planted effects draw from a third: a person they do not touch lives
         // the same life with them or without them.
-        let mut room = ChaCha8Rng::seed_from_u64(seed);
-        room.set_stream(2);
-        // Conversations and after-sales follow-ups draw from a fourth.
-        let mut chat = ChaCha8Rng::seed_from_u64(seed);
-        chat.set_stream(4);
-        let mut p = PersonSim::new(&self.config, i, &mut rng, programme, room, chat);
-        p.live(&self.sessions, &mut rng);
+        let room = stream(self.config.seed, i, 2);
+        // Conversations and after-sales follow-ups draw from a fourth (the level nudge has 3).
+        let chat = stream(self.config.seed, i, 4);
+        // Friendships with staff members from a fifth (`life::ties`).
+        let ties = stream(self.config.seed, i, WECOM_STREAM);
+        let streams = crate::life::Streams { programme, room, chat, ties };
+        let mut p = PersonSim::new(&self.config, &self.sessions, i, &mut rng, streams);
+        p.live(&mut rng);
         p.finish()
     }
+}
+
+/// The stream of person `i`'s friendships with staff members.
+pub(crate) const WECOM_STREAM: u64 = 5;
+
+/// Stream `n` of person `i`'s key: 0 their life, 1 the win-back programme, 2 the live room,
+/// 3 the level nudge, 4 conversations, 5 WeCom friendships.
+pub(crate) fn stream(seed: u64, i: u64, n: u64) -> ChaCha8Rng {
+    let seed = seed ^ (i.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    if n > 0 {
+        rng.set_stream(n);
+    }
+    rng
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod code;
 mod figures;
+pub mod reach;
 pub mod reconcile;
 mod relationship;
 pub mod scripts;
@@ -17,6 +18,7 @@ pub mod transfer;
 
 pub use code::{ChannelCode, CodeInput, CodeKind, Pick};
 pub use figures::{ContactFigures, RECENT_DAYS, SourceValue, StaffReach};
+pub use reach::{BatchProgress, ReachTasks, StaffProgress};
 pub use relationship::{Link, Relationships, RemovedBy};
 pub use sender::SenderRule;
 pub use transfer::{Transfer, TransferKind, TransferStatus, Transfers};

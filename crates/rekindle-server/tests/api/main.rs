@@ -4,6 +4,7 @@
 mod accounts;
 mod bad_input;
 mod channels;
+mod contact_reach;
 mod contacts;
 mod groups;
 mod helpers;

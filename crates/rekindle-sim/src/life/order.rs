@@ -86,7 +86,8 @@ impl PersonSim<'_> {
             leave = (leave + extra).min(1.0);
         }
         leave = (leave + self.write_in(at)).min(1.0);
-        if rng.random_bool((leave * self.leave_factor).clamp(0.0, 1.0)) {
+        // What their acquisition source is worth divides it (1 for most: no change).
+        if rng.random_bool((leave * self.leave_factor / self.value).clamp(0.0, 1.0)) {
             self.alive = false;
             self.dropped = Some(at);
         }

@@ -8,6 +8,7 @@ mod auth;
 mod catalogue;
 mod channel_codes;
 mod channels;
+mod contact_reach;
 mod contact_transfers;
 mod contacts;
 mod csv_file;
@@ -81,6 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(channel_codes::router())
         .merge(contact_transfers::router())
+        .merge(contact_reach::router())
         .merge(sidebar::router())
         .merge(tag_sync::router())
         .merge(referrals::router())

@@ -84,6 +84,7 @@ async fn erase_person(
     state.groups.reset(access.ws());
     state.ugc.reset(access.ws());
     state.subscriptions.reset(access.ws());
+    state.reach.reset(access.ws());
     let merged: Vec<String> = report.merged.iter().map(ToString::to_string).collect();
     let target = if merged.is_empty() {
         report.person.to_string()

@@ -1,5 +1,7 @@
 //! `rekindle demo`: a realistic store, loaded and served, in one command.
 
+mod channel_codes;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,7 +68,8 @@ async fn load(
 ) -> anyhow::Result<()> {
     let s = &args.sim;
     println!("Simulating a store of {} people over {} days (seed {})…", s.people, s.days, s.seed);
-    let sim = Simulation::new(s.config());
+    // The demo plants what each acquisition source is worth (docs/simulator.md).
+    let sim = Simulation::new(rekindle_sim::SimConfig { ltv: rekindle_sim::SimConfig::demo().ltv, ..s.config() });
     // The truth, catalogue and schedule beside the store, for models to be scored against.
     let truth_path = data_dir.join("demo-truth.jsonl");
     let settings = std::fs::File::create(data_dir.join("demo-simulation.json")).context("writing the demo settings")?;
@@ -83,8 +86,10 @@ async fn load(
     let source = Source("demo".into());
     let mut batch = Vec::with_capacity(LOAD_BATCH);
     let mut events = 0u64;
+    let mut codes = channel_codes::Seen::default();
     for i in 0..s.people {
         let (person_events, person_truth) = sim.person(i);
+        codes.add(&person_truth);
         serde_json::to_writer(&mut truth, &person_truth)?;
         truth.write_all(b"\n")?;
         for e in person_events {
@@ -110,6 +115,8 @@ async fn load(
     for s in rekindle_journeys::shipped() {
         rekindle_journeys::install(store, ws, &s, s.name, chrono::Utc::now()).await?;
     }
+    // The channel codes the simulated customers came through, as the store would have made them.
+    store.put_channel_codes(ws, &codes.codes(sim.config()), chrono::Utc::now()).await?;
     // The starter FAQ knowledge base (shelf life, origin, shipping, storage, cooking, refunds).
     store.put_faq_entries(ws, &rekindle_faq::starter(), chrono::Utc::now()).await?;
     Ok(())
