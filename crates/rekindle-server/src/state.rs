@@ -52,6 +52,17 @@ pub struct AppState {
     pub kf_cursors: Arc<KfCursors>,
 }
 
+impl AppState {
+    /// The workspace's WeCom app, as its channel settings configure it: 404 when it has none,
+    /// 503 when the settings cannot be read.
+    pub async fn wecom(&self, ws: WorkspaceId) -> Result<Arc<rekindle_delivery::WecomClient>, crate::error::ApiError> {
+        use crate::error::{ApiError, ErrorCode};
+        let channels =
+            self.channels.channels(ws).await.map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+        channels.wecom().ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))
+    }
+}
+
 /// The `next_cursor` of the last 微信客服 page stored, per workspace and 微信客服 account
 /// (`open_kfid`, "" when the callback named none). In memory only: after a restart the first
 /// pull starts again from the oldest message WeCom keeps (3 days), and each message's id makes

@@ -64,7 +64,11 @@ pub fn suggest(f: &Facts<'_>, now: DateTime<Utc>, zh: bool) -> Vec<Script> {
             "run_out",
             ("快用完了", "Running out"),
             (
-                format!("{name}，上次买的{category}估计这{}天就吃完啦，要不要给您留一份新鲜的？", days.max(1)),
+                if days <= 2 {
+                    format!("{name}，上次买的{category}估计这一两天就吃完啦，要不要给您留一份新鲜的？")
+                } else {
+                    format!("{name}，上次买的{category}估计{days}天内就吃完啦，要不要给您留一份新鲜的？")
+                },
                 format!("Hi {name}, the {category} you bought should run out in about {} days — shall I keep a fresh one for you?", days.max(1)),
             ),
         ));

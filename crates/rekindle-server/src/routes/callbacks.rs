@@ -57,11 +57,9 @@ async fn workspace(state: &AppState, q: &Signed) -> Result<WorkspaceId, ApiError
         .id)
 }
 
-/// The workspace's WeCom app, as its channel settings configure it.
+/// The workspace's WeCom app.
 async fn client(state: &AppState, ws: WorkspaceId) -> Result<Arc<WecomClient>, ApiError> {
-    let channels =
-        state.channels.channels(ws).await.map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
-    channels.wecom().ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))
+    state.wecom(ws).await
 }
 
 /// WeCom's URL check when the callback is set up: answer with the decrypted `echostr`.

@@ -209,13 +209,7 @@ async fn reconcile_now(
     State(state): State<AppState>,
 ) -> Result<Json<Reconciled>, ApiError> {
     let ws = access.ws();
-    let wecom = state
-        .channels
-        .channels(ws)
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?
-        .wecom()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))?;
+    let wecom = state.wecom(ws).await?;
     let found = reconcile(&*state.store, &state.engine, &wecom, &state.ingestor, ws, state.engine.now())
         .await
         .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;

@@ -68,13 +68,7 @@ async fn run_tag_sync(
     if !settings.enabled {
         return Err(ApiError::field(ErrorCode::Conflict, "enabled", "the tag sync is off"));
     }
-    let wecom = state
-        .channels
-        .channels(ws)
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?
-        .wecom()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))?;
+    let wecom = state.wecom(ws).await?;
     let done = sync(&*state.store, &state.engine, &wecom, ws, &settings, MARK_BUDGET)
         .await
         .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;

@@ -65,13 +65,7 @@ async fn jsapi_config(
     Params(p): Params<JsapiConfigParams>,
 ) -> Result<Json<WecomAgentConfig>, ApiError> {
     access.require(Permission::PeopleRead)?;
-    let wecom = state
-        .channels
-        .channels(access.ws())
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?
-        .wecom()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "WeCom is not configured ([channels.wecom])"))?;
+    let wecom = state.wecom(access.ws()).await?;
     if wecom.agent_id().is_none() {
         return Err(ApiError::new(
             ErrorCode::NotFound,
