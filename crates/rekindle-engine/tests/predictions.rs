@@ -2,19 +2,19 @@
 //! customer at the end of the window, and when each person's categories run out — each beside
 //! a naive baseline, so the gain is visible. Run with `--no-capture` to see the figures.
 
+#[allow(dead_code)] // the held clock is for other tests
+mod common;
+
 use rekindle_store::prelude::*;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::message::Arrival;
 use rekindle_core::profile::Profile;
-use rekindle_core::{Identifier, IdentifierKind, Message, PersonId};
+use rekindle_core::{Identifier, IdentifierKind, PersonId};
 use rekindle_engine::{Audience, Judging};
 use rekindle_sim::{SimConfig, Simulation, Truth};
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
+use rekindle_store::{DEFAULT_WORKSPACE, PersonRef};
 use rekindle_store_sqlite::SqliteStore;
-use serde_json::Value;
 
 /// Area under the ROC curve: the chance a random positive scores above a random negative.
 fn auc(scored: &[(f64, bool)]) -> f64 {
@@ -69,19 +69,7 @@ async fn predictions_beat_naive_baselines_on_simulated_truth() {
     let config = SimConfig { people: 3000, days: 150, seed: 21, ..SimConfig::default() };
     let sim = Simulation::new(config.clone());
     store.put_products(ws, sim.products()).await.unwrap();
-    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
-    let mut messages = Vec::new();
-    let mut truths: Vec<Truth> = Vec::new();
-    for i in 0..config.people {
-        let (events, truth) = sim.person(i);
-        truths.push(truth);
-        for e in events {
-            let Value::Object(o) = e else { continue };
-            let id = o.get("messageId").and_then(Value::as_str).unwrap_or_default().to_string();
-            messages.push(Message::from_object(o, None, &arrival, id.as_bytes()).unwrap());
-        }
-    }
-    store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
+    let truths = common::load_simulation(&store, ws, &sim).await;
     let end = config.start + chrono::Days::new(u64::from(config.days));
     // The window ends at local midnight (+08:00).
     let now = Utc.from_utc_datetime(&end.and_hms_opt(0, 0, 0).unwrap()) - Duration::hours(8);

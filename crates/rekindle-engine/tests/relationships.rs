@@ -3,19 +3,18 @@
 //! removed one of two staff members and stay reachable through the other — and LTV by source
 //! comes out in the order the simulator planted. Run with `--no-capture` for the figures.
 
+#[allow(dead_code)] // the held clock is for other tests
+mod common;
+
 use rekindle_store::prelude::*;
 
 use chrono::{Duration, TimeZone, Utc};
-use rekindle_core::Message;
 use rekindle_core::contacts::ContactFigures;
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::message::Arrival;
 use rekindle_engine::{Audience, Judging};
 use rekindle_sim::wecom::{reachable_per_staff, spend_by_source};
-use rekindle_sim::{SimConfig, Simulation, Truth};
-use rekindle_store::{DEFAULT_WORKSPACE, Source};
+use rekindle_sim::{SimConfig, Simulation};
+use rekindle_store::DEFAULT_WORKSPACE;
 use rekindle_store_sqlite::SqliteStore;
-use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reach_per_staff_matches_the_truth_and_ltv_by_source_keeps_the_planted_order() {
@@ -24,19 +23,7 @@ async fn reach_per_staff_matches_the_truth_and_ltv_by_source_keeps_the_planted_o
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     let config = SimConfig { people: 4000, days: 150, seed: 22, ..SimConfig::demo() };
     let sim = Simulation::new(config.clone());
-    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
-    let mut messages = Vec::new();
-    let mut truths: Vec<Truth> = Vec::new();
-    for i in 0..config.people {
-        let (events, truth) = sim.person(i);
-        truths.push(truth);
-        for e in events {
-            let Value::Object(o) = e else { continue };
-            let id = o.get("messageId").and_then(Value::as_str).unwrap_or_default().to_string();
-            messages.push(Message::from_object(o, None, &arrival, id.as_bytes()).unwrap());
-        }
-    }
-    store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
+    let truths = common::load_simulation(&store, ws, &sim).await;
     let end = config.start + chrono::Days::new(u64::from(config.days));
     let now = Utc.from_utc_datetime(&end.and_hms_opt(0, 0, 0).unwrap()) - Duration::hours(8);
     let audience = Audience::load(&store, ws, now, &Judging::default()).await.unwrap();

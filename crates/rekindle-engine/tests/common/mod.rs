@@ -36,3 +36,29 @@ impl Still {
         *self.now.lock().unwrap() = t;
     }
 }
+
+/// Load a simulated store's events into `store` (the simulator's own message ids) and return
+/// each person's truth, in order.
+#[allow(dead_code)] // only the tests that score against the simulator use it
+pub async fn load_simulation(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    sim: &rekindle_sim::Simulation,
+) -> Vec<rekindle_sim::Truth> {
+    use rekindle_core::message::Arrival;
+    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
+    let mut messages = Vec::new();
+    let mut truths = Vec::new();
+    for i in 0..sim.config().people {
+        let (events, truth) = sim.person(i);
+        truths.push(truth);
+        for e in events {
+            let serde_json::Value::Object(o) = e else { continue };
+            let id = o.get("messageId").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+            messages.push(rekindle_core::Message::from_object(o, None, &arrival, id.as_bytes()).unwrap());
+        }
+    }
+    let source = rekindle_store::Source("sim".into());
+    store.append(ws, messages, &source, &rekindle_core::identity::IdentityPolicy::default()).await.unwrap();
+    truths
+}

@@ -9,7 +9,7 @@ pub mod reconcile;
 pub mod tags;
 pub mod transfers;
 
-pub use event::contact_event;
+pub use event::{contact_event, person_of};
 
 /// Why a round of WeCom work stopped; it is tried again on the next one.
 #[derive(Debug, thiserror::Error)]

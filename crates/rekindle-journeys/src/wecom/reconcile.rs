@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use rekindle_core::contacts::reconcile::{Fix, Listed, fixes, source_of};
 use rekindle_core::contacts::{Relationships, RemovedBy};
-use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId, events};
+use rekindle_core::{IdentifierKind, Message, PersonId, WorkspaceId, events};
 use rekindle_delivery::WecomClient;
 use rekindle_delivery::wecom::Relationship;
 use rekindle_engine::Engine;
@@ -18,7 +18,7 @@ use rekindle_store::{PersonRef, Source, Store};
 use serde::Serialize;
 use serde_json::json;
 
-use super::contact_event;
+use super::{contact_event, person_of};
 use crate::person::contacts_of;
 
 /// What a reconcile found.
@@ -34,13 +34,6 @@ pub struct Reconciled {
 }
 
 const LIBRARY: &str = "rekindle-wecom-reconcile";
-
-async fn person_of(store: &dyn Store, ws: WorkspaceId, external: &str) -> rekindle_store::Result<Option<PersonId>> {
-    let Ok(id) = Identifier::parse(IdentifierKind::WecomExternalUserid, external, "external_userid") else {
-        return Ok(None);
-    };
-    Ok(store.person(ws, &PersonRef::Identifier(id)).await?.map(|p| p.id))
-}
 
 fn messages(
     external: &str,

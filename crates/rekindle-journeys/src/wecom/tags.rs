@@ -7,10 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rekindle_core::contacts::tag_sync::{PULLED_PREFIX, TagSync, Tagged, marks, pulled};
-use rekindle_core::{Identifier, IdentifierKind, PersonId, WorkspaceId};
+use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_delivery::WecomClient;
 use rekindle_engine::Engine;
-use rekindle_store::{PersonRef, PersonTag, Store, StoreError, Tag};
+use rekindle_store::{PersonTag, Store, Tag};
+
+use super::person_of;
 use serde::Serialize;
 
 /// What a round did.
@@ -29,13 +31,6 @@ pub struct Synced {
 
 /// Calls to `mark_tag` a round makes at most (WeCom limits calls per minute).
 pub const MARK_BUDGET: usize = 500;
-
-async fn person_of(store: &dyn Store, ws: WorkspaceId, external: &str) -> Result<Option<PersonId>, StoreError> {
-    let Ok(id) = Identifier::parse(IdentifierKind::WecomExternalUserid, external, "external_userid") else {
-        return Ok(None);
-    };
-    Ok(store.person(ws, &PersonRef::Identifier(id)).await?.map(|p| p.id))
-}
 
 pub async fn sync(
     store: &dyn Store,

@@ -57,14 +57,9 @@ async fn workspace(state: &AppState, q: &Signed) -> Result<WorkspaceId, ApiError
         .id)
 }
 
-/// The workspace's WeCom app.
-async fn client(state: &AppState, ws: WorkspaceId) -> Result<Arc<WecomClient>, ApiError> {
-    state.wecom(ws).await
-}
-
 /// WeCom's URL check when the callback is set up: answer with the decrypted `echostr`.
 async fn verify(State(state): State<AppState>, Query(q): Query<Signed>) -> Result<String, ApiError> {
-    let wecom = client(&state, workspace(&state, &q).await?).await?;
+    let wecom = state.wecom(workspace(&state, &q).await?).await?;
     let echo =
         q.echostr.as_deref().ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "echostr", "is required"))?;
     wecom.crypto().verify_url(&q.msg_signature, &q.timestamp, &q.nonce, echo).map_err(refused)
@@ -72,7 +67,7 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Signed>) -> Resul
 
 async fn event(State(state): State<AppState>, Query(q): Query<Signed>, body: String) -> Result<&'static str, ApiError> {
     let ws = workspace(&state, &q).await?;
-    let wecom = client(&state, ws).await?;
+    let wecom = state.wecom(ws).await?;
     let plain = wecom.crypto().decrypt(&q.msg_signature, &q.timestamp, &q.nonce, &body).map_err(refused)?;
     if let Some(kf) = parse_kf_event(&plain) {
         pull_kf(&state, ws, wecom, kf).await;
@@ -98,7 +93,7 @@ pub(super) async fn welcome(state: &AppState, ws: WorkspaceId, template: &str, c
             return Ok(());
         }
     };
-    let wecom = client(state, ws).await?;
+    let wecom = state.wecom(ws).await?;
     tokio::spawn(async move {
         match wecom.send_welcome(&code, &text).await {
             Ok(()) => tracing::info!("welcome message sent"),

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use rekindle_core::contacts::ChannelCode;
 use rekindle_core::contacts::reconcile::source_of;
-use rekindle_core::{Identifier, IdentifierKind, WorkspaceId, events};
+use rekindle_core::{WorkspaceId, events};
 use rekindle_delivery::WecomClient;
 use rekindle_delivery::wecom::callback::ContactEvent;
 use rekindle_journeys::wecom::{codes, contact_event};
-use rekindle_store::{PersonRef, PersonTag, Source};
+use rekindle_store::{PersonTag, Source};
 use serde_json::json;
 
 use crate::error::{ApiError, ErrorCode};
@@ -92,16 +92,13 @@ async fn came_through(
             return;
         }
         state.ingestor.settled(SETTLE).await;
-        let person = match Identifier::parse(IdentifierKind::WecomExternalUserid, &external, "external_userid") {
-            Ok(id) => state.store.person(ws, &PersonRef::Identifier(id)).await.ok().flatten(),
-            Err(_) => None,
-        };
+        let person = rekindle_journeys::wecom::person_of(&*state.store, ws, &external).await.ok().flatten();
         let Some(person) = person else {
             tracing::warn!(code = %code.state, "the customer a channel code brought is not found; no tags given");
             return;
         };
         for tag in &code.input.tags {
-            let tagged = PersonTag { person: person.id, tag: tag.clone(), at: state.engine.now() };
+            let tagged = PersonTag { person, tag: tag.clone(), at: state.engine.now() };
             if let Err(e) = state.store.tag_person(ws, &tagged).await {
                 tracing::warn!(code = %code.state, %tag, error = %e, "a channel code's tag not given");
             }
