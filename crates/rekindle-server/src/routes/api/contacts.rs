@@ -53,7 +53,14 @@ pub struct Friendship {
 }
 
 impl Friendship {
-    pub fn of(staff: &str, l: &Link, friend: bool) -> Self {
+    /// A customer's friendships: friends first, then ended ones; longest-standing first.
+    pub fn list(r: &rekindle_core::contacts::Relationships) -> Vec<Self> {
+        let mut all: Vec<_> = r.all().map(|(s, l, friend)| Self::of(s, l, friend)).collect();
+        all.sort_by(|a, b| b.friend.cmp(&a.friend).then(a.since.cmp(&b.since)).then(a.staff_id.cmp(&b.staff_id)));
+        all
+    }
+
+    fn of(staff: &str, l: &Link, friend: bool) -> Self {
         Self {
             staff_id: staff.into(),
             friend,
@@ -96,8 +103,7 @@ async fn person_contacts(
     };
     let r = &member.profile.contacts;
     let named = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
-    let mut friendships: Vec<_> = r.all().map(|(s, l, friend)| Friendship::of(s, l, friend)).collect();
-    friendships.sort_by(|a, b| b.friend.cmp(&a.friend).then(a.since.cmp(&b.since)).then(a.staff_id.cmp(&b.staff_id)));
+    let friendships = Friendship::list(r);
     Ok(Json(PersonContacts {
         reachable: r.reachable(),
         owner: named(SenderRule::Owner.choose(r)),

@@ -123,8 +123,7 @@ async fn sidebar(
         days_since_order: profile.last_order().map(|t| (now - t).num_days()),
     };
     let scripts = suggest(&facts, now, access.lang == Lang::Zh);
-    let mut friendships: Vec<Friendship> = contacts.all().map(|(s, l, f)| Friendship::of(s, l, f)).collect();
-    friendships.sort_by(|a, b| b.friend.cmp(&a.friend).then(a.since.cmp(&b.since)));
+    let friendships = Friendship::list(contacts);
     let view = SidebarView {
         person: person.id,
         name: name.clone(),
