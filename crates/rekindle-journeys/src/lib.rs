@@ -39,7 +39,7 @@ pub use shipped::{Shipped, install, shipped};
 pub use walker::Walk;
 
 use rekindle_engine::Engine;
-use walker::Walker;
+use walker::{Walker, Walking};
 
 /// How often the catalog is reloaded even if nobody said it changed.
 const CATALOG_MAX_AGE: Duration = Duration::from_secs(60);
@@ -283,8 +283,8 @@ impl Runner {
             })
             .collect();
         let enrolled = self.store.enroll_many(ws, &new).await?;
-        let walks: Vec<(Enrollment, Occasion)> =
-            enrolled.into_iter().zip(admitted).filter_map(|(e, en)| Some((e?, en.occasion))).collect();
+        let walks: Vec<Walking> =
+            enrolled.into_iter().zip(admitted).filter_map(|(e, en)| Some(Walking::new(e?, en.occasion))).collect();
         pass.entered = walks.len();
         let walker = Walker::new(&*self.store, ws, catalog, audience, &self.caps, now);
         pass.add_all(walks.len(), walker.walk_all(&walks).await?);
@@ -329,12 +329,12 @@ impl Runner {
         let catalog = self.catalog(ws).await?;
         let audience = self.engine.latest(ws);
         let due: Vec<Enrollment> = self.store.due_enrollments(ws, now, 1000).await?;
-        let walks: Vec<(Enrollment, Occasion)> = due
+        let walks: Vec<Walking> = due
             .into_iter()
             .filter(|e| !catalog.paused.contains(&e.journey))
             .map(|e| {
                 let occasion = Occasion::from_json(&e.context);
-                (e, occasion)
+                Walking::new(e, occasion)
             })
             .collect();
         if !walks.is_empty() {

@@ -20,6 +20,20 @@ use super::occasion::Occasion;
 use super::person::{PersonFacts, Reach};
 use rekindle_engine::Audience;
 
+/// An enrollment to walk, what it was entered for, and (resuming an action path) the path its
+/// event took.
+pub struct Walking {
+    pub enrollment: Enrollment,
+    pub occasion: Occasion,
+    pub arrived: Option<usize>,
+}
+
+impl Walking {
+    pub fn new(enrollment: Enrollment, occasion: Occasion) -> Self {
+        Self { enrollment, occasion, arrived: None }
+    }
+}
+
 /// What a walk did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Walk {
@@ -63,10 +77,10 @@ impl<'a> Walker<'a> {
 
     /// Walk enrollments and write where each ended up, all in one transaction; walks are
     /// planned in order, so a person's second journey sees what the first one issued.
-    pub async fn walk_all(&self, walks: &[(Enrollment, Occasion)]) -> rekindle_store::Result<Walk> {
+    pub async fn walk_all(&self, walks: &[Walking]) -> rekindle_store::Result<Walk> {
         let mut advances = Vec::with_capacity(walks.len());
-        for (e, occasion) in walks {
-            advances.push(self.plan(e, occasion).await?);
+        for w in walks {
+            advances.push(self.plan(&w.enrollment, &w.occasion, w.arrived).await?);
         }
         let mut total = Walk::default();
         for r in self.store.advance_many(self.ws, &advances, self.caps).await? {
@@ -89,7 +103,12 @@ impl<'a> Walker<'a> {
 
     /// Where the walk of one enrollment ends, with the messages it queues; coupons and tags
     /// are already done (each idempotent by its own key).
-    pub async fn plan(&self, e: &Enrollment, occasion: &Occasion) -> rekindle_store::Result<Advance> {
+    pub async fn plan(
+        &self,
+        e: &Enrollment,
+        occasion: &Occasion,
+        arrived: Option<usize>,
+    ) -> rekindle_store::Result<Advance> {
         let Some(definition) = self.catalog.version(self.store, self.ws, e.journey, e.version).await? else {
             return Err(StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)));
         };
@@ -111,7 +130,7 @@ impl<'a> Walker<'a> {
             });
         }
         let facts = PersonFacts { audience: self.audience, person: e.person, catalog: self.catalog };
-        let (effects, walked) = walk(&definition, from, e.id as u64, &facts, self.now, self.catalog.tz);
+        let (effects, walked) = walk(&definition, from, arrived, e.id as u64, &facts, self.now, self.catalog.tz);
 
         let mut log = Vec::new();
         let mut messages = Vec::new();
@@ -124,6 +143,7 @@ impl<'a> Walker<'a> {
                     variant = Some(v.to_owned());
                     log.push(record(step, "assigned", Some(v)));
                 }
+                Effect::Took { step, path } => log.push(record(step, "path", Some(path))),
                 Effect::Coupon { step, coupon, to_inviter } => {
                     // The person's own coupon is named in their messages; an inviter's is not.
                     let (holder, key, issued) = if to_inviter {
@@ -171,7 +191,7 @@ impl<'a> Walker<'a> {
                     };
                     log.push(record(step, outcome, Some(tag)));
                 }
-                Effect::Send { step, channel, template, sender } => {
+                Effect::Send { step, channel, template, sender, .. } => {
                     if reach.is_none() {
                         reach = Some(self.reach(e.person).await?);
                     }

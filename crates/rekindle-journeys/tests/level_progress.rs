@@ -74,7 +74,7 @@ async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
     // of 30 cannot see that. (Until messages went only to current friends, customers who had
     // removed the staff member were "told" too, and the 10% holdout sufficed.)
     for step in &mut shipped.definition.steps {
-        if let rekindle_core::journey::Action::Split { variants, holdout_percent } = &mut step.action {
+        if let rekindle_core::journey::Action::Split { variants, holdout_percent, .. } = &mut step.action {
             *holdout_percent = 50;
             variants[0].percent = 50;
         }

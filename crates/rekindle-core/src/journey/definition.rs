@@ -35,6 +35,79 @@ pub struct Definition {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(default = json!("stop")))]
     pub undelivered: Undelivered,
+    /// Marketing (the default) keeps the store's global control group out; a service journey
+    /// (a delivery notice, a ticket follow-up, a promised referral reward) takes everyone in.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
+    pub marketing: bool,
+    /// Launch safety and contention: priority, entry limits, coupon budget, message tag.
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    pub limits: Limits,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+/// A journey's place among the others and the ceilings it launches under (docs/journeys.md,
+/// "Launch safety" and "Priorities").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// 1 (lowest) to 9 (highest), 5 by default: when a cap has one slot left, a message of a
+    /// higher-priority journey takes it from a queued lower one.
+    pub priority: u8,
+    /// What happens to this journey's message when a cap (or a higher-priority journey) leaves
+    /// no slot: skipped, or deferred to the next day the caps allow.
+    pub when_capped: WhenCapped,
+    /// A tag on every message the journey sends (e.g. `promotion`), counted by per-tag caps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_tag: Option<String>,
+    /// People entering per day (in the store's zone) at most; the rest are not entered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries_per_day: Option<u32>,
+    /// People entering in all at most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries_total: Option<u32>,
+    /// Coupons the journey issues in all at most (to people and inviters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_budget: Option<u32>,
+}
+
+pub const DEFAULT_PRIORITY: u8 = 5;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            priority: DEFAULT_PRIORITY,
+            when_capped: WhenCapped::Skip,
+            message_tag: None,
+            entries_per_day: None,
+            entries_total: None,
+            coupon_budget: None,
+        }
+    }
+}
+
+impl Limits {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// See [`Limits::when_capped`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WhenCapped {
+    #[default]
+    Skip,
+    Defer,
 }
 
 impl Trigger {
@@ -147,12 +220,26 @@ pub struct Step {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
-    /// Wait `minutes`, or until the next `until` time of day in the store's zone.
+    /// Wait `minutes`; or until the next `until` time of day in the store's zone (on one of
+    /// `weekdays`, 1 = Monday, when given); or until a date on the person (`date`).
     Wait {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         minutes: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<LocalTime>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        weekdays: Vec<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date: Option<DateWait>,
+    },
+    /// An action path: wait for the first of several events (or engagement with a message)
+    /// and go where it says; after `timeout_minutes` with none, go to `on_timeout` (none: the
+    /// journey ends).
+    WaitFor {
+        paths: Vec<Path>,
+        timeout_minutes: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_timeout: Option<String>,
     },
     /// Go to `then` when the person matches the segment rule, else to `otherwise`.
     Branch {
@@ -166,6 +253,10 @@ pub enum Action {
         variants: Vec<Variant>,
         #[serde(default)]
         holdout_percent: u8,
+        /// Pick a winner automatically once every variant has this many measured entries and
+        /// one is better on the goal; from then on everyone (but the holdout) gets the winner.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auto_winner: Option<AutoWinner>,
     },
     Send {
         channel: ChannelKind,
@@ -173,6 +264,13 @@ pub enum Action {
         /// WeCom: which of the customer's staff members sends (the owner by default).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sender: Option<crate::contacts::SenderRule>,
+        /// Channels to try in order when `channel` cannot reach the person (no address, not
+        /// a friend, opted out, not subscribed, or capped), each with its own template.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fallback: Vec<ChannelChoice>,
+        /// When the message goes out: at once (the default), or at the person's own active hour.
+        #[serde(default, skip_serializing_if = "SendTime::is_now")]
+        send_time: SendTime,
     },
     /// Issue a coupon to the person, or (`to_inviter`) to whoever invited them (`invited_by`).
     Coupon {
@@ -201,6 +299,84 @@ pub enum Action {
         topic: String,
     },
     Exit,
+}
+
+/// One way out of a [`Action::WaitFor`]: this event (with these property values), or, with
+/// `this_journey`, only one about a message this journey sent (`Message Clicked` on its link).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ActionPath))]
+#[serde(deny_unknown_fields)]
+pub struct Path {
+    pub event: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub this_journey: bool,
+    pub next: String,
+}
+
+impl Path {
+    /// Does an event of the person's take this path? `journey` is the journey waiting.
+    pub fn takes(&self, name: &str, properties: &serde_json::Value, journey: crate::JourneyId) -> bool {
+        self.event == name
+            && self.properties.iter().all(|(k, v)| properties.get(k) == Some(v))
+            && (!self.this_journey || properties.get("journey").and_then(|j| j.as_i64()) == Some(journey.0))
+    }
+}
+
+/// A channel and the template written for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelChoice {
+    pub channel: ChannelKind,
+    pub template: String,
+}
+
+/// See [`Action::Send`]'s `send_time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SendTime {
+    #[default]
+    Now,
+    /// Held to the hour of day the person is most often active (ordering, watching), within
+    /// the next 24 hours; at once for someone with no history.
+    Personal,
+}
+
+impl SendTime {
+    pub fn is_now(&self) -> bool {
+        *self == SendTime::Now
+    }
+}
+
+/// Wait until a date on the person: `field` is a property of the triggering event
+/// (`trigger.delivered_at`) or one of the profile's dates (`last_order`, `first_order`,
+/// `birthday`), moved by `offset_days`, at `at` in the store's zone (the same time of day
+/// when absent). A person without the date goes on at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DateWait {
+    pub field: String,
+    #[serde(default)]
+    pub offset_days: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<LocalTime>,
+}
+
+/// The profile's dates a [`DateWait`] may name (besides `trigger.…` properties).
+pub const DATE_FIELDS: [&str; 3] = ["last_order", "first_order", "birthday"];
+
+/// See [`Action::Split`]'s `auto_winner`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AutoWinner {
+    /// Measured entries each variant needs before a winner may be picked.
+    pub min_per_variant: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,12 +449,21 @@ impl Definition {
         self.steps.iter().find(|s| s.id == id)
     }
 
-    /// The event names that matter to people inside: the goal and the event exits.
+    /// The event names that matter to people inside: the goal, the event exits and the
+    /// action paths.
     pub fn watched_events(&self) -> impl Iterator<Item = &str> {
-        self.goal.iter().map(|g| g.event.as_str()).chain(self.exit.iter().filter_map(|e| match e {
-            Exit::Event { event } => Some(event.as_str()),
-            Exit::Rule { .. } => None,
-        }))
+        let paths = self.steps.iter().flat_map(|s| match &s.action {
+            Action::WaitFor { paths, .. } => paths.iter().map(|p| p.event.as_str()).collect(),
+            _ => Vec::new(),
+        });
+        self.goal
+            .iter()
+            .map(|g| g.event.as_str())
+            .chain(self.exit.iter().filter_map(|e| match e {
+                Exit::Event { event } => Some(event.as_str()),
+                Exit::Rule { .. } => None,
+            }))
+            .chain(paths)
     }
 }
 
@@ -288,6 +473,9 @@ impl Action {
         match self {
             Action::Branch { then, otherwise, .. } => vec![then, otherwise],
             Action::Split { variants, .. } => variants.iter().map(|v| v.next.as_str()).collect(),
+            Action::WaitFor { paths, on_timeout, .. } => {
+                paths.iter().map(|p| p.next.as_str()).chain(on_timeout.as_deref()).collect()
+            }
             _ => vec![],
         }
     }

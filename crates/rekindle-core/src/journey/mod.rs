@@ -9,6 +9,9 @@ mod validate;
 mod walk;
 
 pub use coupon_key::{coupon_enrollment, coupon_key};
-pub use definition::{Action, Definition, Exit, Goal, Reentry, Step, Trigger, Undelivered, Variant};
+pub use definition::{
+    Action, AutoWinner, ChannelChoice, DEFAULT_PRIORITY, DateWait, Definition, Exit, Goal, Limits, Path, Reentry,
+    SendTime, Step, Trigger, Undelivered, Variant, WhenCapped,
+};
 pub use validate::{Known, validate_with};
-pub use walk::{Effect, Facts, HOLDOUT, Walked, bucket, walk};
+pub use walk::{AWAITING, Effect, Facts, HOLDOUT, TIMED_OUT, Walked, bucket, walk};

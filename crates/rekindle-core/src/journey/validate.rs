@@ -80,6 +80,22 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
             _ => {}
         }
     }
+    let limits = &d.limits;
+    if !(1..=9).contains(&limits.priority) {
+        problem("limits.priority".into(), "must be between 1 and 9".into());
+    }
+    if limits.message_tag.as_ref().is_some_and(|t| t.trim().is_empty() || t.chars().count() > 32) {
+        problem("limits.message_tag".into(), "must be 1 to 32 characters".into());
+    }
+    for (field, v) in [
+        ("limits.entries_per_day", limits.entries_per_day),
+        ("limits.entries_total", limits.entries_total),
+        ("limits.coupon_budget", limits.coupon_budget),
+    ] {
+        if v == Some(0) {
+            problem(field.into(), "must be at least 1 (leave it out for no limit)".into());
+        }
+    }
     if let super::Reentry::After { days: 0 } = d.reentry {
         problem("reentry.days".into(), "must be at least 1".into());
     }
@@ -92,6 +108,8 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
     for (i, s) in d.steps.iter().enumerate() {
         if s.id.trim().is_empty() {
             problem(format!("steps[{i}].id"), "is empty".into());
+        } else if s.id.starts_with(super::AWAITING) {
+            problem(format!("steps[{i}].id"), format!("cannot start with {:?}", super::AWAITING));
         } else if index.insert(&s.id, i).is_some() {
             problem(format!("steps[{i}].id"), format!("{:?} is used by an earlier step", s.id));
         }
@@ -104,12 +122,51 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
             problem(at("next"), format!("there is no step {next:?}"));
         }
         match &s.action {
-            Action::Wait { minutes, until } => {
-                if minutes.is_some() == until.is_some() {
-                    problem(at("minutes"), "a wait needs exactly one of minutes and until".into());
+            Action::Wait { minutes, until, weekdays, date } => {
+                let given = usize::from(minutes.is_some()) + usize::from(until.is_some()) + usize::from(date.is_some());
+                if given != 1 {
+                    problem(at("minutes"), "a wait needs exactly one of minutes, until and date".into());
                 }
                 if *minutes == Some(0) {
                     problem(at("minutes"), "must be above 0".into());
+                }
+                if !weekdays.is_empty() && until.is_none() {
+                    problem(at("weekdays"), "weekdays go with until (a time of day)".into());
+                }
+                if weekdays.iter().any(|d| !(1..=7).contains(d)) {
+                    problem(at("weekdays"), "days are 1 (Monday) to 7 (Sunday)".into());
+                }
+                if let Some(w) = date {
+                    if !super::definition::DATE_FIELDS.contains(&w.field.as_str())
+                        && !w.field.strip_prefix("trigger.").is_some_and(|p| !p.is_empty() && p.len() <= 64)
+                    {
+                        let fields = super::definition::DATE_FIELDS.join(", ");
+                        problem(at("date.field"), format!("a trigger property (trigger.…) or one of {fields}"));
+                    }
+                    if !(-366..=366).contains(&w.offset_days) {
+                        problem(at("date.offset_days"), "must be between -366 and 366".into());
+                    }
+                }
+            }
+            Action::WaitFor { paths, timeout_minutes, on_timeout } => {
+                if paths.is_empty() || paths.len() > 8 {
+                    problem(at("paths"), "an action path needs 1 to 8 paths".into());
+                }
+                if !(1..=60 * 24 * 90).contains(timeout_minutes) {
+                    problem(at("timeout_minutes"), "must be between 1 and 129600 (90 days)".into());
+                }
+                for (j, p) in paths.iter().enumerate() {
+                    if p.event.trim().is_empty() {
+                        problem(format!("steps[{i}].paths[{j}].event"), "is empty".into());
+                    }
+                    if !index.contains_key(p.next.as_str()) {
+                        problem(format!("steps[{i}].paths[{j}].next"), format!("there is no step {:?}", p.next));
+                    }
+                }
+                if let Some(t) = on_timeout
+                    && !index.contains_key(t.as_str())
+                {
+                    problem(at("on_timeout"), format!("there is no step {t:?}"));
                 }
             }
             Action::Branch { rule: text, then, otherwise } => {
@@ -122,7 +179,13 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
                     }
                 }
             }
-            Action::Split { variants, holdout_percent } => {
+            Action::Split { variants, holdout_percent, auto_winner } => {
+                if auto_winner.is_some_and(|w| !(10..=1_000_000).contains(&w.min_per_variant)) {
+                    problem(at("auto_winner.min_per_variant"), "must be between 10 and 1000000".into());
+                }
+                if auto_winner.is_some() && variants.len() < 2 {
+                    problem(at("auto_winner"), "a winner is picked among two variants or more".into());
+                }
                 if variants.is_empty() {
                     problem(at("variants"), "a split needs at least one variant".into());
                 }
@@ -141,13 +204,24 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
                     }
                 }
             }
-            Action::Send { channel, template, sender } => {
-                match known.templates.get(template) {
-                    None => problem(at("template"), format!("there is no message template {template:?}")),
-                    Some(c) if c != channel => {
-                        problem(at("template"), format!("{template:?} is a {c} template, not {channel}"))
-                    }
+            Action::Send { channel, template, sender, fallback, .. } => {
+                let mut check_template = |field: String, channel: &ChannelKind, template: &String| match known
+                    .templates
+                    .get(template)
+                {
+                    None => problem(field, format!("there is no message template {template:?}")),
+                    Some(c) if c != channel => problem(field, format!("{template:?} is a {c} template, not {channel}")),
                     Some(_) => {}
+                };
+                check_template(at("template"), channel, template);
+                for (j, f) in fallback.iter().enumerate() {
+                    check_template(format!("steps[{i}].fallback[{j}].template"), &f.channel, &f.template);
+                }
+                let mut seen = BTreeSet::from([*channel]);
+                for (j, f) in fallback.iter().enumerate() {
+                    if !seen.insert(f.channel) {
+                        problem(format!("steps[{i}].fallback[{j}].channel"), format!("{} is tried already", f.channel));
+                    }
                 }
                 match sender {
                     Some(_) if *channel != crate::outreach::ChannelKind::Wecom => {
@@ -206,7 +280,7 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
         problems.push(FieldError::new(format!("steps[{i}]"), format!("step {:?} is never reached", s.id)));
     }
     if let Some(i) = loop_without_wait(d.steps.len(), |i| {
-        if matches!(d.steps[i].action, Action::Wait { .. }) { vec![] } else { edges(i) }
+        if matches!(d.steps[i].action, Action::Wait { .. } | Action::WaitFor { .. }) { vec![] } else { edges(i) }
     }) {
         problems.push(FieldError::new(
             format!("steps[{i}]"),

@@ -6,15 +6,24 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::definition::{Action, Definition, Exit};
-use crate::outreach::{ChannelKind, next_local};
+use super::definition::{Action, ChannelChoice, DateWait, Definition, Exit, SendTime};
+use crate::outreach::{ChannelKind, next_local_on, resolve_local};
 
 /// What the engine knows about the person being walked.
 pub trait Facts {
     /// Does the person match this segment rule now? (Rules were checked when the journey was
     /// published; one that no longer parses does not match.)
     fn matches(&self, rule: &str) -> bool;
+
+    /// A date on the person a wait can count from (see [`DateWait`]); none when unknown.
+    fn date(&self, _field: &str) -> Option<DateTime<Utc>> {
+        None
+    }
 }
+
+/// The mark on an enrollment's step that it is waiting at an action path (`@step`), not about
+/// to arrive at it. Step ids cannot start with it.
+pub const AWAITING: char = '@';
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect<'a> {
@@ -23,6 +32,8 @@ pub enum Effect<'a> {
         channel: ChannelKind,
         template: &'a str,
         sender: Option<&'a crate::contacts::SenderRule>,
+        fallback: &'a [ChannelChoice],
+        send_time: SendTime,
     },
     Coupon {
         step: &'a str,
@@ -49,7 +60,16 @@ pub enum Effect<'a> {
         step: &'a str,
         variant: &'a str,
     },
+    /// The action path at `step` went on by `path`: the event that came first, or
+    /// [`TIMED_OUT`].
+    Took {
+        step: &'a str,
+        path: &'a str,
+    },
 }
+
+/// The path an action path takes when nothing came in time.
+pub const TIMED_OUT: &str = "timeout";
 
 /// Where the walk stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,17 +92,23 @@ pub const HOLDOUT: &str = "holdout";
 const MAX_STEPS: usize = 256;
 
 /// Walk from step `from` as far as possible at `now`. `key` identifies the enrollment, so a
-/// person's split assignment is stable if the walk is repeated.
+/// person's split assignment is stable if the walk is repeated. `from` marked
+/// [`AWAITING`] resumes an action path: by its path `arrived` (an index into its paths), or
+/// by its timeout when none.
 pub fn walk<'a>(
     d: &'a Definition,
     from: &str,
+    arrived: Option<usize>,
     key: u64,
     facts: &dyn Facts,
     now: DateTime<Utc>,
     tz: Tz,
 ) -> (Vec<Effect<'a>>, Walked) {
     let mut effects = Vec::new();
-    let mut at = d.step(from);
+    let (mut at, mut resuming) = match from.strip_prefix(AWAITING) {
+        Some(id) => (d.step(id), true),
+        None => (d.step(from), false),
+    };
     for _ in 0..MAX_STEPS {
         let Some(step) = at else { return (effects, Walked::Finished) };
         for exit in &d.exit {
@@ -94,13 +120,26 @@ pub fn walk<'a>(
         }
         let mut next = step.next.as_deref();
         match &step.action {
-            Action::Wait { minutes, until } => {
-                let until = match (minutes, until) {
-                    (Some(m), _) => now + Duration::minutes(i64::from(*m)),
-                    (None, Some(t)) => next_local(now, *t, tz),
-                    (None, None) => now,
+            Action::Wait { minutes, until, weekdays, date } => {
+                let until = match (minutes, until, date) {
+                    (Some(m), _, _) => now + Duration::minutes(i64::from(*m)),
+                    (None, _, Some(date)) => date_wait(date, facts, now, tz),
+                    (None, Some(t), None) => next_local_on(now, *t, weekdays, tz),
+                    (None, None, None) => now,
                 };
                 return (effects, Walked::Waiting { resume: next.map(str::to_owned), until });
+            }
+            Action::WaitFor { paths, timeout_minutes, on_timeout } => {
+                if !resuming {
+                    let until = now + Duration::minutes(i64::from(*timeout_minutes));
+                    return (effects, Walked::Waiting { resume: Some(format!("{AWAITING}{}", step.id)), until });
+                }
+                let took = arrived.and_then(|i| paths.get(i));
+                effects.push(Effect::Took { step: &step.id, path: took.map_or(TIMED_OUT, |p| p.event.as_str()) });
+                next = match took {
+                    Some(p) => Some(&p.next),
+                    None => on_timeout.as_deref(),
+                };
             }
             Action::Branch { rule, then, otherwise } => {
                 next = Some(if facts.matches(rule) { then } else { otherwise });
@@ -123,9 +162,14 @@ pub fn walk<'a>(
                     }
                 }
             }
-            Action::Send { channel, template, sender } => {
-                effects.push(Effect::Send { step: &step.id, channel: *channel, template, sender: sender.as_ref() })
-            }
+            Action::Send { channel, template, sender, fallback, send_time } => effects.push(Effect::Send {
+                step: &step.id,
+                channel: *channel,
+                template,
+                sender: sender.as_ref(),
+                fallback,
+                send_time: *send_time,
+            }),
             Action::Coupon { coupon, to_inviter } => {
                 effects.push(Effect::Coupon { step: &step.id, coupon, to_inviter: *to_inviter })
             }
@@ -140,8 +184,19 @@ pub fn walk<'a>(
             Action::Exit => return (effects, Walked::Finished),
         }
         at = next.and_then(|n| d.step(n));
+        resuming = false;
     }
     (effects, Walked::Finished)
+}
+
+/// When a wait for a date on the person ends: the date moved by the offset, at the time given
+/// (or the date's own time of day) in the store's zone; at once when unknown or past.
+fn date_wait(w: &DateWait, facts: &dyn Facts, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let Some(date) = facts.date(&w.field) else { return now };
+    let local = date.with_timezone(&tz);
+    let day = local.date_naive() + Duration::days(i64::from(w.offset_days));
+    let time = w.at.map_or(local.time(), |t| t.0);
+    resolve_local(day, time, tz).unwrap_or(now).max(now)
 }
 
 /// A stable number in 0..100 for this enrollment at this split (SplitMix64 over the key and
@@ -198,18 +253,26 @@ mod tests {
         let d = journey();
         let tz: Tz = "Asia/Shanghai".parse().unwrap();
         let key = (0..).find(|k| bucket(*k, "split") < 45).unwrap();
-        let (effects, walked) = walk(&d, "split", key, &Rules(vec!["tier = high"]), at("2026-05-01T12:00:00Z"), tz);
+        let (effects, walked) =
+            walk(&d, "split", None, key, &Rules(vec!["tier = high"]), at("2026-05-01T12:00:00Z"), tz);
         assert_eq!(
             effects,
             vec![
                 Effect::Assigned { step: "split", variant: "A" },
                 Effect::Coupon { step: "coupon", coupon: "c", to_inviter: false },
-                Effect::Send { step: "send", channel: ChannelKind::Wecom, template: "t", sender: None },
+                Effect::Send {
+                    step: "send",
+                    channel: ChannelKind::Wecom,
+                    template: "t",
+                    sender: None,
+                    fallback: &[],
+                    send_time: SendTime::Now
+                },
             ]
         );
         // 20:00 in Shanghai: the next 10:00 is tomorrow morning (02:00 UTC).
         assert_eq!(walked, Walked::Waiting { resume: Some("tag".into()), until: at("2026-05-02T02:00:00Z") });
-        let (effects, walked) = walk(&d, "tag", key, &Rules(vec![]), at("2026-05-02T02:00:00Z"), tz);
+        let (effects, walked) = walk(&d, "tag", None, key, &Rules(vec![]), at("2026-05-02T02:00:00Z"), tz);
         assert_eq!(effects, vec![Effect::Tag { step: "tag", tag: "reminded", remove: false }]);
         assert_eq!(walked, Walked::Finished);
     }
@@ -219,10 +282,11 @@ mod tests {
         let d = journey();
         let tz: Tz = "Asia/Shanghai".parse().unwrap();
         let held = (0..).find(|k| bucket(*k, "split") >= 90).unwrap();
-        let (effects, walked) = walk(&d, "split", held, &Rules(vec![]), at("2026-05-01T12:00:00Z"), tz);
+        let (effects, walked) = walk(&d, "split", None, held, &Rules(vec![]), at("2026-05-01T12:00:00Z"), tz);
         assert_eq!(effects, vec![Effect::Assigned { step: "split", variant: HOLDOUT }]);
         assert_eq!(walked, Walked::HeldOut);
-        let (effects, walked) = walk(&d, "send", 1, &Rules(vec!["tickets_open >= 1"]), at("2026-05-01T12:00:00Z"), tz);
+        let (effects, walked) =
+            walk(&d, "send", None, 1, &Rules(vec!["tickets_open >= 1"]), at("2026-05-01T12:00:00Z"), tz);
         assert!(effects.is_empty());
         assert_eq!(walked, Walked::Exited { step: "send".into() });
     }

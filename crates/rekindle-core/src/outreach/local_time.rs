@@ -50,7 +50,7 @@ pub fn next_local(now: DateTime<Utc>, at: LocalTime, tz: Tz) -> DateTime<Utc> {
     let today = local_day(now, tz);
     for offset in 0..3 {
         let day = today.checked_add_days(Days::new(offset)).expect("a representable date");
-        if let Some(t) = resolve(day, at.0, tz)
+        if let Some(t) = resolve_local(day, at.0, tz)
             && t > now
         {
             return t;
@@ -59,8 +59,25 @@ pub fn next_local(now: DateTime<Utc>, at: LocalTime, tz: Tz) -> DateTime<Utc> {
     unreachable!("one of three consecutive days has the time after now")
 }
 
+/// The first moment strictly after `now` when the clock in `tz` shows `at` on one of
+/// `weekdays` (1 = Monday … 7 = Sunday; any day when empty).
+pub fn next_local_on(now: DateTime<Utc>, at: LocalTime, weekdays: &[u8], tz: Tz) -> DateTime<Utc> {
+    use chrono::Datelike;
+    let mut t = next_local(now, at, tz);
+    // Eight tries reach every weekday once; days outside 1–7 (refused when published) are
+    // ignored rather than waited for forever.
+    for _ in 0..8 {
+        let day = t.with_timezone(&tz).weekday().number_from_monday() as u8;
+        if weekdays.is_empty() || weekdays.contains(&day) || !weekdays.iter().any(|d| (1..=7).contains(d)) {
+            return t;
+        }
+        t = next_local(t, at, tz);
+    }
+    t
+}
+
 /// `day` at `time` in `tz`, as UTC; the earlier instant when ambiguous, an hour on when skipped.
-pub(crate) fn resolve(day: NaiveDate, time: NaiveTime, tz: Tz) -> Option<DateTime<Utc>> {
+pub fn resolve_local(day: NaiveDate, time: NaiveTime, tz: Tz) -> Option<DateTime<Utc>> {
     let naive = day.and_time(time);
     tz.from_local_datetime(&naive)
         .earliest()

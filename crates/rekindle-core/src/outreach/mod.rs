@@ -18,6 +18,6 @@ pub use attachment::{Attachment, MAX_ATTACHMENTS};
 pub use caps::{CapDecision, CapsConfig, Counted, Skip, WecomMassLimit};
 pub use channel::ChannelKind;
 pub use coupon::{CouponDefinition, CouponValue};
-pub use local_time::{LocalTime, local_day, next_local};
+pub use local_time::{LocalTime, local_day, next_local, next_local_on, resolve_local};
 pub use quiet::QuietHours;
 pub use template::{MessageTemplate, Rendered, SMS_OPT_OUT, TemplateParam, VARIABLES, Vars};

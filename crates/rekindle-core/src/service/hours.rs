@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
 use crate::outreach::LocalTime;
-use crate::outreach::local_time::{local_day, resolve};
+use crate::outreach::local_time::{local_day, resolve_local as resolve};
 
 /// Open from `open` to `close` on `weekdays` (1 = Monday … 7 = Sunday).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use super::settings::Settings;
 use crate::PersonId;
 use crate::calendar::Calendar;
 use crate::outreach::local_day;
-use crate::outreach::local_time::resolve;
+use crate::outreach::local_time::resolve_local as resolve;
 
 impl Settings {
     /// When the confirmation of the shipment on `ship_on` is due.

@@ -85,7 +85,7 @@ fn split_arms(d: &rekindle_core::journey::Definition) -> Vec<(String, f64)> {
     d.steps
         .iter()
         .find_map(|s| match &s.action {
-            Action::Split { variants, holdout_percent } => {
+            Action::Split { variants, holdout_percent, .. } => {
                 let mut arms: Vec<(String, f64)> =
                     variants.iter().map(|v| (v.name.clone(), f64::from(v.percent) / 100.0)).collect();
                 if *holdout_percent > 0 {
