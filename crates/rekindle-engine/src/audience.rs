@@ -290,6 +290,40 @@ impl Audience {
         }
     }
 
+    /// The member's profile figures a template may name (`rekindle_core::outreach::
+    /// PROFILE_VARIABLES`), as a message shows them: money in yuan, days whole, stage and
+    /// tier in the console's words. A figure the person lacks (no prediction yet, never
+    /// ordered) is left out, so the placeholder's default shows.
+    pub fn profile_vars(&self, m: &Member, vars: &mut rekindle_core::outreach::Vars) {
+        use rekindle_rules::ast::{Metric, Unit};
+        let subject = subject(m, &self.context);
+        for name in rekindle_core::outreach::PROFILE_VARIABLES {
+            let Some(metric) = Metric::plain(name) else { continue };
+            let v = metric.value(&subject, self.now);
+            if !v.is_finite() {
+                continue;
+            }
+            let text = match metric.unit() {
+                Unit::Money => rekindle_core::money::yuan_text(v.round() as i64),
+                Unit::Days => (v.floor() as i64).to_string(),
+                Unit::Duration => (v / 60.0).round().to_string(),
+                Unit::Count if v.fract() == 0.0 => (v as i64).to_string(),
+                Unit::Count => format!("{v:.2}"),
+            };
+            vars.insert(name, text);
+        }
+        let zh = rekindle_rules::Lang::ZhCn;
+        vars.insert("stage", rekindle_rules::stage_word(m.stage, zh).to_owned());
+        vars.insert("tier", rekindle_rules::tier_word(m.tier, zh).to_owned());
+        if let Some(c) = m.scores.as_ref().and_then(|s| s.next_category.clone()) {
+            vars.insert("next_category", c);
+        }
+        let owner = rekindle_core::contacts::SenderRule::Owner;
+        if let Some(staff) = owner.choose(&m.profile.contacts).filter(|s| !s.is_empty()) {
+            vars.insert("staff", staff.to_owned());
+        }
+    }
+
     /// Every scored member's predictions, as the store keeps them.
     pub fn stored_scores(&self) -> Vec<rekindle_store::StoredScores> {
         self.members
@@ -327,6 +361,18 @@ impl Audience {
         rule.matches(&subject(member, &self.context), self.now)
     }
 
+    /// Whether one member matches `rule` at `now`, with their event history (for `did`).
+    pub fn matches_with(
+        &self,
+        member: &Member,
+        rule: &Rule,
+        history: Option<&rekindle_rules::History>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        let subject = Subject { history, ..subject(member, &self.context) };
+        rule.matches(&subject, now)
+    }
+
     /// The members `rule` selects.
     pub fn select<'a>(&'a self, rule: &'a Rule) -> impl Iterator<Item = &'a Member> + 'a {
         self.members.iter().filter(move |m| rule.matches(&subject(m, &self.context), self.now))
@@ -358,5 +404,6 @@ fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
         scores: m.scores.as_ref(),
         invited: context.referrals.invited(m.person),
         invited_by: context.referrals.inviter_of(m.person).is_some(),
+        history: None,
     }
 }

@@ -34,7 +34,14 @@ pub struct Occasion {
     /// The signed page answering it (docs/subscriptions.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer_link: Option<String>,
+    /// The trigger's properties that are times (RFC 3339, or a `YYYY-MM-DD` day), for waits
+    /// until `trigger.…` dates; at most [`MAX_DATES`].
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub dates: std::collections::BTreeMap<String, String>,
 }
+
+/// Dates kept from one trigger: enough for any wait, bounded for a hostile event.
+const MAX_DATES: usize = 8;
 
 impl Occasion {
     /// What an event says: the first product of an order.
@@ -55,8 +62,14 @@ impl Occasion {
             quantity: properties.get("quantity").and_then(serde_json::Value::as_u64),
             deadline: text(Some(properties), "deadline"),
             answer_link: text(Some(properties), "answer_link"),
+            dates: dates(properties),
             ..Self::default()
         }
+    }
+
+    /// The trigger's date `name` as an instant: a `YYYY-MM-DD` day is its midnight in `tz`.
+    pub fn date(&self, name: &str, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+        parse_date(self.dates.get(name)?, tz)
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -66,6 +79,24 @@ impl Occasion {
     pub fn from_json(v: &serde_json::Value) -> Self {
         serde_json::from_value(v.clone()).unwrap_or_default()
     }
+}
+
+fn parse_date(text: &str, tz: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    rekindle_core::outreach::resolve_local(day, chrono::NaiveTime::MIN, tz)
+}
+
+fn dates(properties: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    let Some(map) = properties.as_object() else { return Default::default() };
+    map.iter()
+        .filter_map(|(k, v)| Some((k, v.as_str()?)))
+        .filter(|(k, v)| k.len() <= 64 && v.len() <= 40 && parse_date(v, chrono_tz::UTC).is_some())
+        .take(MAX_DATES)
+        .map(|(k, v)| (k.clone(), v.to_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -84,5 +115,21 @@ mod tests {
         let bare = Occasion::of_event(&serde_json::json!({"subscription_id": "s2", "sku": "eggs"}));
         assert_eq!(bare.product.as_deref(), Some("eggs"));
         assert_eq!(Occasion::of_event(&serde_json::json!({"sku": "eggs"})).product, None, "only a subscription's");
+    }
+
+    #[test]
+    fn keeps_the_triggers_dates_for_waits() {
+        let o =
+            Occasion::of_event(&serde_json::json!({"delivered_at": "2026-05-01T02:00:00Z", "ship_on": "2026-05-03",
+            "order_id": "o-1", "revenue": 3}));
+        let tz = chrono_tz::Asia::Shanghai;
+        assert_eq!(o.date("delivered_at", tz), Some("2026-05-01T02:00:00Z".parse().unwrap()));
+        assert_eq!(
+            o.date("ship_on", tz),
+            Some("2026-05-02T16:00:00Z".parse().unwrap()),
+            "midnight in the store's zone"
+        );
+        assert_eq!(o.date("order_id", tz), None);
+        assert_eq!(Occasion::from_json(&o.to_json()), o);
     }
 }

@@ -9,7 +9,11 @@ use rekindle_core::outreach::{ChannelKind, Skip};
 use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
 use rekindle_store::{EventQuery, Person, PersonRef, Store};
 
+use chrono::{DateTime, Utc};
+use rekindle_rules::History;
+
 use super::catalog::Catalog;
+use super::occasion::Occasion;
 use rekindle_core::events;
 use rekindle_engine::Audience;
 
@@ -22,16 +26,91 @@ pub struct PersonFacts<'a> {
     pub audience: Option<&'a Audience>,
     pub person: PersonId,
     pub catalog: &'a Catalog,
+    /// Their events for `did` terms (read when the journey's rules ask), and the walk's time.
+    pub history: Option<&'a History>,
+    pub now: DateTime<Utc>,
+    /// What the trigger said, for waits until `trigger.…` dates.
+    pub occasion: Option<&'a Occasion>,
+}
+
+impl<'a> PersonFacts<'a> {
+    pub fn new(audience: Option<&'a Audience>, person: PersonId, catalog: &'a Catalog, now: DateTime<Utc>) -> Self {
+        Self { audience, person, catalog, history: None, now, occasion: None }
+    }
 }
 
 impl Facts for PersonFacts<'_> {
     fn matches(&self, rule: &str) -> bool {
         let Some(rule) = self.catalog.rule(rule) else { return false };
         match self.audience.and_then(|a| Some((a, a.member(self.person)?))) {
+            // `did` is judged at the walk's time; the rest as of the audience's refresh.
+            Some((audience, member)) if rule.uses_history() => {
+                audience.matches_with(member, &rule, self.history, self.now)
+            }
             Some((audience, member)) => audience.matches(member, &rule),
             None => false,
         }
     }
+
+    fn date(&self, field: &str) -> Option<DateTime<Utc>> {
+        if let Some(name) = field.strip_prefix("trigger.") {
+            return self.occasion?.date(name, self.catalog.tz);
+        }
+        let profile = &self.audience?.member(self.person)?.profile;
+        match field {
+            "last_order" => profile.last_order(),
+            "first_order" => profile.first_order(),
+            "birthday" => {
+                let (_, day) = profile.birthday?;
+                let today = rekindle_core::outreach::local_day(self.now, self.catalog.tz);
+                let next = (0..=366).map(|d| today + chrono::Days::new(d)).find(|d| day.falls_on(*d))?;
+                rekindle_core::outreach::resolve_local(next, chrono::NaiveTime::MIN, self.catalog.tz)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What a journey's rules ask of a person's history (`Catalog::asked`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Asked {
+    /// Event names of `did` terms.
+    pub events: Vec<String>,
+    /// A `reachable` term: the person's record is read.
+    pub reach: bool,
+}
+
+impl Asked {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && !self.reach
+    }
+}
+
+/// Channels `reachable` can name.
+const REACHABLE: [ChannelKind; 3] = [ChannelKind::Wecom, ChannelKind::Sms, ChannelKind::Miniprogram];
+
+/// What the rules asked: the latest time of each event named, and the channels a marketing
+/// message would reach the person on (nothing read for what was not asked).
+pub async fn history(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    person: PersonId,
+    asked: &Asked,
+    entered_at: Option<DateTime<Utc>>,
+) -> rekindle_store::Result<History> {
+    let mut last = std::collections::HashMap::new();
+    for name in &asked.events {
+        let query = EventQuery { person: Some(person), name: Some(name.clone()), limit: 1, ..Default::default() };
+        if let Some(e) = store.events(ws, &query).await?.first() {
+            last.insert(name.clone(), e.timestamp);
+        }
+    }
+    let mut reachable = Vec::new();
+    if asked.reach {
+        let reach = Reach::load(store, ws, person).await?;
+        reachable = REACHABLE.into_iter().filter(|c| reach.address(*c, false, &SenderRule::Owner).is_ok()).collect();
+    }
+    Ok(History { last, entered_at, reachable })
 }
 
 /// The person's record, read once per walk that sends.

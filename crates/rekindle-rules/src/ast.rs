@@ -59,6 +59,19 @@ pub enum Rule {
     WecomFriend {
         staff: Option<String>,
     },
+    /// Did the event (by name, any name the log holds) at all, within the last `when`, or
+    /// since entering the journey asking. Reads the person's event history, which only a
+    /// journey supplies (docs/segments.md: refused in segments and tags).
+    Did {
+        event: String,
+        when: DidWhen,
+    },
+    /// A message on the channel would reach the person now: an address, no opt-out, on WeCom
+    /// a friendship the owner rule finds. Read from the person's record, which only a journey
+    /// walk supplies (like `did`).
+    Reachable {
+        channel: rekindle_core::outreach::ChannelKind,
+    },
     Compare {
         metric: Metric,
         op: Op,
@@ -66,7 +79,49 @@ pub enum Rule {
     },
 }
 
+/// The window a [`Rule::Did`] looks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DidWhen {
+    Ever,
+    Within(Duration),
+    SinceEntry,
+}
+
 impl Rule {
+    /// Whether any part of the rule reads the person's event history (`did`), which only a
+    /// journey walk supplies.
+    pub fn uses_history(&self) -> bool {
+        match self {
+            Rule::And(a, b) | Rule::Or(a, b) => a.uses_history() || b.uses_history(),
+            Rule::Not(a) => a.uses_history(),
+            Rule::Did { .. } | Rule::Reachable { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether any part of the rule asks which channels reach the person (`reachable`).
+    pub fn uses_reach(&self) -> bool {
+        match self {
+            Rule::And(a, b) | Rule::Or(a, b) => a.uses_reach() || b.uses_reach(),
+            Rule::Not(a) => a.uses_reach(),
+            Rule::Reachable { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The event names `did` terms ask about.
+    pub fn history_events<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Rule::And(a, b) | Rule::Or(a, b) => {
+                a.history_events(out);
+                b.history_events(out);
+            }
+            Rule::Not(a) => a.history_events(out),
+            Rule::Did { event, .. } => out.push(event),
+            _ => {}
+        }
+    }
+
     /// Whether any part of the rule reads tags (a tag's own rule must not, or tags could
     /// depend on each other in a circle).
     pub fn uses_tags(&self) -> bool {
@@ -170,6 +225,31 @@ pub enum Unit {
 }
 
 impl Metric {
+    /// The metric a word names when it takes no argument (`orders`, `rfm_r`); the parser
+    /// reads these, and templates name profile figures by them.
+    pub fn plain(word: &str) -> Option<Metric> {
+        Some(match word {
+            "orders" => Metric::Orders,
+            "spend" => Metric::Spend(None),
+            "points" => Metric::Points,
+            "to_next_level" => Metric::ToNextLevel,
+            "aov" => Metric::Aov,
+            "days_since_order" => Metric::DaysSinceOrder,
+            "days_since_seen" => Metric::DaysSinceSeen,
+            "comments" => Metric::Comments,
+            "shares" => Metric::Shares,
+            "open_ticket_age" => Metric::OpenTicketAge,
+            "categories" => Metric::Categories,
+            "rfm_r" => Metric::Rfm(RfmAxis::Recency),
+            "rfm_f" => Metric::Rfm(RfmAxis::Frequency),
+            "rfm_m" => Metric::Rfm(RfmAxis::Monetary),
+            "p_alive" => Metric::PAlive,
+            "clv" => Metric::Clv,
+            "invited" => Metric::Invited,
+            _ => return None,
+        })
+    }
+
     pub fn unit(&self) -> Unit {
         match self {
             Self::Spend(_) | Self::Aov | Self::Clv => Unit::Money,

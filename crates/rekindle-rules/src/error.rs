@@ -59,6 +59,12 @@ pub enum Expected {
     ProductTag,
     /// A person's tag, after `tag`.
     Tag,
+    /// An event name, after `did`.
+    EventName,
+    /// `entry`, after `since`.
+    Entry,
+    /// A channel a person is reached on, after `reachable`.
+    Channel,
     /// A lifecycle stage (missing, or not one of the six).
     Stage,
     /// A tier (missing, or not one of the three).
@@ -131,10 +137,10 @@ impl Expected {
                 "a condition: bought, watched, live_ordered, lifecycle, tier, tag, orders, spend, aov, \
                  days_since_order, days_since_seen, comments, shares, attended, question_wait, points, level, \
                  points_expiring, to_next_level, open_ticket_age, categories, rfm_r, rfm_f, rfm_m, p_alive, clv, churn_risk, \
-                 depletes, invited, invited_by or wecom_friend",
+                 depletes, invited, invited_by, wecom_friend, did or reachable",
                 "条件：买过、看过、直播下单、生命周期、分层、标签、订单数、消费、客单价、距上次下单天数、距上次出现天数、\
                  评论数、分享数、到场场次、提问等待、积分、会员等级、将过期积分、距升级、工单未结时长、品类数、R值、F值、M值、存活概率、\
-                 预测价值、流失风险、预计用完、邀请好友数、被邀请 或 企微好友",
+                 预测价值、流失风险、预计用完、邀请好友数、被邀请、企微好友、做过 或 可触达",
             ),
             Self::AndOrEnd => s("\"and\", \"or\" or the end of the rule", "“且”、“或”或规则结尾"),
             Self::OpenParen => s("\"(\"", "“(”"),
@@ -165,6 +171,11 @@ impl Expected {
                 "商品库中的商品标签，加引号，如 \"large_pack\"",
             ),
             Self::Tag => s("a tag, in quotes", "标签名，加引号"),
+            Self::EventName => {
+                s("an event name, in quotes, like \"Message Clicked\"", "事件名，加引号，如 \"Message Clicked\"")
+            }
+            Self::Channel => s("a channel: wecom, sms or miniprogram", "渠道：企微、短信 或 小程序"),
+            Self::Entry => s("\"entry\", as in since entry", "“entry”（since entry，即 进入后）"),
             Self::Stage => s(
                 "a lifecycle stage: prospect, new, active, silent, churned or reactivated",
                 "生命周期阶段：潜在客户、新客、活跃、沉默、流失 或 回流",

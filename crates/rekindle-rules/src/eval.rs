@@ -9,7 +9,7 @@ use rekindle_core::profile::Profile;
 use rekindle_core::rfm::Rfm;
 use rekindle_core::scores::Scores;
 
-use crate::ast::{Metric, RfmAxis, Rule, Session};
+use crate::ast::{DidWhen, Metric, RfmAxis, Rule, Session};
 
 /// A person as rules see them: the profile, and what is decided across people or stored
 /// beside it (stage, tier, RFM, tags), with the catalogue's product tags.
@@ -34,6 +34,18 @@ pub struct Subject<'a> {
     pub invited: u32,
     /// They came on a friend's invitation (resolved, not a self-referral).
     pub invited_by: bool,
+    /// Their events, for `did`: only a journey walk supplies them (none matches no `did`).
+    pub history: Option<&'a History>,
+}
+
+/// What a journey knows of a person's events for `did`: the latest time of each event name
+/// its rules ask about, and when they entered the journey.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    pub last: HashMap<String, DateTime<Utc>>,
+    pub entered_at: Option<DateTime<Utc>>,
+    /// The channels a message would reach them on now (for `reachable`).
+    pub reachable: Vec<rekindle_core::outreach::ChannelKind>,
 }
 
 /// The catalogue's tags of each SKU, for `bought tagged`.
@@ -122,6 +134,17 @@ impl Rule {
                     .any(|r| category.as_ref().is_none_or(|c| *c == r.category) && r.at >= now && r.at <= now + *within)
             }),
             Rule::InvitedBy => s.invited_by,
+            Rule::Reachable { channel } => s.history.is_some_and(|h| h.reachable.contains(channel)),
+            Rule::Did { event, when } => s.history.is_some_and(|h| {
+                h.last.get(event).is_some_and(|&at| {
+                    at <= now
+                        && match when {
+                            DidWhen::Ever => true,
+                            DidWhen::Within(w) => at > now - *w,
+                            DidWhen::SinceEntry => h.entered_at.is_some_and(|entered| at >= entered),
+                        }
+                })
+            }),
             Rule::WecomFriend { staff: None } => p.reachable(),
             Rule::WecomFriend { staff: Some(staff) } => p.contacts.is_friend(staff),
             Rule::Compare { metric: Metric::PAlive | Metric::Clv, .. } if s.scores.is_none() => false,

@@ -165,9 +165,9 @@ mod words;
 
 pub use ast::Rule;
 pub use error::{Expected, Found, ParseError};
-pub use eval::{PointsFacts, ProductTags, Sessions, Subject};
+pub use eval::{History, PointsFacts, ProductTags, Sessions, Subject};
 pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};
-pub use words::Lang;
+pub use words::{Lang, stage_word, tier_word};
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use chrono::Duration;
 use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::scores::Risk;
 
-use crate::ast::{Metric, Op, RfmAxis, Rule, Session, Unit};
+use crate::ast::{DidWhen, Metric, Op, Rule, Session, Unit};
 use crate::error::{Expected, Found, ParseError};
 use crate::lexer::{Spanned, Token, lex};
 use crate::words::{canon, is_zh_keyword};
@@ -292,6 +292,27 @@ impl Parser {
             "tag" => Ok(Rule::Tag { tag: self.text(Expected::Tag)? }),
             "invited_by" => Ok(Rule::InvitedBy),
             "wecom_friend" => Ok(Rule::WecomFriend { staff: self.quoted() }),
+            "reachable" => {
+                let at = self.at;
+                let word = self.text(Expected::Channel)?;
+                let channel = crate::words::channel(&word).ok_or_else(|| self.error_at(at, Expected::Channel))?;
+                Ok(Rule::Reachable { channel })
+            }
+            "did" => {
+                let event = self.text(Expected::EventName)?;
+                // `since entry` in English, 进入后 (since_entry) in Chinese.
+                let when = if self.word("since_entry") {
+                    DidWhen::SinceEntry
+                } else if self.word("since") {
+                    if !self.word("entry") {
+                        return Err(self.error(Expected::Entry));
+                    }
+                    DidWhen::SinceEntry
+                } else {
+                    self.within()?.map_or(DidWhen::Ever, DidWhen::Within)
+                };
+                Ok(Rule::Did { event, when })
+            }
             "churn_risk" => {
                 let (values, negated) = self.one_or_many(Expected::Risk)?;
                 let risks = values
@@ -350,33 +371,20 @@ impl Parser {
 
     fn metric(&mut self, word: &str) -> Result<Metric, ParseError> {
         Ok(match word {
-            "orders" => Metric::Orders,
             "spend" => Metric::Spend(self.argument(Self::duration)?),
             "attended" => Metric::Attended(self.argument(Self::session_count)?),
             "question_wait" => Metric::QuestionWait(self.argument(Self::duration)?),
-            "points" => Metric::Points,
-            "to_next_level" => Metric::ToNextLevel,
             "points_expiring" => match self.argument(Self::duration)? {
                 Some(d) => Metric::PointsExpiring(d),
                 None => return Err(self.error(Expected::OpenParen)),
             },
-            "aov" => Metric::Aov,
-            "days_since_order" => Metric::DaysSinceOrder,
-            "days_since_seen" => Metric::DaysSinceSeen,
-            "comments" => Metric::Comments,
-            "shares" => Metric::Shares,
-            "open_ticket_age" => Metric::OpenTicketAge,
-            "categories" => Metric::Categories,
-            "rfm_r" => Metric::Rfm(RfmAxis::Recency),
-            "rfm_f" => Metric::Rfm(RfmAxis::Frequency),
-            "rfm_m" => Metric::Rfm(RfmAxis::Monetary),
-            "p_alive" => Metric::PAlive,
-            "clv" => Metric::Clv,
-            "invited" => Metric::Invited,
-            _ => {
-                self.at -= 1;
-                return Err(self.error(Expected::KnownCondition));
-            }
+            _ => match Metric::plain(word) {
+                Some(m) => m,
+                None => {
+                    self.at -= 1;
+                    return Err(self.error(Expected::KnownCondition));
+                }
+            },
         })
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use chrono::Duration;
 
-use crate::ast::{Metric, Op, RfmAxis, Rule, Session, Unit};
+use crate::ast::{DidWhen, Metric, Op, RfmAxis, Rule, Session, Unit};
 use crate::words::{Lang, risk_word, stage_word, tier_word, zh};
 
 impl Rule {
@@ -100,6 +100,19 @@ fn write_rule(out: &mut String, rule: &Rule, lang: Lang) {
             if let Some(s) = staff {
                 let _ = write!(out, " {}", quote(s));
             }
+        }
+        Rule::Did { event, when } => {
+            let _ = write!(out, "{} {}", kw("did", lang), quote(event));
+            match when {
+                DidWhen::Ever => {}
+                DidWhen::Within(d) => write_within(out, Some(*d), lang),
+                DidWhen::SinceEntry => {
+                    let _ = write!(out, " {}", if lang == Lang::En { "since entry" } else { zh("since_entry") });
+                }
+            }
+        }
+        Rule::Reachable { channel } => {
+            let _ = write!(out, "{} {}", kw("reachable", lang), crate::words::channel_word(*channel, lang));
         }
         Rule::Compare { metric, op, value } => {
             write_metric(out, metric, lang);

@@ -112,6 +112,7 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
         scores: None,
         invited: 0,
         invited_by: false,
+        history: None,
     };
     parse(rule).unwrap().matches(&subject, now())
 }
@@ -167,6 +168,7 @@ fn predictions() {
             scores,
             invited: 0,
             invited_by: false,
+            history: None,
         };
         parse(rule).unwrap().matches(&subject, now())
     };
@@ -251,6 +253,7 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
         scores: None,
         invited: 0,
         invited_by: false,
+        history: None,
     };
     for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {
         assert!(!parse(rule).unwrap().matches(&subject, now()), "{rule}");
@@ -294,6 +297,7 @@ fn referral_terms_read_the_invitations() {
             scores: None,
             invited,
             invited_by,
+            history: None,
         };
         parse(rule).unwrap().matches(&subject, now())
     };
@@ -390,6 +394,7 @@ fn wecom_friend_reads_each_friendship() {
             scores: None,
             invited: 0,
             invited_by: false,
+            history: None,
         };
         parse(rule).unwrap().matches(&subject, now())
     };
@@ -400,5 +405,79 @@ fn wecom_friend_reads_each_friendship() {
         for lang in [Lang::ZhCn, Lang::En] {
             assert_eq!(parse(&rule.to_text(lang)).unwrap(), rule, "{}", rule.to_text(lang));
         }
+    }
+}
+
+#[test]
+fn did_reads_the_history_a_journey_supplies() {
+    let p = profile(&[]);
+    let products = ProductTags::default();
+    let sessions = Sessions::default();
+    let clicked_at = now() - Duration::hours(30);
+    let history = History {
+        last: [("Message Clicked".to_string(), clicked_at)].into_iter().collect(),
+        entered_at: Some(now() - Duration::hours(40)),
+        reachable: vec![rekindle_core::outreach::ChannelKind::Sms],
+    };
+    let with = |history: Option<&History>, rule: &str| {
+        let subject = Subject {
+            profile: &p,
+            stage: Stage::New,
+            tier: Tier::Edge,
+            rfm: Rfm::default(),
+            tags: &[],
+            products: &products,
+            sessions: &sessions,
+            points: None,
+            level: 1,
+            to_next_level: None,
+            scores: None,
+            invited: 0,
+            invited_by: false,
+            history,
+        };
+        parse(rule).unwrap().matches(&subject, now())
+    };
+    let h = Some(&history);
+    assert!(with(h, r#"did "Message Clicked" within 48h"#));
+    assert!(!with(h, r#"did "Message Clicked" within 24h"#), "30 hours ago");
+    assert!(with(h, r#"did "Message Clicked" since entry"#) && with(h, r#"做过 "Message Clicked" 进入后"#));
+    assert!(with(h, r#"did "Message Clicked""#) && !with(h, r#"did "Order Completed""#));
+    assert!(with(h, r#"做过 "Message Clicked" 近 2天 且 没有 做过 "Order Completed" 进入后"#));
+    let later = History { entered_at: Some(now() - Duration::hours(10)), ..history.clone() };
+    assert!(!with(Some(&later), r#"did "Message Clicked" since entry"#), "clicked before entering");
+    assert!(!with(None, r#"did "Message Clicked""#), "no history (a segment): nobody did anything");
+    assert!(parse(r#"did "Message Clicked" since"#).unwrap_err().to_string().contains("entry"));
+    assert!(parse("did").is_err());
+    for text in [r#"做过 "Message Clicked" 近 48小时"#, r#"did "Order Completed" since entry"#, r#"not did "X""#] {
+        let rule = parse(text).unwrap();
+        assert!(rule.uses_history());
+        for lang in [Lang::ZhCn, Lang::En] {
+            assert_eq!(parse(&rule.to_text(lang)).unwrap(), rule, "{}", rule.to_text(lang));
+        }
+    }
+    assert_eq!(
+        parse(r#"did "Order Completed" since entry"#).unwrap().to_text(Lang::ZhCn),
+        r#"做过 "Order Completed" 进入后"#
+    );
+    assert!(!parse("orders >= 1").unwrap().uses_history());
+    assert!(with(h, "reachable sms") && with(h, "可触达 短信") && !with(h, "reachable wecom"));
+    assert!(with(h, "not 可触达 企微 and reachable sms") && !with(None, "reachable sms"));
+    assert!(parse("reachable email").unwrap_err().to_string().contains("wecom, sms or miniprogram"));
+    for text in ["可触达 小程序", "reachable wecom or reachable sms"] {
+        let rule = parse(text).unwrap();
+        assert!(rule.uses_history());
+        for lang in [Lang::ZhCn, Lang::En] {
+            assert_eq!(parse(&rule.to_text(lang)).unwrap(), rule, "{}", rule.to_text(lang));
+        }
+    }
+}
+
+#[test]
+fn every_profile_figure_a_template_names_is_a_metric() {
+    let figures = rekindle_core::outreach::PROFILE_VARIABLES;
+    let words = ["stage", "tier", "next_category", "staff"];
+    for v in figures.iter().filter(|v| !words.contains(v)) {
+        assert!(ast::Metric::plain(v).is_some(), "{{{{{v}}}}} is no metric");
     }
 }

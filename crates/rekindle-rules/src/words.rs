@@ -2,6 +2,7 @@
 //! an exact synonym of an English one, and the parser reads the English one.
 
 use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::outreach::ChannelKind;
 use rekindle_core::scores::Risk;
 
 /// The language a rule is printed in ([`crate::Rule::to_text`]) or an error is told in
@@ -15,7 +16,7 @@ pub enum Lang {
 
 /// Chinese keywords and the English keyword each stands for; the first spelling of each is the
 /// one [`crate::Rule::to_text`] prints. Each of these splits an unquoted word it occurs in.
-pub(crate) const KEYWORDS: [(&str, &str); 52] = [
+pub(crate) const KEYWORDS: [(&str, &str); 56] = [
     ("且", "and"),
     ("并且", "and"),
     ("或", "or"),
@@ -68,6 +69,10 @@ pub(crate) const KEYWORDS: [(&str, &str); 52] = [
     ("邀请", "invited"),
     ("被邀请", "invited_by"),
     ("企微好友", "wecom_friend"),
+    ("做过", "did"),
+    ("发生过", "did"),
+    ("进入后", "since_entry"),
+    ("可触达", "reachable"),
 ];
 
 /// The English keyword a word stands for (itself when it is not a Chinese synonym).
@@ -118,6 +123,24 @@ const TIERS: [(Tier, &[&str]); 3] = [(Tier::High, &["高价值"]), (Tier::Potent
 const RISKS: [(Risk, &[&str]); 3] =
     [(Risk::Low, &["低风险", "低"]), (Risk::Medium, &["中风险", "中"]), (Risk::High, &["高风险", "高"])];
 
+/// The channels `reachable` names, with their Chinese words (the console's).
+const CHANNELS: [(ChannelKind, &[&str]); 3] = [
+    (ChannelKind::Wecom, &["企微", "企业微信"]),
+    (ChannelKind::Sms, &["短信"]),
+    (ChannelKind::Miniprogram, &["小程序"]),
+];
+
+pub(crate) fn channel(word: &str) -> Option<ChannelKind> {
+    CHANNELS.iter().find(|(c, zh)| c.as_str() == word || zh.contains(&word)).map(|(c, _)| *c)
+}
+
+pub(crate) fn channel_word(c: ChannelKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => c.as_str(),
+        Lang::ZhCn => CHANNELS.iter().find(|(x, _)| *x == c).map_or("", |(_, zh)| zh[0]),
+    }
+}
+
 pub(crate) fn stage(word: &str) -> Option<Stage> {
     STAGES.iter().find(|(s, zh)| s.as_str() == word || zh.contains(&word)).map(|(s, _)| *s)
 }
@@ -130,14 +153,14 @@ pub(crate) fn risk(word: &str) -> Option<Risk> {
     RISKS.iter().find(|(r, zh)| r.as_str() == word || zh.contains(&word)).map(|(r, _)| *r)
 }
 
-pub(crate) fn stage_word(s: Stage, lang: Lang) -> &'static str {
+pub fn stage_word(s: Stage, lang: Lang) -> &'static str {
     match lang {
         Lang::En => s.as_str(),
         Lang::ZhCn => STAGES.iter().find(|(x, _)| *x == s).map_or("", |(_, zh)| zh[0]),
     }
 }
 
-pub(crate) fn tier_word(t: Tier, lang: Lang) -> &'static str {
+pub fn tier_word(t: Tier, lang: Lang) -> &'static str {
     match lang {
         Lang::En => t.as_str(),
         Lang::ZhCn => TIERS.iter().find(|(x, _)| *x == t).map_or("", |(_, zh)| zh[0]),

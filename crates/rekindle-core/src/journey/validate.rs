@@ -156,8 +156,11 @@ pub fn validate_with(d: &Definition, known: &Known, rule: impl Fn(&str) -> Optio
                     problem(at("timeout_minutes"), "must be between 1 and 129600 (90 days)".into());
                 }
                 for (j, p) in paths.iter().enumerate() {
-                    if p.event.trim().is_empty() {
-                        problem(format!("steps[{i}].paths[{j}].event"), "is empty".into());
+                    if p.event.trim().is_empty() || p.event.chars().count() > 200 {
+                        problem(format!("steps[{i}].paths[{j}].event"), "must be 1 to 200 characters".into());
+                    }
+                    if p.properties.len() > 20 {
+                        problem(format!("steps[{i}].paths[{j}].properties"), "at most 20 properties".into());
                     }
                     if !index.contains_key(p.next.as_str()) {
                         problem(format!("steps[{i}].paths[{j}].next"), format!("there is no step {:?}", p.next));

@@ -34,6 +34,36 @@ pub const VARIABLES: [&str; 17] = [
     "deadline",
 ];
 
+/// Any profile figure a rule can read, by the rule language's word (`{{days_since_order}}`,
+/// `{{spend}}` in yuan, `{{clv}}`), and the person's stage, tier, recommended next category
+/// and WeCom owner (the staff member's userid); `rekindle-rules` tests that every figure here
+/// is one of its metrics.
+pub const PROFILE_VARIABLES: [&str; 18] = [
+    "orders",
+    "spend",
+    "aov",
+    "days_since_order",
+    "days_since_seen",
+    "comments",
+    "shares",
+    "categories",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "p_alive",
+    "clv",
+    "invited",
+    "stage",
+    "tier",
+    "next_category",
+    "staff",
+];
+
+/// Whether `name` is a variable a template may use.
+pub fn is_variable(name: &str) -> bool {
+    VARIABLES.contains(&name) || PROFILE_VARIABLES.contains(&name)
+}
+
 /// Values for one person; a missing value falls back to the placeholder's default, if any.
 pub type Vars = BTreeMap<&'static str, String>;
 
@@ -111,9 +141,13 @@ impl MessageTemplate {
         for (field, text) in texts {
             for p in placeholders(text) {
                 match p {
-                    Ok((var, _)) if !VARIABLES.contains(&var) => problems.push(FieldError::new(
+                    Ok((var, _)) if !is_variable(var) => problems.push(FieldError::new(
                         field.clone(),
-                        format!("{{{{{var}}}}} is not a variable; use one of {}", VARIABLES.join(", ")),
+                        format!(
+                            "{{{{{var}}}}} is not a variable; use one of {}, or a profile figure: {}",
+                            VARIABLES.join(", "),
+                            PROFILE_VARIABLES.join(", ")
+                        ),
                     )),
                     Ok(_) => {}
                     Err(e) => problems.push(FieldError::new(field.clone(), e)),

@@ -263,3 +263,27 @@ async fn predictions_appear_once_enough_people_buy_again() {
     .unwrap();
     assert_eq!(preview["count"], 20, "every buyer is scored");
 }
+
+/// Issue 23: `did` reads event history, which only a journey walk has; a segment, its preview
+/// and a tag refuse it at the rule, saying where, rather than matching nobody in silence.
+#[tokio::test]
+async fn segments_and_tags_refuse_did() {
+    let app = spawn_app().await;
+    for (path, body) in [
+        ("/api/v1/segments/preview", json!({"rule": "orders >= 1 and did \"Message Clicked\" within 48h"})),
+        ("/api/v1/segments", json!({"name": "点过链接", "rule": "did \"Message Clicked\""})),
+        ("/api/v1/tags", json!({"name": "点过", "rule": "做过 \"Message Clicked\" 近 2天"})),
+    ] {
+        let r = admin(&app, Method::POST, path, Some(body)).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["field"], "rule", "{path}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("做过") || e["message"].as_str().unwrap().contains("did"),
+            "{e}"
+        );
+    }
+    let r =
+        admin(&app, Method::POST, "/api/v1/segments/preview", Some(json!({"rule": "orders >= 1 and did \"X\""}))).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["position"], 16, "at the did");
+}

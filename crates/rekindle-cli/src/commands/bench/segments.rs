@@ -82,6 +82,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                     scores: None,
                     invited: 0,
                     invited_by: false,
+                    history: None,
                 };
                 rule.matches(&subject, now)
             })

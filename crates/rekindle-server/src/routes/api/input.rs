@@ -13,6 +13,20 @@ pub fn checked_rule(field: &str, text: &str, lang: super::Lang) -> Result<(Strin
         return Err(ApiError::field(ErrorCode::InvalidField, field, "a rule is required"));
     }
     let rule = parse(text).map_err(|e| ApiError::rule(field, &e, lang.rules()))?;
+    // Segments and tags are judged over profiles, which keep no event history: `did` is a
+    // journey's term (its walk reads the person's events).
+    if rule.uses_history() {
+        let reason = match lang.rules() {
+            rekindle_rules::Lang::ZhCn => "“做过”和“可触达”只能用在旅程的规则里（分群和标签读不到事件历史和触达状态）",
+            rekindle_rules::Lang::En => {
+                "\"did\" and \"reachable\" are for journey rules only (segments and tags do not read event history or reach)"
+            }
+        };
+        let mut e = ApiError::field(ErrorCode::InvalidField, field, reason);
+        let at = ["did", "做过", "发生过", "reachable", "可触达"].iter().filter_map(|w| text.find(w)).min();
+        e.position = at.map(|byte| text[..byte].chars().count());
+        return Err(e);
+    }
     Ok((text.to_string(), rule))
 }
 
