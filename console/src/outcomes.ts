@@ -19,7 +19,12 @@ export function useOutcomeLabels() {
       return [[head, codeText].filter(Boolean).join(' '), message ?? ''].filter(Boolean).join(': ')
     },
     enrollment: (s: string) => known(`enrollmentStates.${s}`, s),
-    step: (o: string) => known(`journey.readout.outcomes.${o}`, o),
+    /** A step outcome; `channel:<channel>` is the channel a send step with fallbacks took. */
+    step(o: string): string {
+      const [head, channel] = o.split(':', 2)
+      if (head === 'channel' && channel) return `${t('journey.readout.outcomes.channel')} · ${known(`channels.${channel}`, channel)}`
+      return known(`journey.readout.outcomes.${o}`, o)
+    },
     /** A readout message outcome: `sent`, `failed:<kind>`, `skipped:<reason>`. */
     message(outcome: string): string {
       const [state, detail] = outcome.split(':', 2)

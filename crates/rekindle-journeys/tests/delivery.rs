@@ -405,6 +405,10 @@ async fn a_dispatcher_dying_mid_call_never_causes_a_second_send() {
             day: "2026-05-01".parse().unwrap(),
             month_days: 31,
             skip: None,
+            priority: 5,
+            tag: None,
+            when_capped: Default::default(),
+            fallback: Vec::new(),
         };
         store.queue(ws, &[message], &CapsConfig::default()).await.unwrap();
         let lease = Duration::seconds(60);

@@ -64,6 +64,10 @@ impl Setup {
             day: now.date_naive(),
             month_days: 31,
             skip: None,
+            priority: 5,
+            tag: None,
+            when_capped: Default::default(),
+            fallback: Vec::new(),
         };
         self.store.queue(self.ws, &[m], &CapsConfig::default()).await.unwrap();
     }

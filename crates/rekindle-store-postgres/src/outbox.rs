@@ -4,12 +4,11 @@
 //! counts read (see `journey_lock.rs`), and claiming skips rows another dispatcher holds.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::outreach::queueing::{self, Gate};
-use rekindle_core::outreach::{CapsConfig, ChannelKind, Counted};
+use rekindle_core::outreach::booked::Booked;
+use rekindle_core::outreach::queueing::{self, Capped, Gate};
+use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip};
 use rekindle_core::{JourneyId, PersonId, WorkspaceId};
-use rekindle_store::{
-    CapWindow, DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError,
-};
+use rekindle_store::{DeliveryError, Dispatched, NewMessage, OutboxMessage, OutboxState, Queued, Result, StoreError};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
 use sqlx_core::types::Json;
@@ -23,17 +22,25 @@ use crate::{PostgresStore, db_err, done, sql, sql_owned};
 /// States that do not use up a cap: the person got nothing.
 pub(crate) const NOT_COUNTED: &str = "('skipped', 'failed')";
 
+/// How queueing one message went, and the channel that took it.
+pub(crate) struct Placed {
+    pub queued: Queued,
+    pub channel: ChannelKind,
+}
+
 /// Queue messages in order, inside the caller's transaction, each message's fate in turn.
 pub(crate) async fn queue_in(
     c: &mut PgConnection,
     ws: WorkspaceId,
     messages: &[NewMessage],
     caps: &CapsConfig,
-) -> Result<Vec<Queued>> {
+) -> Result<Vec<Placed>> {
     // Everything the counts below read is locked first, all of it at once: a node queueing for
-    // the same person or number waits until we commit, then counts what we queued.
+    // the same person or number waits until we commit, then counts what we queued. The person's
+    // lock also covers the queued messages a higher priority takes a slot from.
     let keys: Vec<Key> = messages
         .iter()
+        .flat_map(NewMessage::choices)
         .filter(|m| m.skip.is_none() && m.channel.reaches_person())
         .flat_map(|m| {
             let number = (m.channel == ChannelKind::Sms).then(|| Key::number_messages(ws, &m.recipient));
@@ -48,7 +55,7 @@ pub(crate) async fn queue_in(
     Ok(queued)
 }
 
-async fn queue_one(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage, caps: &CapsConfig) -> Result<Queued> {
+async fn queue_one(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage, caps: &CapsConfig) -> Result<Placed> {
     let exists: bool = sql("SELECT EXISTS (SELECT 1 FROM outbox WHERE workspace_id = $1 AND send_key = $2)")
         .bind(ws.0)
         .bind(&m.send_key)
@@ -56,34 +63,104 @@ async fn queue_one(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage, caps: 
         .await
         .and_then(|r| r.try_get(0))
         .map_err(db_err)?;
+    let duplicate = Placed { queued: Queued::Duplicate, channel: m.channel };
     if exists {
-        return Ok(Queued::Duplicate);
+        return Ok(duplicate);
     }
-    // The decision is core's (`queueing`); this only reads what each step asks for.
-    let skip = match queueing::screen(m.skip, m.channel) {
-        Gate::Decided(skip) => skip,
-        _ => {
-            let counted = count(c, ws, m).await.map_err(db_err)?;
-            match queueing::after_caps(caps, m.channel, m.transactional, &counted, m.month_days) {
-                Gate::Decided(skip) => skip,
-                _ => queueing::after_credits(credits(c, ws, m.person, m.template.as_deref()).await.map_err(db_err)?),
+    // The decision is core's (`queueing`); this only reads what each step asks for. The
+    // channels are tried in order; the first with a slot takes the message.
+    let mut tried = Vec::new();
+    for x in m.choices() {
+        match place(c, ws, m.person, x, caps).await? {
+            Ok((shift, outranked)) => {
+                let Some(id) = insert(c, ws, &m.send_key, x, shift, None, None).await? else { return Ok(duplicate) };
+                if let Some(b) = outranked {
+                    reschedule(c, ws, m.person, &b, caps).await?;
+                }
+                return Ok(Placed { queued: Queued::Queued(id), channel: x.channel });
+            }
+            Err(skip) => tried.push((x.channel, skip)),
+        }
+    }
+    let skip = tried[0].1;
+    let why = (!m.fallback.is_empty()).then(|| queueing::tried(&tried));
+    Ok(match insert(c, ws, &m.send_key, m, 0, Some(skip), why.as_deref()).await? {
+        Some(_) => Placed { queued: Queued::Skipped(skip), channel: m.channel },
+        None => duplicate,
+    })
+}
+
+/// Whether `x` has a slot (moved on how many days, and the queued message it outranked, now
+/// marked so), or why not.
+async fn place(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    person: PersonId,
+    x: &NewMessage,
+    caps: &CapsConfig,
+) -> Result<std::result::Result<(u64, Option<Booked>), Skip>> {
+    match queueing::screen(x.skip, x.channel) {
+        Gate::Decided(Some(skip)) => return Ok(Err(skip)),
+        Gate::Decided(None) => return Ok(Ok((0, None))),
+        _ => {}
+    }
+    let mut first = None;
+    for shift in queueing::shifts(x.when_capped) {
+        let day = x.day + chrono::Days::new(shift);
+        let sms =
+            if x.channel == ChannelKind::Sms { sms_on(c, ws, &x.recipient, day).await.map_err(db_err)? } else { 0 };
+        // A dispatcher may claim the message we would outrank between our read and our update
+        // (claims take no person lock): then it holds its slot, and we read again.
+        loop {
+            let booked = booked(c, ws, person, caps.span(day)).await.map_err(db_err)?;
+            match queueing::after_caps(caps, &x.outgoing(day), &booked, sms) {
+                Capped::Full(skip) => {
+                    first.get_or_insert(skip);
+                    break;
+                }
+                Capped::Slot { outranks, next } => {
+                    if next == Gate::CountCredits {
+                        let unused = credits(c, ws, person, x.template.as_deref()).await.map_err(db_err)?;
+                        if let Some(skip) = queueing::after_credits(unused) {
+                            return Ok(Err(skip));
+                        }
+                    }
+                    let outranked = outranks.and_then(|id| booked.into_iter().find(|b| b.id == id));
+                    if let Some(b) = &outranked
+                        && !outrank(c, b.id).await?
+                    {
+                        continue;
+                    }
+                    return Ok(Ok((shift, outranked)));
+                }
             }
         }
-    };
-    let (state, code) = match skip {
-        Some(s) => (OutboxState::Skipped, Some(s.as_str())),
-        None => (OutboxState::Queued, None),
-    };
-    // The same key queued by another node since the check above (only messages nobody counts
-    // go unlocked): theirs stands, ours is the duplicate.
-    let id = sql("INSERT INTO outbox (workspace_id, send_key, person_id, journey_id, enrollment_id, step, variant,
-                                      channel, recipient, sender, template, body, transactional, state, not_before,
-                                      day, created_at, updated_at, error_code)
-                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
-                  ON CONFLICT (workspace_id, send_key) DO NOTHING
-                  RETURNING id")
+    }
+    Ok(Err(first.expect("at least one day is tried")))
+}
+
+/// The message's row; `None` when another node queued the same key since our check (only
+/// messages nobody counts go unlocked): theirs stands, ours is the duplicate.
+async fn insert(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    send_key: &str,
+    m: &NewMessage,
+    shift: u64,
+    skip: Option<Skip>,
+    why: Option<&str>,
+) -> Result<Option<i64>> {
+    let state = if skip.is_some() { OutboxState::Skipped } else { OutboxState::Queued };
+    let row = sql("INSERT INTO outbox (workspace_id, send_key, person_id, journey_id, enrollment_id, step, variant,
+                                       channel, recipient, sender, template, body, transactional, state, not_before,
+                                       day, created_at, updated_at, error_code, error_message, priority, tag,
+                                       defer_until)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19,
+                           $20, $21, $22)
+                   ON CONFLICT (workspace_id, send_key) DO NOTHING
+                   RETURNING id")
     .bind(ws.0)
-    .bind(&m.send_key)
+    .bind(send_key)
     .bind(m.person.0)
     .bind(m.journey.map(|j| j.0))
     .bind(m.enrollment)
@@ -96,78 +173,116 @@ async fn queue_one(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage, caps: 
     .bind(Json(&m.body))
     .bind(m.transactional)
     .bind(state.as_str())
-    .bind(m.not_before)
-    .bind(m.day)
+    .bind(queueing::moved(m.not_before, shift))
+    .bind(m.day + chrono::Days::new(shift))
     .bind(Utc::now())
-    .bind(code)
+    .bind(skip.map(Skip::as_str))
+    .bind(why)
+    .bind(i16::from(m.priority))
+    .bind(m.tag.as_deref())
+    .bind(queueing::defer_until(m.when_capped, m.day))
     .fetch_optional(&mut *c)
     .await
     .map_err(db_err)?;
-    Ok(match (id, skip) {
-        (None, _) => Queued::Duplicate,
-        (Some(_), Some(s)) => Queued::Skipped(s),
-        (Some(r), None) => Queued::Queued(r.try_get(0).map_err(db_err)?),
-    })
+    row.map(|r| r.try_get(0)).transpose().map_err(db_err)
 }
 
-/// A count from the database as the caps count it.
-fn n(r: &PgRow, i: usize) -> Result<u32, Error> {
-    Ok(u32::try_from(r.try_get::<i64, _>(i)?).unwrap_or(u32::MAX))
+/// A queued message gives up its slot to a higher priority; `false` when a dispatcher took it
+/// first.
+async fn outrank(c: &mut PgConnection, id: i64) -> Result<bool> {
+    let done = sql("UPDATE outbox SET state = 'skipped', error_code = $2, updated_at = $3
+                    WHERE id = $1 AND state = 'queued'")
+    .bind(id)
+    .bind(Skip::Outranked.as_str())
+    .bind(Utc::now())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(done.rows_affected() == 1)
 }
 
-/// What was already queued or sent to the person (under their id, or the id of anyone merged
-/// into them), over the windows caps count.
-async fn count(c: &mut PgConnection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted, Error> {
-    let w = CapWindow::of(m.day);
-    let (lo, hi) = w.span();
-    // `IS NOT DISTINCT FROM`: no sender matches no sender, as SQLite's `IS` does.
-    let r = sql_owned(format!(
-        "SELECT
-            COUNT(*) FILTER (WHERE channel = $5 AND NOT transactional AND day = $6),
-            COUNT(*) FILTER (WHERE channel <> 'webhook' AND NOT transactional AND day = $6),
-            COUNT(*) FILTER (WHERE channel = 'wecom' AND day BETWEEN $7 AND $8),
-            COUNT(*) FILTER (WHERE channel = 'wecom' AND day BETWEEN $9 AND $10),
-            COUNT(*) FILTER (WHERE channel = 'wecom' AND day = $6),
-            COUNT(*) FILTER (WHERE channel = 'wecom' AND day = $6 AND sender IS NOT DISTINCT FROM $11)
+/// An outranked message whose journey defers: queued again on the first later day with a
+/// free slot, up to its `defer_until`; otherwise it stays skipped.
+async fn reschedule(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    person: PersonId,
+    b: &Booked,
+    caps: &CapsConfig,
+) -> Result<()> {
+    for shift in queueing::reschedule(b) {
+        let o = queueing::outgoing_of(b, shift);
+        let booked = booked(c, ws, person, caps.span(o.day)).await.map_err(db_err)?;
+        let sms =
+            if b.channel == ChannelKind::Sms { sms_on(c, ws, &b.recipient, o.day).await.map_err(db_err)? } else { 0 };
+        if caps.decide(&o, &caps.count(&o, &booked, sms)).is_ok() {
+            sql("UPDATE outbox SET state = 'queued', error_code = NULL, day = $2, not_before = $3, updated_at = $4
+                 WHERE id = $1 AND state = 'skipped'")
+            .bind(b.id)
+            .bind(o.day)
+            .bind(queueing::moved(b.not_before, shift))
+            .bind(Utc::now())
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// What the person (under their id, or the id of anyone merged into them) has booked over the
+/// days caps count.
+async fn booked(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    person: PersonId,
+    (lo, hi): (NaiveDate, NaiveDate),
+) -> Result<Vec<Booked>, Error> {
+    let rows = sql_owned(format!(
+        "SELECT id, day, channel, transactional, tag, sender, recipient, priority, state = 'queued', defer_until,
+                not_before
          FROM outbox
-         WHERE workspace_id = $1 AND day BETWEEN $3 AND $4 AND state NOT IN {NOT_COUNTED}
+         WHERE workspace_id = $1 AND day BETWEEN $3 AND $4 AND state NOT IN {NOT_COUNTED} AND channel <> 'webhook'
            AND person_id IN {PERSON_AND_MERGED}"
     ))
     .bind(ws.0)
-    .bind(m.person.0)
+    .bind(person.0)
     .bind(lo)
     .bind(hi)
-    .bind(m.channel.as_str())
-    .bind(m.day)
-    .bind(w.month.0)
-    .bind(w.month.1)
-    .bind(w.week.0)
-    .bind(w.week.1)
-    .bind(m.sender.as_deref())
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Booked {
+                id: r.try_get(0)?,
+                day: r.try_get(1)?,
+                channel: parse::<ChannelKind>(r.try_get(2)?)?,
+                transactional: r.try_get(3)?,
+                tag: r.try_get(4)?,
+                sender: r.try_get(5)?,
+                recipient: r.try_get(6)?,
+                priority: u8::try_from(r.try_get::<i16, _>(7)?).unwrap_or(u8::MAX),
+                queued: r.try_get(8)?,
+                defer_until: r.try_get(9)?,
+                not_before: r.try_get(10)?,
+            })
+        })
+        .collect()
+}
+
+/// SMS to one number on `day`, of every kind and anyone's.
+async fn sms_on(c: &mut PgConnection, ws: WorkspaceId, number: &str, day: NaiveDate) -> Result<u32, Error> {
+    let r = sql_owned(format!(
+        "SELECT COUNT(*) FROM outbox WHERE workspace_id = $1 AND channel = 'sms' AND recipient = $2 AND day = $3
+         AND state NOT IN {NOT_COUNTED}"
+    ))
+    .bind(ws.0)
+    .bind(number)
+    .bind(day)
     .fetch_one(&mut *c)
     .await?;
-    let mut counted = Counted {
-        channel_day: n(&r, 0)?,
-        all_day: n(&r, 1)?,
-        wecom_month: n(&r, 2)?,
-        wecom_week: n(&r, 3)?,
-        wecom_day: n(&r, 4)?,
-        wecom_staff_day: n(&r, 5)?,
-        sms_number_day: 0,
-    };
-    if m.channel == ChannelKind::Sms {
-        let r = sql_owned(format!(
-            "SELECT COUNT(*) FROM outbox WHERE workspace_id = $1 AND channel = 'sms' AND recipient = $2 AND day = $3
-             AND state NOT IN {NOT_COUNTED}"
-        ))
-        .bind(ws.0)
-        .bind(&m.recipient)
-        .bind(m.day)
-        .fetch_one(&mut *c)
-        .await?;
-        counted.sms_number_day = n(&r, 0)?;
-    }
-    Ok(counted)
+    Ok(u32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(u32::MAX))
 }
 
 /// Mini-program acceptances not yet used by a message that was queued or sent.
@@ -196,7 +311,8 @@ async fn record(c: &mut PgConnection, id: i64, outcome: &Dispatched, at: DateTim
     // Only while sending: a message recovered and resolved by another dispatcher stays as it was.
     let done = sql("UPDATE outbox SET state = $2, not_before = COALESCE($3, not_before),
                           provider_id = COALESCE($4, provider_id), error_kind = $5, error_code = $6,
-                          error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9
+                          error_message = $7, sent_at = COALESCE($8, sent_at), lease_until = NULL, updated_at = $9,
+                          attempts = attempts - $10
                    WHERE id = $1 AND state = 'sending'")
     .bind(id)
     .bind(r.state.as_str())
@@ -207,6 +323,7 @@ async fn record(c: &mut PgConnection, id: i64, outcome: &Dispatched, at: DateTim
     .bind(r.error.as_ref().map(|e| e.message.as_str()))
     .bind(r.sent_at)
     .bind(at)
+    .bind(r.attempts_back)
     .execute(&mut *c)
     .await
     .map_err(db_err)?;
@@ -261,7 +378,7 @@ impl rekindle_store::Outbox for PostgresStore {
     async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
         let mut tx = self.tx().await?;
         let queued = queue_in(&mut tx, ws, messages, caps).await?;
-        done(tx, queued).await
+        done(tx, queued.into_iter().map(|p| p.queued).collect()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -277,6 +277,52 @@ async fn racing_queues_never_pass_a_cap() {
     assert_eq!(stored.iter().filter(|m| m.state != OutboxState::Skipped).count(), 3);
 }
 
+/// Twenty-four queueings of mixed priorities on two nodes race for one person's one SMS slot
+/// of the day, five times over: whatever order they commit in, the highest priority ends up
+/// holding it, each lower one that held it meanwhile recorded as outranked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_priorities_leave_the_highest_holding_the_slot() {
+    let (a, schema) = common::fresh().await;
+    let b = schema.open_again().await;
+    let ws = default_ws(&a).await;
+    const RACERS: usize = 24;
+    warm_up(&a, RACERS / 2).await;
+    warm_up(&b, RACERS / 2).await;
+    let mut outranked = 0;
+    for round in 0..5usize {
+        let person = PersonId::new_v7();
+        let priority = move |i: usize| ((i * 7 + round * 3) % 9 + 1) as u8;
+        let start = Arc::new(Barrier::new(RACERS));
+        let mut racers = Vec::new();
+        for i in 0..RACERS {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let start = start.clone();
+            racers.push(tokio::spawn(async move {
+                let sms = NewMessage {
+                    priority: priority(i),
+                    not_before: Utc::now() + Duration::days(1),
+                    ..message(&format!("r{round}-{i}"), person, ChannelKind::Sms, "2026-05-01")
+                };
+                start.wait().await;
+                store.queue(ws, &[sms], &CapsConfig::default()).await.unwrap().remove(0)
+            }));
+        }
+        for r in racers {
+            r.await.unwrap();
+        }
+        let stored = a.messages(ws, Some(person), 100).await.unwrap();
+        let held: Vec<_> = stored.iter().filter(|m| m.state == OutboxState::Queued).collect();
+        assert_eq!(held.len(), 1, "round {round}: one holder");
+        let i: usize = held[0].send_key.rsplit('-').next().unwrap().parse().unwrap();
+        assert_eq!(priority(i), 9, "round {round}: {} holds the slot", held[0].send_key);
+        let reasons: HashSet<_> = stored.iter().filter_map(|m| m.error_code.as_deref()).collect();
+        assert!(reasons.is_subset(&HashSet::from(["outranked", "channel_daily_cap"])), "{reasons:?}");
+        outranked += stored.iter().filter(|m| m.error_code.as_deref() == Some("outranked")).count();
+    }
+    // The race was real: lower ones held the slot before a higher one took it.
+    assert!(outranked > 0, "no slot ever changed hands");
+}
+
 /// Twenty dispatchers on two nodes claim from fifty due messages at once: each message is
 /// claimed by exactly one of them, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -359,6 +405,7 @@ async fn racing_triggers_enroll_once() {
             trigger_key: format!("order-{i}"),
             reentry: Reentry::Once,
             context: serde_json::Value::Null,
+            limits: Default::default(),
             at: Utc::now(),
         };
         triggers.push(tokio::spawn(async move {

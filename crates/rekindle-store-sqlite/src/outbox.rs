@@ -2,11 +2,12 @@
 //! SQLite has one writer, so the write transaction alone makes count-then-insert atomic.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::outreach::queueing::{self, Gate};
-use rekindle_core::outreach::{CapsConfig, ChannelKind, Counted};
+use rekindle_core::outreach::booked::Booked;
+use rekindle_core::outreach::queueing::{self, Capped, Gate};
+use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip};
 use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{
-    CapWindow, DeliveryError, Dispatched, NewMessage, Outbox, OutboxMessage, OutboxState, Queued, Result, StoreError,
+    DeliveryError, Dispatched, NewMessage, Outbox, OutboxMessage, OutboxState, Queued, Result, StoreError,
 };
 use rusqlite::{Connection, params};
 
@@ -19,125 +20,217 @@ use crate::{SqliteStore, db_err};
 /// States that do not use up a cap: the person got nothing.
 const NOT_COUNTED: &str = "('skipped', 'failed')";
 
-pub(crate) fn queue_one(c: &Connection, ws: WorkspaceId, m: &NewMessage, caps: &CapsConfig) -> Result<Queued> {
+/// How queueing one message went, and the channel that took it.
+pub(crate) struct Placed {
+    pub queued: Queued,
+    pub channel: ChannelKind,
+}
+
+pub(crate) fn queue_one(c: &Connection, ws: WorkspaceId, m: &NewMessage, caps: &CapsConfig) -> Result<Placed> {
     let exists: bool = c
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE workspace_id = ?1 AND send_key = ?2)")
         .map_err(db_err)?
         .query_row(params![ws.0, m.send_key], |r| r.get(0))
         .map_err(db_err)?;
     if exists {
-        return Ok(Queued::Duplicate);
+        return Ok(Placed { queued: Queued::Duplicate, channel: m.channel });
     }
-    // The decision is core's (`queueing`); this only reads what each step asks for.
-    let skip = match queueing::screen(m.skip, m.channel) {
-        Gate::Decided(skip) => skip,
-        _ => match queueing::after_caps(caps, m.channel, m.transactional, &count(c, ws, m)?, m.month_days) {
-            Gate::Decided(skip) => skip,
-            _ => queueing::after_credits(credits(c, ws, m.person, m.template.as_deref())?),
-        },
-    };
-    let (state, code) = match skip {
-        Some(s) => (OutboxState::Skipped, Some(s.as_str())),
-        None => (OutboxState::Queued, None),
-    };
-    let now = ms(Utc::now());
-    let id = c
-        .prepare_cached(
-            "INSERT INTO outbox (workspace_id, send_key, person_id, journey_id, enrollment_id, step, variant, channel,
-                                 recipient, sender, template, body, transactional, state, not_before, day, created_at,
-                                 updated_at, error_code)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)
-             RETURNING id",
-        )
-        .map_err(db_err)?
-        .query_row(
-            params![
-                ws.0,
-                m.send_key,
-                m.person.0,
-                m.journey.map(|j| j.0),
-                m.enrollment,
-                m.step,
-                m.variant,
-                m.channel.as_str(),
-                m.recipient,
-                m.sender,
-                m.template,
-                m.body.to_string(),
-                m.transactional,
-                state.as_str(),
-                ms(m.not_before),
-                m.day.to_string(),
-                now,
-                code,
-            ],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(db_err)?;
-    Ok(match skip {
-        Some(s) => Queued::Skipped(s),
-        None => Queued::Queued(id),
-    })
+    // The decision is core's (`queueing`); this only reads what each step asks for. The
+    // channels are tried in order; the first with a slot takes the message.
+    let mut tried = Vec::new();
+    for x in m.choices() {
+        match place(c, ws, m.person, x, caps)? {
+            Ok((shift, outranked)) => {
+                let id = insert(c, ws, &m.send_key, x, shift, None, None)?;
+                if let Some(b) = outranked {
+                    reschedule(c, ws, m.person, &b, caps)?;
+                }
+                return Ok(Placed { queued: Queued::Queued(id), channel: x.channel });
+            }
+            Err(skip) => tried.push((x.channel, skip)),
+        }
+    }
+    let skip = tried[0].1;
+    let why = (!m.fallback.is_empty()).then(|| queueing::tried(&tried));
+    insert(c, ws, &m.send_key, m, 0, Some(skip), why.as_deref())?;
+    Ok(Placed { queued: Queued::Skipped(skip), channel: m.channel })
 }
 
-/// What was already queued or sent to the person (under their id, or the id of anyone merged
-/// into them), over the windows caps count.
-fn count(c: &Connection, ws: WorkspaceId, m: &NewMessage) -> Result<Counted> {
-    let w = CapWindow::of(m.day);
-    let (lo, hi) = w.span();
-    let d = |x: NaiveDate| x.to_string();
-    let mut counted = c
+/// Whether `x` has a slot (moved on how many days, and the queued message it outranked, now
+/// marked so), or why not.
+fn place(
+    c: &Connection,
+    ws: WorkspaceId,
+    person: PersonId,
+    x: &NewMessage,
+    caps: &CapsConfig,
+) -> Result<std::result::Result<(u64, Option<Booked>), Skip>> {
+    match queueing::screen(x.skip, x.channel) {
+        Gate::Decided(Some(skip)) => return Ok(Err(skip)),
+        Gate::Decided(None) => return Ok(Ok((0, None))),
+        _ => {}
+    }
+    let mut first = None;
+    for shift in queueing::shifts(x.when_capped) {
+        let day = x.day + chrono::Days::new(shift);
+        let booked = booked(c, ws, person, caps.span(day))?;
+        let sms = sms_count(c, ws, x, day)?;
+        match queueing::after_caps(caps, &x.outgoing(day), &booked, sms) {
+            Capped::Full(skip) => {
+                first.get_or_insert(skip);
+            }
+            Capped::Slot { outranks, next } => {
+                if next == Gate::CountCredits
+                    && let Some(skip) = queueing::after_credits(credits(c, ws, person, x.template.as_deref())?)
+                {
+                    return Ok(Err(skip));
+                }
+                let outranked = outranks.and_then(|id| booked.into_iter().find(|b| b.id == id));
+                if let Some(b) = &outranked {
+                    outrank(c, b.id)?;
+                }
+                return Ok(Ok((shift, outranked)));
+            }
+        }
+    }
+    Ok(Err(first.expect("at least one day is tried")))
+}
+
+fn insert(
+    c: &Connection,
+    ws: WorkspaceId,
+    send_key: &str,
+    m: &NewMessage,
+    shift: u64,
+    skip: Option<Skip>,
+    why: Option<&str>,
+) -> Result<i64> {
+    let state = if skip.is_some() { OutboxState::Skipped } else { OutboxState::Queued };
+    let now = ms(Utc::now());
+    c.prepare_cached(
+        "INSERT INTO outbox (workspace_id, send_key, person_id, journey_id, enrollment_id, step, variant, channel,
+                             recipient, sender, template, body, transactional, state, not_before, day, created_at,
+                             updated_at, error_code, error_message, priority, tag, defer_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20, ?21,
+                 ?22)
+         RETURNING id",
+    )
+    .map_err(db_err)?
+    .query_row(
+        params![
+            ws.0,
+            send_key,
+            m.person.0,
+            m.journey.map(|j| j.0),
+            m.enrollment,
+            m.step,
+            m.variant,
+            m.channel.as_str(),
+            m.recipient,
+            m.sender,
+            m.template,
+            m.body.to_string(),
+            m.transactional,
+            state.as_str(),
+            ms(queueing::moved(m.not_before, shift)),
+            (m.day + chrono::Days::new(shift)).to_string(),
+            now,
+            skip.map(Skip::as_str),
+            why,
+            m.priority,
+            m.tag,
+            queueing::defer_until(m.when_capped, m.day).map(|d| d.to_string()),
+        ],
+        |r| r.get::<_, i64>(0),
+    )
+    .map_err(db_err)
+}
+
+/// A queued message gives up its slot to a higher priority.
+fn outrank(c: &Connection, id: i64) -> Result<()> {
+    c.cached_execute(
+        "UPDATE outbox SET state = 'skipped', error_code = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'queued'",
+        params![id, Skip::Outranked.as_str(), ms(Utc::now())],
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// An outranked message whose journey defers: queued again on the first later day with a
+/// free slot, up to its `defer_until`; otherwise it stays skipped.
+fn reschedule(c: &Connection, ws: WorkspaceId, person: PersonId, b: &Booked, caps: &CapsConfig) -> Result<()> {
+    for shift in queueing::reschedule(b) {
+        let o = queueing::outgoing_of(b, shift);
+        let booked = booked(c, ws, person, caps.span(o.day))?;
+        let sms = if b.channel == ChannelKind::Sms { sms_on(c, ws, &b.recipient, o.day)? } else { 0 };
+        if caps.decide(&o, &caps.count(&o, &booked, sms)).is_ok() {
+            c.cached_execute(
+                "UPDATE outbox SET state = 'queued', error_code = NULL, day = ?2, not_before = ?3, updated_at = ?4
+                 WHERE id = ?1 AND state = 'skipped'",
+                params![b.id, o.day.to_string(), ms(queueing::moved(b.not_before, shift)), ms(Utc::now())],
+            )
+            .map_err(db_err)?;
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// What the person (under their id, or the id of anyone merged into them) has booked over the
+/// days caps count.
+fn booked(c: &Connection, ws: WorkspaceId, person: PersonId, (lo, hi): (NaiveDate, NaiveDate)) -> Result<Vec<Booked>> {
+    let mut stmt = c
         .prepare_cached(&format!(
-            "SELECT
-                COUNT(*) FILTER (WHERE channel = ?5 AND transactional = 0 AND day = ?6),
-                COUNT(*) FILTER (WHERE channel <> 'webhook' AND transactional = 0 AND day = ?6),
-                COUNT(*) FILTER (WHERE channel = 'wecom' AND day BETWEEN ?7 AND ?8),
-                COUNT(*) FILTER (WHERE channel = 'wecom' AND day BETWEEN ?9 AND ?10),
-                COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6),
-                COUNT(*) FILTER (WHERE channel = 'wecom' AND day = ?6 AND sender IS ?11)
+            "SELECT id, day, channel, transactional, tag, sender, recipient, priority, state = 'queued', defer_until,
+                    not_before
              FROM outbox
-             WHERE workspace_id = ?1 AND day BETWEEN ?3 AND ?4 AND state NOT IN {NOT_COUNTED}
+             WHERE workspace_id = ?1 AND day BETWEEN ?3 AND ?4 AND state NOT IN {NOT_COUNTED} AND channel <> 'webhook'
                AND person_id IN {PERSON_AND_MERGED}"
         ))
-        .map_err(db_err)?
-        .query_row(
-            params![
-                ws.0,
-                m.person.0,
-                d(lo),
-                d(hi),
-                m.channel.as_str(),
-                d(m.day),
-                d(w.month.0),
-                d(w.month.1),
-                d(w.week.0),
-                d(w.week.1),
-                m.sender
-            ],
-            |r| {
-                Ok(Counted {
-                    channel_day: r.get(0)?,
-                    all_day: r.get(1)?,
-                    wecom_month: r.get(2)?,
-                    wecom_week: r.get(3)?,
-                    wecom_day: r.get(4)?,
-                    wecom_staff_day: r.get(5)?,
-                    sms_number_day: 0,
-                })
-            },
-        )
         .map_err(db_err)?;
-    if m.channel == ChannelKind::Sms {
-        counted.sms_number_day = c
-            .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM outbox WHERE workspace_id = ?1 AND channel = 'sms' AND recipient = ?2 AND day = ?3
-                 AND state NOT IN {NOT_COUNTED}"
-            ))
-            .map_err(db_err)?
-            .query_row(params![ws.0, m.recipient, d(m.day)], |r| r.get(0))
-            .map_err(db_err)?;
+    let rows = stmt
+        .query_map(params![ws.0, person.0, lo.to_string(), hi.to_string()], |r| {
+            let conversion = |i: usize, what: &str, v: &str| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(bad(what, v)))
+            };
+            let day: String = r.get(1)?;
+            let channel: String = r.get(2)?;
+            let until: Option<String> = r.get(9)?;
+            Ok(Booked {
+                id: r.get(0)?,
+                day: day.parse().map_err(|_| conversion(1, "day", &day))?,
+                channel: channel.parse().map_err(|_| conversion(2, "channel", &channel))?,
+                transactional: r.get(3)?,
+                tag: r.get(4)?,
+                sender: r.get(5)?,
+                recipient: r.get(6)?,
+                priority: r.get(7)?,
+                queued: r.get(8)?,
+                defer_until: until.as_deref().map(str::parse).transpose().map_err(|_| conversion(9, "day", "?"))?,
+                not_before: time(r.get(10)?),
+            })
+        })
+        .map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
+/// SMS to the message's number on `day`, of every kind and anyone's (none counted for other
+/// channels).
+fn sms_count(c: &Connection, ws: WorkspaceId, m: &NewMessage, day: NaiveDate) -> Result<u32> {
+    if m.channel != ChannelKind::Sms {
+        return Ok(0);
     }
-    Ok(counted)
+    sms_on(c, ws, &m.recipient, day)
+}
+
+fn sms_on(c: &Connection, ws: WorkspaceId, number: &str, day: NaiveDate) -> Result<u32> {
+    c.prepare_cached(&format!(
+        "SELECT COUNT(*) FROM outbox WHERE workspace_id = ?1 AND channel = 'sms' AND recipient = ?2 AND day = ?3
+         AND state NOT IN {NOT_COUNTED}"
+    ))
+    .map_err(db_err)?
+    .query_row(params![ws.0, number, day.to_string()], |r| r.get(0))
+    .map_err(db_err)
 }
 
 /// Mini-program acceptances not yet used by a message that was queued or sent.
@@ -215,7 +308,7 @@ fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> R
         .prepare_cached(
             "UPDATE outbox SET state = ?2, not_before = COALESCE(?3, not_before), provider_id = COALESCE(?4, provider_id),
                     error_kind = ?5, error_code = ?6, error_message = ?7, sent_at = COALESCE(?8, sent_at),
-                    lease_until = NULL, updated_at = ?9
+                    lease_until = NULL, updated_at = ?9, attempts = attempts - ?10
              WHERE id = ?1 AND state = 'sending'",
         )
         .map_err(db_err)?
@@ -228,7 +321,8 @@ fn record(c: &Connection, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> R
             r.error.as_ref().map(|e| e.code.as_str()),
             r.error.as_ref().map(|e| e.message.as_str()),
             r.sent_at.map(ms),
-            ms(at)
+            ms(at),
+            r.attempts_back
         ])
         .map_err(db_err)?;
     if n == 0 {
@@ -285,7 +379,7 @@ impl Outbox for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
         let (messages, caps) = (messages.to_vec(), caps.clone());
-        self.write(move |tx| messages.iter().map(|m| queue_one(tx, ws, m, &caps)).collect()).await
+        self.write(move |tx| messages.iter().map(|m| Ok(queue_one(tx, ws, m, &caps)?.queued)).collect()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

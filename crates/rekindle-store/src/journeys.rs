@@ -7,7 +7,7 @@
 //! counted and a slot taken atomically, so concurrent journeys cannot both take the last one.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rekindle_core::journey::{Definition, Reentry};
+use rekindle_core::journey::{Definition, EntryLimits, Reentry, WhenCapped};
 use rekindle_core::outreach::{ChannelKind, CouponDefinition, Skip};
 use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use serde::Serialize;
@@ -126,6 +126,9 @@ pub struct NewEnrollment {
     pub reentry: Reentry,
     pub context: serde_json::Value,
     pub at: DateTime<Utc>,
+    /// The journey's entry limits: counted and applied under the same lock as the insert, so
+    /// concurrent runners cannot overshoot; a refusal is recorded for the readout.
+    pub limits: EntryLimits,
 }
 
 /// Where a walk left an enrollment, with what it produced; applied in one transaction, and
@@ -179,7 +182,50 @@ pub struct NewMessage {
     pub month_days: u32,
     /// Already decided not to send (opted out, no address, open ticket…): recorded as skipped.
     pub skip: Option<Skip>,
+    /// The journey's priority, 1–9 (`limits.priority`; 5 outside journeys): a higher one takes
+    /// a capped slot from a queued lower one.
+    pub priority: u8,
+    /// The journey's `limits.message_tag`, counted by per-tag caps.
+    pub tag: Option<String>,
+    /// Capped: skipped, or deferred to the next day with room (up to a week).
+    pub when_capped: WhenCapped,
+    /// The same message on other channels, each rendered with its own template, tried in
+    /// order when this one is skipped or capped; the first that queues is the one recorded
+    /// (under this send key). Their own `fallback`s are not read.
+    pub fallback: Vec<NewMessage>,
 }
+
+impl NewMessage {
+    /// This message, then its fallbacks, in the order they are tried.
+    pub fn choices(&self) -> impl Iterator<Item = &NewMessage> {
+        std::iter::once(self).chain(&self.fallback)
+    }
+
+    /// What the caps ask of it on `day`.
+    pub fn outgoing(&self, day: NaiveDate) -> rekindle_core::outreach::Outgoing<'_> {
+        rekindle_core::outreach::Outgoing {
+            channel: self.channel,
+            transactional: self.transactional,
+            day,
+            tag: self.tag.as_deref(),
+            sender: self.sender.as_deref(),
+            recipient: &self.recipient,
+            priority: self.priority,
+        }
+    }
+
+    /// The record on its step of the channel that took a message with fallbacks.
+    pub fn chosen(&self, channel: ChannelKind) -> Option<StepRecord> {
+        (!self.fallback.is_empty()).then(|| StepRecord {
+            step: self.step.clone().unwrap_or_default(),
+            outcome: format!("channel:{channel}"),
+            detail: Some(channel.as_str().to_owned()),
+        })
+    }
+}
+
+/// The priority of messages outside journeys.
+pub const DEFAULT_PRIORITY: u8 = rekindle_core::journey::DEFAULT_PRIORITY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -274,6 +320,11 @@ pub enum Dispatched {
     Failed(DeliveryError),
     Uncertain(DeliveryError),
     Skipped(Skip),
+    /// Not tried: the channel's send rate is used up until `at` (`[delivery] rate_per_minute`).
+    /// Queued again, and the claim's attempt given back: waiting is not failing.
+    Held {
+        at: DateTime<Utc>,
+    },
 }
 
 /// What recording an outcome writes on the message: every backend writes these same fields.
@@ -286,6 +337,8 @@ pub struct Recorded {
     pub error: Option<DeliveryError>,
     /// When it was sent (unchanged when `None`).
     pub sent_at: Option<DateTime<Utc>>,
+    /// Attempts to take back from the count the claim raised (1 for a held message).
+    pub attempts_back: i32,
 }
 
 impl Dispatched {
@@ -304,9 +357,11 @@ impl Dispatched {
                 None,
                 Some(DeliveryError { kind: "skipped".into(), code: s.as_str().into(), message: String::new() }),
             ),
+            Dispatched::Held { at } => (OutboxState::Queued, Some(*at), None, None),
         };
         let sent_at = matches!(self, Dispatched::Sent { .. }).then_some(at);
-        Recorded { state, not_before, provider_id, error, sent_at }
+        let attempts_back = i32::from(matches!(self, Dispatched::Held { .. }));
+        Recorded { state, not_before, provider_id, error, sent_at, attempts_back }
     }
 }
 
@@ -357,6 +412,8 @@ pub enum CouponIssue {
     Again(IssuedCoupon),
     /// The person holds `per_person_limit` of these already.
     LimitReached,
+    /// The journey has issued its `limits.coupon_budget` already.
+    BudgetSpent,
 }
 
 /// A journey's counts by step and variant (docs/journeys.md, "Readout").
@@ -486,6 +543,9 @@ mod tests {
         let skipped = Dispatched::Skipped(Skip::OptedOut).recorded(at);
         assert_eq!(skipped.state, OutboxState::Skipped);
         assert_eq!(skipped.error.map(|e| (e.kind, e.code)), Some(("skipped".into(), "opted_out".into())));
+        let held = Dispatched::Held { at: later }.recorded(at);
+        assert_eq!((held.state, held.not_before, held.attempts_back), (OutboxState::Queued, Some(later), 1));
+        assert_eq!(retry.attempts_back, 0, "a retry counts its attempt");
     }
 
     #[test]

@@ -20,7 +20,8 @@ impl Default for QuietHours {
 }
 
 impl QuietHours {
-    fn contains(&self, t: LocalTime) -> bool {
+    /// Whether `t` (the store's clock) falls inside them.
+    pub fn contains(&self, t: LocalTime) -> bool {
         if self.from <= self.until { self.from <= t && t < self.until } else { t >= self.from || t < self.until }
     }
 

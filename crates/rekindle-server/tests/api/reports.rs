@@ -135,6 +135,7 @@ async fn journeys_and_experiments_read_the_journey_against_its_holdout() {
             trigger_key: format!("t{i}"),
             reentry: Reentry::Once,
             context: json!({}),
+            limits: Default::default(),
             at: entered,
         };
         let e = store.enroll(ws, &new).await.unwrap().unwrap();
@@ -158,6 +159,10 @@ async fn journeys_and_experiments_read_the_journey_against_its_holdout() {
                 day: "2026-06-01".parse().unwrap(),
                 month_days: 31,
                 skip: None,
+                priority: 5,
+                tag: None,
+                when_capped: Default::default(),
+                fallback: Vec::new(),
             });
         }
         let advance = Advance {
