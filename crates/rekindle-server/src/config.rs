@@ -44,6 +44,10 @@ pub struct Config {
     /// Subscriptions (定期购): how answer links are signed and where they point
     /// (docs/subscriptions.md).
     pub subscriptions: SubscriptionsConfig,
+    /// Send rates: provider calls a minute per channel, for each store's accounts
+    /// (`rate_per_minute = { wecom = 600, sms = 300 }`); past it, messages wait their turn.
+    /// A channel left out is not paced.
+    pub delivery: rekindle_core::outreach::SendRates,
     pub log: LogConfig,
 }
 
@@ -150,6 +154,7 @@ impl Config {
             channels: self.channels.clone(),
             subscription_links: self.subscription_links(),
             link_base: self.link_base(),
+            rates: self.delivery.clone(),
             wecom: rekindle_runtime::WecomWork {
                 reconcile: (self.journeys.wecom_reconcile_minutes > 0)
                     .then(|| std::time::Duration::from_secs(self.journeys.wecom_reconcile_minutes * 60)),
@@ -262,6 +267,7 @@ impl Default for Config {
             journeys: JourneysConfig::default(),
             channels: Default::default(),
             subscriptions: SubscriptionsConfig::default(),
+            delivery: Default::default(),
             log: LogConfig::default(),
         }
     }
@@ -283,6 +289,7 @@ impl Config {
         if let Some(url) = &config.public_url {
             public_base(url).map_err(|e| Box::new(figment::Error::from(format!("public_url: {e}"))))?;
         }
+        config.journeys.caps.check().map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
     }
 
@@ -316,6 +323,10 @@ per_day = 3
 per_channel_per_day = { wecom = 2, sms = 1, miniprogram = 1 }
 wecom_mass = "strict"
 quiet_hours = { sms = { from = "22:00", until = "08:30" } }
+rolling = [{ days = 7, max = 3 }, { days = 30, max = 4, channel = "sms" }]
+
+[journeys.caps.per_tag]
+promotion = { days = 7, max = 2 }
 
 [channels]
 sms_provider = "tencent"
@@ -332,8 +343,23 @@ secret = "s3cret"
         assert_eq!(c.journeys.caps.per_channel_per_day[&ChannelKind::Wecom], 2);
         assert_eq!(c.journeys.caps.wecom_mass, WecomMassLimit::Strict);
         assert_eq!(c.journeys.caps.quiet_hours[&ChannelKind::Sms].until, LocalTime::hm(8, 30));
+        assert_eq!(c.journeys.caps.rolling[1].channel, Some(ChannelKind::Sms));
+        assert_eq!((c.journeys.caps.per_tag["promotion"].days, c.journeys.caps.per_tag["promotion"].max), (7, 2));
         assert_eq!(c.channels.webhook.as_ref().unwrap().secret.expose(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"), "secrets never in Debug output");
+    }
+
+    #[test]
+    fn send_rates_read_as_the_readme_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rekindle.toml");
+        std::fs::write(&file, "[delivery]\nrate_per_minute = { wecom = 600, sms = 300 }\n").unwrap();
+        let c = Config::load(Some(&file), serde_json::json!({})).unwrap();
+        use rekindle_core::outreach::ChannelKind;
+        assert_eq!((c.delivery.of(ChannelKind::Wecom), c.delivery.of(ChannelKind::Sms)), (Some(600), Some(300)));
+        assert_eq!(c.runtime().rates.of(ChannelKind::Miniprogram), None, "a channel left out is not paced");
+        std::fs::write(&file, "[delivery]\nrate_per_minute = { fax = 1 }\n").unwrap();
+        assert!(Config::load(Some(&file), serde_json::json!({})).is_err(), "an unknown channel is refused");
     }
 
     #[test]

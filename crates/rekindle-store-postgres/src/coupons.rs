@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rekindle_core::outreach::CouponDefinition;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{CouponIssue, IssuedCoupon, Result, StoreError};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
@@ -38,6 +38,9 @@ async fn issued_under(c: &mut PgConnection, ws: WorkspaceId, issue_key: &str) ->
     row.as_ref().map(coupon_row).transpose().map_err(db_err)
 }
 
+/// The journey a coupon is charged to, and how many it may issue in all.
+type Budget = Option<(JourneyId, Option<u32>)>;
+
 /// Issue a coupon inside the caller's transaction (see [`rekindle_store::Coupons::issue_coupon`]).
 async fn issue_in(
     c: &mut PgConnection,
@@ -46,9 +49,15 @@ async fn issue_in(
     person: PersonId,
     issue_key: &str,
     at: DateTime<Utc>,
+    budget: Budget,
 ) -> Result<CouponIssue> {
-    // A node issuing this coupon to this person waits here until we commit, then counts ours.
-    journey_lock::lock(c, &[Key::coupon_issues(ws, person, coupon)]).await.map_err(db_err)?;
+    // A node issuing this coupon to this person waits here until we commit, then counts ours;
+    // with a budget, one issuing any coupon of the journey does too.
+    let mut keys = vec![Key::coupon_issues(ws, person, coupon)];
+    if let Some((journey, Some(_))) = budget {
+        keys.push(Key::journey_coupons(journey.0));
+    }
+    journey_lock::lock(c, &keys).await.map_err(db_err)?;
     if let Some(earlier) = issued_under(c, ws, issue_key).await? {
         return Ok(CouponIssue::Again(earlier));
     }
@@ -73,21 +82,36 @@ async fn issue_in(
     if !def.may_issue(u32::try_from(held).unwrap_or(u32::MAX)) {
         return Ok(CouponIssue::LimitReached);
     }
+    if let Some((journey, Some(budget))) = budget {
+        // Counted only as far as the budget.
+        let spent: i64 = sql("SELECT COUNT(*) FROM (SELECT 1 FROM coupons WHERE journey_id = $1 LIMIT $2) AS t")
+            .bind(journey.0)
+            .bind(i64::from(budget))
+            .fetch_one(&mut *c)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(db_err)?;
+        if spent >= i64::from(budget) {
+            return Ok(CouponIssue::BudgetSpent);
+        }
+    }
     let issued = IssuedCoupon::new(ws, &def, person, issue_key, at);
     // The same issue key taken meanwhile for another person or coupon (not under our lock):
     // that issue stands, and this one is it again.
-    let inserted = sql("INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")
-    .bind(ws.0)
-    .bind(&issued.code)
-    .bind(coupon)
-    .bind(person.0)
-    .bind(issue_key)
-    .bind(at)
-    .bind(issued.expires_at)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
+    let inserted =
+        sql("INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at, journey_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING")
+        .bind(ws.0)
+        .bind(&issued.code)
+        .bind(coupon)
+        .bind(person.0)
+        .bind(issue_key)
+        .bind(at)
+        .bind(issued.expires_at)
+        .bind(budget.map(|b| b.0.0))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
     if inserted.rows_affected() == 0 {
         let earlier = issued_under(c, ws, issue_key).await?;
         return earlier.map(CouponIssue::Again).ok_or_else(|| {
@@ -119,7 +143,23 @@ impl rekindle_store::Coupons for PostgresStore {
         at: DateTime<Utc>,
     ) -> Result<CouponIssue> {
         let mut tx = self.tx().await?;
-        let issued = issue_in(&mut tx, ws, coupon, person, issue_key, at).await?;
+        let issued = issue_in(&mut tx, ws, coupon, person, issue_key, at, None).await?;
+        done(tx, issued).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn issue_journey_coupon(
+        &self,
+        ws: WorkspaceId,
+        coupon: &str,
+        person: PersonId,
+        issue_key: &str,
+        at: DateTime<Utc>,
+        journey: JourneyId,
+        budget: Option<u32>,
+    ) -> Result<CouponIssue> {
+        let mut tx = self.tx().await?;
+        let issued = issue_in(&mut tx, ws, coupon, person, issue_key, at, Some((journey, budget))).await?;
         done(tx, issued).await
     }
 

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use rekindle_core::journey::{Definition, Reentry};
 use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{JourneyId, PersonId, WorkspaceId};
-use rekindle_store::{Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result, StoreError};
+use rekindle_store::{
+    Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result, StepRecord, StoreError,
+};
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
 use sqlx_core::types::Json;
@@ -45,7 +47,13 @@ fn enrollment(r: &PgRow) -> Result<Enrollment, Error> {
 async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Option<Enrollment>> {
     // Another node enrolling this person in this journey waits here until we commit, then sees
     // our enrollment in its re-entry check: the policy holds across nodes.
-    journey_lock::lock(c, &[Key::enrollment(e.journey.0, e.person)]).await.map_err(db_err)?;
+    // A journey with entry limits is also locked whole: nodes entering different people count
+    // its entries one after another, so none takes a place another has taken.
+    let mut keys = vec![Key::enrollment(e.journey.0, e.person)];
+    if !e.limits.is_none() {
+        keys.push(Key::journey_entries(e.journey.0));
+    }
+    journey_lock::lock(c, &keys).await.map_err(db_err)?;
     let seen: bool = sql("SELECT EXISTS (SELECT 1 FROM enrollments WHERE journey_id = $1 AND trigger_key = $2)")
         .bind(e.journey.0)
         .bind(&e.trigger_key)
@@ -77,7 +85,7 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
         blocking = blocking.bind(since);
     }
     let blocked: bool = blocking.fetch_one(&mut *c).await.and_then(|r| r.try_get(0)).map_err(db_err)?;
-    if blocked {
+    if blocked || refused(c, ws, e).await? {
         return Ok(None);
     }
     let first = sql("SELECT definition FROM journey_versions WHERE journey_id = $1 AND version = $2")
@@ -114,6 +122,51 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
     let log = [Logged { step: first.as_deref().unwrap_or(""), outcome: "entered", detail: None }];
     log_steps(c, ws, entered.journey.0, entered.id, None, &log, e.at).await?;
     Ok(Some(entered))
+}
+
+/// Whether the journey's entry limits turn this person away (recorded for the readout);
+/// called under the journey's lock.
+async fn refused(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> Result<bool> {
+    if e.limits.is_none() {
+        return Ok(false);
+    }
+    // Counted only as far as the limit: a full journey needs no exact figure.
+    let upto = |limit: Option<u32>| i64::from(limit.unwrap_or(0));
+    let total: i64 = sql("SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE journey_id = $1 LIMIT $2) AS t")
+        .bind(e.journey.0)
+        .bind(upto(e.limits.total))
+        .fetch_one(&mut *c)
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(db_err)?;
+    let today: i64 = match &e.limits.day {
+        Some(day) => sql("SELECT COUNT(*) FROM (SELECT 1 FROM enrollments
+                                                WHERE journey_id = $1 AND entered_at >= $2 AND entered_at < $3
+                                                LIMIT $4) AS t")
+        .bind(e.journey.0)
+        .bind(day.start)
+        .bind(day.end)
+        .bind(upto(e.limits.per_day))
+        .fetch_one(&mut *c)
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(db_err)?,
+        None => 0,
+    };
+    let Some(refusal) = e.limits.refusal(today as u64, total as u64) else { return Ok(false) };
+    sql("INSERT INTO journey_entry_refusals (journey_id, person_id, workspace_id, reason, times, at)
+         VALUES ($1, $2, $3, $4, 1, $5)
+         ON CONFLICT (journey_id, person_id) DO UPDATE
+         SET reason = excluded.reason, times = journey_entry_refusals.times + 1, at = excluded.at")
+    .bind(e.journey.0)
+    .bind(e.person.0)
+    .bind(ws.0)
+    .bind(refusal.as_str())
+    .bind(e.at)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(true)
 }
 
 /// One line of the readout's history.
@@ -230,8 +283,19 @@ impl rekindle_store::Enrollments for PostgresStore {
             .map(|l| Logged { step: &l.step, outcome: &l.outcome, detail: l.detail.as_deref() })
             .collect();
         log_steps(&mut tx, ws, journey, advance.enrollment, variant, &log, advance.at).await?;
-        let queued = queue_in(&mut tx, ws, &advance.messages, caps).await?;
-        done(tx, Some(queued)).await
+        let placed = queue_in(&mut tx, ws, &advance.messages, caps).await?;
+        // A message with fallbacks: the channel that took it, on its step.
+        let chosen: Vec<StepRecord> = advance
+            .messages
+            .iter()
+            .zip(&placed)
+            .filter(|(_, p)| matches!(p.queued, Queued::Queued(_)))
+            .filter_map(|(m, p)| m.chosen(p.channel))
+            .collect();
+        let log: Vec<Logged> =
+            chosen.iter().map(|l| Logged { step: &l.step, outcome: &l.outcome, detail: l.detail.as_deref() }).collect();
+        log_steps(&mut tx, ws, journey, advance.enrollment, variant, &log, advance.at).await?;
+        done(tx, Some(placed.into_iter().map(|p| p.queued).collect())).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

@@ -32,6 +32,11 @@ pub const COUPON_ISSUES: i32 = 0x524b_0004;
 /// One person's points ledger in a workspace: a debit's balance check and its insert.
 pub const POINTS: i32 = 0x524b_0005;
 
+/// A journey's entries, when it limits them: the counts against its limits and the insert.
+pub const JOURNEY_ENTRIES: i32 = 0x524b_0011;
+/// A journey's coupons, when it has a budget: the count against it and the insert.
+pub const JOURNEY_COUPONS: i32 = 0x524b_0012;
+
 /// A lock to take: its class and the text hashed into its second key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
@@ -52,6 +57,14 @@ impl Key {
     pub fn enrollment(journey: i64, person: PersonId) -> Self {
         // Journey ids are unique across workspaces.
         Self { class: ENROLLMENT, text: format!("{journey}:{}", person.0) }
+    }
+
+    pub fn journey_entries(journey: i64) -> Self {
+        Self { class: JOURNEY_ENTRIES, text: journey.to_string() }
+    }
+
+    pub fn journey_coupons(journey: i64) -> Self {
+        Self { class: JOURNEY_COUPONS, text: journey.to_string() }
     }
 
     pub fn points(ws: WorkspaceId, person: PersonId) -> Self {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rekindle_core::outreach::CouponDefinition;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{CouponIssue, Coupons, IssuedCoupon, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -26,6 +26,9 @@ pub(crate) fn coupon_row(r: &rusqlite::Row) -> rusqlite::Result<IssuedCoupon> {
     })
 }
 
+/// The journey a coupon is charged to, and how many it may issue in all.
+type Budget = Option<(JourneyId, Option<u32>)>;
+
 fn issue(
     c: &Connection,
     ws: WorkspaceId,
@@ -33,6 +36,7 @@ fn issue(
     person: PersonId,
     issue_key: &str,
     at: DateTime<Utc>,
+    budget: Budget,
 ) -> Result<CouponIssue> {
     let earlier = c
         .cached_row(
@@ -66,11 +70,24 @@ fn issue(
     if !def.may_issue(held) {
         return Ok(CouponIssue::LimitReached);
     }
+    if let Some((journey, Some(budget))) = budget {
+        // Counted only as far as the budget.
+        let spent: u32 = c
+            .cached_row(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM coupons WHERE journey_id = ?1 LIMIT ?2)",
+                params![journey.0, budget],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        if spent >= budget {
+            return Ok(CouponIssue::BudgetSpent);
+        }
+    }
     let issued = IssuedCoupon::new(ws, &def, person, issue_key, at);
     c.cached_execute(
-        "INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![ws.0, issued.code, coupon, person.0, issue_key, ms(at), ms(issued.expires_at)],
+        "INSERT INTO coupons (workspace_id, code, coupon, person_id, issue_key, issued_at, expires_at, journey_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![ws.0, issued.code, coupon, person.0, issue_key, ms(at), ms(issued.expires_at), budget.map(|b| b.0.0)],
     )
     .map_err(db_err)?;
     Ok(CouponIssue::Issued(issued))
@@ -120,7 +137,22 @@ impl Coupons for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<CouponIssue> {
         let (coupon, key) = (coupon.to_owned(), issue_key.to_owned());
-        self.write(move |tx| issue(tx, ws, &coupon, person, &key, at)).await
+        self.write(move |tx| issue(tx, ws, &coupon, person, &key, at, None)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn issue_journey_coupon(
+        &self,
+        ws: WorkspaceId,
+        coupon: &str,
+        person: PersonId,
+        issue_key: &str,
+        at: DateTime<Utc>,
+        journey: JourneyId,
+        budget: Option<u32>,
+    ) -> Result<CouponIssue> {
+        let (coupon, key) = (coupon.to_owned(), issue_key.to_owned());
+        self.write(move |tx| issue(tx, ws, &coupon, person, &key, at, Some((journey, budget)))).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

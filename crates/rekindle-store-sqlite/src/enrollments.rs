@@ -83,7 +83,7 @@ fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Opti
     };
     let blocked: bool =
         c.cached_row(blocking, params![ws.0, e.person.0, e.journey.0, since], |r| r.get(0)).map_err(db_err)?;
-    if blocked {
+    if blocked || refused(c, ws, e)? {
         return Ok(None);
     }
     let first_step = c
@@ -109,6 +109,43 @@ fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Opti
         .map_err(db_err)?;
     log_step(c, ws, row.journey.0, row.id, first.as_deref().unwrap_or(""), None, "entered", None, e.at)?;
     Ok(Some(row))
+}
+
+/// Whether the journey's entry limits turn this person away (recorded for the readout). The
+/// single writer makes the count and the insert after it one step.
+fn refused(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<bool> {
+    if e.limits.is_none() {
+        return Ok(false);
+    }
+    // Counted only as far as the limit: a full journey needs no exact figure.
+    let upto = |limit: Option<u32>| i64::from(limit.unwrap_or(0));
+    let total: i64 = c
+        .cached_row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE journey_id = ?1 LIMIT ?2)",
+            params![e.journey.0, upto(e.limits.total)],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    let today: i64 = match &e.limits.day {
+        Some(day) => c
+            .cached_row(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM enrollments
+                                       WHERE journey_id = ?1 AND entered_at >= ?2 AND entered_at < ?3 LIMIT ?4)",
+                params![e.journey.0, ms(day.start), ms(day.end), upto(e.limits.per_day)],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?,
+        None => 0,
+    };
+    let Some(refusal) = e.limits.refusal(today as u64, total as u64) else { return Ok(false) };
+    c.cached_execute(
+        "INSERT INTO journey_entry_refusals (journey_id, person_id, workspace_id, reason, times, at)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5)
+         ON CONFLICT (journey_id, person_id) DO UPDATE SET reason = excluded.reason, times = times + 1, at = excluded.at",
+        params![e.journey.0, e.person.0, ws.0, refusal.as_str(), ms(e.at)],
+    )
+    .map_err(db_err)?;
+    Ok(true)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -208,10 +245,29 @@ fn advance_one(
     advance: &Advance,
     caps: &CapsConfig,
 ) -> Result<Option<Vec<Queued>>> {
-    if move_enrollment(tx, ws, advance)?.is_none() {
+    let Some(journey) = move_enrollment(tx, ws, advance)? else {
         return Ok(None);
+    };
+    let mut queued = Vec::with_capacity(advance.messages.len());
+    for m in &advance.messages {
+        let placed = queue_one(tx, ws, m, caps)?;
+        // A message with fallbacks: the channel that took it, on its step.
+        if let (Queued::Queued(_), Some(l)) = (&placed.queued, m.chosen(placed.channel)) {
+            let variant = m.variant.as_deref();
+            log_step(
+                tx,
+                ws,
+                journey,
+                advance.enrollment,
+                &l.step,
+                variant,
+                &l.outcome,
+                l.detail.as_deref(),
+                advance.at,
+            )?;
+        }
+        queued.push(placed.queued);
     }
-    let queued = advance.messages.iter().map(|m| queue_one(tx, ws, m, caps)).collect::<Result<_>>()?;
     Ok(Some(queued))
 }
 

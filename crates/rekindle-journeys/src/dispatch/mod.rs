@@ -17,14 +17,15 @@ mod groups;
 
 pub use directory::{Built, ChannelDirectory, DirectoryError, PROVIDERS};
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::tracked::{self, Content};
-use rekindle_core::outreach::{Attachment, ChannelKind, Skip};
+use rekindle_core::outreach::{Attachment, ChannelKind, SendRates, Skip, TokenBucket};
 use rekindle_core::{Message, WorkspaceId};
 use rekindle_delivery::{Outgoing, SendError};
 use rekindle_store::{DeliveryError, Dispatched, OutboxMessage, Source, Store, StoreError, TrackedLink};
@@ -51,6 +52,9 @@ pub struct DispatchConfig {
     /// address in a message to a person goes out as `{link_base}/l/{code}`, which records
     /// `Message Clicked` (docs/journeys.md, "Tracked links"). None: sent as written, untracked.
     pub link_base: Option<String>,
+    /// Provider calls a minute per channel, per store (`[delivery] rate_per_minute`); past
+    /// it, messages wait in the outbox for their turn.
+    pub rates: SendRates,
 }
 
 impl Default for DispatchConfig {
@@ -62,6 +66,7 @@ impl Default for DispatchConfig {
             max_attempts: 6,
             backoff: Duration::from_secs(30),
             link_base: None,
+            rates: SendRates::default(),
         }
     }
 }
@@ -75,6 +80,8 @@ pub struct Dispatcher {
     /// in as any event does, durably and resolved to people the same way.
     events: Ingestor,
     checks: awaiting::Checks,
+    /// One bucket per store and paced channel: each store has its own provider accounts.
+    buckets: Mutex<HashMap<(WorkspaceId, ChannelKind), TokenBucket>>,
 }
 
 /// What one round did.
@@ -86,6 +93,8 @@ pub struct Round {
     pub failed: usize,
     pub uncertain: usize,
     pub skipped: usize,
+    /// Put back to wait for the channel's send rate.
+    pub held: usize,
 }
 
 impl Dispatcher {
@@ -96,7 +105,7 @@ impl Dispatcher {
         config: DispatchConfig,
         events: Ingestor,
     ) -> Self {
-        Self { store, channels, clock, config, events, checks: Default::default() }
+        Self { store, channels, clock, config, events, checks: Default::default(), buckets: Default::default() }
     }
 
     /// Claim what is due and send it; returns when every claimed message is recorded.
@@ -130,6 +139,7 @@ impl Dispatcher {
                 Dispatched::Failed(_) => round.failed += 1,
                 Dispatched::Uncertain(_) => round.uncertain += 1,
                 Dispatched::Skipped(_) => round.skipped += 1,
+                Dispatched::Held { .. } => round.held += 1,
             }
         }
         Ok(round)
@@ -160,6 +170,9 @@ impl Dispatcher {
                 Ok(_) => {}
                 Err(e) => return self.retry(m, error("store", "consent", e.to_string()), None),
             }
+        }
+        if let Err(at) = self.take_turn(m) {
+            return Dispatched::Held { at };
         }
         let text = |k: &str| m.body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         let params = m
@@ -247,6 +260,14 @@ impl Dispatcher {
             }
             Err(e) => Err(self.retry(m, error("store", "tracked_links", e.to_string()), None)),
         }
+    }
+
+    /// A turn within the channel's send rate, or when the next one comes.
+    fn take_turn(&self, m: &OutboxMessage) -> Result<(), DateTime<Utc>> {
+        let Some(rate) = self.config.rates.of(m.channel) else { return Ok(()) };
+        let now = (self.clock)();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        buckets.entry((m.workspace, m.channel)).or_insert_with(|| TokenBucket::new(rate, now)).take(now)
     }
 
     /// Try again later, or give up after `max_attempts`.

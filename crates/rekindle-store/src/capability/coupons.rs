@@ -3,7 +3,7 @@
 use crate::{CouponIssue, IssuedCoupon, Result};
 use chrono::{DateTime, Utc};
 use rekindle_core::outreach::CouponDefinition;
-use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 
 /// Coupon definitions and the coupons issued to people.
 #[async_trait::async_trait]
@@ -19,6 +19,20 @@ pub trait Coupons: Send + Sync {
         person: PersonId,
         issue_key: &str,
         at: DateTime<Utc>,
+    ) -> Result<CouponIssue>;
+    /// [`Coupons::issue_coupon`] for a journey: the coupon is charged to `journey`, and once
+    /// the journey has issued `budget` coupons in all (to people and inviters) no more are
+    /// (`BudgetSpent`). Counted under one lock with the insert, on every node.
+    #[allow(clippy::too_many_arguments)]
+    async fn issue_journey_coupon(
+        &self,
+        ws: WorkspaceId,
+        coupon: &str,
+        person: PersonId,
+        issue_key: &str,
+        at: DateTime<Utc>,
+        journey: JourneyId,
+        budget: Option<u32>,
     ) -> Result<CouponIssue>;
     /// Redeem an issued coupon by code; `false` when unknown, expired or already redeemed.
     async fn redeem_coupon(

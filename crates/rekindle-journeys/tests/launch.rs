@@ -1,0 +1,245 @@
+//! Launch safety on a real (SQLite) store with the clock moved by hand (docs/journeys.md,
+//! "Launch safety"): a scheduled journey to a few hundred people enters at most its daily
+//! limit each day, however many runners pass; a journey's coupons stop at its budget; and the
+//! dispatcher holds a channel to its send rate without losing a message.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::journey::Definition;
+use rekindle_core::message::Arrival;
+use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, SendRates};
+use rekindle_core::{JourneyId, Message, WorkspaceId};
+use rekindle_engine::{Engine, Judging};
+use rekindle_journeys::Runner;
+use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, OutboxState, Source};
+use rekindle_store_sqlite::SqliteStore;
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+struct Hands(Arc<Mutex<DateTime<Utc>>>);
+
+impl Hands {
+    fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+    fn clock(&self) -> rekindle_engine::Clock {
+        let h = self.0.clone();
+        Arc::new(move || *h.lock().unwrap())
+    }
+}
+
+struct Shop {
+    store: Arc<SqliteStore>,
+    ws: WorkspaceId,
+    engine: Arc<Engine>,
+    runner: Runner,
+    hands: Hands,
+    _dir: tempfile::TempDir,
+}
+
+async fn shop(now: DateTime<Utc>) -> Shop {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let hands = Hands(Arc::new(Mutex::new(now)));
+    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), hands.clock(), std::time::Duration::ZERO));
+    let runner = Runner::new(store.clone(), engine.clone(), CapsConfig::default());
+    Shop { store, ws, engine, runner, hands, _dir: dir }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+async fn append(s: &Shop, messages: Vec<Value>) {
+    let messages = messages
+        .into_iter()
+        .map(|json| {
+            let at = json["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
+            Message::parse(&json.to_string(), None, &Arrival { historical: true, ..Arrival::live(at) }).unwrap()
+        })
+        .collect();
+    s.store.append(s.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+}
+
+/// `n` customers, each with a WeCom id and one order.
+async fn customers(s: &Shop, n: usize, t: &str) {
+    let mut batch = Vec::new();
+    for i in 0..n {
+        let user = format!("u{i}");
+        batch.push(json!({"type": "identify", "userId": user, "messageId": format!("id-{i}"), "timestamp": t,
+            "traits": {"wecom_external_userid": format!("wm-{i}"), "nickname": format!("客{i}")}}));
+        batch.push(json!({"type": "track", "event": "Order Completed", "userId": user, "messageId": format!("o-{i}"),
+            "timestamp": t, "properties": {"order_id": format!("o{i}"), "revenue": 19.9}}));
+    }
+    append(s, batch).await;
+}
+
+async fn publish(s: &Shop, name: &str, definition: Value) -> JourneyId {
+    let d: Definition = serde_json::from_value(definition).unwrap();
+    let before = s.hands.clock()() - Duration::days(1);
+    let j = s.store.create_journey(s.ws, name, &d, before).await.unwrap();
+    s.store.publish_journey(s.ws, j.id, None, before).await.unwrap();
+    s.runner.invalidate(s.ws);
+    j.id
+}
+
+async fn entered(s: &Shop, j: JourneyId) -> i64 {
+    s.store.journey_conversions(s.ws, j).await.unwrap().iter().map(|c| c.entered).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_journey_to_hundreds_enters_its_daily_limit_day_by_day() {
+    // 08:00 in Shanghai.
+    let s = shop(at("2026-06-01T00:00:00Z")).await;
+    customers(&s, 300, "2026-05-30T02:00:00Z").await;
+    let j = publish(
+        &s,
+        "限量唤回",
+        json!({
+            "trigger": {"type": "schedule", "daily_at": "10:00"},
+            "audience": "订单数 >= 1",
+            "steps": [{"id": "wait", "type": "wait", "minutes": 60}],
+            "limits": {"entries_per_day": 120, "entries_total": 280},
+        }),
+    )
+    .await;
+    s.engine.refresh(s.ws).await.unwrap();
+    let refused = |s: &Shop| {
+        let (store, ws) = (s.store.clone(), s.ws);
+        async move { store.journey_entry_refusals(ws, j).await.unwrap().into_iter().collect::<BTreeMap<_, _>>() }
+    };
+
+    let mut by_day = Vec::new();
+    for day in 0..4 {
+        let ten = at("2026-06-01T02:00:00Z") + Duration::days(day);
+        s.hands.set(ten);
+        let before = entered(&s, j).await;
+        s.runner.run(s.ws).await.unwrap();
+        // A second runner (another node, a restart) passing the same moment enters no more.
+        let other = Runner::new(s.store.clone(), s.engine.clone(), CapsConfig::default());
+        other.run(s.ws).await.unwrap();
+        s.hands.set(ten + Duration::hours(5));
+        s.runner.run(s.ws).await.unwrap();
+        by_day.push(entered(&s, j).await - before);
+        if day == 0 {
+            assert_eq!(refused(&s).await, BTreeMap::from([("entries_per_day".to_owned(), 180)]), "因上限未进入");
+        }
+    }
+    assert_eq!(by_day, [120, 120, 40, 0], "120 a day, 280 in all");
+    assert_eq!(refused(&s).await, BTreeMap::from([("entries_total".to_owned(), 20)]));
+    // Each day's entries fall on that day in the store's zone.
+    let people = s.store.journey_entries(s.ws, at("2026-05-31T16:00:00Z"), at("2026-06-01T16:00:00Z")).await.unwrap();
+    assert_eq!(people.iter().filter(|e| e.journey == j).count(), 120);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journeys_coupons_stop_at_its_budget() {
+    let s = shop(at("2026-06-01T04:00:00Z")).await;
+    let coupon = CouponDefinition {
+        name: "回归礼".into(),
+        title: "回归礼包".into(),
+        value: CouponValue::Amount { fen: 500 },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 5,
+    };
+    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+    let j = publish(
+        &s,
+        "有预算",
+        json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": [{"id": "gift", "type": "coupon", "coupon": "回归礼"}],
+            "reentry": {"type": "always"},
+            "limits": {"coupon_budget": 3},
+        }),
+    )
+    .await;
+    customers(&s, 5, "2026-06-01T03:00:00Z").await;
+    s.runner.run(s.ws).await.unwrap();
+    s.runner.run(s.ws).await.unwrap();
+    let steps = s.store.journey_step_counts(s.ws, j).await.unwrap();
+    let count = |outcome: &str| steps.iter().filter(|r| r.outcome == outcome).map(|r| r.count).sum::<i64>();
+    assert_eq!((count("entered"), count("coupon_issued"), count("coupon_budget")), (5, 3, 2), "{steps:?}");
+    let mut held = 0;
+    for i in 0..5 {
+        let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
+            kind: rekindle_core::IdentifierKind::UserId,
+            value: format!("u{i}"),
+        });
+        let p = s.store.person(s.ws, &who).await.unwrap().unwrap().id;
+        held += s.store.person_coupons(s.ws, p).await.unwrap().len();
+    }
+    assert_eq!(held, 3, "no coupon beyond the budget");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dispatcher_keeps_a_channel_to_its_send_rate_and_loses_nothing() {
+    use rekindle_delivery::standin::{Provider, StandIn};
+    use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+    rekindle_delivery::install_crypto_provider();
+    let wecom = StandIn::start(Provider::Wecom).await;
+    // 14:00 in Shanghai, outside quiet hours.
+    let s = shop(at("2026-06-01T06:00:00Z")).await;
+    s.store
+        .put_message_template(
+            s.ws,
+            &MessageTemplate {
+                name: "你好".into(),
+                channel: ChannelKind::Wecom,
+                text: "{{nickname|亲}}，你好".into(),
+                provider_template: None,
+                params: vec![],
+                link: None,
+                transactional: true,
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    publish(
+        &s,
+        "问候",
+        json!({"trigger": {"type": "event", "event": "Order Completed"},
+               "steps": [{"id": "hi", "type": "send", "channel": "wecom", "template": "你好"}]}),
+    )
+    .await;
+    customers(&s, 25, "2026-06-01T05:59:00Z").await;
+    for i in 0..25 {
+        append(&s, vec![json!({"type": "track", "event": "Contact Added", "userId": format!("u{i}"), "messageId": format!("c-{i}"),
+            "timestamp": "2026-06-01T05:59:00Z", "properties": {"channel": "wecom", "staff_id": "staff-1"}})]).await;
+    }
+    s.engine.refresh(s.ws).await.unwrap();
+    s.runner.run(s.ws).await.unwrap();
+    let queued = s.store.messages(s.ws, None, 100).await.unwrap();
+    assert_eq!(queued.iter().filter(|m| m.state == OutboxState::Queued).count(), 25, "{queued:?}");
+
+    let channels = Arc::new(ChannelDirectory::new(s.store.clone(), wecom.config()).unwrap());
+    let rates = SendRates { rate_per_minute: [(ChannelKind::Wecom, 10)].into() };
+    let config = DispatchConfig { rates, ..DispatchConfig::default() };
+    let ingestor = rekindle_ingest::Ingestor::direct(s.store.clone(), IdentityPolicy::default());
+    let dispatcher = Dispatcher::new(s.store.clone(), channels, s.hands.clock(), config, ingestor);
+    // Minute by minute: ten go each minute (a full bucket at first, then ten a minute), the
+    // rest wait their turn without using up their attempts.
+    let mut sent = Vec::new();
+    for minute in 0..4 {
+        s.hands.set(at("2026-06-01T06:00:00Z") + Duration::minutes(minute));
+        let mut this_minute = 0;
+        for _ in 0..5 {
+            let round = dispatcher.round().await.unwrap();
+            this_minute += round.sent;
+            assert_eq!(round.failed, 0, "{round:?}");
+        }
+        sent.push(this_minute);
+    }
+    assert_eq!(sent, [10, 10, 5, 0], "ten a minute");
+    let all = s.store.messages(s.ws, None, 100).await.unwrap();
+    assert!(all.iter().all(|m| m.state == OutboxState::Sent || m.state == OutboxState::Awaiting), "none lost");
+    assert_eq!(wecom.mass_tasks().len(), 25);
+    assert!(all.iter().all(|m| m.attempts <= 1), "waiting is not an attempt");
+}
