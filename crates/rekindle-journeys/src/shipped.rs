@@ -213,6 +213,8 @@ pub fn shipped() -> Vec<Shipped> {
             description: "A question asked in the live room waited a minute without an answer: an apology and a \
                           direct answer over WeCom (seed 004: an answer within 30 s nearly doubles ordering).",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "live_unanswered", "seconds": 60},
                 "steps": [{"id": "补救", "type": "send", "channel": "wecom", "template": "直播提问补救"}],
                 "goal": {"event": events::ORDER_COMPLETED, "within_days": 1},
@@ -251,6 +253,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "升级祝贺",
             description: "A member reaches a higher level: congratulations and what the new level brings (not on a downgrade).",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "event", "event": events::LEVEL_CHANGED, "properties": {"reason": "reached"}},
                 "steps": [{"id": "祝贺", "type": "send", "channel": "wecom", "template": "升级祝贺"}],
                 "reentry": {"type": "always"},
@@ -288,6 +292,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "积分到期提醒",
             description: "Points about to expire: at 10:00, members with 100 or more points expiring within 30 days are told how many and what they are worth, at most once a month.",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "schedule", "daily_at": "10:00"},
                 "audience": "将过期积分(30天) >= 100",
                 "steps": [{"id": "提醒", "type": "send", "channel": "wecom", "template": "积分到期提醒"}],
@@ -324,6 +330,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "推荐有礼",
             description: "An invited friend's first order (docs/referral.md): ¥5 for the friend, ¥5 and 50 points for whoever invited them; once per friend, never for inviting oneself.",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "event", "event": events::REFERRAL_QUALIFIED, "properties": {"occasion": "first_order"}},
                 "steps": [
                     {"id": "新客礼", "type": "coupon", "coupon": "推荐礼5元", "next": "邀请人礼"},
@@ -344,6 +352,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "邀请进群有礼",
             description: "Seed 002: a friend who joins a group on a member's invitation — ¥5 for each of them, and a welcome for the friend.",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "event", "event": events::REFERRAL_QUALIFIED, "properties": {"occasion": "group_joined"}},
                 "steps": [
                     {"id": "新人礼", "type": "coupon", "coupon": "进群礼5元", "next": "邀请人礼"},
@@ -385,6 +395,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "晒单奖励",
             description: "Shared content approved in the console: 50 points, the 社区达人 tag, a ¥5 coupon and a thank-you.",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "event", "event": events::UGC_REVIEWED, "properties": {"decision": "approved"}},
                 "steps": [
                     {"id": "积分", "type": "award_points", "points": 50, "reason": "晒单奖励", "next": "标签"},
@@ -405,6 +417,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "售后挽回",
             description: "An after-sales ticket resolved: an apology with a coupon at once, and two days on a question on how it was handled (seed 000: a bad delivery well handled keeps the customer).",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "event", "event": events::TICKET_RESOLVED},
                 "steps": [
                     {"id": "致歉券", "type": "coupon", "coupon": "售后致歉券", "next": "致歉"},
@@ -433,6 +447,8 @@ pub fn shipped() -> Vec<Shipped> {
             name: "定期购确认",
             description: "Before each subscription shipment (docs/subscriptions.md): what ships when, and the signed link to confirm, skip, pause or change the date before the cut-off. Transactional: the customer asked for it.",
             definition: definition(json!({
+                // Service: the global control group gets it too.
+                "marketing": false,
                 "trigger": {"type": "event", "event": events::SHIPMENT_CONFIRMATION_REQUESTED},
                 "steps": [{"id": "确认", "type": "send", "channel": "wecom", "template": "定期购确认"}],
                 "reentry": {"type": "always"},
@@ -459,6 +475,36 @@ mod tests {
     use rekindle_rules::journey::validate;
 
     use super::*;
+
+    /// The global control group is kept out of marketing only: what a person was promised or
+    /// asked for (a reward earned, a ticket, a shipment to confirm) reaches everyone, and a
+    /// journey that measures itself against a holdout is marketing.
+    #[test]
+    fn service_journeys_take_the_control_group_in() {
+        use rekindle_core::journey::{Action, Trigger};
+        let owed = [
+            events::REFERRAL_QUALIFIED,
+            events::UGC_REVIEWED,
+            events::TICKET_RESOLVED,
+            events::LEVEL_CHANGED,
+            events::SHIPMENT_CONFIRMATION_REQUESTED,
+        ];
+        let mut service = 0;
+        for s in shipped() {
+            let d = &s.definition;
+            let holdout = d
+                .steps
+                .iter()
+                .any(|st| matches!(&st.action, Action::Split { holdout_percent, .. } if *holdout_percent > 0));
+            assert!(!holdout || d.marketing, "{}: measured against a holdout, so marketing", s.key);
+            let transactional = !s.templates.is_empty() && s.templates.iter().all(|t| t.transactional);
+            assert!(!transactional || !d.marketing, "{}: asked for by the customer", s.key);
+            let is_owed = matches!(&d.trigger, Trigger::Event { event, .. } if owed.contains(&event.as_str()));
+            assert!(!is_owed || !d.marketing, "{}: owed to the person", s.key);
+            service += usize::from(!d.marketing);
+        }
+        assert!(service >= 6, "the shipped service journeys are marked: {service}");
+    }
 
     #[test]
     fn every_shipped_journey_validates_with_its_templates_and_coupons() {

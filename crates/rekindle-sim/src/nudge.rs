@@ -9,8 +9,7 @@
 //! the message (docs/simulator.md, "The level nudge").
 
 use chrono::{Duration, NaiveDateTime};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 use rekindle_core::events;
 use serde::Serialize;
 use serde_json::{Map, json};
@@ -39,13 +38,34 @@ impl LevelNudge {
     /// `at` (local time), having received the message or not; the order as the store's order
     /// system sends it.
     pub fn answer(&self, sim: &Simulation, i: u64, received: bool, at: NaiveDateTime) -> Option<serde_json::Value> {
+        let planted = Planted { lift: self.lift, window_days: self.window_days, stream: 3, prefix: "nudge" };
+        planted.answer(sim, i, received, at)
+    }
+}
+
+/// An answer to a touch, planted: the member's own chance of ordering within the window, plus
+/// `lift` of the rest if they received it; drawn from the member's stream `stream`, so nothing
+/// else the simulator does changes (docs/simulator.md).
+pub(crate) struct Planted {
+    pub lift: f64,
+    pub window_days: u32,
+    pub stream: u64,
+    /// Orders are named `{prefix}-{seed}-{i}`.
+    pub prefix: &'static str,
+}
+
+impl Planted {
+    /// The member's own chance of ordering within the window: from their purchase rate, none
+    /// once they left.
+    pub fn own(&self, sim: &Simulation, i: u64) -> f64 {
         let (_, truth) = sim.person(i);
-        let own =
-            if truth.alive_at_end { 1.0 - (-truth.purchase_rate * f64::from(self.window_days)).exp() } else { 0.0 };
+        if truth.alive_at_end { 1.0 - (-truth.purchase_rate * f64::from(self.window_days)).exp() } else { 0.0 }
+    }
+
+    pub fn answer(&self, sim: &Simulation, i: u64, received: bool, at: NaiveDateTime) -> Option<serde_json::Value> {
+        let own = self.own(sim, i);
         let chance = if received { own + self.lift * (1.0 - own) } else { own };
-        let seed = sim.config().seed ^ (i.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(3);
+        let mut rng = crate::world::stream(sim.config().seed, i, self.stream);
         if rng.random::<f64>() >= chance {
             return None;
         }
@@ -53,7 +73,7 @@ impl LevelNudge {
         let when = at + Duration::minutes(minutes);
         let product = &PRODUCTS[rng.random_range(0..PRODUCTS.len())];
         let member = format!("m{}-{i}", sim.config().seed);
-        let order_id = format!("nudge-{}-{i}", sim.config().seed);
+        let order_id = format!("{}-{}-{i}", self.prefix, sim.config().seed);
         let revenue = rekindle_core::money::Fen::new(product.price).unwrap_or_default().to_yuan_number();
         let props = json!({"order_id": order_id, "revenue": revenue, "currency": "CNY", "products": [
             {"sku": product.sku, "name": product.name, "category": product.category, "price": revenue, "quantity": 1}]});
