@@ -1,0 +1,11 @@
+-- Automatic winners of journeys' experiments: one per split, the first decision stands.
+CREATE TABLE journey_winners (
+    workspace_id  INTEGER NOT NULL REFERENCES workspaces(id),
+    journey_id    INTEGER NOT NULL REFERENCES journeys(id),
+    step          TEXT NOT NULL,
+    winner        TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    decided_at    INTEGER NOT NULL,
+    evidence      TEXT NOT NULL,
+    PRIMARY KEY (journey_id, step)
+) WITHOUT ROWID;
