@@ -4,12 +4,13 @@
 // is journeys.png beside the dashboard's, and people.png, channels.png, reports.png, loyalty.png,
 // referrals.png, person-referral.png, groups.png, group-detail.png, group-composer.png, contacts.png, channel-codes.png,
 // sidebar.png, ugc.png, subscriptions.png,
-// subscription-detail.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png and
-// live-review.png go there too.
+// subscription-detail.png, service-tickets.png, service-conversations.png, service-faq.png, live-monitor.png,
+// live-review.png and journey-action-path.png go there too.
 import { dirname, join } from 'node:path'
 import { byTestId, env, launch, login, openPerson, settle, waitForCharts } from './lib.mjs'
 import { csrfHeaders, send, track } from './liveEvents.mjs'
 import { replayLive } from './liveReplay.mjs'
+import { buildActionPath, shootFlow } from './actionPath.mjs'
 
 const dashboardPath = env('SCREENSHOT_DASHBOARD')
 const personPath = env('SCREENSHOT_PERSON')
@@ -36,6 +37,7 @@ const serviceConversationsPath = join(dirname(dashboardPath), 'service-conversat
 const serviceFaqPath = join(dirname(dashboardPath), 'service-faq.png')
 const liveMonitorPath = join(dirname(dashboardPath), 'live-monitor.png')
 const liveReviewPath = join(dirname(dashboardPath), 'live-review.png')
+const actionPathPath = join(dirname(dashboardPath), 'journey-action-path.png')
 
 const browser = await launch()
 try {
@@ -353,6 +355,16 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: journeysPath, fullPage: true })
   console.log(`journeys: ${journeysPath}`)
+
+  // An action path (等待行为) built in the editor: two events and a timeout, a date wait.
+  await page.goto(new URL('/journeys/new', page.url()).toString())
+  await buildActionPath(page, '行为路径示例')
+  await page.click(byTestId('journey-save'))
+  await page.waitForURL((url) => /^\/journeys\/\d+$/.test(url.pathname))
+  await page.locator(`${byTestId('journey-problems')}[data-count="0"]`).waitFor()
+  await settle(page)
+  await shootFlow(page, actionPathPath)
+  console.log(`action path: ${actionPathPath}`)
   await context.close()
 } catch (e) {
   console.error(e)

@@ -120,6 +120,14 @@ export type Journey = Schemas['JourneyView']
 export type ReadoutRow = Schemas['CountRow']
 export type Lift = Schemas['LiftRow']
 export type Readout = Schemas['Readout']
+/** People a journey's entry limits turned away who have not entered since, by the limit (因上限未进入). */
+export type EntryRefusal = Schemas['EntryRefusalRow']
+/** The store's launch settings (docs/journeys.md, "Launch safety"): the seed list and whether publishing needs an owner. */
+export type LaunchSettings = Schemas['LaunchSettings']
+/** One member of staff on the seed list (测试名单), with their own addresses. */
+export type Seed = Schemas['Seed']
+/** A request to publish a journey (待审批), as the journey shows it. */
+export type JourneyApproval = Schemas['ApprovalView']
 
 /** A report: its window and settings, the typed `answer`, and the same figures as a table. */
 export type ReportView = Schemas['ReportView']
@@ -273,6 +281,34 @@ export interface Experiment {
   journey: number
   name: string
   comparisons: ExperimentArmReadout[]
+}
+/** The store's global control group (全局对照组): the share held out of marketing journeys. */
+export type ControlGroup = Schemas['ControlGroup']
+/** One side of the programme readout over a period. */
+export interface ProgrammeSide {
+  people: number
+  ordered: number
+  orders: number
+  revenue_fen: number
+  buyers_before: number
+  retained: number
+}
+export type ProgrammeMetric = Omit<ExperimentMetric, 'name'> & {
+  name: 'order_rate' | 'orders_per_person' | 'revenue_per_person' | 'retention'
+}
+/** The programme readout (docs/reports.md, "Programme"): the treated against the control group. */
+export interface Programme {
+  control_group: ControlGroup
+  period: { number: number; from: string; to: string | null }
+  from: string
+  to: string
+  control: ProgrammeSide
+  treated: ProgrammeSide
+  readout: Omit<ExperimentArmReadout['readout'], 'metrics'> & { metrics: ProgrammeMetric[] }
+}
+export type ProgrammeView = Omit<Schemas['ProgrammeView'], 'programme'> & {
+  status: 'read' | 'off' | 'not_begun'
+  programme: Programme | null
 }
 export type ReportAnswer =
   | { kind: 'cohorts'; grain: ReportGrain; by: CohortBy; cohorts: Cohort[] }
@@ -487,7 +523,7 @@ export const TIERS: ValueTier[] = ['high', 'potential', 'edge']
 export const RISKS: ChurnRisk[] = ['low', 'medium', 'high']
 export const JOURNEY_STATUSES: JourneyStatus[] = ['draft', 'live', 'paused', 'archived']
 export const CHANNELS: ChannelKind[] = ['wecom', 'sms', 'miniprogram', 'webhook']
-export const STEP_TYPES: StepType[] = ['wait', 'branch', 'split', 'send', 'coupon', 'award_points', 'tag', 'webhook', 'exit']
+export const STEP_TYPES: StepType[] = ['wait', 'wait_for', 'branch', 'split', 'send', 'coupon', 'award_points', 'tag', 'webhook', 'exit']
 
 /** The variables a message template may mention as `{{name}}` or `{{name|fallback}}`. */
 export const TEMPLATE_VARIABLES = [
@@ -505,6 +541,28 @@ export const TEMPLATE_VARIABLES = [
   'points_to_next',
   'yuan_to_next',
   'points_expiring',
+] as const
+
+/** Profile figures a template may name too (rekindle-core's PROFILE_VARIABLES). */
+export const PROFILE_TEMPLATE_VARIABLES = [
+  'orders',
+  'spend',
+  'aov',
+  'days_since_order',
+  'days_since_seen',
+  'comments',
+  'shares',
+  'categories',
+  'rfm_r',
+  'rfm_f',
+  'rfm_m',
+  'p_alive',
+  'clv',
+  'invited',
+  'stage',
+  'tier',
+  'next_category',
+  'staff',
 ] as const
 
 /** Longest text of a group post (rekindle-core's MAX_POST_CHARS), and most attachments and groups per post. */
@@ -742,8 +800,25 @@ export const api = {
     request<Journey>('PUT', `/api/v1/journeys/${enc(String(id))}`, { query: ws(w), body: changes }),
   /** Publishes the saved draft as a new version; 400 naming the first problem's field when it has any. */
   publishJourney: (w: string, id: string | number, enterCurrent = false) =>
-    request<{ version: number; entered_now: number }>('POST', `/api/v1/journeys/${enc(String(id))}/publish`, {
+    request<{ version: number | null; entered_now: number }>('POST', `/api/v1/journeys/${enc(String(id))}/publish`, {
       query: ws(w, enterCurrent ? { enter_current: 'true' } : {}),
+    }),
+  /** Send a send step of the draft to the store's seed list, marked 【测试】 (docs/journeys.md, "Launch safety"). */
+  testSendStep: (w: string, id: string | number, step: string, channel?: string) =>
+    request<{ channel: string; sent: number; results: { seed: string; to: string; error: string | null }[] }>(
+      'POST',
+      `/api/v1/journeys/${enc(String(id))}/test-send`,
+      { query: ws(w), body: channel ? { step, channel } : { step } },
+    ),
+  launchSettings: (w: string) => request<LaunchSettings>('GET', '/api/v1/launch-settings', { query: ws(w) }),
+  /** Owners only; a refusal names its field (`seeds[1].phone`). */
+  putLaunchSettings: (w: string, settings: LaunchSettings) =>
+    request<LaunchSettings>('PUT', '/api/v1/launch-settings', { query: ws(w), body: settings }),
+  /** An owner approves (publishes) or rejects a request to publish. */
+  decideJourneyApproval: (w: string, id: string | number, decision: 'approve' | 'reject', reason?: string) =>
+    request<{ approval: JourneyApproval; version: number | null }>('POST', `/api/v1/journeys/${enc(String(id))}/approval`, {
+      query: ws(w),
+      body: reason ? { decision, reason } : { decision },
     }),
   /** How many people are in the draft trigger's segment or stage now (null: not such a trigger). */
   journeyCurrentMembers: (w: string, id: string | number) =>
@@ -879,6 +954,11 @@ export const api = {
     if (to) q.to = to
     return `/api/v1/subscriptions/schedule.csv?${new URLSearchParams(q)}`
   },
+  controlGroup: (w: string) => request<ControlGroup>('GET', '/api/v1/programme/control', { query: ws(w) }),
+  putControlGroup: (w: string, group: ControlGroup) =>
+    request<ControlGroup>('PUT', '/api/v1/programme/control', { query: ws(w), body: group }),
+  programme: (w: string, period?: number) =>
+    request<ProgrammeView>('GET', '/api/v1/programme', { query: ws(w, period === undefined ? {} : { period }) }),
   subscriptionSettings: (w: string) =>
     request<SubscriptionSettings>('GET', '/api/v1/subscriptions/settings', { query: ws(w) }),
   /** Replaces the settings (journeys.manage); 400 naming the field. */

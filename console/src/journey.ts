@@ -50,7 +50,7 @@ export const COMMON_EVENTS = [
 ]
 
 export type SenderChoice = 'owner' | 'recent' | 'staff'
-export type WaitMode = 'minutes' | 'until'
+export type WaitMode = 'minutes' | 'until' | 'date'
 export type WaitUnit = 'minutes' | 'hours' | 'days'
 const UNIT_MINUTES: Record<WaitUnit, number> = { minutes: 1, hours: 60, days: 1440 }
 
@@ -71,8 +71,16 @@ export interface EditStep {
   otherwise: string
   variants: SplitVariant[]
   holdout: number
+  /** split: pick the winner automatically once each variant has `minPerVariant` measured. */
+  autoWinner: boolean
+  minPerVariant: number | null
+  /** send: at once, or held to the person's own active hour (docs/journeys.md, "Send time"). */
+  sendTime: 'now' | 'personal'
   channel: ChannelKind
   template: string
+  /** send: channels tried in order when `channel` cannot reach the person or is capped, each
+   * with its own template (docs/journeys.md, "Channel fallback"). */
+  fallback: EditChoice[]
   /** send on WeCom: which of the customer's staff members sends (docs/relationships.md). */
   sender: SenderChoice
   /** sender 'staff': the staff member's WeCom userid. */
@@ -86,6 +94,41 @@ export interface EditStep {
   /** award_points: what the member's ledger says ('' = the server's default, 旅程奖励). */
   reason: string
   topic: string
+  // ---- wait: weekdays of an `until`, and a `date` on the person ----
+  /** until: the weekdays it may end on (1 = Monday; none: any day). */
+  untilWeekdays: number[]
+  /** date: where the date comes from; 'trigger' reads `trigger.<dateProperty>`. */
+  dateSource: DateSource
+  dateProperty: string
+  /** date: days after (negative: before) the date; null while the input is empty. */
+  dateOffset: number | null
+  /** date: HH:MM in the store's zone ('' = the date's own time of day). */
+  dateAt: string
+  // ---- wait_for (an action path) ----
+  paths: EditPath[]
+  timeoutAmount: number | null
+  timeoutUnit: WaitUnit
+  /** '' = the journey ends when no path's event comes in time. */
+  onTimeout: string
+}
+
+/** A fallback channel of a send step and the template written for it. */
+export interface EditChoice {
+  channel: ChannelKind
+  template: string
+}
+
+/** Where a date wait reads its date: a time property of the triggering event, or the profile. */
+export type DateSource = 'trigger' | 'last_order' | 'first_order' | 'birthday'
+export const DATE_SOURCES: DateSource[] = ['trigger', 'last_order', 'first_order', 'birthday']
+
+/** One way out of a wait_for step, as the editor holds it. */
+export interface EditPath {
+  event: string
+  properties: { key: string; value: string }[]
+  /** Only an event about a message this journey sent (a click on its link). */
+  thisJourney: boolean
+  next: string
 }
 
 export interface EditTrigger {
@@ -131,8 +174,30 @@ export interface EditState {
   reentryDays: number
   /** After a message that could not go out: stop the steps after it, or carry on. */
   undelivered: 'stop' | 'continue'
+  /** Marketing keeps the store's global control group out; a service journey reaches everyone. */
+  marketing: boolean
+  /** Priority, when capped, message tag, entry limits and coupon budget (docs/journeys.md). */
+  limits: EditLimits
   steps: EditStep[]
 }
+
+/** A journey's limits as edited: an empty limit (null) is no limit. */
+export interface EditLimits {
+  priority: number
+  whenCapped: 'skip' | 'defer'
+  messageTag: string
+  entriesPerDay: number | null
+  entriesTotal: number | null
+  couponBudget: number | null
+}
+
+export function blankLimits(): EditLimits {
+  return { priority: 5, whenCapped: 'skip', messageTag: '', entriesPerDay: null, entriesTotal: null, couponBudget: null }
+}
+
+/** A number input left empty (or cleared) means no limit. */
+const limit = (n: number | null | string | undefined): number | null =>
+  typeof n === 'number' && Number.isFinite(n) ? Math.trunc(n) : null
 
 let nextKey = 1
 export const newKey = (): number => nextKey++
@@ -152,8 +217,12 @@ export function blankStep(type: StepType, id: string): EditStep {
     otherwise: '',
     variants: [],
     holdout: 0,
+    autoWinner: false,
+    minPerVariant: 500,
+    sendTime: 'now',
     channel: 'wecom',
     template: '',
+    fallback: [],
     sender: 'owner',
     senderStaff: '',
     coupon: '',
@@ -163,6 +232,15 @@ export function blankStep(type: StepType, id: string): EditStep {
     points: null,
     reason: '',
     topic: '',
+    untilWeekdays: [],
+    dateSource: 'trigger',
+    dateProperty: 'delivered_at',
+    dateOffset: 0,
+    dateAt: '',
+    paths: [],
+    timeoutAmount: 2,
+    timeoutUnit: 'days',
+    onTimeout: '',
   }
 }
 
@@ -200,6 +278,8 @@ export function blankState(): EditState {
     reentry: 'once',
     reentryDays: 30,
     undelivered: 'stop',
+    marketing: true,
+    limits: blankLimits(),
     steps: [],
   }
 }
@@ -285,14 +365,37 @@ export function toEditState(d: Definition, timeZone: string): EditState {
   s.reentry = re.type
   if (re.type === 'after') s.reentryDays = re.days
   s.undelivered = d.undelivered ?? 'stop'
+  s.marketing = d.marketing ?? true
+  const l = d.limits
+  s.limits = {
+    priority: l?.priority ?? 5,
+    whenCapped: l?.when_capped ?? 'skip',
+    messageTag: l?.message_tag ?? '',
+    entriesPerDay: l?.entries_per_day ?? null,
+    entriesTotal: l?.entries_total ?? null,
+    couponBudget: l?.coupon_budget ?? null,
+  }
   s.steps = d.steps.map((st) => {
     const e = blankStep(st.type, st.id)
     e.next = st.next ?? ''
     switch (st.type) {
       case 'wait':
-        if (st.until) {
+        if (st.date) {
+          e.waitMode = 'date'
+          const field = st.date.field
+          if (field.startsWith('trigger.')) {
+            e.dateSource = 'trigger'
+            e.dateProperty = field.slice('trigger.'.length)
+          } else {
+            e.dateSource = (DATE_SOURCES as string[]).includes(field) ? (field as DateSource) : 'trigger'
+            if (e.dateSource === 'trigger') e.dateProperty = field
+          }
+          e.dateOffset = st.date.offset_days ?? 0
+          e.dateAt = st.date.at ?? ''
+        } else if (st.until) {
           e.waitMode = 'until'
           e.until = st.until
+          e.untilWeekdays = [...(st.weekdays ?? [])]
         } else {
           const p = waitParts(st.minutes ?? 0)
           e.waitAmount = p.amount
@@ -304,13 +407,30 @@ export function toEditState(d: Definition, timeZone: string): EditState {
         e.then = st.then
         e.otherwise = st.else
         break
+      case 'wait_for': {
+        e.paths = st.paths.map((p) => ({
+          event: p.event,
+          properties: Object.entries(p.properties ?? {}).map(([key, v]) => ({ key, value: propertyText(v) })),
+          thisJourney: !!p.this_journey,
+          next: p.next,
+        }))
+        const w = waitParts(st.timeout_minutes)
+        e.timeoutAmount = w.amount
+        e.timeoutUnit = w.unit
+        e.onTimeout = st.on_timeout ?? ''
+        break
+      }
       case 'split':
         e.variants = st.variants.map((v) => ({ ...v }))
         e.holdout = st.holdout_percent ?? 0
+        e.autoWinner = !!st.auto_winner
+        if (st.auto_winner) e.minPerVariant = st.auto_winner.min_per_variant
         break
       case 'send':
         e.channel = st.channel
         e.template = st.template
+        e.sendTime = st.send_time === 'personal' ? 'personal' : 'now'
+        e.fallback = (st.fallback ?? []).map((f) => ({ channel: f.channel, template: f.template }))
         {
           // 'owner' | 'recent' | { staff: userid }; absent is the owner.
           const sender = (st as { sender?: unknown }).sender
@@ -388,9 +508,30 @@ function toStep(e: EditStep): Step {
   const next = e.next ? { next: e.next } : {}
   switch (e.type) {
     case 'wait':
-      return e.waitMode === 'until'
-        ? { id, type: 'wait', until: e.until, ...next }
-        : { id, type: 'wait', minutes: whole(whole(e.waitAmount) * UNIT_MINUTES[e.waitUnit]), ...next }
+      // Exactly one of minutes, until and date goes out; weekdays only with until.
+      if (e.waitMode === 'date') return { id, type: 'wait', date: dateOf(e), ...next }
+      if (e.waitMode === 'until') {
+        const weekdays = [...e.untilWeekdays].sort((a, b) => a - b)
+        return { id, type: 'wait', until: e.until, ...(weekdays.length ? { weekdays } : {}), ...next }
+      }
+      return { id, type: 'wait', minutes: whole(whole(e.waitAmount) * UNIT_MINUTES[e.waitUnit]), ...next }
+    case 'wait_for':
+      return {
+        id,
+        type: 'wait_for',
+        paths: e.paths.map((p) => {
+          const properties: Record<string, unknown> = {}
+          for (const x of p.properties) if (x.key.trim()) properties[x.key.trim()] = propertyValue(x.value)
+          return {
+            event: p.event.trim(),
+            ...(Object.keys(properties).length ? { properties } : {}),
+            ...(p.thisJourney ? { this_journey: true } : {}),
+            next: p.next,
+          }
+        }),
+        timeout_minutes: whole(whole(e.timeoutAmount) * UNIT_MINUTES[e.timeoutUnit]),
+        ...(e.onTimeout ? { on_timeout: e.onTimeout } : {}),
+      }
     case 'branch':
       return { id, type: 'branch', rule: e.rule.trim(), then: e.then, else: e.otherwise }
     case 'split':
@@ -399,9 +540,19 @@ function toStep(e: EditStep): Step {
         type: 'split',
         variants: e.variants.map((v) => ({ name: v.name.trim(), percent: whole(v.percent), next: v.next })),
         holdout_percent: whole(e.holdout),
+        ...(e.autoWinner ? { auto_winner: { min_per_variant: whole(e.minPerVariant) } } : {}),
       }
     case 'send':
-      return { id, type: 'send', channel: e.channel, template: e.template, ...senderOf(e), ...next }
+      return {
+        id,
+        type: 'send',
+        channel: e.channel,
+        template: e.template,
+        ...senderOf(e),
+        ...(e.sendTime === 'personal' ? { send_time: 'personal' as const } : {}),
+        ...(e.fallback.length ? { fallback: e.fallback.map((f) => ({ channel: f.channel, template: f.template })) } : {}),
+        ...next,
+      }
     case 'coupon':
       return { id, type: 'coupon', coupon: e.coupon, ...(e.toInviter ? { to_inviter: true } : {}), ...next }
     case 'tag':
@@ -422,6 +573,13 @@ function toStep(e: EditStep): Step {
   }
 }
 
+/** A date wait's `date`: `trigger.<property>` or a profile date, moved by days, at a time. */
+function dateOf(e: EditStep): { field: string; offset_days: number; at?: string } {
+  const field = e.dateSource === 'trigger' ? `trigger.${e.dateProperty.trim()}` : e.dateSource
+  const offset = Math.round(Number(e.dateOffset) || 0)
+  return { field, offset_days: offset, ...(e.dateAt ? { at: e.dateAt } : {}) }
+}
+
 export function toDefinition(s: EditState, timeZone: string): Definition {
   const exit: ExitRule[] = s.exits.map((x) =>
     x.type === 'event' ? { type: 'event', event: x.event.trim() } : { type: 'rule', rule: x.rule.trim() },
@@ -436,6 +594,15 @@ export function toDefinition(s: EditState, timeZone: string): Definition {
     exit,
     reentry,
     undelivered: s.undelivered,
+    marketing: s.marketing,
+    limits: {
+      priority: whole(s.limits.priority),
+      when_capped: s.limits.whenCapped,
+      message_tag: s.limits.messageTag.trim() || null,
+      entries_per_day: limit(s.limits.entriesPerDay),
+      entries_total: limit(s.limits.entriesTotal),
+      coupon_budget: limit(s.limits.couponBudget),
+    },
   }
 }
 
@@ -451,11 +618,14 @@ export function freshId(steps: EditStep[], type: StepType): string {
 }
 
 /** Where a new step goes: after a step on its `next`, a branch's way, a split's variant, or at the start. */
-export type Via = { kind: 'start' } | { kind: 'next'; key: number } | { kind: 'then' | 'else'; key: number } | {
-  kind: 'variant'
-  key: number
-  variant: number
-}
+export type Via =
+  | { kind: 'start' }
+  | { kind: 'next'; key: number }
+  | { kind: 'then' | 'else'; key: number }
+  | { kind: 'variant'; key: number; variant: number }
+  // A wait_for step's ways: one of its paths, or its timeout.
+  | { kind: 'path'; key: number; path: number }
+  | { kind: 'timeout'; key: number }
 
 /** Inserts a new step of `type` on the way `via`, pointing on to where that way went; returns it. */
 export function insertStep(steps: EditStep[], type: StepType, via: Via): EditStep {
@@ -481,6 +651,13 @@ export function insertStep(steps: EditStep[], type: StepType, via: Via): EditSte
       const v = from.variants[via.variant]
       onward = v.next
       v.next = step.id
+    } else if (via.kind === 'path') {
+      const p = from.paths[via.path]
+      onward = p.next
+      p.next = step.id
+    } else if (via.kind === 'timeout') {
+      onward = from.onTimeout
+      from.onTimeout = step.id
     }
   }
   if (type === 'branch') {
@@ -491,6 +668,10 @@ export function insertStep(steps: EditStep[], type: StepType, via: Via): EditSte
       { name: 'A', percent: 50, next: onward },
       { name: 'B', percent: 50, next: onward },
     ]
+  } else if (type === 'wait_for') {
+    // An order by default; both it and the timeout go on where the way went, like a branch.
+    step.paths = [{ event: 'Order Completed', properties: [], thisJourney: false, next: onward }]
+    step.onTimeout = onward
   } else if (type !== 'exit') {
     step.next = onward
   }
@@ -506,6 +687,8 @@ function references(s: EditStep): { get: () => string; set: (v: string) => void 
     { get: () => s.otherwise, set: (v: string) => (s.otherwise = v) },
   ]
   for (const v of s.variants) refs.push({ get: () => v.next, set: (x: string) => (v.next = x) })
+  for (const p of s.paths) refs.push({ get: () => p.next, set: (x: string) => (p.next = x) })
+  refs.push({ get: () => s.onTimeout, set: (v: string) => (s.onTimeout = v) })
   return refs
 }
 
@@ -514,7 +697,7 @@ export function deleteStep(steps: EditStep[], key: number): void {
   const i = steps.findIndex((s) => s.key === key)
   if (i < 0) return
   const [gone] = steps.splice(i, 1)
-  const onward = gone.type === 'branch' || gone.type === 'split' || gone.type === 'exit' ? '' : gone.next
+  const onward = ['branch', 'split', 'wait_for', 'exit'].includes(gone.type) ? '' : gone.next
   if (steps.some((s) => s.id === gone.id)) return // another step still has that id
   for (const s of steps) {
     for (const r of references(s)) if (r.get() === gone.id) r.set(onward)
@@ -543,7 +726,7 @@ export function moveStep(steps: EditStep[], key: number, by: -1 | 1): void {
 
 // ---- The flow layout ----
 
-export type EdgeKind = 'next' | 'then' | 'else' | 'variant' | 'holdout'
+export type EdgeKind = 'next' | 'then' | 'else' | 'variant' | 'holdout' | 'path' | 'timeout'
 
 export interface FlowEdge {
   /** Unique within the layout. */
@@ -557,6 +740,9 @@ export interface FlowEdge {
   ports: number
   /** Variant name and percent, for a split's ways. */
   variant?: SplitVariant
+  /** For the labels of a wait_for's ways: the event a path waits for, the timeout as typed. */
+  event?: string
+  timeout?: { amount: number | null; unit: WaitUnit }
   /** Points back up the flow (a loop through a wait). */
   back: boolean
 }
@@ -593,6 +779,10 @@ export function outgoing(steps: EditStep[]): FlowEdge[][] {
     } else if (s.type === 'split') {
       s.variants.forEach((v, j) => ways.push({ id: `e${i}.v${j}`, from: i, to: target(v.next), kind: 'variant', variant: v }))
       if (s.holdout > 0) ways.push({ id: `e${i}.holdout`, from: i, to: null, kind: 'holdout' })
+    } else if (s.type === 'wait_for') {
+      s.paths.forEach((p, j) => ways.push({ id: `e${i}.p${j}`, from: i, to: target(p.next), kind: 'path', event: p.event }))
+      const timeout = { amount: s.timeoutAmount, unit: s.timeoutUnit }
+      ways.push({ id: `e${i}.timeout`, from: i, to: target(s.onTimeout), kind: 'timeout', timeout })
     } else if (s.type !== 'exit' && s.next) {
       ways.push({ id: `e${i}.next`, from: i, to: target(s.next), kind: 'next' })
     }
@@ -778,6 +968,8 @@ export function localInputToIso(local: string, timeZone: string): string | null 
 /** Colour and icon (a 24×24 SVG path) of each step type. */
 export const STEP_LOOKS: Record<StepType, { color: string; icon: string }> = {
   wait: { color: '#868e96', icon: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 5h-2v6.4l5.2 3.1 1-1.7-4.2-2.5z' },
+  // An hourglass: waiting for what the person does next.
+  wait_for: { color: '#ae3ec9', icon: 'M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2zm10 14.5V20H8v-3.5l4-4zm-4-5-4-4V4h8v3.5z' },
   branch: {
     color: '#7048e8',
     icon: 'M7 3a3 3 0 0 0-1 5.8v6.4A3 3 0 1 0 8 15.2V13.5c0-.8.7-1.5 1.5-1.5H15a4 4 0 0 0 4-4v-.2a3 3 0 1 0-2 0V8a2 2 0 0 1-2 2H9.5c-.5 0-1 .1-1.5.3V8.8A3 3 0 0 0 7 3z',

@@ -30,6 +30,7 @@ pub mod objects;
 pub mod outreach;
 pub mod phone;
 pub mod profile;
+pub mod programme;
 pub mod referral;
 pub mod rfm;
 pub mod scores;

@@ -36,6 +36,10 @@ pub struct Catalog {
     pub coupons: HashMap<String, CouponDefinition>,
     /// Journeys not live (paused, archived) do not move people on.
     pub paused: HashSet<JourneyId>,
+    /// The store's global control group, kept out of marketing journeys (control.rs).
+    pub control: rekindle_core::programme::ControlGroup,
+    /// Automatic winners decided, by journey and split step (winners.rs).
+    pub winners: super::winners::Decided,
     /// Versions people entered, by (journey, version); filled as needed.
     versions: Mutex<HashMap<(JourneyId, i32), Arc<Definition>>>,
     rules: Mutex<HashMap<String, Option<Arc<Rule>>>>,
@@ -71,6 +75,8 @@ impl Catalog {
         }
         let templates = store.message_templates(ws).await?.into_iter().map(|t| (t.name.clone(), t)).collect();
         let coupons = store.coupons(ws).await?.into_iter().map(|c| (c.name.clone(), c)).collect();
+        let control = store.control_group(ws).await?;
+        let winners = store.journey_winners(ws).await?.into_iter().map(|w| ((w.journey, w.step), w.winner)).collect();
         Ok(Self {
             tz,
             loaded: Instant::now(),
@@ -80,6 +86,8 @@ impl Catalog {
             templates,
             coupons,
             paused,
+            control,
+            winners,
             versions: Mutex::new(versions),
             rules: Mutex::default(),
         })
@@ -100,6 +108,23 @@ impl Catalog {
         let d = Arc::new(v.definition);
         self.versions.lock().unwrap_or_else(|p| p.into_inner()).insert((journey, version), d.clone());
         Ok(Some(d))
+    }
+
+    /// What a journey's rules (only `only`, when given) ask of the person's history: the
+    /// events its `did` terms name, and whether a `reachable` term needs their record.
+    pub fn asked(&self, d: &Definition, only: Option<&str>) -> super::person::Asked {
+        let mut asked = super::person::Asked::default();
+        for (_, text) in d.rules().into_iter().filter(|(_, t)| only.is_none_or(|o| o == *t)) {
+            if let Some(rule) = self.rule(text) {
+                let mut names = Vec::new();
+                rule.history_events(&mut names);
+                asked.events.extend(names.into_iter().map(str::to_owned));
+                asked.reach |= rule.uses_reach();
+            }
+        }
+        asked.events.sort();
+        asked.events.dedup();
+        asked
     }
 
     /// A rule, parsed once. Rules were checked when published, so one that fails now (a later

@@ -11,6 +11,7 @@
 //! runner can die anywhere and pick up from its cursor without entering or sending twice.
 
 mod catalog;
+mod control;
 mod current;
 pub mod dispatch;
 mod feedback;
@@ -18,16 +19,19 @@ mod live;
 mod occasion;
 mod person;
 mod scheduled;
+mod send_time;
 mod shipped;
+pub mod test_send;
 mod walker;
 pub mod wecom;
+mod winners;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rekindle_core::journey::Trigger;
+use rekindle_core::journey::{EntryLimits, Trigger};
 use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{Enrollment, EnrollmentState, NewEnrollment, Store, StoredEvent};
@@ -37,6 +41,7 @@ pub use occasion::Occasion;
 pub use person::contacts_of as person_contacts;
 pub use shipped::{Shipped, install, shipped};
 pub use walker::Walk;
+pub use winners::decide_winners;
 
 use rekindle_engine::Engine;
 use walker::{Walker, Walking};
@@ -209,7 +214,10 @@ impl Runner {
         let properties = e.properties();
         feedback::apply(&*self.store, ws, e, name, properties).await?;
         if catalog.watched.contains(name) {
-            pass.closed += self.goals_and_exits(ws, catalog, e, name).await?;
+            let open = self.store.open_enrollments(ws, e.person).await?;
+            let taken = self.paths(ws, catalog, e, name, &open).await?;
+            pass.absorb(taken);
+            pass.closed += self.goals_and_exits(ws, catalog, e, name, open).await?;
         }
         let Some(triggered) = catalog.by_event.get(name) else { return Ok(pass) };
         if e.received_at - e.timestamp > MAX_TRIGGER_AGE {
@@ -258,15 +266,29 @@ impl Runner {
     ) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();
         let now = self.engine.now();
-        let admitted: Vec<Entry> = entries
-            .into_iter()
-            .filter(|en| {
-                en.journey.definition.audience.as_ref().is_none_or(|rule| {
-                    let facts = person::PersonFacts { audience, person: en.person, catalog };
-                    rekindle_core::journey::Facts::matches(&facts, rule)
-                })
-            })
-            .collect();
+        let mut admitted: Vec<Entry> = Vec::with_capacity(entries.len());
+        for en in entries {
+            if catalog.holds_out(ws, en.person, &en.journey.definition, now) {
+                continue;
+            }
+            if let Some(rule) = en.journey.definition.audience.as_deref() {
+                // An audience with `did` terms reads the person's events first.
+                let asked = catalog.asked(&en.journey.definition, Some(rule));
+                let history = match asked.is_empty() {
+                    true => None,
+                    false => Some(person::history(&*self.store, ws, en.person, &asked, None).await?),
+                };
+                let facts = person::PersonFacts {
+                    history: history.as_ref(),
+                    occasion: Some(&en.occasion),
+                    ..person::PersonFacts::new(audience, en.person, catalog, now)
+                };
+                if !rekindle_core::journey::Facts::matches(&facts, rule) {
+                    continue;
+                }
+            }
+            admitted.push(en);
+        }
         if admitted.is_empty() {
             return Ok(pass);
         }
@@ -280,6 +302,7 @@ impl Runner {
                 reentry: en.journey.definition.reentry,
                 context: en.occasion.to_json(),
                 at: en.at.min(now),
+                limits: EntryLimits::of(&en.journey.definition.limits, en.at.min(now), catalog.tz),
             })
             .collect();
         let enrolled = self.store.enroll_many(ws, &new).await?;
@@ -291,6 +314,48 @@ impl Runner {
         Ok(pass)
     }
 
+    /// Move on the person's enrollments waiting at an action path this event takes: one that
+    /// came while they waited (not before the wait began, not after its timeout).
+    async fn paths(
+        &self,
+        ws: WorkspaceId,
+        catalog: &Catalog,
+        e: &StoredEvent,
+        name: &str,
+        open: &[Enrollment],
+    ) -> rekindle_store::Result<Pass> {
+        let mut pass = Pass::default();
+        let properties = e.properties();
+        let mut walks = Vec::new();
+        for en in open.iter().filter(|en| en.state == EnrollmentState::Active && !catalog.paused.contains(&en.journey))
+        {
+            let Some(at) = en.step.as_deref().and_then(|s| s.strip_prefix(rekindle_core::journey::AWAITING)) else {
+                continue;
+            };
+            if e.timestamp < en.updated_at || en.wake_at.is_some_and(|w| e.timestamp > w) {
+                continue;
+            }
+            let Some(d) = catalog.version(&*self.store, ws, en.journey, en.version).await? else { continue };
+            // Held out since a refresh: left waiting, to leave at the timeout (control.rs).
+            if catalog.holds_out(ws, en.person, &d, self.engine.now()) {
+                continue;
+            }
+            let Some(rekindle_core::journey::Action::WaitFor { paths, .. }) = d.step(at).map(|s| &s.action) else {
+                continue;
+            };
+            if let Some(i) = paths.iter().position(|p| p.takes(name, properties, en.journey)) {
+                let occasion = Occasion::from_json(&en.context);
+                walks.push(Walking { enrollment: en.clone(), occasion, arrived: Some(i) });
+            }
+        }
+        if !walks.is_empty() {
+            let audience = self.engine.latest(ws);
+            let walker = Walker::new(&*self.store, ws, catalog, audience.as_deref(), &self.caps, self.engine.now());
+            pass.add_all(walks.len(), walker.walk_all(&walks).await?);
+        }
+        Ok(pass)
+    }
+
     /// Close the person's enrollments this event converts or ends.
     async fn goals_and_exits(
         &self,
@@ -298,9 +363,10 @@ impl Runner {
         catalog: &Catalog,
         e: &StoredEvent,
         name: &str,
+        open: Vec<Enrollment>,
     ) -> rekindle_store::Result<usize> {
         let mut closed = 0;
-        for en in self.store.open_enrollments(ws, e.person).await? {
+        for en in open {
             let Some(d) = catalog.version(&*self.store, ws, en.journey, en.version).await? else { continue };
             let converts = d.goal.as_ref().is_some_and(|g| {
                 g.event == name
@@ -329,6 +395,7 @@ impl Runner {
         let catalog = self.catalog(ws).await?;
         let audience = self.engine.latest(ws);
         let due: Vec<Enrollment> = self.store.due_enrollments(ws, now, 1000).await?;
+        let due = control::release(&*self.store, ws, &catalog, due, now).await?;
         let walks: Vec<Walking> = due
             .into_iter()
             .filter(|e| !catalog.paused.contains(&e.journey))

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
 use rekindle_core::contacts::SenderRule;
-use rekindle_core::journey::{Effect, Walked, coupon_key, walk};
+use rekindle_core::journey::{Effect, Limits, Walked, coupon_key, walk};
 use rekindle_core::outreach::{CapsConfig, ChannelKind, Skip, Vars, local_day};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{
@@ -129,7 +129,17 @@ impl<'a> Walker<'a> {
                 at: self.now,
             });
         }
-        let facts = PersonFacts { audience: self.audience, person: e.person, catalog: self.catalog };
+        let asked = self.catalog.asked(&definition, None);
+        let history = match asked.is_empty() {
+            true => None,
+            false => Some(super::person::history(self.store, self.ws, e.person, &asked, Some(e.entered_at)).await?),
+        };
+        let facts = PersonFacts {
+            history: history.as_ref(),
+            occasion: Some(occasion),
+            ..PersonFacts::new(self.audience, e.person, self.catalog, self.now)
+        };
+        let facts = super::winners::WithWinners { inner: &facts, decided: &self.catalog.winners, journey: e.journey };
         let (effects, walked) = walk(&definition, from, arrived, e.id as u64, &facts, self.now, self.catalog.tz);
 
         let mut log = Vec::new();
@@ -157,7 +167,19 @@ impl<'a> Walker<'a> {
                     };
                     let outcome = match holder {
                         None => ("no_inviter", None),
-                        Some(holder) => match self.store.issue_coupon(self.ws, coupon, holder, &key, self.now).await {
+                        Some(holder) => match self
+                            .store
+                            .issue_journey_coupon(
+                                self.ws,
+                                coupon,
+                                holder,
+                                &key,
+                                self.now,
+                                e.journey,
+                                definition.limits.coupon_budget,
+                            )
+                            .await
+                        {
                             Ok(CouponIssue::Issued(c) | CouponIssue::Again(c)) => {
                                 if !to_inviter {
                                     let def = self.catalog.coupons.get(coupon);
@@ -171,6 +193,8 @@ impl<'a> Walker<'a> {
                                 (issued, Some(c.code))
                             }
                             Ok(CouponIssue::LimitReached) => ("coupon_limit", None),
+                            // The journey's budget is spent: logged, and no coupon.
+                            Ok(CouponIssue::BudgetSpent) => ("coupon_budget", None),
                             Err(StoreError::NotFound(_)) => ("coupon_missing", None),
                             Err(e) => return Err(e),
                         },
@@ -191,7 +215,7 @@ impl<'a> Walker<'a> {
                     };
                     log.push(record(step, outcome, Some(tag)));
                 }
-                Effect::Send { step, channel, template, sender, .. } => {
+                Effect::Send { step, channel, template, sender, fallback, .. } => {
                     if reach.is_none() {
                         reach = Some(self.reach(e.person).await?);
                     }
@@ -199,16 +223,30 @@ impl<'a> Walker<'a> {
                     if let Some(nick) = reach.nickname() {
                         vars.entry("nickname").or_insert(nick);
                     }
-                    let m = self.message(
-                        e,
-                        step,
-                        channel,
-                        template,
-                        reach,
-                        sender.unwrap_or(&SenderRule::Owner),
-                        &vars,
-                        variant.as_deref().or(e.variant.as_deref()),
-                    );
+                    let sender = sender.unwrap_or(&SenderRule::Owner);
+                    let v = variant.as_deref().or(e.variant.as_deref());
+                    let profile = self.audience.and_then(|a| a.member(e.person)).map(|m| &*m.profile);
+                    // The step's channel, then its fallbacks, each with its own template; the
+                    // store queues the first the person is reachable on with room under the caps.
+                    let choices =
+                        std::iter::once((channel, template)).chain(fallback.iter().map(|f| (f.channel, &*f.template)));
+                    let mut tried: Vec<NewMessage> = choices
+                        .map(|(channel, template)| {
+                            let mut m = self.message(e, step, channel, template, reach, sender, &vars, v);
+                            super::send_time::hold(
+                                &mut m,
+                                &definition,
+                                step,
+                                profile,
+                                self.caps,
+                                self.now,
+                                self.catalog.tz,
+                            );
+                            ranked(m, &definition.limits)
+                        })
+                        .collect();
+                    let mut m = tried.remove(0);
+                    m.fallback = tried;
                     log.push(record(step, "send", Some(template)));
                     messages.push(m);
                 }
@@ -289,6 +327,7 @@ impl<'a> Walker<'a> {
         let mut vars = Vars::new();
         if let Some((a, m)) = self.audience.and_then(|a| Some((a, a.member(person)?))) {
             a.loyalty_vars(m, &mut vars);
+            a.profile_vars(m, &mut vars);
         }
         let profile = self.audience.and_then(|a| a.member(person)).map(|m| m.profile.clone());
         let last = occasion.product.clone().or_else(|| {
@@ -341,6 +380,10 @@ impl<'a> Walker<'a> {
             day,
             month_days: month_days(day),
             skip: None,
+            priority: rekindle_store::DEFAULT_PRIORITY,
+            tag: None,
+            when_capped: Default::default(),
+            fallback: Vec::new(),
         }
     }
 
@@ -403,11 +446,16 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// A journey's message carries the journey's priority, tag and what to do when capped.
+fn ranked(m: NewMessage, limits: &Limits) -> NewMessage {
+    NewMessage { priority: limits.priority, tag: limits.message_tag.clone(), when_capped: limits.when_capped, ..m }
+}
+
 fn record(step: &str, outcome: &str, detail: Option<&str>) -> StepRecord {
     StepRecord { step: step.to_owned(), outcome: outcome.to_owned(), detail: detail.map(str::to_owned) }
 }
 
-fn month_days(day: chrono::NaiveDate) -> u32 {
+pub(crate) fn month_days(day: chrono::NaiveDate) -> u32 {
     let first = day.with_day(1).expect("day 1");
     let next = first.checked_add_months(chrono::Months::new(1)).expect("a representable month");
     (next - first).num_days() as u32

@@ -771,3 +771,197 @@ async fn an_edge_customer_touched_this_month_is_not_marketed_to_again() {
     assert_eq!(outcome(fresh).await.0, OutboxState::Queued, "an edge customer not touched this month");
     assert_eq!(outcome(big).await.0, OutboxState::Queued, "no budget for the high tier");
 }
+
+/// Issue 23: "clicked but did not order in 48 h" can be written. An action path waits for the
+/// first of an order or a click on this journey's message, else times out after 48 hours;
+/// after the timeout a branch asks `did "Page Viewed" within 48h`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_path_takes_each_branch_and_the_timeout() {
+    let caps = CapsConfig { per_day: 10, ..CapsConfig::default() };
+    let s = shop(at("2026-05-01T02:00:00Z"), caps).await;
+    s.store.put_message_template(s.ws, &wecom_template("offer", "{{nickname|亲}}，新品试吃")).await.unwrap();
+    let journey = publish(
+        &s,
+        "试吃跟进",
+        json!({
+            "trigger": {"type": "event", "event": "Sample Requested"},
+            "steps": [
+                {"id": "offer", "type": "send", "channel": "wecom", "template": "offer", "next": "watch"},
+                {"id": "watch", "type": "wait_for", "timeout_minutes": 2880, "on_timeout": "viewed?",
+                 "paths": [{"event": "Order Completed", "next": "ordered"},
+                           {"event": "Message Clicked", "this_journey": true, "next": "clicked"}]},
+                {"id": "ordered", "type": "webhook", "topic": "ordered"},
+                {"id": "clicked", "type": "webhook", "topic": "clicked"},
+                {"id": "viewed?", "type": "branch", "rule": "did \"Page Viewed\" within 48h", "then": "viewed", "else": "quiet"},
+                {"id": "viewed", "type": "webhook", "topic": "viewed"},
+                {"id": "quiet", "type": "webhook", "topic": "quiet"},
+            ],
+        }),
+    )
+    .await;
+    let users = ["a", "b", "c", "d"];
+    let mut setup = Vec::new();
+    for (i, u) in users.iter().enumerate() {
+        setup.push(identify(u, &format!("1380013800{i}"), &format!("wm-{u}"), "2026-05-01T01:00:00Z"));
+        setup.push(track(u, "Sample Requested", &format!("sr-{u}"), "2026-05-01T01:30:00Z", json!({})));
+    }
+    append(&s, setup).await;
+    s.engine.refresh(s.ws).await.unwrap();
+    let entered = s.runner.run(s.ws).await.unwrap();
+    assert_eq!((entered.entered, entered.queued), (4, 4), "{entered:?}");
+
+    let clicked = json!({"journey": journey.0, "url": "https://shop.example/x"});
+    let other = json!({"journey": journey.0 + 1000, "url": "https://shop.example/y"});
+    append(
+        &s,
+        vec![
+            order("a", "a1", "2026-05-01T03:00:00Z", "燕麦"),
+            track("b", "Message Clicked", "mc-b", "2026-05-01T04:00:00Z", clicked),
+            track("c", "Page Viewed", "pv-c", "2026-05-02T01:00:00Z", json!({"path": "/goods/1"})),
+            track("d", "Message Clicked", "mc-d", "2026-05-01T04:00:00Z", other),
+        ],
+    )
+    .await;
+    s.hands.set(at("2026-05-02T02:00:00Z"));
+    s.engine.refresh(s.ws).await.unwrap();
+    let moved = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(moved.walked, 2, "a ordered and b clicked; c and d still wait: {moved:?}");
+
+    let topic = |s: &Shop, p: PersonId| {
+        let store = s.store.clone();
+        let ws = s.ws;
+        async move {
+            let messages = store.messages(ws, Some(p), 10).await.unwrap();
+            messages
+                .iter()
+                .filter(|m| m.channel == ChannelKind::Webhook)
+                .map(|m| m.body["topic"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    let ids: Vec<PersonId> = futures_ids(&s, &users).await;
+    assert_eq!(topic(&s, ids[0]).await, [json!("ordered")]);
+    assert_eq!(topic(&s, ids[1]).await, [json!("clicked")]);
+    assert!(topic(&s, ids[2]).await.is_empty() && topic(&s, ids[3]).await.is_empty());
+
+    // An hour before the timeout nothing moves; at 48 hours c and d time out and branch on
+    // what they did meanwhile.
+    s.hands.set(at("2026-05-03T01:00:00Z"));
+    assert_eq!(s.runner.run(s.ws).await.unwrap().walked, 0);
+    s.hands.set(at("2026-05-03T02:00:00Z"));
+    let timed_out = s.runner.run(s.ws).await.unwrap();
+    assert_eq!(timed_out.walked, 2, "{timed_out:?}");
+    assert_eq!(topic(&s, ids[2]).await, [json!("viewed")]);
+    assert_eq!(topic(&s, ids[3]).await, [json!("quiet")], "a click on another journey's message is not this one's");
+
+    // A late order from c, after the timeout, moves nothing: the path was not taken.
+    append(&s, vec![order("c", "c1", "2026-05-03T05:00:00Z", "燕麦")]).await;
+    s.hands.set(at("2026-05-03T06:00:00Z"));
+    assert_eq!(s.runner.run(s.ws).await.unwrap().walked, 0);
+    for (i, id) in ids.iter().enumerate() {
+        let e = &s.store.person_enrollments(s.ws, *id).await.unwrap()[0];
+        assert_eq!(e.state, EnrollmentState::Finished, "{}", users[i]);
+    }
+}
+
+async fn futures_ids(s: &Shop, users: &[&str]) -> Vec<PersonId> {
+    let mut ids = Vec::new();
+    for u in users {
+        ids.push(person(s, u).await);
+    }
+    ids
+}
+
+/// Issue 23: any profile figure is a template variable (the rule language's words), with the
+/// person's stage, tier and WeCom owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_name_profile_figures() {
+    let s = shop(at("2026-05-01T02:00:00Z"), CapsConfig::default()).await;
+    let text = "{{nickname|亲}}：已下单{{orders}}次，共{{spend}}元，{{days_since_order}}天前，{{stage}}，{{staff|导购}}，{{clv|暂无}}";
+    s.store.put_message_template(s.ws, &wecom_template("figures", text)).await.unwrap();
+    publish(
+        &s,
+        "画像变量",
+        json!({"trigger": {"type": "event", "event": "Sample Requested"},
+               "steps": [{"id": "hi", "type": "send", "channel": "wecom", "template": "figures"}]}),
+    )
+    .await;
+    append(
+        &s,
+        vec![
+            identify("a", "13800138001", "wm-a", "2026-04-20T01:00:00Z"),
+            track("a", "Contact Added", "ca", "2026-04-20T01:00:00Z", json!({"staff_id": "guide-1"})),
+            order("a", "1", "2026-04-28T01:00:00Z", "燕麦"),
+            order("a", "2", "2026-04-29T01:00:00Z", "燕麦"),
+        ],
+    )
+    .await;
+    s.engine.refresh(s.ws).await.unwrap();
+    append(&s, vec![track("a", "Sample Requested", "sr", "2026-05-01T01:50:00Z", json!({}))]).await;
+    s.runner.run(s.ws).await.unwrap();
+    let a = person(&s, "a").await;
+    let sent = s.store.messages(s.ws, Some(a), 10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].body["text"], "a姐：已下单2次，共79.80元，2天前，新客，guide-1，暂无", "{}", sent[0].body);
+}
+
+/// Issue 23: `reachable` reads the person's record at the walk: a customer who removed their
+/// only staff member is not reachable on WeCom, and one who opted out of SMS not on SMS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_asks_which_channels_reach_the_person() {
+    let s = shop(at("2026-05-01T02:00:00Z"), CapsConfig::default()).await;
+    publish(
+        &s,
+        "按渠道",
+        json!({"trigger": {"type": "event", "event": "Sample Requested"},
+               "steps": [
+                   {"id": "wecom?", "type": "branch", "rule": "可触达 企微", "then": "wecom", "else": "sms?"},
+                   {"id": "sms?", "type": "branch", "rule": "reachable sms", "then": "sms", "else": "none"},
+                   {"id": "wecom", "type": "webhook", "topic": "wecom"},
+                   {"id": "sms", "type": "webhook", "topic": "sms"},
+                   {"id": "none", "type": "webhook", "topic": "none"}]}),
+    )
+    .await;
+    let t = "2026-04-30T01:00:00Z";
+    append(
+        &s,
+        vec![
+            identify("a", "13800138001", "wm-a", t),
+            identify("b", "13800138002", "wm-b", t),
+            identify("c", "13800138003", "wm-c", t),
+            track("a", "Contact Added", "ca-a", t, json!({"staff_id": "guide-1"})),
+            track("b", "Contact Added", "ca-b", t, json!({"staff_id": "guide-1"})),
+            track(
+                "b",
+                "Contact Removed",
+                "cr-b",
+                "2026-04-30T02:00:00Z",
+                json!({"staff_id": "guide-1", "by": "customer"}),
+            ),
+            track("c", "Contact Added", "ca-c", t, json!({"staff_id": "guide-1"})),
+            track(
+                "c",
+                "Contact Removed",
+                "cr-c",
+                "2026-04-30T02:00:00Z",
+                json!({"staff_id": "guide-1", "by": "customer"}),
+            ),
+            track("c", "Unsubscribed", "un-c", "2026-04-30T03:00:00Z", json!({"channel": "sms"})),
+        ],
+    )
+    .await;
+    s.engine.refresh(s.ws).await.unwrap();
+    let now = "2026-05-01T01:50:00Z";
+    append(
+        &s,
+        ["a", "b", "c"].iter().map(|u| track(u, "Sample Requested", &format!("sr-{u}"), now, json!({}))).collect(),
+    )
+    .await;
+    s.runner.run(s.ws).await.unwrap();
+    for (user, topic) in [("a", "wecom"), ("b", "sms"), ("c", "none")] {
+        let p = person(&s, user).await;
+        let sent = s.store.messages(s.ws, Some(p), 10).await.unwrap();
+        assert_eq!(sent.len(), 1, "{user}");
+        assert_eq!(sent[0].body["topic"], topic, "{user}");
+    }
+}

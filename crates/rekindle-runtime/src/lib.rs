@@ -9,6 +9,7 @@ mod live_loop;
 mod points_loop;
 mod refresh_loop;
 mod subscriptions_loop;
+mod winners_loop;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +45,8 @@ pub struct Settings {
     /// The public address tracked links are served at (`https://rekindle.shop.cn`, no
     /// trailing slash; docs/journeys.md, "Tracked links"). None: links go out untracked.
     pub link_base: Option<String>,
+    /// Provider calls a minute per channel, per store (`[delivery]`).
+    pub rates: rekindle_core::outreach::SendRates,
     pub wecom: WecomWork,
 }
 
@@ -150,6 +153,7 @@ impl Services {
         live_loop::spawn(services.clone());
         points_loop::spawn(services.clone());
         subscriptions_loop::spawn(services.clone(), settings.tick);
+        winners_loop::spawn(services.clone());
         contacts_loop::spawn(services.clone(), settings.wecom.clone(), clock.clone());
         if settings.journeys {
             if settings.link_base.is_none() {
@@ -157,7 +161,11 @@ impl Services {
                     "public_url is not set: links in messages go out as written, untracked (no Message Clicked)"
                 );
             }
-            let config = DispatchConfig { link_base: settings.link_base.clone(), ..DispatchConfig::default() };
+            let config = DispatchConfig {
+                link_base: settings.link_base.clone(),
+                rates: settings.rates.clone(),
+                ..DispatchConfig::default()
+            };
             let dispatcher = Dispatcher::new(store, channels, clock, config, services.ingestor.clone());
             journey_loops::spawn(services.clone(), Arc::new(dispatcher), settings.tick);
         }

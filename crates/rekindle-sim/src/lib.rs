@@ -9,7 +9,8 @@
 //! The store runs a win-back programme with a planted effect (a message wins a silent buyer
 //! back with a known chance, against a holdout), so measurement can be checked against it; the
 //! live room has planted effects too (reply time, stalls, weekdays that keep viewers: [`live`]),
-//! and members answer a nudge towards the next level with a known lift ([`nudge`]).
+//! members answer a nudge towards the next level with a known lift ([`nudge`]), and the
+//! store's marketing as a whole with another, for the programme readout ([`programme`]).
 //!
 //! WeCom has a roster of staff members (导购, hosts, 团长; one leaves during the window) and
 //! channel codes (渠道活码): each `Contact Added` names the staff member, the source, the code
@@ -27,12 +28,16 @@ pub mod live;
 mod messages;
 pub mod nudge;
 pub mod person;
+pub mod programme;
 pub mod schedule;
+pub mod send_hour;
 pub mod wecom;
 mod world;
 
 pub use life::winback::{Arm, Winback, WinbackSilence};
 pub use live::LiveEffects;
 pub use nudge::LevelNudge;
+pub use programme::ProgrammeLift;
+pub use send_hour::SendHour;
 pub use wecom::{RemovedBy, Role, Source, SourceLtv, SourceSpend, Staff, StaffLink};
 pub use world::{Output, SimConfig, Simulation, Truth};

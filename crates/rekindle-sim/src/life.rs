@@ -523,6 +523,7 @@ impl<'c> PersonSim<'c> {
             source: self.ties.origin().map(|(s, _)| s),
             code: self.ties.origin().and_then(|(_, c)| c),
             staff: self.ties.truth(),
+            hour: self.traits.hour,
         };
         (events, truth)
     }

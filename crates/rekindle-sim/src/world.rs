@@ -89,6 +89,10 @@ pub struct Truth {
     pub code: Option<String>,
     /// Their friendships with staff members, in the order they began ([`crate::wecom`]).
     pub staff: Vec<StaffLink>,
+    /// The hour of day (local) they shop and read their messages at ([`crate::send_hour`]).
+    /// Not written to the truth file, which stays as it was.
+    #[serde(skip)]
+    pub hour: u32,
 }
 
 /// Where the simulation writes.
@@ -172,7 +176,7 @@ impl Simulation {
 pub(crate) const WECOM_STREAM: u64 = 5;
 
 /// Stream `n` of person `i`'s key: 0 their life, 1 the win-back programme, 2 the live room,
-/// 3 the level nudge, 4 conversations, 5 WeCom friendships.
+/// 3 the level nudge, 4 conversations, 5 WeCom friendships, 6 the programme effect.
 pub(crate) fn stream(seed: u64, i: u64, n: u64) -> ChaCha8Rng {
     let seed = seed ^ (i.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

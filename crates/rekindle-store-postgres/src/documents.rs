@@ -21,6 +21,8 @@ pub(crate) enum Document {
     SubscriptionSettings,
     ChannelCodes,
     TagSync,
+    ControlGroup,
+    LaunchSettings,
 }
 
 /// The workspace's document, if one was written. The SQL is written out per table (the
@@ -33,6 +35,8 @@ pub(crate) async fn read<T: DeserializeOwned>(pool: &PgPool, doc: Document, ws: 
         Document::SubscriptionSettings => "SELECT body FROM subscription_settings WHERE workspace_id = $1",
         Document::ChannelCodes => "SELECT body FROM channel_codes WHERE workspace_id = $1",
         Document::TagSync => "SELECT body FROM wecom_tag_sync WHERE workspace_id = $1",
+        Document::ControlGroup => "SELECT body FROM control_groups WHERE workspace_id = $1",
+        Document::LaunchSettings => "SELECT body FROM launch_settings WHERE workspace_id = $1",
     };
     let row = sql(query).bind(ws.0).fetch_optional(pool).await.map_err(db_err)?;
     row.map(|r| r.try_get::<Json<T>, _>(0).map(|Json(v)| v)).transpose().map_err(db_err)
@@ -69,6 +73,14 @@ pub(crate) async fn write<T: Serialize>(
         }
         Document::TagSync => {
             "INSERT INTO wecom_tag_sync (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
+        }
+        Document::ControlGroup => {
+            "INSERT INTO control_groups (workspace_id, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
+        }
+        Document::LaunchSettings => {
+            "INSERT INTO launch_settings (workspace_id, body, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (workspace_id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at"
         }
     };

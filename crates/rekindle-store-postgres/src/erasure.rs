@@ -18,12 +18,13 @@ use crate::{PostgresStore, db_err, sql, sql_owned};
 
 /// Tables keyed by a person, with the condition that picks the people's rows (`$1` the
 /// workspace, `$2` their ids). Erasure deletes these rows (children first); export reads them.
-const PERSON_ROWS: [(&str, &str); 21] = [
+const PERSON_ROWS: [(&str, &str); 22] = [
     (
         "journey_steps",
         "workspace_id = $1 AND enrollment_id IN (SELECT id FROM enrollments WHERE workspace_id = $1 AND person_id = ANY($2))",
     ),
     ("enrollments", "workspace_id = $1 AND person_id = ANY($2)"),
+    ("journey_entry_refusals", "workspace_id = $1 AND person_id = ANY($2)"),
     ("outbox", "workspace_id = $1 AND person_id = ANY($2)"),
     ("coupons", "workspace_id = $1 AND person_id = ANY($2)"),
     ("points_entries", "workspace_id = $1 AND person_id = ANY($2)"),

@@ -30,6 +30,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "tracked_links", include_str!("../migrations/0018_tracked_links.sql")),
     (19, "channel_codes", include_str!("../migrations/0019_channel_codes.sql")),
     (20, "tag_sync", include_str!("../migrations/0020_tag_sync.sql")),
+    (21, "launch_safety", include_str!("../migrations/0021_launch_safety.sql")),
+    (22, "control_group", include_str!("../migrations/0022_control_group.sql")),
+    (23, "outbox_priority", include_str!("../migrations/0023_outbox_priority.sql")),
+    (24, "journey_winners", include_str!("../migrations/0024_journey_winners.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -68,6 +68,21 @@ impl rekindle_store::Readouts for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn journey_entry_refusals(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<(String, i64)>> {
+        let rows = sql("SELECT reason, COUNT(*) FROM journey_entry_refusals r
+                        WHERE workspace_id = $1 AND journey_id = $2
+                          AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = r.journey_id
+                                          AND e.person_id = r.person_id AND e.entered_at >= r.at)
+                        GROUP BY reason ORDER BY reason COLLATE \"C\"")
+        .bind(ws.0)
+        .bind(journey.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, Error>>().map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn journey_conversions(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<VariantCounts>> {
         let journey = journey.0;
         let rows = sql("SELECT variant, COUNT(*), COUNT(converted_at) FROM enrollments

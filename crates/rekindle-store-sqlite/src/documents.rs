@@ -20,6 +20,8 @@ pub(crate) enum Document {
     SubscriptionSettings,
     ChannelCodes,
     TagSync,
+    ControlGroup,
+    LaunchSettings,
 }
 
 impl Document {
@@ -32,6 +34,8 @@ impl Document {
             Self::SubscriptionSettings => ("subscription_settings", "body"),
             Self::ChannelCodes => ("channel_codes", "body"),
             Self::TagSync => ("wecom_tag_sync", "body"),
+            Self::ControlGroup => ("control_groups", "body"),
+            Self::LaunchSettings => ("launch_settings", "body"),
         }
     }
 }

@@ -25,6 +25,10 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0018_tracked_links.sql"),
     include_str!("../migrations/0019_channel_codes.sql"),
     include_str!("../migrations/0020_tag_sync.sql"),
+    include_str!("../migrations/0021_launch_safety.sql"),
+    include_str!("../migrations/0022_control_group.sql"),
+    include_str!("../migrations/0023_outbox_priority.sql"),
+    include_str!("../migrations/0024_journey_winners.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

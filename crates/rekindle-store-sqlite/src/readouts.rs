@@ -27,6 +27,20 @@ fn step_counts(c: &Connection, ws: WorkspaceId, journey: i64) -> Result<Vec<Read
     rows.collect::<rusqlite::Result<_>>().map_err(db_err)
 }
 
+fn entry_refusals(c: &Connection, ws: WorkspaceId, journey: i64) -> Result<Vec<(String, i64)>> {
+    let mut stmt = c
+        .prepare_cached(
+            "SELECT reason, COUNT(*) FROM journey_entry_refusals r
+             WHERE workspace_id = ?1 AND journey_id = ?2
+               AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.journey_id = r.journey_id
+                               AND e.person_id = r.person_id AND e.entered_at >= r.at)
+             GROUP BY reason ORDER BY reason",
+        )
+        .map_err(db_err)?;
+    let rows = stmt.query_map(params![ws.0, journey], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
+
 fn message_counts(c: &Connection, ws: WorkspaceId, journey: i64) -> Result<Vec<ReadoutRow>> {
     let mut stmt = c
         .prepare_cached(
@@ -141,6 +155,12 @@ impl Readouts for SqliteStore {
     async fn journey_message_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>> {
         let journey = journey.0;
         self.read(move |c| message_counts(c, ws, journey)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn journey_entry_refusals(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<(String, i64)>> {
+        let journey = journey.0;
+        self.read(move |c| entry_refusals(c, ws, journey)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

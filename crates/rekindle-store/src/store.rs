@@ -1,8 +1,8 @@
 use crate::Erasure;
 use crate::capability::{
     Accounts, Backend, Catalogue, ChannelSettings, Consent, ContactSetup, Coupons, Enrollments, EventLog, GroupPosts,
-    Invitations, Journeys, Outbox, People, Points, Predictions, Readouts, ReferralCodes, Segments, Service, Stages,
-    SubscriptionSettings, Tags, Targets, Templates, TrackedLinks, Workspaces,
+    Invitations, Journeys, Launch, Outbox, People, Points, Predictions, Programme, Readouts, ReferralCodes, Segments,
+    Service, Stages, SubscriptionSettings, Tags, Targets, Templates, TrackedLinks, Winners, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -35,6 +35,7 @@ sum_of!(
     Predictions,
     Journeys,
     Enrollments,
+    Launch,
     Outbox,
     Readouts,
     ReferralCodes,
@@ -48,6 +49,8 @@ sum_of!(
     Points,
     Service,
     SubscriptionSettings,
+    Programme,
+    Winners,
     Consent,
     Erasure,
 );

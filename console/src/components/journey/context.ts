@@ -19,6 +19,8 @@ export interface EditorContext {
   move(key: number, by: -1 | 1): void
   rename(key: number, id: string): void
   preview(step: EditStep): void
+  /** Send the saved draft's step to the store's seed list (发送测试). */
+  testSend(step: EditStep): void
 }
 
 export const EDITOR: InjectionKey<EditorContext> = Symbol('journey-editor')

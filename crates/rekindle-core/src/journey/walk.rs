@@ -19,6 +19,12 @@ pub trait Facts {
     fn date(&self, _field: &str) -> Option<DateTime<Utc>> {
         None
     }
+
+    /// The variant an automatic winner settled on at this split (docs/journeys.md,
+    /// "Automatic winners"); none while the experiment runs.
+    fn winner(&self, _step: &str) -> Option<&str> {
+        None
+    }
 }
 
 /// The mark on an enrollment's step that it is waiting at an action path (`@step`), not about
@@ -151,7 +157,9 @@ pub fn walk<'a>(
                     edge += u32::from(v.percent);
                     b < edge
                 });
-                match chosen {
+                // Once a winner is picked, everyone not held out takes it; the holdout stays.
+                let winner = facts.winner(&step.id).and_then(|w| variants.iter().find(|v| v.name == w));
+                match chosen.map(|v| winner.unwrap_or(v)) {
                     Some(v) => {
                         effects.push(Effect::Assigned { step: &step.id, variant: &v.name });
                         next = Some(&v.next);
@@ -209,7 +217,8 @@ pub fn bucket(key: u64, step: &str) -> u8 {
     (mix(h) % 100) as u8
 }
 
-fn mix(mut z: u64) -> u64 {
+/// SplitMix64's finaliser: also the global control group's draw (`crate::programme`).
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -289,6 +298,111 @@ mod tests {
             walk(&d, "send", None, 1, &Rules(vec!["tickets_open >= 1"]), at("2026-05-01T12:00:00Z"), tz);
         assert!(effects.is_empty());
         assert_eq!(walked, Walked::Exited { step: "send".into() });
+    }
+
+    struct Decided(&'static str);
+    impl Facts for Decided {
+        fn matches(&self, _: &str) -> bool {
+            false
+        }
+        fn winner(&self, step: &str) -> Option<&str> {
+            (step == "split").then_some(self.0)
+        }
+    }
+
+    #[test]
+    fn a_winner_takes_everyone_but_the_holdout() {
+        let d = journey();
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let now = at("2026-05-01T12:00:00Z");
+        let mut seen = [0u32; 2];
+        for key in 0..1_000 {
+            let (effects, walked) = walk(&d, "split", None, key, &Decided("B"), now, tz);
+            let held = bucket(key, "split") >= 90;
+            let expected = if held { HOLDOUT } else { "B" };
+            assert_eq!(effects[0], Effect::Assigned { step: "split", variant: expected });
+            assert_eq!(walked == Walked::HeldOut, held);
+            seen[usize::from(held)] += 1;
+        }
+        assert!(seen[0] > 850 && seen[1] > 50, "{seen:?}");
+        // A winner the split does not have (the journey was edited since) changes nothing.
+        let a = (0..).find(|k| bucket(*k, "split") < 45).unwrap();
+        let (effects, _) = walk(&d, "split", None, a, &Decided("gone"), now, tz);
+        assert_eq!(effects[0], Effect::Assigned { step: "split", variant: "A" });
+    }
+
+    struct Dated(Option<DateTime<Utc>>);
+    impl Facts for Dated {
+        fn matches(&self, _: &str) -> bool {
+            false
+        }
+        fn date(&self, field: &str) -> Option<DateTime<Utc>> {
+            self.0.filter(|_| field == "trigger.delivered_at")
+        }
+    }
+
+    #[test]
+    fn an_action_path_waits_then_goes_by_the_path_taken_or_the_timeout() {
+        let d: Definition = serde_json::from_value(serde_json::json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": [
+                {"id": "watch", "type": "wait_for", "timeout_minutes": 2880, "on_timeout": "late",
+                 "paths": [{"event": "Order Completed", "next": "thanks"}, {"event": "Message Clicked", "next": "coupon"}]},
+                {"id": "thanks", "type": "tag", "tag": "thanked"},
+                {"id": "coupon", "type": "coupon", "coupon": "c"},
+                {"id": "late", "type": "tag", "tag": "late"},
+            ]
+        }))
+        .unwrap();
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let now = at("2026-05-01T12:00:00Z");
+        let (effects, walked) = walk(&d, "watch", None, 1, &Rules(vec![]), now, tz);
+        assert!(effects.is_empty());
+        assert_eq!(walked, Walked::Waiting { resume: Some("@watch".into()), until: at("2026-05-03T12:00:00Z") });
+        let (effects, _) = walk(&d, "@watch", Some(1), 1, &Rules(vec![]), now, tz);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Took { step: "watch", path: "Message Clicked" },
+                Effect::Coupon { step: "coupon", coupon: "c", to_inviter: false }
+            ]
+        );
+        let (effects, walked) = walk(&d, "@watch", None, 1, &Rules(vec![]), now, tz);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Took { step: "watch", path: TIMED_OUT },
+                Effect::Tag { step: "late", tag: "late", remove: false }
+            ]
+        );
+        assert_eq!(walked, Walked::Finished);
+    }
+
+    #[test]
+    fn waits_until_a_date_on_the_person_or_a_weekday() {
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let wait = |w: serde_json::Value| -> Definition {
+            serde_json::from_value(serde_json::json!({
+                "trigger": {"type": "event", "event": "Order Delivered"},
+                "steps": [w, {"id": "ask", "type": "tag", "tag": "asked"}]
+            }))
+            .unwrap()
+        };
+        let now = at("2026-05-01T02:00:00Z"); // a Friday, 10:00 in Shanghai
+        let two_days_after = wait(serde_json::json!({"id": "w", "type": "wait", "next": "ask",
+            "date": {"field": "trigger.delivered_at", "offset_days": 2, "at": "19:00"}}));
+        let delivered = Dated(Some(at("2026-04-30T23:30:00Z"))); // 07:30 on 1 May, local
+        let (_, walked) = walk(&two_days_after, "w", None, 1, &delivered, now, tz);
+        assert_eq!(walked, Walked::Waiting { resume: Some("ask".into()), until: at("2026-05-03T11:00:00Z") });
+        let (_, walked) = walk(&two_days_after, "w", None, 1, &Dated(None), now, tz);
+        assert_eq!(walked, Walked::Waiting { resume: Some("ask".into()), until: now }, "no date: at once");
+        let long_ago = Dated(Some(at("2026-01-01T00:00:00Z")));
+        let (_, walked) = walk(&two_days_after, "w", None, 1, &long_ago, now, tz);
+        assert_eq!(walked, Walked::Waiting { resume: Some("ask".into()), until: now }, "a past date: at once");
+        let monday_ten =
+            wait(serde_json::json!({"id": "w", "type": "wait", "next": "ask", "until": "10:00", "weekdays": [1]}));
+        let (_, walked) = walk(&monday_ten, "w", None, 1, &Dated(None), now, tz);
+        assert_eq!(walked, Walked::Waiting { resume: Some("ask".into()), until: at("2026-05-04T02:00:00Z") });
     }
 
     #[test]

@@ -14,12 +14,14 @@ pub mod cohorts;
 pub mod dashboard;
 pub mod experiments;
 pub mod funnel;
+pub mod programme;
 mod query;
 pub mod rates;
 mod request;
 pub mod schedule;
 mod table;
 pub mod targets;
+pub mod winner;
 
 use chrono::NaiveDate;
 use rekindle_core::calendar::{Grain, period_start};

@@ -14,6 +14,9 @@ pub trait Readouts: Send + Sync {
     async fn journey_step_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>>;
     /// Counts of message states by step, variant and state.
     async fn journey_message_counts(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<ReadoutRow>>;
+    /// People a journey's entry limits turned away who have not entered since, by the limit
+    /// that last did (`entries_per_day`, `entries_total`).
+    async fn journey_entry_refusals(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<(String, i64)>>;
     /// Entered and converted, by variant (the holdout included).
     async fn journey_conversions(&self, ws: WorkspaceId, journey: JourneyId) -> Result<Vec<VariantCounts>>;
     /// Every journey's entries in `from..to`, by enrollment id.

@@ -70,6 +70,7 @@ async fn mum_and_son(store: &dyn Store, ws: WorkspaceId) -> PersonId {
         trigger_key: "m4".into(),
         reentry: Reentry::Always,
         context: json!({"phone": "13812345678"}),
+        limits: Default::default(),
         at: t0(),
     };
     store.enroll(ws, &new).await.unwrap().expect("enrolled");

@@ -42,6 +42,10 @@ pub fn message(key: &str, person: PersonId, channel: ChannelKind, day: &str) -> 
         day,
         month_days: 31,
         skip: None,
+        priority: crate::DEFAULT_PRIORITY,
+        tag: None,
+        when_capped: Default::default(),
+        fallback: Vec::new(),
     }
 }
 
@@ -96,6 +100,7 @@ pub async fn enrollment_follows_the_reentry_policy(store: &dyn Store) {
         trigger_key: key.into(),
         reentry,
         context: serde_json::json!({"product": "燕麦"}),
+        limits: Default::default(),
         at,
     };
     let first = store.enroll(ws, &new("e1", Reentry::Once, t0())).await.unwrap().expect("first entry");
@@ -127,6 +132,7 @@ pub async fn advances_are_optimistic(store: &dyn Store) {
         trigger_key: "e".into(),
         reentry: Reentry::Once,
         context: serde_json::Value::Null,
+        limits: Default::default(),
         at: t0(),
     };
     let e = store.enroll(ws, &new).await.unwrap().unwrap();
@@ -288,6 +294,7 @@ pub async fn enrollments_follow_a_merge(store: &dyn Store) {
         trigger_key: "m2".into(),
         reentry: Reentry::Always,
         context: serde_json::json!({}),
+        limits: Default::default(),
         at: t0(),
     };
     let e = store.enroll(ws, &entered).await.unwrap().expect("entered");
@@ -317,6 +324,7 @@ pub async fn attribution_rows_follow_a_merge(store: &dyn Store) {
         trigger_key: key.into(),
         reentry: Reentry::Always,
         context: serde_json::json!({}),
+        limits: Default::default(),
         at,
     };
     let before = store.enroll(ws, &enter("early", t0() - Duration::days(10))).await.unwrap().unwrap();

@@ -14,14 +14,18 @@ mod erasure;
 mod event_log;
 mod group_posts;
 mod journeys;
+mod launch;
 mod outbox;
 mod people;
 mod points;
+mod priorities;
+mod programme;
 mod referrals;
 mod segments;
 mod service;
 mod subscriptions;
 mod tracked_links;
+mod winners;
 mod workspaces;
 pub use accounts::*;
 pub use catalogue::*;
@@ -29,14 +33,18 @@ pub use erasure::*;
 pub use event_log::*;
 pub use group_posts::*;
 pub use journeys::*;
+pub use launch::*;
 pub use outbox::*;
 pub use people::*;
 pub use points::*;
+pub use priorities::*;
+pub use programme::*;
 pub use referrals::*;
 pub use segments::*;
 pub use service::*;
 pub use subscriptions::*;
 pub use tracked_links::*;
+pub use winners::*;
 pub use workspaces::*;
 
 use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError};
@@ -57,14 +65,17 @@ macro_rules! conformance_suite {
             segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
             scores_are_replaced_whole, journeys_are_versioned, enrollment_follows_the_reentry_policy,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
+            rolling_and_tag_caps_are_counted_in_the_store, priorities_take_queued_slots_and_deferrals_wait,
+            fallbacks_take_the_first_channel_with_room, racing_priorities_leave_the_highest_holding_the_slot,
             dispatches_are_recorded_together, templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
             changes_are_a_feed_with_cursors, enrollments_follow_a_merge, attribution_rows_follow_a_merge, caps_count_across_a_merge,
             erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model,
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
             points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
             faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased, group_posts_never_pass_the_ceiling,
-            subscription_settings_are_per_workspace, channel_codes_are_per_workspace,
-            tracked_links_are_found_counted_and_erased);
+            subscription_settings_are_per_workspace, channel_codes_are_per_workspace, control_group_is_per_workspace,
+            tracked_links_are_found_counted_and_erased, winners_are_recorded_once_per_split, entry_limits_hold_under_racing_entries,
+            coupon_budget_holds_under_racing_issues, launch_settings_and_approvals);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

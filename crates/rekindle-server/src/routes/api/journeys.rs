@@ -74,6 +74,10 @@ pub struct JourneyView {
     /// Newest first; only on a single journey.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<VersionView>>,
+    /// The latest request to publish, when the store asks for an owner's approval
+    /// (docs/journeys.md, "Launch safety"); `state` pending is 待审批.
+    #[schema(required = true)]
+    pub approval: Option<super::launch::ApprovalView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,7 +105,12 @@ pub struct StatusInput {
 
 #[derive(Serialize, ToSchema)]
 pub struct Published {
-    pub version: i32,
+    /// The version published; null when the publish became a request for an owner's approval.
+    #[schema(required = true)]
+    pub version: Option<i32>,
+    /// The request, when publishing needs an owner's approval and the caller is not one.
+    #[schema(required = true)]
+    pub approval: Option<super::launch::ApprovalView>,
     /// People entered at once because they were already in the trigger's segment or stage
     /// (`?enter_current=true`).
     pub entered_now: usize,
@@ -136,7 +145,7 @@ fn definition(v: serde_json::Value, lang: super::Lang) -> Result<Definition, Api
 }
 
 /// What the workspace has that journeys may name.
-async fn known(state: &AppState, access: &Access) -> Result<Known, ApiError> {
+pub(super) async fn known(state: &AppState, access: &Access) -> Result<Known, ApiError> {
     let ws = access.ws();
     Ok(Known {
         segments: state.store.segments(ws).await?.into_iter().map(|s| s.id).collect(),
@@ -167,7 +176,9 @@ async fn view(state: &AppState, access: &Access, j: Journey, detail: bool) -> Re
     let catalog = state.runner.catalog(ws).await?;
     let live = catalog.journeys.iter().find(|l| l.id == j.id);
     let spent = live.is_some_and(|l| l.definition.trigger.spent(state.engine.now()));
+    let approval = state.store.latest_approval(ws, j.id).await?.map(|a| super::launch::ApprovalView::of(a, &j.draft));
     Ok(JourneyView {
+        approval,
         spent,
         id: j.id.0,
         name: j.name,
@@ -289,6 +300,12 @@ async fn publish(
     if let Some(p) = validate(&j.draft, &known).into_iter().next() {
         return Err(ApiError::field(ErrorCode::InvalidField, format!("definition.{}", p.field), p.reason));
     }
+    if super::launch::needs_approval(&state, &access).await? {
+        let a = state.store.request_approval(access.ws(), id, &j.draft, &actor(&access), state.engine.now()).await?;
+        access.audit(&state, "journey.request_approval", format!("{} ({})", j.name, j.id)).await;
+        let approval = Some(super::launch::ApprovalView::of(a, &j.draft));
+        return Ok(Json(Published { version: None, approval, entered_now: 0 }));
+    }
     let v = state.store.publish_journey(access.ws(), id, Some(&actor(&access)), state.engine.now()).await?;
     state.runner.invalidate(access.ws());
     access.audit(&state, "journey.publish", format!("{} ({}) v{}", j.name, j.id, v.version)).await;
@@ -299,7 +316,7 @@ async fn publish(
     } else {
         0
     };
-    Ok(Json(Published { version: v.version, entered_now }))
+    Ok(Json(Published { version: Some(v.version), approval: None, entered_now }))
 }
 
 /// How many people the draft would enter at once if published with `enter_current`.
@@ -400,6 +417,18 @@ pub struct Readout {
     pub lift: Vec<LiftRow>,
     /// Clicks and click-through, the journey as a whole first, then by step.
     pub clicks: Vec<ClickRow>,
+    /// People the entry limits turned away who have not entered since (因上限未进入).
+    pub entry_refusals: Vec<EntryRefusalRow>,
+    /// Winners the journey's splits picked automatically, with their evidence (docs/journeys.md,
+    /// "Automatic winners").
+    pub winners: Vec<rekindle_core::journey::WinnerDecision>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryRefusalRow {
+    /// entries_per_day or entries_total: the limit that last turned them away.
+    pub reason: String,
+    pub people: i64,
 }
 
 /// Entered, sent, delivered, converted, by step and variant, with each variant's lift over
@@ -420,6 +449,13 @@ async fn readout(
             .collect::<Vec<_>>()
     };
     let steps = rows(state.store.journey_step_counts(ws, id).await?);
+    let entry_refusals = state
+        .store
+        .journey_entry_refusals(ws, id)
+        .await?
+        .into_iter()
+        .map(|(reason, people)| EntryRefusalRow { reason, people })
+        .collect();
     let messages = rows(state.store.journey_message_counts(ws, id).await?);
     let counts = state.store.journey_conversions(ws, id).await?;
     let variants: Vec<VariantRow> = counts
@@ -464,7 +500,8 @@ async fn readout(
             clicks: c.clicks,
         })
         .collect();
-    Ok(Json(Readout { steps, messages, variants, lift, clicks }))
+    let winners = state.store.journey_winners(ws).await?.into_iter().filter(|w| w.journey == id).collect();
+    Ok(Json(Readout { steps, messages, variants, lift, clicks, entry_refusals, winners }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -23,6 +23,7 @@ mod input;
 mod invitations;
 mod journeys;
 mod keys;
+mod launch;
 mod live;
 mod live_csv;
 pub(crate) mod loyalty;
@@ -34,6 +35,7 @@ mod person_activity;
 mod person_erasure;
 mod person_messages;
 mod person_profile;
+mod programme;
 mod redact;
 mod referrals;
 mod reports;
@@ -77,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(dashboard::router())
         .merge(reports::router())
+        .merge(programme::router())
         .merge(live::router())
         .merge(loyalty::router())
         .merge(contacts::router())
@@ -112,6 +115,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tags::router())
         .merge(models::router())
         .merge(journeys::router())
+        .merge(launch::router())
         .merge(messages::router())
         .merge(person_messages::router())
         .merge(wecom_jsapi::router())
