@@ -50,6 +50,10 @@ test('the owner sets the control group and reads the programme', { timeout: TIME
   assert.equal(await text(rows.nth(0).locator('td')), '下单率')
   const verdicts = await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-verdict')))
   assert.deepEqual(verdicts, p.readout.metrics.map((m) => m.verdict))
+
+  // Off again: the specs after this one count who enters journeys in the same demo store.
+  const off = await page.request.put(`${baseUrl()}/api/v1/programme/control`, { data: { percent: 0 }, headers: await csrfHeaders(page) })
+  assert.equal(off.status(), 200, await off.text())
 })
 
 test('the analyst reads the programme and changes nothing', { timeout: TIMEOUT }, async (t) => {

@@ -3,69 +3,24 @@
 //! before; from then on everyone the split does not hold out takes the winner; a tie never
 //! picks.
 
+mod common;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::journey::{Definition, HOLDOUT};
-use rekindle_core::message::Arrival;
+use chrono::Duration;
+use common::{Shop, append, at, person, publish};
+use rekindle_core::JourneyId;
+use rekindle_core::journey::HOLDOUT;
 use rekindle_core::outreach::CapsConfig;
-use rekindle_core::{JourneyId, Message, WorkspaceId};
-use rekindle_engine::{Engine, Judging};
-use rekindle_journeys::{Runner, decide_winners};
+use rekindle_journeys::decide_winners;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, Source};
-use rekindle_store_sqlite::SqliteStore;
-use serde_json::{Value, json};
-
-struct Shop {
-    store: Arc<SqliteStore>,
-    ws: WorkspaceId,
-    engine: Arc<Engine>,
-    runner: Runner,
-    now: Arc<Mutex<DateTime<Utc>>>,
-    _dir: tempfile::TempDir,
-}
+use serde_json::json;
 
 impl Shop {
-    async fn open(now: DateTime<Utc>) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-        let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-        let now = Arc::new(Mutex::new(now));
-        let clock: rekindle_engine::Clock = {
-            let now = now.clone();
-            Arc::new(move || *now.lock().unwrap())
-        };
-        let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
-        let runner = Runner::new(store.clone(), engine.clone(), CapsConfig::default());
-        Shop { store, ws, engine, runner, now, _dir: dir }
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        *self.now.lock().unwrap()
-    }
-
-    fn set(&self, t: DateTime<Utc>) {
-        *self.now.lock().unwrap() = t;
-    }
-
-    async fn append(&self, messages: Vec<Value>) {
-        let messages = messages
-            .into_iter()
-            .map(|m| {
-                let at = m["timestamp"].as_str().unwrap().parse().unwrap();
-                Message::parse(&m.to_string(), None, &Arrival { historical: true, ..Arrival::live(at) }).unwrap()
-            })
-            .collect();
-        self.store.append(self.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
-    }
-
     /// A split journey entered on `event`: A and B (45% each) and a 10% holdout, picking its
     /// winner after `min` measured entries a variant; the goal an order within 7 days.
     async fn journey(&self, name: &str, event: &str, min: u32) -> JourneyId {
-        let d: Definition = serde_json::from_value(json!({
+        let d = json!({
             "trigger": {"type": "event", "event": event},
             "steps": [
                 {"id": "split", "type": "split", "holdout_percent": 10, "auto_winner": {"min_per_variant": min},
@@ -74,13 +29,8 @@ impl Shop {
                 {"id": "b", "type": "exit"},
             ],
             "goal": {"event": "Order Completed", "within_days": 7},
-        }))
-        .unwrap();
-        let before = self.now() - Duration::days(1);
-        let j = self.store.create_journey(self.ws, name, &d, before).await.unwrap().id;
-        self.store.publish_journey(self.ws, j, None, before).await.unwrap();
-        self.runner.invalidate(self.ws);
-        j
+        });
+        publish(self, name, d).await
     }
 
     /// `n` new people, `{prefix}{k}`, send `event` now and enter; each variant's k-th entrant
@@ -93,21 +43,17 @@ impl Shop {
         journey: JourneyId,
         orders: impl Fn(&str, usize) -> bool,
     ) -> HashMap<String, usize> {
-        let t = self.now();
+        let t = self.hands.now();
         let users: Vec<String> = (0..n).map(|k| format!("{prefix}{k}")).collect();
         let triggers = users.iter().map(|u| {
             json!({"type": "track", "event": event, "userId": u, "messageId": format!("t-{u}"), "timestamp": t.to_rfc3339()})
         });
-        self.append(triggers.collect()).await;
+        append(self, triggers.collect()).await;
         self.runner.run(self.ws).await.unwrap();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut buys = Vec::new();
         for u in &users {
-            let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
-                kind: rekindle_core::IdentifierKind::UserId,
-                value: u.clone(),
-            });
-            let p = self.store.person(self.ws, &who).await.unwrap().unwrap().id;
+            let p = person(self, u).await;
             let e = self.store.person_enrollments(self.ws, p).await.unwrap();
             let variant = e.iter().find(|e| e.journey == journey).unwrap().variant.clone().unwrap();
             let k = seen.entry(variant.clone()).or_default();
@@ -120,13 +66,9 @@ impl Shop {
             }
             *k += 1;
         }
-        self.append(buys).await;
+        append(self, buys).await;
         seen
     }
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
 }
 
 /// A: 3 in 10 order; B and the holdout: 1 in 10.
@@ -136,26 +78,26 @@ fn a_better(variant: &str, k: usize) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clearly_better_variant_wins_after_the_minimum_and_takes_the_new_entrants() {
-    let s = Shop::open(at("2026-05-01T02:00:00Z")).await;
+    let s = Shop::open(at("2026-05-01T02:00:00Z"), CapsConfig::default()).await;
     let j = s.journey("auto", "Joined", 500).await;
     let first = s.cohort("p", 900, "Joined", j, a_better).await;
     assert!(first["A"] < 500 && first["B"] < 500, "fewer than the minimum a variant: {first:?}");
     // The window has not closed: nothing is measured yet.
-    s.set(at("2026-05-04T02:00:00Z"));
+    s.hands.set(at("2026-05-04T02:00:00Z"));
     assert!(decide_winners(&*s.store, &s.engine, s.ws).await.unwrap().is_empty());
     // Closed, A far ahead (30% against 10%), but below the minimum: no decision.
-    s.set(at("2026-05-09T03:00:00Z"));
+    s.hands.set(at("2026-05-09T03:00:00Z"));
     assert!(decide_winners(&*s.store, &s.engine, s.ws).await.unwrap().is_empty());
     assert!(s.store.journey_winners(s.ws).await.unwrap().is_empty());
 
     // A second cohort; once its week is over every variant has passed the minimum.
     let second = s.cohort("q", 900, "Joined", j, a_better).await;
-    s.set(at("2026-05-17T03:00:00Z"));
+    s.hands.set(at("2026-05-17T03:00:00Z"));
     let decided = decide_winners(&*s.store, &s.engine, s.ws).await.unwrap();
     assert_eq!(decided.len(), 1, "{decided:?}");
     let d = &decided[0];
     assert_eq!((d.journey, d.step.as_str(), d.winner.as_str(), d.version), (j, "split", "A", 1));
-    assert_eq!(d.decided_at, s.now());
+    assert_eq!(d.decided_at, s.hands.now());
     let e = &d.evidence;
     let units = |v: &str| first[v] as u64 + second[v] as u64;
     assert_eq!(
@@ -191,13 +133,13 @@ async fn a_clearly_better_variant_wins_after_the_minimum_and_takes_the_new_entra
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tie_never_picks() {
-    let s = Shop::open(at("2026-05-01T02:00:00Z")).await;
+    let s = Shop::open(at("2026-05-01T02:00:00Z"), CapsConfig::default()).await;
     let j = s.journey("tie", "Joined", 200).await;
     // Every arm: 2 in 10 order, cohort after cohort.
     for (round, prefix) in ["p", "q", "r"].iter().enumerate() {
-        s.set(at("2026-05-01T02:00:00Z") + Duration::days(8 * round as i64));
+        s.hands.set(at("2026-05-01T02:00:00Z") + Duration::days(8 * round as i64));
         s.cohort(prefix, 800, "Joined", j, |_, k| k % 10 < 2).await;
-        s.set(at("2026-05-01T03:00:00Z") + Duration::days(8 * round as i64 + 8));
+        s.hands.set(at("2026-05-01T03:00:00Z") + Duration::days(8 * round as i64 + 8));
         assert!(decide_winners(&*s.store, &s.engine, s.ws).await.unwrap().is_empty(), "round {round}");
     }
     assert!(s.store.journey_winners(s.ws).await.unwrap().is_empty());

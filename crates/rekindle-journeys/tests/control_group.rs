@@ -4,23 +4,20 @@
 //! message a marketing journey queues goes to someone the group did not hold out on the day it
 //! was queued, while service journeys reach the control group too.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use common::{Hands, append_to as append, at, open_store, person_by, template};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Definition;
-use rekindle_core::message::Arrival;
-use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate};
+use rekindle_core::outreach::{CapsConfig, ChannelKind};
 use rekindle_core::programme::ControlGroup;
-use rekindle_core::{Identifier, IdentifierKind, JourneyId, Message};
-use rekindle_engine::{Engine, Judging};
+use rekindle_core::{IdentifierKind, JourneyId};
 use rekindle_journeys::Runner;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
 /// Noon in Shanghai on a Monday.
@@ -128,11 +125,6 @@ fn definition(j: &JourneyCase, start: DateTime<Utc>) -> Definition {
     serde_json::from_value(d).unwrap()
 }
 
-fn message(json: Value) -> Message {
-    let at = json["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
-    Message::parse(&json.to_string(), None, &Arrival { historical: true, ..Arrival::live(at) }).unwrap()
-}
-
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
 }
@@ -144,28 +136,13 @@ struct Seen {
 }
 
 async fn run_case(c: Case, seen: &Seen) -> Result<(), TestCaseError> {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-    let start: DateTime<Utc> = START.parse().unwrap();
-    let now = Arc::new(Mutex::new(start));
-    let clock: rekindle_engine::Clock = {
-        let now = now.clone();
-        Arc::new(move || *now.lock().unwrap())
-    };
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
+    let (_dir, store, ws) = open_store().await;
+    let start = at(START);
+    let hands = Hands::at(start);
+    let engine = common::engine(&store, hands.clock());
     let caps = CapsConfig { quiet_hours: Default::default(), per_day: 100, ..CapsConfig::default() };
     let runner = Runner::new(store.clone(), engine.clone(), caps);
-    let template = MessageTemplate {
-        name: "hello".into(),
-        channel: ChannelKind::Wecom,
-        text: "{{nickname|亲}}，你好".into(),
-        provider_template: None,
-        params: vec![],
-        link: None,
-        transactional: false,
-        attachments: vec![],
-    };
+    let template = template("hello", ChannelKind::Wecom, "{{nickname|亲}}，你好", None);
     store.put_message_template(ws, &template).await.unwrap();
     let since: NaiveDate = "2026-05-31".parse().unwrap();
     let group = ControlGroup { percent: c.percent, refresh_days: c.refresh_days, since: Some(since) };
@@ -200,7 +177,7 @@ async fn run_case(c: Case, seen: &Seen) -> Result<(), TestCaseError> {
     // next morning.
     for day in 0..3usize {
         let noon = start + Duration::days(day as i64);
-        *now.lock().unwrap() = noon;
+        hands.set(noon);
         let mut doings = Vec::new();
         for i in 0..c.people {
             let (orders, live) = c.doings[day * c.people + i];
@@ -215,7 +192,7 @@ async fn run_case(c: Case, seen: &Seen) -> Result<(), TestCaseError> {
         }
         append(&*store, ws, doings).await;
         for t in [noon, noon + Duration::hours(1) + Duration::minutes(1), noon + Duration::hours(20)] {
-            *now.lock().unwrap() = t;
+            hands.set(t);
             engine.refresh(ws).await.unwrap();
             runner.run(ws).await.unwrap();
         }
@@ -235,8 +212,7 @@ async fn run_case(c: Case, seen: &Seen) -> Result<(), TestCaseError> {
     }
     // Entered nobody held out on the day they entered, either.
     for i in 0..c.people {
-        let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: format!("p{i}") });
-        let person = store.person(ws, &who).await.unwrap().unwrap().id;
+        let person = person_by(&*store, ws, IdentifierKind::UserId, &format!("p{i}")).await.unwrap();
         for e in store.person_enrollments(ws, person).await.unwrap() {
             let day = e.entered_at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
             prop_assert!(
@@ -252,11 +228,6 @@ fn order(i: usize, n: &str, t: DateTime<Utc>) -> Value {
     json!({"type": "track", "event": "Order Completed", "userId": format!("p{i}"), "messageId": format!("o-{i}-{n}"),
            "timestamp": ts(t), "properties": {"order_id": format!("{i}-{n}"), "revenue": 30,
            "products": [{"sku": "oat", "name": "燕麦", "category": "燕麦", "price": 30, "quantity": 1}]}})
-}
-
-async fn append(store: &dyn Store, ws: rekindle_core::WorkspaceId, messages: Vec<Value>) {
-    let messages = messages.into_iter().map(message).collect();
-    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
 }
 
 #[test]

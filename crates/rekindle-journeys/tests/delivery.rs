@@ -3,38 +3,24 @@
 //! Whatever happens, no message reaches anyone twice, and every failure is on the person and
 //! in the journey's readout.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod common;
 
-use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::{Hands, append_to, at, dispatcher, open_store, person_by};
 use rekindle_core::journey::Definition;
-use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate, TemplateParam};
-use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
+use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
 use rekindle_delivery::standin::{Fault, Provider, StandIn};
-use rekindle_engine::{Engine, Judging};
-use rekindle_ingest::Ingestor;
 use rekindle_journeys::Runner;
-use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
 use rekindle_store::NewMessage;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, EventQuery, OutboxMessage, OutboxState, PersonRef, Source};
+use rekindle_store::{EventQuery, OutboxMessage, OutboxState};
 use rekindle_store_sqlite::SqliteStore;
-use serde_json::{Value, json};
-
-#[derive(Clone)]
-struct Hands(Arc<Mutex<DateTime<Utc>>>);
-
-impl Hands {
-    fn clock(&self) -> rekindle_engine::Clock {
-        let h = self.0.clone();
-        Arc::new(move || *h.lock().unwrap())
-    }
-    fn advance(&self, d: Duration) {
-        *self.0.lock().unwrap() += d;
-    }
-}
+use serde_json::json;
 
 /// The outcomes a fault leads to, per provider: (fault, state, error kind).
 type Expected = Vec<(Option<Fault>, OutboxState, Option<&'static str>)>;
@@ -65,13 +51,8 @@ fn template(channel: ChannelKind, cover: &str) -> MessageTemplate {
         _ => (None, vec![]),
     };
     MessageTemplate {
-        name: "hello".into(),
-        channel,
-        text: "{{nickname|亲}}，新到的燕麦给您留了一份，拒收请回复R".into(),
         provider_template,
         params,
-        link: None,
-        transactional: false,
         // A WeCom message carries a card (seed 000: what the host shows, not only says).
         attachments: match channel {
             ChannelKind::Wecom => vec![rekindle_core::outreach::Attachment::Miniprogram {
@@ -83,14 +64,8 @@ fn template(channel: ChannelKind, cover: &str) -> MessageTemplate {
             }],
             _ => vec![],
         },
+        ..common::template("hello", channel, "{{nickname|亲}}，新到的燕麦给您留了一份，拒收请回复R", None)
     }
-}
-
-/// A message as it arrives: received when it happened (the clock here is the test's).
-fn message(json: Value) -> Message {
-    let at = json["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
-    let arrival = Arrival { historical: true, ..Arrival::live(at) };
-    Message::parse(&json.to_string(), None, &arrival).unwrap()
 }
 
 /// What a run leaves behind, for looking further.
@@ -106,24 +81,15 @@ struct Ran {
 }
 
 async fn run(case: Case) -> Ran {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws: WorkspaceId = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-    let hands = Hands(Arc::new(Mutex::new("2026-05-01T04:00:00Z".parse().unwrap())));
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), hands.clock(), std::time::Duration::ZERO));
+    let (dir, store, ws) = open_store().await;
+    let hands = Hands::at(at("2026-05-01T04:00:00Z"));
+    let engine = common::engine(&store, hands.clock());
     let caps = CapsConfig { quiet_hours: Default::default(), ..CapsConfig::default() };
     let runner = Runner::new(store.clone(), engine.clone(), caps);
     let standin = StandIn::start(case.provider).await;
-    let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
     let config =
         DispatchConfig { max_attempts: 3, backoff: std::time::Duration::from_secs(60), ..DispatchConfig::default() };
-    let dispatcher = Dispatcher::new(
-        store.clone(),
-        channels,
-        hands.clock(),
-        config,
-        Ingestor::direct(store.clone(), IdentityPolicy::default()),
-    );
+    let dispatcher = dispatcher(&store, &standin, hands.clock(), config);
 
     store.put_message_template(ws, &template(case.channel, &cdn().await)).await.unwrap();
     let definition: Definition = serde_json::from_value(json!({
@@ -161,16 +127,10 @@ async fn run(case: Case) -> Ran {
             "timestamp": "2026-05-01T03:30:00Z", "properties": {}}));
         who.push((user, address));
     }
-    let messages = events.into_iter().map(message).collect();
-    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+    append_to(&*store, ws, events).await;
     let mut people = Vec::new();
     for (i, (user, address)) in who.iter().enumerate() {
-        let p = store
-            .person(ws, &PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: user.clone() }))
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
+        let p = person_by(&*store, ws, IdentifierKind::UserId, user).await.unwrap();
         let to = if case.channel == ChannelKind::Webhook { p.to_string() } else { address.clone() };
         let to = match case.provider {
             Provider::TencentSms => format!("+86{to}"),
@@ -381,12 +341,9 @@ async fn a_dispatcher_dying_mid_call_never_causes_a_second_send() {
         (Provider::AliyunSms, ChannelKind::Sms, OutboxState::Uncertain),
         (Provider::Webhook, ChannelKind::Webhook, OutboxState::Sent),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-        let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-        let hands = Hands(Arc::new(Mutex::new("2026-05-01T04:00:00Z".parse().unwrap())));
+        let (_dir, store, ws) = open_store().await;
+        let hands = Hands::at(at("2026-05-01T04:00:00Z"));
         let standin = StandIn::start(provider).await;
-        let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
         let person = PersonId::new_v7();
         let message = NewMessage {
             send_key: "k-1".into(),
@@ -416,13 +373,7 @@ async fn a_dispatcher_dying_mid_call_never_causes_a_second_send() {
         assert_eq!(claimed.len(), 1);
         // ...and the dispatcher that claimed it is gone. Another one starts after the lease.
         hands.advance(Duration::seconds(61));
-        let dispatcher = Dispatcher::new(
-            store.clone(),
-            channels,
-            hands.clock(),
-            DispatchConfig::default(),
-            Ingestor::direct(store.clone(), IdentityPolicy::default()),
-        );
+        let dispatcher = dispatcher(&store, &standin, hands.clock(), DispatchConfig::default());
         let round = dispatcher.round().await.unwrap();
         assert_eq!(round.claimed, 1);
         let m = store.messages(ws, None, 1).await.unwrap().remove(0);

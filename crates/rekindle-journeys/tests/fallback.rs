@@ -3,75 +3,36 @@
 //! day; the channel taken is logged on the step. Priorities: a higher-priority journey takes
 //! the slot a lower one queued.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use chrono::{DateTime, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::journey::Definition;
-use rekindle_core::message::Arrival;
-use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate};
-use rekindle_core::{Identifier, IdentifierKind, JourneyId, Message, PersonId, WorkspaceId};
-use rekindle_engine::{Engine, Judging};
-use rekindle_journeys::Runner;
+use common::{Shop, at, template};
+use rekindle_core::outreach::{CapsConfig, ChannelKind};
+use rekindle_core::{JourneyId, PersonId};
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, OutboxMessage, OutboxState, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
+use rekindle_store::{OutboxMessage, OutboxState};
 use serde_json::{Value, json};
-
-struct Shop {
-    store: Arc<SqliteStore>,
-    ws: WorkspaceId,
-    engine: Arc<Engine>,
-    runner: Runner,
-    now: Arc<Mutex<DateTime<Utc>>>,
-    _dir: tempfile::TempDir,
-}
 
 /// 12:00 in Shanghai, outside quiet hours.
 const NOON: &str = "2026-05-01T04:00:00Z";
 
 async fn shop() -> Shop {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-    let now = Arc::new(Mutex::new(NOON.parse().unwrap()));
-    let hands = now.clone();
-    let clock: rekindle_engine::Clock = Arc::new(move || *hands.lock().unwrap());
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
-    let runner = Runner::new(store.clone(), engine.clone(), CapsConfig::default());
-    for t in [template("关怀", ChannelKind::Wecom, None), template("关怀短信", ChannelKind::Sms, Some("SMS_1"))] {
-        store.put_message_template(ws, &t).await.unwrap();
+    let s = Shop::open(at(NOON), CapsConfig::default()).await;
+    let text = "{{nickname|亲}}，最近还好吗？拒收请回复R";
+    for t in
+        [template("关怀", ChannelKind::Wecom, text, None), template("关怀短信", ChannelKind::Sms, text, Some("SMS_1"))]
+    {
+        s.store.put_message_template(s.ws, &t).await.unwrap();
     }
-    Shop { store, ws, engine, runner, now, _dir: dir }
-}
-
-fn template(name: &str, channel: ChannelKind, provider: Option<&str>) -> MessageTemplate {
-    MessageTemplate {
-        name: name.into(),
-        channel,
-        text: "{{nickname|亲}}，最近还好吗？拒收请回复R".into(),
-        provider_template: provider.map(str::to_owned),
-        params: vec![],
-        link: None,
-        transactional: false,
-        attachments: vec![],
-    }
-}
-
-fn event(json: Value) -> Message {
-    let at = json["timestamp"].as_str().unwrap().parse().unwrap();
-    Message::parse(&json.to_string(), None, &Arrival { historical: true, ..Arrival::live(at) }).unwrap()
+    s
 }
 
 fn track(user: &str, name: &str, id: &str, properties: Value) -> Value {
-    json!({"type": "track", "event": name, "userId": user, "messageId": id, "timestamp": "2026-05-01T03:50:00Z",
-           "properties": properties})
+    common::track(user, name, id, "2026-05-01T03:50:00Z", properties)
 }
 
 impl Shop {
     async fn append(&self, messages: Vec<Value>) {
-        let messages = messages.into_iter().map(event).collect();
-        self.store.append(self.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+        common::append(self, messages).await;
     }
 
     /// A customer on WeCom (a friend of staff member s-1) with a phone.
@@ -89,8 +50,7 @@ impl Shop {
                 "properties": {"channel": "wecom", "staff_id": "s-1", "by": "customer"}}));
         }
         self.append(events).await;
-        let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: user.into() });
-        self.store.person(self.ws, &who).await.unwrap().unwrap().id
+        common::person(self, user).await
     }
 
     async fn publish(&self, name: &str, event: &str, send: Value, limits: Value) -> JourneyId {
@@ -98,12 +58,7 @@ impl Shop {
         if !limits.is_null() {
             d["limits"] = limits;
         }
-        let d: Definition = serde_json::from_value(d).unwrap();
-        let before = *self.now.lock().unwrap() - chrono::Duration::days(1);
-        let j = self.store.create_journey(self.ws, name, &d, before).await.unwrap();
-        self.store.publish_journey(self.ws, j.id, None, before).await.unwrap();
-        self.runner.invalidate(self.ws);
-        j.id
+        common::publish(self, name, d).await
     }
 
     async fn run(&self) {

@@ -2,83 +2,32 @@
 //! events, walk to waits, wake, convert; caps, quiet hours, opt-outs and open tickets hold; and
 //! the repurchase reminder reaches exactly the people whose predicted run-out is near.
 
+mod common;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use common::{Shop, append, at, person, publish, template, track};
 use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::journey::Definition;
 use rekindle_core::message::Arrival;
 use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, TemplateParam};
-use rekindle_core::{Identifier, IdentifierKind, JourneyId, Message, PersonId, WorkspaceId};
+use rekindle_core::{JourneyId, Message, PersonId};
 use rekindle_engine::{Engine, Judging};
 use rekindle_journeys::Runner;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, EnrollmentState, OutboxState, PersonRef, Source};
+use rekindle_store::{EnrollmentState, OutboxState, Source};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
-/// A clock the test moves by hand.
-#[derive(Clone)]
-struct Hands(Arc<Mutex<DateTime<Utc>>>);
-
-impl Hands {
-    fn at(t: DateTime<Utc>) -> Self {
-        Self(Arc::new(Mutex::new(t)))
-    }
-    fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
-    fn clock(&self) -> rekindle_engine::Clock {
-        let h = self.0.clone();
-        Arc::new(move || *h.lock().unwrap())
-    }
-}
-
-struct Shop {
-    store: Arc<SqliteStore>,
-    ws: WorkspaceId,
-    engine: Arc<Engine>,
-    runner: Runner,
-    hands: Hands,
-    _dir: tempfile::TempDir,
-}
-
 async fn shop(now: DateTime<Utc>, caps: CapsConfig) -> Shop {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-    let hands = Hands::at(now);
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), hands.clock(), std::time::Duration::ZERO));
-    let runner = live_runner(&store, &engine, caps);
-    Shop { store, ws, engine, runner, hands, _dir: dir }
+    Shop::with_runner(now, |store, engine| live_runner(store, engine, caps)).await
 }
 
 /// A runner as `serve` makes it: reading the live rooms too.
 fn live_runner(store: &Arc<SqliteStore>, engine: &Arc<Engine>, caps: CapsConfig) -> Runner {
     let rooms = Arc::new(rekindle_engine::live::LiveRooms::new(store.clone(), engine.clone()));
     Runner::new(store.clone(), engine.clone(), caps).with_live(rooms)
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-/// A message as it arrives: received when it happened (the clock here is the test's).
-fn message(json: Value) -> Message {
-    let at = json["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
-    let arrival = Arrival { historical: true, ..Arrival::live(at) };
-    Message::parse(&json.to_string(), None, &arrival).unwrap()
-}
-
-async fn append(s: &Shop, messages: Vec<Value>) {
-    let messages = messages.into_iter().map(message).collect();
-    s.store.append(s.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
-}
-
-async fn person(s: &Shop, user: &str) -> PersonId {
-    let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: user.into() });
-    s.store.person(s.ws, &who).await.unwrap().unwrap().id
 }
 
 fn identify(user: &str, phone: &str, external: &str, t: &str) -> Value {
@@ -91,46 +40,22 @@ fn order(user: &str, id: &str, t: &str, product: &str) -> Value {
            "properties": {"order_id": id, "revenue": 39.9, "products": [{"sku": "oat-1", "name": product, "category": "燕麦", "price": 39.9, "quantity": 1}]}})
 }
 
-fn track(user: &str, event: &str, id: &str, t: &str, properties: Value) -> Value {
-    json!({"type": "track", "event": event, "userId": user, "messageId": id, "timestamp": t, "properties": properties})
-}
-
-async fn publish(s: &Shop, name: &str, definition: Value) -> JourneyId {
-    let d: Definition = serde_json::from_value(definition).unwrap();
-    // Published the day before the events the test sends: only later events trigger it.
-    let before = s.hands.clock()() - chrono::Duration::days(1);
-    let j = s.store.create_journey(s.ws, name, &d, before).await.unwrap();
-    s.store.publish_journey(s.ws, j.id, None, before).await.unwrap();
-    s.runner.invalidate(s.ws);
-    j.id
-}
-
 fn wecom_template(name: &str, text: &str) -> MessageTemplate {
-    MessageTemplate {
-        name: name.into(),
-        channel: ChannelKind::Wecom,
-        text: text.into(),
-        provider_template: None,
-        params: vec![],
-        link: None,
-        transactional: false,
-        attachments: vec![],
-    }
+    template(name, ChannelKind::Wecom, text, None)
 }
 
 fn sms_template(name: &str) -> MessageTemplate {
     MessageTemplate {
-        name: name.into(),
-        channel: ChannelKind::Sms,
-        text: "{{nickname|亲}}，您的{{last_product}}快吃完了，{{coupon|专属优惠}}已到账，拒收请回复R".into(),
-        provider_template: Some("SMS_123".into()),
         params: vec![
             TemplateParam { name: "name".into(), value: "{{nickname|亲}}".into() },
             TemplateParam { name: "product".into(), value: "{{last_product}}".into() },
         ],
-        link: None,
-        transactional: false,
-        attachments: vec![],
+        ..template(
+            name,
+            ChannelKind::Sms,
+            "{{nickname|亲}}，您的{{last_product}}快吃完了，{{coupon|专属优惠}}已到账，拒收请回复R",
+            Some("SMS_123"),
+        )
     }
 }
 

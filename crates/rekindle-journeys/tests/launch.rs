@@ -3,67 +3,21 @@
 //! limit each day, however many runners pass; a journey's coupons stop at its budget; and the
 //! dispatcher holds a channel to its send rate without losing a message.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::journey::Definition;
-use rekindle_core::message::Arrival;
+use common::{Shop, append, at, publish, template};
+use rekindle_core::JourneyId;
 use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, MessageTemplate, SendRates};
-use rekindle_core::{JourneyId, Message, WorkspaceId};
-use rekindle_engine::{Engine, Judging};
 use rekindle_journeys::Runner;
+use rekindle_store::OutboxState;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, OutboxState, Source};
-use rekindle_store_sqlite::SqliteStore;
-use serde_json::{Value, json};
-
-#[derive(Clone)]
-struct Hands(Arc<Mutex<DateTime<Utc>>>);
-
-impl Hands {
-    fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
-    fn clock(&self) -> rekindle_engine::Clock {
-        let h = self.0.clone();
-        Arc::new(move || *h.lock().unwrap())
-    }
-}
-
-struct Shop {
-    store: Arc<SqliteStore>,
-    ws: WorkspaceId,
-    engine: Arc<Engine>,
-    runner: Runner,
-    hands: Hands,
-    _dir: tempfile::TempDir,
-}
+use serde_json::json;
 
 async fn shop(now: DateTime<Utc>) -> Shop {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-    let hands = Hands(Arc::new(Mutex::new(now)));
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), hands.clock(), std::time::Duration::ZERO));
-    let runner = Runner::new(store.clone(), engine.clone(), CapsConfig::default());
-    Shop { store, ws, engine, runner, hands, _dir: dir }
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-async fn append(s: &Shop, messages: Vec<Value>) {
-    let messages = messages
-        .into_iter()
-        .map(|json| {
-            let at = json["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
-            Message::parse(&json.to_string(), None, &Arrival { historical: true, ..Arrival::live(at) }).unwrap()
-        })
-        .collect();
-    s.store.append(s.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+    Shop::open(now, CapsConfig::default()).await
 }
 
 /// `n` customers, each with a WeCom id and one order.
@@ -77,15 +31,6 @@ async fn customers(s: &Shop, n: usize, t: &str) {
             "timestamp": t, "properties": {"order_id": format!("o{i}"), "revenue": 19.9}}));
     }
     append(s, batch).await;
-}
-
-async fn publish(s: &Shop, name: &str, definition: Value) -> JourneyId {
-    let d: Definition = serde_json::from_value(definition).unwrap();
-    let before = s.hands.clock()() - Duration::days(1);
-    let j = s.store.create_journey(s.ws, name, &d, before).await.unwrap();
-    s.store.publish_journey(s.ws, j.id, None, before).await.unwrap();
-    s.runner.invalidate(s.ws);
-    j.id
 }
 
 async fn entered(s: &Shop, j: JourneyId) -> i64 {
@@ -181,7 +126,7 @@ async fn a_journeys_coupons_stop_at_its_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dispatcher_keeps_a_channel_to_its_send_rate_and_loses_nothing() {
     use rekindle_delivery::standin::{Provider, StandIn};
-    use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+    use rekindle_journeys::dispatch::DispatchConfig;
     rekindle_delivery::install_crypto_provider();
     let wecom = StandIn::start(Provider::Wecom).await;
     // 14:00 in Shanghai, outside quiet hours.
@@ -190,14 +135,8 @@ async fn the_dispatcher_keeps_a_channel_to_its_send_rate_and_loses_nothing() {
         .put_message_template(
             s.ws,
             &MessageTemplate {
-                name: "你好".into(),
-                channel: ChannelKind::Wecom,
-                text: "{{nickname|亲}}，你好".into(),
-                provider_template: None,
-                params: vec![],
-                link: None,
                 transactional: true,
-                attachments: vec![],
+                ..template("你好", ChannelKind::Wecom, "{{nickname|亲}}，你好", None)
             },
         )
         .await
@@ -219,11 +158,9 @@ async fn the_dispatcher_keeps_a_channel_to_its_send_rate_and_loses_nothing() {
     let queued = s.store.messages(s.ws, None, 100).await.unwrap();
     assert_eq!(queued.iter().filter(|m| m.state == OutboxState::Queued).count(), 25, "{queued:?}");
 
-    let channels = Arc::new(ChannelDirectory::new(s.store.clone(), wecom.config()).unwrap());
     let rates = SendRates { rate_per_minute: [(ChannelKind::Wecom, 10)].into() };
     let config = DispatchConfig { rates, ..DispatchConfig::default() };
-    let ingestor = rekindle_ingest::Ingestor::direct(s.store.clone(), IdentityPolicy::default());
-    let dispatcher = Dispatcher::new(s.store.clone(), channels, s.hands.clock(), config, ingestor);
+    let dispatcher = common::dispatcher(&s.store, &wecom, s.hands.clock(), config);
     // Minute by minute: ten go each minute (a full bucket at first, then ten a minute), the
     // rest wait their turn without using up their attempts.
     let mut sent = Vec::new();

@@ -5,43 +5,30 @@
 //! a stand-in of WeCom's API; the simulator is told who WeCom received a message for and
 //! answers with orders (its planted effect, `LevelNudge`); the readout compares the arms.
 
+mod common;
+
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::message::Arrival;
+use common::{Hands, append_sim as append, dispatcher, open_store, parse};
 use rekindle_core::outreach::CapsConfig;
-use rekindle_core::{Identifier, IdentifierKind, Message, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind};
 use rekindle_delivery::standin::{Provider, StandIn};
 use rekindle_engine::live::LiveRooms;
 use rekindle_engine::loyalty::{LevelReview, PointsFollower};
-use rekindle_engine::{Engine, Judging};
-use rekindle_ingest::Ingestor;
 use rekindle_journeys::Runner;
-use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+use rekindle_journeys::dispatch::DispatchConfig;
 use rekindle_sim::{LevelNudge, SimConfig, Simulation};
+use rekindle_store::PersonRef;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
 
 const PEOPLE: u64 = 1800;
 const SEED: u64 = 19;
 
-fn parse(json: &serde_json::Value) -> Message {
-    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
-    Message::parse(&json.to_string(), None, &arrival).unwrap()
-}
-
-async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) {
-    store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let (_dir, store, ws) = open_store().await;
     let config = SimConfig { people: PEOPLE, days: 120, seed: SEED, winback: None, ..SimConfig::default() };
     let sim = Simulation::new(config.clone());
     let mut batch = Vec::new();
@@ -55,12 +42,8 @@ async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
 
     // The Saturday after the history ends (2026-05-05), just after 10:00 in Shanghai.
     let saturday: DateTime<Utc> = "2026-05-09T02:01:00Z".parse().unwrap();
-    let now = Arc::new(Mutex::new(saturday));
-    let clock: rekindle_engine::Clock = {
-        let now = now.clone();
-        Arc::new(move || *now.lock().unwrap())
-    };
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock.clone(), std::time::Duration::ZERO));
+    let hands = Hands::at(saturday);
+    let engine = common::engine(&store, hands.clock());
     let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
     PointsFollower::new(store.clone(), engine.clone(), live).follow(ws).await.unwrap();
     engine.refresh(ws).await.unwrap();
@@ -84,14 +67,7 @@ async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
     store.publish_journey(ws, journey, None, before).await.unwrap();
 
     let standin = StandIn::start(Provider::Wecom).await;
-    let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
-    let dispatcher = Dispatcher::new(
-        store.clone(),
-        channels,
-        clock.clone(),
-        DispatchConfig::default(),
-        Ingestor::direct(store.clone(), IdentityPolicy::default()),
-    );
+    let dispatcher = dispatcher(&store, &standin, hands.clock(), DispatchConfig::default());
     let caps = CapsConfig { quiet_hours: Default::default(), ..CapsConfig::default() };
     let runner = Runner::new(store.clone(), engine.clone(), caps);
     engine.refresh(ws).await.unwrap();
@@ -118,7 +94,7 @@ async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
         orders.extend(nudge.answer(&sim, i, told, at).map(|o| parse(&o)));
     }
     append(&*store, ws, orders).await;
-    *now.lock().unwrap() = saturday + Duration::days(8);
+    hands.set(saturday + Duration::days(8));
     engine.refresh(ws).await.unwrap();
     runner.run(ws).await.unwrap();
 

@@ -5,27 +5,24 @@
 //! everyone (its planted effect, `ProgrammeLift`: a message adds `lift` of the chance a person
 //! would not have ordered); the readout compares the treated with the control group.
 
+mod common;
+
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
+use common::{Hands, append_sim as append, dispatcher, open_store, parse, template};
 use rekindle_core::journey::Definition;
-use rekindle_core::message::Arrival;
-use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate};
+use rekindle_core::outreach::{CapsConfig, ChannelKind};
 use rekindle_core::programme::ControlGroup;
-use rekindle_core::{Identifier, IdentifierKind, Message, WorkspaceId};
+use rekindle_core::{Identifier, IdentifierKind};
 use rekindle_delivery::standin::{Provider, StandIn};
 use rekindle_engine::measure::programme::{ORDER_RATE, RETENTION, REVENUE, programme};
-use rekindle_engine::{Engine, Judging};
-use rekindle_ingest::Ingestor;
 use rekindle_journeys::Runner;
-use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+use rekindle_journeys::dispatch::DispatchConfig;
 use rekindle_models::experiment::Verdict;
 use rekindle_sim::{ProgrammeLift, SimConfig, Simulation};
+use rekindle_store::PersonRef;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
 use serde_json::json;
 
 const PEOPLE: u64 = 3000;
@@ -34,20 +31,9 @@ const Z_95: f64 = 1.959_964;
 const Z_999: f64 = 3.290_527;
 const SEED: u64 = 23;
 
-fn parse(json: &serde_json::Value) -> Message {
-    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
-    Message::parse(&json.to_string(), None, &arrival).unwrap()
-}
-
-async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) {
-    store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_programme_readout_finds_the_planted_lift_over_the_control_group() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let (_dir, store, ws) = open_store().await;
     let config = SimConfig { people: PEOPLE, days: 120, seed: SEED, winback: None, ..SimConfig::default() };
     let sim = Simulation::new(config);
     let mut batch = Vec::new();
@@ -64,23 +50,10 @@ async fn the_programme_readout_finds_the_planted_lift_over_the_control_group() {
     let saturday: DateTime<Utc> = "2026-05-09T02:01:00Z".parse().unwrap();
     let group = ControlGroup { percent: 30, refresh_days: 90, since: Some("2026-05-06".parse().unwrap()) };
     store.put_control_group(ws, &group, saturday).await.unwrap();
-    let now = Arc::new(Mutex::new(saturday));
-    let clock: rekindle_engine::Clock = {
-        let now = now.clone();
-        Arc::new(move || *now.lock().unwrap())
-    };
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock.clone(), std::time::Duration::ZERO));
+    let hands = Hands::at(saturday);
+    let engine = common::engine(&store, hands.clock());
 
-    let template = MessageTemplate {
-        name: "上新".into(),
-        channel: ChannelKind::Wecom,
-        text: "{{nickname|亲}}，这周的新鲜货到了，来看看～".into(),
-        provider_template: None,
-        params: vec![],
-        link: None,
-        transactional: false,
-        attachments: vec![],
-    };
+    let template = template("上新", ChannelKind::Wecom, "{{nickname|亲}}，这周的新鲜货到了，来看看～", None);
     store.put_message_template(ws, &template).await.unwrap();
     let campaign: Definition = serde_json::from_value(json!({
         "trigger": {"type": "schedule", "once_at": "2026-05-09T02:00:00Z"},
@@ -94,14 +67,7 @@ async fn the_programme_readout_finds_the_planted_lift_over_the_control_group() {
     store.publish_journey(ws, journey, None, before).await.unwrap();
 
     let standin = StandIn::start(Provider::Wecom).await;
-    let channels = Arc::new(ChannelDirectory::new(store.clone(), standin.config()).unwrap());
-    let dispatcher = Dispatcher::new(
-        store.clone(),
-        channels,
-        clock.clone(),
-        DispatchConfig::default(),
-        Ingestor::direct(store.clone(), IdentityPolicy::default()),
-    );
+    let dispatcher = dispatcher(&store, &standin, hands.clock(), DispatchConfig::default());
     let caps = CapsConfig { quiet_hours: Default::default(), ..CapsConfig::default() };
     let runner = Runner::new(store.clone(), engine.clone(), caps);
     engine.refresh(ws).await.unwrap();
@@ -139,7 +105,7 @@ async fn the_programme_readout_finds_the_planted_lift_over_the_control_group() {
     }
     assert_eq!(told_control, 0, "the control group received no marketing message");
     append(&*store, ws, orders).await;
-    *now.lock().unwrap() = saturday + Duration::days(i64::from(lift.window_days) + 1);
+    hands.set(saturday + Duration::days(i64::from(lift.window_days) + 1));
     engine.refresh(ws).await.unwrap();
 
     let audience = engine.audience(ws).await.unwrap();

@@ -4,79 +4,27 @@
 //! (`rekindle_sim::SendHour`): one message per person, half at a fixed 10:00, half at their
 //! personal hour, compared on read, click and order within 48 hours.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
 use chrono::{DateTime, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::journey::Definition;
-use rekindle_core::message::Arrival;
-use rekindle_core::outreach::{CapsConfig, ChannelKind, MessageTemplate};
-use rekindle_core::{Identifier, IdentifierKind, JourneyId, Message, PersonId, WorkspaceId};
-use rekindle_engine::{Engine, Judging};
-use rekindle_journeys::Runner;
+use common::{Shop, append, at, publish_at, template};
+use rekindle_core::outreach::{CapsConfig, ChannelKind};
+use rekindle_core::{IdentifierKind, PersonId};
 use rekindle_sim::{SendHour, SimConfig, Simulation};
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, OutboxMessage, OutboxState, PersonRef, Source};
-use rekindle_store_sqlite::SqliteStore;
-use serde_json::{Value, json};
-
-struct Shop {
-    store: Arc<SqliteStore>,
-    ws: WorkspaceId,
-    engine: Arc<Engine>,
-    runner: Runner,
-    _dir: tempfile::TempDir,
-}
+use rekindle_store::{OutboxMessage, OutboxState};
+use serde_json::json;
 
 async fn shop(now: DateTime<Utc>) -> Shop {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-    let now = Arc::new(Mutex::new(now));
-    let clock: rekindle_engine::Clock = Arc::new(move || *now.lock().unwrap());
-    let engine = Arc::new(Engine::new(store.clone(), Judging::default(), clock, std::time::Duration::ZERO));
     // The default caps: quiet hours 21:00–09:00 on SMS.
-    let runner = Runner::new(store.clone(), engine.clone(), CapsConfig::default());
-    let template = MessageTemplate {
-        name: "hi".into(),
-        channel: ChannelKind::Sms,
-        text: "新品到了，来看看吧，拒收请回复R".into(),
-        provider_template: Some("SMS_1".into()),
-        params: vec![],
-        link: None,
-        transactional: false,
-        attachments: vec![],
-    };
-    store.put_message_template(ws, &template).await.unwrap();
-    Shop { store, ws, engine, runner, _dir: dir }
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-async fn append(s: &Shop, messages: Vec<Value>) {
-    let messages = messages
-        .iter()
-        .map(|m| {
-            let t = m["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
-            Message::parse(&m.to_string(), None, &Arrival { historical: true, ..Arrival::live(t) }).unwrap()
-        })
-        .collect();
-    s.store.append(s.ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
-}
-
-async fn publish(s: &Shop, definition: Value, before: DateTime<Utc>) -> JourneyId {
-    let d: Definition = serde_json::from_value(definition).unwrap();
-    let j = s.store.create_journey(s.ws, "send time", &d, before).await.unwrap().id;
-    s.store.publish_journey(s.ws, j, None, before).await.unwrap();
-    s.runner.invalidate(s.ws);
-    j
+    let s = Shop::open(now, CapsConfig::default()).await;
+    let template = template("hi", ChannelKind::Sms, "新品到了，来看看吧，拒收请回复R", Some("SMS_1"));
+    s.store.put_message_template(s.ws, &template).await.unwrap();
+    s
 }
 
 async fn person(s: &Shop, user: &str) -> Option<PersonId> {
-    let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: user.into() });
-    s.store.person(s.ws, &who).await.unwrap().map(|p| p.id)
+    common::person_by(&*s.store, s.ws, IdentifierKind::UserId, user).await
 }
 
 async fn queued(s: &Shop, p: PersonId) -> Option<OutboxMessage> {
@@ -103,8 +51,9 @@ async fn held_to_each_persons_hour_outside_quiet_hours_and_at_once_without_histo
         }
     }
     append(&s, history).await;
-    publish(
+    publish_at(
         &s,
+        "send time",
         json!({"trigger": {"type": "event", "event": "Nudge"},
                "steps": [{"id": "hi", "type": "send", "channel": "sms", "template": "hi", "send_time": "personal"}]}),
         now - chrono::Duration::days(1),
@@ -152,8 +101,9 @@ async fn on_the_simulator_the_personal_hour_is_read_more_than_a_fixed_hour() {
         }
     }
     append(&s, batch).await;
-    let j = publish(
+    let j = publish_at(
         &s,
+        "send time",
         json!({"trigger": {"type": "event", "event": "Campaign"},
                "steps": [
                  {"id": "split", "type": "split", "holdout_percent": 0, "variants": [
