@@ -5,38 +5,26 @@
 //! both sides. The simulator's own truth (who invited whom, who ordered) says who should have
 //! been paid; an inviter the store never learnt the openid of cannot be paid, and is not.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
-use rekindle_core::message::Arrival;
 use rekindle_core::outreach::CapsConfig;
-use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
+use rekindle_core::{IdentifierKind, PersonId, WorkspaceId};
 use rekindle_engine::referral::ReferralReview;
 use rekindle_engine::{Engine, Judging};
 use rekindle_journeys::Runner;
 use rekindle_sim::{SimConfig, Simulation};
+use rekindle_store::DEFAULT_WORKSPACE;
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, PersonRef, Source};
 use rekindle_store_sqlite::SqliteStore;
 
 const PEOPLE: u64 = 1200;
 const SEED: u64 = 21;
 
-fn parse(json: &serde_json::Value) -> Message {
-    let arrival = Arrival { historical: true, ..Arrival::live(Utc::now()) };
-    Message::parse(&json.to_string(), None, &arrival).unwrap()
-}
-
-async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) {
-    store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
-}
-
-async fn by(store: &dyn Store, ws: WorkspaceId, kind: IdentifierKind, value: &str) -> Option<PersonId> {
-    let who = PersonRef::Identifier(Identifier { kind, value: value.into() });
-    store.person(ws, &who).await.unwrap().map(|p| p.id)
-}
+use common::{append_sim as append, parse, person_by as by};
 
 async fn by_openid(store: &dyn Store, ws: WorkspaceId, openid: &str) -> Option<PersonId> {
     by(store, ws, IdentifierKind::WechatOpenid, openid).await

@@ -117,6 +117,27 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
     parse(rule).unwrap().matches(&subject, now())
 }
 
+/// A new edge customer with no tags, points, predictions or invitations: the tests change
+/// only what they are about (`Subject { invited: 2, ..plain(&p, &products, &sessions) }`).
+fn plain<'a>(p: &'a Profile, products: &'a ProductTags, sessions: &'a Sessions) -> Subject<'a> {
+    Subject {
+        profile: p,
+        stage: Stage::New,
+        tier: Tier::Edge,
+        rfm: Rfm::default(),
+        tags: &[],
+        products,
+        sessions,
+        points: None,
+        level: 1,
+        to_next_level: None,
+        scores: None,
+        invited: 0,
+        invited_by: false,
+        history: None,
+    }
+}
+
 /// Four sessions a week apart up to three days ago (s1 … s4), and s5 tomorrow.
 fn sessions() -> Sessions {
     Sessions::new((1..=5).map(|i| (ago(31 - 7 * i), format!("s{i}"))))
@@ -154,22 +175,8 @@ fn predictions() {
     };
     let products = ProductTags::default();
     let with = |rule: &str, scores: Option<&Scores>| {
-        let subject = Subject {
-            profile: &p,
-            stage: Stage::Silent,
-            tier: Tier::Edge,
-            rfm: Rfm::default(),
-            tags: &[],
-            products: &products,
-            sessions: &Sessions::default(),
-            points: None,
-            level: 1,
-            to_next_level: None,
-            scores,
-            invited: 0,
-            invited_by: false,
-            history: None,
-        };
+        let sessions = Sessions::default();
+        let subject = Subject { stage: Stage::Silent, scores, ..plain(&p, &products, &sessions) };
         parse(rule).unwrap().matches(&subject, now())
     };
     assert!(with("p_alive < 0.3 and clv > ¥500", Some(&scores)), "the DESIGN.md example");
@@ -239,22 +246,7 @@ fn live_behaviour_sessions_attended_orders_in_the_room_and_questions_waiting() {
     let none = Sessions::default();
     let tags: [String; 0] = [];
     let products = ProductTags::default();
-    let subject = Subject {
-        profile: &fan,
-        stage: Stage::Active,
-        tier: Tier::High,
-        rfm: Rfm::default(),
-        tags: &tags,
-        products: &products,
-        sessions: &none,
-        points: None,
-        level: 1,
-        to_next_level: None,
-        scores: None,
-        invited: 0,
-        invited_by: false,
-        history: None,
-    };
+    let subject = Subject { stage: Stage::Active, tier: Tier::High, tags: &tags, ..plain(&fan, &products, &none) };
     for rule in ["watched latest_session", "watched latest_session < 5m", "live_ordered latest_session"] {
         assert!(!parse(rule).unwrap().matches(&subject, now()), "{rule}");
     }
@@ -283,22 +275,7 @@ fn referral_terms_read_the_invitations() {
     let products = ProductTags::default();
     let sessions = Sessions::default();
     let with = |invited: u32, invited_by: bool, rule: &str| {
-        let subject = Subject {
-            profile: &p,
-            stage: Stage::New,
-            tier: Tier::Edge,
-            rfm: Rfm::default(),
-            tags: &[],
-            products: &products,
-            sessions: &sessions,
-            points: None,
-            level: 1,
-            to_next_level: None,
-            scores: None,
-            invited,
-            invited_by,
-            history: None,
-        };
+        let subject = Subject { invited, invited_by, ..plain(&p, &products, &sessions) };
         parse(rule).unwrap().matches(&subject, now())
     };
     assert!(with(2, false, "invited >= 1") && with(2, false, "邀请好友数 = 2") && !with(0, false, "邀请 >= 1"));
@@ -380,22 +357,7 @@ fn wecom_friend_reads_each_friendship() {
     let products = ProductTags::default();
     let sessions = Sessions::default();
     let check = |p: &rekindle_core::profile::Profile, rule: &str| {
-        let subject = Subject {
-            profile: p,
-            stage: Stage::New,
-            tier: Tier::Edge,
-            rfm: Rfm::default(),
-            tags: &[],
-            products: &products,
-            sessions: &sessions,
-            points: None,
-            level: 1,
-            to_next_level: None,
-            scores: None,
-            invited: 0,
-            invited_by: false,
-            history: None,
-        };
+        let subject = plain(p, &products, &sessions);
         parse(rule).unwrap().matches(&subject, now())
     };
     assert!(check(&p, "wecom_friend") && check(&p, "企微好友 \"guide-1\"") && !check(&p, "wecom_friend \"host-1\""));
@@ -420,22 +382,7 @@ fn did_reads_the_history_a_journey_supplies() {
         reachable: vec![rekindle_core::outreach::ChannelKind::Sms],
     };
     let with = |history: Option<&History>, rule: &str| {
-        let subject = Subject {
-            profile: &p,
-            stage: Stage::New,
-            tier: Tier::Edge,
-            rfm: Rfm::default(),
-            tags: &[],
-            products: &products,
-            sessions: &sessions,
-            points: None,
-            level: 1,
-            to_next_level: None,
-            scores: None,
-            invited: 0,
-            invited_by: false,
-            history,
-        };
+        let subject = Subject { history, ..plain(&p, &products, &sessions) };
         parse(rule).unwrap().matches(&subject, now())
     };
     let h = Some(&history);
