@@ -29,6 +29,5 @@ pub(crate) fn hold(
     if at > m.not_before {
         m.not_before = at;
         m.day = local_day(at, tz);
-        m.month_days = super::walker::month_days(m.day);
     }
 }

@@ -378,7 +378,6 @@ impl<'a> Walker<'a> {
             transactional: false,
             not_before: self.now,
             day,
-            month_days: month_days(day),
             skip: None,
             priority: rekindle_store::DEFAULT_PRIORITY,
             tag: None,
@@ -440,7 +439,6 @@ impl<'a> Walker<'a> {
         {
             m.not_before = release;
             m.day = local_day(release, self.catalog.tz);
-            m.month_days = month_days(m.day);
         }
         m
     }
@@ -453,10 +451,4 @@ fn ranked(m: NewMessage, limits: &Limits) -> NewMessage {
 
 fn record(step: &str, outcome: &str, detail: Option<&str>) -> StepRecord {
     StepRecord { step: step.to_owned(), outcome: outcome.to_owned(), detail: detail.map(str::to_owned) }
-}
-
-pub(crate) fn month_days(day: chrono::NaiveDate) -> u32 {
-    let first = day.with_day(1).expect("day 1");
-    let next = first.checked_add_months(chrono::Months::new(1)).expect("a representable month");
-    (next - first).num_days() as u32
 }

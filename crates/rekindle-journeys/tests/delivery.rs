@@ -360,7 +360,6 @@ async fn a_dispatcher_dying_mid_call_never_causes_a_second_send() {
             transactional: true,
             not_before: hands.clock()(),
             day: "2026-05-01".parse().unwrap(),
-            month_days: 31,
             skip: None,
             priority: 5,
             tag: None,

@@ -31,14 +31,7 @@ async fn the_level_progress_readout_finds_the_planted_lift_over_its_holdout() {
     let (_dir, store, ws) = open_store().await;
     let config = SimConfig { people: PEOPLE, days: 120, seed: SEED, winback: None, ..SimConfig::default() };
     let sim = Simulation::new(config.clone());
-    let mut batch = Vec::new();
-    for i in 0..PEOPLE {
-        batch.extend(sim.person(i).0.iter().map(parse));
-        if batch.len() > 5000 {
-            append(&*store, ws, std::mem::take(&mut batch)).await;
-        }
-    }
-    append(&*store, ws, batch).await;
+    common::append_people(&*store, ws, &sim, PEOPLE).await;
 
     // The Saturday after the history ends (2026-05-05), just after 10:00 in Shanghai.
     let saturday: DateTime<Utc> = "2026-05-09T02:01:00Z".parse().unwrap();

@@ -36,14 +36,7 @@ async fn the_programme_readout_finds_the_planted_lift_over_the_control_group() {
     let (_dir, store, ws) = open_store().await;
     let config = SimConfig { people: PEOPLE, days: 120, seed: SEED, winback: None, ..SimConfig::default() };
     let sim = Simulation::new(config);
-    let mut batch = Vec::new();
-    for i in 0..PEOPLE {
-        batch.extend(sim.person(i).0.iter().map(parse));
-        if batch.len() > 5000 {
-            append(&*store, ws, std::mem::take(&mut batch)).await;
-        }
-    }
-    append(&*store, ws, batch).await;
+    common::append_people(&*store, ws, &sim, PEOPLE).await;
 
     // The history ends on 2026-05-05; the control group's first period starts the day after,
     // and the campaign goes out on the Saturday, 10:01 in Shanghai.

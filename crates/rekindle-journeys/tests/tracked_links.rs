@@ -3,18 +3,19 @@
 //! send names the same links; SMS parameters are tracked, and nothing is without a public
 //! address.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use chrono::{DateTime, Duration, Utc};
-use rekindle_core::identity::IdentityPolicy;
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::{Hands, dispatcher, open_store};
 use rekindle_core::outreach::tracked::link_code;
 use rekindle_core::outreach::{Attachment, CapsConfig, ChannelKind};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_delivery::standin::{Fault, Provider, StandIn};
-use rekindle_ingest::Ingestor;
-use rekindle_journeys::dispatch::{ChannelDirectory, DispatchConfig, Dispatcher};
+use rekindle_journeys::dispatch::{DispatchConfig, Dispatcher};
 use rekindle_store::prelude::*;
-use rekindle_store::{DEFAULT_WORKSPACE, NewMessage, OutboxState};
+use rekindle_store::{NewMessage, OutboxState};
 use rekindle_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
@@ -23,30 +24,25 @@ const BASE: &str = "https://rk.shop.cn";
 struct Setup {
     store: Arc<SqliteStore>,
     ws: WorkspaceId,
-    now: Arc<Mutex<DateTime<Utc>>>,
+    hands: Hands,
     standin: StandIn,
     _dir: tempfile::TempDir,
 }
 
 impl Setup {
     async fn new(provider: Provider) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-        let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
-        let now = Arc::new(Mutex::new("2026-05-01T04:00:00Z".parse().unwrap()));
-        Self { store, ws, now, standin: StandIn::start(provider).await, _dir: dir }
+        let (dir, store, ws) = open_store().await;
+        let hands = Hands::at("2026-05-01T04:00:00Z".parse().unwrap());
+        Self { store, ws, hands, standin: StandIn::start(provider).await, _dir: dir }
     }
 
     fn dispatcher(&self, link_base: Option<&str>) -> Dispatcher {
-        let channels = Arc::new(ChannelDirectory::new(self.store.clone(), self.standin.config()).unwrap());
-        let now = self.now.clone();
         let config = DispatchConfig { link_base: link_base.map(str::to_owned), ..DispatchConfig::default() };
-        let events = Ingestor::direct(self.store.clone(), IdentityPolicy::default());
-        Dispatcher::new(self.store.clone(), channels, Arc::new(move || *now.lock().unwrap()), config, events)
+        dispatcher(&self.store, &self.standin, self.hands.clock(), config)
     }
 
     async fn queue(&self, key: &str, channel: ChannelKind, to: &str, body: Value) {
-        let now = *self.now.lock().unwrap();
+        let now = self.hands.now();
         let m = NewMessage {
             send_key: key.into(),
             person: PersonId::new_v7(),
@@ -62,7 +58,6 @@ impl Setup {
             transactional: true,
             not_before: now,
             day: now.date_naive(),
-            month_days: 31,
             skip: None,
             priority: 5,
             tag: None,
@@ -99,7 +94,7 @@ async fn wecom_links_go_out_tracked_and_a_retry_names_the_same_ones() {
     assert_eq!(first.retried, 1, "{first:?}");
     let code = |i| link_code(s.ws, "k-1", i);
     let saved = s.store.link_by_code(&code(0)).await.unwrap().expect("saved before the call").1;
-    *s.now.lock().unwrap() += Duration::hours(2);
+    s.hands.advance(Duration::hours(2));
     let second = dispatcher.round().await.unwrap();
     assert_eq!(second.sent, 1, "{second:?}");
     assert_eq!(s.state("k-1").await, OutboxState::Awaiting);
@@ -154,7 +149,7 @@ async fn a_code_held_by_another_send_fails_the_message_instead_of_misleading() {
         variant: None,
         channel: ChannelKind::Wecom,
         url: "https://elsewhere.cn/".into(),
-        created_at: *s.now.lock().unwrap(),
+        created_at: s.hands.now(),
     };
     s.store.save_links(s.ws, &[taken]).await.unwrap();
     s.queue("k-2", ChannelKind::Wecom, "wm-2", json!({"text": "看看 https://shop.cn/x"})).await;

@@ -178,8 +178,6 @@ pub struct NewMessage {
     pub not_before: DateTime<Utc>,
     /// The calendar day in the store's zone it goes out on, which caps count it against.
     pub day: NaiveDate,
-    /// Days in that month, for WeCom's monthly limit (weeks start on the Monday before `day`).
-    pub month_days: u32,
     /// Already decided not to send (opted out, no address, open ticket…): recorded as skipped.
     pub skip: Option<Skip>,
     /// The journey's priority, 1–9 (`limits.priority`; 5 outside journeys): a higher one takes

@@ -130,6 +130,18 @@ pub async fn append_sim(store: &dyn Store, ws: WorkspaceId, messages: Vec<Messag
     store.append(ws, messages, &Source("sim".into()), &IdentityPolicy::default()).await.unwrap();
 }
 
+/// Appends the events of the simulator's first `people` people, a few thousand at a time.
+pub async fn append_people(store: &dyn Store, ws: WorkspaceId, sim: &rekindle_sim::Simulation, people: u64) {
+    let mut batch = Vec::new();
+    for i in 0..people {
+        batch.extend(sim.person(i).0.iter().map(parse));
+        if batch.len() > 5000 {
+            append_sim(store, ws, std::mem::take(&mut batch)).await;
+        }
+    }
+    append_sim(store, ws, batch).await;
+}
+
 /// The person with this identifier, if the store knows them.
 pub async fn person_by(store: &dyn Store, ws: WorkspaceId, kind: IdentifierKind, value: &str) -> Option<PersonId> {
     let who = PersonRef::Identifier(Identifier { kind, value: value.into() });

@@ -157,7 +157,6 @@ async fn journeys_and_experiments_read_the_journey_against_its_holdout() {
                 transactional: false,
                 not_before: entered,
                 day: "2026-06-01".parse().unwrap(),
-                month_days: 31,
                 skip: None,
                 priority: 5,
                 tag: None,

@@ -40,7 +40,6 @@ pub fn message(key: &str, person: PersonId, channel: ChannelKind, day: &str) -> 
         transactional: false,
         not_before: t0(),
         day,
-        month_days: 31,
         skip: None,
         priority: crate::DEFAULT_PRIORITY,
         tag: None,
