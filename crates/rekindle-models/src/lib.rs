@@ -5,7 +5,8 @@
 //! - [`gamma_gamma`]: the Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee,
 //!   2005, "RFM and CLV"), and customer lifetime value from the two.
 //!
-//! Both are fitted by maximum likelihood with Nelder–Mead over log-parameters ([`fit`]).
+//! Both are fitted by maximum likelihood with L-BFGS on analytic gradients over
+//! log-parameters ([`fit`]).
 //!
 //! - [`experiment`]: experiment readouts: lifts with intervals and p-values, CUPED, the
 //!   sample-ratio check and p-values adjusted across metrics.

@@ -63,6 +63,22 @@ fn bgnbd_reproduces_the_published_fit() {
     println!("{m:?} LL {} after {} iterations, {} restarts", fitted.log_likelihood, fitted.iterations, fitted.restarts);
     assert_eq!([round(m.r, 3), round(m.alpha, 3), round(m.a, 3), round(m.b, 3)], [0.243, 4.414, 0.793, 2.426]);
     assert_eq!(round(fitted.log_likelihood, 1), -9582.4);
+
+    // At the optimum the analytic gradient vanishes and agrees with central differences.
+    let gradient = m.gradient(&customers);
+    let p = [m.r, m.alpha, m.a, m.b];
+    for i in 0..4 {
+        let h = 1e-5 * p[i];
+        let at = |d: f64| {
+            let mut q = p;
+            q[i] += d;
+            BgNbd { r: q[0], alpha: q[1], a: q[2], b: q[3] }.log_likelihood(&customers)
+        };
+        let numeric = (at(h) - at(-h)) / (2.0 * h);
+        // Per unit of ln p, relative to the log-likelihood, as the optimiser sees it.
+        assert!(((numeric - gradient[i]) * p[i] / fitted.log_likelihood).abs() < 1e-9, "{gradient:?} {numeric}");
+        assert!((gradient[i] * p[i] / fitted.log_likelihood).abs() < 1e-7, "{gradient:?}");
+    }
 }
 
 #[test]

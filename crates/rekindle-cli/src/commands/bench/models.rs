@@ -20,6 +20,10 @@ use crate::cli::BenchModelsArgs;
 const TRUTH: BgNbd = BgNbd { r: 0.243, alpha: 4.414 * 7.0, a: 0.793, b: 2.426 };
 /// Customers are observed for 1 to this many days (acquired over a year).
 const MAX_AGE_DAYS: u32 = 365;
+/// Both fits must reach the same optimum: their log-likelihoods (lifetimes' parameters scored
+/// by Rekindle's likelihood) within this much of each other, relative. lifetimes stops its BFGS
+/// at a gradient tolerance of its own, so it may stop short of the optimum by a little.
+const SAME_OPTIMUM: f64 = 1e-8;
 
 /// Draw one customer's purchase days from the BG/NBD process: a Poisson rate λ ~ Gamma(r, α),
 /// a drop-out chance p ~ Beta(a, b) after each repeat purchase, first purchase at day 0.
@@ -63,8 +67,9 @@ pub fn models(args: BenchModelsArgs) -> anyhow::Result<ExitCode> {
     );
     println!("truth            r {:.4}  α {:.3}  a {:.4}  b {:.4}", TRUTH.r, TRUTH.alpha, TRUTH.a, TRUTH.b);
     println!(
-        "rekindle         r {:.4}  α {:.3}  a {:.4}  b {:.4}  LL {:.2}  in {seconds:.2} s ({} iterations, {} restarts)",
-        m.r, m.alpha, m.a, m.b, fitted.log_likelihood, fitted.iterations, fitted.restarts
+        "rekindle         r {:.4}  α {:.3}  a {:.4}  b {:.4}  LL {:.2}  in {seconds:.3} s \
+         (L-BFGS: {} iterations, {} evaluations, {} confirming restart(s))",
+        m.r, m.alpha, m.a, m.b, fitted.log_likelihood, fitted.iterations, fitted.evaluations, fitted.restarts
     );
 
     let table = tempfile::Builder::new().suffix(".csv").tempfile().context("a temporary CSV")?;
@@ -82,6 +87,8 @@ pub fn models(args: BenchModelsArgs) -> anyhow::Result<ExitCode> {
             let p: Vec<f64> = result["params"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
             let theirs = BgNbd { r: p[0], alpha: p[1], a: p[2], b: p[3] };
             let their_seconds = result["seconds"].as_f64().unwrap_or(f64::NAN);
+            // Their parameters judged by our likelihood, so the two optima compare.
+            let their_ll = theirs.log_likelihood(&customers);
             println!(
                 "lifetimes {}  r {:.4}  α {:.3}  a {:.4}  b {:.4}  LL {:.2}  in {their_seconds:.2} s",
                 result["version"].as_str().unwrap_or("?"),
@@ -89,10 +96,15 @@ pub fn models(args: BenchModelsArgs) -> anyhow::Result<ExitCode> {
                 theirs.alpha,
                 theirs.a,
                 theirs.b,
-                // Their parameters judged by our likelihood, so the two optima compare.
-                theirs.log_likelihood(&customers)
+                their_ll
             );
             println!("ratio            lifetimes / rekindle = {:.1}× the time", their_seconds / seconds);
+            let gap = (fitted.log_likelihood - their_ll) / fitted.log_likelihood.abs();
+            println!("optimum          rekindle LL − lifetimes LL = {:.4} ({gap:.1e} relative)", fitted.log_likelihood - their_ll);
+            if gap.abs() > SAME_OPTIMUM || gap.is_nan() {
+                eprintln!("the two fits did not reach the same optimum (tolerance {SAME_OPTIMUM:.0e} relative)");
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Ok(o) => eprintln!("lifetimes not run: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
         Err(e) => eprintln!("lifetimes not run: {e}"),
