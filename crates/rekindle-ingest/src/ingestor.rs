@@ -36,6 +36,12 @@ pub struct IngestConfig {
     /// ingestion runs at the store's limit: the applier takes what piled up meanwhile, and the
     /// bigger the transaction, the less each event costs (random index pages are shared).
     pub max_apply_messages: usize,
+    /// While the applier keeps up (journal mode), an apply transaction takes about this long at
+    /// most, by the cost per message it measured: the store has one writer, and the journey
+    /// runner's enrollments and messages wait behind whatever transaction holds it. Once the
+    /// applier falls behind, transactions grow to `max_apply_messages` again (throughput
+    /// first). 0 (the default): no limit but `max_apply_messages`.
+    pub max_apply_millis: u64,
     /// Requests waiting for a commit before new ones are told to retry (HTTP 429).
     pub queue_depth: usize,
     /// Concurrent committers in direct mode. Unset: four for PostgreSQL, which takes them in
@@ -48,7 +54,16 @@ pub struct IngestConfig {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { max_commit_messages: 5000, max_apply_messages: 100_000, queue_depth: 1024, writers: None, inbox: true }
+        Self {
+            max_commit_messages: 5000,
+            max_apply_messages: 100_000,
+            // Off: on the project's machine it cost ingestion ~13% and no tail gain was shown
+            // (docs/benchmarks.md, issue 24).
+            max_apply_millis: 0,
+            queue_depth: 1024,
+            writers: None,
+            inbox: true,
+        }
     }
 }
 

@@ -102,12 +102,16 @@ impl SqliteStore {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
+            let asked = std::time::Instant::now();
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let got = std::time::Instant::now();
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(StoreError::backend)?;
             let out = f(&tx)?;
+            let committing = std::time::Instant::now();
             tx.commit().map_err(StoreError::backend)?;
+            slow_write::<F>(got - asked, committing - got, committing.elapsed());
             Ok(out)
         })
         .await
@@ -136,6 +140,22 @@ impl SqliteStore {
         })
         .await
         .map_err(StoreError::backend)?
+    }
+}
+
+/// Writes that waited long for the writer or held it long, at debug level: what an event's
+/// transactions queue behind. The closure's type names the store method that wrote.
+fn slow_write<F>(waited: std::time::Duration, ran: std::time::Duration, committed: std::time::Duration) {
+    const SLOW: std::time::Duration = std::time::Duration::from_millis(5);
+    if waited >= SLOW || ran + committed >= SLOW {
+        let what = std::any::type_name::<F>().trim_end_matches("::{{closure}}").trim_start_matches("rekindle_store_sqlite::");
+        tracing::debug!(
+            what,
+            waited_ms = waited.as_secs_f64() * 1e3,
+            ran_ms = ran.as_secs_f64() * 1e3,
+            commit_ms = committed.as_secs_f64() * 1e3,
+            "slow sqlite write"
+        );
     }
 }
 

@@ -46,7 +46,51 @@ pub(super) fn start(
         applier.clone(),
         progress.clone(),
     ));
-    tokio::spawn(apply_loop(inbox, applier, kept, max_apply, progress));
+    let budget = Budget::new(config.max_apply_millis);
+    tokio::spawn(apply_loop(inbox, applier, kept, max_apply, budget, progress));
+}
+
+/// The fewest messages a time-limited apply transaction takes: below this the commit's fixed
+/// cost dominates and the applier would fall behind for want of throughput.
+const MIN_APPLY: usize = 500;
+
+/// How many messages an apply transaction may take to stay within its time budget.
+pub(super) struct Budget {
+    seconds: f64,
+    /// Seconds per message of recent transactions, commit included (a moving average).
+    per_message: Option<f64>,
+    /// The last transaction left acknowledged groups waiting: the applier is not keeping up.
+    behind: bool,
+}
+
+impl Budget {
+    pub(super) fn new(millis: u64) -> Self {
+        Self { seconds: millis as f64 / 1e3, per_message: None, behind: false }
+    }
+
+    /// Messages the next transaction may take, given `backlog` groups waiting.
+    pub(super) fn limit(&self, max_messages: usize, backlog: usize) -> usize {
+        // Falling behind: big transactions, cheapest per event, until it catches up. (Small
+        // ones at full load halved `rekindle bench ingest`'s throughput.)
+        if self.seconds <= 0.0 || self.behind || backlog >= APPLY_BACKLOG / 2 {
+            return max_messages;
+        }
+        match self.per_message {
+            Some(cost) if cost > 0.0 => ((self.seconds / cost) as usize).clamp(MIN_APPLY, max_messages.max(MIN_APPLY)),
+            _ => max_messages,
+        }
+        .min(max_messages)
+    }
+
+    /// A transaction of `messages` took `took`, and left `left` groups waiting.
+    pub(super) fn observe(&mut self, messages: usize, took: Duration, left: usize) {
+        self.behind = left > 0;
+        if messages == 0 {
+            return;
+        }
+        let cost = took.as_secs_f64() / messages as f64;
+        self.per_message = Some(self.per_message.map_or(cost, |c| 0.7 * c + 0.3 * cost));
+    }
 }
 
 async fn acknowledge_loop(
@@ -90,11 +134,13 @@ async fn apply_loop(
     applier: Applier,
     mut kept: mpsc::Receiver<Kept>,
     max_messages: usize,
+    mut budget: Budget,
     progress: Arc<Progress>,
 ) {
     let mut applied = recover_until_done(&*inbox, &applier, max_messages, &progress).await;
     progress.recovered();
     while let Some(first) = kept.recv().await {
+        let limit = budget.limit(max_messages, kept.len());
         // Groups a recovery already read back from the inbox and applied are dropped one by
         // one, before merging, so none is applied twice.
         let mut seq = applied;
@@ -106,16 +152,22 @@ async fn apply_loop(
                 count += group.batches.iter().map(|b| b.messages.len()).sum::<usize>();
                 batches.extend(group.batches);
             }
-            if count >= max_messages {
+            if count >= limit {
                 break;
             }
         }
         if batches.is_empty() {
             continue;
         }
+        // What this take left behind (not what arrives while it applies).
+        let left = kept.len();
         let span = tracing::info_span!("apply", messages = count, upto = seq);
+        let started = Instant::now();
         applied = match apply(&*inbox, &applier, merge_by_target(batches), seq).instrument(span).await {
-            Ok(()) => seq,
+            Ok(()) => {
+                budget.observe(count, started.elapsed(), left);
+                seq
+            }
             // The store failed and wrote nothing. The messages are acknowledged, so giving up
             // would lose them: they are in the inbox, and recovery applies from there.
             Err(_) => recover_until_done(&*inbox, &applier, max_messages, &progress).await,

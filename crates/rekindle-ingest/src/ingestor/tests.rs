@@ -97,3 +97,41 @@ async fn a_full_queue_says_overloaded_instead_of_waiting() {
     assert!(a.is_ok());
     assert!(matches!(b, Err(IngestError::Overloaded)));
 }
+
+#[test]
+fn apply_transactions_keep_to_their_time_budget_until_the_applier_falls_behind() {
+    use super::journal::Budget;
+    let mut budget = Budget::new(25);
+    // Nothing measured yet: as much as is allowed.
+    assert_eq!(budget.limit(100_000, 0), 100_000);
+    budget.observe(1000, Duration::from_millis(10), 0);
+    // 10 µs a message: 2,500 fit in 25 ms.
+    assert_eq!(budget.limit(100_000, 0), 2500);
+    assert_eq!(budget.limit(1000, 0), 1000, "never past max_apply_messages");
+    // Slow messages: never so few that the commit's own cost dominates.
+    let mut slow = Budget::new(25);
+    slow.observe(100, Duration::from_millis(100), 0);
+    assert_eq!(slow.limit(100_000, 0), 500);
+    // Half the backlog full, or groups left behind by the last transaction: throughput first.
+    assert_eq!(budget.limit(100_000, 128), 100_000);
+    budget.observe(2500, Duration::from_millis(25), 3);
+    assert_eq!(budget.limit(100_000, 0), 100_000);
+    // Caught up again.
+    budget.observe(100_000, Duration::from_millis(1000), 0);
+    assert_eq!(budget.limit(100_000, 0), 2500);
+    // Off.
+    let mut off = Budget::new(0);
+    off.observe(1000, Duration::from_millis(10), 0);
+    assert_eq!(off.limit(100_000, 0), 100_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_budget_still_applies_everything_once() {
+    let (store, ws, _dir) = setup().await;
+    let config = IngestConfig { max_apply_millis: 1, ..IngestConfig::default() };
+    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, IngestMetrics::default());
+    overlapping_submits(&ingestor, ws).await;
+    assert!(ingestor.settled(Duration::from_secs(10)).await);
+    let totals = store.totals(ws).await.unwrap();
+    assert_eq!((totals.events, totals.people), (410, 13));
+}

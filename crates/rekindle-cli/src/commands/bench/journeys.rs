@@ -2,6 +2,10 @@
 //! Completed` events posted one at a time through `/v1/batch`; for each, the time from the
 //! server's acknowledgement (the event durable) to the first message it caused being written
 //! to the outbox (its row stamped inside the queueing transaction).
+//!
+//! With `--ingest-rate`, simulated store traffic (`traffic.rs`: many people's events
+//! interleaved, as a live room sends them) is posted beside the orders at that rate, from a few
+//! seconds before the first order until the last: the tail under a busy store's ingestion.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -19,6 +23,13 @@ use crate::cli::{BenchJourneysArgs, Global};
 use rekindle_core::events;
 
 const CATEGORIES: [&str; 6] = ["燕麦", "牛奶", "草莓", "大米", "鸡蛋", "坚果"];
+/// What the ten journeys on other events start on.
+const OTHER_EVENTS: [&str; 5] =
+    [events::LIVE_ENTERED, events::LIVE_COMMENTED, events::COUPON_REDEEMED, events::TICKET_RESOLVED, events::CONTACT_ADDED];
+/// Messages per request of the ingestion load.
+const LOAD_BATCH: usize = 100;
+/// How long the ingestion load runs before the first order: past its start-up.
+const LOAD_LEAD: Duration = Duration::from_secs(5);
 
 pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Result<ExitCode> {
     let super::Bench { _temp, app, ws, key } = super::bench_server(global).await?;
@@ -38,7 +49,9 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         let category = CATEGORIES[i % CATEGORIES.len()];
         let user = format!("p{i}");
         batch.push(json!({"type": "identify", "userId": user, "messageId": format!("i{i}"), "timestamp": at(0),
-            "traits": {"phone": format!("{}", 13_000_000_000u64 + i as u64), "wechat_openid": format!("o{i}"),
+            // 14…: a prefix the simulator's phones (13, 15, 17, 18, 19) never take, so the
+            // traffic posted beside the orders merges with none of these people.
+            "traits": {"phone": format!("{}", 14_000_000_000u64 + i as u64), "wechat_openid": format!("o{i}"),
                        "wecom_external_userid": format!("wm{i}"), "nickname": format!("顾客{i}")}}));
         let orders = 1 + i % 2;
         for n in 0..orders {
@@ -85,13 +98,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     for i in 0..50 {
         let channel = ["wecom", "sms", "mp"][i % 3];
         let channel_kind = ["wecom", "sms", "miniprogram"][i % 3];
-        let other_event = [
-            events::LIVE_ENTERED,
-            events::LIVE_COMMENTED,
-            events::COUPON_REDEEMED,
-            events::TICKET_RESOLVED,
-            events::CONTACT_ADDED,
-        ][i % 5];
+        let other_event = OTHER_EVENTS[i % 5];
         let stage = ["silent", "churned", "new", "active", "reactivated"][i % 5];
         let definition = match i {
             0..=29 => json!({
@@ -143,6 +150,48 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/v1/batch");
     let gap = Duration::from_secs_f64(1.0 / args.rate.max(1.0));
+    let load = match args.ingest_rate > 0.0 {
+        true => {
+            let seconds = LOAD_LEAD.as_secs_f64() + args.events as f64 / args.rate.max(1.0) + 5.0;
+            let requests = (args.ingest_rate * seconds / LOAD_BATCH as f64).ceil() as usize;
+            eprintln!("simulating {requests} requests of {LOAD_BATCH} events for the ingestion load…");
+            let run = format!("load{}", Utc::now().timestamp_millis());
+            // About ten events a person over the simulator's 60 days: room to spare.
+            let people = (requests * LOAD_BATCH / 5).max(1000) as u64;
+            let bodies = super::traffic::batches(7, people, &run, requests, LOAD_BATCH, false)?;
+            // What of it triggers the bench's journeys: each such event is one more entry (or
+            // thirty, for an order) the runner writes before it reaches the next order measured.
+            let (mut orders, mut triggering, mut all) = (0usize, 0usize, 0usize);
+            for body in &bodies {
+                let v: serde_json::Value = serde_json::from_slice(body)?;
+                for m in v["batch"].as_array().into_iter().flatten() {
+                    all += 1;
+                    match m["event"].as_str() {
+                        Some(events::ORDER_COMPLETED) => orders += 1,
+                        Some(name) if OTHER_EVENTS.contains(&name) => triggering += 1,
+                        _ => {}
+                    }
+                }
+            }
+            eprintln!(
+                "the load: {all} events, {orders} of them Order Completed ({:.1}%), {triggering} other events that trigger a journey ({:.1}%)",
+                orders as f64 * 100.0 / all.max(1) as f64,
+                triggering as f64 * 100.0 / all.max(1) as f64
+            );
+            eprintln!("posting {} events a second of simulated traffic for {LOAD_LEAD:?} before the orders…", args.ingest_rate);
+            let load = super::traffic::PacedLoad::start(
+                reqwest::Client::builder().pool_max_idle_per_host(64).build()?,
+                url.clone(),
+                key.clone(),
+                bodies,
+                LOAD_BATCH,
+                args.ingest_rate,
+            );
+            tokio::time::sleep(LOAD_LEAD).await;
+            Some(load)
+        }
+        false => None,
+    };
     eprintln!("posting {} orders at {} a second…", args.events, args.rate);
     let mut acked: Vec<(usize, DateTime<Utc>)> = Vec::with_capacity(args.events);
     let stride = (args.profiles / args.events.max(1)).max(1);
@@ -158,6 +207,10 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         next += gap;
         tokio::time::sleep_until(next.into()).await;
     }
+    let load = match load {
+        Some(load) => Some(load.finish().await?),
+        None => None,
+    };
     // Every order enters thirty journeys; wait until each has its messages queued.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
@@ -197,5 +250,27 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         latencies.last().copied().unwrap_or(0.0),
         latencies.len()
     );
+    match load {
+        None => println!("ingestion load   none (--ingest-rate 0)"),
+        Some(l) => {
+            println!(
+                "ingestion load   {:.0} events/s asked, {:.0} achieved over {:.1} s ({} events in {} requests of {LOAD_BATCH}; {})",
+                l.target,
+                l.rate(),
+                l.elapsed.as_secs_f64(),
+                l.events,
+                l.requests,
+                if l.kept_up() { "kept up" } else { "DID NOT KEEP UP" }
+            );
+            println!(
+                "load acks        p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} requests late by > 100 ms, {} answered 429 and retried)",
+                l.ack(0.5).as_secs_f64() * 1e3,
+                l.ack(0.99).as_secs_f64() * 1e3,
+                l.acks.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+                l.late,
+                l.refused
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
