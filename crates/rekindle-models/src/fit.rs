@@ -45,6 +45,11 @@ pub struct Fitted<const N: usize> {
 /// A restart that gains less than this much of the log-likelihood's size confirms the optimum.
 const RESTART_GAIN: f64 = 1e-10;
 const MAX_RESTARTS: u32 = 20;
+/// Calls of the objective one L-BFGS run may make. argmin runs each line search without an
+/// iteration limit, and on a likelihood whose optimum lies at infinity (Gamma-Gamma on a
+/// handful of customers) Moré–Thuente could ask for the same points forever; past this the
+/// run fails, and the fit falls back to Nelder–Mead or reports no convergence.
+const MAX_CALLS: u64 = 20_000;
 
 /// The negative log-likelihood, as a function of log-parameters.
 struct Objective<'a, F: Fn(&[f64]) -> f64> {
@@ -132,6 +137,8 @@ struct Smooth<'a, F: Fn(&[f64], &mut [f64]) -> f64> {
     /// The last point: (log-parameters, cost, gradient).
     last: &'a RefCell<(Vec<f64>, f64, Vec<f64>)>,
     evaluations: &'a Cell<u64>,
+    /// Calls in this run, cached or not (see [`MAX_CALLS`]).
+    calls: Cell<u64>,
 }
 
 /// The cost of a point where the likelihood is not finite: far above any real one (costs are
@@ -140,7 +147,11 @@ struct Smooth<'a, F: Fn(&[f64], &mut [f64]) -> f64> {
 const NOT_FINITE: f64 = 1e100;
 
 impl<F: Fn(&[f64], &mut [f64]) -> f64> Smooth<'_, F> {
-    fn evaluate(&self, log_params: &[f64]) -> (f64, Vec<f64>) {
+    fn evaluate(&self, log_params: &[f64]) -> Result<(f64, Vec<f64>), argmin::core::Error> {
+        self.calls.set(self.calls.get() + 1);
+        if self.calls.get() > MAX_CALLS {
+            return Err(argmin::core::Error::msg("the line search did not settle"));
+        }
         let mut last = self.last.borrow_mut();
         if last.0 != log_params {
             self.evaluations.set(self.evaluations.get() + 1);
@@ -155,7 +166,7 @@ impl<F: Fn(&[f64], &mut [f64]) -> f64> Smooth<'_, F> {
                 (log_params.to_vec(), NOT_FINITE, vec![0.0; params.len()])
             };
         }
-        (last.1, last.2.clone())
+        Ok((last.1, last.2.clone()))
     }
 }
 
@@ -164,7 +175,7 @@ impl<F: Fn(&[f64], &mut [f64]) -> f64> CostFunction for Smooth<'_, F> {
     type Output = f64;
 
     fn cost(&self, log_params: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(log_params).0)
+        Ok(self.evaluate(log_params)?.0)
     }
 }
 
@@ -173,7 +184,7 @@ impl<F: Fn(&[f64], &mut [f64]) -> f64> Gradient for Smooth<'_, F> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, log_params: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.evaluate(log_params).1)
+        Ok(self.evaluate(log_params)?.1)
     }
 }
 
@@ -195,7 +206,8 @@ pub fn maximise<const N: usize>(
             .with_tolerance_grad(1e-7)
             .and_then(|s| s.with_tolerance_cost(1e-12))
             .map_err(|e| ModelError::NotConverged(e.to_string()))?;
-        let objective = Smooth { log_likelihood: &log_likelihood, scale, last: &last, evaluations: &evaluations };
+        let objective =
+            Smooth { log_likelihood: &log_likelihood, scale, last: &last, evaluations: &evaluations, calls: Cell::new(0) };
         let result = Executor::new(objective, solver)
             .configure(|s| s.param(from).max_iters(1_000))
             .run()

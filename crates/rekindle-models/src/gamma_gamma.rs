@@ -178,6 +178,38 @@ mod tests {
             .sum()
     }
 
+    /// On a few customers whose averages barely differ the likelihood keeps rising towards
+    /// infinite parameters; the fit must still end, converged or not (a journeys test's refit
+    /// once stayed in argmin's line search for 15 minutes; these data did not reproduce it,
+    /// the bound on calls in fit.rs is what ends such a search).
+    #[test]
+    fn a_fit_whose_optimum_lies_at_infinity_ends() {
+        for spread in [0.0, 1e-9, 1e-3] {
+            let spends: Vec<Spend> = (0..crate::bgnbd::MIN_CUSTOMERS)
+                .map(|i| Spend { x: 1.0 + (i % 2) as f64, mean: 5000.0 * (1.0 + spread * i as f64) })
+                .collect();
+            let started = std::time::Instant::now();
+            let fitted = GammaGamma::fit(&spends);
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "{spread}: {fitted:?}");
+        }
+        // Small stores as the journeys tests make them: a few buyers of one or two orders at
+        // a handful of prices.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(24);
+        for _ in 0..300 {
+            let n = rng.random_range(crate::bgnbd::MIN_CUSTOMERS..40);
+            let spends: Vec<Spend> = (0..n)
+                .map(|_| Spend {
+                    x: f64::from(rng.random_range(1..4u8)),
+                    mean: [990.0, 1990.0, 2990.0, 5800.0][rng.random_range(0..4)],
+                })
+                .collect();
+            let started = std::time::Instant::now();
+            let fitted = GammaGamma::fit(&spends);
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "{spends:?}: {fitted:?}");
+        }
+    }
+
     #[test]
     fn the_prepared_likelihood_is_the_papers() {
         let spends = simulate(500, 1);
