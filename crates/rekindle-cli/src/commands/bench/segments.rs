@@ -1,5 +1,7 @@
-//! Segment evaluation at scale: many profiles in memory, one five-condition rule, timed; the
-//! same profiles written as a table and the same rule run as SQL in DuckDB, side by side.
+//! Segment evaluation at scale: many profiles in memory with their row of columns
+//! (`rekindle_rules::columnar`), one five-condition rule compiled and timed over the columns
+//! (and, for reference, walked per profile); the same profiles written as a table and the same
+//! rule run as SQL in DuckDB, side by side. All three must select the same people.
 
 use std::io::Write;
 use std::process::{Command, ExitCode};
@@ -12,6 +14,7 @@ use rekindle_core::message::{Arrival, Message};
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::rfm::Rfm;
+use rekindle_rules::columnar::{Columns, Compiled};
 use rekindle_rules::{ProductTags, Sessions, Subject, parse};
 use rekindle_sim::{SimConfig, Simulation};
 use serde_json::Value;
@@ -50,46 +53,57 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
         base.push(p);
     }
 
-    // Memory: the process's resident size before and after holding every profile.
+    // Memory: the process's resident size before and after holding every profile and its
+    // row of columns.
     let before = resident_bytes();
     let profiles: Vec<Profile> = (0..args.profiles).map(|i| base[i % base.len()].clone()).collect();
-    let after = resident_bytes();
     let lifecycle = LifecycleConfig::default();
     let stages: Vec<Stage> = profiles.iter().map(|p| lifecycle.stage(p, now)).collect();
-
-    let rule = parse(RULE).context("the bench rule")?;
     let products = ProductTags::default();
     let sessions = Sessions::default();
-    let mut rekindle_ms = Vec::with_capacity(RUNS);
-    let mut count = 0;
+    let subject = |row: usize| Subject {
+        profile: &profiles[row],
+        stage: stages[row],
+        tier: Tier::Edge,
+        rfm: Rfm::default(),
+        tags: &[],
+        products: &products,
+        sessions: &sessions,
+        points: None,
+        level: 1,
+        to_next_level: None,
+        scores: None,
+        invited: 0,
+        invited_by: false,
+        history: None,
+    };
+    let started = Instant::now();
+    let mut columns = Columns::with_capacity(profiles.len());
+    for row in 0..profiles.len() {
+        columns.push(&subject(row));
+    }
+    let building = started.elapsed();
+    let after = resident_bytes();
+
+    let rule = parse(RULE).context("the bench rule")?;
+    let compiled = Compiled::new(&rule);
+    let median = |mut ms: Vec<f64>| {
+        ms.sort_by(f64::total_cmp);
+        (ms[ms.len() / 2], ms[0], ms[ms.len() - 1])
+    };
+    // The columns, the way segments are evaluated; the rule walked per profile for reference.
+    let (mut columnar_ms, mut walk_ms) = (Vec::with_capacity(RUNS), Vec::with_capacity(RUNS));
+    let (mut count, mut walked) = (0, 0);
     for _ in 0..RUNS {
         let started = Instant::now();
-        count = profiles
-            .iter()
-            .zip(&stages)
-            .filter(|(p, s)| {
-                let subject = Subject {
-                    profile: p,
-                    stage: **s,
-                    tier: Tier::Edge,
-                    rfm: Rfm::default(),
-                    tags: &[],
-                    products: &products,
-                    sessions: &sessions,
-                    points: None,
-                    level: 1,
-                    to_next_level: None,
-                    scores: None,
-                    invited: 0,
-                    invited_by: false,
-                    history: None,
-                };
-                rule.matches(&subject, now)
-            })
-            .count();
-        rekindle_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        count = compiled.select(&columns, now, subject).count_ones(..);
+        columnar_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        let started = Instant::now();
+        walked = (0..profiles.len()).filter(|row| rule.matches(&subject(*row), now)).count();
+        walk_ms.push(started.elapsed().as_secs_f64() * 1e3);
     }
-    rekindle_ms.sort_by(f64::total_cmp);
+    let (rekindle, fastest, slowest) = median(columnar_ms);
+    let walk = median(walk_ms);
 
     println!("rule             {RULE}");
     println!(
@@ -98,10 +112,18 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
     );
     println!("selected         {count}");
     println!(
-        "rekindle         median {:.1} ms over {RUNS} runs (min {:.1}, max {:.1})",
-        rekindle_ms[RUNS / 2],
-        rekindle_ms[0],
-        rekindle_ms[RUNS - 1]
+        "rekindle         median {rekindle:.1} ms over {RUNS} runs (min {fastest:.1}, max {slowest:.1}), columnar"
+    );
+    println!(
+        "per profile      median {:.1} ms over {RUNS} runs (min {:.1}, max {:.1}), the rule walked per profile, selected {walked}",
+        walk.0, walk.1, walk.2
+    );
+    anyhow::ensure!(walked == count, "the columns and the rule walked per profile disagree");
+    println!(
+        "columns          built in {:.0} ms ({:.0} ns per profile), {} bytes per profile",
+        building.as_secs_f64() * 1e3,
+        building.as_nanos() as f64 / args.profiles.max(1) as f64,
+        columns.heap_bytes() / args.profiles.max(1) as usize
     );
     println!(
         "incremental      {:.0} ns per event ({events} events folded)",
@@ -109,8 +131,9 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
     );
     match (before, after) {
         (Some(b), Some(a)) => println!(
-            "memory           {:.0} bytes per profile (resident size growth)",
-            a.saturating_sub(b) as f64 / args.profiles as f64
+            "memory           {:.0} bytes per profile (resident size growth, columns included; Profile is {} bytes)",
+            a.saturating_sub(b) as f64 / args.profiles as f64,
+            size_of::<Profile>()
         ),
         _ => println!("memory           unknown (no /proc/self/statm)"),
     }
@@ -131,7 +154,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
                 ms[ms.len() / 2],
                 if duck_count == count as u64 { " (the same count)" } else { " (A DIFFERENT COUNT)" }
             );
-            println!("ratio            rekindle / duckdb = {:.2}", rekindle_ms[RUNS / 2] / ms[ms.len() / 2]);
+            println!("ratio            rekindle / duckdb = {:.2}", rekindle / ms[ms.len() / 2]);
             anyhow::ensure!(duck_count == count as u64, "DuckDB and Rekindle disagree on the rule");
         }
         Ok(o) => eprintln!("DuckDB not run: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
