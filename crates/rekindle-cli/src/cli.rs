@@ -383,6 +383,9 @@ pub enum BenchCommand {
     /// Segment evaluation over many profiles, and DuckDB running the same rule as SQL over the
     /// same profiles (when Python can import duckdb).
     Segments(BenchSegmentsArgs),
+    /// A refresh of many profiles against many saved segments: from scratch, then built from
+    /// the previous audience after a small share of people changed; both must agree.
+    Refresh(BenchRefreshArgs),
     /// BG/NBD fitted on customers drawn from the model itself (known parameters), and the
     /// Python `lifetimes` package fitting the same customers (when Python can import it).
     Models(BenchModelsArgs),
@@ -438,6 +441,14 @@ pub struct BenchJourneysArgs {
     /// Orders posted per second.
     #[arg(long, default_value_t = 50.0)]
     pub rate: f64,
+    /// Simulated store traffic posted beside the orders, in events per second (`/v1/batch`
+    /// requests of 100, paced); 0 posts none.
+    #[arg(long, default_value_t = 0.0)]
+    pub ingest_rate: f64,
+    /// Whether that traffic keeps its own orders and the other events the bench's journeys
+    /// trigger on (`--load-triggers false`: browsing, live-room and contact events only).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub load_triggers: bool,
 }
 
 #[derive(Args)]
@@ -451,6 +462,28 @@ pub struct BenchModelsArgs {
     /// The Python that runs lifetimes (needs `pip install lifetimes`); skipped when it cannot.
     #[arg(long, default_value = "python3")]
     pub python: String,
+}
+
+#[derive(Args)]
+pub struct BenchRefreshArgs {
+    /// Profiles judged: simulated people, repeated with distinct ids until there are this many.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub profiles: usize,
+    /// Distinct simulated people the profiles are made from.
+    #[arg(long, default_value_t = 20_000)]
+    pub people: u64,
+    /// Saved segments, with generated rules.
+    #[arg(long, default_value_t = 100)]
+    pub segments: usize,
+    /// The share of people given a new order before each incremental refresh.
+    #[arg(long, default_value_t = 0.01)]
+    pub changed_share: f64,
+    /// Incremental refreshes timed.
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
+    /// Seed of the simulation and of the rules.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(Args)]

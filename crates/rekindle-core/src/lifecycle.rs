@@ -163,6 +163,28 @@ impl LifecycleConfig {
         Stage::Active
     }
 
+    /// The first moment after `now` at which the person's stage could change with no new
+    /// event: each comparison [`LifecycleConfig::stage`] makes of the time since an anchor (the
+    /// last order, the last time seen, the first order) against a threshold flips just after
+    /// the anchor plus the threshold. Never later than the stage's true change, sometimes
+    /// earlier (a comparison that flips without moving the stage); `None` when only events
+    /// can move it.
+    pub fn next_change(&self, p: &Profile, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let churn = Duration::days(self.churn_days);
+        let after = |t: Option<DateTime<Utc>>, d: Duration| t.and_then(|t| t.checked_add_signed(d));
+        let mut edges = vec![after(p.last_seen, churn)];
+        if let Some(last) = p.last_order() {
+            edges.extend([
+                after(Some(last), churn),
+                after(Some(last), self.silent_after(p)),
+                after(Some(last), Duration::days(self.reactivated_days)),
+                after(p.first_order(), Duration::days(self.new_days)),
+            ]);
+        }
+        // `>` and `<=` both flip one instant after the edge.
+        edges.into_iter().flatten().filter(|t| *t >= now).min().map(|t| t + Duration::nanoseconds(1))
+    }
+
     /// When the person entered the stage they are in at `now`, as far as their events tell:
     /// an order starts new and reactivated, the silence threshold after the last order starts
     /// silent, the churn window after their last activity (or a removed contact) starts
@@ -212,10 +234,13 @@ impl Tier {
     /// Tiers for values (higher is better), by rank: ties share the better tier. Returns one
     /// tier per input, in input order.
     pub fn by_rank(values: &[i64], high: f64, potential: f64) -> Vec<Tier> {
-        let mut sorted: Vec<i64> = values.to_vec();
-        sorted.sort_unstable_by(|a, b| b.cmp(a));
-        let n = sorted.len();
-        let cut = |share: f64| sorted.get(((n as f64 * share).ceil() as usize).saturating_sub(1)).copied();
+        // The value at each rank, highest first, without sorting everyone.
+        let mut scratch: Vec<i64> = values.to_vec();
+        let n = scratch.len();
+        let mut cut = |share: f64| {
+            let k = ((n as f64 * share).ceil() as usize).saturating_sub(1);
+            (k < n).then(|| *scratch.select_nth_unstable_by(k, |a, b| b.cmp(a)).1)
+        };
         let (high_min, potential_min) = (cut(high), cut(high + potential));
         values
             .iter()
@@ -318,6 +343,57 @@ mod tests {
         let fruit = with_orders(&[0], "水果");
         assert_eq!(c.stage(&fruit, day(40)), Stage::Silent);
         assert_eq!(c.stage(&rice, day(40)), Stage::Active, "a 30-day cycle: silent only after 60 days");
+    }
+
+    #[test]
+    fn the_next_change_is_the_silence_threshold_exactly() {
+        let c = LifecycleConfig::default();
+        let fruit = with_orders(&[0], "水果");
+        let next = c.next_change(&fruit, day(3)).unwrap();
+        assert_eq!(next, day(14) + Duration::nanoseconds(1), "two 7-day cycles, floored at 14 days");
+        assert_eq!(c.stage(&fruit, day(14)), Stage::New);
+        assert_eq!(c.stage(&fruit, next), Stage::Silent);
+        assert_eq!(c.next_change(&Profile::default(), day(0)), None, "never seen: only events move it");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_stage_holds_until_its_next_change(
+            orders in proptest::collection::vec(0i64..400 * 24, 0..6),
+            seen in proptest::option::of(0i64..400 * 24),
+            at in 0i64..500 * 24,
+            samples in proptest::collection::vec(0.0f64..1.0, 1..20),
+        ) {
+            let c = LifecycleConfig::default();
+            let hour = |h: i64| day(0) + Duration::hours(h);
+            let mut p = with_orders(&[], "水果");
+            for (i, h) in orders.iter().enumerate() {
+                let props = json!({"order_id": format!("o{i}"), "revenue": 1000, "products": [{"category": "水果"}]});
+                p.apply(ProfileEvent { at: hour(*h), name: "Order Completed", properties: &props, amounts: Amounts::LEGACY });
+            }
+            if let Some(h) = seen {
+                p.apply(ProfileEvent { at: hour(h), name: "Live Entered", properties: &json!({}), amounts: Amounts::LEGACY });
+            }
+            let now = hour(at);
+            let stage = c.stage(&p, now);
+            let next = c.next_change(&p, now);
+            if let Some(next) = next {
+                proptest::prop_assert!(next > now);
+            }
+            // Up to the next change (or a year on when none), the stage stays.
+            let end = next.unwrap_or(now + Duration::days(365));
+            let span = (end - now).num_nanoseconds().unwrap_or(i64::MAX);
+            for f in samples {
+                let t = now + Duration::nanoseconds(((span as f64) * f) as i64);
+                if t < end {
+                    proptest::prop_assert_eq!(c.stage(&p, t), stage, "at {}", t);
+                }
+            }
+            let last = end - Duration::nanoseconds(1);
+            if last >= now {
+                proptest::prop_assert_eq!(c.stage(&p, last), stage, "just before the change");
+            }
+        }
     }
 
     #[test]

@@ -8,13 +8,19 @@ use chrono::{DateTime, Duration, Utc};
 use rekindle_core::calendar::Calendar;
 use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier, TierShares};
 use rekindle_core::profile::Profile;
-use rekindle_core::rfm::{self, Buyer, Rfm};
+use rekindle_core::rfm::Rfm;
 use rekindle_core::scores::{ModelConfig, Scores};
 use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_rules::{PointsFacts, ProductTags, Rule, Sessions, Subject, parse};
 use rekindle_store::{EventQuery, SegmentKind, Store};
 
-use crate::scoring::{self, CoPurchase, ModelFit, Scoring};
+use crate::scoring::{self, ModelFit};
+
+mod incremental;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use incremental::{Memo, Rejudged};
 
 /// How people are judged: lifecycle thresholds and value-tier shares (`[segments]` in the
 /// configuration).
@@ -25,6 +31,7 @@ pub struct Judging {
     pub models: ModelConfig,
 }
 
+#[derive(Clone)]
 pub struct Member {
     pub person: PersonId,
     pub profile: Arc<Profile>,
@@ -36,7 +43,8 @@ pub struct Member {
     /// The saved segments the person is in, as indexes into [`Context::segments`]: judged
     /// once per refresh, for the membership tracker and the live monitor alike.
     pub segments: Vec<u16>,
-    /// Predictions, for people who ordered, once the models are fitted.
+    /// Predictions, for people who ordered, once the models are fitted: as of the last refit
+    /// or the last change of the person's profile, whichever came later (docs/segments.md).
     pub scores: Option<Scores>,
 }
 
@@ -145,6 +153,8 @@ pub struct Audience {
     pub context: Context,
     /// Erased people's kept orders: in the store's figures (reports), in nobody's profile.
     pub unattributed: Arc<Profile>,
+    /// What the next audience needs to judge again only who changed or is due.
+    pub(crate) memo: Memo,
 }
 
 impl Audience {
@@ -154,63 +164,7 @@ impl Audience {
         now: DateTime<Utc>,
         context: Context,
     ) -> Self {
-        let mut people: Vec<(PersonId, Arc<Profile>)> = people.into_iter().collect();
-        people.sort_by_key(|(id, _)| *id);
-        let spend: Vec<i64> = people.iter().map(|(_, p)| p.spend_within(now, 365)).collect();
-        let shares = context.judging.tiers;
-        let tiers = Tier::by_rank(&spend, shares.high, shares.potential);
-        let buyers: Vec<Option<Buyer>> = people
-            .iter()
-            .map(|(_, p)| {
-                p.last_order().map(|last| Buyer {
-                    days_since_order: (now - last).num_seconds() as f64 / 86_400.0,
-                    orders: p.order_count(),
-                    spend: p.spend_fen(),
-                })
-            })
-            .collect();
-        let scores = rfm::score(&buyers);
-        let co_purchase = context.fit.as_ref().map(|_| CoPurchase::of(people.iter().map(|(_, p)| &**p)));
-        let scoring = context.fit.as_deref().zip(co_purchase.as_ref()).map(|(fit, co_purchase)| Scoring {
-            fit,
-            config: context.judging.models,
-            lifecycle: &context.judging.lifecycle,
-            packs: &context.packs,
-            co_purchase,
-            calendar: &context.calendar,
-        });
-        let mut members: Vec<Member> = people
-            .into_iter()
-            .zip(tiers)
-            .zip(scores)
-            .map(|(((person, profile), tier), rfm)| Member {
-                stage: context.judging.lifecycle.stage(&profile, now),
-                tags: context.manual_tags.get(&person).cloned().unwrap_or_default(),
-                scores: scoring.as_ref().and_then(|s| s.score(&profile, now)),
-                person,
-                profile,
-                tier,
-                rfm,
-                segments: Vec::new(),
-            })
-            .collect();
-        for m in &mut members {
-            let matched: Vec<String> = context
-                .rule_tags
-                .iter()
-                .filter(|(_, rule)| rule.matches(&subject(m, &context), now))
-                .map(|(name, _)| name.clone())
-                .collect();
-            m.tags.extend(matched);
-            m.tags.sort();
-            m.tags.dedup();
-            // After the tags: a segment's rule may read them.
-            m.segments = (0..context.segments.len())
-                .filter(|&i| context.segments[i].rule.matches(&subject(m, &context), now))
-                .map(|i| i as u16)
-                .collect();
-        }
-        Self { now, members, context, unattributed: Arc::default() }
+        Self::next(None, people, now, context)
     }
 
     /// Every person with events in `ws` as the store stood at `now` (later events left out),
@@ -388,7 +342,7 @@ fn level(m: &Member, context: &Context) -> (usize, Option<i64>) {
     (level, program.to_next(level, growth))
 }
 
-fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
+pub(crate) fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
     let (level, to_next_level) = level(m, context);
     Subject {
         profile: &m.profile,

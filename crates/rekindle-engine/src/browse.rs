@@ -131,7 +131,13 @@ mod tests {
     }
 
     fn audience(members: Vec<Member>) -> Audience {
-        Audience { now: Utc::now(), members, context: Context::default(), unattributed: Arc::default() }
+        Audience {
+            now: Utc::now(),
+            members,
+            context: Context::default(),
+            unattributed: Arc::default(),
+            memo: Default::default(),
+        }
     }
 
     #[test]

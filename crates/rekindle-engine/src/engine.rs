@@ -3,8 +3,9 @@
 //!
 //! `serve` calls [`Engine::refresh`] for every workspace on a timer; reads call
 //! [`Engine::audience`], which refreshes when the last audience is older than `max_age`.
-//! A refresh folds only what was appended since the last one, so it costs little more than
-//! judging everyone (stage, tier, RFM) and evaluating the saved segments.
+//! A refresh folds only what was appended since the last one and judges again only the people
+//! whose profile or standing changed or whose answers were due to change with time
+//! (`audience/incremental.rs`); the cross-person ranks (tiers, RFM) are computed for everyone.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -232,7 +233,11 @@ impl Engine {
                 _ => previous_fit,
             };
             let people: Vec<_> = profiles.iter().map(|(p, profile)| (*p, profile.clone())).collect();
-            let audience = Arc::new(Audience { unattributed: nobody, ..Audience::build(people, now, context) });
+            // Built from the audience last recorded: only who changed or is due is judged again.
+            let basis = tracker.basis().cloned();
+            let audience =
+                Arc::new(Audience { unattributed: nobody, ..Audience::next(basis.as_deref(), people, now, context) });
+            drop(basis);
             let found = tracker.diff(&audience);
             Judged { profiles, tracker, fitted, audience, found }
         })
@@ -248,7 +253,7 @@ impl Engine {
         };
         state.folded.profiles = profiles;
         state.lent = false;
-        let tracker = state.tracker.insert(tracker);
+        let mut tracker = tracker;
         match fitted {
             Some(Ok(fit)) => {
                 state.fit = Some(fit);
@@ -263,7 +268,10 @@ impl Engine {
         let replaced = state.latest.replace((Instant::now(), state.folded.horizon, audience.clone()));
         let published = self.published.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, audience.clone());
         crate::background::drop_later((replaced, published));
+        // A tracker that failed to record part of it is dropped: the next refresh reads what
+        // the store has and compares everyone with it.
         let recorded = tracker.record(store, ws, found).await?;
+        state.tracker = Some(tracker);
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
     }
 }

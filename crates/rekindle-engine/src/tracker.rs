@@ -3,13 +3,14 @@
 //! wake-up rates are counted from them).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::lifecycle::Stage;
 use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_store::{MembershipChange, SegmentSize, StageChange, Store};
 
-use crate::Audience;
+use crate::{Audience, Member};
 
 /// How often a segment's size is written down for its trend.
 const SIZE_EVERY: Duration = Duration::hours(1);
@@ -18,14 +19,20 @@ const CHANGES_PER_WRITE: usize = 1000;
 
 /// Membership and stages as last recorded.
 pub struct Tracker {
-    members: HashMap<SegmentId, HashSet<PersonId>>,
+    /// Membership as the store held it when loaded: the first diff compares everyone with it.
+    /// Once a diff is recorded, `basis` speaks for what was recorded and this is dropped.
+    loaded: Option<HashMap<SegmentId, HashSet<PersonId>>>,
+    /// The audience whose memberships were last recorded in full.
+    basis: Option<Arc<Audience>>,
+    /// Members per segment as recorded.
+    counts: HashMap<SegmentId, u64>,
     stages: HashMap<PersonId, Stage>,
     sized: HashMap<SegmentId, DateTime<Utc>>,
 }
 
 /// The changes one diff found. Once recorded, the journey runner reads them from the store
 /// (journeys triggered by entering or leaving a segment, or by a stage change).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Changes {
     pub membership: Vec<MembershipChange>,
     pub stages: Vec<StageChange>,
@@ -46,16 +53,35 @@ impl Tracker {
             members.entry(segment).or_default().insert(person);
         }
         let stages = store.stages(ws).await?.into_iter().collect();
-        Ok(Self { members, stages, sized: HashMap::new() })
+        Ok(Self::recorded(members, stages))
     }
 
-    /// How `audience` differs from what was last recorded. Only CPU, but seconds at a million
-    /// people: the engine runs it on a background thread beside building the audience.
-    pub fn diff(&self, audience: &Audience) -> Found {
+    /// A tracker that takes `members` and `stages` as what was recorded.
+    pub fn recorded(members: HashMap<SegmentId, HashSet<PersonId>>, stages: HashMap<PersonId, Stage>) -> Self {
+        let counts = members.iter().map(|(s, m)| (*s, m.len() as u64)).collect();
+        Self { loaded: Some(members), basis: None, counts, stages, sized: HashMap::new() }
+    }
+
+    /// The audience whose memberships were last recorded: the next one is built from it.
+    pub fn basis(&self) -> Option<&Arc<Audience>> {
+        self.basis.as_ref()
+    }
+
+    /// How `audience` differs from what was last recorded. Only CPU: against the last
+    /// recorded audience it compares only the people judged again since (and the people
+    /// gone); the first time, everyone against the memberships loaded from the store.
+    pub fn diff(&self, audience: &Arc<Audience>) -> Found {
+        let (membership, counts) = match &self.basis {
+            Some(basis) => self.diff_from(basis, audience),
+            None => self.diff_loaded(audience),
+        };
         let now = audience.now;
-        let stages: Vec<StageChange> = audience
-            .members
-            .iter()
+        let changed: Vec<&Member> = match self.rejudged(audience) {
+            Some(r) => r.members.iter().map(|i| &audience.members[*i as usize]).collect(),
+            None => audience.members.iter().collect(),
+        };
+        let stages: Vec<StageChange> = changed
+            .into_iter()
             .filter_map(|m| {
                 let from = self.stages.get(&m.person).copied();
                 (from != Some(m.stage)).then(|| StageChange {
@@ -66,12 +92,32 @@ impl Tracker {
                 })
             })
             .collect();
+        let sizes = audience
+            .context
+            .segments
+            .iter()
+            .filter(|s| self.sized.get(&s.id).is_none_or(|at| now - *at >= SIZE_EVERY))
+            .map(|s| SegmentSize { segment: s.id, size: counts.get(&s.id).copied().unwrap_or(0), at: now })
+            .collect();
+        Found { changes: Changes { membership, stages }, sizes, counts, audience: audience.clone() }
+    }
+
+    /// Who was judged again since the basis, when the audience was built from it.
+    fn rejudged<'a>(&self, audience: &'a Audience) -> Option<&'a crate::audience::Rejudged> {
+        let basis = self.basis.as_ref()?;
+        audience.memo.rejudged.as_ref().filter(|r| r.from == basis.memo.generation)
+    }
+
+    /// Everyone against the memberships loaded from the store.
+    fn diff_loaded(&self, audience: &Audience) -> (Vec<MembershipChange>, HashMap<SegmentId, u64>) {
+        let now = audience.now;
+        let empty = HashMap::new();
+        let loaded = self.loaded.as_ref().unwrap_or(&empty);
         let mut membership = Vec::new();
-        let mut sizes = Vec::new();
-        let mut current: HashMap<SegmentId, HashSet<PersonId>> = HashMap::new();
+        let mut counts = HashMap::new();
         for (i, segment) in audience.context.segments.iter().enumerate() {
             let now_in: HashSet<PersonId> = audience.in_segment(i).map(|m| m.person).collect();
-            let before = self.members.get(&segment.id);
+            let before = loaded.get(&segment.id);
             let mut entered: Vec<PersonId> =
                 now_in.iter().filter(|p| before.is_none_or(|b| !b.contains(p))).copied().collect();
             let mut left: Vec<PersonId> =
@@ -81,63 +127,150 @@ impl Tracker {
             let change = |person, entered| MembershipChange { segment: segment.id, person, entered, at: now };
             membership.extend(entered.into_iter().map(|p| change(p, true)));
             membership.extend(left.into_iter().map(|p| change(p, false)));
-            if self.sized.get(&segment.id).is_none_or(|at| now - *at >= SIZE_EVERY) {
-                sizes.push(SegmentSize { segment: segment.id, size: now_in.len() as u64, at: now });
-            }
-            current.insert(segment.id, now_in);
+            counts.insert(segment.id, now_in.len() as u64);
         }
-        Found { changes: Changes { membership, stages }, sizes, current }
+        (membership, counts)
     }
 
-    /// Write down what [`Tracker::diff`] found. Memory follows the store only once the store
-    /// has it, so a failed write is found again next time.
+    /// Against the last recorded audience: each person judged again (everyone, if the audience
+    /// was not built from it) and each person gone, their segments before and now.
+    fn diff_from(&self, basis: &Audience, audience: &Audience) -> (Vec<MembershipChange>, HashMap<SegmentId, u64>) {
+        let now = audience.now;
+        let segments = &audience.context.segments;
+        let index: HashMap<SegmentId, usize> = segments.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        // A segment index of the basis as one of the audience's (none once deleted).
+        let moved: Vec<Option<usize>> = basis.context.segments.iter().map(|s| index.get(&s.id).copied()).collect();
+        let mut entered: Vec<Vec<PersonId>> = vec![Vec::new(); segments.len()];
+        let mut left: Vec<Vec<PersonId>> = vec![Vec::new(); segments.len()];
+        let mut compare = |person: PersonId, before: Option<&Member>, after: Option<&Member>| {
+            let before: Vec<usize> =
+                before.map(|m| m.segments.iter().filter_map(|s| moved[*s as usize]).collect()).unwrap_or_default();
+            let after: &[u16] = after.map_or(&[], |m| &m.segments);
+            for s in after {
+                if !before.contains(&(*s as usize)) {
+                    entered[*s as usize].push(person);
+                }
+            }
+            for s in &before {
+                if !after.contains(&(*s as u16)) {
+                    left[*s].push(person);
+                }
+            }
+        };
+        match self.rejudged(audience) {
+            Some(r) => {
+                for i in &r.members {
+                    let m = &audience.members[*i as usize];
+                    compare(m.person, basis.member(m.person), Some(m));
+                }
+                for p in &r.gone {
+                    compare(*p, basis.member(*p), None);
+                }
+            }
+            None => {
+                // Both are sorted by person: walk them together.
+                let (mut a, mut b) = (basis.members.iter().peekable(), audience.members.iter().peekable());
+                loop {
+                    match (a.peek(), b.peek()) {
+                        (Some(x), Some(y)) if x.person == y.person => {
+                            compare(x.person, Some(x), Some(y));
+                            a.next();
+                            b.next();
+                        }
+                        (Some(x), Some(y)) if x.person < y.person => {
+                            compare(x.person, Some(x), None);
+                            a.next();
+                        }
+                        (Some(x), None) => {
+                            compare(x.person, Some(x), None);
+                            a.next();
+                        }
+                        (_, Some(y)) => {
+                            compare(y.person, None, Some(y));
+                            b.next();
+                        }
+                        (None, None) => break,
+                    }
+                }
+            }
+        }
+        let mut membership = Vec::new();
+        let mut counts = HashMap::new();
+        for (i, segment) in segments.iter().enumerate() {
+            let (mut entered, mut left) = (std::mem::take(&mut entered[i]), std::mem::take(&mut left[i]));
+            entered.sort_unstable();
+            left.sort_unstable();
+            let kept = if basis.context.segments.iter().any(|s| s.id == segment.id) {
+                self.counts.get(&segment.id).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            counts.insert(segment.id, (kept + entered.len() as u64).saturating_sub(left.len() as u64));
+            let change = |person, entered| MembershipChange { segment: segment.id, person, entered, at: now };
+            membership.extend(entered.into_iter().map(|p| change(p, true)));
+            membership.extend(left.into_iter().map(|p| change(p, false)));
+        }
+        (membership, counts)
+    }
+
+    /// Write down what [`Tracker::diff`] found. Memory follows once the store has it all; if a
+    /// write fails the caller drops the tracker and the next one is loaded from the store.
     pub async fn record(
         &mut self,
         store: &dyn Store,
         ws: WorkspaceId,
         found: Found,
     ) -> rekindle_store::Result<Recorded> {
-        let Found { changes, sizes, current } = found;
         // In parts, so a day boundary that moves a great many people never holds the store's
-        // writer (and the events behind it) for long; memory follows each part once stored.
-        for part in changes.stages.chunks(CHANGES_PER_WRITE) {
+        // writer (and the events behind it) for long.
+        for part in found.changes.stages.chunks(CHANGES_PER_WRITE) {
             store.record_stage_changes(ws, part).await?;
-            for c in part {
-                self.stages.insert(c.person, c.to);
-            }
         }
-        let parts: Vec<&[MembershipChange]> = changes.membership.chunks(CHANGES_PER_WRITE).collect();
-        if parts.is_empty() && !sizes.is_empty() {
-            store.record_membership(ws, &[], &sizes).await?;
+        let parts: Vec<&[MembershipChange]> = found.changes.membership.chunks(CHANGES_PER_WRITE).collect();
+        if parts.is_empty() && !found.sizes.is_empty() {
+            store.record_membership(ws, &[], &found.sizes).await?;
         }
         for (i, part) in parts.iter().enumerate() {
-            let sized: &[SegmentSize] = if i + 1 == parts.len() { &sizes } else { &[] };
+            let sized: &[SegmentSize] = if i + 1 == parts.len() { &found.sizes } else { &[] };
             store.record_membership(ws, part, sized).await?;
-            for c in *part {
-                let members = self.members.entry(c.segment).or_default();
-                if c.entered {
-                    members.insert(c.person);
-                } else {
-                    members.remove(&c.person);
-                }
-            }
+        }
+        Ok(self.apply(found))
+    }
+
+    /// Take what a diff found as recorded.
+    pub fn apply(&mut self, found: Found) -> Recorded {
+        let Found { changes, sizes, counts, audience } = found;
+        for c in &changes.stages {
+            self.stages.insert(c.person, c.to);
         }
         for s in &sizes {
             self.sized.insert(s.segment, s.at);
         }
-        crate::background::drop_later(std::mem::replace(&mut self.members, current));
-        let recorded = Recorded {
+        self.counts = counts;
+        crate::background::drop_later((self.loaded.take(), self.basis.replace(audience)));
+        Recorded {
             entered: changes.membership.iter().filter(|c| c.entered).count(),
             left: changes.membership.iter().filter(|c| !c.entered).count(),
             stage_changes: changes.stages.len(),
-        };
-        Ok(recorded)
+        }
     }
 }
 
-/// What one diff found: the changes, the sizes due, and who is in each segment now.
+/// What one diff found: the changes, the sizes due, each segment's size, and the audience.
 pub struct Found {
     changes: Changes,
     sizes: Vec<SegmentSize>,
-    current: HashMap<SegmentId, HashSet<PersonId>>,
+    counts: HashMap<SegmentId, u64>,
+    audience: Arc<Audience>,
+}
+
+impl Found {
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    /// Each segment's size after the changes.
+    pub fn counts(&self) -> &HashMap<SegmentId, u64> {
+        &self.counts
+    }
 }

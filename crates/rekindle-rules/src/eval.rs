@@ -49,7 +49,7 @@ pub struct History {
 }
 
 /// The catalogue's tags of each SKU, for `bought tagged`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductTags(HashMap<String, BTreeSet<String>>);
 
 impl ProductTags {
@@ -72,7 +72,7 @@ pub struct PointsFacts {
 }
 
 /// The store's live sessions by when they start, for `attended(n)` and `latest_session`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sessions(Vec<(DateTime<Utc>, String)>);
 
 impl Sessions {
@@ -87,6 +87,11 @@ impl Sessions {
     pub fn latest(&self, now: DateTime<Utc>, n: usize) -> impl Iterator<Item = &str> {
         let started = self.0.partition_point(|(at, _)| *at <= now);
         self.0[..started].iter().rev().take(n).map(|(_, id)| id.as_str())
+    }
+
+    /// When the first session after `now` starts: `latest_session` and `attended(n)` move then.
+    pub fn next_start(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.0.get(self.0.partition_point(|(at, _)| *at <= now)).map(|(at, _)| *at)
     }
 
     /// The session a rule names, as an id; `None` for the latest when none has started.

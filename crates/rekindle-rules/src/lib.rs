@@ -148,6 +148,11 @@
 //! without a prediction, negated or not. `rekindle-engine` evaluates a rule over every profile of
 //! a workspace (`Audience::select`).
 //!
+//! Over many people, [`columnar`] keeps the features rules read as columns and compiles a rule
+//! into filters over them that select a bitmap of rows, asking `Rule::matches` only for what
+//! no column holds and only for the rows still candidates; the selection is exactly the rows
+//! where `Rule::matches` holds.
+//!
 //! # Journeys
 //!
 //! Core checks a journey's structure and cannot parse rules (this crate depends on it):
@@ -155,10 +160,12 @@
 //! (`steps[0].rule`) among the others, in the order the API returns them.
 
 pub mod ast;
+pub mod columnar;
 mod error;
 mod eval;
 pub mod journey;
 mod lexer;
+pub mod next_change;
 mod parser;
 mod print;
 mod words;

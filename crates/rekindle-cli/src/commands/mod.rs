@@ -62,6 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { command: BenchCommand::Ingest(args) } => bench::ingest(&global, args).await,
         Command::Bench { command: BenchCommand::Segments(args) } => bench::segments(args),
+        Command::Bench { command: BenchCommand::Refresh(args) } => bench::refresh(args),
         Command::Bench { command: BenchCommand::Models(args) } => bench::models(args),
         Command::Bench { command: BenchCommand::Journeys(args) } => bench::journeys(&global, args).await,
         Command::Bench { command: BenchCommand::Live(args) } => bench::live(&global, args).await,

@@ -171,6 +171,7 @@ mod tests {
             members,
             context: Context::default(),
             unattributed: Arc::default(),
+            memo: Default::default(),
         };
         // Ten quiet days after the last order: the window still ends on May 10th.
         let r = report(&audience, at("2026-05-20T00:00:00Z"), 3);

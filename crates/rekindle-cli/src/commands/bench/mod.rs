@@ -7,6 +7,7 @@ mod journeys;
 mod live;
 mod models;
 mod reports;
+mod refresh;
 mod segments;
 mod traffic;
 
@@ -15,6 +16,7 @@ pub use ingest::ingest;
 pub use journeys::journeys;
 pub use live::live;
 pub use models::models;
+pub use refresh::refresh;
 pub use reports::reports;
 pub use segments::segments;
 
