@@ -158,20 +158,48 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
             let run = format!("load{}", Utc::now().timestamp_millis());
             // About ten events a person over the simulator's 60 days: room to spare.
             let people = (requests * LOAD_BATCH / 5).max(1000) as u64;
-            let bodies = super::traffic::batches(7, people, &run, requests, LOAD_BATCH, false)?;
+            // Without the events that trigger the bench's journeys, a third of the traffic is
+            // left out: simulate enough for the rate either way.
+            let simulated = if args.load_triggers { requests } else { requests * 8 / 5 + 1 };
+            let mut bodies = super::traffic::batches(7, people, &run, simulated, LOAD_BATCH, false)?;
             // What of it triggers the bench's journeys: each such event is one more entry (or
             // thirty, for an order) the runner writes before it reaches the next order measured.
             let (mut orders, mut triggering, mut all) = (0usize, 0usize, 0usize);
+            let mut kept = Vec::new();
             for body in &bodies {
                 let v: serde_json::Value = serde_json::from_slice(body)?;
                 for m in v["batch"].as_array().into_iter().flatten() {
                     all += 1;
-                    match m["event"].as_str() {
-                        Some(events::ORDER_COMPLETED) => orders += 1,
-                        Some(name) if OTHER_EVENTS.contains(&name) => triggering += 1,
-                        _ => {}
+                    let triggers = match m["event"].as_str() {
+                        Some(events::ORDER_COMPLETED) => {
+                            orders += 1;
+                            true
+                        }
+                        Some(name) if OTHER_EVENTS.contains(&name) => {
+                            triggering += 1;
+                            true
+                        }
+                        _ => false,
+                    };
+                    if !triggers {
+                        kept.push(m.clone());
                     }
                 }
+            }
+            if !args.load_triggers {
+                // The store's browsing, live-room and contact traffic only, in requests of the
+                // same size: what a busy live session sends besides its orders.
+                eprintln!("leaving the {} journey-triggering events out of the load", orders + triggering);
+                bodies = kept
+                    .chunks_exact(LOAD_BATCH)
+                    .take(requests)
+                    .map(|batch| {
+                        // Sent as its last message is stamped, as the full traffic's requests are.
+                        let sent_at = batch.last().map_or(serde_json::Value::Null, |m| m["timestamp"].clone());
+                        serde_json::to_vec(&serde_json::json!({"batch": batch, "sentAt": sent_at}))
+                    })
+                    .collect::<Result<_, _>>()?;
+                anyhow::ensure!(bodies.len() == requests, "too few events left for the load");
             }
             eprintln!(
                 "the load: {all} events, {orders} of them Order Completed ({:.1}%), {triggering} other events that trigger a journey ({:.1}%)",
