@@ -206,8 +206,13 @@ pub fn maximise<const N: usize>(
             .with_tolerance_grad(1e-7)
             .and_then(|s| s.with_tolerance_cost(1e-12))
             .map_err(|e| ModelError::NotConverged(e.to_string()))?;
-        let objective =
-            Smooth { log_likelihood: &log_likelihood, scale, last: &last, evaluations: &evaluations, calls: Cell::new(0) };
+        let objective = Smooth {
+            log_likelihood: &log_likelihood,
+            scale,
+            last: &last,
+            evaluations: &evaluations,
+            calls: Cell::new(0),
+        };
         let result = Executor::new(objective, solver)
             .configure(|s| s.param(from).max_iters(1_000))
             .run()

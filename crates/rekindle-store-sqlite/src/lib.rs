@@ -148,7 +148,8 @@ impl SqliteStore {
 fn slow_write<F>(waited: std::time::Duration, ran: std::time::Duration, committed: std::time::Duration) {
     const SLOW: std::time::Duration = std::time::Duration::from_millis(5);
     if waited >= SLOW || ran + committed >= SLOW {
-        let what = std::any::type_name::<F>().trim_end_matches("::{{closure}}").trim_start_matches("rekindle_store_sqlite::");
+        let what =
+            std::any::type_name::<F>().trim_end_matches("::{{closure}}").trim_start_matches("rekindle_store_sqlite::");
         tracing::debug!(
             what,
             waited_ms = waited.as_secs_f64() * 1e3,

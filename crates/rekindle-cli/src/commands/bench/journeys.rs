@@ -24,8 +24,13 @@ use rekindle_core::events;
 
 const CATEGORIES: [&str; 6] = ["燕麦", "牛奶", "草莓", "大米", "鸡蛋", "坚果"];
 /// What the ten journeys on other events start on.
-const OTHER_EVENTS: [&str; 5] =
-    [events::LIVE_ENTERED, events::LIVE_COMMENTED, events::COUPON_REDEEMED, events::TICKET_RESOLVED, events::CONTACT_ADDED];
+const OTHER_EVENTS: [&str; 5] = [
+    events::LIVE_ENTERED,
+    events::LIVE_COMMENTED,
+    events::COUPON_REDEEMED,
+    events::TICKET_RESOLVED,
+    events::CONTACT_ADDED,
+];
 /// Messages per request of the ingestion load.
 const LOAD_BATCH: usize = 100;
 /// How long the ingestion load runs before the first order: past its start-up.
@@ -206,7 +211,10 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
                 orders as f64 * 100.0 / all.max(1) as f64,
                 triggering as f64 * 100.0 / all.max(1) as f64
             );
-            eprintln!("posting {} events a second of simulated traffic for {LOAD_LEAD:?} before the orders…", args.ingest_rate);
+            eprintln!(
+                "posting {} events a second of simulated traffic for {LOAD_LEAD:?} before the orders…",
+                args.ingest_rate
+            );
             let load = super::traffic::PacedLoad::start(
                 reqwest::Client::builder().pool_max_idle_per_host(64).build()?,
                 url.clone(),

@@ -6,8 +6,8 @@ mod ingest;
 mod journeys;
 mod live;
 mod models;
-mod reports;
 mod refresh;
+mod reports;
 mod segments;
 mod traffic;
 

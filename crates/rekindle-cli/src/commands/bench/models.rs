@@ -100,7 +100,10 @@ pub fn models(args: BenchModelsArgs) -> anyhow::Result<ExitCode> {
             );
             println!("ratio            lifetimes / rekindle = {:.1}× the time", their_seconds / seconds);
             let gap = (fitted.log_likelihood - their_ll) / fitted.log_likelihood.abs();
-            println!("optimum          rekindle LL − lifetimes LL = {:.4} ({gap:.1e} relative)", fitted.log_likelihood - their_ll);
+            println!(
+                "optimum          rekindle LL − lifetimes LL = {:.4} ({gap:.1e} relative)",
+                fitted.log_likelihood - their_ll
+            );
             if gap.abs() > SAME_OPTIMUM || gap.is_nan() {
                 eprintln!("the two fits did not reach the same optimum (tolerance {SAME_OPTIMUM:.0e} relative)");
                 return Ok(ExitCode::FAILURE);

@@ -111,7 +111,14 @@ pub struct PacedLoad {
 }
 
 impl PacedLoad {
-    pub fn start(client: reqwest::Client, url: String, key: String, bodies: Vec<Vec<u8>>, per_body: usize, rate: f64) -> Self {
+    pub fn start(
+        client: reqwest::Client,
+        url: String,
+        key: String,
+        bodies: Vec<Vec<u8>>,
+        per_body: usize,
+        rate: f64,
+    ) -> Self {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         use std::time::{Duration, Instant};
@@ -157,7 +164,8 @@ impl PacedLoad {
                                 tokio::time::sleep(Duration::from_millis(50)).await;
                             }
                             Ok(r) => {
-                                *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("HTTP {}", r.status()));
+                                *failed.lock().unwrap_or_else(|p| p.into_inner()) =
+                                    Some(format!("HTTP {}", r.status()));
                                 return;
                             }
                             Err(e) => {
