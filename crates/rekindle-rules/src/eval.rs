@@ -38,6 +38,30 @@ pub struct Subject<'a> {
     pub history: Option<&'a History>,
 }
 
+impl<'a> Subject<'a> {
+    /// A new edge customer with nothing but `profile`: no tags, points, predictions or
+    /// invitations. Callers change only what they are about
+    /// (`Subject { invited: 2, ..Subject::plain(&p, &products, &sessions) }`).
+    pub fn plain(profile: &'a Profile, products: &'a ProductTags, sessions: &'a Sessions) -> Self {
+        Subject {
+            profile,
+            stage: Stage::New,
+            tier: Tier::Edge,
+            rfm: Rfm::default(),
+            tags: &[],
+            products,
+            sessions,
+            points: None,
+            level: 1,
+            to_next_level: None,
+            scores: None,
+            invited: 0,
+            invited_by: false,
+            history: None,
+        }
+    }
+}
+
 /// What a journey knows of a person's events for `did`: the latest time of each event name
 /// its rules ask about, and when they entered the journey.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -117,25 +117,9 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
     parse(rule).unwrap().matches(&subject, now())
 }
 
-/// A new edge customer with no tags, points, predictions or invitations: the tests change
-/// only what they are about (`Subject { invited: 2, ..plain(&p, &products, &sessions) }`).
+/// A new edge customer with no tags, points, predictions or invitations.
 fn plain<'a>(p: &'a Profile, products: &'a ProductTags, sessions: &'a Sessions) -> Subject<'a> {
-    Subject {
-        profile: p,
-        stage: Stage::New,
-        tier: Tier::Edge,
-        rfm: Rfm::default(),
-        tags: &[],
-        products,
-        sessions,
-        points: None,
-        level: 1,
-        to_next_level: None,
-        scores: None,
-        invited: 0,
-        invited_by: false,
-        history: None,
-    }
+    Subject::plain(p, products, sessions)
 }
 
 /// Four sessions a week apart up to three days ago (s1 … s4), and s5 tomorrow.

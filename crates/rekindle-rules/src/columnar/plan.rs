@@ -4,9 +4,8 @@
 use chrono::{DateTime, Utc};
 use fixedbitset::FixedBitSet;
 
-use rekindle_core::lifecycle::{Stage, Tier};
+use rekindle_core::lifecycle::Stage;
 use rekindle_core::profile::{Order, Profile};
-use rekindle_core::rfm::Rfm;
 
 use super::columns::{Columns, NEVER, NO_I32, RISKS, TIERS};
 use super::kernel::{Cell, fill, range};
@@ -217,22 +216,7 @@ fn ordered(mut nodes: Vec<Node>) -> Vec<Node> {
 /// A person who has nothing but `profile`, for asking a rule what a column's value means.
 fn probe<R>(profile: Profile, f: impl FnOnce(&Subject) -> R) -> R {
     let (products, sessions) = (ProductTags::default(), Sessions::default());
-    let s = Subject {
-        profile: &profile,
-        stage: Stage::Prospect,
-        tier: Tier::Edge,
-        rfm: Rfm::default(),
-        tags: &[],
-        products: &products,
-        sessions: &sessions,
-        points: None,
-        level: 1,
-        to_next_level: None,
-        scores: None,
-        invited: 0,
-        invited_by: false,
-        history: None,
-    };
+    let s = Subject { stage: Stage::Prospect, ..Subject::plain(&profile, &products, &sessions) };
     f(&s)
 }
 

@@ -13,7 +13,7 @@ use anyhow::ensure;
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rekindle_core::message::{Arrival, Message};
+
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::{PersonId, SegmentId};
@@ -38,7 +38,7 @@ pub fn refresh(args: BenchRefreshArgs) -> anyhow::Result<ExitCode> {
     for i in 0..args.people {
         let mut p = Profile::default();
         for m in &sim.person(i).0 {
-            if let Some((at, name, payload)) = event(m) {
+            if let Some((at, name, payload)) = super::segments::event(m) {
                 let properties = payload.get("properties").unwrap_or(&Value::Null);
                 p.apply(ProfileEvent { at, name: &name, properties, amounts: Amounts::of(&payload) });
             }
@@ -228,13 +228,4 @@ fn rule(rng: &mut ChaCha8Rng, catalogue: &[rekindle_core::objects::Product]) -> 
         2 => format!("{} and not {}", term(rng), term(rng)),
         _ => format!("({} or {}) and {}", term(rng), term(rng), term(rng)),
     }
-}
-
-/// A simulated message as the store keeps it (as `bench segments` reads them).
-fn event(m: &Value) -> Option<(DateTime<Utc>, String, Value)> {
-    let Value::Object(object) = m else { return None };
-    let arrival = Arrival { received_at: Utc::now(), batch_sent_at: None, historical: true, batch_context: None };
-    let message = Message::from_object(object.clone(), None, &arrival, b"bench").ok()?;
-    let name = message.name.clone().unwrap_or_else(|| message.kind.as_str().to_string());
-    Some((message.timestamp, name, message.payload_value()))
 }

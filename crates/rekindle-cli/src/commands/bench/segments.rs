@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rekindle_core::lifecycle::{LifecycleConfig, Stage, Tier};
+use rekindle_core::lifecycle::{LifecycleConfig, Stage};
 use rekindle_core::message::{Arrival, Message};
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
-use rekindle_core::rfm::Rfm;
 use rekindle_rules::columnar::{Columns, Compiled};
 use rekindle_rules::{ProductTags, Sessions, Subject, parse};
 use rekindle_sim::{SimConfig, Simulation};
@@ -61,22 +60,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
     let stages: Vec<Stage> = profiles.iter().map(|p| lifecycle.stage(p, now)).collect();
     let products = ProductTags::default();
     let sessions = Sessions::default();
-    let subject = |row: usize| Subject {
-        profile: &profiles[row],
-        stage: stages[row],
-        tier: Tier::Edge,
-        rfm: Rfm::default(),
-        tags: &[],
-        products: &products,
-        sessions: &sessions,
-        points: None,
-        level: 1,
-        to_next_level: None,
-        scores: None,
-        invited: 0,
-        invited_by: false,
-        history: None,
-    };
+    let subject = |row: usize| Subject { stage: stages[row], ..Subject::plain(&profiles[row], &products, &sessions) };
     let started = Instant::now();
     let mut columns = Columns::with_capacity(profiles.len());
     for row in 0..profiles.len() {
@@ -163,10 +147,9 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A simulated message as the profile reads it.
 /// A simulated message as the store keeps it: through the ingestion parser, so its amounts
 /// are read the way ingestion stores them.
-fn event(m: &Value) -> Option<(DateTime<Utc>, String, Value)> {
+pub(super) fn event(m: &Value) -> Option<(DateTime<Utc>, String, Value)> {
     let Value::Object(object) = m else { return None };
     let arrival = Arrival { received_at: Utc::now(), batch_sent_at: None, historical: true, batch_context: None };
     let message = Message::from_object(object.clone(), None, &arrival, b"bench").ok()?;
