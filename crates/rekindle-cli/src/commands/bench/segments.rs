@@ -107,7 +107,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
         "columns          built in {:.0} ms ({:.0} ns per profile), {} bytes per profile",
         building.as_secs_f64() * 1e3,
         building.as_nanos() as f64 / args.profiles.max(1) as f64,
-        columns.heap_bytes() / args.profiles.max(1) as usize
+        columns.heap_bytes() / args.profiles.max(1)
     );
     println!(
         "incremental      {:.0} ns per event ({events} events folded)",
