@@ -238,10 +238,9 @@ fn question_wait(s: &Subject, now: DateTime<Utc>, within: Option<Duration>, valu
 mod tests {
     use chrono::TimeZone;
     use proptest::prelude::*;
-    use rekindle_core::lifecycle::{Stage, Tier};
+    use rekindle_core::lifecycle::Stage;
     use rekindle_core::money::Amounts;
     use rekindle_core::profile::{Profile, ProfileEvent};
-    use rekindle_core::rfm::Rfm;
     use serde_json::json;
 
     use super::*;
@@ -258,22 +257,7 @@ mod tests {
         sessions: &'a Sessions,
         points: Option<&'a PointsFacts>,
     ) -> Subject<'a> {
-        Subject {
-            profile: p,
-            stage: Stage::Active,
-            tier: Tier::Edge,
-            rfm: Rfm::default(),
-            tags: &[],
-            products,
-            sessions,
-            points,
-            level: 1,
-            to_next_level: None,
-            scores: None,
-            invited: 0,
-            invited_by: false,
-            history: None,
-        }
+        Subject { stage: Stage::Active, points, ..Subject::plain(p, products, sessions) }
     }
 
     fn order(p: &mut Profile, at: DateTime<Utc>, id: usize, sku: &str, session: Option<&str>) {
