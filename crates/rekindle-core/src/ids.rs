@@ -53,9 +53,23 @@ row_id!(
 
 /// One person after identity resolution. UUIDv7, so ids sort by creation time and can be made
 /// without a round trip to the database (the OneID planner creates people in memory).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct PersonId(pub uuid::Uuid);
+
+/// The order of the id's bytes, compared as one big-endian integer: the same order as the
+/// bytes', in one comparison instead of a `memcmp` (audiences sort and merge a million ids).
+impl Ord for PersonId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.as_u128().cmp(&other.0.as_u128())
+    }
+}
+
+impl PartialOrd for PersonId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl PersonId {
     /// Whom an erased person's kept orders belong to: nobody. One anonymous id for every
@@ -78,5 +92,20 @@ impl FromStr for PersonId {
     type Err = uuid::Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         uuid::Uuid::parse_str(s).map(PersonId)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::PersonId;
+
+    proptest! {
+        #[test]
+        fn person_ids_sort_as_their_bytes(a in any::<[u8; 16]>(), b in any::<[u8; 16]>()) {
+            let (x, y) = (PersonId(uuid::Uuid::from_bytes(a)), PersonId(uuid::Uuid::from_bytes(b)));
+            prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+        }
     }
 }

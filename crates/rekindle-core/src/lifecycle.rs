@@ -236,12 +236,7 @@ impl Tier {
     pub fn by_rank(values: &[i64], high: f64, potential: f64) -> Vec<Tier> {
         // The value at each rank, highest first, without sorting everyone.
         let mut scratch: Vec<i64> = values.to_vec();
-        let n = scratch.len();
-        let mut cut = |share: f64| {
-            let k = ((n as f64 * share).ceil() as usize).saturating_sub(1);
-            (k < n).then(|| *scratch.select_nth_unstable_by(k, |a, b| b.cmp(a)).1)
-        };
-        let (high_min, potential_min) = (cut(high), cut(high + potential));
+        let [high_min, potential_min] = crate::rfm::cuts(&mut scratch, [high, high + potential], |a, b| b.cmp(a));
         values
             .iter()
             .map(|v| match (high_min, potential_min) {

@@ -47,14 +47,9 @@ struct Quintiles([f64; 4]);
 
 impl Quintiles {
     fn of(mut values: Vec<f64>) -> Self {
-        let n = values.len();
         // The value at each rank, highest first, without sorting everyone: a refresh ranks a
         // million buyers.
-        let mut cut = |share: f64| {
-            let k = ((n as f64 * share).ceil() as usize).saturating_sub(1);
-            if k < n { *values.select_nth_unstable_by(k, |a, b| b.total_cmp(a)).1 } else { f64::INFINITY }
-        };
-        Self([cut(0.2), cut(0.4), cut(0.6), cut(0.8)])
+        Self(cuts(&mut values, [0.2, 0.4, 0.6, 0.8], |a, b| b.total_cmp(a)).map(|c| c.unwrap_or(f64::INFINITY)))
     }
 
     fn score(&self, v: f64) -> u8 {
@@ -65,12 +60,56 @@ impl Quintiles {
     }
 }
 
+/// The values at the ranks `shares` of the way down `values` in `order`, `None` past the end.
+/// A selection leaves the ranks above it in front, so the next (lower) one looks only behind
+/// it: the four quintile cuts cost about two passes over the values, not four.
+pub(crate) fn cuts<T: Copy, const N: usize>(
+    values: &mut [T],
+    shares: [f64; N],
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> [Option<T>; N] {
+    let n = values.len();
+    // `values[..settled]` are in place: ranked above every cut still to find.
+    let mut settled = 0;
+    shares.map(|share| {
+        let k = ((n as f64 * share).ceil() as usize).saturating_sub(1);
+        if k >= n {
+            return None;
+        }
+        if k < settled {
+            // A share above one already cut (or the same rank again): among the front.
+            return Some(*values[..settled].select_nth_unstable_by(k, &order).1);
+        }
+        let found = *values[settled..].select_nth_unstable_by(k - settled, &order).1;
+        settled = k + 1;
+        Some(found)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn buyer(days: f64, orders: usize, spend: i64) -> Option<Buyer> {
         Some(Buyer { days_since_order: days, orders, spend })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cuts_are_the_values_at_their_ranks(
+            values in proptest::collection::vec(-50i64..50, 0..200),
+            shares in proptest::collection::vec(0.0f64..1.2, 4),
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(|a, b| b.cmp(a));
+            let shares = [shares[0], shares[1], shares[2], shares[3]];
+            let mut scratch = values.clone();
+            let found = cuts(&mut scratch, shares, |a, b| b.cmp(a));
+            for (share, found) in shares.into_iter().zip(found) {
+                let k = ((values.len() as f64 * share).ceil() as usize).saturating_sub(1);
+                proptest::prop_assert_eq!(found, sorted.get(k).copied(), "share {}", share);
+            }
+        }
     }
 
     #[test]
