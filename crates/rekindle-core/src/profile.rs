@@ -10,14 +10,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use birthday::MonthDay;
-pub use interned::ItemText;
+pub use interned::{ItemText, Lines, Text};
 pub use questions::Asked;
+pub use rare::{Rare, RarePart};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::events;
 use crate::money::{Amounts, total};
+use sorted::{entry, insert_sorted};
 
 /// One event, as the profile reads it.
 #[derive(Debug, Clone, Copy)]
@@ -32,18 +34,26 @@ pub struct ProfileEvent<'a> {
 }
 
 /// An order, kept by (a hash of) its id so a resent `Order Completed` counts once.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Order {
     pub at: DateTime<Utc>,
     pub revenue_fen: i64,
-    pub items: Box<[Item]>,
-    /// The live session it was placed in, if any (interned).
-    pub session: Option<&'static str>,
+    /// Its lines, interned (see [`Lines`]).
+    pub items: Lines,
+    /// The live session it was placed in, if any (read through [`Order::session`]).
+    pub session: Option<Text>,
+}
+
+impl Order {
+    /// The live session it was placed in, if any.
+    pub fn session(&self) -> Option<&'static str> {
+        self.session.map(Text::as_str)
+    }
 }
 
 /// One line of an order. The texts are interned (see [`interned`]): a store sells a
 /// catalogue's worth of products, so a line costs a pointer, not three strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Item {
     pub text: &'static ItemText,
     pub units: i64,
@@ -100,68 +110,42 @@ impl CategoryHistory {
 /// only, and two ids of one person colliding is vanishingly unlikely.
 pub type IdHash = u64;
 
-/// Everything kept per person. Collections are vectors sorted by key rather than maps: a
-/// person has a handful of orders and sessions, and a vector costs a fraction of the memory.
+/// Everything kept per person. Collections are boxed slices sorted by key rather than maps: a
+/// person has a handful of orders and sessions, and a slice costs a fraction of the memory
+/// (see [`sorted`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     /// Orders by order id hash.
-    pub orders: Vec<(IdHash, Order)>,
-    /// Refunded amount by order id hash.
-    pub refunds_fen: Vec<(IdHash, i64)>,
+    pub orders: Box<[(IdHash, Order)]>,
     pub live_watch_seconds: i64,
-    /// Seconds watched per live session id (interned), by id.
-    pub watched_by_session: Vec<(&'static str, i64)>,
+    /// Seconds watched per live session, by session (read through [`Profile::sessions`]). A
+    /// `u32`, saturating: 136 years of one session, where a person watches hours; the total
+    /// above stays exact.
+    pub watched_by_session: Box<[(Text, u32)]>,
     /// The last time the person was in a live room (entered or watched).
     pub last_live: Option<DateTime<Utc>>,
     pub comments: u32,
     pub likes: u32,
     pub shares: u32,
-    /// Questions asked in live rooms (`Live Commented` with `is_question` and a `comment_id`)
-    /// and their first answers (`Live Replied`), by comment id hash.
-    pub questions: Vec<(IdHash, Asked)>,
     /// Told who they are in an `identify` (a phone, an openid or unionid, a WeCom contact).
     pub identified: bool,
     /// The last message Rekindle delivered, opened or clicked for this person.
     pub last_touch: Option<DateTime<Utc>>,
-    /// When each ticket was first opened, by ticket id hash.
-    pub tickets_opened: Vec<(IdHash, DateTime<Utc>)>,
-    /// When each resolved ticket was first resolved, by ticket id hash.
-    pub tickets_resolved: Vec<(IdHash, DateTime<Utc>)>,
     /// Each WeCom staff member the person is or was a friend of (docs/relationships.md).
     pub contacts: crate::contacts::Relationships,
-    /// The birthday the person last gave (in an `identify`), with when they gave it.
-    pub birthday: Option<(DateTime<Utc>, MonthDay)>,
-    /// Where the person first came from: the earliest `Contact Added`'s `source` (live,
-    /// referral, offline, ads), interned.
-    pub acquired: Option<(DateTime<Utc>, &'static str)>,
-    /// The earliest invitation the person carries (docs/referral.md), boxed: most have none.
-    pub invitation: Option<Box<crate::referral::Invitation>>,
-    /// The referral rewards already written to the log (`Referral Qualified`), one bit per
-    /// [`crate::referral::Occasion`].
-    pub referral_qualified: u8,
-    /// The first live session the person was in.
-    pub first_live: Option<(DateTime<Utc>, &'static str)>,
-    /// The member level the last `Level Changed` gave (its `level`, interned), and when.
-    pub level: Option<(DateTime<Utc>, &'static str)>,
+    /// The first live session the person was in (read through [`Profile::first_live`]).
+    pub first_live: Option<(DateTime<Utc>, Text)>,
+    /// What most people never have (refunds, questions, tickets, birthday, invitation, level):
+    /// read through [`Profile::rare`], written through [`Profile::rare_mut`]. Public only so
+    /// that `Profile { .., ..Profile::default() }` works outside this module.
+    pub rare: RarePart,
     /// When messages were delivered to the person, sorted, each once.
-    pub touches: Vec<DateTime<Utc>>,
+    pub touches: Box<[DateTime<Utc>]>,
     /// The store's local days (days since 1970-01-01) with any event, sorted: marked by the
     /// folder, which knows the store's calendar (see [`Profile::active_on`]).
-    pub active_days: Vec<i32>,
-}
-
-/// The entry for `key` in a vector sorted by key, inserted with `default` if absent.
-fn entry<K: Ord + Copy, V>(v: &mut Vec<(K, V)>, key: K, default: impl FnOnce() -> V) -> &mut V {
-    let i = match v.binary_search_by(|(k, _)| k.cmp(&key)) {
-        Ok(i) => i,
-        Err(i) => {
-            v.insert(i, (key, default()));
-            i
-        }
-    };
-    &mut v[i].1
+    pub active_days: Box<[i32]>,
 }
 
 fn id_hash(id: &str) -> IdHash {
@@ -198,13 +182,13 @@ impl Profile {
         self.last_seen = max(self.last_seen, e.at);
         let p = e.properties;
         if let Some(invitation) = crate::referral::Invitation::of(e.name, p, e.at) {
-            crate::referral::Invitation::earliest(&mut self.invitation, invitation);
+            crate::referral::Invitation::earliest(&mut self.rare_mut().invitation, invitation);
         }
         match e.name {
             events::ORDER_COMPLETED => self.apply_order(e),
             events::ORDER_REFUNDED => {
                 if let Some(id) = text(p.get("order_id")) {
-                    let refunded = entry(&mut self.refunds_fen, id_hash(&id), || 0);
+                    let refunded = entry(&mut self.rare_mut().refunds_fen, id_hash(&id), || 0);
                     *refunded = refunded.saturating_add(e.amounts.get("amount", p.get("amount")).get());
                 }
             }
@@ -212,8 +196,9 @@ impl Profile {
                 let seconds = p.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0);
                 self.live_watch_seconds += seconds;
                 if let Some(session) = text(p.get("session_id")) {
-                    let session = interned::text(&session);
-                    *entry(&mut self.watched_by_session, session, || 0) += seconds;
+                    let session = Text::new(&session);
+                    let kept = entry(&mut self.watched_by_session, session, || 0);
+                    *kept = kept.saturating_add(u32::try_from(seconds).unwrap_or(u32::MAX));
                     self.first_live = earliest(self.first_live, (e.at, session));
                 }
                 self.last_live = max(self.last_live, e.at);
@@ -221,7 +206,7 @@ impl Profile {
             events::LIVE_ENTERED => {
                 // Entering counts as being in the room, with no time watched yet.
                 if let Some(session) = text(p.get("session_id")) {
-                    let session = interned::text(&session);
+                    let session = Text::new(&session);
                     entry(&mut self.watched_by_session, session, || 0);
                     self.first_live = earliest(self.first_live, (e.at, session));
                 }
@@ -233,12 +218,13 @@ impl Profile {
                 if p.get("is_question") == Some(&Value::Bool(true))
                     && let Some(id) = text(p.get("comment_id"))
                 {
-                    questions::earliest(&mut entry(&mut self.questions, id_hash(&id), Asked::default).at, e.at);
+                    let asked = entry(&mut self.rare_mut().questions, id_hash(&id), Asked::default);
+                    questions::earliest(&mut asked.at, e.at);
                 }
             }
             events::LIVE_REPLIED => {
                 if let Some(id) = text(p.get("comment_id")) {
-                    let asked = entry(&mut self.questions, id_hash(&id), Asked::default);
+                    let asked = entry(&mut self.rare_mut().questions, id_hash(&id), Asked::default);
                     questions::earliest(&mut asked.answered, e.at);
                 }
             }
@@ -252,7 +238,7 @@ impl Profile {
             }
             events::TICKET_OPENED => {
                 if let Some(id) = text(p.get("ticket_id")) {
-                    let at = entry(&mut self.tickets_opened, id_hash(&id), || e.at);
+                    let at = entry(&mut self.rare_mut().tickets_opened, id_hash(&id), || e.at);
                     *at = (*at).min(e.at);
                 }
             }
@@ -262,25 +248,27 @@ impl Profile {
                 }
             }
             events::CONTACT_ADDED | events::CONTACT_REMOVED => {
-                if let Some(source) = self.contacts.apply(e.name, e.at, p) {
-                    self.acquired = earliest(self.acquired, (e.at, source));
-                }
+                self.contacts.apply(e.name, e.at, p);
             }
             events::REFERRAL_QUALIFIED => {
                 let occasion = p.get("occasion").and_then(Value::as_str).and_then(crate::referral::Occasion::parse);
-                self.referral_qualified |= occasion.map_or(0, crate::referral::Occasion::bit);
+                if let Some(occasion) = occasion {
+                    self.rare_mut().referral_qualified |= occasion.bit();
+                }
             }
             events::LEVEL_CHANGED => {
                 // The latest wins; on a tie the larger name, so arrival order never matters.
                 if let Some(level) = text(p.get("level")) {
-                    self.level = self.level.max(Some((e.at, interned::text(&level))));
+                    let rare = self.rare_mut();
+                    rare.level = rare.level.max(Some((e.at, Text::new(&level))));
                 }
             }
             "identify" => {
                 self.identified |= IDENTITY_TRAITS.iter().any(|k| text(p.get(*k)).is_some());
                 // The latest one said wins; on a tie the larger, so arrival order never matters.
                 if let Some(day) = p.get("birthday").and_then(MonthDay::parse) {
-                    self.birthday = self.birthday.max(Some((e.at, day)));
+                    let rare = self.rare_mut();
+                    rare.birthday = rare.birthday.max(Some((e.at, day)));
                 }
             }
             _ => {}
@@ -306,16 +294,17 @@ impl Profile {
                         ),
                         units: x.get("quantity").and_then(Value::as_i64).unwrap_or(1),
                     })
-                    .collect()
+                    .collect::<Vec<Item>>()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into();
         self.keep_order(
             id_hash(&id),
             Order {
                 at: e.at,
                 revenue_fen: e.amounts.get("revenue", p.get("revenue")).get(),
                 items,
-                session: text(p.get("session_id")).map(|s| interned::text(&s)),
+                session: text(p.get("session_id")).map(|s| Text::new(&s)),
             },
         );
     }
@@ -326,12 +315,12 @@ impl Profile {
         match self.orders.binary_search_by(|(k, _)| k.cmp(&id)) {
             Ok(i) if self.orders[i].1 <= order => {}
             Ok(i) => self.orders[i].1 = order,
-            Err(i) => self.orders.insert(i, (id, order)),
+            Err(i) => sorted::insert(&mut self.orders, i, (id, order)),
         }
     }
 
     fn resolve(&mut self, ticket: IdHash, at: DateTime<Utc>) {
-        let kept = entry(&mut self.tickets_resolved, ticket, || at);
+        let kept = entry(&mut self.rare_mut().tickets_resolved, ticket, || at);
         *kept = (*kept).min(at);
     }
 
@@ -341,11 +330,69 @@ impl Profile {
         insert_sorted(&mut self.active_days, day);
     }
 
+    /// What most people never have (refunds, questions, tickets, birthday, invitation,
+    /// level): empty when the person has none of it.
+    pub fn rare(&self) -> &Rare {
+        self.rare.get()
+    }
+
+    /// The rare part to write to, allocated on the first write.
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_mut()
+    }
+
+    /// Refunded amount by order id hash.
+    pub fn refunds_fen(&self) -> &[(IdHash, i64)] {
+        &self.rare().refunds_fen
+    }
+
+    /// Questions asked in live rooms and their first answers, by comment id hash.
+    pub fn questions(&self) -> &[(IdHash, Asked)] {
+        &self.rare().questions
+    }
+
+    /// The birthday the person last gave (in an `identify`), with when they gave it.
+    pub fn birthday(&self) -> Option<(DateTime<Utc>, MonthDay)> {
+        self.rare().birthday
+    }
+
+    /// The earliest invitation the person carries (docs/referral.md).
+    pub fn invitation(&self) -> Option<&crate::referral::Invitation> {
+        self.rare().invitation.as_deref()
+    }
+
+    /// The referral rewards already written to the log, one bit per
+    /// [`crate::referral::Occasion`].
+    pub fn referral_qualified(&self) -> u8 {
+        self.rare().referral_qualified
+    }
+
+    /// The member level the last `Level Changed` gave, and when.
+    pub fn level(&self) -> Option<(DateTime<Utc>, &'static str)> {
+        self.rare().level.map(|(at, level)| (at, level.as_str()))
+    }
+
+    /// Where the person first came from: the earliest `Contact Added`'s `source` (live,
+    /// referral, offline, ads). Read from the friendships, which keep each one's first add.
+    pub fn acquired(&self) -> Option<(DateTime<Utc>, &'static str)> {
+        self.contacts.origin()
+    }
+
+    /// What erasing the person keeps: their orders and refunds, as nobody's (docs/privacy.md).
+    pub fn purchases(&self) -> Profile {
+        let mut kept = Profile { orders: self.orders.clone(), ..Profile::default() };
+        if !self.refunds_fen().is_empty() {
+            kept.rare_mut().refunds_fen = self.refunds_fen().into();
+        }
+        kept
+    }
+
     /// Each ticket with when it opened and, if it was, when it was resolved.
     pub fn tickets(&self) -> impl Iterator<Item = (DateTime<Utc>, Option<DateTime<Utc>>)> + '_ {
-        self.tickets_opened.iter().map(|(id, opened)| {
-            let resolved = self.tickets_resolved.binary_search_by(|(k, _)| k.cmp(id)).ok();
-            (*opened, resolved.map(|i| self.tickets_resolved[i].1))
+        let rare = self.rare();
+        rare.tickets_opened.iter().map(|(id, opened)| {
+            let resolved = rare.tickets_resolved.binary_search_by(|(k, _)| k.cmp(id)).ok();
+            (*opened, resolved.map(|i| rare.tickets_resolved[i].1))
         })
     }
 
@@ -355,14 +402,29 @@ impl Profile {
 
     /// Seconds watched of one live session.
     pub fn watched(&self, session: &str) -> i64 {
-        self.watched_by_session.iter().find(|(s, _)| *s == session).map_or(0, |(_, seconds)| *seconds)
+        self.sessions().find(|(s, _)| *s == session).map_or(0, |(_, seconds)| seconds)
+    }
+
+    /// Each live session the person was in (entered or watched), with the seconds watched.
+    pub fn sessions(&self) -> impl ExactSizeIterator<Item = (&'static str, i64)> + '_ {
+        self.watched_by_session.iter().map(|(s, seconds)| (s.as_str(), i64::from(*seconds)))
+    }
+
+    /// Whether the person was in the live session (entered or watched).
+    pub fn was_in(&self, session: &str) -> bool {
+        self.sessions().any(|(s, _)| s == session)
+    }
+
+    /// The first live session the person was in, and when.
+    pub fn first_live(&self) -> Option<(DateTime<Utc>, &'static str)> {
+        self.first_live.map(|(at, s)| (at, s.as_str()))
     }
 
     /// Whether the person ordered in a live session (the named one, or any) in the `within`
     /// before `now` (at all when `None`).
     pub fn live_ordered(&self, session: Option<&str>, now: DateTime<Utc>, within: Option<Duration>) -> bool {
         self.order_list().any(|o| {
-            o.session.is_some_and(|s| session.is_none_or(|want| want == s))
+            o.session().is_some_and(|s| session.is_none_or(|want| want == s))
                 && within.is_none_or(|w| o.at > now - w && o.at <= now)
         })
     }
@@ -370,7 +432,7 @@ impl Profile {
     /// The longest a question of theirs waited for the host's first answer, by `now`, of those
     /// asked in the `within` before it (see [`questions::longest_wait`]).
     pub fn question_wait(&self, now: DateTime<Utc>, within: Option<Duration>) -> Option<Duration> {
-        questions::longest_wait(&self.questions, now, within)
+        questions::longest_wait(self.questions(), now, within)
     }
 
     /// Whether any kept order had an item of `category`.
@@ -393,13 +455,6 @@ impl Profile {
         out
     }
 
-    /// The orders with an item `what` names (see [`Item::is`]), oldest first.
-    pub fn orders_of<'a>(&'a self, what: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
-        let mut orders: Vec<&Order> = self.order_list().filter(|o| o.items.iter().any(|i| i.is(what))).collect();
-        orders.sort();
-        orders.into_iter()
-    }
-
     /// Median days between consecutive orders; `None` with fewer than two orders.
     pub fn median_order_interval_days(&self) -> Option<f64> {
         let mut times: Vec<DateTime<Utc>> = self.order_list().map(|o| o.at).collect();
@@ -418,8 +473,7 @@ impl Profile {
     /// invitations count: who invited them is the engine's question, that they were is theirs.
     pub fn referred(&self) -> bool {
         let Some(first) = self.first_order() else { return false };
-        self.acquired.is_some_and(|(_, s)| s == "referral")
-            || self.invitation.as_ref().is_some_and(|i| i.precedes(first))
+        self.acquired().is_some_and(|(_, s)| s == "referral") || self.invitation().is_some_and(|i| i.precedes(first))
     }
 
     pub fn order_count(&self) -> usize {
@@ -456,7 +510,8 @@ impl Profile {
     }
 
     fn refunded(&self, order: IdHash) -> i64 {
-        self.refunds_fen.binary_search_by(|(k, _)| k.cmp(&order)).map_or(0, |i| self.refunds_fen[i].1)
+        let refunds = self.refunds_fen();
+        refunds.binary_search_by(|(k, _)| k.cmp(&order)).map_or(0, |i| refunds[i].1)
     }
 
     /// Spend on orders in the `days` before `now` (refunds not netted: they may come later).
@@ -495,42 +550,26 @@ impl Profile {
             self.last_seen = max(self.last_seen, t);
         }
         for (id, order) in &other.orders {
-            self.keep_order(*id, order.clone());
-        }
-        for (id, amount) in &other.refunds_fen {
-            let refunded = entry(&mut self.refunds_fen, *id, || 0);
-            *refunded = refunded.saturating_add(*amount);
+            self.keep_order(*id, *order);
         }
         self.live_watch_seconds += other.live_watch_seconds;
         for (session, seconds) in &other.watched_by_session {
-            *entry(&mut self.watched_by_session, *session, || 0) += seconds;
+            let kept = entry(&mut self.watched_by_session, *session, || 0);
+            *kept = kept.saturating_add(*seconds);
         }
         if let Some(t) = other.last_live {
             self.last_live = max(self.last_live, t);
         }
         self.comments += other.comments;
-        questions::merge(&mut self.questions, &other.questions);
         self.likes += other.likes;
         self.shares += other.shares;
         self.identified |= other.identified;
         if let Some(t) = other.last_touch {
             self.last_touch = max(self.last_touch, t);
         }
-        for (id, at) in &other.tickets_opened {
-            let kept = entry(&mut self.tickets_opened, *id, || *at);
-            *kept = (*kept).min(*at);
-        }
-        for (id, at) in &other.tickets_resolved {
-            self.resolve(*id, *at);
-        }
         self.contacts.merge(&other.contacts);
-        self.birthday = self.birthday.max(other.birthday);
-        if let Some(a) = other.acquired {
-            self.acquired = earliest(self.acquired, a);
-        }
-        self.referral_qualified |= other.referral_qualified;
-        if let Some(i) = &other.invitation {
-            crate::referral::Invitation::earliest(&mut self.invitation, (**i).clone());
+        if *other.rare() != *rare::NONE {
+            self.merge_rare(other.rare());
         }
         if let Some(l) = other.first_live {
             self.first_live = earliest(self.first_live, l);
@@ -542,6 +581,31 @@ impl Profile {
             insert_sorted(&mut self.active_days, *d);
         }
     }
+
+    fn merge_rare(&mut self, other: &Rare) {
+        let rare = self.rare_mut();
+        for (id, amount) in &other.refunds_fen {
+            let refunded = entry(&mut rare.refunds_fen, *id, || 0);
+            *refunded = refunded.saturating_add(*amount);
+        }
+        questions::merge(&mut rare.questions, &other.questions);
+        for (id, at) in &other.tickets_opened {
+            let kept = entry(&mut rare.tickets_opened, *id, || *at);
+            *kept = (*kept).min(*at);
+        }
+        for (id, at) in &other.tickets_resolved {
+            let kept = entry(&mut rare.tickets_resolved, *id, || *at);
+            *kept = (*kept).min(*at);
+        }
+        rare.birthday = rare.birthday.max(other.birthday);
+        // The later change, as folding both people's events would keep (found missing: a
+        // merge lost the absorbed person's level).
+        rare.level = rare.level.max(other.level);
+        rare.referral_qualified |= other.referral_qualified;
+        if let Some(i) = &other.invitation {
+            crate::referral::Invitation::earliest(&mut rare.invitation, (**i).clone());
+        }
+    }
 }
 
 /// The earlier of two (time, value) pairs; on a tie the smaller value, so arrival order never
@@ -550,15 +614,10 @@ fn earliest<T: Ord + Copy>(a: Option<(DateTime<Utc>, T)>, b: (DateTime<Utc>, T))
     Some(a.map_or(b, |a| a.min(b)))
 }
 
-/// Insert into a sorted vector of distinct values.
-fn insert_sorted<T: Ord>(v: &mut Vec<T>, x: T) {
-    if let Err(i) = v.binary_search(&x) {
-        v.insert(i, x);
-    }
-}
-
 mod birthday;
 pub(crate) mod interned;
 pub mod questions;
+mod rare;
+pub(crate) mod sorted;
 #[cfg(test)]
 mod tests;

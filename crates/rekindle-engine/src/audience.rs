@@ -38,14 +38,16 @@ pub struct Member {
     pub stage: Stage,
     pub tier: Tier,
     pub rfm: Rfm,
-    /// Manual and rule tags, sorted.
-    pub tags: Vec<String>,
+    /// Manual and rule tags, sorted. Shared, like `segments`: most members keep theirs from
+    /// one refresh to the next, and a million copies would cost a refresh more than judging.
+    pub tags: Arc<[String]>,
     /// The saved segments the person is in, as indexes into [`Context::segments`]: judged
     /// once per refresh, for the membership tracker and the live monitor alike.
-    pub segments: Vec<u16>,
+    pub segments: Arc<[u16]>,
     /// Predictions, for people who ordered, once the models are fitted: as of the last refit
     /// or the last change of the person's profile, whichever came later (docs/segments.md).
-    pub scores: Option<Scores>,
+    /// Shared with the audience they were made in, for the reason `tags` are.
+    pub scores: Option<Arc<Scores>>,
 }
 
 /// What an audience is judged by besides the profiles.
@@ -74,6 +76,8 @@ pub struct Context {
     pub calendar: Calendar,
     /// Who invited whom (docs/referral.md): set by the engine's refresh.
     pub referrals: Arc<rekindle_core::referral::Board>,
+    /// What the tags' and segments' `bought` terms name: set when the audience is built.
+    pub bought: rekindle_rules::Bought,
 }
 
 /// A saved segment with its rule read.
@@ -142,6 +146,7 @@ impl Context {
             program: Arc::default(),
             calendar,
             referrals: Arc::default(),
+            bought: Default::default(),
         })
     }
 }
@@ -225,7 +230,7 @@ impl Audience {
     pub fn standing(&self, m: &Member) -> rekindle_core::loyalty::Standing {
         let program = &self.context.program;
         let growth = self.context.points.get(&m.person).map_or(0, |x| x.growth);
-        program.standing(program.held(m.profile.level), growth, self.now)
+        program.standing(program.held(m.profile.level()), growth, self.now)
     }
 
     /// The level, points and the way to the next level as a message mentions them.
@@ -286,7 +291,7 @@ impl Audience {
                 Some(rekindle_store::StoredScores {
                     person: m.person,
                     as_of: self.now,
-                    scores: serde_json::to_value(m.scores.as_ref()?).ok()?,
+                    scores: serde_json::to_value(m.scores.as_deref()?).ok()?,
                 })
             })
             .collect()
@@ -338,7 +343,7 @@ impl Audience {
 fn level(m: &Member, context: &Context) -> (usize, Option<i64>) {
     let growth = context.points.get(&m.person).map_or(0, |x| x.growth);
     let program = &context.program;
-    let level = program.current_level(program.held(m.profile.level), growth);
+    let level = program.current_level(program.held(m.profile.level()), growth);
     (level, program.to_next(level, growth))
 }
 
@@ -355,9 +360,10 @@ pub(crate) fn subject<'a>(m: &'a Member, context: &'a Context) -> Subject<'a> {
         points: context.points.get(&m.person),
         level: level as u32 + 1,
         to_next_level,
-        scores: m.scores.as_ref(),
+        scores: m.scores.as_deref(),
         invited: context.referrals.invited(m.person),
         invited_by: context.referrals.inviter_of(m.person).is_some(),
         history: None,
+        bought: Some(&context.bought),
     }
 }

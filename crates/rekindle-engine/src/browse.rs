@@ -115,8 +115,8 @@ mod tests {
             stage,
             tier: Tier::Edge,
             rfm: Rfm::default(),
-            tags: Vec::new(),
-            segments: Vec::new(),
+            tags: Arc::default(),
+            segments: Arc::default(),
             scores: None,
         }
     }
@@ -125,7 +125,7 @@ mod tests {
         rekindle_core::profile::Order {
             at: Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap() + chrono::Duration::hours(i as i64),
             revenue_fen: 100,
-            items: Box::new([]),
+            items: Default::default(),
             session: None,
         }
     }

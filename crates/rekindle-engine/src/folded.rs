@@ -68,12 +68,7 @@ impl Folded {
     pub fn forget(&mut self, people: &[PersonId]) {
         for p in people {
             if let Some(gone) = self.profiles.remove(p) {
-                let kept = Profile {
-                    orders: gone.orders.clone(),
-                    refunds_fen: gone.refunds_fen.clone(),
-                    ..Profile::default()
-                };
-                Arc::make_mut(&mut self.nobody).merge(&kept);
+                Arc::make_mut(&mut self.nobody).merge(&gone.purchases());
             }
         }
     }

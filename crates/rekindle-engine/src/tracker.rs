@@ -77,7 +77,7 @@ impl Tracker {
         };
         let now = audience.now;
         let changed: Vec<&Member> = match self.rejudged(audience) {
-            Some(r) => r.members.iter().map(|i| &audience.members[*i as usize]).collect(),
+            Some(r) => r.members.iter().map(|(i, _)| &audience.members[*i as usize]).collect(),
             None => audience.members.iter().collect(),
         };
         let stages: Vec<StageChange> = changed
@@ -159,9 +159,9 @@ impl Tracker {
         };
         match self.rejudged(audience) {
             Some(r) => {
-                for i in &r.members {
+                for (i, j) in &r.members {
                     let m = &audience.members[*i as usize];
-                    compare(m.person, basis.member(m.person), Some(m));
+                    compare(m.person, j.map(|j| &basis.members[j as usize]), Some(m));
                 }
                 for p in &r.gone {
                     compare(*p, basis.member(*p), None);

@@ -58,7 +58,7 @@ async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lap
 
     let (audience, _) = engine.refresh(ws).await.unwrap();
     let member = audience.member(person).unwrap();
-    assert_eq!(member.profile.level.map(|(_, l)| l), Some("L2"), "on the member's profile");
+    assert_eq!(member.profile.level().map(|(_, l)| l), Some("L2"), "on the member's profile");
     let l2 = rekindle_rules::parse("level >= L2").unwrap();
     assert!(audience.matches(member, &l2));
     assert!(review.changes(ws).await.unwrap().is_empty(), "read back: nothing more to record");

@@ -61,7 +61,7 @@ impl Facts for PersonFacts<'_> {
             "last_order" => profile.last_order(),
             "first_order" => profile.first_order(),
             "birthday" => {
-                let (_, day) = profile.birthday?;
+                let (_, day) = profile.birthday()?;
                 let today = rekindle_core::outreach::local_day(self.now, self.catalog.tz);
                 let next = (0..=366).map(|d| today + chrono::Days::new(d)).find(|d| day.falls_on(*d))?;
                 rekindle_core::outreach::resolve_local(next, chrono::NaiveTime::MIN, self.catalog.tz)

@@ -233,7 +233,7 @@ fn candidates(
             let day = local_day(now, catalog.tz) + Duration::days(i64::from(*days_before));
             let occasion = Occasion { days_left: Some(i64::from(*days_before)), ..Occasion::default() };
             for m in &audience.members {
-                if m.profile.birthday.is_some_and(|(_, b)| b.falls_on(day)) {
+                if m.profile.birthday().is_some_and(|(_, b)| b.falls_on(day)) {
                     out.push((m.person, format!("birthday:{day}:{}", m.person), occasion.clone()));
                 }
             }

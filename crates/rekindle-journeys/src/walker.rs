@@ -313,7 +313,7 @@ impl<'a> Walker<'a> {
             Some(id) => self.store.person(self.ws, &PersonRef::Id(id)).await?,
             None => {
                 let invitation =
-                    self.audience.and_then(|a| a.member(person)).and_then(|m| m.profile.invitation.clone());
+                    self.audience.and_then(|a| a.member(person)).and_then(|m| m.profile.invitation().cloned());
                 match invitation {
                     Some(i) => rekindle_engine::referral::resolve(self.store, self.ws, &i.by).await?.map(|f| f.person),
                     None => None,

@@ -36,6 +36,8 @@ pub struct Subject<'a> {
     pub invited_by: bool,
     /// Their events, for `did`: only a journey walk supplies them (none matches no `did`).
     pub history: Option<&'a History>,
+    /// What `bought` terms name, worked out once for many people (none: asked item by item).
+    pub bought: Option<&'a crate::Bought>,
 }
 
 impl<'a> Subject<'a> {
@@ -58,7 +60,17 @@ impl<'a> Subject<'a> {
             invited: 0,
             invited_by: false,
             history: None,
+            bought: None,
         }
+    }
+
+    /// Their orders with a line `what` names (`bought "what"`).
+    pub fn orders_of<'s>(&'s self, what: &'s str) -> impl Iterator<Item = &'a rekindle_core::profile::Order> + 's {
+        let names = move |i: &rekindle_core::profile::Item| match self.bought {
+            Some(b) => b.names(what, i),
+            None => i.is(what),
+        };
+        self.profile.orders.iter().map(|(_, o)| o).filter(move |o| o.items.iter().any(names))
     }
 }
 
@@ -135,7 +147,7 @@ impl Rule {
             Rule::Or(a, b) => a.matches(s, now) || b.matches(s, now),
             Rule::Not(a) => !a.matches(s, now),
             Rule::Bought { what, within } => {
-                p.orders_of(what).any(|o| within.is_none_or(|w| o.at > now - w && o.at <= now))
+                s.orders_of(what).any(|o| within.is_none_or(|w| o.at > now - w && o.at <= now))
             }
             Rule::BoughtTagged { tag, within } => p.orders.iter().any(|(_, o)| {
                 within.is_none_or(|w| o.at > now - w && o.at <= now)
@@ -146,7 +158,7 @@ impl Rule {
             // moment, so "within" asks whether the person has watched it at all.
             Rule::Watched { session: Some(session), .. } => {
                 // Entering alone is being in the room: the profile keeps the session with 0 s.
-                s.sessions.resolve(session, now).is_some_and(|id| p.watched_by_session.iter().any(|(s, _)| *s == id))
+                s.sessions.resolve(session, now).is_some_and(|id| p.was_in(id))
             }
             Rule::LiveOrdered { session: None, within } => p.live_ordered(None, now, *within),
             Rule::LiveOrdered { session: Some(session), within } => {
@@ -210,7 +222,7 @@ impl Metric {
             }
             Metric::Attended(n) => {
                 let n = n.map_or(usize::MAX, |n| n as usize);
-                s.sessions.latest(now, n).filter(|id| p.watched_by_session.iter().any(|(s, _)| s == id)).count() as f64
+                s.sessions.latest(now, n).filter(|id| p.was_in(id)).count() as f64
             }
             Metric::Points => s.points.map_or(0.0, |x| x.balance as f64),
             Metric::Level => f64::from(s.level),

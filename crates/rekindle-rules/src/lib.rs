@@ -160,6 +160,7 @@
 //! (`steps[0].rule`) among the others, in the order the API returns them.
 
 pub mod ast;
+mod bought;
 pub mod columnar;
 mod error;
 mod eval;
@@ -171,6 +172,7 @@ mod print;
 mod words;
 
 pub use ast::Rule;
+pub use bought::Bought;
 pub use error::{Expected, Found, ParseError};
 pub use eval::{History, PointsFacts, ProductTags, Sessions, Subject};
 pub use parser::{MAX_NESTING, MAX_RULE_CHARS, parse};

@@ -83,7 +83,7 @@ impl Rule {
                 earliest(a.next_change(s, now, stage_next), b.next_change(s, now, stage_next))
             }
             Rule::Not(a) => a.next_change(s, now, stage_next),
-            Rule::Bought { what, within: Some(w) } => window(p.orders_of(what).map(|o| o.at), *w, now),
+            Rule::Bought { what, within: Some(w) } => window(s.orders_of(what).map(|o| o.at), *w, now),
             Rule::BoughtTagged { tag, within: Some(w) } => window(
                 p.orders
                     .iter()
@@ -211,7 +211,7 @@ impl Rule {
 /// longer every second, so the longest wait may cross the value compared: from a couple of
 /// seconds before it the person is due every second until it is past.
 fn question_wait(s: &Subject, now: DateTime<Utc>, within: Option<Duration>, value: f64) -> Option<DateTime<Utc>> {
-    let asked = s.profile.questions.iter().filter_map(|(_, q)| q.at);
+    let asked = s.profile.questions().iter().filter_map(|(_, q)| q.at);
     let moved = match within {
         Some(w) => window(asked, w, now),
         None => asked.filter(|t| *t > now).min(),
@@ -223,7 +223,7 @@ fn question_wait(s: &Subject, now: DateTime<Utc>, within: Option<Duration>, valu
     let (lo, hi) = (centre as i64 - 2, centre as i64 + 2);
     let growing = s
         .profile
-        .questions
+        .questions()
         .iter()
         .filter_map(|(_, q)| q.at.filter(|_| q.answered.is_none()))
         .filter_map(|at| {

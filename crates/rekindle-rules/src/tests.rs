@@ -113,6 +113,7 @@ fn check_with(rule: &str, p: &Profile, stage: Stage, tier: Tier, rfm: Rfm) -> bo
         invited: 0,
         invited_by: false,
         history: None,
+        bought: None,
     };
     parse(rule).unwrap().matches(&subject, now())
 }
@@ -410,5 +411,44 @@ fn every_profile_figure_a_template_names_is_a_metric() {
     let words = ["stage", "tier", "next_category", "staff"];
     for v in figures.iter().filter(|v| !words.contains(v)) {
         assert!(ast::Metric::plain(v).is_some(), "{{{{{v}}}}} is no metric");
+    }
+}
+
+/// The bought index answers as `Item::is` does: for texts interned before it was built, and
+/// (by asking `Item::is`) for texts interned after.
+#[test]
+fn the_bought_index_names_what_item_is_names() {
+    let line = |sku: &str, name: &str, category: &str| json!({"sku": sku, "name": name, "category": category});
+    let before = profile(&[
+        (
+            3,
+            "Order Completed",
+            json!({"order_id": "b1", "revenue": 10, "products": [line("s-1", "红颜草莓 500g", "水果")]}),
+        ),
+        (2, "Order Completed", json!({"order_id": "b2", "revenue": 10, "products": [line("s-2", "阳光玫瑰", "水果")]})),
+        (1, "Order Completed", json!({"order_id": "b3", "revenue": 10, "products": [line("草莓", "鲜牛奶", "乳品")]})),
+    ]);
+    let terms = ["草莓", "水果", "s-2", "乳品", "牛奶", "none"];
+    let rules: Vec<Rule> = terms.iter().map(|t| parse(&format!("bought \"{t}\" within 30d")).unwrap()).collect();
+    let index = Bought::of(&rules);
+    let after = profile(&[(
+        1,
+        "Order Completed",
+        json!({"order_id": "a1", "revenue": 10,
+        "products": [line("s-9", "草莓酱 (new after the index)", "果酱")]}),
+    )]);
+    for p in [&before, &after] {
+        for (_, order) in &p.orders {
+            for item in order.items.iter() {
+                for what in terms {
+                    assert_eq!(index.names(what, item), item.is(what), "{what} of {:?}", item.text);
+                }
+            }
+        }
+    }
+    let (products, sessions) = (ProductTags::default(), sessions());
+    for (rule, p) in rules.iter().flat_map(|r| [(r, &before), (r, &after)]) {
+        let indexed = Subject { bought: Some(&index), ..plain(p, &products, &sessions) };
+        assert_eq!(rule.matches(&indexed, now()), rule.matches(&plain(p, &products, &sessions), now()), "{rule:?}");
     }
 }

@@ -24,7 +24,7 @@ pub async fn run(global: &Global, args: ScoreArgs) -> anyhow::Result<ExitCode> {
     if args.as_of.is_none() {
         store.put_scores(ws, &stored).await?;
     }
-    let scored: Vec<_> = audience.members.iter().filter_map(|m| Some((m, m.scores.as_ref()?))).collect();
+    let scored: Vec<_> = audience.members.iter().filter_map(|m| Some((m, m.scores.as_deref()?))).collect();
     if args.csv {
         let mut out = csv::Writer::from_writer(std::io::stdout());
         out.write_record([

@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::events;
-use crate::profile::interned;
+use crate::profile::Text;
+use crate::profile::sorted;
 
 /// Who ended a friendship. Ordered so that two removals at the same instant fold the same way
 /// whichever arrives first.
@@ -53,11 +54,16 @@ pub struct Link {
     pub added: Option<DateTime<Utc>>,
     /// The latest removal and who made it.
     pub removed: Option<(DateTime<Utc>, RemovedBy)>,
-    /// The first add's `source` and channel `code` (interned).
-    pub origin: Option<(DateTime<Utc>, &'static str, Option<&'static str>)>,
+    /// The first add's `source` and channel `code` (read through [`Link::origin`]).
+    origin: Option<(DateTime<Utc>, Text, Option<Text>)>,
 }
 
 impl Link {
+    /// The first add, with its `source` and channel `code`.
+    pub fn origin(&self) -> Option<(DateTime<Utc>, &'static str, Option<&'static str>)> {
+        self.origin.map(|(at, source, code)| (at, source.as_str(), code.map(Text::as_str)))
+    }
+
     /// A friend now: added after the latest removal (a removal at the same instant wins, so
     /// the answer does not depend on which event arrived first).
     fn alive_after(&self, cut: Option<DateTime<Utc>>) -> bool {
@@ -85,15 +91,16 @@ fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTim
 /// Every staff member the customer is or was a friend of, by staff id, sorted. Events that
 /// name no staff member (older integrations) keep the entry `""`; a removal naming nobody ends
 /// every friendship added before it, as it did when Rekindle knew only "reachable or not".
+/// Staff ids are interned, and the friendships a boxed slice (see [`sorted`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Relationships(Vec<(&'static str, Link)>);
+pub struct Relationships(Box<[(Text, Link)]>);
 
 impl Relationships {
     fn entry(&mut self, staff: &str) -> &mut Link {
-        let i = match self.0.binary_search_by(|(s, _)| (*s).cmp(staff)) {
+        let i = match self.0.binary_search_by(|(s, _)| s.as_str().cmp(staff)) {
             Ok(i) => i,
             Err(i) => {
-                self.0.insert(i, (interned::text(staff), Link::default()));
+                sorted::insert(&mut self.0, i, (Text::new(staff), Link::default()));
                 i
             }
         };
@@ -101,7 +108,7 @@ impl Relationships {
     }
 
     fn get(&self, staff: &str) -> Option<&Link> {
-        self.0.binary_search_by(|(s, _)| (*s).cmp(staff)).ok().map(|i| &self.0[i].1)
+        self.0.binary_search_by(|(s, _)| s.as_str().cmp(staff)).ok().map(|i| &self.0[i].1)
     }
 
     /// A removal naming nobody cuts every friendship.
@@ -122,7 +129,7 @@ impl Relationships {
         let link = self.entry(staff);
         link.since = earlier(link.since, Some(since.map_or(at, |s| s.min(at))));
         link.added = link.added.max(Some(at));
-        let origin = (at, interned::text(source), code.map(interned::text));
+        let origin = (at, Text::new(source), code.map(Text::new));
         link.origin = Some(link.origin.map_or(origin, |o| o.min(origin)));
     }
 
@@ -139,7 +146,7 @@ impl Relationships {
         let staff = text("staff_id").unwrap_or_default();
         match name {
             events::CONTACT_ADDED => {
-                let source = interned::text(text("source").unwrap_or("unknown"));
+                let source = Text::new(text("source").unwrap_or("unknown")).as_str();
                 let since = text("since").and_then(|s| s.parse().ok());
                 self.added(staff, at, since, source, text("code"));
                 Some(source)
@@ -154,7 +161,7 @@ impl Relationships {
 
     pub fn merge(&mut self, other: &Relationships) {
         for (staff, link) in &other.0 {
-            self.entry(staff).merge(link);
+            self.entry(staff.as_str()).merge(link);
         }
     }
 
@@ -164,7 +171,7 @@ impl Relationships {
         self.0
             .iter()
             .filter(|(_, l)| l.added.is_some() || l.removed.is_some())
-            .map(move |(s, l)| (*s, l, l.alive_after(cut)))
+            .map(move |(s, l)| (s.as_str(), l, l.alive_after(cut)))
     }
 
     /// The staff members the customer is a friend of now ("" for an unnamed one).
@@ -199,7 +206,12 @@ impl Relationships {
 
     /// The source of the earliest friendship: where the customer first came from.
     pub fn first_source(&self) -> Option<&'static str> {
-        self.0.iter().filter_map(|(_, l)| l.origin).min().map(|(_, s, _)| s)
+        self.origin().map(|(_, s)| s)
+    }
+
+    /// The earliest add and its source (on a tie the smaller source).
+    pub fn origin(&self) -> Option<(DateTime<Utc>, &'static str)> {
+        self.0.iter().filter_map(|(_, l)| l.origin).min().map(|(at, s, _)| (at, s.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -243,7 +255,7 @@ mod tests {
         let (_, link) = r.friends().next().unwrap();
         assert_eq!((link.since, link.added), (Some(t(0)), Some(t(4))));
         // The origin is the first add's.
-        assert_eq!(link.origin.map(|(_, s, c)| (s, c)), Some(("ads", Some("ads-1"))));
+        assert_eq!(link.origin().map(|(_, s, c)| (s, c)), Some(("ads", Some("ads-1"))));
     }
 
     #[test]

@@ -129,7 +129,7 @@ mod tests {
     fn orders_and_live_visits_count_by_local_hour() {
         let p = Profile {
             last_live: Some(at("2026-05-01T12:10:00Z")),
-            first_live: Some((at("2026-04-01T12:50:00Z"), "s1")),
+            first_live: Some((at("2026-04-01T12:50:00Z"), crate::profile::Text::new("s1"))),
             ..Profile::default()
         };
         let h = active_hours(&p, tz());

@@ -29,7 +29,7 @@ pub(super) fn earliest(kept: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
 }
 
 /// Fold another person's questions in (a OneID merge).
-pub(super) fn merge(into: &mut Vec<(IdHash, Asked)>, other: &[(IdHash, Asked)]) {
+pub(super) fn merge(into: &mut Box<[(IdHash, Asked)]>, other: &[(IdHash, Asked)]) {
     for (id, q) in other {
         let kept = super::entry(into, *id, Asked::default);
         if let Some(at) = q.at {

@@ -56,7 +56,7 @@ fn removing_one_of_two_staff_members_leaves_the_customer_reachable() {
     assert!(p.reachable());
     let friends: Vec<_> = p.contacts.friends().map(|(s, _)| s).collect();
     assert_eq!(friends, ["guide-1"]);
-    assert_eq!(p.acquired.map(|(_, s)| s), Some("store"));
+    assert_eq!(p.acquired().map(|(_, s)| s), Some("store"));
     let gone = fold(&[
         (t(0, 0), "Contact Added", json!({"staff_id": "guide-1"})),
         (t(2, 0), "Contact Removed", json!({"staff_id": "guide-1", "by": "staff"})),
@@ -130,8 +130,8 @@ fn the_birthday_last_given_is_kept_whatever_the_order() {
     let forward = fold(&events);
     let mut reversed = events.clone();
     reversed.reverse();
-    assert_eq!(forward.birthday, Some((t(3, 0), MonthDay::new(5, 20).unwrap())));
-    assert_eq!(fold(&reversed).birthday, forward.birthday);
+    assert_eq!(forward.birthday(), Some((t(3, 0), MonthDay::new(5, 20).unwrap())));
+    assert_eq!(fold(&reversed).birthday(), forward.birthday());
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn a_question_waits_for_its_first_answer_whichever_arrives_first() {
     let shuffled = fold(&[second, first, chat, asked]);
     assert_eq!(ordered, shuffled);
     // A comment that is not a question is not waited on.
-    assert_eq!(ordered.questions.len(), 1);
+    assert_eq!(ordered.questions().len(), 1);
     assert_eq!(ordered.question_wait(t(3, 0), None), Some(chrono::Duration::hours(2)));
 }
 
@@ -160,7 +160,7 @@ fn live_orders_are_told_apart_by_session_and_time() {
     assert!(!p.live_ordered(None, t(3, 0), Some(chrono::Duration::hours(6))));
 }
 
-const NAMES: [&str; 12] = [
+const NAMES: [&str; 13] = [
     "Order Completed",
     "Live Replied",
     "Order Refunded",
@@ -173,6 +173,7 @@ const NAMES: [&str; 12] = [
     "Contact Removed",
     "Message Delivered",
     "identify",
+    "Level Changed",
 ];
 
 /// A random event: few order and ticket ids, so resent orders and reopened tickets happen.
@@ -184,7 +185,8 @@ fn event() -> impl Strategy<Value = (DateTime<Utc>, &'static str, Value)> {
                 "birthday": format!("1990-0{}-1{}", 1 + id % 3, cat),
                 "order_id": format!("o{id}"), "ticket_id": format!("t{id}"), "comment_id": format!("c{id}"),
                 "is_question": id % 2 == 0, "session_id": format!("s{}", id % 2), "revenue": amount, "amount": amount / 10,
-                "seconds": amount / 100, "products": [{"category": category, "quantity": qty + 1}]
+                "seconds": amount / 100, "products": [{"category": category, "quantity": qty + 1}],
+                "level": format!("L{}", id % 3)
             });
             (t(day, hour), NAMES[n], props)
         },
@@ -226,6 +228,22 @@ fn the_level_last_changed_to_is_held_whatever_the_order() {
     let forward = fold(&events);
     let mut reversed = events.clone();
     reversed.reverse();
-    assert_eq!(forward.level, Some((t(5, 0), "L3")), "the latest change, not the highest");
-    assert_eq!(fold(&reversed).level, forward.level);
+    assert_eq!(forward.level(), Some((t(5, 0), "L3")), "the latest change, not the highest");
+    assert_eq!(fold(&reversed).level(), forward.level());
+}
+
+/// Found in the first pass at shrinking the profile: a merge never took the absorbed person's
+/// level, so a member who reached L3 on another device lost it when OneID merged the two.
+#[test]
+fn a_merge_keeps_the_later_level_of_the_two_people() {
+    let changed = |day, level: &str| (t(day, 0), "Level Changed", json!({"level": level}));
+    let (older, newer) =
+        (fold(&[changed(1, "L2")]), fold(&[changed(4, "L3"), (t(5, 0), "Order Completed", order("o1", 10, "fruit"))]));
+    for (mut survivor, absorbed) in [(older.clone(), &newer), (newer.clone(), &older), (Profile::default(), &newer)] {
+        survivor.merge(absorbed);
+        assert_eq!(survivor.level(), Some((t(4, 0), "L3")));
+    }
+    let mut tie = fold(&[changed(4, "L1")]);
+    tie.merge(&newer);
+    assert_eq!(tie.level(), fold(&[changed(4, "L1"), changed(4, "L3")]).level(), "a tie as the fold breaks it");
 }

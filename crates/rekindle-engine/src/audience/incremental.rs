@@ -6,12 +6,12 @@
 //! aside: those are as of the last refit or the person's last change.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use rekindle_core::PersonId;
-use rekindle_core::lifecycle::Tier;
+use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::profile::Profile;
 use rekindle_core::rfm::{self, Buyer};
 use rekindle_rules::ast::{Metric, Rule};
@@ -33,11 +33,12 @@ pub struct Memo {
     co_purchase: Option<Arc<CoPurchase>>,
 }
 
-/// The members judged again (indexes into the new audience's members, ascending) and the people
-/// gone since the audience of generation `from`.
+/// The members judged again (indexes into the new audience's members, ascending, each with
+/// their index in the audience of generation `from`, if they were in it) and the people gone
+/// since.
 pub(crate) struct Rejudged {
     pub from: u64,
-    pub members: Vec<u32>,
+    pub members: Vec<(u32, Option<u32>)>,
     pub gone: Vec<PersonId>,
 }
 
@@ -75,6 +76,22 @@ impl Audience {
         now: DateTime<Utc>,
         context: Context,
     ) -> Self {
+        Self::next_on(prev, people, now, context, None)
+    }
+
+    /// [`Audience::next`] judging on `threads` threads (`None`: as many as the work and the
+    /// machine's cores call for). Each member is judged on their own, so the result is the
+    /// same however the work is split.
+    pub(crate) fn next_on(
+        prev: Option<&Audience>,
+        people: impl IntoIterator<Item = (PersonId, Arc<Profile>)>,
+        now: DateTime<Utc>,
+        mut context: Context,
+        threads: Option<usize>,
+    ) -> Self {
+        // After the profiles were folded: every item text they name is interned by now.
+        let rules = context.rule_tags.iter().map(|(_, r)| r).chain(context.segments.iter().map(|s| &s.rule));
+        context.bought = rekindle_rules::Bought::of(rules);
         let mut people: Vec<(PersonId, Arc<Profile>)> = people.into_iter().collect();
         people.sort_unstable_by_key(|(id, _)| *id);
         // An audience without its memo (assembled by hand) or from a later moment (a clock
@@ -156,15 +173,17 @@ impl Audience {
         });
 
         let plan = Plan::of(&context);
-        let mut rejudged = Vec::new();
+        // First, in order and cheaply, who keeps what: everything, everything but what reads
+        // their standing, or nothing. Then the judging, which is the work, on every core.
         let mut members = Vec::with_capacity(people.len());
-        for (i, (((((person, profile), tier), rfm), found), moved)) in
-            people.into_iter().zip(tiers).zip(scores).zip(from).zip(own).enumerate()
+        let mut work = Vec::with_capacity(people.len());
+        for ((((person, profile), tier), rfm), (found, moved)) in
+            people.into_iter().zip(tiers).zip(scores).zip(from.iter().copied().zip(own))
         {
             let kept = prev.zip(found).map(|(p, j)| &p.members[j]);
             if let Some(m) = kept.filter(|_| !moved) {
                 // The profile is the same Arc: moved in rather than counted up again.
-                let mut member = Member {
+                members.push(Member {
                     person,
                     profile,
                     stage: m.stage,
@@ -173,35 +192,34 @@ impl Audience {
                     tags: m.tags.clone(),
                     segments: m.segments.clone(),
                     scores: m.scores.clone(),
-                };
+                });
                 // Only their standing across people moved: only rules reading it are asked.
-                let standing = standing(m, tier, rfm);
-                if standing != 0 {
-                    restand(&mut member, &context, &plan, standing, now);
-                    rejudged.push(i as u32);
-                }
-                members.push(member);
+                work.push(match standing(m, tier, rfm) {
+                    0 => Work::Keep,
+                    moved => Work::Restand(moved),
+                });
                 continue;
             }
             // Predictions are made again only for a changed profile (or a new fit: everyone).
-            let scores = match kept {
-                Some(m) if !everyone && Arc::ptr_eq(&m.profile, &profile) => m.scores.clone(),
-                _ => scoring.as_ref().and_then(|s| s.score(&profile, now)),
-            };
-            let mut m = Member {
-                stage: context.judging.lifecycle.stage(&profile, now),
-                tags: context.manual_tags.get(&person).cloned().unwrap_or_default(),
-                scores,
+            let scores = kept.filter(|m| !everyone && Arc::ptr_eq(&m.profile, &profile)).map(|m| m.scores.clone());
+            work.push(Work::Judge { rescore: scores.is_none() });
+            members.push(Member {
                 person,
                 profile,
+                stage: kept.map_or(Stage::Prospect, |m| m.stage),
                 tier,
                 rfm,
-                segments: Vec::new(),
-            };
-            facts[i].due = judge(&mut m, &context, &plan, now);
-            rejudged.push(i as u32);
-            members.push(m);
+                tags: Arc::default(),
+                segments: Arc::default(),
+                scores: scores.flatten(),
+            });
         }
+        let judging = Judging { context: &context, plan: &plan, scoring: scoring.as_ref(), now };
+        judging.run(&mut members, &mut facts, &work, threads);
+        let rejudged: Vec<(u32, Option<u32>)> = (work.iter().zip(&from).enumerate())
+            .filter(|(_, (w, _))| !matches!(w, Work::Keep))
+            .map(|(i, (_, from))| (i as u32, from.map(|j| j as u32)))
+            .collect();
         let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
         let rejudged = prev.map(|p| Rejudged { from: p.memo.generation, members: rejudged, gone });
         Self {
@@ -219,6 +237,80 @@ impl Audience {
     /// one: all of them when it was built from scratch.
     pub fn rejudged_count(&self) -> usize {
         self.memo.rejudged.as_ref().map_or(self.members.len(), |r| r.members.len())
+    }
+}
+
+/// What the judging pass does with one member.
+enum Work {
+    /// Nothing moved: their judgement is the previous one.
+    Keep,
+    /// Only their standing across people moved (the `READS_*` bits).
+    Restand(u8),
+    /// Everything, predictions too unless they were kept.
+    Judge { rescore: bool },
+}
+
+/// Below this many members to judge, one thread does it: starting threads would cost more.
+const PARALLEL_FROM: usize = 2_000;
+
+/// Chunks handed out to the judging threads: many more than threads, so one that drew the
+/// busier part of the members does not hold the others up.
+const CHUNKS_PER_THREAD: usize = 16;
+
+struct Judging<'a> {
+    context: &'a Context,
+    plan: &'a Plan,
+    scoring: Option<&'a Scoring<'a>>,
+    now: DateTime<Utc>,
+}
+
+impl Judging<'_> {
+    /// Do `work` for each member, on `threads` threads or as many as the machine's cores. The
+    /// threads are scoped (they borrow the members) and inherit the caller's priority, so a
+    /// refresh on the low-priority background thread stays low-priority.
+    fn run(&self, members: &mut [Member], facts: &mut [Facts], work: &[Work], threads: Option<usize>) {
+        let todo = work.iter().filter(|w| !matches!(w, Work::Keep)).count();
+        let threads = threads.unwrap_or_else(|| match todo {
+            n if n < PARALLEL_FROM => 1,
+            _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        });
+        if threads <= 1 {
+            self.each(members, facts, work);
+            return;
+        }
+        let size = members.len().div_ceil(threads * CHUNKS_PER_THREAD).max(1);
+        let chunks: Vec<_> = members.chunks_mut(size).zip(facts.chunks_mut(size)).zip(work.chunks(size)).collect();
+        let chunks = Mutex::new(chunks);
+        let drain = || loop {
+            // Its own statement: the lock is let go before the chunk is judged.
+            let next = chunks.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let Some(((members, facts), work)) = next else { break };
+            self.each(members, facts, work);
+        };
+        std::thread::scope(|s| {
+            // A thread that cannot be had leaves its share to the others (this one at least).
+            for _ in 1..threads {
+                let _ = std::thread::Builder::new().name("rekindle-judge".into()).spawn_scoped(s, drain);
+            }
+            drain();
+        });
+    }
+
+    fn each(&self, members: &mut [Member], facts: &mut [Facts], work: &[Work]) {
+        let Self { context, plan, now, .. } = *self;
+        for ((m, f), w) in members.iter_mut().zip(facts).zip(work) {
+            match *w {
+                Work::Keep => {}
+                Work::Restand(moved) => restand(m, context, plan, moved, now),
+                Work::Judge { rescore } => {
+                    if rescore {
+                        m.scores = self.scoring.and_then(|s| s.score(&m.profile, now)).map(Arc::new);
+                    }
+                    m.stage = context.judging.lifecycle.stage(&m.profile, now);
+                    f.due = judge(m, context, plan, now);
+                }
+            }
+        }
     }
 }
 
@@ -274,13 +366,11 @@ fn standing(m: &Member, tier: Tier, rfm: rekindle_core::rfm::Rfm) -> u8 {
 /// standing.
 fn restand(m: &mut Member, context: &Context, plan: &Plan, mut moved: u8, now: DateTime<Utc>) {
     if plan.tags.iter().any(|(reads, _)| reads & moved != 0) {
-        let before = std::mem::replace(&mut m.tags, context.manual_tags.get(&m.person).cloned().unwrap_or_default());
+        let before = std::mem::replace(&mut m.tags, manual_tags(context, m.person));
         let s = subject(m, context);
         let matched: Vec<String> =
             context.rule_tags.iter().filter(|(_, rule)| rule.matches(&s, now)).map(|(name, _)| name.clone()).collect();
-        m.tags.extend(matched);
-        m.tags.sort();
-        m.tags.dedup();
+        m.tags = with_rule_tags(&m.tags, matched);
         if m.tags != before {
             moved |= READS_TAG;
         }
@@ -289,14 +379,28 @@ fn restand(m: &mut Member, context: &Context, plan: &Plan, mut moved: u8, now: D
         return;
     }
     let s = subject(m, context);
-    let segments = (0..context.segments.len())
+    let segments: Vec<u16> = (0..context.segments.len())
         .filter(|&i| match plan.segments[i].0 & moved {
             0 => m.segments.binary_search(&(i as u16)).is_ok(),
             _ => context.segments[i].rule.matches(&s, now),
         })
         .map(|i| i as u16)
         .collect();
-    m.segments = segments;
+    m.segments = segments.into();
+}
+
+/// A member's manual tags, sorted: rule tags reading them look them up by binary search.
+fn manual_tags(context: &Context, person: PersonId) -> Arc<[String]> {
+    context.manual_tags.get(&person).map_or_else(Arc::default, |tags| with_rule_tags(tags, Vec::new()))
+}
+
+/// `tags` and the rule tags `matched`, sorted, each once.
+fn with_rule_tags(tags: &[String], matched: Vec<String>) -> Arc<[String]> {
+    let mut all = tags.to_vec();
+    all.extend(matched);
+    all.sort();
+    all.dedup();
+    all.into()
 }
 
 /// Judge one member's tags and segments (their stage, tier, RFM and scores set), and say when
@@ -305,6 +409,7 @@ fn judge(m: &mut Member, context: &Context, plan: &Plan, now: DateTime<Utc>) -> 
     let stage_next = context.judging.lifecycle.next_change(&m.profile, now);
     // The tier is ranked on spend over the last 365 days: due when an order leaves it.
     let mut due = earliest(stage_next, window(m.profile.orders.iter().map(|(_, o)| o.at), Duration::days(365), now));
+    m.tags = manual_tags(context, m.person);
     let mut matched = Vec::new();
     {
         let s = subject(m, context);
@@ -317,9 +422,7 @@ fn judge(m: &mut Member, context: &Context, plan: &Plan, now: DateTime<Utc>) -> 
             }
         }
     }
-    m.tags.extend(matched);
-    m.tags.sort();
-    m.tags.dedup();
+    m.tags = with_rule_tags(&m.tags, matched);
     // After the tags: a segment's rule may read them.
     let s = subject(m, context);
     let mut segments = Vec::new();
@@ -331,7 +434,7 @@ fn judge(m: &mut Member, context: &Context, plan: &Plan, now: DateTime<Utc>) -> 
             due = earliest(due, saved.rule.next_change(&s, now, stage_next));
         }
     }
-    m.segments = segments;
+    m.segments = segments.into();
     due
 }
 

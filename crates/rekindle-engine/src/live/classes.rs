@@ -63,11 +63,11 @@ impl Classes {
             Class {
                 tier: Some(m.tier),
                 stage: Some(m.stage),
-                segments: m.segments.clone(),
+                segments: m.segments.to_vec(),
                 private: m.profile.reachable(),
                 known: m.profile.known(),
-                first_live: m.profile.first_live.map(|(at, _)| at),
-                sessions: m.profile.watched_by_session.len() as u32,
+                first_live: m.profile.first_live().map(|(at, _)| at),
+                sessions: m.profile.sessions().len() as u32,
                 spend_fen: m.profile.spend_fen(),
             }
         })

@@ -88,7 +88,7 @@ impl LiveRooms {
         let origin = history::origin(s);
         let facts = |p: PersonId| match audience.as_ref().and_then(|a| a.member(p)) {
             Some(m) => ViewerFacts {
-                returning: m.profile.first_live.is_some_and(|(at, id)| at < origin && id != s.id),
+                returning: m.profile.first_live().is_some_and(|(at, id)| at < origin && id != s.id),
                 private: m.profile.reachable(),
                 known: m.profile.known(),
             },
@@ -96,12 +96,7 @@ impl LiveRooms {
         };
         let next = sessions.get(i + 1).filter(|n| history::origin(n) <= now);
         let next_viewers: HashSet<PersonId> = match (next, audience.as_ref()) {
-            (Some(n), Some(a)) => a
-                .members
-                .iter()
-                .filter(|m| m.profile.watched_by_session.iter().any(|(id, _)| *id == n.id))
-                .map(|m| m.person)
-                .collect(),
+            (Some(n), Some(a)) => a.members.iter().filter(|m| m.profile.was_in(&n.id)).map(|m| m.person).collect(),
             _ => HashSet::new(),
         };
         let r = Arc::new(review::review(

@@ -35,7 +35,7 @@ fn held_levels(members: &[crate::audience::Member]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for m in members {
-        if let Some(level) = m.profile.level {
+        if let Some(level) = m.profile.level() {
             (m.person, level).hash(&mut h);
         }
     }
@@ -66,7 +66,7 @@ impl LevelReview {
         let (_, ledgers) = self.store.ledgers_by_person(ws).await?;
         let mut due = Vec::new();
         for m in &audience.members {
-            let held = program.held(m.profile.level);
+            let held = program.held(m.profile.level());
             let ledger = ledgers.get(&m.person).map_or(&[][..], Vec::as_slice);
             if held.is_none() && ledger.is_empty() {
                 continue;

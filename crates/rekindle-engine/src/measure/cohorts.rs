@@ -114,8 +114,8 @@ pub fn cohorts<'a>(
         let start = period_start(grain, first_day);
         let key = match by {
             CohortBy::FirstOrder => start.to_string(),
-            CohortBy::Source => p.acquired.map_or("unknown", |(_, s)| s).to_string(),
-            CohortBy::FirstLive => p.first_live.map_or("none", |(_, s)| s).to_string(),
+            CohortBy::Source => p.acquired().map_or("unknown", |(_, s)| s).to_string(),
+            CohortBy::FirstLive => p.first_live().map_or("none", |(_, s)| s).to_string(),
             CohortBy::FirstCategory => {
                 first.items.iter().filter_map(|i| i.category()).min().unwrap_or("none").to_string()
             }

@@ -100,7 +100,7 @@ pub fn report(audience: &Audience, now: DateTime<Utc>, days: u32) -> Report {
                 before_orders += 1;
                 previous.gmv_fen = previous.gmv_fen.saturating_add(o.revenue_fen);
             }
-            if let Some(s) = o.session {
+            if let Some(s) = o.session() {
                 let f = sessions.entry(s).or_default();
                 f.orders += 1;
                 f.gmv_fen = f.gmv_fen.saturating_add(o.revenue_fen);
@@ -111,7 +111,7 @@ pub fn report(audience: &Audience, now: DateTime<Utc>, days: u32) -> Report {
             period.buyers += u64::from(person && n > 0);
             period.repeat_buyers += u64::from(person && n > 1);
         }
-        for (s, _) in p.watched_by_session.iter().filter(|_| person) {
+        for (s, _) in p.sessions().filter(|_| person) {
             sessions.entry(s).or_default().viewers += 1;
         }
     }
@@ -124,7 +124,7 @@ mod tests {
     use std::sync::Arc;
 
     use rekindle_core::lifecycle::{Stage, Tier};
-    use rekindle_core::profile::{Order, Profile};
+    use rekindle_core::profile::{Order, Profile, Text};
     use rekindle_core::rfm::Rfm;
 
     use super::*;
@@ -135,10 +135,11 @@ mod tests {
     }
 
     fn person(n: u32, orders: &[(&str, i64)], session: Option<&'static str>) -> Member {
-        let orders: Vec<_> = orders
+        let session = session.map(Text::new);
+        let orders: Box<[_]> = orders
             .iter()
             .enumerate()
-            .map(|(i, (t, fen))| (i as u64, Order { at: at(t), revenue_fen: *fen, items: Box::new([]), session }))
+            .map(|(i, (t, fen))| (i as u64, Order { at: at(t), revenue_fen: *fen, items: Default::default(), session }))
             .collect();
         let p = Profile {
             first_seen: orders.first().map(|(_, o)| o.at),
@@ -152,8 +153,8 @@ mod tests {
             stage: Stage::Active,
             tier: Tier::Edge,
             rfm: Rfm::default(),
-            tags: Vec::new(),
-            segments: Vec::new(),
+            tags: Arc::default(),
+            segments: Arc::default(),
             scores: None,
         }
     }

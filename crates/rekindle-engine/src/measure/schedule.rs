@@ -84,20 +84,19 @@ pub fn schedule<'a>(
     let starts: BTreeMap<&str, DateTime<Utc>> = sessions.iter().map(|s| (s.id.as_str(), origin(s))).collect();
     let mut per = vec![Count::default(); counted.len()];
     for p in people() {
-        for (id, _) in &p.watched_by_session {
+        for (id, _) in p.sessions() {
             let Some(&i) = index.get(id) else { continue };
             let start = origin(counted[i]);
             let c = &mut per[i];
             c.viewers += 1;
             let later = |t: DateTime<Utc>| t > start && t <= start + after;
             let came_back = p
-                .watched_by_session
-                .iter()
-                .any(|(other, _)| *other != counted[i].id.as_str() && starts.get(other).is_some_and(|&t| later(t)));
-            if came_back || p.orders.iter().any(|(_, o)| later(o.at) && o.session != Some(*id)) {
+                .sessions()
+                .any(|(other, _)| other != counted[i].id.as_str() && starts.get(other).is_some_and(|&t| later(t)));
+            if came_back || p.orders.iter().any(|(_, o)| later(o.at) && o.session() != Some(id)) {
                 c.kept += 1;
             }
-            if p.orders.iter().any(|(_, o)| o.session == Some(*id)) {
+            if p.orders.iter().any(|(_, o)| o.session() == Some(id)) {
                 c.buyers += 1;
             }
         }

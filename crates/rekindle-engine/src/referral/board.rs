@@ -48,7 +48,7 @@ impl ReferralCache {
         decided.retain(|person, _| profiles.contains_key(person));
         let mut retries = 0;
         for (person, profile) in profiles {
-            let Some(invitation) = &profile.invitation else { continue };
+            let Some(invitation) = profile.invitation() else { continue };
             let again = match decided.get(person) {
                 None => true,
                 Some(d) if d.by != invitation.by => true,
@@ -67,7 +67,7 @@ impl ReferralCache {
         }
         let pairs = decided.iter().filter_map(|(invitee, d)| match d.decision {
             Decision::Inviter(inviter, known_at) => {
-                let invitation = (**profiles.get(invitee)?.invitation.as_ref()?).clone();
+                let invitation = profiles.get(invitee)?.invitation()?.clone();
                 Some(Pair { invitee: *invitee, inviter, known_at: known_at.unwrap_or(invitation.at), invitation })
             }
             _ => None,

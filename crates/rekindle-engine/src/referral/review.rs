@@ -39,8 +39,8 @@ impl ReferralReview {
         let mut due = Vec::new();
         for q in board.qualified(first_order) {
             let Some(m) = audience.member(q.invitee) else { continue };
-            let Some(invitation) = m.profile.invitation.as_deref() else { continue };
-            if m.profile.referral_qualified & q.occasion.bit() != 0 {
+            let Some(invitation) = m.profile.invitation() else { continue };
+            if m.profile.referral_qualified() & q.occasion.bit() != 0 {
                 continue;
             }
             let mut h = std::collections::hash_map::DefaultHasher::new();

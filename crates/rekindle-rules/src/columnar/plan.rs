@@ -226,11 +226,11 @@ fn with_time(col: Time, at: i64) -> Profile {
     let mut p = Profile::default();
     match col {
         Time::LastOrder => {
-            p.orders = vec![(0, Order { at, revenue_fen: 1, items: Box::new([]), session: None })];
+            p.orders = [(0, Order { at, revenue_fen: 1, items: Default::default(), session: None })].into();
         }
         Time::LastSeen => p.last_seen = Some(at),
         Time::LastLive => p.last_live = Some(at),
-        Time::OpenSince => p.tickets_opened = vec![(0, at)],
+        Time::OpenSince => p.rare_mut().tickets_opened = [(0, at)].into(),
     }
     p
 }

@@ -260,6 +260,7 @@ impl World {
             invited: p.invited,
             invited_by: p.invited_by,
             history: None,
+            bought: None,
         }
     }
 

@@ -56,6 +56,7 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
     // row of columns.
     let before = resident_bytes();
     let profiles: Vec<Profile> = (0..args.profiles).map(|i| base[i % base.len()].clone()).collect();
+    let held = resident_bytes();
     let lifecycle = LifecycleConfig::default();
     let stages: Vec<Stage> = profiles.iter().map(|p| lifecycle.stage(p, now)).collect();
     let products = ProductTags::default();
@@ -113,10 +114,13 @@ pub fn segments(args: BenchSegmentsArgs) -> anyhow::Result<ExitCode> {
         "incremental      {:.0} ns per event ({events} events folded)",
         folding.as_nanos() as f64 / events.max(1) as f64
     );
-    match (before, after) {
-        (Some(b), Some(a)) => println!(
-            "memory           {:.0} bytes per profile (resident size growth, columns included; Profile is {} bytes)",
+    match (before, held, after) {
+        (Some(b), Some(h), Some(a)) => println!(
+            "memory           {:.0} bytes per profile (resident size growth, columns included: {:.0} the profiles, \
+             {:.0} the columns and stages; Profile is {} bytes)",
             a.saturating_sub(b) as f64 / args.profiles as f64,
+            h.saturating_sub(b) as f64 / args.profiles as f64,
+            a.saturating_sub(h) as f64 / args.profiles as f64,
             size_of::<Profile>()
         ),
         _ => println!("memory           unknown (no /proc/self/statm)"),

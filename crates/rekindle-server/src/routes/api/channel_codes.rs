@@ -72,7 +72,8 @@ async fn list_codes(access: Access, State(state): State<AppState>) -> Result<Jso
     let mut came: HashMap<&str, Came> = HashMap::new();
     for m in &audience.members {
         let p = &m.profile;
-        let mut states: Vec<&str> = p.contacts.all().filter_map(|(_, l, _)| l.origin.and_then(|(_, _, c)| c)).collect();
+        let mut states: Vec<&str> =
+            p.contacts.all().filter_map(|(_, l, _)| l.origin().and_then(|(_, _, c)| c)).collect();
         states.dedup();
         for s in states {
             let c = came.entry(s).or_default();

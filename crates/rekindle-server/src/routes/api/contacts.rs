@@ -68,8 +68,8 @@ impl Friendship {
             added_at: l.added,
             removed_at: l.removed.map(|(t, _)| t),
             removed_by: l.removed.map(|(_, by)| by.as_str().into()),
-            source: l.origin.map(|(_, s, _)| s.into()),
-            code: l.origin.and_then(|(_, _, c)| c).map(Into::into),
+            source: l.origin().map(|(_, s, _)| s.into()),
+            code: l.origin().and_then(|(_, _, c)| c).map(Into::into),
         }
     }
 }

@@ -59,7 +59,7 @@ pub async fn points_of(
     let now = state.engine.now();
     // What the member holds is read back from their profile (their last `Level Changed`).
     let audience = state.engine.latest(ws);
-    let held = audience.as_deref().and_then(|a| a.member(person)).and_then(|m| program.held(m.profile.level));
+    let held = audience.as_deref().and_then(|a| a.member(person)).and_then(|m| program.held(m.profile.level()));
     let standing = program.standing(held, growth(&entries, program, now), now);
     let benefits = program.levels.get(standing.level).map(|l| l.benefits.clone()).unwrap_or_default();
     let ledger = Ledger::new(entries);

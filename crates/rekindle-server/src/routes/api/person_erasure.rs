@@ -152,8 +152,8 @@ async fn export_person(
             "stage": m.stage.as_str(),
             "tier": m.tier.as_str(),
             "rfm": {"r": m.rfm.r, "f": m.rfm.f, "m": m.rfm.m},
-            "tags": m.tags,
-            "scores": m.scores,
+            "tags": &*m.tags,
+            "scores": m.scores.as_deref(),
         })
     });
     access.audit(&state, "person.export", person.id.to_string()).await;

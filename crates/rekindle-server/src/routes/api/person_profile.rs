@@ -134,7 +134,7 @@ async fn person_profile(
     let tag = |source: &'static str| move |name: String| TagView { name, source: source.into() };
     let tags = manual.into_iter().map(tag("manual")).chain(by_rule.into_iter().map(tag("rule"))).collect();
     let rfm = member.map(|m| m.rfm).unwrap_or_default();
-    let scores = member.and_then(|m| m.scores.clone());
+    let scores = member.and_then(|m| m.scores.as_deref().cloned());
     let now = audience.now;
     Ok(Json(ProfileView {
         as_of: now,

@@ -111,7 +111,7 @@ async fn sidebar(
     let member = audience.member(person.id);
     let none = rekindle_core::profile::Profile::default();
     let profile = member.map_or(&none, |m| &*m.profile);
-    let scores = member.and_then(|m| m.scores.clone());
+    let scores = member.and_then(|m| m.scores.as_deref().cloned());
     let contacts = &profile.contacts;
     let facts = Facts {
         nickname: name.as_deref(),
