@@ -398,24 +398,11 @@ mod tests {
         }
     }
 
-    /// Relative error of an analytic gradient against central differences of the value.
+    /// Relative error of the analytic gradient against central differences of the value.
     fn gradient_error(variant: Variant, grouped: &Grouped, p: [f64; 4]) -> f64 {
         let mut analytic = [0.0; 4];
         grouped.evaluate(variant, &p, &mut analytic);
-        let size = grouped.log_likelihood(variant, &p).abs();
-        (0..4)
-            .map(|i| {
-                // A step relative to the parameter; the error is judged against the size of
-                // the log-likelihood per unit of ln p, as the optimiser sees it.
-                let h = 1e-5 * p[i];
-                let (mut up, mut down) = (p, p);
-                up[i] += h;
-                down[i] -= h;
-                let numeric =
-                    (grouped.log_likelihood(variant, &up) - grouped.log_likelihood(variant, &down)) / (2.0 * h);
-                ((numeric - analytic[i]) * p[i]).abs() / size
-            })
-            .fold(0.0, f64::max)
+        crate::gradient_check::gradient_error(p, |p| grouped.log_likelihood(variant, p), analytic)
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub mod depletion;
 pub mod experiment;
 pub mod fit;
 pub mod gamma_gamma;
+#[cfg(test)]
+mod gradient_check;
 mod hyp2f1;
 pub mod lift;
 pub mod summary;
