@@ -214,8 +214,8 @@ impl Audience {
                 scores: scores.flatten(),
             });
         }
-        let judging = Judging { context: &context, plan: &plan, scoring: scoring.as_ref(), now };
-        judging.run(&mut members, &mut facts, &work, threads);
+        let pass = JudgingPass { context: &context, plan: &plan, scoring: scoring.as_ref(), now };
+        pass.run(&mut members, &mut facts, &work, threads);
         let rejudged: Vec<(u32, Option<u32>)> = (work.iter().zip(&from).enumerate())
             .filter(|(_, (w, _))| !matches!(w, Work::Keep))
             .map(|(i, (_, from))| (i as u32, from.map(|j| j as u32)))
@@ -257,14 +257,15 @@ const PARALLEL_FROM: usize = 2_000;
 /// busier part of the members does not hold the others up.
 const CHUNKS_PER_THREAD: usize = 16;
 
-struct Judging<'a> {
+/// One refresh's judging, spread over threads (not the `[segments]` settings, [`super::Judging`]).
+struct JudgingPass<'a> {
     context: &'a Context,
     plan: &'a Plan,
     scoring: Option<&'a Scoring<'a>>,
     now: DateTime<Utc>,
 }
 
-impl Judging<'_> {
+impl JudgingPass<'_> {
     /// Do `work` for each member, on `threads` threads or as many as the machine's cores. The
     /// threads are scoped (they borrow the members) and inherit the caller's priority, so a
     /// refresh on the low-priority background thread stays low-priority.
