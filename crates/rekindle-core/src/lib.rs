@@ -16,6 +16,7 @@ pub mod csv_cell;
 pub mod error;
 pub mod events;
 pub mod groups;
+pub mod held;
 pub mod identifier;
 pub mod identity;
 pub mod ids;

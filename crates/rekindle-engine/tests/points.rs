@@ -52,3 +52,51 @@ async fn points_expire_once_when_their_time_comes_and_nothing_is_awarded_twice()
     assert_eq!(again.follow(ws).await.unwrap().awarded, 0);
     assert_eq!(store.points_entries(ws, person).await.unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awards_posted_a_page_at_a_time_keep_the_daily_cap_and_claw_back_refunds_read_in_the_same_page() {
+    let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
+    let still = Still::at(start).await;
+    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
+    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+    store.put_loyalty_program(ws, &Program::default(), start).await.unwrap();
+    // One append, read as one page: five shares by u1 (three a day earn), with u2's order and
+    // its refund in between, each awarded after the events before it of the same person.
+    let at = |m: i64| (start + Duration::minutes(m)).to_rfc3339();
+    let mut events = Vec::new();
+    for n in 0..5 {
+        events.push(
+            serde_json::json!({"type": "track", "event": "Live Shared", "userId": "u1", "messageId": format!("s{n}"),
+            "timestamp": at(n * 2), "properties": {"session_id": "live-1"}}),
+        );
+        if n == 1 {
+            events.push(
+                serde_json::json!({"type": "track", "event": "Order Completed", "userId": "u2", "messageId": "o9",
+                "timestamp": at(3), "properties": {"order_id": "o9", "revenue": 50.0}}),
+            );
+        }
+        if n == 3 {
+            events.push(
+                serde_json::json!({"type": "track", "event": "Order Refunded", "userId": "u2", "messageId": "r9",
+                "timestamp": at(7), "properties": {"order_id": "o9"}}),
+            );
+        }
+    }
+    let arrival = Arrival { historical: true, ..Arrival::live(start) };
+    let messages = events.iter().map(|m| Message::parse(&m.to_string(), None, &arrival).unwrap()).collect();
+    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+
+    let follower = PointsFollower::new(store.clone(), engine, live);
+    let followed = follower.follow(ws).await.unwrap();
+    assert_eq!(followed.events, 7);
+    let of = |user: &str| PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: user.into() });
+    let u1 = store.person(ws, &of("u1")).await.unwrap().unwrap().id;
+    let u2 = store.person(ws, &of("u2")).await.unwrap().unwrap().id;
+    let shares = store.points_entries(ws, u1).await.unwrap();
+    assert_eq!(shares.iter().map(|e| e.source.as_str()).collect::<Vec<_>>(), ["share:s0", "share:s1", "share:s2"]);
+    let orders = store.points_entries(ws, u2).await.unwrap();
+    assert_eq!(
+        orders.iter().map(|e| (e.kind, e.points)).collect::<Vec<_>>(),
+        [(Kind::Earn, 50), (Kind::ClawBack, -50)]
+    );
+}

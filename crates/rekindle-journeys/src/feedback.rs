@@ -1,26 +1,30 @@
 //! Events that tell delivery something: a message delivered, opened or clicked; a person
 //! opting out (拒收请回复R) or back in; a mini-program subscription accepted; a coupon used.
 
+use chrono::{DateTime, Utc};
 use rekindle_core::WorkspaceId;
 use rekindle_core::events;
 use rekindle_core::outreach::ChannelKind;
 use rekindle_store::{Store, StoredEvent};
 use serde_json::Value;
 
-/// Marks what the event says; events that say nothing to delivery pass through.
+/// A message to mark delivered: (send key, when).
+pub type Delivered = (String, DateTime<Utc>);
+
+/// Marks what the event says; events that say nothing to delivery pass through. A delivery
+/// (every message sent makes one, or more) is returned for the caller to mark with others in
+/// one write (`Store::mark_all_delivered`); the rest are rare and written at once.
 pub async fn apply(
     store: &dyn Store,
     ws: WorkspaceId,
     e: &StoredEvent,
     name: &str,
     p: &Value,
-) -> rekindle_store::Result<()> {
+) -> rekindle_store::Result<Option<Delivered>> {
     let text = |key: &str| p.get(key).and_then(Value::as_str);
     match name {
         events::MESSAGE_DELIVERED | events::MESSAGE_OPENED | events::MESSAGE_CLICKED => {
-            if let Some(key) = text("message_id") {
-                store.mark_delivered(ws, key, e.timestamp).await?;
-            }
+            return Ok(text("message_id").map(|key| (key.to_owned(), e.timestamp)));
         }
         "Unsubscribed" | "Resubscribed" => {
             let allowed = name == "Resubscribed";
@@ -58,5 +62,5 @@ pub async fn apply(
         }
         _ => {}
     }
-    Ok(())
+    Ok(None)
 }

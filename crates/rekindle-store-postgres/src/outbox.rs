@@ -437,18 +437,19 @@ impl rekindle_store::Outbox for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
-        let done = sql(
-            "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
-                    delivered_at = COALESCE(delivered_at, $3), updated_at = $3
-             WHERE workspace_id = $1 AND send_key = $2",
-        )
-        .bind(ws.0)
-        .bind(send_key)
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() > 0)
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        deliver(&mut conn, ws, send_key, at).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn mark_all_delivered(&self, ws: WorkspaceId, marks: &[(String, DateTime<Utc>)]) -> Result<usize> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut found = 0;
+        for (key, at) in marks {
+            found += usize::from(deliver(&mut tx, ws, key, *at).await?);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(found)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -494,4 +495,20 @@ impl rekindle_store::Outbox for PostgresStore {
             .map_err(db_err)?;
         outbox_rows(&rows)
     }
+}
+
+/// Mark the message with this send key delivered; `false` when there is none.
+async fn deliver(conn: &mut PgConnection, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
+    let done = sql(
+        "UPDATE outbox SET state = CASE WHEN state IN ('sent', 'awaiting', 'uncertain') THEN 'delivered' ELSE state END,
+                delivered_at = COALESCE(delivered_at, $3), updated_at = $3
+         WHERE workspace_id = $1 AND send_key = $2",
+    )
+    .bind(ws.0)
+    .bind(send_key)
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(done.rows_affected() > 0)
 }

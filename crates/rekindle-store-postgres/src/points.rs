@@ -82,6 +82,20 @@ impl Points for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // Every person's lock at once, in the one order every node takes them in.
+        let keys: Vec<Key> = entries.iter().map(|(person, _)| Key::points(ws, *person)).collect();
+        journey_lock::lock(&mut tx, &keys).await.map_err(db_err)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (person, e) in entries {
+            out.push(post(&mut tx, ws, *person, e).await?);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
         let rows = sql("SELECT kind, points, source, reason, at, expires_at FROM points_entries
                         WHERE workspace_id = $1 AND (person_id = $2 OR person_id IN

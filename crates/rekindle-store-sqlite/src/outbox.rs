@@ -420,6 +420,19 @@ impl Outbox for SqliteStore {
         self.write(move |tx| deliver(tx, ws, &key, at)).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn mark_all_delivered(&self, ws: WorkspaceId, marks: &[(String, DateTime<Utc>)]) -> Result<usize> {
+        let marks = marks.to_vec();
+        self.write(move |tx| {
+            let mut found = 0;
+            for (key, at) in &marks {
+                found += usize::from(deliver(tx, ws, key, *at)?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     #[tracing::instrument(level = "debug", skip_all)]
     async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
         let error = error.clone();

@@ -71,6 +71,12 @@ impl Points for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>> {
+        let entries = entries.to_vec();
+        self.write(move |tx| entries.iter().map(|(person, e)| post(tx, ws, *person, e)).collect()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
         self.read(move |c| {
             let mut stmt = c

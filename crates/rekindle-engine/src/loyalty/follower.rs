@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
-use rekindle_core::loyalty::Program;
+use rekindle_core::held::Held;
 use rekindle_core::loyalty::earn::{Earning, counted_on_day, refund_claw_back};
+use rekindle_core::loyalty::{Entry, Posted, Program};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Store, StoredEvent};
 
@@ -18,6 +19,8 @@ use crate::live::LiveRooms;
 
 /// Events read from the log per page.
 const PAGE: u32 = 2000;
+/// Awards posted in one write, at most.
+const POSTS_AT_ONCE: usize = 500;
 /// How often every balance is looked at for points that reached their expiry.
 const EXPIRE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -55,9 +58,18 @@ impl PointsFollower {
         while cursor < horizon {
             let page = store.events_between(ws, cursor, horizon, PAGE).await?;
             let Some(last) = page.last().map(|e| e.id) else { break };
+            // A page's awards are posted together, each person's before their next event is
+            // read (what it reads — the day's count, the order's points — is then up to date).
+            let mut held = Held::new(POSTS_AT_ONCE);
             for e in &page {
-                done.awarded += self.event(ws, &program, tz, e).await?;
+                if held.must_write_before(e.person) {
+                    done.awarded += self.post(ws, held.take()).await?;
+                }
+                if let Some(entry) = self.earned(ws, &program, tz, e).await? {
+                    held.add(e.person, entry);
+                }
             }
+            done.awarded += self.post(ws, held.take()).await?;
             done.events += page.len();
             // Written down after the page: a crash re-reads it, which awards nobody twice.
             store.set_points_cursor(ws, last).await?;
@@ -96,17 +108,18 @@ impl PointsFollower {
         Ok(people)
     }
 
-    async fn event(
+    /// What the event earns under the program, if anything.
+    async fn earned(
         &self,
         ws: WorkspaceId,
         program: &Program,
         tz: Tz,
         e: &StoredEvent,
-    ) -> rekindle_store::Result<usize> {
+    ) -> rekindle_store::Result<Option<Entry>> {
         if e.person == PersonId::ERASED || e.name.is_none() {
-            return Ok(0);
+            return Ok(None);
         }
-        let Some(earning) = program.earning(&profile_event(e), &e.message_id, tz) else { return Ok(0) };
+        let Some(earning) = program.earning(&profile_event(e), &e.message_id, tz) else { return Ok(None) };
         let store = &*self.store;
         let entry = match earning {
             Earning::Earn(entry) => Some(entry),
@@ -119,9 +132,16 @@ impl PointsFollower {
                 refund_claw_back(program, &entries, &order_id, points, &message_id, e.timestamp)
             }
         };
-        let Some(entry) = entry else { return Ok(0) };
-        let posted = store.post_points(ws, e.person, &[entry]).await?;
-        Ok(posted.iter().filter(|p| **p == rekindle_core::loyalty::Posted::Written).count())
+        Ok(entry)
+    }
+
+    /// Post people's entries in one write; how many were written (not already there).
+    async fn post(&self, ws: WorkspaceId, entries: Vec<(PersonId, Entry)>) -> rekindle_store::Result<usize> {
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let posted = self.store.post_points_of_many(ws, &entries).await?;
+        Ok(posted.iter().filter(|p| **p == Posted::Written).count())
     }
 
     /// Viewers of the last day's sessions who have watched long enough, awarded once each.
@@ -145,13 +165,9 @@ impl PointsFollower {
                 due
             })
             .await?;
-        let mut awarded = 0;
-        for (person, entry) in due {
-            let source = entry.source.clone();
-            let posted = self.store.post_points(ws, person, &[entry]).await?;
-            awarded += posted.iter().filter(|p| **p == rekindle_core::loyalty::Posted::Written).count();
-            self.watched.lock().unwrap_or_else(|p| p.into_inner()).insert(source);
-        }
+        let sources: Vec<String> = due.iter().map(|(_, entry)| entry.source.clone()).collect();
+        let awarded = self.post(ws, due).await?;
+        self.watched.lock().unwrap_or_else(|p| p.into_inner()).extend(sources);
         Ok(awarded)
     }
 }

@@ -38,6 +38,9 @@ pub trait Outbox: Send + Sync {
     /// Mark the message with this send key delivered (or opened/clicked: still delivered);
     /// `false` when there is none.
     async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// [`Outbox::mark_delivered`] for many (send key, time) pairs in one transaction, in order;
+    /// how many named a message.
+    async fn mark_all_delivered(&self, ws: WorkspaceId, marks: &[(String, DateTime<Utc>)]) -> Result<usize>;
     /// A message awaiting confirmation (a WeCom mass send) that will not go out: the staff
     /// member never confirmed it, or WeCom did not deliver it. `false` when it is not awaiting.
     async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool>;

@@ -69,7 +69,7 @@ macro_rules! conformance_suite {
             fallbacks_take_the_first_channel_with_room, racing_priorities_leave_the_highest_holding_the_slot,
             dispatches_are_recorded_together, templates_and_coupons, consent_latest_wins, journey_cursor_only_moves_on,
             changes_are_a_feed_with_cursors, enrollments_follow_a_merge, attribution_rows_follow_a_merge, caps_count_across_a_merge,
-            erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model,
+            erasure_leaves_no_trace, export_holds_everything, points_follow_the_ledger_model, points_of_many_people_post_as_one_by_one,
             racing_redemptions_never_overspend, redemptions_are_confirmed_or_released_once,
             points_follow_a_merge_and_are_erased, service_rows_are_per_workspace,
             faq_log_is_newest_first_and_erased_with_the_asker, referral_codes_are_one_per_person_and_erased, group_posts_never_pass_the_ceiling,

@@ -97,6 +97,10 @@ pub async fn outbox_claims_and_records(store: &dyn Store) {
     );
     assert!(store.mark_delivered(ws, "now", retry_at).await.unwrap());
     assert!(!store.mark_delivered(ws, "nope", retry_at).await.unwrap());
+    // Many marks in one go: counted by the messages they name; a message delivered stays so.
+    let marks = [("nope".to_owned(), retry_at), ("now".to_owned(), retry_at + Duration::seconds(5))];
+    assert_eq!(store.mark_all_delivered(ws, &marks).await.unwrap(), 1);
+    assert_eq!(store.mark_all_delivered(ws, &[]).await.unwrap(), 0);
     let messages = store.messages(ws, Some(p), 10).await.unwrap();
     assert_eq!(
         messages.iter().map(|m| (m.send_key.as_str(), m.state)).collect::<Vec<_>>(),

@@ -70,6 +70,43 @@ pub async fn points_follow_the_ledger_model(store: &dyn Store) {
     assert_eq!(store.points_balances(ws).await.unwrap(), vec![(person, balance)]);
 }
 
+/// Many people's entries posted together: each as it would be alone, in the order given, one
+/// model ledger a person (a source names one thing in the workspace, so each person's are
+/// their own).
+pub async fn points_of_many_people_post_as_one_by_one(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let people = [someone(store, ws, "m1").await, someone(store, ws, "m2").await, someone(store, ws, "m3").await];
+    let mut models = [Ledger::default(), Ledger::default(), Ledger::default()];
+    let mut d = Draw(0xba7c);
+    for step in 0..60i64 {
+        let batch: Vec<(usize, Entry)> = (0..1 + d.below(6))
+            .map(|_| {
+                let who = d.below(3) as usize;
+                let e = match d.below(3) {
+                    0 | 1 => {
+                        entry(Kind::Earn, 1 + d.below(300) as i64, &format!("earn:{who}:{}", d.below(20)), step / 10)
+                    }
+                    _ => entry(
+                        Kind::Redeem,
+                        -(1 + d.below(400) as i64),
+                        &format!("redeem:{who}:{}", d.below(15)),
+                        step / 10,
+                    ),
+                };
+                (who, e)
+            })
+            .collect();
+        let sent: Vec<(PersonId, Entry)> = batch.iter().map(|(who, e)| (people[*who], e.clone())).collect();
+        let posted = store.post_points_of_many(ws, &sent).await.unwrap();
+        let expected: Vec<Posted> = batch.into_iter().map(|(who, e)| models[who].post(e)).collect();
+        assert_eq!(posted, expected, "step {step}");
+    }
+    for (person, model) in people.iter().zip(&models) {
+        assert_eq!(store.points_entries(ws, *person).await.unwrap(), model.entries(), "entry for entry");
+    }
+    assert!(store.post_points_of_many(ws, &[]).await.unwrap().is_empty());
+}
+
 pub async fn racing_redemptions_never_overspend(store: &dyn Store) {
     let ws = default_ws(store).await;
     let person = someone(store, ws, "racer").await;
