@@ -114,8 +114,9 @@ impl<'a> Walker<'a> {
         };
         let from = e.step.as_deref().unwrap_or_default();
         // Resuming after a wait: a message of this enrollment that could not go out stops it,
-        // unless the journey says to carry on.
-        if e.step.is_some() && !definition.undelivered.walks_on(self.undelivered(e).await?) {
+        // unless the journey says to carry on. (An entry never walked, `seq` 0, has queued
+        // nothing: not asked, which spared a read of the person's messages per entry.)
+        if e.step.is_some() && e.seq > 0 && !definition.undelivered.walks_on(self.undelivered(e).await?) {
             let log = vec![record(from, "exited", Some("undelivered"))];
             return Ok(Advance {
                 enrollment: e.id,

@@ -48,34 +48,7 @@ impl EventLog for SqliteStore {
     async fn events(&self, ws: WorkspaceId, query: &EventQuery) -> Result<Vec<StoredEvent>> {
         let q = query.clone();
         self.read(move |c| {
-            let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE workspace_id = ?");
-            let mut args: Vec<Sql> = vec![Sql::Integer(ws.0)];
-            if let Some(p) = q.person {
-                sql.push_str(" AND person_id = ?");
-                args.push(Sql::Blob(p.0.as_bytes().to_vec()));
-            }
-            if let Some(n) = &q.name {
-                sql.push_str(" AND name = ?");
-                args.push(Sql::Text(n.clone()));
-            }
-            if let Some(k) = q.kind {
-                sql.push_str(" AND kind = ?");
-                args.push(Sql::Text(k.as_str().into()));
-            }
-            if let Some(from) = q.from {
-                sql.push_str(" AND timestamp >= ?");
-                args.push(Sql::Integer(ms(from)));
-            }
-            if let Some(to) = q.to {
-                sql.push_str(" AND timestamp < ?");
-                args.push(Sql::Integer(ms(to)));
-            }
-            if let Some(b) = q.before {
-                sql.push_str(" AND (timestamp < ? OR (timestamp = ? AND id < ?))");
-                args.extend([Sql::Integer(ms(b.timestamp)), Sql::Integer(ms(b.timestamp)), Sql::Integer(b.id)]);
-            }
-            sql.push_str(" ORDER BY timestamp DESC, id DESC LIMIT ?");
-            args.push(Sql::Integer(i64::from(q.limit)));
+            let (sql, args) = events_query(ws, &q);
             let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
             let rows = stmt.query_map(params_from_iter(args), event_row).map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
@@ -162,5 +135,77 @@ impl EventLog for SqliteStore {
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
         .await
+    }
+}
+
+/// The SQL and arguments of an [`EventLog::events`] query.
+fn events_query(ws: WorkspaceId, q: &EventQuery) -> (String, Vec<Sql>) {
+    // One person's events: their (person, time) index, whatever else is asked. The unary `+`
+    // keeps SQLite off the (workspace, name, time) index, which it otherwise picks for a name
+    // and then walks every event of that name in the store to find the person's few
+    // (5.8 ms a read at 100,000 people under load, three reads per person a journey sends to).
+    let (workspace, name) = match q.person {
+        Some(_) => ("+workspace_id", "+name"),
+        None => ("workspace_id", "name"),
+    };
+    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE {workspace} = ?");
+    let mut args: Vec<Sql> = vec![Sql::Integer(ws.0)];
+    if let Some(p) = q.person {
+        sql.push_str(" AND person_id = ?");
+        args.push(Sql::Blob(p.0.as_bytes().to_vec()));
+    }
+    if let Some(n) = &q.name {
+        sql.push_str(&format!(" AND {name} = ?"));
+        args.push(Sql::Text(n.clone()));
+    }
+    if let Some(k) = q.kind {
+        sql.push_str(" AND kind = ?");
+        args.push(Sql::Text(k.as_str().into()));
+    }
+    if let Some(from) = q.from {
+        sql.push_str(" AND timestamp >= ?");
+        args.push(Sql::Integer(ms(from)));
+    }
+    if let Some(to) = q.to {
+        sql.push_str(" AND timestamp < ?");
+        args.push(Sql::Integer(ms(to)));
+    }
+    if let Some(b) = q.before {
+        sql.push_str(" AND (timestamp < ? OR (timestamp = ? AND id < ?))");
+        args.extend([Sql::Integer(ms(b.timestamp)), Sql::Integer(ms(b.timestamp)), Sql::Integer(b.id)]);
+    }
+    sql.push_str(" ORDER BY timestamp DESC, id DESC LIMIT ?");
+    args.push(Sql::Integer(i64::from(q.limit)));
+    (sql, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite plans for the query: the details of `EXPLAIN QUERY PLAN`.
+    async fn plan(store: &SqliteStore, q: EventQuery) -> String {
+        store
+            .read(move |c| {
+                let (sql, args) = events_query(WorkspaceId(1), &q);
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(db_err)?;
+                let rows = stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(3)).map_err(db_err)?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)?.join("; "))
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_person_s_events_of_a_name_are_read_by_the_person_s_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let person = Some(PersonId::new_v7());
+        let name = Some("Contact Added".to_owned());
+        let theirs = plan(&store, EventQuery { person, name: name.clone(), limit: 20, ..EventQuery::default() }).await;
+        assert!(theirs.contains("events_person_time"), "{theirs}");
+        // Without a person, the name's index is the right one.
+        let everyone = plan(&store, EventQuery { name, limit: 20, ..EventQuery::default() }).await;
+        assert!(everyone.contains("events_name_time"), "{everyone}");
     }
 }
