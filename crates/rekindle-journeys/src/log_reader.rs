@@ -31,7 +31,7 @@ const MAX_TRIGGER_AGE: Duration = Duration::hours(24);
 /// A write a page's event asked for, held to be made with the others (see the module's note).
 enum Write<'c> {
     Delivered(Delivered),
-    Enter(Entry<'c>),
+    Enter(Box<Entry<'c>>),
 }
 
 impl Runner {
@@ -94,7 +94,7 @@ impl Runner {
         for (_, w) in held {
             match w {
                 Write::Delivered(d) => delivered.push(d),
-                Write::Enter(e) => entries.push(e),
+                Write::Enter(e) => entries.push(*e),
             }
         }
         if !delivered.is_empty() {
@@ -150,7 +150,7 @@ impl Runner {
             if fits {
                 let key = format!("event:{}", e.message_id);
                 let entry = Entry { journey: j, person: e.person, key, occasion: occasion.clone(), at: e.timestamp };
-                held.add(e.person, Write::Enter(entry));
+                held.add(e.person, Write::Enter(Box::new(entry)));
             }
         }
         Ok(pass)
