@@ -25,28 +25,65 @@ pub struct Buyer {
 
 /// One score per input, in input order; `None` (never ordered) scores zeros.
 pub fn score(people: &[Option<Buyer>]) -> Vec<Rfm> {
-    let buyers: Vec<&Buyer> = people.iter().flatten().collect();
-    let recency = Quintiles::of(buyers.iter().map(|b| -b.days_since_order).collect());
-    let frequency = Quintiles::of(buyers.iter().map(|b| b.orders as f64).collect());
-    let money = Quintiles::of(buyers.iter().map(|b| b.spend as f64).collect());
-    people
-        .iter()
-        .map(|p| match p {
+    let cuts = Cuts::of(people);
+    people.iter().map(|p| cuts.score(p)).collect()
+}
+
+/// The three axes' quintile cuts among buyers. Each axis is cut on its own, so a refresh
+/// cuts them on several threads at once ([`Quintiles::of`]).
+pub struct Cuts {
+    pub recency: Quintiles,
+    pub frequency: Quintiles,
+    pub money: Quintiles,
+}
+
+impl Cuts {
+    pub fn of(people: &[Option<Buyer>]) -> Self {
+        Self {
+            recency: Quintiles::of(people, Axis::Recency),
+            frequency: Quintiles::of(people, Axis::Frequency),
+            money: Quintiles::of(people, Axis::Money),
+        }
+    }
+
+    /// One person's scores; `None` (never ordered) scores zeros.
+    pub fn score(&self, person: &Option<Buyer>) -> Rfm {
+        match person {
             Some(b) => Rfm {
-                r: recency.score(-b.days_since_order),
-                f: frequency.score(b.orders as f64),
-                m: money.score(b.spend as f64),
+                r: self.recency.score(Axis::Recency.value(b)),
+                f: self.frequency.score(Axis::Frequency.value(b)),
+                m: self.money.score(Axis::Money.value(b)),
             },
             None => Rfm::default(),
-        })
-        .collect()
+        }
+    }
+}
+
+/// One of the three things a buyer is ranked on, as a value where higher is better.
+#[derive(Debug, Clone, Copy)]
+pub enum Axis {
+    Recency,
+    Frequency,
+    Money,
+}
+
+impl Axis {
+    fn value(self, b: &Buyer) -> f64 {
+        match self {
+            Self::Recency => -b.days_since_order,
+            Self::Frequency => b.orders as f64,
+            Self::Money => b.spend as f64,
+        }
+    }
 }
 
 /// The lowest value that earns each score from 5 down to 2 (higher values are better).
-struct Quintiles([f64; 4]);
+pub struct Quintiles([f64; 4]);
 
 impl Quintiles {
-    fn of(mut values: Vec<f64>) -> Self {
+    /// The cuts of one axis among the buyers of `people`.
+    pub fn of(people: &[Option<Buyer>], axis: Axis) -> Self {
+        let mut values: Vec<f64> = people.iter().flatten().map(|b| axis.value(b)).collect();
         // The value at each rank, highest first, without sorting everyone: a refresh ranks a
         // million buyers.
         Self(cuts(&mut values, [0.2, 0.4, 0.6, 0.8], |a, b| b.total_cmp(a)).map(|c| c.unwrap_or(f64::INFINITY)))

@@ -3,6 +3,8 @@
 //! lower priority (nice 10 on Linux), it yields that core whenever the event path or a
 //! request wants it, and still runs at full speed when nothing else does.
 
+use std::sync::OnceLock;
+
 use tokio::sync::oneshot;
 
 /// Run `f` on a low-priority thread of its own; `Err` if it panicked.
@@ -18,6 +20,34 @@ pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> R
 /// a few hundred milliseconds to free, too long for an async thread and not urgent.
 pub fn drop_later<T: Send + 'static>(value: T) {
     spawn(move || drop(value));
+}
+
+/// Run `f` with its parallel iterators on the judging threads: one per core, each at the
+/// background's low priority, started on first use and kept (a refresh every few seconds
+/// does not start threads each time). `threads` asks for a pool of its own that size (tests
+/// judge on one to three). Without threads to be had, `f` runs on rayon's global pool.
+pub(crate) fn judging<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let build = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("rekindle-judge-{i}"))
+            .start_handler(|_| lower_priority())
+            .build()
+            .ok()
+    };
+    let own;
+    let pool = match threads {
+        Some(n) => {
+            own = build(n.max(1));
+            own.as_ref()
+        }
+        None => POOL.get_or_init(|| build(0)).as_ref(),
+    };
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
 }
 
 fn spawn(f: impl FnOnce() + Send + 'static) {
@@ -58,6 +88,15 @@ mod tests {
     async fn runs_the_work_and_hands_back_its_result() {
         assert_eq!(run(|| 6 * 7).await.unwrap(), 42);
         assert!(run(|| -> u8 { panic!("a panicking job") }).await.is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_judging_threads_run_at_a_lower_priority() {
+        // SAFETY: as in lower_priority.
+        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) };
+        let nices: Vec<i32> = judging(Some(2), || rayon::broadcast(|_| nice()));
+        assert_eq!(nices, [10, 10]);
     }
 
     #[cfg(target_os = "linux")]

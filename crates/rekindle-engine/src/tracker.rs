@@ -10,6 +10,8 @@ use rekindle_core::lifecycle::Stage;
 use rekindle_core::{PersonId, SegmentId, WorkspaceId};
 use rekindle_store::{MembershipChange, SegmentSize, StageChange, Store};
 
+use rayon::prelude::*;
+
 use crate::{Audience, Member};
 
 /// How often a segment's size is written down for its trend.
@@ -139,67 +141,65 @@ impl Tracker {
         let segments = &audience.context.segments;
         let index: HashMap<SegmentId, usize> = segments.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         // A segment index of the basis as one of the audience's (none once deleted).
-        let moved: Vec<Option<usize>> = basis.context.segments.iter().map(|s| index.get(&s.id).copied()).collect();
-        let mut entered: Vec<Vec<PersonId>> = vec![Vec::new(); segments.len()];
-        let mut left: Vec<Vec<PersonId>> = vec![Vec::new(); segments.len()];
-        let mut compare = |person: PersonId, before: Option<&Member>, after: Option<&Member>| {
-            let before: Vec<usize> =
-                before.map(|m| m.segments.iter().filter_map(|s| moved[*s as usize]).collect()).unwrap_or_default();
-            let after: &[u16] = after.map_or(&[], |m| &m.segments);
-            for s in after {
-                if !before.contains(&(*s as usize)) {
-                    entered[*s as usize].push(person);
-                }
-            }
-            for s in &before {
-                if !after.contains(&(*s as u16)) {
-                    left[*s].push(person);
-                }
-            }
-        };
-        match self.rejudged(audience) {
+        let moved: Vec<Option<u16>> =
+            basis.context.segments.iter().map(|s| index.get(&s.id).map(|i| *i as u16)).collect();
+        let in_order = moved.iter().flatten().is_sorted_by(|a, b| a < b);
+        let diffs = Diffs { moved: &moved, width: segments.len(), in_order };
+        let mut found = crate::background::judging(None, || match self.rejudged(audience) {
             Some(r) => {
-                for (i, j) in &r.members {
-                    let m = &audience.members[*i as usize];
-                    compare(m.person, j.map(|j| &basis.members[j as usize]), Some(m));
-                }
+                let mut found = (r.members.par_chunks(COMPARED_TOGETHER))
+                    .fold(
+                        || diffs.none(),
+                        |mut found, chunk| {
+                            for (i, j) in chunk {
+                                let m = &audience.members[*i as usize];
+                                diffs.compare(&mut found, m.person, j.map(|j| &basis.members[j as usize]), Some(m));
+                            }
+                            found
+                        },
+                    )
+                    .reduce(|| diffs.none(), Moves::join);
                 for p in &r.gone {
-                    compare(*p, basis.member(*p), None);
+                    diffs.compare(&mut found, *p, basis.member(*p), None);
                 }
+                found
             }
             None => {
                 // Both are sorted by person: walk them together.
+                let mut found = diffs.none();
                 let (mut a, mut b) = (basis.members.iter().peekable(), audience.members.iter().peekable());
                 loop {
                     match (a.peek(), b.peek()) {
                         (Some(x), Some(y)) if x.person == y.person => {
-                            compare(x.person, Some(x), Some(y));
+                            diffs.compare(&mut found, x.person, Some(x), Some(y));
                             a.next();
                             b.next();
                         }
                         (Some(x), Some(y)) if x.person < y.person => {
-                            compare(x.person, Some(x), None);
+                            diffs.compare(&mut found, x.person, Some(x), None);
                             a.next();
                         }
                         (Some(x), None) => {
-                            compare(x.person, Some(x), None);
+                            diffs.compare(&mut found, x.person, Some(x), None);
                             a.next();
                         }
                         (_, Some(y)) => {
-                            compare(y.person, None, Some(y));
+                            diffs.compare(&mut found, y.person, None, Some(y));
                             b.next();
                         }
                         (None, None) => break,
                     }
                 }
+                found
             }
-        }
+        });
+        crate::background::judging(None, || {
+            found.entered.par_iter_mut().chain(found.left.par_iter_mut()).for_each(|people| people.sort_unstable())
+        });
         let mut membership = Vec::new();
         let mut counts = HashMap::new();
         for (i, segment) in segments.iter().enumerate() {
-            let (mut entered, mut left) = (std::mem::take(&mut entered[i]), std::mem::take(&mut left[i]));
-            entered.sort_unstable();
-            left.sort_unstable();
+            let (entered, left) = (std::mem::take(&mut found.entered[i]), std::mem::take(&mut found.left[i]));
             let kept = if basis.context.segments.iter().any(|s| s.id == segment.id) {
                 self.counts.get(&segment.id).copied().unwrap_or(0)
             } else {
@@ -252,6 +252,75 @@ impl Tracker {
             entered: changes.membership.iter().filter(|c| c.entered).count(),
             left: changes.membership.iter().filter(|c| !c.entered).count(),
             stage_changes: changes.stages.len(),
+        }
+    }
+}
+
+/// Members compared on one judging thread at once, at the least.
+const COMPARED_TOGETHER: usize = 1024;
+
+/// How segment memberships are compared, person by person.
+struct Diffs<'a> {
+    /// Each of the basis's segment indexes as one of the audience's (none once deleted).
+    moved: &'a [Option<u16>],
+    /// How many segments the audience has.
+    width: usize,
+    /// Whether `moved` keeps the basis's order, so its lists stay sorted read through it.
+    in_order: bool,
+}
+
+/// Who entered and who left each of the audience's segments (unsorted until the end).
+struct Moves {
+    entered: Vec<Vec<PersonId>>,
+    left: Vec<Vec<PersonId>>,
+}
+
+impl Moves {
+    fn join(mut self, other: Self) -> Self {
+        for (mine, theirs) in self.entered.iter_mut().zip(other.entered).chain(self.left.iter_mut().zip(other.left)) {
+            mine.extend(theirs);
+        }
+        self
+    }
+}
+
+impl Diffs<'_> {
+    fn none(&self) -> Moves {
+        Moves { entered: vec![Vec::new(); self.width], left: vec![Vec::new(); self.width] }
+    }
+
+    /// One person's segments before (in the basis) and now (in the audience), each list sorted.
+    fn compare(&self, found: &mut Moves, person: PersonId, before: Option<&Member>, after: Option<&Member>) {
+        let before = before.map_or(&[][..], |m| &m.segments).iter().filter_map(|b| self.moved[*b as usize]);
+        let after = after.map_or(&[][..], |m| &m.segments).iter().copied();
+        if self.in_order {
+            self.walk(found, person, before, after);
+        } else {
+            // Segments were reordered: the basis's list, read through `moved`, is sorted anew.
+            let before: std::collections::BTreeSet<u16> = before.collect();
+            self.walk(found, person, before.into_iter(), after);
+        }
+    }
+
+    /// Walk two sorted lists of segments together.
+    fn walk(
+        &self,
+        found: &mut Moves,
+        person: PersonId,
+        before: impl Iterator<Item = u16>,
+        after: impl Iterator<Item = u16>,
+    ) {
+        let mut after = after.peekable();
+        for b in before {
+            while let Some(a) = after.next_if(|a| *a < b) {
+                found.entered[a as usize].push(person);
+            }
+            if after.next_if_eq(&b).is_none() {
+                found.left[b as usize].push(person);
+            }
+        }
+        for a in after {
+            found.entered[a as usize].push(person);
         }
     }
 }

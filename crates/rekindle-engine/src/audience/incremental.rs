@@ -6,14 +6,15 @@
 //! aside: those are as of the last refit or the person's last change.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use rayon::prelude::*;
 use rekindle_core::PersonId;
 use rekindle_core::lifecycle::{Stage, Tier};
 use rekindle_core::profile::Profile;
-use rekindle_core::rfm::{self, Buyer};
+use rekindle_core::rfm::{self, Axis, Buyer, Quintiles, Rfm};
 use rekindle_rules::ast::{Metric, Rule};
 use rekindle_rules::next_change::{earliest, window};
 
@@ -92,8 +93,20 @@ impl Audience {
         // After the profiles were folded: every item text they name is interned by now.
         let rules = context.rule_tags.iter().map(|(_, r)| r).chain(context.segments.iter().map(|s| &s.rule));
         context.bought = rekindle_rules::Bought::of(rules);
-        let mut people: Vec<(PersonId, Arc<Profile>)> = people.into_iter().collect();
-        people.sort_unstable_by_key(|(id, _)| *id);
+        let people: Vec<(PersonId, Arc<Profile>)> = people.into_iter().collect();
+        crate::background::judging(threads, move || Self::judged(prev, people, now, context))
+    }
+
+    /// [`Audience::next_on`] on the judging threads: what is per person (the sort, the facts,
+    /// the members, the judging) is spread over them; each rank's cuts and who is gone are
+    /// found on one thread each.
+    fn judged(
+        prev: Option<&Audience>,
+        mut people: Vec<(PersonId, Arc<Profile>)>,
+        now: DateTime<Utc>,
+        context: Context,
+    ) -> Self {
+        people.par_sort_unstable_by_key(|(id, _)| *id);
         // An audience without its memo (assembled by hand) or from a later moment (a clock
         // that went back) is no basis.
         let prev = prev.filter(|p| p.memo.facts.len() == p.members.len() && p.now <= now);
@@ -135,20 +148,16 @@ impl Audience {
         }
         gone.extend(previous[j.min(previous.len())..].iter().map(|m| m.person));
 
-        let mut facts: Vec<Facts> = people
-            .iter()
-            .zip(&from)
-            .zip(&own)
+        let mut facts: Vec<Facts> = (people.par_iter().zip(&from).zip(&own))
             .map(|(((_, profile), from), moved)| match (prev, from) {
                 (Some(p), Some(j)) if !moved => p.memo.facts[*j],
                 _ => Facts::of(profile, now),
             })
             .collect();
-        let spend: Vec<i64> = facts.iter().map(|f| f.spend365).collect();
+        // The ranks across people: the value tiers and each RFM axis cut on its own thread.
         let shares = context.judging.tiers;
-        let tiers = Tier::by_rank(&spend, shares.high, shares.potential);
         let buyers: Vec<Option<Buyer>> = facts
-            .iter()
+            .par_iter()
             .map(|f| {
                 f.last_order.map(|last| Buyer {
                     days_since_order: (now - last).num_seconds() as f64 / 86_400.0,
@@ -157,7 +166,21 @@ impl Audience {
                 })
             })
             .collect();
-        let scores = rfm::score(&buyers);
+        let buyers = &buyers[..];
+        let quintiles = |axis| move || Quintiles::of(buyers, axis);
+        let (tiers, (recency, (frequency, money))) = rayon::join(
+            || {
+                let spend: Vec<i64> = facts.par_iter().map(|f| f.spend365).collect();
+                Tier::by_rank(&spend, shares.high, shares.potential)
+            },
+            || {
+                rayon::join(quintiles(Axis::Recency), || {
+                    rayon::join(quintiles(Axis::Frequency), quintiles(Axis::Money))
+                })
+            },
+        );
+        let cuts = rfm::Cuts { recency, frequency, money };
+        let scores: Vec<Rfm> = buyers.par_iter().map(|b| cuts.score(b)).collect();
         // Co-purchases are counted over everyone once per fit, not at every refresh.
         let co_purchase = context.fit.as_ref().map(|_| match prev.and_then(|p| p.memo.co_purchase.clone()) {
             Some(kept) if !everyone => kept,
@@ -173,50 +196,52 @@ impl Audience {
         });
 
         let plan = Plan::of(&context);
-        // First, in order and cheaply, who keeps what: everything, everything but what reads
-        // their standing, or nothing. Then the judging, which is the work, on every core.
-        let mut members = Vec::with_capacity(people.len());
-        let mut work = Vec::with_capacity(people.len());
-        for ((((person, profile), tier), rfm), (found, moved)) in
-            people.into_iter().zip(tiers).zip(scores).zip(from.iter().copied().zip(own))
-        {
-            let kept = prev.zip(found).map(|(p, j)| &p.members[j]);
-            if let Some(m) = kept.filter(|_| !moved) {
-                // The profile is the same Arc: moved in rather than counted up again.
-                members.push(Member {
+        // First, cheaply, who keeps what: everything, everything but what reads their
+        // standing, or nothing. Then the judging, which is the work.
+        let (mut members, mut work) = (Vec::new(), Vec::new());
+        (people.into_par_iter().zip(tiers).zip(scores).zip(from.par_iter().copied().zip(own)))
+            .map(|((((person, profile), tier), rfm), (found, moved))| {
+                let kept = prev.zip(found).map(|(p, j)| &p.members[j]);
+                if let Some(m) = kept.filter(|_| !moved) {
+                    // Only their standing across people moved: only rules reading it are asked.
+                    let work = match standing(m, tier, rfm) {
+                        0 => Work::Keep,
+                        moved => Work::Restand(moved),
+                    };
+                    // The profile is the same Arc: moved in rather than counted up again.
+                    let member = Member {
+                        person,
+                        profile,
+                        stage: m.stage,
+                        tier,
+                        rfm,
+                        tags: m.tags.clone(),
+                        segments: m.segments.clone(),
+                        scores: m.scores.clone(),
+                    };
+                    return (member, work);
+                }
+                // Predictions are made again only for a changed profile (or a new fit: everyone).
+                let scores = kept.filter(|m| !everyone && Arc::ptr_eq(&m.profile, &profile)).map(|m| m.scores.clone());
+                let work = Work::Judge { rescore: scores.is_none() };
+                let member = Member {
                     person,
                     profile,
-                    stage: m.stage,
+                    stage: kept.map_or(Stage::Prospect, |m| m.stage),
                     tier,
                     rfm,
-                    tags: m.tags.clone(),
-                    segments: m.segments.clone(),
-                    scores: m.scores.clone(),
-                });
-                // Only their standing across people moved: only rules reading it are asked.
-                work.push(match standing(m, tier, rfm) {
-                    0 => Work::Keep,
-                    moved => Work::Restand(moved),
-                });
-                continue;
-            }
-            // Predictions are made again only for a changed profile (or a new fit: everyone).
-            let scores = kept.filter(|m| !everyone && Arc::ptr_eq(&m.profile, &profile)).map(|m| m.scores.clone());
-            work.push(Work::Judge { rescore: scores.is_none() });
-            members.push(Member {
-                person,
-                profile,
-                stage: kept.map_or(Stage::Prospect, |m| m.stage),
-                tier,
-                rfm,
-                tags: Arc::default(),
-                segments: Arc::default(),
-                scores: scores.flatten(),
-            });
-        }
+                    tags: Arc::default(),
+                    segments: Arc::default(),
+                    scores: scores.flatten(),
+                };
+                (member, work)
+            })
+            .unzip_into_vecs(&mut members, &mut work);
         let pass = JudgingPass { context: &context, plan: &plan, scoring: scoring.as_ref(), now };
-        pass.run(&mut members, &mut facts, &work, threads);
-        let rejudged: Vec<(u32, Option<u32>)> = (work.iter().zip(&from).enumerate())
+        (members.par_iter_mut().zip(&mut facts).zip(&work))
+            .with_min_len(JUDGED_TOGETHER)
+            .for_each(|((m, f), w)| pass.one(m, f, w));
+        let rejudged: Vec<(u32, Option<u32>)> = (work.par_iter().zip(&from).enumerate())
             .filter(|(_, (w, _))| !matches!(w, Work::Keep))
             .map(|(i, (_, from))| (i as u32, from.map(|j| j as u32)))
             .collect();
@@ -250,14 +275,11 @@ enum Work {
     Judge { rescore: bool },
 }
 
-/// Below this many members to judge, one thread does it: starting threads would cost more.
-const PARALLEL_FROM: usize = 2_000;
+/// Members handed to a judging thread at once, at the least: most are kept as they were and
+/// cost next to nothing, so smaller parts would cost more to hand out than to judge.
+const JUDGED_TOGETHER: usize = 512;
 
-/// Chunks handed out to the judging threads: many more than threads, so one that drew the
-/// busier part of the members does not hold the others up.
-const CHUNKS_PER_THREAD: usize = 16;
-
-/// One refresh's judging, spread over threads (not the `[segments]` settings, [`super::Judging`]).
+/// One refresh's judging (not the `[segments]` settings, [`super::Judging`]).
 struct JudgingPass<'a> {
     context: &'a Context,
     plan: &'a Plan,
@@ -266,50 +288,17 @@ struct JudgingPass<'a> {
 }
 
 impl JudgingPass<'_> {
-    /// Do `work` for each member, on `threads` threads or as many as the machine's cores. The
-    /// threads are scoped (they borrow the members) and inherit the caller's priority, so a
-    /// refresh on the low-priority background thread stays low-priority.
-    fn run(&self, members: &mut [Member], facts: &mut [Facts], work: &[Work], threads: Option<usize>) {
-        let todo = work.iter().filter(|w| !matches!(w, Work::Keep)).count();
-        let threads = threads.unwrap_or_else(|| match todo {
-            n if n < PARALLEL_FROM => 1,
-            _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        });
-        if threads <= 1 {
-            self.each(members, facts, work);
-            return;
-        }
-        let size = members.len().div_ceil(threads * CHUNKS_PER_THREAD).max(1);
-        let chunks: Vec<_> = members.chunks_mut(size).zip(facts.chunks_mut(size)).zip(work.chunks(size)).collect();
-        let chunks = Mutex::new(chunks);
-        let drain = || loop {
-            // Its own statement: the lock is let go before the chunk is judged.
-            let next = chunks.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let Some(((members, facts), work)) = next else { break };
-            self.each(members, facts, work);
-        };
-        std::thread::scope(|s| {
-            // A thread that cannot be had leaves its share to the others (this one at least).
-            for _ in 1..threads {
-                let _ = std::thread::Builder::new().name("rekindle-judge".into()).spawn_scoped(s, drain);
-            }
-            drain();
-        });
-    }
-
-    fn each(&self, members: &mut [Member], facts: &mut [Facts], work: &[Work]) {
+    fn one(&self, m: &mut Member, f: &mut Facts, w: &Work) {
         let Self { context, plan, now, .. } = *self;
-        for ((m, f), w) in members.iter_mut().zip(facts).zip(work) {
-            match *w {
-                Work::Keep => {}
-                Work::Restand(moved) => restand(m, context, plan, moved, now),
-                Work::Judge { rescore } => {
-                    if rescore {
-                        m.scores = self.scoring.and_then(|s| s.score(&m.profile, now)).map(Arc::new);
-                    }
-                    m.stage = context.judging.lifecycle.stage(&m.profile, now);
-                    f.due = judge(m, context, plan, now);
+        match *w {
+            Work::Keep => {}
+            Work::Restand(moved) => restand(m, context, plan, moved, now),
+            Work::Judge { rescore } => {
+                if rescore {
+                    m.scores = self.scoring.and_then(|s| s.score(&m.profile, now)).map(Arc::new);
                 }
+                m.stage = context.judging.lifecycle.stage(&m.profile, now);
+                f.due = judge(m, context, plan, now);
             }
         }
     }

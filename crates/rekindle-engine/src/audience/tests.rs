@@ -1,6 +1,6 @@
 //! An audience built from the previous one, and the changes its diff records, equal those of a
 //! build from scratch and a diff of everyone, step after step: events for a few people, time
-//! passing (minutes to weeks), segments edited, added and deleted, tags put on, people merged
+//! passing (minutes to weeks), segments edited, added, deleted and reordered, tags put on, people merged
 //! away, a new session, a refit. Seeded: the same seeds give the same runs.
 
 use std::collections::{HashMap, HashSet};
@@ -194,14 +194,18 @@ fn run(seed: u64) {
                 w.profiles.insert(person(next_person), Arc::new(p));
                 next_person += 1;
             }
-            // Edit, add or delete a segment.
-            4 => match rng.below(3) {
+            // Edit, add, delete or move a segment (the store lists them in another order).
+            4 => match rng.below(4) {
                 0 if !w.segments.is_empty() => {
                     let i = rng.below(w.segments.len() as u64) as usize;
                     w.segments[i].1 = rule(&mut rng, true);
                 }
                 1 if w.segments.len() > 2 => {
                     w.segments.remove(rng.below(w.segments.len() as u64) as usize);
+                }
+                2 if w.segments.len() > 1 => {
+                    let i = rng.below(w.segments.len() as u64 - 1) as usize;
+                    w.segments.swap(i, i + 1);
                 }
                 _ => {
                     w.segments.push((SegmentId(next_segment), rule(&mut rng, true)));

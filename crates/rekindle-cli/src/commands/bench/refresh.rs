@@ -26,6 +26,9 @@ use serde_json::{Value, json};
 
 use crate::cli::BenchRefreshArgs;
 
+/// The pause between rounds: less than `segments.refresh_seconds`' default of 5 s.
+const ROUNDS_APART: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub fn refresh(args: BenchRefreshArgs) -> anyhow::Result<ExitCode> {
     let config = SimConfig { people: args.people, days: 120, seed: args.seed, ..SimConfig::default() };
     let sim = Simulation::new(config.clone());
@@ -91,6 +94,10 @@ pub fn refresh(args: BenchRefreshArgs) -> anyhow::Result<ExitCode> {
             }
         }
         let basis = tracker.basis().cloned();
+        // `serve` refreshes every few seconds, and the audience a refresh replaced is freed on
+        // a background thread meanwhile: rounds are as far apart, so a round does not share
+        // the cores with freeing the last one (docs/benchmarks.md).
+        std::thread::sleep(ROUNDS_APART);
         let started = Instant::now();
         let people = collect(&profiles);
         let audience = Arc::new(Audience::next(basis.as_deref(), people, now, context()));
