@@ -436,12 +436,6 @@ impl rekindle_store::Outbox for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
-        let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        deliver(&mut conn, ws, send_key, at).await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn mark_all_delivered(&self, ws: WorkspaceId, marks: &[(String, DateTime<Utc>)]) -> Result<usize> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let mut found = 0;

@@ -70,18 +70,6 @@ async fn post(c: &mut PgConnection, ws: WorkspaceId, person: PersonId, e: &Entry
 #[async_trait::async_trait]
 impl Points for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn post_points(&self, ws: WorkspaceId, person: PersonId, entries: &[Entry]) -> Result<Vec<Posted>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        journey_lock::lock(&mut tx, &[Key::points(ws, person)]).await.map_err(db_err)?;
-        let mut out = Vec::with_capacity(entries.len());
-        for e in entries {
-            out.push(post(&mut tx, ws, person, e).await?);
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(out)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Every person's lock at once, in the one order every node takes them in.

@@ -415,12 +415,6 @@ impl Outbox for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
-        let key = send_key.to_owned();
-        self.write(move |tx| deliver(tx, ws, &key, at)).await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn mark_all_delivered(&self, ws: WorkspaceId, marks: &[(String, DateTime<Utc>)]) -> Result<usize> {
         let marks = marks.to_vec();
         self.write(move |tx| {

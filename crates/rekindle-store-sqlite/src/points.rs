@@ -65,12 +65,6 @@ fn post(c: &Connection, ws: WorkspaceId, person: PersonId, e: &Entry) -> Result<
 #[async_trait::async_trait]
 impl Points for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
-    async fn post_points(&self, ws: WorkspaceId, person: PersonId, entries: &[Entry]) -> Result<Vec<Posted>> {
-        let entries = entries.to_vec();
-        self.write(move |tx| entries.iter().map(|e| post(tx, ws, person, e)).collect()).await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>> {
         let entries = entries.to_vec();
         self.write(move |tx| entries.iter().map(|(person, e)| post(tx, ws, *person, e)).collect()).await

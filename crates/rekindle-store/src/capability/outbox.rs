@@ -37,7 +37,9 @@ pub trait Outbox: Send + Sync {
     }
     /// Mark the message with this send key delivered (or opened/clicked: still delivered);
     /// `false` when there is none.
-    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool>;
+    async fn mark_delivered(&self, ws: WorkspaceId, send_key: &str, at: DateTime<Utc>) -> Result<bool> {
+        Ok(self.mark_all_delivered(ws, &[(send_key.to_owned(), at)]).await? > 0)
+    }
     /// [`Outbox::mark_delivered`] for many (send key, time) pairs in one transaction, in order;
     /// how many named a message.
     async fn mark_all_delivered(&self, ws: WorkspaceId, marks: &[(String, DateTime<Utc>)]) -> Result<usize>;

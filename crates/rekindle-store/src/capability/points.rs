@@ -24,7 +24,10 @@ pub struct Redemption {
 pub trait Points: Send + Sync {
     /// Write entries for one person, in order, each by the ledger's rule
     /// (`rekindle_core::loyalty::ledger::admits`) and once per source; what each did.
-    async fn post_points(&self, ws: WorkspaceId, person: PersonId, entries: &[Entry]) -> Result<Vec<Posted>>;
+    async fn post_points(&self, ws: WorkspaceId, person: PersonId, entries: &[Entry]) -> Result<Vec<Posted>> {
+        let entries: Vec<(PersonId, Entry)> = entries.iter().map(|e| (person, e.clone())).collect();
+        self.post_points_of_many(ws, &entries).await
+    }
     /// [`Points::post_points`] for many (person, entry) pairs in one transaction, in order.
     async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>>;
     /// The person's entries (and those of people merged into them), in written order.
