@@ -37,10 +37,6 @@ impl<T> Held<T> {
         self.items.len() >= self.most || self.people.contains(&person)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// Everything held, in order, leaving nothing.
     pub fn take(&mut self) -> Vec<(PersonId, T)> {
         self.people.clear();
@@ -67,7 +63,7 @@ mod tests {
         held.add(person(3), "c");
         assert!(held.must_write_before(person(4)), "three held: a transaction's worth");
         assert_eq!(held.take(), vec![(person(1), "a"), (person(2), "b"), (person(3), "c")]);
-        assert!(held.is_empty());
+        assert_eq!(held.take(), vec![], "taken: nothing is held");
         assert!(!held.must_write_before(person(1)), "taken: the person is free again");
     }
 }
