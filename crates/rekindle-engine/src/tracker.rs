@@ -145,56 +145,58 @@ impl Tracker {
             basis.context.segments.iter().map(|s| index.get(&s.id).map(|i| *i as u16)).collect();
         let in_order = moved.iter().flatten().is_sorted_by(|a, b| a < b);
         let diffs = Diffs { moved: &moved, width: segments.len(), in_order };
-        let mut found = crate::background::judging(None, || match self.rejudged(audience) {
-            Some(r) => {
-                let mut found = (r.members.par_chunks(COMPARED_TOGETHER))
-                    .fold(
-                        || diffs.none(),
-                        |mut found, chunk| {
-                            for (i, j) in chunk {
-                                let m = &audience.members[*i as usize];
-                                diffs.compare(&mut found, m.person, j.map(|j| &basis.members[j as usize]), Some(m));
-                            }
-                            found
-                        },
-                    )
-                    .reduce(|| diffs.none(), Moves::join);
-                for p in &r.gone {
-                    diffs.compare(&mut found, *p, basis.member(*p), None);
-                }
-                found
-            }
-            None => {
-                // Both are sorted by person: walk them together.
-                let mut found = diffs.none();
-                let (mut a, mut b) = (basis.members.iter().peekable(), audience.members.iter().peekable());
-                loop {
-                    match (a.peek(), b.peek()) {
-                        (Some(x), Some(y)) if x.person == y.person => {
-                            diffs.compare(&mut found, x.person, Some(x), Some(y));
-                            a.next();
-                            b.next();
-                        }
-                        (Some(x), Some(y)) if x.person < y.person => {
-                            diffs.compare(&mut found, x.person, Some(x), None);
-                            a.next();
-                        }
-                        (Some(x), None) => {
-                            diffs.compare(&mut found, x.person, Some(x), None);
-                            a.next();
-                        }
-                        (_, Some(y)) => {
-                            diffs.compare(&mut found, y.person, None, Some(y));
-                            b.next();
-                        }
-                        (None, None) => break,
+        // On the judging threads: the comparison, then each segment's entries and exits sorted.
+        let mut found = crate::background::judging(None, || {
+            let mut found = match self.rejudged(audience) {
+                Some(r) => {
+                    let mut found = (r.members.par_chunks(COMPARED_TOGETHER))
+                        .fold(
+                            || diffs.none(),
+                            |mut found, chunk| {
+                                for (i, j) in chunk {
+                                    let m = &audience.members[*i as usize];
+                                    diffs.compare(&mut found, m.person, j.map(|j| &basis.members[j as usize]), Some(m));
+                                }
+                                found
+                            },
+                        )
+                        .reduce(|| diffs.none(), Moves::join);
+                    for p in &r.gone {
+                        diffs.compare(&mut found, *p, basis.member(*p), None);
                     }
+                    found
                 }
-                found
-            }
-        });
-        crate::background::judging(None, || {
-            found.entered.par_iter_mut().chain(found.left.par_iter_mut()).for_each(|people| people.sort_unstable())
+                None => {
+                    // Both are sorted by person: walk them together.
+                    let mut found = diffs.none();
+                    let (mut a, mut b) = (basis.members.iter().peekable(), audience.members.iter().peekable());
+                    loop {
+                        match (a.peek(), b.peek()) {
+                            (Some(x), Some(y)) if x.person == y.person => {
+                                diffs.compare(&mut found, x.person, Some(x), Some(y));
+                                a.next();
+                                b.next();
+                            }
+                            (Some(x), Some(y)) if x.person < y.person => {
+                                diffs.compare(&mut found, x.person, Some(x), None);
+                                a.next();
+                            }
+                            (Some(x), None) => {
+                                diffs.compare(&mut found, x.person, Some(x), None);
+                                a.next();
+                            }
+                            (_, Some(y)) => {
+                                diffs.compare(&mut found, y.person, None, Some(y));
+                                b.next();
+                            }
+                            (None, None) => break,
+                        }
+                    }
+                    found
+                }
+            };
+            found.entered.par_iter_mut().chain(found.left.par_iter_mut()).for_each(|people| people.sort_unstable());
+            found
         });
         let mut membership = Vec::new();
         let mut counts = HashMap::new();
