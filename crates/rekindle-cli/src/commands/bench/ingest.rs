@@ -5,31 +5,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use futures::StreamExt;
 use rekindle_core::WorkspaceId;
-use rekindle_server::App;
-use rekindle_store::{DEFAULT_WORKSPACE, Store};
+use rekindle_store::Store;
 
 use super::traffic;
 use crate::cli::{BenchIngestArgs, Global};
 
 pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
-    let temp = tempfile::tempdir().context("making a temporary data dir")?;
-    let mut global = global.clone();
-    if global.data_dir.is_none() && global.database_url.is_none() {
-        global.data_dir = Some(temp.path().to_path_buf());
-    }
-    let mut config = super::super::load_config(&global, serde_json::json!({"listen": "127.0.0.1:0"}))?;
-    config.api.admin_token = Some(rekindle_server::config::Secret::new("bench"));
-    let store = crate::store::open(&config).await?;
-    let app = App::with_store(config, store).await?;
+    let super::Bench { _temp, app, ws, key } = super::bench_server(global).await?;
     let addr = app.local_addr();
     let store = app.state.store.clone();
     let backend = store.backend();
-    let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await?.context("default workspace")?.id;
-    let (key, _) =
-        rekindle_ingest::write_keys::create(&*store, ws, "bench").await?.map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = store.horizon(ws).await?.event;
     let metrics = app.state.metrics.clone();
     let ingestor = app.state.ingestor.clone();
