@@ -1,10 +1,10 @@
-//! Appending a batch inside its transaction: lock, de-duplicate, load the people it touches,
-//! plan with the core OneID planner, write the plan. One transaction, as in SQLite's append.rs;
-//! `event_log.rs` retries it when it races another node.
+//! Appending a batch inside its transaction: lock, de-duplicate, look its identifiers up, load
+//! the people it may change, plan with the core OneID planner, write the plan. One
+//! transaction, as in SQLite's append.rs; `event_log.rs` retries it when it races another node.
 
 use std::collections::{HashMap, HashSet};
 
-use rekindle_core::identity::{IdentityPolicy, KnownPerson, lookup_keys, plan_batch};
+use rekindle_core::identity::{IdentityPolicy, KnownPerson, lookup_keys, people_needing_detail, plan_batch};
 use rekindle_core::ids::Uuid;
 use rekindle_core::{Identifier, Message, PersonId, WorkspaceId};
 use rekindle_store::{AppendReport, Source};
@@ -29,12 +29,14 @@ pub(crate) async fn append_in(
 ) -> Result<Option<AppendReport>, Error> {
     let held = lock_batch(conn, ws, keys).await?;
     let stored = stored_ids(conn, ws, messages).await?;
-    let fresh = lookup_keys(messages.iter().filter(|m| !stored.contains(&m.message_id)));
-    let Some(known) = known_people(conn, ws, &fresh, held).await? else {
+    let owners = owners(conn, ws, &lookup_keys(messages.iter().filter(|m| !stored.contains(&m.message_id)))).await?;
+    if held == Held::Keys && !owners_live(conn, &owners).await? {
         return Ok(None);
-    };
-    // Every person looked up is loaded whole (three bulk queries), so no bare owners are needed.
-    let plan = plan_batch(messages, &stored, known, &HashMap::new(), policy, &mut PersonId::new_v7);
+    }
+    // Only the people a message may link, merge or give traits are loaded whole, as in
+    // SQLite: a known person's track events cost no loading.
+    let known = load_people(conn, people_needing_detail(messages, &stored, &owners)).await?;
+    let plan = plan_batch(messages, &stored, known, &owners, policy, &mut PersonId::new_v7);
     write::plan(conn, ws, messages, &plan, source).await?;
     Ok(Some(AppendReport::of_plan(&plan)))
 }
@@ -49,69 +51,75 @@ async fn stored_ids(conn: &mut PgConnection, ws: WorkspaceId, messages: &[Messag
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 
-/// The stored people owning any of `keys`, with their identifiers and traits. Under key locks
-/// other appends still run, so their rows are locked (in id order: no deadlock between two
-/// appends) and a person merged away since the lookup means the lookup is stale.
-async fn known_people(
+/// Who holds each of `keys`.
+async fn owners(
     conn: &mut PgConnection,
     ws: WorkspaceId,
     keys: &[Identifier],
-    held: Held,
-) -> Result<Option<Vec<KnownPerson>>, Error> {
+) -> Result<HashMap<Identifier, PersonId>, Error> {
     if keys.is_empty() {
-        return Ok(Some(Vec::new()));
+        return Ok(HashMap::new());
     }
     let kinds: Vec<&str> = keys.iter().map(|k| k.kind.as_str()).collect();
     let values: Vec<&str> = keys.iter().map(|k| k.value.as_str()).collect();
-    let owners: Vec<Uuid> = sql("SELECT DISTINCT i.person_id
-                                 FROM UNNEST($2::text[], $3::text[]) AS k(kind, value)
-                                 JOIN identities i ON i.workspace_id = $1 AND i.kind = k.kind AND i.value = k.value")
+    let rows = sql("SELECT i.kind, i.value, i.person_id
+                    FROM UNNEST($2::text[], $3::text[]) AS k(kind, value)
+                    JOIN identities i ON i.workspace_id = $1 AND i.kind = k.kind AND i.value = k.value")
     .bind(ws.0)
     .bind(kinds)
     .bind(values)
     .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| r.try_get(0))
-    .collect::<Result<_, _>>()?;
-    if owners.is_empty() {
-        return Ok(Some(Vec::new()));
-    }
-
-    let people = match held {
-        Held::Keys => sql("SELECT id, merged_into, traits FROM people WHERE id = ANY($1) ORDER BY id FOR UPDATE"),
-        Held::Workspace => sql("SELECT id, merged_into, traits FROM people WHERE id = ANY($1)"),
-    }
-    .bind(&owners)
-    .fetch_all(&mut *conn)
     .await?;
-    let mut traits: Vec<(Uuid, Map<String, Value>)> = Vec::with_capacity(people.len());
-    for row in &people {
-        if row.try_get::<Option<Uuid>, _>(1)?.is_some() {
-            return Ok(None);
-        }
-        let Json(t) = row.try_get::<Json<Map<String, Value>>, _>(2)?;
+    rows.iter().map(|r| Ok((identifier(r.try_get(0)?, r.try_get(1)?)?, PersonId(r.try_get(2)?)))).collect()
+}
+
+/// Under key locks other appends run beside this one, so the owners' rows are locked (in id
+/// order: no deadlock between two appends); one merged away since the lookup means the lookup
+/// is stale. Under the workspace lock nothing else changes them.
+async fn owners_live(conn: &mut PgConnection, owners: &HashMap<Identifier, PersonId>) -> Result<bool, Error> {
+    let mut ids: Vec<Uuid> = owners.values().map(|p| p.0).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(true);
+    }
+    let merged: i64 = sql("SELECT count(*) FILTER (WHERE merged_into IS NOT NULL) FROM (
+                               SELECT merged_into FROM people WHERE id = ANY($1) ORDER BY id FOR UPDATE) AS locked")
+    .bind(&ids)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    Ok(merged == 0)
+}
+
+/// `people` whole: their identifiers and traits.
+async fn load_people(conn: &mut PgConnection, people: HashSet<PersonId>) -> Result<Vec<KnownPerson>, Error> {
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = people.iter().map(|p| p.0).collect();
+    let rows = sql("SELECT id, traits FROM people WHERE id = ANY($1)").bind(&ids).fetch_all(&mut *conn).await?;
+    let mut traits: Vec<(Uuid, Map<String, Value>)> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Json(t) = row.try_get::<Json<Map<String, Value>>, _>(1)?;
         traits.push((row.try_get(0)?, t));
     }
-
     let mut identifiers: HashMap<Uuid, Vec<Identifier>> = HashMap::new();
     let rows =
         sql("SELECT person_id, kind, value FROM identities WHERE person_id = ANY($1) ORDER BY person_id, kind, value")
-            .bind(&owners)
+            .bind(&ids)
             .fetch_all(&mut *conn)
             .await?;
     for row in &rows {
         let id = identifier(row.try_get(1)?, row.try_get(2)?)?;
         identifiers.entry(row.try_get(0)?).or_default().push(id);
     }
-    Ok(Some(
-        traits
-            .into_iter()
-            .map(|(id, traits)| KnownPerson {
-                id: PersonId(id),
-                identifiers: identifiers.remove(&id).unwrap_or_default(),
-                traits,
-            })
-            .collect(),
-    ))
+    Ok(traits
+        .into_iter()
+        .map(|(id, traits)| KnownPerson {
+            id: PersonId(id),
+            identifiers: identifiers.remove(&id).unwrap_or_default(),
+            traits,
+        })
+        .collect())
 }
