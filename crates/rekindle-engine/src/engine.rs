@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::tail::Tail;
 use rekindle_store::{ErasureReport, Horizon, Store};
 
 use crate::audience::{Audience, Context, Judging};
@@ -36,6 +37,8 @@ pub struct Engine {
     points: crate::loyalty::facts::PointsCache,
     /// Invitations resolved to their inviters, kept between refreshes.
     referrals: crate::referral::ReferralCache,
+    /// The newest events, read once for every follower of the log.
+    log: Arc<Tail>,
 }
 
 #[derive(Default)]
@@ -105,7 +108,13 @@ impl Engine {
             published: Mutex::default(),
             points: Default::default(),
             referrals: Default::default(),
+            log: Arc::default(),
         }
+    }
+
+    /// The newest events of the log, shared by everything that follows it in this process.
+    pub fn log(&self) -> &Arc<Tail> {
+        &self.log
     }
 
     /// The lifecycle thresholds audiences are judged by.
@@ -154,6 +163,7 @@ impl Engine {
         let state = self.state(ws);
         let mut state = state.lock().await;
         let report = self.store.erase_person(ws, person).await?;
+        self.log.forget(ws);
         let mut erased = report.merged.clone();
         erased.push(report.person);
         state.folded.forget(&erased);
@@ -188,7 +198,7 @@ impl Engine {
             state.folded = Folded { calendar: context.calendar, ..Folded::default() };
             state.tracker = None;
         }
-        let folded = state.folded.catch_up(store, ws).await?;
+        let folded = state.folded.catch_up(store, &self.log, ws).await?;
         context.referrals = self.referrals.board(store, ws, &state.folded.profiles).await?;
         if store.segments(ws).await?.is_empty() {
             // A workspace without any segment starts with the personas.

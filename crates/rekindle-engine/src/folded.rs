@@ -12,6 +12,7 @@ use rekindle_core::calendar::Calendar;
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::tail::Tail;
 use rekindle_store::{Horizon, Store, StoredEvent};
 
 /// Events read per query while catching up.
@@ -30,12 +31,12 @@ pub struct Folded {
 
 impl Folded {
     /// Fold what was appended since the last catch-up. Returns how many events were folded.
-    pub async fn catch_up(&mut self, store: &dyn Store, ws: WorkspaceId) -> rekindle_store::Result<usize> {
+    pub async fn catch_up(&mut self, store: &dyn Store, log: &Tail, ws: WorkspaceId) -> rekindle_store::Result<usize> {
         let target = store.horizon(ws).await?;
         let mut folded = 0;
         let mut after = self.horizon.event;
         while after < target.event {
-            let page = store.events_between(ws, after, target.event, PAGE).await?;
+            let page = log.between(store, ws, after, target.event, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             folded += page.len();

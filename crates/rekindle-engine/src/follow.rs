@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rekindle_core::{PersonId, WorkspaceId};
+use rekindle_store::tail::Tail;
 use rekindle_store::{EventQuery, Horizon, Store, StoredEvent};
 use serde_json::Value;
 
@@ -33,6 +34,7 @@ struct Followed<T> {
 
 pub struct Follower<T> {
     store: Arc<dyn Store>,
+    log: Arc<Tail>,
     workspaces: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<Followed<T>>>>>,
 }
 
@@ -46,8 +48,9 @@ fn apply<T: Fold>(fold: &mut T, e: &StoredEvent) {
 }
 
 impl<T: Fold> Follower<T> {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, workspaces: Mutex::default() }
+    /// A fold following `store`'s log through `log`, the process's shared tail of it.
+    pub fn new(store: Arc<dyn Store>, log: Arc<Tail>) -> Self {
+        Self { store, log, workspaces: Mutex::default() }
     }
 
     fn followed(&self, ws: WorkspaceId) -> Arc<tokio::sync::Mutex<Followed<T>>> {
@@ -64,7 +67,7 @@ impl<T: Fold> Follower<T> {
             Some(at) => {
                 let mut cursor = at.event;
                 while cursor < now.event {
-                    let page = self.store.events_between(ws, cursor, now.event, PAGE).await?;
+                    let page = self.log.between(&*self.store, ws, cursor, now.event, PAGE).await?;
                     let Some(last) = page.last().map(|e| e.id) else { break };
                     for e in &page {
                         apply(&mut f.fold, e);

@@ -7,6 +7,8 @@
 //! turn for SQLite's one writer, and a runner that wrote per event fell further behind the
 //! log every second.
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use rekindle_core::held::Held;
 use rekindle_core::journey::Trigger;
@@ -46,7 +48,7 @@ impl Runner {
         };
         let horizon = store.horizon(ws).await?.event;
         while cursor < horizon {
-            let page = store.events_between(ws, cursor, horizon, PAGE).await?;
+            let page = self.engine.log().between(store, ws, cursor, horizon, PAGE).await?;
             let Some(last) = page.last().map(|e| e.id) else { break };
             let catalog = self.catalog(ws).await?;
             pass.absorb(self.page(ws, &catalog, &page).await?);
@@ -70,7 +72,12 @@ impl Runner {
     }
 
     /// One page of the log, its writes held and made together (see the module's note).
-    async fn page(&self, ws: WorkspaceId, catalog: &Catalog, page: &[StoredEvent]) -> rekindle_store::Result<Pass> {
+    async fn page(
+        &self,
+        ws: WorkspaceId,
+        catalog: &Catalog,
+        page: &[Arc<StoredEvent>],
+    ) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();
         let mut held = Held::new(WRITES_AT_ONCE);
         for e in page {

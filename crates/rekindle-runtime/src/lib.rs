@@ -112,16 +112,16 @@ impl Services {
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let assistant = Arc::new(rekindle_engine::service::Assistant::new(store.clone()));
-        let desk = Arc::new(rekindle_engine::service::ServiceDesk::new(store.clone()));
+        let desk = Arc::new(rekindle_engine::service::ServiceDesk::new(store.clone(), engine.log().clone()));
         let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()).with_assistant(assistant.clone()));
         let runner = Arc::new(Runner::new(store.clone(), engine.clone(), settings.caps).with_live(live.clone()));
         let points =
             Arc::new(rekindle_engine::loyalty::PointsFollower::new(store.clone(), engine.clone(), live.clone()));
         let levels = Arc::new(rekindle_engine::loyalty::LevelReview::new(store.clone(), engine.clone()));
-        let groups = Arc::new(rekindle_engine::groups::GroupBook::new(store.clone()));
-        let transfers = Arc::new(rekindle_engine::transfers::TransferBook::new(store.clone()));
-        let reach = Arc::new(rekindle_engine::reach::ReachBook::new(store.clone()));
-        let ugc = Arc::new(rekindle_engine::ugc::UgcLibrary::new(store.clone()));
+        let groups = Arc::new(rekindle_engine::groups::GroupBook::new(store.clone(), engine.log().clone()));
+        let transfers = Arc::new(rekindle_engine::transfers::TransferBook::new(store.clone(), engine.log().clone()));
+        let reach = Arc::new(rekindle_engine::reach::ReachBook::new(store.clone(), engine.log().clone()));
+        let ugc = Arc::new(rekindle_engine::ugc::UgcLibrary::new(store.clone(), engine.log().clone()));
         let referrals = Arc::new(rekindle_engine::referral::ReferralReview::new(store.clone(), engine.clone()));
         let subscriptions = Arc::new(rekindle_engine::subscription::Subscriptions::new(
             store.clone(),

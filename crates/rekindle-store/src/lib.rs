@@ -12,6 +12,7 @@ pub mod lookup;
 mod model;
 mod segments;
 mod store;
+pub mod tail;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

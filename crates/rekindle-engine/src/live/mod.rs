@@ -131,7 +131,7 @@ impl LiveRooms {
         };
         let mut read = 0;
         while cursor < horizon {
-            let page = self.store.events_between(ws, cursor, horizon, PAGE).await?;
+            let page = self.engine.log().between(&*self.store, ws, cursor, horizon, PAGE).await?;
             let Some(last) = page.last().map(|e| e.id) else { break };
             for e in &page {
                 let Some(session) = rekindle_core::profile::text(e.property("session_id")) else { continue };

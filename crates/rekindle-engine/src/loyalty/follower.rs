@@ -56,7 +56,7 @@ impl PointsFollower {
         let mut cursor = store.points_cursor(ws).await?;
         let horizon = store.horizon(ws).await?.event;
         while cursor < horizon {
-            let page = store.events_between(ws, cursor, horizon, PAGE).await?;
+            let page = self.engine.log().between(store, ws, cursor, horizon, PAGE).await?;
             let Some(last) = page.last().map(|e| e.id) else { break };
             // A page's awards are posted together, each person's before their next event is
             // read (what it reads — the day's count, the order's points — is then up to date).

@@ -66,7 +66,13 @@ fn hex_of(bytes: &[u8]) -> String {
 
 impl Subscriptions {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>, links: Links) -> Self {
-        Self { books: Follower::new(store.clone()), store, engine, links, asked: Mutex::default() }
+        Self {
+            books: Follower::new(store.clone(), engine.log().clone()),
+            store,
+            engine,
+            links,
+            asked: Mutex::default(),
+        }
     }
 
     pub fn links(&self) -> &Links {

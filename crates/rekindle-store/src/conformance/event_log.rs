@@ -1,5 +1,7 @@
 //! The event log: appends, retries, queries and the incremental read.
 
+use std::sync::Arc;
+
 use super::*;
 
 pub async fn append_and_read(store: &dyn Store) {
@@ -152,4 +154,73 @@ pub(crate) fn new_segment(name: &str, rule: &str) -> crate::NewSegment {
         by: Some("ops@example.com".into()),
         at: t0(),
     }
+}
+
+/// The shared tail of the log (`crate::tail`) gives every follower what reading the store
+/// gives it: followers at different cursors, with different page sizes and horizons, while
+/// batches keep arriving, some behind what the tail keeps, some ahead of it, across workspaces.
+pub async fn the_tail_serves_what_the_log_holds(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("tail-other", "Other", "Asia/Shanghai").await.unwrap().id;
+    let tail = crate::tail::Tail::new(25);
+    // (cursor, page size) of each follower, moving at its own pace.
+    let mut followers = [(0i64, 7u32), (0, 3), (0, 40), (0, 1)];
+    let ids = |events: &[Arc<crate::StoredEvent>]| -> Vec<(i64, String)> {
+        events.iter().map(|e| (e.id, e.message_id.clone())).collect()
+    };
+    for round in 0..12u32 {
+        let batch: Vec<Message> = (0..(round * 5) % 17 + 1)
+            .map(|i| {
+                msg(serde_json::json!({"type": "track", "anonymousId": format!("t{}", i % 4), "event": "Tail",
+                    "messageId": format!("tail-{round}-{i}"), "properties": {"n": i}}))
+            })
+            .collect();
+        append(store, ws, &batch).await;
+        append(store, other, &batch).await;
+        let horizon = store.horizon(ws).await.unwrap().event;
+        for (n, (cursor, page)) in followers.iter_mut().enumerate() {
+            // Follower 3 reads only every third round and falls behind what the tail keeps.
+            if n == 3 && round % 3 != 0 {
+                continue;
+            }
+            let reads = if n == 1 { 2 } else { 1 };
+            for _ in 0..reads {
+                let served = tail.between(store, ws, *cursor, horizon, *page).await.unwrap();
+                let stored = store.events_between(ws, *cursor, horizon, *page).await.unwrap();
+                let expected: Vec<(i64, String)> = stored.iter().map(|e| (e.id, e.message_id.clone())).collect();
+                assert_eq!(ids(&served), expected, "follower {n} after {cursor} in round {round}");
+                assert!(served.iter().zip(&stored).all(|(a, b)| a.payload == b.payload && a.person == b.person));
+                if let Some(last) = served.last() {
+                    *cursor = last.id;
+                }
+            }
+        }
+    }
+    // A fresh tail first read from the middle of the log starts there; a reader from the start
+    // is then behind it and reads the store, up to where the tail takes over.
+    let horizon = store.horizon(ws).await.unwrap().event;
+    let everything =
+        ids(&store.events_between(ws, 0, horizon, 1000).await.unwrap().into_iter().map(Arc::new).collect::<Vec<_>>());
+    let fresh = crate::tail::Tail::new(25);
+    let middle = everything[everything.len() / 2].0;
+    let later = fresh.between(store, ws, middle, horizon, 5).await.unwrap();
+    assert_eq!(ids(&later), everything.iter().filter(|(id, _)| *id > middle).take(5).cloned().collect::<Vec<_>>());
+    let mut cursor = 0;
+    let mut read = Vec::new();
+    while cursor < horizon {
+        let page = fresh.between(store, ws, cursor, horizon, 9).await.unwrap();
+        let Some(last) = page.last() else { break };
+        cursor = last.id;
+        read.extend(ids(&page));
+    }
+    assert_eq!(read, everything);
+    assert!(fresh.between(store, ws, horizon, horizon, 10).await.unwrap().is_empty());
+    // The other workspace's tail is its own.
+    let theirs = store.horizon(other).await.unwrap().event;
+    let served = tail.between(store, other, 0, theirs, 1000).await.unwrap();
+    let stored = store.events_between(other, 0, theirs, 1000).await.unwrap();
+    assert_eq!(ids(&served), ids(&stored.into_iter().map(Arc::new).collect::<Vec<_>>()));
+    // After `forget` (an erasure rewrote events) the tail reads the store again.
+    tail.forget(ws);
+    assert_eq!(ids(&tail.between(store, ws, 0, horizon, 1000).await.unwrap()), everything);
 }

@@ -1,0 +1,100 @@
+//! The newest stretch of each workspace's event log, read from the store once and shared by
+//! every follower of the log in one process: the journey runner, the points follower, the live
+//! rooms, the books and the refresh. Each used to read every event itself, five reads of each
+//! event, which was most of PostgreSQL's work while ingesting (docs/benchmarks.md).
+//!
+//! An event's person is the one it had when the tail read it. A merge committed later rewrites
+//! it in the store, so a follower served from the tail sees what it would have seen reading
+//! the event then, which it already must handle: the followers that track people apply the
+//! merge log after the events they read (`Folded::catch_up`). An erasure rewrites events in
+//! place, so it makes the workspace's tail start again ([`Tail::forget`]).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use rekindle_core::WorkspaceId;
+
+use crate::{Result, Store, StoredEvent};
+
+/// Events kept per workspace: a follower further behind than this reads the store itself.
+pub const TAIL_EVENTS: usize = 20_000;
+
+/// Most events read from the store at once to extend a tail: a quarter of what it keeps, up
+/// to this.
+const FILL: u32 = 5_000;
+
+pub struct Tail {
+    capacity: usize,
+    fill: u32,
+    windows: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<Window>>>>,
+}
+
+/// Every event with `from < id <= to`, in id order.
+#[derive(Default)]
+struct Window {
+    events: VecDeque<Arc<StoredEvent>>,
+    from: i64,
+    to: i64,
+}
+
+impl Default for Tail {
+    fn default() -> Self {
+        Self::new(TAIL_EVENTS)
+    }
+}
+
+impl Tail {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        let fill = u32::try_from(capacity / 4).unwrap_or(FILL).clamp(1, FILL);
+        Self { capacity, fill, windows: Mutex::default() }
+    }
+
+    /// What [`crate::EventLog::events_between`] gives: events with `after < id <= upto`, at
+    /// most `limit`, in id order. `upto` must be a horizon read from [`crate::EventLog::horizon`]:
+    /// the tail takes every id up to it as settled.
+    pub async fn between(
+        &self,
+        store: &dyn Store,
+        ws: WorkspaceId,
+        after: i64,
+        upto: i64,
+        limit: u32,
+    ) -> Result<Vec<Arc<StoredEvent>>> {
+        let window = self.windows.lock().unwrap_or_else(|p| p.into_inner()).entry(ws).or_default().clone();
+        let mut w = window.lock().await;
+        if after < w.from {
+            drop(w);
+            // Older than what is kept: this follower is catching up on its own.
+            let page = store.events_between(ws, after, upto, limit).await?;
+            return Ok(page.into_iter().map(Arc::new).collect());
+        }
+        if after > w.to {
+            // Ahead of what is kept (nobody read the log for a while): start again here.
+            *w = Window { events: VecDeque::new(), from: after, to: after };
+        }
+        let limit = limit as usize;
+        let start = w.events.partition_point(|e| e.id <= after);
+        while w.to < upto && w.events.len() - start < limit {
+            let page = store.events_between(ws, w.to, upto, self.fill).await?;
+            w.to = match page.last() {
+                Some(last) if page.len() == self.fill as usize => last.id,
+                _ => upto,
+            };
+            w.events.extend(page.into_iter().map(Arc::new));
+        }
+        let served: Vec<Arc<StoredEvent>> =
+            w.events.range(start..).take_while(|e| e.id <= upto).take(limit).cloned().collect();
+        while w.events.len() > self.capacity {
+            if let Some(dropped) = w.events.pop_front() {
+                w.from = dropped.id;
+            }
+        }
+        Ok(served)
+    }
+
+    /// Start the workspace's tail again: its events were rewritten (an erasure).
+    pub fn forget(&self, ws: WorkspaceId) {
+        self.windows.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
+    }
+}
