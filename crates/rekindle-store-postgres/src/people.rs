@@ -41,12 +41,7 @@ async fn by_identifier(c: &mut PgConnection, ws: WorkspaceId, ident: &Identifier
     // One kind per statement: with `kind = ANY($3)` the generic plan PostgreSQL settles on after
     // five runs leaves `kind` out of the key and scans every identity of the workspace.
     for kind in ident.kind.match_kinds() {
-        let row = sql(OWNER_OF_KIND)
-            .bind(ws.0)
-            .bind(kind.as_str())
-            .bind(&ident.value)
-            .fetch_optional(&mut *c)
-            .await?;
+        let row = sql(OWNER_OF_KIND).bind(ws.0).bind(kind.as_str()).bind(&ident.value).fetch_optional(&mut *c).await?;
         if let Some(row) = row {
             return row.try_get(0).map(Some);
         }

@@ -3,7 +3,11 @@
 //! the other, as SQLite's single writer would.
 
 use chrono::{DateTime, Utc};
-use rekindle_core::loyalty::{Entry, Kind, Posted, Program, ledger::admits};
+use std::collections::{HashMap, HashSet};
+
+use rekindle_core::ids::Uuid;
+use rekindle_core::loyalty::ledger::{admits, post_in_order};
+use rekindle_core::loyalty::{Entry, Kind, Posted, Program};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Points, Redemption, Result};
 use sqlx_core::error::Error;
@@ -67,14 +71,111 @@ async fn post(c: &mut PgConnection, ws: WorkspaceId, person: PersonId, e: &Entry
     Ok(if inserted.rows_affected() == 0 { Posted::Again } else { Posted::Written })
 }
 
+/// Every person's lock at once, in the one order every node takes them in.
+async fn lock_people(c: &mut PgConnection, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<()> {
+    let keys: Vec<Key> = entries.iter().map(|(person, _)| Key::points(ws, *person)).collect();
+    journey_lock::lock(c, &keys).await.map_err(db_err)
+}
+
+impl PostgresStore {
+    /// The batch in a few statements: the sources already written, the balances, the decision
+    /// in memory (`post_in_order`), the new entries. `None` (rolled back) when someone in it
+    /// was merged away, or an insert met a source written meanwhile for someone else.
+    async fn post_together(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Option<Vec<Posted>>> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        lock_people(&mut tx, ws, entries).await?;
+        let sources: Vec<&str> = entries.iter().map(|(_, e)| e.source.as_str()).collect();
+        let written: Vec<String> =
+            sql("SELECT source FROM points_entries WHERE workspace_id = $1 AND source = ANY($2)")
+                .bind(ws.0)
+                .bind(&sources)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, Error>>()
+                .map_err(db_err)?;
+        let written: HashSet<&str> = written.iter().map(String::as_str).collect();
+        let mut people: Vec<Uuid> = entries.iter().map(|(p, _)| p.0).collect();
+        people.sort();
+        people.dedup();
+        // Entries for a person merged away share a balance with their survivor's: the running
+        // balances below would count them apart, so such a batch goes one entry at a time.
+        let merged_away: bool = sql("SELECT EXISTS (SELECT 1 FROM people WHERE workspace_id = $1 AND id = ANY($2)
+                                     AND merged_into IS NOT NULL)")
+        .bind(ws.0)
+        .bind(&people)
+        .fetch_one(&mut *tx)
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(db_err)?;
+        if merged_away {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(None);
+        }
+        // A person's balance counts their entries and those of everyone merged into them.
+        let rows = sql("WITH asked AS (SELECT UNNEST($2::uuid[]) AS id),
+                             held AS (SELECT id AS person, id AS owner FROM asked
+                                      UNION ALL
+                                      SELECT p.id, p.merged_into FROM people p JOIN asked a ON p.merged_into = a.id
+                                      WHERE p.workspace_id = $1)
+                        SELECT h.owner, SUM(e.points)::BIGINT FROM held h
+                        JOIN points_entries e ON e.workspace_id = $1 AND e.person_id = h.person
+                        GROUP BY h.owner")
+        .bind(ws.0)
+        .bind(&people)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut balances: HashMap<PersonId, i64> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            balances.insert(PersonId(r.try_get(0).map_err(db_err)?), r.try_get(1).map_err(db_err)?);
+        }
+        let posted = post_in_order(entries, &written, &mut balances);
+        let new: Vec<&(PersonId, Entry)> =
+            entries.iter().zip(&posted).filter(|(_, p)| **p == Posted::Written).map(|(e, _)| e).collect();
+        if !new.is_empty() {
+            let inserted = sql(
+                "INSERT INTO points_entries (workspace_id, person_id, kind, points, source, reason, at, expires_at)
+                                SELECT $1, person_id, kind, points, source, reason, at, expires_at
+                                FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                                            $7::timestamptz[], $8::timestamptz[])
+                                    WITH ORDINALITY AS t(person_id, kind, points, source, reason, at, expires_at, n)
+                                ORDER BY n
+                                ON CONFLICT DO NOTHING",
+            )
+            .bind(ws.0)
+            .bind(new.iter().map(|(p, _)| p.0).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, e)| e.kind.as_str()).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, e)| e.points).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, e)| e.source.as_str()).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, e)| e.reason.as_str()).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, e)| e.at).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, e)| e.expires_at).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if inserted.rows_affected() != new.len() as u64 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(None);
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(posted))
+    }
+}
+
 #[async_trait::async_trait]
 impl Points for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>> {
+        if let Some(posted) = self.post_together(ws, entries).await? {
+            return Ok(posted);
+        }
+        // One entry at a time, each reading the balance the one before left.
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // Every person's lock at once, in the one order every node takes them in.
-        let keys: Vec<Key> = entries.iter().map(|(person, _)| Key::points(ws, *person)).collect();
-        journey_lock::lock(&mut tx, &keys).await.map_err(db_err)?;
+        lock_people(&mut tx, ws, entries).await?;
         let mut out = Vec::with_capacity(entries.len());
         for (person, e) in entries {
             out.push(post(&mut tx, ws, *person, e).await?);

@@ -80,6 +80,34 @@ pub fn admits(balance: i64, points: i64) -> bool {
     points >= 0 || balance.saturating_add(points) >= 0
 }
 
+/// What posting `entries` one after another does, decided at once: [`admits`] against each
+/// person's running balance, and each source written once. `written` holds the sources
+/// already in the store, `balances` each person's balance before (missing: 0) and is left
+/// at the balances after. For a store that reads a batch's sources and balances in one go.
+pub fn post_in_order<'a, P: Copy + Eq + std::hash::Hash + 'a>(
+    entries: impl IntoIterator<Item = &'a (P, Entry)>,
+    written: &HashSet<&str>,
+    balances: &mut std::collections::HashMap<P, i64>,
+) -> Vec<Posted> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    entries
+        .into_iter()
+        .map(|(person, e)| {
+            if written.contains(e.source.as_str()) || !seen.insert(e.source.as_str()) {
+                return Posted::Again;
+            }
+            let balance = balances.entry(*person).or_default();
+            if !admits(*balance, e.points) {
+                // Refused, and not written: a later entry of the same source may still be.
+                seen.remove(e.source.as_str());
+                return Posted::Refused { balance: *balance };
+            }
+            *balance = balance.saturating_add(e.points);
+            Posted::Written
+        })
+        .collect()
+}
+
 /// A person's entries in the order they were written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {

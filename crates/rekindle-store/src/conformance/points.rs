@@ -105,6 +105,29 @@ pub async fn points_of_many_people_post_as_one_by_one(store: &dyn Store) {
         assert_eq!(store.points_entries(ws, *person).await.unwrap(), model.entries(), "entry for entry");
     }
     assert!(store.post_points_of_many(ws, &[]).await.unwrap().is_empty());
+    // Someone merged away shares their survivor's balance: what one of them spends, the
+    // other no longer has, within the batch too.
+    let survivor = someone(store, ws, "m4").await;
+    append(store, ws, &[msg(serde_json::json!({"type": "identify", "anonymousId": "m5", "messageId": "id-m5"}))]).await;
+    let absorbed = person_of(store, ws, IdentifierKind::AnonymousId, "m5").await.unwrap();
+    store.post_points(ws, absorbed, &[entry(Kind::Earn, 100, "earn:m5", 7)]).await.unwrap();
+    append(
+        store,
+        ws,
+        &[msg(serde_json::json!({"type": "alias", "userId": "m4", "previousId": "m5", "messageId": "m4-m5"}))],
+    )
+    .await;
+    let posted = store
+        .post_points_of_many(
+            ws,
+            &[
+                (absorbed, entry(Kind::Redeem, -60, "redeem:m5", 7)),
+                (survivor, entry(Kind::Redeem, -60, "redeem:m4", 7)),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(posted, [Posted::Written, Posted::Refused { balance: 40 }]);
 }
 
 pub async fn racing_redemptions_never_overspend(store: &dyn Store) {

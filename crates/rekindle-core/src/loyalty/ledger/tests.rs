@@ -176,3 +176,38 @@ fn spends_draw_on_the_soonest_expiring_points_first() {
     );
     assert_eq!(l.post(entry(Kind::Redeem, -150, "redeem:1".into(), now, None)), Posted::Again);
 }
+
+/// A batch decided at once gives what posting one entry after another would: a source stored
+/// before or earlier in the batch is `Again`, a debit past the running balance is refused (and
+/// its source stays free), each person's balance runs on its own.
+#[test]
+fn a_batch_posts_as_one_entry_after_another() {
+    let e = |points: i64, source: &str| entry(Kind::Earn, points, source.to_owned(), t0(), None);
+    let batch = vec![
+        ('a', e(10, "order:1")),
+        ('a', e(-15, "redeem:1")),
+        ('b', e(5, "order:9")),
+        ('a', e(10, "order:1")),
+        ('a', e(10, "order:2")),
+        ('a', e(-15, "redeem:1")),
+        ('b', e(3, "old")),
+        ('b', e(-8, "redeem:2")),
+    ];
+    let written = HashSet::from(["old"]);
+    let mut balances = std::collections::HashMap::from([('b', 4)]);
+    let posted = post_in_order(&batch, &written, &mut balances);
+    assert_eq!(
+        posted,
+        [
+            Posted::Written,
+            Posted::Refused { balance: 10 },
+            Posted::Written,
+            Posted::Again,
+            Posted::Written,
+            Posted::Written,
+            Posted::Again,
+            Posted::Written,
+        ]
+    );
+    assert_eq!(balances, std::collections::HashMap::from([('a', 5), ('b', 1)]));
+}
