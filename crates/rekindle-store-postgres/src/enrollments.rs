@@ -215,7 +215,7 @@ async fn of_person(
     open_only: bool,
 ) -> Result<Vec<Enrollment>> {
     // With those entered under the ids of people since merged into this one.
-    let whose = format!("workspace_id = $1 AND person_id IN {PERSON_AND_MERGED}");
+    let whose = format!("workspace_id = $1 AND person_id = {PERSON_AND_MERGED}");
     let sql_text = if open_only {
         format!(
             "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE {whose}

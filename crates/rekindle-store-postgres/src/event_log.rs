@@ -38,6 +38,10 @@ fn event(r: &PgRow) -> Result<StoredEvent, Error> {
     })
 }
 
+/// A page of the log by id, read through `events_log` (workspace, id) in order.
+pub(crate) const LOG_PAGE: &str = "SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload
+    FROM events WHERE id > $1 AND id <= $2 AND workspace_id = $3 ORDER BY id LIMIT $4";
+
 #[async_trait::async_trait]
 impl rekindle_store::EventLog for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -145,15 +149,14 @@ impl rekindle_store::EventLog for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn events_between(&self, ws: WorkspaceId, after: i64, upto: i64, limit: u32) -> Result<Vec<StoredEvent>> {
-        let rows = sql("SELECT id, person_id, message_id, kind, name, timestamp, received_at, payload FROM events
-                        WHERE id > $1 AND id <= $2 AND workspace_id = $3 ORDER BY id LIMIT $4")
-        .bind(after)
-        .bind(upto)
-        .bind(ws.0)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+        let rows = sql(LOG_PAGE)
+            .bind(after)
+            .bind(upto)
+            .bind(ws.0)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
         rows.iter().map(event).collect::<Result<_, _>>().map_err(db_err)
     }
 

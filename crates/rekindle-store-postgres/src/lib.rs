@@ -35,6 +35,8 @@ mod migrate;
 mod named;
 mod outbox;
 mod people;
+#[cfg(test)]
+mod plans;
 mod points;
 mod predictions;
 mod programme;

@@ -244,7 +244,7 @@ async fn booked(
                 not_before
          FROM outbox
          WHERE workspace_id = $1 AND day BETWEEN $3 AND $4 AND state NOT IN {NOT_COUNTED} AND channel <> 'webhook'
-           AND person_id IN {PERSON_AND_MERGED}"
+           AND person_id = {PERSON_AND_MERGED}"
     ))
     .bind(ws.0)
     .bind(person.0)

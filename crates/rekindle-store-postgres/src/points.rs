@@ -16,7 +16,8 @@ use sqlx_postgres::{PgConnection, PgRow};
 
 use crate::documents::{self, Document};
 use crate::journey_lock::{self, Key};
-use crate::{PostgresStore, db_err, sql};
+use crate::people::PERSON_AND_MERGED;
+use crate::{PostgresStore, db_err, sql, sql_owned};
 
 fn entry(r: &PgRow) -> Result<Entry, Error> {
     let kind: String = r.try_get(0)?;
@@ -41,9 +42,10 @@ async fn post(c: &mut PgConnection, ws: WorkspaceId, person: PersonId, e: &Entry
     if written {
         return Ok(Posted::Again);
     }
-    let balance: i64 = sql("SELECT COALESCE(SUM(points), 0)::BIGINT FROM points_entries WHERE workspace_id = $1
-                            AND (person_id = $2 OR person_id IN
-                                 (SELECT id FROM people WHERE workspace_id = $1 AND merged_into = $2))")
+    let balance: i64 = sql_owned(format!(
+        "SELECT COALESCE(SUM(points), 0)::BIGINT FROM points_entries
+         WHERE workspace_id = $1 AND person_id = {PERSON_AND_MERGED}"
+    ))
     .bind(ws.0)
     .bind(person.0)
     .fetch_one(&mut *c)
@@ -114,23 +116,31 @@ impl PostgresStore {
             tx.rollback().await.map_err(db_err)?;
             return Ok(None);
         }
-        // A person's balance counts their entries and those of everyone merged into them.
-        let rows = sql("WITH asked AS (SELECT UNNEST($2::uuid[]) AS id),
-                             held AS (SELECT id AS person, id AS owner FROM asked
-                                      UNION ALL
-                                      SELECT p.id, p.merged_into FROM people p JOIN asked a ON p.merged_into = a.id
-                                      WHERE p.workspace_id = $1)
-                        SELECT h.owner, SUM(e.points)::BIGINT FROM held h
-                        JOIN points_entries e ON e.workspace_id = $1 AND e.person_id = h.person
-                        GROUP BY h.owner")
+        // A person's balance counts their entries and those of everyone merged into them. Two
+        // statements without a join: with a join, PostgreSQL's generic plan over a ledger that
+        // grew since it was last analyzed scanned the workspace's entries per person.
+        let merged = sql("SELECT id, merged_into FROM people WHERE workspace_id = $1 AND merged_into = ANY($2)")
+            .bind(ws.0)
+            .bind(&people)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut owner: HashMap<Uuid, Uuid> = people.iter().map(|p| (*p, *p)).collect();
+        for r in &merged {
+            owner.insert(r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?);
+        }
+        let held: Vec<Uuid> = owner.keys().copied().collect();
+        let sums = sql("SELECT person_id, SUM(points)::BIGINT FROM points_entries
+                        WHERE workspace_id = $1 AND person_id = ANY($2) GROUP BY person_id")
         .bind(ws.0)
-        .bind(&people)
+        .bind(&held)
         .fetch_all(&mut *tx)
         .await
         .map_err(db_err)?;
-        let mut balances: HashMap<PersonId, i64> = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            balances.insert(PersonId(r.try_get(0).map_err(db_err)?), r.try_get(1).map_err(db_err)?);
+        let mut balances: HashMap<PersonId, i64> = HashMap::with_capacity(people.len());
+        for r in &sums {
+            let (person, sum): (Uuid, i64) = (r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?);
+            *balances.entry(PersonId(owner[&person])).or_default() += sum;
         }
         let posted = post_in_order(entries, &written, &mut balances);
         let new: Vec<&(PersonId, Entry)> =
@@ -166,6 +176,14 @@ impl PostgresStore {
     }
 }
 
+/// A person's entries and those of everyone merged into them, in the order written.
+pub(crate) fn ledger_of() -> String {
+    format!(
+        "SELECT kind, points, source, reason, at, expires_at FROM points_entries
+         WHERE workspace_id = $1 AND person_id = {PERSON_AND_MERGED} ORDER BY id"
+    )
+}
+
 #[async_trait::async_trait]
 impl Points for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -186,15 +204,7 @@ impl Points for PostgresStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
-        let rows = sql("SELECT kind, points, source, reason, at, expires_at FROM points_entries
-                        WHERE workspace_id = $1 AND (person_id = $2 OR person_id IN
-                              (SELECT id FROM people WHERE workspace_id = $1 AND merged_into = $2))
-                        ORDER BY id")
-        .bind(ws.0)
-        .bind(person.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+        let rows = sql_owned(ledger_of()).bind(ws.0).bind(person.0).fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(entry).collect::<Result<_, _>>().map_err(db_err)
     }
 
