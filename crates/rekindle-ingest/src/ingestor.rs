@@ -8,7 +8,7 @@
 //!   append-only inbox, then apply to the store in large transactions in the background
 //!   (`journal.rs`). Reads wait for [`Ingestor::settled`] to see every acknowledged event.
 //! - **direct** (PostgreSQL): acknowledge when the group is appended to the store
-//!   (`direct.rs`), with several committers at once.
+//!   (`direct.rs`), each workspace committing beside the others.
 //!
 //! [`Inbox`]: rekindle_store::Inbox
 
@@ -44,8 +44,9 @@ pub struct IngestConfig {
     pub max_apply_millis: u64,
     /// Requests waiting for a commit before new ones are told to retry (HTTP 429).
     pub queue_depth: usize,
-    /// Concurrent committers in direct mode. Unset: four for PostgreSQL, which takes them in
-    /// parallel; one for SQLite, which has one writer.
+    /// Committers per workspace in direct mode (each workspace has its own; see
+    /// `ingestor/direct.rs`). Unset: one, which gathers everything queued for the workspace
+    /// into one append.
     pub writers: Option<usize>,
     /// Acknowledge from the store's inbox when it has one (SQLite); `false` acknowledges only
     /// after each append, which is slower but makes every acknowledged event readable at once.

@@ -135,3 +135,34 @@ async fn a_time_budget_still_applies_everything_once() {
     let totals = store.totals(ws).await.unwrap();
     assert_eq!((totals.events, totals.people), (410, 13));
 }
+
+/// Without an inbox each workspace commits in a lane of its own: requests for three
+/// workspaces sent at once are each stored once, in their own workspace, and a workspace's
+/// requests are gathered into fewer appends than requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_workspace_commits_in_its_own_lane() {
+    let (store, first, _dir) = setup().await;
+    let mut workspaces = vec![first];
+    for slug in ["lane-b", "lane-c"] {
+        workspaces.push(store.create_workspace(slug, slug, "Asia/Shanghai").await.unwrap().id);
+    }
+    let metrics = IngestMetrics::default();
+    let config = IngestConfig { inbox: false, ..IngestConfig::default() };
+    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, metrics.clone());
+    let mut tasks = Vec::new();
+    for client in 0..60 {
+        let (ingestor, ws) = (ingestor.clone(), workspaces[client % 3]);
+        tasks.push(tokio::spawn(async move {
+            let msgs: Vec<Message> = (client * 10..client * 10 + 10).map(|i| track(i, i % 7)).collect();
+            ingestor.submit(ws, Source::write_key("t"), msgs).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    for ws in &workspaces {
+        assert_eq!(store.totals(*ws).await.unwrap().events, 200, "{ws:?}");
+    }
+    let commits = metrics.commits.get();
+    assert!(commits < 60, "{commits} appends for 60 requests");
+}
