@@ -26,7 +26,7 @@ const FILL: u32 = 5_000;
 pub struct Tail {
     capacity: usize,
     fill: u32,
-    windows: Mutex<HashMap<WorkspaceId, Arc<tokio::sync::Mutex<Window>>>>,
+    windows: Mutex<HashMap<WorkspaceId, Arc<Mutex<Window>>>>,
 }
 
 /// Every event with `from < id <= to`, in id order.
@@ -62,35 +62,54 @@ impl Tail {
         limit: u32,
     ) -> Result<Vec<Arc<StoredEvent>>> {
         let window = self.windows.lock().unwrap_or_else(|p| p.into_inner()).entry(ws).or_default().clone();
-        let mut w = window.lock().await;
-        if after < w.from {
-            drop(w);
-            // Older than what is kept: this follower is catching up on its own.
-            let page = store.events_between(ws, after, upto, limit).await?;
-            return Ok(page.into_iter().map(Arc::new).collect());
-        }
-        if after > w.to {
-            // Ahead of what is kept (nobody read the log for a while): start again here.
-            *w = Window { events: VecDeque::new(), from: after, to: after };
-        }
         let limit = limit as usize;
-        let start = w.events.partition_point(|e| e.id <= after);
-        while w.to < upto && w.events.len() - start < limit {
-            let page = store.events_between(ws, w.to, upto, self.fill).await?;
-            w.to = match page.last() {
-                Some(last) if page.len() == self.fill as usize => last.id,
-                _ => upto,
+        loop {
+            // Never held across a read of the store: a follower at the head (the journey
+            // runner) must not wait while another reads a page.
+            let read_from = {
+                let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
+                if after < w.from {
+                    None
+                } else {
+                    if after > w.to {
+                        // Ahead of what is kept (nobody read the log for a while): start here.
+                        *w = Window { events: VecDeque::new(), from: after, to: after };
+                    }
+                    let start = w.events.partition_point(|e| e.id <= after);
+                    if w.to >= upto || w.events.len() - start >= limit {
+                        return Ok(self.serve(&mut w, start, upto, limit));
+                    }
+                    Some(w.to)
+                }
             };
-            w.events.extend(page.into_iter().map(Arc::new));
+            let Some(to) = read_from else {
+                // Older than what is kept: this follower is catching up on its own.
+                let page = store.events_between(ws, after, upto, limit as u32).await?;
+                return Ok(page.into_iter().map(Arc::new).collect());
+            };
+            let page = store.events_between(ws, to, upto, self.fill).await?;
+            let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
+            // Another follower may have read on meanwhile: then its page stands, and this
+            // one looks again.
+            if w.to == to {
+                w.to = match page.last() {
+                    Some(last) if page.len() == self.fill as usize => last.id,
+                    _ => upto,
+                };
+                w.events.extend(page.into_iter().map(Arc::new));
+            }
         }
-        let served: Vec<Arc<StoredEvent>> =
-            w.events.range(start..).take_while(|e| e.id <= upto).take(limit).cloned().collect();
+    }
+
+    /// Up to `limit` events from `start` up to `upto`; then what is past the capacity goes.
+    fn serve(&self, w: &mut Window, start: usize, upto: i64, limit: usize) -> Vec<Arc<StoredEvent>> {
+        let served = w.events.range(start..).take_while(|e| e.id <= upto).take(limit).cloned().collect();
         while w.events.len() > self.capacity {
             if let Some(dropped) = w.events.pop_front() {
                 w.from = dropped.id;
             }
         }
-        Ok(served)
+        served
     }
 
     /// Start the workspace's tail again: its events were rewritten (an erasure).
