@@ -84,6 +84,12 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Copy the store into a new directory while the server runs (docs/deploy.md).
+    #[command(after_help = "SQLite: a consistent snapshot of the store and its inbox (VACUUM INTO). \
+PostgreSQL: pg_dump --format=custom, which must be on PATH and match the server's version.")]
+    Backup(BackupArgs),
+    /// Put a backup made by `rekindle backup` into an empty data dir or database.
+    Restore(RestoreArgs),
     /// Look people up.
     People {
         #[command(subcommand)]
@@ -143,6 +149,18 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:7700].
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    /// Directory to write the backup into; created, and refused unless empty.
+    pub to: PathBuf,
+}
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// A directory written by `rekindle backup`.
+    pub from: PathBuf,
 }
 
 #[derive(Args)]

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod append;
+pub mod backup;
 mod catalogue;
 mod change_feed;
 mod channel_codes;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod backup;
 mod bench;
 mod demo;
 mod erasure;
@@ -51,6 +52,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{} store is up to date", store.backend());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup(args) => backup::backup(&global, &args.to),
+        Command::Restore(args) => backup::restore(&global, &args.from),
         Command::People { command: PeopleCommand::Show { identifier, events, json } } => {
             people::show(&global, &identifier, events, json).await
         }

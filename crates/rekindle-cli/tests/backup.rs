@@ -1,0 +1,92 @@
+//! `rekindle backup` and `rekindle restore`, a round trip on each backend: what was imported
+//! before the backup is what the restored store shows, and neither command overwrites.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
+
+fn rekindle(store: &[&str], args: &[&str]) -> Output {
+    Command::new(BIN).args(store).args(args).output().expect("rekindle runs")
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Two people, three events and an order, imported into the store `store` names.
+fn fill(store: &[&str], dir: &Path) {
+    let jsonl = dir.join("events.jsonl");
+    std::fs::write(
+        &jsonl,
+        concat!(
+            r#"{"type":"identify","userId":"42","traits":{"phone":"138 1234 5678","nickname":"小李"},"timestamp":"2026-05-01T20:00:00+08:00"}"#,
+            "\n",
+            r#"{"type":"track","userId":"42","event":"Order Completed","properties":{"order_id":"o-1","revenue":"59.90"},"timestamp":"2026-05-01T20:10:00+08:00"}"#,
+            "\n",
+            r#"{"type":"track","anonymousId":"a-7","event":"Live Watched","properties":{"seconds":60},"timestamp":"2026-05-01T20:20:00+08:00"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    ok(rekindle(store, &["import", "--quiet", jsonl.to_str().unwrap()]));
+}
+
+fn person(store: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(rekindle(store, &["people", "show", "phone:13812345678", "--json"]))).unwrap()
+}
+
+fn round_trip(source: &[&str], target: &[&str], dir: &Path) {
+    fill(source, dir);
+    let backup = dir.join("backup");
+    let b = backup.to_str().unwrap();
+    ok(rekindle(source, &["backup", b]));
+    let again = rekindle(source, &["backup", b]);
+    assert!(!again.status.success(), "a second backup into the same directory is refused");
+    ok(rekindle(target, &["restore", b]));
+    let (before, after) = (person(source), person(target));
+    assert_eq!(after["events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(after, before);
+    let over = rekindle(target, &["restore", b]);
+    assert!(!over.status.success(), "restoring over a store is refused");
+}
+
+#[test]
+fn sqlite_backup_restores_into_an_empty_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, c) = (dir.path().join("a"), dir.path().join("c"));
+    round_trip(&["--data-dir", a.to_str().unwrap()], &["--data-dir", c.to_str().unwrap()], dir.path());
+    assert!(c.join("rekindle.db").exists() && c.join("inbox.db").exists());
+}
+
+/// The server of `REKINDLE_TEST_DATABASE_URL` (as the store tests use it), with another
+/// database named.
+fn database(name: &str) -> String {
+    let url = std::env::var("REKINDLE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let (base, query) = url.split_once('?').map_or((url.as_str(), ""), |(b, q)| (b, q));
+    let server = &base[..base.rfind('/').expect("a database URL names a database")];
+    if query.is_empty() { format!("{server}/{name}") } else { format!("{server}/{name}?{query}") }
+}
+
+fn psql(sql: &str) {
+    let out = Command::new("psql").arg(database("postgres")).args(["-v", "ON_ERROR_STOP=1", "-qc", sql]).output();
+    let out = out.expect("psql runs");
+    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn postgres_backup_restores_into_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [format!("rk_backup_{}_from", std::process::id()), format!("rk_backup_{}_into", std::process::id())];
+    for n in &names {
+        psql(&format!("DROP DATABASE IF EXISTS {n}"));
+        psql(&format!("CREATE DATABASE {n}"));
+    }
+    let (from, into) = (database(&names[0]), database(&names[1]));
+    round_trip(&["--database-url", &from], &["--database-url", &into], dir.path());
+    for n in &names {
+        psql(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"));
+    }
+}

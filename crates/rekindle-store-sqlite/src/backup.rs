@@ -1,0 +1,64 @@
+//! Online backup of a data dir, and restoring one into an empty data dir.
+//!
+//! `VACUUM INTO` writes a consistent snapshot of a database while the server keeps writing
+//! (a read transaction over the WAL), compacted. The inbox is copied before the store: an
+//! event acknowledged before the backup is then in the copy of one or the other, and one in
+//! both is applied once (the store de-duplicates by message id when the inbox is replayed).
+
+use std::path::Path;
+
+use rekindle_store::{Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{DB_FILE, INBOX_FILE};
+
+/// Copy the store in `data_dir` into `dest`, a directory created for it (it must not exist
+/// or be empty). Returns the files written.
+pub fn backup(data_dir: &Path, dest: &Path) -> Result<Vec<String>> {
+    if !data_dir.join(DB_FILE).exists() {
+        return Err(StoreError::NotFound(format!("no store in {}", data_dir.display())));
+    }
+    if dest.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        return Err(refused(format!("{} is not empty", dest.display())));
+    }
+    std::fs::create_dir_all(dest).map_err(StoreError::backend)?;
+    let mut written = Vec::new();
+    for file in [INBOX_FILE, DB_FILE] {
+        let source = data_dir.join(file);
+        if !source.exists() {
+            continue;
+        }
+        let conn =
+            Connection::open_with_flags(&source, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(StoreError::backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(StoreError::backend)?;
+        let target = dest.join(file);
+        conn.execute("VACUUM INTO ?1", [target.to_string_lossy()]).map_err(StoreError::backend)?;
+        written.push(file.to_owned());
+    }
+    Ok(written)
+}
+
+/// Put the backup in `src` into `data_dir`, which must hold no store yet. The store's
+/// migrations run when it is next opened; the inbox is applied when the server starts.
+pub fn restore(src: &Path, data_dir: &Path) -> Result<Vec<String>> {
+    if !src.join(DB_FILE).exists() {
+        return Err(StoreError::NotFound(format!("no {DB_FILE} in {}", src.display())));
+    }
+    if data_dir.join(DB_FILE).exists() {
+        return Err(refused(format!("{} already holds a store", data_dir.display())));
+    }
+    std::fs::create_dir_all(data_dir).map_err(StoreError::backend)?;
+    let mut written = Vec::new();
+    for file in [DB_FILE, INBOX_FILE] {
+        if src.join(file).exists() {
+            std::fs::copy(src.join(file), data_dir.join(file)).map_err(StoreError::backend)?;
+            written.push(file.to_owned());
+        }
+    }
+    Ok(written)
+}
+
+fn refused(why: String) -> StoreError {
+    StoreError::backend(std::io::Error::new(std::io::ErrorKind::AlreadyExists, why))
+}
