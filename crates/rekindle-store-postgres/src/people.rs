@@ -38,6 +38,8 @@ async fn resolve(c: &mut PgConnection, ws: WorkspaceId, who: &PersonRef) -> Resu
     }
 }
 
+/// Who holds `$3` as an identifier of kind `$2`: the whole primary key, so its plan is the key
+/// whatever the statistics (`plans.rs`).
 pub(crate) const OWNER_OF_KIND: &str =
     "SELECT person_id FROM identities WHERE workspace_id = $1 AND kind = $2 AND value = $3";
 

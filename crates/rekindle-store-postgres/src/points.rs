@@ -3,7 +3,7 @@
 //! the other, as SQLite's single writer would.
 
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rekindle_core::ids::Uuid;
 use rekindle_core::loyalty::ledger::{admits, post_in_order};
@@ -80,100 +80,118 @@ async fn lock_people(c: &mut PgConnection, ws: WorkspaceId, entries: &[(PersonId
 }
 
 impl PostgresStore {
-    /// The batch in a few statements: the sources already written, the balances, the decision
+    /// The batch in a few statements: the balances, the sources already written, the decision
     /// in memory (`post_in_order`), the new entries. `None` (rolled back) when someone in it
     /// was merged away, or an insert met a source written meanwhile for someone else.
     async fn post_together(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Option<Vec<Posted>>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         lock_people(&mut tx, ws, entries).await?;
-        let sources: Vec<&str> = entries.iter().map(|(_, e)| e.source.as_str()).collect();
-        let written: Vec<String> =
-            sql("SELECT source FROM points_entries WHERE workspace_id = $1 AND source = ANY($2)")
-                .bind(ws.0)
-                .bind(&sources)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, Error>>()
-                .map_err(db_err)?;
-        let written: HashSet<&str> = written.iter().map(String::as_str).collect();
-        let mut people: Vec<Uuid> = entries.iter().map(|(p, _)| p.0).collect();
-        people.sort();
-        people.dedup();
-        // Entries for a person merged away share a balance with their survivor's: the running
-        // balances below would count them apart, so such a batch goes one entry at a time.
-        let merged_away: bool = sql("SELECT EXISTS (SELECT 1 FROM people WHERE workspace_id = $1 AND id = ANY($2)
-                                     AND merged_into IS NOT NULL)")
-        .bind(ws.0)
-        .bind(&people)
-        .fetch_one(&mut *tx)
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(db_err)?;
-        if merged_away {
+        let Some(mut balances) = balances(&mut tx, ws, entries).await? else {
             tx.rollback().await.map_err(db_err)?;
             return Ok(None);
-        }
-        // A person's balance counts their entries and those of everyone merged into them. Two
-        // statements without a join: with a join, PostgreSQL's generic plan over a ledger that
-        // grew since it was last analyzed scanned the workspace's entries per person.
-        let merged = sql("SELECT id, merged_into FROM people WHERE workspace_id = $1 AND merged_into = ANY($2)")
-            .bind(ws.0)
-            .bind(&people)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let mut owner: HashMap<Uuid, Uuid> = people.iter().map(|p| (*p, *p)).collect();
-        for r in &merged {
-            owner.insert(r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?);
-        }
-        let held: Vec<Uuid> = owner.keys().copied().collect();
-        let sums = sql("SELECT person_id, SUM(points)::BIGINT FROM points_entries
-                        WHERE workspace_id = $1 AND person_id = ANY($2) GROUP BY person_id")
-        .bind(ws.0)
-        .bind(&held)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let mut balances: HashMap<PersonId, i64> = HashMap::with_capacity(people.len());
-        for r in &sums {
-            let (person, sum): (Uuid, i64) = (r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?);
-            *balances.entry(PersonId(owner[&person])).or_default() += sum;
-        }
-        let posted = post_in_order(entries, &written, &mut balances);
+        };
+        let written = written_sources(&mut tx, ws, entries).await?;
+        let posted = post_in_order(entries, &written.iter().map(String::as_str).collect(), &mut balances);
         let new: Vec<&(PersonId, Entry)> =
             entries.iter().zip(&posted).filter(|(_, p)| **p == Posted::Written).map(|(e, _)| e).collect();
-        if !new.is_empty() {
-            let inserted = sql(
-                "INSERT INTO points_entries (workspace_id, person_id, kind, points, source, reason, at, expires_at)
-                                SELECT $1, person_id, kind, points, source, reason, at, expires_at
-                                FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
-                                            $7::timestamptz[], $8::timestamptz[])
-                                    WITH ORDINALITY AS t(person_id, kind, points, source, reason, at, expires_at, n)
-                                ORDER BY n
-                                ON CONFLICT DO NOTHING",
-            )
-            .bind(ws.0)
-            .bind(new.iter().map(|(p, _)| p.0).collect::<Vec<_>>())
-            .bind(new.iter().map(|(_, e)| e.kind.as_str()).collect::<Vec<_>>())
-            .bind(new.iter().map(|(_, e)| e.points).collect::<Vec<_>>())
-            .bind(new.iter().map(|(_, e)| e.source.as_str()).collect::<Vec<_>>())
-            .bind(new.iter().map(|(_, e)| e.reason.as_str()).collect::<Vec<_>>())
-            .bind(new.iter().map(|(_, e)| e.at).collect::<Vec<_>>())
-            .bind(new.iter().map(|(_, e)| e.expires_at).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if inserted.rows_affected() != new.len() as u64 {
-                tx.rollback().await.map_err(db_err)?;
-                return Ok(None);
-            }
+        if !insert_all(&mut tx, ws, &new).await? {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(None);
         }
         tx.commit().await.map_err(db_err)?;
         Ok(Some(posted))
     }
+}
+
+/// Each person's balance: their entries and those of everyone merged into them. `None` when
+/// one of them was merged away: their balance is their survivor's, which running balances
+/// kept apart would count twice, so such a batch goes one entry at a time.
+///
+/// Statements without a join: with one, PostgreSQL's generic plan over a ledger grown since
+/// it was last analyzed scanned the workspace's entries per person.
+async fn balances(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    entries: &[(PersonId, Entry)],
+) -> Result<Option<HashMap<PersonId, i64>>> {
+    let mut people: Vec<Uuid> = entries.iter().map(|(p, _)| p.0).collect();
+    people.sort();
+    people.dedup();
+    let merged_away: bool = sql("SELECT EXISTS (SELECT 1 FROM people WHERE workspace_id = $1 AND id = ANY($2)
+                                 AND merged_into IS NOT NULL)")
+    .bind(ws.0)
+    .bind(&people)
+    .fetch_one(&mut *c)
+    .await
+    .and_then(|r| r.try_get(0))
+    .map_err(db_err)?;
+    if merged_away {
+        return Ok(None);
+    }
+    let merged = sql("SELECT id, merged_into FROM people WHERE workspace_id = $1 AND merged_into = ANY($2)")
+        .bind(ws.0)
+        .bind(&people)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let mut owner: HashMap<Uuid, Uuid> = people.iter().map(|p| (*p, *p)).collect();
+    for r in &merged {
+        owner.insert(r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?);
+    }
+    let held: Vec<Uuid> = owner.keys().copied().collect();
+    let sums = sql("SELECT person_id, SUM(points)::BIGINT FROM points_entries
+                    WHERE workspace_id = $1 AND person_id = ANY($2) GROUP BY person_id")
+    .bind(ws.0)
+    .bind(&held)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    let mut balances: HashMap<PersonId, i64> = HashMap::with_capacity(people.len());
+    for r in &sums {
+        let (person, sum): (Uuid, i64) = (r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?);
+        *balances.entry(PersonId(owner[&person])).or_default() += sum;
+    }
+    Ok(Some(balances))
+}
+
+/// Which of the entries' sources the ledger already holds.
+async fn written_sources(c: &mut PgConnection, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<String>> {
+    let sources: Vec<&str> = entries.iter().map(|(_, e)| e.source.as_str()).collect();
+    let rows = sql("SELECT source FROM points_entries WHERE workspace_id = $1 AND source = ANY($2)")
+        .bind(ws.0)
+        .bind(&sources)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(|r| r.try_get(0)).collect::<Result<_, Error>>().map_err(db_err)
+}
+
+/// Insert `new` in order. `false` when a source was written meanwhile (the unique key kept
+/// one row out): the decisions made without it no longer hold.
+async fn insert_all(c: &mut PgConnection, ws: WorkspaceId, new: &[&(PersonId, Entry)]) -> Result<bool> {
+    if new.is_empty() {
+        return Ok(true);
+    }
+    let inserted =
+        sql("INSERT INTO points_entries (workspace_id, person_id, kind, points, source, reason, at, expires_at)
+                        SELECT $1, person_id, kind, points, source, reason, at, expires_at
+                        FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                                    $7::timestamptz[], $8::timestamptz[])
+                            WITH ORDINALITY AS t(person_id, kind, points, source, reason, at, expires_at, n)
+                        ORDER BY n
+                        ON CONFLICT DO NOTHING")
+        .bind(ws.0)
+        .bind(new.iter().map(|(p, _)| p.0).collect::<Vec<_>>())
+        .bind(new.iter().map(|(_, e)| e.kind.as_str()).collect::<Vec<_>>())
+        .bind(new.iter().map(|(_, e)| e.points).collect::<Vec<_>>())
+        .bind(new.iter().map(|(_, e)| e.source.as_str()).collect::<Vec<_>>())
+        .bind(new.iter().map(|(_, e)| e.reason.as_str()).collect::<Vec<_>>())
+        .bind(new.iter().map(|(_, e)| e.at).collect::<Vec<_>>())
+        .bind(new.iter().map(|(_, e)| e.expires_at).collect::<Vec<_>>())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(inserted.rows_affected() == new.len() as u64)
 }
 
 /// A person's entries and those of everyone merged into them, in the order written.
