@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::tail::Tail;
-use rekindle_store::{ErasureReport, Horizon, Store};
+use rekindle_store::{ErasureReport, Horizon, Store, StoreError, Term};
 
 use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
@@ -39,6 +39,8 @@ pub struct Engine {
     referrals: crate::referral::ReferralCache,
     /// The newest events, read once for every follower of the log.
     log: Arc<Tail>,
+    /// Whether this node led each workspace when last asked, and in which term.
+    leads: Mutex<HashMap<WorkspaceId, Option<Term>>>,
 }
 
 #[derive(Default)]
@@ -47,6 +49,9 @@ struct State {
     tracker: Option<Tracker>,
     /// The last audience: when it was built, and from how much of the log.
     latest: Option<(Instant, Horizon, Arc<Audience>)>,
+    /// The leadership term `tracker` records under: a tracker of another term (or of none,
+    /// while another node led) is loaded again from what the leaders recorded.
+    tracker_term: Option<Term>,
     /// The models people are scored with, and when they were last fitted (or tried).
     fit: Option<Arc<ModelFit>>,
     /// When fitting was last tried, and on how much of the log.
@@ -109,6 +114,27 @@ impl Engine {
             points: Default::default(),
             referrals: Default::default(),
             log: Arc::default(),
+            leads: Mutex::default(),
+        }
+    }
+
+    /// Ask the store whether this node leads `ws`, taking the lead if no node has it
+    /// (docs/deploy.md, "Several nodes"). What only one node may do for a workspace (record
+    /// membership, score, run journeys, award points) is done where this says so.
+    pub async fn lead(&self, ws: WorkspaceId) -> rekindle_store::Result<Option<Term>> {
+        let term = self.store.lead(ws).await;
+        // Unable to ask is not leading: the work waits rather than risk being done twice.
+        let held = term.as_ref().ok().copied().flatten();
+        self.leads.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, held);
+        term
+    }
+
+    /// The term this node leads `ws` in, as last asked ([`Engine::lead`]; asked now the first time).
+    pub async fn leads(&self, ws: WorkspaceId) -> rekindle_store::Result<Option<Term>> {
+        let known = self.leads.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).copied();
+        match known {
+            Some(term) => Ok(term),
+            None => self.lead(ws).await,
         }
     }
 
@@ -200,7 +226,13 @@ impl Engine {
         }
         let folded = state.folded.catch_up(store, &self.log, ws).await?;
         context.referrals = self.referrals.board(store, ws, &state.folded.profiles).await?;
-        if store.segments(ws).await?.is_empty() {
+        // Another node leading records membership and scores; this one judges for its readers.
+        let term = self.leads(ws).await?;
+        if term != state.tracker_term {
+            state.tracker = None;
+            state.tracker_term = term;
+        }
+        if term.is_some() && store.segments(ws).await?.is_empty() {
             // A workspace without any segment starts with the personas.
             for s in personas::defaults((self.clock)()) {
                 match store.create_segment(ws, &s).await {
@@ -267,8 +299,10 @@ impl Engine {
         match fitted {
             Some(Ok(fit)) => {
                 state.fit = Some(fit);
-                // Each fit's scores are written down, for tools that read the store.
-                store.put_scores(ws, &audience.stored_scores()).await?;
+                // Each fit's scores are written down by the leader, for tools that read the store.
+                if term.is_some() {
+                    self.superseded(ws, store.put_scores(ws, &audience.stored_scores()).await)?;
+                }
             }
             Some(Err(e)) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
             None => {}
@@ -280,8 +314,37 @@ impl Engine {
         crate::background::drop_later((replaced, published));
         // A tracker that failed to record part of it is dropped: the next refresh reads what
         // the store has and compares everyone with it.
-        let recorded = tracker.record(store, ws, found).await?;
+        let recorded = if term.is_some() {
+            match self.superseded(ws, tracker.record(store, ws, found).await)? {
+                Some(recorded) => recorded,
+                None => {
+                    return Ok((
+                        audience.clone(),
+                        Refreshed { folded, people: audience.members.len(), recorded: Recorded::default() },
+                    ));
+                }
+            }
+        } else {
+            // Not leading: what the leader records is this judgement of the same log, so the
+            // next audience is built from this one without writing it down.
+            tracker.apply(found);
+            Recorded::default()
+        };
         state.tracker = Some(tracker);
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
+    }
+
+    /// A write refused because another node leads now is not an error of this refresh: this
+    /// node stops leading until it asks again (`None`, with the tracker dropped by the caller).
+    fn superseded<T>(&self, ws: WorkspaceId, written: rekindle_store::Result<T>) -> rekindle_store::Result<Option<T>> {
+        match written {
+            Ok(t) => Ok(Some(t)),
+            Err(StoreError::Superseded(what)) => {
+                tracing::warn!(workspace = %ws, %what, "another node leads now; this one stops recording");
+                self.leads.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, None);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }

@@ -123,6 +123,13 @@ impl Runner {
         &self.caps
     }
 
+    /// Forget where this node read the log and the change feeds to: it (again) leads the
+    /// workspace, and the node that led meanwhile wrote down how far it got.
+    pub fn forget_position(&self, ws: WorkspaceId) {
+        self.cursors.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
+        self.change_cursors.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
+    }
+
     /// Forget the workspace's catalog: a journey, template or coupon changed.
     pub fn invalidate(&self, ws: WorkspaceId) {
         self.catalogs.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);

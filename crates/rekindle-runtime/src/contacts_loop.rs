@@ -23,6 +23,9 @@ pub fn spawn(state: Services, work: WecomWork, clock: Clock) {
                 }
             };
             for w in workspaces {
+                if !crate::leadership_loop::leads(&state, w.id).await {
+                    continue;
+                }
                 let Ok(channels) = state.channels.channels(w.id).await else { continue };
                 let Some(wecom) = channels.wecom() else { continue };
                 match state.transfers.look(w.id, transfers::open).await {

@@ -102,6 +102,9 @@ where
         }
     };
     for w in workspaces {
+        if !crate::leadership_loop::leads(state, w.id).await {
+            continue;
+        }
         let started = std::time::Instant::now();
         let span = tracing::info_span!("journeys", what, workspace = %w.slug);
         match run(w.id).instrument(span).await {

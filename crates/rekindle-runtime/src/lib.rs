@@ -5,6 +5,7 @@
 
 mod contacts_loop;
 mod journey_loops;
+mod leadership_loop;
 mod live_loop;
 mod points_loop;
 mod refresh_loop;
@@ -149,6 +150,7 @@ impl Services {
             subscriptions,
             channels: channels.clone(),
         };
+        leadership_loop::spawn(services.clone());
         refresh_loop::spawn(services.clone(), settings.refresh);
         live_loop::spawn(services.clone());
         points_loop::spawn(services.clone());

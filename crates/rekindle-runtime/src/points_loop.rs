@@ -27,6 +27,9 @@ pub fn spawn(state: Services) {
                 }
             };
             for w in workspaces {
+                if !crate::leadership_loop::leads(&state, w.id).await {
+                    continue;
+                }
                 match state.points.follow(w.id).await {
                     Ok(f) if f.awarded > 0 => {
                         tracing::debug!(workspace = %w.slug, events = f.events, awarded = f.awarded, "points awarded")

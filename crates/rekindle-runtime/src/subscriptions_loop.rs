@@ -25,6 +25,9 @@ pub fn spawn(state: Services, tick: Duration) {
                 }
             };
             for w in workspaces {
+                if !crate::leadership_loop::leads(&state, w.id).await {
+                    continue;
+                }
                 let due = match state.subscriptions.due(w.id).await {
                     Ok(d) if d.is_empty() => continue,
                     Ok(d) => d,

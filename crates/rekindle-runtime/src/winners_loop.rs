@@ -23,6 +23,9 @@ pub fn spawn(state: Services) {
                 }
             };
             for w in workspaces {
+                if !crate::leadership_loop::leads(&state, w.id).await {
+                    continue;
+                }
                 let span = tracing::info_span!("winners", workspace = %w.slug);
                 match rekindle_journeys::decide_winners(&*state.store, &state.engine, w.id).instrument(span).await {
                     Ok(decided) if !decided.is_empty() => state.runner.invalidate(w.id),

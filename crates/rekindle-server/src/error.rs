@@ -127,7 +127,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::AlreadyExists(what) => Self::new(ErrorCode::Conflict, format!("{what} already exists")),
-            StoreError::Backend(_) => Self::internal(&e),
+            StoreError::Superseded(_) | StoreError::Backend(_) => Self::internal(&e),
         }
     }
 }

@@ -30,6 +30,7 @@ mod invitations;
 mod journey_lock;
 mod journeys;
 mod launch;
+mod leadership;
 mod lock;
 mod migrate;
 mod named;
@@ -70,6 +71,8 @@ const POOL_SIZE: u32 = 16;
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Which workspaces this node leads (leadership.rs).
+    seat: std::sync::Arc<leadership::Seat>,
 }
 
 impl PostgresStore {
@@ -103,10 +106,11 @@ impl PostgresStore {
     }
 
     async fn open(options: PgConnectOptions) -> Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(POOL_SIZE).connect_with(options).await.map_err(db_err)?;
+        let pool =
+            PgPoolOptions::new().max_connections(POOL_SIZE).connect_with(options.clone()).await.map_err(db_err)?;
         migrate::run(&pool).await.map_err(db_err)?;
         tracing::info!("postgres store open");
-        Ok(Self { pool })
+        Ok(Self { pool, seat: std::sync::Arc::new(leadership::Seat::new(options)) })
     }
 
     /// A pooled connection, for the helpers written against `&mut PgConnection`.

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "outbox_priority", include_str!("../migrations/0023_outbox_priority.sql")),
     (24, "journey_winners", include_str!("../migrations/0024_journey_winners.sql")),
     (25, "log_by_workspace", include_str!("../migrations/0025_log_by_workspace.sql")),
+    (26, "leaders", include_str!("../migrations/0026_leaders.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

@@ -15,6 +15,7 @@ impl rekindle_store::Predictions for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        self.seat.fence(&mut tx, ws).await?;
         sql("DELETE FROM person_scores WHERE workspace_id = $1").bind(ws.0).execute(&mut *tx).await.map_err(db_err)?;
         for chunk in scores.chunks(CHUNK) {
             let people: Vec<Uuid> = chunk.iter().map(|s| s.person.0).collect();

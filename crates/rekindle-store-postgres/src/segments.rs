@@ -238,6 +238,7 @@ impl rekindle_store::Segments for PostgresStore {
         sizes: &[SegmentSize],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        self.seat.fence(&mut tx, ws).await?;
         membership_in(&mut tx, ws, changes, sizes).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }

@@ -46,6 +46,7 @@ impl rekindle_store::Stages for PostgresStore {
             return Ok(());
         }
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        self.seat.fence(&mut tx, ws).await?;
         stages_in(&mut tx, ws, changes).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }

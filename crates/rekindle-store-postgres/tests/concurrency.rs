@@ -13,6 +13,7 @@ use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::journey::Reentry;
 use rekindle_core::outreach::{CapsConfig, ChannelKind, CouponDefinition, CouponValue, Skip};
 use rekindle_core::{Identifier, IdentifierKind, Message, PersonId, WorkspaceId};
+use rekindle_store::StoreError;
 use rekindle_store::conformance::{message, msg};
 use rekindle_store::prelude::*;
 use rekindle_store::{
@@ -505,4 +506,81 @@ async fn racing_redemptions_never_overspend() {
     assert_eq!(posted.iter().filter(|p| **p == Posted::Written).count(), 2, "{posted:?}");
     let balance: i64 = a.points_entries(ws, person).await.unwrap().iter().map(|e| e.points).sum();
     assert_eq!(balance, 0);
+}
+
+/// One of two nodes leads a workspace and keeps leading; when its session ends (a node cut
+/// off, or paused past its keepalives) the other takes over in a new term, and the first
+/// node's refresh writes are refused, checked inside their transaction, until it leads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_leads_and_a_replaced_leader_cannot_write() {
+    let (a, schema) = common::fresh().await;
+    let b = schema.open_again().await;
+    let ws = default_ws(&a).await;
+    let stage = |person| rekindle_store::StageChange {
+        person,
+        from: None,
+        to: rekindle_core::lifecycle::Stage::Prospect,
+        at: Utc::now(),
+    };
+    let term = a.lead(ws).await.unwrap().expect("the first node to ask leads");
+    assert_eq!(a.lead(ws).await.unwrap(), Some(term), "and keeps leading");
+    assert_eq!(b.lead(ws).await.unwrap(), None, "the other node does not lead");
+    a.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))])
+        .await
+        .expect("the leader records");
+
+    // End the leader's session, as PostgreSQL does for a node gone silent.
+    let mut admin = schema.admin().await;
+    let ended: i64 = sqlx_core::query::query::<sqlx_postgres::Postgres>(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE application_name = 'rekindle leader' AND pid IN (
+             SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+               AND objid = (hashtext($1 || '/' || $2::text)::bigint & 4294967295)::oid)",
+    )
+    .bind(schema.name())
+    .bind(ws.0)
+    .fetch_one(&mut admin)
+    .await
+    .map(|r| sqlx_core::row::Row::get(&r, 0))
+    .unwrap();
+    assert_eq!(ended, 1, "the leader's session was found by its lock");
+    let mut next = None;
+    for _ in 0..100 {
+        next = b.lead(ws).await.unwrap();
+        if next.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(next, Some(term + 1), "the other node takes over in the next term");
+
+    // The old leader does not know yet: its writes are refused, and nothing is written.
+    let refused = a.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))]).await;
+    assert!(matches!(refused, Err(StoreError::Superseded(_))), "{refused:?}");
+    let refused = a.record_membership(ws, &[], &[]).await;
+    assert!(matches!(refused, Err(StoreError::Superseded(_))), "{refused:?}");
+    assert!(matches!(a.put_scores(ws, &[]).await, Err(StoreError::Superseded(_))));
+    assert_eq!(a.stage_changes(ws, None, 10).await.unwrap().len(), 1, "only the first change is stored");
+    b.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))])
+        .await
+        .expect("the new leader records");
+    // Asking again, the old leader finds its session gone and does not lead.
+    let _ = a.lead(ws).await;
+    assert_eq!(a.lead(ws).await.unwrap(), None);
+
+    // The new leader's node stops: the first takes the workspace back, in a third term.
+    drop(b);
+    let mut back = None;
+    for _ in 0..100 {
+        back = a.lead(ws).await.unwrap();
+        if back.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(back, Some(term + 2));
+    a.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))])
+        .await
+        .expect("leading again, it records");
+    assert_eq!(a.stage_changes(ws, None, 10).await.unwrap().len(), 3);
 }

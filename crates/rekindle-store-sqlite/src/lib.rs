@@ -26,6 +26,7 @@ mod inbox;
 mod invitations;
 mod journeys;
 mod launch;
+mod leadership;
 mod migrate;
 mod named;
 mod outbox;

@@ -6,6 +6,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0} already exists")]
     AlreadyExists(String),
+    /// A write of a workspace's leader after another node's term began (see
+    /// [`crate::Leadership::lead`]): nothing was written.
+    #[error("{0} is led by another node now")]
+    Superseded(String),
     #[error("storage failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -1,8 +1,8 @@
 use crate::Erasure;
 use crate::capability::{
     Accounts, Backend, Catalogue, ChannelSettings, Consent, ContactSetup, Coupons, Enrollments, EventLog, GroupPosts,
-    Invitations, Journeys, Launch, Outbox, People, Points, Predictions, Programme, Readouts, ReferralCodes, Segments,
-    Service, Stages, SubscriptionSettings, Tags, Targets, Templates, TrackedLinks, Winners, Workspaces,
+    Invitations, Journeys, Launch, Leadership, Outbox, People, Points, Predictions, Programme, Readouts, ReferralCodes,
+    Segments, Service, Stages, SubscriptionSettings, Tags, Targets, Templates, TrackedLinks, Winners, Workspaces,
 };
 
 /// `Store` is the sum of the capabilities; one list names them for the trait and its
@@ -36,6 +36,7 @@ sum_of!(
     Journeys,
     Enrollments,
     Launch,
+    Leadership,
     Outbox,
     Readouts,
     ReferralCodes,

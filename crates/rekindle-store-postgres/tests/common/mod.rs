@@ -29,6 +29,15 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A connection of the test's own to the database, outside the schema.
+    pub async fn admin(&self) -> PgConnection {
+        PgConnection::connect(&self.url).await.expect("connect to the test database")
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Another store on the same schema: a second server node.
     pub async fn open_again(&self) -> PostgresStore {
         match PostgresStore::connect_in_schema(&self.url, &self.name).await {

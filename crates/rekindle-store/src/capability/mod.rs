@@ -15,6 +15,7 @@ mod group_posts;
 mod invitations;
 mod journeys;
 mod launch;
+mod leadership;
 mod outbox;
 mod people;
 mod points;
@@ -46,6 +47,7 @@ pub use group_posts::{GroupPost, GroupPostState, GroupPosts, GroupQueued, NewGro
 pub use invitations::Invitations;
 pub use journeys::Journeys;
 pub use launch::{Approval, ApprovalState, Launch};
+pub use leadership::{Leadership, Term};
 pub use outbox::Outbox;
 pub use people::People;
 pub use points::{Points, Redemption};
