@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+use common::{database, psql};
+
 const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
 
 fn rekindle(store: &[&str], args: &[&str]) -> Output {
@@ -58,22 +61,6 @@ fn sqlite_backup_restores_into_an_empty_data_dir() {
     let (a, c) = (dir.path().join("a"), dir.path().join("c"));
     round_trip(&["--data-dir", a.to_str().unwrap()], &["--data-dir", c.to_str().unwrap()], dir.path());
     assert!(c.join("rekindle.db").exists() && c.join("inbox.db").exists());
-}
-
-/// The server of `REKINDLE_TEST_DATABASE_URL` (as the store tests use it), with another
-/// database named.
-fn database(name: &str) -> String {
-    let url = std::env::var("REKINDLE_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let (base, query) = url.split_once('?').map_or((url.as_str(), ""), |(b, q)| (b, q));
-    let server = &base[..base.rfind('/').expect("a database URL names a database")];
-    if query.is_empty() { format!("{server}/{name}") } else { format!("{server}/{name}?{query}") }
-}
-
-fn psql(sql: &str) {
-    let out = Command::new("psql").arg(database("postgres")).args(["-v", "ON_ERROR_STOP=1", "-qc", sql]).output();
-    let out = out.expect("psql runs");
-    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -47,8 +47,9 @@ pub use winners::decide_winners;
 use rekindle_engine::Engine;
 use walker::{Walker, Walking};
 
-/// How often the catalog is reloaded even if nobody said it changed.
-const CATALOG_MAX_AGE: Duration = Duration::from_secs(60);
+/// How often the catalog is reloaded even if nobody said it changed: a journey published
+/// through another node (docs/deploy.md, "Several nodes") runs on the leader within this.
+const CATALOG_MAX_AGE: Duration = Duration::from_secs(5);
 
 pub struct Runner {
     store: Arc<dyn Store>,

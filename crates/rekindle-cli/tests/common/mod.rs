@@ -1,4 +1,7 @@
-//! What the tests that run the `rekindle` binary on a simulated store share.
+//! What the tests that run the `rekindle` binary share: simulated stores, PostgreSQL databases.
+
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,4 +47,28 @@ impl Simulated {
         let files = ["events.jsonl", "products.jsonl", "sessions.jsonl"].map(|f| self.generated.join(f));
         rekindle(&[store, &["import", "--quiet"], &files.each_ref().map(|f| path(f))[..]].concat());
     }
+}
+
+/// The server of `REKINDLE_TEST_DATABASE_URL` (as the store tests use it), with another
+/// database named.
+pub fn database(name: &str) -> String {
+    let url = std::env::var("REKINDLE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let (base, query) = url.split_once('?').map_or((url.as_str(), ""), |(b, q)| (b, q));
+    let server = &base[..base.rfind('/').expect("a database URL names a database")];
+    if query.is_empty() { format!("{server}/{name}") } else { format!("{server}/{name}?{query}") }
+}
+
+pub fn psql(sql: &str) {
+    let out = Command::new("psql").arg(database("postgres")).args(["-v", "ON_ERROR_STOP=1", "-qc", sql]).output();
+    let out = out.expect("psql runs");
+    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The rows `sql` returns in `database_url`, each row's columns joined by `|`.
+pub fn psql_rows(database_url: &str, sql: &str) -> Vec<String> {
+    let out = Command::new("psql").arg(database_url).args(["-v", "ON_ERROR_STOP=1", "-Atqc", sql]).output();
+    let out = out.expect("psql runs");
+    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
 }

@@ -1,0 +1,268 @@
+//! Several nodes on one PostgreSQL (docs/deploy.md, "Several nodes"): three `rekindle serve`
+//! share the ingestion while journeys run; the node leading the workspace is killed with kill -9
+//! mid-run and started again. Every acknowledged event is stored once, nobody enters the
+//! once-only journey twice or gets more messages than the cap allows, and another node takes
+//! over the refresh while the leader is dead.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{BIN, database, psql, psql_rows, rekindle};
+use rekindle_delivery::standin::{Provider, StandIn};
+use serde_json::{Value, json};
+
+const ADMIN: &str = "nodes-test-admin";
+/// People with a WeCom friendship, who can be messaged.
+const PEOPLE: usize = 30;
+/// Batches each client sends, one client per node.
+const BATCHES: usize = 30;
+
+struct Node {
+    child: Child,
+    base: String,
+}
+
+fn start(url: &str, config: &std::path::Path) -> Node {
+    let mut child = Command::new(BIN)
+        .args(["--database-url", url, "--config", config.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+        .env("REKINDLE__API__ADMIN_TOKEN", ADMIN)
+        .env("REKINDLE__LOG__FILTER", "warn")
+        .env("REKINDLE__SEGMENTS__REFRESH_SECONDS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rekindle starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the node printed its address").unwrap();
+        if let Some(addr) = line.strip_prefix("Rekindle listening on http://") {
+            break addr.to_string();
+        }
+    };
+    // Whatever else it prints is read, so a full pipe never stops it.
+    std::thread::spawn(move || lines.for_each(drop));
+    Node { child, base: format!("http://{addr}") }
+}
+
+/// The configuration every node reads: the WeCom stand-in, a tick of 200 ms, at most one
+/// message a person in any seven days, and no quiet hours (the test runs at any hour).
+fn config(dir: &std::path::Path, wecom: &StandIn) -> std::path::PathBuf {
+    let mut channels = serde_json::to_value(wecom.config()).unwrap();
+    strip_nulls(&mut channels);
+    let config = json!({
+        "journeys": {"tick_ms": 200, "caps": {
+            "rolling": [{"days": 7, "max": 1}],
+            "quiet_hours": {"wecom": {"from": "00:00", "until": "00:00"}},
+        }},
+        "channels": channels,
+    });
+    let file = dir.join("rekindle.toml");
+    std::fs::write(&file, toml::to_string(&config).unwrap()).unwrap();
+    file
+}
+
+/// TOML has no null: an unset option is left out.
+fn strip_nulls(v: &mut Value) {
+    if let Value::Object(map) = v {
+        map.retain(|_, v| !v.is_null());
+        map.values_mut().for_each(strip_nulls);
+    }
+}
+
+async fn admin(http: &reqwest::Client, node: &Node, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let r = http.request(method, format!("{}{path}", node.base)).bearer_auth(ADMIN).json(&body).send().await.unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+async fn journey(http: &reqwest::Client, node: &Node, name: &str, definition: Value) -> i64 {
+    let created =
+        admin(http, node, reqwest::Method::POST, "/api/v1/journeys", json!({"name": name, "definition": definition}))
+            .await;
+    let id = created["id"].as_i64().unwrap();
+    admin(http, node, reqwest::Method::POST, &format!("/api/v1/journeys/{id}/publish"), json!({})).await;
+    id
+}
+
+/// The pid of the node leading the default workspace, from `leader_terms` (`host:pid`).
+fn leader(url: &str) -> (i64, u32) {
+    let row = psql_rows(url, "SELECT term, node FROM leader_terms").pop().expect("a node leads");
+    let (term, node) = row.split_once('|').unwrap();
+    (term.parse().unwrap(), node.rsplit(':').next().unwrap().parse().unwrap())
+}
+
+/// One client's batches, each sent to its node and, if that node does not answer, to the
+/// next one: the same messageIds again, as a client retrying would.
+async fn client(http: reqwest::Client, key: String, bases: Arc<Mutex<Vec<String>>>, me: usize) -> BTreeSet<String> {
+    let mut acked = BTreeSet::new();
+    let mut seed = 0x9e37_79b9_u64.wrapping_mul(me as u64 + 1);
+    for b in 0..BATCHES {
+        let mut ids = Vec::new();
+        let batch: Vec<Value> = (0..20)
+            .map(|i| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let person = (seed >> 33) as usize % PEOPLE;
+                let id = format!("n-{me}-{b}-{i}");
+                ids.push(id.clone());
+                if i % 2 == 0 {
+                    json!({"type": "track", "event": "Order Completed", "userId": format!("u{person}"),
+                           "messageId": id, "properties": {"order_id": id, "revenue": 19.9}})
+                } else {
+                    json!({"type": "track", "event": "Live Watched", "userId": format!("u{person}"),
+                           "messageId": id, "properties": {"seconds": 60}})
+                }
+            })
+            .collect();
+        let body = json!({"batch": batch});
+        for attempt in 0.. {
+            assert!(attempt < 50, "no node took batch {b} of client {me}");
+            let base = {
+                let bases = bases.lock().unwrap();
+                bases[(me + attempt) % bases.len()].clone()
+            };
+            let sent = http.post(format!("{base}/v1/batch")).basic_auth(&key, Some("")).json(&body).send().await;
+            if matches!(&sent, Ok(r) if r.status() == 200) {
+                acked.extend(ids);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    acked
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
+    let name = format!("rk_nodes_{}", std::process::id());
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(&format!("CREATE DATABASE {name}"));
+    let url = database(&name);
+    let dir = tempfile::tempdir().unwrap();
+    let key = rekindle(&["--database-url", &url, "keys", "create", "nodes"]).trim().to_string();
+    rekindle_delivery::install_crypto_provider();
+    let wecom = StandIn::start(Provider::Wecom).await;
+    let config = config(dir.path(), &wecom);
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+
+    // The first node alone: the journeys, and everyone's WeCom friendship.
+    let mut nodes = vec![start(&url, &config)];
+    let template = json!({"name": "关怀", "channel": "wecom", "text": "{{nickname|亲}}，最近还好吗？"});
+    admin(&http, &nodes[0], reqwest::Method::PUT, "/api/v1/message-templates/关怀", template).await;
+    let send = json!([{"id": "care", "type": "send", "channel": "wecom", "template": "关怀"}]);
+    let first_order = journey(
+        &http,
+        &nodes[0],
+        "首单关怀",
+        json!({"trigger": {"type": "event", "event": "Order Completed"}, "steps": send}),
+    )
+    .await;
+    let watched =
+        json!({"trigger": {"type": "event", "event": "Live Watched"}, "reentry": {"type": "always"}, "steps": send});
+    journey(&http, &nodes[0], "看播回访", watched).await;
+    let mut setup = Vec::new();
+    for p in 0..PEOPLE {
+        setup.push(json!({"type": "identify", "userId": format!("u{p}"), "messageId": format!("id-{p}"),
+                          "traits": {"wecom_external_userid": format!("wm-{p}")}}));
+        setup.push(json!({"type": "track", "event": "Contact Added", "userId": format!("u{p}"),
+                          "messageId": format!("contact-{p}"), "properties": {"channel": "wecom", "staff_id": "staff-1"}}));
+    }
+    let r = http.post(format!("{}/v1/batch", nodes[0].base)).basic_auth(&key, Some("")).json(&json!({"batch": setup}));
+    assert_eq!(r.send().await.unwrap().status(), 200);
+    nodes.push(start(&url, &config));
+    nodes.push(start(&url, &config));
+    let bases = Arc::new(Mutex::new(nodes.iter().map(|n| n.base.clone()).collect::<Vec<_>>()));
+
+    // Three clients, one a node, while the leader is killed and started again.
+    let clients: Vec<_> = (0..3).map(|me| tokio::spawn(client(http.clone(), key.clone(), bases.clone(), me))).collect();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (term, pid) = leader(&url);
+    let killed = nodes.iter().position(|n| n.child.id() == pid).expect("the leader is one of the three");
+    nodes[killed].child.kill().unwrap(); // SIGKILL
+    nodes[killed].child.wait().unwrap();
+    let killed_at = chrono::Utc::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    nodes[killed] = start(&url, &config);
+    bases.lock().unwrap()[killed] = nodes[killed].base.clone();
+    let mut acked = BTreeSet::new();
+    for c in clients {
+        acked.extend(c.await.unwrap());
+    }
+    assert_eq!(acked.len(), 3 * BATCHES * 20, "every batch was acknowledged by some node");
+
+    // Another node took over while the leader was dead, and it went on refreshing: people who
+    // first order now are staged, recorded by the new leader.
+    let (new_term, new_pid) = leader(&url);
+    assert!(new_term > term && new_pid != pid, "term {term} of {pid} → {new_term} of {new_pid}");
+    let late: Vec<Value> = (0..5)
+        .map(|p| json!({"type": "track", "event": "Order Completed", "userId": format!("late-{p}"),
+                        "messageId": format!("late-{p}"), "properties": {"order_id": format!("late-{p}"), "revenue": 9.9}}))
+        .collect();
+    let r = http.post(format!("{}/v1/batch", nodes[killed].base)).basic_auth(&key, Some(""));
+    assert_eq!(r.json(&json!({"batch": late})).send().await.unwrap().status(), 200);
+    let recorded_since = format!("SELECT count(*) FROM stage_changes WHERE at > '{}'", killed_at.to_rfc3339());
+    let orderers = "SELECT count(DISTINCT person_id) FROM events WHERE name = 'Order Completed'";
+    let enrolled = format!("SELECT count(*) FROM enrollments WHERE journey_id = {first_order}");
+    let (mut settled, mut last) = (0, (0, 0, 0, 0));
+    for _ in 0..150 {
+        let changes: i64 = psql_rows(&url, &recorded_since)[0].parse().unwrap();
+        let want: i64 = psql_rows(&url, orderers)[0].parse().unwrap();
+        let have: i64 = psql_rows(&url, &enrolled)[0].parse().unwrap();
+        let messaged = wecom.delivered().len();
+        last = (changes, want, have, messaged);
+        // Everyone orders in 1,800 events over 30 people; five more order late.
+        if changes > 0 && have == want && want == PEOPLE as i64 + 5 && messaged >= PEOPLE {
+            settled += 1;
+            if settled == 3 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (changes, want, have, messaged) = last;
+    assert_eq!(
+        settled, 3,
+        "the refresh and the journeys caught up after the leader died: {changes} stage changes since, \
+         {have} of {want} buyers enrolled, {messaged} messages"
+    );
+
+    // Every acknowledged event once.
+    let mut stored: HashMap<String, usize> = HashMap::new();
+    for id in psql_rows(&url, "SELECT message_id FROM events WHERE message_id LIKE 'n-%'") {
+        *stored.entry(id).or_default() += 1;
+    }
+    let missing: Vec<&String> = acked.iter().filter(|id| !stored.contains_key(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert!(stored.values().all(|n| *n == 1), "an event is stored twice");
+    // Nobody entered the once-only journey twice.
+    let twice = psql_rows(
+        &url,
+        &format!("SELECT person_id FROM enrollments WHERE journey_id = {first_order} GROUP BY 1 HAVING count(*) > 1"),
+    );
+    assert!(twice.is_empty(), "enrolled twice: {twice:?}");
+    // At most one message a person, the cap, and every reachable person got theirs.
+    let mut messages: BTreeMap<String, usize> = BTreeMap::new();
+    for d in wecom.delivered() {
+        *messages.entry(d.to).or_default() += 1;
+    }
+    assert!(messages.values().all(|n| *n == 1), "a person got more than the cap allows: {messages:?}");
+    assert_eq!(messages.len(), PEOPLE, "every reachable person was messaged once: {messages:?}");
+
+    for mut n in nodes {
+        let _ = n.child.kill();
+        let _ = n.child.wait();
+    }
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
