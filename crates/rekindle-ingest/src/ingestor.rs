@@ -123,6 +123,18 @@ impl Ingestor {
         self.appended.subscribe()
     }
 
+    /// What wakes the readers of [`Ingestor::appended`] when another node appended (see
+    /// `Backend::on_appends_elsewhere`). It holds the ingestor weakly: it does nothing once
+    /// the ingestor is gone.
+    pub fn waker(&self) -> Box<dyn Fn() + Send + Sync> {
+        let appended = Arc::downgrade(&self.appended);
+        Box::new(move || {
+            if let Some(a) = appended.upgrade() {
+                a.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        })
+    }
+
     /// Store `messages` durably; returns once they are (or were already) durable.
     pub async fn submit(&self, ws: WorkspaceId, source: Source, messages: Vec<Message>) -> Result<(), IngestError> {
         let (reply, answer) = oneshot::channel();

@@ -111,6 +111,8 @@ impl Services {
         let ingest_metrics = IngestMetrics::default();
         let ingestor =
             Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
+        // Events ingested through other nodes wake this one's followers as its own do.
+        store.on_appends_elsewhere(ingestor.waker());
         let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let assistant = Arc::new(rekindle_engine::service::Assistant::new(store.clone()));
         let desk = Arc::new(rekindle_engine::service::ServiceDesk::new(store.clone(), engine.log().clone()));

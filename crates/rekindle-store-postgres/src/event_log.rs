@@ -11,6 +11,7 @@ use sqlx_core::row::Row;
 use sqlx_postgres::{PgRow, Postgres};
 
 use crate::append::append_in;
+use crate::appended::NOTIFY_APPENDED;
 use crate::codec::parse;
 use crate::lock::lock_workspace_quiet;
 use crate::people::merge_record;
@@ -57,6 +58,10 @@ impl rekindle_store::EventLog for PostgresStore {
             let mut tx = self.pool.begin().await.map_err(db_err)?;
             match append_in(&mut tx, ws, &messages, &keys, source, policy).await {
                 Ok(Some(report)) => {
+                    if report.stored + report.merges > 0 {
+                        // Delivered to every node's listener when this commits (lib.rs).
+                        sql(NOTIFY_APPENDED).execute(&mut *tx).await.map_err(db_err)?;
+                    }
                     tx.commit().await.map_err(db_err)?;
                     return Ok(report);
                 }

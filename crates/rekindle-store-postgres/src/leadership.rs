@@ -55,6 +55,11 @@ impl Seat {
         Self { options, node, conn: tokio::sync::Mutex::default(), leases: std::sync::Mutex::default() }
     }
 
+    /// How this node connects, for connections of its own.
+    pub(crate) fn options(&self) -> &PgConnectOptions {
+        &self.options
+    }
+
     fn lease(&self, ws: WorkspaceId) -> Option<Lease> {
         self.leases.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).copied()
     }

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod append;
+mod appended;
 mod catalogue;
 mod change_feed;
 mod channel_codes;
@@ -166,5 +167,10 @@ impl rekindle_store::Backend for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         sql("SELECT 1").execute(&self.pool).await.map(drop).map_err(db_err)
+    }
+
+    fn on_appends_elsewhere(&self, woken: Box<dyn Fn() + Send + Sync>) {
+        // The seat lives as long as the store: the listener stops when the store is dropped.
+        appended::listen(self.seat.options().clone(), std::sync::Arc::downgrade(&self.seat), woken);
     }
 }

@@ -584,3 +584,38 @@ async fn one_node_leads_and_a_replaced_leader_cannot_write() {
         .expect("leading again, it records");
     assert_eq!(a.stage_changes(ws, None, 10).await.unwrap().len(), 3);
 }
+
+/// An append through one node wakes the other node's followers: LISTEN/NOTIFY on commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_on_one_node_wakes_the_other() {
+    let (a, schema) = common::fresh().await;
+    let b = schema.open_again().await;
+    let ws = default_ws(&a).await;
+    let (tx, mut woken) = tokio::sync::mpsc::unbounded_channel();
+    b.on_appends_elsewhere(Box::new(move || {
+        let _ = tx.send(());
+    }));
+    // The listener is listening once an append before it started would not be missed: wait
+    // for a first append to be heard, sending more until one is.
+    let mut heard = false;
+    for i in 0..50 {
+        append(
+            &a,
+            ws,
+            &[msg(json!({"type": "track", "userId": "u1", "event": "Live Watched",
+                                         "messageId": format!("m{i}")}))],
+        )
+        .await;
+        if tokio::time::timeout(std::time::Duration::from_millis(200), woken.recv()).await.is_ok() {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "b never heard of a's appends");
+    while woken.try_recv().is_ok() {}
+    // A duplicate stores nothing and wakes nobody; a new event does.
+    append(&a, ws, &[msg(json!({"type": "track", "userId": "u1", "event": "Live Watched", "messageId": "m0"}))]).await;
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(500), woken.recv()).await.is_err());
+    append(&a, ws, &[msg(json!({"type": "track", "userId": "u1", "event": "Live Watched", "messageId": "new"}))]).await;
+    assert!(tokio::time::timeout(std::time::Duration::from_secs(5), woken.recv()).await.is_ok());
+}

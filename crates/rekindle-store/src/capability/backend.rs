@@ -17,4 +17,11 @@ pub trait Backend: Send + Sync {
     fn inbox(&self) -> Option<Arc<dyn Inbox>> {
         None
     }
+
+    /// Call `woken` whenever another process may have appended to the log, so what follows the
+    /// log in this one wakes for events ingested through other nodes too (docs/deploy.md,
+    /// "Several nodes"). A backend only one process writes never calls it.
+    fn on_appends_elsewhere(&self, woken: Box<dyn Fn() + Send + Sync>) {
+        drop(woken);
+    }
 }
