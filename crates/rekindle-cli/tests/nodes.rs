@@ -27,6 +27,14 @@ struct Node {
     base: String,
 }
 
+/// A failing test must not leave its nodes running.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(url: &str, config: &std::path::Path) -> Node {
     let mut child = Command::new(BIN)
         .args(["--database-url", url, "--config", config.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
@@ -260,9 +268,6 @@ async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
     assert!(messages.values().all(|n| *n == 1), "a person got more than the cap allows: {messages:?}");
     assert_eq!(messages.len(), PEOPLE, "every reachable person was messaged once: {messages:?}");
 
-    for mut n in nodes {
-        let _ = n.child.kill();
-        let _ = n.child.wait();
-    }
+    drop(nodes);
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }

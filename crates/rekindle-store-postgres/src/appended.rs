@@ -9,9 +9,10 @@ use sqlx_core::error::Error;
 use sqlx_postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 
 const CHANNEL: &str = "rekindle_appended";
-/// The schema is the payload: two deployments (or test runs) in one database do not wake
-/// each other. (A channel's name is at most 63 bytes, too few to hold a schema's name.)
-pub(crate) const NOTIFY_APPENDED: &str = "SELECT pg_notify('rekindle_appended', current_schema())";
+/// The payload is the schema and the notifying store's nonce (`$1`): two deployments (or test
+/// runs) in one database do not wake each other, and a node is not woken by its own appends,
+/// which wake it already. (A channel's name is at most 63 bytes, too few to hold a schema's.)
+pub(crate) const NOTIFY_APPENDED: &str = "SELECT pg_notify('rekindle_appended', current_schema() || '/' || $1)";
 
 /// How often the listener looks whether its store is still open.
 const LOOK: Duration = Duration::from_secs(1);
@@ -20,6 +21,7 @@ const LOOK: Duration = Duration::from_secs(1);
 /// notification, and once more after a lost connection for what was missed meanwhile.
 pub(crate) fn listen<T: Send + Sync + 'static>(
     options: PgConnectOptions,
+    nonce: String,
     store: Weak<T>,
     woken: Box<dyn Fn() + Send + Sync>,
 ) {
@@ -35,7 +37,7 @@ pub(crate) fn listen<T: Send + Sync + 'static>(
     });
     tokio::spawn(async move {
         while !pool.is_closed() {
-            match heard(&pool, &*woken).await {
+            match heard(&pool, &nonce, &*woken).await {
                 Err(Error::PoolClosed) => return,
                 Err(e) => tracing::warn!(error = %e, "listening for other nodes' appends failed; again in a second"),
                 Ok(()) => {}
@@ -46,14 +48,16 @@ pub(crate) fn listen<T: Send + Sync + 'static>(
     });
 }
 
-async fn heard(pool: &PgPool, woken: &(dyn Fn() + Send + Sync)) -> Result<(), Error> {
+async fn heard(pool: &PgPool, nonce: &str, woken: &(dyn Fn() + Send + Sync)) -> Result<(), Error> {
     let schema: String = sqlx_core::query_scalar::query_scalar("SELECT current_schema()").fetch_one(pool).await?;
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
     loop {
         match listener.try_recv().await? {
-            Some(n) if n.payload() != schema => continue,
-            Some(_) => {}
+            Some(n) => match n.payload().rsplit_once('/') {
+                Some((s, from)) if s == schema && from != nonce => {}
+                _ => continue,
+            },
             // The connection was lost and made again: what was sent meanwhile is missed.
             None => tracing::debug!("listening again for other nodes' appends"),
         }

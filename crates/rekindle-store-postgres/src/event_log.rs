@@ -60,7 +60,7 @@ impl rekindle_store::EventLog for PostgresStore {
                 Ok(Some(report)) => {
                     if report.stored + report.merges > 0 {
                         // Delivered to every node's listener when this commits (lib.rs).
-                        sql(NOTIFY_APPENDED).execute(&mut *tx).await.map_err(db_err)?;
+                        sql(NOTIFY_APPENDED).bind(self.seat.nonce()).execute(&mut *tx).await.map_err(db_err)?;
                     }
                     tx.commit().await.map_err(db_err)?;
                     return Ok(report);

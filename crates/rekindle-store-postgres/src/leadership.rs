@@ -36,6 +36,9 @@ const ASK_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct Seat {
     options: PgConnectOptions,
     node: String,
+    /// This store's own name among the nodes' notifications (`appended.rs`): unique even for
+    /// two stores of one process.
+    nonce: String,
     conn: tokio::sync::Mutex<Option<PgConnection>>,
     leases: std::sync::Mutex<HashMap<WorkspaceId, Lease>>,
 }
@@ -52,7 +55,12 @@ impl Seat {
     pub(crate) fn new(options: PgConnectOptions) -> Self {
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
         let node = format!("{}:{}", if host.is_empty() { "node" } else { &host }, std::process::id());
-        Self { options, node, conn: tokio::sync::Mutex::default(), leases: std::sync::Mutex::default() }
+        let nonce = rekindle_core::ids::Uuid::now_v7().simple().to_string();
+        Self { options, node, nonce, conn: tokio::sync::Mutex::default(), leases: std::sync::Mutex::default() }
+    }
+
+    pub(crate) fn nonce(&self) -> &str {
+        &self.nonce
     }
 
     /// How this node connects, for connections of its own.

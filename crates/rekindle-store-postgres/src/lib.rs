@@ -171,6 +171,7 @@ impl rekindle_store::Backend for PostgresStore {
 
     fn on_appends_elsewhere(&self, woken: Box<dyn Fn() + Send + Sync>) {
         // The seat lives as long as the store: the listener stops when the store is dropped.
-        appended::listen(self.seat.options().clone(), std::sync::Arc::downgrade(&self.seat), woken);
+        let (options, nonce) = (self.seat.options().clone(), self.seat.nonce().to_owned());
+        appended::listen(options, nonce, std::sync::Arc::downgrade(&self.seat), woken);
     }
 }
