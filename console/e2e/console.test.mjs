@@ -110,6 +110,18 @@ test('signed out, every /api/v1 route in the OpenAPI document is refused', { tim
   assert.ok(checked >= 25, `checked ${checked} routes`)
 })
 
+test('the owner sees which node leads the store, and that it is this one', { timeout: TIMEOUT }, async (t) => {
+  const owner = await freshPage(t)
+  await login(owner, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await owner.click(byTestId('nav-settings'))
+  const nodes = owner.locator(byTestId('settings-nodes'))
+  await nodes.locator(byTestId('nodes-leader')).waitFor()
+  const leads = (await nodes.locator(byTestId('nodes-leads')).innerText()).trim()
+  assert.ok(['当前节点是主节点', 'This node leads'].includes(leads), leads)
+  const leader = await nodes.locator(byTestId('nodes-leader')).innerText()
+  assert.match(leader, /:\d+/, 'the leader is named by host and process id')
+})
+
 test('owner invites a new operator, who sets their own password with the one-time code', { timeout: TIMEOUT }, async (t) => {
   const owner = await freshPage(t)
   await login(owner, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))

@@ -22,6 +22,8 @@ export type ValueTier = Schemas['Tier']
 export type ChurnRisk = Schemas['Risk']
 
 export type Dashboard = Schemas['Dashboard']
+/** Which node leads the store's once-only work (docs/deploy.md, "Several nodes"). */
+export type Leadership = Schemas['LeadershipView']
 export type LiveSession = Schemas['SessionSummary']
 
 /** A live session of the schedule (直播场次): title, topics, host and its times. */
@@ -754,6 +756,8 @@ export const api = {
 
   updateWorkspace: (slug: string, changes: { name: string; time_zone: string }) =>
     request<Workspace>('PUT', `/api/v1/workspaces/${enc(slug)}`, { body: changes }),
+
+  leadership: (w: string) => request<Leadership>('GET', '/api/v1/leadership', { query: ws(w) }),
 
   audit: (w: string, limit = 100) => request<AuditEntry[]>('GET', '/api/v1/audit', { query: ws(w, { limit }) }),
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use rekindle_core::WorkspaceId;
-use rekindle_store::{Result, StoreError, Term};
+use rekindle_store::{Leader, Result, StoreError, Term};
 use sqlx_core::connection::Connection;
 use sqlx_core::row::Row;
 use sqlx_postgres::{PgConnectOptions, PgConnection};
@@ -53,8 +53,7 @@ enum Lease {
 
 impl Seat {
     pub(crate) fn new(options: PgConnectOptions) -> Self {
-        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-        let node = format!("{}:{}", if host.is_empty() { "node" } else { &host }, std::process::id());
+        let node = rekindle_store::node_name();
         let nonce = rekindle_core::ids::Uuid::now_v7().simple().to_string();
         Self { options, node, nonce, conn: tokio::sync::Mutex::default(), leases: std::sync::Mutex::default() }
     }
@@ -190,5 +189,27 @@ impl rekindle_store::Leadership for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn lead(&self, ws: WorkspaceId) -> Result<Option<Term>> {
         self.seat.lead(ws).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn leader(&self, ws: WorkspaceId) -> Result<Option<Leader>> {
+        let row = sql("SELECT node, term, since FROM leader_terms WHERE workspace_id = $1")
+            .bind(ws.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| {
+            Ok::<_, sqlx_core::error::Error>(Leader {
+                node: r.try_get(0)?,
+                term: r.try_get(1)?,
+                since: Some(r.try_get(2)?),
+            })
+        })
+        .transpose()
+        .map_err(db_err)
+    }
+
+    fn node(&self) -> String {
+        self.seat.node.clone()
     }
 }

@@ -525,6 +525,7 @@ async fn one_node_leads_and_a_replaced_leader_cannot_write() {
     let term = a.lead(ws).await.unwrap().expect("the first node to ask leads");
     assert_eq!(a.lead(ws).await.unwrap(), Some(term), "and keeps leading");
     assert_eq!(b.lead(ws).await.unwrap(), None, "the other node does not lead");
+    assert_eq!(b.leader(ws).await.unwrap().map(|l| l.term), Some(term), "and knows who does");
     a.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))])
         .await
         .expect("the leader records");
@@ -553,6 +554,7 @@ async fn one_node_leads_and_a_replaced_leader_cannot_write() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(next, Some(term + 1), "the other node takes over in the next term");
+    assert_eq!(a.leader(ws).await.unwrap().map(|l| l.term), Some(term + 1));
 
     // The old leader does not know yet: its writes are refused, and nothing is written.
     let refused = a.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))]).await;

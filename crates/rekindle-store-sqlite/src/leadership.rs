@@ -1,7 +1,7 @@
 //! A SQLite store is one node's: it leads every workspace, always in the same term.
 
 use rekindle_core::WorkspaceId;
-use rekindle_store::{Leadership, Result, Term};
+use rekindle_store::{Leader, Leadership, Result, Term};
 
 use crate::SqliteStore;
 
@@ -9,5 +9,9 @@ use crate::SqliteStore;
 impl Leadership for SqliteStore {
     async fn lead(&self, _ws: WorkspaceId) -> Result<Option<Term>> {
         Ok(Some(1))
+    }
+
+    async fn leader(&self, _ws: WorkspaceId) -> Result<Option<Leader>> {
+        Ok(Some(Leader { node: self.node(), term: 1, since: None }))
     }
 }

@@ -13,6 +13,7 @@ mod hostile;
 mod ingestion;
 mod journeys;
 mod launch;
+mod leadership;
 mod links;
 mod live;
 mod loyalty;

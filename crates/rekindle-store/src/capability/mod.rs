@@ -47,7 +47,7 @@ pub use group_posts::{GroupPost, GroupPostState, GroupPosts, GroupQueued, NewGro
 pub use invitations::Invitations;
 pub use journeys::Journeys;
 pub use launch::{Approval, ApprovalState, Launch};
-pub use leadership::{Leadership, Term};
+pub use leadership::{Leader, Leadership, Term, node_name};
 pub use outbox::Outbox;
 pub use people::People;
 pub use points::{Points, Redemption};

@@ -24,6 +24,7 @@ mod invitations;
 mod journeys;
 mod keys;
 mod launch;
+mod leadership;
 mod live;
 mod live_csv;
 pub(crate) mod loyalty;
@@ -87,6 +88,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(contact_transfers::router())
         .merge(contact_reach::router())
         .merge(sidebar::router())
+        .merge(leadership::router())
         .merge(tag_sync::router())
         .merge(referrals::router())
         .merge(groups::router())
