@@ -20,14 +20,19 @@ use crate::people::PERSON_AND_MERGED;
 use crate::{PostgresStore, db_err, sql, sql_owned};
 
 fn entry(r: &PgRow) -> Result<Entry, Error> {
-    let kind: String = r.try_get(0)?;
+    entry_at(r, 0)
+}
+
+/// An entry from the row's columns `kind, points, source, reason, at, expires_at`, from `first` on.
+fn entry_at(r: &PgRow, first: usize) -> Result<Entry, Error> {
+    let kind: String = r.try_get(first)?;
     Ok(Entry {
         kind: Kind::parse(&kind).unwrap_or(Kind::Adjust),
-        points: r.try_get(1)?,
-        source: r.try_get(2)?,
-        reason: r.try_get(3)?,
-        at: r.try_get(4)?,
-        expires_at: r.try_get(5)?,
+        points: r.try_get(first + 1)?,
+        source: r.try_get(first + 2)?,
+        reason: r.try_get(first + 3)?,
+        at: r.try_get(first + 4)?,
+        expires_at: r.try_get(first + 5)?,
     })
 }
 
@@ -224,6 +229,38 @@ impl Points for PostgresStore {
     async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
         let rows = sql_owned(ledger_of()).bind(ws.0).bind(person.0).fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(entry).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_entries_of(&self, ws: WorkspaceId, people: &[PersonId]) -> Result<HashMap<PersonId, Vec<Entry>>> {
+        let mut asked: Vec<Uuid> = people.iter().map(|p| p.0).collect();
+        asked.sort();
+        asked.dedup();
+        let mut out: HashMap<PersonId, Vec<Entry>> = asked.iter().map(|p| (PersonId(*p), Vec::new())).collect();
+        if asked.is_empty() {
+            return Ok(out);
+        }
+        // Each asked person's ledger as `ledger_of` reads it, for all of them in one statement.
+        let rows = sql(
+            "SELECT o.asked, e.kind, e.points, e.source, e.reason, e.at, e.expires_at
+             FROM UNNEST($2::uuid[]) AS o(asked)
+             JOIN LATERAL (
+                 SELECT id, kind, points, source, reason, at, expires_at FROM points_entries
+                 WHERE workspace_id = $1
+                   AND person_id = ANY(ARRAY(SELECT o.asked UNION ALL SELECT id FROM people WHERE merged_into = o.asked))
+             ) AS e ON true
+             ORDER BY o.asked, e.id",
+        )
+        .bind(ws.0)
+        .bind(&asked)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        for r in &rows {
+            let person = PersonId(r.try_get(0).map_err(db_err)?);
+            out.entry(person).or_default().push(entry_at(r, 1).map_err(db_err)?);
+        }
+        Ok(out)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

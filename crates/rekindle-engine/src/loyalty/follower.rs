@@ -3,7 +3,7 @@
 //! session long enough is read off the live rooms' fold, as the monitor counts it. Every award
 //! is keyed by its source, so reading an event twice (after a crash, on two nodes) awards once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
@@ -59,15 +59,30 @@ impl PointsFollower {
             let page = self.engine.log().between(store, ws, cursor, horizon, PAGE).await?;
             let Some(last) = page.last().map(|e| e.id) else { break };
             // A page's awards are posted together, each person's before their next event is
-            // read (what it reads — the day's count, the order's points — is then up to date).
+            // read. The ledgers its capped and refunded earnings are judged by (the day's count,
+            // the order's points) are read at once and kept up to date with what the page earns.
+            let earnings: Vec<Option<Earning>> = page.iter().map(|e| earning(&program, tz, e)).collect();
+            let judged: Vec<PersonId> = page
+                .iter()
+                .zip(&earnings)
+                .filter(|(_, en)| matches!(en, Some(Earning::Capped { .. } | Earning::Refunded { .. })))
+                .map(|(e, _)| e.person)
+                .collect();
+            let mut ledgers =
+                if judged.is_empty() { HashMap::new() } else { store.points_entries_of(ws, &judged).await? };
             let mut held = Held::new(POSTS_AT_ONCE);
-            for e in &page {
+            for (e, earning) in page.iter().zip(earnings) {
                 if held.must_write_before(e.person) {
                     done.awarded += self.post(ws, held.take()).await?;
                 }
-                if let Some(entry) = self.earned(ws, &program, tz, e).await? {
-                    held.add(e.person, entry);
+                let Some(earning) = earning else { continue };
+                let Some(entry) = judge(&program, tz, e, earning, ledgers.get(&e.person)) else { continue };
+                if let Some(ledger) = ledgers.get_mut(&e.person)
+                    && !ledger.iter().any(|l| l.source == entry.source)
+                {
+                    ledger.push(entry.clone());
                 }
+                held.add(e.person, entry);
             }
             done.awarded += self.post(ws, held.take()).await?;
             done.events += page.len();
@@ -108,33 +123,6 @@ impl PointsFollower {
         Ok(people)
     }
 
-    /// What the event earns under the program, if anything.
-    async fn earned(
-        &self,
-        ws: WorkspaceId,
-        program: &Program,
-        tz: Tz,
-        e: &StoredEvent,
-    ) -> rekindle_store::Result<Option<Entry>> {
-        if e.person == PersonId::ERASED || e.name.is_none() {
-            return Ok(None);
-        }
-        let Some(earning) = program.earning(&profile_event(e), &e.message_id, tz) else { return Ok(None) };
-        let store = &*self.store;
-        let entry = match earning {
-            Earning::Earn(entry) => Some(entry),
-            Earning::Capped { entry, counted, per_day } => {
-                let entries = store.points_entries(ws, e.person).await?;
-                (counted_on_day(&entries, counted, entry.at, tz) < per_day as usize).then_some(entry)
-            }
-            Earning::Refunded { order_id, points, message_id } => {
-                let entries = store.points_entries(ws, e.person).await?;
-                refund_claw_back(program, &entries, &order_id, points, &message_id, e.timestamp)
-            }
-        };
-        Ok(entry)
-    }
-
     /// Post people's entries in one write; how many were written (not already there).
     async fn post(&self, ws: WorkspaceId, entries: Vec<(PersonId, Entry)>) -> rekindle_store::Result<usize> {
         if entries.is_empty() {
@@ -169,5 +157,28 @@ impl PointsFollower {
         let awarded = self.post(ws, due).await?;
         self.watched.lock().unwrap_or_else(|p| p.into_inner()).extend(sources);
         Ok(awarded)
+    }
+}
+
+/// What the event earns under the program, before any cap.
+fn earning(program: &Program, tz: Tz, e: &StoredEvent) -> Option<Earning> {
+    if e.person == PersonId::ERASED || e.name.is_none() {
+        return None;
+    }
+    program.earning(&profile_event(e), &e.message_id, tz)
+}
+
+/// The entry an earning writes, judged by the person's ledger (the day's count under a cap,
+/// what a refunded order earned).
+fn judge(program: &Program, tz: Tz, e: &StoredEvent, earning: Earning, ledger: Option<&Vec<Entry>>) -> Option<Entry> {
+    let entries = ledger.map_or(&[][..], Vec::as_slice);
+    match earning {
+        Earning::Earn(entry) => Some(entry),
+        Earning::Capped { entry, counted, per_day } => {
+            (counted_on_day(entries, counted, entry.at, tz) < per_day as usize).then_some(entry)
+        }
+        Earning::Refunded { order_id, points, message_id } => {
+            refund_claw_back(program, entries, &order_id, points, &message_id, e.timestamp)
+        }
     }
 }

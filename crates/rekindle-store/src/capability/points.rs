@@ -32,6 +32,22 @@ pub trait Points: Send + Sync {
     async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>>;
     /// The person's entries (and those of people merged into them), in written order.
     async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>>;
+    /// [`Points::points_entries`] of each of `people` (every one of them a key, empty if
+    /// they have none). A backend that reads in one statement what this reads person by
+    /// person overrides it.
+    async fn points_entries_of(
+        &self,
+        ws: WorkspaceId,
+        people: &[PersonId],
+    ) -> Result<std::collections::HashMap<PersonId, Vec<Entry>>> {
+        let mut out = std::collections::HashMap::with_capacity(people.len());
+        for p in people {
+            if !out.contains_key(p) {
+                out.insert(*p, self.points_entries(ws, *p).await?);
+            }
+        }
+        Ok(out)
+    }
     /// The redemption written with source `redeem:{key}`, if any.
     async fn redemption(&self, ws: WorkspaceId, key: &str) -> Result<Option<Redemption>>;
     /// Confirm a held redemption (the order went through); `false` when there is none to

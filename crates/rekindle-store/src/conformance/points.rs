@@ -209,6 +209,15 @@ pub async fn points_follow_a_merge_and_are_erased(store: &dyn Store) {
     assert_eq!(version, store.points_version(ws).await.unwrap());
     assert!(version > 0);
     assert_eq!(store.points_balances(ws).await.unwrap(), vec![(survivor, 500)]);
+    // Many ledgers at once read what each read alone does: the survivor's both, the one merged
+    // away its own, someone without entries none.
+    let (gone, nobody) = (a.max(u), PersonId(rekindle_core::ids::Uuid::now_v7()));
+    let many = store.points_entries_of(ws, &[survivor, gone, nobody, survivor]).await.unwrap();
+    assert_eq!(many.len(), 3, "each asked person once");
+    for p in [survivor, gone, nobody] {
+        assert_eq!(many[&p], store.points_entries(ws, p).await.unwrap(), "{p:?}");
+    }
+    assert_eq!(many[&survivor].len(), 2);
     // The joined balance pays for what neither could alone.
     let big = entry(Kind::Redeem, -450, "redeem:big", 1);
     assert_eq!(store.post_points(ws, survivor, &[big]).await.unwrap(), [Posted::Written]);
