@@ -508,6 +508,17 @@ async fn racing_redemptions_never_overspend() {
     assert_eq!(balance, 0);
 }
 
+/// The term `store` leads `ws` in once the lock is free, asking for up to five seconds.
+async fn takes_over(store: &PostgresStore, ws: WorkspaceId) -> Option<rekindle_store::Term> {
+    for _ in 0..100 {
+        if let Some(term) = store.lead(ws).await.unwrap() {
+            return Some(term);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
 /// One of two nodes leads a workspace and keeps leading; when its session ends (a node cut
 /// off, or paused past its keepalives) the other takes over in a new term, and the first
 /// node's refresh writes are refused, checked inside their transaction, until it leads again.
@@ -545,15 +556,7 @@ async fn one_node_leads_and_a_replaced_leader_cannot_write() {
     .map(|r| sqlx_core::row::Row::get(&r, 0))
     .unwrap();
     assert_eq!(ended, 1, "the leader's session was found by its lock");
-    let mut next = None;
-    for _ in 0..100 {
-        next = b.lead(ws).await.unwrap();
-        if next.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(next, Some(term + 1), "the other node takes over in the next term");
+    assert_eq!(takes_over(&b, ws).await, Some(term + 1), "the other node takes over in the next term");
     assert_eq!(a.leader(ws).await.unwrap().map(|l| l.term), Some(term + 1));
 
     // The old leader does not know yet: its writes are refused, and nothing is written.
@@ -572,15 +575,7 @@ async fn one_node_leads_and_a_replaced_leader_cannot_write() {
 
     // The new leader's node stops: the first takes the workspace back, in a third term.
     drop(b);
-    let mut back = None;
-    for _ in 0..100 {
-        back = a.lead(ws).await.unwrap();
-        if back.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(back, Some(term + 2));
+    assert_eq!(takes_over(&a, ws).await, Some(term + 2));
     a.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))])
         .await
         .expect("leading again, it records");
