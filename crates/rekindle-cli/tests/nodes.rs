@@ -271,3 +271,76 @@ async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
     drop(nodes);
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+/// The engine of a node that does not lead judges the same audience from the same log and
+/// records nothing; once the leader's node is gone it leads, takes the recorded memberships as
+/// its basis (recording no change twice) and records what changes next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_following_engine_judges_alike_and_records_only_once_it_leads() {
+    use rekindle_core::identity::IdentityPolicy;
+    use rekindle_core::message::{Arrival, Message};
+    use rekindle_engine::{Engine, Judging};
+    use rekindle_store::prelude::*;
+    use rekindle_store_postgres::PostgresStore;
+
+    let name = format!("rk_follow_{}", std::process::id());
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(&format!("CREATE DATABASE {name}"));
+    let url = database(&name);
+    let now = chrono::Utc::now();
+    let clock: rekindle_engine::Clock = Arc::new(move || now);
+    let node = |store: Arc<dyn Store>| Engine::new(store, Judging::default(), clock.clone(), Duration::ZERO);
+    let a_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await.unwrap());
+    let b_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await.unwrap());
+    let ws = a_store.workspace_by_slug(rekindle_store::DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let (a, b) = (node(a_store.clone()), node(b_store.clone()));
+    let orders = |who: &str| -> Vec<Message> {
+        (0..3)
+            .map(|i| {
+                let json = json!({"type": "track", "event": "Order Completed", "userId": who,
+                                  "messageId": format!("{who}-{i}"), "properties": {"order_id": format!("{who}-{i}"), "revenue": 30}});
+                Message::parse(&json.to_string(), None, &Arrival::live(now)).unwrap()
+            })
+            .collect()
+    };
+    let source = rekindle_store::Source::write_key("test");
+    let policy = IdentityPolicy::default();
+    for who in ["u1", "u2", "u3"] {
+        a_store.append(ws, orders(who), &source, &policy).await.unwrap();
+    }
+    assert!(a.lead(ws).await.unwrap().is_some(), "the first engine to ask leads");
+    let (led, by_a) = a.refresh(ws).await.unwrap();
+    assert!(by_a.recorded.stage_changes >= 3, "the leader records: {by_a:?}");
+    let stages_recorded = a_store.stage_changes(ws, None, 100).await.unwrap().len();
+    let (followed, by_b) = b.refresh(ws).await.unwrap();
+    assert_eq!(by_b.recorded, Default::default(), "the follower records nothing");
+    assert_eq!(b_store.stage_changes(ws, None, 100).await.unwrap().len(), stages_recorded);
+    let judged = |aud: &rekindle_engine::Audience| -> Vec<_> {
+        aud.members.iter().map(|m| (m.person, m.stage, m.segments.clone())).collect()
+    };
+    assert_eq!(judged(&followed), judged(&led), "both judge the same people alike");
+    // Someone new: both engines see the change, only the leader writes it down, once.
+    a_store.append(ws, orders("u5"), &source, &policy).await.unwrap();
+    assert_eq!(a.refresh(ws).await.unwrap().1.recorded.stage_changes, 1);
+    assert_eq!(b.refresh(ws).await.unwrap().1.recorded, Default::default());
+    assert_eq!(b_store.stage_changes(ws, None, 100).await.unwrap().len(), stages_recorded + 1, "recorded once");
+
+    // The leader's node goes; the follower takes over and records nothing already recorded.
+    drop((a, led, a_store));
+    let mut term = None;
+    for _ in 0..100 {
+        term = b.lead(ws).await.unwrap();
+        if term.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(term.is_some(), "the follower leads once the leader's session ends");
+    let (_, again) = b.refresh(ws).await.unwrap();
+    assert_eq!(again.recorded, Default::default(), "nothing recorded twice");
+    b_store.append(ws, orders("u4"), &source, &policy).await.unwrap();
+    let (_, next) = b.refresh(ws).await.unwrap();
+    assert_eq!(next.recorded.stage_changes, 1, "the newcomer, recorded by the new leader: {next:?}");
+    drop((b, b_store));
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
