@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
-use common::{database, psql};
+use common::Database;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rekindle");
 
@@ -66,14 +66,7 @@ fn sqlite_backup_restores_into_an_empty_data_dir() {
 #[test]
 fn postgres_backup_restores_into_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
-    let names = [format!("rk_backup_{}_from", std::process::id()), format!("rk_backup_{}_into", std::process::id())];
-    for n in &names {
-        psql(&format!("DROP DATABASE IF EXISTS {n}"));
-        psql(&format!("CREATE DATABASE {n}"));
-    }
-    let (from, into) = (database(&names[0]), database(&names[1]));
-    round_trip(&["--database-url", &from], &["--database-url", &into], dir.path());
-    for n in &names {
-        psql(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"));
-    }
+    let from = Database::fresh(&format!("rk_backup_{}_from", std::process::id()));
+    let into = Database::fresh(&format!("rk_backup_{}_into", std::process::id()));
+    round_trip(&["--database-url", &from.url], &["--database-url", &into.url], dir.path());
 }

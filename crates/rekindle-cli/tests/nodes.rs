@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{BIN, database, psql, psql_rows, rekindle};
+use common::{BIN, Database, psql_rows, rekindle};
 use rekindle_delivery::standin::{Provider, StandIn};
 use serde_json::{Value, json};
 
@@ -149,10 +149,8 @@ async fn client(http: reqwest::Client, key: String, bases: Arc<Mutex<Vec<String>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
-    let name = format!("rk_nodes_{}", std::process::id());
-    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    psql(&format!("CREATE DATABASE {name}"));
-    let url = database(&name);
+    let db = Database::fresh(&format!("rk_nodes_{}", std::process::id()));
+    let url = db.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let key = rekindle(&["--database-url", &url, "keys", "create", "nodes"]).trim().to_string();
     rekindle_delivery::install_crypto_provider();
@@ -269,7 +267,6 @@ async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
     assert_eq!(messages.len(), PEOPLE, "every reachable person was messaged once: {messages:?}");
 
     drop(nodes);
-    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
 
 /// The engine of a node that does not lead judges the same audience from the same log and
@@ -283,10 +280,8 @@ async fn a_following_engine_judges_alike_and_records_only_once_it_leads() {
     use rekindle_store::prelude::*;
     use rekindle_store_postgres::PostgresStore;
 
-    let name = format!("rk_follow_{}", std::process::id());
-    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    psql(&format!("CREATE DATABASE {name}"));
-    let url = database(&name);
+    let db = Database::fresh(&format!("rk_follow_{}", std::process::id()));
+    let url = db.url.clone();
     let now = chrono::Utc::now();
     let clock: rekindle_engine::Clock = Arc::new(move || now);
     let node = |store: Arc<dyn Store>| Engine::new(store, Judging::default(), clock.clone(), Duration::ZERO);
@@ -342,5 +337,4 @@ async fn a_following_engine_judges_alike_and_records_only_once_it_leads() {
     let (_, next) = b.refresh(ws).await.unwrap();
     assert_eq!(next.recorded.stage_changes, 1, "the newcomer, recorded by the new leader: {next:?}");
     drop((b, b_store));
-    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }

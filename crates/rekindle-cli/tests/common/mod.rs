@@ -65,6 +65,34 @@ pub fn psql(sql: &str) {
     assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// A database of the test's own on the test server, created empty and dropped when the test
+/// ends, passed or failed (its connections ended first).
+pub struct Database {
+    pub url: String,
+    name: String,
+}
+
+impl Database {
+    pub fn fresh(name: &str) -> Self {
+        psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        psql(&format!("CREATE DATABASE {name}"));
+        Self { url: database(name), name: name.to_owned() }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        // Never panic here: a panic while a failed test unwinds would abort the run.
+        let dropped = Command::new("psql")
+            .arg(database("postgres"))
+            .args(["-qc", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
+            .output();
+        if !dropped.is_ok_and(|o| o.status.success()) {
+            eprintln!("left test database {} behind", self.name);
+        }
+    }
+}
+
 /// The rows `sql` returns in `database_url`, each row's columns joined by `|`.
 pub fn psql_rows(database_url: &str, sql: &str) -> Vec<String> {
     let out = Command::new("psql").arg(database_url).args(["-v", "ON_ERROR_STOP=1", "-Atqc", sql]).output();
