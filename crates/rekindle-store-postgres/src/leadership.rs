@@ -92,22 +92,18 @@ impl Seat {
             self.ask(c, ws).await
         })
         .await;
-        match asked {
-            Ok(Ok(term)) => Ok(term),
-            Ok(Err(e)) => {
-                // The session may be gone, and with it every lock: start again from nothing.
-                *conn = None;
-                self.lose_all();
-                Err(db_err(e))
-            }
-            Err(_) => {
-                *conn = None;
-                self.lose_all();
-                Err(StoreError::Backend(
-                    format!("asking whether this node leads {ws} took over {ASK_TIMEOUT:?}").into(),
-                ))
-            }
+        let asked = match asked {
+            Ok(answer) => answer.map_err(db_err),
+            Err(_) => Err(StoreError::Backend(
+                format!("asking whether this node leads {ws} took over {ASK_TIMEOUT:?}").into(),
+            )),
+        };
+        if asked.is_err() {
+            // The session may be gone, and with it every lock: start again from nothing.
+            *conn = None;
+            self.lose_all();
         }
+        asked
     }
 
     async fn connect(&self) -> Result<PgConnection, sqlx_core::error::Error> {
