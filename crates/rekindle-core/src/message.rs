@@ -21,6 +21,9 @@ use crate::{FieldError, Identifier, IdentifierKind};
 
 mod amounts;
 mod fields;
+pub mod update;
+
+pub use update::TraitsUpdate;
 
 use fields::{
     Timestamps, context_traits, event_name, id_field, merge_context, object_at, own_traits, push_id, reject_nul,
@@ -93,8 +96,11 @@ pub struct Message {
     pub timestamp: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
-    /// Identify traits (and `context.traits`), to be merged into the person.
+    /// Identify traits (and `context.traits`), to be written over the person's.
     pub traits: Map<String, Value>,
+    /// An identify's traits that change the person's another way than [`TraitsUpdate::Set`]
+    /// (its `traitsUpdate` key), applied after `traits`.
+    pub update: Option<(TraitsUpdate, Map<String, Value>)>,
     /// The JSON text to store. The sender's own bytes when nothing had to change, so the hot
     /// path does not serialise every message again.
     pub payload: Box<RawValue>,
@@ -265,6 +271,11 @@ impl Message {
             _ => {}
         }
 
+        let traits_update = TraitsUpdate::read(&payload)?;
+        if traits_update != TraitsUpdate::Set && kind != MessageKind::Identify {
+            return Err(FieldError::new(update::KEY, "only an identify changes traits"));
+        }
+        let mut update = (traits_update != TraitsUpdate::Set).then(|| (traits_update, Map::new()));
         let mut traits = Map::new();
         for (path, object) in [("context.traits", context_traits(&payload)?), ("traits", own_traits(&payload, kind)?)] {
             let Some(object) = object else { continue };
@@ -275,7 +286,10 @@ impl Message {
                     push_id(&mut identifiers, trait_kind, Some(&raw), &field)?;
                 }
             }
-            if kind == MessageKind::Identify || path == "context.traits" {
+            if let (Some((how, changed)), "traits") = (&mut update, path) {
+                how.check(object)?;
+                changed.extend(object.iter().map(|(k, v)| (k.clone(), v.clone())));
+            } else if kind == MessageKind::Identify || path == "context.traits" {
                 traits.extend(object.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
         }
@@ -299,6 +313,7 @@ impl Message {
             received_at: arrival.received_at,
             sent_at: timestamp_fields.sent_at,
             traits,
+            update,
             payload,
         })
     }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rekindle_core::calendar::Calendar;
+use rekindle_core::message::TraitsUpdate;
 use rekindle_core::money::Amounts;
 use rekindle_core::profile::{Profile, ProfileEvent};
 use rekindle_core::{PersonId, WorkspaceId};
@@ -85,10 +86,16 @@ pub fn fold_into(p: &mut Profile, e: &StoredEvent, cal: &Calendar) {
 /// (`identify`, `page`…) and, for an identify, its traits.
 pub fn profile_event(e: &StoredEvent) -> ProfileEvent<'_> {
     let fields = if e.name.is_some() { "properties" } else { "traits" };
+    // Traits that are unset, appended or added to are not values of their own.
+    let values = e.name.is_some()
+        || matches!(
+            e.payload.as_object().map(TraitsUpdate::read),
+            None | Some(Ok(TraitsUpdate::Set | TraitsUpdate::SetOnce))
+        );
     ProfileEvent {
         at: e.timestamp,
         name: e.name.as_deref().unwrap_or(e.kind.as_str()),
-        properties: e.payload.get(fields).unwrap_or(&serde_json::Value::Null),
+        properties: e.payload.get(fields).filter(|_| values).unwrap_or(&serde_json::Value::Null),
         amounts: Amounts::of(&e.payload),
     }
 }

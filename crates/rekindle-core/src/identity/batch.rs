@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::{Change, IdentityGraph, IdentityPolicy};
+use crate::message::TraitsUpdate;
 use crate::{Identifier, IdentifierKind, Message, PersonId};
 
 /// A stored person as the planner needs it.
@@ -80,7 +81,7 @@ pub fn plan_batch(
             }
             plan.changes.push((index, change));
         }
-        if !message.traits.is_empty() {
+        if !message.traits.is_empty() || message.update.is_some() {
             // A trait naming an identifier the person does not hold (a link refused, or one
             // that stayed with someone else) is not copied: the person's traits never claim
             // another person's phone or unionid.
@@ -93,7 +94,10 @@ pub fn plan_batch(
             };
             let kept: Vec<_> = message.traits.iter().filter(|(k, _)| !foreign(k)).collect();
             let entry = traits.entry(resolution.person).or_default();
-            entry.extend(kept.into_iter().map(|(k, v)| (k.clone(), v.clone())));
+            TraitsUpdate::Set.apply(entry, kept);
+            if let Some((how, changed)) = &message.update {
+                how.apply(entry, changed.iter().filter(|(k, _)| !foreign(k)));
+            }
             touched.push(resolution.person);
         }
         events.push((index, resolution.person));
@@ -131,7 +135,7 @@ pub fn people_needing_detail(
             .flat_map(|id| id.kind.match_kinds().iter().filter_map(|k| owners.get(&id.as_kind(*k)).copied()))
             .collect();
         let links_new = message.identifiers.iter().any(|id| !owners.contains_key(id));
-        if matched.len() > 1 || links_new || !message.traits.is_empty() {
+        if matched.len() > 1 || links_new || !message.traits.is_empty() || message.update.is_some() {
             needed.extend(matched);
         }
     }

@@ -358,3 +358,53 @@ proptest! {
         }
     }
 }
+
+/// Sensors-style trait updates apply in batch order over the stored person's traits, and a
+/// stored person whose traits an update changes is loaded whole even when nothing else changes.
+#[test]
+fn trait_updates_apply_in_order_over_the_stored_traits() {
+    use crate::message::Arrival;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().to_utc();
+    let identify = |id: &str, update: &str, traits: serde_json::Value| {
+        let json = serde_json::json!({"type": "identify", "messageId": id, "userId": "u1",
+            "traitsUpdate": update, "traits": traits});
+        crate::Message::parse(&json.to_string(), None, &Arrival::live(at)).unwrap()
+    };
+    let messages = [
+        identify("m1", "increment", serde_json::json!({"visits": 2})),
+        identify("m2", "set_once", serde_json::json!({"city": "杭州", "name": "新名字"})),
+        identify("m3", "append", serde_json::json!({"tags": ["粮油"]})),
+        identify("m4", "unset", serde_json::json!({"old": true})),
+    ];
+    let stored = PersonId(uuid::Uuid::from_u128(7));
+    let u1 = id(IdentifierKind::UserId, "u1");
+    let owners: std::collections::HashMap<_, _> = [(u1.clone(), stored)].into();
+    assert!(people_needing_detail(&messages, &HashSet::new(), &owners).contains(&stored));
+    let known = vec![KnownPerson {
+        id: stored,
+        identifiers: vec![u1],
+        traits: serde_json::json!({"visits": 1, "name": "小王", "tags": ["鲜果"], "old": 1})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }];
+    let plan = plan_batch(&messages, &HashSet::new(), known, &owners, &IdentityPolicy::default(), &mut counter_mint());
+    assert_eq!(
+        serde_json::Value::Object(plan.traits[0].1.clone()),
+        serde_json::json!({"visits": 3, "name": "小王", "tags": ["鲜果", "粮油"], "city": "杭州"})
+    );
+    let delete = identify("m5", "delete", serde_json::Value::Null);
+    let plan = plan_batch(
+        &[delete],
+        &HashSet::new(),
+        vec![KnownPerson {
+            id: stored,
+            identifiers: vec![id(IdentifierKind::UserId, "u1")],
+            traits: plan.traits[0].1.clone(),
+        }],
+        &owners,
+        &IdentityPolicy::default(),
+        &mut counter_mint(),
+    );
+    assert_eq!(plan.traits, vec![(stored, serde_json::Map::new())]);
+}

@@ -259,3 +259,29 @@ fn subscription_prices_are_yuan_checked_at_ingestion_and_folded_alike() {
         r#"{"userId": "a", "event": "Subscription Changed", "properties": {"subscription_id": "s1", "quantity": 2}}"#;
     assert!(parse(none, Some(MessageKind::Track)).is_ok(), "no price is no change of price");
 }
+
+#[test]
+fn an_identify_names_how_its_traits_change_the_person() {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().to_utc();
+    let parse = |v: serde_json::Value| Message::parse(&v.to_string(), None, &Arrival::live(at));
+    let m = parse(serde_json::json!({"type": "identify", "userId": "u", "traitsUpdate": "increment",
+        "traits": {"visits": 1}, "context": {"traits": {"phone": "13800138000"}}}))
+    .unwrap();
+    assert_eq!(
+        m.update,
+        Some((TraitsUpdate::Increment, serde_json::json!({"visits": 1}).as_object().cloned().unwrap()))
+    );
+    // context.traits are still written over: they name the person.
+    assert_eq!(m.traits["phone"], "13800138000");
+    let e = parse(
+        serde_json::json!({"type": "identify", "userId": "u", "traitsUpdate": "increment", "traits": {"visits": "x"}}),
+    )
+    .unwrap_err();
+    assert_eq!(e.field, "traits.visits");
+    let e =
+        parse(serde_json::json!({"type": "track", "event": "A", "userId": "u", "traitsUpdate": "unset"})).unwrap_err();
+    assert_eq!(e.field, "traitsUpdate");
+    let plain = parse(serde_json::json!({"type": "identify", "userId": "u", "traits": {"a": 1}})).unwrap();
+    assert_eq!(plain.update, None);
+    assert_eq!(plain.traits["a"], 1);
+}
