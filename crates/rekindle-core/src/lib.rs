@@ -5,6 +5,7 @@
 //!
 //! - [`identifier`]: the kinds of identifiers OneID links, with phone normalisation in [`phone`].
 //! - [`message`]: a Segment Tracking API message, parsed and checked.
+//! - [`sensors`]: Sensors Data (神策) records, translated into messages.
 //! - [`identity`]: the OneID planner that turns messages into person creations, links and merges.
 //! - [`ids`]: workspace and person ids.
 //! - [`money`]: amounts in fen, parsed exactly from the yuan events carry.
@@ -36,6 +37,7 @@ pub mod referral;
 pub mod rfm;
 pub mod scores;
 pub mod secret;
+pub mod sensors;
 pub mod service;
 pub mod subscription;
 pub mod targets;

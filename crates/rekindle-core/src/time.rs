@@ -39,7 +39,11 @@ const SERVER_LIBRARIES: [&str; 8] = [
 
 pub fn is_server_library(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    SERVER_LIBRARIES.iter().any(|l| name == *l) || name.starts_with("@segment/analytics-node")
+    SERVER_LIBRARIES.iter().any(|l| name == *l)
+        || name.starts_with("@segment/analytics-node")
+        || name
+            .strip_prefix(crate::sensors::LIBRARY_PREFIX)
+            .is_some_and(|l| crate::sensors::SERVER_LIBRARIES.contains(&l))
 }
 
 /// How a message's event time is settled.
