@@ -23,11 +23,11 @@ mod amounts;
 mod fields;
 pub mod update;
 
+pub(crate) use fields::reject_nul;
 pub use update::TraitsUpdate;
 
 use fields::{
-    Timestamps, context_traits, event_name, id_field, merge_context, object_at, own_traits, push_id, reject_nul,
-    scalar_string,
+    Timestamps, context_traits, event_name, id_field, merge_context, object_at, own_traits, push_id, scalar_string,
 };
 
 /// Segment's limit on one message, in bytes of JSON.

@@ -36,6 +36,17 @@ impl rekindle_store::Catalogue for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn delete_products(&self, ws: WorkspaceId, skus: Vec<String>) -> Result<()> {
+        sql("DELETE FROM products WHERE workspace_id = $1 AND sku = ANY($2)")
+            .bind(ws.0)
+            .bind(skus)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
         let rows = sql("SELECT sku, name, category, price, pack_size, tags, months FROM products
                         WHERE workspace_id = $1 ORDER BY sku COLLATE \"C\"")

@@ -46,6 +46,18 @@ impl Catalogue for SqliteStore {
         .await
     }
 
+    async fn delete_products(&self, ws: WorkspaceId, skus: Vec<String>) -> Result<()> {
+        self.write(move |tx| {
+            let mut stmt =
+                tx.prepare_cached("DELETE FROM products WHERE workspace_id = ?1 AND sku = ?2").map_err(db_err)?;
+            for sku in &skus {
+                stmt.execute(params![ws.0, sku]).map_err(db_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>> {
         self.read(move |c| {

@@ -131,7 +131,7 @@ pub(super) fn own_traits(
 
 /// PostgreSQL cannot store U+0000 in text or JSON, and no real event needs it: refuse it here
 /// rather than fail a whole group commit later.
-pub(super) fn reject_nul(payload: &Map<String, Value>) -> Result<(), FieldError> {
+pub(crate) fn reject_nul(payload: &Map<String, Value>) -> Result<(), FieldError> {
     fn walk(v: &Value, path: &str) -> Result<(), FieldError> {
         match v {
             Value::String(s) if s.contains('\0') => Err(FieldError::new(path, "contains the NUL character U+0000")),

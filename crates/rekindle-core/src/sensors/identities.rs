@@ -69,7 +69,11 @@ pub(super) fn read(
         }
     };
     let distinct = field("distinct_id")?;
-    let login_flag = kind == "track_signup" || properties.get("$is_login_id") == Some(&Value::Bool(true));
+    // An unbinding's distinct_id is whoever is signed in, unless it names an identity
+    // (`$identity_cookie_id+…`, as server SDKs write it).
+    let login_flag = kind == "track_signup"
+        || properties.get("$is_login_id") == Some(&Value::Bool(true))
+        || (unbind && distinct.as_deref().is_some_and(|d| !d.starts_with("$identity_")));
     let identity = |key: &str| if unbind { None } else { identities.get(key).and_then(scalar) };
 
     let user_id = identity(LOGIN_KEY)

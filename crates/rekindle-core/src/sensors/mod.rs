@@ -125,7 +125,10 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
                 message.insert(update::KEY.into(), Value::String(how.as_str().into()));
             }
             if traits_update.is_some() {
-                message.insert("traits".into(), Value::Object(properties));
+                // Says who distinct_id is (read above), not something about the person.
+                let mut traits = properties;
+                traits.remove("$is_login_id");
+                message.insert("traits".into(), Value::Object(traits));
             }
         }
     }

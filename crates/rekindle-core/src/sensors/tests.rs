@@ -76,7 +76,10 @@ fn signup_binds_the_anonymous_id_and_bind_links_every_identity() {
     let m = message(json!({"type": "track_id_unbind", "event": "$UnbindID", "distinct_id": "c-4",
         "identities": {"$identity_login_id": "u-4"}}));
     assert_eq!((m.kind, m.name.as_deref()), (MessageKind::Track, Some("$UnbindID")));
-    assert_eq!(ids(&m), ["anonymous_id:c-4"]);
+    assert_eq!(ids(&m), ["user_id:c-4"]);
+    let m = message(json!({"type": "track_id_unbind", "event": "$UnbindID", "distinct_id": "$identity_cookie_id+c-5",
+        "identities": {"$identity_cookie_id": "c-5"}}));
+    assert_eq!(ids(&m), ["anonymous_id:$identity_cookie_id+c-5"]);
 }
 
 #[test]
@@ -89,13 +92,18 @@ fn profile_records_are_identifies_that_say_how_traits_change() {
         ("profile_increment", Some(TraitsUpdate::Increment)),
         ("profile_delete", Some(TraitsUpdate::Delete)),
     ] {
-        let properties = if kind == "profile_increment" { json!({"visits": 1}) } else { json!({"tags": ["鲜果"]}) };
+        let properties = if kind == "profile_increment" {
+            json!({"visits": 1, "$is_login_id": false})
+        } else {
+            json!({"tags": ["鲜果"], "$is_login_id": false})
+        };
         let m = message(json!({"type": kind, "distinct_id": "u-5", "properties": properties,
                                "time": 1_764_547_200_000_i64, "_track_id": 1}));
         assert_eq!(m.kind, MessageKind::Identify, "{kind}");
         assert_eq!(m.update.as_ref().map(|(u, _)| *u), update, "{kind}");
         if update.is_none() {
             assert_eq!(m.traits["tags"], json!(["鲜果"]));
+            assert!(m.traits.get("$is_login_id").is_none(), "the login flag is not a trait");
         }
         assert!(m.identifiers.iter().all(|i| i.kind == IdentifierKind::AnonymousId));
     }

@@ -1,4 +1,4 @@
-//! The URL tree: `/v1/*` (Segment ingestion), `/api/v1/*` (REST), operations, and the console
+//! The URL tree: `/v1/*` (Segment ingestion), `/sa` (Sensors Data ingestion), `/api/v1/*` (REST), operations, and the console
 //! at `/` for everything else.
 
 pub mod api;
@@ -8,6 +8,7 @@ mod contact_changes;
 mod links;
 pub mod ops;
 mod points;
+mod sensors;
 mod subscription_page;
 pub mod tracking;
 
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // Ingestion reads bodies itself, with its own limits and JSON errors.
         .merge(tracking::router().layer(DefaultBodyLimit::disable()))
+        .merge(sensors::router().layer(DefaultBodyLimit::disable()))
         .merge(api::router())
         .merge(points::router())
         .split_for_parts();

@@ -22,6 +22,7 @@ mod programme;
 mod reports;
 mod rest;
 mod segments;
+mod sensors;
 mod service;
 mod subscriptions;
 mod ugc;

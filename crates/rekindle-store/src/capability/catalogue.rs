@@ -9,6 +9,8 @@ use rekindle_core::objects::{LiveSession, Product};
 pub trait Catalogue: Send + Sync {
     /// Insert or replace products by SKU.
     async fn put_products(&self, ws: WorkspaceId, products: Vec<Product>) -> Result<()>;
+    /// Remove products by SKU; an unknown SKU is no error (a repeated removal changes nothing).
+    async fn delete_products(&self, ws: WorkspaceId, skus: Vec<String>) -> Result<()>;
     /// The catalogue, by SKU.
     async fn products(&self, ws: WorkspaceId) -> Result<Vec<Product>>;
     /// Insert or replace live sessions by id.

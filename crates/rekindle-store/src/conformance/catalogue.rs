@@ -27,8 +27,13 @@ pub async fn catalogue_and_schedule(store: &dyn Store) {
     store.put_products(ws, vec![oat(3990), berry.clone()]).await.unwrap();
     store.put_products(ws, vec![oat(3590)]).await.unwrap();
     let products = store.products(ws).await.unwrap();
-    assert_eq!(products, vec![oat(3590), berry], "replaced by SKU, listed by SKU");
+    assert_eq!(products, vec![oat(3590), berry.clone()], "replaced by SKU, listed by SKU");
     assert!(store.products(other.id).await.unwrap().is_empty());
+    store.put_products(other.id, vec![oat(100)]).await.unwrap();
+    store.delete_products(ws, vec!["oat-1kg".into(), "unknown".into()]).await.unwrap();
+    store.delete_products(ws, vec!["oat-1kg".into()]).await.unwrap();
+    assert_eq!(store.products(ws).await.unwrap(), vec![berry.clone()], "removed by SKU, twice is once");
+    assert_eq!(store.products(other.id).await.unwrap(), vec![oat(100)], "only in its own workspace");
 
     let session = |id: &str, day: u32| LiveSession {
         id: id.into(),

@@ -151,7 +151,7 @@ async fn many(state: AppState, headers: HeaderMap, body: Body, historical: bool)
     submit(&state, key, messages).await
 }
 
-async fn authenticate(
+pub(crate) async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     body_key: Option<String>,
@@ -160,7 +160,7 @@ async fn authenticate(
     state.write_keys.authenticate(&*state.store, secret.as_deref()).await
 }
 
-async fn submit(
+pub(crate) async fn submit(
     state: &AppState,
     key: rekindle_store::WriteKey,
     messages: Vec<Message>,
