@@ -72,7 +72,7 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
             ));
         }
     };
-    let properties = match record.get("properties") {
+    let mut properties = match record.get("properties") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(p)) => p.clone(),
         Some(_) => return Err(FieldError::new("properties", "must be an object")),
@@ -103,7 +103,11 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
                 _ => {}
             }
             if segment_type == "track" {
-                message.insert("event".into(), Value::String(event));
+                let known = known_name(&event);
+                if known.is_some() {
+                    unpack_products(&mut properties)?;
+                }
+                message.insert("event".into(), Value::String(known.map_or(event, str::to_string)));
             } else if let Some(title) =
                 properties.get("$title").and_then(Value::as_str).filter(|t| !t.trim().is_empty())
             {
@@ -165,6 +169,29 @@ fn message_id(record: &Map<String, Value>, source: &[u8]) -> Result<String, Fiel
         None => Sha256::digest(source),
     };
     Ok(format!("sensors-{}", hex::encode(&digest[..16])))
+}
+
+/// Sensors SDKs refuse event names that are not variable names, so `Order Completed` is sent
+/// as `OrderCompleted` or `order_completed`: such a spelling of one of Rekindle's event names
+/// (DESIGN.md) is stored as that name; `context.sensors.event` keeps the name as sent.
+fn known_name(event: &str) -> Option<&'static str> {
+    let squash =
+        |s: &str| -> String { s.chars().filter(|c| *c != ' ' && *c != '_').flat_map(char::to_lowercase).collect() };
+    let sent = squash(event);
+    crate::events::KNOWN.iter().copied().find(|known| squash(known) == sent)
+}
+
+/// Sensors properties hold no objects, so an order's lines come as `products`, a string of
+/// JSON (`json.dumps(lines)`): unpacked into the list the spec's e-commerce events carry.
+fn unpack_products(properties: &mut Map<String, Value>) -> Result<(), FieldError> {
+    if let Some(Value::String(text)) = properties.get("products") {
+        let lines: Value = serde_json::from_str(text)
+            .ok()
+            .filter(Value::is_array)
+            .ok_or_else(|| FieldError::new("properties.products", "must be a JSON list of products, as a string"))?;
+        properties.insert("products".into(), lines);
+    }
+    Ok(())
 }
 
 fn event_name(record: &Map<String, Value>, default: Option<&str>) -> Result<String, FieldError> {

@@ -209,3 +209,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn variable_name_spellings_of_rekindles_events_are_stored_as_those_events() {
+    for sent in ["OrderCompleted", "order_completed", "ORDER_COMPLETED", "Order Completed"] {
+        let m = message(json!({"type": "track", "event": sent, "distinct_id": "d",
+                               "properties": {"order_id": "o", "revenue": 1}}));
+        assert_eq!(m.name.as_deref(), Some("Order Completed"), "{sent}");
+        assert_eq!(m.payload_value()["context"]["sensors"]["event"], sent, "the name as sent is kept");
+    }
+    assert_eq!(
+        message(json!({"type": "track", "event": "LiveWatched", "distinct_id": "d"})).name.as_deref(),
+        Some("Live Watched")
+    );
+    assert_eq!(
+        message(json!({"type": "track", "event": "ViewProduct", "distinct_id": "d"})).name.as_deref(),
+        Some("ViewProduct")
+    );
+}
+
+#[test]
+fn an_orders_lines_sent_as_a_string_of_json_are_its_products() {
+    let lines = json!([{"sku": "oat-1kg", "price": 39.9, "quantity": 2}]).to_string();
+    let m = message(json!({"type": "track", "event": "OrderCompleted", "distinct_id": "d",
+                           "properties": {"order_id": "o", "revenue": 79.8, "products": lines}}));
+    let p = m.payload_value();
+    assert_eq!(p["properties"]["products"][0]["sku"], "oat-1kg");
+    assert_eq!(p["_rekindle"]["fen"]["products[0].price"], 3990);
+    let e = error(json!({"type": "track", "event": "OrderCompleted", "distinct_id": "d",
+                         "properties": {"order_id": "o", "products": "oat-1kg"}}));
+    assert_eq!(e.field, "properties.products");
+    // Another event's string is its own business.
+    let m =
+        message(json!({"type": "track", "event": "ViewProduct", "distinct_id": "d", "properties": {"products": "x"}}));
+    assert_eq!(m.payload_value()["properties"]["products"], "x");
+}
