@@ -396,7 +396,7 @@ pub struct BenchFaqArgs {
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Ingest throughput through /v1/batch over loopback HTTP, into a fresh store.
+    /// Ingest throughput through /v1/batch (or Sensors' /sa) over loopback HTTP, into a fresh store.
     Ingest(BenchIngestArgs),
     /// Segment evaluation over many profiles, and DuckDB running the same rule as SQL over the
     /// same profiles (when Python can import duckdb).
@@ -541,4 +541,7 @@ pub struct BenchIngestArgs {
     /// as it is sent: a backfill through the live endpoints.
     #[arg(long)]
     pub historical: bool,
+    /// The wire format: Segment's /v1/batch, or Sensors Data's /sa (gzipped data_list).
+    #[arg(long, value_enum, default_value = "segment")]
+    pub format: crate::commands::bench::traffic::Format,
 }

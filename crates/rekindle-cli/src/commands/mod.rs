@@ -1,7 +1,7 @@
 //! One module per subcommand.
 
 mod backup;
-mod bench;
+pub(crate) mod bench;
 mod demo;
 mod erasure;
 mod faq;

@@ -1,5 +1,5 @@
 //! Ingest throughput: a fresh store, a server on a loopback port, and concurrent clients
-//! posting `/v1/batch` requests as fast as the server acknowledges them.
+//! posting `/v1/batch` (or Sensors Data `/sa`) requests as fast as the server acknowledges them.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,7 +9,8 @@ use futures::StreamExt;
 use rekindle_core::WorkspaceId;
 use rekindle_store::Store;
 
-use super::traffic;
+use super::traffic::{self, Format};
+use clap::ValueEnum;
 use crate::cli::{BenchIngestArgs, Global};
 
 pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
@@ -25,12 +26,15 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     let run = format!("bench{}", chrono::Utc::now().timestamp_millis());
     let requests = args.events.div_ceil(args.batch.max(1));
     eprintln!("simulating {requests} requests of {} events…", args.batch);
-    let bodies = traffic::batches(args.seed, args.people, &run, requests, args.batch, args.historical)?;
+    let bodies = traffic::batches_as(args.format, args.seed, args.people, &run, requests, args.batch, args.historical)?;
     let bytes: usize = bodies.iter().map(Vec::len).sum();
 
     rekindle_delivery::install_crypto_provider();
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
-    let url = format!("http://{addr}/v1/batch");
+    let (url, content_type) = match args.format {
+        Format::Segment => (format!("http://{addr}/v1/batch"), "application/json"),
+        Format::Sensors => (format!("http://{addr}/sa?token={key}"), "application/x-www-form-urlencoded"),
+    };
     let latencies = Arc::new(std::sync::Mutex::new(Vec::with_capacity(requests)));
     eprintln!("sending {} events over {} clients to {backend}…", requests * args.batch, args.clients);
     let started = Instant::now();
@@ -42,7 +46,7 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
                 let response = client
                     .post(&url)
                     .basic_auth(&key, Some(""))
-                    .header("content-type", "application/json")
+                    .header("content-type", content_type)
                     .body(body)
                     .send()
                     .await?;
@@ -64,7 +68,7 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     anyhow::ensure!(ingestor.settled(Duration::from_secs(600)).await, "ingestion did not catch up");
     let elapsed = started.elapsed();
     server.abort();
-    let stored = stored_of_run(&*store, ws, before, &run).await?;
+    let stored = stored_of_run(&*store, ws, before, &run, args.format).await?;
     let sent = (requests * args.batch) as u64;
     anyhow::ensure!(stored == sent, "sent {sent} events but {stored} were stored");
 
@@ -75,7 +79,8 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     };
     let rate = sent as f64 / elapsed.as_secs_f64();
     println!("backend          {backend}");
-    println!("events           {sent} in {requests} requests of {} ({:.1} MB of JSON)", args.batch, bytes as f64 / 1e6);
+    println!("format           {}", args.format.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string()));
+    println!("events           {sent} in {requests} requests of {} ({:.1} MB of bodies)", args.batch, bytes as f64 / 1e6);
     println!("clients          {}", args.clients);
     println!("timestamps       {}", if args.historical { "historical (60 days)" } else { "live (as sent)" });
     println!(
@@ -113,9 +118,10 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
 }
 
 /// How many of this run's messages the store holds, past the log position `after`. Counted
-/// by message id, not by the log's total: the runtime appends events of its own beside them
-/// while the run lasts (`Level Changed`, `Referral Qualified`), more of them the slower the run.
-async fn stored_of_run(store: &dyn Store, ws: WorkspaceId, after: i64, run: &str) -> anyhow::Result<u64> {
+/// by message id (a Sensors record's `_track_id`), not by the log's total: the runtime appends
+/// events of its own beside them while the run lasts (`Level Changed`, `Referral Qualified`),
+/// more of them the slower the run.
+async fn stored_of_run(store: &dyn Store, ws: WorkspaceId, after: i64, run: &str, format: Format) -> anyhow::Result<u64> {
     const PAGE: u32 = 10_000;
     let upto = store.horizon(ws).await?.event;
     let prefix = format!("{run}-");
@@ -125,8 +131,14 @@ async fn stored_of_run(store: &dyn Store, ws: WorkspaceId, after: i64, run: &str
         let page = store.events_between(ws, cursor, upto, PAGE).await?;
         let Some(last) = page.last() else { break };
         cursor = last.id;
-        for e in page.iter().filter(|e| e.message_id.starts_with(&prefix)) {
-            anyhow::ensure!(seen.insert(e.message_id.clone()), "message {} was stored twice", e.message_id);
+        for e in page {
+            let id = match format {
+                Format::Segment => Some(e.message_id.as_str()),
+                Format::Sensors => e.payload.pointer("/context/sensors/_track_id").and_then(|v| v.as_str()),
+            };
+            if let Some(id) = id.filter(|id| id.starts_with(&prefix)) {
+                anyhow::ensure!(seen.insert(id.to_string()), "message {id} was stored twice");
+            }
         }
     }
     Ok(seen.len() as u64)

@@ -9,7 +9,8 @@ mod models;
 mod refresh;
 mod reports;
 mod segments;
-mod traffic;
+mod sensors_wire;
+pub(crate) mod traffic;
 
 pub use faq::faq;
 pub use ingest::ingest;

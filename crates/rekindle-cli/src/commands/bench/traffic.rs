@@ -16,9 +16,32 @@ use serde_json::{Value, json};
 /// How many people's streams are open at once: the audience of a busy session.
 const AUDIENCE: usize = 2_000;
 
+/// How a batch travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `/v1/batch`: `{"batch": [messages], "sentAt": …}`.
+    Segment,
+    /// `/sa`: Sensors Data records as its Python SDK's batch consumer posts them (gzipped).
+    Sensors,
+}
+
 /// `batches` bodies of `batch` messages each, from up to `people` simulated people over 60 days.
-/// Message ids get `run` as a prefix, so runs against one database never de-duplicate each other.
+/// Message ids (Sensors `_track_id`s) get `run` as a prefix, so runs against one database never
+/// de-duplicate each other.
 pub fn batches(
+    seed: u64,
+    people: u64,
+    run: &str,
+    batches: usize,
+    batch: usize,
+    historical: bool,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    batches_as(Format::Segment, seed, people, run, batches, batch, historical)
+}
+
+/// [`batches`], in `format`.
+pub fn batches_as(
+    format: Format,
     seed: u64,
     people: u64,
     run: &str,
@@ -60,7 +83,20 @@ pub fn batches(
             }
         }
         let sent_at = if historical { chrono::Utc::now() } else { clock };
-        bodies.push(serde_json::to_vec(&json!({"batch": messages, "sentAt": stamp(sent_at)}))?);
+        bodies.push(match format {
+            Format::Segment => serde_json::to_vec(&json!({"batch": messages, "sentAt": stamp(sent_at)}))?,
+            Format::Sensors => {
+                let records = messages
+                    .iter()
+                    .map(|m| {
+                        let mut r = super::sensors_wire::record(m, m["messageId"].as_str().unwrap_or_default().into())?;
+                        r["_flush_time"] = json!(sent_at.timestamp_millis());
+                        Ok(r)
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                super::sensors_wire::body(&records)?
+            }
+        });
     }
     Ok(bodies)
 }
