@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { readFile } from 'node:fs/promises'
-import { baseUrl, env, login, pagesPerTest } from './lib.mjs'
+import { baseUrl, byTestId, env, login, pagesPerTest } from './lib.mjs'
 
 const TIMEOUT = 90_000
 const freshPage = pagesPerTest()
@@ -27,13 +27,16 @@ const api = async (page, path) => {
   return r.json()
 }
 
-/** Calls `probe` until it returns something other than undefined, failing with `what` after `ms`. */
-async function until(what, probe, ms = 20_000) {
+/**
+ * Calls `probe` until it returns something other than undefined; after `ms`, fails with `what`
+ * and what `why()` says.
+ */
+async function until(what, probe, why = () => '', ms = 20_000) {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await probe()
     if (value !== undefined) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${why()}`)
     await sleep(250)
   }
 }
@@ -93,9 +96,13 @@ async function shopPage(t, name, config) {
   page.on('requestfinished', async (r) => {
     const s = sent.find((s) => s.request === r)
     if (!s) return
-    const response = await r.response()
-    s.status = response?.status()
-    s.allowOrigin = response ? await response.headerValue('access-control-allow-origin') : null
+    try {
+      const response = await r.response()
+      s.status = response?.status()
+      s.allowOrigin = response ? await response.headerValue('access-control-allow-origin') : null
+    } catch (e) {
+      s.failure = `no response: ${e.message}` // the page closed meanwhile
+    }
     s.done = true
   })
   page.on('requestfailed', (r) => {
@@ -118,15 +125,35 @@ async function visit(page, user, session) {
   await page.evaluate((user) => window.sensorsDataAnalytic201505.login(user), user)
   const ids = await page.evaluate(() => {
     const s = window.sensorsDataAnalytic201505
-    return { first: s.store.getFirstId(), distinct: s.store.getDistinctId(), anonymous: s.quick('getAnonymousID') }
+    const cookie = document.cookie.split('; ').find((c) => c.startsWith('sensorsdata2015jssdkcross='))
+    const saved = JSON.parse(decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1)))
+    return {
+      first: s.store.getFirstId(),
+      distinct: s.store.getDistinctId(),
+      anonymous: s.quick('getAnonymousID'),
+      cookie: { first: saved.first_id, distinct: saved.distinct_id },
+    }
   })
-  assert.deepEqual(ids, { first: anonymous, distinct: user, anonymous }, 'signed in, the cookie id is kept as the first id')
+  assert.deepEqual(
+    ids,
+    { first: anonymous, distinct: user, anonymous, cookie: { first: anonymous, distinct: user } },
+    'signed in, the cookie id is kept as the first id, in the cookie too',
+  )
   return anonymous
 }
 
-/** Waits until every request the SDK made has its answer. */
-async function answered(sent) {
-  await until('the answers to the SDK', () => (sent.length > 0 && sent.every((s) => s.done) ? true : undefined))
+/** The SDK's requests so far, a line each: method, path, answer, records. */
+const requestLines = (sent) =>
+  sent.map((s) => {
+    const what = records(s.method, s.url, s.body).map((r) => r.event ?? r.type)
+    return `${s.method} ${new URL(s.url).pathname} (${s.type}) → ${s.status ?? s.failure ?? 'pending'}: ${what.join(', ')}`
+  })
+const explain = (sent) => () => `; the SDK sent:\n${requestLines(sent).join('\n') || '(nothing)'}`
+
+/** Waits until every request the SDK made has its answer; lists them in the test's diagnostics. */
+async function answered(t, sent) {
+  await until('the answers to the SDK', () => (sent.length > 0 && sent.every((s) => s.done) ? true : undefined), explain(sent))
+  for (const line of requestLines(sent)) t.diagnostic(line)
   for (const s of sent) {
     assert.equal(s.failure, undefined, `${s.method} ${s.url.slice(0, 100)} failed: ${s.failure}`)
     assert.equal(s.status, 200, `${s.method} ${s.url.slice(0, 100)}`)
@@ -137,7 +164,7 @@ async function answered(sent) {
  * The person Rekindle has under the login id once they hold the cookie id and their page view,
  * live event and sign-up are stored; with their events.
  */
-async function stored(owner, user, anonymous) {
+async function stored(owner, { user, anonymous, sent }) {
   const who = encodeURIComponent(`user_id:${user}`)
   return until(`${user} and their events`, async () => {
     const r = await owner.request.get(`${baseUrl()}/api/v1/people/${who}`)
@@ -149,12 +176,12 @@ async function stored(owner, user, anonymous) {
     const kinds = new Set(events.map((e) => (e.type === 'track' ? e.name : e.type)))
     if (!['page', LIVE, 'alias'].every((k) => kinds.has(k))) return undefined
     return { person, events }
-  })
+  }, explain(sent))
 }
 
 /** Checks what Rekindle holds of the visit: one person, each event once, from sensors-js. */
-async function checkStored(owner, { user, anonymous, session }) {
-  const { person, events } = await stored(owner, user, anonymous)
+async function checkStored(owner, { user, anonymous, session, sent }) {
+  const { person, events } = await stored(owner, { user, anonymous, sent })
   const ids = person.identities.map((i) => `${i.kind}:${i.value}`)
   assert.ok(ids.includes(`user_id:${user}`) && ids.includes(`anonymous_id:${anonymous}`), ids.join(', '))
   const byCookie = await api(owner, `/people/${encodeURIComponent(`anonymous_id:${anonymous}`)}`)
@@ -167,8 +194,8 @@ async function checkStored(owner, { user, anonymous, session }) {
   assert.equal(pages.length, 1, `one page view: ${JSON.stringify(pages.map((e) => e.message_id))}`)
   assert.equal(lives.length, 1, `one ${LIVE}: ${JSON.stringify(lives.map((e) => e.message_id))}`)
   assert.equal(aliases.length, 1, `one sign-up: ${JSON.stringify(aliases.map((e) => e.message_id))}`)
-  const ids_ = events.map((e) => e.message_id)
-  assert.equal(new Set(ids_).size, ids_.length, `no message twice: ${ids_.join(', ')}`)
+  const messageIds = events.map((e) => e.message_id)
+  assert.equal(new Set(messageIds).size, messageIds.length, `no message twice: ${messageIds.join(', ')}`)
 
   const [page] = pages
   const [live] = lives
@@ -180,6 +207,7 @@ async function checkStored(owner, { user, anonymous, session }) {
     assert.match(e.message_id, /^sensors-[0-9a-f]{32}$/)
   }
   assert.equal(page.payload.anonymousId, anonymous)
+  assert.equal(page.payload.context.sensors?.identities?.$identity_cookie_id, anonymous, 'the record as sent is kept')
   assert.equal(page.payload.userId, undefined, 'the page was viewed before signing in')
   assert.equal(page.payload.properties.$title, '直播间 · 测试小店')
   assert.ok(page.payload.context.page?.url?.startsWith(shopOrigin), `page url ${page.payload.context.page?.url}`)
@@ -224,7 +252,8 @@ async function resendAll(owner, page, sent, { user, before }) {
   )
 }
 
-function ids(kind) {
+/** Ids of this run's visitor, so the demo's people and earlier runs' are never read. */
+function visitor(kind) {
   const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
   return { user: `sa-e2e-${kind}-${run}`, session: `live-${kind}-${run}` }
 }
@@ -232,12 +261,12 @@ function ids(kind) {
 test('神策 web SDK, image beacon: page view, track and login() reach one person, each event once', { timeout: TIMEOUT }, async (t) => {
   const owner = await freshPage(t)
   await login(owner, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
-  const { user, session } = ids('image')
+  const { user, session } = visitor('image')
   const { page, sent } = await shopPage(t, 'image', { send_type: 'image' })
   const anonymous = await visit(page, user, session)
 
-  const events = await checkStored(owner, { user, anonymous, session })
-  await answered(sent)
+  const events = await checkStored(owner, { user, anonymous, session, sent })
+  await answered(t, sent)
   // The beacon: GETs of the rewritten server URL, one record each, the write key in the query.
   for (const s of sent) {
     const url = new URL(s.url)
@@ -255,28 +284,27 @@ test('神策 web SDK, image beacon: page view, track and login() reach one perso
 test('神策 web SDK, batch sender: page view, track and login() reach one person once, and its queue drains', { timeout: TIMEOUT }, async (t) => {
   const owner = await freshPage(t)
   await login(owner, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
-  const { user, session } = ids('batch')
+  const { user, session } = visitor('batch')
   const { page, sent } = await shopPage(t, 'batch', { batch_send: { send_interval: 1000 } })
   const anonymous = await visit(page, user, session)
 
-  const events = await checkStored(owner, { user, anonymous, session })
+  const events = await checkStored(owner, { user, anonymous, session, sent })
   // The SDK forgets a record only once it has read a 2xx answer to it: Rekindle's CORS headers
   // let it read them from the shop's origin.
-  await page.waitForFunction(
-    () =>
-      Object.keys(localStorage).every(
+  const queued = () =>
+    page.evaluate(() =>
+      Object.keys(localStorage).filter(
         (k) =>
-          !k.startsWith('sawebjssdk-') &&
-          !(k.startsWith('tab-sawebjssdk-') && JSON.parse(localStorage.getItem(k)).data.length > 0),
+          k.startsWith('sawebjssdk-') ||
+          (k.startsWith('tab-sawebjssdk-') && JSON.parse(localStorage.getItem(k)).data.length > 0),
       ),
-    undefined,
-    { timeout: 20_000 },
-  )
+    )
+  await until('the batch sender\'s queue to drain', async () => ((await queued()).length === 0 ? true : undefined), explain(sent))
   assert.ok(
     await page.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('tab-sawebjssdk-'))),
     'the batch sender kept its queue in localStorage',
   )
-  await answered(sent)
+  await answered(t, sent)
   for (const s of sent) {
     const url = new URL(s.url)
     assert.equal(`${s.method} ${url.pathname}`, 'POST /sa.gif', s.url.slice(0, 100))
@@ -289,4 +317,29 @@ test('神策 web SDK, batch sender: page view, track and login() reach one perso
   for (const e of ['$pageview', LIVE, '$SignUp']) assert.ok(types.includes(e), `${e} in ${types}`)
 
   await resendAll(owner, page, sent, { user, before: events })
+})
+
+test('the owner finds how to point each SDK at Rekindle, with a new write key in the snippet', { timeout: TIMEOUT }, async (t) => {
+  const owner = await freshPage(t)
+  await login(owner, env('REKINDLE_OWNER_EMAIL'), env('REKINDLE_OWNER_PASSWORD'))
+  await owner.click(byTestId('nav-settings'))
+  const keys = owner.locator(byTestId('settings-keys'))
+  const setup = keys.locator(byTestId('sdk-setup'))
+  await setup.waitFor()
+  assert.match(await setup.innerText(), /接入 SDK|Connect an SDK/)
+  // Before a key is made, the snippet holds a placeholder for it.
+  assert.match(await setup.locator(byTestId('sdk-address')).innerText(), /\/sa\?token=(<写入密钥>|<write key>)$/)
+  await keys.locator('form input').fill(`sensors-e2e-${Date.now()}`)
+  await keys.locator('form button[type="submit"]').click()
+  const secret = (await keys.locator(byTestId('write-key-secret')).locator('code').innerText()).trim()
+  assert.equal(
+    (await setup.locator(byTestId('sdk-address')).innerText()).trim(),
+    `${new URL(owner.url()).origin}/sa?token=${secret}`,
+  )
+  assert.match(await setup.locator(byTestId('sdk-snippet')).innerText(), /sensors\.init\(\{\s+server_url: '.*\/sa\?token=rk_/)
+  await setup.locator(byTestId('sdk-sensorsServer')).click()
+  assert.match(await setup.locator(byTestId('sdk-snippet')).innerText(), /BatchConsumer\('.*\/sa\?token=rk_/)
+  await setup.locator(byTestId('sdk-segment')).click()
+  assert.equal((await setup.locator(byTestId('sdk-address')).innerText()).trim(), new URL(owner.url()).origin)
+  assert.match(await setup.locator(byTestId('sdk-snippet')).innerText(), new RegExp(`write_key = '${secret}'`))
 })

@@ -1525,6 +1525,23 @@ const en: MessageSchema = {
       secretTitle: 'New key created',
       secretHint: 'Copy it now: this key is shown only once.',
       dismiss: 'I have saved it',
+      sdk: {
+        title: 'Connect an SDK',
+        hint: 'Mini-programs, H5 pages and back ends already instrumented with Sensors Data or Segment need no code change: point them at this server with a write key.',
+        sensorsWeb: 'Sensors Web',
+        sensorsMini: 'Sensors mini-program',
+        sensorsServer: 'Sensors server',
+        segment: 'Segment',
+        address: 'Server URL',
+        keyPlaceholder: '<write key>',
+        loginNote: 'after a member signs in: links their anonymous visits',
+        note: {
+          sensorsWeb: 'Write event names as OrderCompleted or LiveWatched (Sensors takes only variable names); Rekindle reads them as its own Order Completed and so on. Send an order\'s products as a JSON string.',
+          sensorsMini: 'The mini-program SDK takes the same server URL; send openid and unionid as $identity_mp_openid and $identity_mp_unionid to link the person.',
+          sensorsServer: 'Java, Go, PHP and the other server SDKs take the same server_url; the DebugConsumer\'s dry run checks without storing.',
+          segment: 'Segment and RudderStack SDKs in any language: the write key as write key, this server as host.',
+        },
+      },
     },
     store: {
       title: 'Store',

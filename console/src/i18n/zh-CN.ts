@@ -1522,6 +1522,23 @@ export default {
       secretTitle: '新密钥已创建',
       secretHint: '请立即复制保存，此密钥只显示这一次。',
       dismiss: '我已保存',
+      sdk: {
+        title: '接入 SDK',
+        hint: '已接入神策或 Segment 的小程序、H5 和后端无需改代码，只需把上报地址换成本服务器、带上写入密钥。',
+        sensorsWeb: '神策 Web',
+        sensorsMini: '神策小程序',
+        sensorsServer: '神策服务端',
+        segment: 'Segment',
+        address: '上报地址',
+        keyPlaceholder: '<写入密钥>',
+        loginNote: '会员登录后调用，打通匿名访问与会员',
+        note: {
+          sensorsWeb: '事件名用 OrderCompleted、LiveWatched 这样的写法（神策只接受变量名），回流按“Order Completed”等内置事件识别；订单明细 products 以 JSON 字符串上报。',
+          sensorsMini: '小程序 SDK 用同一个上报地址；openid、unionid 作为 $identity_mp_openid、$identity_mp_unionid 上报即可打通同一个人。',
+          sensorsServer: 'Java、Go、PHP 等服务端 SDK 同样把 server_url 设为上报地址；DebugConsumer 的试运行只校验不入库。',
+          segment: 'Segment 与 RudderStack 的各语言 SDK：写入密钥作为 write key，服务器地址作为 host。',
+        },
+      },
     },
     store: {
       title: '门店',

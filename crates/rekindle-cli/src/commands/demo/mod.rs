@@ -54,6 +54,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> anyhow::Result<ExitCode> {
     println!("  Console:    http://{addr}/  — sign in as {} / {}", owner.email, owner.password);
     println!("  REST API:   curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/people/m{}-5", args.sim.seed);
     println!("  Ingestion:  write key {key} (HTTP Basic username), e.g. POST http://{addr}/v1/track");
+    println!("  Sensors:    server_url http://{addr}/sa?token={key} for 神策 SDKs");
     println!("  API docs:   http://{addr}/api/openapi.json");
     app.run().await?;
     Ok(ExitCode::SUCCESS)
