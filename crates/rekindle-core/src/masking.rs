@@ -69,10 +69,27 @@ const PERSONAL_KEYS: &[&str] = &[
     "openid",
     "unionid",
     "externaluserid",
+    // Sensors Data records (kept under `context.sensors`): who the record is about.
+    "distinctid",
+    "loginid",
+    "originalid",
+    "identities",
 ];
 /// Endings that make a key personal too (`receiver_phone`, `contactMobile`, `wechat_openid`).
-const PERSONAL_SUFFIXES: &[&str] =
-    &["phone", "mobile", "email", "address", "openid", "unionid", "userid", "idcard", "realname"];
+const PERSONAL_SUFFIXES: &[&str] = &[
+    "phone",
+    "mobile",
+    "email",
+    "address",
+    "openid",
+    "unionid",
+    "userid",
+    "idcard",
+    "realname",
+    "loginid",
+    "anonymousid",
+    "cookieid",
+];
 
 /// Mask every personal value in `doc`, in place: by key and by shape (see the module docs).
 pub fn mask_document(doc: &mut Value) {
@@ -86,7 +103,9 @@ pub fn mask_map(map: &mut Map<String, Value>) {
 
 /// Whether a value under `key` is personal data whatever it looks like.
 pub fn is_personal_key(key: &str) -> bool {
-    let k: String = key.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ')).flat_map(char::to_lowercase).collect();
+    // `$` starts Sensors Data's preset names (`$ip`, `$identity_mobile`).
+    let k: String =
+        key.chars().filter(|c| !matches!(c, '_' | '-' | '.' | ' ' | '$')).flat_map(char::to_lowercase).collect();
     PERSONAL_KEYS.contains(&k.as_str()) || PERSONAL_SUFFIXES.iter().any(|s| k.ends_with(s))
 }
 
@@ -344,6 +363,22 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn a_sensors_records_ids_are_masked_by_key() {
+        let mut doc = serde_json::json!({"context": {"ip": "10.1.2.3", "sensors": {
+            "distinct_id": "member-42", "login_id": "member-42", "anonymous_id": "c-7", "original_id": "c-7",
+            "identities": {"$identity_login_id": "member-42", "$identity_cookie_id": "c-7", "$identity_mobile": "13800138000"},
+            "lib": {"$lib": "js"}, "event": "$pageview"}},
+            "properties": {"$ip": "10.1.2.3", "$title": "鲜果团购", "$identity_login_id": "member-42"}});
+        mask_document(&mut doc);
+        let text = doc.to_string();
+        for leaked in ["member-42", "c-7", "13800138000", "10.1.2.3"] {
+            assert!(!text.contains(leaked), "{leaked} in {text}");
+        }
+        assert_eq!(doc["context"]["sensors"]["lib"]["$lib"], "js", "what is not personal stays");
+        assert_eq!(doc["properties"]["$title"], "鲜果团购");
+    }
 
     #[test]
     fn phones_are_masked_in_every_written_form() {
