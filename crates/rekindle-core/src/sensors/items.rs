@@ -19,7 +19,6 @@ pub(super) fn translate(kind: &str, record: &Map<String, Value>) -> Result<Optio
     if kind != "item_set" && kind != "item_delete" {
         return Ok(None);
     }
-    crate::message::reject_nul(record)?;
     match record.get("item_type") {
         Some(v) if scalar(v).is_some() => {}
         _ => return Err(FieldError::new("item_type", "is required")),

@@ -45,6 +45,10 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
     };
     // The write key is a secret: never stored, whichever field carried it.
     record.remove("token");
+    // A NUL can only be written `\u0000` in JSON text: look for it before walking the record.
+    if source.windows(6).any(|w| w == b"\\u0000") {
+        crate::message::reject_nul(&record)?;
+    }
     let kind = match record.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(_) => return Err(FieldError::new("type", "must be a string")),

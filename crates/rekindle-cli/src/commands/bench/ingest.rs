@@ -10,8 +10,8 @@ use rekindle_core::WorkspaceId;
 use rekindle_store::Store;
 
 use super::traffic::{self, Format};
-use clap::ValueEnum;
 use crate::cli::{BenchIngestArgs, Global};
+use clap::ValueEnum;
 
 pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
     let super::Bench { _temp, app, ws, key } = super::bench_server(global).await?;
@@ -79,8 +79,15 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     };
     let rate = sent as f64 / elapsed.as_secs_f64();
     println!("backend          {backend}");
-    println!("format           {}", args.format.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string()));
-    println!("events           {sent} in {requests} requests of {} ({:.1} MB of bodies)", args.batch, bytes as f64 / 1e6);
+    println!(
+        "format           {}",
+        args.format.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
+    );
+    println!(
+        "events           {sent} in {requests} requests of {} ({:.1} MB of bodies)",
+        args.batch,
+        bytes as f64 / 1e6
+    );
     println!("clients          {}", args.clients);
     println!("timestamps       {}", if args.historical { "historical (60 days)" } else { "live (as sent)" });
     println!(
@@ -121,7 +128,13 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
 /// by message id (a Sensors record's `_track_id`), not by the log's total: the runtime appends
 /// events of its own beside them while the run lasts (`Level Changed`, `Referral Qualified`),
 /// more of them the slower the run.
-async fn stored_of_run(store: &dyn Store, ws: WorkspaceId, after: i64, run: &str, format: Format) -> anyhow::Result<u64> {
+async fn stored_of_run(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    after: i64,
+    run: &str,
+    format: Format,
+) -> anyhow::Result<u64> {
     const PAGE: u32 = 10_000;
     let upto = store.horizon(ws).await?.event;
     let prefix = format!("{run}-");

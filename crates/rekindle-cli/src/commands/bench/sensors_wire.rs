@@ -20,7 +20,10 @@ const IDENTITY_TRAITS: [(&str, &str); 4] = [
 /// `_track_id` is `track_id`.
 pub fn record(m: &Value, track_id: String) -> anyhow::Result<Value> {
     let millis = |key: &str| {
-        m.get(key).and_then(Value::as_str).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.timestamp_millis())
+        m.get(key)
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_millis())
     };
     let mut identities = Map::new();
     if let Some(user) = m.get("userId").and_then(Value::as_str) {

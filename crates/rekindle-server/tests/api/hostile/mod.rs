@@ -19,6 +19,7 @@ mod masking;
 mod money;
 mod programme;
 mod rules;
+mod sensors;
 mod service;
 mod subscriptions;
 mod wecom_jsapi;
