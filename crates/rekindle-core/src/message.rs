@@ -191,6 +191,16 @@ impl Message {
         Self::build(payload, kind, arrival, source, None, Amounts::Parse)
     }
 
+    /// [`Message::from_object`] for an object whose strings and keys are known to hold no
+    /// U+0000 (a translation that looked for it in the source text).
+    pub fn from_checked_object(
+        payload: Map<String, Value>,
+        arrival: &Arrival,
+        source: &[u8],
+    ) -> Result<Self, FieldError> {
+        Self::build(payload, None, arrival, source, None, Amounts::Parse)
+    }
+
     /// `text` is the sender's JSON for `payload`, reused as the stored payload when nothing in
     /// the object had to change.
     fn build(

@@ -50,15 +50,16 @@ pub(super) fn read(
     kind: &str,
 ) -> Result<Ids, FieldError> {
     let unbind = kind == "track_id_unbind";
+    let none = Map::new();
     let identities = match record.get("identities") {
-        None | Some(Value::Null) => Map::new(),
+        None | Some(Value::Null) => &none,
         Some(Value::Object(o)) => {
             for (k, v) in o {
                 if !v.is_null() && scalar(v).is_none() {
                     return Err(FieldError::new(format!("identities.{k}"), "must be a string or a number"));
                 }
             }
-            o.clone()
+            o
         }
         Some(_) => return Err(FieldError::new("identities", "must be an object")),
     };

@@ -12,7 +12,7 @@ mod presets;
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -76,21 +76,24 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
             ));
         }
     };
-    let mut properties = match record.get("properties") {
+    // Taken, not copied: the record is kept below without them.
+    let mut properties = match record.remove("properties") {
         None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(p)) => p.clone(),
+        Some(Value::Object(p)) => p,
         Some(_) => return Err(FieldError::new("properties", "must be an object")),
     };
     let time = millis(&record, "time")?;
     let ids = identities::read(&record, &properties, &kind)?;
+    // It said who distinct_id is, which userId now says: not a property of the event or person.
+    properties.remove("$is_login_id");
 
     let mut message = Map::new();
     message.insert("messageId".into(), Value::String(message_id(&record, source)?));
     if let Some(t) = time {
-        message.insert("timestamp".into(), Value::String(t.to_rfc3339()));
+        message.insert("timestamp".into(), Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true)));
     }
     if let Some(t) = millis(&record, "_flush_time")? {
-        message.insert("sentAt".into(), Value::String(t.to_rfc3339()));
+        message.insert("sentAt".into(), Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true)));
     }
     let mut context = presets::context(&properties, &record);
     if !ids.traits.is_empty() {
@@ -133,10 +136,7 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
                 message.insert(update::KEY.into(), Value::String(how.as_str().into()));
             }
             if traits_update.is_some() {
-                // Says who distinct_id is (read above), not something about the person.
-                let mut traits = properties;
-                traits.remove("$is_login_id");
-                message.insert("traits".into(), Value::Object(traits));
+                message.insert("traits".into(), Value::Object(properties));
             }
         }
     }
@@ -147,11 +147,52 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
     if let Some(anonymous) = ids.anonymous_id {
         message.insert("anonymousId".into(), Value::String(anonymous));
     }
-    // The record as sent (the write key excepted), for what the Segment shape has no place for.
-    record.remove("properties");
-    context.insert("sensors".into(), Value::Object(record));
+    context.insert("sensors".into(), Value::Object(kept(record, &message)));
     message.insert("context".into(), Value::Object(context));
-    Message::from_object(message, None, arrival, source).map(|m| Record::Message(Box::new(m)))
+    // NUL was looked for above.
+    Message::from_checked_object(message, arrival, source).map(|m| Record::Message(Box::new(m)))
+}
+
+/// The record as sent, without the write key, its properties and what `message` already
+/// holds (`time`, `_flush_time`, `_track_id`, `login_id`, `anonymous_id`, a `distinct_id` or an identity that
+/// is its `userId`, `anonymousId` or one of its `context.traits`, the SDK's name and version,
+/// a track's type and event): the rest has no place in the Segment shape.
+/// Every stored byte is read again by each fold, so the copy is kept small.
+fn kept(mut record: Map<String, Value>, message: &Map<String, Value>) -> Map<String, Value> {
+    // `_track_id` is in the message id (see [`message_id`]).
+    for key in ["time", "_flush_time", "login_id", "anonymous_id", "_track_id"] {
+        record.remove(key);
+    }
+    let traits = message.get("context").and_then(|c| c.get("traits")).and_then(Value::as_object);
+    let held = |v: &Value| {
+        identities::scalar(v).is_some_and(|v| {
+            ["userId", "anonymousId"].iter().any(|k| message.get(*k).and_then(Value::as_str) == Some(v.as_str()))
+                || traits.is_some_and(|t| t.values().any(|t| t.as_str() == Some(v.as_str())))
+        })
+    };
+    if record.get("distinct_id").is_some_and(held) {
+        record.remove("distinct_id");
+    }
+    if let Some(Value::Object(identities)) = record.get_mut("identities") {
+        identities.retain(|_, v| !held(v));
+        if identities.is_empty() {
+            record.remove("identities");
+        }
+    }
+    // A track's type and event are the message's own (under Rekindle's name when the sent
+    // spelling was one of them, see [`known_name`]).
+    if record.get("type").and_then(Value::as_str) == Some("track") {
+        record.remove("type");
+        record.remove("event");
+    }
+    if let Some(Value::Object(lib)) = record.get_mut("lib") {
+        lib.remove("$lib");
+        lib.remove("$lib_version");
+        if lib.is_empty() {
+            record.remove("lib");
+        }
+    }
+    record
 }
 
 /// The message id: one per `_track_id`, `distinct_id` and `time` (a resent record, or the same
@@ -172,17 +213,23 @@ fn message_id(record: &Map<String, Value>, source: &[u8]) -> Result<String, Fiel
         }
         None => Sha256::digest(source),
     };
-    Ok(format!("sensors-{}", hex::encode(&digest[..16])))
+    // 96 bits: no two records of a store meet by chance, and the id stays short, since
+    // every stored byte is read again by each fold.
+    Ok(format!("sensors-{}", hex::encode(&digest[..12])))
 }
 
 /// Sensors SDKs refuse event names that are not variable names, so `Order Completed` is sent
 /// as `OrderCompleted` or `order_completed`: such a spelling of one of Rekindle's event names
-/// (DESIGN.md) is stored as that name; `context.sensors.event` keeps the name as sent.
+/// (DESIGN.md) is stored as that name.
 fn known_name(event: &str) -> Option<&'static str> {
+    // Compared byte by byte, without allocating: it runs for every event.
     let squash =
-        |s: &str| -> String { s.chars().filter(|c| *c != ' ' && *c != '_').flat_map(char::to_lowercase).collect() };
+        |s: &str| s.bytes().filter(|b| *b != b' ' && *b != b'_').map(|b| b.to_ascii_lowercase()).collect::<Vec<u8>>();
     let sent = squash(event);
-    crate::events::KNOWN.iter().copied().find(|known| squash(known) == sent)
+    crate::events::KNOWN
+        .iter()
+        .copied()
+        .find(|known| known.bytes().filter(|b| *b != b' ').map(|b| b.to_ascii_lowercase()).eq(sent.iter().copied()))
 }
 
 /// Sensors properties hold no objects, so an order's lines come as `products`, a string of

@@ -42,6 +42,7 @@ fn a_server_track_keeps_its_time_and_its_login_id() {
     assert_eq!(p["context"]["library"]["name"], "sensors-python");
     assert_eq!(p["context"]["ip"], "1.2.3.4");
     assert_eq!(p["context"]["sensors"]["project"], "default");
+    assert!(p["properties"].get("$is_login_id").is_none(), "the login flag is userId now");
     assert!(p["context"]["sensors"].get("token").is_none(), "the write key is not stored: {p}");
     // Amounts are yuan, held as fen like a Segment order.
     assert_eq!(p["_rekindle"]["fen"]["revenue"], 5990);
@@ -216,7 +217,7 @@ fn variable_name_spellings_of_rekindles_events_are_stored_as_those_events() {
         let m = message(json!({"type": "track", "event": sent, "distinct_id": "d",
                                "properties": {"order_id": "o", "revenue": 1}}));
         assert_eq!(m.name.as_deref(), Some("Order Completed"), "{sent}");
-        assert_eq!(m.payload_value()["context"]["sensors"]["event"], sent, "the name as sent is kept");
+        assert!(m.payload_value()["context"]["sensors"].get("event").is_none(), "the event is the message's");
     }
     assert_eq!(
         message(json!({"type": "track", "event": "LiveWatched", "distinct_id": "d"})).name.as_deref(),
@@ -243,4 +244,23 @@ fn an_orders_lines_sent_as_a_string_of_json_are_its_products() {
     let m =
         message(json!({"type": "track", "event": "ViewProduct", "distinct_id": "d", "properties": {"products": "x"}}));
     assert_eq!(m.payload_value()["properties"]["products"], "x");
+}
+
+#[test]
+fn what_the_message_holds_is_not_stored_twice_and_the_rest_is_kept() {
+    let m = message(json!({"type": "track", "event": "ViewProduct", "distinct_id": "u-9", "time": 1, "_flush_time": 2,
+        "_track_id": 3, "project": "shop", "login_id": "u-9", "anonymous_id": "c-9",
+        "identities": {"$identity_login_id": "u-9", "$identity_cookie_id": "c-9", "$identity_email": "a@b.cn"},
+        "lib": {"$lib": "js", "$lib_version": "1.27.11", "$lib_method": "code"}}));
+    assert_eq!(
+        m.payload_value()["context"]["sensors"],
+        json!({"project": "shop", "identities": {"$identity_email": "a@b.cn"}, "lib": {"$lib_method": "code"}})
+    );
+    let m =
+        message(json!({"type": "profile_set", "distinct_id": "$identity_mobile+13800138000", "properties": {"a": 1}}));
+    assert_eq!(
+        m.payload_value()["context"]["sensors"],
+        json!({"type": "profile_set"}),
+        "distinct_id is the anonymousId"
+    );
 }

@@ -125,9 +125,10 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
 }
 
 /// How many of this run's messages the store holds, past the log position `after`. Counted
-/// by message id (a Sensors record's `_track_id`), not by the log's total: the runtime appends
-/// events of its own beside them while the run lasts (`Level Changed`, `Referral Qualified`),
-/// more of them the slower the run.
+/// by message id (run-prefixed; for Sensors, the ids made of the `_track_id`s the run's
+/// message ids were hashed into), not by the log's total: the runtime appends events of its own
+/// beside them while the run lasts (`Level Changed`, `Referral Qualified`), more of them the
+/// slower the run.
 async fn stored_of_run(
     store: &dyn Store,
     ws: WorkspaceId,
@@ -146,11 +147,11 @@ async fn stored_of_run(
         cursor = last.id;
         for e in page {
             let id = match format {
-                Format::Segment => Some(e.message_id.as_str()),
-                Format::Sensors => e.payload.pointer("/context/sensors/_track_id").and_then(|v| v.as_str()),
+                Format::Segment => Some(e.message_id.clone()).filter(|id| id.starts_with(&prefix)),
+                Format::Sensors => Some(e.message_id.clone()).filter(|id| id.starts_with("sensors-")),
             };
-            if let Some(id) = id.filter(|id| id.starts_with(&prefix)) {
-                anyhow::ensure!(seen.insert(id.to_string()), "message {id} was stored twice");
+            if let Some(id) = id {
+                anyhow::ensure!(seen.insert(id.clone()), "message {id} was stored twice");
             }
         }
     }

@@ -16,9 +16,16 @@ const IDENTITY_TRAITS: [(&str, &str); 4] = [
     ("wecom_external_userid", "$identity_wecom_external_userid"),
 ];
 
-/// One Segment message (track or identify, as the simulator sends) as a Sensors record whose
-/// `_track_id` is `track_id`.
-pub fn record(m: &Value, track_id: String) -> anyhow::Result<Value> {
+/// A Sensors `_track_id` for a message id: a number, as the SDKs' random ones are (below 2^53,
+/// so JavaScript reads it exactly), the same for the same id.
+pub fn track_id(message_id: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(message_id.as_bytes());
+    (u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) >> 11) as i64
+}
+
+/// One Segment message (track or identify, as the simulator sends) as a Sensors record.
+pub fn record(m: &Value, track_id: i64) -> anyhow::Result<Value> {
     let millis = |key: &str| {
         m.get(key)
             .and_then(Value::as_str)

@@ -89,7 +89,8 @@ pub fn batches_as(
                 let records = messages
                     .iter()
                     .map(|m| {
-                        let mut r = super::sensors_wire::record(m, m["messageId"].as_str().unwrap_or_default().into())?;
+                        let id = super::sensors_wire::track_id(m["messageId"].as_str().unwrap_or_default());
+                        let mut r = super::sensors_wire::record(m, id)?;
                         r["_flush_time"] = json!(sent_at.timestamp_millis());
                         Ok(r)
                     })
