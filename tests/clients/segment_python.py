@@ -9,27 +9,15 @@ Usage: python segment_python.py path/to/rekindle
 """
 
 import json
-import subprocess
 import sys
-import tempfile
 import urllib.parse
-import urllib.request
 
 import segment.analytics as analytics
 
-ADMIN = "segment-python-e2e"
-checks = {"passed": 0, "failed": 0}
+from harness import Checks, api, rekindle
 
-
-def check(name, ok, detail=""):
-    checks["passed" if ok else "failed"] += 1
-    print(("ok     " if ok else "FAILED ") + name + (f": {detail}" if detail and not ok else ""))
-
-
-def api(base, path):
-    req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {ADMIN}"})
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
+checks = Checks("segment-python")
+check = checks.check
 
 
 def send_all(client):
@@ -47,18 +35,7 @@ def send_all(client):
 
 
 def main(binary):
-    data = tempfile.mkdtemp(prefix="rekindle-py-")
-    key = subprocess.run([binary, "--data-dir", data, "keys", "create", "python"],
-                         check=True, capture_output=True, text=True).stdout.strip()
-    server = subprocess.Popen([binary, "--data-dir", data, "serve", "--listen", "127.0.0.1:0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              env={"REKINDLE__API__ADMIN_TOKEN": ADMIN, "PATH": "/usr/bin:/bin"})
-    try:
-        base = None
-        for line in server.stdout:
-            if line.startswith("Rekindle listening on "):
-                base = line.split()[-1]
-                break
+    with rekindle(binary, "python") as (base, key):
         errors = []
         client = analytics.Client(write_key=key, host=base, gzip=True, max_retries=2,
                                   on_error=lambda e, batch: errors.append(str(e)))
@@ -84,11 +61,7 @@ def main(binary):
         check("amounts sent in yuan are stored in fen", amounts == [(5990, [3990])], str(amounts))
         all_events = api(base, "/api/v1/events?limit=100")["events"]
         check("the workspace holds no other events", len(all_events) == 4, str(len(all_events)))
-    finally:
-        server.kill()
-        server.wait()
-    print(f"segment-python: {checks['passed']} passed, {checks['failed']} failed")
-    return 0 if checks["failed"] == 0 and checks["passed"] > 0 else 1
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

@@ -12,28 +12,16 @@ Usage: python sensors_python.py path/to/rekindle
 """
 
 import json
-import subprocess
 import sys
-import tempfile
 import urllib.parse
-import urllib.request
 
 import sensorsanalytics as sa
 from sensorsanalytics.sdk import SensorsAnalyticsIdentity as Identity
 
-ADMIN = "sensors-python-e2e"
-checks = {"passed": 0, "failed": 0}
+from harness import Checks, api, rekindle
 
-
-def check(name, ok, detail=""):
-    checks["passed" if ok else "failed"] += 1
-    print(("ok     " if ok else "FAILED ") + name + (f": {detail}" if detail and not ok else ""))
-
-
-def api(base, path):
-    req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {ADMIN}"})
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
+checks = Checks("sensors-python")
+check = checks.check
 
 
 def send_all(url):
@@ -57,18 +45,7 @@ def send_all(url):
 
 
 def main(binary):
-    data = tempfile.mkdtemp(prefix="rekindle-sa-")
-    key = subprocess.run([binary, "--data-dir", data, "keys", "create", "sensors"],
-                         check=True, capture_output=True, text=True).stdout.strip()
-    server = subprocess.Popen([binary, "--data-dir", data, "serve", "--listen", "127.0.0.1:0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              env={"REKINDLE__API__ADMIN_TOKEN": ADMIN, "PATH": "/usr/bin:/bin"})
-    try:
-        base = None
-        for line in server.stdout:
-            if line.startswith("Rekindle listening on "):
-                base = line.split()[-1]
-                break
+    with rekindle(binary, "sensors") as (base, key):
         url = f"{base}/sa?project=default&token={key}"
         try:
             send_all(url)
@@ -107,11 +84,7 @@ def main(binary):
         check("the item is a product priced in fen",
               [(p["sku"], p["name"], p["price"]) for p in products] == [("oat-1kg", "澳洲燕麦片 1kg", 3990)],
               json.dumps(products, ensure_ascii=False))
-    finally:
-        server.kill()
-        server.wait()
-    print(f"sensors-python: {checks['passed']} passed, {checks['failed']} failed")
-    return 0 if checks["failed"] == 0 and checks["passed"] > 0 else 1
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

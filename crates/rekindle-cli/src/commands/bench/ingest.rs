@@ -26,7 +26,7 @@ pub async fn ingest(global: &Global, args: BenchIngestArgs) -> anyhow::Result<Ex
     let run = format!("bench{}", chrono::Utc::now().timestamp_millis());
     let requests = args.events.div_ceil(args.batch.max(1));
     eprintln!("simulating {requests} requests of {} events…", args.batch);
-    let bodies = traffic::batches_as(args.format, args.seed, args.people, &run, requests, args.batch, args.historical)?;
+    let bodies = traffic::batches(args.format, args.seed, args.people, &run, requests, args.batch, args.historical)?;
     let bytes: usize = bodies.iter().map(Vec::len).sum();
 
     rekindle_delivery::install_crypto_provider();

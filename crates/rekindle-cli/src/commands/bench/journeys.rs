@@ -166,7 +166,15 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
             // Without the events that trigger the bench's journeys, a third of the traffic is
             // left out: simulate enough for the rate either way.
             let simulated = if args.load_triggers { requests } else { requests * 8 / 5 + 1 };
-            let mut bodies = super::traffic::batches(7, people, &run, simulated, LOAD_BATCH, false)?;
+            let mut bodies = super::traffic::batches(
+                super::traffic::Format::Segment,
+                7,
+                people,
+                &run,
+                simulated,
+                LOAD_BATCH,
+                false,
+            )?;
             // What of it triggers the bench's journeys: each such event is one more entry (or
             // thirty, for an order) the runner writes before it reaches the next order measured.
             let (mut orders, mut triggering, mut all) = (0usize, 0usize, 0usize);

@@ -25,22 +25,10 @@ pub enum Format {
     Sensors,
 }
 
-/// `batches` bodies of `batch` messages each, from up to `people` simulated people over 60 days.
-/// Message ids (Sensors `_track_id`s) get `run` as a prefix, so runs against one database never
-/// de-duplicate each other.
+/// `batches` bodies of `batch` messages each in `format`, from up to `people` simulated people
+/// over 60 days. Message ids (hashed into Sensors `_track_id`s) get `run` as a prefix, so runs
+/// against one database never de-duplicate each other.
 pub fn batches(
-    seed: u64,
-    people: u64,
-    run: &str,
-    batches: usize,
-    batch: usize,
-    historical: bool,
-) -> anyhow::Result<Vec<Vec<u8>>> {
-    batches_as(Format::Segment, seed, people, run, batches, batch, historical)
-}
-
-/// [`batches`], in `format`.
-pub fn batches_as(
     format: Format,
     seed: u64,
     people: u64,
