@@ -38,53 +38,40 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(axum::middleware::from_fn(cross_origin))
 }
 
-/// A batch or one record: form fields `data_list` or `data` (base64 of JSON), `gzip=1` when
-/// gzipped.
-#[utoipa::path(post, path = "/sa", tag = "ingestion", security(("write_key" = [])),
-    params(("token" = Option<String>, Query, description = "The write key")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-                 description = "data_list=<base64 of gzipped JSON array>&gzip=1, or data=<base64 of JSON>"),
-    responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
-async fn sa_post(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    ingest(&state, &uri, &headers, body, false).await.map(|()| accepted())
+/// `POST` and `GET` of one path the SDKs send to: a form upload, and an image beacon answered
+/// with a 1×1 GIF. (The web SDK rewrites a server URL ending in `/sa` to `/sa.gif`.)
+macro_rules! upload_endpoints {
+    ($post:ident, $get:ident, $path:literal) => {
+        /// A batch or one record: form fields `data_list` or `data` (base64 of JSON), `gzip=1`
+        /// when gzipped.
+        #[utoipa::path(post, path = $path, tag = "ingestion", security(("write_key" = [])),
+            params(("token" = Option<String>, Query, description = "The write key")),
+            request_body(content = String, content_type = "application/x-www-form-urlencoded",
+                         description = "data_list=<base64 of gzipped JSON array>&gzip=1, or data=<base64 of JSON>"),
+            responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
+        async fn $post(
+            State(state): State<AppState>,
+            uri: Uri,
+            headers: HeaderMap,
+            body: Body,
+        ) -> Result<Response, ApiError> {
+            ingest(&state, &uri, &headers, body, false).await.map(|()| accepted())
+        }
+
+        /// The web SDK's image beacon: `?data=<base64 of JSON>&token=…`; answered with a 1×1 GIF.
+        #[utoipa::path(get, path = $path, tag = "ingestion", security(("write_key" = [])),
+            params(("data" = String, Query, description = "Base64 of one record's JSON"),
+                   ("token" = Option<String>, Query, description = "The write key")),
+            responses((status = 200, content_type = "image/gif", description = "Stored"),
+                      (status = "4XX", body = ApiError)))]
+        async fn $get(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
+            ingest(&state, &uri, &headers, Body::empty(), false).await.map(|()| pixel())
+        }
+    };
 }
 
-/// The web SDK's image beacon: `?data=<base64 of JSON>&token=…`; answered with a 1×1 GIF.
-#[utoipa::path(get, path = "/sa", tag = "ingestion", security(("write_key" = [])),
-    params(("data" = String, Query, description = "Base64 of one record's JSON"),
-           ("token" = Option<String>, Query, description = "The write key")),
-    responses((status = 200, content_type = "image/gif", description = "Stored"), (status = "4XX", body = ApiError)))]
-async fn sa_get(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
-    ingest(&state, &uri, &headers, Body::empty(), false).await.map(|()| pixel())
-}
-
-/// As `POST /sa`, for SDKs configured with a `sa.gif` server URL.
-#[utoipa::path(post, path = "/sa.gif", tag = "ingestion", security(("write_key" = [])),
-    params(("token" = Option<String>, Query, description = "The write key")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = Accepted), (status = "4XX", body = ApiError)))]
-async fn gif_post(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    ingest(&state, &uri, &headers, body, false).await.map(|()| accepted())
-}
-
-/// As `GET /sa`: the image beacon.
-#[utoipa::path(get, path = "/sa.gif", tag = "ingestion", security(("write_key" = [])),
-    params(("data" = String, Query, description = "Base64 of one record's JSON"),
-           ("token" = Option<String>, Query, description = "The write key")),
-    responses((status = 200, content_type = "image/gif", description = "Stored"), (status = "4XX", body = ApiError)))]
-async fn gif_get(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
-    ingest(&state, &uri, &headers, Body::empty(), false).await.map(|()| pixel())
-}
+upload_endpoints!(sa_post, sa_get, "/sa");
+upload_endpoints!(gif_post, gif_get, "/sa.gif");
 
 /// The SDKs' debug mode: like `POST /sa`, but with `Dry-Run: true` only checked, not stored.
 #[utoipa::path(post, path = "/debug", tag = "ingestion", security(("write_key" = [])),
