@@ -92,9 +92,9 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
     if let Some(t) = time {
         message.insert("timestamp".into(), Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true)));
     }
-    if let Some(t) = millis(&record, "_flush_time")? {
-        message.insert("sentAt".into(), Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true)));
-    }
+    // When the SDK sent the record: its clock's skew is corrected by it, as by a Segment batch's
+    // `sentAt`, which is not stored either.
+    let arrival = Arrival { batch_sent_at: millis(&record, "_flush_time")?, ..*arrival };
     let mut context = presets::context(&properties, &record);
     if !ids.traits.is_empty() {
         context.insert("traits".into(), Value::Object(ids.traits.clone()));
@@ -150,7 +150,7 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
     context.insert("sensors".into(), Value::Object(kept(record, &message)));
     message.insert("context".into(), Value::Object(context));
     // NUL was looked for above.
-    Message::from_checked_object(message, arrival, source).map(|m| Record::Message(Box::new(m)))
+    Message::from_checked_object(message, &arrival, source).map(|m| Record::Message(Box::new(m)))
 }
 
 /// The record as sent, without the write key, its properties and what `message` already

@@ -264,3 +264,19 @@ fn what_the_message_holds_is_not_stored_twice_and_the_rest_is_kept() {
         "distinct_id is the anonymousId"
     );
 }
+
+#[test]
+fn a_devices_clock_is_corrected_by_when_it_sent_the_record() {
+    // The phone's clock is an hour slow: it stamped the event 10 s before it sent it.
+    let received = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    let slow = received - chrono::Duration::hours(1);
+    let record = |lib: &str| {
+        json!({"type": "track", "event": "A", "distinct_id": "d", "lib": {"$lib": lib},
+               "time": (slow - chrono::Duration::seconds(10)).timestamp_millis(), "_flush_time": slow.timestamp_millis()})
+    };
+    let m = message(record("MiniProgram"));
+    assert_eq!(m.timestamp, received - chrono::Duration::seconds(10));
+    assert!(m.payload_value().get("sentAt").is_none(), "used, not stored, like a Segment batch's");
+    // A server SDK's time is the caller's: kept.
+    assert_eq!(message(record("python")).timestamp, slow - chrono::Duration::seconds(10));
+}
