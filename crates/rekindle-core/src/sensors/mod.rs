@@ -97,7 +97,7 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
     let arrival = Arrival { batch_sent_at: millis(&record, "_flush_time")?, ..*arrival };
     let mut context = presets::context(&properties, &record);
     if !ids.traits.is_empty() {
-        context.insert("traits".into(), Value::Object(ids.traits.clone()));
+        context.insert("traits".into(), Value::Object(ids.traits));
     }
     let mut segment_type = segment_type;
     match segment_type {
@@ -147,8 +147,13 @@ pub fn translate(record: Value, arrival: &Arrival, source: &[u8]) -> Result<Reco
     if let Some(anonymous) = ids.anonymous_id {
         message.insert("anonymousId".into(), Value::String(anonymous));
     }
-    context.insert("sensors".into(), Value::Object(kept(record, &message)));
     message.insert("context".into(), Value::Object(context));
+    let kept = kept(record, &message);
+    if !kept.is_empty()
+        && let Some(Value::Object(context)) = message.get_mut("context")
+    {
+        context.insert("sensors".into(), Value::Object(kept));
+    }
     // NUL was looked for above.
     Message::from_checked_object(message, &arrival, source).map(|m| Record::Message(Box::new(m)))
 }

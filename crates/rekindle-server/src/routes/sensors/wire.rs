@@ -1,6 +1,7 @@
 //! The Sensors Data upload: form fields (in the query of a beacon, in the body of a POST)
 //! whose `data` or `data_list` is base64 of UTF-8 JSON, gzipped when `gzip=1`.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use base64::Engine;
@@ -53,9 +54,14 @@ impl Upload {
             .ok_or_else(|| ApiError::field(ErrorCode::InvalidField, "data_list", "send data or data_list"))?;
         let invalid = |reason: String| ApiError::field(ErrorCode::InvalidField, *field, reason);
         // A `+` sent without percent-encoding arrives as a space.
-        let cleaned: String =
-            encoded.chars().filter(|c| *c != '\n' && *c != '\r').map(|c| if c == ' ' { '+' } else { c }).collect();
-        let bytes = BASE64.decode(cleaned).map_err(|e| invalid(format!("is not base64: {e}")))?;
+        let cleaned: Cow<str> = if encoded.contains([' ', '\n', '\r']) {
+            Cow::Owned(
+                encoded.chars().filter(|c| *c != '\n' && *c != '\r').map(|c| if c == ' ' { '+' } else { c }).collect(),
+            )
+        } else {
+            Cow::Borrowed(encoded)
+        };
+        let bytes = BASE64.decode(cleaned.as_bytes()).map_err(|e| invalid(format!("is not base64: {e}")))?;
         let json = match self.gzip.as_deref().map(str::trim) {
             Some("1") => inflate(&bytes).map_err(|e| match e {
                 Inflate::Corrupt(e) => invalid(format!("is not gzip: {e}")),
