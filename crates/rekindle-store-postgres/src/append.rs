@@ -43,7 +43,7 @@ pub(crate) async fn append_in(
 
 async fn stored_ids(conn: &mut PgConnection, ws: WorkspaceId, messages: &[Message]) -> Result<HashSet<String>, Error> {
     let ids: Vec<&str> = messages.iter().map(|m| m.message_id.as_str()).collect();
-    let rows = sql("SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2)")
+    let rows = sql("SELECT message_id FROM event_ids WHERE workspace_id = $1 AND message_id = ANY($2)")
         .bind(ws.0)
         .bind(ids)
         .fetch_all(&mut *conn)

@@ -114,18 +114,35 @@ async fn erase(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Resul
         let payload: String = row.try_get(2).map_err(db_err)?;
         let kept = anonymous_order(&serde_json::from_str(&payload).unwrap_or(Value::Null), &traces);
         // The message id stays for de-duplication, unless it gives an identifier away.
-        let message_id = if traces.held_by(&message_id) { format!("erased:{event}") } else { message_id };
+        let kept_id = if traces.held_by(&message_id) { format!("erased:{event}") } else { message_id.clone() };
         sql("UPDATE events SET person_id = $1, payload = $2::jsonb, message_id = $3 WHERE id = $4")
             .bind(PersonId::ERASED.0)
             .bind(kept.to_string())
-            .bind(message_id)
+            .bind(&kept_id)
             .bind(event)
             .execute(&mut *c)
             .await
             .map_err(db_err)?;
+        if kept_id != message_id {
+            sql("UPDATE event_ids SET message_id = $3 WHERE workspace_id = $1 AND message_id = $2")
+                .bind(ws.0)
+                .bind(&message_id)
+                .bind(&kept_id)
+                .execute(&mut *c)
+                .await
+                .map_err(db_err)?;
+        }
         report.orders_kept += 1;
     }
 
+    // The ids of the events deleted below go with them, as SQLite's go with its rows.
+    sql("DELETE FROM event_ids WHERE workspace_id = $1
+         AND message_id IN (SELECT message_id FROM events WHERE workspace_id = $1 AND person_id = ANY($2))")
+    .bind(ws.0)
+    .bind(&ids)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     for (table, condition) in PERSON_ROWS {
         let done = sql_owned(format!("DELETE FROM {table} WHERE {condition}"))
             .bind(ws.0)
@@ -206,8 +223,13 @@ async fn export(c: &mut PgConnection, ws: WorkspaceId, person: PersonId) -> Resu
 }
 
 async fn tables_holding(c: &mut PgConnection, needle: &str) -> Result<Vec<String>> {
+    // A partitioned table is read through its parent (the events' months, migration 0027).
     let columns = sql("SELECT table_name::text, column_name::text FROM information_schema.columns
-                       WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position")
+                       WHERE table_schema = current_schema()
+                         AND table_name NOT IN (SELECT c.relname FROM pg_class c
+                                                JOIN pg_namespace n ON n.oid = c.relnamespace
+                                                WHERE c.relispartition AND n.nspname = current_schema())
+                       ORDER BY table_name, ordinal_position")
     .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;

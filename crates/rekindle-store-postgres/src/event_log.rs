@@ -54,6 +54,7 @@ impl rekindle_store::EventLog for PostgresStore {
         policy: &IdentityPolicy,
     ) -> Result<AppendReport> {
         let keys = lookup_keys(&messages);
+        self.partitions.ensure(&self.pool, &messages).await.map_err(db_err)?;
         for attempt in 1..=ATTEMPTS {
             let mut tx = self.pool.begin().await.map_err(db_err)?;
             match append_in(&mut tx, ws, &messages, &keys, source, policy).await {

@@ -36,6 +36,7 @@ mod lock;
 mod migrate;
 mod named;
 mod outbox;
+mod partitions;
 mod people;
 #[cfg(test)]
 mod plans;
@@ -74,6 +75,8 @@ pub struct PostgresStore {
     pool: PgPool,
     /// Which workspaces this node leads (leadership.rs).
     seat: std::sync::Arc<leadership::Seat>,
+    /// The event log's months this node has made sure of (partitions.rs).
+    partitions: std::sync::Arc<partitions::Partitions>,
 }
 
 impl PostgresStore {
@@ -111,7 +114,11 @@ impl PostgresStore {
             PgPoolOptions::new().max_connections(POOL_SIZE).connect_with(options.clone()).await.map_err(db_err)?;
         migrate::run(&pool).await.map_err(db_err)?;
         tracing::info!("postgres store open");
-        Ok(Self { pool, seat: std::sync::Arc::new(leadership::Seat::new(options)) })
+        Ok(Self {
+            pool,
+            seat: std::sync::Arc::new(leadership::Seat::new(options)),
+            partitions: std::sync::Arc::default(),
+        })
     }
 
     /// A pooled connection, for the helpers written against `&mut PgConnection`.

@@ -36,11 +36,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (24, "journey_winners", include_str!("../migrations/0024_journey_winners.sql")),
     (25, "log_by_workspace", include_str!("../migrations/0025_log_by_workspace.sql")),
     (26, "leaders", include_str!("../migrations/0026_leaders.sql")),
+    (27, "events_by_month", include_str!("../migrations/0027_events_by_month.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {
+    run_upto(pool, i64::MAX).await
+}
+
+/// The migrations up to `version`: tests bring a store to an older schema this way.
+pub(crate) async fn run_upto(pool: &PgPool, version: i64) -> Result<(), MigrateError> {
     let migrations = MIGRATIONS
         .iter()
+        .filter(|(v, _, _)| *v <= version)
         .map(|(version, description, sql)| {
             Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, sql.into_sql_str(), false)
         })

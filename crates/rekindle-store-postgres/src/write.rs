@@ -197,14 +197,22 @@ async fn traits(conn: &mut PgConnection, messages: &[Message], plan: &BatchPlan)
     Ok(())
 }
 
-/// `ORDER BY n`: ids are given in message order, so a batch's events page in the order sent.
+/// Each message id is claimed in `event_ids` (the log's de-duplication key, migration 0027) and
+/// only an event whose id was new is stored. `ORDER BY n`: ids are given in message order, so a
+/// batch's events page in the order sent.
 const INSERT_EVENTS: &str = "
+    WITH t AS (
+        SELECT * FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                             $8::jsonb[])
+            WITH ORDINALITY AS t(person_id, message_id, kind, name, ts, received_at, payload, n)
+    ), fresh AS (
+        INSERT INTO event_ids (workspace_id, message_id) SELECT $1, message_id FROM t
+        ON CONFLICT DO NOTHING RETURNING message_id
+    )
     INSERT INTO events (workspace_id, person_id, message_id, kind, name, timestamp, received_at, payload)
-    SELECT $1, person_id, message_id, kind, name, ts, received_at, payload
-    FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
-        WITH ORDINALITY AS t(person_id, message_id, kind, name, ts, received_at, payload, n)
-    ORDER BY n
-    ON CONFLICT (workspace_id, message_id) DO NOTHING";
+    SELECT $1, t.person_id, t.message_id, t.kind, t.name, t.ts, t.received_at, t.payload
+    FROM t JOIN fresh ON fresh.message_id = t.message_id
+    ORDER BY t.n";
 
 /// The batch's new events, in message order.
 async fn events(conn: &mut PgConnection, ws: WorkspaceId, messages: &[Message], plan: &BatchPlan) -> Result<(), Error> {
@@ -225,8 +233,8 @@ async fn events(conn: &mut PgConnection, ws: WorkspaceId, messages: &[Message], 
         received.push(m.received_at);
         payloads.push(Json(&m.payload));
     }
-    // The plan already skipped stored ids; the conflict clause only keeps a bug from failing
-    // the whole batch on the unique index.
+    // The plan already skipped stored ids; claiming them again only keeps a bug from storing
+    // one twice.
     let done = sql(INSERT_EVENTS)
         .bind(ws.0)
         .bind(people)
