@@ -338,3 +338,59 @@ async fn a_following_engine_judges_alike_and_records_only_once_it_leads() {
     assert_eq!(next.recorded.stage_changes, 1, "the newcomer, recorded by the new leader: {next:?}");
     drop((b, b_store));
 }
+
+/// A node that does not lead scores with the leader's stored fit, not one of its own over a log
+/// that has moved since: every node shows the same predictions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_following_engine_scores_with_the_leaders_fit() {
+    use rekindle_core::identity::IdentityPolicy;
+    use rekindle_core::message::{Arrival, Message};
+    use rekindle_engine::{Engine, Judging};
+    use rekindle_store::prelude::*;
+    use rekindle_store_postgres::PostgresStore;
+
+    let db = Database::fresh(&format!("rk_fit_{}", std::process::id()));
+    let now = chrono::Utc::now();
+    let clock: rekindle_engine::Clock = Arc::new(move || now);
+    let node = |store: Arc<dyn Store>| Engine::new(store, Judging::default(), clock.clone(), Duration::ZERO);
+    let a_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&db.url).await.unwrap());
+    let b_store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&db.url).await.unwrap());
+    let ws = a_store.workspace_by_slug(rekindle_store::DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
+    let (a, b) = (node(a_store.clone()), node(b_store.clone()));
+    // Buyers with 1 to 4 orders spread over the last 200 days, as an import would bring them.
+    let orders = |who: usize, first_day: i64| -> Vec<Message> {
+        (0..1 + who % 4)
+            .map(|i| {
+                let at = now - chrono::Duration::days(first_day - 37 * i as i64 - (who % 5) as i64);
+                let id = format!("o-{who}-{first_day}-{i}");
+                let json = json!({"type": "track", "event": "Order Completed", "userId": format!("u{who}"),
+                                  "messageId": id, "timestamp": at.to_rfc3339(),
+                                  "properties": {"order_id": id, "revenue": 20 + who % 7 * 10}});
+                let arrival = Arrival { historical: true, ..Arrival::live(now) };
+                Message::parse(&json.to_string(), None, &arrival).unwrap()
+            })
+            .collect()
+    };
+    let (source, policy) = (rekindle_store::Source::write_key("test"), IdentityPolicy::default());
+    let all: Vec<Message> = (0..60).flat_map(|who| orders(who, 200)).collect();
+    a_store.append(ws, all, &source, &policy).await.unwrap();
+    assert!(a.lead(ws).await.unwrap().is_some(), "the first engine to ask leads");
+    let (led, _) = a.refresh(ws).await.unwrap();
+    let fit = led.context.fit.clone().expect("the leader fits the models");
+    assert_eq!(a_store.latest_fit(ws).await.unwrap().map(|f| f.as_of), Some(fit.as_of), "and stores its fit");
+
+    // The log moves on: forty more buyers. A fit of its own would differ; the follower's is the leader's.
+    let more: Vec<Message> = (60..100).flat_map(|who| orders(who, 90)).collect();
+    b_store.append(ws, more, &source, &policy).await.unwrap();
+    assert!(b.lead(ws).await.unwrap().is_none(), "the second engine follows");
+    let (followed, _) = b.refresh(ws).await.unwrap();
+    assert_eq!(followed.context.fit.as_deref(), Some(&*fit), "the follower scores with the leader's fit");
+    assert_eq!(followed.members.len(), 100, "over everyone it has folded");
+    let scored: Vec<_> = led.members.iter().filter(|m| m.scores.is_some()).collect();
+    assert!(scored.len() >= 30, "the leader scored its buyers: {}", scored.len());
+    for m in scored {
+        let there = followed.members.iter().find(|f| f.person == m.person).expect("the follower has them too");
+        assert_eq!(there.scores, m.scores, "a person's predictions are the same on both nodes");
+    }
+    drop((a, b, led, followed, a_store, b_store));
+}

@@ -246,12 +246,16 @@ impl Engine {
         // today (its people drift to 流失), the same way the run-out trigger and journeys see it.
         let now = (self.clock)();
         let refit = Duration::from_secs(self.judging.models.refit_minutes * 60);
+        // A follower scores with the leader's fit, so every node shows the same predictions;
+        // it fits its own only while the leader has stored none.
+        let shared = if term.is_none() { self.leaders_fit(ws, state).await? } else { false };
         // Refit when due; until a fit succeeds, whenever the log has moved.
-        let due = match state.fitted {
-            None => true,
-            Some((at, _)) if at.elapsed() >= refit => true,
-            Some((_, horizon)) => state.fit.is_none() && horizon != state.folded.horizon,
-        };
+        let due = !shared
+            && match state.fitted {
+                None => true,
+                Some((at, _)) if at.elapsed() >= refit => true,
+                Some((_, horizon)) => state.fit.is_none() && horizon != state.folded.horizon,
+            };
         if due {
             state.fitted = Some((Instant::now(), state.folded.horizon));
         }
@@ -298,10 +302,12 @@ impl Engine {
         let mut tracker = tracker;
         match fitted {
             Some(Ok(fit)) => {
-                state.fit = Some(fit);
-                // Each fit's scores are written down by the leader, for tools that read the store.
+                state.fit = Some(fit.clone());
+                // Each fit's scores are written down by the leader, for tools that read the store,
+                // and the fit itself, for the other nodes.
                 if term.is_some() {
                     self.superseded(ws, store.put_scores(ws, &audience.stored_scores()).await)?;
+                    self.superseded(ws, store.put_fit(ws, &fit.stored()).await)?;
                 }
             }
             Some(Err(e)) => tracing::info!(workspace = %ws, error = %e, "predictions not fitted"),
@@ -332,6 +338,25 @@ impl Engine {
         };
         state.tracker = Some(tracker);
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
+    }
+
+    /// Take the leader's stored fit when it is newer than the one held; `false` when the
+    /// leader has stored none (or one this build cannot read), so this node fits its own.
+    async fn leaders_fit(&self, ws: WorkspaceId, state: &mut State) -> rekindle_store::Result<bool> {
+        let Some(stored) = self.store.latest_fit(ws).await? else { return Ok(false) };
+        if state.fit.as_ref().is_some_and(|f| f.as_of == stored.as_of) {
+            return Ok(true);
+        }
+        match ModelFit::from_stored(stored) {
+            Ok(fit) => {
+                state.fit = Some(Arc::new(fit));
+                Ok(true)
+            }
+            Err(e) => {
+                tracing::warn!(workspace = %ws, error = %e, "the leader's fit cannot be read; fitting here");
+                Ok(false)
+            }
+        }
     }
 
     /// A write refused because another node leads now is not an error of this refresh: this

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rekindle_core::calendar::Calendar;
 use rekindle_core::lifecycle::LifecycleConfig;
 use rekindle_core::profile::Profile;
@@ -21,7 +21,7 @@ const DAY_SECONDS: f64 = 86_400.0;
 const ENGAGED_DAYS: i64 = 30;
 
 /// The models fitted over a workspace at one moment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelFit {
     pub as_of: DateTime<Utc>,
     pub bgnbd: BgNbd,
@@ -34,6 +34,20 @@ pub struct ModelFit {
     pub gamma_gamma: Option<GammaGamma>,
     pub customers: usize,
     pub repeat_buyers: usize,
+}
+
+impl ModelFit {
+    /// As the store keeps it for the other nodes (`Predictions::put_fit`).
+    pub fn stored(&self) -> rekindle_store::StoredFit {
+        rekindle_store::StoredFit {
+            as_of: self.as_of,
+            fit: serde_json::to_value(self).expect("a fit is plain numbers"),
+        }
+    }
+
+    pub fn from_stored(stored: rekindle_store::StoredFit) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(stored.fit)
+    }
 }
 
 /// A buyer's (x, t_x, T) in the store's local days, as of `now`: purchases are the local days
@@ -80,7 +94,8 @@ pub fn fit<'a>(
     let mbgnbd = BgNbd::fit_modified(&customers).ok().map(|f| BgNbd::params(&f));
     let gamma_gamma = GammaGamma::fit(&spends).ok().map(|f| GammaGamma::params(&f)).filter(|g| g.q > 1.0);
     Ok(ModelFit {
-        as_of: now,
+        // To the millisecond, as every store keeps a time: a fit read back is the same fit.
+        as_of: now.trunc_subsecs(3),
         bgnbd: BgNbd::params(&fitted),
         log_likelihood: fitted.log_likelihood,
         iterations: fitted.iterations,

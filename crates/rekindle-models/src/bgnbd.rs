@@ -13,7 +13,7 @@ use crate::summary::Customer;
 /// Fewer customers than this cannot say anything about four parameters.
 pub const MIN_CUSTOMERS: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BgNbd {
     pub r: f64,
     pub alpha: f64,

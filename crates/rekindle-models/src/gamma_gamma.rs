@@ -9,7 +9,7 @@ use crate::bgnbd::BgNbd;
 use crate::fit::{Fitted, maximise};
 use crate::summary::Customer;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GammaGamma {
     pub p: f64,
     pub q: f64,

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (25, "log_by_workspace", include_str!("../migrations/0025_log_by_workspace.sql")),
     (26, "leaders", include_str!("../migrations/0026_leaders.sql")),
     (27, "events_by_month", include_str!("../migrations/0027_events_by_month.sql")),
+    (28, "model_fits", include_str!("../migrations/0028_model_fits.sql")),
 ];
 
 pub async fn run(pool: &PgPool) -> Result<(), MigrateError> {

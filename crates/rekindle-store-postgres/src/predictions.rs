@@ -2,7 +2,7 @@
 
 use rekindle_core::ids::Uuid;
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{Result, StoreError, StoredScores};
+use rekindle_store::{Result, StoreError, StoredFit, StoredScores};
 use sqlx_core::row::Row;
 
 use crate::{PostgresStore, db_err, sql};
@@ -52,6 +52,38 @@ impl rekindle_store::Predictions for PostgresStore {
                 person,
                 as_of: r.try_get(0).map_err(db_err)?,
                 scores: serde_json::from_str(&json).map_err(StoreError::backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn put_fit(&self, ws: WorkspaceId, fit: &StoredFit) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        self.seat.fence(&mut tx, ws).await?;
+        sql("INSERT INTO model_fits (workspace_id, as_of, fit) VALUES ($1, $2, $3::jsonb)
+             ON CONFLICT (workspace_id) DO UPDATE SET as_of = excluded.as_of, fit = excluded.fit")
+        .bind(ws.0)
+        .bind(fit.as_of)
+        .bind(fit.fit.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn latest_fit(&self, ws: WorkspaceId) -> Result<Option<StoredFit>> {
+        let row = sql("SELECT as_of, fit::text FROM model_fits WHERE workspace_id = $1")
+            .bind(ws.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| {
+            let json: String = r.try_get(1).map_err(db_err)?;
+            Ok(StoredFit {
+                as_of: r.try_get(0).map_err(db_err)?,
+                fit: serde_json::from_str(&json).map_err(StoreError::backend)?,
             })
         })
         .transpose()

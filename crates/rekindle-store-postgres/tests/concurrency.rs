@@ -565,6 +565,9 @@ async fn one_node_leads_and_a_replaced_leader_cannot_write() {
     let refused = a.record_membership(ws, &[], &[]).await;
     assert!(matches!(refused, Err(StoreError::Superseded(_))), "{refused:?}");
     assert!(matches!(a.put_scores(ws, &[]).await, Err(StoreError::Superseded(_))));
+    let fit = rekindle_store::StoredFit { as_of: Utc::now(), fit: json!({"bgnbd": {"r": 1.0}}) };
+    assert!(matches!(a.put_fit(ws, &fit).await, Err(StoreError::Superseded(_))));
+    assert_eq!(a.latest_fit(ws).await.unwrap(), None, "the old leader's fit is not stored");
     assert_eq!(a.stage_changes(ws, None, 10).await.unwrap().len(), 1, "only the first change is stored");
     b.record_stage_changes(ws, &[stage(PersonId(rekindle_core::ids::Uuid::now_v7()))])
         .await

@@ -29,6 +29,7 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0022_control_group.sql"),
     include_str!("../migrations/0023_outbox_priority.sql"),
     include_str!("../migrations/0024_journey_winners.sql"),
+    include_str!("../migrations/0025_model_fits.sql"),
 ];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];

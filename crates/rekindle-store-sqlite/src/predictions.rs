@@ -2,7 +2,7 @@
 
 use rekindle_core::ids::Uuid;
 use rekindle_core::{PersonId, WorkspaceId};
-use rekindle_store::{Predictions, Result, StoreError, StoredScores};
+use rekindle_store::{Predictions, Result, StoreError, StoredFit, StoredScores};
 use rusqlite::{OptionalExtension, params};
 
 use crate::Cached;
@@ -82,6 +82,37 @@ impl Predictions for SqliteStore {
             row.map(|(as_of, json)| {
                 let scores = serde_json::from_str(&json).map_err(StoreError::backend)?;
                 Ok(StoredScores { person, as_of: time(as_of), scores })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn put_fit(&self, ws: WorkspaceId, fit: &StoredFit) -> Result<()> {
+        let (as_of, json) = (ms(fit.as_of), fit.fit.to_string());
+        self.write(move |tx| {
+            tx.cached_execute(
+                "INSERT OR REPLACE INTO model_fits (workspace_id, as_of, fit) VALUES (?1, ?2, ?3)",
+                params![ws.0, as_of, json],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn latest_fit(&self, ws: WorkspaceId) -> Result<Option<StoredFit>> {
+        self.read(move |c| {
+            let row: Option<(i64, String)> = c
+                .cached_row("SELECT as_of, fit FROM model_fits WHERE workspace_id = ?1", params![ws.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(db_err)?;
+            row.map(|(as_of, json)| {
+                Ok(StoredFit { as_of: time(as_of), fit: serde_json::from_str(&json).map_err(StoreError::backend)? })
             })
             .transpose()
         })

@@ -135,6 +135,15 @@ pub struct Horizon {
     pub merge: i64,
 }
 
+/// The models a workspace's leader fitted last, shared so every node scores with the same
+/// parameters (docs/deploy.md, "Several nodes").
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFit {
+    pub as_of: DateTime<Utc>,
+    /// The engine's `ModelFit` as JSON.
+    pub fit: serde_json::Value,
+}
+
 /// A person's predictions as last written, with the moment they describe.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredScores {

@@ -1,6 +1,6 @@
 //! The predictions stored for each person.
 
-use crate::{Result, StoredScores};
+use crate::{Result, StoredFit, StoredScores};
 use rekindle_core::{PersonId, WorkspaceId};
 
 /// The predictions stored for each person.
@@ -12,4 +12,8 @@ pub trait Predictions: Send + Sync {
     async fn put_scores(&self, ws: WorkspaceId, scores: &[StoredScores]) -> Result<()>;
     /// A person's stored scores.
     async fn person_scores(&self, ws: WorkspaceId, person: PersonId) -> Result<Option<StoredScores>>;
+    /// Replace the workspace's fitted models (fenced, like the scores, once another node leads).
+    async fn put_fit(&self, ws: WorkspaceId, fit: &StoredFit) -> Result<()>;
+    /// The workspace's fitted models as last put.
+    async fn latest_fit(&self, ws: WorkspaceId) -> Result<Option<StoredFit>>;
 }

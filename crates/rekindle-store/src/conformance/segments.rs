@@ -137,6 +137,20 @@ pub async fn tags_on_people(store: &dyn Store) {
     assert!(matches!(store.delete_tag(ws, "VIP").await, Err(StoreError::NotFound(_))));
 }
 
+pub async fn the_latest_fit_is_kept_per_workspace(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let fitted = |hours, r: f64| crate::StoredFit {
+        as_of: t0() + chrono::Duration::hours(hours),
+        fit: serde_json::json!({"bgnbd": {"r": r, "alpha": 3.5, "a": 0.2, "b": 2.1}, "customers": 40}),
+    };
+    assert_eq!(store.latest_fit(ws).await.unwrap(), None);
+    store.put_fit(ws, &fitted(0, 0.25)).await.unwrap();
+    store.put_fit(ws, &fitted(1, 0.5)).await.unwrap();
+    assert_eq!(store.latest_fit(ws).await.unwrap(), Some(fitted(1, 0.5)), "a fit replaces the one before");
+    let other = store.create_workspace("fits", "Fits", "Asia/Shanghai").await.unwrap().id;
+    assert_eq!(store.latest_fit(other).await.unwrap(), None, "workspaces stay apart");
+}
+
 pub async fn scores_are_replaced_whole(store: &dyn Store) {
     let ws = default_ws(store).await;
     let (a, b) = (PersonId::new_v7(), PersonId::new_v7());
