@@ -248,7 +248,7 @@ impl Engine {
         let refit = Duration::from_secs(self.judging.models.refit_minutes * 60);
         // A follower scores with the leader's fit, so every node shows the same predictions;
         // it fits its own only while the leader has stored none.
-        let shared = if term.is_none() { self.leaders_fit(ws, state).await? } else { false };
+        let shared = term.is_none() && self.leaders_fit(ws, state).await?;
         // Refit when due; until a fit succeeds, whenever the log has moved.
         let due = !shared
             && match state.fitted {

@@ -52,6 +52,8 @@ mod subscriptions;
 mod tags;
 mod targets;
 mod templates;
+#[cfg(test)]
+mod test_db;
 mod tracked_links;
 mod winners;
 mod workspaces;

@@ -57,15 +57,8 @@ mod tests {
     use sqlx_postgres::{PgConnectOptions, PgPoolOptions};
 
     use super::*;
+    use crate::test_db::{schema, url};
     use crate::{PostgresStore, migrate, sql_owned};
-
-    fn url() -> String {
-        std::env::var("REKINDLE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-    }
-
-    fn schema() -> String {
-        format!("rk_test_parts_{}_{}", std::process::id(), rekindle_core::ids::Uuid::now_v7().simple())
-    }
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
@@ -99,7 +92,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_land_in_their_month_and_a_detached_month_still_deduplicates() {
-        let schema = schema();
+        let schema = schema("parts");
         let store = PostgresStore::connect_in_schema(&url(), &schema).await.unwrap();
         let stored =
             append(&store, vec![track("a", at(2024, 2, 10)), track("b", at(2024, 3, 31)), track("c", at(2024, 2, 29))])
@@ -131,7 +124,7 @@ mod tests {
     /// would refuse it); its events are still stored and read there.
     #[tokio::test]
     async fn a_month_held_by_the_default_partition_stays_there() {
-        let schema = schema();
+        let schema = schema("parts");
         let store = PostgresStore::connect_in_schema(&url(), &schema).await.unwrap();
         sql("INSERT INTO events (workspace_id, person_id, message_id, kind, name, timestamp, received_at, payload)
              VALUES (1, gen_random_uuid(), 'early', 'track', 'Live Watched', now(), '2023-07-04', '{}')")
@@ -149,7 +142,7 @@ mod tests {
     /// its message id still de-duplicates, and new events continue the id sequence.
     #[tokio::test]
     async fn the_migration_moves_a_grown_log_into_months() {
-        let schema = schema();
+        let schema = schema("parts");
         let url = url();
         let options = PgConnectOptions::from_str(&url).unwrap().options([("search_path", schema.as_str())]);
         let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();

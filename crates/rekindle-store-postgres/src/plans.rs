@@ -11,9 +11,7 @@ use crate::{PostgresStore, sql, sql_owned};
 /// The generic plan of `statement` called with `args` (SQL literals), in a fresh schema whose
 /// `events`, `identities` and `points_entries` got 20,000 rows after their last analysis.
 async fn generic_plan(statement: &str, args: &str) -> String {
-    let url = std::env::var("REKINDLE_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let schema = format!("rk_test_plan_{}_{}", std::process::id(), rekindle_core::ids::Uuid::now_v7().simple());
+    let (url, schema) = (crate::test_db::url(), crate::test_db::schema("plan"));
     let store = PostgresStore::connect_in_schema(&url, &schema).await.unwrap();
     let mut c = store.conn().await.unwrap();
     for fill in [
