@@ -188,9 +188,7 @@ mod tests {
         store
             .read(move |c| {
                 let (sql, args) = events_query(WorkspaceId(1), &q);
-                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(db_err)?;
-                let rows = stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(3)).map_err(db_err)?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)?.join("; "))
+                crate::query_plan(c, &sql, params_from_iter(args))
             })
             .await
             .unwrap()

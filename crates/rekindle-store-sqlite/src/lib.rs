@@ -208,6 +208,15 @@ pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError::backend(e)
 }
 
+/// What SQLite plans for `sql`: the details of `EXPLAIN QUERY PLAN`, joined. For tests that
+/// keep a hot query on its index.
+#[cfg(test)]
+pub(crate) fn query_plan(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<String> {
+    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(db_err)?;
+    let rows = stmt.query_map(params, |r| r.get::<_, String>(3)).map_err(db_err)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)?.join("; "))
+}
+
 #[async_trait::async_trait]
 impl Backend for SqliteStore {
     fn backend(&self) -> &'static str {
