@@ -65,7 +65,8 @@ pub struct SqliteStore {
 
 pub(crate) struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    /// Handed on in the order writes asked for it (see [`SqliteStore::write`]).
+    writer: parking_lot::Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
 }
@@ -86,8 +87,12 @@ impl SqliteStore {
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(StoreError::backend)?;
         tracing::info!(path = %path.display(), "sqlite store open");
         let inbox = Arc::new(SqliteInbox::open_blocking(data_dir)?);
-        let inner =
-            Arc::new(Inner { path: path.clone(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()), inbox });
+        let inner = Arc::new(Inner {
+            path: path.clone(),
+            writer: parking_lot::Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            inbox,
+        });
         checkpoint::spawn(path, Arc::downgrade(&inner));
         Ok(Self { inner })
     }
@@ -105,14 +110,22 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let asked = std::time::Instant::now();
-            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let mut conn = inner.writer.lock();
             let got = std::time::Instant::now();
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(StoreError::backend)?;
-            let out = f(&tx)?;
-            let committing = std::time::Instant::now();
-            tx.commit().map_err(StoreError::backend)?;
+            let written = (|| {
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(StoreError::backend)?;
+                let out = f(&tx)?;
+                let committing = std::time::Instant::now();
+                tx.commit().map_err(StoreError::backend)?;
+                Ok((out, committing))
+            })();
+            // Straight to the longest waiter: an unfair unlock let the applier, back for its
+            // next batch within microseconds, take the writer again and again while a journey
+            // entry's write waited (issue 24).
+            parking_lot::MutexGuard::unlock_fair(conn);
+            let (out, committing) = written?;
             slow_write::<F>(got - asked, committing - got, committing.elapsed());
             Ok(out)
         })
