@@ -93,13 +93,13 @@ pub fn spawn(path: PathBuf, store: Weak<Inner>) {
 /// restarted (false: a reader kept it busy; the next tick tries again), and how long the writer
 /// was held.
 fn restart(conn: &Connection, inner: &Inner, wait: Duration) -> rusqlite::Result<(bool, Duration)> {
-    let writer = inner.writer.lock();
-    let got = std::time::Instant::now();
-    let busy = conn
-        .busy_timeout(wait)
-        .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)));
-    parking_lot::MutexGuard::unlock_fair(writer);
-    let held = got.elapsed();
+    let (busy, held) = inner.with_writer(|_| {
+        let got = std::time::Instant::now();
+        let busy = conn
+            .busy_timeout(wait)
+            .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)));
+        (busy, got.elapsed())
+    });
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok((busy? == 0, held))
 }

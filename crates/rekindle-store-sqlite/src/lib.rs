@@ -65,7 +65,7 @@ pub struct SqliteStore {
 
 pub(crate) struct Inner {
     path: PathBuf,
-    /// Handed on in the order writes asked for it (see [`SqliteStore::write`]).
+    /// Handed on in the order writes asked for it ([`Inner::with_writer`]).
     writer: parking_lot::Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
@@ -110,21 +110,19 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let asked = std::time::Instant::now();
-            let mut conn = inner.writer.lock();
-            let got = std::time::Instant::now();
-            let written = (|| {
-                let tx = conn
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                    .map_err(StoreError::backend)?;
-                let out = f(&tx)?;
-                let committing = std::time::Instant::now();
-                tx.commit().map_err(StoreError::backend)?;
-                Ok((out, committing))
-            })();
-            // Straight to the longest waiter: an unfair unlock let the applier, back for its
-            // next batch within microseconds, take the writer again and again while a journey
-            // entry's write waited (issue 24).
-            parking_lot::MutexGuard::unlock_fair(conn);
+            let (got, written) = inner.with_writer(|conn| {
+                let got = std::time::Instant::now();
+                let written = (|| {
+                    let tx = conn
+                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .map_err(StoreError::backend)?;
+                    let out = f(&tx)?;
+                    let committing = std::time::Instant::now();
+                    tx.commit().map_err(StoreError::backend)?;
+                    Ok((out, committing))
+                })();
+                (got, written)
+            });
             let (out, committing) = written?;
             slow_write::<F>(got - asked, committing - got, committing.elapsed());
             Ok(out)
@@ -155,6 +153,18 @@ impl SqliteStore {
         })
         .await
         .map_err(StoreError::backend)?
+    }
+}
+
+impl Inner {
+    /// Run `f` holding the writer, then hand it straight to the longest waiter: an unfair
+    /// unlock let the applier, back for its next batch within microseconds, take the writer
+    /// again and again while a journey entry's write waited (issue 24).
+    pub(crate) fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut conn = self.writer.lock();
+        let out = f(&mut conn);
+        parking_lot::MutexGuard::unlock_fair(conn);
+        out
     }
 }
 
