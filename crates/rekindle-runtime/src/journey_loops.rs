@@ -25,7 +25,9 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
                 r = appended.changed() => if r.is_err() { tokio::time::sleep(tick).await },
                 _ = tokio::time::sleep(tick) => {}
             }
-            each_workspace(&events, "events", |ws| events.runner.events(ws)).await;
+            // Redone from the runner's cursor after a power cut (rekindle_store::durability).
+            let pass = each_workspace(&events, "events", |ws| events.runner.events(ws));
+            rekindle_store::durability::derived(pass).await;
         }
     });
     // Waits that ended, segment and stage changes, dated triggers: beside the events, so a

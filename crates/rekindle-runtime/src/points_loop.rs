@@ -30,7 +30,8 @@ pub fn spawn(state: Services) {
                 if !crate::leadership_loop::leads(&state, w.id).await {
                     continue;
                 }
-                match state.points.follow(w.id).await {
+                // Redone from the points cursor after a power cut (rekindle_store::durability).
+                match rekindle_store::durability::derived(state.points.follow(w.id)).await {
                     Ok(f) if f.awarded > 0 => {
                         tracing::debug!(workspace = %w.slug, events = f.events, awarded = f.awarded, "points awarded")
                     }

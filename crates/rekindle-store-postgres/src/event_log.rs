@@ -79,6 +79,12 @@ impl rekindle_store::EventLog for PostgresStore {
         ))))
     }
 
+    /// Nothing to do: every commit here waits for the disk (`synchronous_commit` is left on),
+    /// derived ones too.
+    async fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn events(&self, ws: WorkspaceId, q: &EventQuery) -> Result<Vec<StoredEvent>> {
         let mut b = QueryBuilder::<Postgres>::new(

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::{Message, PersonId, WorkspaceId};
-use rekindle_store::{AppendReport, EventLog, EventQuery, Horizon, MergeRecord, Result, Source, StoredEvent, Totals};
+use rekindle_store::{
+    AppendReport, EventLog, EventQuery, Horizon, MergeRecord, Result, Source, StoreError, StoredEvent, Totals,
+};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter};
 
@@ -42,6 +44,22 @@ impl EventLog for SqliteStore {
     ) -> Result<AppendReport> {
         let (source, policy) = (source.clone(), policy.clone());
         self.write(move |tx| append_in(tx, ws, &messages, &source, &policy)).await
+    }
+
+    /// The write-ahead log synced to disk, outside the writer: derived commits did not wait
+    /// for it (rekindle_store::durability). fsync covers the file's data whichever
+    /// connection wrote it.
+    async fn sync(&self) -> Result<()> {
+        let wal = crate::wal_path(self.path());
+        tokio::task::spawn_blocking(move || match std::fs::File::open(&wal) {
+            Ok(f) => f.sync_data().map_err(StoreError::backend),
+            // No log: everything is in the database file, synced by the checkpoint that
+            // removed it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::backend(e)),
+        })
+        .await
+        .map_err(StoreError::backend)?
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

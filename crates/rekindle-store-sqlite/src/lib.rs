@@ -108,11 +108,15 @@ impl SqliteStore {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let derived = rekindle_store::durability::is_derived();
         tokio::task::spawn_blocking(move || {
             let asked = std::time::Instant::now();
             let (got, written) = inner.with_writer(|conn| {
                 let got = std::time::Instant::now();
                 let written = (|| {
+                    // Set for every write, so a derived one never leaves the next one lax.
+                    let sync = if derived { "NORMAL" } else { "FULL" };
+                    conn.pragma_update(None, "synchronous", sync).map_err(StoreError::backend)?;
                     let tx = conn
                         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                         .map_err(StoreError::backend)?;
@@ -185,10 +189,17 @@ fn slow_write<F>(waited: std::time::Duration, ran: std::time::Duration, committe
     }
 }
 
+/// The write-ahead log beside the database file at `path`.
+pub(crate) fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
 pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
-    // FULL: a commit is on disk before `append` returns, so an acknowledged event survives a
-    // power cut, not only a crash. Group commit in the ingest layer keeps fsyncs few.
+    // FULL: a commit is on disk before it returns, so an acknowledged event survives a power
+    // cut, not only a crash. Derived writes relax it per transaction (`write`).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -253,5 +264,26 @@ impl Backend for SqliteStore {
 
     fn inbox(&self) -> Option<Arc<dyn Inbox>> {
         Some(self.inner.inbox.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous(store: &SqliteStore) -> i64 {
+        store.write(|tx| tx.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(db_err)).await.unwrap()
+    }
+
+    /// A derived write (rekindle_store::durability) commits without waiting for the disk
+    /// (NORMAL, 1); every other write waits (FULL, 2), also the one right after a derived one.
+    #[tokio::test]
+    async fn only_derived_writes_skip_the_wait_for_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        assert_eq!(synchronous(&store).await, 2);
+        assert_eq!(rekindle_store::durability::derived(synchronous(&store)).await, 1);
+        assert_eq!(synchronous(&store).await, 2);
+        rekindle_store::EventLog::sync(&store).await.unwrap();
     }
 }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod capability;
+pub mod durability;
 mod erasure;
 mod error;
 mod inbox;

@@ -176,16 +176,23 @@ async fn apply_loop(
     }
 }
 
-/// Apply batches, then release them from the inbox.
+/// Apply batches, then release them from the inbox. The appends are derived from the inbox
+/// (`rekindle_store::durability`): they do not wait for the disk while holding the store's
+/// writer; the store is synced once, outside it, before the inbox lets them go.
 async fn apply(
     inbox: &dyn Inbox,
     applier: &Applier,
     batches: Vec<InboxBatch>,
     upto: InboxSeq,
 ) -> Result<(), StoreError> {
-    for batch in batches {
-        applier.apply(batch).await?;
-    }
+    rekindle_store::durability::derived(async {
+        for batch in batches {
+            applier.apply(batch).await?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .await?;
+    applier.store.sync().await?;
     if let Err(e) = inbox.release(upto).await {
         // Harmless: the next release covers these too, and applying them again is a no-op.
         tracing::warn!(error = %e, "releasing applied messages from the inbox failed");

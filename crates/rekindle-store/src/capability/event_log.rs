@@ -9,7 +9,8 @@ use rekindle_core::{Message, WorkspaceId};
 #[async_trait::async_trait]
 pub trait EventLog: Send + Sync {
     /// Store messages as events, resolving identities, in one transaction: when this returns
-    /// `Ok` everything is durable; on `Err` nothing was written. Messages whose id is already
+    /// `Ok` everything is durable (a derived append, [`crate::durability`], once [`Self::sync`]
+    /// returns); on `Err` nothing was written. Messages whose id is already
     /// stored are skipped, so a retried batch never counts twice.
     async fn append(
         &self,
@@ -18,6 +19,10 @@ pub trait EventLog: Send + Sync {
         source: &Source,
         policy: &IdentityPolicy,
     ) -> Result<AppendReport>;
+
+    /// Make every write committed so far durable, derived ones included
+    /// ([`crate::durability`]): called before what they were derived from is let go.
+    async fn sync(&self) -> Result<()>;
 
     async fn events(&self, ws: WorkspaceId, query: &EventQuery) -> Result<Vec<StoredEvent>>;
     async fn totals(&self, ws: WorkspaceId) -> Result<Totals>;

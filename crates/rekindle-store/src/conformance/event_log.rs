@@ -58,6 +58,26 @@ pub async fn retries_never_double_count(store: &dyn Store) {
     assert_eq!(store.totals(ws).await.unwrap().events, 51);
 }
 
+/// An append the applier derived from the inbox (crate::durability) is stored like any other,
+/// and `sync` then makes it durable; a sync with nothing new is a no-op.
+pub async fn derived_appends_are_synced(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let batch: Vec<Message> = (0..20)
+        .map(|i| {
+            msg(serde_json::json!({"type": "track", "anonymousId": format!("d{}", i % 3),
+            "event": "Live Watched", "messageId": format!("d{i}"), "properties": {"seconds": 30}}))
+        })
+        .collect();
+    let r = crate::durability::derived(append(store, ws, &batch)).await;
+    assert_eq!(r.stored, 20);
+    store.sync().await.unwrap();
+    store.sync().await.unwrap();
+    assert_eq!(store.totals(ws).await.unwrap().events, 20);
+    // A plain append after it is stored as before.
+    let again = append(store, ws, &batch[..5]).await;
+    assert_eq!((again.stored, again.duplicates), (0, 5));
+}
+
 pub async fn events_query_filters_and_pages(store: &dyn Store) {
     let ws = default_ws(store).await;
     let msgs: Vec<Message> = (0..30)

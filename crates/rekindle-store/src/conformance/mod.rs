@@ -56,7 +56,7 @@ use crate::{DEFAULT_WORKSPACE, EventQuery, PersonRef, Source, Store, StoreError}
 macro_rules! conformance_suite {
     ($make:expr) => {
         $crate::conformance_suite!(@tests $make;
-            default_workspace_and_isolation, write_keys, append_and_read, retries_never_double_count,
+            default_workspace_and_isolation, write_keys, append_and_read, retries_never_double_count, derived_appends_are_synced,
             merge_repoints_history, unionid_conflict_is_recorded, traits_merge, phone_forms_are_one_person,
             events_query_filters_and_pages, the_tail_serves_what_the_log_holds, partition_matches_the_planner, person_by_merged_id,
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
