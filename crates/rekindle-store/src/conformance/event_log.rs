@@ -34,14 +34,19 @@ pub async fn append_and_read(store: &dyn Store) {
     assert_eq!(events[1].received_at, t0());
 }
 
+/// `n` anonymous `Live Watched` events among `people` viewers, ids starting with `prefix`.
+fn watched(prefix: &str, n: usize, people: usize) -> Vec<Message> {
+    (0..n)
+        .map(|i| {
+            msg(serde_json::json!({"type": "track", "anonymousId": format!("{prefix}{}", i % people),
+            "event": "Live Watched", "messageId": format!("{prefix}w{i}"), "properties": {"seconds": 30}}))
+        })
+        .collect()
+}
+
 pub async fn retries_never_double_count(store: &dyn Store) {
     let ws = default_ws(store).await;
-    let batch: Vec<Message> = (0..50)
-        .map(|i| {
-            msg(serde_json::json!({"type": "track", "anonymousId": format!("a{}", i % 7),
-            "event": "Live Watched", "messageId": format!("w{i}"), "properties": {"seconds": 30}}))
-        })
-        .collect();
+    let batch = watched("a", 50, 7);
     let first = append(store, ws, &batch).await;
     assert_eq!(first.stored, 50);
     let again = append(store, ws, &batch).await;
@@ -62,12 +67,7 @@ pub async fn retries_never_double_count(store: &dyn Store) {
 /// and `sync` then makes it durable; a sync with nothing new is a no-op.
 pub async fn derived_appends_are_synced(store: &dyn Store) {
     let ws = default_ws(store).await;
-    let batch: Vec<Message> = (0..20)
-        .map(|i| {
-            msg(serde_json::json!({"type": "track", "anonymousId": format!("d{}", i % 3),
-            "event": "Live Watched", "messageId": format!("d{i}"), "properties": {"seconds": 30}}))
-        })
-        .collect();
+    let batch = watched("d", 20, 3);
     let r = crate::durability::derived(append(store, ws, &batch)).await;
     assert_eq!(r.stored, 20);
     store.sync().await.unwrap();
