@@ -107,12 +107,10 @@ fn restart(conn: &Connection, inner: &Inner, wait: Duration) -> rusqlite::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SqliteStore;
 
     #[tokio::test]
     async fn a_restart_gives_up_at_once_while_a_reader_reads_and_restarts_once_it_is_done() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let (store, _dir) = crate::temp_store().await;
         let write = |n: i64| {
             store.write(move |tx| {
                 tx.execute_batch("CREATE TABLE IF NOT EXISTS t (x INTEGER)").map_err(crate::db_err)?;

@@ -214,8 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_person_s_events_of_a_name_are_read_by_the_person_s_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let (store, _dir) = crate::temp_store().await;
         let person = Some(PersonId::new_v7());
         let name = Some("Contact Added".to_owned());
         let theirs = plan(&store, EventQuery { person, name: name.clone(), limit: 20, ..EventQuery::default() }).await;

@@ -244,6 +244,13 @@ pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
 
 /// What SQLite plans for `sql`: the details of `EXPLAIN QUERY PLAN`, joined. For tests that
 /// keep a hot query on its index.
+/// A fresh store in a temporary directory, which lives as long as the second value.
+#[cfg(test)]
+pub(crate) async fn temp_store() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (SqliteStore::open(dir.path()).await.unwrap(), dir)
+}
+
 #[cfg(test)]
 pub(crate) fn query_plan(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<String> {
     let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(db_err)?;
@@ -279,8 +286,7 @@ mod tests {
     /// (NORMAL, 1); every other write waits (FULL, 2), also the one right after a derived one.
     #[tokio::test]
     async fn only_derived_writes_skip_the_wait_for_the_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let (store, _dir) = crate::temp_store().await;
         assert_eq!(synchronous(&store).await, 2);
         assert_eq!(rekindle_store::durability::derived(synchronous(&store)).await, 1);
         assert_eq!(synchronous(&store).await, 2);

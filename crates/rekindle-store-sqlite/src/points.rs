@@ -207,8 +207,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_balance_is_read_by_the_person_s_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let (store, _dir) = crate::temp_store().await;
         let sql = format!("SELECT COALESCE(SUM(points), 0) FROM points_entries WHERE {MINE}");
         let plan = store.read(move |c| crate::query_plan(c, &sql, params![1, PersonId::new_v7().0])).await.unwrap();
         assert!(plan.contains("points_entries_person (workspace_id=? AND person_id=?)"), "{plan}");
