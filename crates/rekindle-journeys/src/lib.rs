@@ -17,6 +17,7 @@ pub mod dispatch;
 mod feedback;
 mod live;
 mod log_reader;
+mod metrics;
 mod occasion;
 mod person;
 mod scheduled;
@@ -38,6 +39,7 @@ use rekindle_core::{JourneyId, WorkspaceId};
 use rekindle_store::{Enrollment, NewEnrollment, Store};
 
 pub use catalog::Catalog;
+pub use metrics::JourneyMetrics;
 pub use occasion::Occasion;
 pub use person::contacts_of as person_contacts;
 pub use shipped::{Shipped, install, shipped};
@@ -66,6 +68,7 @@ pub struct Runner {
     change_cursors: Mutex<HashMap<WorkspaceId, rekindle_store::ChangeCursors>>,
     /// The live rooms, for journeys that start on moments in them (see [`Runner::with_live`]).
     live: Option<Arc<rekindle_engine::live::LiveRooms>>,
+    metrics: JourneyMetrics,
 }
 
 /// What one pass did.
@@ -117,11 +120,17 @@ impl Runner {
             cursors: Mutex::default(),
             change_cursors: Mutex::default(),
             live: None,
+            metrics: JourneyMetrics::default(),
         }
     }
 
     pub fn caps(&self) -> &CapsConfig {
         &self.caps
+    }
+
+    /// How long triggering events take to be read and entered (for `/metrics`).
+    pub fn metrics(&self) -> &JourneyMetrics {
+        &self.metrics
     }
 
     /// Forget where this node read the log and the change feeds to: it (again) leads the

@@ -80,13 +80,23 @@ impl Runner {
     ) -> rekindle_store::Result<Pass> {
         let mut pass = Pass::default();
         let mut held = Held::new(WRITES_AT_ONCE);
+        // When the events whose entries are held arrived (for the runner's metrics).
+        let mut arrivals = Vec::new();
         for e in page {
             if held.must_write_before(e.person) {
                 pass.absorb(self.write_held(ws, catalog, held.take()).await?);
+                self.metrics.entered(&std::mem::take(&mut arrivals), self.engine.now());
             }
-            pass.absorb(self.on_event(ws, catalog, e, &mut held).await?);
+            let read = self.engine.now();
+            let (p, triggered) = self.on_event(ws, catalog, e, &mut held).await?;
+            pass.absorb(p);
+            if triggered {
+                self.metrics.read(e.received_at, read);
+                arrivals.push(e.received_at);
+            }
         }
         pass.absorb(self.write_held(ws, catalog, held.take()).await?);
+        self.metrics.entered(&arrivals, self.engine.now());
         Ok(pass)
     }
 
@@ -115,16 +125,16 @@ impl Runner {
     }
 
     /// What one event does at once (delivery feedback, paths, goals and exits); the entries
-    /// it triggers are added to `held`.
+    /// it triggers are added to `held`, and it says whether there were any.
     async fn on_event<'c>(
         &self,
         ws: WorkspaceId,
         catalog: &'c Catalog,
         e: &StoredEvent,
         held: &mut Held<Write<'c>>,
-    ) -> rekindle_store::Result<Pass> {
+    ) -> rekindle_store::Result<(Pass, bool)> {
         let mut pass = Pass::default();
-        let Some(name) = e.name.as_deref() else { return Ok(pass) };
+        let Some(name) = e.name.as_deref() else { return Ok((pass, false)) };
         let properties = e.properties();
         if let Some(d) = feedback::apply(&*self.store, ws, e, name, properties).await? {
             held.add(e.person, Write::Delivered(d));
@@ -135,10 +145,11 @@ impl Runner {
             pass.absorb(taken);
             pass.closed += self.goals_and_exits(ws, catalog, e, name, open).await?;
         }
-        let Some(triggered) = catalog.by_event.get(name) else { return Ok(pass) };
+        let Some(triggered) = catalog.by_event.get(name) else { return Ok((pass, false)) };
         if e.received_at - e.timestamp > MAX_TRIGGER_AGE {
-            return Ok(pass);
+            return Ok((pass, false));
         }
+        let mut entered = false;
         let occasion = Occasion::of_event(properties);
         for &i in triggered {
             let j = &catalog.journeys[i];
@@ -158,9 +169,10 @@ impl Runner {
                 let key = format!("event:{}", e.message_id);
                 let entry = Entry { journey: j, person: e.person, key, occasion: occasion.clone(), at: e.timestamp };
                 held.add(e.person, Write::Enter(Box::new(entry)));
+                entered = true;
             }
         }
-        Ok(pass)
+        Ok((pass, entered))
     }
 
     /// Move on the person's enrollments waiting at an action path this event takes: one that

@@ -36,7 +36,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(ingest: &IngestMetrics) -> Self {
+    pub fn new(ingest: &IngestMetrics, journeys: &rekindle_journeys::JourneyMetrics) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
@@ -45,6 +45,7 @@ impl Metrics {
         registry.register("rekindle_http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("rekindle_http_request_seconds", "HTTP request latency", latency.clone());
         ingest.register(&mut registry);
+        journeys.register(&mut registry);
         Self { registry, requests, latency }
     }
 

@@ -99,6 +99,11 @@ async fn a_journey_is_drafted_checked_published_and_delivers_once() {
     assert_eq!(app.post("/v1/batch", &batch).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(wecom.delivered().len(), 1, "a retried batch never sends twice");
+    // The one order that entered someone is timed on /metrics, read and entered.
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    for name in ["rekindle_journey_event_read_seconds_count 1", "rekindle_journey_event_entered_seconds_count 1"] {
+        assert!(metrics.lines().any(|l| l == name), "{name}: {metrics}");
+    }
 
     let person = app.api_json("/api/v1/people/13800138000/messages").await;
     assert_eq!(person["messages"][0]["state"], "awaiting", "a mass send waits for the staff member: {person}");
