@@ -19,6 +19,9 @@ pub struct IngestMetrics {
     pub inbox_seconds: Histogram,
     /// Messages acknowledged and not yet applied to the store (journal mode).
     pub apply_lag: Gauge,
+    /// From a group's acknowledgement to its append committed (journal mode): how long an
+    /// acknowledged event waits before the store's readers (the journey runner) can see it.
+    pub apply_delay_seconds: Histogram,
     /// Messages per group commit.
     pub commit_messages: Histogram,
 }
@@ -36,6 +39,8 @@ impl Default for IngestMetrics {
             commit_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
             inbox_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
             apply_lag: Gauge::default(),
+            // Steps of 1.5×, as the journey runner's latencies, to set beside them.
+            apply_delay_seconds: Histogram::new(exponential_buckets(0.0005, 1.5, 24)),
             commit_messages: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
         }
     }
@@ -55,6 +60,11 @@ impl IngestMetrics {
         r.register("commit_messages", "Messages per append to the store", self.commit_messages.clone());
         r.register("inbox_seconds", "Time per write to the ingestion inbox", self.inbox_seconds.clone());
         r.register("apply_lag_messages", "Messages acknowledged and not yet applied", self.apply_lag.clone());
+        r.register(
+            "apply_delay_seconds",
+            "From a group's acknowledgement to its append committed (journal mode)",
+            self.apply_delay_seconds.clone(),
+        );
     }
 
     pub fn record(&self, report: &rekindle_store::AppendReport) {

@@ -27,6 +27,7 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 struct Kept {
     seq: InboxSeq,
     batches: Vec<InboxBatch>,
+    acknowledged: Instant,
 }
 
 pub(super) fn start(
@@ -114,7 +115,7 @@ async fn acknowledge_loop(
                 for reply in replies {
                     let _ = reply.send(Ok(()));
                 }
-                if tx.send(Kept { seq, batches }).await.is_err() {
+                if tx.send(Kept { seq, batches, acknowledged: Instant::now() }).await.is_err() {
                     return;
                 }
             }
@@ -146,11 +147,13 @@ async fn apply_loop(
         let mut seq = applied;
         let mut count = 0;
         let mut batches = Vec::new();
+        let mut acknowledged = Vec::new();
         for group in std::iter::once(first).chain(std::iter::from_fn(|| kept.try_recv().ok())) {
             if group.seq > applied {
                 seq = group.seq;
                 count += group.batches.iter().map(|b| b.messages.len()).sum::<usize>();
                 batches.extend(group.batches);
+                acknowledged.push(group.acknowledged);
             }
             if count >= limit {
                 break;
@@ -166,6 +169,9 @@ async fn apply_loop(
         applied = match apply(&*inbox, &applier, merge_by_target(batches), seq).instrument(span).await {
             Ok(()) => {
                 budget.observe(count, started.elapsed(), left);
+                for at in acknowledged {
+                    applier.metrics.apply_delay_seconds.observe(at.elapsed().as_secs_f64());
+                }
                 seq
             }
             // The store failed and wrote nothing. The messages are acknowledged, so giving up

@@ -197,6 +197,8 @@ async fn operations_endpoints_answer() {
     let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("rekindle_ingest_events_stored_total 1"), "{metrics}");
     assert!(metrics.contains("rekindle_ingest_apply_lag_messages 0"), "{metrics}");
+    // The one request, acknowledged from the inbox, then applied: timed once.
+    assert!(metrics.lines().any(|l| l == "rekindle_ingest_apply_delay_seconds_count 1"), "{metrics}");
     assert!(metrics.contains("rekindle_http_requests_total{method=\"POST\",route=\"/v1/track\",status=\"200\"} 1"));
 }
 
