@@ -292,4 +292,36 @@ mod tests {
         assert_eq!(synchronous(&store).await, 2);
         rekindle_store::EventLog::sync(&store).await.unwrap();
     }
+
+    /// Delivery receipts for messages this outbox never queued are answered from a reader:
+    /// they do not wait for a write that holds the writer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn receipts_for_unknown_messages_do_not_wait_for_the_writer() {
+        use std::time::Duration;
+        let (store, _dir) = crate::temp_store().await;
+        let store = std::sync::Arc::new(store);
+        let (held, release) = std::sync::mpsc::channel::<()>();
+        let (started, writing) = tokio::sync::oneshot::channel();
+        let holder = store.clone();
+        let write = tokio::spawn(async move {
+            holder
+                .write(move |_| {
+                    let _ = started.send(());
+                    let _ = release.recv_timeout(Duration::from_secs(10));
+                    Ok(())
+                })
+                .await
+        });
+        writing.await.unwrap();
+        let ws = rekindle_core::WorkspaceId(1);
+        let marks = [("someone-else:1".to_owned(), chrono::Utc::now())];
+        let marked = tokio::time::timeout(
+            Duration::from_secs(2),
+            rekindle_store::Outbox::mark_all_delivered(&*store, ws, &marks),
+        )
+        .await;
+        held.send(()).unwrap();
+        write.await.unwrap().unwrap();
+        assert_eq!(marked.expect("answered while the writer was held").unwrap(), 0);
+    }
 }
