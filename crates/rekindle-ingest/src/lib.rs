@@ -7,4 +7,4 @@ mod metrics;
 pub mod write_keys;
 
 pub use ingestor::{IngestConfig, IngestError, Ingestor};
-pub use metrics::IngestMetrics;
+pub use metrics::{IngestMetrics, latency_histogram};

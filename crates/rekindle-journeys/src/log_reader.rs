@@ -82,12 +82,13 @@ impl Runner {
         let mut held = Held::new(WRITES_AT_ONCE);
         // When the events whose entries are held arrived (for the runner's metrics).
         let mut arrivals = Vec::new();
+        // The page was read at once: one reading of the clock says when.
+        let read = self.engine.now();
         for e in page {
             if held.must_write_before(e.person) {
                 pass.absorb(self.write_held(ws, catalog, held.take()).await?);
                 self.metrics.entered(&std::mem::take(&mut arrivals), self.engine.now());
             }
-            let read = self.engine.now();
             let (p, triggered) = self.on_event(ws, catalog, e, &mut held).await?;
             pass.absorb(p);
             if triggered {

@@ -2,8 +2,9 @@
 //! latency the runner exists for (docs/journeys.md, "Latency"), split where it can stall.
 
 use chrono::{DateTime, Utc};
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use rekindle_ingest::latency_histogram;
 
 /// Counted for events that enter someone into a journey, from when the server received them.
 #[derive(Clone)]
@@ -16,9 +17,7 @@ pub struct JourneyMetrics {
 
 impl Default for JourneyMetrics {
     fn default() -> Self {
-        // 0.5 ms to ~5.6 s in steps of 1.5×: fine enough to tell 15 ms from 25 ms.
-        let buckets = || Histogram::new(exponential_buckets(0.0005, 1.5, 24));
-        Self { read_seconds: buckets(), entered_seconds: buckets() }
+        Self { read_seconds: latency_histogram(), entered_seconds: latency_histogram() }
     }
 }
 
