@@ -53,8 +53,14 @@ async fn concurrent_overlapping_submits_commit_together_and_count_once() {
         assert!(metrics.commits.get() < 40, "requests share appends: {}", metrics.commits.get());
         assert_eq!(metrics.apply_lag.get(), 0);
         if inbox {
-            let left = store.inbox().unwrap().pending().await.unwrap();
-            assert!(left.is_empty(), "applied messages are released from the inbox");
+            // Released behind the applier, once the store is synced.
+            let released = async {
+                while !store.inbox().unwrap().pending().await.unwrap().is_empty() {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            };
+            let within = tokio::time::timeout(Duration::from_secs(10), released).await;
+            assert!(within.is_ok(), "applied messages are released from the inbox");
         }
     }
 }
@@ -165,4 +171,70 @@ async fn each_workspace_commits_in_its_own_lane() {
     }
     let commits = metrics.commits.get();
     assert!(commits < 60, "{commits} appends for 60 requests");
+}
+
+/// The store's inbox, with releases held until the test lets them go.
+struct HeldInbox {
+    inner: Arc<dyn rekindle_store::Inbox>,
+    gate: tokio::sync::Semaphore,
+    released: std::sync::Mutex<Vec<rekindle_store::InboxSeq>>,
+}
+
+#[async_trait::async_trait]
+impl rekindle_store::Inbox for HeldInbox {
+    async fn push(&self, batches: &[InboxBatch]) -> rekindle_store::Result<rekindle_store::InboxSeq> {
+        self.inner.push(batches).await
+    }
+    async fn pending(&self) -> rekindle_store::Result<Vec<(rekindle_store::InboxSeq, InboxBatch)>> {
+        self.inner.pending().await
+    }
+    async fn release(&self, upto: rekindle_store::InboxSeq) -> rekindle_store::Result<()> {
+        let _pass = self.gate.acquire().await.unwrap();
+        self.released.lock().unwrap().push(upto);
+        self.inner.release(upto).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_applier_goes_on_while_the_inbox_is_released_behind_it() {
+    let (store, ws, _dir) = setup().await;
+    let inbox = Arc::new(HeldInbox {
+        inner: store.inbox().unwrap(),
+        gate: tokio::sync::Semaphore::new(0),
+        released: Default::default(),
+    });
+    let (queue, rx) = mpsc::channel(16);
+    let appended = Arc::new(tokio::sync::watch::Sender::new(0));
+    let applier = Applier {
+        store: store.clone(),
+        policy: Arc::new(IdentityPolicy::default()),
+        metrics: IngestMetrics::default(),
+        appended: appended.clone(),
+    };
+    let progress = Arc::new(Progress::new(true, applier.metrics.apply_lag.clone()));
+    journal::start(inbox.clone(), applier, Arc::new(Mutex::new(rx)), &IngestConfig::default(), progress.clone());
+    let ingestor = Ingestor { queue, progress, appended };
+    // The start-up recovery (an empty inbox) is over: it releases in line, and is not tested here.
+    assert!(ingestor.settled(Duration::from_secs(10)).await);
+
+    // Each batch is applied while the release of the one before is still held.
+    for round in 0..3 {
+        let batch = (round * 10..round * 10 + 10).map(|i| track(i, i % 3)).collect();
+        ingestor.submit(ws, Source::write_key("t"), batch).await.unwrap();
+        assert!(ingestor.settled(Duration::from_secs(10)).await, "round {round} applied behind a held release");
+    }
+    assert_eq!(store.totals(ws).await.unwrap().events, 30);
+    assert!(inbox.released.lock().unwrap().is_empty(), "nothing released yet");
+    assert!(!inbox.inner.pending().await.unwrap().is_empty(), "the inbox keeps what is not released");
+
+    // Let releases go: the last one covers everything applied.
+    inbox.gate.add_permits(100);
+    let all_released = async {
+        while !inbox.inner.pending().await.unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    assert!(tokio::time::timeout(Duration::from_secs(10), all_released).await.is_ok());
+    let released = inbox.released.lock().unwrap().clone();
+    assert!(released.len() <= 3 && released.windows(2).all(|w| w[0] < w[1]), "{released:?}");
 }
