@@ -4,7 +4,7 @@ use std::time::Duration;
 use chrono::Utc;
 use rekindle_core::message::Arrival;
 use rekindle_core::{Message, WorkspaceId};
-use rekindle_store::{DEFAULT_WORKSPACE, InboxBatch, Source, Store};
+use rekindle_store::{DEFAULT_WORKSPACE, Inbox, InboxBatch, InboxSeq, Source, Store};
 use rekindle_store_sqlite::SqliteStore;
 
 use super::*;
@@ -54,13 +54,8 @@ async fn concurrent_overlapping_submits_commit_together_and_count_once() {
         assert_eq!(metrics.apply_lag.get(), 0);
         if inbox {
             // Released behind the applier, once the store is synced.
-            let released = async {
-                while !store.inbox().unwrap().pending().await.unwrap().is_empty() {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            };
-            let within = tokio::time::timeout(Duration::from_secs(10), released).await;
-            assert!(within.is_ok(), "applied messages are released from the inbox");
+            let inbox = store.inbox().unwrap();
+            assert!(emptied(&*inbox).await, "applied messages are released from the inbox");
         }
     }
 }
@@ -173,22 +168,32 @@ async fn each_workspace_commits_in_its_own_lane() {
     assert!(commits < 60, "{commits} appends for 60 requests");
 }
 
+/// Whether the inbox empties within 10 s (releases come behind the applier).
+async fn emptied(inbox: &dyn Inbox) -> bool {
+    let empty = async {
+        while !inbox.pending().await.unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), empty).await.is_ok()
+}
+
 /// The store's inbox, with releases held until the test lets them go.
 struct HeldInbox {
-    inner: Arc<dyn rekindle_store::Inbox>,
+    inner: Arc<dyn Inbox>,
     gate: tokio::sync::Semaphore,
-    released: std::sync::Mutex<Vec<rekindle_store::InboxSeq>>,
+    released: std::sync::Mutex<Vec<InboxSeq>>,
 }
 
 #[async_trait::async_trait]
-impl rekindle_store::Inbox for HeldInbox {
-    async fn push(&self, batches: &[InboxBatch]) -> rekindle_store::Result<rekindle_store::InboxSeq> {
+impl Inbox for HeldInbox {
+    async fn push(&self, batches: &[InboxBatch]) -> rekindle_store::Result<InboxSeq> {
         self.inner.push(batches).await
     }
-    async fn pending(&self) -> rekindle_store::Result<Vec<(rekindle_store::InboxSeq, InboxBatch)>> {
+    async fn pending(&self) -> rekindle_store::Result<Vec<(InboxSeq, InboxBatch)>> {
         self.inner.pending().await
     }
-    async fn release(&self, upto: rekindle_store::InboxSeq) -> rekindle_store::Result<()> {
+    async fn release(&self, upto: InboxSeq) -> rekindle_store::Result<()> {
         let _pass = self.gate.acquire().await.unwrap();
         self.released.lock().unwrap().push(upto);
         self.inner.release(upto).await
@@ -229,12 +234,7 @@ async fn the_applier_goes_on_while_the_inbox_is_released_behind_it() {
 
     // Let releases go: the last one covers everything applied.
     inbox.gate.add_permits(100);
-    let all_released = async {
-        while !inbox.inner.pending().await.unwrap().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    assert!(tokio::time::timeout(Duration::from_secs(10), all_released).await.is_ok());
+    assert!(emptied(&*inbox.inner).await);
     let released = inbox.released.lock().unwrap().clone();
     assert!(released.len() <= 3 && released.windows(2).all(|w| w[0] < w[1]), "{released:?}");
 }
