@@ -16,6 +16,36 @@ pub async fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> R
     rx.await
 }
 
+/// Run the future `f` makes on a low-priority thread of its own, its timers and IO driven by
+/// the calling runtime: its CPU, and that of the store reads it makes
+/// (rekindle_store::background), waits its turn behind the event path's. `Err` if it
+/// panicked. Without a thread to be had, it runs here.
+pub async fn run_async<T, F, Fut>(f: F) -> Result<T, oneshot::error::RecvError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
+    use tracing::Instrument;
+    let (tx, rx) = oneshot::channel();
+    let (runtime, span) = (tokio::runtime::Handle::current(), tracing::Span::current());
+    let job = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
+    let theirs = job.clone();
+    let started = start(move || {
+        if let Some(f) = take(&theirs) {
+            let _ = tx.send(runtime.block_on(f().instrument(span)));
+        }
+    });
+    match started {
+        true => rx.await,
+        // No thread to be had: here rather than not at all.
+        false => match take(&job) {
+            Some(f) => Ok(f().await),
+            None => rx.await,
+        },
+    }
+}
+
 /// Free `value` on a low-priority thread: a million-member audience or membership set takes
 /// a few hundred milliseconds to free, too long for an async thread and not urgent.
 pub fn drop_later<T: Send + 'static>(value: T) {
@@ -53,18 +83,33 @@ pub(crate) fn judging<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + S
 fn spawn(f: impl FnOnce() + Send + 'static) {
     let job = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
     let mine = job.clone();
-    let started = std::thread::Builder::new().name("rekindle-background".into()).spawn(move || {
-        lower_priority();
-        if let Some(f) = mine.lock().unwrap_or_else(|p| p.into_inner()).take() {
+    let started = start(move || {
+        if let Some(f) = take(&mine) {
             f();
         }
     });
     // No thread to be had (the process is at its limit): do it here rather than not at all.
-    if started.is_err()
-        && let Some(f) = job.lock().unwrap_or_else(|p| p.into_inner()).take()
-    {
+    if !started && let Some(f) = take(&job) {
         f();
     }
+}
+
+/// Start `f` on a new low-priority background thread; `false` if no thread could be had.
+fn start(f: impl FnOnce() + Send + 'static) -> bool {
+    std::thread::Builder::new()
+        .name("rekindle-background".into())
+        .spawn(move || {
+            lower_priority();
+            rekindle_store::background::mark_this_thread();
+            f();
+        })
+        .is_ok()
+}
+
+/// The job in `slot`, if nobody took it yet: whichever of the thread and its starter gets it
+/// runs it, so a thread that failed to start does not lose it.
+fn take<F>(slot: &std::sync::Mutex<Option<F>>) -> Option<F> {
+    slot.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
 #[cfg(target_os = "linux")]
@@ -97,6 +142,22 @@ mod tests {
         let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) };
         let nices: Vec<i32> = judging(Some(2), || rayon::broadcast(|_| nice()));
         assert_eq!(nices, [10, 10]);
+    }
+
+    #[tokio::test]
+    async fn a_future_runs_on_a_background_thread_driven_by_the_caller_s_runtime() {
+        let here = std::thread::current().id();
+        let (there, background, slept) = run_async(move || async move {
+            // A timer of the calling runtime fires on the background thread's future.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            (std::thread::current().id(), rekindle_store::background::on_this_thread(), true)
+        })
+        .await
+        .unwrap();
+        assert_ne!(there, here);
+        assert!(background && slept);
+        assert!(!rekindle_store::background::on_this_thread());
+        assert!(run_async(|| async { panic!("a panicking future") }).await.is_err());
     }
 
     #[cfg(target_os = "linux")]

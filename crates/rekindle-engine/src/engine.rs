@@ -199,6 +199,17 @@ impl Engine {
         Ok(report)
     }
 
+    /// [`Engine::refresh`] on a low-priority thread of its own, for the refresh loop: reading
+    /// and folding the log takes a core for a second under 10,000 events a second, and must
+    /// wait its turn behind the event path (issue 24). Its writes do not run at the lower
+    /// priority (rekindle_store::background).
+    pub async fn refresh_in_background(self: Arc<Self>, ws: WorkspaceId) -> rekindle_store::Result<Refreshed> {
+        match crate::background::run_async(move || async move { self.refresh(ws).await.map(|(_, r)| r) }).await {
+            Ok(refreshed) => refreshed,
+            Err(e) => Err(StoreError::backend(e)),
+        }
+    }
+
     /// Catch up with the log, judge everyone, record membership and stage changes.
     pub async fn refresh(&self, ws: WorkspaceId) -> rekindle_store::Result<(Arc<Audience>, Refreshed)> {
         let state = self.state(ws);
@@ -212,6 +223,7 @@ impl Engine {
         state: &mut State,
     ) -> rekindle_store::Result<(Arc<Audience>, Refreshed)> {
         let store = &*self.store;
+        let mut phases = Phases::start();
         if std::mem::take(&mut state.lent) {
             tracing::warn!(workspace = %ws, "a refresh was abandoned with the profiles out; folding the log again");
             state.folded = Folded::default();
@@ -224,8 +236,11 @@ impl Engine {
             state.folded = Folded { calendar: context.calendar, ..Folded::default() };
             state.tracker = None;
         }
+        phases.mark("loaded");
         let folded = state.folded.catch_up(store, &self.log, ws).await?;
+        phases.mark("folded");
         context.referrals = self.referrals.board(store, ws, &state.folded.profiles).await?;
+        phases.mark("board");
         // Another node leading records membership and scores; this one judges for its readers.
         let term = self.leads(ws).await?;
         if term != state.tracker_term {
@@ -248,7 +263,9 @@ impl Engine {
         let refit = Duration::from_secs(self.judging.models.refit_minutes * 60);
         // A follower scores with the leader's fit, so every node shows the same predictions;
         // it fits its own only while the leader has stored none.
+        phases.mark("segments");
         let shared = term.is_none() && self.leaders_fit(ws, state).await?;
+        phases.mark("fit");
         // Refit when due; until a fit succeeds, whenever the log has moved.
         let due = !shared
             && match state.fitted {
@@ -263,6 +280,7 @@ impl Engine {
             Some(t) => t,
             None => Tracker::load(store, ws).await?,
         };
+        phases.mark("prepared");
         // Fitting, judging everyone and comparing memberships take seconds at a million
         // people: all of it on a low-priority background thread, so what must answer quickly
         // (requests, the journey runner) is never queued behind it. The profiles go along and
@@ -297,6 +315,7 @@ impl Engine {
                 return Err(rekindle_store::StoreError::backend(e));
             }
         };
+        phases.mark("judged");
         state.folded.profiles = profiles;
         state.lent = false;
         let mut tracker = tracker;
@@ -337,6 +356,8 @@ impl Engine {
             Recorded::default()
         };
         state.tracker = Some(tracker);
+        phases.mark("recorded");
+        tracing::debug!(workspace = %ws, folded, phases = %phases, "refresh phases");
         Ok((audience.clone(), Refreshed { folded, people: audience.members.len(), recorded }))
     }
 
@@ -371,5 +392,34 @@ impl Engine {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// How long each step of a refresh took, for the debug log: where a slow refresh spends its
+/// time (reading and folding the log on the runtime, judging in the background, recording).
+struct Phases {
+    last: Instant,
+    took: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn start() -> Self {
+        Self { last: Instant::now(), took: Vec::new() }
+    }
+
+    fn mark(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.took.push((step, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (step, took)) in self.took.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " " };
+            write!(f, "{sep}{step}={}ms", took.as_millis())?;
+        }
+        Ok(())
     }
 }

@@ -36,8 +36,11 @@ impl Folded {
         let target = store.horizon(ws).await?;
         let mut folded = 0;
         let mut after = self.horizon.event;
+        let mut reading = std::time::Duration::ZERO;
         while after < target.event {
+            let t = std::time::Instant::now();
             let page = log.between(store, ws, after, target.event, PAGE).await?;
+            reading += t.elapsed();
             let Some(last) = page.last() else { break };
             after = last.id;
             folded += page.len();
@@ -51,6 +54,7 @@ impl Folded {
             }
         }
         self.horizon = target;
+        tracing::debug!(folded, reading_ms = reading.as_millis() as u64, "caught up");
         Ok(folded)
     }
 

@@ -30,8 +30,9 @@ pub fn spawn(state: Services, every: Duration) {
                 }
             };
             for w in workspaces {
-                match state.engine.refresh(w.id).instrument(tracing::info_span!("refresh", workspace = %w.slug)).await {
-                    Ok((_, r)) => tracing::debug!(
+                let refreshed = state.engine.clone().refresh_in_background(w.id);
+                match refreshed.instrument(tracing::info_span!("refresh", workspace = %w.slug)).await {
+                    Ok(r) => tracing::debug!(
                         workspace = %w.slug, folded = r.folded, entered = r.recorded.entered, left = r.recorded.left,
                         stage_changes = r.recorded.stage_changes, took_ms = started.elapsed().as_millis() as u64,
                         "segments refreshed"

@@ -142,25 +142,30 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let conn = match conn {
-                Some(c) => c,
-                None => connect(&inner.path).map_err(StoreError::backend)?,
-            };
-            let out = f(&conn);
-            let mut pool = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if pool.len() < READERS {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(StoreError::backend)?
+        // A background thread reads in line, at its own priority (rekindle_store::background).
+        if rekindle_store::background::on_this_thread() {
+            return inner.read_now(f);
+        }
+        tokio::task::spawn_blocking(move || inner.read_now(f)).await.map_err(StoreError::backend)?
     }
 }
 
 impl Inner {
+    /// Run `f` on a reader connection here, blocking the calling thread.
+    fn read_now<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => connect(&self.path).map_err(StoreError::backend)?,
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < READERS {
+            pool.push(conn);
+        }
+        out
+    }
+
     /// Run `f` holding the writer, then hand it straight to the longest waiter: an unfair
     /// unlock let the applier, back for its next batch within microseconds, take the writer
     /// again and again while a journey entry's write waited (issue 24).
@@ -291,6 +296,22 @@ mod tests {
         assert_eq!(rekindle_store::durability::derived(synchronous(&store)).await, 1);
         assert_eq!(synchronous(&store).await, 2);
         rekindle_store::EventLog::sync(&store).await.unwrap();
+    }
+
+    /// A read asked for on a background thread runs there, at its priority; from anywhere
+    /// else it runs on the blocking pool (rekindle_store::background).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_background_thread_reads_in_line() {
+        let (store, _dir) = crate::temp_store().await;
+        let reader = || |_: &Connection| Ok(std::thread::current().id());
+        assert_ne!(store.read(reader()).await.unwrap(), std::thread::current().id());
+        let runtime = tokio::runtime::Handle::current();
+        let background = std::thread::spawn(move || {
+            rekindle_store::background::mark_this_thread();
+            (std::thread::current().id(), runtime.block_on(store.read(reader())).unwrap())
+        });
+        let (caller, read_on) = tokio::task::spawn_blocking(|| background.join().unwrap()).await.unwrap();
+        assert_eq!(caller, read_on);
     }
 
     /// Delivery receipts for messages this outbox never queued are answered from a reader:

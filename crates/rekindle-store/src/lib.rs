@@ -3,6 +3,7 @@
 //! the same [`conformance`] suite.
 
 mod accounts;
+pub mod background;
 mod capability;
 pub mod durability;
 mod erasure;
