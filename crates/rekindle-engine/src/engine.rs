@@ -396,7 +396,7 @@ impl Engine {
 }
 
 /// How long each step of a refresh took, for the debug log: where a slow refresh spends its
-/// time (reading and folding the log on the runtime, judging in the background, recording).
+/// time (reading and folding the log, resolving invitations, judging, recording).
 struct Phases {
     last: Instant,
     took: Vec<(&'static str, Duration)>,

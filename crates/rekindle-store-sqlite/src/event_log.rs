@@ -46,20 +46,13 @@ impl EventLog for SqliteStore {
         self.write(move |tx| append_in(tx, ws, &messages, &source, &policy)).await
     }
 
-    /// The write-ahead log synced to disk, outside the writer: derived commits did not wait
-    /// for it (rekindle_store::durability). fsync covers the file's data whichever
-    /// connection wrote it.
+    /// Every commit so far on disk: derived commits did not wait for it
+    /// (rekindle_store::durability).
     async fn sync(&self) -> Result<()> {
-        let wal = crate::wal_path(self.path());
-        tokio::task::spawn_blocking(move || match std::fs::File::open(&wal) {
-            Ok(f) => f.sync_data().map_err(StoreError::backend),
-            // No log: everything is in the database file, synced by the checkpoint that
-            // removed it.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(StoreError::backend(e)),
-        })
-        .await
-        .map_err(StoreError::backend)?
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.durable(inner.committed.load(std::sync::atomic::Ordering::SeqCst)))
+            .await
+            .map_err(StoreError::backend)?
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

@@ -48,6 +48,7 @@ mod winners;
 mod workspaces;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use inbox::{INBOX_FILE, SqliteInbox};
@@ -67,6 +68,10 @@ pub(crate) struct Inner {
     path: PathBuf,
     /// Handed on in the order writes asked for it ([`Inner::with_writer`]).
     writer: parking_lot::Mutex<Connection>,
+    /// Commits made by the writer, counted under it.
+    committed: AtomicU64,
+    /// How many of those are known to be on disk ([`Inner::durable`]).
+    synced: parking_lot::Mutex<u64>,
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
 }
@@ -85,11 +90,16 @@ impl SqliteStore {
         migrate::run(&mut writer, migrate::STORE).map_err(StoreError::backend)?;
         // The checkpoint thread does this work instead (see checkpoint.rs).
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(StoreError::backend)?;
+        // Commits do not wait for the disk while they hold the writer: a write that must be
+        // durable waits for it afterwards ([`Inner::durable`]).
+        writer.pragma_update(None, "synchronous", "NORMAL").map_err(StoreError::backend)?;
         tracing::info!(path = %path.display(), "sqlite store open");
         let inbox = Arc::new(SqliteInbox::open_blocking(data_dir)?);
         let inner = Arc::new(Inner {
             path: path.clone(),
             writer: parking_lot::Mutex::new(writer),
+            committed: AtomicU64::new(0),
+            synced: parking_lot::Mutex::new(0),
             readers: Mutex::new(Vec::new()),
             inbox,
         });
@@ -101,7 +111,9 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    /// Run `f` in a write transaction on the blocking pool; commit when it returns `Ok`.
+    /// Run `f` in a write transaction on the blocking pool; commit when it returns `Ok`. The
+    /// commit is on disk before this returns, unless the write is derived
+    /// (rekindle_store::durability).
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -114,21 +126,21 @@ impl SqliteStore {
             let (got, written) = inner.with_writer(|conn| {
                 let got = std::time::Instant::now();
                 let written = (|| {
-                    // Set for every write, so a derived one never leaves the next one lax.
-                    let sync = if derived { "NORMAL" } else { "FULL" };
-                    conn.pragma_update(None, "synchronous", sync).map_err(StoreError::backend)?;
                     let tx = conn
                         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                         .map_err(StoreError::backend)?;
                     let out = f(&tx)?;
                     let committing = std::time::Instant::now();
                     tx.commit().map_err(StoreError::backend)?;
-                    Ok((out, committing))
+                    Ok((out, committing, inner.committed.fetch_add(1, Ordering::SeqCst) + 1))
                 })();
                 (got, written)
             });
-            let (out, committing) = written?;
+            let (out, committing, commit) = written?;
             slow_write::<F>(got - asked, committing - got, committing.elapsed());
+            if !derived {
+                inner.durable(commit)?;
+            }
             Ok(out)
         })
         .await
@@ -151,6 +163,29 @@ impl SqliteStore {
 }
 
 impl Inner {
+    /// Wait until the writer's commit number `commit` is on disk: fsync the write-ahead log,
+    /// unless a sync since that commit already did. Outside the writer, so the next write
+    /// commits meanwhile, and one fsync covers every commit made before it (a group commit):
+    /// with the sync inside, every durable commit held SQLite's one writer for its fsync too
+    /// (issue 24). A write-ahead log loses only its newest commits, in order, so a commit is
+    /// durable once a sync after it completes, whichever connection wrote it.
+    fn durable(&self, commit: u64) -> Result<()> {
+        let mut synced = self.synced.lock();
+        if *synced >= commit {
+            return Ok(());
+        }
+        let upto = self.committed.load(Ordering::SeqCst);
+        match std::fs::File::open(wal_path(&self.path)) {
+            Ok(f) => f.sync_data().map_err(StoreError::backend)?,
+            // No log: everything is in the database file, synced by the checkpoint that
+            // removed it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::backend(e)),
+        }
+        *synced = upto;
+        Ok(())
+    }
+
     /// Run `f` on a reader connection here, blocking the calling thread.
     fn read_now<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -287,15 +322,27 @@ mod tests {
         store.write(|tx| tx.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(db_err)).await.unwrap()
     }
 
-    /// A derived write (rekindle_store::durability) commits without waiting for the disk
-    /// (NORMAL, 1); every other write waits (FULL, 2), also the one right after a derived one.
+    /// (Commits made, commits known on disk.)
+    fn synced(store: &SqliteStore) -> (u64, u64) {
+        (store.inner.committed.load(Ordering::SeqCst), *store.inner.synced.lock())
+    }
+
+    /// Every commit is made without waiting for the disk (NORMAL, 1) while it holds the
+    /// writer; a write that is not derived (rekindle_store::durability) then waits until the
+    /// log is synced past it, and so makes the derived commits before it durable too.
     #[tokio::test]
     async fn only_derived_writes_skip_the_wait_for_the_disk() {
         let (store, _dir) = crate::temp_store().await;
-        assert_eq!(synchronous(&store).await, 2);
+        assert_eq!(synchronous(&store).await, 1);
+        let (committed, on_disk) = synced(&store);
+        assert_eq!(on_disk, committed, "a durable write returns once it is on disk");
         assert_eq!(rekindle_store::durability::derived(synchronous(&store)).await, 1);
-        assert_eq!(synchronous(&store).await, 2);
+        assert_eq!(synced(&store), (committed + 1, committed), "a derived one does not wait");
+        assert_eq!(synchronous(&store).await, 1);
+        assert_eq!(synced(&store), (committed + 2, committed + 2), "the next durable one covers it");
+        rekindle_store::durability::derived(synchronous(&store)).await;
         rekindle_store::EventLog::sync(&store).await.unwrap();
+        assert_eq!(synced(&store), (committed + 3, committed + 3), "so does the log's sync");
     }
 
     /// A read asked for on a background thread runs there, at its priority; from anywhere

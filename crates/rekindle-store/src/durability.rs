@@ -4,10 +4,11 @@
 //! cursors, which live in the same store and are lost with what they covered (a write-ahead
 //! log loses only its newest commits, in order).
 //!
-//! A backend may commit a derived write without waiting for the disk. On SQLite that halves
-//! the time the one writer is held (the fsync was half of an append's hold under 10,000
-//! events/s, issue 24); every other write still waits for the disk, and in doing so makes the
-//! derived writes before it durable too.
+//! A backend may commit a derived write without waiting for the disk; every other write still
+//! waits for it, and in doing so makes the derived writes before it durable too. On SQLite no
+//! commit waits for the disk while it holds the one writer (the fsync was half of an append's
+//! hold under 10,000 events/s, issue 24): a write that is not derived waits afterwards, and
+//! one fsync covers every commit before it.
 //!
 //! Marked per task rather than per call, so every store method a follower's pass calls is
 //! covered without each capability trait growing a parameter for it.
