@@ -36,14 +36,11 @@ where
             let _ = tx.send(runtime.block_on(f().instrument(span)));
         }
     });
-    match started {
-        true => rx.await,
-        // No thread to be had: here rather than not at all.
-        false => match take(&job) {
-            Some(f) => Ok(f().await),
-            None => rx.await,
-        },
+    // No thread to be had: here rather than not at all, as `spawn` does.
+    if !started && let Some(f) = take(&job) {
+        return Ok(f().await);
     }
+    rx.await
 }
 
 /// Free `value` on a low-priority thread: a million-member audience or membership set takes

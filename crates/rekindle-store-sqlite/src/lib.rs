@@ -168,7 +168,9 @@ impl Inner {
     /// commits meanwhile, and one fsync covers every commit made before it (a group commit):
     /// with the sync inside, every durable commit held SQLite's one writer for its fsync too
     /// (issue 24). A write-ahead log loses only its newest commits, in order, so a commit is
-    /// durable once a sync after it completes, whichever connection wrote it.
+    /// durable once a sync after it completes, whichever connection wrote it. A failed sync is
+    /// the writer's error although its commit is already visible to other connections: it is
+    /// not known to be on disk (under `FULL` SQLite reported it at the commit itself).
     fn durable(&self, commit: u64) -> Result<()> {
         let mut synced = self.synced.lock();
         if *synced >= commit {
