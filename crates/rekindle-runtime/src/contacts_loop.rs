@@ -11,7 +11,8 @@ use rekindle_journeys::wecom::{reconcile, tags, transfers};
 use crate::{Clock, Services, WecomWork};
 
 pub fn spawn(state: Services, work: WecomWork, clock: Clock) {
-    tokio::spawn(async move {
+    // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         let mut reconciled: HashMap<WorkspaceId, Instant> = HashMap::new();
         loop {
             tokio::time::sleep(work.poll).await;
@@ -65,5 +66,5 @@ pub fn spawn(state: Services, work: WecomWork, clock: Clock) {
                 }
             }
         }
-    });
+    }));
 }

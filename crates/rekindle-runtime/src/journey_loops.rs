@@ -25,21 +25,23 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
                 r = appended.changed() => if r.is_err() { tokio::time::sleep(tick).await },
                 _ = tokio::time::sleep(tick) => {}
             }
-            // Redone from the runner's cursor after a power cut (rekindle_store::durability).
+            // Redone from the runner's cursor after a power cut (rekindle_store::durability);
+            // between an event and its message, so its writes go first (rekindle_store::urgency).
             let pass = each_workspace(&events, "events", |ws| events.runner.events(ws));
-            rekindle_store::durability::derived(pass).await;
+            rekindle_store::durability::derived(rekindle_store::urgency::prompt(pass)).await;
         }
     });
     // Waits that ended, segment and stage changes, dated triggers: beside the events, so a
     // scan over everyone never holds an event back.
+    // These and the dispatcher's writes wait for the event path's (rekindle_store::urgency).
     let background = state.clone();
-    tokio::spawn(async move {
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         loop {
             tokio::time::sleep(tick).await;
             each_workspace(&background, "background", |ws| background.runner.background(ws)).await;
         }
-    });
-    tokio::spawn(async move {
+    }));
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         let mut asked: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
@@ -88,7 +90,7 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
                 }
             }
         }
-    });
+    }));
 }
 
 async fn each_workspace<F, Fut>(state: &Services, what: &str, run: F)

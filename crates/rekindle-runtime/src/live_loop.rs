@@ -11,7 +11,8 @@ const IDLE: Duration = Duration::from_secs(1);
 
 pub fn spawn(state: Services) {
     let mut appended = state.ingestor.appended();
-    tokio::spawn(async move {
+    // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         loop {
             tokio::select! {
                 r = appended.changed() => if r.is_err() { tokio::time::sleep(IDLE).await },
@@ -23,5 +24,5 @@ pub fn spawn(state: Services) {
                 }
             }
         }
-    });
+    }));
 }

@@ -9,7 +9,8 @@ use crate::Services;
 /// Keep every workspace's profiles and segment membership current, so entering and leaving
 /// is recorded within `every` of the event that caused it, whether or not anyone is looking.
 pub fn spawn(state: Services, every: Duration) {
-    tokio::spawn(async move {
+    // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         let mut took: Option<Duration> = None;
         loop {
             // The pause is at least as long as the last refresh took: on a store so large
@@ -42,5 +43,5 @@ pub fn spawn(state: Services, every: Duration) {
             }
             took = Some(started.elapsed());
         }
-    });
+    }));
 }

@@ -11,7 +11,8 @@ use crate::Services;
 
 pub fn spawn(state: Services, tick: Duration) {
     let mut appended = state.ingestor.appended();
-    tokio::spawn(async move {
+    // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         loop {
             tokio::select! {
                 r = appended.changed() => if r.is_err() { tokio::time::sleep(tick).await },
@@ -46,5 +47,5 @@ pub fn spawn(state: Services, tick: Duration) {
                 }
             }
         }
-    });
+    }));
 }

@@ -12,7 +12,8 @@ use crate::Services;
 const EVERY: Duration = Duration::from_secs(600);
 
 pub fn spawn(state: Services) {
-    tokio::spawn(async move {
+    // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
+    tokio::spawn(rekindle_store::urgency::patient(async move {
         loop {
             tokio::time::sleep(EVERY).await;
             let workspaces = match state.store.workspaces().await {
@@ -36,5 +37,5 @@ pub fn spawn(state: Services) {
                 }
             }
         }
-    });
+    }));
 }

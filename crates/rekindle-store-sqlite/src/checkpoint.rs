@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::sync::Weak;
 use std::time::Duration;
 
+use rekindle_store::urgency::Urgency;
 use rusqlite::Connection;
 
 use crate::Inner;
@@ -156,7 +157,7 @@ fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
 /// restarted (false: a reader kept it busy; the next tick tries again), and how long the writer
 /// was held.
 fn restart(conn: &Connection, inner: &Inner, wait: Duration) -> rusqlite::Result<(bool, Duration)> {
-    let (busy, held) = inner.with_writer(|_| {
+    let (busy, held) = inner.with_writer(Urgency::Normal, |_| {
         let got = std::time::Instant::now();
         let busy = conn
             .busy_timeout(wait)
@@ -223,7 +224,7 @@ mod tests {
                 .unwrap()
         };
         // The writer is held throughout: settling never asks for it.
-        let (log, copied) = store.inner.with_writer(|_| {
+        let (log, copied) = store.inner.with_writer(Urgency::Normal, |_| {
             settle(&conn).unwrap();
             frames(&conn)
         });

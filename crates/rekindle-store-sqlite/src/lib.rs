@@ -44,6 +44,7 @@ mod tags;
 mod targets;
 mod templates;
 mod tracked_links;
+mod turns;
 mod winners;
 mod workspaces;
 
@@ -52,6 +53,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use inbox::{INBOX_FILE, SqliteInbox};
+use rekindle_store::urgency::Urgency;
 use rekindle_store::{Backend, Inbox, Result, StoreError};
 use rusqlite::Connection;
 
@@ -66,8 +68,9 @@ pub struct SqliteStore {
 
 pub(crate) struct Inner {
     path: PathBuf,
-    /// Handed on in the order writes asked for it ([`Inner::with_writer`]).
+    /// Taken in [`Inner::with_writer`], whose turns ([`turns::Turns`]) say who is next.
     writer: parking_lot::Mutex<Connection>,
+    turns: turns::Turns,
     /// Commits made by the writer, counted under it.
     committed: AtomicU64,
     /// How many of those are known to be on disk ([`Inner::durable`]).
@@ -98,6 +101,7 @@ impl SqliteStore {
         let inner = Arc::new(Inner {
             path: path.clone(),
             writer: parking_lot::Mutex::new(writer),
+            turns: turns::Turns::default(),
             committed: AtomicU64::new(0),
             synced: parking_lot::Mutex::new(0),
             readers: Mutex::new(Vec::new()),
@@ -121,9 +125,10 @@ impl SqliteStore {
     {
         let inner = self.inner.clone();
         let derived = rekindle_store::durability::is_derived();
+        let urgency = rekindle_store::urgency::current();
         tokio::task::spawn_blocking(move || {
             let asked = std::time::Instant::now();
-            let (got, written) = inner.with_writer(|conn| {
+            let (got, written) = inner.with_writer(urgency, |conn| {
                 let got = std::time::Instant::now();
                 let written = (|| {
                     let tx = conn
@@ -203,14 +208,13 @@ impl Inner {
         out
     }
 
-    /// Run `f` holding the writer, then hand it straight to the longest waiter: an unfair
+    /// Run `f` holding the writer, once it is this urgency's turn ([`turns`]): an unfair
     /// unlock let the applier, back for its next batch within microseconds, take the writer
-    /// again and again while a journey entry's write waited (issue 24).
-    pub(crate) fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
-        let mut conn = self.writer.lock();
-        let out = f(&mut conn);
-        parking_lot::MutexGuard::unlock_fair(conn);
-        out
+    /// again and again while a journey entry's write waited, and a fair one made that write
+    /// wait for everything that asked before it (issue 24).
+    pub(crate) fn with_writer<T>(&self, urgency: Urgency, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let _turn = self.turns.take(urgency);
+        f(&mut self.writer.lock())
     }
 }
 

@@ -15,6 +15,7 @@ mod model;
 mod segments;
 mod store;
 pub mod tail;
+pub mod urgency;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
