@@ -53,7 +53,7 @@ impl App {
             login_limiter: Default::default(),
             search_limiter: Default::default(),
             engine: services.engine.clone(),
-            metrics: Arc::new(Metrics::new(&services.ingest_metrics, services.runner.metrics())),
+            metrics: Arc::new(Metrics::new(&services.ingest_metrics, services.runner.metrics(), &*services.store)),
             runner: services.runner.clone(),
             live: services.live.clone(),
             desk: services.desk.clone(),

@@ -47,6 +47,7 @@ mod tracked_links;
 mod turns;
 mod winners;
 mod workspaces;
+mod writer_metrics;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +72,7 @@ pub(crate) struct Inner {
     /// Taken in [`Inner::with_writer`], whose turns ([`turns::Turns`]) say who is next.
     writer: parking_lot::Mutex<Connection>,
     turns: turns::Turns,
+    writer_metrics: writer_metrics::WriterMetrics,
     /// Commits made by the writer, counted under it.
     committed: AtomicU64,
     /// How many of those are known to be on disk ([`Inner::durable`]).
@@ -102,6 +104,7 @@ impl SqliteStore {
             path: path.clone(),
             writer: parking_lot::Mutex::new(writer),
             turns: turns::Turns::default(),
+            writer_metrics: Default::default(),
             committed: AtomicU64::new(0),
             synced: parking_lot::Mutex::new(0),
             readers: Mutex::new(Vec::new()),
@@ -213,8 +216,12 @@ impl Inner {
     /// again and again while a journey entry's write waited, and a fair one made that write
     /// wait for everything that asked before it (issue 24).
     pub(crate) fn with_writer<T>(&self, urgency: Urgency, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let asked = std::time::Instant::now();
         let _turn = self.turns.take(urgency);
-        f(&mut self.writer.lock())
+        let got = std::time::Instant::now();
+        let out = f(&mut self.writer.lock());
+        self.writer_metrics.observe(urgency, got - asked, got.elapsed());
+        out
     }
 }
 
@@ -313,6 +320,10 @@ impl Backend for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err)).await
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.inner.writer_metrics.register(registry);
     }
 
     fn inbox(&self) -> Option<Arc<dyn Inbox>> {

@@ -36,7 +36,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(ingest: &IngestMetrics, journeys: &rekindle_journeys::JourneyMetrics) -> Self {
+    pub fn new(
+        ingest: &IngestMetrics,
+        journeys: &rekindle_journeys::JourneyMetrics,
+        store: &dyn rekindle_store::Store,
+    ) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
@@ -46,6 +50,7 @@ impl Metrics {
         registry.register("rekindle_http_request_seconds", "HTTP request latency", latency.clone());
         ingest.register(&mut registry);
         journeys.register(&mut registry);
+        store.register_metrics(&mut registry);
         Self { registry, requests, latency }
     }
 

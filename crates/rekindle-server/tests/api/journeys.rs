@@ -104,6 +104,13 @@ async fn a_journey_is_drafted_checked_published_and_delivers_once() {
     for name in ["rekindle_journey_event_read_seconds_count 1", "rekindle_journey_event_entered_seconds_count 1"] {
         assert!(metrics.lines().any(|l| l == name), "{name}: {metrics}");
     }
+    // SQLite's writer, by urgency: the runner's entry and walk were prompt, the appends normal,
+    // the dispatcher's claim patient.
+    for urgency in ["prompt", "normal", "patient"] {
+        let prefix = format!("rekindle_sqlite_writer_wait_seconds_count{{urgency=\"{urgency}\"}} ");
+        let count = metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|n| n.parse::<u64>().ok());
+        assert!(count.is_some_and(|n| n > 0), "{urgency} writes counted: {metrics}");
+    }
 
     let person = app.api_json("/api/v1/people/13800138000/messages").await;
     assert_eq!(person["messages"][0]["state"], "awaiting", "a mass send waits for the staff member: {person}");

@@ -24,4 +24,9 @@ pub trait Backend: Send + Sync {
     fn on_appends_elsewhere(&self, woken: Box<dyn Fn() + Send + Sync>) {
         drop(woken);
     }
+
+    /// Register what the backend counts on the server's `/metrics`; most count nothing.
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        let _ = registry;
+    }
 }

@@ -309,6 +309,20 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     ] {
         println!("  {label:<15} p50 ≤ {} ms, p99 ≤ {} ms (/metrics buckets)", at_most(name, 0.5), at_most(name, 0.99));
     }
+    // SQLite's one writer (`rekindle_store::urgency`): how long writes waited for it, the
+    // whole run's (the history stored before the orders is in `normal`).
+    let waits: Vec<String> = ["prompt", "normal", "patient"]
+        .iter()
+        .filter_map(|u| {
+            let labels = format!("urgency=\"{u}\"");
+            let at = |q| labelled_bucket_quantile(&text, "rekindle_sqlite_writer_wait_seconds", &labels, q);
+            let ms = |s: Option<f64>| s.map_or("?".into(), |s| format!("{:.1}", s * 1e3));
+            at(0.5).map(|_| format!("{u} p50 ≤ {} ms, p99 ≤ {} ms", ms(at(0.5)), ms(at(0.99))))
+        })
+        .collect();
+    if !waits.is_empty() {
+        println!("writer waits     {} (/metrics buckets)", waits.join("; "));
+    }
     match load {
         None => println!("ingestion load   none (--ingest-rate 0)"),
         Some(l) => {
@@ -337,12 +351,23 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
 /// The upper bound of the bucket in which quantile `q` of a Prometheus text-format histogram
 /// falls (`None` without observations, or past the last finite bucket).
 fn bucket_quantile(text: &str, name: &str, q: f64) -> Option<f64> {
+    labelled_bucket_quantile(text, name, "", q)
+}
+
+/// [`bucket_quantile`] of one series of a family, `labels` as the text format writes them
+/// after the bucket's own (`urgency="prompt"`).
+fn labelled_bucket_quantile(text: &str, name: &str, labels: &str, q: f64) -> Option<f64> {
     let prefix = format!("{name}_bucket{{le=\"");
+    let labels = match labels {
+        "" => "} ".to_owned(),
+        l => format!(",{l}}} "),
+    };
     let buckets: Vec<(f64, f64)> = text
         .lines()
         .filter_map(|l| l.strip_prefix(prefix.as_str()))
         .filter_map(|rest| {
-            let (le, count) = rest.split_once("\"} ")?;
+            let (le, rest) = rest.split_once('"')?;
+            let count = rest.strip_prefix(labels.as_str())?;
             Some((le.parse().ok()?, count.trim().parse().ok()?))
         })
         .collect();
@@ -355,7 +380,7 @@ fn bucket_quantile(text: &str, name: &str, q: f64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::bucket_quantile;
+    use super::{bucket_quantile, labelled_bucket_quantile};
 
     #[test]
     fn quantiles_are_read_from_cumulative_buckets() {
@@ -366,5 +391,16 @@ mod tests {
         assert_eq!(bucket_quantile(text, "y", 0.5), None);
         let empty = "x_bucket{le=\"0.01\"} 0\nx_bucket{le=\"+Inf\"} 0\n";
         assert_eq!(bucket_quantile(empty, "x", 0.5), None);
+    }
+
+    #[test]
+    fn a_family_s_series_is_read_by_its_labels() {
+        // As prometheus-client writes a family's histogram: the bucket's label first.
+        let text = "x_bucket{le=\"0.01\",u=\"a\"} 1\nx_bucket{le=\"0.02\",u=\"a\"} 10\nx_bucket{le=\"+Inf\",u=\"a\"} 10\n\
+                    x_bucket{le=\"0.01\",u=\"b\"} 10\nx_bucket{le=\"+Inf\",u=\"b\"} 10\n";
+        assert_eq!(labelled_bucket_quantile(text, "x", "u=\"a\"", 0.5), Some(0.02));
+        assert_eq!(labelled_bucket_quantile(text, "x", "u=\"b\"", 0.5), Some(0.01));
+        assert_eq!(labelled_bucket_quantile(text, "x", "u=\"c\"", 0.5), None);
+        assert_eq!(labelled_bucket_quantile(text, "x", "", 0.5), None, "no series without labels");
     }
 }
