@@ -19,6 +19,7 @@ use rekindle_store::{ErasureReport, Horizon, Store, StoreError, Term};
 use crate::audience::{Audience, Context, Judging};
 use crate::folded::Folded;
 use crate::personas;
+use crate::phases::Phases;
 use crate::scoring::{self, ModelFit};
 use crate::tracker::{Found, Recorded, Tracker};
 
@@ -392,34 +393,5 @@ impl Engine {
             }
             Err(e) => Err(e),
         }
-    }
-}
-
-/// How long each step of a refresh took, for the debug log: where a slow refresh spends its
-/// time (reading and folding the log, resolving invitations, judging, recording).
-struct Phases {
-    last: Instant,
-    took: Vec<(&'static str, Duration)>,
-}
-
-impl Phases {
-    fn start() -> Self {
-        Self { last: Instant::now(), took: Vec::new() }
-    }
-
-    fn mark(&mut self, step: &'static str) {
-        let now = Instant::now();
-        self.took.push((step, now - self.last));
-        self.last = now;
-    }
-}
-
-impl std::fmt::Display for Phases {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, (step, took)) in self.took.iter().enumerate() {
-            let sep = if i == 0 { "" } else { " " };
-            write!(f, "{sep}{step}={}ms", took.as_millis())?;
-        }
-        Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub mod live;
 pub mod loyalty;
 pub mod measure;
 pub mod personas;
+mod phases;
 pub mod reach;
 pub mod referral;
 pub mod scoring;

@@ -157,15 +157,12 @@ fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
 /// restarted (false: a reader kept it busy; the next tick tries again), and how long the writer
 /// was held.
 fn restart(conn: &Connection, inner: &Inner, wait: Duration) -> rusqlite::Result<(bool, Duration)> {
-    let (busy, held) = inner.with_writer(Urgency::Normal, |_| {
-        let got = std::time::Instant::now();
-        let busy = conn
-            .busy_timeout(wait)
-            .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)));
-        (busy, got.elapsed())
+    let (busy, time) = inner.with_writer(Urgency::Normal, |_| {
+        conn.busy_timeout(wait)
+            .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)))
     });
     conn.busy_timeout(Duration::from_secs(5))?;
-    Ok((busy? == 0, held))
+    Ok((busy? == 0, time.held))
 }
 
 #[cfg(test)]
@@ -224,7 +221,7 @@ mod tests {
                 .unwrap()
         };
         // The writer is held throughout: settling never asks for it.
-        let (log, copied) = store.inner.with_writer(Urgency::Normal, |_| {
+        let ((log, copied), _) = store.inner.with_writer(Urgency::Normal, |_| {
             settle(&conn).unwrap();
             frames(&conn)
         });

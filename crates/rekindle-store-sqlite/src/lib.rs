@@ -130,22 +130,17 @@ impl SqliteStore {
         let derived = rekindle_store::durability::is_derived();
         let urgency = rekindle_store::urgency::current();
         tokio::task::spawn_blocking(move || {
-            let asked = std::time::Instant::now();
-            let (got, written) = inner.with_writer(urgency, |conn| {
-                let got = std::time::Instant::now();
-                let written = (|| {
-                    let tx = conn
-                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                        .map_err(StoreError::backend)?;
-                    let out = f(&tx)?;
-                    let committing = std::time::Instant::now();
-                    tx.commit().map_err(StoreError::backend)?;
-                    Ok((out, committing, inner.committed.fetch_add(1, Ordering::SeqCst) + 1))
-                })();
-                (got, written)
+            let (written, time) = inner.with_writer(urgency, |conn| {
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(StoreError::backend)?;
+                let out = f(&tx)?;
+                let committing = std::time::Instant::now();
+                tx.commit().map_err(StoreError::backend)?;
+                Ok((out, committing.elapsed(), inner.committed.fetch_add(1, Ordering::SeqCst) + 1))
             });
-            let (out, committing, commit) = written?;
-            slow_write::<F>(got - asked, committing - got, committing.elapsed());
+            let (out, committed, commit) = written?;
+            slow_write::<F>(time.waited, time.held.saturating_sub(committed), committed);
             if !derived {
                 inner.durable(commit)?;
             }
@@ -179,6 +174,11 @@ impl Inner {
     /// durable once a sync after it completes, whichever connection wrote it. A failed sync is
     /// the writer's error although its commit is already visible to other connections: it is
     /// not known to be on disk (under `FULL` SQLite reported it at the commit itself).
+    ///
+    /// The log is opened for each sync rather than kept open: SQLite deletes it when its last
+    /// connection closes and makes it anew, and a kept descriptor would then sync a file nobody
+    /// writes; the open costs little beside the fsync. Closing it drops no lock: SQLite locks
+    /// the database and `-shm` files, never the log (compare `checkpoint::sync_database_file`).
     fn durable(&self, commit: u64) -> Result<()> {
         let mut synced = self.synced.lock();
         if *synced >= commit {
@@ -215,14 +215,23 @@ impl Inner {
     /// unlock let the applier, back for its next batch within microseconds, take the writer
     /// again and again while a journey entry's write waited, and a fair one made that write
     /// wait for everything that asked before it (issue 24).
-    pub(crate) fn with_writer<T>(&self, urgency: Urgency, f: impl FnOnce(&mut Connection) -> T) -> T {
+    /// Also says how long it waited and held the writer (counted on `/metrics` too).
+    pub(crate) fn with_writer<T>(&self, urgency: Urgency, f: impl FnOnce(&mut Connection) -> T) -> (T, WriterTime) {
         let asked = std::time::Instant::now();
         let _turn = self.turns.take(urgency);
         let got = std::time::Instant::now();
         let out = f(&mut self.writer.lock());
-        self.writer_metrics.observe(urgency, got - asked, got.elapsed());
-        out
+        let time = WriterTime { waited: got - asked, held: got.elapsed() };
+        self.writer_metrics.observe(urgency, time.waited, time.held);
+        (out, time)
     }
+}
+
+/// How long a write waited for SQLite's one writer, and then held it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WriterTime {
+    waited: std::time::Duration,
+    held: std::time::Duration,
 }
 
 /// Writes that waited long for the writer or held it long, at debug level: what an event's

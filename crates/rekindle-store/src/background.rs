@@ -4,6 +4,7 @@
 //! pool, decoding what the read found (most of a refresh's reading) would run at normal
 //! priority and take the cores from the event path. Writes still go to the pool: a
 //! low-priority thread holding SQLite's one writer would make the applier wait behind it.
+//! They are patient (`crate::urgency`): they wait for the event path's writes instead.
 
 use std::cell::Cell;
 
