@@ -80,6 +80,16 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     let scored = audience.members.iter().filter(|m| m.scores.is_some()).count();
     eprintln!("{people} profiles judged in {:.1} s ({scored} with predictions)", started.elapsed().as_secs_f64());
     drop(audience);
+    // The history's points, awarded before measuring as on a server that kept up: otherwise
+    // the points follower works through the whole history beside the orders.
+    let started = Instant::now();
+    let points = app.state.points.follow(ws).await?;
+    eprintln!(
+        "the history's points: {} awarded over {} events in {:.1} s",
+        points.awarded,
+        points.events,
+        started.elapsed().as_secs_f64()
+    );
 
     // Fifty live journeys: most triggered by orders (some with an audience rule, branches,
     // coupons and waits), the rest by other events or by dates.
@@ -256,6 +266,9 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         Some(load) => Some(load.finish().await?),
         None => None,
     };
+    // How far the points follower, the log's busiest follower after the runner, is behind
+    // when the last order is in: one that cannot keep up awards later and later.
+    let points_behind = store.horizon(ws).await?.event - store.points_cursor(ws).await?;
     // Every order enters thirty journeys; wait until each has its messages queued.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
@@ -329,6 +342,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     if !waits.is_empty() {
         println!("writer waits     {} (/metrics buckets)", waits.join("; "));
     }
+    println!("points follower  {points_behind} events behind the log after the last order");
     match load {
         None => println!("ingestion load   none (--ingest-rate 0)"),
         Some(l) => {
