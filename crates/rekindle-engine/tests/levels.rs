@@ -75,3 +75,41 @@ async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lap
     assert!(!audience.matches(audience.member(person).unwrap(), &l2));
     assert!(review.changes(ws).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledgers_that_moved_are_judged_again_at_most_every_ten_seconds() {
+    let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
+    let still = Still::at(start).await;
+    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
+    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
+    store.put_loyalty_program(ws, &Program::default(), start).await.unwrap();
+    let follower = PointsFollower::new(store.clone(), engine.clone(), live);
+    let arrival = Arrival { historical: true, ..Arrival::live(start) };
+    let order = |user: &str| {
+        let m = serde_json::json!({"type": "track", "event": "Order Completed", "userId": user,
+            "messageId": format!("o-{user}"), "timestamp": start.to_rfc3339(),
+            "properties": {"order_id": format!("o-{user}"), "revenue": 520.0}});
+        Message::parse(&m.to_string(), None, &arrival).unwrap()
+    };
+    let level_of = |changes: &[Message]| {
+        changes.iter().map(|m| m.payload_value()["userId"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
+
+    append(&*store, ws, vec![order("u1")]).await;
+    follower.follow(ws).await.unwrap();
+    engine.refresh(ws).await.unwrap();
+    let review = LevelReview::new(store.clone(), engine.clone());
+    assert_eq!(level_of(&review.changes(ws).await.unwrap()), ["u1"]);
+
+    // u2's order moves only a ledger: not judged within ten seconds of the last judgement
+    // (every ledger is read each time), then judged.
+    append(&*store, ws, vec![order("u2")]).await;
+    follower.follow(ws).await.unwrap();
+    engine.refresh(ws).await.unwrap();
+    still.set(start + Duration::seconds(9));
+    assert!(review.changes(ws).await.unwrap().is_empty(), "judged 9 s ago");
+    still.set(start + Duration::seconds(10));
+    let later = level_of(&review.changes(ws).await.unwrap());
+    assert!(later.contains(&"u2".to_owned()), "{later:?}");
+    assert!(review.changes(ws).await.unwrap().is_empty(), "nothing moved since");
+}

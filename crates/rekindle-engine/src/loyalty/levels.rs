@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use rekindle_core::loyalty::{Change, Program};
 use rekindle_core::{Message, PersonId, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
@@ -19,9 +20,16 @@ use crate::Engine;
 pub struct LevelReview {
     store: Arc<dyn Store>,
     engine: Arc<Engine>,
-    /// Per workspace, what the last judgement was made on.
-    judged: Mutex<HashMap<WorkspaceId, Mark>>,
+    /// Per workspace, what the last judgement was made on, and when (the engine's clock).
+    judged: Mutex<HashMap<WorkspaceId, (Mark, DateTime<Utc>)>>,
 }
+
+/// When only ledgers moved, they are judged again at most this often. A judgement reads every
+/// ledger of the workspace (100,000 members' took 0.5–0.65 s on the project's machine), and
+/// under a live room's traffic the points follower moves some ledger on nearly every pass: it
+/// judged back to back, half a core taken from the event path (issue 24). The day turning
+/// and levels held changing are judged at once.
+const LEDGERS_EVERY: chrono::Duration = chrono::Duration::seconds(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mark {
@@ -59,8 +67,13 @@ impl LevelReview {
             day: audience.context.calendar.day(now),
             held: held_levels(&audience.members),
         };
-        if self.judged.lock().unwrap_or_else(|p| p.into_inner()).get(&ws) == Some(&mark) {
-            return Ok(vec![]);
+        let clock = self.engine.now();
+        let last = self.judged.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).copied();
+        if let Some((judged, at)) = last {
+            let only_ledgers = judged.day == mark.day && judged.held == mark.held;
+            if judged == mark || (only_ledgers && clock - at < LEDGERS_EVERY) {
+                return Ok(vec![]);
+            }
         }
         let program = &audience.context.program;
         let (_, ledgers) = self.store.ledgers_by_person(ws).await?;
@@ -82,7 +95,7 @@ impl LevelReview {
                 out.push(m);
             }
         }
-        self.judged.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, mark);
+        self.judged.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, (mark, clock));
         Ok(out)
     }
 
