@@ -91,7 +91,7 @@ async fn ledgers_that_moved_are_judged_again_at_most_every_ten_seconds() {
             "properties": {"order_id": format!("o-{user}"), "revenue": 520.0}});
         Message::parse(&m.to_string(), None, &arrival).unwrap()
     };
-    let level_of = |changes: &[Message]| {
+    let who = |changes: &[Message]| {
         changes.iter().map(|m| m.payload_value()["userId"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
     };
 
@@ -99,7 +99,7 @@ async fn ledgers_that_moved_are_judged_again_at_most_every_ten_seconds() {
     follower.follow(ws).await.unwrap();
     engine.refresh(ws).await.unwrap();
     let review = LevelReview::new(store.clone(), engine.clone());
-    assert_eq!(level_of(&review.changes(ws).await.unwrap()), ["u1"]);
+    assert_eq!(who(&review.changes(ws).await.unwrap()), ["u1"]);
 
     // u2's order moves only a ledger: not judged within ten seconds of the last judgement
     // (every ledger is read each time), then judged.
@@ -109,7 +109,7 @@ async fn ledgers_that_moved_are_judged_again_at_most_every_ten_seconds() {
     still.set(start + Duration::seconds(9));
     assert!(review.changes(ws).await.unwrap().is_empty(), "judged 9 s ago");
     still.set(start + Duration::seconds(10));
-    let later = level_of(&review.changes(ws).await.unwrap());
+    let later = who(&review.changes(ws).await.unwrap());
     assert!(later.contains(&"u2".to_owned()), "{later:?}");
     assert!(review.changes(ws).await.unwrap().is_empty(), "nothing moved since");
 }

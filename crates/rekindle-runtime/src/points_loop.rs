@@ -1,7 +1,7 @@
-//! The points follower's loop: woken by every append (and once a minute, for watching that
-//! crossed the bar between appends), it awards what each workspace's new events earned, then
-//! records the level changes and referral rewards that follow (through the ingestor, the one
-//! road into the log).
+//! The points follower's loop: woken by every append (and every 10 s, for watching that crossed
+//! the bar between appends and for ledgers whose level review was put off, `LevelReview`), it
+//! awards what each workspace's new events earned, then records the level changes and referral
+//! rewards that follow (through the ingestor, the one road into the log).
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use rekindle_store::Source;
 
 use crate::Services;
 
-const IDLE: Duration = Duration::from_secs(60);
+const IDLE: Duration = Duration::from_secs(10);
 
 pub fn spawn(state: Services) {
     let mut appended = state.ingestor.appended();

@@ -27,8 +27,8 @@ pub struct LevelReview {
 /// When only ledgers moved, they are judged again at most this often. A judgement reads every
 /// ledger of the workspace (100,000 members' took 0.5–0.65 s on the project's machine), and
 /// under a live room's traffic the points follower moves some ledger on nearly every pass: it
-/// judged back to back, half a core taken from the event path (issue 24). The day turning
-/// and levels held changing are judged at once.
+/// judged back to back beside the event path, six times in the bench's first five seconds
+/// (issue 24). The day turning and levels held changing are judged at once.
 const LEDGERS_EVERY: chrono::Duration = chrono::Duration::seconds(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
