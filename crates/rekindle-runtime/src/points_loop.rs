@@ -1,5 +1,5 @@
 //! The points follower's loop: woken by every append (and every 10 s, for watching that crossed
-//! the bar between appends and for ledgers whose level review was put off, `LevelReview`), it
+//! the bar between appends and for the level review's judgement of everyone, `LevelReview`), it
 //! awards what each workspace's new events earned, then records the level changes and referral
 //! rewards that follow (through the ingestor, the one road into the log).
 

@@ -343,6 +343,26 @@ impl Points for PostgresStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_people_since(&self, ws: WorkspaceId, after: i64) -> Result<(i64, Vec<PersonId>)> {
+        let rows = sql("SELECT COALESCE(p.merged_into, e.person_id), MAX(e.id)
+                        FROM points_entries e
+                        LEFT JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
+                        WHERE e.workspace_id = $1 AND e.id > $2
+                        GROUP BY 1")
+        .bind(ws.0)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let (mut version, mut people) = (after, Vec::with_capacity(rows.len()));
+        for r in &rows {
+            people.push(PersonId(r.try_get(0).map_err(db_err)?));
+            version = version.max(r.try_get(1).map_err(db_err)?);
+        }
+        Ok((version, people))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         crate::cursors::read(&self.pool, crate::cursors::Table::Points, ws).await
     }

@@ -304,8 +304,6 @@ pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError::backend(e)
 }
 
-/// What SQLite plans for `sql`: the details of `EXPLAIN QUERY PLAN`, joined. For tests that
-/// keep a hot query on its index.
 /// A fresh store in a temporary directory, which lives as long as the second value.
 #[cfg(test)]
 pub(crate) async fn temp_store() -> (SqliteStore, tempfile::TempDir) {
@@ -313,6 +311,8 @@ pub(crate) async fn temp_store() -> (SqliteStore, tempfile::TempDir) {
     (SqliteStore::open(dir.path()).await.unwrap(), dir)
 }
 
+/// What SQLite plans for `sql`: the details of `EXPLAIN QUERY PLAN`, joined. For tests that
+/// keep a hot query on its index.
 #[cfg(test)]
 pub(crate) fn query_plan(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<String> {
     let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(db_err)?;

@@ -1,6 +1,8 @@
 //! The points ledger and the loyalty program. SQLite has one writer: a redemption's balance
 //! check and its insert run in one write transaction, which no other write interleaves.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rekindle_core::loyalty::{Entry, Kind, Posted, Program, ledger::admits};
 use rekindle_core::{PersonId, WorkspaceId};
@@ -19,6 +21,20 @@ const MINE: &str = "workspace_id = ?1 AND person_id IN
     (SELECT ?2 UNION ALL SELECT id FROM people WHERE workspace_id = ?1 AND merged_into = ?2)";
 
 const COLUMNS: &str = "kind, points, source, reason, at, expires_at";
+
+/// Who has entries after an id, by the ids (the table's own order): on the person index, where
+/// the workspace alone would take SQLite, it would read every entry of the store.
+const PEOPLE_SINCE: &str = "SELECT COALESCE(p.merged_into, e.person_id), e.id FROM points_entries e
+    LEFT JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
+    WHERE e.id > ?2 AND +e.workspace_id = ?1";
+
+/// The person's ledger, in written order.
+fn entries_of(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
+    let mut stmt =
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM points_entries WHERE {MINE} ORDER BY id")).map_err(db_err)?;
+    let rows = stmt.query_map(params![ws.0, person.0], entry).map_err(db_err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+}
 
 fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     let kind: String = r.get(0)?;
@@ -75,14 +91,7 @@ impl Points for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_entries(&self, ws: WorkspaceId, person: PersonId) -> Result<Vec<Entry>> {
-        self.read(move |c| {
-            let mut stmt = c
-                .prepare_cached(&format!("SELECT {COLUMNS} FROM points_entries WHERE {MINE} ORDER BY id"))
-                .map_err(db_err)?;
-            let rows = stmt.query_map(params![ws.0, person.0], entry).map_err(db_err)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(db_err)
-        })
-        .await
+        self.read(move |c| entries_of(c, ws, person)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -181,6 +190,37 @@ impl Points for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_people_since(&self, ws: WorkspaceId, after: i64) -> Result<(i64, Vec<PersonId>)> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(PEOPLE_SINCE).map_err(db_err)?;
+            let (mut version, mut people) = (after, std::collections::HashSet::new());
+            let mut rows = stmt.query(params![ws.0, after]).map_err(db_err)?;
+            while let Some(r) = rows.next().map_err(db_err)? {
+                people.insert(PersonId(r.get(0).map_err(db_err)?));
+                version = version.max(r.get(1).map_err(db_err)?);
+            }
+            Ok((version, people.into_iter().collect()))
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn points_entries_of(&self, ws: WorkspaceId, people: &[PersonId]) -> Result<HashMap<PersonId, Vec<Entry>>> {
+        // One read for all of them, not one on the blocking pool each.
+        let people = people.to_vec();
+        self.read(move |c| {
+            let mut out = HashMap::with_capacity(people.len());
+            for p in people {
+                if let std::collections::hash_map::Entry::Vacant(v) = out.entry(p) {
+                    v.insert(entries_of(c, ws, p)?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64> {
         self.read(move |c| crate::cursors::read(c, "points_cursors", ws)).await
     }
@@ -211,5 +251,12 @@ mod tests {
         let sql = format!("SELECT COALESCE(SUM(points), 0) FROM points_entries WHERE {MINE}");
         let plan = store.read(move |c| crate::query_plan(c, &sql, params![1, PersonId::new_v7().0])).await.unwrap();
         assert!(plan.contains("points_entries_person (workspace_id=? AND person_id=?)"), "{plan}");
+    }
+
+    #[tokio::test]
+    async fn who_has_entries_after_an_id_is_read_by_the_ids() {
+        let (store, _dir) = crate::temp_store().await;
+        let plan = store.read(|c| crate::query_plan(c, PEOPLE_SINCE, params![1, 0])).await.unwrap();
+        assert!(plan.contains("SEARCH e USING INTEGER PRIMARY KEY (rowid>?)"), "{plan}");
     }
 }

@@ -5,49 +5,47 @@
 //! change they were judged from: judged again before the event is folded back, the same
 //! change is the same event, which the log keeps once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
-use rekindle_core::loyalty::{Change, Program};
+use chrono::{DateTime, NaiveDate, Utc};
+use rekindle_core::loyalty::{Change, Entry, Program};
 use rekindle_core::{Message, PersonId, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
 use serde_json::json;
 
 use crate::Engine;
+use crate::audience::Audience;
 
 /// Judges levels when the ledgers or the audience moved since it last did.
 pub struct LevelReview {
     store: Arc<dyn Store>,
     engine: Arc<Engine>,
-    /// Per workspace, what the last judgement was made on, and when (the engine's clock).
-    judged: Mutex<HashMap<WorkspaceId, (Mark, DateTime<Utc>)>>,
+    /// Per workspace, what the last judgement was made on.
+    judged: Mutex<HashMap<WorkspaceId, Judged>>,
 }
 
-/// When only ledgers moved, they are judged again at most this often. A judgement reads every
-/// ledger of the workspace (100,000 members' took 0.5–0.65 s on the project's machine), and
-/// under a live room's traffic the points follower moves some ledger on nearly every pass: it
-/// judged back to back beside the event path, six times in the bench's first five seconds
-/// (issue 24). The day turning and levels held changing are judged at once.
-const LEDGERS_EVERY: chrono::Duration = chrono::Duration::seconds(10);
+/// Everyone is judged again at least this often (and when the day turns, since a keep period
+/// may end). Between, only the people whose ledger or level held moved are: judging everyone
+/// read every ledger of the workspace (0.5–0.65 s for 100,000 members on the project's
+/// machine), and under a live room's traffic some ledger moves on nearly every pass of the
+/// points follower (issue 24). It is also what catches an entry PostgreSQL committed after a
+/// newer one was read (its ids may commit out of order), and a merge that joined two ledgers.
+const EVERYONE_EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Mark {
+/// What a workspace's last judgement was made on.
+struct Judged {
+    /// The newest ledger entry read.
     version: i64,
-    day: chrono::NaiveDate,
-    /// A digest of every level held and since when.
-    held: u64,
+    day: NaiveDate,
+    /// The level each member held, and since when.
+    held: HashMap<PersonId, (DateTime<Utc>, &'static str)>,
+    /// When everyone was judged last (the engine's clock).
+    everyone_at: DateTime<Utc>,
 }
 
-fn held_levels(members: &[crate::audience::Member]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for m in members {
-        if let Some(level) = m.profile.level() {
-            (m.person, level).hash(&mut h);
-        }
-    }
-    h.finish()
+fn held_levels(audience: &Audience) -> HashMap<PersonId, (DateTime<Utc>, &'static str)> {
+    audience.members.iter().filter_map(|m| Some((m.person, m.profile.level()?))).collect()
 }
 
 impl LevelReview {
@@ -59,35 +57,37 @@ impl LevelReview {
     pub async fn changes(&self, ws: WorkspaceId) -> rekindle_store::Result<Vec<Message>> {
         let audience = self.engine.latest(ws);
         let Some(audience) = audience.as_ref() else { return Ok(vec![]) };
-        let now = audience.now;
-        // Judged again only when a ledger, the day (a keep period may end) or a level held
-        // moved: the whole workspace's ledgers are not read on every refresh.
-        let mark = Mark {
-            version: self.store.points_version(ws).await?,
-            day: audience.context.calendar.day(now),
-            held: held_levels(&audience.members),
+        let (now, clock) = (audience.now, self.engine.now());
+        let day = audience.context.calendar.day(now);
+        let held = held_levels(audience);
+        // Taken out while judging: a judgement that fails leaves everyone to judge next time.
+        let last = self.judged.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
+        let (version, ledgers, everyone_at) = match last {
+            Some(last) if last.day == day && clock - last.everyone_at < EVERYONE_EVERY => {
+                let (version, mut moved) = self.store.points_people_since(ws, last.version).await?;
+                moved.extend(held.iter().filter(|(p, h)| last.held.get(p) != Some(h)).map(|(p, _)| *p));
+                let moved: Vec<PersonId> = moved.into_iter().collect::<HashSet<_>>().into_iter().collect();
+                let ledgers =
+                    if moved.is_empty() { HashMap::new() } else { self.store.points_entries_of(ws, &moved).await? };
+                (version, ledgers, last.everyone_at)
+            }
+            _ => {
+                let (version, ledgers) = self.store.ledgers_by_person(ws).await?;
+                // Members who hold a level but have no ledger are judged too (a keep period).
+                let mut ledgers = ledgers;
+                for p in held.keys() {
+                    ledgers.entry(*p).or_default();
+                }
+                (version, ledgers, clock)
+            }
         };
-        let clock = self.engine.now();
-        let last = self.judged.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).copied();
-        if let Some((judged, at)) = last {
-            let only_ledgers = judged.day == mark.day && judged.held == mark.held;
-            if judged == mark || (only_ledgers && clock - at < LEDGERS_EVERY) {
-                return Ok(vec![]);
-            }
-        }
         let program = &audience.context.program;
-        let (_, ledgers) = self.store.ledgers_by_person(ws).await?;
+        let mut people: Vec<PersonId> = ledgers.keys().copied().collect();
+        people.sort_unstable();
         let mut due = Vec::new();
-        for m in &audience.members {
-            let held = program.held(m.profile.level());
-            let ledger = ledgers.get(&m.person).map_or(&[][..], Vec::as_slice);
-            if held.is_none() && ledger.is_empty() {
-                continue;
-            }
-            if let Some(change) = program.review(held, ledger, now) {
-                let key = held.map_or(0, |h| h.since.timestamp_millis());
-                due.push((m.person, change, key));
-            }
+        for person in people {
+            let Some(m) = audience.member(person) else { continue };
+            due.extend(judge(program, m, &ledgers[&person], now));
         }
         let mut out = Vec::with_capacity(due.len());
         for (person, change, key) in due {
@@ -95,7 +95,8 @@ impl LevelReview {
                 out.push(m);
             }
         }
-        self.judged.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, (mark, clock));
+        let judged = Judged { version, day, held, everyone_at };
+        self.judged.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, judged);
         Ok(out)
     }
 
@@ -125,4 +126,20 @@ impl LevelReview {
             }
         }
     }
+}
+
+/// The member's change due by their ledger, if any, with the key of the level it is judged
+/// from (the event's id).
+fn judge(
+    program: &Program,
+    m: &crate::audience::Member,
+    ledger: &[Entry],
+    now: DateTime<Utc>,
+) -> Option<(PersonId, Change, i64)> {
+    let held = program.held(m.profile.level());
+    if held.is_none() && ledger.is_empty() {
+        return None;
+    }
+    let change = program.review(held, ledger, now)?;
+    Some((m.person, change, held.map_or(0, |h| h.since.timestamp_millis())))
 }

@@ -71,6 +71,11 @@ pub trait Points: Send + Sync {
     }
     /// The newest entry's id (0 without any): a ledger read at this id is still current.
     async fn points_version(&self, ws: WorkspaceId) -> Result<i64>;
+    /// The people with entries written after `after` (an id from [`Points::points_version`]
+    /// or from here), each once and as they are now (people merged into another under them),
+    /// in no order; and the newest entry's id read (`after` without any). Where ids may commit
+    /// out of order (PostgreSQL), an entry committed late under an older id is not here.
+    async fn points_people_since(&self, ws: WorkspaceId, after: i64) -> Result<(i64, Vec<PersonId>)>;
     /// The last event the points follower acted on (0 before the first).
     async fn points_cursor(&self, ws: WorkspaceId) -> Result<i64>;
     /// Move the follower's cursor; it only moves forward.

@@ -198,7 +198,12 @@ pub async fn points_follow_a_merge_and_are_erased(store: &dyn Store) {
     let a = person_of(store, ws, IdentifierKind::AnonymousId, "dev-p").await.unwrap();
     let u = person_of(store, ws, IdentifierKind::UserId, "up").await.unwrap();
     store.post_points(ws, a, &[entry(Kind::Earn, 300, "watch:a", 0)]).await.unwrap();
+    let first = store.points_version(ws).await.unwrap();
     store.post_points(ws, u, &[entry(Kind::Earn, 200, "order:u", 0)]).await.unwrap();
+    // Who has entries after an id: only the people written to since.
+    let second = store.points_version(ws).await.unwrap();
+    assert_eq!(store.points_people_since(ws, first).await.unwrap(), (second, vec![u]));
+    assert_eq!(store.points_people_since(ws, second).await.unwrap(), (second, vec![]), "nobody since the newest");
     let alias =
         msg(serde_json::json!({"type": "alias", "userId": "up", "previousId": "dev-p", "messageId": "alias-p"}));
     assert_eq!(append(store, ws, &[alias]).await.merges, 1);
@@ -208,6 +213,7 @@ pub async fn points_follow_a_merge_and_are_erased(store: &dyn Store) {
     assert_eq!(all.iter().map(|(p, _)| *p).collect::<Vec<_>>(), [survivor, survivor], "under the survivor");
     assert_eq!(version, store.points_version(ws).await.unwrap());
     assert!(version > 0);
+    assert_eq!(store.points_people_since(ws, 0).await.unwrap(), (version, vec![survivor]), "each once, merged");
     assert_eq!(store.points_balances(ws).await.unwrap(), vec![(survivor, 500)]);
     // Many ledgers at once read what each read alone does: the survivor's both, the one merged
     // away its own, someone without entries none.
