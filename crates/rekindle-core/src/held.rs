@@ -1,12 +1,13 @@
 //! Writes held back so that many events' writes go to the store together.
 //!
-//! A follower of the log (the journey runner, the points follower) that wrote once per event
-//! would wait its turn for the store's writer once per event; under a busy store's ingestion
-//! that wait, not the work, decides how far behind the log it falls. Holding a page's writes
-//! and making them in one transaction keeps it up. The one rule that keeps this exact: what
-//! is held for a person is written before that person's next event is handled, so every
-//! event reads the person as if each earlier one had been written at once. (Different people's
-//! writes do not read each other.)
+//! A follower of the log (the journey runner) that wrote once per event would wait its turn
+//! for the store's writer once per event; under a busy store's ingestion that wait, not the
+//! work, decides how far behind the log it falls. Holding a page's writes and making them in
+//! one transaction keeps it up. The one rule that keeps this exact: what is held for a person
+//! is written before that person's next event is handled, so every event reads the person as
+//! if each earlier one had been written at once. (Different people's writes do not read each
+//! other.) A follower that reads nothing of the store while it judges a page needs no such
+//! rule: the points follower keeps the page's ledgers in memory.
 
 use std::collections::HashSet;
 

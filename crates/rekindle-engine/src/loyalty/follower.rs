@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
-use rekindle_core::held::Held;
 use rekindle_core::loyalty::earn::{Earning, counted_on_day, refund_claw_back};
 use rekindle_core::loyalty::{Entry, Posted, Program};
 use rekindle_core::{PersonId, WorkspaceId};
@@ -19,8 +18,9 @@ use crate::live::LiveRooms;
 
 /// Events read from the log per page.
 const PAGE: u32 = 2000;
-/// Awards posted in one write, at most.
-const POSTS_AT_ONCE: usize = 500;
+/// Awards posted in one write, at most: a page's awards in a few short writes, as a journey's
+/// write that asks for SQLite's one writer meanwhile waits until the one holding it is done.
+const POSTS_AT_ONCE: usize = 100;
 /// How often every balance is looked at for points that reached their expiry.
 const EXPIRE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -40,6 +40,8 @@ pub struct Followed {
     pub events: usize,
     pub awarded: usize,
     pub expired: usize,
+    /// Writes the awards took.
+    pub writes: usize,
 }
 
 impl PointsFollower {
@@ -58,9 +60,13 @@ impl PointsFollower {
         while cursor < horizon {
             let page = self.engine.log().between(store, ws, cursor, horizon, PAGE).await?;
             let Some(last) = page.last().map(|e| e.id) else { break };
-            // A page's awards are posted together, each person's before their next event is
-            // read. The ledgers its capped and refunded earnings are judged by (the day's count,
-            // the order's points) are read at once and kept up to date with what the page earns.
+            // A page's awards are posted together, a transaction's worth at a time. The ledgers
+            // its capped and refunded earnings are judged by (the day's count, the order's
+            // points) are read at once and kept up to date with what the page earns, so no
+            // judgement reads the store after the page began: a person's awards need not be
+            // written before their next event (`rekindle_core::held`'s rule), and a live room's
+            // regulars, each with an award every few events, do not cut the page into a write
+            // per handful of events (hundreds a second under a busy store's traffic, issue 24).
             let earnings: Vec<Option<Earning>> = page.iter().map(|e| earning(&program, tz, e)).collect();
             let judged: Vec<PersonId> = page
                 .iter()
@@ -70,11 +76,8 @@ impl PointsFollower {
                 .collect();
             let mut ledgers =
                 if judged.is_empty() { HashMap::new() } else { store.points_entries_of(ws, &judged).await? };
-            let mut held = Held::new(POSTS_AT_ONCE);
+            let mut awards = Vec::new();
             for (e, earning) in page.iter().zip(earnings) {
-                if held.must_write_before(e.person) {
-                    done.awarded += self.post(ws, held.take()).await?;
-                }
                 let Some(earning) = earning else { continue };
                 let Some(entry) = judge(&program, tz, e, earning, ledgers.get(&e.person)) else { continue };
                 if let Some(ledger) = ledgers.get_mut(&e.person)
@@ -82,9 +85,12 @@ impl PointsFollower {
                 {
                     ledger.push(entry.clone());
                 }
-                held.add(e.person, entry);
+                awards.push((e.person, entry));
             }
-            done.awarded += self.post(ws, held.take()).await?;
+            for chunk in awards.chunks(POSTS_AT_ONCE) {
+                done.awarded += self.post(ws, chunk).await?;
+                done.writes += 1;
+            }
             done.events += page.len();
             // Written down after the page: a crash re-reads it, which awards nobody twice.
             store.set_points_cursor(ws, last).await?;
@@ -124,11 +130,11 @@ impl PointsFollower {
     }
 
     /// Post people's entries in one write; how many were written (not already there).
-    async fn post(&self, ws: WorkspaceId, entries: Vec<(PersonId, Entry)>) -> rekindle_store::Result<usize> {
+    async fn post(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> rekindle_store::Result<usize> {
         if entries.is_empty() {
             return Ok(0);
         }
-        let posted = self.store.post_points_of_many(ws, &entries).await?;
+        let posted = self.store.post_points_of_many(ws, entries).await?;
         Ok(posted.iter().filter(|p| **p == Posted::Written).count())
     }
 
@@ -154,7 +160,7 @@ impl PointsFollower {
             })
             .await?;
         let sources: Vec<String> = due.iter().map(|(_, entry)| entry.source.clone()).collect();
-        let awarded = self.post(ws, due).await?;
+        let awarded = self.post(ws, &due).await?;
         self.watched.lock().unwrap_or_else(|p| p.into_inner()).extend(sources);
         Ok(awarded)
     }
