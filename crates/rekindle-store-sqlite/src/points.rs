@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rekindle_core::loyalty::{Entry, Kind, Posted, Program, ledger::admits};
+use rekindle_core::loyalty::ledger::{admits, is_credit};
+use rekindle_core::loyalty::{Entry, Kind, Posted, Program};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_store::{Points, Redemption, Result};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -68,9 +69,12 @@ fn post(c: &Connection, ws: WorkspaceId, person: PersonId, e: &Entry) -> Result<
     if written {
         return Ok(Posted::Again);
     }
-    let balance = balance(c, ws, person)?;
-    if !admits(balance, e.points) {
-        return Ok(Posted::Refused { balance });
+    // A credit is written whatever the balance: the person's ledger is summed for debits only.
+    if !is_credit(e.points) {
+        let balance = balance(c, ws, person)?;
+        if !admits(balance, e.points) {
+            return Ok(Posted::Refused { balance });
+        }
     }
     c.cached_execute(
         "INSERT INTO points_entries (workspace_id, person_id, kind, points, source, reason, at, expires_at)

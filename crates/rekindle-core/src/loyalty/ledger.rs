@@ -77,7 +77,12 @@ pub enum Posted {
 /// The rule every store applies inside the transaction that writes an entry: a credit is
 /// always written, a debit only when the balance covers it. A balance is never negative.
 pub fn admits(balance: i64, points: i64) -> bool {
-    points >= 0 || balance.saturating_add(points) >= 0
+    is_credit(points) || balance.saturating_add(points) >= 0
+}
+
+/// A credit, which [`admits`] whatever the balance: a store need not read the balance for it.
+pub fn is_credit(points: i64) -> bool {
+    points >= 0
 }
 
 /// What posting `entries` one after another does, decided at once: [`admits`] against each

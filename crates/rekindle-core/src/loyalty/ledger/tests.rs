@@ -96,6 +96,17 @@ fn check(l: &Ledger) -> Result<(), TestCaseError> {
 }
 
 proptest! {
+    /// A store may skip the balance for a credit: `admits` takes every credit whatever the
+    /// balance, and `is_credit` says so of nothing else.
+    #[test]
+    fn a_credit_is_admitted_whatever_the_balance(balance in any::<i64>(), points in any::<i64>()) {
+        if is_credit(points) {
+            prop_assert!(admits(balance, points));
+        } else {
+            prop_assert!(!admits(0, points), "a debit needs a balance");
+        }
+    }
+
     /// Random earns, redemptions, releases, claw-backs and expiries, each possibly retried:
     /// the balance is the ledger's sum and never negative, each source counts once, and the
     /// retries change nothing.
