@@ -23,8 +23,9 @@ const MINE: &str = "workspace_id = ?1 AND person_id IN
 
 const COLUMNS: &str = "kind, points, source, reason, at, expires_at";
 
-/// Who has entries after an id, by the ids (the table's own order): on the person index, where
-/// the workspace alone would take SQLite, it would read every entry of the store.
+/// Who has entries after an id, read as a range of the table's own ids. The `+` keeps the
+/// workspace's term from taking SQLite to the person index, where it would read every entry of
+/// the workspace to find the newest.
 const PEOPLE_SINCE: &str = "SELECT COALESCE(p.merged_into, e.person_id), e.id FROM points_entries e
     LEFT JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
     WHERE e.id > ?2 AND +e.workspace_id = ?1";

@@ -72,9 +72,8 @@ impl LevelReview {
                 (version, ledgers, last.everyone_at)
             }
             _ => {
-                let (version, ledgers) = self.store.ledgers_by_person(ws).await?;
+                let (version, mut ledgers) = self.store.ledgers_by_person(ws).await?;
                 // Members who hold a level but have no ledger are judged too (a keep period).
-                let mut ledgers = ledgers;
                 for p in held.keys() {
                     ledgers.entry(*p).or_default();
                 }
