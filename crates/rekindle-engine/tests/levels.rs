@@ -5,39 +5,26 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
-use common::Still;
-use rekindle_core::identity::IdentityPolicy;
+use common::{Still, append, historical};
 use rekindle_core::loyalty::Program;
-use rekindle_core::message::Arrival;
-use rekindle_core::{Identifier, IdentifierKind, Message, WorkspaceId};
-use rekindle_engine::live::LiveRooms;
+use rekindle_core::{Identifier, IdentifierKind, Message};
 use rekindle_engine::loyalty::LevelReview;
 use rekindle_engine::loyalty::PointsFollower;
-use rekindle_store::prelude::*;
-use rekindle_store::{PersonRef, Source};
-
-async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) -> u64 {
-    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap().stored
-}
+use rekindle_store::PersonRef;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lapses() {
     let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
-    let still = Still::at(start).await;
-    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
-    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
     let program = Program { keep_days: 30, growth_days: 30, ..Program::default() };
-    store.put_loyalty_program(ws, &program, start).await.unwrap();
+    let (still, live) = Still::with_program(start, &program).await;
+    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
 
     // A phone-only buyer: the change must still find them.
     let order = serde_json::json!({"type": "track", "event": "Order Completed", "anonymousId": "a1",
         "messageId": "o1", "timestamp": start.to_rfc3339(), "context": {"traits": {"phone": "13800138000"}},
         "properties": {"order_id": "o1", "revenue": 520.0}});
-    let arrival = Arrival { historical: true, ..Arrival::live(start) };
-    append(&*store, ws, vec![Message::parse(&order.to_string(), None, &arrival).unwrap()]).await;
+    append(&*store, ws, vec![historical(&order, start)]).await;
     let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::AnonymousId, value: "a1".into() });
     let person = store.person(ws, &who).await.unwrap().unwrap().id;
     PointsFollower::new(store.clone(), engine.clone(), live).follow(ws).await.unwrap();
@@ -79,17 +66,14 @@ async fn a_level_reached_is_recorded_once_read_back_and_lost_when_its_period_lap
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_ledgers_that_moved_are_judged_and_everyone_every_ten_minutes() {
     let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
-    let still = Still::at(start).await;
+    let (still, live) = Still::with_program(start, &Program::default()).await;
     let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
-    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
-    store.put_loyalty_program(ws, &Program::default(), start).await.unwrap();
     let follower = PointsFollower::new(store.clone(), engine.clone(), live);
-    let arrival = Arrival { historical: true, ..Arrival::live(start) };
     let order = |user: &str| {
         let m = serde_json::json!({"type": "track", "event": "Order Completed", "userId": user,
             "messageId": format!("o-{user}"), "timestamp": start.to_rfc3339(),
             "properties": {"order_id": format!("o-{user}"), "revenue": 520.0}});
-        Message::parse(&m.to_string(), None, &arrival).unwrap()
+        historical(&m, start)
     };
     let who = |changes: &[Message]| {
         changes.iter().map(|m| m.payload_value()["userId"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()

@@ -3,32 +3,23 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
-use common::Still;
-use rekindle_core::identity::IdentityPolicy;
+use common::{Still, append, historical};
 use rekindle_core::loyalty::{Expiry, Kind, Program};
-use rekindle_core::message::Arrival;
-use rekindle_core::{Identifier, IdentifierKind, Message};
-use rekindle_engine::live::LiveRooms;
+use rekindle_core::{Identifier, IdentifierKind};
 use rekindle_engine::loyalty::PointsFollower;
-use rekindle_store::{PersonRef, Source};
+use rekindle_store::PersonRef;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn points_expire_once_when_their_time_comes_and_nothing_is_awarded_twice() {
     let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
-    let still = Still::at(start).await;
-    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
-    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
     let program = Program { expiry: Expiry::Days { days: 7 }, ..Program::default() };
-    store.put_loyalty_program(ws, &program, start).await.unwrap();
+    let (still, live) = Still::with_program(start, &program).await;
+    let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
 
     let order = serde_json::json!({"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "o1",
         "timestamp": start.to_rfc3339(), "properties": {"order_id": "o1", "revenue": 88.0}});
-    let arrival = Arrival { historical: true, ..Arrival::live(start) };
-    let m = Message::parse(&order.to_string(), None, &arrival).unwrap();
-    store.append(ws, vec![m], &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+    append(&*store, ws, vec![historical(&order, start)]).await;
     let who = PersonRef::Identifier(Identifier { kind: IdentifierKind::UserId, value: "u1".into() });
     let person = store.person(ws, &who).await.unwrap().unwrap().id;
 
@@ -56,10 +47,8 @@ async fn points_expire_once_when_their_time_comes_and_nothing_is_awarded_twice()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn awards_posted_a_page_at_a_time_in_one_write_keep_the_daily_cap_and_claw_back_refunds_read_in_the_same_page() {
     let start: DateTime<Utc> = "2026-05-01T04:00:00Z".parse().unwrap();
-    let still = Still::at(start).await;
+    let (still, live) = Still::with_program(start, &Program::default()).await;
     let (store, ws, engine) = (still.store.clone(), still.ws, still.engine.clone());
-    let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()));
-    store.put_loyalty_program(ws, &Program::default(), start).await.unwrap();
     // One append, read as one page: five shares by u1 (three a day earn), with u2's order and
     // its refund in between, each awarded after the events before it of the same person.
     let at = |m: i64| (start + Duration::minutes(m)).to_rfc3339();
@@ -82,9 +71,7 @@ async fn awards_posted_a_page_at_a_time_in_one_write_keep_the_daily_cap_and_claw
             );
         }
     }
-    let arrival = Arrival { historical: true, ..Arrival::live(start) };
-    let messages = events.iter().map(|m| Message::parse(&m.to_string(), None, &arrival).unwrap()).collect();
-    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap();
+    append(&*store, ws, events.iter().map(|m| historical(m, start)).collect()).await;
 
     let follower = PointsFollower::new(store.clone(), engine, live);
     let followed = follower.follow(ws).await.unwrap();

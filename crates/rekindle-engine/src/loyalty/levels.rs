@@ -6,7 +6,7 @@
 //! change is the same event, which the log keeps once.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rekindle_core::loyalty::{Change, Entry, Program};
@@ -42,6 +42,9 @@ struct Judged {
     held: HashMap<PersonId, (DateTime<Utc>, &'static str)>,
     /// When everyone was judged last (the engine's clock).
     everyone_at: DateTime<Utc>,
+    /// The audience `held` was read from. Weak: a replaced audience is not kept alive, and
+    /// its address is not reused while this points at it.
+    audience: Weak<Audience>,
 }
 
 fn held_levels(audience: &Audience) -> HashMap<PersonId, (DateTime<Utc>, &'static str)> {
@@ -59,25 +62,35 @@ impl LevelReview {
         let Some(audience) = audience.as_ref() else { return Ok(vec![]) };
         let (now, clock) = (audience.now, self.engine.now());
         let day = audience.context.calendar.day(now);
-        let held = held_levels(audience);
         // Taken out while judging: a judgement that fails leaves everyone to judge next time.
         let last = self.judged.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
-        let (version, ledgers, everyone_at) = match last {
+        // Levels held move only with the audience: read again only when a refresh replaced it
+        // (the points loop runs on every append; a refresh comes every few seconds).
+        let replaced = !last.as_ref().is_some_and(|l| std::ptr::eq(l.audience.as_ptr(), Arc::as_ptr(audience)));
+        let (version, ledgers, everyone_at, held) = match last {
             Some(last) if last.day == day && clock - last.everyone_at < EVERYONE_EVERY => {
                 let (version, mut moved) = self.store.points_people_since(ws, last.version).await?;
-                moved.extend(held.iter().filter(|(p, h)| last.held.get(p) != Some(h)).map(|(p, _)| *p));
+                let held = match replaced {
+                    true => {
+                        let held = held_levels(audience);
+                        moved.extend(held.iter().filter(|(p, h)| last.held.get(p) != Some(h)).map(|(p, _)| *p));
+                        held
+                    }
+                    false => last.held,
+                };
                 let moved: Vec<PersonId> = moved.into_iter().collect::<HashSet<_>>().into_iter().collect();
                 let ledgers =
                     if moved.is_empty() { HashMap::new() } else { self.store.points_entries_of(ws, &moved).await? };
-                (version, ledgers, last.everyone_at)
+                (version, ledgers, last.everyone_at, held)
             }
             _ => {
                 let (version, mut ledgers) = self.store.ledgers_by_person(ws).await?;
+                let held = held_levels(audience);
                 // Members who hold a level but have no ledger are judged too (a keep period).
                 for p in held.keys() {
                     ledgers.entry(*p).or_default();
                 }
-                (version, ledgers, clock)
+                (version, ledgers, clock, held)
             }
         };
         let program = &audience.context.program;
@@ -94,7 +107,7 @@ impl LevelReview {
                 out.push(m);
             }
         }
-        let judged = Judged { version, day, held, everyone_at };
+        let judged = Judged { version, day, held, everyone_at, audience: Arc::downgrade(audience) };
         self.judged.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, judged);
         Ok(out)
     }

@@ -3,10 +3,14 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rekindle_core::WorkspaceId;
+use rekindle_core::identity::IdentityPolicy;
+use rekindle_core::loyalty::Program;
+use rekindle_core::message::Arrival;
+use rekindle_core::{Message, WorkspaceId};
+use rekindle_engine::live::LiveRooms;
 use rekindle_engine::{Engine, Judging};
-use rekindle_store::DEFAULT_WORKSPACE;
 use rekindle_store::prelude::*;
+use rekindle_store::{DEFAULT_WORKSPACE, Source};
 use rekindle_store_sqlite::SqliteStore;
 
 pub struct Still {
@@ -32,9 +36,32 @@ impl Still {
         Self { store, ws, engine, now, _dir: dir }
     }
 
+    /// [`Still::at`] with the loyalty `program` saved, and the live rooms the points follower
+    /// reads watching from.
+    #[allow(dead_code)] // only the loyalty tests use it
+    pub async fn with_program(start: DateTime<Utc>, program: &Program) -> (Self, Arc<LiveRooms>) {
+        let still = Self::at(start).await;
+        still.store.put_loyalty_program(still.ws, program, start).await.unwrap();
+        let live = Arc::new(LiveRooms::new(still.store.clone(), still.engine.clone()));
+        (still, live)
+    }
+
     pub fn set(&self, t: DateTime<Utc>) {
         *self.now.lock().unwrap() = t;
     }
+}
+
+/// A message as an import sends it (historical, arrived at `at`), from its JSON.
+#[allow(dead_code)] // only the loyalty tests use it
+pub fn historical(json: &serde_json::Value, at: DateTime<Utc>) -> Message {
+    let arrival = Arrival { historical: true, ..Arrival::live(at) };
+    Message::parse(&json.to_string(), None, &arrival).unwrap()
+}
+
+/// Append `messages` under the default identity policy; how many were stored.
+#[allow(dead_code)] // only the loyalty tests use it
+pub async fn append(store: &dyn Store, ws: WorkspaceId, messages: Vec<Message>) -> u64 {
+    store.append(ws, messages, &Source("test".into()), &IdentityPolicy::default()).await.unwrap().stored
 }
 
 /// Load a simulated store's events into `store` (the simulator's own message ids) and return
