@@ -14,6 +14,7 @@ use rekindle_core::{Message, PersonId, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
 use serde_json::json;
 
+use super::EVERYONE_EVERY;
 use crate::Engine;
 use crate::audience::Audience;
 
@@ -24,14 +25,6 @@ pub struct LevelReview {
     /// Per workspace, what the last judgement was made on.
     judged: Mutex<HashMap<WorkspaceId, Judged>>,
 }
-
-/// Everyone is judged again at least this often (and when the day turns, since a keep period
-/// may end). Between, only the people whose ledger or level held moved are: judging everyone
-/// read every ledger of the workspace (0.5–0.65 s for 100,000 members on the project's
-/// machine), and under a live room's traffic some ledger moves on nearly every pass of the
-/// points follower (issue 24). It is also what catches an entry PostgreSQL committed after a
-/// newer one was read (its ids may commit out of order), and a merge that joined two ledgers.
-const EVERYONE_EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
 /// What a workspace's last judgement was made on.
 struct Judged {
