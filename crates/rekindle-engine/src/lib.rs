@@ -4,7 +4,7 @@
 
 pub mod addressed;
 pub mod audience;
-mod background;
+pub mod background;
 mod browse;
 pub mod engine;
 pub mod folded;

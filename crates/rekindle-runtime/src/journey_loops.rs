@@ -34,13 +34,24 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
     // Waits that ended, segment and stage changes, dated triggers: beside the events, so a
     // scan over everyone never holds an event back.
     // These and the dispatcher's writes wait for the event path's (rekindle_store::urgency).
+    // The pass itself runs on a low-priority thread, its store reads in line: after a refresh
+    // it enters and walks a thousand people or so for a second or two of a core, and at the
+    // event path's priority that made the runner fall behind the orders (issue 24).
     let background = state.clone();
-    tokio::spawn(rekindle_store::urgency::patient(async move {
+    tokio::spawn(async move {
         loop {
             tokio::time::sleep(tick).await;
-            each_workspace(&background, "background", |ws| background.runner.background(ws)).await;
+            let state = background.clone();
+            let pass = rekindle_engine::background::run_async(move || {
+                rekindle_store::urgency::patient(async move {
+                    each_workspace(&state, "background", |ws| state.runner.background(ws)).await
+                })
+            });
+            if pass.await.is_err() {
+                tracing::warn!("the journeys' background pass panicked; it runs again on the next tick");
+            }
         }
-    }));
+    });
     tokio::spawn(rekindle_store::urgency::patient(async move {
         let mut asked: Option<std::time::Instant> = None;
         loop {
