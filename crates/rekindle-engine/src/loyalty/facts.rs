@@ -1,17 +1,17 @@
 //! Points and growth as rules read them: worked out from every ledger of a workspace when the
-//! program or the day changes (the day moves the growth window) and at least every
-//! [`EVERYONE_EVERY`]; between, only the ledgers that gained entries are read again.
+//! program or the day changes (the day moves the growth window) and at least every ten
+//! minutes; between, only the ledgers that gained entries are read again (`super::reading`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rekindle_core::loyalty::{Entry, Ledger, Program, growth};
 use rekindle_core::{PersonId, WorkspaceId};
 use rekindle_rules::PointsFacts;
 use rekindle_store::Store;
 
-use super::EVERYONE_EVERY;
+use super::reading::Reading;
 use crate::audience::Context;
 
 pub type Facts = Arc<HashMap<PersonId, PointsFacts>>;
@@ -22,16 +22,12 @@ pub struct PointsCache(Mutex<HashMap<WorkspaceId, Cached>>);
 
 #[derive(Clone)]
 struct Cached {
-    /// The newest ledger entry read.
-    version: i64,
-    day: NaiveDate,
+    reading: Reading,
     program: Arc<Program>,
     facts: Facts,
-    /// When every ledger was read last (the engine's clock).
-    everyone_at: DateTime<Utc>,
     /// How many ledgers the last call read, for the tests: `None` when it read every one.
     #[cfg_attr(not(test), allow(dead_code))]
-    read: Option<usize>,
+    ledgers_read: Option<usize>,
 }
 
 fn facts_of(entries: Vec<Entry>, program: &Program, now: DateTime<Utc>) -> PointsFacts {
@@ -58,26 +54,24 @@ impl PointsCache {
         let program = store.loyalty_program(ws).await?;
         let last = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&ws).cloned();
         let next = match last {
-            Some(last) if last.day == day && *last.program == program && now - last.everyone_at < EVERYONE_EVERY => {
-                let (version, moved) = store.points_people_since(ws, last.version).await?;
-                let moved: Vec<PersonId> = moved.into_iter().collect::<HashSet<_>>().into_iter().collect();
-                if moved.is_empty() {
-                    Cached { version, read: Some(0), ..last }
+            Some(last) if last.reading.holds(day, now) && *last.program == program => {
+                let (reading, ledgers) = last.reading.moved(store, ws, []).await?;
+                if ledgers.is_empty() {
+                    Cached { reading, ledgers_read: Some(0), ..last }
                 } else {
-                    let ledgers = store.points_entries_of(ws, &moved).await?;
                     let mut facts = (*last.facts).clone();
+                    let ledgers_read = Some(ledgers.len());
                     for (person, entries) in ledgers {
                         facts.insert(person, facts_of(entries, &program, now));
                     }
-                    Cached { version, facts: Arc::new(facts), read: Some(moved.len()), ..last }
+                    Cached { reading, facts: Arc::new(facts), ledgers_read, ..last }
                 }
             }
             _ => {
-                let (version, by_person) = store.ledgers_by_person(ws).await?;
+                let (reading, by_person) = Reading::everyone(store, ws, day, now).await?;
                 let facts =
                     by_person.into_iter().map(|(person, entries)| (person, facts_of(entries, &program, now))).collect();
-                let program = Arc::new(program);
-                Cached { version, day, program, facts: Arc::new(facts), everyone_at: now, read: None }
+                Cached { reading, program: Arc::new(program), facts: Arc::new(facts), ledgers_read: None }
             }
         };
         let out = (next.facts.clone(), next.program.clone());
@@ -88,7 +82,7 @@ impl PointsCache {
     /// How many ledgers the workspace's last call read (`None`: every one).
     #[cfg(test)]
     fn last_read(&self, ws: WorkspaceId) -> Option<Option<usize>> {
-        self.0.lock().unwrap().get(&ws).map(|c| c.read)
+        self.0.lock().unwrap().get(&ws).map(|c| c.ledgers_read)
     }
 }
 

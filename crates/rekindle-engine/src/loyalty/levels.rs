@@ -5,16 +5,16 @@
 //! change they were judged from: judged again before the event is folded back, the same
 //! change is the same event, which the log keeps once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rekindle_core::loyalty::{Change, Entry, Program};
 use rekindle_core::{Message, PersonId, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
 use serde_json::json;
 
-use super::EVERYONE_EVERY;
+use super::reading::Reading;
 use crate::Engine;
 use crate::audience::Audience;
 
@@ -28,13 +28,9 @@ pub struct LevelReview {
 
 /// What a workspace's last judgement was made on.
 struct Judged {
-    /// The newest ledger entry read.
-    version: i64,
-    day: NaiveDate,
+    reading: Reading,
     /// The level each member held, and since when.
     held: HashMap<PersonId, (DateTime<Utc>, &'static str)>,
-    /// When everyone was judged last (the engine's clock).
-    everyone_at: DateTime<Utc>,
     /// The audience `held` was read from. Weak: a replaced audience is not kept alive, and
     /// its address is not reused while this points at it.
     audience: Weak<Audience>,
@@ -60,30 +56,28 @@ impl LevelReview {
         // Levels held move only with the audience: read again only when a refresh replaced it
         // (the points loop runs on every append; a refresh comes every few seconds).
         let replaced = !last.as_ref().is_some_and(|l| std::ptr::eq(l.audience.as_ptr(), Arc::as_ptr(audience)));
-        let (version, ledgers, everyone_at, held) = match last {
-            Some(last) if last.day == day && clock - last.everyone_at < EVERYONE_EVERY => {
-                let (version, mut moved) = self.store.points_people_since(ws, last.version).await?;
-                let held = match replaced {
+        let (reading, ledgers, held) = match last {
+            Some(last) if last.reading.holds(day, clock) => {
+                let (held, changed) = match replaced {
                     true => {
                         let held = held_levels(audience);
-                        moved.extend(held.iter().filter(|(p, h)| last.held.get(p) != Some(h)).map(|(p, _)| *p));
-                        held
+                        let changed: Vec<PersonId> =
+                            held.iter().filter(|(p, h)| last.held.get(p) != Some(h)).map(|(p, _)| *p).collect();
+                        (held, changed)
                     }
-                    false => last.held,
+                    false => (last.held, Vec::new()),
                 };
-                let moved: Vec<PersonId> = moved.into_iter().collect::<HashSet<_>>().into_iter().collect();
-                let ledgers =
-                    if moved.is_empty() { HashMap::new() } else { self.store.points_entries_of(ws, &moved).await? };
-                (version, ledgers, last.everyone_at, held)
+                let (reading, ledgers) = last.reading.moved(&*self.store, ws, changed).await?;
+                (reading, ledgers, held)
             }
             _ => {
-                let (version, mut ledgers) = self.store.ledgers_by_person(ws).await?;
+                let (reading, mut ledgers) = Reading::everyone(&*self.store, ws, day, clock).await?;
                 let held = held_levels(audience);
                 // Members who hold a level but have no ledger are judged too (a keep period).
                 for p in held.keys() {
                     ledgers.entry(*p).or_default();
                 }
-                (version, ledgers, clock, held)
+                (reading, ledgers, held)
             }
         };
         let program = &audience.context.program;
@@ -100,7 +94,7 @@ impl LevelReview {
                 out.push(m);
             }
         }
-        let judged = Judged { version, day, held, everyone_at, audience: Arc::downgrade(audience) };
+        let judged = Judged { reading, held, audience: Arc::downgrade(audience) };
         self.judged.lock().unwrap_or_else(|p| p.into_inner()).insert(ws, judged);
         Ok(out)
     }
