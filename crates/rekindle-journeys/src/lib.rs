@@ -36,7 +36,7 @@ use chrono::{DateTime, Utc};
 use rekindle_core::journey::EntryLimits;
 use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{JourneyId, WorkspaceId};
-use rekindle_store::{Enrollment, NewEnrollment, Store};
+use rekindle_store::{Enrollment, NewEnrollment, Store, WalkedEntry};
 
 pub use catalog::Catalog;
 pub use metrics::JourneyMetrics;
@@ -232,12 +232,35 @@ impl Runner {
                 limits: EntryLimits::of(&en.journey.definition.limits, en.at.min(now), catalog.tz),
             })
             .collect();
-        let enrolled = self.store.enroll_many(ws, &new).await?;
-        let walks: Vec<Walking> =
-            enrolled.into_iter().zip(admitted).filter_map(|(e, en)| Some(Walking::new(e?, en.occasion))).collect();
-        pass.entered = walks.len();
         let walker = Walker::new(&*self.store, ws, catalog, audience, &self.caps, now);
-        pass.add_all(walks.len(), walker.walk_all(&walks).await?);
+        // Each entry's first walk is planned before the entry is written, under an id reserved
+        // for it, and both are one write: on SQLite an event's entries then wait for the one
+        // writer once, not twice (issue 24). A walk that would write elsewhere first (a coupon,
+        // a tag, points) is planned only once its entry is in: entered after the others.
+        let ids = self.store.reserve_enrollment_ids(new.len()).await?;
+        let (mut walked, mut later) = (Vec::new(), Vec::new());
+        for ((n, en), id) in new.into_iter().zip(admitted).zip(ids) {
+            let first = en.journey.definition.steps.first().map(|s| s.id.clone());
+            match walker.plan_contained(&Enrollment::entering(id, &n, first), &en.occasion).await? {
+                Some(walk) => walked.push(WalkedEntry { id, entry: n, walk }),
+                None => later.push((n, en)),
+            }
+        }
+        if !walked.is_empty() {
+            // `None`: refused, its walk dropped.
+            for queued in self.store.enter_walked(ws, &walked, &self.caps).await?.into_iter().flatten() {
+                pass.entered += 1;
+                pass.add_all(1, Walk::of(Some(queued)));
+            }
+        }
+        if !later.is_empty() {
+            let (new, admitted): (Vec<NewEnrollment>, Vec<Entry>) = later.into_iter().unzip();
+            let enrolled = self.store.enroll_many(ws, &new).await?;
+            let walks: Vec<Walking> =
+                enrolled.into_iter().zip(admitted).filter_map(|(e, en)| Some(Walking::new(e?, en.occasion))).collect();
+            pass.entered += walks.len();
+            pass.add_all(walks.len(), walker.walk_all(&walks).await?);
+        }
         Ok(pass)
     }
 

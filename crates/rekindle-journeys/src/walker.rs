@@ -56,7 +56,7 @@ pub struct Walker<'a> {
 }
 
 impl Walk {
-    fn of(result: Option<Vec<Queued>>) -> Self {
+    pub(crate) fn of(result: Option<Vec<Queued>>) -> Self {
         let Some(queued) = result else { return Walk { stale: true, ..Walk::default() } };
         let q = queued.iter().filter(|q| matches!(q, Queued::Queued(_))).count();
         Walk { queued: q, skipped: queued.len() - q, stale: false }
@@ -109,6 +109,24 @@ impl<'a> Walker<'a> {
         occasion: &Occasion,
         arrived: Option<usize>,
     ) -> rekindle_store::Result<Advance> {
+        let planned = self.plan_unless(e, occasion, arrived, false).await?;
+        Ok(planned.expect("every walk is planned when none is refused"))
+    }
+
+    /// [`Walker::plan`] for an entry not yet written (`rekindle_store::WalkedEntry`): `None`,
+    /// having done nothing, when the walk would write beyond its enrollment and messages (a
+    /// coupon, a tag, points) — those wait until the entry is known to be admitted.
+    pub async fn plan_contained(&self, e: &Enrollment, occasion: &Occasion) -> rekindle_store::Result<Option<Advance>> {
+        self.plan_unless(e, occasion, None, true).await
+    }
+
+    async fn plan_unless(
+        &self,
+        e: &Enrollment,
+        occasion: &Occasion,
+        arrived: Option<usize>,
+        contained: bool,
+    ) -> rekindle_store::Result<Option<Advance>> {
         let Some(definition) = self.catalog.version(self.store, self.ws, e.journey, e.version).await? else {
             return Err(StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)));
         };
@@ -118,7 +136,7 @@ impl<'a> Walker<'a> {
         // nothing: not asked, which spared a read of the person's messages per entry.)
         if e.step.is_some() && e.seq > 0 && !definition.undelivered.walks_on(self.undelivered(e).await?) {
             let log = vec![record(from, "exited", Some("undelivered"))];
-            return Ok(Advance {
+            return Ok(Some(Advance {
                 enrollment: e.id,
                 seq: e.seq,
                 state: EnrollmentState::Exited,
@@ -128,7 +146,7 @@ impl<'a> Walker<'a> {
                 messages: Vec::new(),
                 log,
                 at: self.now,
-            });
+            }));
         }
         let asked = self.catalog.asked(&definition, None);
         let history = match asked.is_empty() {
@@ -142,6 +160,9 @@ impl<'a> Walker<'a> {
         };
         let facts = super::winners::WithWinners { inner: &facts, decided: &self.catalog.winners, journey: e.journey };
         let (effects, walked) = walk(&definition, from, arrived, e.id as u64, &facts, self.now, self.catalog.tz);
+        if contained && effects.iter().any(Effect::writes_elsewhere) {
+            return Ok(None);
+        }
 
         let mut log = Vec::new();
         let mut messages = Vec::new();
@@ -290,7 +311,7 @@ impl<'a> Walker<'a> {
         if state == EnrollmentState::Finished {
             log.push(record(from, "finished", None));
         }
-        Ok(Advance { enrollment: e.id, seq: e.seq, state, step, wake_at, variant, messages, log, at: self.now })
+        Ok(Some(Advance { enrollment: e.id, seq: e.seq, state, step, wake_at, variant, messages, log, at: self.now }))
     }
 
     /// Whether a message this enrollment queued failed or was skipped. Its send keys start

@@ -123,6 +123,68 @@ async fn a_journeys_coupons_stop_at_its_budget() {
     assert_eq!(held, 3, "no coupon beyond the budget");
 }
 
+/// An entry's first walk is planned before the entry is written (one write for both), unless
+/// the walk writes elsewhere: a coupon is issued only to those the entry limit lets in, and a
+/// message is queued only for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_limit_turns_people_away_before_their_coupon_or_message() {
+    let s = shop(at("2026-06-01T04:00:00Z")).await;
+    let coupon = CouponDefinition {
+        name: "见面礼".into(),
+        title: "见面礼包".into(),
+        value: CouponValue::Amount { fen: 300 },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 5,
+    };
+    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+    s.store.put_message_template(s.ws, &template("问候", ChannelKind::Wecom, "你好", None)).await.unwrap();
+    let gift = publish(
+        &s,
+        "限量礼",
+        json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": [{"id": "gift", "type": "coupon", "coupon": "见面礼", "next": "hello"},
+                      {"id": "hello", "type": "send", "channel": "wecom", "template": "问候"}],
+            "limits": {"entries_total": 2},
+        }),
+    )
+    .await;
+    let hello = publish(
+        &s,
+        "限量问候",
+        json!({
+            "trigger": {"type": "event", "event": "Order Completed"},
+            "steps": [{"id": "hello", "type": "send", "channel": "wecom", "template": "问候"}],
+            "limits": {"entries_total": 3},
+        }),
+    )
+    .await;
+    customers(&s, 5, "2026-06-01T03:00:00Z").await;
+    s.runner.run(s.ws).await.unwrap();
+    s.runner.run(s.ws).await.unwrap();
+    assert_eq!((entered(&s, gift).await, entered(&s, hello).await), (2, 3));
+    let (mut coupons, mut messages) = (0, BTreeMap::new());
+    for i in 0..5 {
+        let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
+            kind: rekindle_core::IdentifierKind::UserId,
+            value: format!("u{i}"),
+        });
+        let p = s.store.person(s.ws, &who).await.unwrap().unwrap().id;
+        coupons += s.store.person_coupons(s.ws, p).await.unwrap().len();
+        for m in s.store.messages(s.ws, Some(p), 10).await.unwrap() {
+            *messages.entry(m.journey).or_insert(0) += 1;
+            // Its send key names the enrollment that queued it, by the id reserved before the
+            // enrollment was written.
+            let e: i64 = m.send_key.split(':').next().and_then(|id| id.parse().ok()).expect("an enrollment's id");
+            let enrollment = s.store.enrollment(s.ws, e).await.unwrap().expect("the enrollment");
+            assert_eq!((enrollment.person, Some(enrollment.journey)), (p, m.journey), "{}", m.send_key);
+        }
+    }
+    assert_eq!(coupons, 2, "no coupon for those turned away");
+    assert_eq!(messages, BTreeMap::from([(Some(gift), 2), (Some(hello), 3)]), "a message only for those let in");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dispatcher_keeps_a_channel_to_its_send_rate_and_loses_nothing() {
     use rekindle_delivery::standin::{Provider, StandIn};

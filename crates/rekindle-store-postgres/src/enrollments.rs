@@ -9,6 +9,7 @@ use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{
     Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result, StepRecord, StoreError,
+    WalkedEntry,
 };
 use sqlx_core::error::Error;
 use sqlx_core::row::Row;
@@ -43,8 +44,14 @@ fn enrollment(r: &PgRow) -> Result<Enrollment, Error> {
     })
 }
 
-/// Enter a person inside the caller's transaction (see [`rekindle_store::Enrollments::enroll`]).
-async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Option<Enrollment>> {
+/// Enter a person inside the caller's transaction (see [`rekindle_store::Enrollments::enroll`]),
+/// under `id` if one was reserved for them, else the sequence's next.
+async fn enroll_in(
+    c: &mut PgConnection,
+    ws: WorkspaceId,
+    e: &NewEnrollment,
+    id: Option<i64>,
+) -> Result<Option<Enrollment>> {
     // Another node enrolling this person in this journey waits here until we commit, then sees
     // our enrollment in its re-entry check: the policy holds across nodes.
     // A journey with entry limits is also locked whole: nodes entering different people count
@@ -99,10 +106,15 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
     let first = definition.steps.first().map(|s| s.id.clone());
     // A node that took the same trigger for someone else (not under our lock) wins the unique
     // key: nothing is inserted and the trigger counts as seen, as the check above would say.
+    // The id column, reserved or the sequence's default.
+    let (column, value) = match id {
+        Some(_) => ("id, ", "$9, "),
+        None => ("", ""),
+    };
     let row = sql_owned(format!(
-        "INSERT INTO enrollments (workspace_id, journey_id, version, person_id, trigger_key, state, step, wake_at,
-                                  seq, entered_at, updated_at, context)
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, 0, $7, $7, $8)
+        "INSERT INTO enrollments ({column}workspace_id, journey_id, version, person_id, trigger_key, state, step,
+                                  wake_at, seq, entered_at, updated_at, context)
+         VALUES ({value}$1, $2, $3, $4, $5, 'active', $6, $7, 0, $7, $7, $8)
          ON CONFLICT (journey_id, trigger_key) DO NOTHING
          RETURNING {ENROLLMENT_COLUMNS}"
     ))
@@ -114,6 +126,7 @@ async fn enroll_in(c: &mut PgConnection, ws: WorkspaceId, e: &NewEnrollment) -> 
     .bind(first.as_deref())
     .bind(e.at)
     .bind(Json(&e.context))
+    .bind(id)
     .fetch_optional(&mut *c)
     .await
     .map_err(db_err)?;
@@ -228,12 +241,62 @@ async fn of_person(
     rows.iter().map(enrollment).collect::<Result<_, _>>().map_err(db_err)
 }
 
+/// Apply a walk inside the caller's transaction (see [`rekindle_store::Enrollments::advance`]):
+/// `None`, having written nothing, when the enrollment moved on.
+async fn advance_in(
+    tx: &mut PgConnection,
+    ws: WorkspaceId,
+    advance: &Advance,
+    caps: &CapsConfig,
+) -> Result<Option<Vec<Queued>>> {
+    // Move the enrollment to where the walk left it, if it is still where the walk began.
+    // Optimistic on `seq`: a walk racing ours on another node waits for our row lock, then
+    // finds `seq` moved on and matches nothing.
+    let row = sql("UPDATE enrollments SET state = $4, step = $5, wake_at = $6, variant = COALESCE($7, variant),
+                          seq = seq + 1, updated_at = $8
+                   WHERE workspace_id = $1 AND id = $2 AND seq = $3 RETURNING journey_id, variant")
+    .bind(ws.0)
+    .bind(advance.enrollment)
+    .bind(advance.seq)
+    .bind(advance.state.as_str())
+    .bind(advance.step.as_deref())
+    .bind(advance.wake_at)
+    .bind(advance.variant.as_deref())
+    .bind(advance.at)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let Some(row) = row else { return Ok(None) };
+    let journey: i64 = row.try_get(0).map_err(db_err)?;
+    // The variant after the update: the one just assigned, or the one assigned earlier.
+    let variant: Option<&str> = row.try_get(1).map_err(db_err)?;
+    let log: Vec<Logged> = advance
+        .log
+        .iter()
+        .map(|l| Logged { step: &l.step, outcome: &l.outcome, detail: l.detail.as_deref() })
+        .collect();
+    log_steps(tx, ws, journey, advance.enrollment, variant, &log, advance.at).await?;
+    let placed = queue_in(tx, ws, &advance.messages, caps).await?;
+    // A message with fallbacks: the channel that took it, on its step.
+    let chosen: Vec<StepRecord> = advance
+        .messages
+        .iter()
+        .zip(&placed)
+        .filter(|(_, p)| matches!(p.queued, Queued::Queued(_)))
+        .filter_map(|(m, p)| m.chosen(p.channel))
+        .collect();
+    let log: Vec<Logged> =
+        chosen.iter().map(|l| Logged { step: &l.step, outcome: &l.outcome, detail: l.detail.as_deref() }).collect();
+    log_steps(tx, ws, journey, advance.enrollment, variant, &log, advance.at).await?;
+    Ok(Some(placed.into_iter().map(|p| p.queued).collect()))
+}
+
 #[async_trait::async_trait]
 impl rekindle_store::Enrollments for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
         let mut tx = self.tx().await?;
-        let entered = enroll_in(&mut tx, ws, new).await?;
+        let entered = enroll_in(&mut tx, ws, new, None).await?;
         done(tx, entered).await
     }
 
@@ -252,50 +315,42 @@ impl rekindle_store::Enrollments for PostgresStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>> {
         let mut tx = self.tx().await?;
-        // Move the enrollment to where the walk left it, if it is still where the walk began.
-        // Optimistic on `seq`: a walk racing ours on another node waits for our row lock, then
-        // finds `seq` moved on and matches nothing.
-        let row = sql("UPDATE enrollments SET state = $4, step = $5, wake_at = $6, variant = COALESCE($7, variant),
-                              seq = seq + 1, updated_at = $8
-                       WHERE workspace_id = $1 AND id = $2 AND seq = $3 RETURNING journey_id, variant")
-        .bind(ws.0)
-        .bind(advance.enrollment)
-        .bind(advance.seq)
-        .bind(advance.state.as_str())
-        .bind(advance.step.as_deref())
-        .bind(advance.wake_at)
-        .bind(advance.variant.as_deref())
-        .bind(advance.at)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let Some(row) = row else {
+        let Some(queued) = advance_in(&mut tx, ws, advance, caps).await? else {
             // Nothing was written; the transaction holds no locks worth keeping.
             tx.rollback().await.map_err(db_err)?;
             return Ok(None);
         };
-        let journey: i64 = row.try_get(0).map_err(db_err)?;
-        // The variant after the update: the one just assigned, or the one assigned earlier.
-        let variant: Option<&str> = row.try_get(1).map_err(db_err)?;
-        let log: Vec<Logged> = advance
-            .log
-            .iter()
-            .map(|l| Logged { step: &l.step, outcome: &l.outcome, detail: l.detail.as_deref() })
-            .collect();
-        log_steps(&mut tx, ws, journey, advance.enrollment, variant, &log, advance.at).await?;
-        let placed = queue_in(&mut tx, ws, &advance.messages, caps).await?;
-        // A message with fallbacks: the channel that took it, on its step.
-        let chosen: Vec<StepRecord> = advance
-            .messages
-            .iter()
-            .zip(&placed)
-            .filter(|(_, p)| matches!(p.queued, Queued::Queued(_)))
-            .filter_map(|(m, p)| m.chosen(p.channel))
-            .collect();
-        let log: Vec<Logged> =
-            chosen.iter().map(|l| Logged { step: &l.step, outcome: &l.outcome, detail: l.detail.as_deref() }).collect();
-        log_steps(&mut tx, ws, journey, advance.enrollment, variant, &log, advance.at).await?;
-        done(tx, Some(placed.into_iter().map(|p| p.queued).collect())).await
+        done(tx, Some(queued)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn reserve_enrollment_ids(&self, n: usize) -> Result<Vec<i64>> {
+        let rows = sql("SELECT nextval(pg_get_serial_sequence('enrollments', 'id')) FROM generate_series(1, $1)")
+            .bind(n as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| r.try_get::<i64, _>(0)).collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    /// One transaction an entry, as `enroll_many`: a node holds one person's lock at a time.
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn enter_walked(
+        &self,
+        ws: WorkspaceId,
+        entries: &[WalkedEntry],
+        caps: &CapsConfig,
+    ) -> Result<Vec<Option<Vec<Queued>>>> {
+        let mut out = Vec::with_capacity(entries.len());
+        for w in entries {
+            let mut tx = self.tx().await?;
+            let walked = match enroll_in(&mut tx, ws, &w.entry, Some(w.id)).await? {
+                Some(_) => advance_in(&mut tx, ws, &w.walk, caps).await?,
+                None => None,
+            };
+            out.push(done(tx, walked).await?);
+        }
+        Ok(out)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

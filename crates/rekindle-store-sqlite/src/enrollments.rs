@@ -7,12 +7,14 @@ use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{JourneyId, PersonId, WorkspaceId};
 use rekindle_store::{
     Advance, ChangeCursors, Enrollment, EnrollmentState, Enrollments, NewEnrollment, Queued, Result, StoreError,
+    WalkedEntry,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Cached;
 use crate::change_feed::last_id;
 use crate::codec::{ms, time};
+use crate::enrollment_ids::EnrollmentIds;
 use crate::journeys::{bad, definition};
 use crate::outbox::queue_one;
 use crate::people::PERSON_AND_MERGED;
@@ -55,7 +57,15 @@ fn load_enrollment(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<En
     .map_err(db_err)
 }
 
-fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Option<Enrollment>> {
+/// Enter a person inside the caller's transaction, under `id` if one was reserved for them,
+/// else the next from `ids` (see `enrollment_ids.rs`).
+fn enroll_one(
+    c: &Connection,
+    ids: &EnrollmentIds,
+    ws: WorkspaceId,
+    e: &NewEnrollment,
+    id: Option<i64>,
+) -> Result<Option<Enrollment>> {
     let seen: bool = c
         .cached_row(
             "SELECT EXISTS (SELECT 1 FROM enrollments WHERE journey_id = ?1 AND trigger_key = ?2)",
@@ -96,14 +106,28 @@ fn enroll_one(c: &Connection, ws: WorkspaceId, e: &NewEnrollment) -> Result<Opti
         .map_err(db_err)?
         .ok_or_else(|| StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)))?;
     let first = definition(&first_step)?.steps.first().map(|s| s.id.clone());
+    let id = match id {
+        Some(id) => id,
+        None => ids.take(c, 1)?.start,
+    };
     let row = c
         .cached_row(
             &format!(
-                "INSERT INTO enrollments (workspace_id, journey_id, version, person_id, trigger_key, state, step, wake_at,
-                                          seq, entered_at, updated_at, context)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, 0, ?7, ?7, ?8) RETURNING {ENROLLMENT_COLUMNS}"
+                "INSERT INTO enrollments (id, workspace_id, journey_id, version, person_id, trigger_key, state, step,
+                                          wake_at, seq, entered_at, updated_at, context)
+                 VALUES (?9, ?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, 0, ?7, ?7, ?8) RETURNING {ENROLLMENT_COLUMNS}"
             ),
-            params![ws.0, e.journey.0, e.version, e.person.0, e.trigger_key, first, ms(e.at), e.context.to_string()],
+            params![
+                ws.0,
+                e.journey.0,
+                e.version,
+                e.person.0,
+                e.trigger_key,
+                first,
+                ms(e.at),
+                e.context.to_string(),
+                id
+            ],
             enrollment_row,
         )
         .map_err(db_err)?;
@@ -271,12 +295,23 @@ fn advance_one(
     Ok(Some(queued))
 }
 
+impl SqliteStore {
+    /// A write that took enrollment ids failed: the next are read from the file again.
+    fn ids_checked<T>(&self, written: Result<T>) -> Result<T> {
+        if written.is_err() {
+            self.inner.enrollment_ids.forget();
+        }
+        written
+    }
+}
+
 #[async_trait::async_trait]
 impl Enrollments for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
-        let new = new.clone();
-        self.write(move |tx| enroll_one(tx, ws, &new)).await
+        let (new, inner) = (new.clone(), self.inner.clone());
+        let entered = self.write(move |tx| enroll_one(tx, &inner.enrollment_ids, ws, &new, None)).await;
+        self.ids_checked(entered)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -286,8 +321,41 @@ impl Enrollments for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
-        let new = new.to_vec();
-        self.write(move |tx| new.iter().map(|n| enroll_one(tx, ws, n)).collect()).await
+        let (new, inner) = (new.to_vec(), self.inner.clone());
+        let entered = self
+            .write(move |tx| new.iter().map(|n| enroll_one(tx, &inner.enrollment_ids, ws, n, None)).collect())
+            .await;
+        self.ids_checked(entered)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn reserve_enrollment_ids(&self, n: usize) -> Result<Vec<i64>> {
+        let inner = self.inner.clone();
+        self.read(move |c| Ok(inner.enrollment_ids.take(c, n)?.collect())).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn enter_walked(
+        &self,
+        ws: WorkspaceId,
+        entries: &[WalkedEntry],
+        caps: &CapsConfig,
+    ) -> Result<Vec<Option<Vec<Queued>>>> {
+        let (entries, caps, inner) = (entries.to_vec(), caps.clone(), self.inner.clone());
+        let walked = self
+            .write(move |tx| {
+                let mut out = Vec::with_capacity(entries.len());
+                for w in &entries {
+                    let entered = enroll_one(tx, &inner.enrollment_ids, ws, &w.entry, Some(w.id))?;
+                    out.push(match entered {
+                        Some(_) => advance_one(tx, ws, &w.walk, &caps)?,
+                        None => None,
+                    });
+                }
+                Ok(out)
+            })
+            .await;
+        self.ids_checked(walked)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

@@ -18,6 +18,7 @@ mod consent;
 mod coupons;
 mod cursors;
 mod documents;
+mod enrollment_ids;
 mod enrollments;
 mod erasure;
 mod event_log;
@@ -79,6 +80,7 @@ pub(crate) struct Inner {
     synced: parking_lot::Mutex<u64>,
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
+    enrollment_ids: enrollment_ids::EnrollmentIds,
 }
 
 impl SqliteStore {
@@ -109,6 +111,7 @@ impl SqliteStore {
             synced: parking_lot::Mutex::new(0),
             readers: Mutex::new(Vec::new()),
             inbox,
+            enrollment_ids: Default::default(),
         });
         checkpoint::spawn(path, Arc::downgrade(&inner));
         Ok(Self { inner })

@@ -116,6 +116,29 @@ pub struct Enrollment {
     pub context: serde_json::Value,
 }
 
+impl Enrollment {
+    /// The row [`crate::Enrollments::enroll`] writes for `new` under `id`, at `first` (the
+    /// journey's first step): what an entry's first walk is planned from before it is written
+    /// ([`WalkedEntry`]).
+    pub fn entering(id: i64, new: &NewEnrollment, first: Option<String>) -> Self {
+        Enrollment {
+            id,
+            journey: new.journey,
+            version: new.version,
+            person: new.person,
+            state: EnrollmentState::Active,
+            step: first,
+            wake_at: Some(new.at),
+            variant: None,
+            seq: 0,
+            entered_at: new.at,
+            updated_at: new.at,
+            converted_at: None,
+            context: new.context.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEnrollment {
     pub journey: JourneyId,
@@ -129,6 +152,17 @@ pub struct NewEnrollment {
     /// The journey's entry limits: counted and applied under the same lock as the insert, so
     /// concurrent runners cannot overshoot; a refusal is recorded for the readout.
     pub limits: EntryLimits,
+}
+
+/// An entry whose first walk was planned before it was written, under an id reserved for it
+/// ([`crate::Enrollments::reserve_enrollment_ids`]): the walk's split is seeded and its send
+/// keys named by that id. Entered and walked in one write (`Enrollments::enter_walked`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalkedEntry {
+    pub id: i64,
+    pub entry: NewEnrollment,
+    /// The walk from the first step, planned for `seq` 0; dropped if the entry is refused.
+    pub walk: Advance,
 }
 
 /// Where a walk left an enrollment, with what it produced; applied in one transaction, and

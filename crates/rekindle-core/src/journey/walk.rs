@@ -74,6 +74,15 @@ pub enum Effect<'a> {
     },
 }
 
+impl Effect<'_> {
+    /// Whether carrying it out writes beyond the enrollment and its messages (a coupon issued,
+    /// a tag, points): a walk with such an effect is planned only once its entry is written,
+    /// never for an entry that may yet be refused.
+    pub fn writes_elsewhere(&self) -> bool {
+        matches!(self, Effect::Coupon { .. } | Effect::Tag { .. } | Effect::AwardPoints { .. })
+    }
+}
+
 /// The path an action path takes when nothing came in time.
 pub const TIMED_OUT: &str = "timeout";
 

@@ -1,6 +1,6 @@
 //! People walking journeys, and where the journey runner is in the log and the change records.
 
-use crate::{Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result};
+use crate::{Advance, ChangeCursors, Enrollment, EnrollmentState, NewEnrollment, Queued, Result, WalkedEntry};
 use chrono::{DateTime, Utc};
 use rekindle_core::outreach::CapsConfig;
 use rekindle_core::{PersonId, WorkspaceId};
@@ -35,6 +35,21 @@ pub trait Enrollments: Send + Sync {
         }
         Ok(out)
     }
+    /// `n` ids for enrollments not yet written, none of them any other enrollment's, so an
+    /// entry's first walk can be planned before the entry is written ([`WalkedEntry`]). An id
+    /// reserved and never used is skipped.
+    async fn reserve_enrollment_ids(&self, n: usize) -> Result<Vec<i64>>;
+    /// Enter each (as [`Enrollments::enroll`], under its reserved id) and apply its planned
+    /// walk, in order: each entry's fate, `None` where the entry was refused (its walk is
+    /// dropped). One write for an entry and its walk instead of two, which is what an event's
+    /// way to the outbox waits for on SQLite's one writer (issue 24). SQLite writes them all
+    /// in one transaction; PostgreSQL one transaction each, as `enroll_many`.
+    async fn enter_walked(
+        &self,
+        ws: WorkspaceId,
+        entries: &[WalkedEntry],
+        caps: &CapsConfig,
+    ) -> Result<Vec<Option<Vec<Queued>>>>;
     /// Apply a walk's result: `Ok(None)` when the enrollment moved on meanwhile (nothing
     /// written), else each message's fate, in order. Caps are counted per message with `caps`.
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>>;

@@ -8,7 +8,8 @@ use rekindle_core::outreach::{CapsConfig, ChannelKind};
 
 use super::{default_ws, t0};
 use crate::{
-    Advance, EnrollmentState, JourneyStatus, NewEnrollment, NewMessage, Queued, StepRecord, Store, StoreError,
+    Advance, Enrollment, EnrollmentState, JourneyStatus, NewEnrollment, NewMessage, Queued, StepRecord, Store,
+    StoreError, WalkedEntry,
 };
 
 fn definition(template: &str) -> Definition {
@@ -196,6 +197,79 @@ pub async fn advances_are_optimistic(store: &dyn Store) {
         messages.iter().map(|r| (r.step.as_str(), r.outcome.as_str(), r.count)).collect::<Vec<_>>(),
         [("send", "queued", 1)]
     );
+}
+
+/// An entry walked before it is written (`WalkedEntry`): under the id reserved for it, with
+/// its walk applied in the same write, refused as `enroll` would refuse it, and ids reserved
+/// never taken by another enrollment.
+pub async fn entries_walked_before_they_are_written(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let (j, version) = published(store, "j").await;
+    let caps = CapsConfig::default();
+    let p = PersonId::new_v7();
+    let new = |key: &str| NewEnrollment {
+        journey: j.id,
+        version,
+        person: p,
+        trigger_key: key.into(),
+        reentry: Reentry::Always,
+        context: serde_json::json!({"product": "燕麦"}),
+        limits: Default::default(),
+        at: t0(),
+    };
+    let ids = store.reserve_enrollment_ids(3).await.unwrap();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending and distinct: {ids:?}");
+    // An enrollment written meanwhile the plain way takes none of them.
+    let other = PersonId::new_v7();
+    let plain = store.enroll(ws, &NewEnrollment { person: other, ..new("plain") }).await.unwrap().unwrap();
+    assert!(!ids.contains(&plain.id), "{} is reserved", plain.id);
+    // What the walk was planned from is the row `enroll` writes.
+    assert_eq!(
+        plain,
+        Enrollment::entering(plain.id, &NewEnrollment { person: other, ..new("plain") }, plain.step.clone())
+    );
+
+    let walk = |id: i64| {
+        let mut send = message(&format!("{id}:0:send"), p, ChannelKind::Sms, "2026-05-01");
+        (send.journey, send.enrollment, send.step) = (Some(j.id), Some(id), Some("send".into()));
+        Advance {
+            enrollment: id,
+            seq: 0,
+            state: EnrollmentState::Active,
+            step: Some("send".into()),
+            wake_at: Some(t0() + Duration::hours(1)),
+            variant: Some("A".into()),
+            messages: vec![send],
+            log: vec![StepRecord { step: "wait".into(), outcome: "waiting".into(), detail: None }],
+            at: t0(),
+        }
+    };
+    let entries: Vec<WalkedEntry> = [("e1", ids[0]), ("e1", ids[1]), ("e2", ids[2])]
+        .into_iter()
+        .map(|(key, id)| WalkedEntry { id, entry: new(key), walk: walk(id) })
+        .collect();
+    let fates = store.enter_walked(ws, &entries, &caps).await.unwrap();
+    assert!(matches!(&fates[0], Some(q) if matches!(q[..], [Queued::Queued(_)])), "entered and queued: {fates:?}");
+    assert_eq!(fates[1], None, "the same trigger enrolls once: its walk is dropped");
+    assert_eq!(fates[2], None, "not while inside (re-entry always): its walk is dropped");
+    let entered = store.enrollment(ws, ids[0]).await.unwrap().expect("entered under the reserved id");
+    assert_eq!(
+        (entered.state, entered.step.as_deref(), entered.seq, entered.variant.as_deref(), entered.context),
+        (EnrollmentState::Active, Some("send"), 1, Some("A"), serde_json::json!({"product": "燕麦"})),
+        "the walk applied to the entry"
+    );
+    for refused in &ids[1..] {
+        assert!(store.enrollment(ws, *refused).await.unwrap().is_none(), "nothing under refused id {refused}");
+    }
+    let messages = store.messages(ws, Some(p), 10).await.unwrap();
+    assert_eq!(messages.iter().map(|m| m.send_key.clone()).collect::<Vec<_>>(), [format!("{}:0:send", ids[0])]);
+    let steps = store.journey_step_counts(ws, j.id).await.unwrap();
+    let outcomes: Vec<_> = steps.iter().map(|r| (r.step.as_str(), r.outcome.as_str(), r.count)).collect();
+    assert!(outcomes.contains(&("wait", "entered", 2)) && outcomes.contains(&("wait", "waiting", 1)), "{outcomes:?}");
+    // Ids reserved after are past every one written.
+    let next = store.reserve_enrollment_ids(1).await.unwrap();
+    assert!(next[0] > ids[2] && next[0] > plain.id, "{next:?}");
 }
 
 pub async fn journey_cursor_only_moves_on(store: &dyn Store) {

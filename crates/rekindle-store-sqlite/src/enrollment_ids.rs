@@ -1,0 +1,80 @@
+//! Enrollment ids handed out before their rows are written
+//! (`Enrollments::reserve_enrollment_ids`). SQLite has no sequence: an insert without an id takes
+//! the largest rowid plus one, which could be an id handed out and not yet written. So every
+//! enrollment this store writes takes its id from here: the largest written, read once, then
+//! counted on in memory.
+//!
+//! Another process writing enrollments to the same file (a CLI beside `serve`) counts on its
+//! own; a clash fails that write with a unique-key error, wrote nothing, and the write's caller
+//! [`EnrollmentIds::forget`]s, so the next id is read from the file again.
+
+use rekindle_store::Result;
+use rusqlite::Connection;
+
+use crate::db_err;
+
+#[derive(Default)]
+pub(crate) struct EnrollmentIds {
+    /// The next id to hand out; `None` until read from the file.
+    next: parking_lot::Mutex<Option<i64>>,
+}
+
+impl EnrollmentIds {
+    /// `n` ids, none written yet nor handed out before, in ascending order. `c` reads the
+    /// largest written when this store has not yet (any connection: each of ours takes its ids
+    /// here, so none is being written without them).
+    pub(crate) fn take(&self, c: &Connection, n: usize) -> Result<std::ops::Range<i64>> {
+        let mut next = self.next.lock();
+        let first = match *next {
+            Some(id) => id,
+            None => {
+                let largest: i64 =
+                    c.query_row("SELECT COALESCE(MAX(id), 0) FROM enrollments", [], |r| r.get(0)).map_err(db_err)?;
+                largest + 1
+            }
+        };
+        let end = first + n as i64;
+        *next = Some(end);
+        Ok(first..end)
+    }
+
+    /// Read the largest id from the file again before the next is handed out: a write with
+    /// ids from here failed, perhaps on one another process wrote meanwhile.
+    pub(crate) fn forget(&self) {
+        *self.next.lock() = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE enrollments (id INTEGER PRIMARY KEY); INSERT INTO enrollments VALUES (7);")
+            .unwrap();
+        c
+    }
+
+    #[test]
+    fn ids_follow_the_largest_written_and_are_never_handed_out_twice() {
+        let c = file();
+        let ids = EnrollmentIds::default();
+        assert_eq!(ids.take(&c, 3).unwrap(), 8..11);
+        // Written meanwhile by this store: counted on, not read again.
+        c.execute("INSERT INTO enrollments VALUES (9)", []).unwrap();
+        assert_eq!(ids.take(&c, 1).unwrap(), 11..12);
+        assert_eq!(ids.take(&c, 0).unwrap(), 12..12);
+    }
+
+    #[test]
+    fn after_a_failed_write_the_largest_is_read_again() {
+        let c = file();
+        let ids = EnrollmentIds::default();
+        assert_eq!(ids.take(&c, 1).unwrap(), 8..9);
+        // Another process wrote 8 to 20.
+        c.execute("INSERT INTO enrollments VALUES (20)", []).unwrap();
+        ids.forget();
+        assert_eq!(ids.take(&c, 2).unwrap(), 21..23);
+    }
+}
