@@ -38,6 +38,15 @@ impl EnrollmentIds {
         Ok(first..end)
     }
 
+    /// [`EnrollmentIds::take`] without a connection, once the largest written has been read:
+    /// `None` before.
+    pub(crate) fn take_counted(&self, n: usize) -> Option<std::ops::Range<i64>> {
+        let mut next = self.next.lock();
+        let first = (*next)?;
+        *next = Some(first + n as i64);
+        Some(first..first + n as i64)
+    }
+
     /// Read the largest id from the file again before the next is handed out: a write with
     /// ids from here failed, perhaps on one another process wrote meanwhile.
     pub(crate) fn forget(&self) {
@@ -65,6 +74,18 @@ mod tests {
         c.execute("INSERT INTO enrollments VALUES (9)", []).unwrap();
         assert_eq!(ids.take(&c, 1).unwrap(), 11..12);
         assert_eq!(ids.take(&c, 0).unwrap(), 12..12);
+        assert_eq!(ids.take_counted(2), Some(12..14), "counted on without the file");
+        assert_eq!(ids.take(&c, 1).unwrap(), 14..15);
+    }
+
+    #[test]
+    fn nothing_is_counted_before_the_file_is_read() {
+        let c = file();
+        let ids = EnrollmentIds::default();
+        assert_eq!(ids.take_counted(1), None);
+        assert_eq!(ids.take(&c, 1).unwrap(), 8..9);
+        ids.forget();
+        assert_eq!(ids.take_counted(1), None, "forgotten: read again first");
     }
 
     #[test]

@@ -330,6 +330,10 @@ impl Enrollments for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn reserve_enrollment_ids(&self, n: usize) -> Result<Vec<i64>> {
+        // Counted in memory once the largest is known: no trip to a reader for each event.
+        if let Some(ids) = self.inner.enrollment_ids.take_counted(n) {
+            return Ok(ids.collect());
+        }
         let inner = self.inner.clone();
         self.read(move |c| Ok(inner.enrollment_ids.take(c, n)?.collect())).await
     }
