@@ -33,6 +33,15 @@ async fn customers(s: &Shop, n: usize, t: &str) {
     append(s, batch).await;
 }
 
+/// The person [`customers`] made as `u{i}`.
+async fn customer(s: &Shop, i: usize) -> rekindle_core::PersonId {
+    let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
+        kind: rekindle_core::IdentifierKind::UserId,
+        value: format!("u{i}"),
+    });
+    s.store.person(s.ws, &who).await.unwrap().expect("a customer").id
+}
+
 async fn entered(s: &Shop, j: JourneyId) -> i64 {
     s.store.journey_conversions(s.ws, j).await.unwrap().iter().map(|c| c.entered).sum()
 }
@@ -113,11 +122,7 @@ async fn a_journeys_coupons_stop_at_its_budget() {
     assert_eq!((count("entered"), count("coupon_issued"), count("coupon_budget")), (5, 3, 2), "{steps:?}");
     let mut held = 0;
     for i in 0..5 {
-        let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
-            kind: rekindle_core::IdentifierKind::UserId,
-            value: format!("u{i}"),
-        });
-        let p = s.store.person(s.ws, &who).await.unwrap().unwrap().id;
+        let p = customer(&s, i).await;
         held += s.store.person_coupons(s.ws, p).await.unwrap().len();
     }
     assert_eq!(held, 3, "no coupon beyond the budget");
@@ -166,11 +171,7 @@ async fn an_entry_limit_turns_people_away_before_their_coupon_or_message() {
     assert_eq!((entered(&s, gift).await, entered(&s, hello).await), (2, 3));
     let (mut coupons, mut messages) = (0, BTreeMap::new());
     for i in 0..5 {
-        let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
-            kind: rekindle_core::IdentifierKind::UserId,
-            value: format!("u{i}"),
-        });
-        let p = s.store.person(s.ws, &who).await.unwrap().unwrap().id;
+        let p = customer(&s, i).await;
         coupons += s.store.person_coupons(s.ws, p).await.unwrap().len();
         for m in s.store.messages(s.ws, Some(p), 10).await.unwrap() {
             *messages.entry(m.journey).or_insert(0) += 1;

@@ -15,42 +15,53 @@ use crate::db_err;
 
 #[derive(Default)]
 pub(crate) struct EnrollmentIds {
-    /// The next id to hand out; `None` until read from the file.
-    next: parking_lot::Mutex<Option<i64>>,
+    counter: parking_lot::Mutex<Counter>,
+}
+
+#[derive(Default)]
+struct Counter {
+    /// The next id to hand out; `None` until the file has been read.
+    next: Option<i64>,
+    /// A write failed since the file was last read: read it again before counting on.
+    doubted: bool,
 }
 
 impl EnrollmentIds {
     /// `n` ids, none written yet nor handed out before, in ascending order. `c` reads the
-    /// largest written when this store has not yet (any connection: each of ours takes its ids
-    /// here, so none is being written without them).
+    /// largest written when this store has not yet, or doubts its count (any connection: each
+    /// of ours takes its ids here, so none is being written without them).
     pub(crate) fn take(&self, c: &Connection, n: usize) -> Result<std::ops::Range<i64>> {
-        let mut next = self.next.lock();
-        let first = match *next {
-            Some(id) => id,
-            None => {
-                let largest: i64 =
-                    c.query_row("SELECT COALESCE(MAX(id), 0) FROM enrollments", [], |r| r.get(0)).map_err(db_err)?;
-                largest + 1
-            }
-        };
-        let end = first + n as i64;
-        *next = Some(end);
-        Ok(first..end)
+        let mut counter = self.counter.lock();
+        if counter.next.is_none() || counter.doubted {
+            let largest: i64 =
+                c.query_row("SELECT COALESCE(MAX(id), 0) FROM enrollments", [], |r| r.get(0)).map_err(db_err)?;
+            // Never back: ids handed out and not yet written are above what the file holds.
+            counter.next = Some(counter.next.unwrap_or(0).max(largest + 1));
+            counter.doubted = false;
+        }
+        Ok(counter.hand_out(n))
     }
 
-    /// [`EnrollmentIds::take`] without a connection, once the largest written has been read:
-    /// `None` before.
+    /// [`EnrollmentIds::take`] without a connection, when the count is known and not doubted:
+    /// `None` otherwise.
     pub(crate) fn take_counted(&self, n: usize) -> Option<std::ops::Range<i64>> {
-        let mut next = self.next.lock();
-        let first = (*next)?;
-        *next = Some(first + n as i64);
-        Some(first..first + n as i64)
+        let mut counter = self.counter.lock();
+        (counter.next.is_some() && !counter.doubted).then(|| counter.hand_out(n))
     }
 
-    /// Read the largest id from the file again before the next is handed out: a write with
-    /// ids from here failed, perhaps on one another process wrote meanwhile.
+    /// A write with ids from here failed, perhaps on one another process wrote meanwhile: the
+    /// largest written is read again before the next id is handed out.
     pub(crate) fn forget(&self) {
-        *self.next.lock() = None;
+        self.counter.lock().doubted = true;
+    }
+}
+
+impl Counter {
+    fn hand_out(&mut self, n: usize) -> std::ops::Range<i64> {
+        let first = self.next.unwrap_or(1);
+        let end = first + n as i64;
+        self.next = Some(end);
+        first..end
     }
 }
 
@@ -85,7 +96,17 @@ mod tests {
         assert_eq!(ids.take_counted(1), None);
         assert_eq!(ids.take(&c, 1).unwrap(), 8..9);
         ids.forget();
-        assert_eq!(ids.take_counted(1), None, "forgotten: read again first");
+        assert_eq!(ids.take_counted(1), None, "doubted: read again first");
+    }
+
+    #[test]
+    fn reading_again_never_hands_out_an_id_twice() {
+        let c = file();
+        let ids = EnrollmentIds::default();
+        // Handed out, not yet written; then another write fails.
+        assert_eq!(ids.take(&c, 5).unwrap(), 8..13);
+        ids.forget();
+        assert_eq!(ids.take(&c, 1).unwrap(), 13..14, "the file holds only 7: counted on, not back");
     }
 
     #[test]
