@@ -216,12 +216,21 @@ async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
     let recorded_since = format!("SELECT count(*) FROM stage_changes WHERE at > '{}'", killed_at.to_rfc3339());
     let orderers = "SELECT count(DISTINCT person_id) FROM events WHERE name = 'Order Completed'";
     let enrolled = format!("SELECT count(*) FROM enrollments WHERE journey_id = {first_order}");
+    // A message the killed leader had claimed stays `sending` until its lease ends, then is
+    // `uncertain`, never sent again (docs/journeys.md, "Send once"): it may or may not have
+    // reached the provider. Its person counts as messaged, once.
+    let stranded = "SELECT recipient FROM outbox WHERE channel = 'wecom' AND state IN ('sending', 'uncertain')";
+    let reached = || {
+        let mut people: BTreeSet<String> = wecom.delivered().into_iter().map(|d| d.to).collect();
+        people.extend(psql_rows(&url, stranded));
+        people.len()
+    };
     let (mut settled, mut last) = (0, (0, 0, 0, 0));
     for _ in 0..150 {
         let changes: i64 = psql_rows(&url, &recorded_since)[0].parse().unwrap();
         let want: i64 = psql_rows(&url, orderers)[0].parse().unwrap();
         let have: i64 = psql_rows(&url, &enrolled)[0].parse().unwrap();
-        let messaged = wecom.delivered().len();
+        let messaged = reached();
         last = (changes, want, have, messaged);
         // Everyone orders in 1,800 events over 30 people; five more order late.
         if changes > 0 && have == want && want == PEOPLE as i64 + 5 && messaged >= PEOPLE {
@@ -234,9 +243,11 @@ async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
     }
     let (changes, want, have, messaged) = last;
     assert_eq!(
-        settled, 3,
+        settled,
+        3,
         "the refresh and the journeys caught up after the leader died: {changes} stage changes since, \
-         {have} of {want} buyers enrolled, {messaged} messages"
+         {have} of {want} buyers enrolled, {messaged} people messaged; outbox by state: {:?}",
+        psql_rows(&url, "SELECT state || ' ' || count(*) FROM outbox GROUP BY state")
     );
 
     // Every acknowledged event once.
@@ -264,7 +275,14 @@ async fn three_nodes_share_the_work_and_replace_a_killed_leader() {
         *messages.entry(d.to).or_default() += 1;
     }
     assert!(messages.values().all(|n| *n == 1), "a person got more than the cap allows: {messages:?}");
-    assert_eq!(messages.len(), PEOPLE, "every reachable person was messaged once: {messages:?}");
+    let stranded = psql_rows(&url, stranded);
+    assert!(stranded.iter().all(|to| !messages.contains_key(to)), "a person had a second message in flight");
+    assert_eq!(
+        messages.len() + stranded.len(),
+        PEOPLE,
+        "every reachable person was messaged once, or was in flight when the leader was killed: \
+         {messages:?}, in flight {stranded:?}"
+    );
 
     drop(nodes);
 }
