@@ -33,6 +33,19 @@ async fn customers(s: &Shop, n: usize, t: &str) {
     append(s, batch).await;
 }
 
+/// A coupon of `fen` off, valid a week, five a person.
+async fn put_coupon(s: &Shop, name: &str, title: &str, fen: i64) {
+    let coupon = CouponDefinition {
+        name: name.into(),
+        title: title.into(),
+        value: CouponValue::Amount { fen },
+        threshold_fen: 0,
+        valid_days: 7,
+        per_person_limit: 5,
+    };
+    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+}
+
 /// The person [`customers`] made as `u{i}`.
 async fn customer(s: &Shop, i: usize) -> rekindle_core::PersonId {
     let who = rekindle_store::PersonRef::Identifier(rekindle_core::Identifier {
@@ -94,15 +107,7 @@ async fn a_scheduled_journey_to_hundreds_enters_its_daily_limit_day_by_day() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journeys_coupons_stop_at_its_budget() {
     let s = shop(at("2026-06-01T04:00:00Z")).await;
-    let coupon = CouponDefinition {
-        name: "回归礼".into(),
-        title: "回归礼包".into(),
-        value: CouponValue::Amount { fen: 500 },
-        threshold_fen: 0,
-        valid_days: 7,
-        per_person_limit: 5,
-    };
-    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+    put_coupon(&s, "回归礼", "回归礼包", 500).await;
     let j = publish(
         &s,
         "有预算",
@@ -134,15 +139,7 @@ async fn a_journeys_coupons_stop_at_its_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entry_limit_turns_people_away_before_their_coupon_or_message() {
     let s = shop(at("2026-06-01T04:00:00Z")).await;
-    let coupon = CouponDefinition {
-        name: "见面礼".into(),
-        title: "见面礼包".into(),
-        value: CouponValue::Amount { fen: 300 },
-        threshold_fen: 0,
-        valid_days: 7,
-        per_person_limit: 5,
-    };
-    s.store.put_coupon(s.ws, &coupon).await.unwrap();
+    put_coupon(&s, "见面礼", "见面礼包", 300).await;
     s.store.put_message_template(s.ws, &template("问候", ChannelKind::Wecom, "你好", None)).await.unwrap();
     let gift = publish(
         &s,
