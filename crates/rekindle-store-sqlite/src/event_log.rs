@@ -43,7 +43,12 @@ impl EventLog for SqliteStore {
         policy: &IdentityPolicy,
     ) -> Result<AppendReport> {
         let (source, policy) = (source.clone(), policy.clone());
-        self.write(move |tx| append_in(tx, ws, &messages, &source, &policy)).await
+        let inner = self.inner.clone();
+        self.write(move |tx| {
+            inner.size_cache_for(tx, messages.len())?;
+            append_in(tx, ws, &messages, &source, &policy)
+        })
+        .await
     }
 
     /// Every commit so far on disk: derived commits did not wait for it

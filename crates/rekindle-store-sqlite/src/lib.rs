@@ -70,8 +70,13 @@ const CACHE_KIB: i64 = 64 * 1024;
 /// page's number (262,145 with 4 KiB pages), past the end of any database under 1 GiB: the
 /// drop then walks the writer's whole cache, commit after commit. With 64 MiB that walk was
 /// 6 % of the process's CPU under ingestion at 10,000 events/s, held inside the writer; the
-/// pages a smaller cache misses are read back from the OS's cache (issue 24).
+/// pages a smaller cache misses are read back from the OS's cache (issue 24). Bulk appends
+/// commit seldom and touch many pages: they get the readers' size ([`Inner::size_cache_for`]).
 const WRITER_CACHE_KIB: i64 = 16 * 1024;
+/// Messages in an append from which the writer's cache is the readers' size: a backlog or an
+/// import, where misses cost more than the walk (1,000,000 events through `rekindle bench
+/// ingest` were ~6 % slower with the small cache).
+const BULK_APPEND: usize = 5000;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -91,6 +96,8 @@ pub(crate) struct Inner {
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
     enrollment_ids: enrollment_ids::EnrollmentIds,
+    /// The writer's cache is the readers' size, for bulk appends ([`Inner::size_cache_for`]).
+    bulk_cache: std::sync::atomic::AtomicBool,
 }
 
 impl SqliteStore {
@@ -123,6 +130,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             inbox,
             enrollment_ids: Default::default(),
+            bulk_cache: Default::default(),
         });
         checkpoint::spawn(path, Arc::downgrade(&inner));
         Ok(Self { inner })
@@ -180,6 +188,19 @@ impl SqliteStore {
 }
 
 impl Inner {
+    /// Size the writer's page cache for an append of `messages`, inside its transaction: the
+    /// readers' size from [`BULK_APPEND`] on, the writer's own below. It stays so until an
+    /// append of the other kind, so steady traffic of either kind keeps its cache warm.
+    pub(crate) fn size_cache_for(&self, tx: &Connection, messages: usize) -> Result<()> {
+        let bulk = messages >= BULK_APPEND;
+        if self.bulk_cache.load(Ordering::Relaxed) != bulk {
+            let kib = if bulk { CACHE_KIB } else { WRITER_CACHE_KIB };
+            tx.pragma_update(None, "cache_size", -kib).map_err(db_err)?;
+            self.bulk_cache.store(bulk, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     /// Wait until the writer's commit number `commit` is on disk: fsync the write-ahead log,
     /// unless a sync since that commit already did. Outside the writer, so the next write
     /// commits meanwhile, and one fsync covers every commit made before it (a group commit):
@@ -393,6 +414,24 @@ mod tests {
         let cache = |c: &Connection| c.query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0)).map_err(db_err);
         assert_eq!(store.write(move |tx| cache(tx)).await.unwrap(), -WRITER_CACHE_KIB);
         assert_eq!(store.read(cache).await.unwrap(), -CACHE_KIB);
+    }
+
+    /// A bulk append gets the readers' cache, and keeps it until an append that is not bulk.
+    #[tokio::test]
+    async fn bulk_appends_keep_the_readers_cache_until_a_small_one() {
+        let (store, _dir) = crate::temp_store().await;
+        let cache = |c: &Connection| c.query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0)).map_err(db_err);
+        let sized = |messages: usize| {
+            let inner = store.inner.clone();
+            move |tx: &rusqlite::Transaction<'_>| {
+                inner.size_cache_for(tx, messages)?;
+                cache(tx)
+            }
+        };
+        assert_eq!(store.write(sized(BULK_APPEND)).await.unwrap(), -CACHE_KIB);
+        assert_eq!(store.write(move |tx| cache(tx)).await.unwrap(), -CACHE_KIB, "other writes leave it");
+        assert_eq!(store.write(sized(BULK_APPEND - 1)).await.unwrap(), -WRITER_CACHE_KIB);
+        assert_eq!(store.write(move |tx| cache(tx)).await.unwrap(), -WRITER_CACHE_KIB);
     }
 
     /// A read asked for on a background thread runs there, at its priority; from anywhere
