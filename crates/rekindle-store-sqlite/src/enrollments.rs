@@ -57,11 +57,38 @@ fn load_enrollment(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<En
     .map_err(db_err)
 }
 
+/// Each journey version's first step, read once per transaction: one order enters the same
+/// person into many journeys, and a pass enters many people into the same few, and reading
+/// and parsing the definition for each entry was a sixth of entering (issue 24).
+#[derive(Default)]
+struct FirstSteps(std::collections::HashMap<(JourneyId, i32), Option<String>>);
+
+impl FirstSteps {
+    fn of(&mut self, c: &Connection, journey: JourneyId, version: i32) -> Result<Option<String>> {
+        if let Some(first) = self.0.get(&(journey, version)) {
+            return Ok(first.clone());
+        }
+        let stored = c
+            .cached_row(
+                "SELECT definition FROM journey_versions WHERE journey_id = ?1 AND version = ?2",
+                params![journey.0, version],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(db_err)?
+            .ok_or_else(|| StoreError::NotFound(format!("journey {journey} version {version}")))?;
+        let first = definition(&stored)?.steps.first().map(|s| s.id.clone());
+        self.0.insert((journey, version), first.clone());
+        Ok(first)
+    }
+}
+
 /// Enter a person inside the caller's transaction, under `id` if one was reserved for them,
 /// else the next from `ids` (see `enrollment_ids.rs`).
 fn enroll_one(
     c: &Connection,
     ids: &EnrollmentIds,
+    firsts: &mut FirstSteps,
     ws: WorkspaceId,
     e: &NewEnrollment,
     id: Option<i64>,
@@ -96,16 +123,7 @@ fn enroll_one(
     if blocked || refused(c, ws, e)? {
         return Ok(None);
     }
-    let first_step = c
-        .cached_row(
-            "SELECT definition FROM journey_versions WHERE journey_id = ?1 AND version = ?2",
-            params![e.journey.0, e.version],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()
-        .map_err(db_err)?
-        .ok_or_else(|| StoreError::NotFound(format!("journey {} version {}", e.journey, e.version)))?;
-    let first = definition(&first_step)?.steps.first().map(|s| s.id.clone());
+    let first = firsts.of(c, e.journey, e.version)?;
     let id = match id {
         Some(id) => id,
         None => ids.take(c, 1)?.start,
@@ -197,19 +215,18 @@ fn log_step(
 /// Move the enrollment to where the walk left it, if it is still where the walk began.
 /// Returns the journey id, or `None` when another walk got there first.
 fn move_enrollment(c: &Connection, ws: WorkspaceId, a: &Advance) -> Result<Option<i64>> {
-    let journey = c
+    // RETURNING gives the row as updated: the variant kept or newly drawn.
+    let moved = c
         .cached_row(
             "UPDATE enrollments SET state = ?4, step = ?5, wake_at = ?6, variant = COALESCE(?7, variant),
                     seq = seq + 1, updated_at = ?8
-             WHERE workspace_id = ?1 AND id = ?2 AND seq = ?3 RETURNING journey_id",
+             WHERE workspace_id = ?1 AND id = ?2 AND seq = ?3 RETURNING journey_id, variant",
             params![ws.0, a.enrollment, a.seq, a.state.as_str(), a.step, a.wake_at.map(ms), a.variant, ms(a.at)],
-            |r| r.get::<_, i64>(0),
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
         )
         .optional()
         .map_err(db_err)?;
-    let Some(journey) = journey else { return Ok(None) };
-    let variant: Option<String> =
-        c.cached_row("SELECT variant FROM enrollments WHERE id = ?1", [a.enrollment], |r| r.get(0)).map_err(db_err)?;
+    let Some((journey, variant)) = moved else { return Ok(None) };
     for l in &a.log {
         log_step(c, ws, journey, a.enrollment, &l.step, variant.as_deref(), &l.outcome, l.detail.as_deref(), a.at)?;
     }
@@ -310,7 +327,9 @@ impl Enrollments for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
         let (new, inner) = (new.clone(), self.inner.clone());
-        let entered = self.write(move |tx| enroll_one(tx, &inner.enrollment_ids, ws, &new, None)).await;
+        let entered = self
+            .write(move |tx| enroll_one(tx, &inner.enrollment_ids, &mut FirstSteps::default(), ws, &new, None))
+            .await;
         self.ids_checked(entered)
     }
 
@@ -323,7 +342,10 @@ impl Enrollments for SqliteStore {
     async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
         let (new, inner) = (new.to_vec(), self.inner.clone());
         let entered = self
-            .write(move |tx| new.iter().map(|n| enroll_one(tx, &inner.enrollment_ids, ws, n, None)).collect())
+            .write(move |tx| {
+                let mut firsts = FirstSteps::default();
+                new.iter().map(|n| enroll_one(tx, &inner.enrollment_ids, &mut firsts, ws, n, None)).collect()
+            })
             .await;
         self.ids_checked(entered)
     }
@@ -349,8 +371,9 @@ impl Enrollments for SqliteStore {
         let walked = self
             .write(move |tx| {
                 let mut out = Vec::with_capacity(entries.len());
+                let mut firsts = FirstSteps::default();
                 for w in &entries {
-                    let entered = enroll_one(tx, &inner.enrollment_ids, ws, &w.entry, Some(w.id))?;
+                    let entered = enroll_one(tx, &inner.enrollment_ids, &mut firsts, ws, &w.entry, Some(w.id))?;
                     out.push(match entered {
                         Some(_) => advance_one(tx, ws, &w.walk, &caps)?,
                         None => None,

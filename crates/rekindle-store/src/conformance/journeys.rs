@@ -121,6 +121,37 @@ pub async fn enrollment_follows_the_reentry_policy(store: &dyn Store) {
     assert_eq!(store.open_enrollments(ws, p).await.unwrap().len(), 1);
 }
 
+/// Entries into two versions of one journey in one write each start at their own version's
+/// first step (a backend may read each version's definition once per write).
+pub async fn entries_start_at_their_own_version_s_first_step(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let (j, v1) = published(store, "versions").await;
+    let mut second = definition("t");
+    second.steps.rotate_left(1);
+    store.update_journey(ws, j.id, None, Some(&second), t0()).await.unwrap();
+    let v2 = store.publish_journey(ws, j.id, None, t0()).await.unwrap().version;
+    let new = |n: usize, version| NewEnrollment {
+        journey: j.id,
+        version,
+        person: PersonId::new_v7(),
+        trigger_key: format!("e{n}"),
+        reentry: Reentry::Always,
+        context: serde_json::Value::Null,
+        limits: Default::default(),
+        at: t0(),
+    };
+    let entries: Vec<NewEnrollment> = (0..4).map(|n| new(n, if n % 2 == 0 { v1 } else { v2 })).collect();
+    let entered = store.enroll_many(ws, &entries).await.unwrap();
+    let steps: Vec<_> = entered.iter().map(|e| e.as_ref().map(|e| (e.version, e.step.clone()))).collect();
+    let at = |v, step: &str| Some((v, Some(step.to_owned())));
+    assert_eq!(steps, [at(v1, "wait"), at(v2, "send"), at(v1, "wait"), at(v2, "send")]);
+    let missing = NewEnrollment { version: v2 + 1, ..new(9, v1) };
+    assert!(
+        matches!(store.enroll_many(ws, &[new(8, v1), missing]).await, Err(StoreError::NotFound(_))),
+        "a version never published"
+    );
+}
+
 pub async fn advances_are_optimistic(store: &dyn Store) {
     let ws = default_ws(store).await;
     let (j, version) = published(store, "j").await;

@@ -63,7 +63,7 @@ macro_rules! conformance_suite {
             audit_log_is_per_workspace, invitations_are_accepted_by_the_invitee,
             invitation_tokens_create_only_new_accounts, search_and_first_seen, workspace_settings, channel_settings_are_per_workspace, team_targets_are_replaced_whole, log_reads_up_to_the_horizon,
             segments_are_versioned, membership_is_recorded, stages_are_recorded, tags_on_people,
-            scores_are_replaced_whole, the_latest_fit_is_kept_per_workspace, journeys_are_versioned, enrollment_follows_the_reentry_policy, entries_walked_before_they_are_written,
+            scores_are_replaced_whole, the_latest_fit_is_kept_per_workspace, journeys_are_versioned, enrollment_follows_the_reentry_policy, entries_start_at_their_own_version_s_first_step, entries_walked_before_they_are_written,
             advances_are_optimistic, caps_are_counted_per_store_day, outbox_claims_and_records,
             rolling_and_tag_caps_are_counted_in_the_store, priorities_take_queued_slots_and_deferrals_wait,
             fallbacks_take_the_first_channel_with_room, racing_priorities_leave_the_highest_holding_the_slot,
