@@ -322,25 +322,16 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     ] {
         println!("  {label:<15} p50 ≤ {} ms, p99 ≤ {} ms (/metrics buckets)", at_most(name, 0.5), at_most(name, 0.99));
     }
-    // SQLite's one writer (`rekindle_store::urgency`): how long writes waited for it, the
-    // whole run's (the history stored before the orders is in `normal`).
-    let waits: Vec<String> = ["prompt", "normal", "patient"]
-        .iter()
-        .filter_map(|u| {
-            let labels = format!("urgency=\"{u}\"");
-            let at = |q| labelled_bucket_quantile(&text, "rekindle_sqlite_writer_wait_seconds", &labels, q);
-            let ms = |s: Option<f64>| s.map_or("?".into(), |s| format!("{:.1}", s * 1e3));
-            // The mean is exact where the buckets, twice as wide each, are not.
-            let sample = |what: &str| {
-                let name = format!("rekindle_sqlite_writer_wait_seconds_{what}{{{labels}}} ");
-                text.lines().find_map(|l| l.strip_prefix(name.as_str())).and_then(|v| v.trim().parse::<f64>().ok())
-            };
-            let mean = sample("sum").zip(sample("count")).map(|(sum, n)| sum / n.max(1.0));
-            at(0.5).map(|_| format!("{u} mean {} ms, p50 ≤ {} ms, p99 ≤ {} ms", ms(mean), ms(at(0.5)), ms(at(0.99))))
-        })
-        .collect();
-    if !waits.is_empty() {
-        println!("writer waits     {} (/metrics buckets)", waits.join("; "));
+    // SQLite's one writer (`rekindle_store::urgency`): how long writes waited for it and then
+    // held it, the whole run's (the history stored before the orders is in `normal`).
+    for (label, family) in [
+        ("writer waits", "rekindle_sqlite_writer_wait_seconds"),
+        ("writer held", "rekindle_sqlite_writer_held_seconds"),
+    ] {
+        let by_urgency = writer_times(&text, family);
+        if !by_urgency.is_empty() {
+            println!("{label:<16} {by_urgency} (/metrics buckets)");
+        }
     }
     println!("points follower  {points_behind} events behind the log after the last order");
     match load {
@@ -366,6 +357,26 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line of a writer histogram by urgency: the exact mean, and the buckets' p50 and p99.
+fn writer_times(text: &str, family: &str) -> String {
+    let times: Vec<String> = ["prompt", "normal", "patient"]
+        .iter()
+        .filter_map(|u| {
+            let labels = format!("urgency=\"{u}\"");
+            let at = |q| labelled_bucket_quantile(text, family, &labels, q);
+            let ms = |s: Option<f64>| s.map_or("?".into(), |s| format!("{:.1}", s * 1e3));
+            // The mean is exact where the buckets, twice as wide each, are not.
+            let sample = |what: &str| {
+                let name = format!("{family}_{what}{{{labels}}} ");
+                text.lines().find_map(|l| l.strip_prefix(name.as_str())).and_then(|v| v.trim().parse::<f64>().ok())
+            };
+            let mean = sample("sum").zip(sample("count")).map(|(sum, n)| sum / n.max(1.0));
+            at(0.5).map(|_| format!("{u} mean {} ms, p50 ≤ {} ms, p99 ≤ {} ms", ms(mean), ms(at(0.5)), ms(at(0.99))))
+        })
+        .collect();
+    times.join("; ")
 }
 
 /// The upper bound of the bucket in which quantile `q` of a Prometheus text-format histogram
