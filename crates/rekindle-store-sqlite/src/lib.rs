@@ -407,11 +407,15 @@ mod tests {
         assert_eq!(synced(&store), (committed + 3, committed + 3), "so does the log's sync");
     }
 
+    /// A connection's page cache size, as SQLite reports it (negative: in KiB).
+    fn cache(c: &Connection) -> Result<i64> {
+        c.query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0)).map_err(db_err)
+    }
+
     /// The writer's page cache is the smaller one (see [`WRITER_CACHE_KIB`]).
     #[tokio::test]
     async fn the_writer_keeps_a_smaller_page_cache_than_the_readers() {
         let (store, _dir) = crate::temp_store().await;
-        let cache = |c: &Connection| c.query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0)).map_err(db_err);
         assert_eq!(store.write(move |tx| cache(tx)).await.unwrap(), -WRITER_CACHE_KIB);
         assert_eq!(store.read(cache).await.unwrap(), -CACHE_KIB);
     }
@@ -420,7 +424,6 @@ mod tests {
     #[tokio::test]
     async fn bulk_appends_keep_the_readers_cache_until_a_small_one() {
         let (store, _dir) = crate::temp_store().await;
-        let cache = |c: &Connection| c.query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0)).map_err(db_err);
         let sized = |messages: usize| {
             let inner = store.inner.clone();
             move |tx: &rusqlite::Transaction<'_>| {
