@@ -15,7 +15,7 @@ use crate::Cached;
 use crate::change_feed::last_id;
 use crate::codec::{ms, time};
 use crate::enrollment_ids::EnrollmentIds;
-use crate::journeys::{bad, definition};
+use crate::journeys::{bad, versions};
 use crate::outbox::queue_one;
 use crate::people::PERSON_AND_MERGED;
 use crate::{SqliteStore, db_err};
@@ -64,20 +64,14 @@ fn load_enrollment(c: &Connection, ws: WorkspaceId, id: i64) -> Result<Option<En
 struct FirstSteps(std::collections::HashMap<(JourneyId, i32), Option<String>>);
 
 impl FirstSteps {
-    fn of(&mut self, c: &Connection, journey: JourneyId, version: i32) -> Result<Option<String>> {
+    fn of(&mut self, c: &Connection, ws: WorkspaceId, journey: JourneyId, version: i32) -> Result<Option<String>> {
         if let Some(first) = self.0.get(&(journey, version)) {
             return Ok(first.clone());
         }
-        let stored = c
-            .cached_row(
-                "SELECT definition FROM journey_versions WHERE journey_id = ?1 AND version = ?2",
-                params![journey.0, version],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(db_err)?
+        let stored = versions(c, ws, journey.0, Some(version))?
+            .pop()
             .ok_or_else(|| StoreError::NotFound(format!("journey {journey} version {version}")))?;
-        let first = definition(&stored)?.steps.first().map(|s| s.id.clone());
+        let first = stored.definition.steps.first().map(|s| s.id.clone());
         self.0.insert((journey, version), first.clone());
         Ok(first)
     }
@@ -123,7 +117,7 @@ fn enroll_one(
     if blocked || refused(c, ws, e)? {
         return Ok(None);
     }
-    let first = firsts.of(c, e.journey, e.version)?;
+    let first = firsts.of(c, ws, e.journey, e.version)?;
     let id = match id {
         Some(id) => id,
         None => ids.take(c, 1)?.start,

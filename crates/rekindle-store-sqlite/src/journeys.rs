@@ -134,7 +134,7 @@ fn set_status(c: &Connection, ws: WorkspaceId, id: i64, status: JourneyStatus, a
     load_journey(c, ws, id)?.ok_or_else(|| StoreError::NotFound(format!("journey {id}")))
 }
 
-fn versions(c: &Connection, ws: WorkspaceId, id: i64, only: Option<i32>) -> Result<Vec<JourneyVersion>> {
+pub(crate) fn versions(c: &Connection, ws: WorkspaceId, id: i64, only: Option<i32>) -> Result<Vec<JourneyVersion>> {
     let mut stmt = c
         .prepare_cached(
             "SELECT v.version, v.definition, v.published_at, v.published_by FROM journey_versions v
