@@ -108,7 +108,7 @@ async fn sigkill_loses_nothing_acknowledged_and_retries_count_once() {
     let store: Arc<dyn Store> = Arc::new(rekindle_store_sqlite::SqliteStore::open(dir.path()).await.unwrap());
     let ws = store.workspace_by_slug(DEFAULT_WORKSPACE).await.unwrap().unwrap().id;
     // What the last run acknowledged into its inbox and did not apply is applied on start.
-    let ingestor = Ingestor::start(store.clone(), Default::default(), Default::default(), Default::default());
+    let ingestor = Ingestor::start(store.clone(), Default::default(), Default::default(), Default::default(), None);
     assert!(ingestor.settled(Duration::from_secs(30)).await);
     let events = store.events(ws, &EventQuery { limit: u32::MAX, ..Default::default() }).await.unwrap();
     let mut stored: HashMap<String, usize> = HashMap::new();

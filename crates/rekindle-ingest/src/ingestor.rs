@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::{Message, WorkspaceId};
+use rekindle_store::tail::Tail;
 use rekindle_store::{AppendReport, InboxBatch, Source, Store, StoreError};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -96,11 +97,19 @@ pub struct Ingestor {
 impl Ingestor {
     /// Start ingestion on the current runtime. In journal mode this first applies whatever
     /// an earlier run acknowledged and had not applied; [`Ingestor::settled`] waits for it.
-    pub fn start(store: Arc<dyn Store>, policy: IdentityPolicy, config: IngestConfig, metrics: IngestMetrics) -> Self {
+    /// `log` is the followers' shared tail, fed what each append wrote (`tail.rs`).
+    pub fn start(
+        store: Arc<dyn Store>,
+        policy: IdentityPolicy,
+        config: IngestConfig,
+        metrics: IngestMetrics,
+        log: Option<Arc<Tail>>,
+    ) -> Self {
         let (queue, rx) = mpsc::channel(config.queue_depth.max(1));
         let rx: Queue = Arc::new(Mutex::new(rx));
         let appended = Arc::new(tokio::sync::watch::Sender::new(0));
-        let applier = Applier { store: store.clone(), policy: Arc::new(policy), metrics, appended: appended.clone() };
+        let applier =
+            Applier { store: store.clone(), policy: Arc::new(policy), metrics, appended: appended.clone(), log };
         let inbox = store.inbox().filter(|_| config.inbox);
         let progress = Arc::new(Progress::new(inbox.is_some(), applier.metrics.apply_lag.clone()));
         match inbox {
@@ -113,7 +122,13 @@ impl Ingestor {
     /// Ingestion without the inbox, with the default settings: `submit` returns once the
     /// store holds the messages, so whoever wrote them reads them at once (tools, tests).
     pub fn direct(store: Arc<dyn Store>, policy: IdentityPolicy) -> Self {
-        Self::start(store, policy, IngestConfig { inbox: false, ..IngestConfig::default() }, IngestMetrics::default())
+        Self::start(
+            store,
+            policy,
+            IngestConfig { inbox: false, ..IngestConfig::default() },
+            IngestMetrics::default(),
+            None,
+        )
     }
 
     /// Changes after every append that stored something, so what reacts to new events (the
@@ -192,13 +207,27 @@ struct Applier {
     policy: Arc<IdentityPolicy>,
     metrics: IngestMetrics,
     appended: Arc<tokio::sync::watch::Sender<u64>>,
+    log: Option<Arc<Tail>>,
 }
 
 impl Applier {
     async fn apply(&self, batch: InboxBatch) -> Result<AppendReport, StoreError> {
         let started = std::time::Instant::now();
         let count = batch.messages.len();
-        let result = self.store.append(batch.ws, batch.messages, &batch.source, &self.policy).await;
+        let result = match &self.log {
+            Some(log) => {
+                let feed = log.feed(batch.ws);
+                let written = self.store.append_returning(batch.ws, batch.messages, &batch.source, &self.policy).await;
+                written.map(|(report, appended)| {
+                    // Before the followers are woken: they find the events in memory.
+                    if let Some(appended) = appended {
+                        feed.push(appended);
+                    }
+                    report
+                })
+            }
+            None => self.store.append(batch.ws, batch.messages, &batch.source, &self.policy).await,
+        };
         self.metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
         self.metrics.commit_messages.observe(count as f64);
         match &result {

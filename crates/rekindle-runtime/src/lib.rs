@@ -109,11 +109,16 @@ impl Services {
     /// schedule: [`wall_clock`] outside tests.
     pub fn start(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let ingest_metrics = IngestMetrics::default();
-        let ingestor =
-            Ingestor::start(store.clone(), settings.identity.clone(), settings.ingest, ingest_metrics.clone());
+        let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
+        let ingestor = Ingestor::start(
+            store.clone(),
+            settings.identity.clone(),
+            settings.ingest,
+            ingest_metrics.clone(),
+            Some(engine.log().clone()),
+        );
         // Events ingested through other nodes wake this one's followers as its own do.
         store.on_appends_elsewhere(ingestor.waker());
-        let engine = Arc::new(Engine::new(store.clone(), settings.judging, clock.clone(), settings.refresh));
         let assistant = Arc::new(rekindle_engine::service::Assistant::new(store.clone()));
         let desk = Arc::new(rekindle_engine::service::ServiceDesk::new(store.clone(), engine.log().clone()));
         let live = Arc::new(LiveRooms::new(store.clone(), engine.clone()).with_assistant(assistant.clone()));

@@ -15,6 +15,13 @@ use crate::Cached;
 use crate::codec::{identifier, json_map, message_key, ms};
 use crate::db_err;
 
+/// What an append wrote: its counts, and each new event's id and person with the position of
+/// its message, in id order.
+pub(crate) struct Written {
+    pub report: AppendReport,
+    pub events: Vec<(i64, PersonId, usize)>,
+}
+
 /// Append `messages` inside the caller's write transaction.
 pub(crate) fn append_in(
     tx: &Transaction,
@@ -22,14 +29,15 @@ pub(crate) fn append_in(
     messages: &[Message],
     source: &Source,
     policy: &IdentityPolicy,
-) -> Result<AppendReport> {
+) -> Result<Written> {
     let stored = stored_ids(tx, ws, messages)?;
     let owners = owners(tx, ws, messages.iter().filter(|m| !stored.contains(&m.message_id)))?;
     let needed = people_needing_detail(messages, &stored, &owners);
     let known = load_people(tx, needed)?;
     let plan = plan_batch(messages, &stored, known, &owners, policy, &mut PersonId::new_v7);
-    write_plan(tx, ws, messages, &plan, source)?;
-    Ok(AppendReport::of_plan(&plan))
+    let ids = write_plan(tx, ws, messages, &plan, source)?;
+    let events = plan.events.iter().zip(ids).map(|(e, id)| (id, e.person, e.index)).collect();
+    Ok(Written { report: AppendReport::of_plan(&plan), events })
 }
 
 fn stored_ids(tx: &Transaction, ws: WorkspaceId, messages: &[Message]) -> Result<HashSet<String>> {
@@ -89,7 +97,7 @@ fn write_plan(
     messages: &[Message],
     plan: &BatchPlan,
     source: &Source,
-) -> Result<()> {
+) -> Result<Vec<i64>> {
     for (index, change) in &plan.changes {
         let m = &messages[*index];
         let at = ms(m.received_at);
@@ -172,6 +180,7 @@ fn write_plan(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(db_err)?;
+    let mut ids = Vec::with_capacity(plan.events.len());
     for e in &plan.events {
         let m = &messages[e.index];
         insert
@@ -187,6 +196,7 @@ fn write_plan(
                 m.payload.get()
             ])
             .map_err(db_err)?;
+        ids.push(tx.last_insert_rowid());
     }
-    Ok(())
+    Ok(ids)
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::{Message, PersonId, WorkspaceId};
 use rekindle_store::{
-    AppendReport, EventLog, EventQuery, Horizon, MergeRecord, Result, Source, StoreError, StoredEvent, Totals,
+    AppendReport, Appended, EventLog, EventQuery, Horizon, MergeRecord, Result, Source, StoreError, StoredEvent, Totals,
 };
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter};
@@ -32,6 +32,54 @@ fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
     })
 }
 
+impl SqliteStore {
+    /// The one append: with `returning`, also the events it added as they read back
+    /// ([`EventLog::append_returning`]), built once the writer is let go.
+    async fn append_logged(
+        &self,
+        ws: WorkspaceId,
+        messages: Vec<Message>,
+        source: &Source,
+        policy: &IdentityPolicy,
+        returning: bool,
+    ) -> Result<(AppendReport, Option<Appended>)> {
+        let (source, policy) = (source.clone(), policy.clone());
+        let inner = self.inner.clone();
+        let (written, messages) = self
+            .write(move |tx| {
+                inner.size_cache_for(tx, messages.len())?;
+                let written = append_in(tx, ws, &messages, &source, &policy)?;
+                Ok((written, messages))
+            })
+            .await?;
+        let events = &written.events;
+        // Under the one writer a new event's id is one past the largest before it, so these
+        // are every event with ids from the first to the last; a gap (never seen) says nothing.
+        let (Some(&(first, ..)), Some(&(last, ..))) = (events.first(), events.last()) else {
+            return Ok((written.report, None));
+        };
+        if !returning || last - first + 1 != events.len() as i64 {
+            return Ok((written.report, None));
+        }
+        let events = events.iter().map(|&(id, person, index)| logged(id, person, &messages[index])).collect();
+        Ok((written.report, Some(Appended { after: first - 1, events })))
+    }
+}
+
+/// An event as [`event_row`] reads it back: times to the millisecond, as they are stored.
+fn logged(id: i64, person: PersonId, m: &Message) -> StoredEvent {
+    StoredEvent {
+        id,
+        person,
+        message_id: m.message_id.clone(),
+        kind: m.kind,
+        name: m.name.clone(),
+        timestamp: time(ms(m.timestamp)),
+        received_at: time(ms(m.received_at)),
+        payload: serde_json::from_str(m.payload.get()).unwrap_or(serde_json::Value::Null),
+    }
+}
+
 #[async_trait::async_trait]
 impl EventLog for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -42,13 +90,18 @@ impl EventLog for SqliteStore {
         source: &Source,
         policy: &IdentityPolicy,
     ) -> Result<AppendReport> {
-        let (source, policy) = (source.clone(), policy.clone());
-        let inner = self.inner.clone();
-        self.write(move |tx| {
-            inner.size_cache_for(tx, messages.len())?;
-            append_in(tx, ws, &messages, &source, &policy)
-        })
-        .await
+        Ok(self.append_logged(ws, messages, source, policy, false).await?.0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
+    async fn append_returning(
+        &self,
+        ws: WorkspaceId,
+        messages: Vec<Message>,
+        source: &Source,
+        policy: &IdentityPolicy,
+    ) -> Result<(AppendReport, Option<Appended>)> {
+        self.append_logged(ws, messages, source, policy, true).await
     }
 
     /// Every commit so far on disk: derived commits did not wait for it

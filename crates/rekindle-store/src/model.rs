@@ -83,6 +83,15 @@ pub struct StoredEvent {
     pub payload: Value,
 }
 
+/// What one append added to a workspace's log, for the followers' shared tail (`tail.rs`):
+/// every event of the workspace with `after < id <= last`, `last` the id of the last one, as
+/// [`crate::EventLog::events_between`] would read them back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    pub after: i64,
+    pub events: Vec<StoredEvent>,
+}
+
 /// Which events to read, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventQuery {

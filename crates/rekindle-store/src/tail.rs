@@ -8,13 +8,17 @@
 //! the event then, which it already must handle: the followers that track people apply the
 //! merge log after the events they read (`Folded::catch_up`). An erasure rewrites events in
 //! place, so it makes the workspace's tail start again ([`Tail::forget`]).
+//!
+//! The applier feeds the tail what each append wrote ([`Feed`]) where the store can say it
+//! exactly (SQLite): then the followers at the head read nothing back from the store, and
+//! decode no payload a second time. A follower's read fills in wherever a feed did not fit.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use rekindle_core::WorkspaceId;
 
-use crate::{Result, Store, StoredEvent};
+use crate::{Appended, Result, Store, StoredEvent};
 
 /// Events kept per workspace: a follower further behind than this reads the store itself.
 pub const TAIL_EVENTS: usize = 20_000;
@@ -104,16 +108,52 @@ impl Tail {
     /// Up to `limit` events from `start` up to `upto`; then what is past the capacity goes.
     fn serve(&self, w: &mut Window, start: usize, upto: i64, limit: usize) -> Vec<Arc<StoredEvent>> {
         let served = w.events.range(start..).take_while(|e| e.id <= upto).take(limit).cloned().collect();
-        while w.events.len() > self.capacity {
-            if let Some(dropped) = w.events.pop_front() {
-                w.from = dropped.id;
-            }
-        }
+        w.trim(self.capacity);
         served
     }
 
-    /// Start the workspace's tail again: its events were rewritten (an erasure).
+    /// Where the workspace's next append goes once committed: taken before the append, so an
+    /// erasure meanwhile ([`Tail::forget`]) sends it to a tail nobody reads any more.
+    pub fn feed(&self, ws: WorkspaceId) -> Feed {
+        let window = self.windows.lock().unwrap_or_else(|p| p.into_inner()).entry(ws).or_default().clone();
+        Feed { window, capacity: self.capacity }
+    }
+
+    /// Start the workspace's tail again: its events were rewritten (an erasure). An append
+    /// under way feeds the tail it started with ([`Tail::feed`]), not the new one.
     pub fn forget(&self, ws: WorkspaceId) {
         self.windows.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
+    }
+}
+
+impl Window {
+    fn trim(&mut self, capacity: usize) {
+        while self.events.len() > capacity {
+            if let Some(dropped) = self.events.pop_front() {
+                self.from = dropped.id;
+            }
+        }
+    }
+}
+
+/// One append's way into a workspace's tail ([`Tail::feed`]).
+pub struct Feed {
+    window: Arc<Mutex<Window>>,
+    capacity: usize,
+}
+
+impl Feed {
+    /// What the append wrote, kept if it continues the tail where it ends; otherwise (a
+    /// follower already read past it, or another append came between) the followers read
+    /// from the store as before.
+    pub fn push(self, appended: Appended) {
+        let Some(last) = appended.events.last().map(|e| e.id) else { return };
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        if w.to != appended.after {
+            return;
+        }
+        w.to = last;
+        w.events.extend(appended.events.into_iter().map(Arc::new));
+        w.trim(self.capacity);
     }
 }

@@ -43,7 +43,7 @@ async fn concurrent_overlapping_submits_commit_together_and_count_once() {
         let (store, ws, _dir) = setup().await;
         let metrics = IngestMetrics::default();
         let config = IngestConfig { inbox, ..IngestConfig::default() };
-        let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, metrics.clone());
+        let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, metrics.clone(), None);
         overlapping_submits(&ingestor, ws).await;
         assert!(ingestor.settled(Duration::from_secs(10)).await);
         let totals = store.totals(ws).await.unwrap();
@@ -74,7 +74,7 @@ async fn what_a_crashed_run_acknowledged_is_applied_on_start() {
     assert_eq!(store.totals(ws).await.unwrap().events, 0);
 
     let config = IngestConfig { max_apply_messages: 25, ..IngestConfig::default() };
-    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, IngestMetrics::default());
+    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, IngestMetrics::default(), None);
     assert!(ingestor.settled(Duration::from_secs(10)).await, "a read waits for the recovery");
     let totals = store.totals(ws).await.unwrap();
     assert_eq!((totals.events, totals.people), (50, 5));
@@ -90,7 +90,7 @@ async fn what_a_crashed_run_acknowledged_is_applied_on_start() {
 async fn a_full_queue_says_overloaded_instead_of_waiting() {
     let (store, ws, _dir) = setup().await;
     let config = IngestConfig { queue_depth: 1, ..IngestConfig::default() };
-    let ingestor = Ingestor::start(store, IdentityPolicy::default(), config, IngestMetrics::default());
+    let ingestor = Ingestor::start(store, IdentityPolicy::default(), config, IngestMetrics::default(), None);
     // On a current-thread runtime the committer cannot run between these sends.
     let a = ingestor.submit(ws, Source::write_key("t"), vec![track(1, 1)]);
     let b = ingestor.submit(ws, Source::write_key("t"), vec![track(2, 1)]);
@@ -130,7 +130,7 @@ fn apply_transactions_keep_to_their_time_budget_until_the_applier_falls_behind()
 async fn a_time_budget_still_applies_everything_once() {
     let (store, ws, _dir) = setup().await;
     let config = IngestConfig { max_apply_millis: 1, ..IngestConfig::default() };
-    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, IngestMetrics::default());
+    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, IngestMetrics::default(), None);
     overlapping_submits(&ingestor, ws).await;
     assert!(ingestor.settled(Duration::from_secs(10)).await);
     let totals = store.totals(ws).await.unwrap();
@@ -149,7 +149,7 @@ async fn each_workspace_commits_in_its_own_lane() {
     }
     let metrics = IngestMetrics::default();
     let config = IngestConfig { inbox: false, ..IngestConfig::default() };
-    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, metrics.clone());
+    let ingestor = Ingestor::start(store.clone(), IdentityPolicy::default(), config, metrics.clone(), None);
     let mut tasks = Vec::new();
     for client in 0..60 {
         let (ingestor, ws) = (ingestor.clone(), workspaces[client % 3]);
@@ -215,6 +215,7 @@ async fn the_applier_goes_on_while_the_inbox_is_released_behind_it() {
         policy: Arc::new(IdentityPolicy::default()),
         metrics: IngestMetrics::default(),
         appended: appended.clone(),
+        log: None,
     };
     let progress = Arc::new(Progress::new(true, applier.metrics.apply_lag.clone()));
     journal::start(inbox.clone(), applier, Arc::new(Mutex::new(rx)), &IngestConfig::default(), progress.clone());

@@ -1,6 +1,6 @@
 //! The event log: the one road in ([`EventLog::append`]) and the reads of what it holds.
 
-use crate::{AppendReport, EventQuery, Horizon, MergeRecord, Result, Source, StoredEvent, Totals};
+use crate::{AppendReport, Appended, EventQuery, Horizon, MergeRecord, Result, Source, StoredEvent, Totals};
 use chrono::{DateTime, Utc};
 use rekindle_core::identity::IdentityPolicy;
 use rekindle_core::{Message, WorkspaceId};
@@ -19,6 +19,19 @@ pub trait EventLog: Send + Sync {
         source: &Source,
         policy: &IdentityPolicy,
     ) -> Result<AppendReport>;
+
+    /// [`Self::append`], also handing back what it added to the log where the backend can say
+    /// it exactly (`None` where it cannot): the shared tail is fed from it rather than reading
+    /// the events back (`tail.rs`). SQLite can: its one writer gives ids in commit order.
+    async fn append_returning(
+        &self,
+        ws: WorkspaceId,
+        messages: Vec<Message>,
+        source: &Source,
+        policy: &IdentityPolicy,
+    ) -> Result<(AppendReport, Option<Appended>)> {
+        Ok((self.append(ws, messages, source, policy).await?, None))
+    }
 
     /// Make every write committed so far durable, derived ones included
     /// ([`crate::durability`]): called before what they were derived from is let go.

@@ -244,3 +244,108 @@ pub async fn the_tail_serves_what_the_log_holds(store: &dyn Store) {
     tail.forget(ws);
     assert_eq!(ids(&tail.between(store, ws, 0, horizon, 1000).await.unwrap()), everything);
 }
+
+/// What an append hands back for the tail ([`crate::EventLog::append_returning`]) is the
+/// events exactly as they read back, and a tail fed it serves it without reading the store;
+/// a feed that does not continue the tail (another append came between, a follower read past
+/// it, an erasure started the tail again) is dropped, and the store is read instead.
+pub async fn a_fed_tail_serves_what_the_log_holds(store: &dyn Store) {
+    let ws = default_ws(store).await;
+    let other = store.create_workspace("fed-other", "Other", "Asia/Shanghai").await.unwrap().id;
+    let (source, policy) = (Source::write_key("test"), IdentityPolicy::default());
+    let batch = |round: u32, n: u32| -> Vec<Message> {
+        (0..n)
+            .map(|i| {
+                msg(serde_json::json!({"type": "track", "anonymousId": format!("f{}", i % 3), "event": "Fed",
+                    "messageId": format!("fed-{round}-{i}"), "timestamp": "2026-05-01T10:00:00.123456Z",
+                    "properties": {"n": i, "名": "草莓"}}))
+            })
+            .collect()
+    };
+    let returning = |ws: WorkspaceId, messages: Vec<Message>| {
+        let (source, policy) = (source.clone(), policy.clone());
+        async move { store.append_returning(ws, messages, &source, &policy).await.unwrap() }
+    };
+    let tail = crate::tail::Tail::new(25);
+    let mut cursor = 0i64;
+    for round in 0..8u32 {
+        let feed = tail.feed(ws);
+        let (report, appended) = returning(ws, batch(round, round % 4 + 1)).await;
+        assert_eq!(report.stored, u64::from(round % 4 + 1));
+        if let Some(a) = &appended {
+            let last = a.events.last().expect("a feed holds what was stored").id;
+            assert_eq!(a.events, store.events_between(ws, a.after, last, 1000).await.unwrap(), "round {round}");
+            assert_eq!(a.events.len() as u64, report.stored);
+        }
+        if let Some(a) = appended {
+            feed.push(a);
+        }
+        // Every other round the other workspace appends too: the next feed does not continue.
+        if round % 2 == 1 {
+            returning(other, batch(round, 2)).await;
+        }
+        let horizon = store.horizon(ws).await.unwrap().event;
+        let served = tail.between(store, ws, cursor, horizon, 1000).await.unwrap();
+        let stored = store.events_between(ws, cursor, horizon, 1000).await.unwrap();
+        assert_eq!(served.iter().map(|e| (**e).clone()).collect::<Vec<_>>(), stored, "round {round}");
+        cursor = horizon;
+    }
+    // A repeated batch stores nothing and feeds nothing.
+    let (report, appended) = returning(ws, batch(0, 1)).await;
+    assert_eq!((report.stored, report.duplicates), (0, 1));
+    assert!(appended.is_none());
+
+    // The last round's other workspace came after this one's last event: a follower reads the
+    // next event of this one from the store, and the tail ends at the log's end again.
+    returning(ws, batch(99, 1)).await;
+    let horizon = store.horizon(ws).await.unwrap().event;
+    assert_eq!(tail.between(store, ws, cursor, horizon, 1000).await.unwrap().len(), 1);
+    cursor = horizon;
+    // Served from the feed: a marked copy of what was appended comes back, not the store's.
+    let marked = |mut a: crate::Appended| {
+        for e in &mut a.events {
+            e.payload = serde_json::json!({"fed": true});
+        }
+        a
+    };
+    let feed = tail.feed(ws);
+    let (_, appended) = returning(ws, batch(100, 3)).await;
+    let Some(appended) = appended else {
+        // Only a backend with one writer can say what an append added to the log.
+        assert_ne!(store.backend(), "sqlite", "SQLite hands back what it appended");
+        return;
+    };
+    feed.push(marked(appended));
+    let horizon = store.horizon(ws).await.unwrap().event;
+    let served = tail.between(store, ws, cursor, horizon, 1000).await.unwrap();
+    assert_eq!(served.len(), 3);
+    assert!(served.iter().all(|e| e.payload == serde_json::json!({"fed": true})));
+    cursor = horizon;
+    // Another workspace's append came between: the feed does not continue the tail.
+    let feed = tail.feed(ws);
+    returning(other, batch(101, 1)).await;
+    let (_, appended) = returning(ws, batch(101, 2)).await;
+    feed.push(marked(appended.expect("appended")));
+    let horizon = store.horizon(ws).await.unwrap().event;
+    let served = tail.between(store, ws, cursor, horizon, 1000).await.unwrap();
+    assert_eq!(
+        served.iter().map(|e| (**e).clone()).collect::<Vec<_>>(),
+        store.events_between(ws, cursor, horizon, 1000).await.unwrap()
+    );
+    cursor = horizon;
+    // An erasure started the tail again while the append was under way: its feed goes nowhere.
+    let feed = tail.feed(ws);
+    let (_, appended) = returning(ws, batch(102, 2)).await;
+    tail.forget(ws);
+    let horizon = store.horizon(ws).await.unwrap().event;
+    assert_eq!(
+        tail.between(store, ws, 0, cursor, 1000).await.unwrap().len(),
+        store.events_between(ws, 0, cursor, 1000).await.unwrap().len()
+    );
+    feed.push(marked(appended.expect("appended")));
+    let served = tail.between(store, ws, cursor, horizon, 1000).await.unwrap();
+    assert_eq!(
+        served.iter().map(|e| (**e).clone()).collect::<Vec<_>>(),
+        store.events_between(ws, cursor, horizon, 1000).await.unwrap()
+    );
+}

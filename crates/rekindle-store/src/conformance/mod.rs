@@ -58,7 +58,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@tests $make;
             default_workspace_and_isolation, write_keys, append_and_read, retries_never_double_count, derived_appends_are_synced,
             merge_repoints_history, unionid_conflict_is_recorded, traits_merge, phone_forms_are_one_person,
-            events_query_filters_and_pages, the_tail_serves_what_the_log_holds, partition_matches_the_planner, person_by_merged_id,
+            events_query_filters_and_pages, the_tail_serves_what_the_log_holds, a_fed_tail_serves_what_the_log_holds, partition_matches_the_planner, person_by_merged_id,
             catalogue_and_schedule, users_and_roles, sessions_expire_and_end, api_tokens_belong_to_users,
             audit_log_is_per_workspace, invitations_are_accepted_by_the_invitee,
             invitation_tokens_create_only_new_accounts, search_and_first_seen, workspace_settings, channel_settings_are_per_workspace, team_targets_are_replaced_whole, log_reads_up_to_the_horizon,
