@@ -171,7 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_restart_gives_up_at_once_while_a_reader_reads_and_restarts_once_it_is_done() {
-        let (store, _dir) = crate::temp_store().await;
+        let (store, _dir) = crate::temp_store_without_checkpoints();
         let write = |n: i64| {
             store.write(move |tx| {
                 tx.execute_batch("CREATE TABLE IF NOT EXISTS t (x INTEGER)").map_err(crate::db_err)?;
@@ -204,7 +204,7 @@ mod tests {
 
     #[tokio::test]
     async fn settling_copies_the_whole_log_into_the_database_file_outside_the_writer() {
-        let (store, _dir) = crate::temp_store().await;
+        let (store, _dir) = crate::temp_store_without_checkpoints();
         for n in 0..50i64 {
             store
                 .write(move |tx| {
