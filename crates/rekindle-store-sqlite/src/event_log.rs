@@ -34,7 +34,7 @@ fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
 
 impl SqliteStore {
     /// The one append: with `returning`, also the events it added as they read back
-    /// ([`EventLog::append_returning`]), built once the writer is let go.
+    /// ([`EventLog::append_returning`]), decoded once the writer is let go.
     async fn append_logged(
         &self,
         ws: WorkspaceId,
@@ -45,25 +45,31 @@ impl SqliteStore {
     ) -> Result<(AppendReport, Option<Appended>)> {
         let (source, policy) = (source.clone(), policy.clone());
         let inner = self.inner.clone();
-        let (written, messages) = self
-            .write(move |tx| {
+        self.write_then(
+            move |tx| {
                 inner.size_cache_for(tx, messages.len())?;
                 let written = append_in(tx, ws, &messages, &source, &policy)?;
                 Ok((written, messages))
-            })
-            .await?;
-        let events = &written.events;
-        // Under the one writer a new event's id is one past the largest before it, so these
-        // are every event with ids from the first to the last; a gap (never seen) says nothing.
-        let (Some(&(first, ..)), Some(&(last, ..))) = (events.first(), events.last()) else {
-            return Ok((written.report, None));
-        };
-        if !returning || last - first + 1 != events.len() as i64 {
-            return Ok((written.report, None));
-        }
-        let events = events.iter().map(|&(id, person, index)| logged(id, person, &messages[index])).collect();
-        Ok((written.report, Some(Appended { after: first - 1, events })))
+            },
+            move |(written, messages)| {
+                let appended = returning.then(|| appended(&written.events, &messages)).flatten();
+                (written.report, appended)
+            },
+        )
+        .await
     }
+}
+
+/// What an append added to the log, as it reads back. Under the one writer a new event's id
+/// is one past the largest before it, so these are every event with ids from the first to
+/// the last; a gap (never seen) says nothing.
+fn appended(events: &[(i64, PersonId, usize)], messages: &[Message]) -> Option<Appended> {
+    let (&(first, ..), &(last, ..)) = (events.first()?, events.last()?);
+    if last - first + 1 != events.len() as i64 {
+        return None;
+    }
+    let events = events.iter().map(|&(id, person, index)| logged(id, person, &messages[index])).collect();
+    Some(Appended { after: first - 1, events })
 }
 
 /// An event as [`event_row`] reads it back: times to the millisecond, as they are stored.

@@ -152,6 +152,19 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
     {
+        self.write_then(f, |out| out).await
+    }
+
+    /// [`Self::write`], then `then` on what it gave, on the same blocking thread once the
+    /// writer is let go: work that needs the commit but not the writer stays off the async
+    /// threads without another hop.
+    async fn write_then<T, U, F, G>(&self, f: F, then: G) -> Result<U>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+        G: FnOnce(T) -> U + Send + 'static,
+    {
         let inner = self.inner.clone();
         let derived = rekindle_store::durability::is_derived();
         let urgency = rekindle_store::urgency::current();
@@ -170,7 +183,7 @@ impl SqliteStore {
             if !derived {
                 inner.durable(commit)?;
             }
-            Ok(out)
+            Ok(then(out))
         })
         .await
         .map_err(StoreError::backend)?
