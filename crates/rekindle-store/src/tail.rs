@@ -108,6 +108,7 @@ impl Tail {
     /// Up to `limit` events from `start` up to `upto`; then what is past the capacity goes.
     fn serve(&self, w: &mut Window, start: usize, upto: i64, limit: usize) -> Vec<Arc<StoredEvent>> {
         let served = w.events.range(start..).take_while(|e| e.id <= upto).take(limit).cloned().collect();
+        // Fed windows are trimmed as they are fed: this trims only what followers read in.
         w.trim(self.capacity);
         served
     }
@@ -127,12 +128,14 @@ impl Tail {
 }
 
 impl Window {
-    fn trim(&mut self, capacity: usize) {
-        while self.events.len() > capacity {
-            if let Some(dropped) = self.events.pop_front() {
-                self.from = dropped.id;
-            }
+    /// Let go of what is past the capacity; handed back, to be freed outside the lock.
+    fn trim(&mut self, capacity: usize) -> Vec<Arc<StoredEvent>> {
+        let past = self.events.len().saturating_sub(capacity);
+        let dropped: Vec<_> = self.events.drain(..past).collect();
+        if let Some(last) = dropped.last() {
+            self.from = last.id;
         }
+        dropped
     }
 }
 
@@ -148,12 +151,16 @@ impl Feed {
     /// from the store as before.
     pub fn push(self, appended: Appended) {
         let Some(last) = appended.events.last().map(|e| e.id) else { return };
-        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        if w.to != appended.after {
-            return;
-        }
-        w.to = last;
-        w.events.extend(appended.events.into_iter().map(Arc::new));
-        w.trim(self.capacity);
+        let dropped = {
+            let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            if w.to != appended.after {
+                return;
+            }
+            w.to = last;
+            w.events.extend(appended.events.into_iter().map(Arc::new));
+            w.trim(self.capacity)
+        };
+        // A follower at the head may be waiting for the lock: it does not wait for this.
+        drop(dropped);
     }
 }

@@ -333,6 +333,13 @@ pub async fn a_fed_tail_serves_what_the_log_holds(store: &dyn Store) {
         store.events_between(ws, cursor, horizon, 1000).await.unwrap()
     );
     cursor = horizon;
+    // A follower from the start is behind what the fed tail still keeps: it reads the store.
+    let everything = tail.between(store, ws, 0, cursor, 1000).await.unwrap();
+    assert_eq!(
+        everything.iter().map(|e| (**e).clone()).collect::<Vec<_>>(),
+        store.events_between(ws, 0, cursor, 1000).await.unwrap()
+    );
+    assert!(everything.len() > 25, "more than the tail keeps");
     // An erasure started the tail again while the append was under way: its feed goes nowhere.
     let feed = tail.feed(ws);
     let (_, appended) = returning(ws, batch(102, 2)).await;
