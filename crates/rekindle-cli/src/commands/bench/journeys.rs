@@ -248,6 +248,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         false => None,
     };
     eprintln!("posting {} orders at {} a second…", args.events, args.rate);
+    let (orders_from, cpu_from) = (Instant::now(), super::cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID));
     let mut acked: Vec<(usize, DateTime<Utc>)> = Vec::with_capacity(args.events);
     let stride = (args.profiles / args.events.max(1)).max(1);
     let mut next = Instant::now();
@@ -262,6 +263,10 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         next += gap;
         tokio::time::sleep_until(next.into()).await;
     }
+    // How busy the orders kept the machine: beside a load of 10,000 events a second, two cores
+    // are most of the way to saturated, and the tail then follows the CPU (docs/benchmarks.md).
+    let (orders_took, cpu_took) =
+        (orders_from.elapsed(), super::cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID).saturating_sub(cpu_from));
     let load = match load {
         Some(load) => Some(load.finish().await?),
         None => None,
@@ -333,6 +338,13 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
             println!("{label:<16} {by_urgency} (/metrics buckets)");
         }
     }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "process CPU      {:.1} s over the {:.1} s of the orders: {:.0}% of {cores} cores",
+        cpu_took.as_secs_f64(),
+        orders_took.as_secs_f64(),
+        cpu_took.as_secs_f64() * 100.0 / (orders_took.as_secs_f64() * cores as f64).max(1e-9)
+    );
     println!("points follower  {points_behind} events behind the log after the last order");
     match load {
         None => println!("ingestion load   none (--ingest-rate 0)"),

@@ -69,3 +69,12 @@ pub(crate) async fn store_history(
     store.append(ws, messages, &source, &rekindle_core::identity::IdentityPolicy::default()).await?;
     Ok(())
 }
+
+/// CPU time a clock has counted: `CLOCK_THREAD_CPUTIME_ID` for this thread's,
+/// `CLOCK_PROCESS_CPUTIME_ID` for every thread of the process.
+pub(crate) fn cpu_time(clock: libc::clockid_t) -> std::time::Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec for the call to write into.
+    let ok = unsafe { libc::clock_gettime(clock, &mut t) } == 0;
+    if ok { std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32) } else { std::time::Duration::ZERO }
+}

@@ -77,10 +77,10 @@ pub fn reports(args: BenchReportsArgs) -> anyhow::Result<ExitCode> {
     let (mut rekindle_ms, mut rekindle_cpu_ms) = (Vec::with_capacity(RUNS), Vec::with_capacity(RUNS));
     let mut matrix = None;
     for _ in 0..RUNS {
-        let (started, cpu) = (Instant::now(), thread_cpu());
+        let (started, cpu) = (Instant::now(), super::cpu_time(libc::CLOCK_THREAD_CPUTIME_ID));
         let m = cohorts(profiles.iter(), &cal, today, window, Grain::Month, CohortBy::FirstOrder);
         rekindle_ms.push(started.elapsed().as_secs_f64() * 1e3);
-        rekindle_cpu_ms.push((thread_cpu() - cpu).as_secs_f64() * 1e3);
+        rekindle_cpu_ms.push((super::cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - cpu).as_secs_f64() * 1e3);
         matrix = Some(m);
     }
     rekindle_ms.sort_by(f64::total_cmp);
@@ -211,14 +211,6 @@ fn timings(v: &Value) -> anyhow::Result<Vec<f64>> {
 fn median(v: &Value) -> anyhow::Result<f64> {
     let ms = timings(v)?;
     Ok(ms[ms.len() / 2])
-}
-
-/// CPU time this thread has run.
-fn thread_cpu() -> Duration {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `t` is a valid timespec for the call to write into.
-    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
-    if ok { Duration::new(t.tv_sec as u64, t.tv_nsec as u32) } else { Duration::ZERO }
 }
 
 /// Every cell of the matrix, in cohort and period order.
