@@ -25,6 +25,12 @@ pub fn kind(s: &str) -> rusqlite::Result<MessageKind> {
     parse(s)
 }
 
+/// An event's stored payload: the read-back, the tail fed by the append and the erasure all
+/// decode it so. Text that is not JSON (nothing this build writes) reads as null.
+pub fn payload(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
 pub fn json_map(s: &str) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
     serde_json::from_str(s).map_err(StoreError::backend)
 }

@@ -12,7 +12,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use crate::codec::{identifier, message_key, time};
+use crate::codec::{self, identifier, message_key, time};
 use crate::{Cached, SqliteStore, db_err};
 
 /// Tables keyed by a person, with the condition that picks the person's rows (`?1` the
@@ -143,7 +143,7 @@ fn erase(c: &Connection, ws: WorkspaceId, person: PersonId) -> Result<ErasureRep
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(db_err)?;
         for (event, message_id, payload) in orders {
-            let payload: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
+            let payload = codec::payload(&payload);
             let kept = anonymous_order(&payload, &traces);
             // The message id stays for de-duplication, unless it gives an identifier away.
             let message_id = if traces.held_by(&message_id) { format!("erased:{event}") } else { message_id };

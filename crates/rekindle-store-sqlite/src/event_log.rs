@@ -12,14 +12,14 @@ use rusqlite::{params, params_from_iter};
 
 use crate::Cached;
 use crate::append::append_in;
-use crate::codec::{kind, ms, time};
+use crate::codec::{kind, ms, payload, time};
 use crate::people::{MERGE_COLUMNS, merge_row};
 use crate::{SqliteStore, db_err};
 
 const EVENT_COLUMNS: &str = "id, person_id, message_id, kind, name, timestamp, received_at, payload";
 
 fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
-    let payload: String = r.get(7)?;
+    let text: String = r.get(7)?;
     Ok(StoredEvent {
         id: r.get(0)?,
         person: PersonId(r.get(1)?),
@@ -28,7 +28,7 @@ fn event_row(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
         name: r.get(4)?,
         timestamp: time(r.get(5)?),
         received_at: time(r.get(6)?),
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        payload: payload(&text),
     })
 }
 
@@ -82,7 +82,7 @@ fn logged(id: i64, person: PersonId, m: &Message) -> StoredEvent {
         name: m.name.clone(),
         timestamp: time(ms(m.timestamp)),
         received_at: time(ms(m.received_at)),
-        payload: serde_json::from_str(m.payload.get()).unwrap_or(serde_json::Value::Null),
+        payload: payload(m.payload.get()),
     }
 }
 
