@@ -2,6 +2,7 @@
 //! figures and check only that every event arrived.
 
 mod faq;
+mod histograms;
 mod ingest;
 mod journeys;
 mod live;
