@@ -325,8 +325,8 @@ pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     // could tune to a value (an `ORDER BY` served by an index, `LIMIT ?`, `?3 IS NULL OR …`)
     // is marked to be prepared again whenever a binding is cleared, which the statement cache
     // does on every use: the runner's and the tail's reads, a person's identities, each
-    // journey version were parsed afresh every time, 5–8 % of the process's CPU under
-    // 10,000 events/s (issue 24). The store runs no ANALYZE, so no plan here needs a value.
+    // journey version were parsed afresh every time, 5–8 % of the process's CPU in `rekindle
+    // bench journeys` (issue 24). The store runs no ANALYZE, so no plan here needs a value.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // Negative: in KiB rather than pages.
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
