@@ -328,6 +328,18 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     ] {
         println!("  {label:<15} p50 ≤ {} ms, p99 ≤ {} ms (/metrics buckets)", at_most(name, 0.5), at_most(name, 0.99));
     }
+    // What an apply is made of: each append to the store (its wait for the writer included)
+    // and how many messages it took. When `applied` is far above `append`, the time went in
+    // the queue for the applier, not in the store.
+    let size =
+        |q: f64| bucket_quantile(&text, "rekindle_ingest_commit_messages", q).map_or("?".into(), |n| n.to_string());
+    println!(
+        "  per append      p50 ≤ {} ms, p99 ≤ {} ms; p50 ≤ {} messages, p99 ≤ {} (/metrics buckets)",
+        at_most("rekindle_ingest_commit_seconds", 0.5),
+        at_most("rekindle_ingest_commit_seconds", 0.99),
+        size(0.5),
+        size(0.99)
+    );
     // SQLite's one writer (`rekindle_store::urgency`): how long writes waited for it and then
     // held it, the whole run's (the history stored before the orders is in `normal`).
     for (label, family) in [
