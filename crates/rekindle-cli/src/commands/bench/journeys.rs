@@ -329,7 +329,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         println!("  {label:<15} p50 ≤ {} ms, p99 ≤ {} ms (/metrics buckets)", at_most(name, 0.5), at_most(name, 0.99));
     }
     // What an apply is made of: each append to the store (its wait for the writer included)
-    // and how many messages it took. When `applied` is far above `append`, the time went in
+    // and how many messages it took. When `applied` is far above `per append`, the time went in
     // the queue for the applier, not in the store.
     let size =
         |q: f64| bucket_quantile(&text, "rekindle_ingest_commit_messages", q).map_or("?".into(), |n| n.to_string());
