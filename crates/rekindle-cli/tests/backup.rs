@@ -60,7 +60,7 @@ fn sqlite_backup_restores_into_an_empty_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let (a, c) = (dir.path().join("a"), dir.path().join("c"));
     round_trip(&["--data-dir", a.to_str().unwrap()], &["--data-dir", c.to_str().unwrap()], dir.path());
-    assert!(c.join("rekindle.db").exists() && c.join("inbox.db").exists());
+    assert!(["rekindle.db", "runs.db", "inbox.db"].iter().all(|f| c.join(f).exists()));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! WAL checkpoints on their own thread. SQLite's automatic checkpoint runs inside the commit
+//! WAL checkpoints on their own thread, one per file (files.rs). SQLite's automatic checkpoint runs inside the commit
 //! that crosses the threshold, so one unlucky ingest request pays for copying the whole WAL
 //! back into the database. Here the writer never checkpoints; this thread copies in the
 //! background (PASSIVE: it never blocks the writer) and, only if the WAL still grows past a
@@ -26,6 +26,7 @@ use rekindle_store::urgency::Urgency;
 use rusqlite::Connection;
 
 use crate::Inner;
+use crate::files::Files;
 
 const EVERY: Duration = Duration::from_millis(200);
 /// WAL frames (pages) beyond which a checkpoint tries to restart the log.
@@ -41,7 +42,8 @@ const SETTLED: Duration = Duration::from_millis(5);
 /// (2.3 s seen with ingestion at 10,000 events/s). Only a WAL far past its bound is worth it.
 const FORCED_WAIT: Duration = Duration::from_secs(1);
 
-pub fn spawn(path: PathBuf, store: Weak<Inner>) {
+/// Checkpoint the file at `path`, written by the writer of `file`.
+pub fn spawn(path: PathBuf, file: Files, store: Weak<Inner>) {
     let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
         let conn = match crate::connect(&path) {
             Ok(c) => c,
@@ -83,7 +85,7 @@ pub fn spawn(path: PathBuf, store: Weak<Inner>) {
             let settled = settling.elapsed();
             let Some(inner) = store.upgrade() else { break };
             let started = std::time::Instant::now();
-            let restarted = restart(&conn, &inner, if forced { FORCED_WAIT } else { Duration::ZERO });
+            let restarted = restart(&conn, &inner, file, if forced { FORCED_WAIT } else { Duration::ZERO });
             drop(inner);
             match restarted {
                 Ok((restarted, held)) => tracing::debug!(
@@ -93,6 +95,7 @@ pub fn spawn(path: PathBuf, store: Weak<Inner>) {
                     settled_ms = settled.as_secs_f64() * 1e3,
                     took_ms = started.elapsed().as_secs_f64() * 1e3,
                     held_ms = held.as_secs_f64() * 1e3,
+                    ?file,
                     "wal restart"
                 ),
                 Err(e) => tracing::warn!(error = %e, "wal restart failed"),
@@ -156,8 +159,8 @@ fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
 /// Restart the WAL holding the store's writer, waiting at most `wait` for readers: whether it
 /// restarted (false: a reader kept it busy; the next tick tries again), and how long the writer
 /// was held.
-fn restart(conn: &Connection, inner: &Inner, wait: Duration) -> rusqlite::Result<(bool, Duration)> {
-    let (busy, time) = inner.with_writer(Urgency::Normal, |_| {
+fn restart(conn: &Connection, inner: &Inner, file: Files, wait: Duration) -> rusqlite::Result<(bool, Duration)> {
+    let (busy, time) = inner.with_writer(file, Urgency::Normal, |_| {
         conn.busy_timeout(wait)
             .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)))
     });
@@ -188,14 +191,14 @@ mod tests {
         write(2).await.unwrap();
 
         let conn = crate::connect(store.path()).unwrap();
-        let (restarted, _) = restart(&conn, &store.inner, Duration::ZERO).unwrap();
+        let (restarted, _) = restart(&conn, &store.inner, Files::Main, Duration::ZERO).unwrap();
         assert!(!restarted, "a reader is in the WAL: no restart, and no wait for it");
         // Writes go on meanwhile, and the writer is free again.
         write(3).await.unwrap();
 
         reader.execute_batch("COMMIT").unwrap();
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).unwrap();
-        let (restarted, _) = restart(&conn, &store.inner, Duration::ZERO).unwrap();
+        let (restarted, _) = restart(&conn, &store.inner, Files::Main, Duration::ZERO).unwrap();
         assert!(restarted, "nobody reads: the WAL restarts");
         write(4).await.unwrap();
         let rows: i64 = conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
@@ -221,7 +224,7 @@ mod tests {
                 .unwrap()
         };
         // The writer is held throughout: settling never asks for it.
-        let ((log, copied), _) = store.inner.with_writer(Urgency::Normal, |_| {
+        let ((log, copied), _) = store.inner.with_writer(Files::Main, Urgency::Normal, |_| {
             settle(&conn).unwrap();
             frames(&conn)
         });
@@ -229,7 +232,7 @@ mod tests {
         assert_eq!(copied, log, "every frame is in the database file");
         // The file is the connection's own: a flush of an in-memory database has none.
         assert!(sync_database_file(&Connection::open_in_memory().unwrap()).is_err());
-        let (restarted, _) = restart(&conn, &store.inner, Duration::ZERO).unwrap();
+        let (restarted, _) = restart(&conn, &store.inner, Files::Main, Duration::ZERO).unwrap();
         assert!(restarted);
     }
 }

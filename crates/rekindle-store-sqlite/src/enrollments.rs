@@ -322,7 +322,7 @@ impl Enrollments for SqliteStore {
     async fn enroll(&self, ws: WorkspaceId, new: &NewEnrollment) -> Result<Option<Enrollment>> {
         let (new, inner) = (new.clone(), self.inner.clone());
         let entered = self
-            .write(move |tx| enroll_one(tx, &inner.enrollment_ids, &mut FirstSteps::default(), ws, &new, None))
+            .write_runs(move |tx| enroll_one(tx, &inner.enrollment_ids, &mut FirstSteps::default(), ws, &new, None))
             .await;
         self.ids_checked(entered)
     }
@@ -336,7 +336,7 @@ impl Enrollments for SqliteStore {
     async fn enroll_many(&self, ws: WorkspaceId, new: &[NewEnrollment]) -> Result<Vec<Option<Enrollment>>> {
         let (new, inner) = (new.to_vec(), self.inner.clone());
         let entered = self
-            .write(move |tx| {
+            .write_runs(move |tx| {
                 let mut firsts = FirstSteps::default();
                 new.iter().map(|n| enroll_one(tx, &inner.enrollment_ids, &mut firsts, ws, n, None)).collect()
             })
@@ -363,7 +363,7 @@ impl Enrollments for SqliteStore {
     ) -> Result<Vec<Option<Vec<Queued>>>> {
         let (entries, caps, inner) = (entries.to_vec(), caps.clone(), self.inner.clone());
         let walked = self
-            .write(move |tx| {
+            .write_runs(move |tx| {
                 let mut out = Vec::with_capacity(entries.len());
                 let mut firsts = FirstSteps::default();
                 for w in &entries {
@@ -387,13 +387,13 @@ impl Enrollments for SqliteStore {
         caps: &CapsConfig,
     ) -> Result<Vec<Option<Vec<Queued>>>> {
         let (advances, caps) = (advances.to_vec(), caps.clone());
-        self.write(move |tx| advances.iter().map(|a| advance_one(tx, ws, a, &caps)).collect()).await
+        self.write_runs(move |tx| advances.iter().map(|a| advance_one(tx, ws, a, &caps)).collect()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn advance(&self, ws: WorkspaceId, advance: &Advance, caps: &CapsConfig) -> Result<Option<Vec<Queued>>> {
         let (advance, caps) = (advance.clone(), caps.clone());
-        self.write(move |tx| advance_one(tx, ws, &advance, &caps)).await
+        self.write_runs(move |tx| advance_one(tx, ws, &advance, &caps)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -414,7 +414,7 @@ impl Enrollments for SqliteStore {
         state: EnrollmentState,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.write(move |tx| close(tx, ws, id, state, at)).await
+        self.write_runs(move |tx| close(tx, ws, id, state, at)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

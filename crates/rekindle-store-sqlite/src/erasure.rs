@@ -250,7 +250,10 @@ fn column(name: &str, value: ValueRef<'_>) -> Value {
 
 fn tables_holding(c: &Connection, needle: &str) -> Result<Vec<String>> {
     let mut stmt = c
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .prepare(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             UNION SELECT name FROM runs.sqlite_master WHERE type = 'table' ORDER BY name",
+        )
         .map_err(db_err)?;
     let tables = stmt
         .query_map([], |r| r.get::<_, String>(0))
@@ -279,7 +282,7 @@ fn tables_holding(c: &Connection, needle: &str) -> Result<Vec<String>> {
 impl rekindle_store::Erasure for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn erase_person(&self, ws: WorkspaceId, person: PersonId) -> Result<ErasureReport> {
-        self.write(move |tx| erase(tx, ws, person)).await
+        self.write_both(move |tx| erase(tx, ws, person)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

@@ -110,13 +110,16 @@ impl EventLog for SqliteStore {
         self.append_logged(ws, messages, source, policy, true).await
     }
 
-    /// Every commit so far on disk: derived commits did not wait for it
+    /// Every commit so far on disk, in both files: derived commits did not wait for it
     /// (rekindle_store::durability).
     async fn sync(&self) -> Result<()> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.durable(inner.committed.load(std::sync::atomic::Ordering::SeqCst)))
-            .await
-            .map_err(StoreError::backend)?
+        tokio::task::spawn_blocking(move || {
+            inner.main.durable(inner.main.last_commit())?;
+            inner.runs.durable(inner.runs.last_commit())
+        })
+        .await
+        .map_err(StoreError::backend)?
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

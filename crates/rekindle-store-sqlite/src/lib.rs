@@ -1,9 +1,11 @@
-//! The embedded store: one SQLite database file in WAL mode under `--data-dir`.
+//! The embedded store: SQLite database files in WAL mode under `--data-dir`: `rekindle.db`,
+//! and `runs.db` for the journey runner's tables and the points ledger ([`files`]).
 //!
 //! rusqlite rather than sqlx here: ingestion runs a handful of statements per message inside
 //! one transaction, and sqlx's SQLite driver sends every statement through a channel to its
-//! worker thread, which costs more than the statement itself. One writer connection runs on
-//! the blocking pool; readers have their own connections, which WAL lets run beside it.
+//! worker thread, which costs more than the statement itself. Each file's one writer
+//! connection runs on the blocking pool; readers have their own connections, which WAL lets
+//! run beside them.
 
 mod accounts;
 mod append;
@@ -22,6 +24,7 @@ mod enrollment_ids;
 mod enrollments;
 mod erasure;
 mod event_log;
+mod files;
 mod group_posts;
 mod inbox;
 mod invitations;
@@ -48,12 +51,15 @@ mod tracked_links;
 mod turns;
 mod winners;
 mod workspaces;
+mod writer;
 mod writer_metrics;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use files::Files;
+pub use files::RUNS_FILE;
 pub use inbox::{INBOX_FILE, SqliteInbox};
 use rekindle_store::urgency::Urgency;
 use rekindle_store::{Backend, Inbox, Result, StoreError};
@@ -85,14 +91,10 @@ pub struct SqliteStore {
 
 pub(crate) struct Inner {
     path: PathBuf,
-    /// Taken in [`Inner::with_writer`], whose turns ([`turns::Turns`]) say who is next.
-    writer: parking_lot::Mutex<Connection>,
-    turns: turns::Turns,
+    /// `rekindle.db`'s writer and `runs.db`'s, taken in [`Inner::with_writer`].
+    main: writer::Writer,
+    runs: writer::Writer,
     writer_metrics: writer_metrics::WriterMetrics,
-    /// Commits made by the writer, counted under it.
-    committed: AtomicU64,
-    /// How many of those are known to be on disk ([`Inner::durable`]).
-    synced: parking_lot::Mutex<u64>,
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
     enrollment_ids: enrollment_ids::EnrollmentIds,
@@ -112,30 +114,28 @@ impl SqliteStore {
     fn open_blocking(data_dir: &Path, checkpoints: bool) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(StoreError::backend)?;
         let path = data_dir.join(DB_FILE);
-        let mut writer = connect(&path).map_err(StoreError::backend)?;
-        writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB).map_err(StoreError::backend)?;
-        migrate::run(&mut writer, migrate::STORE).map_err(StoreError::backend)?;
-        // The checkpoint thread does this work instead (see checkpoint.rs).
-        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(StoreError::backend)?;
-        // Commits do not wait for the disk while they hold the writer: a write that must be
-        // durable waits for it afterwards ([`Inner::durable`]).
-        writer.pragma_update(None, "synchronous", "NORMAL").map_err(StoreError::backend)?;
+        let runs_path = files::runs_path(&path);
+        migrate::run(&mut connect(&runs_path).map_err(db_err)?, migrate::RUNS).map_err(db_err)?;
+        let mut main = files::connect_store(&path).map_err(db_err)?;
+        migrate::run(&mut main, migrate::STORE).map_err(db_err)?;
+        files::move_into_runs(&mut main).map_err(db_err)?;
+        let main = writer_connection(main)?;
+        let runs = writer_connection(files::connect_store(&path).map_err(db_err)?)?;
         tracing::info!(path = %path.display(), "sqlite store open");
         let inbox = Arc::new(SqliteInbox::open_blocking(data_dir)?);
         let inner = Arc::new(Inner {
             path: path.clone(),
-            writer: parking_lot::Mutex::new(writer),
-            turns: turns::Turns::default(),
+            main: writer::Writer::new(&path, main),
+            runs: writer::Writer::new(&runs_path, runs),
             writer_metrics: Default::default(),
-            committed: AtomicU64::new(0),
-            synced: parking_lot::Mutex::new(0),
             readers: Mutex::new(Vec::new()),
             inbox,
             enrollment_ids: Default::default(),
             bulk_cache: Default::default(),
         });
         if checkpoints {
-            checkpoint::spawn(path, Arc::downgrade(&inner));
+            checkpoint::spawn(path, Files::Main, Arc::downgrade(&inner));
+            checkpoint::spawn(runs_path, Files::Runs, Arc::downgrade(&inner));
         }
         Ok(Self { inner })
     }
@@ -144,15 +144,33 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    /// Run `f` in a write transaction on the blocking pool; commit when it returns `Ok`. The
-    /// commit is on disk before this returns, unless the write is derived
+    /// Run `f` in a write transaction of `rekindle.db` on the blocking pool; commit when it
+    /// returns `Ok`. The commit is on disk before this returns, unless the write is derived
     /// (rekindle_store::durability).
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
     {
-        self.write_then(f, |out| out).await
+        self.write_files(Files::Main, f, |out| out).await
+    }
+
+    /// [`Self::write`] for `runs.db` ([`files::RUNS_TABLES`]).
+    async fn write_runs<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write_files(Files::Runs, f, |out| out).await
+    }
+
+    /// [`Self::write`] for both files, waiting for both writers.
+    async fn write_both<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write_files(Files::Both, f, |out| out).await
     }
 
     /// [`Self::write`], then `then` on what it gave, on the same blocking thread once the
@@ -165,23 +183,39 @@ impl SqliteStore {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
         G: FnOnce(T) -> U + Send + 'static,
     {
+        self.write_files(Files::Main, f, then).await
+    }
+
+    /// A write transaction of `files`, holding their writers, then `then` without them.
+    /// Deferred, not immediate: `BEGIN IMMEDIATE` takes the write lock of every attached file,
+    /// the other writer's too. Nothing can write a file between a deferred transaction's first
+    /// read and its first write there, since every write of it holds its writer's turn.
+    async fn write_files<T, U, F, G>(&self, files: Files, f: F, then: G) -> Result<U>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+        G: FnOnce(T) -> U + Send + 'static,
+    {
         let inner = self.inner.clone();
         let derived = rekindle_store::durability::is_derived();
         let urgency = rekindle_store::urgency::current();
         tokio::task::spawn_blocking(move || {
-            let (written, time) = inner.with_writer(urgency, |conn| {
-                let tx = conn
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                    .map_err(StoreError::backend)?;
+            let (written, time) = inner.with_writer(files, urgency, |conn| {
+                let tx = conn.transaction().map_err(db_err)?;
                 let out = f(&tx)?;
+                files::check_written(&tx, files, write_name::<F>())?;
                 let committing = std::time::Instant::now();
-                tx.commit().map_err(StoreError::backend)?;
-                Ok((out, committing.elapsed(), inner.committed.fetch_add(1, Ordering::SeqCst) + 1))
+                tx.commit().map_err(db_err)?;
+                let commits = inner.writers(files).map(|w| w.map(|w| (w, w.count_commit())));
+                Ok((out, committing.elapsed(), commits))
             });
-            let (out, committed, commit) = written?;
-            slow_write::<F>(time.waited, time.held.saturating_sub(committed), committed);
+            let (out, committed, commits) = written?;
+            slow_write::<F>(files, time.waited, time.held.saturating_sub(committed), committed);
             if !derived {
-                inner.durable(commit)?;
+                for (writer, commit) in commits.into_iter().flatten() {
+                    writer.durable(commit)?;
+                }
             }
             Ok(then(out))
         })
@@ -218,42 +252,12 @@ impl Inner {
         Ok(())
     }
 
-    /// Wait until the writer's commit number `commit` is on disk: fsync the write-ahead log,
-    /// unless a sync since that commit already did. Outside the writer, so the next write
-    /// commits meanwhile, and one fsync covers every commit made before it (a group commit):
-    /// with the sync inside, every durable commit held SQLite's one writer for its fsync too
-    /// (issue 24). A write-ahead log loses only its newest commits, in order, so a commit is
-    /// durable once a sync after it completes, whichever connection wrote it. A failed sync is
-    /// the writer's error although its commit is already visible to other connections: it is
-    /// not known to be on disk (under `FULL` SQLite reported it at the commit itself).
-    ///
-    /// The log is opened for each sync rather than kept open: SQLite deletes it when its last
-    /// connection closes and makes it anew, and a kept descriptor would then sync a file nobody
-    /// writes; the open costs little beside the fsync. Closing it drops no lock: SQLite locks
-    /// the database and `-shm` files, never the log (compare `checkpoint::sync_database_file`).
-    fn durable(&self, commit: u64) -> Result<()> {
-        let mut synced = self.synced.lock();
-        if *synced >= commit {
-            return Ok(());
-        }
-        let upto = self.committed.load(Ordering::SeqCst);
-        match std::fs::File::open(wal_path(&self.path)) {
-            Ok(f) => f.sync_data().map_err(StoreError::backend)?,
-            // No log: everything is in the database file, synced by the checkpoint that
-            // removed it.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StoreError::backend(e)),
-        }
-        *synced = upto;
-        Ok(())
-    }
-
     /// Run `f` on a reader connection here, blocking the calling thread.
     fn read_now<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,
-            None => connect(&self.path).map_err(StoreError::backend)?,
+            None => files::connect_store(&self.path).map_err(StoreError::backend)?,
         };
         let out = f(&conn);
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
@@ -263,20 +267,56 @@ impl Inner {
         out
     }
 
-    /// Run `f` holding the writer, once it is this urgency's turn ([`turns`]): an unfair
-    /// unlock let the applier, back for its next batch within microseconds, take the writer
-    /// again and again while a journey entry's write waited, and a fair one made that write
-    /// wait for everything that asked before it (issue 24).
-    /// Also says how long it waited and held the writer (counted on `/metrics` too).
-    pub(crate) fn with_writer<T>(&self, urgency: Urgency, f: impl FnOnce(&mut Connection) -> T) -> (T, WriterTime) {
+    /// Run `f` holding the writers of `files`, once it is this urgency's turn at each
+    /// ([`turns`]), on the first one's connection: an unfair unlock let the applier, back for
+    /// its next batch within microseconds, take the writer again and again while a journey
+    /// entry's write waited, and a fair one made that write wait for everything that asked
+    /// before it (issue 24). Also says how long it waited and held them (counted on `/metrics`
+    /// too).
+    pub(crate) fn with_writer<T>(
+        &self,
+        files: Files,
+        urgency: Urgency,
+        f: impl FnOnce(&mut Connection) -> T,
+    ) -> (T, WriterTime) {
         let asked = std::time::Instant::now();
-        let _turn = self.turns.take(urgency);
+        let [first, second] = self.writers(files);
+        let first = first.expect("every write writes a file");
+        // In the order of `writers`, always: see `Files::Both`.
+        let _turns = (first.turns.take(urgency), second.map(|w| w.turns.take(urgency)));
         let got = std::time::Instant::now();
-        let out = f(&mut self.writer.lock());
+        let out = f(&mut first.conn.lock());
         let time = WriterTime { waited: got - asked, held: got.elapsed() };
         self.writer_metrics.observe(urgency, time.waited, time.held);
         (out, time)
     }
+
+    /// The writers of `files`, `rekindle.db`'s first.
+    fn writers(&self, files: Files) -> [Option<&writer::Writer>; 2] {
+        match files {
+            Files::Main => [Some(&self.main), None],
+            Files::Runs => [Some(&self.runs), None],
+            Files::Both => [Some(&self.main), Some(&self.runs)],
+        }
+    }
+}
+
+/// A writer's connection: commits do not wait for the disk while they hold the writer (a
+/// write that must be durable waits afterwards, [`writer::Writer::durable`]), the checkpoint
+/// thread copies the WAL back instead of the commit that crosses a threshold
+/// (checkpoint.rs), and the page cache is the writer's size ([`WRITER_CACHE_KIB`]), in both
+/// files: either writer may write the other's file ([`Files::Both`]).
+fn writer_connection(conn: Connection) -> Result<Connection> {
+    conn.execute_batch(&format!(
+        "PRAGMA wal_autocheckpoint = 0;
+         PRAGMA main.synchronous = NORMAL;
+         PRAGMA {runs}.synchronous = NORMAL;
+         PRAGMA main.cache_size = -{WRITER_CACHE_KIB};
+         PRAGMA {runs}.cache_size = -{WRITER_CACHE_KIB};",
+        runs = files::RUNS
+    ))
+    .map_err(db_err)?;
+    Ok(conn)
 }
 
 /// How long a write waited for SQLite's one writer, and then held it.
@@ -286,15 +326,19 @@ pub(crate) struct WriterTime {
     held: std::time::Duration,
 }
 
+/// The store method that wrote, named by its closure's type.
+fn write_name<F>() -> &'static str {
+    std::any::type_name::<F>().trim_end_matches("::{{closure}}").trim_start_matches("rekindle_store_sqlite::")
+}
+
 /// Writes that waited long for the writer or held it long, at debug level: what an event's
-/// transactions queue behind. The closure's type names the store method that wrote.
-fn slow_write<F>(waited: std::time::Duration, ran: std::time::Duration, committed: std::time::Duration) {
+/// transactions queue behind.
+fn slow_write<F>(files: Files, waited: std::time::Duration, ran: std::time::Duration, committed: std::time::Duration) {
     const SLOW: std::time::Duration = std::time::Duration::from_millis(5);
     if waited >= SLOW || ran + committed >= SLOW {
-        let what =
-            std::any::type_name::<F>().trim_end_matches("::{{closure}}").trim_start_matches("rekindle_store_sqlite::");
         tracing::debug!(
-            what,
+            what = write_name::<F>(),
+            ?files,
             waited_ms = waited.as_secs_f64() * 1e3,
             ran_ms = ran.as_secs_f64() * 1e3,
             commit_ms = committed.as_secs_f64() * 1e3,
@@ -436,9 +480,9 @@ mod tests {
         store.write(|tx| tx.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(db_err)).await.unwrap()
     }
 
-    /// (Commits made, commits known on disk.)
+    /// (Commits made, commits known on disk) of `rekindle.db`.
     fn synced(store: &SqliteStore) -> (u64, u64) {
-        (store.inner.committed.load(Ordering::SeqCst), *store.inner.synced.lock())
+        store.inner.main.synced()
     }
 
     /// Every commit is made without waiting for the disk (NORMAL, 1) while it holds the

@@ -31,6 +31,8 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0024_journey_winners.sql"),
     include_str!("../migrations/0025_model_fits.sql"),
 ];
+/// `runs.db` (files.rs): the journey runner's tables and the points ledger.
+pub const RUNS: &[&str] = &[include_str!("../migrations/runs/0001_runs.sql")];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];
 

@@ -392,7 +392,7 @@ impl Outbox for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn queue(&self, ws: WorkspaceId, messages: &[NewMessage], caps: &CapsConfig) -> Result<Vec<Queued>> {
         let (messages, caps) = (messages.to_vec(), caps.clone());
-        self.write(move |tx| messages.iter().map(|m| Ok(queue_one(tx, ws, m, &caps)?.queued)).collect()).await
+        self.write_runs(move |tx| messages.iter().map(|m| Ok(queue_one(tx, ws, m, &caps)?.queued)).collect()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -402,19 +402,19 @@ impl Outbox for SqliteStore {
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>> {
-        self.write(move |tx| claim(tx, now, lease, limit)).await
+        self.write_runs(move |tx| claim(tx, now, lease, limit)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatch(&self, id: i64, outcome: &Dispatched, at: DateTime<Utc>) -> Result<()> {
         let outcome = outcome.clone();
-        self.write(move |tx| record(tx, id, &outcome, at)).await
+        self.write_runs(move |tx| record(tx, id, &outcome, at)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn record_dispatches(&self, outcomes: &[(i64, Dispatched)], at: DateTime<Utc>) -> Result<Vec<Result<()>>> {
         let outcomes = outcomes.to_vec();
-        self.write(move |tx| {
+        self.write_runs(move |tx| {
             outcomes
                 .iter()
                 .map(|(id, o)| match record(tx, *id, o, at) {
@@ -439,7 +439,7 @@ impl Outbox for SqliteStore {
         if marks.is_empty() {
             return Ok(0);
         }
-        self.write(move |tx| {
+        self.write_runs(move |tx| {
             let mut found = 0;
             for (key, at) in &marks {
                 found += usize::from(deliver(tx, ws, key, *at)?);
@@ -452,7 +452,7 @@ impl Outbox for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn fail_awaiting(&self, id: i64, error: &DeliveryError, at: DateTime<Utc>) -> Result<bool> {
         let error = error.clone();
-        self.write(move |tx| fail(tx, id, &error, at)).await
+        self.write_runs(move |tx| fail(tx, id, &error, at)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]

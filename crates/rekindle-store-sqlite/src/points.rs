@@ -91,7 +91,7 @@ impl Points for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn post_points_of_many(&self, ws: WorkspaceId, entries: &[(PersonId, Entry)]) -> Result<Vec<Posted>> {
         let entries = entries.to_vec();
-        self.write(move |tx| entries.iter().map(|(person, e)| post(tx, ws, *person, e)).collect()).await
+        self.write_runs(move |tx| entries.iter().map(|(person, e)| post(tx, ws, *person, e)).collect()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -128,7 +128,7 @@ impl Points for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn confirm_redemption(&self, ws: WorkspaceId, key: &str, at: DateTime<Utc>) -> Result<bool> {
         let key = key.to_owned();
-        self.write(move |tx| {
+        self.write_runs(move |tx| {
             let n = tx
                 .cached_execute(
                     "UPDATE points_entries SET confirmed_at = COALESCE(confirmed_at, ?3)
