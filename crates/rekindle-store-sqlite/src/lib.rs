@@ -533,6 +533,43 @@ mod tests {
         assert_eq!(store.write(move |tx| cache(tx)).await.unwrap(), -WRITER_CACHE_KIB);
     }
 
+    /// A write of `runs.db` neither waits for `rekindle.db`'s writer nor returns before its own
+    /// commit is on disk; a write of both waits for both.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_runs_write_does_not_wait_for_the_main_writer() {
+        use std::time::Duration;
+        let (store, _dir) = crate::temp_store().await;
+        let (held, release) = std::sync::mpsc::channel::<()>();
+        let (started, writing) = tokio::sync::oneshot::channel();
+        let holder = store.clone();
+        let append = tokio::spawn(async move {
+            holder
+                .write(move |_| {
+                    let _ = started.send(());
+                    let _ = release.recv_timeout(Duration::from_secs(10));
+                    Ok(())
+                })
+                .await
+        });
+        writing.await.unwrap();
+        let step = "INSERT INTO journey_steps VALUES (1, 2, 3, 'a', NULL, 'entered', NULL, 10)";
+        let runs = store.write_runs(move |tx| tx.execute(step, []).map_err(db_err));
+        let wrote = tokio::time::timeout(Duration::from_secs(2), runs).await;
+        assert_eq!(wrote.expect("written while rekindle.db's writer was held").unwrap(), 1);
+        let (committed, on_disk) = store.inner.runs.synced();
+        assert_eq!((committed, on_disk), (1, 1), "durable before it returned");
+        let both = tokio::spawn({
+            let store = store.clone();
+            async move { store.write_both(move |tx| tx.execute("DELETE FROM journey_steps", []).map_err(db_err)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!both.is_finished(), "a write of both files waits for rekindle.db's writer");
+        held.send(()).unwrap();
+        append.await.unwrap().unwrap();
+        assert_eq!(both.await.unwrap().unwrap(), 1);
+        assert_eq!(store.inner.runs.synced(), (2, 2));
+    }
+
     /// A read asked for on a background thread runs there, at its priority; from anywhere
     /// else it runs on the blocking pool (rekindle_store::background).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
