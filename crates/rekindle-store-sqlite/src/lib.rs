@@ -533,25 +533,33 @@ mod tests {
         assert_eq!(store.write(move |tx| cache(tx)).await.unwrap(), -WRITER_CACHE_KIB);
     }
 
+    /// Hold the writer of `files` in a write, until the sender is sent to (or 10 s passed).
+    async fn hold_writer(
+        store: &SqliteStore,
+        files: Files,
+    ) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<Result<()>>) {
+        let (held, release) = std::sync::mpsc::channel::<()>();
+        let (started, writing) = tokio::sync::oneshot::channel();
+        let holder = store.clone();
+        let write = tokio::spawn(async move {
+            let hold = move |_: &rusqlite::Transaction<'_>| {
+                let _ = started.send(());
+                let _ = release.recv_timeout(std::time::Duration::from_secs(10));
+                Ok(())
+            };
+            holder.write_files(files, hold, |out| out).await
+        });
+        writing.await.unwrap();
+        (held, write)
+    }
+
     /// A write of `runs.db` neither waits for `rekindle.db`'s writer nor returns before its own
     /// commit is on disk; a write of both waits for both.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_runs_write_does_not_wait_for_the_main_writer() {
         use std::time::Duration;
         let (store, _dir) = crate::temp_store().await;
-        let (held, release) = std::sync::mpsc::channel::<()>();
-        let (started, writing) = tokio::sync::oneshot::channel();
-        let holder = store.clone();
-        let append = tokio::spawn(async move {
-            holder
-                .write(move |_| {
-                    let _ = started.send(());
-                    let _ = release.recv_timeout(Duration::from_secs(10));
-                    Ok(())
-                })
-                .await
-        });
-        writing.await.unwrap();
+        let (held, append) = hold_writer(&store, Files::Main).await;
         let step = "INSERT INTO journey_steps VALUES (1, 2, 3, 'a', NULL, 'entered', NULL, 10)";
         let runs = store.write_runs(move |tx| tx.execute(step, []).map_err(db_err));
         let wrote = tokio::time::timeout(Duration::from_secs(2), runs).await;
@@ -587,30 +595,17 @@ mod tests {
     }
 
     /// Delivery receipts for messages this outbox never queued are answered from a reader:
-    /// they do not wait for a write that holds the writer.
+    /// they do not wait for a write that holds the outbox's writer.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn receipts_for_unknown_messages_do_not_wait_for_the_writer() {
         use std::time::Duration;
         let (store, _dir) = crate::temp_store().await;
-        let store = std::sync::Arc::new(store);
-        let (held, release) = std::sync::mpsc::channel::<()>();
-        let (started, writing) = tokio::sync::oneshot::channel();
-        let holder = store.clone();
-        let write = tokio::spawn(async move {
-            holder
-                .write(move |_| {
-                    let _ = started.send(());
-                    let _ = release.recv_timeout(Duration::from_secs(10));
-                    Ok(())
-                })
-                .await
-        });
-        writing.await.unwrap();
+        let (held, write) = hold_writer(&store, Files::Runs).await;
         let ws = rekindle_core::WorkspaceId(1);
         let marks = [("someone-else:1".to_owned(), chrono::Utc::now())];
         let marked = tokio::time::timeout(
             Duration::from_secs(2),
-            rekindle_store::Outbox::mark_all_delivered(&*store, ws, &marks),
+            rekindle_store::Outbox::mark_all_delivered(&store, ws, &marks),
         )
         .await;
         held.send(()).unwrap();
