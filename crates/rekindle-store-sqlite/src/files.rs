@@ -44,6 +44,11 @@ impl Files {
     pub(crate) fn runs(self) -> bool {
         matches!(self, Files::Runs | Files::Both)
     }
+
+    /// The files' names, as `/metrics` labels them.
+    pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
+        [(self.main(), crate::DB_FILE), (self.runs(), RUNS_FILE)].into_iter().filter(|(is, _)| *is).map(|(_, n)| n)
+    }
 }
 
 /// `runs.db` beside the store's file at `main`.

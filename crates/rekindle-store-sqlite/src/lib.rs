@@ -287,7 +287,9 @@ impl Inner {
         let got = std::time::Instant::now();
         let out = f(&mut first.conn.lock());
         let time = WriterTime { waited: got - asked, held: got.elapsed() };
-        self.writer_metrics.observe(urgency, time.waited, time.held);
+        for file in files.names() {
+            self.writer_metrics.observe(file, urgency, time.waited, time.held);
+        }
         (out, time)
     }
 

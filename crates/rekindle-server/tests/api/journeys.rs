@@ -104,12 +104,13 @@ async fn a_journey_is_drafted_checked_published_and_delivers_once() {
     for name in ["rekindle_journey_event_read_seconds_count 1", "rekindle_journey_event_entered_seconds_count 1"] {
         assert!(metrics.lines().any(|l| l == name), "{name}: {metrics}");
     }
-    // SQLite's writer, by urgency: the runner's entry and walk were prompt, the appends normal,
-    // the dispatcher's claim patient.
-    for urgency in ["prompt", "normal", "patient"] {
-        let prefix = format!("rekindle_sqlite_writer_wait_seconds_count{{urgency=\"{urgency}\"}} ");
+    // SQLite's writers, by file and urgency: the runner's entry and walk were prompt writes of
+    // runs.db, the appends normal ones of rekindle.db, the dispatcher's claim a patient one of
+    // runs.db.
+    for (file, urgency) in [("runs.db", "prompt"), ("rekindle.db", "normal"), ("runs.db", "patient")] {
+        let prefix = format!("rekindle_sqlite_writer_wait_seconds_count{{file=\"{file}\",urgency=\"{urgency}\"}} ");
         let count = metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|n| n.parse::<u64>().ok());
-        assert!(count.is_some_and(|n| n > 0), "{urgency} writes counted: {metrics}");
+        assert!(count.is_some_and(|n| n > 0), "{file} {urgency} writes counted: {metrics}");
     }
 
     let person = app.api_json("/api/v1/people/13800138000/messages").await;

@@ -1,12 +1,13 @@
 //! Reading the server's own histograms from its `/metrics` text (Prometheus text format): a
 //! bench's figures of where the time went, beside the ones it measures from outside.
 
-/// One line of a writer histogram by urgency: the exact mean, and the buckets' p50 and p99.
-pub(super) fn writer_times(text: &str, family: &str) -> String {
+/// One line of a writer histogram of one file (`rekindle.db`, `runs.db`) by urgency: the exact
+/// mean, and the buckets' p50 and p99.
+pub(super) fn writer_times(text: &str, family: &str, file: &str) -> String {
     let times: Vec<String> = ["prompt", "normal", "patient"]
         .iter()
         .filter_map(|u| {
-            let labels = format!("urgency=\"{u}\"");
+            let labels = format!("file=\"{file}\",urgency=\"{u}\"");
             let at = |q| labelled_bucket_quantile(text, family, &labels, q);
             let ms = |s: Option<f64>| s.map_or("?".into(), |s| format!("{:.1}", s * 1e3));
             // The mean is exact where the buckets, twice as wide each, are not.
@@ -53,7 +54,7 @@ fn labelled_bucket_quantile(text: &str, name: &str, labels: &str, q: f64) -> Opt
 
 #[cfg(test)]
 mod tests {
-    use super::{bucket_quantile, labelled_bucket_quantile};
+    use super::{bucket_quantile, labelled_bucket_quantile, writer_times};
 
     #[test]
     fn quantiles_are_read_from_cumulative_buckets() {
@@ -75,5 +76,16 @@ mod tests {
         assert_eq!(labelled_bucket_quantile(text, "x", "u=\"b\"", 0.5), Some(0.01));
         assert_eq!(labelled_bucket_quantile(text, "x", "u=\"c\"", 0.5), None);
         assert_eq!(labelled_bucket_quantile(text, "x", "", 0.5), None, "no series without labels");
+    }
+
+    #[test]
+    fn a_writer_line_is_one_file_s() {
+        let text = "w_bucket{le=\"0.001\",file=\"runs.db\",urgency=\"prompt\"} 2\n\
+                    w_bucket{le=\"+Inf\",file=\"runs.db\",urgency=\"prompt\"} 2\n\
+                    w_sum{file=\"runs.db\",urgency=\"prompt\"} 0.001\nw_count{file=\"runs.db\",urgency=\"prompt\"} 2\n\
+                    w_bucket{le=\"0.1\",file=\"rekindle.db\",urgency=\"normal\"} 1\n\
+                    w_bucket{le=\"+Inf\",file=\"rekindle.db\",urgency=\"normal\"} 1\n";
+        assert_eq!(writer_times(text, "w", "runs.db"), "prompt mean 0.5 ms, p50 ≤ 1.0 ms, p99 ≤ 1.0 ms");
+        assert_eq!(writer_times(text, "w", "rekindle.db"), "normal mean ? ms, p50 ≤ 100.0 ms, p99 ≤ 100.0 ms");
     }
 }

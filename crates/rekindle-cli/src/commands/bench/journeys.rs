@@ -340,15 +340,16 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
         size(0.5),
         size(0.99)
     );
-    // SQLite's one writer (`rekindle_store::urgency`): how long writes waited for it and then
-    // held it, the whole run's (the history stored before the orders is in `normal`).
-    for (label, family) in [
-        ("writer waits", "rekindle_sqlite_writer_wait_seconds"),
-        ("writer held", "rekindle_sqlite_writer_held_seconds"),
-    ] {
-        let by_urgency = writer_times(&text, family);
-        if !by_urgency.is_empty() {
-            println!("{label:<16} {by_urgency} (/metrics buckets)");
+    // Each SQLite file's one writer (`rekindle_store::urgency`): how long writes waited for it
+    // and then held it, the whole run's (the history stored before the orders is in `normal`).
+    for file in ["rekindle.db", "runs.db"] {
+        for (label, family) in
+            [("waits", "rekindle_sqlite_writer_wait_seconds"), ("held", "rekindle_sqlite_writer_held_seconds")]
+        {
+            let by_urgency = writer_times(&text, family, file);
+            if !by_urgency.is_empty() {
+                println!("{:<16} {by_urgency} (/metrics buckets)", format!("{file} {label}"));
+            }
         }
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
