@@ -70,6 +70,21 @@ pub(crate) fn connect_store(main: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Take the write locks of `files` first thing in a transaction, as `BEGIN IMMEDIATE` does for
+/// every attached file: a statement that writes nothing but opens a write transaction there.
+/// Taken later, at the transaction's first write after a read, a lock another process took
+/// meanwhile (`rekindle users`, `rekindle import` beside the server) fails the write at once
+/// (`SQLITE_BUSY_SNAPSHOT`) instead of waiting for it.
+pub(crate) fn lock(conn: &Connection, files: Files) -> rusqlite::Result<()> {
+    if files.main() {
+        conn.prepare_cached("DELETE FROM main.journey_cursors WHERE 0")?.execute([])?;
+    }
+    if files.runs() {
+        conn.prepare_cached(&format!("DELETE FROM {RUNS}.journey_steps WHERE 0"))?.execute([])?;
+    }
+    Ok(())
+}
+
 /// Error unless the transaction on `conn` wrote only `files`: a table moved to the other file
 /// and a write that forgot it, or a new write that needs both, meet here in every test rather
 /// than as waits on the other writer's lock, and a commit nobody syncs, in production.
@@ -216,6 +231,28 @@ mod tests {
             5,
             "found without the schema's name"
         );
+    }
+
+    /// A transaction's write locks are its files' from its start, and only theirs.
+    #[test]
+    fn a_write_locks_its_files_first_thing() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join(crate::DB_FILE);
+        migrate::run(&mut crate::connect(&runs_path(&main)).unwrap(), migrate::RUNS).unwrap();
+        let mut conn = connect_store(&main).unwrap();
+        migrate::run(&mut conn, migrate::STORE).unwrap();
+        move_into_runs(&mut conn).unwrap();
+        for (files, main_state, runs_state) in [
+            (Files::Main, TransactionState::Write, TransactionState::None),
+            (Files::Runs, TransactionState::None, TransactionState::Write),
+            (Files::Both, TransactionState::Write, TransactionState::Write),
+        ] {
+            let tx = conn.transaction().unwrap();
+            lock(&tx, files).unwrap();
+            assert_eq!(tx.transaction_state(Some("main")).unwrap(), main_state, "{files:?}");
+            assert_eq!(tx.transaction_state(Some(RUNS)).unwrap(), runs_state, "{files:?}");
+            assert!(check_written(&tx, files, "test").is_ok());
+        }
     }
 
     /// A transaction that writes a file it did not say it writes is refused before it commits.

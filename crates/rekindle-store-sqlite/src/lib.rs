@@ -186,10 +186,9 @@ impl SqliteStore {
         self.write_files(Files::Main, f, then).await
     }
 
-    /// A write transaction of `files`, holding their writers, then `then` without them.
-    /// Deferred, not immediate: `BEGIN IMMEDIATE` takes the write lock of every attached file,
-    /// the other writer's too. Nothing can write a file between a deferred transaction's first
-    /// read and its first write there, since every write of it holds its writer's turn.
+    /// A write transaction of `files`, holding their writers, then `then` without them. It
+    /// locks only its files ([`files::lock`]): `BEGIN IMMEDIATE` takes the write lock of every
+    /// attached file, the other writer's too.
     async fn write_files<T, U, F, G>(&self, files: Files, f: F, then: G) -> Result<U>
     where
         T: Send + 'static,
@@ -203,6 +202,7 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let (written, time) = inner.with_writer(files, urgency, |conn| {
                 let tx = conn.transaction().map_err(db_err)?;
+                files::lock(&tx, files).map_err(db_err)?;
                 let out = f(&tx)?;
                 files::check_written(&tx, files, write_name::<F>())?;
                 let committing = std::time::Instant::now();
@@ -553,6 +553,30 @@ mod tests {
         });
         writing.await.unwrap();
         (held, write)
+    }
+
+    /// A write waits for another process's lock on its file, even when it reads before it
+    /// writes: its lock is taken first thing ([`files::lock`]), not at its first write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_that_reads_first_waits_for_another_process_s_lock() {
+        let (store, _dir) = crate::temp_store().await;
+        for files in [Files::Main, Files::Runs] {
+            let other = files::connect_store(store.path()).unwrap();
+            let table = if files == Files::Main { "journey_cursors" } else { "journey_steps" };
+            other.execute_batch("BEGIN").unwrap();
+            files::lock(&other, files).unwrap();
+            let releaser = std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                other.execute_batch(&format!("DELETE FROM {table}; COMMIT")).unwrap();
+            });
+            let write = move |tx: &rusqlite::Transaction<'_>| {
+                let n: i64 =
+                    tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).map_err(db_err)?;
+                tx.execute(&format!("DELETE FROM {table} WHERE {n} < 0"), []).map_err(db_err)
+            };
+            store.write_files(files, write, |n| n).await.unwrap();
+            releaser.join().unwrap();
+        }
     }
 
     /// A write of `runs.db` neither waits for `rekindle.db`'s writer nor returns before its own
