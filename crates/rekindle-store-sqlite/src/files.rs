@@ -233,13 +233,18 @@ mod tests {
         );
     }
 
+    /// A store connection in `dir` whose `runs.db` has its tables and `rekindle.db` none yet.
+    fn runs_made(dir: &Path) -> Connection {
+        let main = dir.join(crate::DB_FILE);
+        migrate::run(&mut crate::connect(&runs_path(&main)).unwrap(), migrate::RUNS).unwrap();
+        connect_store(&main).unwrap()
+    }
+
     /// A transaction's write locks are its files' from its start, and only theirs.
     #[test]
     fn a_write_locks_its_files_first_thing() {
         let dir = tempfile::tempdir().unwrap();
-        let main = dir.path().join(crate::DB_FILE);
-        migrate::run(&mut crate::connect(&runs_path(&main)).unwrap(), migrate::RUNS).unwrap();
-        let mut conn = connect_store(&main).unwrap();
+        let mut conn = runs_made(dir.path());
         migrate::run(&mut conn, migrate::STORE).unwrap();
         move_into_runs(&mut conn).unwrap();
         for (files, main_state, runs_state) in [
@@ -259,9 +264,7 @@ mod tests {
     #[test]
     fn a_write_to_a_file_not_named_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let main = dir.path().join(crate::DB_FILE);
-        migrate::run(&mut crate::connect(&runs_path(&main)).unwrap(), migrate::RUNS).unwrap();
-        let mut conn = connect_store(&main).unwrap();
+        let mut conn = runs_made(dir.path());
         conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
         let tx = conn.transaction().unwrap();
         tx.execute("INSERT INTO t VALUES (1)", []).unwrap();
