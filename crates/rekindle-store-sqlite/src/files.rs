@@ -1,4 +1,4 @@
-//! The store's two files. SQLite lets one connection write a file at a time, and the journey
+//! The store's two files (the inbox, `inbox.db`, is a third, of its own). SQLite lets one connection write a file at a time, and the journey
 //! runner's writes (entries, steps, the outbox) and the points ledger queued on that one writer
 //! behind ingestion's appends, WAL restarts and refresh writes: the slowest journey messages
 //! beside ingestion at 10,000 events/s were waits for it (issue 24, docs/benchmarks.md). So
@@ -19,8 +19,8 @@ pub const RUNS_FILE: &str = "runs.db";
 /// The schema name `runs.db` is attached as.
 pub(crate) const RUNS: &str = "runs";
 
-/// The tables in `runs.db`. Nothing else may write them but through [`Files::Runs`] or
-/// [`Files::Both`], and those writes touch no other table.
+/// The tables in `runs.db`. Only writes of [`Files::Runs`] or [`Files::Both`] may write them,
+/// and a write of [`Files::Runs`] writes nothing else.
 pub(crate) const RUNS_TABLES: [&str; 5] =
     ["enrollments", "journey_steps", "journey_entry_refusals", "outbox", "points_entries"];
 
