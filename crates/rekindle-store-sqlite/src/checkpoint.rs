@@ -1,8 +1,8 @@
 //! WAL checkpoints on their own thread, one per file (files.rs). SQLite's automatic checkpoint
 //! runs inside the commit that crosses the threshold, so one unlucky ingest request pays for
-//! copying the whole WAL back into the database. Here the writer never checkpoints; this thread copies in the
-//! background (PASSIVE: it never blocks the writer) and, only if the WAL still grows past a
-//! bound, restarts it at a moment without readers.
+//! copying the whole WAL back into the database. Here the writer never checkpoints; this
+//! thread copies in the background (PASSIVE: it never blocks the writer) and, only if the WAL
+//! still grows past a bound, restarts it at a moment without readers.
 //!
 //! A restart needs SQLite's write lock. It takes the store's writer first (the same mutex
 //! every write queues on), so no write meets SQLite's lock and sleeps in its busy handler,

@@ -250,10 +250,11 @@ fn column(name: &str, value: ValueRef<'_>) -> Value {
 
 fn tables_holding(c: &Connection, needle: &str) -> Result<Vec<String>> {
     let mut stmt = c
-        .prepare(
+        .prepare(&format!(
             "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-             UNION SELECT name FROM runs.sqlite_master WHERE type = 'table' ORDER BY name",
-        )
+             UNION SELECT name FROM {}.sqlite_master WHERE type = 'table' ORDER BY name",
+            crate::files::RUNS
+        ))
         .map_err(db_err)?;
     let tables = stmt
         .query_map([], |r| r.get::<_, String>(0))

@@ -1,9 +1,10 @@
-//! The store's two files (the inbox, `inbox.db`, is a third, of its own). SQLite lets one connection write a file at a time, and the journey
-//! runner's writes (entries, steps, the outbox) and the points ledger queued on that one writer
-//! behind ingestion's appends, WAL restarts and refresh writes: the slowest journey messages
-//! beside ingestion at 10,000 events/s were waits for it (issue 24, docs/benchmarks.md). So
-//! those tables live in `runs.db`, attached to every connection as `runs`, with a writer of
-//! its own; every query names them as before, and reads join across the files unchanged.
+//! The store's two files (the inbox, `inbox.db`, is a third, of its own). SQLite lets one
+//! connection write a file at a time, and the journey runner's writes (entries, steps, the
+//! outbox) and the points ledger queued on that one writer behind ingestion's appends, WAL
+//! restarts and refresh writes: the slowest journey messages beside ingestion at 10,000
+//! events/s were waits for it (issue 24, docs/benchmarks.md). So those tables live in
+//! `runs.db`, attached to every connection as `runs`, with a writer of its own; every query
+//! names them as before, and reads join across the files unchanged.
 //!
 //! A write says which files it writes ([`Files`]), and takes those files' writers; the
 //! transaction is checked before its commit to have written no other file ([`check_written`]).
@@ -60,7 +61,7 @@ pub(crate) fn runs_path(main: &Path) -> PathBuf {
 /// settings ([`crate::connect`]); SQLite keeps durability and the page cache per file.
 pub(crate) fn connect_store(main: &Path) -> rusqlite::Result<Connection> {
     let conn = crate::connect(main)?;
-    conn.execute("ATTACH DATABASE ?1 AS runs", [runs_path(main).to_string_lossy()])?;
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {RUNS}"), [runs_path(main).to_string_lossy()])?;
     conn.execute_batch(&format!(
         "PRAGMA {RUNS}.journal_mode = WAL;
          PRAGMA {RUNS}.synchronous = FULL;
@@ -93,7 +94,7 @@ pub(crate) fn check_written(conn: &Connection, files: Files, what: &str) -> Resu
         Ok(conn.transaction_state(Some(schema)).map_err(crate::db_err)? == TransactionState::Write)
     };
     let stray = match (wrote("main")? && !files.main(), wrote(RUNS)? && !files.runs()) {
-        (true, _) => "rekindle.db",
+        (true, _) => crate::DB_FILE,
         (_, true) => RUNS_FILE,
         _ => return Ok(()),
     };

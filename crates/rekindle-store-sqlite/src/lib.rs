@@ -207,13 +207,14 @@ impl SqliteStore {
                 files::check_written(&tx, files, write_name::<F>())?;
                 let committing = std::time::Instant::now();
                 tx.commit().map_err(db_err)?;
-                let commits = inner.writers(files).map(|w| w.map(|w| (w, w.count_commit())));
+                let (first, second) = inner.writers(files);
+                let commits: Vec<_> = std::iter::once(first).chain(second).map(|w| (w, w.count_commit())).collect();
                 Ok((out, committing.elapsed(), commits))
             });
             let (out, committed, commits) = written?;
             slow_write::<F>(files, time.waited, time.held.saturating_sub(committed), committed);
             if !derived {
-                for (writer, commit) in commits.into_iter().flatten() {
+                for (writer, commit) in commits {
                     writer.durable(commit)?;
                 }
             }
@@ -280,8 +281,7 @@ impl Inner {
         f: impl FnOnce(&mut Connection) -> T,
     ) -> (T, WriterTime) {
         let asked = std::time::Instant::now();
-        let [first, second] = self.writers(files);
-        let first = first.expect("every write writes a file");
+        let (first, second) = self.writers(files);
         // In the order of `writers`, always: see `Files::Both`.
         let _turns = (first.turns.take(urgency), second.map(|w| w.turns.take(urgency)));
         let got = std::time::Instant::now();
@@ -294,11 +294,11 @@ impl Inner {
     }
 
     /// The writers of `files`, `rekindle.db`'s first.
-    fn writers(&self, files: Files) -> [Option<&writer::Writer>; 2] {
+    fn writers(&self, files: Files) -> (&writer::Writer, Option<&writer::Writer>) {
         match files {
-            Files::Main => [Some(&self.main), None],
-            Files::Runs => [Some(&self.runs), None],
-            Files::Both => [Some(&self.main), Some(&self.runs)],
+            Files::Main => (&self.main, None),
+            Files::Runs => (&self.runs, None),
+            Files::Both => (&self.main, Some(&self.runs)),
         }
     }
 }

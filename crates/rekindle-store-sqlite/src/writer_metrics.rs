@@ -1,7 +1,7 @@
 //! How long writes wait for each file's one writer and hold it, by file and urgency
-//! (files.rs, `rekindle_store::urgency`), on `/metrics`: where an event's way to the outbox queues under
-//! ingestion, counted in the server itself rather than guessed from end-to-end timings that
-//! swing with the machine (issue 24).
+//! (files.rs, `rekindle_store::urgency`), on `/metrics`: where an event's way to the outbox
+//! queues under ingestion, counted in the server itself rather than guessed from end-to-end
+//! timings that swing with the machine (issue 24).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;

@@ -342,7 +342,7 @@ pub async fn journeys(global: &Global, args: BenchJourneysArgs) -> anyhow::Resul
     );
     // Each SQLite file's one writer (`rekindle_store::urgency`): how long writes waited for it
     // and then held it, the whole run's (the history stored before the orders is in `normal`).
-    for file in ["rekindle.db", "runs.db"] {
+    for file in [rekindle_store_sqlite::DB_FILE, rekindle_store_sqlite::RUNS_FILE] {
         for (label, family) in
             [("waits", "rekindle_sqlite_writer_wait_seconds"), ("held", "rekindle_sqlite_writer_held_seconds")]
         {
