@@ -429,7 +429,7 @@ impl Enrollments for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_journey_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
-        self.write(move |tx| crate::cursors::write(tx, "journey_cursors", ws, cursor)).await
+        self.write_runs(move |tx| crate::cursors::write(tx, "journey_cursors", ws, cursor)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
@@ -456,7 +456,7 @@ impl Enrollments for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_change_cursors(&self, ws: WorkspaceId, cursors: ChangeCursors) -> Result<()> {
-        self.write(move |tx| {
+        self.write_runs(move |tx| {
             tx.cached_execute(
                 "INSERT INTO journey_change_cursors (workspace_id, membership, stages) VALUES (?1, ?2, ?3)
                  ON CONFLICT (workspace_id) DO UPDATE

@@ -21,9 +21,18 @@ pub const RUNS_FILE: &str = "runs.db";
 pub(crate) const RUNS: &str = "runs";
 
 /// The tables in `runs.db`. Only writes of [`Files::Runs`] or [`Files::Both`] may write them,
-/// and a write of [`Files::Runs`] writes nothing else.
-pub(crate) const RUNS_TABLES: [&str; 5] =
-    ["enrollments", "journey_steps", "journey_entry_refusals", "outbox", "points_entries"];
+/// and a write of [`Files::Runs`] writes nothing else. The cursors came later (runs 0002):
+/// moving one through `rekindle.db`'s writer held the runner's next pass behind an append.
+pub(crate) const RUNS_TABLES: [&str; 8] = [
+    "enrollments",
+    "journey_steps",
+    "journey_entry_refusals",
+    "outbox",
+    "points_entries",
+    "journey_cursors",
+    "journey_change_cursors",
+    "points_cursors",
+];
 
 /// Which files a write writes, and so whose writers it waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +87,7 @@ pub(crate) fn connect_store(main: &Path) -> rusqlite::Result<Connection> {
 /// (`SQLITE_BUSY_SNAPSHOT`) instead of waiting for it.
 pub(crate) fn lock(conn: &Connection, files: Files) -> rusqlite::Result<()> {
     if files.main() {
-        conn.prepare_cached("DELETE FROM main.journey_cursors WHERE 0")?.execute([])?;
+        conn.prepare_cached("DELETE FROM main.workspaces WHERE 0")?.execute([])?;
     }
     if files.runs() {
         conn.prepare_cached(&format!("DELETE FROM {RUNS}.journey_steps WHERE 0"))?.execute([])?;
@@ -232,6 +241,41 @@ mod tests {
             5,
             "found without the schema's name"
         );
+    }
+
+    /// A data dir split before the cursors moved (`runs.db` at its migration 0001): its next
+    /// start moves them, their positions kept.
+    #[test]
+    fn the_cursors_move_into_a_runs_file_made_before_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join(crate::DB_FILE);
+        let mut old = crate::connect(&main).unwrap();
+        migrate::run(&mut old, migrate::STORE).unwrap();
+        // As the build before left it: its five tables moved, the cursors not.
+        old.execute_batch(
+            "INSERT INTO journey_cursors VALUES (1, 42);
+             INSERT INTO journey_change_cursors VALUES (1, 3, 4);
+             INSERT INTO points_cursors VALUES (1, 7);",
+        )
+        .unwrap();
+        for table in &RUNS_TABLES[..5] {
+            old.execute_batch(&format!("DROP TABLE {table}")).unwrap();
+        }
+        drop(old);
+        let runs = runs_path(&main);
+        migrate::run(&mut crate::connect(&runs).unwrap(), &migrate::RUNS[..1]).unwrap();
+
+        // This build's start: runs.db's migrations, then the move.
+        migrate::run(&mut crate::connect(&runs).unwrap(), migrate::RUNS).unwrap();
+        let mut conn = connect_store(&main).unwrap();
+        move_into_runs(&mut conn).unwrap();
+        let count = |c: &Connection, sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(count(&conn, "SELECT cursor FROM runs.journey_cursors WHERE workspace_id = 1"), 42);
+        assert_eq!(count(&conn, "SELECT membership * 10 + stages FROM runs.journey_change_cursors"), 34);
+        assert_eq!(count(&conn, "SELECT cursor FROM runs.points_cursors"), 7);
+        let left = "SELECT count(*) FROM main.sqlite_master
+                    WHERE name IN ('journey_cursors', 'journey_change_cursors', 'points_cursors')";
+        assert_eq!(count(&conn, left), 0);
     }
 
     /// A store connection in `dir` whose `runs.db` has its tables and `rekindle.db` none yet.

@@ -562,7 +562,7 @@ mod tests {
         let (store, _dir) = crate::temp_store().await;
         for files in [Files::Main, Files::Runs] {
             let other = files::connect_store(store.path()).unwrap();
-            let table = if files == Files::Main { "journey_cursors" } else { "journey_steps" };
+            let table = if files == Files::Main { "write_keys" } else { "journey_steps" };
             other.execute_batch("BEGIN").unwrap();
             files::lock(&other, files).unwrap();
             let releaser = std::thread::spawn(move || {

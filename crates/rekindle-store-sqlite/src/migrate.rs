@@ -31,8 +31,9 @@ pub const STORE: &[&str] = &[
     include_str!("../migrations/0024_journey_winners.sql"),
     include_str!("../migrations/0025_model_fits.sql"),
 ];
-/// `runs.db` (files.rs): the journey runner's tables and the points ledger.
-pub const RUNS: &[&str] = &[include_str!("../migrations/runs/0001_runs.sql")];
+/// `runs.db` (files.rs): the journey runner's tables and the points ledger, and their cursors.
+pub const RUNS: &[&str] =
+    &[include_str!("../migrations/runs/0001_runs.sql"), include_str!("../migrations/runs/0002_cursors.sql")];
 /// The ingestion inbox, `inbox.db`.
 pub const INBOX: &[&str] = &[include_str!("../migrations/inbox/0001_inbox.sql")];
 

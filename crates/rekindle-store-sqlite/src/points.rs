@@ -232,7 +232,7 @@ impl Points for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
     async fn set_points_cursor(&self, ws: WorkspaceId, cursor: i64) -> Result<()> {
-        self.write(move |tx| crate::cursors::write(tx, "points_cursors", ws, cursor)).await
+        self.write_runs(move |tx| crate::cursors::write(tx, "points_cursors", ws, cursor)).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ws = ws.0))]
