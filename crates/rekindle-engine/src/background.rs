@@ -59,7 +59,7 @@ pub(crate) fn judging<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + S
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(|i| format!("rekindle-judge-{i}"))
-            .start_handler(|_| rekindle_store::background::lower_this_thread())
+            .start_handler(|_| lower_priority())
             .build()
             .ok()
     };
@@ -96,7 +96,7 @@ fn start(f: impl FnOnce() + Send + 'static) -> bool {
     std::thread::Builder::new()
         .name("rekindle-background".into())
         .spawn(move || {
-            rekindle_store::background::lower_this_thread();
+            lower_priority();
             rekindle_store::background::mark_this_thread();
             f();
         })
@@ -108,6 +108,19 @@ fn start(f: impl FnOnce() + Send + 'static) -> bool {
 fn take<F>(slot: &std::sync::Mutex<Option<F>>) -> Option<F> {
     slot.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
+
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority take and return plain integers; raising one's own nice
+    // value needs no privilege. A failure leaves the thread at normal priority.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
 
 #[cfg(test)]
 mod tests {
@@ -122,7 +135,8 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_judging_threads_run_at_a_lower_priority() {
-        let nice = rekindle_store::background::nice_of_this_thread;
+        // SAFETY: as in lower_priority.
+        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) };
         let nices: Vec<i32> = judging(Some(2), || rayon::broadcast(|_| nice()));
         assert_eq!(nices, [10, 10]);
     }
@@ -146,7 +160,9 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn the_work_runs_at_a_lower_priority() {
-        let nice = run(rekindle_store::background::nice_of_this_thread);
+        // SAFETY: as in lower_priority.
+        let nice =
+            run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) });
         assert_eq!(nice.await.unwrap(), 10);
     }
 }

@@ -17,13 +17,9 @@
 //! all of it holding the writer. So before a restart this thread copies and flushes the file
 //! itself, outside the writer, until a flush finds little to write ([`settle`]); the restart
 //! then syncs only its last milliseconds' copies.
-//!
-//! The copying runs at the background's priority (rekindle_store::background), the restart on
-//! a thread of its own at normal priority, as it holds the writer.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Weak;
-use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::Duration;
 
 use rekindle_store::urgency::Urgency;
@@ -46,19 +42,9 @@ const SETTLED: Duration = Duration::from_millis(5);
 /// (2.3 s seen with ingestion at 10,000 events/s). Only a WAL far past its bound is worth it.
 const FORCED_WAIT: Duration = Duration::from_secs(1);
 
-/// Checkpoint the file at `path`, written by the writer of `file`: a copier at the
-/// background's priority, and a restarter at the caller's.
+/// Checkpoint the file at `path`, written by the writer of `file`.
 pub fn spawn(path: PathBuf, file: Files, store: Weak<Inner>) {
-    let name = match file {
-        Files::Runs => "runs",
-        Files::Main | Files::Both => "main",
-    };
-    let Some(restarter) = Restarter::spawn(&path, file, store.clone(), name) else { return };
-    let spawned = std::thread::Builder::new().name(format!("checkpoint-{name}")).spawn(move || {
-        // Copying the WAL into the database file can wait: under ingestion at 10,000 events/s
-        // its passes took a core for up to 37 ms at a time, and every write queued behind
-        // them for the CPU (issue 24).
-        rekindle_store::background::lower_this_thread();
+    let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
         let conn = match crate::connect(&path) {
             Ok(c) => c,
             Err(e) => {
@@ -97,9 +83,12 @@ pub fn spawn(path: PathBuf, file: Files, store: Weak<Inner>) {
                 continue;
             }
             let settled = settling.elapsed();
+            let Some(inner) = store.upgrade() else { break };
             let started = std::time::Instant::now();
-            match restarter.restart(if forced { FORCED_WAIT } else { Duration::ZERO }) {
-                Some(Ok((restarted, held))) => tracing::debug!(
+            let restarted = restart(&conn, &inner, file, if forced { FORCED_WAIT } else { Duration::ZERO });
+            drop(inner);
+            match restarted {
+                Ok((restarted, held)) => tracing::debug!(
                     frames,
                     forced,
                     restarted,
@@ -109,56 +98,12 @@ pub fn spawn(path: PathBuf, file: Files, store: Weak<Inner>) {
                     ?file,
                     "wal restart"
                 ),
-                Some(Err(e)) => tracing::warn!(error = %e, "wal restart failed"),
-                None => break,
+                Err(e) => tracing::warn!(error = %e, "wal restart failed"),
             }
         }
     });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the checkpoint thread; the WAL will grow");
-    }
-}
-
-/// What a restart answers: whether it restarted, and how long it held the writer.
-type Restarted = rusqlite::Result<(bool, Duration)>;
-
-/// The thread that restarts the WAL for the copier, at normal priority: a restart holds the
-/// file's writer, and a low-priority thread holding it would keep every write waiting while
-/// the event path takes the cores. It ends with the copier (its channel closes).
-struct Restarter {
-    asks: SyncSender<(Duration, SyncSender<Restarted>)>,
-}
-
-impl Restarter {
-    fn spawn(path: &Path, file: Files, store: Weak<Inner>, name: &str) -> Option<Self> {
-        let conn = match crate::connect(path) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "checkpoint thread cannot open the database; the WAL will grow");
-                return None;
-            }
-        };
-        let (asks, asked) = sync_channel::<(Duration, SyncSender<Restarted>)>(0);
-        let spawned = std::thread::Builder::new().name(format!("restart-{name}")).spawn(move || {
-            for (wait, answer) in asked {
-                let Some(inner) = store.upgrade() else { break };
-                let _ = answer.send(restart(&conn, &inner, file, wait));
-            }
-        });
-        match spawned {
-            Ok(_) => Some(Restarter { asks }),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start the checkpoint thread; the WAL will grow");
-                None
-            }
-        }
-    }
-
-    /// Restart the WAL, waiting at most `wait` for readers; `None` once the store is gone.
-    fn restart(&self, wait: Duration) -> Option<Restarted> {
-        let (answer, answered) = sync_channel(1);
-        self.asks.send((wait, answer)).ok()?;
-        answered.recv().ok()
     }
 }
 
@@ -289,37 +234,5 @@ mod tests {
         assert!(sync_database_file(&Connection::open_in_memory().unwrap()).is_err());
         let (restarted, _) = restart(&conn, &store.inner, Files::Main, Duration::ZERO).unwrap();
         assert!(restarted);
-    }
-
-    /// Each file's copier runs at the background's priority and its restarter at the opener's
-    /// (threads by their names in /proc).
-    #[cfg(target_os = "linux")]
-    #[tokio::test]
-    async fn the_copiers_run_at_a_lower_priority_and_the_restarters_do_not() {
-        let (_store, _dir) = crate::temp_store().await;
-        let nice_of = |name: &str| -> Vec<i32> {
-            let mut found = Vec::new();
-            for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-                let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-                let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-                if &stat[open + 1..close] == name {
-                    // The fields after the name start at the state (field 3); nice is field 19.
-                    found.push(stat[close + 1..].split_whitespace().nth(16).unwrap().parse().unwrap());
-                }
-            }
-            found
-        };
-        let mine = rekindle_store::background::nice_of_this_thread();
-        // The copier lowers itself first thing on its own thread.
-        for _ in 0..100 {
-            if nice_of("checkpoint-main") == [10] && nice_of("checkpoint-runs") == [10] {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        assert_eq!(nice_of("checkpoint-main"), [10]);
-        assert_eq!(nice_of("checkpoint-runs"), [10]);
-        assert_eq!(nice_of("restart-main"), [mine]);
-        assert_eq!(nice_of("restart-runs"), [mine]);
     }
 }

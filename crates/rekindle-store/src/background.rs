@@ -22,30 +22,6 @@ pub fn on_this_thread() -> bool {
     BACKGROUND.with(Cell::get)
 }
 
-/// Lower the calling thread to the background's priority: nice 10 on Linux, where each thread
-/// has a nice value of its own, and a thread it starts inherits it. There is no way back
-/// without privilege, so a thread that will ever hold a writer others wait for must not call
-/// this. A failure leaves the thread at normal priority.
-#[cfg(target_os = "linux")]
-pub fn lower_this_thread() {
-    // SAFETY: gettid and setpriority take and return plain integers; raising one's own nice
-    // value needs no privilege.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn lower_this_thread() {}
-
-/// The calling thread's nice value (Linux), for tests.
-#[cfg(target_os = "linux")]
-pub fn nice_of_this_thread() -> i32 {
-    // SAFETY: as in lower_this_thread.
-    unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -57,17 +33,5 @@ mod tests {
         });
         assert!(marked.join().unwrap());
         assert!(!super::on_this_thread());
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_lowered_thread_runs_at_nice_10_and_the_others_do_not() {
-        let before = super::nice_of_this_thread();
-        let lowered = std::thread::spawn(|| {
-            super::lower_this_thread();
-            super::nice_of_this_thread()
-        });
-        assert_eq!(lowered.join().unwrap(), 10);
-        assert_eq!(super::nice_of_this_thread(), before);
     }
 }
