@@ -44,7 +44,12 @@ const FORCED_WAIT: Duration = Duration::from_secs(1);
 
 /// Checkpoint the file at `path`, written by the writer of `file`.
 pub fn spawn(path: PathBuf, file: Files, store: Weak<Inner>) {
-    let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+    // Named by file, to be told apart in `top -H` and profiles.
+    let name = match file {
+        Files::Runs => "checkpoint-runs",
+        Files::Main | Files::Both => "checkpoint-main",
+    };
+    let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
         let conn = match crate::connect(&path) {
             Ok(c) => c,
             Err(e) => {
