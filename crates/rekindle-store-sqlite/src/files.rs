@@ -206,21 +206,27 @@ mod tests {
         assert_eq!(tables, RUNS_TABLES.len() as i64);
     }
 
+    /// `rekindle.db` in `dir` made by the store's migrations alone, then `sql` run on it: a
+    /// data dir as an earlier build left it. Its path.
+    fn old_store(dir: &Path, sql: &str) -> PathBuf {
+        let main = dir.join(crate::DB_FILE);
+        let mut old = crate::connect(&main).unwrap();
+        migrate::run(&mut old, migrate::STORE).unwrap();
+        old.execute_batch(sql).unwrap();
+        main
+    }
+
     /// A data dir from before the split: its rows move into `runs.db`, and a move stopped
     /// after its copy committed is finished without copying twice.
     #[test]
     fn rows_move_into_the_runs_file_once_even_when_a_move_stopped_halfway() {
         let dir = tempfile::tempdir().unwrap();
-        let main = dir.path().join(crate::DB_FILE);
-        let mut old = crate::connect(&main).unwrap();
-        migrate::run(&mut old, migrate::STORE).unwrap();
-        old.execute_batch(
+        let main = old_store(
+            dir.path(),
             "INSERT INTO journey_steps VALUES (1, 1, 1, 'a', NULL, 'entered', NULL, 10), (1, 1, 1, 'a', NULL, 'entered', NULL, 10);
              INSERT INTO points_entries (workspace_id, person_id, kind, points, source, reason, at)
                VALUES (1, x'00', 'earn', 5, 'order:1', 'order', 10);",
-        )
-        .unwrap();
-        drop(old);
+        );
         migrate::run(&mut crate::connect(&runs_path(&main)).unwrap(), migrate::RUNS).unwrap();
         let mut conn = connect_store(&main).unwrap();
         // Stopped after the ledger's copy committed, before its drop.
@@ -248,20 +254,17 @@ mod tests {
     #[test]
     fn the_cursors_move_into_a_runs_file_made_before_them() {
         let dir = tempfile::tempdir().unwrap();
-        let main = dir.path().join(crate::DB_FILE);
-        let mut old = crate::connect(&main).unwrap();
-        migrate::run(&mut old, migrate::STORE).unwrap();
         // As the build before left it: its five tables moved, the cursors not.
-        old.execute_batch(
-            "INSERT INTO journey_cursors VALUES (1, 42);
-             INSERT INTO journey_change_cursors VALUES (1, 3, 4);
-             INSERT INTO points_cursors VALUES (1, 7);",
-        )
-        .unwrap();
-        for table in &RUNS_TABLES[..5] {
-            old.execute_batch(&format!("DROP TABLE {table}")).unwrap();
-        }
-        drop(old);
+        let moved: String = RUNS_TABLES[..5].iter().map(|t| format!("DROP TABLE {t};")).collect();
+        let main = old_store(
+            dir.path(),
+            &format!(
+                "INSERT INTO journey_cursors VALUES (1, 42);
+                 INSERT INTO journey_change_cursors VALUES (1, 3, 4);
+                 INSERT INTO points_cursors VALUES (1, 7);
+                 {moved}"
+            ),
+        );
         let runs = runs_path(&main);
         migrate::run(&mut crate::connect(&runs).unwrap(), &migrate::RUNS[..1]).unwrap();
 
