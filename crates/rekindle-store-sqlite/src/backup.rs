@@ -5,9 +5,10 @@
 //! event acknowledged before the backup is then in the copy of one or the other, and one in
 //! both is applied once (the store de-duplicates by message id when the inbox is replayed).
 //! `runs.db` is copied after `rekindle.db`: what the runner did for an event the copy of
-//! `rekindle.db` holds is then in the copy, or the runner does it again from its cursor (in
-//! `rekindle.db`); an entry is made once per trigger, so an event it already entered is not
-//! entered twice. A backup from before `runs.db` holds those tables in `rekindle.db`, and
+//! `rekindle.db` holds is then in the copy, or the runner does it again from its cursor; an
+//! entry is made once per trigger, so an event it already entered is not entered twice. The
+//! cursors are in `runs.db` and may be past the copy's log: the store brings them back to its
+//! end when it opens (`files::clamp_cursors`). A backup from before `runs.db` holds those tables in `rekindle.db`, and
 //! they move when the restored store opens (files.rs).
 
 use std::path::Path;
@@ -76,8 +77,11 @@ mod tests {
     #[tokio::test]
     async fn a_backup_holds_both_files_and_restores_them() {
         let (store, dir) = crate::temp_store().await;
-        let step = "INSERT INTO journey_steps VALUES (1, 2, 3, 'a', NULL, 'entered', NULL, 10)";
-        store.write_runs(move |tx| tx.execute(step, []).map_err(crate::db_err)).await.unwrap();
+        // And a runner's cursor past the log (which is empty), as a copy of `runs.db` taken
+        // after the runner went on holds it.
+        let step = "INSERT INTO journey_steps VALUES (1, 2, 3, 'a', NULL, 'entered', NULL, 10);
+                    INSERT INTO journey_cursors VALUES (1, 1000);";
+        store.write_runs(move |tx| tx.execute_batch(step).map_err(crate::db_err)).await.unwrap();
         let (copy, restored) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let written = backup(dir.path(), &copy.path().join("b")).unwrap();
         assert_eq!(written, [INBOX_FILE, DB_FILE, RUNS_FILE]);
@@ -90,6 +94,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(steps, 1);
+        use rekindle_store::Enrollments;
+        assert_eq!(again.journey_cursor(rekindle_core::WorkspaceId(1)).await.unwrap(), 0, "back to the log's end");
         assert!(restore(&copy.path().join("b"), restored.path()).is_err(), "not over a store");
     }
 }

@@ -147,6 +147,25 @@ pub(crate) fn move_into_runs(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Bring the cursors in `runs.db` back to what `rekindle.db` holds. `runs.db` can be ahead of
+/// it: a backup copies `rekindle.db` first and `runs.db` after, while the runner goes on; and
+/// after a power cut `rekindle.db` can lose its last unsynced appends (the inbox applies them
+/// again) while `runs.db` kept the cursor past them. SQLite gives the next events the ids
+/// after the highest left, and a cursor past them would skip those events. From the end of
+/// what is there, the runner and the ledger redo nothing twice: each entry, message and
+/// ledger entry is made once per trigger, send key and source.
+pub(crate) fn clamp_cursors(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "UPDATE {RUNS}.journey_cursors SET cursor = (SELECT COALESCE(MAX(id), 0) FROM main.events)
+           WHERE cursor > (SELECT COALESCE(MAX(id), 0) FROM main.events);
+         UPDATE {RUNS}.points_cursors SET cursor = (SELECT COALESCE(MAX(id), 0) FROM main.events)
+           WHERE cursor > (SELECT COALESCE(MAX(id), 0) FROM main.events);
+         UPDATE {RUNS}.journey_change_cursors SET
+           membership = MIN(membership, (SELECT COALESCE(MAX(id), 0) FROM main.segment_changes)),
+           stages = MIN(stages, (SELECT COALESCE(MAX(id), 0) FROM main.stage_changes));"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +298,29 @@ mod tests {
         let left = "SELECT count(*) FROM main.sqlite_master
                     WHERE name IN ('journey_cursors', 'journey_change_cursors', 'points_cursors')";
         assert_eq!(count(&conn, left), 0);
+    }
+
+    /// Cursors in `runs.db` past what `rekindle.db` holds (a backup's `runs.db` copied after
+    /// the runner went on) come back to its end; cursors within it stay where they are.
+    #[test]
+    fn cursors_past_the_log_come_back_to_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = runs_made(dir.path());
+        migrate::run(&mut conn, migrate::STORE).unwrap();
+        move_into_runs(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO events (id, workspace_id, person_id, message_id, message_key, kind, timestamp, received_at, payload)
+               VALUES (7, 1, x'00', 'm7', 7, 'track', 0, 0, '{}');
+             INSERT INTO journey_cursors VALUES (1, 50);
+             INSERT INTO points_cursors VALUES (1, 5);
+             INSERT INTO journey_change_cursors VALUES (1, 9, 0);",
+        )
+        .unwrap();
+        clamp_cursors(&conn).unwrap();
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(count("SELECT cursor FROM journey_cursors"), 7, "past the log: back to its end");
+        assert_eq!(count("SELECT cursor FROM points_cursors"), 5, "within the log: where it was");
+        assert_eq!(count("SELECT membership * 10 + stages FROM journey_change_cursors"), 0, "no changes recorded");
     }
 
     /// A store connection in `dir` whose `runs.db` has its tables and `rekindle.db` none yet.

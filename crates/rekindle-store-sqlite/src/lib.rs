@@ -119,6 +119,7 @@ impl SqliteStore {
         let mut main = files::connect_store(&path).map_err(db_err)?;
         migrate::run(&mut main, migrate::STORE).map_err(db_err)?;
         files::move_into_runs(&mut main).map_err(db_err)?;
+        files::clamp_cursors(&main).map_err(db_err)?;
         let main = writer_connection(main)?;
         let runs = writer_connection(files::connect_store(&path).map_err(db_err)?)?;
         tracing::info!(path = %path.display(), "sqlite store open");
