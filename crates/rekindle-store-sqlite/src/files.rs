@@ -305,9 +305,7 @@ mod tests {
     #[test]
     fn cursors_past_the_log_come_back_to_its_end() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = runs_made(dir.path());
-        migrate::run(&mut conn, migrate::STORE).unwrap();
-        move_into_runs(&mut conn).unwrap();
+        let conn = split_store(dir.path());
         conn.execute_batch(
             "INSERT INTO events (id, workspace_id, person_id, message_id, message_key, kind, timestamp, received_at, payload)
                VALUES (7, 1, x'00', 'm7', 7, 'track', 0, 0, '{}');
@@ -330,13 +328,20 @@ mod tests {
         connect_store(&main).unwrap()
     }
 
+    /// A store connection in `dir` as this build opens one: both files' migrations run and the
+    /// tables moved.
+    fn split_store(dir: &Path) -> Connection {
+        let mut conn = runs_made(dir);
+        migrate::run(&mut conn, migrate::STORE).unwrap();
+        move_into_runs(&mut conn).unwrap();
+        conn
+    }
+
     /// A transaction's write locks are its files' from its start, and only theirs.
     #[test]
     fn a_write_locks_its_files_first_thing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = runs_made(dir.path());
-        migrate::run(&mut conn, migrate::STORE).unwrap();
-        move_into_runs(&mut conn).unwrap();
+        let mut conn = split_store(dir.path());
         for (files, main_state, runs_state) in [
             (Files::Main, TransactionState::Write, TransactionState::None),
             (Files::Runs, TransactionState::None, TransactionState::Write),
