@@ -8,8 +8,8 @@
 //! `rekindle.db` holds is then in the copy, or the runner does it again from its cursor; an
 //! entry is made once per trigger, so an event it already entered is not entered twice. The
 //! cursors are in `runs.db` and may be past the copy's log: the store brings them back to its
-//! end when it opens (`files::clamp_cursors`). A backup from before `runs.db` holds those tables in `rekindle.db`, and
-//! they move when the restored store opens (files.rs).
+//! end when it opens (`files::clamp_cursors`). A backup from before `runs.db` holds those
+//! tables in `rekindle.db`, and they move when the restored store opens (files.rs).
 
 use std::path::Path;
 
@@ -76,6 +76,7 @@ mod tests {
     /// Both files' rows come back, and the copies are whole databases of their own.
     #[tokio::test]
     async fn a_backup_holds_both_files_and_restores_them() {
+        use rekindle_store::Enrollments;
         let (store, dir) = crate::temp_store().await;
         // And a runner's cursor past the log (which is empty), as a copy of `runs.db` taken
         // after the runner went on holds it.
@@ -94,7 +95,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(steps, 1);
-        use rekindle_store::Enrollments;
         assert_eq!(again.journey_cursor(rekindle_core::WorkspaceId(1)).await.unwrap(), 0, "back to the log's end");
         assert!(restore(&copy.path().join("b"), restored.path()).is_err(), "not over a store");
     }

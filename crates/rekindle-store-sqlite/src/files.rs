@@ -1,6 +1,6 @@
 //! The store's two files (the inbox, `inbox.db`, is a third, of its own). SQLite lets one
 //! connection write a file at a time, and the journey runner's writes (entries, steps, the
-//! outbox) and the points ledger queued on that one writer behind ingestion's appends, WAL
+//! outbox, its cursors) and the points ledger queued on that one writer behind ingestion's appends, WAL
 //! restarts and refresh writes: the slowest journey messages beside ingestion at 10,000
 //! events/s were waits for it (issue 24, docs/benchmarks.md). So those tables live in
 //! `runs.db`, attached to every connection as `runs`, with a writer of its own; every query
@@ -155,14 +155,14 @@ pub(crate) fn move_into_runs(conn: &mut Connection) -> rusqlite::Result<()> {
 /// what is there, the runner and the ledger redo nothing twice: each entry, message and
 /// ledger entry is made once per trigger, send key and source.
 pub(crate) fn clamp_cursors(conn: &Connection) -> rusqlite::Result<()> {
+    let end: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM main.events", [], |r| r.get(0))?;
+    for table in ["journey_cursors", "points_cursors"] {
+        conn.execute(&format!("UPDATE {RUNS}.{table} SET cursor = ?1 WHERE cursor > ?1"), [end])?;
+    }
     conn.execute_batch(&format!(
-        "UPDATE {RUNS}.journey_cursors SET cursor = (SELECT COALESCE(MAX(id), 0) FROM main.events)
-           WHERE cursor > (SELECT COALESCE(MAX(id), 0) FROM main.events);
-         UPDATE {RUNS}.points_cursors SET cursor = (SELECT COALESCE(MAX(id), 0) FROM main.events)
-           WHERE cursor > (SELECT COALESCE(MAX(id), 0) FROM main.events);
-         UPDATE {RUNS}.journey_change_cursors SET
+        "UPDATE {RUNS}.journey_change_cursors SET
            membership = MIN(membership, (SELECT COALESCE(MAX(id), 0) FROM main.segment_changes)),
-           stages = MIN(stages, (SELECT COALESCE(MAX(id), 0) FROM main.stage_changes));"
+           stages = MIN(stages, (SELECT COALESCE(MAX(id), 0) FROM main.stage_changes))"
     ))
 }
 
