@@ -98,6 +98,7 @@ pub(crate) struct Inner {
     readers: Mutex<Vec<Connection>>,
     inbox: Arc<SqliteInbox>,
     enrollment_ids: enrollment_ids::EnrollmentIds,
+    first_steps: enrollments::FirstSteps,
     /// The writer's cache is the readers' size, for bulk appends ([`Inner::size_cache_for`]).
     bulk_cache: std::sync::atomic::AtomicBool,
 }
@@ -132,6 +133,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             inbox,
             enrollment_ids: Default::default(),
+            first_steps: Default::default(),
             bulk_cache: Default::default(),
         });
         if checkpoints {

@@ -5,24 +5,36 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
+use rekindle_core::referral::Qualified;
 use rekindle_core::{Message, WorkspaceId, events};
 use rekindle_store::{PersonRef, Store};
 use serde_json::json;
 
 use crate::Engine;
+use crate::audience::Audience;
 
 pub struct ReferralReview {
     store: Arc<dyn Store>,
     engine: Arc<Engine>,
     /// Per workspace, events handed out and not yet folded back.
     sent: Mutex<HashMap<WorkspaceId, HashSet<String>>>,
+    /// Per workspace, the rewards due by the audience they were read from.
+    judged: Mutex<HashMap<WorkspaceId, Judged>>,
+}
+
+/// The rewards one audience makes due, each with its event's message id.
+struct Judged {
+    /// Weak: a replaced audience is not kept alive, and its address is not reused while this
+    /// points at it.
+    audience: Weak<Audience>,
+    due: Vec<(Qualified, String)>,
 }
 
 impl ReferralReview {
     pub fn new(store: Arc<dyn Store>, engine: Arc<Engine>) -> Self {
-        Self { store, engine, sent: Mutex::default() }
+        Self { store, engine, sent: Mutex::default(), judged: Mutex::default() }
     }
 
     /// Forget what was handed out: it was not recorded, and is due again.
@@ -34,25 +46,7 @@ impl ReferralReview {
     pub async fn due(&self, ws: WorkspaceId) -> rekindle_store::Result<Vec<Message>> {
         let audience = self.engine.latest(ws);
         let Some(audience) = audience.as_ref() else { return Ok(vec![]) };
-        let board = &audience.context.referrals;
-        let first_order = |p| audience.member(p).and_then(|m| m.profile.first_order());
-        let mut due = Vec::new();
-        for q in board.qualified(first_order) {
-            let Some(m) = audience.member(q.invitee) else { continue };
-            let Some(invitation) = m.profile.invitation() else { continue };
-            if m.profile.referral_qualified() & q.occasion.bit() != 0 {
-                continue;
-            }
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            invitation.by.hash(&mut h);
-            let key = format!(
-                "rekindle:referral:{}:{}:{:016x}",
-                q.occasion.as_str(),
-                invitation.at.timestamp_millis(),
-                h.finish()
-            );
-            due.push((q, key));
-        }
+        let due = self.qualified(ws, audience);
         {
             // What was folded back is no longer due: forgotten, so the set stays small.
             let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
@@ -79,4 +73,44 @@ impl ReferralReview {
         }
         Ok(out)
     }
+
+    /// The rewards `audience` makes due. What is due moves only with the audience, and the
+    /// points loop asks on every append: the board is walked again only when a refresh
+    /// replaced the audience, not a few hundred times between two refreshes (issue 24).
+    fn qualified(&self, ws: WorkspaceId, audience: &Arc<Audience>) -> Vec<(Qualified, String)> {
+        let mut judged = self.judged.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(j) = judged.get(&ws)
+            && std::ptr::eq(j.audience.as_ptr(), Arc::as_ptr(audience))
+        {
+            return j.due.clone();
+        }
+        let due = qualified(audience);
+        judged.insert(ws, Judged { audience: Arc::downgrade(audience), due: due.clone() });
+        due
+    }
+}
+
+/// The rewards the audience's board makes due and its profiles do not show written yet, each
+/// with its event's message id: the invitation's (when and whom it named).
+fn qualified(audience: &Audience) -> Vec<(Qualified, String)> {
+    let board = &audience.context.referrals;
+    let first_order = |p| audience.member(p).and_then(|m| m.profile.first_order());
+    let mut due = Vec::new();
+    for q in board.qualified(first_order) {
+        let Some(m) = audience.member(q.invitee) else { continue };
+        let Some(invitation) = m.profile.invitation() else { continue };
+        if m.profile.referral_qualified() & q.occasion.bit() != 0 {
+            continue;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        invitation.by.hash(&mut h);
+        let key = format!(
+            "rekindle:referral:{}:{}:{:016x}",
+            q.occasion.as_str(),
+            invitation.at.timestamp_millis(),
+            h.finish()
+        );
+        due.push((q, key));
+    }
+    due
 }
