@@ -69,7 +69,8 @@ impl Workspaces for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn workspaces(&self) -> Result<Vec<Workspace>> {
         self.read(|c| {
-            let mut s = c.prepare(&format!("SELECT {WORKSPACE_COLS} FROM workspaces ORDER BY id")).map_err(db_err)?;
+            let mut s =
+                c.prepare_cached(&format!("SELECT {WORKSPACE_COLS} FROM workspaces ORDER BY id")).map_err(db_err)?;
             s.query_map([], workspace).map_err(db_err)?.collect::<rusqlite::Result<_>>().map_err(db_err)
         })
         .await

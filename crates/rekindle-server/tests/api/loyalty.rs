@@ -273,3 +273,26 @@ async fn a_message_names_the_members_points_level_and_the_way_to_the_next() {
     }
     assert_eq!(text, "620分 L1 再消费380元升L2 到期0");
 }
+
+/// The points loop keeps its list of workspaces for a second between appends: a workspace
+/// made after it was listed still earns, on the next pass, with no other append to wake it.
+#[tokio::test]
+async fn a_workspace_made_while_the_server_runs_earns_points() {
+    let app = spawn_app().await;
+    member(&app, "u0").await;
+    let north = app.store.create_workspace("north", "北店", "Asia/Shanghai").await.unwrap();
+    let (key, _) = rekindle_ingest::write_keys::create(&*app.store, north.id, "test").await.unwrap().unwrap();
+    let order = json!({"type": "track", "userId": "u1", "event": "Order Completed", "messageId": "o1",
+        "properties": {"order_id": "o1", "revenue": 88}});
+    let posted = app.client.post(format!("{}/v1/track", app.base)).basic_auth(&key, Some("")).json(&order);
+    assert_eq!(posted.send().await.unwrap().status(), 200);
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        seen = app.api_json("/api/v1/people/u1/points?workspace=north").await;
+        if seen["summary"]["balance"] == 88 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen["summary"]["balance"], 88, "{seen}");
+}
