@@ -19,16 +19,17 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
     // New events, as soon as they are stored.
     let events = state.clone();
     tokio::spawn(async move {
+        let mut idle = tick;
         loop {
             tokio::select! {
                 // Every reader of the log has its own receiver: each wakes on every append.
-                r = appended.changed() => if r.is_err() { tokio::time::sleep(tick).await },
-                _ = tokio::time::sleep(tick) => {}
+                r = appended.changed() => if r.is_err() { tokio::time::sleep(idle).await },
+                _ = tokio::time::sleep(idle) => {}
             }
             // Redone from the runner's cursor after a power cut (rekindle_store::durability);
             // between an event and its message, so its writes go first (rekindle_store::urgency).
-            let pass = each_workspace(&events, "events", |ws| events.runner.events(ws));
-            rekindle_store::durability::derived(rekindle_store::urgency::prompt(pass)).await;
+            let pass = each_workspace(&events, "events", tick, |ws| events.runner.events(ws));
+            idle = rekindle_store::durability::derived(rekindle_store::urgency::prompt(pass)).await;
         }
     });
     // Waits that ended, segment and stage changes, dated triggers: beside the events, so a
@@ -44,7 +45,7 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
             let state = background.clone();
             let pass = rekindle_engine::background::run_async(move || {
                 rekindle_store::urgency::patient(async move {
-                    each_workspace(&state, "background", |ws| state.runner.background(ws)).await
+                    each_workspace(&state, "background", tick, |ws| state.runner.background(ws)).await
                 })
             });
             if pass.await.is_err() {
@@ -104,19 +105,21 @@ pub fn spawn(state: Services, dispatcher: Arc<Dispatcher>, tick: Duration) {
     }));
 }
 
-async fn each_workspace<F, Fut>(state: &Services, what: &str, run: F)
+/// Run a pass over each workspace this node leads; how long until the next pass, given the
+/// usual wait (`WorkspaceList`).
+async fn each_workspace<F, Fut>(state: &Services, what: &str, usual: Duration, run: F) -> Duration
 where
     F: Fn(rekindle_core::WorkspaceId) -> Fut,
     Fut: std::future::Future<Output = rekindle_store::Result<rekindle_journeys::Pass>>,
 {
-    let workspaces = match state.store.workspaces().await {
-        Ok(w) => w,
+    let listed = match state.workspaces.get(&*state.store).await {
+        Ok(l) => l,
         Err(e) => {
             tracing::warn!(error = %e, "journeys cannot list workspaces");
-            return;
+            return usual;
         }
     };
-    for w in workspaces {
+    for w in listed.workspaces.iter() {
         if !crate::leadership_loop::leads(state, w.id).await {
             continue;
         }
@@ -134,4 +137,5 @@ where
             }
         }
     }
+    listed.next_pass(usual)
 }

@@ -11,6 +11,7 @@ mod points_loop;
 mod refresh_loop;
 mod subscriptions_loop;
 mod winners_loop;
+mod workspace_list;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,6 +102,8 @@ pub struct Services {
     /// Each workspace's message providers: the file's, or what its owner set in the console
     /// (the WeCom client answers callbacks too).
     pub channels: Arc<ChannelDirectory>,
+    /// The workspaces, for the loops that run on every append.
+    pub workspaces: Arc<workspace_list::WorkspaceList>,
 }
 
 impl Services {
@@ -156,6 +159,7 @@ impl Services {
             ugc,
             subscriptions,
             channels: channels.clone(),
+            workspaces: Arc::default(),
         };
         leadership_loop::spawn(services.clone());
         refresh_loop::spawn(services.clone(), settings.refresh);

@@ -10,36 +10,26 @@ use rekindle_store::Source;
 use crate::Services;
 
 const IDLE: Duration = Duration::from_secs(10);
-/// How long the list of workspaces is kept between passes. The loop runs on every append, a
-/// hundred times a second under a busy store, and listing the workspaces each time was 1.5 %
-/// of the process's CPU (issue 24). A pass on a kept list is followed by another within this
-/// time, so a workspace made meanwhile is followed a second or two later, appends or not.
-const WORKSPACES_KEPT: Duration = Duration::from_secs(1);
 
 pub fn spawn(state: Services) {
     let mut appended = state.ingestor.appended();
     // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
     tokio::spawn(rekindle_store::urgency::patient(async move {
-        let mut listed: Option<(tokio::time::Instant, Vec<rekindle_store::Workspace>)> = None;
         let mut idle = IDLE;
         loop {
             tokio::select! {
                 r = appended.changed() => if r.is_err() { tokio::time::sleep(idle).await },
                 _ = tokio::time::sleep(idle) => {}
             }
-            let kept = listed.as_ref().is_some_and(|(at, _)| at.elapsed() < WORKSPACES_KEPT);
-            idle = if kept { WORKSPACES_KEPT } else { IDLE };
-            if !kept {
-                match state.store.workspaces().await {
-                    Ok(w) => listed = Some((tokio::time::Instant::now(), w)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "points cannot list workspaces; retried on the next append");
-                        continue;
-                    }
+            let listed = match state.workspaces.get(&*state.store).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "points cannot list workspaces; retried on the next append");
+                    continue;
                 }
-            }
-            let workspaces = listed.as_ref().map(|(_, w)| w.clone()).unwrap_or_default();
-            for w in workspaces {
+            };
+            idle = listed.next_pass(IDLE);
+            for w in listed.workspaces.iter() {
                 if !crate::leadership_loop::leads(&state, w.id).await {
                     continue;
                 }
