@@ -13,19 +13,21 @@ pub fn spawn(state: Services, tick: Duration) {
     let mut appended = state.ingestor.appended();
     // Catches up in its own time: its writes wait for the event path's (rekindle_store::urgency).
     tokio::spawn(rekindle_store::urgency::patient(async move {
+        let mut idle = tick;
         loop {
             tokio::select! {
-                r = appended.changed() => if r.is_err() { tokio::time::sleep(tick).await },
-                _ = tokio::time::sleep(tick) => {}
+                r = appended.changed() => if r.is_err() { tokio::time::sleep(idle).await },
+                _ = tokio::time::sleep(idle) => {}
             }
-            let workspaces = match state.store.workspaces().await {
-                Ok(w) => w,
+            let listed = match state.workspaces.get(&*state.store).await {
+                Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(error = %e, "subscriptions cannot list workspaces; retried on the next tick");
                     continue;
                 }
             };
-            for w in workspaces {
+            idle = listed.next_pass(tick);
+            for w in listed.workspaces.iter() {
                 if !crate::leadership_loop::leads(&state, w.id).await {
                     continue;
                 }

@@ -1,10 +1,10 @@
-//! The workspaces, for the loops that run on every append: listed at most once a second.
-//! Under a busy store they run a hundred times a second, and the points loop's listing alone
-//! was 1.5 % of the process's CPU (issue 24); the runner's is on the way of every order.
-//! Workspaces are made by `rekindle workspaces create`, often from another process, so the
-//! list is not told of them: a loop that passed on a kept list passes again within
-//! [`WorkspaceList::KEPT`] ([`Listed::next_pass`]), and a new workspace's first events wait
-//! a second or two at most.
+//! The workspaces, for the loops that run on every append (the runner, points,
+//! subscriptions): listed at most once a second. Under a busy store they run a hundred times
+//! a second, and the points loop's listing alone was 1.5 % of the process's CPU (issue 24);
+//! the runner's is on the way of every order. Workspaces are made by `rekindle workspaces
+//! create`, often from another process, so the list is not told of them: a loop that passed
+//! on a kept list passes again within [`WorkspaceList::KEPT`] ([`Listed::next_pass`]), and a
+//! new workspace's first events wait a second or two at most.
 
 use std::sync::Arc;
 use std::time::Duration;
