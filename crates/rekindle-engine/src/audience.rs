@@ -163,6 +163,13 @@ pub struct Audience {
 }
 
 impl Audience {
+    /// Whether `seen` points at this audience. What is worked out from an audience and kept
+    /// until a refresh replaces it holds a `Weak` to it: a replaced audience is then not kept
+    /// alive, and its address is not reused while `seen` points at it.
+    pub(crate) fn is(self: &Arc<Self>, seen: &std::sync::Weak<Audience>) -> bool {
+        std::ptr::eq(seen.as_ptr(), Arc::as_ptr(self))
+    }
+
     /// Judge `people` as of `now`.
     pub fn build(
         people: impl IntoIterator<Item = (PersonId, Arc<Profile>)>,

@@ -132,11 +132,16 @@ mod tests {
         assert!(run(|| -> u8 { panic!("a panicking job") }).await.is_err());
     }
 
+    /// The calling thread's nice value.
+    #[cfg(target_os = "linux")]
+    fn nice() -> i32 {
+        // SAFETY: as in lower_priority.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) }
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_judging_threads_run_at_a_lower_priority() {
-        // SAFETY: as in lower_priority.
-        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) };
         let nices: Vec<i32> = judging(Some(2), || rayon::broadcast(|_| nice()));
         assert_eq!(nices, [10, 10]);
     }
@@ -160,9 +165,6 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn the_work_runs_at_a_lower_priority() {
-        // SAFETY: as in lower_priority.
-        let nice =
-            run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::syscall(libc::SYS_gettid) as libc::id_t) });
-        assert_eq!(nice.await.unwrap(), 10);
+        assert_eq!(run(nice).await.unwrap(), 10);
     }
 }

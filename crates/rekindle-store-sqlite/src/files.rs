@@ -1,8 +1,8 @@
 //! The store's two files (the inbox, `inbox.db`, is a third, of its own). SQLite lets one
 //! connection write a file at a time, and the journey runner's writes (entries, steps, the
-//! outbox, its cursors) and the points ledger queued on that one writer behind ingestion's appends, WAL
-//! restarts and refresh writes: the slowest journey messages beside ingestion at 10,000
-//! events/s were waits for it (issue 24, docs/benchmarks.md). So those tables live in
+//! outbox, its cursors) and the points ledger queued on that one writer behind ingestion's
+//! appends, WAL restarts and refresh writes: the slowest journey messages beside ingestion at
+//! 10,000 events/s were waits for it (issue 24, docs/benchmarks.md). So those tables live in
 //! `runs.db`, attached to every connection as `runs`, with a writer of its own; every query
 //! names them as before, and reads join across the files unchanged.
 //!

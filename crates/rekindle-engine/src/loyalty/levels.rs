@@ -31,8 +31,7 @@ struct Judged {
     reading: Reading,
     /// The level each member held, and since when.
     held: HashMap<PersonId, (DateTime<Utc>, &'static str)>,
-    /// The audience `held` was read from. Weak: a replaced audience is not kept alive, and
-    /// its address is not reused while this points at it.
+    /// The audience `held` was read from ([`Audience::is`]).
     audience: Weak<Audience>,
 }
 
@@ -55,7 +54,7 @@ impl LevelReview {
         let last = self.judged.lock().unwrap_or_else(|p| p.into_inner()).remove(&ws);
         // Levels held move only with the audience: read again only when a refresh replaced it
         // (the points loop runs on every append; a refresh comes every few seconds).
-        let replaced = !last.as_ref().is_some_and(|l| std::ptr::eq(l.audience.as_ptr(), Arc::as_ptr(audience)));
+        let replaced = !last.as_ref().is_some_and(|l| audience.is(&l.audience));
         let (reading, ledgers, held) = match last {
             Some(last) if last.reading.holds(day, clock) => {
                 let (held, changed) = match replaced {

@@ -26,8 +26,7 @@ pub struct ReferralReview {
 
 /// The rewards one audience makes due, each with its event's message id.
 struct Judged {
-    /// Weak: a replaced audience is not kept alive, and its address is not reused while this
-    /// points at it.
+    /// Weak ([`Audience::is`]).
     audience: Weak<Audience>,
     due: Vec<(Qualified, String)>,
 }
@@ -80,7 +79,7 @@ impl ReferralReview {
     fn qualified(&self, ws: WorkspaceId, audience: &Arc<Audience>) -> Vec<(Qualified, String)> {
         let mut judged = self.judged.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(j) = judged.get(&ws)
-            && std::ptr::eq(j.audience.as_ptr(), Arc::as_ptr(audience))
+            && audience.is(&j.audience)
         {
             return j.due.clone();
         }
