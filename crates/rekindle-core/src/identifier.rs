@@ -31,6 +31,8 @@ pub enum IdentifierKind {
 }
 
 impl IdentifierKind {
+    /// Every kind, in declaration order: the identity graph keeps one map per kind, indexed by
+    /// `kind as usize`.
     pub const ALL: [IdentifierKind; 7] = [
         Self::UserId,
         Self::WechatUnionid,
@@ -135,6 +137,13 @@ impl fmt::Display for Identifier {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_kind_is_listed_at_its_own_index() {
+        for (i, kind) in super::IdentifierKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "{kind:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

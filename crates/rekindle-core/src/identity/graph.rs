@@ -75,7 +75,10 @@ pub struct Resolution {
 /// The identities of the people a batch touches, held in memory while it is planned.
 #[derive(Debug, Default, Clone)]
 pub struct IdentityGraph {
-    owner: HashMap<Identifier, PersonId>,
+    /// Who holds each identifier, by kind (indexed by `kind as usize`) then value: looked up
+    /// by `&str`, so matching an identifier under its other kinds copies nothing. Planning
+    /// runs inside every append's transaction (issue 24).
+    owner: [HashMap<String, PersonId>; IdentifierKind::ALL.len()],
     members: HashMap<PersonId, Vec<Identifier>>,
     redirect: HashMap<PersonId, PersonId>,
 }
@@ -89,7 +92,7 @@ impl IdentityGraph {
     pub fn load(&mut self, person: PersonId, identifiers: impl IntoIterator<Item = Identifier>) {
         let ids: Vec<Identifier> = identifiers.into_iter().collect();
         for id in &ids {
-            self.owner.insert(id.clone(), person);
+            self.owner[id.kind as usize].insert(id.value.clone(), person);
         }
         self.members.entry(person).or_default().extend(ids);
     }
@@ -104,7 +107,11 @@ impl IdentityGraph {
 
     /// The person holding this exact identifier.
     pub fn owner(&self, id: &Identifier) -> Option<PersonId> {
-        self.owner.get(id).map(|p| self.find(*p))
+        self.held(id.kind, &id.value)
+    }
+
+    fn held(&self, kind: IdentifierKind, value: &str) -> Option<PersonId> {
+        self.owner[kind as usize].get(value).map(|p| self.find(*p))
     }
 
     /// Live people and their identifiers.
@@ -117,8 +124,8 @@ impl IdentityGraph {
     }
 
     /// The people an identifier matches, through its kind's match kinds.
-    fn matches(&self, id: &Identifier) -> Vec<PersonId> {
-        id.kind.match_kinds().iter().filter_map(|k| self.owner(&id.as_kind(*k))).collect()
+    fn matches<'a>(&'a self, id: &'a Identifier) -> impl Iterator<Item = PersonId> + 'a {
+        id.kind.match_kinds().iter().filter_map(|k| self.held(*k, &id.value))
     }
 
     /// Decide one message. `identifiers` are in precedence order (as [`crate::Message`] keeps
@@ -173,7 +180,9 @@ impl IdentityGraph {
         // identifier that is known.
         let person = self.find(matched[0].0);
         let strongest = &identifiers[0];
-        if self.matches(strongest).is_empty() && self.count(person, strongest.kind) >= policy.limit(strongest.kind) {
+        if self.matches(strongest).next().is_none()
+            && self.count(person, strongest.kind) >= policy.limit(strongest.kind)
+        {
             // The strongest identifier is new and that person cannot take it (they hold another
             // userId, another unionid): it names someone else. The refusal is recorded, and the
             // message starts that person rather than landing on the one it was refused by.
@@ -197,7 +206,8 @@ impl IdentityGraph {
 
     /// Whether `person` holds `id` (directly, or through its kind's match kinds).
     pub fn holds(&self, person: PersonId, id: &Identifier) -> bool {
-        self.matches(id).contains(&self.find(person))
+        let person = self.find(person);
+        self.matches(id).any(|p| p == person)
     }
 
     fn link_all(
@@ -208,7 +218,7 @@ impl IdentityGraph {
         changes: &mut Vec<Change>,
     ) {
         for id in identifiers {
-            if self.owner.contains_key(id) {
+            if self.owner[id.kind as usize].contains_key(&id.value) {
                 continue;
             }
             let limit = policy.limit(id.kind);
@@ -223,7 +233,7 @@ impl IdentityGraph {
                 }));
                 continue;
             }
-            self.owner.insert(id.clone(), person);
+            self.owner[id.kind as usize].insert(id.value.clone(), person);
             self.members.entry(person).or_default().push(id.clone());
             changes.push(Change::Linked { person, identifier: id.clone() });
         }
@@ -240,7 +250,13 @@ impl IdentityGraph {
     fn merge(&mut self, from: PersonId, into: PersonId) {
         let moved = self.members.remove(&from).unwrap_or_default();
         for id in &moved {
-            self.owner.insert(id.clone(), into);
+            let held = &mut self.owner[id.kind as usize];
+            match held.get_mut(&id.value) {
+                Some(holder) => *holder = into,
+                None => {
+                    held.insert(id.value.clone(), into);
+                }
+            }
         }
         self.members.entry(into).or_default().extend(moved);
         self.redirect.insert(from, into);

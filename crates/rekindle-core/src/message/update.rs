@@ -80,7 +80,19 @@ impl TraitsUpdate {
     pub fn apply<'a>(self, kept: &mut Map<String, Value>, traits: impl IntoIterator<Item = (&'a String, &'a Value)>) {
         match self {
             Self::Delete => kept.clear(),
-            Self::Set => kept.extend(traits.into_iter().map(|(k, v)| (k.clone(), v.clone()))),
+            // A value sent again unchanged (the sender's `context.traits`, on every event) is
+            // compared, not copied: this runs in every append's transaction.
+            Self::Set => {
+                for (k, v) in traits {
+                    match kept.get_mut(k) {
+                        Some(old) if old == v => {}
+                        Some(old) => *old = v.clone(),
+                        None => {
+                            kept.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
             Self::SetOnce => {
                 for (k, v) in traits {
                     match kept.get_mut(k) {
