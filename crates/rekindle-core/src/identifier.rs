@@ -137,14 +137,14 @@ impl fmt::Display for Identifier {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_kind_is_listed_at_its_own_index() {
-        for (i, kind) in super::IdentifierKind::ALL.into_iter().enumerate() {
+        for (i, kind) in IdentifierKind::ALL.into_iter().enumerate() {
             assert_eq!(kind as usize, i, "{kind:?}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn qualified_identifiers_parse_and_normalise() {
